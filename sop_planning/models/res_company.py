@@ -1,0 +1,35 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    sop_horizon_months = fields.Integer(
+        string="S&OP Horizon (months)",
+        default=12,
+        help="Default number of months a new S&OP cycle plans ahead.",
+    )
+    sop_history_months = fields.Integer(
+        string="S&OP History Window (months)",
+        default=36,
+        help="Default number of months of sales history a forecast reads.",
+    )
+    sop_service_level = fields.Float(
+        string="S&OP Default Service Level (%)",
+        default=95.0,
+        help="Target cycle service level used when no class-specific "
+        "target applies.",
+    )
+
+    _sop_horizon_positive = models.Constraint(
+        "CHECK (sop_horizon_months > 0 AND sop_horizon_months <= 60)",
+        "The S&OP horizon must be between 1 and 60 months.",
+    )
+    _sop_history_positive = models.Constraint(
+        "CHECK (sop_history_months >= 3 AND sop_history_months <= 120)",
+        "The S&OP history window must be between 3 and 120 months.",
+    )
+    _sop_service_level_range = models.Constraint(
+        "CHECK (sop_service_level > 50 AND sop_service_level < 100)",
+        "The S&OP service level must be above 50 % and below 100 %.",
+    )

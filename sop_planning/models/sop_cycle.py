@@ -1,0 +1,424 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools.safe_eval import safe_eval
+
+GROUP_PLANNER = "sop_planning.group_sop_planner"
+GROUP_EXECUTIVE = "sop_planning.group_sop_executive"
+
+STATES = [
+    ("draft", "Draft"),
+    ("demand_review", "Demand Review"),
+    ("supply_review", "Supply Review"),
+    ("reconciliation", "Reconciliation"),
+    ("executive_review", "Executive Review"),
+    ("approved", "Approved"),
+    ("closed", "Closed"),
+]
+
+# (from state, to state) -> group allowed to make the move.
+TRANSITIONS = {
+    ("draft", "demand_review"): GROUP_PLANNER,
+    ("demand_review", "supply_review"): GROUP_PLANNER,
+    ("supply_review", "reconciliation"): GROUP_PLANNER,
+    ("reconciliation", "executive_review"): GROUP_PLANNER,
+    ("executive_review", "reconciliation"): GROUP_EXECUTIVE,
+    ("executive_review", "approved"): GROUP_EXECUTIVE,
+    ("approved", "closed"): GROUP_EXECUTIVE,
+}
+
+# The review step each state stands for: its responsible and due date fields.
+STEP_FIELDS = {
+    "demand_review": ("demand_user_id", "demand_date_deadline"),
+    "supply_review": ("supply_user_id", "supply_date_deadline"),
+    "reconciliation": ("reconciliation_user_id", "reconciliation_date_deadline"),
+    "executive_review": ("executive_user_id", "executive_date_deadline"),
+}
+
+FROZEN_STATES = ("approved", "closed")
+
+
+class SopCycle(models.Model):
+    """One monthly S&OP cycle of a company, from draft to approved plan."""
+
+    _name = "sop.cycle"
+    _description = "S&OP Cycle"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_month desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        tracking=True,
+    )
+    date_month = fields.Date(
+        string="Planning Month",
+        required=True,
+        default=lambda self: self._default_date_month(),
+        tracking=True,
+        help="First month of the plan; any day given is moved to the 1st.",
+    )
+    horizon_months = fields.Integer(
+        string="Horizon (months)",
+        required=True,
+        default=lambda self: self.env.company.sop_horizon_months or 12,
+        tracking=True,
+    )
+    history_months = fields.Integer(
+        string="History Window (months)",
+        required=True,
+        default=lambda self: self.env.company.sop_history_months or 36,
+        tracking=True,
+    )
+    service_level = fields.Float(
+        string="Default Service Level (%)",
+        required=True,
+        default=lambda self: self.env.company.sop_service_level or 95.0,
+        tracking=True,
+    )
+    warehouse_ids = fields.Many2many(
+        "stock.warehouse",
+        string="Warehouses",
+        check_company=True,
+        help="Warehouses planned in this cycle; empty means all warehouses "
+        "of the company.",
+    )
+    product_category_ids = fields.Many2many(
+        "product.category",
+        string="Product Categories",
+        help="Categories (with their sub-categories) in the product scope; "
+        "empty means every category.",
+    )
+    product_domain = fields.Char(
+        string="Product Filter",
+        default="[]",
+        help="Extra filter on products, combined with the categories.",
+    )
+    state = fields.Selection(
+        STATES,
+        required=True,
+        default="draft",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        group_expand=True,
+    )
+    demand_user_id = fields.Many2one(
+        "res.users",
+        string="Demand Review Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+    )
+    demand_date_deadline = fields.Date(string="Demand Review Due")
+    supply_user_id = fields.Many2one(
+        "res.users", string="Supply Review Responsible", tracking=True
+    )
+    supply_date_deadline = fields.Date(string="Supply Review Due")
+    reconciliation_user_id = fields.Many2one(
+        "res.users", string="Reconciliation Responsible", tracking=True
+    )
+    reconciliation_date_deadline = fields.Date(string="Reconciliation Due")
+    executive_user_id = fields.Many2one(
+        "res.users", string="Executive Approver", tracking=True
+    )
+    executive_date_deadline = fields.Date(string="Executive Review Due")
+    approved_by_id = fields.Many2one(
+        "res.users", string="Approved By", readonly=True, copy=False, tracking=True
+    )
+    date_approved = fields.Datetime(string="Approved On", readonly=True, copy=False)
+    rejection_reason = fields.Text(
+        string="Last Rejection Reason", readonly=True, copy=False
+    )
+    is_active_plan = fields.Boolean(
+        string="Active Plan",
+        compute="_compute_is_active_plan",
+        help="The approved cycle is the company's active plan.",
+    )
+    note = fields.Html()
+
+    _one_active_plan_per_company = models.UniqueIndex(
+        "(company_id) WHERE state = 'approved'",
+        "A company can have only one approved (active) S&OP plan.",
+    )
+    _horizon_range = models.Constraint(
+        "CHECK (horizon_months > 0 AND horizon_months <= 60)",
+        "The horizon must be between 1 and 60 months.",
+    )
+    _history_range = models.Constraint(
+        "CHECK (history_months >= 3 AND history_months <= 120)",
+        "The history window must be between 3 and 120 months.",
+    )
+    _service_level_range = models.Constraint(
+        "CHECK (service_level > 50 AND service_level < 100)",
+        "The service level must be above 50 % and below 100 %.",
+    )
+
+    @api.model
+    def _default_date_month(self):
+        return fields.Date.context_today(self).replace(day=1) + relativedelta(
+            months=1
+        )
+
+    @api.depends("state")
+    def _compute_is_active_plan(self):
+        for cycle in self:
+            cycle.is_active_plan = cycle.state == "approved"
+
+    @api.constrains("product_domain")
+    def _check_product_domain(self):
+        for cycle in self:
+            try:
+                domain = safe_eval(cycle.product_domain or "[]")
+                self.env["product.product"].search_count(Domain(domain), limit=1)
+            except Exception as exc:
+                raise ValidationError(
+                    self.env._(
+                        "The product filter of cycle %(cycle)s is not valid: %(error)s",
+                        cycle=cycle.display_name,
+                        error=exc,
+                    )
+                ) from exc
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("state", "draft") != "draft":
+                raise UserError(self.env._("A new S&OP cycle always starts in draft."))
+            if vals.get("date_month"):
+                vals["date_month"] = self._first_of_month(vals["date_month"])
+            month = vals.get("date_month") or self._default_date_month()
+            vals["name"] = self.env["ir.sequence"].with_context(
+                ir_sequence_date=month
+            ).next_by_code("sop.cycle") or self.env._("New")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "date_month" in vals and vals["date_month"]:
+            vals["date_month"] = self._first_of_month(vals["date_month"])
+        if "state" in vals:
+            self._check_transition(vals["state"])
+        frozen_fields = {
+            name
+            for name in vals
+            if name != "state" and not name.startswith(("message_", "activity_"))
+        }
+        if frozen_fields:
+            self._check_not_frozen()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        for cycle in self:
+            if cycle.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Cycle %(cycle)s is %(state)s: only draft cycles can be "
+                        "deleted.",
+                        cycle=cycle.display_name,
+                        state=dict(STATES)[cycle.state],
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Workflow buttons
+    # ------------------------------------------------------------------
+    def action_start_demand_review(self):
+        """Open the demand review step."""
+        return self._move_to("demand_review", "draft")
+
+    def action_submit_supply_review(self):
+        """Hand the agreed demand over to the supply review."""
+        return self._move_to("supply_review", "demand_review")
+
+    def action_submit_reconciliation(self):
+        """Hand the supply plan over to reconciliation."""
+        return self._move_to("reconciliation", "supply_review")
+
+    def action_submit_executive_review(self):
+        """Submit the reconciled plan to the executives."""
+        return self._move_to("executive_review", "reconciliation")
+
+    def action_approve(self):
+        """Approve the plan: it becomes the company's active plan, frozen."""
+        self._check_group(GROUP_EXECUTIVE, self.env._("approve an S&OP cycle"))
+        self._check_state("executive_review")
+        if len(self.company_id) != len(self):
+            raise UserError(
+                self.env._("Approve one cycle per company at a time.")
+            )
+        previous = self.search(
+            [("company_id", "in", self.company_id.ids), ("state", "=", "approved")]
+        )
+        if previous:
+            previous.write({"state": "closed"})
+            for old in previous:
+                old.message_post(
+                    body=self.env._(
+                        "Closed: superseded by the approved cycle %s.",
+                        self.filtered(lambda c: c.company_id == old.company_id).name,
+                    )
+                )
+        self.write(
+            {
+                "state": "approved",
+                "approved_by_id": self.env.uid,
+                "date_approved": fields.Datetime.now(),
+            }
+        )
+        self._close_step_activities()
+        return True
+
+    def action_reject(self):
+        """Open the wizard that asks the executive for the rejection reason."""
+        self._check_group(GROUP_EXECUTIVE, self.env._("reject an S&OP cycle"))
+        self._check_state("executive_review")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject S&OP Cycle"),
+            "res_model": "sop.cycle.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_cycle_ids": self.ids},
+        }
+
+    def action_close(self):
+        """Close an approved plan by hand (kept read-only)."""
+        return self._move_to("closed", "approved")
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    def _reject(self, reason):
+        """Send executive-review cycles back to reconciliation with a reason."""
+        self._check_group(GROUP_EXECUTIVE, self.env._("reject an S&OP cycle"))
+        self._check_state("executive_review")
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Give a reason to reject the plan."))
+        self.write({"state": "reconciliation", "rejection_reason": reason})
+        for cycle in self:
+            cycle.message_post(
+                body=self.env._("Plan rejected by %(user)s: %(reason)s",
+                                user=self.env.user.name, reason=reason),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+        self._close_step_activities()
+        self._schedule_step_activity()
+        return True
+
+    def _get_scope_products(self):
+        """Return the storable products this cycle plans."""
+        self.ensure_one()
+        domain = Domain(safe_eval(self.product_domain or "[]")) & Domain(
+            [
+                ("is_storable", "=", True),
+                ("company_id", "in", [False, self.company_id.id]),
+            ]
+        )
+        if self.product_category_ids:
+            domain &= Domain("categ_id", "child_of", self.product_category_ids.ids)
+        return self.env["product.product"].search(domain)
+
+    def _get_scope_warehouses(self):
+        """Return the warehouses this cycle plans."""
+        self.ensure_one()
+        return self.warehouse_ids or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)]
+        )
+
+    def _move_to(self, new_state, from_state):
+        self._check_group(TRANSITIONS[from_state, new_state], self._step_label(new_state))
+        self._check_state(from_state)
+        self.write({"state": new_state})
+        self._close_step_activities()
+        self._schedule_step_activity()
+        return True
+
+    def _step_label(self, new_state):
+        return self.env._("move an S&OP cycle to %s", dict(STATES)[new_state])
+
+    def _check_group(self, group_xmlid, what):
+        if self.env.su or self.env.user.has_group(group_xmlid):
+            return
+        group = self.env.ref(group_xmlid)
+        raise AccessError(
+            self.env._(
+                "Only members of the group %(group)s may %(what)s.",
+                group=group.full_name,
+                what=what,
+            )
+        )
+
+    def _check_state(self, expected):
+        wrong = self.filtered(lambda c: c.state != expected)
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Cycle %(cycle)s is in %(state)s; this step needs %(expected)s.",
+                    cycle=wrong[0].display_name,
+                    state=dict(STATES)[wrong[0].state],
+                    expected=dict(STATES)[expected],
+                )
+            )
+
+    def _check_transition(self, new_state):
+        for cycle in self:
+            group = TRANSITIONS.get((cycle.state, new_state))
+            if not group:
+                raise UserError(
+                    self.env._(
+                        "Cycle %(cycle)s cannot go from %(old)s to %(new)s.",
+                        cycle=cycle.display_name,
+                        old=dict(STATES)[cycle.state],
+                        new=dict(STATES).get(new_state, new_state),
+                    )
+                )
+            cycle._check_group(group, cycle._step_label(new_state))
+
+    def _check_not_frozen(self):
+        frozen = self.filtered(lambda c: c.state in FROZEN_STATES)
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "Cycle %(cycle)s is %(state)s: an approved plan is frozen and "
+                    "cannot be changed. Open a new cycle instead.",
+                    cycle=frozen[0].display_name,
+                    state=dict(STATES)[frozen[0].state],
+                )
+            )
+
+    def _schedule_step_activity(self):
+        """Give the responsible of the step each cycle is now in a to-do."""
+        for cycle in self.filtered(lambda c: c.state in STEP_FIELDS):
+            user_field, deadline_field = STEP_FIELDS[cycle.state]
+            user = cycle[user_field] or cycle.env.user
+            cycle.activity_schedule(
+                "sop_planning.mail_activity_type_sop_step",
+                date_deadline=cycle[deadline_field] or fields.Date.context_today(cycle),
+                summary=self.env._(
+                    "%(step)s of %(cycle)s",
+                    step=dict(STATES)[cycle.state],
+                    cycle=cycle.name,
+                ),
+                user_id=user.id,
+            )
+
+    def _close_step_activities(self):
+        self.activity_feedback(
+            ["sop_planning.mail_activity_type_sop_step"],
+            feedback=self.env._("Step handed over."),
+        )
+
+    @api.model
+    def _first_of_month(self, value):
+        return fields.Date.to_date(value).replace(day=1)

@@ -1,0 +1,200 @@
+from datetime import date
+
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
+
+from .common import SopCase
+
+
+@tagged("post_install", "-at_install")
+class TestSopCycle(SopCase):
+    def test_happy_path_through_every_state(self):
+        cycle = self._new_cycle(date_month="2026-12-17", supply_user_id=self.planner.id)
+        self.assertEqual(cycle.state, "draft")
+        self.assertEqual(cycle.date_month, date(2026, 12, 1), "moved to the 1st")
+        self.assertTrue(cycle.name.startswith("S&OP/2026-12/"), cycle.name)
+        self.assertEqual(cycle.horizon_months, 12)
+        self.assertEqual(cycle.history_months, 36)
+
+        steps = [
+            ("action_start_demand_review", "demand_review"),
+            ("action_submit_supply_review", "supply_review"),
+            ("action_submit_reconciliation", "reconciliation"),
+            ("action_submit_executive_review", "executive_review"),
+        ]
+        for method, state in steps:
+            getattr(cycle, method)()
+            self.assertEqual(cycle.state, state)
+        cycle.with_user(self.executive).action_approve()
+        self.assertEqual(cycle.state, "approved")
+        self.assertTrue(cycle.is_active_plan)
+        self.assertEqual(cycle.approved_by_id, self.executive)
+        cycle.with_user(self.executive).action_close()
+        self.assertEqual(cycle.state, "closed")
+
+    def test_hand_off_schedules_activity_for_next_responsible(self):
+        cycle = self._new_cycle(
+            supply_user_id=self.sop_admin.id, supply_date_deadline="2026-12-10"
+        )
+        cycle.action_start_demand_review()
+        cycle.action_submit_supply_review()
+        activity = cycle.activity_ids
+        self.assertEqual(len(activity), 1, "the demand step's to-do is closed")
+        self.assertEqual(activity.user_id, self.sop_admin)
+        self.assertEqual(activity.date_deadline, date(2026, 12, 10))
+        self.assertIn("Supply Review", activity.summary)
+
+    def test_reject_requires_reason_and_posts_it(self):
+        cycle = self._to_executive_review(self._new_cycle())
+        wizard_action = cycle.with_user(self.executive).action_reject()
+        self.assertEqual(wizard_action["res_model"], "sop.cycle.reject")
+        with self.assertRaises(UserError):
+            cycle.with_user(self.executive)._reject("   ")
+        self.assertEqual(cycle.state, "executive_review")
+
+        wizard = Form(
+            self.env["sop.cycle.reject"]
+            .with_user(self.executive)
+            .with_context(wizard_action["context"])
+        )
+        wizard.reason = "Demand for category Pumps is too optimistic"
+        wizard.save().action_confirm()
+        self.assertEqual(cycle.state, "reconciliation")
+        self.assertEqual(cycle.rejection_reason, "Demand for category Pumps is too optimistic")
+        bodies = cycle.message_ids.mapped("body")
+        self.assertTrue(any("too optimistic" in body for body in bodies), bodies)
+
+    def test_planner_cannot_approve_or_reject(self):
+        cycle = self._to_executive_review(self._new_cycle())
+        with self.assertRaises(AccessError):
+            cycle.with_user(self.planner).action_approve()
+        with self.assertRaises(AccessError):
+            cycle.with_user(self.planner)._reject("no")
+        with self.assertRaises(AccessError):
+            cycle.with_user(self.planner).write({"state": "approved"})
+        self.assertEqual(cycle.state, "executive_review")
+
+    def test_reader_cannot_move_or_write(self):
+        cycle = self._new_cycle()
+        reader_cycle = cycle.with_user(self.sop_user)
+        self.assertEqual(reader_cycle.state, "draft", "the reader can read")
+        with self.assertRaises(AccessError):
+            reader_cycle.action_start_demand_review()
+        with self.assertRaises(AccessError):
+            reader_cycle.write({"horizon_months": 6})
+        with self.assertRaises(AccessError):
+            self.env["sop.cycle"].with_user(self.sop_user).create({})
+
+    def test_state_cannot_skip_steps(self):
+        cycle = self._new_cycle()
+        with self.assertRaises(UserError):
+            cycle.action_submit_executive_review()
+        with self.assertRaises(UserError):
+            cycle.with_user(self.executive).write({"state": "approved"})
+        with self.assertRaises(UserError):
+            self._new_cycle(state="approved")
+
+    def test_approved_cycle_is_frozen(self):
+        cycle = self._to_executive_review(self._new_cycle())
+        cycle.with_user(self.executive).action_approve()
+        for user in (self.planner, self.executive, self.sop_admin):
+            with self.assertRaises(UserError):
+                cycle.with_user(user).write({"horizon_months": 6})
+        with self.assertRaises(UserError):
+            cycle.with_user(self.sop_admin).unlink()
+        self.assertEqual(cycle.horizon_months, 12)
+        cycle.with_user(self.executive).message_post(body="Chatter stays open")
+
+    def test_approving_second_cycle_closes_first(self):
+        first = self._to_executive_review(self._new_cycle(date_month="2026-11-01"))
+        first.with_user(self.executive).action_approve()
+        second = self._to_executive_review(self._new_cycle(date_month="2026-12-01"))
+        second.with_user(self.executive).action_approve()
+        self.assertEqual(first.state, "closed")
+        self.assertEqual(second.state, "approved")
+        self.assertEqual(
+            self.env["sop.cycle"].search_count(
+                [("company_id", "=", self.company_a.id), ("state", "=", "approved")]
+            ),
+            1,
+        )
+        with self.assertRaises(UserError):
+            first.with_user(self.sop_admin).write({"note": "reopen"})
+
+    def test_database_refuses_two_active_plans(self):
+        first = self._to_executive_review(self._new_cycle())
+        second = self._to_executive_review(self._new_cycle())
+        first.with_user(self.executive).action_approve()
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            with self.env.cr.savepoint():
+                second.with_user(self.executive).write({"state": "approved"})
+                second.flush_recordset()
+
+    def test_other_company_cycles_are_invisible(self):
+        cycle_a = self._new_cycle()
+        cycle_b = self._new_cycle(user=self.planner_b)
+        self.assertEqual(cycle_b.company_id, self.company_b)
+        visible_to_b = self.env["sop.cycle"].with_user(self.planner_b).search([])
+        self.assertIn(cycle_b, visible_to_b)
+        self.assertNotIn(cycle_a, visible_to_b)
+        with self.assertRaises(AccessError):
+            cycle_a.with_user(self.planner_b).read(["name"])
+        with self.assertRaises(AccessError):
+            cycle_a.with_user(self.planner_b).action_start_demand_review()
+
+    def test_warehouse_of_another_company_refused(self):
+        warehouse_b = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_b.id)], limit=1
+        )
+        with self.assertRaises(UserError):
+            self._new_cycle(user=self.sop_admin, warehouse_ids=[(6, 0, warehouse_b.ids)])
+
+    def test_invalid_product_filter_refused(self):
+        with self.assertRaises(UserError):
+            self._new_cycle(product_domain="[('no_such_field', '=', 1)]")
+
+    def test_only_draft_cycles_can_be_deleted(self):
+        draft = self._new_cycle()
+        started = self._new_cycle()
+        started.action_start_demand_review()
+        with self.assertRaises(UserError):
+            started.unlink()
+        draft.unlink()
+        self.assertFalse(draft.exists())
+
+    def test_scope_products_follow_categories_and_filter(self):
+        categ = self.env["product.category"].create({"name": "Pumps"})
+        sub = self.env["product.category"].create({"name": "Small", "parent_id": categ.id})
+        product_vals = {"is_storable": True, "type": "consu"}
+        in_scope = self.env["product.product"].create(
+            dict(product_vals, name="Pump S", categ_id=sub.id, default_code="P-1")
+        )
+        filtered_out = self.env["product.product"].create(
+            dict(product_vals, name="Pump X", categ_id=categ.id, default_code="X-1")
+        )
+        other = self.env["product.product"].create(dict(product_vals, name="Valve"))
+        service = self.env["product.product"].create(
+            {"name": "Repair", "type": "service", "categ_id": categ.id}
+        )
+        cycle = self._new_cycle(
+            product_category_ids=[(6, 0, categ.ids)],
+            product_domain="[('default_code', '=like', 'P-%')]",
+        )
+        scope = cycle._get_scope_products()
+        self.assertIn(in_scope, scope)
+        self.assertNotIn(filtered_out, scope)
+        self.assertNotIn(other, scope)
+        self.assertNotIn(service, scope)
+
+    def test_defaults_come_from_company_settings(self):
+        settings = self.env["res.config.settings"].create(
+            {"sop_horizon_months": 18, "sop_history_months": 24, "sop_service_level": 97.5}
+        )
+        settings.execute()
+        cycle = self._new_cycle()
+        self.assertEqual(cycle.horizon_months, 18)
+        self.assertEqual(cycle.history_months, 24)
+        self.assertEqual(cycle.service_level, 97.5)

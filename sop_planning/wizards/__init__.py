@@ -1,0 +1,1 @@
+from . import sop_cycle_reject
