@@ -1,0 +1,37 @@
+# Commands of the project. Odoo 19 must be importable from $(PYTHON).
+PYTHON ?= python3
+DEMO_DB ?= sop_demo
+PORT ?= 8069
+ADDONS := $(CURDIR)
+
+.PHONY: test test-engine test-odoo demo lint bench
+
+## Run every test: engine (pytest) and Odoo (fresh database); one summary line.
+test:
+	$(PYTHON) tools/run_tests.py
+
+test-engine:
+	$(PYTHON) tools/run_tests.py --engine-only
+
+test-odoo:
+	$(PYTHON) tools/run_tests.py --odoo-only
+
+## Create a demo database with the add-on and serve it on 127.0.0.1:$(PORT) (admin / admin).
+demo:
+	@if psql -lqt | cut -d '|' -f 1 | grep -qw $(DEMO_DB); then \
+		echo "Serving existing database $(DEMO_DB)"; \
+	else \
+		$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) -i sop_planning \
+			--with-demo --stop-after-init --http-interface=127.0.0.1; \
+	fi
+	$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) \
+		--http-interface=127.0.0.1 --http-port=$(PORT)
+
+lint:
+	ruff check sop_planning tests bench tools
+	ruff format --check sop_planning tests bench tools
+	pylint --load-plugins=pylint_odoo --rcfile=.pylintrc sop_planning
+
+bench:
+	$(PYTHON) -m pip install -q -r requirements-bench.txt
+	for f in bench/bench_*.py; do $(PYTHON) $$f || exit 1; done
