@@ -17,8 +17,7 @@ class ResCompany(models.Model):
     sop_service_level = fields.Float(
         string="S&OP Default Service Level (%)",
         default=95.0,
-        help="Target cycle service level used when no class-specific "
-        "target applies.",
+        help="Target cycle service level used when no class-specific target applies.",
     )
 
     _sop_horizon_positive = models.Constraint(

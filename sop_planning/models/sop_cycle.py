@@ -164,9 +164,7 @@ class SopCycle(models.Model):
 
     @api.model
     def _default_date_month(self):
-        return fields.Date.context_today(self).replace(day=1) + relativedelta(
-            months=1
-        )
+        return fields.Date.context_today(self).replace(day=1) + relativedelta(months=1)
 
     @api.depends("state")
     def _compute_is_active_plan(self):
@@ -252,21 +250,19 @@ class SopCycle(models.Model):
         self._check_group(GROUP_EXECUTIVE, self.env._("approve an S&OP cycle"))
         self._check_state("executive_review")
         if len(self.company_id) != len(self):
-            raise UserError(
-                self.env._("Approve one cycle per company at a time.")
-            )
+            raise UserError(self.env._("Approve one cycle per company at a time."))
         previous = self.search(
             [("company_id", "in", self.company_id.ids), ("state", "=", "approved")]
         )
-        if previous:
-            previous.write({"state": "closed"})
-            for old in previous:
-                old.message_post(
-                    body=self.env._(
-                        "Closed: superseded by the approved cycle %s.",
-                        self.filtered(lambda c: c.company_id == old.company_id).name,
-                    )
+        previous.write({"state": "closed"})
+        successor = {cycle.company_id: cycle for cycle in self}
+        for old in previous:
+            old.message_post(
+                body=self.env._(
+                    "Closed: superseded by the approved cycle %s.",
+                    successor[old.company_id].name,
                 )
+            )
         self.write(
             {
                 "state": "approved",
@@ -307,8 +303,11 @@ class SopCycle(models.Model):
         self.write({"state": "reconciliation", "rejection_reason": reason})
         for cycle in self:
             cycle.message_post(
-                body=self.env._("Plan rejected by %(user)s: %(reason)s",
-                                user=self.env.user.name, reason=reason),
+                body=self.env._(
+                    "Plan rejected by %(user)s: %(reason)s",
+                    user=self.env.user.name,
+                    reason=reason,
+                ),
                 message_type="comment",
                 subtype_xmlid="mail.mt_note",
             )
@@ -337,7 +336,9 @@ class SopCycle(models.Model):
         )
 
     def _move_to(self, new_state, from_state):
-        self._check_group(TRANSITIONS[from_state, new_state], self._step_label(new_state))
+        self._check_group(
+            TRANSITIONS[from_state, new_state], self._step_label(new_state)
+        )
         self._check_state(from_state)
         self.write({"state": new_state})
         self._close_step_activities()

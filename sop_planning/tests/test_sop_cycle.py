@@ -63,7 +63,9 @@ class TestSopCycle(SopCase):
         wizard.reason = "Demand for category Pumps is too optimistic"
         wizard.save().action_confirm()
         self.assertEqual(cycle.state, "reconciliation")
-        self.assertEqual(cycle.rejection_reason, "Demand for category Pumps is too optimistic")
+        self.assertEqual(
+            cycle.rejection_reason, "Demand for category Pumps is too optimistic"
+        )
         bodies = cycle.message_ids.mapped("body")
         self.assertTrue(any("too optimistic" in body for body in bodies), bodies)
 
@@ -150,7 +152,9 @@ class TestSopCycle(SopCase):
             [("company_id", "=", self.company_b.id)], limit=1
         )
         with self.assertRaises(UserError):
-            self._new_cycle(user=self.sop_admin, warehouse_ids=[(6, 0, warehouse_b.ids)])
+            self._new_cycle(
+                user=self.sop_admin, warehouse_ids=[(6, 0, warehouse_b.ids)]
+            )
 
     def test_invalid_product_filter_refused(self):
         with self.assertRaises(UserError):
@@ -167,7 +171,9 @@ class TestSopCycle(SopCase):
 
     def test_scope_products_follow_categories_and_filter(self):
         categ = self.env["product.category"].create({"name": "Pumps"})
-        sub = self.env["product.category"].create({"name": "Small", "parent_id": categ.id})
+        sub = self.env["product.category"].create(
+            {"name": "Small", "parent_id": categ.id}
+        )
         product_vals = {"is_storable": True, "type": "consu"}
         in_scope = self.env["product.product"].create(
             dict(product_vals, name="Pump S", categ_id=sub.id, default_code="P-1")
@@ -191,7 +197,11 @@ class TestSopCycle(SopCase):
 
     def test_defaults_come_from_company_settings(self):
         settings = self.env["res.config.settings"].create(
-            {"sop_horizon_months": 18, "sop_history_months": 24, "sop_service_level": 97.5}
+            {
+                "sop_horizon_months": 18,
+                "sop_history_months": 24,
+                "sop_service_level": 97.5,
+            }
         )
         settings.execute()
         cycle = self._new_cycle()
