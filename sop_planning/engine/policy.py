@@ -1,0 +1,397 @@
+"""Inventory policy: safety stock, reorder point, order-up-to level, lot size.
+
+Public API: ``compute_policy(items, demand, *, period_days=None, freq=None,
+service_matrix=None, max_cover_days=365, discrete_below=10)``.
+
+``items``: one row per item (or item-location), columns
+
+- ``item_id`` and ``unit_cost`` (required, cost >= 0 per unit),
+- ``lead_time_days`` (required, >= 0) and ``lead_time_std_days`` (default 0),
+- ``review_days`` (default 0: continuous review),
+- ``service_level`` (0 < p < 1; default: from ``abc`` x ``xyz`` through
+  ``service_matrix``, itself defaulting to ``DEFAULT_SERVICE_MATRIX``),
+- ``service_type``: ``"cycle"`` (probability of no stockout per cycle,
+  default) or ``"fill_rate"`` (share of demand served from stock),
+- ``order_cost`` per order (default 0), ``holding_rate`` per year as a share
+  of unit cost (default 0.25), ``moq`` (default 0), ``multiple`` (default 1),
+- ``abc``, ``xyz``, ``pattern`` (optional classes from the forecast engine).
+
+``demand``: long ``item_id, period, forecast, sigma`` per future period (the
+forecast engine's output), ``sigma`` being the standard deviation of the
+forecast error of one period. The period length comes from ``period_days``,
+else from ``freq`` (``D``, ``W``, ``M``), else from the spacing of periods.
+
+Method, per item, over the protection window ``W = lead time + review``:
+
+- lead-time demand ``LTD`` = forecast summed over the first ``W`` days (the
+  real seasonal forecasts, a partial last period pro rata, the last period
+  repeated past the horizon); its variance is the sum of period variances,
+  so per day ``d = LTD / W`` and ``sigma_d = sqrt(var / W)``;
+- ``normal``: ``SS = z x sqrt(W x sigma_d^2 + d^2 x sigma_L^2)``, ``z`` the
+  normal quantile of the cycle service level;
+- ``fill_rate_loss``: same, with ``z`` solving ``G(z) = (1 - fill rate) x Q /
+  sigma`` (normal loss function, ``Q`` the order quantity), never below 0;
+- ``poisson`` / ``negbin`` for slow or intermittent items (pattern
+  ``intermittent`` or ``lumpy``, or ``LTD < discrete_below`` units): the
+  reorder point is the smallest whole ``s`` reaching the target under a
+  Poisson (variance <= mean) or negative binomial law with the same mean and
+  variance; ``SS = s - LTD`` (may be negative for lumpy items, whose typical
+  lead-time demand is far below the mean);
+- ``reorder_point = LTD + SS``; ``order_qty`` = EOQ ``sqrt(2 x D x order_cost
+  / (holding_rate x unit_cost))`` (D the yearly forecast), capped at
+  ``max_cover_days`` of demand, raised to the MOQ, rounded up to the
+  multiple; ``order_up_to = reorder_point + order_qty``;
+- ``coverage_days`` = average stock ``SS + Q / 2`` in days of demand.
+
+Output: one row per item with ``item_id, demand_per_day, lead_time_demand,
+safety_stock, reorder_point, order_up_to, order_qty, coverage_days,
+service_level, service_type, method, z, min_qty, max_qty, multiple,
+explanation``; ``min_qty`` / ``max_qty`` / ``multiple`` are the Odoo
+reordering rule's min, max and quantity multiple, and ``explanation`` writes
+each formula with its numbers.
+"""
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import EngineInputError
+from .service_level import service_level_for, z_for, z_for_fill_rate
+
+PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375, "MS": 30.4375}
+DAYS_PER_YEAR = 365.0
+ITEM_DEFAULTS = {
+    "lead_time_std_days": 0.0,
+    "review_days": 0.0,
+    "service_type": "cycle",
+    "order_cost": 0.0,
+    "holding_rate": 0.25,
+    "moq": 0.0,
+    "multiple": 1.0,
+    "abc": None,
+    "xyz": None,
+    "pattern": None,
+}
+REQUIRED_ITEM_COLUMNS = ("item_id", "lead_time_days", "unit_cost")
+NON_NEGATIVE_COLUMNS = (
+    "lead_time_days",
+    "lead_time_std_days",
+    "review_days",
+    "unit_cost",
+    "order_cost",
+    "holding_rate",
+    "moq",
+    "multiple",
+)
+DISCRETE_PATTERNS = ("intermittent", "lumpy")
+SERVICE_TYPES = ("cycle", "fill_rate")
+
+
+def _raise_for(ids, bad, column, what, values):
+    """Raise ``EngineInputError`` naming the first bad item and its column."""
+    if np.any(bad):
+        first = int(np.flatnonzero(bad)[0])
+        raise EngineInputError(
+            f"item {ids[first]}: column '{column}' {what} (got {values[first]!r})"
+        )
+
+
+def _prepare_items(items, service_matrix):
+    """Return ``items`` with defaults filled in and values checked."""
+    missing = [col for col in REQUIRED_ITEM_COLUMNS if col not in items.columns]
+    if missing:
+        raise EngineInputError(f"items: missing column(s) {', '.join(missing)}")
+    items = items.reset_index(drop=True).copy()
+    ids = items["item_id"].to_numpy()
+    duplicated = items["item_id"].duplicated().to_numpy()
+    _raise_for(ids, duplicated, "item_id", "appears twice", ids)
+    for column, default in ITEM_DEFAULTS.items():
+        if column not in items.columns:
+            items[column] = default
+    for column in NON_NEGATIVE_COLUMNS:
+        values = pd.to_numeric(items[column], errors="coerce").to_numpy(float)
+        _raise_for(ids, np.isnan(values), column, "is missing", items[column])
+        _raise_for(ids, values < 0, column, "is negative", values)
+        items[column] = values
+    matrix_level = service_level_for(items["abc"], items["xyz"], service_matrix)
+    if "service_level" in items.columns:
+        level = pd.to_numeric(items["service_level"], errors="coerce").to_numpy(float)
+        level = np.where(np.isnan(level), matrix_level, level)
+    else:
+        level = matrix_level
+    _raise_for(
+        ids, (level <= 0) | (level >= 1), "service_level", "not in (0, 1)", level
+    )
+    items["service_level"] = level
+    service_type = items["service_type"].fillna("cycle").astype(str).to_numpy()
+    bad_type = ~np.isin(service_type, SERVICE_TYPES)
+    _raise_for(ids, bad_type, "service_type", "not cycle/fill_rate", service_type)
+    items["service_type"] = service_type
+    return items
+
+
+def _period_days(demand, period_days, freq):
+    """Return the length of one forecast period in days."""
+    if period_days is not None:
+        return float(period_days)
+    if freq is not None:
+        key = str(freq).upper()
+        if key not in PERIOD_DAYS:
+            raise EngineInputError(f"freq must be one of D, W, M (got {freq!r})")
+        return PERIOD_DAYS[key]
+    periods = pd.to_datetime(pd.Series(demand["period"].unique())).sort_values()
+    if len(periods) < 2:
+        return PERIOD_DAYS["M"]
+    step = float(periods.diff().dt.days.median())
+    return min(PERIOD_DAYS.values(), key=lambda days: abs(days - step))
+
+
+def _demand_matrices(demand, item_ids):
+    """Return forecast and sigma as items x periods matrices, checked."""
+    missing = [
+        col
+        for col in ("item_id", "period", "forecast", "sigma")
+        if col not in demand.columns
+    ]
+    if missing:
+        raise EngineInputError(f"demand: missing column(s) {', '.join(missing)}")
+    for column in ("forecast", "sigma"):
+        values = pd.to_numeric(demand[column], errors="coerce").to_numpy(float)
+        ids = demand["item_id"].to_numpy()
+        _raise_for(ids, np.isnan(values), column, "is NaN", demand[column].to_numpy())
+        _raise_for(ids, values < 0, column, "is negative", values)
+    frame = demand[demand["item_id"].isin(item_ids)]
+    wide = frame.pivot_table(
+        index="item_id", columns="period", values=["forecast", "sigma"], aggfunc="sum"
+    )
+    wide = wide.reindex(pd.Index(item_ids, name="item_id"))
+    forecast = wide["forecast"].ffill(axis=1).to_numpy(float)
+    sigma = wide["sigma"].ffill(axis=1).to_numpy(float)
+    no_rows = np.isnan(forecast).all(axis=1) if forecast.size else np.ones(0, bool)
+    _raise_for(item_ids, no_rows, "forecast", "has no rows in demand", item_ids)
+    return np.nan_to_num(forecast), np.nan_to_num(sigma)
+
+
+def _window_sums(matrix, window_periods):
+    """Sum ``matrix`` over the first ``window_periods`` periods of each row."""
+    horizon = matrix.shape[1]
+    steps = np.arange(horizon)
+    weights = np.clip(window_periods[:, None] - steps[None, :], 0.0, 1.0)
+    beyond = np.maximum(window_periods - horizon, 0.0)
+    return (matrix * weights).sum(axis=1) + beyond * matrix[:, -1]
+
+
+def _discrete_law(mean, variance):
+    """Return frozen Poisson / negative binomial laws and the method names."""
+    overdispersed = variance > mean * (1 + 1e-9)
+    safe_var = np.where(overdispersed, variance, mean + 1.0)
+    size = np.where(overdispersed, mean**2 / (safe_var - mean), 1.0)
+    prob = np.where(overdispersed, mean / safe_var, 0.5)
+    method = np.where(overdispersed, "negbin", "poisson")
+    return overdispersed, size, prob, method
+
+
+def _discrete_cdf(k, mean, overdispersed, size, prob, shift=0):
+    """Return ``P(X <= k)``; ``shift=1`` uses the size-biased law."""
+    poisson = stats.poisson.cdf(k, mean)
+    negbin = stats.nbinom.cdf(k, size + shift, prob)
+    return np.where(overdispersed, negbin, poisson)
+
+
+def _discrete_loss(s, mean, overdispersed, size, prob):
+    """Return ``E[(X - s)+]`` for Poisson / negative binomial ``X``."""
+    tail_from_s = 1.0 - _discrete_cdf(s - 1, mean, overdispersed, size, prob, 1)
+    tail_above_s = 1.0 - _discrete_cdf(s, mean, overdispersed, size, prob)
+    return np.maximum(mean * tail_from_s - s * tail_above_s, 0.0)
+
+
+def _discrete_reorder_point(mean, variance, target, fill_rate, order_qty):
+    """Return the smallest whole reorder point reaching the target, and method."""
+    overdispersed, size, prob, method = _discrete_law(mean, variance)
+    law = (mean, overdispersed, size, prob)
+    cycle_point = np.where(
+        overdispersed,
+        stats.nbinom.ppf(target, size, prob),
+        stats.poisson.ppf(target, mean),
+    )
+    lot = np.maximum(order_qty, 1.0)
+    low = np.zeros_like(mean)
+    high = np.where(
+        overdispersed,
+        stats.nbinom.ppf(1 - 1e-9, size, prob),
+        stats.poisson.ppf(1 - 1e-9, mean),
+    )
+    while np.any(low < high):
+        middle = np.floor(0.5 * (low + high))
+        short = _discrete_loss(middle, *law) - _discrete_loss(middle + lot, *law)
+        reached = 1.0 - short / lot >= target
+        high = np.where(reached, middle, high)
+        low = np.where(reached, low, middle + 1)
+    return np.where(fill_rate, high, cycle_point), method
+
+
+def _order_quantity(items, demand_per_day, max_cover_days):
+    """Return EOQ capped at ``max_cover_days``, raised to MOQ, rounded up."""
+    yearly = demand_per_day * DAYS_PER_YEAR
+    holding = items["holding_rate"].to_numpy() * items["unit_cost"].to_numpy()
+    order_cost = items["order_cost"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eoq = np.sqrt(2.0 * yearly * order_cost / holding)
+    eoq = np.nan_to_num(eoq, nan=0.0, posinf=np.inf)
+    capped = np.minimum(eoq, demand_per_day * max_cover_days)
+    lot = np.maximum(capped, items["moq"].to_numpy())
+    multiple = items["multiple"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rounded = np.where(multiple > 0, np.ceil(lot / multiple - 1e-9) * multiple, lot)
+    return eoq, np.where(demand_per_day > 0, rounded, 0.0)
+
+
+def _fmt(values, digits=1):
+    """Format numbers for explanations."""
+    return pd.Series(np.round(np.asarray(values, dtype=float), digits)).astype(str)
+
+
+def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
+    """Return the explanation text of every item."""
+    z = _fmt(frame["z"], 3)
+    normal = (
+        "SS = "
+        + z
+        + " x sqrt("
+        + _fmt(window)
+        + " x "
+        + _fmt(sd_day, 2)
+        + "^2 + "
+        + _fmt(d_window, 2)
+        + "^2 x "
+        + _fmt(lt_std)
+        + "^2) = "
+        + _fmt(frame["safety_stock"])
+    )
+    fill_rate_z = "z = " + z + " from G(z) = (1 - " + _fmt(frame["service_level"], 3)
+    fill_rate_z += ") x " + _fmt(frame["order_qty"]) + " / sigma; "
+    discrete = (
+        "ROP = smallest s reaching "
+        + _fmt(frame["service_level"], 3)
+        + " under "
+        + frame["method"]
+        + "(mean "
+        + _fmt(frame["lead_time_demand"])
+        + "); SS = ROP - LTD = "
+        + _fmt(frame["safety_stock"])
+    )
+    method = frame["method"]
+    safety = np.where(
+        method.isin(["poisson", "negbin"]),
+        discrete,
+        np.where(method == "fill_rate_loss", fill_rate_z + normal, normal),
+    )
+    text = (
+        "LTD = "
+        + _fmt(frame["lead_time_demand"])
+        + " over "
+        + _fmt(window)
+        + " d (lead "
+        + _fmt(lead)
+        + " + review "
+        + _fmt(review)
+        + "); "
+        + safety
+        + "; ROP = "
+        + _fmt(frame["reorder_point"])
+        + "; Q = EOQ "
+        + _fmt(eoq)
+        + " -> "
+        + _fmt(frame["order_qty"])
+        + " (MOQ, multiple); max = ROP + Q = "
+        + _fmt(frame["order_up_to"])
+    )
+    return text.where(method != "zero_demand", "no forecast demand: min = max = 0")
+
+
+def compute_policy(
+    items,
+    demand,
+    *,
+    period_days=None,
+    freq=None,
+    service_matrix=None,
+    max_cover_days=DAYS_PER_YEAR,
+    discrete_below=10.0,
+):
+    """Return the inventory policy of every item (see the module docstring)."""
+    items = _prepare_items(items, service_matrix)
+    item_ids = items["item_id"].to_numpy()
+    days = _period_days(demand, period_days, freq)
+    forecast, sigma = _demand_matrices(demand, item_ids)
+    lead = items["lead_time_days"].to_numpy()
+    lt_std = items["lead_time_std_days"].to_numpy()
+    review = items["review_days"].to_numpy()
+    window = lead + review
+    ltd = _window_sums(forecast, window / days)
+    ltd_var = _window_sums(sigma**2, window / days)
+    first_rate = forecast[:, 0] / days
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_window = np.where(window > 0, ltd / window, first_rate)
+        sd_day = np.where(window > 0, np.sqrt(ltd_var / window), 0.0)
+    sigma_total = np.sqrt(ltd_var + d_window**2 * lt_std**2)
+    demand_per_day = forecast.mean(axis=1) / days
+    eoq, order_qty = _order_quantity(items, demand_per_day, max_cover_days)
+    target = items["service_level"].to_numpy()
+    fill_rate = items["service_type"].to_numpy() == "fill_rate"
+
+    z = np.where(
+        fill_rate,
+        z_for_fill_rate(target, np.maximum(order_qty, 1.0), sigma_total),
+        z_for(target),
+    )
+    safety = z * sigma_total
+    method = np.where(fill_rate, "fill_rate_loss", "normal").astype(object)
+
+    pattern = items["pattern"].astype(str).str.lower().to_numpy()
+    discrete = (np.isin(pattern, DISCRETE_PATTERNS) | (ltd < discrete_below)) & (
+        ltd > 0
+    )
+    if discrete.any():
+        point, law = _discrete_reorder_point(
+            ltd[discrete],
+            sigma_total[discrete] ** 2,
+            target[discrete],
+            fill_rate[discrete],
+            order_qty[discrete],
+        )
+        safety[discrete] = point - ltd[discrete]
+        method[discrete] = law
+        z[discrete] = np.nan
+    zero = (ltd <= 0) & (demand_per_day <= 0)
+    safety[zero] = 0.0
+    method[zero] = "zero_demand"
+
+    reorder_point = ltd + safety
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = np.where(
+            demand_per_day > 0, (safety + order_qty / 2) / demand_per_day, np.nan
+        )
+    frame = pd.DataFrame(
+        {
+            "item_id": item_ids,
+            "demand_per_day": demand_per_day,
+            "lead_time_demand": ltd,
+            "safety_stock": safety,
+            "reorder_point": reorder_point,
+            "order_up_to": reorder_point + order_qty,
+            "order_qty": order_qty,
+            "coverage_days": coverage,
+            "service_level": target,
+            "service_type": items["service_type"].to_numpy(),
+            "method": pd.Series(method, dtype=object),
+            "z": z,
+        }
+    )
+    frame["min_qty"] = frame["reorder_point"]
+    frame["max_qty"] = frame["order_up_to"]
+    frame["multiple"] = items["multiple"].to_numpy()
+    frame["explanation"] = _explain(
+        frame, window, lead, review, sd_day, d_window, lt_std, eoq
+    )
+    return frame
