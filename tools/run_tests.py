@@ -16,6 +16,7 @@ test database; ``PGHOST``/``PGUSER``/... are passed to Odoo through libpq.
 import argparse
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -99,6 +100,11 @@ def run_odoo_suite(python, test_tags):
     subprocess.run(["dropdb", "--if-exists", db_name], check=False)
     if template:
         subprocess.run(["createdb", "-T", template, db_name], check=True)
+        filestore = Path.home() / ".local/share/Odoo/filestore"
+        if (filestore / template).is_dir():
+            shutil.copytree(
+                filestore / template, filestore / db_name, dirs_exist_ok=True
+            )
     log_path = Path(tempfile.gettempdir()) / f"{db_name}.log"
     command = [
         python,
@@ -123,6 +129,7 @@ def run_odoo_suite(python, test_tags):
     log = log_path.read_text(errors="replace") if log_path.exists() else ""
     if os.environ.get("SOP_TEST_KEEP_DB") != "1":
         subprocess.run(["dropdb", "--if-exists", db_name], check=False)
+        shutil.rmtree(Path.home() / ".local/share/Odoo/filestore" / db_name, True)
     summaries = SUMMARY_RE.findall(log)
     problems = [
         line for line in log.splitlines() if " ERROR " in line or " CRITICAL " in line

@@ -1,1 +1,2 @@
 from . import test_sop_cycle
+from . import test_sop_cycle_tour
