@@ -1,5 +1,106 @@
-"""Sub-commands ``policy`` and ``simulate`` (filled in by the policy engine)."""
+"""Sub-commands ``policy`` and ``simulate``.
+
+``python -m sop_planning.engine policy FORECAST.csv ITEMS.csv --out POLICY.csv``
+computes the inventory policy: FORECAST.csv has ``item_id, period, forecast,
+sigma`` (other columns ignored); ITEMS.csv has ``item_id, lead_time_days,
+unit_cost`` and optionally every other column ``compute_policy`` documents
+(missing ones take its defaults). POLICY.csv gets ``item_id, safety_stock,
+reorder_point, order_up_to, order_qty, service_level`` (``--full``: every
+column, explanation included).
+
+``python -m sop_planning.engine simulate HISTORY.csv POLICY.csv ITEMS.csv
+[--freq D|W|M] [--lost-sales]`` replays the real demand of HISTORY.csv
+(``item_id, period, qty``) through the policy and through a static min/max
+from average demand with the same lot sizes, and prints per item and in
+total the fill rate, stockout periods, average stock units and value.
+"""
+
+import pandas as pd
+
+from .policy import compute_policy, period_length_days
+from .simulate_backtest import backtest
+
+POLICY_COLUMNS = [
+    "item_id",
+    "safety_stock",
+    "reorder_point",
+    "order_up_to",
+    "order_qty",
+    "service_level",
+]
+
+
+def run_policy(args):
+    """Compute the policy of FORECAST.csv and ITEMS.csv; write POLICY.csv."""
+    forecast = pd.read_csv(args.forecast)
+    items = pd.read_csv(args.items)
+    policy = compute_policy(items, forecast, freq=args.freq)
+    columns = policy.columns if args.full else POLICY_COLUMNS
+    policy[columns].to_csv(args.out, index=False, float_format="%.4f")
+    print(f"{len(policy)} items written to {args.out}")
+    return 0
+
+
+def run_simulate(args):
+    """Backtest POLICY.csv on HISTORY.csv; print per-item and total figures."""
+    history = pd.read_csv(args.history)
+    policy = pd.read_csv(args.policy)
+    items = pd.read_csv(args.items)
+    days = period_length_days(history["period"], freq=args.freq)
+    per_item, summary = backtest(
+        history,
+        policy,
+        items,
+        period_days=days,
+        lost_sales=args.lost_sales,
+        seed=args.seed,
+    )
+    columns = [
+        "item_id",
+        "demand",
+        "fill_rate",
+        "stockout_periods",
+        "avg_on_hand",
+        "avg_value",
+        "orders",
+        "static_fill_rate",
+        "static_avg_value",
+    ]
+    with pd.option_context("display.max_rows", args.max_rows, "display.width", 200):
+        print(per_item[columns].round(3).to_string(index=False))
+        print()
+        print(
+            "Total (fill rate weighted by demand, items without demand left out "
+            "of it; stock summed over all items):"
+        )
+        print(summary.round(3).to_string(index=False))
+    return 0
 
 
 def register(subparsers):
-    """Add the policy sub-commands to ``subparsers``."""
+    """Add the ``policy`` and ``simulate`` sub-commands to ``subparsers``."""
+    policy = subparsers.add_parser(
+        "policy", help="safety stock, reorder point, order-up-to, lot size"
+    )
+    policy.add_argument("forecast", help="CSV: item_id, period, forecast, sigma")
+    policy.add_argument("items", help="CSV: item_id, lead_time_days, unit_cost, ...")
+    policy.add_argument("--out", required=True, help="policy CSV to write")
+    policy.add_argument(
+        "--freq", choices=["D", "W", "M"], help="period of FORECAST (default: inferred)"
+    )
+    policy.add_argument("--full", action="store_true", help="write every column")
+    policy.set_defaults(handler=run_policy)
+
+    sim = subparsers.add_parser(
+        "simulate", help="backtest a policy on real demand next to a static min/max"
+    )
+    sim.add_argument("history", help="CSV: item_id, period, qty")
+    sim.add_argument("policy", help="CSV: item_id, reorder_point, order_up_to")
+    sim.add_argument("items", help="CSV: item_id, lead_time_days, unit_cost, ...")
+    sim.add_argument(
+        "--freq", choices=["D", "W", "M"], help="period of HISTORY (default: inferred)"
+    )
+    sim.add_argument("--lost-sales", action="store_true", help="lose unmet demand")
+    sim.add_argument("--seed", type=int, default=0, help="seed of lead-time draws")
+    sim.add_argument("--max-rows", type=int, default=50, help="item rows printed")
+    sim.set_defaults(handler=run_simulate)

@@ -1,7 +1,8 @@
 """Inventory policy: safety stock, reorder point, order-up-to level, lot size.
 
 Public API: ``compute_policy(items, demand, *, period_days=None, freq=None,
-service_matrix=None, max_cover_days=365, discrete_below=10)``.
+service_matrix=None, max_cover_days=365, discrete_below=10)`` and
+``period_length_days(periods, *, period_days=None, freq=None)``.
 
 ``items``: one row per item (or item-location), columns
 
@@ -130,8 +131,12 @@ def _prepare_items(items, service_matrix):
     return items
 
 
-def _period_days(demand, period_days, freq):
-    """Return the length of one forecast period in days."""
+def period_length_days(periods, *, period_days=None, freq=None):
+    """Return the length of one period in days.
+
+    Taken from ``period_days``, else ``freq`` (``D``, ``W``, ``M``), else the
+    median spacing of ``periods`` rounded to a day, a week or a month.
+    """
     if period_days is not None:
         return float(period_days)
     if freq is not None:
@@ -139,10 +144,10 @@ def _period_days(demand, period_days, freq):
         if key not in PERIOD_DAYS:
             raise EngineInputError(f"freq must be one of D, W, M (got {freq!r})")
         return PERIOD_DAYS[key]
-    periods = pd.to_datetime(pd.Series(demand["period"].unique())).sort_values()
-    if len(periods) < 2:
+    dates = pd.to_datetime(pd.Series(pd.unique(np.asarray(periods)))).sort_values()
+    if len(dates) < 2:
         return PERIOD_DAYS["M"]
-    step = float(periods.diff().dt.days.median())
+    step = float(dates.diff().dt.days.median())
     return min(PERIOD_DAYS.values(), key=lambda days: abs(days - step))
 
 
@@ -242,7 +247,8 @@ def _order_quantity(items, demand_per_day, max_cover_days):
     lot = np.maximum(capped, items["moq"].to_numpy())
     multiple = items["multiple"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        rounded = np.where(multiple > 0, np.ceil(lot / multiple - 1e-9) * multiple, lot)
+        lots = np.maximum(np.ceil(lot / multiple - 1e-9), 0.0)
+        rounded = np.where(multiple > 0, lots * multiple, lot)
     return eoq, np.where(demand_per_day > 0, rounded, 0.0)
 
 
@@ -322,7 +328,7 @@ def compute_policy(
     """Return the inventory policy of every item (see the module docstring)."""
     items = _prepare_items(items, service_matrix)
     item_ids = items["item_id"].to_numpy()
-    days = _period_days(demand, period_days, freq)
+    days = period_length_days(demand["period"], period_days=period_days, freq=freq)
     forecast, sigma = _demand_matrices(demand, item_ids)
     lead = items["lead_time_days"].to_numpy()
     lt_std = items["lead_time_std_days"].to_numpy()

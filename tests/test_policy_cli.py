@@ -1,0 +1,102 @@
+"""Tests of the ``policy`` and ``simulate`` sub-commands on CSV files."""
+
+import pandas as pd
+import pytest
+
+from sop_planning.engine.cli import main
+
+
+@pytest.fixture
+def files(tmp_path):
+    """Write weekly forecast, items and history CSV files; return their paths."""
+    weeks = pd.date_range("2026-01-05", periods=6, freq="7D")
+    forecast = pd.DataFrame(
+        [(item, week, 700.0, 140.0, "ets") for item in ("A", "B") for week in weeks],
+        columns=["item_id", "period", "forecast", "sigma", "model"],
+    )
+    items = pd.DataFrame(
+        {"item_id": ["A", "B"], "lead_time_days": [28.0, 0.0], "unit_cost": 2.0}
+    )
+    history = pd.DataFrame(
+        [(item, week, 700.0) for item in ("A", "B") for week in weeks],
+        columns=["item_id", "period", "qty"],
+    )
+    paths = {
+        name: tmp_path / f"{name}.csv" for name in ("forecast", "items", "history")
+    }
+    forecast.to_csv(paths["forecast"], index=False)
+    items.to_csv(paths["items"], index=False)
+    history.to_csv(paths["history"], index=False)
+    paths["policy"] = tmp_path / "policy.csv"
+    return paths
+
+
+def test_policy_command_writes_the_policy(files, capsys):
+    code = main(
+        [
+            "policy",
+            str(files["forecast"]),
+            str(files["items"]),
+            "--out",
+            str(files["policy"]),
+        ]
+    )
+    assert code == 0
+    policy = pd.read_csv(files["policy"])
+    assert policy.columns.tolist() == [
+        "item_id",
+        "safety_stock",
+        "reorder_point",
+        "order_up_to",
+        "order_qty",
+        "service_level",
+    ]
+    row = policy.set_index("item_id").loc["A"]
+    # Weekly periods inferred; 4 weeks: LTD = 2800, SS = 1.6449 x 140 x 2.
+    assert row["reorder_point"] == pytest.approx(2800 + 1.6449 * 280, abs=0.1)
+    assert "2 items written" in capsys.readouterr().out
+
+
+def test_simulate_command_prints_totals(files, capsys):
+    main(
+        [
+            "policy",
+            str(files["forecast"]),
+            str(files["items"]),
+            "--out",
+            str(files["policy"]),
+        ]
+    )
+    capsys.readouterr()
+    code = main(
+        [
+            "simulate",
+            str(files["history"]),
+            str(files["policy"]),
+            str(files["items"]),
+            "--lost-sales",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "static min/max" in out
+    assert "fill_rate" in out and "avg_value" in out
+
+
+def test_bad_input_exits_2_naming_the_item(files, capsys):
+    items = pd.read_csv(files["items"])
+    items.loc[1, "lead_time_days"] = -3
+    items.to_csv(files["items"], index=False)
+    code = main(
+        [
+            "policy",
+            str(files["forecast"]),
+            str(files["items"]),
+            "--out",
+            str(files["policy"]),
+        ]
+    )
+    assert code == 2
+    assert (
+        "error: item B: column 'lead_time_days' is negative" in capsys.readouterr().err
+    )
