@@ -1,3 +1,4 @@
+# pylint: disable=print-used
 """Command line of the engine: one sub-command per job, on CSV files."""
 
 import argparse

@@ -132,7 +132,7 @@ class SopCycle(models.Model):
     )
     executive_date_deadline = fields.Date(string="Executive Review Due")
     approved_by_id = fields.Many2one(
-        "res.users", string="Approved By", readonly=True, copy=False, tracking=True
+        "res.users", readonly=True, copy=False, tracking=True
     )
     date_approved = fields.Datetime(string="Approved On", readonly=True, copy=False)
     rejection_reason = fields.Text(

@@ -58,7 +58,7 @@ class TestSopCycle(SopCase):
         wizard = Form(
             self.env["sop.cycle.reject"]
             .with_user(self.executive)
-            .with_context(wizard_action["context"])
+            .with_context(**wizard_action["context"])
         )
         wizard.reason = "Demand for category Pumps is too optimistic"
         wizard.save().action_confirm()
