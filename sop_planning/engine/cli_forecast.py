@@ -1,5 +1,105 @@
-"""Sub-commands ``forecast`` and ``backtest`` (filled in by the forecast engine)."""
+"""Sub-commands ``forecast`` and ``backtest`` on a history CSV file.
+
+``forecast HISTORY.csv --horizon 12 [--freq M|W] --out FORECAST.csv`` writes
+``item_id, period, forecast, lower, upper, sigma, model, abc, xyz, pattern``.
+``backtest HISTORY.csv --horizon 12 [--freq M|W]`` holds out the last
+``horizon`` periods and prints WAPE, MASE and bias per model, per demand
+pattern and for the auto-selection. Progress goes to stderr.
+"""
+
+import sys
+
+import numpy as np
+import pandas as pd
+
+from .forecast import run_forecast
+from .forecast_backtest import AUTO, evaluate_holdout, score_table
+
+
+def _progress(label):
+    def report(done, total):
+        if total > done or report.shown:
+            report.shown = True
+            end = "\n" if done == total else ""
+            print(f"\r{label}: {done}/{total} items", end=end, file=sys.stderr)
+
+    report.shown = False
+    return report
+
+
+def _add_common(parser):
+    parser.add_argument("history", help="CSV with columns item_id, period, qty")
+    parser.add_argument("--horizon", type=int, default=12, help="periods ahead")
+    parser.add_argument("--freq", choices=("M", "W"), default="M")
+    parser.add_argument("--origins", type=int, default=3, help="backtest origins")
+    parser.add_argument("--outlier-k", type=float, default=None, help="cap at k MAD")
+    parser.add_argument(
+        "--combine", action="store_true", help="average the 3 best models per item"
+    )
+
+
+def _options(args):
+    return {
+        "n_origins": args.origins,
+        "outlier_k": args.outlier_k,
+        "combine": args.combine,
+    }
+
+
+def read_history(path):
+    """Read a history CSV (item ids kept as text when they are not numbers)."""
+    return pd.read_csv(path)
+
+
+def forecast_command(args):
+    """Write the forecast CSV; return the exit code."""
+    result = run_forecast(
+        read_history(args.history),
+        args.horizon,
+        args.freq,
+        progress=_progress("forecast"),
+        **_options(args),
+    )
+    table = result.forecast.copy()
+    table["period"] = table["period"].dt.strftime("%Y-%m-%d")
+    for column in ("model", "abc", "xyz", "pattern"):
+        table[column] = np.repeat(result.items[column].to_numpy(), args.horizon)
+    table.to_csv(args.out, index=False)
+    return 0
+
+
+def backtest_command(args):
+    """Print hold-out WAPE, MASE and bias per model and pattern."""
+    holdout = evaluate_holdout(
+        read_history(args.history),
+        args.horizon,
+        args.freq,
+        progress=_progress("backtest"),
+        **_options(args),
+    )
+    table = score_table(
+        holdout.actual, holdout.forecasts, holdout.scale, holdout.patterns
+    )
+    overall = table[table["pattern"] == "all"].drop(columns="pattern")
+    print(f"Hold-out of the last {args.horizon} periods; MASE = mean over items.")
+    print(overall.to_string(index=False, float_format="{:.3f}".format))
+    print("\nMASE per demand pattern:")
+    per_pattern = table.pivot(index="pattern", columns="model", values="mase")
+    print(per_pattern.to_string(float_format="{:.3f}".format))
+    auto = overall.set_index("model").loc[AUTO]
+    print(
+        f"\nauto-selection: WAPE {auto.wape:.3f}  MASE {auto.mase:.3f}  "
+        f"bias {auto.bias:+.3f}"
+    )
+    return 0
 
 
 def register(subparsers):
     """Add the forecast sub-commands to ``subparsers``."""
+    forecast = subparsers.add_parser("forecast", help="forecast every item")
+    _add_common(forecast)
+    forecast.add_argument("--out", default="-", help="output CSV ('-' = stdout)")
+    forecast.set_defaults(handler=forecast_command)
+    backtest = subparsers.add_parser("backtest", help="hold-out accuracy per model")
+    _add_common(backtest)
+    backtest.set_defaults(handler=backtest_command)

@@ -1,0 +1,168 @@
+"""Statistical demand forecast: classify, backtest, select, forecast.
+
+Public API (called by the Odoo layer and the command line)::
+
+    run_forecast(history, horizon=12, freq="M", *, n_origins=3, outlier_k=None,
+                 abc_thresholds=(0.8, 0.95), combine=False, progress=None,
+                 interval_level=0.9, chunk_size=20000,
+                 keep_model_forecasts=False) -> ForecastResult
+
+``history`` is a long DataFrame ``item_id, period, qty`` (+ optional ``value``
+or ``price``), see ``history.build_history`` for the contract (NaN qty =
+unknown, imputed; missing periods = zero; history starts at the first non-zero
+period). ``progress(done, total)`` is called after each chunk of items.
+
+``ForecastResult``:
+
+- ``forecast``: one row per item and future period: ``item_id, period,
+  forecast, lower, upper, sigma`` (``period`` = first day of the month or Monday
+  of the ISO week; the interval is ``forecast +- z * sigma`` at
+  ``interval_level``, lower bound clipped at zero);
+- ``items``: one row per item: ``item_id, model, params, abc, xyz, pattern,
+  adi, cv2, n_periods, wape, mase, bias, sigma, reason`` (``wape``, ``mase``,
+  ``bias`` are those of the kept model in the backtest; ``sigma`` the one-step
+  error scale);
+- ``sigma_h``: items x horizon array of the h-step error scale;
+- ``periods``: the forecast periods; ``history``: the bucketed ``History``;
+- ``model_forecasts``: with ``keep_model_forecasts``, every method's forecast
+  (name -> items x horizon array), else None.
+"""
+
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from . import classify
+from .cleaning import cap_outliers, impute_censored
+from .errors import EngineInputError
+from .history import History, build_history, future_periods
+from .selection import select_models
+
+
+@dataclass
+class ForecastResult:
+    """Forecast rows, per-item summary and h-step error scale of a run."""
+
+    forecast: pd.DataFrame
+    items: pd.DataFrame
+    sigma_h: np.ndarray
+    periods: pd.DatetimeIndex
+    history: History
+    model_forecasts: dict | None = None
+
+
+def clean_history(history, outlier_k=None):
+    """Return the model-ready matrix: outliers capped, censored cells imputed."""
+    return impute_censored(cap_outliers(history.qty, outlier_k), history.censored)
+
+
+def _check_arguments(horizon, n_origins, interval_level, chunk_size):
+    if not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise EngineInputError(f"horizon must be a positive integer, got {horizon!r}")
+    if n_origins < 1:
+        raise EngineInputError(f"n_origins must be at least 1, got {n_origins!r}")
+    if not 0 < interval_level < 1:
+        raise EngineInputError(f"interval_level must be in (0, 1): {interval_level}")
+    if chunk_size < 1:
+        raise EngineInputError(f"chunk_size must be positive, got {chunk_size!r}")
+
+
+def _select_in_chunks(qty, history, horizon, n_origins, combine, chunk_size, progress):
+    n_items = len(qty)
+    parts = []
+    for first in range(0, n_items, chunk_size):
+        rows = slice(first, min(first + chunk_size, n_items))
+        parts.append(
+            select_models(
+                qty[rows],
+                history.censored[rows],
+                history.start[rows],
+                horizon,
+                history.season_length,
+                n_origins=n_origins,
+                combine=combine,
+            )
+        )
+        if progress is not None:
+            progress(rows.stop, n_items)
+    return parts
+
+
+def _concat(parts, field):
+    values = [getattr(part, field) for part in parts]
+    if isinstance(values[0], list):
+        return [value for chunk in values for value in chunk]
+    return np.concatenate(values)
+
+
+def run_forecast(
+    history,
+    horizon=12,
+    freq="M",
+    *,
+    n_origins=3,
+    outlier_k=None,
+    abc_thresholds=(0.8, 0.95),
+    combine=False,
+    progress=None,
+    interval_level=0.9,
+    chunk_size=20000,
+    keep_model_forecasts=False,
+):
+    """Forecast every item of ``history``; see the module docstring."""
+    _check_arguments(horizon, n_origins, interval_level, chunk_size)
+    bucketed = build_history(history, freq)
+    qty = clean_history(bucketed, outlier_k)
+    adi, cv2, cv = classify.demand_statistics(qty)
+    parts = _select_in_chunks(
+        qty, bucketed, horizon, n_origins, combine, chunk_size, progress
+    )
+    point = _concat(parts, "forecast")
+    sigma_h = _concat(parts, "sigma")
+    z_score = NormalDist().inv_cdf(0.5 + interval_level / 2.0)
+    periods = future_periods(bucketed.periods[-1], horizon, freq)
+    n_items = len(bucketed.item_ids)
+    forecast = pd.DataFrame(
+        {
+            "item_id": np.repeat(bucketed.item_ids, horizon),
+            "period": np.tile(periods.to_numpy(), n_items),
+            "forecast": point.ravel(),
+            "lower": np.clip(point - z_score * sigma_h, 0.0, None).ravel(),
+            "upper": (point + z_score * sigma_h).ravel(),
+            "sigma": sigma_h.ravel(),
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "item_id": bucketed.item_ids,
+            "model": _concat(parts, "model"),
+            "params": _concat(parts, "params"),
+            "abc": classify.abc(bucketed.value, abc_thresholds),
+            "xyz": classify.xyz(cv),
+            "pattern": classify.sbc_pattern(adi, cv2),
+            "adi": adi,
+            "cv2": cv2,
+            "n_periods": bucketed.n_periods,
+            "wape": _concat(parts, "wape"),
+            "mase": _concat(parts, "mase"),
+            "bias": _concat(parts, "bias"),
+            "sigma": sigma_h[:, 0],
+            "reason": _concat(parts, "reason"),
+        }
+    )
+    model_forecasts = None
+    if keep_model_forecasts:
+        model_forecasts = {
+            name: np.concatenate([part.model_forecasts[name] for part in parts])
+            for name in parts[0].model_forecasts
+        }
+    return ForecastResult(
+        forecast=forecast,
+        items=items,
+        sigma_h=sigma_h,
+        periods=periods,
+        history=bucketed,
+        model_forecasts=model_forecasts,
+    )

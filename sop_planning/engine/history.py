@@ -1,0 +1,157 @@
+"""Demand history: long table -> items x periods matrix.
+
+Input contract (``build_history``): a long DataFrame with columns
+``item_id, period, qty`` and optionally ``value`` (money per row) or ``price``
+(money per unit). Rows may be at any granularity; they are bucketed to calendar
+months (``freq="M"``, period = first day of the month) or ISO weeks
+(``freq="W"``, period = Monday).
+
+Matrix conventions (``History.qty``, shape items x periods, one global calendar):
+
+- an item's history starts at its first non-zero period; cells before it are
+  NaN and belong to no history;
+- a period without any row inside an item's life is zero demand;
+- a bucket whose rows all have ``qty`` NaN is unknown (censored, e.g. out of
+  stock): it stays NaN here and ``censored`` marks it, so that cleaning imputes
+  it and backtests never score it.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import EngineInputError
+
+SEASON_LENGTH = {"M": 12, "W": 52}
+REQUIRED_COLUMNS = ("item_id", "period", "qty")
+_RULE = {"M": "MS", "W": "W-MON"}
+
+
+@dataclass
+class History:
+    """Items x periods demand matrix with its calendar and item values."""
+
+    item_ids: np.ndarray
+    periods: pd.DatetimeIndex
+    qty: np.ndarray
+    censored: np.ndarray
+    start: np.ndarray
+    value: np.ndarray
+    freq: str
+
+    @property
+    def season_length(self):
+        """Number of periods in a year (12 months or 52 weeks)."""
+        return SEASON_LENGTH[self.freq]
+
+    @property
+    def n_periods(self):
+        """Length of each item's history (0 when it never had demand)."""
+        return self.qty.shape[1] - self.start
+
+
+def check_freq(freq):
+    """Return ``freq`` if it is ``"M"`` or ``"W"``, else raise."""
+    if freq not in SEASON_LENGTH:
+        raise EngineInputError(f"freq must be 'M' or 'W', got {freq!r}")
+    return freq
+
+
+def period_start(dates, freq):
+    """Map timestamps to the start of their month or ISO week (Monday)."""
+    dates = pd.DatetimeIndex(dates).normalize()
+    if freq == "M":
+        return dates.to_period("M").to_timestamp()
+    return dates - pd.to_timedelta(dates.weekday, unit="D")
+
+
+def future_periods(last_period, horizon, freq):
+    """Return the ``horizon`` periods that follow ``last_period``."""
+    return pd.date_range(last_period, periods=horizon + 1, freq=_RULE[freq])[1:]
+
+
+def _validate(history):
+    missing = [col for col in REQUIRED_COLUMNS if col not in history.columns]
+    if missing:
+        raise EngineInputError(f"history lacks column(s): {', '.join(missing)}")
+    if history["item_id"].isna().any():
+        raise EngineInputError("column item_id has empty values")
+    try:
+        periods = pd.to_datetime(history["period"])
+    except (ValueError, TypeError) as exc:
+        raise EngineInputError(f"column period has unreadable dates: {exc}") from exc
+    if periods.isna().any():
+        raise EngineInputError("column period has empty values")
+    columns = {"qty": None, "value": None, "price": None}
+    for col in columns:
+        if col in history.columns:
+            try:
+                columns[col] = pd.to_numeric(history[col]).astype(float)
+            except (ValueError, TypeError) as exc:
+                raise EngineInputError(f"column {col} is not numeric: {exc}") from exc
+    qty = columns["qty"]
+    negative = qty < 0
+    if negative.any():
+        item = history.loc[negative, "item_id"].iloc[0]
+        raise EngineInputError(f"column qty is negative for item {item!r}")
+    if not np.isfinite(qty.fillna(0.0)).all():
+        item = history.loc[~np.isfinite(qty.fillna(0.0)), "item_id"].iloc[0]
+        raise EngineInputError(f"column qty is infinite for item {item!r}")
+    return periods, qty, columns["value"], columns["price"]
+
+
+def _row_values(qty, value, price):
+    if value is not None:
+        return value.fillna(0.0)
+    if price is not None:
+        return (qty * price).fillna(0.0)
+    return qty.fillna(0.0)
+
+
+def build_history(history, freq="M"):
+    """Bucket a long history table into a ``History`` matrix.
+
+    Item value (for ABC) is the sum of ``value``, else of ``qty * price``,
+    else of ``qty``, over the whole table.
+    """
+    freq = check_freq(freq)
+    if not isinstance(history, pd.DataFrame):
+        raise EngineInputError("history must be a pandas DataFrame")
+    periods, qty, value, price = _validate(history)
+    if history.empty:
+        raise EngineInputError("history is empty")
+    buckets = period_start(periods, freq)
+    codes, item_ids = pd.factorize(history["item_id"], sort=False)
+    first = buckets.min()
+    if freq == "M":
+        col = (buckets.year - first.year) * 12 + (buckets.month - first.month)
+    else:
+        col = (buckets - first).days // 7
+    col = np.asarray(col, dtype=np.int64)
+    n_items, n_periods = len(item_ids), int(col.max()) + 1
+    cell = codes * n_periods + col
+    frame = pd.DataFrame({"cell": cell, "qty": qty.to_numpy()})
+    sums = frame.groupby("cell", sort=False)["qty"].sum(min_count=1)
+    matrix = np.zeros(n_items * n_periods)
+    matrix[sums.index.to_numpy()] = sums.to_numpy()
+    matrix = matrix.reshape(n_items, n_periods)
+    censored = np.isnan(matrix)
+    positive = np.nan_to_num(matrix) > 0
+    start = np.where(positive.any(axis=1), positive.argmax(axis=1), n_periods)
+    before_start = np.arange(n_periods)[None, :] < start[:, None]
+    matrix[before_start] = np.nan
+    censored &= ~before_start
+    item_value = np.bincount(
+        codes, weights=_row_values(qty, value, price).to_numpy(), minlength=n_items
+    )
+    calendar = pd.date_range(first, periods=n_periods, freq=_RULE[freq])
+    return History(
+        item_ids=np.asarray(item_ids, dtype=object),
+        periods=calendar,
+        qty=matrix,
+        censored=censored,
+        start=start,
+        value=item_value,
+        freq=freq,
+    )
