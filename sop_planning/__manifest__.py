@@ -25,6 +25,9 @@
         "views/res_config_settings_views.xml",
         "views/sop_planning_menus.xml",
     ],
+    "demo": [
+        "demo/sop_planning_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "sop_planning/static/tests/tours/*.js",

@@ -1,0 +1,334 @@
+import logging
+
+import numpy as np
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+MONTHS = 36
+SEED = 20261125
+
+# name, pattern, vendor index of each product family
+CATEGORIES = [
+    ("Pumps", "seasonal", 0),
+    ("Valves", "trending", 1),
+    ("Filters", "erratic", 2),
+    ("Spare Parts", "intermittent", 3),
+]
+# name, lead time (days), share of late receipts, mean delay when late (days)
+VENDORS = [
+    ("Nordic Pumps A/S", 21, 0.05, 4),
+    ("Valvex GmbH", 14, 0.10, 6),
+    ("FilterTech Ltd", 10, 0.15, 5),
+    ("Parts Direct Inc", 30, 0.20, 8),
+    ("Slowboat Trading", 45, 0.45, 15),
+]
+
+
+class SopDemoGenerator(models.AbstractModel):
+    """Build the demo company's catalogue and three years of history.
+
+    About 40 products in 4 families with seasonal, trending, erratic and
+    intermittent demand, 5 vendors (one of them often late), confirmed and
+    delivered sales, received purchases, stock on hand, open purchase
+    orders, and one cycle in demand review. Runs with ``--with-demo`` only.
+    """
+
+    _name = "sop.demo.generator"
+    _description = "S&OP Demo Data Generator"
+
+    @api.model
+    def _generate(self):
+        """Create the demo data once; return the demo cycle."""
+        if self.env.ref("sop_planning.sop_demo_cycle", raise_if_not_found=False):
+            return self.env.ref("sop_planning.sop_demo_cycle")
+        rng = np.random.default_rng(SEED)
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        )
+        vendors = self._create_vendors()
+        products, patterns = self._create_products(rng, vendors)
+        demand = self._demand_matrix(rng, patterns)
+        customers = self._create_customers()
+        first_month = fields.Date.today().replace(day=1) - relativedelta(months=MONTHS)
+        on_hand = np.zeros(len(products))
+        for month_index in range(MONTHS):
+            month = first_month + relativedelta(months=month_index)
+            on_hand = self._replenish(
+                rng, warehouse, products, demand, month_index, month, on_hand
+            )
+            self._sell(
+                rng, warehouse, products, customers, demand[:, month_index], month
+            )
+            on_hand = on_hand - demand[:, month_index]
+            _logger.info("S&OP demo: month %s generated", month)
+        self._create_open_purchases(products, demand)
+        return self._create_cycle(warehouse, products)
+
+    @api.model
+    def _create_vendors(self):
+        partners = self.env["res.partner"].create(
+            [{"name": name, "is_company": True} for name, *_ in VENDORS]
+        )
+        return list(zip(partners, VENDORS, strict=True))
+
+    @api.model
+    def _create_customers(self):
+        return self.env["res.partner"].create(
+            [
+                {"name": name, "is_company": True}
+                for name in ("Aarhus Utilities", "Baltic Shipyards", "City Hospital")
+            ]
+        )
+
+    @api.model
+    def _create_products(self, rng, vendors):
+        root = self.env["product.category"].create({"name": "S&OP Demo"})
+        vals_list, patterns = [], []
+        for name, pattern, vendor_index in CATEGORIES:
+            category = self.env["product.category"].create(
+                {"name": name, "parent_id": root.id}
+            )
+            vendor, (_vname, lead_time, *_rest) = vendors[vendor_index]
+            for number in range(1, 11):
+                cost = float(np.round(rng.uniform(5, 400), 2))
+                patterns.append(pattern)
+                vals_list.append(
+                    {
+                        "name": f"{name.removesuffix('s')} {number:02d}",
+                        "default_code": f"{name[:3].upper()}-{number:03d}",
+                        "type": "consu",
+                        "is_storable": True,
+                        "categ_id": category.id,
+                        "standard_price": cost,
+                        "list_price": float(np.round(cost * rng.uniform(1.3, 2.2), 2)),
+                        "seller_ids": [
+                            Command.create(
+                                {
+                                    "partner_id": vendor.id,
+                                    "price": cost,
+                                    "delay": lead_time,
+                                    "min_qty": float(rng.choice([1, 5, 10, 25])),
+                                }
+                            )
+                        ],
+                    }
+                )
+        # Slowboat is a second, slower source for the first pumps.
+        slow_vendor, (_n, slow_lead, *_r) = vendors[4]
+        for vals in vals_list[:3]:
+            vals["seller_ids"].append(
+                Command.create(
+                    {"partner_id": slow_vendor.id, "delay": slow_lead, "sequence": 20}
+                )
+            )
+        templates = self.env["product.template"].create(vals_list)
+        return templates.product_variant_id, patterns
+
+    @api.model
+    def _demand_matrix(self, rng, patterns):
+        """Monthly demand (products x months, plus 3 months ahead)."""
+        periods = np.arange(MONTHS + 3)
+        rows = []
+        for pattern in patterns:
+            level = rng.uniform(20, 200)
+            if pattern == "seasonal":
+                season = 1 + 0.6 * np.sin(2 * np.pi * (periods % 12 - 3) / 12)
+                mean = level * season
+                qty = rng.poisson(mean)
+            elif pattern == "trending":
+                mean = level * (0.6 + 0.9 * periods / MONTHS)
+                qty = rng.poisson(mean)
+            elif pattern == "erratic":
+                qty = rng.gamma(0.8, level / 0.8, size=periods.size).round()
+            else:
+                occurs = rng.random(periods.size) < rng.uniform(0.2, 0.45)
+                qty = occurs * rng.poisson(level / 10, size=periods.size).clip(1)
+            rows.append(qty)
+        return np.asarray(rows, dtype=float)
+
+    @api.model
+    def _replenish(self, rng, warehouse, products, demand, month_index, month, on_hand):
+        """Receive what covers this and next month's demand; return stock."""
+        target = demand[:, month_index : month_index + 2].sum(axis=1) * 1.2
+        need = np.ceil(np.maximum(target - on_hand, 0))
+        orders = self.env["purchase.order"]
+        for vendor in products.seller_ids.partner_id:
+            lines = [
+                Command.create({"product_id": product.id, "product_qty": float(qty)})
+                for product, qty in zip(products, need, strict=True)
+                if qty > 0 and product.seller_ids[:1].partner_id == vendor
+            ]
+            if lines:
+                orders |= self.env["purchase.order"].create(
+                    {
+                        "partner_id": vendor.id,
+                        "picking_type_id": warehouse.in_type_id.id,
+                        "order_line": lines,
+                    }
+                )
+        orders.button_confirm()
+        for order in orders:
+            lead_time = order.order_line[:1].product_id.seller_ids[:1].delay or 14
+            _name, _lead, late_share, late_days = next(
+                v for v in VENDORS if v[0] == order.partner_id.name
+            )
+            promised = fields.Datetime.to_datetime(month) + relativedelta(days=1)
+            delay = (
+                int(rng.exponential(late_days)) + 1 if rng.random() < late_share else 0
+            )
+            self._process_pickings(order.picking_ids)
+            self._backdate(
+                order,
+                ordered=promised - relativedelta(days=lead_time),
+                planned=promised,
+                done=promised + relativedelta(days=delay),
+            )
+        return on_hand + need
+
+    @api.model
+    def _sell(self, rng, warehouse, products, customers, quantities, month):
+        lines_by_customer = {customer: [] for customer in customers}
+        for product, qty in zip(products, quantities, strict=True):
+            if qty > 0:
+                customer = customers[int(rng.integers(len(customers)))]
+                lines_by_customer[customer].append(
+                    Command.create({"product_id": product.id, "product_uom_qty": qty})
+                )
+        for customer, lines in lines_by_customer.items():
+            if not lines:
+                continue
+            order = self.env["sale.order"].create(
+                {
+                    "partner_id": customer.id,
+                    "warehouse_id": warehouse.id,
+                    "order_line": lines,
+                }
+            )
+            order.action_confirm()
+            self._process_pickings(order.picking_ids)
+            day = fields.Datetime.to_datetime(month) + relativedelta(
+                days=int(rng.integers(2, 26))
+            )
+            self._backdate(order, ordered=day, planned=day, done=day)
+
+    @api.model
+    def _process_pickings(self, pickings):
+        for move in pickings.move_ids:
+            move.quantity = move.product_uom_qty
+        pickings.move_ids.picked = True
+        pickings._action_done()
+
+    @api.model
+    def _backdate(self, order, ordered, planned, done):
+        """Move an order and its transfers to the dates of the story."""
+        cr = self.env.cr
+        table = SQL.identifier(order._table)
+        line_table = SQL.identifier(order.order_line._table)
+        if order._name == "purchase.order":
+            cr.execute(
+                SQL(
+                    "UPDATE %s SET date_order = %s, date_approve = %s, "
+                    "date_planned = %s WHERE id = %s",
+                    table,
+                    ordered,
+                    ordered,
+                    planned,
+                    order.id,
+                )
+            )
+            cr.execute(
+                SQL(
+                    "UPDATE %s SET date_planned = %s WHERE order_id = %s",
+                    line_table,
+                    planned,
+                    order.id,
+                )
+            )
+        else:
+            cr.execute(
+                SQL(
+                    "UPDATE %s SET date_order = %s WHERE id = %s",
+                    table,
+                    ordered,
+                    order.id,
+                )
+            )
+        pickings = order.picking_ids
+        cr.execute(
+            SQL(
+                "UPDATE stock_picking SET scheduled_date = %s, date_deadline = %s, "
+                "date_done = %s, create_date = %s WHERE id IN %s",
+                planned,
+                planned,
+                done,
+                ordered,
+                tuple(pickings.ids),
+            )
+        )
+        cr.execute(
+            SQL(
+                "UPDATE stock_move SET date = %s, date_deadline = %s, create_date = %s "
+                "WHERE picking_id IN %s",
+                done,
+                planned,
+                ordered,
+                tuple(pickings.ids),
+            )
+        )
+        cr.execute(
+            SQL(
+                "UPDATE stock_move_line SET date = %s WHERE picking_id IN %s",
+                done,
+                tuple(pickings.ids),
+            )
+        )
+        self.env.invalidate_all()
+
+    @api.model
+    def _create_open_purchases(self, products, demand):
+        """Confirmed purchase orders still to receive next month."""
+        next_month = fields.Date.today().replace(day=1) + relativedelta(months=1)
+        for vendor in products.seller_ids.partner_id[:3]:
+            supplied = products.filtered(
+                lambda p, v=vendor: p.seller_ids[:1].partner_id == v
+            )
+            order = self.env["purchase.order"].create(
+                {
+                    "partner_id": vendor.id,
+                    "date_planned": fields.Datetime.to_datetime(next_month),
+                    "order_line": [
+                        Command.create({"product_id": product.id, "product_qty": 20.0})
+                        for product in supplied[:4]
+                    ],
+                }
+            )
+            order.button_confirm()
+
+    @api.model
+    def _create_cycle(self, warehouse, products):
+        cycle = self.env["sop.cycle"].create(
+            {
+                "warehouse_ids": [Command.set(warehouse.ids)],
+                "product_category_ids": [Command.set(products.categ_id.parent_id.ids)],
+                "supply_user_id": self.env.uid,
+                "reconciliation_user_id": self.env.uid,
+                "executive_user_id": self.env.uid,
+            }
+        )
+        self.env["ir.model.data"].create(
+            {
+                "name": "sop_demo_cycle",
+                "module": "sop_planning",
+                "model": "sop.cycle",
+                "res_id": cycle.id,
+                "noupdate": True,
+            }
+        )
+        cycle.action_start_demand_review()
+        if hasattr(cycle, "_run_forecast"):
+            cycle._run_forecast()
+        return cycle
