@@ -1,7 +1,8 @@
 """Inventory policy: safety stock, reorder point, order-up-to level, lot size.
 
 Public API: ``compute_policy(items, demand, *, period_days=None, freq=None,
-service_matrix=None, max_cover_days=365, discrete_below=10)`` and
+service_matrix=None, max_cover_days=365, discrete_below=10)``,
+``reorder_point_at(policy, level)``, ``expected_fill_rate(policy)`` and
 ``period_length_days(periods, *, period_days=None, freq=None)``.
 
 ``items``: one row per item (or item-location), columns
@@ -45,7 +46,8 @@ Method, per item, over the protection window ``W = lead time + review``:
 - ``coverage_days`` = average stock ``SS + Q / 2`` in days of demand.
 
 Output: one row per item with ``item_id, demand_per_day, lead_time_demand,
-safety_stock, reorder_point, order_up_to, order_qty, coverage_days,
+lead_time_sigma`` (standard deviation of the lead-time demand),
+``safety_stock, reorder_point, order_up_to, order_qty, coverage_days,
 service_level, service_type, method, z, min_qty, max_qty, multiple,
 explanation``; ``min_qty`` / ``max_qty`` / ``multiple`` are the Odoo
 reordering rule's min, max and quantity multiple, and ``explanation`` writes
@@ -57,7 +59,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import EngineInputError
-from .service_level import service_level_for, z_for, z_for_fill_rate
+from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rate
 
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375, "MS": 30.4375}
 DAYS_PER_YEAR = 365.0
@@ -235,6 +237,55 @@ def _discrete_reorder_point(mean, variance, target, fill_rate, order_qty):
     return np.where(fill_rate, high, cycle_point), method
 
 
+def reorder_point_at(policy, level):
+    """Return the reorder point of each row of a policy at cycle service ``level``.
+
+    Uses the row's lead-time demand law: normal, or Poisson / negative
+    binomial for discrete methods (whole units).
+    """
+    mean = policy["lead_time_demand"].to_numpy(float)
+    sigma = policy["lead_time_sigma"].to_numpy(float)
+    level = np.broadcast_to(np.asarray(level, dtype=float), mean.shape)
+    point = mean + z_for(level) * sigma
+    discrete = policy["method"].isin(["poisson", "negbin"]).to_numpy()
+    if discrete.any():
+        overdispersed, size, prob, _ = _discrete_law(
+            mean[discrete], sigma[discrete] ** 2
+        )
+        point[discrete] = np.where(
+            overdispersed,
+            stats.nbinom.ppf(level[discrete], size, prob),
+            stats.poisson.ppf(level[discrete], mean[discrete]),
+        )
+    return np.where(mean > 0, point, 0.0)
+
+
+def expected_fill_rate(policy):
+    """Return the expected fill rate of each row of a ``compute_policy`` result.
+
+    ``1 - (E[(X - s)+] - E[(X - s - Q)+]) / Q`` with X the lead-time demand
+    (normal, Poisson or negative binomial as the row's method), s the reorder
+    point and Q the order quantity (at least one unit); 1 without demand.
+    """
+    mean = policy["lead_time_demand"].to_numpy(float)
+    sigma = policy["lead_time_sigma"].to_numpy(float)
+    point = policy["reorder_point"].to_numpy(float)
+    lot = np.maximum(policy["order_qty"].to_numpy(float), 1.0)
+    discrete = policy["method"].isin(["poisson", "negbin"]).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (point - mean) / sigma
+        normal_short = sigma * (normal_loss(z) - normal_loss(z + lot / sigma))
+    short = np.where(sigma > 0, normal_short, np.maximum(mean - point, 0.0))
+    if discrete.any():
+        law = _discrete_law(mean[discrete], sigma[discrete] ** 2)[:3]
+        args = (mean[discrete], *law)
+        short[discrete] = _discrete_loss(point[discrete], *args) - _discrete_loss(
+            point[discrete] + lot[discrete], *args
+        )
+    fill = np.clip(1.0 - np.nan_to_num(short) / lot, 0.0, 1.0)
+    return np.where(mean > 0, fill, 1.0)
+
+
 def _order_quantity(items, demand_per_day, max_cover_days):
     """Return EOQ capped at ``max_cover_days``, raised to MOQ, rounded up."""
     yearly = demand_per_day * DAYS_PER_YEAR
@@ -383,6 +434,7 @@ def compute_policy(
             "item_id": item_ids,
             "demand_per_day": demand_per_day,
             "lead_time_demand": ltd,
+            "lead_time_sigma": sigma_total,
             "safety_stock": safety,
             "reorder_point": reorder_point,
             "order_up_to": reorder_point + order_qty,
