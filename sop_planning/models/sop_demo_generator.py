@@ -310,13 +310,15 @@ class SopDemoGenerator(models.AbstractModel):
 
     @api.model
     def _create_cycle(self, warehouse, products):
+        admin = self.env.ref("base.user_admin")
         cycle = self.env["sop.cycle"].create(
             {
                 "warehouse_ids": [Command.set(warehouse.ids)],
                 "product_category_ids": [Command.set(products.categ_id.parent_id.ids)],
-                "supply_user_id": self.env.uid,
-                "reconciliation_user_id": self.env.uid,
-                "executive_user_id": self.env.uid,
+                "demand_user_id": admin.id,
+                "supply_user_id": admin.id,
+                "reconciliation_user_id": admin.id,
+                "executive_user_id": admin.id,
             }
         )
         self.env["ir.model.data"].create(
