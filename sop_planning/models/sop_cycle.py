@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import format_date
 from odoo.tools.safe_eval import safe_eval
 
 GROUP_PLANNER = "sop_planning.group_sop_planner"
@@ -66,6 +67,7 @@ class SopCycle(models.Model):
         tracking=True,
         help="First month of the plan; any day given is moved to the 1st.",
     )
+    month_label = fields.Char(string="Month", compute="_compute_month_label")
     horizon_months = fields.Integer(
         string="Horizon (months)",
         required=True,
@@ -165,6 +167,15 @@ class SopCycle(models.Model):
     @api.model
     def _default_date_month(self):
         return fields.Date.context_today(self).replace(day=1) + relativedelta(months=1)
+
+    @api.depends("date_month")
+    def _compute_month_label(self):
+        for cycle in self:
+            cycle.month_label = (
+                format_date(cycle.env, cycle.date_month, date_format="MMMM y")
+                if cycle.date_month
+                else False
+            )
 
     @api.depends("state")
     def _compute_is_active_plan(self):
