@@ -57,6 +57,24 @@ def test_policy_command_writes_the_policy(files, capsys):
     assert "2 items written" in capsys.readouterr().out
 
 
+def test_policy_command_allocates_an_aggregate_fill_rate(files):
+    code = main(
+        [
+            "policy",
+            str(files["forecast"]),
+            str(files["items"]),
+            "--out",
+            str(files["policy"]),
+            "--aggregate-fill-rate",
+            "0.97",
+            "--full",
+        ]
+    )
+    assert code == 0
+    policy = pd.read_csv(files["policy"])
+    assert policy["explanation"].str.contains("97.0% aggregate fill-rate").all()
+
+
 def test_simulate_command_prints_totals(files, capsys):
     main(
         [

@@ -6,7 +6,9 @@ sigma`` (other columns ignored); ITEMS.csv has ``item_id, lead_time_days,
 unit_cost`` and optionally every other column ``compute_policy`` documents
 (missing ones take its defaults). POLICY.csv gets ``item_id, safety_stock,
 reorder_point, order_up_to, order_qty, service_level`` (``--full``: every
-column, explanation included).
+column, explanation included); ``--aggregate-fill-rate 0.95`` allocates the
+service levels across items (``policy_allocation``) instead of using each
+item's own.
 
 ``python -m sop_planning.engine simulate HISTORY.csv POLICY.csv ITEMS.csv
 [--freq D|W|M] [--lost-sales]`` replays the real demand of HISTORY.csv
@@ -18,6 +20,7 @@ total the fill rate, stockout periods, average stock units and value.
 import pandas as pd
 
 from .policy import compute_policy, period_length_days
+from .policy_allocation import allocate_service_levels
 from .simulate_backtest import backtest
 
 POLICY_COLUMNS = [
@@ -34,7 +37,12 @@ def run_policy(args):
     """Compute the policy of FORECAST.csv and ITEMS.csv; write POLICY.csv."""
     forecast = pd.read_csv(args.forecast)
     items = pd.read_csv(args.items)
-    policy = compute_policy(items, forecast, freq=args.freq)
+    if args.aggregate_fill_rate is None:
+        policy = compute_policy(items, forecast, freq=args.freq)
+    else:
+        policy = allocate_service_levels(
+            items, forecast, args.aggregate_fill_rate, freq=args.freq
+        )
     columns = policy.columns if args.full else POLICY_COLUMNS
     policy[columns].to_csv(args.out, index=False, float_format="%.4f")
     print(f"{len(policy)} items written to {args.out}")
@@ -87,6 +95,12 @@ def register(subparsers):
     policy.add_argument("--out", required=True, help="policy CSV to write")
     policy.add_argument(
         "--freq", choices=["D", "W", "M"], help="period of FORECAST (default: inferred)"
+    )
+    policy.add_argument(
+        "--aggregate-fill-rate",
+        type=float,
+        help="allocate service levels per item to reach this overall fill rate "
+        "at least stock value (instead of each item's own service_level)",
     )
     policy.add_argument("--full", action="store_true", help="write every column")
     policy.set_defaults(handler=run_policy)
