@@ -34,7 +34,7 @@ def _add_common(parser):
     parser.add_argument("--origins", type=int, default=3, help="backtest origins")
     parser.add_argument("--outlier-k", type=float, default=None, help="cap at k MAD")
     parser.add_argument(
-        "--combine", action="store_true", help="average the 3 best models per item"
+        "--combine", action="store_true", help="median of the 3 best models per item"
     )
 
 

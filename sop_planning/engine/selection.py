@@ -9,9 +9,10 @@ that exist, so errors cover every step of the horizon, short ones more often.
 history, scores each item's forecasts by mean absolute error over all scored
 points (the same points for every model of an item, so this ranks models
 exactly as MASE does, a measure sound for intermittent demand), and keeps the
-model with the lowest error, or with ``combine`` the mean of the best
-``COMBINE_TOP`` models. A model is a candidate for an item only when it could
-forecast at every scored origin. Items with no origin having at least
+model with the lowest error, or with ``combine`` the median (per period) of
+the ``COMBINE_TOP`` best models, a combination robust to one poor member.
+A model is a candidate for an item only when it could forecast at every
+scored origin. Items with no origin having at least
 ``MIN_TRAIN`` periods of history use the mean of their history ("too little
 history" rule); items that never had demand get zero.
 
@@ -61,7 +62,8 @@ def _actual_windows(qty, censored, origins, horizon):
     """Actuals after each origin, NaN where censored or beyond the data."""
     scored = np.where(censored, np.nan, qty)
     padded = np.concatenate([scored, np.full((len(qty), horizon), np.nan)], axis=1)
-    return np.stack([padded[:, o : o + horizon] for o in origins])
+    windows = [padded[:, o : o + horizon] for o in origins]
+    return np.stack(windows) if windows else np.empty((0, len(qty), horizon))
 
 
 def _h_step_sigma(errors):
@@ -104,7 +106,7 @@ def _item_scores(errors, actuals):
 
 
 def _reasons(n_candidates, n_points, combine):
-    kept = f"mean of the {COMBINE_TOP} best" if combine else "lowest MAE"
+    kept = f"median of the {COMBINE_TOP} best" if combine else "lowest MAE"
     return np.array(
         [
             f"backtest: {kept} of {c} models over {p} points"
@@ -128,48 +130,92 @@ def _run_methods(qty, start, origins, horizon, season):
     return runs
 
 
-def select_models(qty, censored, start, horizon, season, n_origins=3, combine=False):
-    """Backtest all methods, keep the best per item; return a ``Selection``."""
-    n_items, n_periods = qty.shape
+@dataclass
+class Backtest:
+    """Every method's backtest and final forecasts for a block of items."""
+
+    names: np.ndarray
+    runs: list
+    origins: list
+    backtests: np.ndarray
+    finals: np.ndarray
+    actuals: np.ndarray
+    candidate: np.ndarray
+    abs_error: np.ndarray
+
+
+def backtest_methods(qty, censored, start, horizon, season, n_origins=3):
+    """Run every method at the backtest origins and at the end; score them.
+
+    ``backtests`` is (methods, origins, items, horizon), ``finals`` (methods,
+    items, horizon); ``abs_error`` (methods, items) is the sum of absolute
+    backtest errors, inf where the method is no candidate for the item.
+    """
+    n_periods = qty.shape[1]
     origins = backtest_origins(n_periods, horizon, n_origins)
     runs = _run_methods(qty, start, origins + [n_periods], horizon, season)
-    names = np.array([run.name for run in runs], dtype=object)
     backtests = np.stack([run.forecasts[:-1] for run in runs])
-    finals = np.stack([run.forecasts[-1] for run in runs])
     actuals = _actual_windows(qty, censored, origins, horizon)
-
     history_at = np.asarray(origins, dtype=float)[:, None] - start[None, :]
     scored = (history_at >= MIN_TRAIN) & np.isfinite(actuals).any(axis=2)
     actuals = np.where(scored[:, :, None], actuals, np.nan)
-    errors = backtests - actuals[None]
     forecastable = np.isfinite(backtests).all(axis=3) | ~scored[None]
     candidate = forecastable.all(axis=1) & scored.any(axis=0)[None]
-    abs_error = np.where(candidate, np.nansum(np.abs(errors), axis=(1, 3)), np.inf)
-    order = np.argsort(abs_error, axis=0, kind="stable")
-    if combine:
-        top = order[:COMBINE_TOP]
-        used = np.take_along_axis(candidate, top, axis=0)
-        weights = used / np.maximum(used.sum(axis=0), 1)
-        rows = np.arange(n_items)
-        backtest = np.einsum("kn,knoh->onh", weights, backtests[top, :, rows])
-        final = np.einsum("kn,knh->nh", weights, finals[top, rows])
-        labels = [
-            "combo(" + "+".join(names[top[used[:, i], i]]) + ")" for i in range(n_items)
-        ]
-        model = np.array(labels, dtype=object)
-        params = [{"models": list(names[top[used[:, i], i]])} for i in range(n_items)]
-    else:
-        best = order[0]
-        rows = np.arange(n_items)
-        backtest = backtests[best, :, rows].transpose(1, 0, 2)
-        final = finals[best, rows]
-        model = names[best]
-        params = [
-            {key: float(values[i]) for key, values in runs[best[i]].params.items()}
-            for i in range(n_items)
-        ]
+    errors = np.abs(backtests - actuals[None])
+    abs_error = np.where(candidate, np.nansum(errors, axis=(1, 3)), np.inf)
+    return Backtest(
+        names=np.array([run.name for run in runs], dtype=object),
+        runs=runs,
+        origins=origins,
+        backtests=backtests,
+        finals=np.stack([run.forecasts[-1] for run in runs]),
+        actuals=actuals,
+        candidate=candidate,
+        abs_error=abs_error,
+    )
 
-    errors = backtest - actuals
+
+def _median_of_members(values, used):
+    """Median over the used members (axis 0), zero where no member is used."""
+    shape = (slice(None), slice(None)) + (None,) * (values.ndim - 2)
+    members = np.where(used[shape], values, np.nan)
+    members[0] = np.where(used.any(axis=0)[shape[1:]], members[0], 0.0)
+    return np.nanmedian(members, axis=0)
+
+
+def _combination(backtest, n_items):
+    top = np.argsort(backtest.abs_error, axis=0, kind="stable")[:COMBINE_TOP]
+    used = np.take_along_axis(backtest.candidate, top, axis=0)
+    rows = np.arange(n_items)
+    member_backtests = backtest.backtests[top, :, rows]
+    forecasts = _median_of_members(member_backtests, used).transpose(1, 0, 2)
+    final = _median_of_members(backtest.finals[top, rows], used)
+    members = [list(backtest.names[top[used[:, i], i]]) for i in range(n_items)]
+    model = np.array(["median(" + "+".join(m) + ")" for m in members], dtype=object)
+    return forecasts, final, model, [{"models": m} for m in members]
+
+
+def _best_single(backtest, n_items):
+    best = np.argmin(backtest.abs_error, axis=0)
+    rows = np.arange(n_items)
+    forecasts = backtest.backtests[best, :, rows].transpose(1, 0, 2)
+    params = [
+        {key: float(values[i]) for key, values in backtest.runs[best[i]].params.items()}
+        for i in range(n_items)
+    ]
+    return forecasts, backtest.finals[best, rows], backtest.names[best], params
+
+
+def select_models(qty, censored, start, horizon, season, n_origins=3, combine=False):
+    """Backtest all methods, keep the best per item; return a ``Selection``."""
+    n_items, n_periods = qty.shape
+    backtest = backtest_methods(qty, censored, start, horizon, season, n_origins)
+    choose = _combination if combine else _best_single
+    kept, final, model, params = choose(backtest, n_items)
+    actuals, candidate, origins = backtest.actuals, backtest.candidate, backtest.origins
+    names, runs = backtest.names, backtest.runs
+
+    errors = kept - actuals
     sigma = _h_step_sigma(errors)
     item_mae, wape, bias, n_points = _item_scores(errors, actuals)
     scale = mase_scale(qty[:, : origins[-1]] if origins else qty, season)
@@ -205,5 +251,5 @@ def select_models(qty, censored, start, horizon, season, n_origins=3, combine=Fa
         bias=np.where(has_backtest, bias, np.nan),
         n_points=np.where(has_backtest, n_points, 0),
         reason=reason,
-        model_forecasts={name: finals[m] for m, name in enumerate(names)},
+        model_forecasts={name: backtest.finals[m] for m, name in enumerate(names)},
     )

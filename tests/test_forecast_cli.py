@@ -1,0 +1,51 @@
+"""Command line: forecast and backtest sub-commands."""
+
+import numpy as np
+import pandas as pd
+
+from sop_planning.engine.cli import main
+
+
+def test_backtest_prints_models_patterns_and_auto(tmp_path, capsys, make_history):
+    rng = np.random.default_rng(11)
+    matrix = np.vstack(
+        [
+            100 + 30 * np.sin(np.arange(40) * np.pi / 6) + rng.normal(0, 3, 40),
+            rng.poisson(0.3, 40) * 5.0,
+        ]
+    )
+    source = tmp_path / "history.csv"
+    make_history(matrix).to_csv(source, index=False)
+    assert main(["backtest", str(source), "--horizon", "6"]) == 0
+    out = capsys.readouterr().out
+    for word in ("wape", "mase", "bias", "holt_winters", "tsb", "auto", "smooth"):
+        assert word in out
+    assert "auto-selection: WAPE" in out
+
+
+def test_malformed_file_fails_with_a_clear_message(tmp_path, capsys):
+    source = tmp_path / "bad.csv"
+    pd.DataFrame({"sku": [1], "period": ["2024-01-01"], "qty": [1]}).to_csv(source)
+    assert main(["forecast", str(source), "--out", str(tmp_path / "f.csv")]) == 2
+    assert "error: history lacks column(s): item_id" in capsys.readouterr().err
+
+
+def test_missing_file_fails_with_exit_code_2(tmp_path, capsys):
+    assert main(["backtest", str(tmp_path / "none.csv")]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_progress_goes_to_stderr_on_long_runs(
+    tmp_path, capsys, monkeypatch, make_history
+):
+    from sop_planning.engine import forecast
+
+    monkeypatch.setattr(
+        forecast.run_forecast,
+        "__kwdefaults__",
+        {**forecast.run_forecast.__kwdefaults__, "chunk_size": 2},
+    )
+    source = tmp_path / "history.csv"
+    make_history(np.ones((5, 12))).to_csv(source, index=False)
+    assert main(["forecast", str(source), "--out", str(tmp_path / "f.csv")]) == 0
+    assert "forecast: 5/5 items" in capsys.readouterr().err
