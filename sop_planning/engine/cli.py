@@ -4,7 +4,7 @@
 import argparse
 import sys
 
-from . import cli_forecast, cli_policy
+from . import cli_forecast, cli_plan, cli_policy
 
 
 def build_parser():
@@ -16,6 +16,7 @@ def build_parser():
     subparsers = parser.add_subparsers(dest="command", required=True)
     cli_forecast.register(subparsers)
     cli_policy.register(subparsers)
+    cli_plan.register(subparsers)
     return parser
 
 
