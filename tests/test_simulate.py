@@ -80,6 +80,16 @@ def test_periodic_review_by_hand():
     assert result.on_hand[0].tolist() == [10, 10, 8, 6, 10, 8]
 
 
+def test_levels_changing_over_time():
+    # s = S = 6 for two periods, then 10: the order placed in period 2 tops
+    # the position up to the new level (lead time 0: received next period).
+    levels = np.array([[6.0, 6.0, 10.0, 10.0]])
+    result = simulate(np.full((1, 4), 2.0), levels, levels, track=True)
+    assert result.initial_on_hand[0] == 6
+    assert result.received[0].tolist() == [0, 2, 2, 6]
+    assert result.on_hand[0].tolist() == [4, 4, 4, 8]
+
+
 def test_order_multiple_rounds_up():
     result = simulate(np.full((1, 2), 3.0), 8, 10, multiple=5, track=True)
     assert result.received[0].tolist() == [0, 5]

@@ -6,7 +6,9 @@ lost_sales=False, unit_cost=None, multiple=None, seed=0, track=False,
 item_ids=None) -> SimulationResult``.
 
 ``demand`` is an items x periods array (days, weeks or months); every time
-argument is in those periods. Per item (scalars broadcast):
+argument is in those periods. Per item (scalars broadcast; ``reorder_point``
+and ``order_level`` may also be items x periods matrices, for levels that
+change over time such as a re-planned or seasonal policy):
 
 - ``policy="sS"``: each period, when the inventory position (on hand + on
   order - backorders) is at or below ``reorder_point`` (s), order up to
@@ -83,16 +85,28 @@ class SimulationResult:
         return float(self.served.sum() / total) if total > 0 else float("nan")
 
 
-def _per_item(value, n_items, name, item_ids):
-    """Broadcast ``value`` to one float per item and reject NaN / negatives."""
-    array = np.broadcast_to(np.asarray(value, dtype=float), (n_items,)).copy()
+def _per_item(value, n_items, name, item_ids, n_periods=None):
+    """Broadcast ``value`` to one float per item and reject NaN / negatives.
+
+    With ``n_periods``, an items x periods matrix is accepted as well and
+    returned as such (a level that changes over time).
+    """
+    value = np.asarray(value, dtype=float)
+    shape = (n_items, n_periods) if n_periods and value.ndim == 2 else (n_items,)
+    array = np.broadcast_to(value, shape).copy()
     bad = np.isnan(array) | (array < 0)
     if bad.any():
-        first = int(np.flatnonzero(bad)[0])
+        first = np.argwhere(bad)[0]
         raise EngineInputError(
-            f"item {item_ids[first]}: {name} must be a number >= 0 (got {array[first]})"
+            f"item {item_ids[first[0]]}: {name} must be a number >= 0 "
+            f"(got {array[tuple(first)]})"
         )
     return array
+
+
+def _at(level, period):
+    """Return the per-item values of ``level`` in ``period``."""
+    return level[:, period] if level.ndim == 2 else level
 
 
 def _check_demand(demand, item_ids):
@@ -144,8 +158,8 @@ def simulate(
     item_ids = np.arange(n_items) if item_ids is None else np.asarray(item_ids)
     demand = _check_demand(demand, item_ids)
     n_periods = demand.shape[1]
-    s = _per_item(reorder_point, n_items, "reorder_point", item_ids)
-    level = _per_item(order_level, n_items, "order_level", item_ids)
+    s = _per_item(reorder_point, n_items, "reorder_point", item_ids, n_periods)
+    level = _per_item(order_level, n_items, "order_level", item_ids, n_periods)
     lead = np.round(_per_item(lead_time, n_items, "lead_time", item_ids))
     lead_std = _per_item(lead_time_std, n_items, "lead_time_std", item_ids)
     every = np.maximum(np.round(_per_item(review, n_items, "review", item_ids)), 1)
@@ -156,7 +170,8 @@ def simulate(
         None if multiple is None else _per_item(multiple, n_items, "multiple", item_ids)
     )
     if initial_on_hand is None:
-        initial_on_hand = s + level if policy == "sQ" else level
+        first_level = _at(level, 0)
+        initial_on_hand = _at(s, 0) + first_level if policy == "sQ" else first_level
     start = _per_item(initial_on_hand, n_items, "initial_on_hand", item_ids)
     if policy != "RsS":
         every = np.ones(n_items)
@@ -206,7 +221,7 @@ def simulate(
 
         position = on_hand + on_order - backlog
         reviewing = (t % every) == 0
-        qty = _order_quantity(policy, position, s, level, reviewing)
+        qty = _order_quantity(policy, position, _at(s, t), _at(level, t), reviewing)
         if lot is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 qty = np.where(lot > 0, np.ceil(qty / lot - 1e-9) * lot, qty)
