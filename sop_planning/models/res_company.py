@@ -19,6 +19,39 @@ class ResCompany(models.Model):
         default=95.0,
         help="Target cycle service level used when no class-specific target applies.",
     )
+    sop_demand_source = fields.Selection(
+        [("ordered", "Confirmed sale order lines"), ("shipped", "Done deliveries")],
+        string="S&OP Demand Source",
+        default="ordered",
+        required=True,
+        help="Ordered demand counts confirmed sale order lines by order date; "
+        "shipped demand counts done deliveries to customers by delivery date.",
+    )
+    sop_demand_returns = fields.Selection(
+        [("net", "Net returns"), ("exclude", "Ignore returns")],
+        string="S&OP Customer Returns",
+        default="net",
+        required=True,
+        help="Net: customer returns are subtracted from the demand of the month "
+        "they come back in (never below zero).",
+    )
+    sop_price_source = fields.Selection(
+        [("pricelist", "Sales pricelist"), ("average", "Realised average price")],
+        string="S&OP Revenue Price",
+        default="pricelist",
+        required=True,
+    )
+    sop_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="S&OP Pricelist",
+        help="Pricelist valuing the plan; empty means the product sales price.",
+    )
+    sop_excess_months = fields.Integer(
+        string="S&OP Excess Cover (months)",
+        default=6,
+        help="A projected stock above this many months of consensus demand is "
+        "flagged as excess.",
+    )
 
     _sop_horizon_positive = models.Constraint(
         "CHECK (sop_horizon_months > 0 AND sop_horizon_months <= 60)",

@@ -13,3 +13,18 @@ class ResConfigSettings(models.TransientModel):
     sop_service_level = fields.Float(
         related="company_id.sop_service_level", readonly=False
     )
+    sop_demand_source = fields.Selection(
+        related="company_id.sop_demand_source", readonly=False
+    )
+    sop_demand_returns = fields.Selection(
+        related="company_id.sop_demand_returns", readonly=False
+    )
+    sop_price_source = fields.Selection(
+        related="company_id.sop_price_source", readonly=False
+    )
+    sop_pricelist_id = fields.Many2one(
+        related="company_id.sop_pricelist_id", readonly=False
+    )
+    sop_excess_months = fields.Integer(
+        related="company_id.sop_excess_months", readonly=False
+    )

@@ -1,0 +1,82 @@
+"""Bulk SQL writes of engine results (one statement per batch of rows).
+
+The ORM writes one UPDATE per record when every record gets its own values;
+engine results do exactly that for 100k+ plan lines. These helpers update the
+stored columns with ``UPDATE ... FROM unnest(arrays)``, set the log columns and
+invalidate the ORM cache. Computed columns depending on them must be
+recomputed by the caller (``sop.plan.line._sql_recompute``).
+"""
+
+import json
+import math
+
+from odoo.tools import SQL
+
+BATCH = 20000
+
+
+def bulk_update(model, ids, columns):
+    """Set ``columns`` ({name: list of values}) on the records ``ids``.
+
+    Column types are taken from the fields; ``None`` writes NULL.
+    """
+    if not ids:
+        return
+    names = list(columns)
+    table = model._table
+    for start in range(0, len(ids), BATCH):
+        stop = start + BATCH
+        arrays = [SQL("%s::int4[]", list(ids[start:stop]))]
+        for name in names:
+            field = model._fields[name]
+            sql_type = field.column_type[1]
+            values = columns[name][start:stop]
+            if field.type == "json":
+                arrays.append(SQL("%s::text[]", [_json(v) for v in values]))
+            else:
+                arrays.append(
+                    SQL("%s::" + _array_type(sql_type), [_clean(v) for v in values])
+                )
+        assignments = SQL(", ").join(
+            SQL(
+                "%s = v.%s%s",
+                SQL.identifier(name),
+                SQL.identifier(name),
+                SQL("::jsonb") if model._fields[name].type == "json" else SQL(""),
+            )
+            for name in names
+        )
+        model.env.cr.execute(
+            SQL(
+                """UPDATE %(table)s t
+                      SET %(assignments)s, write_uid = %(uid)s,
+                          write_date = (now() at time zone 'UTC')
+                     FROM unnest(%(arrays)s) AS v(id, %(names)s)
+                    WHERE t.id = v.id""",
+                table=SQL.identifier(table),
+                assignments=assignments,
+                uid=model.env.uid,
+                arrays=SQL(", ").join(arrays),
+                names=SQL(", ").join(SQL.identifier(name) for name in names),
+            )
+        )
+    model.invalidate_model(names + ["write_uid", "write_date"])
+
+
+def _array_type(sql_type):
+    return sql_type.split("(")[0].strip() + "[]"
+
+
+def _clean(value):
+    """NaN and numpy scalars become what PostgreSQL expects."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _json(value):
+    return None if value is None else json.dumps(value)

@@ -1,0 +1,63 @@
+"""Actual demand of past plan months and forecast value added (FVA)."""
+
+import pandas as pd
+
+from odoo import fields, models
+
+from .sop_bulk import bulk_update
+from .sop_cycle import GROUP_PLANNER
+
+KEYS = ["product_id", "warehouse_id", "period"]
+
+
+class SopCycle(models.Model):
+    _inherit = "sop.cycle"
+
+    def action_refresh_actuals(self):
+        """Button: record what was really sold in the plan's past months."""
+        for cycle in self:
+            cycle._update_actuals()
+        return True
+
+    def _update_actuals(self):
+        """Set ``actual_qty`` on lines of months that are over.
+
+        Actuals are facts, not plan data: they are recorded on approved and
+        closed cycles too, so the FVA of a frozen plan can be measured. An
+        out-of-stock month (unknown demand) gets no actual.
+        """
+        self.ensure_one()
+        self._check_group(GROUP_PLANNER, self.env._("refresh the actuals"))
+        Line = self.env["sop.plan.line"]
+        Line.flush_model()
+        today = fields.Date.context_today(self).replace(day=1)
+        rows = self.env.execute_query(
+            Line._search(
+                [("cycle_id", "=", self.id), ("date_month", "<", today)]
+            ).select("id", "product_id", "warehouse_id", "date_month")
+        )
+        if not rows:
+            return False
+        lines = pd.DataFrame(rows, columns=["id", *KEYS])
+        lines["period"] = pd.to_datetime(lines["period"])
+        actual = self.env["sop.demand.history"]._extract(
+            self.company_id,
+            self.env["stock.warehouse"].browse(lines["warehouse_id"].unique().tolist()),
+            self.env["product.product"].browse(lines["product_id"].unique().tolist()),
+            lines["period"].min().date(),
+            today,
+        )
+        lines = lines.merge(actual[[*KEYS, "qty"]], on=KEYS, how="left")
+        unknown = lines["qty"].isna() & lines.set_index(KEYS).index.isin(
+            actual.loc[actual["qty"].isna()].set_index(KEYS).index
+        )
+        bulk_update(
+            Line,
+            lines["id"].tolist(),
+            {
+                "actual_qty": lines["qty"].fillna(0.0).tolist(),
+                "has_actual": (~unknown).tolist(),
+            },
+        )
+        Line._sql_recompute(self)
+        return True

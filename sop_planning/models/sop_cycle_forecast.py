@@ -1,0 +1,408 @@
+"""Demand review of a cycle: history -> forecast engine -> plan lines."""
+
+import logging
+import math
+
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine.forecast import run_forecast
+from .sop_bulk import bulk_update
+from .sop_cycle import GROUP_PLANNER
+
+_logger = logging.getLogger(__name__)
+
+ENGINE_BATCH = 500  # items per engine call when the whole run fails
+CREATE_BATCH = 5000
+PATTERN_MAP = {"no demand": "none"}
+ITEM_FIELDS = ("abc", "xyz", "pattern", "adi", "cv2", "n_periods")
+SCORE_FIELDS = ("wape", "mase", "bias", "sigma")
+
+
+class SopCycle(models.Model):
+    _inherit = "sop.cycle"
+
+    forecast_ids = fields.One2many("sop.forecast", "cycle_id", string="Forecasts")
+    plan_line_ids = fields.One2many("sop.plan.line", "cycle_id", string="Plan Lines")
+    forecast_count = fields.Integer(compute="_compute_plan_summary")
+    skipped_count = fields.Integer(
+        string="Skipped Products", compute="_compute_plan_summary"
+    )
+    date_forecast = fields.Datetime(string="Forecast Run On", readonly=True, copy=False)
+    date_history_from = fields.Date(readonly=True, copy=False)
+    date_history_to = fields.Date(
+        readonly=True, copy=False, help="First month not in the history."
+    )
+
+    # ------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------
+    def action_run_forecast(self):
+        """Button: (re)run the statistical forecast of the demand review."""
+        for cycle in self:
+            cycle._run_forecast()
+        return True
+
+    def action_open_plan_lines(self):
+        """Open this cycle's plan lines (editable list, pivot, graph)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sop_planning.sop_plan_line_action"
+        )
+        action["domain"] = [("cycle_id", "=", self.id)]
+        action["context"] = {"default_cycle_id": self.id}
+        return action
+
+    def action_open_forecasts(self):
+        """Open this cycle's per-product forecasts."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sop_planning.sop_forecast_action"
+        )
+        action["domain"] = [("cycle_id", "=", self.id)]
+        return action
+
+    # ------------------------------------------------------------------
+    # Forecast run
+    # ------------------------------------------------------------------
+    def _history_window(self):
+        """Return (date_from, date_to): full months before the plan or today."""
+        self.ensure_one()
+        today = fields.Date.context_today(self).replace(day=1)
+        date_to = min(self.date_month, today)
+        return date_to - relativedelta(months=self.history_months), date_to
+
+    def _run_forecast(self):
+        """Forecast every product x warehouse in scope and refresh the plan.
+
+        Planner adjustments survive: lines are updated in place, keyed by
+        product x warehouse x month.
+        """
+        self.ensure_one()
+        self._check_group(GROUP_PLANNER, self.env._("run a forecast"))
+        self._check_not_frozen()
+        if self.state != "demand_review":
+            raise UserError(
+                self.env._("The forecast runs only in the demand review step.")
+            )
+        date_from, date_to = self._history_window()
+        products = self._get_scope_products()
+        archived = self._get_scope_archived_products()
+        warehouses = self._get_scope_warehouses()
+        if not warehouses:
+            raise UserError(self.env._("The company has no warehouse to plan."))
+        history = self.env["sop.demand.history"]._extract(
+            self.company_id, warehouses, products | archived, date_from, date_to
+        )
+        mismatch = history.attrs.get("uom_mismatch", {})
+        items, forecast = self._forecast_history(
+            history[~history["product_id"].isin(archived.ids)], date_to
+        )
+        items = self._add_unforecast_items(
+            items, history, products, archived, warehouses, mismatch
+        )
+        forecast_ids = self._write_forecasts(items)
+        self._write_plan_lines(items, forecast, forecast_ids, history)
+        self.sudo().write(
+            {
+                "date_forecast": fields.Datetime.now(),
+                "date_history_from": date_from,
+                "date_history_to": date_to,
+            }
+        )
+        counts = items["state"].value_counts().to_dict()
+        self.message_post(
+            body=self.env._(
+                "Forecast run by %(user)s on %(months)s months of history "
+                "(%(start)s to %(end)s): %(ok)s forecast, %(none)s without "
+                "history, %(skip)s skipped.",
+                user=self.env.user.name,
+                months=self.history_months,
+                start=date_from,
+                end=date_to - relativedelta(days=1),
+                ok=counts.get("ok", 0),
+                none=counts.get("no_history", 0),
+                skip=counts.get("skipped", 0),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return True
+
+    def _get_scope_archived_products(self):
+        """Archived products of the scope: reported as skipped if they sold."""
+        scope = self.with_context(active_test=False)._get_scope_products()
+        return scope.filtered(lambda p: not p.active)
+
+    def _forecast_history(self, history, date_to):
+        """Run the engine; return (items, forecast) keyed by product/warehouse.
+
+        The history frame gets a zero row in the last month of each item so the
+        engine's calendar ends right before ``date_to``. When the whole run
+        fails, items are retried in batches and a failing batch is skipped.
+        """
+        known = history.dropna(subset=["qty"])
+        pairs = known[["product_id", "warehouse_id"]].drop_duplicates()
+        if pairs.empty:
+            return _empty_items(), pd.DataFrame()
+        history = history.merge(pairs, on=["product_id", "warehouse_id"])
+        last = pd.Timestamp(date_to - relativedelta(months=1))
+        closing = pairs.assign(period=last, qty=0.0, value=0.0)
+        frame = pd.concat([history, closing], ignore_index=True)
+        frame["item_id"] = frame["product_id"] * 2**20 + frame["warehouse_id"]
+        gap = (self.date_month.year - date_to.year) * 12 + (
+            self.date_month.month - date_to.month
+        )
+        horizon = gap + self.horizon_months
+        engine_input = frame[["item_id", "period", "qty", "value"]]
+        try:
+            result = run_forecast(engine_input, horizon=horizon, freq="M")
+            items, forecast = result.items, result.forecast
+        except Exception as exc:  # noqa: BLE001 - the run goes on in batches
+            _logger.warning("S&OP forecast of %s failed (%s); batches", self.name, exc)
+            items, forecast = self._forecast_in_batches(engine_input, horizon)
+        items = items.assign(
+            product_id=items["item_id"] // 2**20,
+            warehouse_id=items["item_id"] % 2**20,
+            state=items.get("state", pd.Series("ok", index=items.index)),
+        )
+        items["state"] = items["state"].fillna("ok")
+        if not forecast.empty:
+            forecast = forecast[forecast["period"] >= pd.Timestamp(self.date_month)]
+            forecast = forecast.assign(
+                product_id=forecast["item_id"] // 2**20,
+                warehouse_id=forecast["item_id"] % 2**20,
+            )
+        return items, forecast
+
+    def _forecast_in_batches(self, engine_input, horizon):
+        item_ids = engine_input["item_id"].unique()
+        items, forecasts = [], []
+        for start in range(0, len(item_ids), ENGINE_BATCH):
+            batch = item_ids[start : start + ENGINE_BATCH]
+            part = engine_input[engine_input["item_id"].isin(batch)]
+            try:
+                result = run_forecast(part, horizon=horizon, freq="M")
+            except Exception as exc:  # noqa: BLE001 - skip this batch only
+                _logger.warning("S&OP forecast batch failed: %s", exc)
+                items.append(
+                    pd.DataFrame(
+                        {
+                            "item_id": batch,
+                            "state": "skipped",
+                            "skip_reason": self.env._(
+                                "The forecast engine failed on this batch: %s", exc
+                            ),
+                        }
+                    )
+                )
+                continue
+            items.append(result.items)
+            forecasts.append(result.forecast)
+        forecast = pd.concat(forecasts) if forecasts else pd.DataFrame()
+        return pd.concat(items, ignore_index=True), forecast
+
+    def _add_unforecast_items(
+        self, items, history, products, archived, warehouses, mismatch
+    ):
+        """Add visible records for products the engine did not forecast."""
+        rows = []
+        sold = set(history.dropna(subset=["qty"])["product_id"])
+        for product in archived.filtered(lambda p: p.id in sold):
+            for wh in history.loc[
+                history["product_id"] == product.id, "warehouse_id"
+            ].unique():
+                rows.append(
+                    (
+                        product.id,
+                        int(wh),
+                        "skipped",
+                        self.env._("Archived product: not forecast."),
+                    )
+                )
+        for product_id in set(products.ids) - sold:
+            reason = self.env._("No sales history in the window.")
+            if product_id in mismatch:
+                reason = self.env._(
+                    "No usable sales history: %s line(s) in a unit that cannot "
+                    "be converted to the product's unit.",
+                    mismatch[product_id],
+                )
+            for warehouse in warehouses:
+                rows.append((product_id, warehouse.id, "no_history", reason))
+        if rows:
+            extra = pd.DataFrame(
+                rows, columns=["product_id", "warehouse_id", "state", "skip_reason"]
+            ).drop_duplicates(["product_id", "warehouse_id"])
+            items = pd.concat([items, extra], ignore_index=True)
+        if rows:
+            _logger.info(
+                "S&OP cycle %s: %d product x warehouse without forecast",
+                self.name,
+                len(rows),
+            )
+        return items
+
+    def _write_forecasts(self, items):
+        """Create or update one sop.forecast per item; return {(p, w): id}."""
+        Forecast = self.env["sop.forecast"]
+        existing = {
+            (f.product_id.id, f.warehouse_id.id): f.id
+            for f in Forecast.search_fetch(
+                [("cycle_id", "=", self.id)], ["product_id", "warehouse_id"]
+            )
+        }
+        items = items.replace({np.nan: None})
+        records = []
+        for row in items.itertuples(index=False):
+            vals = {
+                "state": row.state,
+                "skip_reason": getattr(row, "skip_reason", None),
+                "model": getattr(row, "model", None),
+                "params": getattr(row, "params", None) or {},
+                "engine_reason": getattr(row, "reason", None),
+                "abc": getattr(row, "abc", None),
+                "xyz": getattr(row, "xyz", None),
+                "pattern": PATTERN_MAP.get(
+                    getattr(row, "pattern", None), getattr(row, "pattern", None)
+                ),
+            }
+            for name in ITEM_FIELDS[3:] + SCORE_FIELDS:
+                value = getattr(row, name, None)
+                vals[name] = (
+                    None if value is None or not math.isfinite(value) else value
+                )
+            records.append(((int(row.product_id), int(row.warehouse_id)), vals))
+        to_update = [(existing[key], vals) for key, vals in records if key in existing]
+        if to_update:
+            ids = [rid for rid, _vals in to_update]
+            columns = {
+                name: [vals[name] for _rid, vals in to_update]
+                for name in to_update[0][1]
+            }
+            bulk_update(Forecast, ids, columns)
+        new = [
+            dict(
+                vals,
+                cycle_id=self.id,
+                company_id=self.company_id.id,
+                product_id=key[0],
+                warehouse_id=key[1],
+            )
+            for key, vals in records
+            if key not in existing
+        ]
+        for start in range(0, len(new), CREATE_BATCH):
+            batch = new[start : start + CREATE_BATCH]
+            for record, vals in zip(Forecast.create(batch), batch, strict=True):
+                existing[vals["product_id"], vals["warehouse_id"]] = record.id
+        return existing
+
+    def _plan_months(self):
+        return [
+            self.date_month + relativedelta(months=k)
+            for k in range(self.horizon_months)
+        ]
+
+    def _write_plan_lines(self, items, forecast, forecast_ids, history):
+        """Create missing lines, refresh the statistics of existing ones."""
+        months = pd.DatetimeIndex(self._plan_months())
+        keys = items[["product_id", "warehouse_id"]].astype(int)
+        keys = keys[items["state"] != "skipped"].drop_duplicates()
+        grid = keys.merge(pd.DataFrame({"period": months}), how="cross")
+        if not forecast.empty:
+            fc = forecast[["product_id", "warehouse_id", "period"]].copy()
+            fc["forecast_qty"] = forecast["forecast"].clip(lower=0.0)
+            fc["lower_qty"] = forecast["lower"]
+            fc["upper_qty"] = forecast["upper"]
+            fc["period"] = pd.to_datetime(fc["period"])
+            grid = grid.merge(
+                fc, on=["product_id", "warehouse_id", "period"], how="left"
+            )
+        for name in ("forecast_qty", "lower_qty", "upper_qty"):
+            if name not in grid:
+                grid[name] = 0.0
+            grid[name] = grid[name].fillna(0.0)
+        last_year = history.assign(period=history["period"] + pd.DateOffset(years=1))
+        last_year = last_year.groupby(
+            ["product_id", "warehouse_id", "period"], as_index=False
+        )["qty"].sum(min_count=1)
+        grid = grid.merge(
+            last_year.rename(columns={"qty": "history_qty"}),
+            on=["product_id", "warehouse_id", "period"],
+            how="left",
+        )
+        self._save_plan_grid(grid, forecast_ids)
+
+    def _save_plan_grid(self, grid, forecast_ids):
+        Line = self.env["sop.plan.line"]
+        Line.flush_model()
+        existing = {
+            (p, w, d): lid
+            for lid, p, w, d in self.env.execute_query(
+                Line._search([("cycle_id", "=", self.id)]).select(
+                    "id", "product_id", "warehouse_id", "date_month"
+                )
+            )
+        }
+        grid["date"] = grid["period"].dt.date
+        stat = ["forecast_qty", "lower_qty", "upper_qty", "history_qty"]
+        update_ids, update_rows, new = [], [], []
+        for row in grid.itertuples(index=False):
+            key = (row.product_id, row.warehouse_id, row.date)
+            values = [row.forecast_qty, row.lower_qty, row.upper_qty, row.history_qty]
+            if key in existing:
+                update_ids.append(existing.pop(key))
+                update_rows.append(values)
+            else:
+                vals = dict(zip(stat, values, strict=True))
+                vals["history_qty"] = _none_if_nan(vals["history_qty"])
+                vals.update(
+                    cycle_id=self.id,
+                    company_id=self.company_id.id,
+                    forecast_id=forecast_ids.get((row.product_id, row.warehouse_id)),
+                    product_id=row.product_id,
+                    warehouse_id=row.warehouse_id,
+                    date_month=row.date,
+                )
+                new.append(vals)
+        # lines no longer forecast keep their adjustment, the statistic goes to 0
+        update_ids.extend(existing.values())
+        update_rows.extend([[0.0, 0.0, 0.0, None]] * len(existing))
+        if update_ids:
+            columns = {name: [r[i] for r in update_rows] for i, name in enumerate(stat)}
+            bulk_update(Line, update_ids, columns)
+            Line._sql_recompute(self)
+        for start in range(0, len(new), CREATE_BATCH):
+            Line.create(new[start : start + CREATE_BATCH])
+
+    @api.depends("forecast_ids.state")
+    def _compute_plan_summary(self):
+        groups = {
+            (cycle.id, state): count
+            for cycle, state, count in self.env["sop.forecast"]._read_group(
+                [("cycle_id", "in", self.ids)], ["cycle_id", "state"], ["__count"]
+            )
+        }
+        for cycle in self:
+            cycle.forecast_count = sum(
+                groups.get((cycle.id, s), 0) for s in ("ok", "no_history", "skipped")
+            )
+            cycle.skipped_count = groups.get((cycle.id, "skipped"), 0) + groups.get(
+                (cycle.id, "no_history"), 0
+            )
+
+
+def _none_if_nan(value):
+    return (
+        None
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else value
+    )
+
+
+def _empty_items():
+    return pd.DataFrame(columns=["item_id", "product_id", "warehouse_id", "state"])

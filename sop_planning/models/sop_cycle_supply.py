@@ -1,0 +1,330 @@
+"""Supply review and financial plan of a cycle.
+
+Projection per product x warehouse, month by month from the plan's first month:
+
+    projected[m] = projected[m-1] + incoming[m] - max(consensus[m], committed[m])
+    projected[-1] = on hand today
+
+(committed deliveries are part of the demand; the larger of the two is used so
+confirmed orders are not counted twice). A month is short when the projection
+is below zero, in excess when it is above ``company.sop_excess_months`` times
+the average monthly consensus of the horizon.
+
+Money per line: revenue = consensus x unit price (sales pricelist of the
+settings, or the realised average price of the history window), cost =
+consensus x product cost, margin = revenue - cost, inventory value = positive
+projection x product cost.
+"""
+
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .sop_bulk import bulk_update
+from .sop_cycle import GROUP_PLANNER
+
+SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
+KEYS = ["product_id", "warehouse_id"]
+
+
+class SopCycle(models.Model):
+    _inherit = "sop.cycle"
+
+    shortage_count = fields.Integer(
+        string="Shortages",
+        compute="_compute_supply_summary",
+        help="Plan lines (product x warehouse x month) projected below zero.",
+    )
+    excess_count = fields.Integer(string="Excess", compute="_compute_supply_summary")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    revenue_total = fields.Monetary(string="Revenue", compute="_compute_supply_summary")
+    cost_total = fields.Monetary(string="Cost", compute="_compute_supply_summary")
+    margin_total = fields.Monetary(string="Margin", compute="_compute_supply_summary")
+    inventory_value_end = fields.Monetary(
+        string="Inventory Value (end)",
+        compute="_compute_supply_summary",
+        help="Projected inventory value in the last month of the horizon.",
+    )
+    previous_cycle_id = fields.Many2one(
+        "sop.cycle",
+        string="Previous Approved Cycle",
+        compute="_compute_supply_summary",
+    )
+    revenue_diff = fields.Monetary(
+        string="Revenue vs Previous", compute="_compute_supply_summary"
+    )
+    margin_diff = fields.Monetary(
+        string="Margin vs Previous", compute="_compute_supply_summary"
+    )
+    date_supply = fields.Datetime(string="Supply Review On", readonly=True, copy=False)
+
+    @api.depends("plan_line_ids.is_shortage", "plan_line_ids.revenue")
+    def _compute_supply_summary(self):
+        Line = self.env["sop.plan.line"]
+        previous = {cycle: cycle._previous_approved() for cycle in self}
+        cycles = self | self.browse([p.id for p in previous.values() if p])
+        totals = {
+            cycle.id: (revenue, cost, margin)
+            for cycle, revenue, cost, margin in Line._read_group(
+                [("cycle_id", "in", cycles.ids)],
+                ["cycle_id"],
+                ["revenue:sum", "cost:sum", "margin:sum"],
+            )
+        }
+        flags = {
+            (cycle.id, short, excess): count
+            for cycle, short, excess, count in Line._read_group(
+                [("cycle_id", "in", self.ids)],
+                ["cycle_id", "is_shortage", "is_excess"],
+                ["__count"],
+            )
+        }
+        last_month = {
+            cycle.id: value
+            for cycle, value in Line._read_group(
+                [
+                    ("cycle_id", "in", self.ids),
+                    ("date_month", "in", [c._plan_months()[-1] for c in self]),
+                ],
+                ["cycle_id"],
+                ["inventory_value:sum"],
+            )
+        }
+        for cycle in self:
+            revenue, cost, margin = totals.get(cycle.id, (0.0, 0.0, 0.0))
+            cycle.shortage_count = sum(
+                n for (cid, short, _x), n in flags.items() if cid == cycle.id and short
+            )
+            cycle.excess_count = sum(
+                n for (cid, _s, exc), n in flags.items() if cid == cycle.id and exc
+            )
+            cycle.revenue_total = revenue
+            cycle.cost_total = cost
+            cycle.margin_total = margin
+            cycle.inventory_value_end = last_month.get(cycle.id, 0.0)
+            prev = previous[cycle]
+            cycle.previous_cycle_id = prev
+            prev_totals = totals.get(prev.id, (0.0, 0.0, 0.0))
+            cycle.revenue_diff = revenue - prev_totals[0] if prev else 0.0
+            cycle.margin_diff = margin - prev_totals[2] if prev else 0.0
+
+    def _previous_approved(self):
+        """The latest approved or closed cycle of the company before this one."""
+        self.ensure_one()
+        if not self.date_month:
+            return self.browse()
+        return self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "in", ("approved", "closed")),
+                ("date_month", "<", self.date_month),
+                ("id", "!=", self.id or 0),
+            ],
+            order="date_month desc, id desc",
+            limit=1,
+        )
+
+    def action_run_supply_review(self):
+        """Button: compute stock projection, vendor data and money."""
+        for cycle in self:
+            cycle._run_supply_review()
+        return True
+
+    def action_submit_supply_review(self):
+        result = super().action_submit_supply_review()
+        for cycle in self.filtered("plan_line_ids"):
+            cycle._run_supply_review()
+        return result
+
+    def _run_supply_review(self):
+        """Project stock per month and value the plan; flag shortage/excess."""
+        self.ensure_one()
+        self._check_group(GROUP_PLANNER, self.env._("run the supply review"))
+        self._check_not_frozen()
+        if self.state not in SUPPLY_STATES:
+            raise UserError(
+                self.env._(
+                    "The supply review runs between demand review and reconciliation."
+                )
+            )
+        Line = self.env["sop.plan.line"]
+        Line.flush_model()
+        lines = pd.DataFrame(
+            self.env.execute_query(
+                Line._search([("cycle_id", "=", self.id)]).select(
+                    "id", "product_id", "warehouse_id", "date_month", "consensus_qty"
+                )
+            ),
+            columns=["id", *KEYS, "period", "consensus"],
+        )
+        if lines.empty:
+            raise UserError(self.env._("Run the forecast first: the plan is empty."))
+        lines["period"] = pd.to_datetime(lines["period"])
+        lines["consensus"] = lines["consensus"].astype(float)
+        products = self.env["product.product"].browse(
+            lines["product_id"].unique().tolist()
+        )
+        warehouses = self.env["stock.warehouse"].browse(
+            lines["warehouse_id"].unique().tolist()
+        )
+        data = self.env["sop.supply.data"]
+        lines = self._project_stock(lines, products, warehouses)
+        lines = self._value_lines(lines, products)
+        bulk_update(
+            Line,
+            lines["id"].tolist(),
+            {
+                "incoming_qty": lines["incoming"].tolist(),
+                "committed_qty": lines["committed"].tolist(),
+                "projected_on_hand": lines["projected"].tolist(),
+                "is_shortage": lines["shortage"].tolist(),
+                "is_excess": lines["excess"].tolist(),
+                "price_unit": lines["price"].tolist(),
+                "cost_unit": lines["cost"].tolist(),
+            },
+        )
+        Line._sql_recompute(self)
+        self._write_forecast_supply(lines, products, data)
+        self.sudo().write({"date_supply": fields.Datetime.now()})
+        return True
+
+    def _project_stock(self, lines, products, warehouses):
+        data = self.env["sop.supply.data"]
+        on_hand = data._on_hand(self.company_id, warehouses, products)
+        moves = data._open_moves(self.company_id, warehouses, products, self.date_month)
+        # moves beyond the horizon do not count; late ones are in the first month
+        lines = lines.merge(moves, on=[*KEYS, "period"], how="left")
+        lines = lines.merge(on_hand, on=KEYS, how="left")
+        lines[["incoming", "committed", "on_hand"]] = (
+            lines[["incoming", "committed", "on_hand"]].astype(float).fillna(0.0)
+        )
+        lines = lines.sort_values([*KEYS, "period"]).reset_index(drop=True)
+        flow = lines["incoming"] - np.maximum(lines["consensus"], lines["committed"])
+        lines["projected"] = (
+            lines["on_hand"]
+            + flow.groupby([lines["product_id"], lines["warehouse_id"]]).cumsum()
+        )
+        cover = lines.groupby(KEYS)["consensus"].transform("mean") * (
+            self.company_id.sop_excess_months or 6
+        )
+        lines["shortage"] = lines["projected"] < -1e-9
+        lines["excess"] = (lines["projected"] > cover + 1e-9) & (lines["projected"] > 0)
+        return lines
+
+    def _value_lines(self, lines, products):
+        """Add unit price and cost columns (company currency)."""
+        company = self.company_id
+        products = products.with_company(company)
+        cost = dict(zip(products.ids, products.mapped("standard_price"), strict=True))
+        pricelist = company.sop_pricelist_id
+        if pricelist:
+            prices = pricelist._get_products_price(
+                products, quantity=1.0, currency=company.currency_id
+            )
+        else:
+            prices = dict(zip(products.ids, products.mapped("lst_price"), strict=True))
+        if company.sop_price_source == "average" and self.date_history_to:
+            realised = self._average_prices(products)
+            prices = {pid: realised.get(pid) or price for pid, price in prices.items()}
+        lines["price"] = lines["product_id"].map(prices).astype(float).fillna(0.0)
+        lines["cost"] = lines["product_id"].map(cost).astype(float).fillna(0.0)
+        return lines
+
+    def _average_prices(self, products):
+        """Realised price per unit over the history window, all warehouses."""
+        history = (
+            self.env["sop.demand.history"]
+            ._extract(
+                self.company_id,
+                self._get_scope_warehouses(),
+                products,
+                self.date_history_from,
+                self.date_history_to,
+            )
+            .dropna(subset=["qty"])
+        )
+        sums = history.groupby("product_id")[["qty", "value"]].sum()
+        sums = sums[sums["qty"] > 0]
+        return (sums["value"] / sums["qty"]).to_dict()
+
+    def _write_forecast_supply(self, lines, products, data):
+        """Vendor, lead time, reliability and flag counts on sop.forecast."""
+        company = self.company_id
+        date_from = self.date_history_from or (
+            self.date_month - relativedelta(months=self.history_months)
+        )
+        receipts = data._receipts(company, products, date_from, self.date_month)
+        per_product = data._reliability(receipts, "product_id")
+        per_vendor = data._reliability(receipts, "vendor_id").rename(
+            columns=lambda name: name if name == "vendor_id" else f"vendor_{name}"
+        )
+        summary = (
+            lines.groupby(KEYS)
+            .agg(
+                on_hand_qty=("on_hand", "first"),
+                shortage_months=("shortage", "sum"),
+                excess_months=("excess", "sum"),
+            )
+            .reset_index()
+        )
+        summary = summary.merge(
+            data._vendors(company, products), on="product_id", how="left"
+        )
+        summary = summary.merge(per_product, on="product_id", how="left")
+        summary = summary.merge(per_vendor, on="vendor_id", how="left")
+        forecasts = self.env["sop.forecast"].search_fetch(
+            [("cycle_id", "=", self.id)], ["product_id", "warehouse_id"]
+        )
+        ids = {(f.product_id.id, f.warehouse_id.id): f.id for f in forecasts}
+        summary["fid"] = [
+            ids.get(k)
+            for k in zip(summary["product_id"], summary["warehouse_id"], strict=True)
+        ]
+        summary = summary.dropna(subset=["fid"])
+        summary["note"] = [
+            self._supply_note(vendor, lead)
+            for vendor, lead in zip(
+                summary["vendor_id"], summary["lead_time"], strict=True
+            )
+        ]
+
+        def col(name, default=None):
+            return (
+                [None if pd.isna(v) else v for v in summary[name]]
+                if name in summary
+                else [default] * len(summary)
+            )
+
+        bulk_update(
+            self.env["sop.forecast"],
+            summary["fid"].astype(int).tolist(),
+            {
+                "on_hand_qty": col("on_hand_qty"),
+                "vendor_id": [
+                    None if pd.isna(v) else int(v) for v in summary["vendor_id"]
+                ],
+                "lead_time_days": [
+                    None if pd.isna(v) else int(v) for v in summary["lead_time"]
+                ],
+                "moq": col("moq"),
+                "delay_mean": col("delay_mean"),
+                "delay_std": col("delay_std"),
+                "otif_rate": col("otif_rate"),
+                "vendor_delay_mean": col("vendor_delay_mean"),
+                "vendor_delay_std": col("vendor_delay_std"),
+                "vendor_otif_rate": col("vendor_otif_rate"),
+                "supply_note": summary["note"].tolist(),
+                "shortage_months": summary["shortage_months"].astype(int).tolist(),
+                "excess_months": summary["excess_months"].astype(int).tolist(),
+            },
+        )
+
+    def _supply_note(self, vendor, lead_time):
+        if pd.isna(vendor):
+            return self.env._("No vendor in the purchase pricelist: lead time unknown.")
+        if not lead_time:
+            return self.env._("Vendor lead time is 0 days: check the vendor pricelist.")
+        return None

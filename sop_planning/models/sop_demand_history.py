@@ -1,0 +1,355 @@
+"""Demand history read from the ERP in bulk, per product x warehouse x month.
+
+Rules (also shown in the settings):
+
+- ordered demand: lines of confirmed sale orders (``state = 'sale'``) by month
+  of the order date, in the product's UoM; lines sourced by dropship (a move
+  from a supplier location) are left out;
+- shipped demand: done moves from an internal location of the warehouse to a
+  customer location, by month of the move date (dropship moves start at a
+  supplier location, internal moves end at an internal one: both left out);
+- returns (done moves from a customer location into the warehouse) are netted
+  by month of the return or ignored, as the company setting says; a month never
+  goes below zero;
+- lines whose UoM shares no reference unit with the product's UoM cannot be
+  converted: they are left out and counted in ``skipped`` per product;
+- out of stock (censored): a month whose stock level in the warehouse stayed
+  at or below zero on every day of the month (level = running sum of done
+  moves into minus out of the warehouse's internal locations) and in which no
+  demand was recorded is unknown (qty NaN), not zero. Product x warehouse
+  pairs without any done move are not stock-tracked there and are never
+  censored.
+"""
+
+import logging
+
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+COLUMNS = ["product_id", "warehouse_id", "period", "qty", "value"]
+
+
+class SopDemandHistory(models.AbstractModel):
+    """Bulk SQL extraction of demand history for the forecast engine."""
+
+    _name = "sop.demand.history"
+    _description = "S&OP Demand History Extraction"
+
+    @api.model
+    def _extract(self, company, warehouses, products, date_from, date_to):
+        """Return the monthly demand history as a long DataFrame.
+
+        Columns ``product_id, warehouse_id, period, qty, value``; ``period`` is
+        the first day of the month (``date_from`` <= period < ``date_to``);
+        ``qty`` is in the product's UoM, NaN for out-of-stock months; ``value``
+        is in the company currency. Only rows with demand or censored appear.
+        The DataFrame's ``attrs["uom_mismatch"]`` maps product id -> number of
+        lines left out because their UoM cannot be converted.
+        """
+        company.ensure_one()
+        self.env.flush_all()
+        args = (company.id, warehouses.ids, products.ids, date_from, date_to)
+        if company.sop_demand_source == "shipped":
+            demand = self._query_frame(self._shipped_query(*args))
+        else:
+            demand = self._query_frame(self._ordered_query(*args))
+        mismatch = self._uom_mismatch(company.sop_demand_source, *args)
+        if company.sop_demand_returns == "net":
+            returns = self._query_frame(self._returns_query(*args))
+            demand = self._net_returns(demand, returns)
+        censored = self._stockout_months(*args)
+        history = self._merge_censored(demand, censored)
+        history.attrs["uom_mismatch"] = mismatch
+        if mismatch:
+            _logger.warning(
+                "S&OP history of %s: lines of %d product(s) skipped, their UoM "
+                "cannot be converted to the product's UoM",
+                company.name,
+                len(mismatch),
+            )
+        return history
+
+    # ------------------------------------------------------------------
+    # Queries
+    # ------------------------------------------------------------------
+    def _uom_join(self, line_uom):
+        return SQL(
+            """JOIN product_product pp ON pp.id = %(line)s.product_id
+               JOIN product_template pt ON pt.id = pp.product_tmpl_id
+               JOIN uom_uom lu ON lu.id = %(uom)s
+               JOIN uom_uom pu ON pu.id = pt.uom_id""",
+            line=SQL.identifier(line_uom[0]),
+            uom=SQL.identifier(line_uom[0], line_uom[1]),
+        )
+
+    def _same_uom_family(self):
+        return SQL(
+            "split_part(lu.parent_path, '/', 1) = split_part(pu.parent_path, '/', 1)"
+        )
+
+    def _ordered_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
+        return SQL(
+            """
+            SELECT sol.product_id, so.warehouse_id,
+                   date_trunc('month', so.date_order)::date AS period,
+                   SUM(sol.product_uom_qty * lu.factor / pu.factor) AS qty,
+                   SUM(sol.price_subtotal / COALESCE(NULLIF(so.currency_rate, 0), 1))
+                       AS value
+              FROM sale_order_line sol
+              JOIN sale_order so ON so.id = sol.order_id
+              %(uom_join)s
+             WHERE so.state = 'sale'
+               AND so.company_id = %(company)s
+               AND so.warehouse_id = ANY(%(warehouses)s)
+               AND sol.product_id = ANY(%(products)s)
+               AND sol.display_type IS NULL
+               AND so.date_order >= %(dfrom)s AND so.date_order < %(dto)s
+               AND %(same_uom)s
+               AND NOT EXISTS (
+                   SELECT 1 FROM stock_move dm
+                     JOIN stock_location dsl ON dsl.id = dm.location_id
+                    WHERE dm.sale_line_id = sol.id AND dsl.usage = 'supplier')
+             GROUP BY 1, 2, 3
+            """,
+            uom_join=self._uom_join(("sol", "product_uom_id")),
+            same_uom=self._same_uom_family(),
+            company=company_id,
+            warehouses=warehouse_ids,
+            products=product_ids,
+            dfrom=dfrom,
+            dto=dto,
+        )
+
+    def _shipped_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
+        return SQL(
+            """
+            SELECT m.product_id, sl.warehouse_id,
+                   date_trunc('month', m.date)::date AS period,
+                   SUM(m.quantity * lu.factor / pu.factor) AS qty,
+                   SUM(CASE WHEN sol.product_uom_qty > 0
+                            THEN m.quantity * lu.factor / sol_u.factor
+                                 / sol.product_uom_qty * sol.price_subtotal
+                                 / COALESCE(NULLIF(so.currency_rate, 0), 1)
+                            ELSE 0 END) AS value
+              FROM stock_move m
+              JOIN stock_location sl ON sl.id = m.location_id
+              JOIN stock_location dl ON dl.id = m.location_dest_id
+              %(uom_join)s
+              LEFT JOIN sale_order_line sol ON sol.id = m.sale_line_id
+              LEFT JOIN uom_uom sol_u ON sol_u.id = sol.product_uom_id
+              LEFT JOIN sale_order so ON so.id = sol.order_id
+             WHERE m.state = 'done'
+               AND m.company_id = %(company)s
+               AND sl.usage = 'internal' AND dl.usage = 'customer'
+               AND sl.warehouse_id = ANY(%(warehouses)s)
+               AND m.product_id = ANY(%(products)s)
+               AND m.date >= %(dfrom)s AND m.date < %(dto)s
+               AND %(same_uom)s
+             GROUP BY 1, 2, 3
+            """,
+            uom_join=self._uom_join(("m", "product_uom")),
+            same_uom=self._same_uom_family(),
+            company=company_id,
+            warehouses=warehouse_ids,
+            products=product_ids,
+            dfrom=dfrom,
+            dto=dto,
+        )
+
+    def _returns_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
+        return SQL(
+            """
+            SELECT m.product_id, dl.warehouse_id,
+                   date_trunc('month', m.date)::date AS period,
+                   SUM(m.quantity * lu.factor / pu.factor) AS qty,
+                   SUM(m.quantity * lu.factor / pu.factor * COALESCE(m.price_unit, 0))
+                       AS value
+              FROM stock_move m
+              JOIN stock_location sl ON sl.id = m.location_id
+              JOIN stock_location dl ON dl.id = m.location_dest_id
+              %(uom_join)s
+             WHERE m.state = 'done'
+               AND m.company_id = %(company)s
+               AND sl.usage = 'customer' AND dl.usage = 'internal'
+               AND dl.warehouse_id = ANY(%(warehouses)s)
+               AND m.product_id = ANY(%(products)s)
+               AND m.date >= %(dfrom)s AND m.date < %(dto)s
+               AND %(same_uom)s
+             GROUP BY 1, 2, 3
+            """,
+            uom_join=self._uom_join(("m", "product_uom")),
+            same_uom=self._same_uom_family(),
+            company=company_id,
+            warehouses=warehouse_ids,
+            products=product_ids,
+            dfrom=dfrom,
+            dto=dto,
+        )
+
+    def _uom_mismatch(self, source, company_id, warehouse_ids, product_ids, dfrom, dto):
+        """Return {product_id: number of demand lines with an alien UoM}."""
+        if source == "shipped":
+            query = SQL(
+                """SELECT m.product_id, COUNT(*) FROM stock_move m
+                     JOIN stock_location sl ON sl.id = m.location_id
+                     JOIN stock_location dl ON dl.id = m.location_dest_id
+                     %(uom_join)s
+                    WHERE m.state = 'done' AND m.company_id = %(company)s
+                      AND sl.usage = 'internal' AND dl.usage = 'customer'
+                      AND sl.warehouse_id = ANY(%(warehouses)s)
+                      AND m.product_id = ANY(%(products)s)
+                      AND m.date >= %(dfrom)s AND m.date < %(dto)s
+                      AND NOT %(same_uom)s
+                    GROUP BY 1""",
+                uom_join=self._uom_join(("m", "product_uom")),
+                same_uom=self._same_uom_family(),
+                company=company_id,
+                warehouses=warehouse_ids,
+                products=product_ids,
+                dfrom=dfrom,
+                dto=dto,
+            )
+        else:
+            query = SQL(
+                """SELECT sol.product_id, COUNT(*) FROM sale_order_line sol
+                     JOIN sale_order so ON so.id = sol.order_id
+                     %(uom_join)s
+                    WHERE so.state = 'sale' AND so.company_id = %(company)s
+                      AND so.warehouse_id = ANY(%(warehouses)s)
+                      AND sol.product_id = ANY(%(products)s)
+                      AND so.date_order >= %(dfrom)s AND so.date_order < %(dto)s
+                      AND NOT %(same_uom)s
+                    GROUP BY 1""",
+                uom_join=self._uom_join(("sol", "product_uom_id")),
+                same_uom=self._same_uom_family(),
+                company=company_id,
+                warehouses=warehouse_ids,
+                products=product_ids,
+                dfrom=dfrom,
+                dto=dto,
+            )
+        return dict(self.env.execute_query(query))
+
+    def _stock_flow_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
+        """Daily net flow into each warehouse; flows before ``dfrom`` summed."""
+        qty = SQL("m.quantity * lu.factor / pu.factor")
+        return SQL(
+            """
+            SELECT product_id, warehouse_id, GREATEST(day, %(opening)s) AS day,
+                   SUM(qty) AS qty
+              FROM (
+                SELECT m.product_id, dl.warehouse_id, m.date::date AS day,
+                       %(qty)s AS qty
+                  FROM stock_move m
+                  JOIN stock_location sl ON sl.id = m.location_id
+                  JOIN stock_location dl ON dl.id = m.location_dest_id
+                  %(uom_join)s
+                 WHERE m.state = 'done' AND m.company_id = %(company)s
+                   AND dl.usage = 'internal' AND dl.warehouse_id = ANY(%(wh)s)
+                   AND (sl.usage != 'internal'
+                        OR sl.warehouse_id IS DISTINCT FROM dl.warehouse_id)
+                   AND m.product_id = ANY(%(products)s) AND m.date < %(dto)s
+                UNION ALL
+                SELECT m.product_id, sl.warehouse_id, m.date::date, -%(qty)s
+                  FROM stock_move m
+                  JOIN stock_location sl ON sl.id = m.location_id
+                  JOIN stock_location dl ON dl.id = m.location_dest_id
+                  %(uom_join)s
+                 WHERE m.state = 'done' AND m.company_id = %(company)s
+                   AND sl.usage = 'internal' AND sl.warehouse_id = ANY(%(wh)s)
+                   AND (dl.usage != 'internal'
+                        OR dl.warehouse_id IS DISTINCT FROM sl.warehouse_id)
+                   AND m.product_id = ANY(%(products)s) AND m.date < %(dto)s
+              ) flows
+             GROUP BY 1, 2, 3
+            """,
+            qty=qty,
+            opening=dfrom - relativedelta(days=1),
+            uom_join=self._uom_join(("m", "product_uom")),
+            company=company_id,
+            wh=warehouse_ids,
+            products=product_ids,
+            dto=dto,
+        )
+
+    # ------------------------------------------------------------------
+    # pandas
+    # ------------------------------------------------------------------
+    def _query_frame(self, query):
+        rows = self.env.execute_query(query)
+        frame = pd.DataFrame(rows, columns=COLUMNS)
+        frame["period"] = pd.to_datetime(frame["period"])
+        frame[["qty", "value"]] = frame[["qty", "value"]].astype(float)
+        return frame
+
+    @api.model
+    def _net_returns(self, demand, returns):
+        """Subtract returns per month; a month never goes below zero."""
+        if returns.empty:
+            return demand
+        keys = ["product_id", "warehouse_id", "period"]
+        returns = returns.assign(qty=-returns["qty"], value=-returns["value"])
+        netted = pd.concat([demand, returns]).groupby(keys, as_index=False).sum()
+        ratio = np.where(netted["qty"] < 0, 0.0, 1.0)
+        netted["qty"] = netted["qty"] * ratio
+        netted["value"] = netted["value"] * ratio
+        return netted
+
+    @api.model
+    def _stockout_months(self, company_id, warehouse_ids, product_ids, dfrom, dto):
+        """Return product_id, warehouse_id, period of out-of-stock months."""
+        rows = self.env.execute_query(
+            self._stock_flow_query(company_id, warehouse_ids, product_ids, dfrom, dto)
+        )
+        if not rows:
+            return pd.DataFrame(columns=COLUMNS[:3])
+        flows = pd.DataFrame(rows, columns=["product_id", "warehouse_id", "day", "qty"])
+        flows["day"] = pd.to_datetime(flows["day"])
+        flows = flows.sort_values(["product_id", "warehouse_id", "day"])
+        flows["level"] = flows.groupby(["product_id", "warehouse_id"])["qty"].cumsum()
+        months = pd.date_range(dfrom, dto, freq="MS", inclusive="left")
+        pairs = flows[["product_id", "warehouse_id"]].drop_duplicates()
+        grid = pairs.merge(pd.DataFrame({"period": months}), how="cross")
+        # level at the start of each month: last level before that month
+        flows["period"] = flows["day"].dt.to_period("M").dt.to_timestamp()
+        keys = ["product_id", "warehouse_id", "period"]
+        month_max = flows.groupby(keys)["level"].max().rename("month_max")
+        month_last = flows.groupby(keys)["level"].last().rename("month_last")
+        grid = grid.merge(month_max.reset_index(), on=keys, how="left")
+        grid = grid.merge(month_last.reset_index(), on=keys, how="left")
+        # month-end levels carry forward; opening of a month = previous close
+        before = flows["day"] < pd.Timestamp(dfrom)
+        opening = (
+            flows[before].groupby(["product_id", "warehouse_id"])["level"].last()
+        ).rename("opening")
+        grid = grid.merge(
+            opening.reset_index(), on=["product_id", "warehouse_id"], how="left"
+        )
+        grid = grid.sort_values(keys)
+        close = grid.groupby(["product_id", "warehouse_id"])["month_last"].ffill()
+        close = close.fillna(grid["opening"]).fillna(0.0)
+        prev_close = close.groupby([grid["product_id"], grid["warehouse_id"]]).shift(1)
+        open_level = prev_close.fillna(grid["opening"]).fillna(0.0)
+        highest = np.fmax(open_level, grid["month_max"].to_numpy())
+        out = grid.loc[highest <= 0, keys]
+        return out.reset_index(drop=True)
+
+    @api.model
+    def _merge_censored(self, demand, censored):
+        """Mark out-of-stock months without demand as unknown (NaN)."""
+        keys = ["product_id", "warehouse_id", "period"]
+        demand = demand[demand["qty"] > 0] if not demand.empty else demand
+        if censored.empty:
+            return demand.reset_index(drop=True)
+        censored = censored.astype({"product_id": int, "warehouse_id": int})
+        censored["period"] = pd.to_datetime(censored["period"])
+        known = censored.merge(demand[keys], on=keys, how="left", indicator=True)
+        unknown = known.loc[known["_merge"] == "left_only", keys]
+        unknown = unknown.assign(qty=np.nan, value=0.0)
+        return pd.concat([demand, unknown], ignore_index=True)

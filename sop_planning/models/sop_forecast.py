@@ -1,0 +1,115 @@
+from odoo import api, fields, models
+
+ABC = [("A", "A"), ("B", "B"), ("C", "C")]
+XYZ = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
+PATTERNS = [
+    ("smooth", "Smooth"),
+    ("erratic", "Erratic"),
+    ("intermittent", "Intermittent"),
+    ("lumpy", "Lumpy"),
+    ("none", "No demand"),
+]
+
+
+class SopForecast(models.Model):
+    """Statistical forecast and supply summary of one product in one warehouse.
+
+    One record per cycle x product x warehouse: which model the engine kept,
+    with which parameters, how it scored in the backtest, and, after the
+    supply review, the vendor data and reliability used for the projection.
+    ``skip_reason`` says why a product got no statistical forecast.
+    """
+
+    _name = "sop.forecast"
+    _description = "S&OP Product Forecast"
+    _order = "cycle_id, abc, product_id, warehouse_id"
+    _check_company_auto = True
+    _rec_name = "product_id"
+
+    cycle_id = fields.Many2one(
+        "sop.cycle", required=True, ondelete="cascade", index=True, check_company=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
+    product_id = fields.Many2one(
+        "product.product", required=True, index=True, check_company=True
+    )
+    product_tmpl_id = fields.Many2one(
+        related="product_id.product_tmpl_id", store=True, index=True
+    )
+    categ_id = fields.Many2one(related="product_id.categ_id", store=True)
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", required=True, index=True, check_company=True
+    )
+    plan_line_ids = fields.One2many("sop.plan.line", "forecast_id")
+    state = fields.Selection(
+        [("ok", "Forecast"), ("no_history", "No History"), ("skipped", "Skipped")],
+        default="ok",
+        required=True,
+    )
+    skip_reason = fields.Char(
+        help="Why the product has no statistical forecast or no supply data."
+    )
+    model = fields.Char(string="Model", readonly=True)
+    params = fields.Json(string="Parameters", readonly=True)
+    params_display = fields.Char(
+        string="Model Parameters", compute="_compute_params_display"
+    )
+    engine_reason = fields.Char(string="Selection Reason", readonly=True)
+    abc = fields.Selection(ABC, string="ABC", readonly=True)
+    xyz = fields.Selection(XYZ, string="XYZ", readonly=True)
+    pattern = fields.Selection(PATTERNS, readonly=True)
+    adi = fields.Float(string="ADI", readonly=True, help="Average demand interval.")
+    cv2 = fields.Float(string="CV²", readonly=True)
+    n_periods = fields.Integer(string="History (months)", readonly=True)
+    wape = fields.Float(string="Backtest WAPE", readonly=True)
+    mase = fields.Float(string="Backtest MASE", readonly=True)
+    bias = fields.Float(string="Backtest Bias", readonly=True)
+    sigma = fields.Float(string="Sigma (1 month)", readonly=True)
+    # supply review
+    on_hand_qty = fields.Float(digits="Product Unit", readonly=True)
+    vendor_id = fields.Many2one("res.partner", string="Vendor", readonly=True)
+    lead_time_days = fields.Integer(string="Vendor Lead Time (days)", readonly=True)
+    moq = fields.Float(string="MOQ", digits="Product Unit", readonly=True)
+    delay_mean = fields.Float(string="Mean Delay (days)", readonly=True)
+    delay_std = fields.Float(string="Delay Std Dev (days)", readonly=True)
+    otif_rate = fields.Float(string="OTIF (%)", readonly=True)
+    vendor_delay_mean = fields.Float(string="Vendor Mean Delay (days)", readonly=True)
+    vendor_delay_std = fields.Float(string="Vendor Delay Std Dev (days)", readonly=True)
+    vendor_otif_rate = fields.Float(string="Vendor OTIF (%)", readonly=True)
+    supply_note = fields.Char(readonly=True)
+    shortage_months = fields.Integer(readonly=True)
+    excess_months = fields.Integer(readonly=True)
+
+    _product_warehouse_unique = models.UniqueIndex(
+        "(cycle_id, product_id, warehouse_id)",
+        "A cycle has one forecast per product and warehouse.",
+    )
+
+    @api.depends("params")
+    def _compute_params_display(self):
+        for forecast in self:
+            params = forecast.params or {}
+            forecast.params_display = ", ".join(
+                f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}"
+                for key, value in sorted(params.items())
+            )
+
+    def write(self, vals):
+        self.cycle_id._check_not_frozen()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_frozen(self):
+        self.cycle_id._check_not_frozen()
+
+    def action_open_plan_lines(self):
+        """Open the monthly plan lines of this forecast."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sop_planning.sop_plan_line_action"
+        )
+        action["domain"] = [("forecast_id", "=", self.id)]
+        action["context"] = {}
+        return action

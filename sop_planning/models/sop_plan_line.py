@@ -1,0 +1,256 @@
+from collections import Counter
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+REASONS = [
+    ("promotion", "Promotion / Campaign"),
+    ("customer", "Customer Information"),
+    ("launch", "New Product / Launch"),
+    ("phase_out", "Phase-out"),
+    ("market", "Market Trend"),
+    ("one_off", "One-off Order"),
+    ("correction", "History Correction"),
+    ("other", "Other"),
+]
+ADJUSTMENT_FIELDS = {
+    "adjustment_mode",
+    "adjustment_qty",
+    "adjustment_percent",
+    "adjustment_reason",
+    "adjustment_note",
+}
+
+
+class SopPlanLine(models.Model):
+    """Demand, supply and money of one product in one warehouse for one month.
+
+    Planners adjust ``adjustment_qty`` (or a percent of the statistical
+    forecast); ``consensus_qty`` = max(0, forecast + adjustment). Each line
+    keeps who adjusted it last, when and why; the cycle's chatter gets one
+    summary per save (lines are too many to be mail threads themselves).
+    """
+
+    _name = "sop.plan.line"
+    _description = "S&OP Plan Line"
+    _order = "cycle_id, product_id, warehouse_id, date_month"
+    _check_company_auto = True
+    _rec_name = "product_id"
+
+    cycle_id = fields.Many2one(
+        "sop.cycle", required=True, ondelete="cascade", index=True, check_company=True
+    )
+    forecast_id = fields.Many2one(
+        "sop.forecast", ondelete="cascade", index=True, check_company=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
+    product_id = fields.Many2one(
+        "product.product", required=True, index=True, check_company=True
+    )
+    product_tmpl_id = fields.Many2one(
+        related="product_id.product_tmpl_id", store=True, index=True
+    )
+    categ_id = fields.Many2one(related="product_id.categ_id", store=True)
+    uom_id = fields.Many2one(related="product_id.uom_id")
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", required=True, index=True, check_company=True
+    )
+    date_month = fields.Date(string="Month", required=True, index=True)
+    cycle_state = fields.Selection(related="cycle_id.state")
+    # demand
+    history_qty = fields.Float(
+        string="Last Year",
+        digits="Product Unit",
+        readonly=True,
+        help="Demand of the same month one year earlier (empty when unknown).",
+    )
+    forecast_qty = fields.Float(
+        string="Statistical", digits="Product Unit", readonly=True
+    )
+    lower_qty = fields.Float(string="Low", digits="Product Unit", readonly=True)
+    upper_qty = fields.Float(string="High", digits="Product Unit", readonly=True)
+    adjustment_mode = fields.Selection(
+        [("qty", "Quantity"), ("percent", "Percent")], default="qty", required=True
+    )
+    adjustment_percent = fields.Float(string="Adjustment (%)")
+    adjustment_qty = fields.Float(
+        string="Adjustment",
+        digits="Product Unit",
+        compute="_compute_adjustment_qty",
+        store=True,
+        readonly=False,
+    )
+    adjustment_reason = fields.Selection(REASONS, string="Reason")
+    adjustment_note = fields.Char(string="Reason Note")
+    adjusted_by_id = fields.Many2one("res.users", string="Adjusted By", readonly=True)
+    date_adjusted = fields.Datetime(string="Adjusted On", readonly=True)
+    consensus_qty = fields.Float(
+        string="Consensus",
+        digits="Product Unit",
+        compute="_compute_consensus_qty",
+        store=True,
+    )
+    actual_qty = fields.Float(
+        string="Actual",
+        digits="Product Unit",
+        readonly=True,
+        help="Demand recorded for the month once it is over.",
+    )
+    has_actual = fields.Boolean(readonly=True)
+    fva_qty = fields.Float(
+        string="Forecast Value Added",
+        digits="Product Unit",
+        compute="_compute_fva_qty",
+        store=True,
+        help="|actual - statistical| - |actual - consensus|: positive when the "
+        "adjustment brought the plan closer to what happened.",
+    )
+    # supply
+    incoming_qty = fields.Float(digits="Product Unit", readonly=True)
+    committed_qty = fields.Float(
+        string="Committed Out", digits="Product Unit", readonly=True
+    )
+    projected_on_hand = fields.Float(
+        string="Projected On Hand", digits="Product Unit", readonly=True
+    )
+    is_shortage = fields.Boolean(string="Shortage", readonly=True)
+    is_excess = fields.Boolean(string="Excess", readonly=True)
+    # finance
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    price_unit = fields.Float(string="Unit Price", readonly=True)
+    cost_unit = fields.Float(string="Unit Cost", readonly=True)
+    revenue = fields.Monetary(compute="_compute_finance", store=True)
+    cost = fields.Monetary(compute="_compute_finance", store=True)
+    margin = fields.Monetary(compute="_compute_finance", store=True)
+    inventory_value = fields.Monetary(compute="_compute_finance", store=True)
+
+    _line_unique = models.UniqueIndex(
+        "(cycle_id, product_id, warehouse_id, date_month)",
+        "A cycle has one plan line per product, warehouse and month.",
+    )
+
+    @api.depends("adjustment_mode", "adjustment_percent", "forecast_qty")
+    def _compute_adjustment_qty(self):
+        for line in self:
+            if line.adjustment_mode == "percent":
+                line.adjustment_qty = line.forecast_qty * line.adjustment_percent / 100
+
+    @api.depends("forecast_qty", "adjustment_qty")
+    def _compute_consensus_qty(self):
+        for line in self:
+            line.consensus_qty = max(line.forecast_qty + line.adjustment_qty, 0.0)
+
+    @api.depends("actual_qty", "has_actual", "forecast_qty", "consensus_qty")
+    def _compute_fva_qty(self):
+        for line in self:
+            line.fva_qty = (
+                abs(line.actual_qty - line.forecast_qty)
+                - abs(line.actual_qty - line.consensus_qty)
+                if line.has_actual
+                else 0.0
+            )
+
+    @api.depends("consensus_qty", "price_unit", "cost_unit", "projected_on_hand")
+    def _compute_finance(self):
+        for line in self:
+            line.revenue = line.consensus_qty * line.price_unit
+            line.cost = line.consensus_qty * line.cost_unit
+            line.margin = line.revenue - line.cost
+            line.inventory_value = max(line.projected_on_hand, 0.0) * line.cost_unit
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        cycle_ids = {vals.get("cycle_id") for vals in vals_list}
+        self.env["sop.cycle"].browse(cycle_ids)._check_not_frozen()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.cycle_id._check_not_frozen()
+        adjusted = ADJUSTMENT_FIELDS & set(vals)
+        if adjusted:
+            vals = dict(
+                vals,
+                adjusted_by_id=self.env.uid,
+                date_adjusted=fields.Datetime.now(),
+            )
+            if "adjustment_qty" in vals and "adjustment_mode" not in vals:
+                vals["adjustment_mode"] = "qty"
+        result = super().write(vals)
+        if adjusted:
+            self._post_adjustment_summary()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_frozen(self):
+        self.cycle_id._check_not_frozen()
+
+    @api.model
+    def _sql_recompute(self, cycle):
+        """Recompute the stored computed columns of a cycle's lines in SQL.
+
+        Mirrors ``_compute_adjustment_qty``, ``_compute_consensus_qty``,
+        ``_compute_fva_qty`` and ``_compute_finance`` for bulk refreshes.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE sop_plan_line SET adjustment_qty = CASE
+                    WHEN adjustment_mode = 'percent'
+                    THEN COALESCE(forecast_qty, 0)
+                         * COALESCE(adjustment_percent, 0) / 100
+                    ELSE COALESCE(adjustment_qty, 0) END
+                 WHERE cycle_id = %(cycle)s;
+                UPDATE sop_plan_line
+                   SET consensus_qty = GREATEST(
+                       COALESCE(forecast_qty, 0) + adjustment_qty, 0)
+                 WHERE cycle_id = %(cycle)s;
+                UPDATE sop_plan_line
+                   SET fva_qty = CASE WHEN has_actual
+                       THEN ABS(COALESCE(actual_qty, 0) - COALESCE(forecast_qty, 0))
+                            - ABS(COALESCE(actual_qty, 0) - consensus_qty)
+                       ELSE 0 END,
+                       revenue = consensus_qty * COALESCE(price_unit, 0),
+                       cost = consensus_qty * COALESCE(cost_unit, 0),
+                       margin = consensus_qty
+                           * (COALESCE(price_unit, 0) - COALESCE(cost_unit, 0)),
+                       inventory_value = GREATEST(COALESCE(projected_on_hand, 0), 0)
+                           * COALESCE(cost_unit, 0)
+                 WHERE cycle_id = %(cycle)s
+                """,
+                cycle=cycle.id,
+            )
+        )
+        self.invalidate_model(
+            [
+                "adjustment_qty",
+                "consensus_qty",
+                "fva_qty",
+                "revenue",
+                "cost",
+                "margin",
+                "inventory_value",
+            ]
+        )
+
+    def _post_adjustment_summary(self):
+        """Post one note per cycle: who adjusted how many lines, and why."""
+        for cycle in self.cycle_id:
+            lines = self.filtered(lambda line, c=cycle: line.cycle_id == c)
+            reasons = Counter(
+                dict(REASONS).get(line.adjustment_reason, self.env._("no reason"))
+                for line in lines
+            )
+            cycle.message_post(
+                body=self.env._(
+                    "%(user)s adjusted %(count)s plan line(s) (%(products)s "
+                    "product(s)); consensus now %(total).2f. Reasons: %(reasons)s",
+                    user=self.env.user.name,
+                    count=len(lines),
+                    products=len(lines.product_id),
+                    total=sum(lines.mapped("consensus_qty")),
+                    reasons=", ".join(f"{r} ({n})" for r, n in reasons.items()),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )

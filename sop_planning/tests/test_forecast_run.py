@@ -1,0 +1,155 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common_data import SopDataCase
+
+
+@tagged("post_install", "-at_install")
+class TestForecastRun(SopDataCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.steady = cls._product("Steady")
+        cls.new = cls._product("Launch")
+        cls.old = cls._product("Old")
+        for offset in range(1, 13):
+            day = cls.this_month - relativedelta(months=offset, days=-9)
+            cls._sale(cls.steady, 10, day)
+            cls._sale(cls.old, 4, day)
+        cls.old.action_archive()
+
+    def _cycle(self):
+        cycle = self._new_cycle(
+            date_month=self._month(1), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        cycle.action_start_demand_review()
+        return cycle
+
+    def test_run_creates_forecasts_lines_and_reasons(self):
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        forecasts = {f.product_id: f for f in cycle.forecast_ids}
+        self.assertEqual(forecasts[self.steady].state, "ok")
+        self.assertTrue(forecasts[self.steady].model)
+        self.assertEqual(forecasts[self.steady].n_periods, 12)
+        self.assertEqual(forecasts[self.new].state, "no_history")
+        self.assertIn("No sales history", forecasts[self.new].skip_reason)
+        self.assertEqual(forecasts[self.old].state, "skipped")
+        self.assertIn("Archived", forecasts[self.old].skip_reason)
+
+        lines = cycle.plan_line_ids
+        steady = lines.filtered(lambda line: line.product_id == self.steady)
+        self.assertEqual(len(steady), 12)
+        self.assertEqual(steady.mapped("date_month")[0], self._month(1))
+        for qty in steady.mapped("forecast_qty"):
+            self.assertAlmostEqual(qty, 10.0, places=2)
+        launch = lines.filtered(lambda line: line.product_id == self.new)
+        self.assertEqual(launch.mapped("forecast_qty"), [0.0] * 12)
+        self.assertFalse(lines.filtered(lambda line: line.product_id == self.old))
+        self.assertEqual(cycle.skipped_count, 2)
+
+    def test_rerun_keeps_adjustments(self):
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        lines = cycle.plan_line_ids.filtered(
+            lambda line: line.product_id == self.steady
+        ).sorted("date_month")
+        first, second = lines[0], lines[1]
+        first.write({"adjustment_qty": 5, "adjustment_reason": "promotion"})
+        second.write(
+            {
+                "adjustment_mode": "percent",
+                "adjustment_percent": -20,
+                "adjustment_reason": "market",
+            }
+        )
+        launch = cycle.plan_line_ids.filtered(lambda line: line.product_id == self.new)[
+            :1
+        ]
+        launch.write({"adjustment_qty": 30, "adjustment_reason": "launch"})
+        self.assertAlmostEqual(first.consensus_qty, 15.0, places=2)
+        self.assertAlmostEqual(second.adjustment_qty, -2.0, places=2)
+        self.assertAlmostEqual(second.consensus_qty, 8.0, places=2)
+        self.assertEqual(first.adjusted_by_id, self.planner)
+        self.assertTrue(first.date_adjusted)
+        self.assertTrue(
+            any(
+                "adjusted 1 plan line" in body
+                for body in cycle.message_ids.mapped("body")
+            )
+        )
+
+        count = len(cycle.plan_line_ids)
+        cycle.action_run_forecast()
+        self.assertEqual(len(cycle.plan_line_ids), count)
+        self.assertAlmostEqual(first.adjustment_qty, 5.0, places=2)
+        self.assertAlmostEqual(first.consensus_qty, 15.0, places=2)
+        self.assertEqual(first.adjustment_reason, "promotion")
+        self.assertAlmostEqual(second.consensus_qty, 8.0, places=2)
+        self.assertAlmostEqual(launch.consensus_qty, 30.0, places=2)
+        self.assertEqual(launch.adjusted_by_id, self.planner)
+
+    def test_forecast_rules_state_group_and_frozen(self):
+        cycle = self._new_cycle(product_category_ids=[(6, 0, self.category.ids)])
+        with self.assertRaises(UserError):
+            cycle.action_run_forecast()  # draft
+        cycle.action_start_demand_review()
+        with self.assertRaises(AccessError):
+            cycle.with_user(self.sop_user).action_run_forecast()
+        cycle.action_run_forecast()
+        line = cycle.plan_line_ids[:1]
+        self._to_approved(cycle)
+        with self.assertRaises(UserError):
+            line.write({"adjustment_qty": 3})
+        with self.assertRaises(UserError):
+            cycle.plan_line_ids.unlink()
+
+    def test_other_company_cannot_read_plan(self):
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        lines = (
+            self.env["sop.plan.line"]
+            .with_user(self.planner_b)
+            .search([("cycle_id", "=", cycle.id)])
+        )
+        self.assertFalse(lines)
+
+    def _to_approved(self, cycle):
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
+        cycle.action_submit_executive_review()
+        cycle.with_user(self.executive).action_approve()
+
+    def test_actuals_and_forecast_value_added(self):
+        cycle = self._new_cycle(
+            date_month=self._month(-3),
+            horizon_months=3,
+            product_category_ids=[(6, 0, self.category.ids)],
+        )
+        cycle.action_start_demand_review()
+        cycle.action_run_forecast()
+        lines = cycle.plan_line_ids.filtered(
+            lambda line: line.product_id == self.steady
+        ).sorted("date_month")
+        self.assertEqual(lines[0].date_month, self._month(-3))
+        # history before month -3 is 10 a month (9 months of it)
+        self.assertAlmostEqual(lines[0].forecast_qty, 10.0, places=2)
+        lines[0].write({"adjustment_qty": 5, "adjustment_reason": "customer"})
+        lines[1].write({"adjustment_qty": -4, "adjustment_reason": "market"})
+        # what really happened: 14 in month -3 (on top of the 10 already there)
+        self._sale(self.steady, 4, self._month(-3) + relativedelta(days=20))
+        cycle.action_refresh_actuals()
+        self.assertEqual(lines.mapped("actual_qty"), [14.0, 10.0, 10.0])
+        self.assertTrue(all(lines.mapped("has_actual")))
+        # |14 - 10| - |14 - 15| = 3 ; |10 - 10| - |10 - 6| = -4 ; 0
+        self.assertEqual(
+            [round(x, 2) for x in lines.mapped("fva_qty")], [3.0, -4.0, 0.0]
+        )
+        by_planner = dict(
+            self.env["sop.plan.line"]._read_group(
+                [("cycle_id", "=", cycle.id)], ["adjusted_by_id"], ["fva_qty:sum"]
+            )
+        )
+        self.assertAlmostEqual(by_planner[self.planner], -1.0, places=2)

@@ -1,0 +1,132 @@
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo.tests import tagged
+
+from .common_data import SopDataCase
+
+
+@tagged("post_install", "-at_install")
+class TestSupplyReview(SopDataCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.item = cls._product("Filter", list_price=50.0, standard_price=30.0)
+        cls.orphan = cls._product("No Vendor", list_price=5.0, standard_price=2.0)
+        cls.env["product.supplierinfo"].create(
+            {
+                "partner_id": cls.vendor.id,
+                "product_tmpl_id": cls.item.product_tmpl_id.id,
+                "delay": 7,
+                "min_qty": 12,
+                "price": 25.0,
+            }
+        )
+        for offset in range(1, 13):
+            day = cls.this_month - relativedelta(months=offset, days=-9)
+            cls._sale(cls.item, 10, day)
+            cls._sale(cls.orphan, 2, day)
+
+    def _purchase(self, product, qty, promised):
+        order = self.env["purchase.order"].create(
+            {
+                "partner_id": self.vendor.id,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": product.id,
+                            "product_qty": qty,
+                            "price_unit": 25.0,
+                            "date_planned": promised,
+                        },
+                    )
+                ],
+            }
+        )
+        order.button_confirm()
+        return order
+
+    def test_projection_shortage_and_finance(self):
+        cycle = self._new_cycle(
+            date_month=self._month(1), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        cycle.action_start_demand_review()
+        cycle.action_run_forecast()
+        # on hand 20; 15 coming in the plan's 2nd month; 25 promised to a
+        # customer now (late -> first month, larger than the forecast of 10)
+        self._done_move(self.item, self.suppliers, self.stock, 20, date.today())
+        self._purchase(
+            self.item,
+            15,
+            datetime.combine(self._month(2), datetime.min.time()) + timedelta(days=4),
+        )
+        self._sale(self.item, 25, date.today(), keep=True)
+        cycle.action_submit_supply_review()
+
+        lines = cycle.plan_line_ids.filtered(
+            lambda line: line.product_id == self.item
+        ).sorted("date_month")
+        for line in lines:
+            self.assertAlmostEqual(line.consensus_qty, 10.0, places=2)
+        self.assertEqual(lines[0].committed_qty, 25.0)
+        self.assertEqual(lines[1].incoming_qty, 15.0)
+        # 20 - 25 = -5; -5 + 15 - 10 = 0; then -10 per month
+        expected = [-5.0, 0.0] + [-10.0 * k for k in range(1, 11)]
+        self.assertEqual(
+            [round(x, 2) for x in lines.mapped("projected_on_hand")], expected
+        )
+        self.assertEqual(lines.mapped("is_shortage"), [True, False] + [True] * 10)
+        forecast = cycle.forecast_ids.filtered(lambda f: f.product_id == self.item)
+        self.assertEqual(forecast.on_hand_qty, 20.0)
+        self.assertEqual(forecast.vendor_id, self.vendor)
+        self.assertEqual(forecast.lead_time_days, 7)
+        self.assertEqual(forecast.moq, 12.0)
+        self.assertEqual(forecast.shortage_months, 11)
+        orphan = cycle.forecast_ids.filtered(lambda f: f.product_id == self.orphan)
+        self.assertIn("No vendor", orphan.supply_note)
+        # orphan: no stock -> -2, -4, ... shortage every month
+        self.assertEqual(cycle.shortage_count, 11 + 12)
+
+        # money: 12 x 10 x 50 revenue, x 30 cost; orphan 12 x 2 x (5 - 2)
+        self.assertAlmostEqual(cycle.revenue_total, 6000.0 + 120.0, places=2)
+        self.assertAlmostEqual(cycle.cost_total, 3600.0 + 48.0, places=2)
+        self.assertAlmostEqual(cycle.margin_total, 2400.0 + 72.0, places=2)
+        self.assertAlmostEqual(lines[1].margin, 200.0, places=2)
+        self.assertEqual(cycle.inventory_value_end, 0.0)
+
+    def test_vendor_reliability_from_receipts(self):
+        promised = datetime(2025, 3, 10, 12, 0)
+        receipts = {  # line -> (day offset, qty) of each receipt
+            "late": [(2, 10)],
+            "early": [(-1, 10)],
+            "split": [(0, 6), (4, 4)],
+        }
+        for parts in receipts.values():
+            order = self._purchase(self.item, 10, promised)
+            line = order.order_line
+            order.picking_ids.move_ids._action_cancel()
+            for offset, qty in parts:
+                self._done_move(
+                    self.item,
+                    self.suppliers,
+                    self.stock,
+                    qty,
+                    promised.date() + timedelta(days=offset),
+                    purchase_line_id=line.id,
+                )
+            line.date_planned = promised
+        data = self.env["sop.supply.data"]
+        frame = data._receipts(
+            self.company_a, self.item, date(2025, 1, 1), date(2025, 12, 1)
+        )
+        stats = data._reliability(frame, "product_id").iloc[0]
+        # delays 2, -1, 0, 4: mean 1.25, population std sqrt(14.75 / 4)
+        self.assertAlmostEqual(stats["delay_mean"], 1.25)
+        self.assertAlmostEqual(stats["delay_std"], (14.75 / 4) ** 0.5)
+        self.assertAlmostEqual(stats["otif_rate"], 100 / 3)
+        vendor = data._reliability(frame, "vendor_id").iloc[0]
+        self.assertEqual(vendor["vendor_id"], self.vendor.id)
+        self.assertAlmostEqual(vendor["otif_rate"], 100 / 3)
