@@ -189,7 +189,7 @@ def _window_sums(matrix, window_periods):
 
 
 def _discrete_law(mean, variance):
-    """Return frozen Poisson / negative binomial laws and the method names."""
+    """Return Poisson / negative binomial parameters of (mean, variance), and method."""
     overdispersed = variance > mean * (1 + 1e-9)
     safe_var = np.where(overdispersed, variance, mean + 1.0)
     size = np.where(overdispersed, mean**2 / (safe_var - mean), 1.0)
@@ -205,6 +205,15 @@ def _discrete_cdf(k, mean, overdispersed, size, prob, shift=0):
     return np.where(overdispersed, negbin, poisson)
 
 
+def _discrete_quantile(level, mean, overdispersed, size, prob):
+    """Return the smallest whole ``s`` with ``P(X <= s) >= level``."""
+    return np.where(
+        overdispersed,
+        stats.nbinom.ppf(level, size, prob),
+        stats.poisson.ppf(level, mean),
+    )
+
+
 def _discrete_loss(s, mean, overdispersed, size, prob):
     """Return ``E[(X - s)+]`` for Poisson / negative binomial ``X``."""
     tail_from_s = 1.0 - _discrete_cdf(s - 1, mean, overdispersed, size, prob, 1)
@@ -216,18 +225,10 @@ def _discrete_reorder_point(mean, variance, target, fill_rate, order_qty):
     """Return the smallest whole reorder point reaching the target, and method."""
     overdispersed, size, prob, method = _discrete_law(mean, variance)
     law = (mean, overdispersed, size, prob)
-    cycle_point = np.where(
-        overdispersed,
-        stats.nbinom.ppf(target, size, prob),
-        stats.poisson.ppf(target, mean),
-    )
+    cycle_point = _discrete_quantile(target, *law)
     lot = np.maximum(order_qty, 1.0)
     low = np.zeros_like(mean)
-    high = np.where(
-        overdispersed,
-        stats.nbinom.ppf(1 - 1e-9, size, prob),
-        stats.poisson.ppf(1 - 1e-9, mean),
-    )
+    high = _discrete_quantile(1 - 1e-9, *law)
     while np.any(low < high):
         middle = np.floor(0.5 * (low + high))
         short = _discrete_loss(middle, *law) - _discrete_loss(middle + lot, *law)
@@ -249,14 +250,8 @@ def reorder_point_at(policy, level):
     point = mean + z_for(level) * sigma
     discrete = policy["method"].isin(["poisson", "negbin"]).to_numpy()
     if discrete.any():
-        overdispersed, size, prob, _ = _discrete_law(
-            mean[discrete], sigma[discrete] ** 2
-        )
-        point[discrete] = np.where(
-            overdispersed,
-            stats.nbinom.ppf(level[discrete], size, prob),
-            stats.poisson.ppf(level[discrete], mean[discrete]),
-        )
+        law = _discrete_law(mean[discrete], sigma[discrete] ** 2)[:3]
+        point[discrete] = _discrete_quantile(level[discrete], mean[discrete], *law)
     return np.where(mean > 0, point, 0.0)
 
 
@@ -326,7 +321,13 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
         + _fmt(frame["safety_stock"])
     )
     fill_rate_z = "z = " + z + " from G(z) = (1 - " + _fmt(frame["service_level"], 3)
-    fill_rate_z += ") x " + _fmt(frame["order_qty"]) + " / sigma; "
+    fill_rate_z += (
+        ") x Q "
+        + _fmt(frame["order_qty"])
+        + " / sigma "
+        + _fmt(frame["lead_time_sigma"])
+    )
+    fill_rate_z += "; "
     discrete = (
         "ROP = smallest s reaching "
         + _fmt(frame["service_level"], 3)
