@@ -150,3 +150,18 @@ def test_model_forecasts_are_kept_on_request(make_history):
 def test_bad_arguments_are_rejected(make_history, options, message):
     with pytest.raises(EngineInputError, match=message):
         run_forecast(make_history([SEASONAL]), **options)
+
+
+def test_careful_statsmodels_ets_is_a_candidate_for_chosen_classes(make_history):
+    noise = np.random.default_rng(4).normal(0.0, 2.0, (2, 48))
+    history = make_history(np.vstack([SEASONAL * 30, SEASONAL]) + noise)
+    result = run_forecast(
+        history, horizon=3, careful_abc=("A",), keep_model_forecasts=True
+    )
+    careful = result.model_forecasts["ets_statsmodels"]
+    assert result.items["abc"].tolist() == ["A", "C"]
+    assert np.isfinite(careful[0]).all()
+    assert np.isnan(careful[1]).all()
+    np.testing.assert_allclose(
+        careful[0], result.model_forecasts["holt_winters"][0], rtol=0.1
+    )

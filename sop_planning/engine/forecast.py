@@ -5,12 +5,14 @@ Public API (called by the Odoo layer and the command line)::
     run_forecast(history, horizon=12, freq="M", *, n_origins=3, outlier_k=None,
                  abc_thresholds=(0.8, 0.95), combine=False, progress=None,
                  interval_level=0.9, chunk_size=20000,
-                 keep_model_forecasts=False) -> ForecastResult
+                 keep_model_forecasts=False, careful_abc=()) -> ForecastResult
 
 ``history`` is a long DataFrame ``item_id, period, qty`` (+ optional ``value``
 or ``price``), see ``history.build_history`` for the contract (NaN qty =
 unknown, imputed; missing periods = zero; history starts at the first non-zero
 period). ``progress(done, total)`` is called after each chunk of items.
+``careful_abc`` (e.g. ``("A",)``) adds statsmodels' per-item ETS as a
+candidate for the items of those ABC classes (slow: tens of ms per item).
 
 ``ForecastResult``:
 
@@ -69,7 +71,7 @@ def _check_arguments(horizon, n_origins, interval_level, chunk_size):
         raise EngineInputError(f"chunk_size must be positive, got {chunk_size!r}")
 
 
-def _select_in_chunks(qty, history, horizon, n_origins, combine, chunk_size, progress):
+def _select_in_chunks(qty, history, options, careful, chunk_size, progress):
     n_items = len(qty)
     parts = []
     for first in range(0, n_items, chunk_size):
@@ -79,10 +81,9 @@ def _select_in_chunks(qty, history, horizon, n_origins, combine, chunk_size, pro
                 qty[rows],
                 history.censored[rows],
                 history.start[rows],
-                horizon,
-                history.season_length,
-                n_origins=n_origins,
-                combine=combine,
+                season=history.season_length,
+                careful=None if careful is None else careful[rows],
+                **options,
             )
         )
         if progress is not None:
@@ -110,15 +111,21 @@ def run_forecast(
     interval_level=0.9,
     chunk_size=20000,
     keep_model_forecasts=False,
+    careful_abc=(),
 ):
     """Forecast every item of ``history``; see the module docstring."""
     _check_arguments(horizon, n_origins, interval_level, chunk_size)
     bucketed = build_history(history, freq)
     qty = clean_history(bucketed, outlier_k)
     adi, cv2, cv = classify.demand_statistics(qty)
-    parts = _select_in_chunks(
-        qty, bucketed, horizon, n_origins, combine, chunk_size, progress
-    )
+    abc = classify.abc(bucketed.value, abc_thresholds)
+    options = {
+        "horizon": horizon,
+        "n_origins": n_origins,
+        "combine": combine,
+    }
+    careful = np.isin(abc, list(careful_abc)) if careful_abc else None
+    parts = _select_in_chunks(qty, bucketed, options, careful, chunk_size, progress)
     point = _concat(parts, "forecast")
     sigma_h = _concat(parts, "sigma")
     z_score = NormalDist().inv_cdf(0.5 + interval_level / 2.0)
@@ -139,7 +146,7 @@ def run_forecast(
             "item_id": bucketed.item_ids,
             "model": _concat(parts, "model"),
             "params": _concat(parts, "params"),
-            "abc": classify.abc(bucketed.value, abc_thresholds),
+            "abc": abc,
             "xyz": classify.xyz(cv),
             "pattern": classify.sbc_pattern(adi, cv2),
             "adi": adi,

@@ -142,7 +142,8 @@ def _smoothing_pass(model, qty, origins, horizon):
     for t in range(max(origins)):
         y = qty[:, t, None]
         error = y - model.predict(t)
-        sse += np.where(np.isnan(error), 0.0, error * error)
+        np.square(error, out=error)
+        sse += np.fmax(error, 0.0, out=error)
         model.update(y, t)
         k = origin_index.get(t + 1)
         if k is not None:
@@ -213,19 +214,20 @@ class _HoltWinters:
         self.start = start
         self.level = np.full((n_items, self.size), np.nan)
         self.trend = np.zeros((n_items, self.size))
-        self.seasonal = np.full((n_items, self.size, season), np.nan)
+        self.seasonal = np.full((season, n_items, self.size), np.nan)
         offsets = np.arange(season)
         columns = np.minimum(start[:, None] + offsets, n_periods - 1)
         first_season = np.take_along_axis(qty, columns, axis=1)
         first_season[start + season > n_periods] = np.nan
         self.initial_level = first_season.mean(axis=1)
-        self.initial_seasonal = np.empty((n_items, season))
+        initial_seasonal = np.empty((n_items, season))
         np.put_along_axis(
-            self.initial_seasonal,
+            initial_seasonal,
             (start[:, None] + offsets) % season,
             first_season - self.initial_level[:, None],
             axis=1,
         )
+        self.initial_seasonal = initial_seasonal.T
 
     def predict(self, t):
         """One-step prediction for period ``t`` (states start at the item's start)."""
@@ -233,33 +235,33 @@ class _HoltWinters:
         if starting.any():
             self.level[starting] = self.initial_level[starting, None]
             self.trend[starting] = 0.0
-            self.seasonal[starting] = self.initial_seasonal[starting, None, :]
+            self.seasonal[:, starting] = self.initial_seasonal[:, starting, None]
         return (
-            self.level
-            + self.grid["phi"] * self.trend
-            + self.seasonal[:, :, t % self.season]
+            self.level + self.grid["phi"] * self.trend + self.seasonal[t % self.season]
         )
 
     def update(self, y, t):
         slot = t % self.season
-        seasonal = self.seasonal[:, :, slot]
+        seasonal = self.seasonal[slot]
         damped = self.grid["phi"] * self.trend
         error = y - self.level - damped - seasonal
         level = self.level + damped + self.grid["alpha"] * error
         beta = self.grid["beta"]
         self.trend = beta * (level - self.level) + (1.0 - beta) * damped
-        self.seasonal[:, :, slot] = seasonal + self.grid["gamma"] * error
+        self.seasonal[slot] = seasonal + self.grid["gamma"] * error
         self.level = level
 
     def forecast(self, best, origin, horizon):
         phi = self.grid["phi"][0, best]
         steps = np.cumsum(phi[:, None] ** np.arange(1, horizon + 1), axis=1)
-        seasonal = np.take_along_axis(self.seasonal, best[:, None, None], axis=1)[:, 0]
+        seasonal = np.take_along_axis(self.seasonal, best[None, :, None], axis=2)[
+            ..., 0
+        ]
         slots = (origin + np.arange(horizon)) % self.season
         return (
             _pick(self.level, best)[:, None]
             + steps * _pick(self.trend, best)[:, None]
-            + seasonal[:, slots]
+            + seasonal[slots].T
         )
 
     def params(self, best):

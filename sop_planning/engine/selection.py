@@ -22,11 +22,13 @@ non-decreasing in h. The "too little history" rule uses the larger of the
 history's standard deviation and mean.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import methods
+from .forecast_statsmodels import statsmodels_ets
 from .metrics import mase_scale
 
 MIN_TRAIN = 3
@@ -116,13 +118,19 @@ def _reasons(n_candidates, n_points, combine):
     )
 
 
-def _run_methods(qty, start, origins, horizon, season):
-    runs = []
+def _method_runs(qty, start, origins, horizon, season, careful):
     for method in methods.METHODS:
         if method is methods.holt_winters:
-            run = method(qty, origins, horizon, season, start=start)
+            yield method(qty, origins, horizon, season, start=start)
         else:
-            run = method(qty, origins, horizon, season)
+            yield method(qty, origins, horizon, season)
+    if careful is not None:
+        yield statsmodels_ets(qty, start, origins, horizon, season, careful)
+
+
+def _run_methods(qty, start, origins, horizon, season, careful):
+    runs = []
+    for run in _method_runs(qty, start, origins, horizon, season, careful):
         history_at = np.asarray(origins)[:, None] - start[None, :]
         run.forecasts[history_at < run.min_periods] = np.nan
         np.clip(run.forecasts, 0.0, None, out=run.forecasts)
@@ -144,16 +152,17 @@ class Backtest:
     abs_error: np.ndarray
 
 
-def backtest_methods(qty, censored, start, horizon, season, n_origins=3):
+def backtest_methods(qty, censored, start, horizon, season, n_origins=3, careful=None):
     """Run every method at the backtest origins and at the end; score them.
 
     ``backtests`` is (methods, origins, items, horizon), ``finals`` (methods,
     items, horizon); ``abs_error`` (methods, items) is the sum of absolute
     backtest errors, inf where the method is no candidate for the item.
+    ``careful`` (items mask) adds statsmodels' per-item ETS for those items.
     """
     n_periods = qty.shape[1]
     origins = backtest_origins(n_periods, horizon, n_origins)
-    runs = _run_methods(qty, start, origins + [n_periods], horizon, season)
+    runs = _run_methods(qty, start, origins + [n_periods], horizon, season, careful)
     backtests = np.stack([run.forecasts[:-1] for run in runs])
     actuals = _actual_windows(qty, censored, origins, horizon)
     history_at = np.asarray(origins, dtype=float)[:, None] - start[None, :]
@@ -180,7 +189,9 @@ def _median_of_members(values, used):
     shape = (slice(None), slice(None)) + (None,) * (values.ndim - 2)
     members = np.where(used[shape], values, np.nan)
     members[0] = np.where(used.any(axis=0)[shape[1:]], members[0], 0.0)
-    return np.nanmedian(members, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(members, axis=0)
 
 
 def _combination(backtest, n_items):
@@ -206,10 +217,14 @@ def _best_single(backtest, n_items):
     return forecasts, backtest.finals[best, rows], backtest.names[best], params
 
 
-def select_models(qty, censored, start, horizon, season, n_origins=3, combine=False):
+def select_models(
+    qty, censored, start, horizon, season, n_origins=3, combine=False, careful=None
+):
     """Backtest all methods, keep the best per item; return a ``Selection``."""
     n_items, n_periods = qty.shape
-    backtest = backtest_methods(qty, censored, start, horizon, season, n_origins)
+    backtest = backtest_methods(
+        qty, censored, start, horizon, season, n_origins, careful
+    )
     choose = _combination if combine else _best_single
     kept, final, model, params = choose(backtest, n_items)
     actuals, candidate, origins = backtest.actuals, backtest.candidate, backtest.origins

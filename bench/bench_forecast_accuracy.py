@@ -1,0 +1,148 @@
+"""Accuracy of the forecast engine on the shared real data sets.
+
+Holds out the last 12 months (26 weeks for spares_man) of each data set and
+scores, on the held-out actuals, the engine's auto-selection, its seasonal
+naive (naive for items with less than a season of history) and statsforecast
+AutoETS fitted on the same cleaned training series (each item from its first
+non-zero period, unknown periods imputed as in the engine; series on which
+AutoETS fails, e.g. a single period, get statsforecast's HistoricAverage).
+Items that never had demand in training are forecast zero by every method. Metrics as in
+``sop_planning.engine.forecast_backtest``: WAPE and bias pooled, MASE the mean
+over items of the item's MAE over its in-sample seasonal-naive MAE.
+
+    python3 bench/bench_forecast_accuracy.py [--data-dir ../shared/data]
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sop_planning.engine.forecast import clean_history  # noqa: E402
+from sop_planning.engine.forecast_backtest import (  # noqa: E402
+    evaluate_holdout,
+    score_table,
+)
+
+DATASETS = (
+    ("carparts_monthly.csv.gz", "M", 12),
+    ("hospital_monthly.csv.gz", "M", 12),
+    ("spares_man_weekly.csv.gz", "W", 26),
+)
+
+
+def markdown(frame, index=False):
+    """Markdown table of a DataFrame (floats rounded to 3 decimals)."""
+    frame = frame.reset_index() if index else frame
+    cells = [
+        [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
+        for row in frame.itertuples(index=False)
+    ]
+    header = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
+
+
+def write_section(path, name, text):
+    """Replace (or append) the section ``name`` of the markdown results file."""
+    begin, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    content = (
+        Path(path).read_text() if Path(path).exists() else "# Forecast benchmarks\n"
+    )
+    if begin in content:
+        head, rest = content.split(begin, 1)
+        content = head + rest.split(end, 1)[1].lstrip("\n")
+    path.write_text(f"{content.rstrip()}\n\n{begin}\n{text}\n{end}\n")
+
+
+def autoets_forecasts(history, horizon, n_jobs):
+    """statsforecast AutoETS on the engine's cleaned training series."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS, HistoricAverage
+
+    qty = clean_history(history)
+    rows, cols = np.nonzero(np.isfinite(qty))
+    frame = pd.DataFrame({"unique_id": rows, "ds": cols, "y": qty[rows, cols]})
+    engine = StatsForecast(
+        models=[AutoETS(season_length=history.season_length)],
+        freq=1,
+        n_jobs=n_jobs,
+        fallback_model=HistoricAverage(),
+    )
+    started = time.perf_counter()
+    predicted = engine.forecast(df=frame, h=horizon)
+    seconds = time.perf_counter() - started
+    predicted = predicted.reset_index() if "unique_id" not in predicted else predicted
+    forecast = np.zeros((len(qty), horizon))
+    values = predicted["AutoETS"].to_numpy().reshape(-1, horizon)
+    forecast[predicted["unique_id"].to_numpy()[::horizon]] = values
+    return np.clip(np.nan_to_num(forecast), 0.0, None), seconds
+
+
+def evaluate(path, freq, horizon, n_jobs, combine):
+    """Score table (all items) of engine, seasonal naive and AutoETS."""
+    history = pd.read_csv(path)
+    started = time.perf_counter()
+    holdout = evaluate_holdout(history, horizon, freq, combine=combine)
+    engine_seconds = time.perf_counter() - started
+    ets, ets_seconds = autoets_forecasts(holdout.result.history, horizon, n_jobs)
+    forecasts = {
+        "engine auto-selection": holdout.forecasts["auto"],
+        "seasonal naive": holdout.forecasts["seasonal_naive"],
+        "statsforecast AutoETS": ets,
+    }
+    table = score_table(holdout.actual, forecasts, holdout.scale, holdout.patterns)
+    table.insert(0, "data", Path(path).name.split(".")[0])
+    seconds = {"engine": engine_seconds, "AutoETS": ets_seconds}
+    return table, seconds
+
+
+def main(argv=None):
+    """Run the accuracy benchmark; print and save the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data"))
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--combine", action="store_true")
+    parser.add_argument("--results", default=str(REPO / "bench/results/forecast.md"))
+    args = parser.parse_args(argv)
+    lines = [
+        f"Command: `python3 bench/bench_forecast_accuracy.py"
+        f"{' --combine' if args.combine else ''}` on "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{os.cpu_count()} cores.",
+        "",
+    ]
+    for name, freq, horizon in DATASETS:
+        table, seconds = evaluate(
+            os.path.join(args.data_dir, name), freq, horizon, args.n_jobs, args.combine
+        )
+        overall = table[table["pattern"] == "all"]
+        naive = overall.set_index("model").loc["seasonal naive", "mase"]
+        overall = overall.assign(mase_vs_snaive=overall["mase"] / naive - 1.0)
+        lines += [
+            f"### {name} (hold-out {horizon} {'months' if freq == 'M' else 'weeks'};"
+            f" engine {seconds['engine']:.1f} s incl. hold-out scoring,"
+            f" AutoETS {seconds['AutoETS']:.1f} s)",
+            "",
+            markdown(overall),
+            "",
+            "Per demand pattern (MASE):",
+            "",
+            markdown(
+                table.pivot(index="pattern", columns="model", values="mase"), True
+            ),
+            "",
+        ]
+        print("\n".join(lines[-9:]), flush=True)
+    write_section(args.results, "accuracy", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
