@@ -23,6 +23,7 @@
         "wizards/sop_cycle_reject_views.xml",
         "views/sop_plan_line_views.xml",
         "views/sop_forecast_views.xml",
+        "views/sop_capacity_views.xml",
         "views/sop_cycle_views.xml",
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",

@@ -1,5 +1,6 @@
 from . import res_company
 from . import res_config_settings
+from . import sop_capacity
 from . import sop_cycle
 from . import sop_cycle_actuals
 from . import sop_cycle_forecast

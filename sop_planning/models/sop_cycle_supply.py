@@ -39,6 +39,9 @@ class SopCycle(models.Model):
         help="Plan lines (product x warehouse x month) projected below zero.",
     )
     excess_count = fields.Integer(string="Excess", compute="_compute_supply_summary")
+    over_capacity_count = fields.Integer(
+        string="Over Capacity", compute="_compute_supply_summary"
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     revenue_total = fields.Monetary(string="Revenue", compute="_compute_supply_summary")
     cost_total = fields.Monetary(string="Cost", compute="_compute_supply_summary")
@@ -82,6 +85,13 @@ class SopCycle(models.Model):
                 ["__count"],
             )
         }
+        over = dict(
+            Line._read_group(
+                [("cycle_id", "in", self.ids), ("is_over_capacity", "=", True)],
+                ["cycle_id"],
+                ["__count"],
+            )
+        )
         last_month = {
             cycle.id: value
             for cycle, value in Line._read_group(
@@ -101,6 +111,7 @@ class SopCycle(models.Model):
             cycle.excess_count = sum(
                 n for (cid, _s, exc), n in flags.items() if cid == cycle.id and exc
             )
+            cycle.over_capacity_count = over.get(cycle, 0)
             cycle.revenue_total = revenue
             cycle.cost_total = cost
             cycle.margin_total = margin
@@ -171,7 +182,9 @@ class SopCycle(models.Model):
             lines["warehouse_id"].unique().tolist()
         )
         data = self.env["sop.supply.data"]
+        vendors = data._vendors(self.company_id, products)
         lines = self._project_stock(lines, products, warehouses)
+        lines = self._capacity_load(lines, products, vendors)
         lines = self._value_lines(lines, products)
         bulk_update(
             Line,
@@ -182,12 +195,14 @@ class SopCycle(models.Model):
                 "projected_on_hand": lines["projected"].tolist(),
                 "is_shortage": lines["shortage"].tolist(),
                 "is_excess": lines["excess"].tolist(),
+                "capacity_load": lines["capacity_load"].tolist(),
+                "is_over_capacity": (lines["capacity_load"] > 100 + 1e-9).tolist(),
                 "price_unit": lines["price"].tolist(),
                 "cost_unit": lines["cost"].tolist(),
             },
         )
         Line._sql_recompute(self)
-        self._write_forecast_supply(lines, products, data)
+        self._write_forecast_supply(lines, products, vendors)
         self.sudo().write({"date_supply": fields.Datetime.now()})
         return True
 
@@ -250,9 +265,44 @@ class SopCycle(models.Model):
         sums = sums[sums["qty"] > 0]
         return (sums["value"] / sums["qty"]).to_dict()
 
-    def _write_forecast_supply(self, lines, products, data):
+    def _capacity_load(self, lines, products, vendors):
+        """Add ``capacity_load``: highest load (%) of the capacities of a line.
+
+        Load = consensus of all products under the capacity in that month (all
+        warehouses) / monthly capacity; a zero capacity with demand is 999 %.
+        """
+        lines["capacity_load"] = 0.0
+        capacities = self.env["sop.capacity"].search(
+            [("company_id", "=", self.company_id.id)]
+        )
+        for capacity in capacities:  # a few configuration records
+            if capacity.categ_id:
+                path = capacity.categ_id.parent_path
+                members = products.filtered(
+                    lambda p, path=path: p.categ_id.parent_path.startswith(path)
+                ).ids
+            else:
+                members = vendors.loc[
+                    vendors["vendor_id"] == capacity.vendor_id.id, "product_id"
+                ]
+            mask = lines["product_id"].isin(members)
+            if not mask.any():
+                continue
+            total = lines[mask].groupby("period")["consensus"].sum()
+            if capacity.capacity_qty:
+                load = total / capacity.capacity_qty * 100
+            else:
+                load = (total > 0) * 999.0
+            lines.loc[mask, "capacity_load"] = np.maximum(
+                lines.loc[mask, "capacity_load"],
+                lines.loc[mask, "period"].map(load).fillna(0.0),
+            )
+        return lines
+
+    def _write_forecast_supply(self, lines, products, vendors):
         """Vendor, lead time, reliability and flag counts on sop.forecast."""
         company = self.company_id
+        data = self.env["sop.supply.data"]
         date_from = self.date_history_from or (
             self.date_month - relativedelta(months=self.history_months)
         )

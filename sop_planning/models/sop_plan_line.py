@@ -117,6 +117,13 @@ class SopPlanLine(models.Model):
     )
     is_shortage = fields.Boolean(string="Shortage", readonly=True)
     is_excess = fields.Boolean(string="Excess", readonly=True)
+    capacity_load = fields.Float(
+        string="Capacity Load (%)",
+        readonly=True,
+        aggregator="max",
+        help="Highest load of the monthly capacities this product falls under.",
+    )
+    is_over_capacity = fields.Boolean(string="Over Capacity", readonly=True)
     # finance
     currency_id = fields.Many2one(related="company_id.currency_id")
     price_unit = fields.Float(string="Unit Price", readonly=True)

@@ -130,3 +130,20 @@ class TestSupplyReview(SopDataCase):
         vendor = data._reliability(frame, "vendor_id").iloc[0]
         self.assertEqual(vendor["vendor_id"], self.vendor.id)
         self.assertAlmostEqual(vendor["otif_rate"], 100 / 3)
+
+    def test_capacity_load_per_category_and_vendor(self):
+        cycle = self._new_cycle(
+            date_month=self._month(1), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        cycle.action_start_demand_review()
+        cycle.action_run_forecast()
+        Capacity = self.env["sop.capacity"]
+        # category: item 10 + orphan 2 = 12 a month against 10 -> 120 %
+        Capacity.create({"categ_id": self.category.id, "capacity_qty": 10})
+        # vendor (item only): 10 a month against 40 -> 25 %
+        Capacity.create({"vendor_id": self.vendor.id, "capacity_qty": 40})
+        cycle.action_submit_supply_review()
+        item = cycle.plan_line_ids.filtered(lambda line: line.product_id == self.item)
+        self.assertEqual({round(x, 2) for x in item.mapped("capacity_load")}, {120.0})
+        self.assertTrue(all(item.mapped("is_over_capacity")))
+        self.assertEqual(cycle.over_capacity_count, 24)
