@@ -1,0 +1,411 @@
+"""What-if scenarios on a plan, scored with the policy engine, the simulator
+and the financial plan.
+
+Input contract, ``PlanInputs(items, demand, freq="M")``:
+
+- ``items``: one row per item with the columns of ``policy.compute_policy``
+  (``item_id, lead_time_days, unit_cost`` required; ``lead_time_std_days,
+  review_days, service_level, moq, multiple, ...`` optional) and optionally
+  ``unit_price`` (default: ``unit_cost``, no margin), ``category`` (default
+  ``""``), ``on_hand`` (units at the start, default: the policy's
+  order-up-to level) and ``capacity`` (most units received per plan period;
+  empty or missing: unlimited);
+- ``demand``: ``item_id, period, qty, sigma``: the consensus demand of each
+  plan period in units and the standard deviation of its forecast error
+  (``sigma`` optional, default 0); ``freq`` is the plan period, ``M`` or ``W``.
+
+A ``Scenario`` is an overlay of deltas on these inputs, never a copy of them:
+``demand_pct`` (every item, or ``category_demand_pct`` per category, which
+replaces it for those categories; sigma scales with demand), ``price_pct``,
+``lead_time_days`` (added to every vendor lead time), ``capacity_pct`` (on
+the ``capacity`` column, else on the base plan's largest receipts of a
+period), ``service_level`` (target of every item), ``moq_pct`` (on every
+MOQ) and ``replan_policy`` (False: keep the base plan's reorder points and
+order-up-to levels, to see the risk of not reacting).
+
+Scoring (``evaluate_plan``), for the base plan and each scenario:
+
+1. the policy: ``compute_policy`` on the overlaid items and demand;
+2. the demand: ``n_paths`` daily paths per item drawn once from ``seed``
+   (gamma law, mean ``qty / days`` and variance ``sigma^2 / days`` of each
+   day), the same draws scaled by each scenario's demand factor, so scenarios
+   differ by their deltas only, not by noise;
+3. the simulation: ``simulate`` (order up to S at or below s, checked daily,
+   (R, s, S) with ``review_days``; backorders) of those paths, lead times in
+   days; with a capacity, receipts above a period's capacity wait for the
+   next period. Under backorders the inventory position, hence every order,
+   does not depend on when receipts arrive, so the capped run is exact: the
+   stock balance is replayed from the capped receipts;
+4. the money: ``finance.financial_plan`` on the plan demand and the simulated
+   stock, ``finance.purchase_spend`` on the simulated receipts.
+
+``score_scenarios(base, scenarios)`` returns one row per scenario (the base
+plan first): ``scenario, fill_rate`` (demand served from stock at once /
+demand), ``stockout_risk`` (share of item-periods with a day short),
+``avg_stock_value`` (average daily stock x unit cost), ``revenue,
+cost_of_goods, margin`` (of the plan demand delivered within the horizon,
+i.e. per item the plan quantity x the share of simulated demand shipped),
+``purchase_spend`` (cash out over the horizon) and one ``spend YYYY-MM-DD``
+column per period. ``scenario_spend(scores)`` turns those into long rows.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import EngineInputError
+from .finance import financial_plan, purchase_spend
+from .history import check_freq
+from .policy import compute_policy
+from .simulate import simulate
+
+SPEND_PREFIX = "spend "
+PERIOD_OFFSET = {"M": pd.DateOffset(months=1), "W": pd.DateOffset(weeks=1)}
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """A plan to score: items, consensus demand and the plan period."""
+
+    items: pd.DataFrame
+    demand: pd.DataFrame
+    freq: str = "M"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Deltas on a plan; percentages are changes (+15 = x 1.15)."""
+
+    name: str
+    demand_pct: float = 0.0
+    category_demand_pct: dict = field(default_factory=dict)
+    price_pct: float = 0.0
+    lead_time_days: float = 0.0
+    capacity_pct: float | None = None
+    service_level: float | None = None
+    moq_pct: float = 0.0
+    replan_policy: bool = True
+
+
+BASE = Scenario("Base plan")
+
+
+@dataclass
+class DailyDemand:
+    """Demand paths: rows are item x path (item-major), columns are days."""
+
+    qty: np.ndarray
+    period_of_day: np.ndarray
+    periods: pd.DatetimeIndex
+    n_paths: int
+
+    @property
+    def period_starts(self):
+        """Index of the first day of each period."""
+        return np.searchsorted(self.period_of_day, np.arange(len(self.periods)))
+
+
+@dataclass
+class PlanEvaluation:
+    """Outcome of one scenario: its KPIs and the tables behind them."""
+
+    kpis: dict
+    policy: pd.DataFrame
+    supply: pd.DataFrame
+    financial: pd.DataFrame
+    spend: pd.DataFrame
+
+
+def demand_matrices(inputs):
+    """Return item ids, periods and the items x periods ``qty`` and ``sigma``."""
+    freq = check_freq(inputs.freq)
+    demand, items = inputs.demand, inputs.items
+    for name, frame, columns in (
+        ("items", items, ("item_id", "lead_time_days", "unit_cost")),
+        ("demand", demand, ("item_id", "period", "qty")),
+    ):
+        missing = [col for col in columns if col not in frame.columns]
+        if missing:
+            raise EngineInputError(f"{name}: missing column(s) {', '.join(missing)}")
+    item_ids = items["item_id"].to_numpy()
+    frame = demand.assign(
+        period=pd.to_datetime(demand["period"]),
+        qty=pd.to_numeric(demand["qty"], errors="coerce"),
+        sigma=pd.to_numeric(demand.get("sigma", 0.0), errors="coerce"),
+    )
+    for column in ("qty", "sigma"):
+        bad = (frame[column].isna() | (frame[column] < 0)).to_numpy()
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise EngineInputError(
+                f"item {frame['item_id'].iloc[first]}: demand column '{column}' "
+                f"must be a number >= 0 (got {demand[column].iloc[first]!r})"
+            )
+    wide = frame.pivot_table(
+        index="item_id", columns="period", values=["qty", "sigma"], aggfunc="sum"
+    )
+    periods = pd.date_range(
+        wide.columns.get_level_values(1).min(),
+        wide.columns.get_level_values(1).max(),
+        freq="MS" if freq == "M" else "W-MON",
+    )
+    index = pd.Index(item_ids, name="item_id")
+    qty = wide["qty"].reindex(index=index, columns=periods).fillna(0.0)
+    sigma = wide["sigma"].reindex(index=index, columns=periods).fillna(0.0)
+    return item_ids, periods, qty.to_numpy(float), sigma.to_numpy(float)
+
+
+def daily_demand(inputs, n_paths=10, seed=0):
+    """Draw ``n_paths`` daily demand paths per item of the base ``inputs``."""
+    _, periods, qty, sigma = demand_matrices(inputs)
+    ends = periods + PERIOD_OFFSET[inputs.freq]
+    days = np.asarray((ends - periods).days, dtype=int)
+    period_of_day = np.repeat(np.arange(len(periods)), days)
+    mean = np.repeat(qty / days, days, axis=1)
+    std = np.repeat(sigma / np.sqrt(days), days, axis=1)
+    random = mean > 0
+    random &= std > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shape = np.where(random, (mean / std) ** 2, 1.0)
+        scale = np.where(random, std**2 / mean, 0.0)
+    rng = np.random.default_rng(seed)
+    draws = rng.standard_gamma(np.repeat(shape, n_paths, axis=0))
+    paths = np.where(
+        np.repeat(random, n_paths, axis=0),
+        draws * np.repeat(scale, n_paths, axis=0),
+        np.repeat(mean, n_paths, axis=0),
+    )
+    return DailyDemand(paths, period_of_day, periods, n_paths)
+
+
+def _item_column(items, column, default):
+    """Return ``items[column]`` as floats, ``default`` where empty."""
+    if column not in items.columns:
+        return np.full(len(items), float(default))
+    values = pd.to_numeric(items[column], errors="coerce").to_numpy(float)
+    return np.where(np.isnan(values), default, values)
+
+
+def demand_factor(items, scenario):
+    """Return each item's demand factor under ``scenario``."""
+    pct = np.full(len(items), float(scenario.demand_pct))
+    if scenario.category_demand_pct:
+        category = items.get("category", pd.Series("", index=items.index))
+        category = category.fillna("").astype(str)
+        by_category = category.map(
+            {str(key): value for key, value in scenario.category_demand_pct.items()}
+        )
+        pct = np.where(by_category.isna(), pct, by_category.to_numpy(float))
+    return np.maximum(1.0 + pct / 100.0, 0.0)
+
+
+def scenario_items(items, scenario):
+    """Return the items with the scenario's lead time, MOQ, service level, price."""
+    unit_cost = _item_column(items, "unit_cost", 0.0)
+    unit_price = _item_column(items, "unit_price", np.nan)
+    unit_price = np.where(np.isnan(unit_price), unit_cost, unit_price)
+    overlay = {
+        "lead_time_days": _item_column(items, "lead_time_days", 0.0)
+        + scenario.lead_time_days,
+        "moq": _item_column(items, "moq", 0.0) * (1.0 + scenario.moq_pct / 100.0),
+        "unit_price": unit_price * (1.0 + scenario.price_pct / 100.0),
+    }
+    if scenario.service_level is not None:
+        overlay["service_level"] = float(scenario.service_level)
+    return items.assign(**overlay)
+
+
+def _capacity(items, scenario, reference):
+    """Return the most units each item may receive per period."""
+    capacity = _item_column(items, "capacity", np.inf)
+    if scenario.capacity_pct is None:
+        return capacity
+    base = np.where(np.isfinite(capacity), capacity, reference)
+    return np.maximum(base * (1.0 + scenario.capacity_pct / 100.0), 0.0)
+
+
+def cap_receipts(received, capacity, daily):
+    """Defer receipts above each period's ``capacity`` to the next period."""
+    capped = np.empty_like(received)
+    waiting = np.zeros(len(received))
+    bounds = np.append(daily.period_starts, received.shape[1])
+    for first, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        wanted = waiting[:, None] + np.cumsum(received[:, first:stop], axis=1)
+        delivered = np.minimum(wanted, capacity[:, None])
+        capped[:, first:stop] = np.diff(delivered, axis=1, prepend=0.0)
+        waiting = wanted[:, -1] - delivered[:, -1]
+    return capped
+
+
+def stock_balance(demand, received, initial_on_hand):
+    """Return net stock (on hand - backorders) at the end of each day and
+    the demand served from stock at once, under backorders."""
+    net = initial_on_hand[:, None] + np.cumsum(received - demand, axis=1)
+    served_now = np.clip(net + demand, 0.0, demand)
+    return net, served_now
+
+
+def _mean_over_paths(matrix, n_paths):
+    """Average rows item x path over the paths: items x columns."""
+    return matrix.reshape(-1, n_paths, matrix.shape[1]).mean(axis=1)
+
+
+def _long(item_ids, periods, **columns):
+    """Return a long ``item_id, period, ...`` table from items x periods."""
+    n_items, n_periods = len(item_ids), len(periods)
+    frame = {
+        "item_id": np.repeat(item_ids, n_periods),
+        "period": np.tile(periods.to_numpy(), n_items),
+    }
+    frame.update({name: values.ravel() for name, values in columns.items()})
+    return pd.DataFrame(frame)
+
+
+def _simulate_paths(items, policy, demand_days, daily, seed):
+    """Run the simulator on the paths; return its result and the start stock."""
+    n_paths = daily.n_paths
+
+    def rows(values):
+        return np.repeat(values, n_paths)
+
+    order_up_to = policy["order_up_to"].to_numpy(float)
+    on_hand = _item_column(items, "on_hand", np.nan)
+    on_hand = np.where(np.isnan(on_hand), order_up_to, on_hand)
+    review = np.maximum(np.round(_item_column(items, "review_days", 0.0)), 1.0)
+    result = simulate(
+        demand_days,
+        rows(policy["reorder_point"].to_numpy(float)),
+        rows(order_up_to),
+        policy="RsS" if (review > 1).any() else "sS",
+        review=rows(review),
+        lead_time=rows(items["lead_time_days"].to_numpy(float)),
+        lead_time_std=rows(_item_column(items, "lead_time_std_days", 0.0)),
+        initial_on_hand=rows(on_hand),
+        unit_cost=rows(_item_column(items, "unit_cost", 0.0)),
+        multiple=rows(_item_column(items, "multiple", 0.0)),
+        seed=seed,
+        track=True,
+        item_ids=rows(items["item_id"].to_numpy()),
+    )
+    return result, rows(on_hand)
+
+
+def _supply_table(item_ids, periods, plan_qty, daily, received, net, short_days):
+    """Per item and period: plan demand, mean receipts, stock, backorders, risk.
+
+    ``projected_on_hand`` and ``backorders`` are path means at the period's
+    end; ``stockout_risk`` is the share of paths with a day short in it.
+    """
+    n_paths = daily.n_paths
+    ends = np.append(daily.period_starts[1:], net.shape[1]) - 1
+    short_periods = np.logical_or.reduceat(short_days, daily.period_starts, axis=1)
+    return _long(
+        item_ids,
+        periods,
+        demand=plan_qty,
+        receipts=_mean_over_paths(
+            np.add.reduceat(received, daily.period_starts, axis=1), n_paths
+        ),
+        projected_on_hand=_mean_over_paths(np.maximum(net[:, ends], 0.0), n_paths),
+        backorders=_mean_over_paths(np.maximum(-net[:, ends], 0.0), n_paths),
+        stockout_risk=_mean_over_paths(short_periods.astype(float), n_paths),
+    )
+
+
+def _delivered_share(demand_days, net, n_paths):
+    """Share of each item's simulated demand shipped within the horizon."""
+    total = demand_days.sum(axis=1).reshape(-1, n_paths).sum(axis=1)
+    open_orders = np.maximum(-net[:, -1], 0.0).reshape(-1, n_paths).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, 1.0 - open_orders / total, 1.0)
+
+
+def evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, daily=None):
+    """Score ``scenario`` on ``inputs``; return a ``PlanEvaluation``.
+
+    ``base``, the base plan's evaluation (computed when needed and not
+    given), gives the policy kept when the scenario does not replan and the
+    capacity reference; ``daily`` reuses paths drawn by ``daily_demand``.
+    """
+    item_ids, periods, qty, sigma = demand_matrices(inputs)
+    daily = daily or daily_demand(inputs, n_paths, seed)
+    needs_base = scenario.capacity_pct is not None or not scenario.replan_policy
+    if base is None and needs_base:
+        base = evaluate_plan(inputs, seed=seed, daily=daily)
+    items = scenario_items(inputs.items, scenario)
+    factor = demand_factor(items, scenario)
+    plan_qty = qty * factor[:, None]
+    if scenario.replan_policy or base is None:
+        demand = _long(
+            item_ids, periods, forecast=plan_qty, sigma=sigma * factor[:, None]
+        )
+        policy = compute_policy(items, demand, freq=inputs.freq)
+    else:
+        policy = base.policy
+    demand_days = daily.qty * np.repeat(factor, daily.n_paths)[:, None]
+    result, start = _simulate_paths(items, policy, demand_days, daily, seed)
+    received = result.received
+    reference = None
+    if base is not None:
+        receipts = base.supply.groupby("item_id", sort=False)["receipts"].max()
+        reference = receipts.reindex(item_ids).to_numpy(float)
+    capacity = _capacity(items, scenario, reference)
+    if np.isfinite(capacity).any():
+        received = cap_receipts(received, np.repeat(capacity, daily.n_paths), daily)
+    net, served_now = stock_balance(demand_days, received, start)
+    short_days = demand_days - served_now > 1e-9
+    supply = _supply_table(
+        item_ids, periods, plan_qty, daily, received, net, short_days
+    )
+    prices = items[["item_id", "unit_price", "unit_cost"]]
+    financial = financial_plan(supply.rename(columns={"demand": "qty"}), prices)
+    receipts = supply[["item_id", "period", "receipts"]]
+    spend = purchase_spend(receipts.rename(columns={"receipts": "qty"}), prices)
+    delivered = np.repeat(
+        _delivered_share(demand_days, net, daily.n_paths), len(periods)
+    )
+    revenue = float((financial["revenue"] * delivered).sum())
+    cost_of_goods = float((financial["cost_of_goods"] * delivered).sum())
+    spend_per_period = spend.groupby("period")["purchase_spend"].sum()
+    unit_cost = np.repeat(_item_column(items, "unit_cost", 0.0), daily.n_paths)
+    total_demand = demand_days.sum()
+    kpis = {
+        "scenario": scenario.name,
+        "fill_rate": float(served_now.sum() / total_demand)
+        if total_demand > 0
+        else float("nan"),
+        "stockout_risk": float(supply["stockout_risk"].mean()),
+        "avg_stock_value": float(
+            (np.maximum(net, 0.0).mean(axis=1) * unit_cost).sum() / daily.n_paths
+        ),
+        "revenue": revenue,
+        "cost_of_goods": cost_of_goods,
+        "margin": revenue - cost_of_goods,
+        "purchase_spend": float(spend_per_period.sum()),
+    }
+    for period, value in spend_per_period.items():
+        kpis[f"{SPEND_PREFIX}{period:%Y-%m-%d}"] = float(value)
+    return PlanEvaluation(kpis, policy, supply, financial, spend)
+
+
+def score_scenarios(base_inputs, scenarios, *, n_paths=10, seed=0):
+    """Return one row of KPIs per scenario, the base plan first."""
+    daily = daily_demand(base_inputs, n_paths, seed)
+    base = evaluate_plan(base_inputs, BASE, seed=seed, daily=daily)
+    rows = [base.kpis]
+    for scenario in scenarios:
+        evaluation = evaluate_plan(
+            base_inputs, scenario, seed=seed, base=base, daily=daily
+        )
+        rows.append(evaluation.kpis)
+    return pd.DataFrame(rows)
+
+
+def scenario_spend(scores):
+    """Return ``scenario, period, purchase_spend`` rows of ``score_scenarios``."""
+    columns = [col for col in scores.columns if col.startswith(SPEND_PREFIX)]
+    long = scores.melt(id_vars="scenario", value_vars=columns, value_name="amount")
+    long["period"] = pd.to_datetime(long["variable"].str[len(SPEND_PREFIX) :])
+    long = long.rename(columns={"amount": "purchase_spend"})
+    return long[["scenario", "period", "purchase_spend"]]
