@@ -118,20 +118,15 @@ def _margin_pct(margin, revenue):
 def period_totals(financial, spend=None):
     """Return one row per period: ``period, qty, revenue, cost_of_goods,
     margin, margin_pct, inventory_value, purchase_spend``."""
-    totals = (
-        financial.groupby("period", sort=True)[["qty", *MONEY_COLUMNS]]
-        .sum()
-        .reset_index()
-    )
-    totals.insert(5, "margin_pct", _margin_pct(totals["margin"], totals["revenue"]))
-    totals["purchase_spend"] = 0.0
-    if spend is not None and len(spend):
+    totals = financial.groupby("period", sort=True)[["qty", *MONEY_COLUMNS]].sum()
+    paid = pd.Series(0.0, index=totals.index)
+    if spend is not None:
         paid = spend.groupby("period")["purchase_spend"].sum()
-        periods = pd.DatetimeIndex(totals["period"]).union(paid.index)
-        totals = totals.set_index("period").reindex(periods, fill_value=0.0)
-        totals["purchase_spend"] = paid.reindex(periods, fill_value=0.0)
-        totals = totals.rename_axis("period").reset_index()
-    return totals
+    periods = totals.index.union(paid.index).rename("period")
+    totals = totals.reindex(periods, fill_value=0.0)
+    totals.insert(4, "margin_pct", _margin_pct(totals["margin"], totals["revenue"]))
+    totals["purchase_spend"] = paid.reindex(periods, fill_value=0.0)
+    return totals.reset_index()
 
 
 def plan_totals(financial, spend=None, periods_per_year=12):
@@ -143,14 +138,13 @@ def plan_totals(financial, spend=None, periods_per_year=12):
     average inventory value).
     """
     per_period = period_totals(financial, spend)
-    n_periods = max(len(per_period), 1)
+    if per_period.empty:
+        raise EngineInputError("financial plan is empty")
     revenue = float(per_period["revenue"].sum())
     margin = float(per_period["margin"].sum())
     cogs = float(per_period["cost_of_goods"].sum())
-    average_value = (
-        float(per_period["inventory_value"].mean()) if len(per_period) else 0.0
-    )
-    yearly_cogs = cogs * periods_per_year / n_periods
+    average_value = float(per_period["inventory_value"].mean())
+    yearly_cogs = cogs * periods_per_year / len(per_period)
     return pd.Series(
         {
             "qty": float(per_period["qty"].sum()),
@@ -159,9 +153,7 @@ def plan_totals(financial, spend=None, periods_per_year=12):
             "margin": margin,
             "margin_pct": float(_margin_pct(margin, revenue)),
             "inventory_value_avg": average_value,
-            "inventory_value_end": float(per_period["inventory_value"].iloc[-1])
-            if len(per_period)
-            else 0.0,
+            "inventory_value_end": float(per_period["inventory_value"].iloc[-1]),
             "purchase_spend": float(per_period["purchase_spend"].sum()),
             "inventory_turns": yearly_cogs / average_value
             if average_value > 0
