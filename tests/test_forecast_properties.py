@@ -2,7 +2,7 @@
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -30,6 +30,15 @@ def histories(draw):
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(matrix=histories(), horizon=st.integers(1, 13), combine=st.booleans())
+@example(matrix=np.zeros((2, 30)), horizon=12, combine=False)
+@example(matrix=np.array([[7.0]]), horizon=3, combine=True)
+@example(matrix=np.r_[np.ones(30), 1e12, np.ones(5)][None, :], horizon=6, combine=False)
+@example(
+    matrix=np.r_[np.nan, 3.0, np.nan, np.nan, 0.0, 2.0][None, :],
+    horizon=2,
+    combine=False,
+)
+@example(matrix=np.full((1, 24), np.nan), horizon=2, combine=True)
 def test_forecasts_are_finite_and_non_negative(make_history, matrix, horizon, combine):
     result = run_forecast(make_history(matrix), horizon=horizon, combine=combine)
     values = result.forecast[["forecast", "lower", "upper", "sigma"]].to_numpy()
