@@ -1,0 +1,472 @@
+"""The S&OP workbook (xlsxwriter), written from the CLI and from Odoo.
+
+``write_workbook(path_or_buffer, plan, title="S&OP plan")`` writes six
+sheets from ``plan``, a dict of DataFrames (every key optional, a missing
+one leaves its sheet with a note):
+
+- ``demand``: ``item_id, period, forecast, adjustment, consensus`` and
+  optionally ``history`` (same period a year earlier), in units;
+- ``supply``: ``item_id, period, demand, receipts, projected_on_hand`` and
+  optionally ``backorders``, ``stockout_risk`` (0-1);
+- ``financial``: ``finance.financial_plan`` rows; ``spend``:
+  ``finance.purchase_spend`` rows;
+- ``scenarios``: ``scenario.score_scenarios`` rows;
+- ``accuracy``: one row per item, any columns (``wape``, ``mase``, ``bias``
+  and the classes of the forecast engine's ``items`` table);
+- ``kpis``: ``kpi, value`` and optionally ``format`` (``number``, ``money``,
+  ``percent``, ``text``): shown first on the Summary, before the indicators
+  derived from ``financial`` and the base row of ``scenarios``.
+
+Sheets: Summary (indicators, monthly table and chart), Demand plan, Supply
+and Financial as item x measure rows by period with an ``All items`` block
+of SUMIF formulas on top and a Total column, Scenarios and Accuracy as
+tables. Formulas carry their computed values, so readers that do not
+recalculate (openpyxl) see the same figures. Panes are frozen on headers and
+labels; shortages, negative margins, adjustments and poor accuracy are
+coloured by conditional formats.
+"""
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from .finance import period_totals
+
+SHEETS = ("Summary", "Demand plan", "Supply", "Financial", "Scenarios", "Accuracy")
+ALL_ITEMS = "All items"
+# column, label, number format, total over periods, aggregate over items
+DEMAND_MEASURES = (
+    ("history", "History (last year)", "qty", "sum", "sum"),
+    ("forecast", "Forecast", "qty", "sum", "sum"),
+    ("adjustment", "Adjustment", "qty", "sum", "sum"),
+    ("consensus", "Consensus", "qty", "sum", "sum"),
+)
+SUPPLY_MEASURES = (
+    ("demand", "Demand", "qty", "sum", "sum"),
+    ("receipts", "Receipts", "qty", "sum", "sum"),
+    ("projected_on_hand", "Projected stock", "qty", None, "sum"),
+    ("backorders", "Backorders", "qty", None, "sum"),
+    ("stockout_risk", "Stockout risk", "percent", None, "mean"),
+)
+FINANCIAL_MEASURES = (
+    ("revenue", "Revenue", "money", "sum", "sum"),
+    ("cost_of_goods", "Cost of goods", "money", "sum", "sum"),
+    ("margin", "Margin", "money", "sum", "sum"),
+    ("inventory_value", "Inventory value", "money", None, "sum"),
+    ("purchase_spend", "Purchase spend", "money", "sum", "sum"),
+)
+NUMBER_FORMATS = {
+    "qty": "#,##0.0",
+    "money": "#,##0.00",
+    "percent": "0.0%",
+    "number": "#,##0.00",
+    "text": "@",
+}
+PERCENT_COLUMNS = {
+    "fill_rate",
+    "stockout_risk",
+    "wape",
+    "bias",
+    "margin_pct",
+    "service_level",
+    "fva",
+}
+MONEY_COLUMNS = {
+    "revenue",
+    "cost_of_goods",
+    "margin",
+    "avg_stock_value",
+    "purchase_spend",
+    "inventory_value",
+    "unit_cost",
+    "unit_price",
+}
+HEADER_LABELS = {
+    "item_id": "Item",
+    "abc": "ABC",
+    "xyz": "XYZ",
+    "wape": "WAPE",
+    "mase": "MASE",
+    "fva": "FVA",
+}
+RED, AMBER, GREEN = "#F8CBAD", "#FFE699", "#C6EFCE"
+# sheet, plan key, what is missing, measures, (measure, criteria, colour)
+GRID_SHEETS = (
+    (
+        "Demand plan",
+        "demand",
+        "demand plan",
+        DEMAND_MEASURES,
+        (("Adjustment", ">0", GREEN), ("Adjustment", "<0", RED)),
+    ),
+    (
+        "Supply",
+        "supply",
+        "supply plan",
+        SUPPLY_MEASURES,
+        (
+            ("Projected stock", "<0", RED),
+            ("Backorders", ">0", RED),
+            ("Stockout risk", ">=0.2", AMBER),
+        ),
+    ),
+    (
+        "Financial",
+        "financial",
+        "financial plan",
+        FINANCIAL_MEASURES,
+        (("Margin", "<0", RED),),
+    ),
+)
+
+
+class _Formats:
+    """The workbook's cell formats, created once."""
+
+    def __init__(self, workbook):
+        self.title = workbook.add_format({"bold": True, "font_size": 16})
+        self.header = workbook.add_format(
+            {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}
+        )
+        self.bold = workbook.add_format({"bold": True})
+        self.note = workbook.add_format({"italic": True, "font_color": "#7F7F7F"})
+        self.cells = {
+            name: workbook.add_format({"num_format": code})
+            for name, code in NUMBER_FORMATS.items()
+        }
+        self.bold_cells = {
+            name: workbook.add_format({"num_format": code, "bold": True})
+            for name, code in NUMBER_FORMATS.items()
+        }
+        self.fills = {
+            colour: workbook.add_format({"bg_color": colour})
+            for colour in (RED, AMBER, GREEN)
+        }
+
+
+def _period_labels(periods):
+    """Return ``YYYY-MM`` for month starts, else ``YYYY-MM-DD``."""
+    periods = pd.DatetimeIndex(periods)
+    pattern = "%Y-%m" if (periods.day == 1).all() else "%Y-%m-%d"
+    return list(periods.strftime(pattern))
+
+
+def _label(column):
+    """Return a header for a table column: ``fill_rate`` -> ``Fill rate``."""
+    column = str(column)
+    if column in HEADER_LABELS:
+        return HEADER_LABELS[column]
+    return column[:1].upper() + column[1:].replace("_", " ")
+
+
+def _cells(values):
+    """Return ``values`` as Python objects, NaN as None (a blank cell)."""
+    array = np.asarray(values, dtype=object)
+    return [None if pd.isna(value) else value for value in array]
+
+
+def _column_format(column):
+    """Return the number format name of a table column."""
+    if column in PERCENT_COLUMNS:
+        return "percent"
+    if column in MONEY_COLUMNS or str(column).startswith("spend "):
+        return "money"
+    return "number"
+
+
+def _empty(sheet, formats, what):
+    sheet.write(0, 0, f"No {what} in this plan.", formats.note)
+
+
+def _write_table(sheet, frame, formats):
+    """Write ``frame`` as a table with headers; return the data row range."""
+    sheet.write_row(0, 0, [_label(col) for col in frame.columns], formats.header)
+    for offset, column in enumerate(frame.columns):
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = pd.Series(_period_labels(values), index=frame.index)
+            cell_format = formats.cells["text"]
+        elif pd.api.types.is_numeric_dtype(values):
+            cell_format = formats.cells[_column_format(column)]
+        else:
+            values = values.astype(str)
+            cell_format = None
+        sheet.write_column(1, offset, _cells(values), cell_format)
+        width = max(len(str(column)), 10)
+        sheet.set_column(offset, offset, min(width + 2, 40))
+    return 1, len(frame)
+
+
+def _grid(frame, measures, periods):
+    """Return (item, measure label) rows x periods of the present measures."""
+    present = [spec for spec in measures if spec[0] in frame.columns]
+    columns = [spec[0] for spec in present]
+    wide = (
+        frame.groupby(["item_id", "period"], sort=False)[columns]
+        .sum(min_count=1)
+        .unstack("period")
+    )
+    items = pd.unique(frame["item_id"])
+    blocks = {
+        spec[0]: wide[spec[0]].reindex(index=items, columns=periods) for spec in present
+    }
+    return items, present, blocks
+
+
+def _write_grid(sheet, frame, measures, formats, label="Item"):
+    """Write item x measure rows by period, an All items block and totals."""
+    periods = pd.DatetimeIndex(sorted(pd.to_datetime(frame["period"]).unique()))
+    frame = frame.assign(period=pd.to_datetime(frame["period"]))
+    items, present, blocks = _grid(frame, measures, periods)
+    n_periods = len(periods)
+    total_col = 2 + n_periods
+    header = [label, "Measure", *_period_labels(periods), "Total"]
+    sheet.write_row(0, 0, header, formats.header)
+    sheet.freeze_panes(1, 2)
+    sheet.set_column(0, 0, 18)
+    sheet.set_column(1, 1, 20)
+    sheet.set_column(2, total_col, 11)
+    first_item_row = 1 + len(present) + 1
+    last_item_row = first_item_row + len(items) * len(present) - 1
+    label_range = f"$B${first_item_row + 1}:$B${last_item_row + 1}"
+    for rank, (column, name, fmt, total, across) in enumerate(present):
+        values = blocks[column].to_numpy(float)
+        row = 1 + rank
+        sheet.write(row, 0, ALL_ITEMS, formats.bold)
+        sheet.write(row, 1, name, formats.bold)
+        function = "SUMIF" if across == "sum" else "AVERAGEIF"
+        counts = np.maximum((~np.isnan(values)).sum(axis=0), 1)
+        block = np.nansum(values, axis=0)
+        block = block if across == "sum" else block / counts
+        for offset, value in enumerate(block):
+            letter = xl_col_to_name(2 + offset)
+            cell_range = f"{letter}${first_item_row + 1}:{letter}${last_item_row + 1}"
+            sheet.write_formula(
+                row,
+                2 + offset,
+                f'={function}({label_range},"{name}",{cell_range})',
+                formats.bold_cells[fmt],
+                float(value),
+            )
+        _write_total(sheet, row, n_periods, total, block, formats.bold_cells[fmt])
+        item_rows = first_item_row + np.arange(len(items)) * len(present) + rank
+        for item, item_row, item_values in zip(items, item_rows, values, strict=True):
+            sheet.write(item_row, 0, str(item))
+            sheet.write(item_row, 1, name)
+            sheet.write_row(item_row, 2, _cells(item_values), formats.cells[fmt])
+            _write_total(
+                sheet, item_row, n_periods, total, item_values, formats.cells[fmt]
+            )
+    return last_item_row, total_col
+
+
+def _write_total(sheet, row, n_periods, total, values, cell_format):
+    """Write the Total cell of a grid row: a SUM formula with its value."""
+    if total != "sum":
+        return
+    first = xl_rowcol_to_cell(row, 2)
+    last = xl_rowcol_to_cell(row, 1 + n_periods)
+    sheet.write_formula(
+        row,
+        2 + n_periods,
+        f"=SUM({first}:{last})",
+        cell_format,
+        float(np.nansum(values)),
+    )
+
+
+def _highlight(sheet, formats, last_row, last_col, measure, criteria, colour):
+    """Colour cells of ``measure`` rows matching ``criteria`` (e.g. ``<0``)."""
+    sheet.conditional_format(
+        1,
+        2,
+        last_row,
+        last_col,
+        {
+            "type": "formula",
+            "criteria": f'=AND($B2="{measure}",C2{criteria})',
+            "format": formats.fills[colour],
+        },
+    )
+
+
+def _summary_kpis(plan):
+    """Return the Summary indicators: given ``kpis`` then derived ones."""
+    rows = []
+    if plan.get("kpis") is not None:
+        given = plan["kpis"]
+        kinds = given["format"] if "format" in given else ["number"] * len(given)
+        rows = list(zip(given["kpi"], given["value"], kinds, strict=True))
+    financial = plan.get("financial")
+    if financial is not None and len(financial):
+        totals = period_totals(financial, plan.get("spend"))
+        revenue = totals["revenue"].sum()
+        margin = totals["margin"].sum()
+        rows += [
+            ("Revenue", revenue, "money"),
+            ("Cost of goods", totals["cost_of_goods"].sum(), "money"),
+            ("Margin", margin, "money"),
+            ("Margin %", margin / revenue if revenue else None, "percent"),
+            ("Average inventory value", totals["inventory_value"].mean(), "money"),
+            ("Purchase spend", totals["purchase_spend"].sum(), "money"),
+        ]
+    scenarios = plan.get("scenarios")
+    if scenarios is not None and len(scenarios):
+        base = scenarios.iloc[0]
+        rows += [
+            ("Fill rate (simulated)", base["fill_rate"], "percent"),
+            ("Stockout risk (item-months)", base["stockout_risk"], "percent"),
+            ("Average stock value (simulated)", base["avg_stock_value"], "money"),
+        ]
+    return rows
+
+
+def _write_summary(workbook, sheet, plan, title, formats):
+    """Indicators, the per-period money table and its chart."""
+    sheet.write(0, 0, title, formats.title)
+    sheet.write_row(2, 0, ["Indicator", "Value"], formats.header)
+    sheet.freeze_panes(3, 0)
+    sheet.set_column(0, 0, 32)
+    sheet.set_column(1, 1, 16)
+    for offset, (name, value, fmt) in enumerate(_summary_kpis(plan)):
+        sheet.write(3 + offset, 0, name)
+        cell_format = formats.cells.get(fmt, formats.cells["number"])
+        if isinstance(value, str):
+            sheet.write_string(3 + offset, 1, value)
+        elif value is not None and not pd.isna(value):
+            sheet.write_number(3 + offset, 1, float(value), cell_format)
+    financial = plan.get("financial")
+    if financial is None or not len(financial):
+        return
+    totals = period_totals(financial, plan.get("spend"))
+    table = pd.DataFrame(
+        {
+            "Period": _period_labels(totals["period"]),
+            "Demand": totals["qty"],
+            "Revenue": totals["revenue"],
+            "Margin": totals["margin"],
+            "Inventory value": totals["inventory_value"],
+            "Purchase spend": totals["purchase_spend"],
+        }
+    )
+    sheet.write_row(2, 3, list(table.columns), formats.header)
+    sheet.set_column(3, 8, 14)
+    sheet.write_column(3, 3, table["Period"])
+    sheet.write_column(3, 4, _cells(table["Demand"]), formats.cells["qty"])
+    for offset, column in enumerate(table.columns[2:]):
+        sheet.write_column(3, 5 + offset, _cells(table[column]), formats.cells["money"])
+    last = 2 + len(table)
+    chart = workbook.add_chart({"type": "column"})
+    for col, colour in ((5, "#4472C4"), (6, "#70AD47"), (8, "#ED7D31")):
+        chart.add_series(
+            {
+                "name": ["Summary", 2, col],
+                "categories": ["Summary", 3, 3, last, 3],
+                "values": ["Summary", 3, col, last, col],
+                "fill": {"color": colour},
+            }
+        )
+    chart.set_title({"name": "Revenue, margin and purchase spend"})
+    chart.set_y_axis({"num_format": "#,##0"})
+    chart.set_size({"width": 760, "height": 340})
+    sheet.insert_chart(last + 2, 3, chart)
+
+
+def _write_scenarios(sheet, scenarios, formats):
+    rows = _write_table(sheet, scenarios, formats)
+    sheet.freeze_panes(1, 1)
+    sheet.set_column(0, 0, 28)
+    columns = list(scenarios.columns)
+    for column, low_good in (
+        ("fill_rate", False),
+        ("stockout_risk", True),
+        ("margin", False),
+    ):
+        if column in columns:
+            col = columns.index(column)
+            sheet.conditional_format(
+                rows[0],
+                col,
+                rows[1],
+                col,
+                {
+                    "type": "3_color_scale",
+                    "min_color": GREEN if low_good else "#F8696B",
+                    "mid_color": "#FFEB84",
+                    "max_color": "#F8696B" if low_good else "#63BE7B",
+                },
+            )
+
+
+def _write_accuracy(sheet, accuracy, formats):
+    rows = _write_table(sheet, accuracy, formats)
+    sheet.freeze_panes(1, 1)
+    columns = list(accuracy.columns)
+    rules = (
+        ("wape", ">", 0.5),
+        ("mase", ">", 1.0),
+        ("bias", ">", 0.2),
+        ("bias", "<", -0.2),
+    )
+    for column, criteria, value in rules:
+        if column in columns:
+            col = columns.index(column)
+            sheet.conditional_format(
+                rows[0],
+                col,
+                rows[1],
+                col,
+                {
+                    "type": "cell",
+                    "criteria": criteria,
+                    "value": value,
+                    "format": formats.fills[AMBER],
+                },
+            )
+
+
+def _financial_frame(plan):
+    """Financial rows with the purchase spend of the same item and period."""
+    financial = plan["financial"].assign(
+        period=pd.to_datetime(plan["financial"]["period"])
+    )
+    spend = plan.get("spend")
+    if spend is None:
+        return financial
+    spend = spend.assign(period=pd.to_datetime(spend["period"]))
+    spend = spend.groupby(["item_id", "period"], as_index=False)["purchase_spend"].sum()
+    return financial.merge(spend, on=["item_id", "period"], how="outer").fillna(
+        {"purchase_spend": 0.0}
+    )
+
+
+def write_workbook(path_or_buffer, plan, title="S&OP plan"):
+    """Write the S&OP workbook to a path or a binary buffer (BytesIO)."""
+    options = {"in_memory": True} if hasattr(path_or_buffer, "write") else {}
+    workbook = xlsxwriter.Workbook(path_or_buffer, options)
+    formats = _Formats(workbook)
+    sheets = {name: workbook.add_worksheet(name) for name in SHEETS}
+    _write_summary(workbook, sheets["Summary"], plan, title, formats)
+    for name, key, what, measures, highlights in GRID_SHEETS:
+        frame = plan.get(key)
+        if frame is None or not len(frame):
+            _empty(sheets[name], formats, what)
+            continue
+        if key == "financial":
+            frame = _financial_frame(plan)
+        last_row, last_col = _write_grid(sheets[name], frame, measures, formats)
+        for measure, criteria, colour in highlights:
+            _highlight(
+                sheets[name], formats, last_row, last_col, measure, criteria, colour
+            )
+    for name, key, what, writer in (
+        ("Scenarios", "scenarios", "scenarios", _write_scenarios),
+        ("Accuracy", "accuracy", "forecast accuracy", _write_accuracy),
+    ):
+        frame = plan.get(key)
+        if frame is None or not len(frame):
+            _empty(sheets[name], formats, what)
+        else:
+            writer(sheets[name], frame, formats)
+    workbook.close()

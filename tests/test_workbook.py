@@ -1,0 +1,159 @@
+"""S&OP workbook: sheets, headers, frozen panes and totals read back."""
+
+import io
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from sop_planning.engine.finance import financial_plan, purchase_spend
+from sop_planning.engine.workbook import SHEETS, write_workbook
+
+PERIODS = pd.date_range("2027-01-01", periods=3, freq="MS")
+
+
+def _long(**columns):
+    frame = {
+        "item_id": np.repeat(["A", "B"], 3),
+        "period": np.tile(PERIODS, 2),
+    }
+    frame.update({name: np.asarray(values, float) for name, values in columns.items()})
+    return pd.DataFrame(frame)
+
+
+def _plan():
+    forecast = [10, 12, 14, 5, 5, 5]
+    adjustment = [0, 3, 0, -1, 0, 0]
+    demand = _long(
+        history=[9, 11, np.nan, 4, 6, 5],
+        forecast=forecast,
+        adjustment=adjustment,
+        consensus=np.add(forecast, adjustment),
+    )
+    supply = _long(
+        demand=demand["consensus"],
+        receipts=[0, 20, 0, 10, 0, 0],
+        projected_on_hand=[5, 10, -4, 9, 4, -1],
+        stockout_risk=[0.0, 0.1, 0.6, 0.0, 0.0, 0.3],
+    )
+    prices = pd.DataFrame(
+        {"item_id": ["A", "B"], "unit_price": [10.0, 4.0], "unit_cost": [6.0, 1.0]}
+    )
+    plan_rows = supply.rename(columns={"demand": "qty"})
+    receipts = supply[["item_id", "period", "receipts"]].rename(
+        columns={"receipts": "qty"}
+    )
+    scenarios = pd.DataFrame(
+        {
+            "scenario": ["Base plan", "Demand +15 %"],
+            "fill_rate": [0.97, 0.93],
+            "stockout_risk": [0.05, 0.12],
+            "avg_stock_value": [120.0, 110.0],
+            "revenue": [420.0, 483.0],
+            "margin": [150.0, 172.5],
+            "purchase_spend": [130.0, 150.0],
+            "spend 2027-01-01": [0.0, 0.0],
+        }
+    )
+    accuracy = pd.DataFrame(
+        {"item_id": ["A", "B"], "model": ["ets", "sba"], "wape": [0.2, 0.7]}
+    )
+    return {
+        "kpis": pd.DataFrame({"kpi": ["Items"], "value": [2], "format": ["number"]}),
+        "demand": demand,
+        "supply": supply,
+        "financial": financial_plan(plan_rows, prices),
+        "spend": purchase_spend(receipts, prices),
+        "scenarios": scenarios,
+        "accuracy": accuracy,
+    }
+
+
+def _read(plan):
+    buffer = io.BytesIO()
+    write_workbook(buffer, plan, title="S&OP plan 2027-01")
+    buffer.seek(0)
+    return openpyxl.load_workbook(buffer, data_only=True)
+
+
+def _rows(sheet):
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def _total(sheet, item, measure):
+    """The Total column of the row of ``item`` and ``measure``."""
+    for row in _rows(sheet):
+        if row[0] == item and row[1] == measure:
+            return row[-1], row[2:-1]
+    raise AssertionError(f"no row {item} / {measure}")
+
+
+def test_sheets_headers_and_frozen_panes():
+    book = _read(_plan())
+    assert book.sheetnames == list(SHEETS)
+    assert book["Summary"]["A1"].value == "S&OP plan 2027-01"
+    for name in ("Demand plan", "Supply", "Financial"):
+        header = _rows(book[name])[0]
+        assert header == ["Item", "Measure", "2027-01", "2027-02", "2027-03", "Total"]
+        assert book[name].freeze_panes == "C2"
+    assert _rows(book["Scenarios"])[0][:3] == ["Scenario", "Fill rate", "Stockout risk"]
+    assert _rows(book["Accuracy"])[0] == ["Item", "Model", "WAPE"]
+    assert book["Scenarios"].freeze_panes == "B2"
+    assert book["Summary"].freeze_panes == "A4"
+
+
+def test_totals_equal_the_inputs():
+    plan = _plan()
+    book = _read(plan)
+    demand = book["Demand plan"]
+    total, months = _total(demand, "All items", "Consensus")
+    assert total == pytest.approx(plan["demand"]["consensus"].sum())
+    assert months == pytest.approx([14, 20, 19])
+    assert _total(demand, "A", "Adjustment")[0] == 3.0
+    # an unknown history month stays blank, it is not a zero
+    assert _total(demand, "A", "History (last year)")[1][2] is None
+    financial = book["Financial"]
+    for measure, column in (("Revenue", "revenue"), ("Margin", "margin")):
+        total, _ = _total(financial, "All items", measure)
+        assert total == pytest.approx(plan["financial"][column].sum())
+    spend, _ = _total(financial, "All items", "Purchase spend")
+    assert spend == pytest.approx(plan["spend"]["purchase_spend"].sum())
+    receipts, _ = _total(book["Supply"], "All items", "Receipts")
+    assert receipts == 30.0
+    summary = {row[0]: row[1] for row in _rows(book["Summary"])[3:] if row[0]}
+    assert summary["Revenue"] == pytest.approx(plan["financial"]["revenue"].sum())
+    assert summary["Fill rate (simulated)"] == 0.97
+    assert summary["Items"] == 2
+    scenario_rows = _rows(book["Scenarios"])[1:]
+    assert [row[4] for row in scenario_rows] == [420.0, 483.0]
+
+
+def test_formulas_and_conditional_colours_are_written():
+    buffer = io.BytesIO()
+    write_workbook(buffer, _plan())
+    buffer.seek(0)
+    book = openpyxl.load_workbook(buffer)
+    demand = book["Demand plan"]
+    assert demand["F2"].value == "=SUM(C2:E2)"
+    assert demand["C2"].value.startswith("=SUMIF(")
+    rules = [
+        rule.formula[0]
+        for ranges in book["Supply"].conditional_formatting
+        for rule in ranges.rules
+    ]
+    assert rules == [
+        'AND($B2="Projected stock",C2<0)',
+        'AND($B2="Backorders",C2>0)',
+        'AND($B2="Stockout risk",C2>=0.2)',
+    ]
+    assert len(book["Scenarios"].conditional_formatting) == 3
+    assert book["Summary"]._charts
+
+
+def test_an_empty_plan_still_has_every_sheet(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    write_workbook(str(path), {})
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == list(SHEETS)
+    assert book["Supply"]["A1"].value == "No supply plan in this plan."
