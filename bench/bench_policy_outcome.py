@@ -4,6 +4,7 @@ Run from the repository root::
 
     python3 bench/bench_policy_outcome.py [--data-dir ../shared/data]
         [--target 0.95] [--eval-weeks 52] [--forecast simple|engine]
+        [--compare-at 0.8,0.9,0.95] [--replan-weeks 4]
 
 Data: ``spares_man_weekly.csv.gz`` (3451 items x 150 weeks, ~93 % zeros) and
 ``spares_man_items.csv`` (cost, fixed order cost, holding cost, lead time 7
@@ -13,15 +14,19 @@ then replays the held-out real demand week by week (review every week,
 backorders, start on hand = each rule's max, nothing on order).
 
 Forecast (``--forecast``): ``simple`` = mean of the last 52 train weeks,
-sigma = their standard deviation, pattern by Syntetos-Boylan (ADI, CV^2);
+sigma = their standard deviation, pattern by Syntetos-Boylan (ADI, CV^2)
+(a diagnostic row feeds the held-out weeks' own mean and std instead, to
+separate policy error from forecast error);
 ``engine`` = ``forecast.run_forecast`` of this repository (weekly, horizon =
 evaluation weeks).
 
 Rules compared, all with the same lot size (the policy's EOQ rounded to the
 MOQ) so that only the reorder level differs:
 
-- (a) ``compute_policy`` at the target fill rate (``service_type=fill_rate``,
-  review 7 days, lead time = the item's);
+- (a) ``allocate_service_levels``: ``compute_policy`` with per-item cycle
+  service levels allocated to reach the target aggregate fill rate at least
+  stock value (review 7 days, lead time = the item's); shown untuned also
+  with one uniform fill-rate target for every item (``(a0)``);
 - (b) static min/max from average demand, what Odoo users set by hand:
   ``min = k x average weekly demand x (lead time + review)``, ``max = min +
   lot``;
@@ -31,13 +36,21 @@ MOQ) so that only the reorder level differs:
   order cycle = lot / ADU; red zone scaled by ``k``; s = top of yellow,
   S = top of green.
 
-"Same achieved fill rate": one scalar per rule (the policy's service level,
-``k`` for (b) and (c)) is tuned by bisection until the demand-weighted fill
-rate of the held-out window equals the target; then the average stock value
-(sum over all items of average on-hand x unit cost) is compared. Items
-without demand in the held-out window are left out of the fill rate (all
-items count in the stock value). Prints markdown tables and writes them to
-``bench/results/policy.md`` (section ``policy-outcome``).
+Extra untuned rows re-plan (a) and (c) every ``--replan-weeks`` held-out
+weeks from the demand known by then, as the module's monthly S&OP cycle and
+OCA ddmrp's rolling ADU would (these rows do see held-out demand, the past
+part of it only).
+
+"Same achieved fill rate": one scalar per rule (the policy's aggregate
+target, ``k`` for (b) and (c)) is tuned by bisection until the fill rate of
+the held-out window equals the given one; then the average stock value (sum
+over all items of average on-hand x unit cost) is compared. The fill rate is
+weighted by demand and counts the items with demand in both windows: items
+without held-out demand have none to serve, and items new in the held-out
+weeks cannot be stocked by any rule built from history (their share of the
+demand is printed, and the all-items fill rate is shown too). All items
+count in the stock value. Prints markdown tables and writes them to
+``bench/results/policy.md`` (section ``policy-outcome-<forecast>``).
 """
 
 import argparse
@@ -57,6 +70,9 @@ from bench_simulate_speed import write_section  # noqa: E402
 
 from sop_planning.engine.ddmrp import ddmrp_zones  # noqa: E402
 from sop_planning.engine.policy import compute_policy  # noqa: E402
+from sop_planning.engine.policy_allocation import (  # noqa: E402
+    allocate_service_levels,
+)
 from sop_planning.engine.simulate import simulate  # noqa: E402
 from sop_planning.engine.simulate_backtest import static_min_max  # noqa: E402
 
@@ -80,8 +96,9 @@ def sbc_pattern(train):
     count = nonzero.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         adi = train.shape[1] / count
-        sizes = np.where(nonzero, train, np.nan)
-        cv2 = (np.nanstd(sizes, axis=1) / np.nanmean(sizes, axis=1)) ** 2
+        size_mean = train.sum(axis=1) / count
+        size_var = (train**2).sum(axis=1) / count - size_mean**2
+        cv2 = np.maximum(size_var, 0.0) / size_mean**2
     lumpy_or_erratic = np.nan_to_num(cv2) >= 0.49
     return np.select(
         [count == 0, adi >= 1.32, lumpy_or_erratic],
@@ -209,6 +226,38 @@ def ddmrp_factors(items, train):
     return ltf, vf
 
 
+def ddmrp_levels(history, items, lot, factor=1.0):
+    """Return DDMRP (top of yellow, top of green), red zone scaled by ``factor``."""
+    adu = history[:, -52:].mean(axis=1) / WEEK
+    ltf, vf = ddmrp_factors(items, history)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cycle_days = np.where(adu > 0, lot / adu, 0.0)
+    zones = ddmrp_zones(
+        adu,
+        items["lead_time_weeks"].to_numpy(float) * WEEK,
+        ltf,
+        vf,
+        order_cycle_days=cycle_days,
+        moq=items["moq_units"].to_numpy(float),
+    )
+    top_of_yellow = factor * zones["red"].to_numpy() + zones["yellow"].to_numpy()
+    return top_of_yellow, top_of_yellow + zones["green"].to_numpy()
+
+
+def replanned(levels_from, demand, n_train, eval_weeks, every):
+    """Return items x weeks (s, S) re-planned every ``every`` held-out weeks.
+
+    Each re-plan sees the demand known at that date only.
+    """
+    low = np.zeros((len(demand), eval_weeks))
+    high = np.zeros_like(low)
+    for start in range(0, eval_weeks, every):
+        reorder_point, order_up_to = levels_from(demand[:, : n_train + start])
+        low[:, start : start + every] = np.asarray(reorder_point)[:, None]
+        high[:, start : start + every] = np.asarray(order_up_to)[:, None]
+    return low, high
+
+
 def main(argv=None):
     """Run the benchmark and write the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -221,6 +270,12 @@ def main(argv=None):
         type=lambda text: [float(value) for value in text.split(",")],
         default=[0.8, 0.9, 0.95],
         help="fill rates at which the rules are compared (comma separated)",
+    )
+    parser.add_argument(
+        "--replan-weeks",
+        type=int,
+        default=4,
+        help="extra rows re-planning (a) and (c) every N held-out weeks (0: off)",
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -248,21 +303,13 @@ def main(argv=None):
     policy = policy_at(args.target)
     lot = policy["order_qty"].to_numpy()
     average = train[:, -52:]
-    adu = average.mean(axis=1) / WEEK
-    ltf, vf = ddmrp_factors(items, train)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cycle_days = np.where(adu > 0, lot / adu, 0.0)
-    zones = ddmrp_zones(
-        adu,
-        lead_weeks * WEEK,
-        ltf,
-        vf,
-        order_cycle_days=cycle_days,
-        moq=items["moq_units"].to_numpy(float),
-    )
+
+    def allocated_at(level):
+        table = policy_items(items, pattern, args.target)
+        return allocate_service_levels(table, forecast, level, freq="W")
 
     def policy_outcome(level):
-        rule = policy_at(level)
+        rule = allocated_at(level)
         return evaluation.run(rule["reorder_point"], rule["order_up_to"])
 
     def static_outcome(factor):
@@ -270,20 +317,59 @@ def main(argv=None):
         return evaluation.run(low, high)
 
     def ddmrp_outcome(factor):
-        red = factor * zones["red"].to_numpy()
-        top_of_yellow = red + zones["yellow"].to_numpy()
-        return evaluation.run(top_of_yellow, top_of_yellow + zones["green"].to_numpy())
+        return evaluation.run(*ddmrp_levels(train, items, lot, factor))
 
+    uniform = evaluation.run(policy["reorder_point"], policy["order_up_to"])
+    policy = allocated_at(args.target)
     untuned = {
-        "(a) policy": (args.target, policy_outcome(args.target)),
+        "(a0) policy, same fill-rate target per item": (args.target, uniform),
+        "(a) policy, allocated service levels": (
+            args.target,
+            evaluation.run(policy["reorder_point"], policy["order_up_to"]),
+        ),
         "(b) static min/max": (1.0, static_outcome(1.0)),
         "(c) DDMRP": (1.0, ddmrp_outcome(1.0)),
     }
-    achieved = untuned["(a) policy"][1]["fill_rate"]
+    oracle, oracle_pattern = simple_forecast(
+        held_out, item_ids, weeks[-args.eval_weeks :], args.eval_weeks
+    )
+    oracle_policy = allocate_service_levels(
+        policy_items(items, oracle_pattern, args.target),
+        oracle,
+        args.target,
+        freq="W",
+    )
+    untuned["(a*) diagnostic: (a) fed the held-out weeks' own mean and std"] = (
+        args.target,
+        evaluation.run(oracle_policy["reorder_point"], oracle_policy["order_up_to"]),
+    )
+    if args.replan_weeks and args.forecast == "simple":
+
+        def allocated_levels(history):
+            known, known_pattern = simple_forecast(
+                history, item_ids, weeks[-args.eval_weeks :], args.eval_weeks
+            )
+            table = policy_items(items, known_pattern, args.target)
+            rule = allocate_service_levels(table, known, args.target, freq="W")
+            return rule["reorder_point"], rule["order_up_to"]
+
+        every = args.replan_weeks
+        for name, levels_from in {
+            "(a) policy": allocated_levels,
+            "(c) DDMRP": lambda history: ddmrp_levels(history, items, lot),
+        }.items():
+            levels = replanned(
+                levels_from, demand, train.shape[1], args.eval_weeks, every
+            )
+            untuned[f"{name}, re-planned every {every} weeks"] = (
+                args.target if name == "(a) policy" else 1.0,
+                evaluation.run(*levels),
+            )
+    achieved = untuned["(a) policy, allocated service levels"][1]["fill_rate"]
     targets = sorted({round(achieved, 4), *args.compare_at})
     curves = {
         target: {
-            "(a) policy": tune(policy_outcome, target, 0.5, 0.9999, steps=14),
+            "(a) policy": tune(policy_outcome, target, 0.5, 0.9999, steps=10),
             "(b) static min/max": tune(static_outcome, target, 0.0, 20.0),
             "(c) DDMRP": tune(ddmrp_outcome, target, 0.0, 40.0),
         }
@@ -296,9 +382,9 @@ def main(argv=None):
 def table(rows, scalar_name):
     """Return markdown rows of named (scalar, outcome) pairs."""
     lines = [
-        f"| rule | {scalar_name} | fill rate | item-mean fill rate | "
-        "avg stock value EUR | avg stock units | orders |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| rule | {scalar_name} | fill rate | all-items fill rate | item-mean "
+        "fill rate | avg stock value EUR | avg stock units | orders |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, (scalar, outcome) in rows.items():
         lines.append(
@@ -313,7 +399,7 @@ def table(rows, scalar_name):
 def comparison(curves):
     """Return markdown rows: stock value of each rule at each fill rate."""
     lines = [
-        "| fill rate | (a) policy: service level, value EUR | (b) static: k, "
+        "| fill rate | (a) policy: aggregate target, value EUR | (b) static: k, "
         "value EUR | (c) DDMRP: k, value EUR | (a) vs (b) | (a) vs (c) |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
@@ -336,7 +422,7 @@ def comparison(curves):
 
 def print_report(args, argv, policy, evaluation, untuned, curves, elapsed):
     """Print the tables and write them to the results file."""
-    achieved = untuned["(a) policy"][1]["fill_rate"]
+    achieved = untuned["(a) policy, allocated service levels"][1]["fill_rate"]
     methods = policy["method"].value_counts().to_dict()
     command = "python3 bench/bench_policy_outcome.py " + " ".join(
         argv if argv is not None else sys.argv[1:]
