@@ -147,3 +147,27 @@ class TestSupplyReview(SopDataCase):
         self.assertEqual({round(x, 2) for x in item.mapped("capacity_load")}, {120.0})
         self.assertTrue(all(item.mapped("is_over_capacity")))
         self.assertEqual(cycle.over_capacity_count, 24)
+
+    def test_difference_to_previous_approved_cycle(self):
+        scope = {"product_category_ids": [(6, 0, self.category.ids)]}
+        first = self._new_cycle(date_month=self._month(1), **scope)
+        first.action_start_demand_review()
+        first.action_run_forecast()
+        first.action_submit_supply_review()
+        first.action_submit_reconciliation()
+        first.action_submit_executive_review()
+        first.with_user(self.executive).action_approve()
+        self.assertAlmostEqual(first.revenue_total, 6120.0, places=2)
+
+        second = self._new_cycle(date_month=self._month(2), **scope)
+        second.action_start_demand_review()
+        second.action_run_forecast()
+        line = second.plan_line_ids.filtered(
+            lambda line: line.product_id == self.item
+        ).sorted("date_month")[0]
+        line.write({"adjustment_qty": 4, "adjustment_reason": "customer"})
+        second.action_submit_supply_review()
+        self.assertEqual(second.previous_cycle_id, first)
+        # same statistics, +4 units at 50 (cost 30)
+        self.assertAlmostEqual(second.revenue_diff, 200.0, places=2)
+        self.assertAlmostEqual(second.margin_diff, 80.0, places=2)
