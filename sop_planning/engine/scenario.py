@@ -389,10 +389,15 @@ def evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, daily
     return PlanEvaluation(kpis, policy, supply, financial, spend)
 
 
-def score_scenarios(base_inputs, scenarios, *, n_paths=10, seed=0):
-    """Return one row of KPIs per scenario, the base plan first."""
+def score_scenarios(base_inputs, scenarios, *, n_paths=10, seed=0, base=None):
+    """Return one row of KPIs per scenario, the base plan first.
+
+    ``base``: the base plan's ``evaluate_plan`` result when already computed
+    (with the same ``n_paths`` and ``seed``).
+    """
     daily = daily_demand(base_inputs, n_paths, seed)
-    base = evaluate_plan(base_inputs, BASE, seed=seed, daily=daily)
+    if base is None:
+        base = evaluate_plan(base_inputs, BASE, seed=seed, daily=daily)
     rows = [base.kpis]
     for scenario in scenarios:
         evaluation = evaluate_plan(
