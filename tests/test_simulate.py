@@ -187,3 +187,62 @@ def test_bad_simulation_input_names_the_item():
         simulate(demand, 1, 2)
     with pytest.raises(EngineInputError, match="policy"):
         simulate(demand, 1, 2, policy="xyz")
+
+
+def reference_simulation(demand, s, level, policy, review, lead, lost_sales):
+    """Simulate one item with plain Python, period by period."""
+    on_hand = level + s if policy == "sQ" else level
+    pipeline, backlog, served = {}, 0.0, 0.0
+    for t, quantity in enumerate(demand):
+        on_hand += pipeline.pop(t, 0.0)
+        from_backlog = min(on_hand, backlog)
+        on_hand, backlog = on_hand - from_backlog, backlog - from_backlog
+        now = min(on_hand, quantity)
+        on_hand -= now
+        served += now
+        if not lost_sales:
+            backlog += quantity - now
+        position = on_hand + sum(pipeline.values()) - backlog
+        if (policy != "RsS" or t % review == 0) and position <= s:
+            if policy == "sQ":
+                order = level * (int((s - position) // level) + 1)
+            else:
+                order = level - position
+            if order > 0:
+                pipeline[t + lead + 1] = pipeline.get(t + lead + 1, 0.0) + order
+    return served, on_hand
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    policy=st.sampled_from(["sS", "RsS", "sQ"]),
+    lost_sales=st.booleans(),
+)
+def test_matches_a_plain_python_reference(seed, policy, lost_sales):
+    demand, s, level, rng = random_case(seed, n_items=8, n_periods=30)
+    s, level = np.round(s), np.round(level) + 1
+    review = rng.integers(1, 4, len(s))
+    lead = rng.integers(0, 5, len(s))
+    result = simulate(
+        demand,
+        s,
+        level,
+        policy=policy,
+        review=review,
+        lead_time=lead,
+        lost_sales=lost_sales,
+        track=True,
+    )
+    for item in range(len(s)):
+        served, end = reference_simulation(
+            demand[item],
+            s[item],
+            level[item],
+            policy,
+            review[item],
+            lead[item],
+            lost_sales,
+        )
+        assert result.served[item] == pytest.approx(served)
+        assert result.on_hand[item, -1] == pytest.approx(end)
