@@ -206,7 +206,7 @@ def test_negative_binomial_for_intermittent_items(service_type):
         assert fill(s) >= 0.9 > fill(s - 1)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     mean=st.floats(20, 500),
     cv=st.floats(0.05, 1.0),
