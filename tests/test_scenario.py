@@ -76,7 +76,7 @@ def test_scenario_equals_a_direct_engine_call_with_the_same_deltas():
         np.repeat(policy["order_up_to"].to_numpy(), N_PATHS),
         lead_time=np.repeat(items["lead_time_days"].to_numpy(), N_PATHS),
         unit_cost=unit_cost,
-        multiple=0,
+        multiple=1,
         seed=SEED,
         track=True,
     )
@@ -222,3 +222,11 @@ def test_bad_inputs_name_the_item_or_column():
     demand.loc[3, "qty"] = -1.0
     with pytest.raises(EngineInputError, match="item P0.*'qty'"):
         evaluate_plan(PlanInputs(inputs.items, demand))
+    items = inputs.items.assign(on_hand=["lots"] + [0.0] * 7)
+    with pytest.raises(EngineInputError, match="item P0.*'on_hand'"):
+        evaluate_plan(PlanInputs(items, inputs.demand))
+    items = inputs.items.assign(lead_time_days=[np.nan] + [9.0] * 7)
+    with pytest.raises(EngineInputError, match="item P0.*lead_time_days"):
+        evaluate_plan(
+            PlanInputs(items, inputs.demand), Scenario("late", lead_time_days=7)
+        )

@@ -61,6 +61,16 @@ from .policy import compute_policy
 from .simulate import simulate
 
 SPEND_PREFIX = "spend "
+KPI_COLUMNS = (
+    "scenario",
+    "fill_rate",
+    "stockout_risk",
+    "avg_stock_value",
+    "revenue",
+    "cost_of_goods",
+    "margin",
+    "purchase_spend",
+)
 PERIOD_OFFSET = {"M": pd.DateOffset(months=1), "W": pd.DateOffset(weeks=1)}
 
 
@@ -180,10 +190,20 @@ def daily_demand(inputs, n_paths=10, seed=0):
 
 
 def _item_column(items, column, default):
-    """Return ``items[column]`` as floats, ``default`` where empty."""
+    """Return ``items[column]`` as floats, ``default`` where empty.
+
+    A value that is not a number, or is negative, raises naming its item.
+    """
     if column not in items.columns:
         return np.full(len(items), float(default))
     values = pd.to_numeric(items[column], errors="coerce").to_numpy(float)
+    bad = (np.isnan(values) & items[column].notna().to_numpy()) | (values < 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise EngineInputError(
+            f"item {items['item_id'].iloc[first]}: column '{column}' must be a "
+            f"number >= 0 (got {items[column].iloc[first]!r})"
+        )
     return np.where(np.isnan(values), default, values)
 
 
@@ -206,7 +226,7 @@ def scenario_items(items, scenario):
     unit_price = _item_column(items, "unit_price", np.nan)
     unit_price = np.where(np.isnan(unit_price), unit_cost, unit_price)
     overlay = {
-        "lead_time_days": _item_column(items, "lead_time_days", 0.0)
+        "lead_time_days": _item_column(items, "lead_time_days", np.nan)
         + scenario.lead_time_days,
         "moq": _item_column(items, "moq", 0.0) * (1.0 + scenario.moq_pct / 100.0),
         "unit_price": unit_price * (1.0 + scenario.price_pct / 100.0),
@@ -283,7 +303,7 @@ def _simulate_paths(items, policy, demand_days, daily, seed):
         lead_time_std=rows(_item_column(items, "lead_time_std_days", 0.0)),
         initial_on_hand=rows(on_hand),
         unit_cost=rows(_item_column(items, "unit_cost", 0.0)),
-        multiple=rows(_item_column(items, "multiple", 0.0)),
+        multiple=rows(policy["multiple"].to_numpy(float)),
         seed=seed,
         track=True,
         item_ids=rows(items["item_id"].to_numpy()),
@@ -321,6 +341,30 @@ def _delivered_share(demand_days, net, n_paths):
         return np.where(total > 0, 1.0 - open_orders / total, 1.0)
 
 
+def _kpis(scenario, items, demand_days, daily, net, served_now, financial):
+    """Fill rate, stock value and the money of the demand delivered."""
+    n_paths = daily.n_paths
+    total_demand = demand_days.sum()
+    unit_cost = np.repeat(_item_column(items, "unit_cost", 0.0), n_paths)
+    delivered = np.repeat(
+        _delivered_share(demand_days, net, n_paths), len(daily.periods)
+    )
+    revenue = float((financial["revenue"] * delivered).sum())
+    cost_of_goods = float((financial["cost_of_goods"] * delivered).sum())
+    return {
+        "scenario": scenario.name,
+        "fill_rate": float(served_now.sum() / total_demand)
+        if total_demand > 0
+        else float("nan"),
+        "avg_stock_value": float(
+            (np.maximum(net, 0.0).mean(axis=1) * unit_cost).sum() / n_paths
+        ),
+        "revenue": revenue,
+        "cost_of_goods": cost_of_goods,
+        "margin": revenue - cost_of_goods,
+    }
+
+
 def evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, daily=None):
     """Score ``scenario`` on ``inputs``; return a ``PlanEvaluation``.
 
@@ -329,7 +373,8 @@ def evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, daily
     capacity reference; ``daily`` reuses paths drawn by ``daily_demand``.
     """
     item_ids, periods, qty, sigma = demand_matrices(inputs)
-    daily = daily or daily_demand(inputs, n_paths, seed)
+    if daily is None:
+        daily = daily_demand(inputs, n_paths, seed)
     needs_base = scenario.capacity_pct is not None or not scenario.replan_policy
     if base is None and needs_base:
         base = evaluate_plan(inputs, seed=seed, daily=daily)
@@ -362,28 +407,11 @@ def evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, daily
     financial = financial_plan(supply.rename(columns={"demand": "qty"}), prices)
     receipts = supply[["item_id", "period", "receipts"]]
     spend = purchase_spend(receipts.rename(columns={"receipts": "qty"}), prices)
-    delivered = np.repeat(
-        _delivered_share(demand_days, net, daily.n_paths), len(periods)
-    )
-    revenue = float((financial["revenue"] * delivered).sum())
-    cost_of_goods = float((financial["cost_of_goods"] * delivered).sum())
+    figures = _kpis(scenario, items, demand_days, daily, net, served_now, financial)
     spend_per_period = spend.groupby("period")["purchase_spend"].sum()
-    unit_cost = np.repeat(_item_column(items, "unit_cost", 0.0), daily.n_paths)
-    total_demand = demand_days.sum()
-    kpis = {
-        "scenario": scenario.name,
-        "fill_rate": float(served_now.sum() / total_demand)
-        if total_demand > 0
-        else float("nan"),
-        "stockout_risk": float(supply["stockout_risk"].mean()),
-        "avg_stock_value": float(
-            (np.maximum(net, 0.0).mean(axis=1) * unit_cost).sum() / daily.n_paths
-        ),
-        "revenue": revenue,
-        "cost_of_goods": cost_of_goods,
-        "margin": revenue - cost_of_goods,
-        "purchase_spend": float(spend_per_period.sum()),
-    }
+    figures["stockout_risk"] = float(supply["stockout_risk"].mean())
+    figures["purchase_spend"] = float(spend_per_period.sum())
+    kpis = {column: figures[column] for column in KPI_COLUMNS}
     for period, value in spend_per_period.items():
         kpis[f"{SPEND_PREFIX}{period:%Y-%m-%d}"] = float(value)
     return PlanEvaluation(kpis, policy, supply, financial, spend)
