@@ -4,7 +4,7 @@ Public API (called by the Odoo layer and the command line)::
 
     run_forecast(history, horizon=12, freq="M", *, n_origins=3, outlier_k=None,
                  abc_thresholds=(0.8, 0.95), combine=False, progress=None,
-                 interval_level=0.9, chunk_size=20000,
+                 interval_level=0.9, chunk_size=5000,
                  keep_model_forecasts=False, careful_abc=()) -> ForecastResult
 
 ``history`` is a long DataFrame ``item_id, period, qty`` (+ optional ``value``
@@ -109,7 +109,7 @@ def run_forecast(
     combine=False,
     progress=None,
     interval_level=0.9,
-    chunk_size=20000,
+    chunk_size=5000,
     keep_model_forecasts=False,
     careful_abc=(),
 ):

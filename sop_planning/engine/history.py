@@ -60,10 +60,13 @@ def check_freq(freq):
 
 def period_start(dates, freq):
     """Map timestamps to the start of their month or ISO week (Monday)."""
-    dates = pd.DatetimeIndex(dates).normalize()
+    codes, unique = pd.factorize(pd.DatetimeIndex(dates))
+    unique = pd.DatetimeIndex(unique).normalize()
     if freq == "M":
-        return dates.to_period("M").to_timestamp()
-    return dates - pd.to_timedelta(dates.weekday, unit="D")
+        starts = unique.to_period("M").to_timestamp()
+    else:
+        starts = unique - pd.to_timedelta(unique.weekday, unit="D")
+    return pd.DatetimeIndex(starts.take(codes))
 
 
 def future_periods(last_period, horizon, freq):
@@ -131,11 +134,13 @@ def build_history(history, freq="M"):
     col = np.asarray(col, dtype=np.int64)
     n_items, n_periods = len(item_ids), int(col.max()) + 1
     cell = codes * n_periods + col
-    frame = pd.DataFrame({"cell": cell, "qty": qty.to_numpy()})
-    sums = frame.groupby("cell", sort=False)["qty"].sum(min_count=1)
-    matrix = np.zeros(n_items * n_periods)
-    matrix[sums.index.to_numpy()] = sums.to_numpy()
-    matrix = matrix.reshape(n_items, n_periods)
+    size = n_items * n_periods
+    values = qty.to_numpy()
+    known = np.isfinite(values)
+    matrix = np.bincount(cell, weights=np.where(known, values, 0.0), minlength=size)
+    has_rows = np.bincount(cell, minlength=size) > 0
+    has_known = np.bincount(cell[known], minlength=size) > 0
+    matrix = np.where(has_rows & ~has_known, np.nan, matrix).reshape(n_items, -1)
     censored = np.isnan(matrix)
     positive = np.nan_to_num(matrix) > 0
     start = np.where(positive.any(axis=1), positive.argmax(axis=1), n_periods)

@@ -62,11 +62,16 @@ def _pick(grid_values, best):
 
 
 def _warm_weight(weight, count, warmup):
-    """Smoothing weight, or ``max(weight, 1/count)`` during warm-up."""
+    """Smoothing weight, or ``max(weight, 1/count)`` during warm-up.
+
+    Rows with ``count`` 0 have no state yet and keep ``weight``.
+    """
     if not warmup:
         return weight
-    with np.errstate(divide="ignore"):
-        return np.maximum(weight, 1.0 / np.maximum(count, 1)[:, None])
+    inverse = np.divide(1.0, count, out=np.zeros(len(count)), where=count > 0)
+    if inverse.max(initial=0.0) <= weight.min():
+        return weight
+    return np.maximum(weight, inverse[:, None])
 
 
 def naive(qty, origins, horizon, season):
