@@ -8,6 +8,7 @@ from sop_planning.engine.errors import EngineInputError
 from sop_planning.engine.policy import (
     compute_policy,
     expected_fill_rate,
+    expected_stock,
     reorder_point_at,
 )
 from sop_planning.engine.policy_allocation import allocate_service_levels
@@ -41,6 +42,23 @@ def test_expected_fill_rate_normal_known_answer():
     policy = compute_policy(items.assign(service_level=0.5), demand, period_days=1)
     assert policy["lead_time_sigma"].iloc[0] == pytest.approx(40.0)
     assert expected_fill_rate(policy)[0] == pytest.approx(1 - 40 * 0.398942 / 600)
+
+
+def test_expected_stock_normal_known_answer():
+    # s = LTD: stock left at arrival = 0 + 40 x G(0) = 15.96; plus Q / 2 = 300.
+    items, demand = daily_case([10.0])
+    policy = compute_policy(items.assign(service_level=0.5), demand, period_days=1)
+    assert expected_stock(policy)[0] == pytest.approx(40 * 0.398942 + 300, abs=1e-3)
+    assert policy["expected_stock"].iloc[0] == pytest.approx(315.958, abs=1e-3)
+    assert policy["expected_stock_value"].iloc[0] == pytest.approx(3159.58, abs=0.01)
+    assert policy["expected_fill_rate"].iloc[0] == pytest.approx(0.97340, abs=1e-5)
+
+
+def test_expected_figures_without_demand():
+    items, demand = daily_case([10.0], forecast=0.0, sigma=0.0)
+    policy = compute_policy(items, demand, period_days=1)
+    assert policy["expected_fill_rate"].iloc[0] == 1.0
+    assert policy["expected_stock"].iloc[0] == 0.0
 
 
 def test_reorder_point_at_a_level():

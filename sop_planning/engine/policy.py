@@ -2,8 +2,9 @@
 
 Public API: ``compute_policy(items, demand, *, period_days=None, freq=None,
 service_matrix=None, max_cover_days=365, discrete_below=10)``,
-``reorder_point_at(policy, level)``, ``expected_fill_rate(policy)`` and
-``period_length_days(periods, *, period_days=None, freq=None)``.
+``reorder_point_at(policy, level)``, ``expected_fill_rate(policy)``,
+``expected_stock(policy)`` and ``period_length_days(periods, *,
+period_days=None, freq=None)``.
 
 ``items``: one row per item (or item-location), columns
 
@@ -48,10 +49,12 @@ Method, per item, over the protection window ``W = lead time + review``:
 Output: one row per item with ``item_id, demand_per_day, lead_time_demand,
 lead_time_sigma`` (standard deviation of the lead-time demand),
 ``safety_stock, reorder_point, order_up_to, order_qty, coverage_days,
-service_level, service_type, method, z, min_qty, max_qty, multiple,
-explanation``; ``min_qty`` / ``max_qty`` / ``multiple`` are the Odoo
-reordering rule's min, max and quantity multiple, and ``explanation`` writes
-each formula with its numbers.
+service_level, service_type, method, z, expected_fill_rate,
+expected_stock, expected_stock_value, min_qty, max_qty, multiple,
+explanation`` (expected figures come from the same lead-time demand law,
+for what-if scenarios without simulation); ``min_qty`` / ``max_qty`` /
+``multiple`` are the Odoo reordering rule's min, max and quantity multiple,
+and ``explanation`` writes each formula with its numbers.
 """
 
 import numpy as np
@@ -255,6 +258,21 @@ def reorder_point_at(policy, level):
     return np.where(mean > 0, point, 0.0)
 
 
+def _expected_shortage(policy, point):
+    """Return ``E[(X - point)+]`` for the lead-time demand X of each row."""
+    mean = policy["lead_time_demand"].to_numpy(float)
+    sigma = policy["lead_time_sigma"].to_numpy(float)
+    point = np.asarray(point, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        normal = sigma * normal_loss((point - mean) / sigma)
+    short = np.where(sigma > 0, normal, np.maximum(mean - point, 0.0))
+    discrete = policy["method"].isin(["poisson", "negbin"]).to_numpy()
+    if discrete.any():
+        law = _discrete_law(mean[discrete], sigma[discrete] ** 2)[:3]
+        short[discrete] = _discrete_loss(point[discrete], mean[discrete], *law)
+    return np.nan_to_num(short)
+
+
 def expected_fill_rate(policy):
     """Return the expected fill rate of each row of a ``compute_policy`` result.
 
@@ -262,23 +280,24 @@ def expected_fill_rate(policy):
     (normal, Poisson or negative binomial as the row's method), s the reorder
     point and Q the order quantity (at least one unit); 1 without demand.
     """
-    mean = policy["lead_time_demand"].to_numpy(float)
-    sigma = policy["lead_time_sigma"].to_numpy(float)
     point = policy["reorder_point"].to_numpy(float)
     lot = np.maximum(policy["order_qty"].to_numpy(float), 1.0)
-    discrete = policy["method"].isin(["poisson", "negbin"]).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (point - mean) / sigma
-        normal_short = sigma * (normal_loss(z) - normal_loss(z + lot / sigma))
-    short = np.where(sigma > 0, normal_short, np.maximum(mean - point, 0.0))
-    if discrete.any():
-        law = _discrete_law(mean[discrete], sigma[discrete] ** 2)[:3]
-        args = (mean[discrete], *law)
-        short[discrete] = _discrete_loss(point[discrete], *args) - _discrete_loss(
-            point[discrete] + lot[discrete], *args
-        )
-    fill = np.clip(1.0 - np.nan_to_num(short) / lot, 0.0, 1.0)
-    return np.where(mean > 0, fill, 1.0)
+    short = _expected_shortage(policy, point) - _expected_shortage(policy, point + lot)
+    fill = np.clip(1.0 - short / lot, 0.0, 1.0)
+    return np.where(policy["lead_time_demand"].to_numpy(float) > 0, fill, 1.0)
+
+
+def expected_stock(policy):
+    """Return the expected average on-hand stock of each row.
+
+    ``SS + E[(X - s)+] + Q / 2``: the stock left when an order arrives (the
+    safety stock, plus the shortage the backorders did not take from it),
+    plus half a lot.
+    """
+    point = policy["reorder_point"].to_numpy(float)
+    mean = policy["lead_time_demand"].to_numpy(float)
+    left = point - mean + _expected_shortage(policy, point)
+    return np.maximum(left, 0.0) + policy["order_qty"].to_numpy(float) / 2
 
 
 def _order_quantity(items, demand_per_day, max_cover_days):
@@ -447,6 +466,9 @@ def compute_policy(
             "z": z,
         }
     )
+    frame["expected_fill_rate"] = expected_fill_rate(frame)
+    frame["expected_stock"] = expected_stock(frame)
+    frame["expected_stock_value"] = frame["expected_stock"] * items["unit_cost"]
     frame["min_qty"] = frame["reorder_point"]
     frame["max_qty"] = frame["order_up_to"]
     frame["multiple"] = items["multiple"].to_numpy()
