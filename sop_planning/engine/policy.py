@@ -349,11 +349,15 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
     fill_rate_z += "; "
     discrete = (
         "ROP = smallest s reaching "
+        + frame["service_type"].str.replace("_", " ")
+        + " "
         + _fmt(frame["service_level"], 3)
         + " under "
         + frame["method"]
         + "(mean "
         + _fmt(frame["lead_time_demand"])
+        + ", sd "
+        + _fmt(frame["lead_time_sigma"])
         + "); SS = ROP - LTD = "
         + _fmt(frame["safety_stock"])
     )
