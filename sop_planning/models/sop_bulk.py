@@ -80,3 +80,38 @@ def _clean(value):
 
 def _json(value):
     return None if value is None else json.dumps(value)
+
+
+def bulk_insert(model, columns):
+    """Insert rows given as {column: list of values}; return the new ids.
+
+    For models whose records have no side effects on create (plan lines):
+    the caller sets stored related columns itself and recomputes the stored
+    computed ones in SQL afterwards.
+    """
+    names = list(columns)
+    count = len(columns[names[0]]) if names else 0
+    ids = []
+    for start in range(0, count, BATCH):
+        stop = start + BATCH
+        arrays = []
+        for name in names:
+            field = model._fields[name]
+            values = [_clean(v) for v in columns[name][start:stop]]
+            arrays.append(SQL("%s::" + _array_type(field.column_type[1]), values))
+        rows = model.env.execute_query(
+            SQL(
+                """INSERT INTO %(table)s (%(names)s, create_uid, create_date,
+                                          write_uid, write_date)
+                   SELECT v.*, %(uid)s, now() at time zone 'UTC',
+                          %(uid)s, now() at time zone 'UTC'
+                     FROM unnest(%(arrays)s) AS v(%(names)s)
+                   RETURNING id""",
+                table=SQL.identifier(model._table),
+                names=SQL(", ").join(SQL.identifier(name) for name in names),
+                uid=model.env.uid,
+                arrays=SQL(", ").join(arrays),
+            )
+        )
+        ids.extend(row[0] for row in rows)
+    return ids

@@ -9,9 +9,10 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..engine.forecast import run_forecast
-from .sop_bulk import bulk_update
+from .sop_bulk import bulk_insert, bulk_update
 from .sop_cycle import GROUP_PLANNER
 
 _logger = logging.getLogger(__name__)
@@ -375,9 +376,51 @@ class SopCycle(models.Model):
         if update_ids:
             columns = {name: [r[i] for r in update_rows] for i, name in enumerate(stat)}
             bulk_update(Line, update_ids, columns)
-            Line._sql_recompute(self)
-        for start in range(0, len(new), CREATE_BATCH):
-            Line.create(new[start : start + CREATE_BATCH])
+        if new:
+            self._insert_plan_lines(new)
+        Line._sql_recompute(self)
+        self.invalidate_recordset(["plan_line_ids"])
+
+    def _insert_plan_lines(self, new):
+        """Insert new plan lines in SQL batches (no per-record ORM work).
+
+        Plan lines have no create side effect; their stored related fields
+        are set here and their stored computed fields by ``_sql_recompute``.
+        """
+        Line = self.env["sop.plan.line"]
+        product_ids = list({vals["product_id"] for vals in new})
+        info = {
+            pid: (tmpl, categ)
+            for pid, tmpl, categ in self.env.execute_query(
+                SQL(
+                    """SELECT pp.id, pt.id, pt.categ_id FROM product_product pp
+                         JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                        WHERE pp.id = ANY(%s)""",
+                    product_ids,
+                )
+            )
+        }
+        columns = {
+            name: [vals[name] for vals in new]
+            for name in (
+                "cycle_id",
+                "company_id",
+                "forecast_id",
+                "product_id",
+                "warehouse_id",
+                "date_month",
+                "forecast_qty",
+                "lower_qty",
+                "upper_qty",
+                "history_qty",
+            )
+        }
+        columns["product_tmpl_id"] = [info[v["product_id"]][0] for v in new]
+        columns["categ_id"] = [info[v["product_id"]][1] for v in new]
+        columns["adjustment_mode"] = ["qty"] * len(new)
+        columns["adjustment_qty"] = [0.0] * len(new)
+        bulk_insert(Line, columns)
+        Line.invalidate_model()
 
     @api.depends("forecast_ids.state")
     def _compute_plan_summary(self):

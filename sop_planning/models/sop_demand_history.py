@@ -54,14 +54,15 @@ class SopDemandHistory(models.AbstractModel):
         """
         company.ensure_one()
         self.env.flush_all()
+        # aggregation of ~1M lines: let the hash aggregate stay in memory
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
         args = (company.id, warehouses.ids, products.ids, date_from, date_to)
         if company.sop_demand_source == "shipped":
-            demand = self._query_frame(self._shipped_query(*args))
+            demand, mismatch = self._converted(self._shipped_query(*args))
         else:
-            demand = self._query_frame(self._ordered_query(*args))
-        mismatch = self._uom_mismatch(company.sop_demand_source, *args)
+            demand, mismatch = self._converted(self._ordered_query(*args))
         if company.sop_demand_returns == "net":
-            returns = self._query_frame(self._returns_query(*args))
+            returns, _mismatch = self._converted(self._returns_query(*args))
             demand = self._net_returns(demand, returns)
         censored = self._stockout_months(*args)
         history = self._merge_censored(demand, censored)
@@ -76,49 +77,66 @@ class SopDemandHistory(models.AbstractModel):
         return history
 
     # ------------------------------------------------------------------
-    # Queries
+    # Queries: each returns product_id, uom_id, warehouse_id, period, qty,
+    # value, n (lines) aggregated in the line's UoM; ``_converted`` converts.
     # ------------------------------------------------------------------
-    def _uom_join(self, line_uom):
-        return SQL(
-            """JOIN product_product pp ON pp.id = %(line)s.product_id
-               JOIN product_template pt ON pt.id = pp.product_tmpl_id
-               JOIN uom_uom lu ON lu.id = %(uom)s
-               JOIN uom_uom pu ON pu.id = pt.uom_id""",
-            line=SQL.identifier(line_uom[0]),
-            uom=SQL.identifier(line_uom[0], line_uom[1]),
-        )
+    def _converted(self, raw_query):
+        """Run ``raw_query`` and convert to the product UoM.
 
-    def _same_uom_family(self):
-        return SQL(
-            "split_part(lu.parent_path, '/', 1) = split_part(pu.parent_path, '/', 1)"
+        Return (DataFrame of COLUMNS, {product_id: lines with an alien UoM}).
+        """
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH raw AS (%(raw)s)
+                SELECT raw.product_id, raw.warehouse_id, raw.period,
+                       SUM(raw.qty * lu.factor / pu.factor), SUM(raw.value),
+                       split_part(lu.parent_path, '/', 1)
+                           = split_part(pu.parent_path, '/', 1),
+                       SUM(raw.n)
+                  FROM raw
+                  JOIN product_product pp ON pp.id = raw.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom lu ON lu.id = raw.uom_id
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                 GROUP BY 1, 2, 3, 6
+                """,
+                raw=raw_query,
+            )
         )
+        frame = pd.DataFrame(rows, columns=[*COLUMNS, "convertible", "n"])
+        bad = frame[~frame["convertible"].astype(bool)]
+        mismatch = {
+            int(pid): int(n) for pid, n in bad.groupby("product_id")["n"].sum().items()
+        }
+        frame = frame[frame["convertible"].astype(bool)][COLUMNS].copy()
+        frame["period"] = pd.to_datetime(frame["period"])
+        frame[["qty", "value"]] = frame[["qty", "value"]].astype(float)
+        return frame.reset_index(drop=True), mismatch
 
     def _ordered_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
         return SQL(
             """
-            SELECT sol.product_id, so.warehouse_id,
+            SELECT sol.product_id, sol.product_uom_id AS uom_id, so.warehouse_id,
                    date_trunc('month', so.date_order)::date AS period,
-                   SUM(sol.product_uom_qty * lu.factor / pu.factor) AS qty,
+                   SUM(sol.product_uom_qty) AS qty,
                    SUM(sol.price_subtotal / COALESCE(NULLIF(so.currency_rate, 0), 1))
-                       AS value
+                       AS value,
+                   COUNT(*) AS n
               FROM sale_order_line sol
               JOIN sale_order so ON so.id = sol.order_id
-              %(uom_join)s
              WHERE so.state = 'sale'
+               AND sol.product_id = ANY(%(products)s)
                AND so.company_id = %(company)s
                AND so.warehouse_id = ANY(%(warehouses)s)
-               AND sol.product_id = ANY(%(products)s)
                AND sol.display_type IS NULL
                AND so.date_order >= %(dfrom)s AND so.date_order < %(dto)s
-               AND %(same_uom)s
-               AND NOT EXISTS (
-                   SELECT 1 FROM stock_move dm
+               AND sol.id NOT IN (
+                   SELECT dm.sale_line_id FROM stock_move dm
                      JOIN stock_location dsl ON dsl.id = dm.location_id
-                    WHERE dm.sale_line_id = sol.id AND dsl.usage = 'supplier')
-             GROUP BY 1, 2, 3
+                    WHERE dm.sale_line_id IS NOT NULL AND dsl.usage = 'supplier')
+             GROUP BY 1, 2, 3, 4
             """,
-            uom_join=self._uom_join(("sol", "product_uom_id")),
-            same_uom=self._same_uom_family(),
             company=company_id,
             warehouses=warehouse_ids,
             products=product_ids,
@@ -129,18 +147,19 @@ class SopDemandHistory(models.AbstractModel):
     def _shipped_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
         return SQL(
             """
-            SELECT m.product_id, sl.warehouse_id,
+            SELECT m.product_id, m.product_uom AS uom_id, sl.warehouse_id,
                    date_trunc('month', m.date)::date AS period,
-                   SUM(m.quantity * lu.factor / pu.factor) AS qty,
+                   SUM(m.quantity) AS qty,
                    SUM(CASE WHEN sol.product_uom_qty > 0
-                            THEN m.quantity * lu.factor / sol_u.factor
+                            THEN m.quantity * mu.factor / sol_u.factor
                                  / sol.product_uom_qty * sol.price_subtotal
                                  / COALESCE(NULLIF(so.currency_rate, 0), 1)
-                            ELSE 0 END) AS value
+                            ELSE 0 END) AS value,
+                   COUNT(*) AS n
               FROM stock_move m
               JOIN stock_location sl ON sl.id = m.location_id
               JOIN stock_location dl ON dl.id = m.location_dest_id
-              %(uom_join)s
+              JOIN uom_uom mu ON mu.id = m.product_uom
               LEFT JOIN sale_order_line sol ON sol.id = m.sale_line_id
               LEFT JOIN uom_uom sol_u ON sol_u.id = sol.product_uom_id
               LEFT JOIN sale_order so ON so.id = sol.order_id
@@ -150,11 +169,8 @@ class SopDemandHistory(models.AbstractModel):
                AND sl.warehouse_id = ANY(%(warehouses)s)
                AND m.product_id = ANY(%(products)s)
                AND m.date >= %(dfrom)s AND m.date < %(dto)s
-               AND %(same_uom)s
-             GROUP BY 1, 2, 3
+             GROUP BY 1, 2, 3, 4
             """,
-            uom_join=self._uom_join(("m", "product_uom")),
-            same_uom=self._same_uom_family(),
             company=company_id,
             warehouses=warehouse_ids,
             products=product_ids,
@@ -165,76 +181,28 @@ class SopDemandHistory(models.AbstractModel):
     def _returns_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
         return SQL(
             """
-            SELECT m.product_id, dl.warehouse_id,
+            SELECT m.product_id, m.product_uom AS uom_id, dl.warehouse_id,
                    date_trunc('month', m.date)::date AS period,
-                   SUM(m.quantity * lu.factor / pu.factor) AS qty,
-                   SUM(m.quantity * lu.factor / pu.factor * COALESCE(m.price_unit, 0))
-                       AS value
+                   SUM(m.quantity) AS qty,
+                   SUM(m.product_qty * COALESCE(m.price_unit, 0)) AS value,
+                   COUNT(*) AS n
               FROM stock_move m
               JOIN stock_location sl ON sl.id = m.location_id
               JOIN stock_location dl ON dl.id = m.location_dest_id
-              %(uom_join)s
              WHERE m.state = 'done'
                AND m.company_id = %(company)s
                AND sl.usage = 'customer' AND dl.usage = 'internal'
                AND dl.warehouse_id = ANY(%(warehouses)s)
                AND m.product_id = ANY(%(products)s)
                AND m.date >= %(dfrom)s AND m.date < %(dto)s
-               AND %(same_uom)s
-             GROUP BY 1, 2, 3
+             GROUP BY 1, 2, 3, 4
             """,
-            uom_join=self._uom_join(("m", "product_uom")),
-            same_uom=self._same_uom_family(),
             company=company_id,
             warehouses=warehouse_ids,
             products=product_ids,
             dfrom=dfrom,
             dto=dto,
         )
-
-    def _uom_mismatch(self, source, company_id, warehouse_ids, product_ids, dfrom, dto):
-        """Return {product_id: number of demand lines with an alien UoM}."""
-        if source == "shipped":
-            query = SQL(
-                """SELECT m.product_id, COUNT(*) FROM stock_move m
-                     JOIN stock_location sl ON sl.id = m.location_id
-                     JOIN stock_location dl ON dl.id = m.location_dest_id
-                     %(uom_join)s
-                    WHERE m.state = 'done' AND m.company_id = %(company)s
-                      AND sl.usage = 'internal' AND dl.usage = 'customer'
-                      AND sl.warehouse_id = ANY(%(warehouses)s)
-                      AND m.product_id = ANY(%(products)s)
-                      AND m.date >= %(dfrom)s AND m.date < %(dto)s
-                      AND NOT %(same_uom)s
-                    GROUP BY 1""",
-                uom_join=self._uom_join(("m", "product_uom")),
-                same_uom=self._same_uom_family(),
-                company=company_id,
-                warehouses=warehouse_ids,
-                products=product_ids,
-                dfrom=dfrom,
-                dto=dto,
-            )
-        else:
-            query = SQL(
-                """SELECT sol.product_id, COUNT(*) FROM sale_order_line sol
-                     JOIN sale_order so ON so.id = sol.order_id
-                     %(uom_join)s
-                    WHERE so.state = 'sale' AND so.company_id = %(company)s
-                      AND so.warehouse_id = ANY(%(warehouses)s)
-                      AND sol.product_id = ANY(%(products)s)
-                      AND so.date_order >= %(dfrom)s AND so.date_order < %(dto)s
-                      AND NOT %(same_uom)s
-                    GROUP BY 1""",
-                uom_join=self._uom_join(("sol", "product_uom_id")),
-                same_uom=self._same_uom_family(),
-                company=company_id,
-                warehouses=warehouse_ids,
-                products=product_ids,
-                dfrom=dfrom,
-                dto=dto,
-            )
-        return dict(self.env.execute_query(query))
 
     def _stock_flow_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
         """Daily net flow into each warehouse; flows before ``dfrom`` summed."""
@@ -271,7 +239,12 @@ class SopDemandHistory(models.AbstractModel):
             """,
             qty=qty,
             opening=dfrom - relativedelta(days=1),
-            uom_join=self._uom_join(("m", "product_uom")),
+            uom_join=SQL(
+                """JOIN product_product pp ON pp.id = m.product_id
+                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                   JOIN uom_uom lu ON lu.id = m.product_uom
+                   JOIN uom_uom pu ON pu.id = pt.uom_id"""
+            ),
             company=company_id,
             wh=warehouse_ids,
             products=product_ids,
@@ -281,13 +254,6 @@ class SopDemandHistory(models.AbstractModel):
     # ------------------------------------------------------------------
     # pandas
     # ------------------------------------------------------------------
-    def _query_frame(self, query):
-        rows = self.env.execute_query(query)
-        frame = pd.DataFrame(rows, columns=COLUMNS)
-        frame["period"] = pd.to_datetime(frame["period"])
-        frame[["qty", "value"]] = frame[["qty", "value"]].astype(float)
-        return frame
-
     @api.model
     def _net_returns(self, demand, returns):
         """Subtract returns per month; a month never goes below zero."""
