@@ -168,6 +168,8 @@ def demand_matrices(inputs):
 
 def daily_demand(inputs, n_paths=10, seed=0):
     """Draw ``n_paths`` daily demand paths per item of the base ``inputs``."""
+    if n_paths < 1:
+        raise EngineInputError(f"n_paths must be at least 1 (got {n_paths!r})")
     _, periods, qty, sigma = demand_matrices(inputs)
     ends = periods + PERIOD_OFFSET[inputs.freq]
     days = np.asarray((ends - periods).days, dtype=int)

@@ -190,7 +190,7 @@ def _write_table(sheet, frame, formats):
         elif pd.api.types.is_numeric_dtype(values):
             cell_format = formats.cells[_column_format(column)]
         else:
-            values = values.astype(str)
+            values = values.map(lambda value: value if pd.isna(value) else str(value))
             cell_format = None
         sheet.write_column(1, offset, _cells(values), cell_format)
         width = max(len(str(column)), 10)
@@ -214,14 +214,14 @@ def _grid(frame, measures, periods):
     return items, present, blocks
 
 
-def _write_grid(sheet, frame, measures, formats, label="Item"):
+def _write_grid(sheet, frame, measures, formats):
     """Write item x measure rows by period, an All items block and totals."""
     periods = pd.DatetimeIndex(sorted(pd.to_datetime(frame["period"]).unique()))
     frame = frame.assign(period=pd.to_datetime(frame["period"]))
     items, present, blocks = _grid(frame, measures, periods)
     n_periods = len(periods)
     total_col = 2 + n_periods
-    header = [label, "Measure", *_period_labels(periods), "Total"]
+    header = ["Item", "Measure", *_period_labels(periods), "Total"]
     sheet.write_row(0, 0, header, formats.header)
     sheet.freeze_panes(1, 2)
     sheet.set_column(0, 0, 18)
