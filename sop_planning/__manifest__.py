@@ -24,6 +24,8 @@
         "views/sop_plan_line_views.xml",
         "views/sop_forecast_views.xml",
         "views/sop_capacity_views.xml",
+        "views/sop_inventory_policy_views.xml",
+        "views/stock_warehouse_orderpoint_views.xml",
         "views/sop_cycle_views.xml",
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",

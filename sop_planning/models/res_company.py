@@ -46,6 +46,15 @@ class ResCompany(models.Model):
         string="S&OP Pricelist",
         help="Pricelist valuing the plan; empty means the product sales price.",
     )
+    sop_orderpoint_trigger = fields.Selection(
+        [("auto", "Automatically"), ("manual", "Wait for purchasing")],
+        string="S&OP Reordering Rules Trigger",
+        default="manual",
+        required=True,
+        help="Reordering rules set by an approved plan either order by "
+        "themselves (Odoo's scheduler) or wait until purchasing orders them "
+        "from the replenishment report.",
+    )
     sop_excess_months = fields.Integer(
         string="S&OP Excess Cover (months)",
         default=6,

@@ -25,6 +25,9 @@ class ResConfigSettings(models.TransientModel):
     sop_pricelist_id = fields.Many2one(
         related="company_id.sop_pricelist_id", readonly=False
     )
+    sop_orderpoint_trigger = fields.Selection(
+        related="company_id.sop_orderpoint_trigger", readonly=False
+    )
     sop_excess_months = fields.Integer(
         related="company_id.sop_excess_months", readonly=False
     )

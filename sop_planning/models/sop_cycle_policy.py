@@ -1,0 +1,190 @@
+import logging
+
+import numpy as np
+import pandas as pd
+
+from odoo import api, fields, models
+
+from ..engine.errors import EngineInputError
+from ..engine.policy import compute_policy
+
+_logger = logging.getLogger(__name__)
+
+# Columns of the policy engine's output stored on sop.inventory.policy.
+POLICY_COLUMNS = {
+    "method": "method",
+    "demand_per_day": "demand_per_day",
+    "lead_time_demand": "lead_time_demand",
+    "safety_stock": "safety_stock",
+    "reorder_point": "reorder_point",
+    "order_up_to": "order_up_to",
+    "order_qty": "order_qty",
+    "qty_multiple": "multiple",
+    "coverage_days": "coverage_days",
+    "explanation": "explanation",
+}
+
+
+class SopCycle(models.Model):
+    """Approved plan -> inventory policies -> Odoo reordering rules."""
+
+    _inherit = "sop.cycle"
+
+    policy_ids = fields.One2many("sop.inventory.policy", "cycle_id")
+    policy_count = fields.Integer(compute="_compute_policy_count")
+
+    @api.depends("policy_ids")
+    def _compute_policy_count(self):
+        counts = dict(
+            self.env["sop.inventory.policy"]._read_group(
+                [("cycle_id", "in", self.ids)], ["cycle_id"], ["__count"]
+            )
+        )
+        for cycle in self:
+            cycle.policy_count = counts.get(cycle, 0)
+
+    def action_approve(self):
+        """Approve, then set the company's reordering rules from the plan."""
+        result = super().action_approve()
+        self._apply_plan_policies()
+        return result
+
+    def action_open_policies(self):
+        """Open the inventory policies of this plan."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sop_planning.sop_inventory_policy_action"
+        )
+        action["domain"] = [("cycle_id", "=", self.id)]
+        return action
+
+    def _apply_plan_policies(self):
+        """Compute the policies of each cycle and write them to the rules."""
+        for cycle in self:
+            policies = cycle._compute_policies()
+            policies._write_orderpoints()
+            applied = policies.filtered(lambda p: p.state == "applied")
+            cycle.message_post(
+                body=self.env._(
+                    "Inventory policies: %(applied)s reordering rules set, "
+                    "%(manual)s kept manual, %(skipped)s skipped.",
+                    applied=len(applied),
+                    manual=len(policies.filtered(lambda p: p.state == "manual")),
+                    skipped=len(policies.filtered(lambda p: p.state == "skipped")),
+                )
+            )
+
+    def _compute_policies(self):
+        """Replace this cycle's policies by new ones from its plan."""
+        self.ensure_one()
+        policy_model = self.env["sop.inventory.policy"].sudo()
+        policy_model.search([("cycle_id", "=", self.id)]).unlink()
+        forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
+        if not forecasts:
+            return policy_model
+        items, skipped = self._policy_items(forecasts)
+        demand = self._policy_demand(items)
+        result = pd.DataFrame(columns=["item_id"])
+        if not items.empty:
+            try:
+                result = compute_policy(items, demand, freq="M")
+            except EngineInputError as exc:
+                _logger.warning(
+                    "S&OP cycle %s: policy engine refused: %s", self.name, exc
+                )
+                skipped.update(dict.fromkeys(items["item_id"], str(exc)))
+                result = pd.DataFrame(columns=["item_id"])
+        vals_list = self._policy_values(forecasts, items, result, skipped)
+        return policy_model.create(vals_list)
+
+    def _policy_items(self, forecasts):
+        """Engine items (one per forecast) and skip reasons of the others."""
+        skipped = {}
+        rows = []
+        default_level = self.service_level / 100.0
+        for forecast in forecasts:
+            if forecast.state != "ok":
+                skipped[forecast.id] = forecast.skip_reason or self.env._(
+                    "No statistical forecast."
+                )
+            elif not forecast.vendor_id or forecast.lead_time_days <= 0:
+                skipped[forecast.id] = self.env._(
+                    "No vendor lead time: set a vendor on the product."
+                )
+            else:
+                has_class = bool(forecast.abc and forecast.xyz)
+                rows.append(
+                    {
+                        "item_id": forecast.id,
+                        "lead_time_days": forecast.lead_time_days
+                        + max(forecast.delay_mean or 0.0, 0.0),
+                        "lead_time_std_days": forecast.delay_std or 0.0,
+                        "unit_cost": max(forecast.product_id.standard_price, 0.0),
+                        "moq": forecast.moq or 0.0,
+                        "abc": forecast.abc or None,
+                        "xyz": forecast.xyz or None,
+                        "pattern": forecast.pattern or None,
+                        "service_level": np.nan if has_class else default_level,
+                    }
+                )
+        for forecast_id, reason in skipped.items():
+            _logger.info(
+                "S&OP cycle %s: forecast %s skipped: %s", self.name, forecast_id, reason
+            )
+        return pd.DataFrame(
+            rows, columns=list(rows[0]) if rows else ["item_id"]
+        ), skipped
+
+    def _policy_demand(self, items):
+        """Consensus demand per forecast and month, with its error scale."""
+        if items.empty:
+            return pd.DataFrame(columns=["item_id", "period", "forecast", "sigma"])
+        groups = self.env["sop.plan.line"]._read_group(
+            [("forecast_id", "in", items["item_id"].tolist())],
+            ["forecast_id", "date_month:month"],
+            ["consensus_qty:sum"],
+        )
+        demand = pd.DataFrame(
+            [(forecast.id, month, qty) for forecast, month, qty in groups],
+            columns=["item_id", "period", "forecast"],
+        )
+        sigma = {
+            f.id: f.sigma
+            for f in self.env["sop.forecast"].browse(items["item_id"].tolist())
+        }
+        demand["sigma"] = demand["item_id"].map(sigma).fillna(0.0)
+        demand["forecast"] = demand["forecast"].clip(lower=0.0)
+        demand["period"] = pd.to_datetime(demand["period"])
+        return demand
+
+    def _policy_values(self, forecasts, items, result, skipped):
+        by_item = result.set_index("item_id").to_dict("index") if len(result) else {}
+        lead = items.set_index("item_id").to_dict("index") if len(items) else {}
+        vals_list = []
+        for forecast in forecasts:
+            vals = {
+                "cycle_id": self.id,
+                "company_id": self.company_id.id,
+                "forecast_id": forecast.id,
+                "product_id": forecast.product_id.id,
+                "warehouse_id": forecast.warehouse_id.id,
+                "abc": forecast.abc,
+                "xyz": forecast.xyz,
+                "pattern": forecast.pattern,
+            }
+            row = by_item.get(forecast.id)
+            if row is None:
+                vals.update(
+                    state="skipped",
+                    skip_reason=skipped.get(forecast.id)
+                    or self.env._("The policy engine returned nothing."),
+                )
+            else:
+                vals.update(
+                    {field: row[column] for field, column in POLICY_COLUMNS.items()},
+                    service_level=100.0 * row["service_level"],
+                    lead_time_days=lead[forecast.id]["lead_time_days"],
+                    lead_time_std_days=lead[forecast.id]["lead_time_std_days"],
+                )
+            vals_list.append(vals)
+        return vals_list

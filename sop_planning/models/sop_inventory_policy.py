@@ -1,0 +1,146 @@
+from odoo import api, fields, models
+
+from .sop_bulk import bulk_update
+from .sop_forecast import ABC, PATTERNS, XYZ
+
+STATES = [
+    ("applied", "Applied"),
+    ("manual", "Kept Manual"),
+    ("skipped", "Skipped"),
+]
+
+
+class SopInventoryPolicy(models.Model):
+    """Inventory policy of one product in one warehouse from an approved plan.
+
+    Safety stock, reorder point, order-up-to level and lot size computed by
+    the policy engine from the plan's consensus demand, its forecast error and
+    the vendor's lead time and measured reliability; written as min / max /
+    maximum on the product's reordering rule. ``explanation`` shows every
+    formula with its numbers.
+    """
+
+    _name = "sop.inventory.policy"
+    _description = "S&OP Inventory Policy"
+    _order = "cycle_id, abc, product_id, warehouse_id"
+    _check_company_auto = True
+    _rec_name = "product_id"
+
+    cycle_id = fields.Many2one(
+        "sop.cycle", required=True, ondelete="cascade", index=True, check_company=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    forecast_id = fields.Many2one(
+        "sop.forecast", ondelete="set null", check_company=True
+    )
+    product_id = fields.Many2one(
+        "product.product", required=True, index=True, check_company=True
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", required=True, index=True, check_company=True
+    )
+    uom_id = fields.Many2one(related="product_id.uom_id")
+    abc = fields.Selection(ABC, string="ABC", readonly=True)
+    xyz = fields.Selection(XYZ, string="XYZ", readonly=True)
+    pattern = fields.Selection(PATTERNS, readonly=True)
+    state = fields.Selection(STATES, required=True, default="applied", readonly=True)
+    skip_reason = fields.Char(readonly=True)
+    method = fields.Char(readonly=True)
+    service_level = fields.Float(string="Service Level (%)", readonly=True)
+    lead_time_days = fields.Float(string="Lead Time (days)", readonly=True)
+    lead_time_std_days = fields.Float(string="Lead Time Std Dev (days)", readonly=True)
+    demand_per_day = fields.Float(digits="Product Unit", readonly=True)
+    lead_time_demand = fields.Float(digits="Product Unit", readonly=True)
+    safety_stock = fields.Float(digits="Product Unit", readonly=True)
+    reorder_point = fields.Float(digits="Product Unit", readonly=True)
+    order_up_to = fields.Float(
+        string="Order-up-to Level", digits="Product Unit", readonly=True
+    )
+    order_qty = fields.Float(
+        string="Order Quantity", digits="Product Unit", readonly=True
+    )
+    qty_multiple = fields.Float(digits="Product Unit", readonly=True)
+    coverage_days = fields.Float(readonly=True)
+    explanation = fields.Text(readonly=True)
+    orderpoint_id = fields.Many2one(
+        "stock.warehouse.orderpoint",
+        string="Reordering Rule",
+        readonly=True,
+        index=True,
+    )
+
+    _product_warehouse_unique = models.UniqueIndex(
+        "(cycle_id, product_id, warehouse_id)",
+        "A plan has one inventory policy per product and warehouse.",
+    )
+
+    @api.model
+    def _orderpoint_key(self, product, location):
+        return product.id, location.id
+
+    def _write_orderpoints(self):
+        """Write min and max of applicable policies to reordering rules.
+
+        Creates the missing rules; a rule a user marked as manual is kept as
+        it is and the policy says so. Runs as superuser after the caller's
+        own access check: approving a plan sets the company's rules.
+        """
+        policies = self.filtered(lambda p: p.state != "skipped").sudo()
+        if not policies:
+            return
+        orderpoint_model = self.env["stock.warehouse.orderpoint"].sudo()
+        locations = policies.warehouse_id.lot_stock_id
+        existing = orderpoint_model.search(
+            [
+                ("product_id", "in", policies.product_id.ids),
+                ("location_id", "in", locations.ids),
+            ]
+        )
+        by_key = {
+            self._orderpoint_key(op.product_id, op.location_id): op for op in existing
+        }
+        to_create, created_for = [], []
+        states, orderpoint_ids = {}, {}
+        for policy in policies:
+            key = self._orderpoint_key(
+                policy.product_id, policy.warehouse_id.lot_stock_id
+            )
+            orderpoint = by_key.get(key)
+            if orderpoint and orderpoint.sop_manual:
+                states[policy.id], orderpoint_ids[policy.id] = "manual", orderpoint.id
+            elif orderpoint:
+                orderpoint.write(policy._orderpoint_values())
+                states[policy.id], orderpoint_ids[policy.id] = "applied", orderpoint.id
+            else:
+                to_create.append(
+                    dict(
+                        policy._orderpoint_values(),
+                        product_id=policy.product_id.id,
+                        warehouse_id=policy.warehouse_id.id,
+                        location_id=policy.warehouse_id.lot_stock_id.id,
+                        company_id=policy.company_id.id,
+                    )
+                )
+                created_for.append(policy.id)
+        created = orderpoint_model.create(to_create)
+        for policy_id, orderpoint_id in zip(created_for, created.ids, strict=True):
+            states[policy_id], orderpoint_ids[policy_id] = "applied", orderpoint_id
+        ids = list(states)
+        bulk_update(
+            self,
+            ids,
+            {
+                "state": [states[i] for i in ids],
+                "orderpoint_id": [orderpoint_ids[i] for i in ids],
+            },
+        )
+
+    def _orderpoint_values(self):
+        self.ensure_one()
+        return {
+            "product_min_qty": self.reorder_point,
+            "product_max_qty": max(self.order_up_to, self.reorder_point),
+            "trigger": self.company_id.sop_orderpoint_trigger or "manual",
+            "sop_policy_id": self.id,
+            "sop_managed": True,
+        }
