@@ -5,11 +5,12 @@ from . import sop_cycle
 from . import sop_cycle_actuals
 from . import sop_cycle_forecast
 from . import sop_cycle_supply
-from . import sop_cycle_policy
+from . import sop_cycle_execution
 from . import sop_demand_history
 from . import sop_forecast
 from . import sop_inventory_policy
 from . import sop_plan_line
+from . import sop_reorder_proposal
 from . import sop_supply_data
 from . import product_template
 from . import stock_warehouse_orderpoint

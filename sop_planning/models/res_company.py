@@ -55,6 +55,16 @@ class ResCompany(models.Model):
         "themselves (Odoo's scheduler) or wait until purchasing orders them "
         "from the replenishment report.",
     )
+    sop_auto_rfq = fields.Boolean(
+        string="S&OP Creates RFQs",
+        help="The daily S&OP replenishment confirms its proposals into RFQs "
+        "at once instead of waiting for purchasing.",
+    )
+    sop_purchase_user_id = fields.Many2one(
+        "res.users",
+        string="S&OP Purchasing Responsible",
+        help="Receives the daily summary of reorder proposals.",
+    )
     sop_excess_months = fields.Integer(
         string="S&OP Excess Cover (months)",
         default=6,

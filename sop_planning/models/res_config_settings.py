@@ -28,6 +28,10 @@ class ResConfigSettings(models.TransientModel):
     sop_orderpoint_trigger = fields.Selection(
         related="company_id.sop_orderpoint_trigger", readonly=False
     )
+    sop_auto_rfq = fields.Boolean(related="company_id.sop_auto_rfq", readonly=False)
+    sop_purchase_user_id = fields.Many2one(
+        related="company_id.sop_purchase_user_id", readonly=False
+    )
     sop_excess_months = fields.Integer(
         related="company_id.sop_excess_months", readonly=False
     )

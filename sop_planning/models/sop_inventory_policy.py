@@ -15,7 +15,7 @@ class SopInventoryPolicy(models.Model):
 
     Safety stock, reorder point, order-up-to level and lot size computed by
     the policy engine from the plan's consensus demand, its forecast error and
-    the vendor's lead time and measured reliability; written as min / max /
+    the vendor's lead time and measured reliability; written as minimum and
     maximum on the product's reordering rule. ``explanation`` shows every
     formula with its numbers.
     """

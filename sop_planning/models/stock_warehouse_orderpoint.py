@@ -22,6 +22,12 @@ class StockWarehouseOrderpoint(models.Model):
         copy=False,
         index="btree_not_null",
     )
+    sop_date_checked = fields.Date(
+        string="S&OP Checked On",
+        readonly=True,
+        copy=False,
+        help="Last day the S&OP replenishment run looked at this rule.",
+    )
     sop_cycle_id = fields.Many2one(
         related="sop_policy_id.cycle_id", string="S&OP Cycle"
     )

@@ -2,8 +2,9 @@ import logging
 
 import numpy as np
 import pandas as pd
+from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from ..engine.errors import EngineInputError
 from ..engine.policy import compute_policy
@@ -57,6 +58,45 @@ class SopCycle(models.Model):
         )
         action["domain"] = [("cycle_id", "=", self.id)]
         return action
+
+    @api.model
+    def _cron_open_next_cycle(self):
+        """Monthly: open next month's cycle of each company, as the last one."""
+        next_month = fields.Date.context_today(self).replace(day=1) + relativedelta(
+            months=1
+        )
+        latest = {}
+        for cycle in self.sudo().search([], order="date_month desc, id desc"):
+            latest.setdefault(cycle.company_id, cycle)
+        opened = self.browse()
+        for company, cycle in latest.items():
+            if cycle.date_month >= next_month:
+                continue
+            opened |= self.sudo().create(cycle._next_cycle_values(next_month))
+            _logger.info("S&OP: opened cycle for %s in %s", next_month, company.name)
+        return opened
+
+    def _next_cycle_values(self, month):
+        self.ensure_one()
+        values = {
+            "company_id": self.company_id.id,
+            "date_month": month,
+            "warehouse_ids": [Command.set(self.warehouse_ids.ids)],
+            "product_category_ids": [Command.set(self.product_category_ids.ids)],
+        }
+        for name in (
+            "horizon_months",
+            "history_months",
+            "service_level",
+            "product_domain",
+            "demand_user_id",
+            "supply_user_id",
+            "reconciliation_user_id",
+            "executive_user_id",
+        ):
+            value = self[name]
+            values[name] = value.id if isinstance(value, models.BaseModel) else value
+        return values
 
     def _apply_plan_policies(self):
         """Compute the policies of each cycle and write them to the rules."""

@@ -1,0 +1,346 @@
+import logging
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_round
+
+_logger = logging.getLogger(__name__)
+
+GROUP_PURCHASE = "purchase.group_purchase_user"
+
+
+class SopReorderProposal(models.Model):
+    """What purchasing should order for one S&OP reordering rule, and why.
+
+    Created by the replenishment run when the projected stock of a rule
+    managed by S&OP falls below its reorder point. Confirming it lets Odoo's
+    procurement create or update the RFQ (routes, vendor, MOQ and RFQ
+    grouping as usual); the proposal follows its RFQ line: done once
+    received, open again if the RFQ is cancelled.
+    """
+
+    _name = "sop.reorder.proposal"
+    _description = "S&OP Reorder Proposal"
+    _order = "date_needed, id"
+    _check_company_auto = True
+    _rec_name = "product_id"
+
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    orderpoint_id = fields.Many2one(
+        "stock.warehouse.orderpoint",
+        string="Reordering Rule",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    policy_id = fields.Many2one(
+        "sop.inventory.policy", string="Policy", readonly=True, check_company=True
+    )
+    cycle_id = fields.Many2one(related="policy_id.cycle_id", store=True, string="Cycle")
+    product_id = fields.Many2one(
+        "product.product", required=True, index=True, check_company=True
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", required=True, index=True, check_company=True
+    )
+    uom_id = fields.Many2one(related="product_id.uom_id")
+    vendor_id = fields.Many2one("res.partner", string="Vendor", readonly=True)
+    quantity = fields.Float(digits="Product Unit", readonly=True)
+    date_needed = fields.Date(readonly=True)
+    qty_on_hand = fields.Float(string="On Hand", digits="Product Unit", readonly=True)
+    qty_projected = fields.Float(
+        string="Projected Stock",
+        digits="Product Unit",
+        readonly=True,
+        help="On hand plus incoming minus outgoing over the lead time, as "
+        "Odoo's reordering rule computes it (draft RFQs included).",
+    )
+    reorder_point = fields.Float(digits="Product Unit", readonly=True)
+    order_up_to = fields.Float(
+        string="Order-up-to Level", digits="Product Unit", readonly=True
+    )
+    lead_time_demand = fields.Float(
+        string="Forecast over Lead Time", digits="Product Unit", readonly=True
+    )
+    safety_stock = fields.Float(digits="Product Unit", readonly=True)
+    service_level = fields.Float(string="Service Level (%)", readonly=True)
+    explanation = fields.Text(readonly=True)
+    exception_reason = fields.Char(readonly=True)
+    purchase_line_id = fields.Many2one(
+        "purchase.order.line", string="RFQ Line", readonly=True, index="btree_not_null"
+    )
+    purchase_id = fields.Many2one(related="purchase_line_id.order_id", string="RFQ")
+    state = fields.Selection(
+        [
+            ("proposed", "Proposed"),
+            ("exception", "Needs Attention"),
+            ("ordered", "Ordered"),
+            ("done", "Received"),
+        ],
+        compute="_compute_state",
+        store=True,
+        readonly=True,
+        index=True,
+    )
+
+    @api.depends(
+        "exception_reason",
+        "purchase_line_id.order_id.state",
+        "purchase_line_id.qty_received",
+        "purchase_line_id.product_qty",
+    )
+    def _compute_state(self):
+        for proposal in self:
+            line = proposal.purchase_line_id
+            if line and line.order_id.state != "cancel":
+                received = line.product_uom_id.compare(
+                    line.qty_received, line.product_qty
+                )
+                proposal.state = "done" if received >= 0 else "ordered"
+            elif proposal.exception_reason:
+                proposal.state = "exception"
+            else:
+                proposal.state = "proposed"
+
+    def action_confirm(self):
+        """Order the proposals through Odoo's procurement (creates the RFQs)."""
+        if not (self.env.su or self.env.user.has_group(GROUP_PURCHASE)):
+            raise AccessError(
+                self.env._("Only purchase users can confirm reorder proposals.")
+            )
+        blocked = self.filtered(lambda p: p.state not in ("proposed",))
+        if blocked:
+            raise UserError(
+                self.env._(
+                    "Proposal %(proposal)s is %(state)s: only proposed ones can be "
+                    "confirmed.",
+                    proposal=blocked[0].display_name,
+                    state=dict(self._fields["state"].selection)[blocked[0].state],
+                )
+            )
+        self.sudo()._create_rfqs()
+        return True
+
+    def _create_rfqs(self):
+        """Run the rules' procurement for the proposed quantities and link lines."""
+        for company in self.company_id:
+            proposals = self.filtered(lambda p, c=company: p.company_id == c)
+            for proposal in proposals:
+                proposal.orderpoint_id.qty_to_order = proposal.quantity
+            proposals.orderpoint_id._procure_orderpoint_confirm(
+                company_id=company, raise_user_error=False
+            )
+            lines = self.env["purchase.order.line"].search(
+                [
+                    ("orderpoint_id", "in", proposals.orderpoint_id.ids),
+                    ("order_id.state", "in", ("draft", "sent", "to approve")),
+                ],
+                order="id desc",
+            )
+            line_by_orderpoint = {}
+            for line in lines:
+                line_by_orderpoint.setdefault(line.orderpoint_id, line)
+            for proposal in proposals:
+                line = line_by_orderpoint.get(proposal.orderpoint_id)
+                if line:
+                    proposal.purchase_line_id = line
+                else:
+                    proposal.exception_reason = self.env._(
+                        "Odoo's procurement created no RFQ line: check the "
+                        "product's route and vendor."
+                    )
+
+    @api.model
+    def _refresh_for_orderpoints(self, orderpoints):
+        """Create or update the open proposal of each rule that must order.
+
+        Idempotent: a rule has at most one open (proposed or needing
+        attention) proposal; quantities already on RFQs count as incoming,
+        so a second run right after the first proposes nothing new.
+        """
+        orderpoints._compute_qty_to_order_computed()
+        open_proposals = self.search(
+            [
+                ("orderpoint_id", "in", orderpoints.ids),
+                ("state", "in", ("proposed", "exception")),
+            ]
+        )
+        by_orderpoint = {p.orderpoint_id: p for p in open_proposals}
+        to_create, stale = [], self.browse()
+        for orderpoint in orderpoints:
+            proposal = by_orderpoint.get(orderpoint)
+            qty = orderpoint.qty_to_order
+            if orderpoint.product_uom.compare(qty, 0.0) <= 0:
+                stale |= proposal or self.browse()
+                continue
+            values = self._proposal_values(orderpoint, qty)
+            if proposal:
+                proposal.write(values)
+            else:
+                to_create.append(values)
+        stale.unlink()
+        return open_proposals.exists() | self.create(to_create)
+
+    @api.model
+    def _proposal_values(self, orderpoint, qty):
+        product = orderpoint.product_id
+        policy = orderpoint.sop_policy_id
+        seller = product._select_seller(
+            quantity=qty,
+            uom_id=orderpoint.product_uom,
+            params={"orderpoint_id": orderpoint},
+        )
+        lead_days = seller.delay if seller else 0
+        values = {
+            "company_id": orderpoint.company_id.id,
+            "orderpoint_id": orderpoint.id,
+            "policy_id": policy.id,
+            "product_id": product.id,
+            "warehouse_id": orderpoint.warehouse_id.id,
+            "vendor_id": seller.partner_id.id,
+            "quantity": qty,
+            "date_needed": fields.Date.context_today(self)
+            + relativedelta(days=int(lead_days)),
+            "qty_on_hand": orderpoint.qty_on_hand,
+            "qty_projected": orderpoint.qty_forecast,
+            "reorder_point": orderpoint.product_min_qty,
+            "order_up_to": orderpoint.product_max_qty,
+            "lead_time_demand": policy.lead_time_demand,
+            "safety_stock": policy.safety_stock,
+            "service_level": policy.service_level,
+            "exception_reason": False
+            if seller
+            else self.env._(
+                "No vendor for %s: add one on the product.", product.display_name
+            ),
+        }
+        values["explanation"] = self._explain(values, policy, seller)
+        return values
+
+    @api.model
+    def _explain(self, values, policy, seller):
+        digits = 2
+        lines = [
+            self.env._(
+                "Projected stock %(projected)s (on hand %(on_hand)s, incoming and "
+                "outgoing over the lead time included) is below the reorder point "
+                "%(rop)s.",
+                projected=float_round(values["qty_projected"], digits),
+                on_hand=float_round(values["qty_on_hand"], digits),
+                rop=float_round(values["reorder_point"], digits),
+            ),
+            self.env._(
+                "Reorder point = forecast over the lead time %(ltd)s + safety stock "
+                "%(ss)s (service level %(level)s %%).",
+                ltd=float_round(values["lead_time_demand"], digits),
+                ss=float_round(values["safety_stock"], digits),
+                level=float_round(values["service_level"], 1),
+            ),
+            self.env._(
+                "Order %(qty)s to reach the order-up-to level %(max)s%(moq)s.",
+                qty=float_round(values["quantity"], digits),
+                max=float_round(values["order_up_to"], digits),
+                moq=self.env._(" (vendor minimum %s)", seller.min_qty)
+                if seller and seller.min_qty
+                else "",
+            ),
+        ]
+        if policy.cycle_id:
+            lines.append(self.env._("Plan: %s.", policy.cycle_id.name))
+        if policy.explanation:
+            lines.append(policy.explanation)
+        return "\n".join(lines)
+
+    @api.model
+    def _cron_replenish(self, batch_size=200):
+        """Daily: refresh the proposals of every S&OP rule, in batches.
+
+        Each batch is committed with the cron progress API; a rule that fails
+        is logged and skipped, the others go on. Where the company orders
+        automatically, new proposals are confirmed into RFQs at once.
+        """
+        today = fields.Date.context_today(self)
+        orderpoint_model = self.env["stock.warehouse.orderpoint"].sudo()
+        domain = [
+            ("sop_managed", "=", True),
+            ("sop_manual", "=", False),
+            "|",
+            ("sop_date_checked", "=", False),
+            ("sop_date_checked", "<", today),
+        ]
+        proposals = self.browse()
+        while True:
+            batch = orderpoint_model.search(domain, limit=batch_size, order="id")
+            batch = batch.try_lock_for_update()
+            if not batch:
+                break
+            proposals |= self._replenish_batch(batch)
+            batch.sop_date_checked = today
+            remaining = orderpoint_model.search_count(domain)
+            if (
+                self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
+                <= 0
+            ):
+                break
+        self._notify_purchasing(proposals.exists())
+
+    @api.model
+    def _replenish_batch(self, orderpoints):
+        """Proposals of a batch of rules; one failing rule does not stop it."""
+        try:
+            with self.env.cr.savepoint():
+                proposals = self.sudo()._refresh_for_orderpoints(orderpoints)
+                proposals._auto_order()
+                return proposals
+        except Exception:  # noqa: BLE001 - isolate the failing rule below
+            _logger.info("S&OP replenishment: batch failed, retrying rule by rule")
+        proposals = self.browse()
+        for orderpoint in orderpoints:
+            try:
+                with self.env.cr.savepoint():
+                    found = self.sudo()._refresh_for_orderpoints(orderpoint)
+                    found._auto_order()
+                    proposals |= found
+            except Exception as exc:  # noqa: BLE001 - logged and skipped
+                _logger.warning(
+                    "S&OP replenishment: rule %s (%s) skipped: %s",
+                    orderpoint.display_name,
+                    orderpoint.product_id.display_name,
+                    exc,
+                )
+        return proposals
+
+    def _auto_order(self):
+        to_order = self.filtered(
+            lambda p: p.state == "proposed" and p.company_id.sop_auto_rfq
+        )
+        if to_order:
+            to_order._create_rfqs()
+
+    @api.model
+    def _notify_purchasing(self, proposals):
+        """One summary to-do per company for its purchasing responsible."""
+        for company in proposals.company_id:
+            mine = proposals.filtered(lambda p, c=company: p.company_id == c)
+            open_count = len(
+                mine.filtered(lambda p: p.state in ("proposed", "exception"))
+            )
+            cycle = mine.cycle_id[:1]
+            user = company.sop_purchase_user_id or self.env.ref("base.user_admin")
+            if not cycle or not open_count:
+                continue
+            cycle.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("%s reorder proposals to review", open_count),
+                note=self.env._(
+                    "The S&OP replenishment run proposes %(count)s purchases for "
+                    "%(company)s; %(exceptions)s need attention.",
+                    count=open_count,
+                    company=company.name,
+                    exceptions=len(mine.filtered(lambda p: p.state == "exception")),
+                ),
+                user_id=user.id,
+            )

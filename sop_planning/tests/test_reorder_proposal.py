@@ -1,0 +1,137 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common_policy import SopPolicyCase
+
+
+@tagged("post_install", "-at_install")
+class TestReorderProposal(SopPolicyCase):
+    """The daily run proposes purchases for S&OP rules; purchasing orders them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.buyer = new_test_user(
+            cls.env, "sop_buyer", groups="purchase.group_purchase_user"
+        )
+        cls.cron = cls.env.ref("sop_planning.ir_cron_sop_replenish")
+
+    def _run_cron(self):
+        with self.enter_registry_test_mode():
+            self.cron.method_direct_trigger()
+        # the run marks rules as seen today; a new day starts afresh
+        self.env["stock.warehouse.orderpoint"].search([]).sop_date_checked = False
+
+    def _proposals(self, product):
+        return self.env["sop.reorder.proposal"].search(
+            [("product_id", "=", product.id)]
+        )
+
+    def test_run_proposes_order_up_to_level_and_explains_why(self):
+        cycle = self._approve(self._plan(self.pump))
+        rule = cycle.policy_ids.orderpoint_id.sudo()
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        self.assertEqual(len(proposal), 1)
+        self.assertEqual(proposal.state, "proposed")
+        self.assertEqual(proposal.vendor_id, self.vendor)
+        # nothing on hand or incoming: order up to the maximum
+        self.assertAlmostEqual(proposal.quantity, rule.product_max_qty, delta=1.0)
+        self.assertEqual(proposal.cycle_id, cycle)
+        self.assertEqual(
+            proposal.date_needed, fields.Date.today() + relativedelta(days=30)
+        )
+        self.assertIn("below the reorder point", proposal.explanation)
+        self.assertIn("safety stock", proposal.explanation)
+
+    def test_order_twice_adds_nothing_and_receipt_closes(self):
+        self._approve(self._plan(self.pump))
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        proposal.with_user(self.buyer).action_confirm()
+        self.assertEqual(proposal.state, "ordered")
+        line = proposal.purchase_line_id
+        self.assertEqual(line.orderpoint_id, proposal.orderpoint_id)
+        self.assertAlmostEqual(line.product_qty, proposal.quantity, delta=0.01)
+        ordered = line.product_qty
+
+        self._run_cron()
+        self.assertEqual(self._proposals(self.pump), proposal, "no second proposal")
+        self.assertEqual(line.product_qty, ordered, "the RFQ did not grow")
+
+        order = line.order_id
+        order.button_confirm()
+        picking = order.picking_ids
+        picking.move_ids.quantity = ordered
+        picking.move_ids.picked = True
+        picking._action_done()
+        self.assertEqual(proposal.state, "done")
+
+    def test_cancelled_rfq_reopens_proposal(self):
+        self._approve(self._plan(self.pump))
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        proposal.with_user(self.buyer).action_confirm()
+        proposal.purchase_id.button_cancel()
+        self.assertEqual(proposal.state, "proposed")
+
+    def test_product_without_vendor_flagged_run_completes(self):
+        self._approve(self._plan(self.pump))
+        self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": self.orphan.id,
+                "warehouse_id": self.warehouse.id,
+                "location_id": self.stock.id,
+                "product_min_qty": 10.0,
+                "product_max_qty": 20.0,
+                "sop_managed": True,
+            }
+        )
+        self._run_cron()
+        orphan = self._proposals(self.orphan)
+        self.assertEqual(orphan.state, "exception")
+        self.assertIn("No vendor", orphan.exception_reason)
+        self.assertEqual(self._proposals(self.pump).state, "proposed")
+
+    def test_auto_rfq_setting_orders_at_once(self):
+        self.company_a.sop_auto_rfq = True
+        self._approve(self._plan(self.pump))
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        self.assertEqual(proposal.state, "ordered")
+        self.assertEqual(proposal.purchase_id.state, "draft")
+
+    def test_purchase_user_sees_proposals_cannot_approve(self):
+        self._approve(self._plan(self.pump))
+        self._run_cron()
+        visible = self.env["sop.reorder.proposal"].with_user(self.buyer).search([])
+        self.assertEqual(visible, self._proposals(self.pump))
+        self.assertTrue(visible.explanation)
+        other = self._plan(self.valve)
+        self._to_executive_review_from_demand(other)
+        with self.assertRaises(AccessError):
+            other.with_user(self.buyer).action_approve()
+        with self.assertRaises(AccessError):
+            visible.with_user(self.planner).action_confirm()
+
+    def test_monthly_cron_opens_next_cycle_once(self):
+        cycle = self._new_cycle(
+            date_month=fields.Date.today().replace(day=1),
+            horizon_months=9,
+            warehouse_ids=[(6, 0, self.warehouse.ids)],
+        )
+        cron = self.env.ref("sop_planning.ir_cron_sop_open_cycle")
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+            cron.method_direct_trigger()
+        next_month = fields.Date.today().replace(day=1) + relativedelta(months=1)
+        opened = self.env["sop.cycle"].search(
+            [("company_id", "=", self.company_a.id), ("date_month", "=", next_month)]
+        )
+        self.assertEqual(len(opened), 1)
+        self.assertEqual(opened.horizon_months, 9)
+        self.assertEqual(opened.warehouse_ids, cycle.warehouse_ids)
+        self.assertEqual(opened.state, "draft")
