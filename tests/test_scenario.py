@@ -230,3 +230,6 @@ def test_bad_inputs_name_the_item_or_column():
         evaluate_plan(
             PlanInputs(items, inputs.demand), Scenario("late", lead_time_days=7)
         )
+    demand = inputs.demand.assign(period=inputs.demand["period"] + pd.Timedelta(days=3))
+    with pytest.raises(EngineInputError, match="item P0: demand period 2027-01-04"):
+        evaluate_plan(PlanInputs(inputs.items, demand))

@@ -140,7 +140,8 @@ def demand_matrices(inputs):
             raise EngineInputError(f"{name}: missing column(s) {', '.join(missing)}")
     item_ids = items["item_id"].to_numpy()
     frame = demand.assign(
-        period=pd.to_datetime(demand["period"]),
+        # one resolution for the pivot and the calendar (pandas 3 infers "us")
+        period=pd.to_datetime(demand["period"]).astype("datetime64[ns]"),
         qty=pd.to_numeric(demand["qty"], errors="coerce"),
         sigma=pd.to_numeric(demand.get("sigma", 0.0), errors="coerce"),
     )
@@ -160,6 +161,14 @@ def demand_matrices(inputs):
         wide.columns.get_level_values(1).max(),
         freq="MS" if freq == "M" else "W-MON",
     )
+    off_calendar = ~frame["period"].isin(periods)
+    if off_calendar.any():
+        first = frame.loc[off_calendar].iloc[0]
+        start = "the first day of a month" if freq == "M" else "a Monday"
+        raise EngineInputError(
+            f"item {first['item_id']}: demand period {first['period']:%Y-%m-%d} "
+            f"is not {start}"
+        )
     index = pd.Index(item_ids, name="item_id")
     qty = wide["qty"].reindex(index=index, columns=periods).fillna(0.0)
     sigma = wide["sigma"].reindex(index=index, columns=periods).fillna(0.0)
