@@ -60,6 +60,22 @@ class SopCycle(models.Model):
         return action
 
     @api.model
+    def _cron_refresh_active_plans(self):
+        """Nightly: recompute the active plans' policies and rules.
+
+        The approved plan itself stays frozen; the policies roll forward with
+        it: past months drop out of the lead-time window. A failing plan is
+        logged and the next one goes on.
+        """
+        for cycle in self.sudo().search([("state", "=", "approved")]):
+            try:
+                with self.env.cr.savepoint():
+                    cycle._apply_plan_policies()
+            except Exception as exc:  # noqa: BLE001 - logged, next plan goes on
+                _logger.warning("S&OP: refresh of plan %s failed: %s", cycle.name, exc)
+            self.env["ir.cron"]._commit_progress(1)
+
+    @api.model
     def _cron_open_next_cycle(self):
         """Monthly: open next month's cycle of each company, as the last one."""
         next_month = fields.Date.context_today(self).replace(day=1) + relativedelta(
@@ -179,8 +195,12 @@ class SopCycle(models.Model):
         """Consensus demand per forecast and month, with its error scale."""
         if items.empty:
             return pd.DataFrame(columns=["item_id", "period", "forecast", "sigma"])
+        this_month = fields.Date.context_today(self).replace(day=1)
         groups = self.env["sop.plan.line"]._read_group(
-            [("forecast_id", "in", items["item_id"].tolist())],
+            [
+                ("forecast_id", "in", items["item_id"].tolist()),
+                ("date_month", ">=", this_month),
+            ],
             ["forecast_id", "date_month:month"],
             ["consensus_qty:sum"],
         )

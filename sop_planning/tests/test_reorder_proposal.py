@@ -135,3 +135,29 @@ class TestReorderProposal(SopPolicyCase):
         self.assertEqual(opened.horizon_months, 9)
         self.assertEqual(opened.warehouse_ids, cycle.warehouse_ids)
         self.assertEqual(opened.state, "draft")
+
+    def test_nightly_refresh_rolls_policies_forward(self):
+        cycle = self._approve(self._plan(self.pump))
+        rule = cycle.policy_ids.orderpoint_id.sudo()
+        # the current month is over: its plan line leaves the window, and the
+        # months after it ask for twice as much
+        lines = cycle.plan_line_ids.sorted("date_month")
+        self.env.cr.execute(
+            "UPDATE sop_plan_line SET consensus_qty = consensus_qty * 2 WHERE id IN %s",
+            [tuple(lines[1:].ids)],
+        )
+        self.env.cr.execute(
+            "UPDATE sop_plan_line SET date_month = date_month - interval '1 month' "
+            "WHERE id = %s",
+            [lines[0].id],
+        )
+        self.env.invalidate_all()
+        old_min = rule.product_min_qty
+        cron = self.env.ref("sop_planning.ir_cron_sop_refresh_plan")
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual(len(cycle.policy_ids), 1)
+        self.assertEqual(cycle.policy_ids.orderpoint_id, rule, "same rule updated")
+        self.assertAlmostEqual(cycle.policy_ids.lead_time_demand, 600.0, places=0)
+        self.assertGreater(rule.product_min_qty, old_min + 250)
+        self.assertEqual(cycle.state, "approved")
