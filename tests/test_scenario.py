@@ -96,6 +96,28 @@ def test_scenario_equals_a_direct_engine_call_with_the_same_deltas():
     assert row["margin"] == pytest.approx(revenue - cost)
 
 
+def test_chunks_of_items_simulate_like_one_run():
+    inputs = _inputs()
+    plan = evaluate_plan(inputs, n_paths=N_PATHS, seed=SEED, chunk_items=3)
+    paths = daily_demand(inputs, N_PATHS, SEED, chunk_items=3).qty
+    result = simulate(
+        paths,
+        np.repeat(plan.policy["reorder_point"].to_numpy(), N_PATHS),
+        np.repeat(plan.policy["order_up_to"].to_numpy(), N_PATHS),
+        lead_time=np.repeat(inputs.items["lead_time_days"].to_numpy(), N_PATHS),
+        unit_cost=np.repeat(inputs.items["unit_cost"].to_numpy(), N_PATHS),
+        multiple=1,
+        track=True,
+    )
+    assert plan.kpis["fill_rate"] == pytest.approx(result.total_fill_rate())
+    assert plan.kpis["avg_stock_value"] == pytest.approx(
+        result.avg_value.sum() / N_PATHS
+    )
+    receipts = result.received.sum(axis=1).reshape(-1, N_PATHS).mean(axis=1)
+    per_item = plan.supply.groupby("item_id", sort=False)["receipts"].sum()
+    np.testing.assert_allclose(per_item.to_numpy(), receipts)
+
+
 def test_stock_balance_replays_the_simulator():
     inputs = _inputs(4, 3)
     paths = daily_demand(inputs, 2, SEED).qty
@@ -172,7 +194,7 @@ def test_cap_receipts_defers_to_the_next_period():
     paths = daily_demand(_inputs(1, 2), 1, 0)
     received = np.zeros((1, paths.qty.shape[1]))
     received[0, [0, 5, 40]] = [30.0, 50.0, 10.0]
-    capped = cap_receipts(received, np.array([60.0]), paths)
+    capped = cap_receipts(received, np.array([60.0]), paths.period_starts)
     assert capped[0, :31].sum() == 60.0
     assert capped[0, 31] == 20.0  # carried over, first day of February
     assert capped.sum() == received.sum()

@@ -26,16 +26,17 @@ order-up-to levels, to see the risk of not reacting).
 Scoring (``evaluate_plan``), for the base plan and each scenario:
 
 1. the policy: ``compute_policy`` on the overlaid items and demand;
-2. the demand: ``n_paths`` daily paths per item drawn once from ``seed``
-   (gamma law, mean ``qty / days`` and variance ``sigma^2 / days`` of each
-   day), the same draws scaled by each scenario's demand factor, so scenarios
-   differ by their deltas only, not by noise;
+2. the demand: ``n_paths`` daily paths per item (``daily_demand``: gamma
+   law, mean ``qty / days`` and variance ``sigma^2 / days`` of each day),
+   drawn from ``seed`` and scaled by each scenario's demand factor, so
+   scenarios differ by their deltas only, not by noise;
 3. the simulation: ``simulate`` (order up to S at or below s, checked daily,
    (R, s, S) with ``review_days``; backorders) of those paths, lead times in
    days; with a capacity, receipts above a period's capacity wait for the
    next period. Under backorders the inventory position, hence every order,
    does not depend on when receipts arrive, so the capped run is exact: the
-   stock balance is replayed from the capped receipts;
+   stock balance is replayed from the capped receipts. Items run in chunks
+   of ``chunk_items`` to bound memory (rows item x path x days);
 4. the money: ``finance.financial_plan`` on the plan demand and the simulated
    stock, ``finance.purchase_spend`` on the simulated receipts.
 
@@ -47,6 +48,12 @@ cost_of_goods, margin`` (of the plan demand delivered within the horizon,
 i.e. per item the plan quantity x the share of simulated demand shipped),
 ``purchase_spend`` (cash out over the horizon) and one ``spend YYYY-MM-DD``
 column per period. ``scenario_spend(scores)`` turns those into long rows.
+
+``evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None,
+chunk_items=2000)`` scores one scenario and returns a ``PlanEvaluation``:
+``kpis`` (the row above), ``policy`` (``compute_policy`` output), ``supply``
+(``item_id, period, demand, receipts, projected_on_hand, backorders,
+stockout_risk``: path means), ``financial`` and ``spend`` (``finance``).
 """
 
 from dataclasses import dataclass, field
@@ -61,6 +68,7 @@ from .policy import compute_policy
 from .simulate import simulate
 
 SPEND_PREFIX = "spend "
+CHUNK_ITEMS = 2000
 KPI_COLUMNS = (
     "scenario",
     "fill_rate",
@@ -175,29 +183,56 @@ def demand_matrices(inputs):
     return item_ids, periods, qty.to_numpy(float), sigma.to_numpy(float)
 
 
-def daily_demand(inputs, n_paths=10, seed=0):
-    """Draw ``n_paths`` daily demand paths per item of the base ``inputs``."""
-    if n_paths < 1:
-        raise EngineInputError(f"n_paths must be at least 1 (got {n_paths!r})")
-    _, periods, qty, sigma = demand_matrices(inputs)
-    ends = periods + PERIOD_OFFSET[inputs.freq]
-    days = np.asarray((ends - periods).days, dtype=int)
-    period_of_day = np.repeat(np.arange(len(periods)), days)
+def _calendar(periods, freq):
+    """Return the number of days of each period."""
+    return np.asarray(((periods + PERIOD_OFFSET[freq]) - periods).days, dtype=int)
+
+
+def _chunks(n_items, chunk_items):
+    """Slices of at most ``chunk_items`` items."""
+    return [
+        slice(first, min(first + chunk_items, n_items))
+        for first in range(0, n_items, chunk_items)
+    ]
+
+
+def _draw_paths(qty, sigma, days, n_paths, rng):
+    """Daily gamma draws (rows item x path) with each period's mean and variance."""
     mean = np.repeat(qty / days, days, axis=1)
     std = np.repeat(sigma / np.sqrt(days), days, axis=1)
-    random = mean > 0
-    random &= std > 0
+    random = (mean > 0) & (std > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         shape = np.where(random, (mean / std) ** 2, 1.0)
         scale = np.where(random, std**2 / mean, 0.0)
-    rng = np.random.default_rng(seed)
     draws = rng.standard_gamma(np.repeat(shape, n_paths, axis=0))
-    paths = np.where(
+    return np.where(
         np.repeat(random, n_paths, axis=0),
         draws * np.repeat(scale, n_paths, axis=0),
         np.repeat(mean, n_paths, axis=0),
     )
-    return DailyDemand(paths, period_of_day, periods, n_paths)
+
+
+def _generator(seed, rows):
+    """The random generator of the chunk of items ``rows``."""
+    return np.random.default_rng([seed, rows.start])
+
+
+def daily_demand(inputs, n_paths=10, seed=0, chunk_items=CHUNK_ITEMS):
+    """Draw ``n_paths`` daily demand paths per item of the base ``inputs``.
+
+    The paths ``evaluate_plan`` simulates: chunks of ``chunk_items`` items,
+    each from a generator seeded with ``(seed, first item of the chunk)``.
+    """
+    if n_paths < 1:
+        raise EngineInputError(f"n_paths must be at least 1 (got {n_paths!r})")
+    _, periods, qty, sigma = demand_matrices(inputs)
+    days = _calendar(periods, inputs.freq)
+    paths = [
+        _draw_paths(qty[rows], sigma[rows], days, n_paths, _generator(seed, rows))
+        for rows in _chunks(len(qty), chunk_items)
+    ]
+    period_of_day = np.repeat(np.arange(len(periods)), days)
+    return DailyDemand(np.concatenate(paths), period_of_day, periods, n_paths)
 
 
 def _item_column(items, column, default):
@@ -256,11 +291,14 @@ def _capacity(items, scenario, reference):
     return np.maximum(base * (1.0 + scenario.capacity_pct / 100.0), 0.0)
 
 
-def cap_receipts(received, capacity, daily):
-    """Defer receipts above each period's ``capacity`` to the next period."""
+def cap_receipts(received, capacity, period_starts):
+    """Defer receipts above each period's ``capacity`` to the next period.
+
+    ``received``: rows x days; ``period_starts``: first day of each period.
+    """
     capped = np.empty_like(received)
     waiting = np.zeros(len(received))
-    bounds = np.append(daily.period_starts, received.shape[1])
+    bounds = np.append(period_starts, received.shape[1])
     for first, stop in zip(bounds[:-1], bounds[1:], strict=True):
         wanted = waiting[:, None] + np.cumsum(received[:, first:stop], axis=1)
         delivered = np.minimum(wanted, capacity[:, None])
@@ -277,11 +315,6 @@ def stock_balance(demand, received, initial_on_hand):
     return net, served_now
 
 
-def _mean_over_paths(matrix, n_paths):
-    """Average rows item x path over the paths: items x columns."""
-    return matrix.reshape(-1, n_paths, matrix.shape[1]).mean(axis=1)
-
-
 def _long(item_ids, periods, **columns):
     """Return a long ``item_id, period, ...`` table from items x periods."""
     n_items, n_periods = len(item_ids), len(periods)
@@ -293,9 +326,8 @@ def _long(item_ids, periods, **columns):
     return pd.DataFrame(frame)
 
 
-def _simulate_paths(items, policy, demand_days, daily, seed):
+def _simulate_paths(items, policy, paths, n_paths, seed):
     """Run the simulator on the paths; return its result and the start stock."""
-    n_paths = daily.n_paths
 
     def rows(values):
         return np.repeat(values, n_paths)
@@ -305,7 +337,7 @@ def _simulate_paths(items, policy, demand_days, daily, seed):
     on_hand = np.where(np.isnan(on_hand), order_up_to, on_hand)
     review = np.maximum(np.round(_item_column(items, "review_days", 0.0)), 1.0)
     result = simulate(
-        demand_days,
+        paths,
         rows(policy["reorder_point"].to_numpy(float)),
         rows(order_up_to),
         policy="RsS" if (review > 1).any() else "sS",
@@ -322,73 +354,112 @@ def _simulate_paths(items, policy, demand_days, daily, seed):
     return result, rows(on_hand)
 
 
-def _supply_table(item_ids, periods, plan_qty, daily, received, net, short_days):
-    """Per item and period: plan demand, mean receipts, stock, backorders, risk.
+def _simulate_chunk(items, policy, paths, capacity, period_starts, n_paths, seed):
+    """Simulate the paths of some items; return per-item figures.
 
-    ``projected_on_hand`` and ``backorders`` are path means at the period's
-    end; ``stockout_risk`` is the share of paths with a day short in it.
+    Items x periods: ``receipts``, ``projected_on_hand`` and ``backorders``
+    (path means at the period's end), ``stockout_risk`` (share of paths with
+    a day short in the period); per item, summed over paths: ``demand``,
+    ``served_now``, ``open_orders`` (backorders at the end) and
+    ``stock_days`` (average daily stock).
     """
-    n_paths = daily.n_paths
-    ends = np.append(daily.period_starts[1:], net.shape[1]) - 1
-    short_periods = np.logical_or.reduceat(short_days, daily.period_starts, axis=1)
-    return _long(
-        item_ids,
-        periods,
-        demand=plan_qty,
-        receipts=_mean_over_paths(
-            np.add.reduceat(received, daily.period_starts, axis=1), n_paths
-        ),
-        projected_on_hand=_mean_over_paths(np.maximum(net[:, ends], 0.0), n_paths),
-        backorders=_mean_over_paths(np.maximum(-net[:, ends], 0.0), n_paths),
-        stockout_risk=_mean_over_paths(short_periods.astype(float), n_paths),
-    )
+    result, start = _simulate_paths(items, policy, paths, n_paths, seed)
+    received = result.received
+    if np.isfinite(capacity).any():
+        received = cap_receipts(received, np.repeat(capacity, n_paths), period_starts)
+    net, served_now = stock_balance(paths, received, start)
+    short = np.logical_or.reduceat(paths - served_now > 1e-9, period_starts, axis=1)
+    ends = np.append(period_starts[1:], net.shape[1]) - 1
+
+    def path_mean(matrix):
+        return matrix.reshape(-1, n_paths, matrix.shape[1]).mean(axis=1)
+
+    def path_sum(values):
+        return values.reshape(-1, n_paths).sum(axis=1)
+
+    return {
+        "receipts": path_mean(np.add.reduceat(received, period_starts, axis=1)),
+        "projected_on_hand": path_mean(np.maximum(net[:, ends], 0.0)),
+        "backorders": path_mean(np.maximum(-net[:, ends], 0.0)),
+        "stockout_risk": path_mean(short.astype(float)),
+        "demand": path_sum(paths.sum(axis=1)),
+        "served_now": path_sum(served_now.sum(axis=1)),
+        "open_orders": path_sum(np.maximum(-net[:, -1], 0.0)),
+        "stock_days": path_sum(np.maximum(net, 0.0).mean(axis=1)),
+    }
 
 
-def _delivered_share(demand_days, net, n_paths):
-    """Share of each item's simulated demand shipped within the horizon."""
-    total = demand_days.sum(axis=1).reshape(-1, n_paths).sum(axis=1)
-    open_orders = np.maximum(-net[:, -1], 0.0).reshape(-1, n_paths).sum(axis=1)
+def _simulate_items(items, policy, demand, capacity, options):
+    """Simulate every item, chunk by chunk; return the per-item figures.
+
+    ``demand``: items x periods ``qty`` and ``sigma`` of the base plan, the
+    scenario's demand ``factor`` per item and the ``days`` of each period.
+    """
+    qty, sigma, factor, days = demand
+    n_paths, seed, chunk_items = options
+    period_starts = np.concatenate([[0], np.cumsum(days)[:-1]])
+    parts = []
+    for rows in _chunks(len(items), chunk_items):
+        paths = _draw_paths(
+            qty[rows], sigma[rows], days, n_paths, _generator(seed, rows)
+        )
+        paths *= np.repeat(factor[rows], n_paths)[:, None]
+        parts.append(
+            _simulate_chunk(
+                items.iloc[rows],
+                policy.iloc[rows],
+                paths,
+                capacity[rows],
+                period_starts,
+                n_paths,
+                seed + rows.start,
+            )
+        )
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+def _kpis(scenario, items, outcome, financial, n_paths):
+    """Fill rate, stockout risk, stock value and the money delivered."""
+    demand = outcome["demand"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, 1.0 - open_orders / total, 1.0)
-
-
-def _kpis(scenario, items, demand_days, daily, net, served_now, financial):
-    """Fill rate, stock value and the money of the demand delivered."""
-    n_paths = daily.n_paths
-    total_demand = demand_days.sum()
-    unit_cost = np.repeat(_item_column(items, "unit_cost", 0.0), n_paths)
-    delivered = np.repeat(
-        _delivered_share(demand_days, net, n_paths), len(daily.periods)
-    )
+        delivered = np.where(demand > 0, 1.0 - outcome["open_orders"] / demand, 1.0)
+    delivered = np.repeat(delivered, outcome["receipts"].shape[1])
     revenue = float((financial["revenue"] * delivered).sum())
     cost_of_goods = float((financial["cost_of_goods"] * delivered).sum())
+    unit_cost = _item_column(items, "unit_cost", 0.0)
     return {
         "scenario": scenario.name,
-        "fill_rate": float(served_now.sum() / total_demand)
-        if total_demand > 0
+        "fill_rate": float(outcome["served_now"].sum() / demand.sum())
+        if demand.sum() > 0
         else float("nan"),
-        "avg_stock_value": float(
-            (np.maximum(net, 0.0).mean(axis=1) * unit_cost).sum() / n_paths
-        ),
+        "stockout_risk": float(outcome["stockout_risk"].mean()),
+        "avg_stock_value": float((outcome["stock_days"] * unit_cost).sum() / n_paths),
         "revenue": revenue,
         "cost_of_goods": cost_of_goods,
         "margin": revenue - cost_of_goods,
     }
 
 
-def evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, daily=None):
+def evaluate_plan(
+    inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, chunk_items=CHUNK_ITEMS
+):
     """Score ``scenario`` on ``inputs``; return a ``PlanEvaluation``.
 
     ``base``, the base plan's evaluation (computed when needed and not
     given), gives the policy kept when the scenario does not replan and the
-    capacity reference; ``daily`` reuses paths drawn by ``daily_demand``.
+    capacity reference. Items are simulated in chunks of ``chunk_items``
+    (memory), with the paths of ``daily_demand``; the chunk starting at item
+    ``k`` draws lead times with seed ``seed + k``.
     """
+    if n_paths < 1:
+        raise EngineInputError(f"n_paths must be at least 1 (got {n_paths!r})")
     item_ids, periods, qty, sigma = demand_matrices(inputs)
-    if daily is None:
-        daily = daily_demand(inputs, n_paths, seed)
+    options = (n_paths, seed, chunk_items)
     needs_base = scenario.capacity_pct is not None or not scenario.replan_policy
     if base is None and needs_base:
-        base = evaluate_plan(inputs, seed=seed, daily=daily)
+        base = evaluate_plan(
+            inputs, n_paths=n_paths, seed=seed, chunk_items=chunk_items
+        )
     items = scenario_items(inputs.items, scenario)
     factor = demand_factor(items, scenario)
     plan_qty = qty * factor[:, None]
@@ -399,28 +470,28 @@ def evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, daily
         policy = compute_policy(items, demand, freq=inputs.freq)
     else:
         policy = base.policy
-    demand_days = daily.qty * np.repeat(factor, daily.n_paths)[:, None]
-    result, start = _simulate_paths(items, policy, demand_days, daily, seed)
-    received = result.received
     reference = None
     if base is not None:
         receipts = base.supply.groupby("item_id", sort=False)["receipts"].max()
         reference = receipts.reindex(item_ids).to_numpy(float)
     capacity = _capacity(items, scenario, reference)
-    if np.isfinite(capacity).any():
-        received = cap_receipts(received, np.repeat(capacity, daily.n_paths), daily)
-    net, served_now = stock_balance(demand_days, received, start)
-    short_days = demand_days - served_now > 1e-9
-    supply = _supply_table(
-        item_ids, periods, plan_qty, daily, received, net, short_days
+    demand = (qty, sigma, factor, _calendar(periods, inputs.freq))
+    outcome = _simulate_items(items, policy, demand, capacity, options)
+    supply = _long(
+        item_ids,
+        periods,
+        demand=plan_qty,
+        **{
+            key: outcome[key]
+            for key in ("receipts", "projected_on_hand", "backorders", "stockout_risk")
+        },
     )
     prices = items[["item_id", "unit_price", "unit_cost"]]
     financial = financial_plan(supply.rename(columns={"demand": "qty"}), prices)
     receipts = supply[["item_id", "period", "receipts"]]
     spend = purchase_spend(receipts.rename(columns={"receipts": "qty"}), prices)
-    figures = _kpis(scenario, items, demand_days, daily, net, served_now, financial)
+    figures = _kpis(scenario, items, outcome, financial, n_paths)
     spend_per_period = spend.groupby("period")["purchase_spend"].sum()
-    figures["stockout_risk"] = float(supply["stockout_risk"].mean())
     figures["purchase_spend"] = float(spend_per_period.sum())
     kpis = {column: figures[column] for column in KPI_COLUMNS}
     for period, value in spend_per_period.items():
@@ -428,21 +499,20 @@ def evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, daily
     return PlanEvaluation(kpis, policy, supply, financial, spend)
 
 
-def score_scenarios(base_inputs, scenarios, *, n_paths=10, seed=0, base=None):
+def score_scenarios(
+    base_inputs, scenarios, *, n_paths=10, seed=0, base=None, chunk_items=CHUNK_ITEMS
+):
     """Return one row of KPIs per scenario, the base plan first.
 
     ``base``: the base plan's ``evaluate_plan`` result when already computed
-    (with the same ``n_paths`` and ``seed``).
+    (with the same ``n_paths``, ``seed`` and ``chunk_items``).
     """
-    daily = daily_demand(base_inputs, n_paths, seed)
+    options = {"n_paths": n_paths, "seed": seed, "chunk_items": chunk_items}
     if base is None:
-        base = evaluate_plan(base_inputs, BASE, seed=seed, daily=daily)
+        base = evaluate_plan(base_inputs, BASE, **options)
     rows = [base.kpis]
     for scenario in scenarios:
-        evaluation = evaluate_plan(
-            base_inputs, scenario, seed=seed, base=base, daily=daily
-        )
-        rows.append(evaluation.kpis)
+        rows.append(evaluate_plan(base_inputs, scenario, base=base, **options).kpis)
     return pd.DataFrame(rows)
 
 
