@@ -1,0 +1,232 @@
+"""Benchmark: approved plan -> reordering rules -> replenishment, at scale.
+
+Builds (once) a database with N products, each with a vendor, and a cycle in
+executive review whose plan (forecasts and 12 months of plan lines per
+product) is written by SQL. Then, in one Odoo process:
+
+1. times ``sop.cycle.action_approve()``: policy engine + N reordering rules;
+2. times Odoo's own scheduler on those rules (``trigger = auto``): it creates
+   the RFQs; the transaction is rolled back;
+3. times the S&OP replenishment (``_cron_replenish`` with RFQs created at
+   once) on the same rules and the same stock: proposals with their
+   explanation, then the same RFQs through Odoo's procurement.
+
+Prints figures, asserts nothing::
+
+    python3 bench/bench_odoo_replenish.py [--products 10000] [--db sop_bench_replenish]
+        [--template sop_base] [--rebuild]
+
+Targets (issue 6): approval -> rules <= 30 s for 10k products; the S&OP run no
+slower than Odoo's scheduler on the same rules.
+"""
+
+import argparse
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def database_exists(name):
+    out = subprocess.run(
+        [
+            "psql",
+            "-d",
+            "postgres",
+            "-Atc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip() == "1"
+
+
+def create_database(args):
+    """Copy the template and install the add-on on it."""
+    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
+    subprocess.run(["createdb", "-T", args.template, args.db], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-d",
+            args.db,
+            f"--addons-path={REPO}",
+            "-i",
+            "sop_planning",
+            "--stop-after-init",
+            "--log-level=warn",
+            "--http-interface=127.0.0.1",
+        ],
+        check=True,
+    )
+
+
+def fill(env, n_products):
+    """Products with a vendor (ORM, one batch) and a plan in SQL."""
+    start = time.perf_counter()
+    vendor = env["res.partner"].create({"name": "Bench vendor"})
+    category = env["product.category"].create({"name": "Bench replenish"})
+    env["product.product"].create(
+        [
+            {
+                "name": f"Replenish {i:05d}",
+                "is_storable": True,
+                "categ_id": category.id,
+                "standard_price": 5.0 + i % 40,
+                "seller_ids": [
+                    (
+                        0,
+                        0,
+                        {"partner_id": vendor.id, "delay": 7 + i % 30, "min_qty": 10.0},
+                    )
+                ],
+            }
+            for i in range(n_products)
+        ]
+    )
+    print(
+        f"  {n_products} products with a vendor created in "
+        f"{time.perf_counter() - start:.1f} s"
+    )
+    warehouse = env["stock.warehouse"].search(
+        [("company_id", "=", env.company.id)], limit=1
+    )
+    cycle = env["sop.cycle"].create(
+        {
+            "warehouse_ids": [(6, 0, warehouse.ids)],
+            "product_category_ids": [(6, 0, category.ids)],
+        }
+    )
+    env.flush_all()
+    cr = env.cr
+    month = date.today().replace(day=1)
+    cr.execute(
+        """
+        INSERT INTO sop_forecast (cycle_id, company_id, product_id, warehouse_id,
+               state, model, abc, xyz, pattern, sigma, vendor_id, lead_time_days, moq)
+        SELECT %s, %s, p.id, %s, 'ok', 'ses',
+               (ARRAY['A','B','C'])[1 + p.id %% 3], (ARRAY['X','Y','Z'])[1 + p.id %% 3],
+               'smooth', 5 + p.id %% 20, %s, 7 + p.id %% 30, 10
+          FROM product_product p
+          JOIN product_template t ON t.id = p.product_tmpl_id
+         WHERE t.categ_id = %s
+        """,
+        (cycle.id, env.company.id, warehouse.id, vendor.id, category.id),
+    )
+    cr.execute(
+        """
+        INSERT INTO sop_plan_line (cycle_id, forecast_id, company_id, product_id,
+               warehouse_id, date_month, forecast_qty, adjustment_qty, consensus_qty,
+               adjustment_mode)
+        SELECT f.cycle_id, f.id, f.company_id, f.product_id, f.warehouse_id,
+               (%s::date + make_interval(months => m))::date,
+               20 + f.product_id %% 80, 0, 20 + f.product_id %% 80, 'qty'
+          FROM sop_forecast f
+         CROSS JOIN generate_series(0, 11) m
+         WHERE f.cycle_id = %s
+        """,
+        (month, cycle.id),
+    )
+    cr.execute(
+        "UPDATE sop_cycle SET state = 'executive_review' WHERE id = %s", (cycle.id,)
+    )
+    cr.commit()
+    return cycle.id
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=10000)
+    parser.add_argument("--db", default="sop_bench_replenish")
+    parser.add_argument("--template", default="sop_base")
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+
+    import odoo  # noqa: PLC0415 - needs Odoo, only here
+    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415
+    from odoo.modules.registry import Registry  # noqa: PLC0415
+
+    if args.rebuild or not database_exists(args.db):
+        print(f"building {args.db} from {args.template}")
+        create_database(args)
+        fresh = True
+    else:
+        fresh = False
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={REPO}",
+            "-d",
+            args.db,
+            "--log-level=warn",
+            "--http-interface=127.0.0.1",
+        ]
+    )
+    registry = Registry(args.db)
+    with registry.cursor() as cr:
+        env = Environment(cr, SUPERUSER_ID, {})
+        if fresh:
+            cycle_id = fill(env, args.products)
+        else:
+            cr.execute("SELECT max(id) FROM sop_cycle WHERE state = 'executive_review'")
+            cycle_id = cr.fetchone()[0]
+        cycle = env["sop.cycle"].browse(cycle_id)
+        env.company.sop_orderpoint_trigger = "auto"
+        env.company.sop_auto_rfq = True
+
+        start = time.perf_counter()
+        cycle.action_approve()
+        env.flush_all()
+        approve = time.perf_counter() - start
+        rules = env["stock.warehouse.orderpoint"].search([("sop_managed", "=", True)])
+        print(
+            f"approval -> {len(rules)} reordering rules: {approve:.1f} s "
+            "(target for 10k: <= 30 s)"
+        )
+        cr.commit()
+
+        start = time.perf_counter()
+        env["stock.rule"]._run_scheduler_tasks(
+            use_new_cursor=False, company_id=env.company
+        )
+        env.flush_all()
+        odoo_run = time.perf_counter() - start
+        cr.execute(
+            "SELECT count(*), coalesce(sum(product_qty), 0) FROM purchase_order_line"
+        )
+        odoo_lines, odoo_qty = cr.fetchone()
+        print(
+            f"Odoo scheduler: {odoo_run:.1f} s, {odoo_lines} RFQ lines, "
+            f"{odoo_qty:.0f} units"
+        )
+        cr.rollback()
+        env.invalidate_all()
+
+        start = time.perf_counter()
+        env["sop.reorder.proposal"]._cron_replenish()
+        env.flush_all()
+        sop_run = time.perf_counter() - start
+        cr.execute(
+            "SELECT count(*), coalesce(sum(product_qty), 0) FROM purchase_order_line"
+        )
+        sop_lines, sop_qty = cr.fetchone()
+        proposals = env["sop.reorder.proposal"].search_count([])
+        print(
+            f"S&OP replenishment: {sop_run:.1f} s, {proposals} proposals, "
+            f"{sop_lines} RFQ lines, {sop_qty:.0f} units; "
+            f"ratio S&OP / Odoo = {sop_run / odoo_run:.2f}"
+        )
+        print(
+            f"run on {date.today()}; the S&OP run is committed: "
+            "use --rebuild to start over"
+        )
+
+
+if __name__ == "__main__":
+    main()
