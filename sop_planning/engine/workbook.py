@@ -308,7 +308,11 @@ def _summary_kpis(plan):
             ("Cost of goods", totals["cost_of_goods"].sum(), "money"),
             ("Margin", margin, "money"),
             ("Margin %", margin / revenue if revenue else None, "percent"),
-            ("Average inventory value", totals["inventory_value"].mean(), "money"),
+            (
+                "Inventory value (mean of period ends)",
+                totals["inventory_value"].mean(),
+                "money",
+            ),
             ("Purchase spend", totals["purchase_spend"].sum(), "money"),
         ]
     scenarios = plan.get("scenarios")
@@ -316,7 +320,7 @@ def _summary_kpis(plan):
         base = scenarios.iloc[0]
         rows += [
             ("Fill rate (simulated)", base["fill_rate"], "percent"),
-            ("Stockout risk (item-months)", base["stockout_risk"], "percent"),
+            ("Stockout risk (share of item-periods)", base["stockout_risk"], "percent"),
             ("Average stock value (simulated)", base["avg_stock_value"], "money"),
         ]
     return rows
