@@ -20,8 +20,8 @@ separate policy error from forecast error);
 ``engine`` = ``forecast.run_forecast`` of this repository (weekly, horizon =
 evaluation weeks).
 
-Rules compared, all with the same lot size (the policy's EOQ rounded to the
-MOQ) so that only the reorder level differs:
+Rules compared, all with the same lot size (the policy's EOQ raised to the
+MOQ, whole units) so that only the reorder level differs:
 
 - (a) ``allocate_service_levels``: ``compute_policy`` with per-item cycle
   service levels allocated to reach the target aggregate fill rate at least
@@ -150,7 +150,7 @@ def policy_items(items, pattern, service_level):
             "order_cost": items["fixed_order_cost_eur"],
             "holding_rate": items["holding_cost_eur_per_unit_year"] / cost,
             "moq": items["moq_units"],
-            "multiple": 0.0,
+            "multiple": 1.0,
             "service_level": service_level,
             "service_type": "fill_rate",
             "pattern": pattern,
