@@ -62,7 +62,9 @@ def test_plan_without_items_file(tmp_path, capsys):
     )
     assert code == 0
     assert xlsx.exists()
-    assert "Base plan" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "Base plan" in printed.out
+    assert printed.err == ""  # the history has prices
 
 
 def test_malformed_csv_exits_2_with_a_message(tmp_path, capsys):

@@ -20,6 +20,8 @@ realised average price of the history (``value / qty`` or ``price``), else
 the other ``compute_policy`` columns its own defaults.
 """
 
+import sys
+
 import numpy as np
 import pandas as pd
 
@@ -155,6 +157,11 @@ def run_plan(args):
     history = pd.read_csv(args.history)
     result = run_forecast(history, args.horizon, args.freq)
     items = read_items(args.items, result.items, history)
+    if "unit_price" not in items.columns:
+        print(
+            "note: no unit_price nor history price: revenue at unit cost",
+            file=sys.stderr,
+        )
     demand = result.forecast[["item_id", "period", "forecast", "sigma"]]
     inputs = PlanInputs(items, demand.rename(columns={"forecast": "qty"}), args.freq)
     base = evaluate_plan(inputs, n_paths=args.paths, seed=args.seed)
