@@ -8,7 +8,8 @@ so that its peak memory (max RSS) is its own. statsforecast (AutoETS season 12
 timed warm-up that compiles its numba code; above ``--sf-max-items`` it runs
 on a random sample of that many items and its time is extrapolated per series.
 statsmodels ``ExponentialSmoothing`` (additive trend and season, fitted per
-item) runs on ``--sm-sample`` items, extrapolated per series.
+item) runs on ``--sm-sample`` items, extrapolated per series. BLAS threads
+are pinned to 1 (the peers' fits are tiny; threads only contend on 2 cores).
 
     python3 bench/bench_forecast_speed.py [--sizes 1000 10000 100000]
 """
@@ -23,8 +24,11 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # tiny per-series fits: threads only contend
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))

@@ -12,9 +12,11 @@ exactly as MASE does, a measure sound for intermittent demand), and keeps the
 model with the lowest error, or with ``combine`` the median (per period) of
 the ``COMBINE_TOP`` best models, a combination robust to one poor member.
 A model is a candidate for an item only when it could forecast at every
-scored origin. Items with no origin having at least
-``MIN_TRAIN`` periods of history use the mean of their history ("too little
-history" rule); items that never had demand get zero.
+scored origin. Items with no origin having at least ``MIN_TRAIN`` periods of
+history use the mean of their history ("too little history" rule); items that
+never had demand get zero. Per item, ``wape``, ``mase`` and ``bias`` are those
+of the kept forecast over the backtest points, MASE scaled by the in-sample
+seasonal-naive (else naive) MAE of the history before the last origin.
 
 The h-step error scale ``sigma`` of the kept model is the root of the running
 mean, over steps 1..h, of the backtest's mean squared error per step, made
