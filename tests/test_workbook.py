@@ -149,6 +149,7 @@ def test_formulas_and_conditional_colours_are_written():
     ]
     assert len(book["Scenarios"].conditional_formatting) == 3
     assert book["Summary"]._charts
+    assert book["Scenarios"]._charts
 
 
 def test_an_empty_plan_still_has_every_sheet(tmp_path):

@@ -403,6 +403,31 @@ def _write_scenarios(sheet, scenarios, formats):
             )
 
 
+def _scenario_chart(workbook, sheet, scenarios):
+    """Bar chart of fill rate and stockout risk per scenario, under the table."""
+    columns = list(scenarios.columns)
+    shown = [col for col in ("fill_rate", "stockout_risk") if col in columns]
+    if not shown:
+        return
+    last = len(scenarios)
+    chart = workbook.add_chart({"type": "bar"})
+    for column, colour in zip(shown, ("#4472C4", "#ED7D31"), strict=False):
+        col = columns.index(column)
+        chart.add_series(
+            {
+                "name": ["Scenarios", 0, col],
+                "categories": ["Scenarios", 1, 0, last, 0],
+                "values": ["Scenarios", 1, col, last, col],
+                "fill": {"color": colour},
+            }
+        )
+    chart.set_title({"name": "Service by scenario"})
+    chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
+    chart.set_y_axis({"reverse": True})
+    chart.set_size({"width": 720, "height": 60 + 48 * last})
+    sheet.insert_chart(last + 3, 0, chart)
+
+
 def _write_accuracy(sheet, accuracy, formats):
     rows = _write_table(sheet, accuracy, formats)
     sheet.freeze_panes(1, 1)
@@ -464,13 +489,15 @@ def write_workbook(path_or_buffer, plan, title="S&OP plan"):
             _highlight(
                 sheets[name], formats, last_row, last_col, measure, criteria, colour
             )
-    for name, key, what, writer in (
-        ("Scenarios", "scenarios", "scenarios", _write_scenarios),
-        ("Accuracy", "accuracy", "forecast accuracy", _write_accuracy),
-    ):
-        frame = plan.get(key)
-        if frame is None or not len(frame):
-            _empty(sheets[name], formats, what)
-        else:
-            writer(sheets[name], frame, formats)
+    scenarios = plan.get("scenarios")
+    if scenarios is None or not len(scenarios):
+        _empty(sheets["Scenarios"], formats, "scenarios")
+    else:
+        _write_scenarios(sheets["Scenarios"], scenarios, formats)
+        _scenario_chart(workbook, sheets["Scenarios"], scenarios)
+    accuracy = plan.get("accuracy")
+    if accuracy is None or not len(accuracy):
+        _empty(sheets["Accuracy"], formats, "forecast accuracy")
+    else:
+        _write_accuracy(sheets["Accuracy"], accuracy, formats)
     workbook.close()
