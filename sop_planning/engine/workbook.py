@@ -19,8 +19,8 @@ one leaves its sheet with a note):
 
 Sheets: Summary (indicators, monthly table and chart), Demand plan, Supply
 and Financial as item x measure rows by period with an ``All items`` block
-of SUMIF formulas on top and a Total column, Scenarios and Accuracy as
-tables. Formulas carry their computed values, so readers that do not
+of SUMIF formulas on top and a Total column, Scenarios (with a chart of
+fill rate and stockout risk) and Accuracy as tables. Formulas carry their computed values, so readers that do not
 recalculate (openpyxl) see the same figures. Panes are frozen on headers and
 labels; shortages, negative margins, adjustments and poor accuracy are
 coloured by conditional formats.
@@ -319,9 +319,13 @@ def _summary_kpis(plan):
     if scenarios is not None and len(scenarios):
         base = scenarios.iloc[0]
         rows += [
-            ("Fill rate (simulated)", base["fill_rate"], "percent"),
-            ("Stockout risk (share of item-periods)", base["stockout_risk"], "percent"),
-            ("Average stock value (simulated)", base["avg_stock_value"], "money"),
+            ("Fill rate (simulated)", base.get("fill_rate"), "percent"),
+            (
+                "Stockout risk (share of item-periods)",
+                base.get("stockout_risk"),
+                "percent",
+            ),
+            ("Average stock value (simulated)", base.get("avg_stock_value"), "money"),
         ]
     return rows
 
