@@ -22,9 +22,8 @@ and Financial as item x measure rows by period with an ``All items`` block
 of SUMIF formulas on top and a Total column, Scenarios (with a chart of
 fill rate and stockout risk) and Accuracy as tables. Formulas carry their
 computed values, so readers that do not recalculate (openpyxl) see the same
-figures. Panes are frozen on headers and
-labels; shortages, negative margins, adjustments and poor accuracy are
-coloured by conditional formats.
+figures. Panes are frozen on headers and labels; shortages, negative
+margins, adjustments and poor accuracy are coloured by conditional formats.
 """
 
 import numpy as np
