@@ -2,6 +2,7 @@
 
 import logging
 import math
+import time
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,7 @@ class SopCycle(models.Model):
             raise UserError(
                 self.env._("The forecast runs only in the demand review step.")
             )
+        timer = _Timer()
         date_from, date_to = self._history_window()
         products = self._get_scope_products()
         archived = self._get_scope_archived_products()
@@ -100,14 +102,19 @@ class SopCycle(models.Model):
             self.company_id, warehouses, products | archived, date_from, date_to
         )
         mismatch = history.attrs.get("uom_mismatch", {})
+        timer.lap("extraction")
         items, forecast = self._forecast_history(
             history[~history["product_id"].isin(archived.ids)], date_to
         )
         items = self._add_unforecast_items(
             items, history, products, archived, warehouses, mismatch
         )
+        timer.lap("engine")
         forecast_ids = self._write_forecasts(items)
+        timer.lap("forecast records")
         self._write_plan_lines(items, forecast, forecast_ids, history)
+        timer.lap("plan lines")
+        _logger.info("S&OP forecast run of %s: %s", self.name, timer)
         self.sudo().write(
             {
                 "date_forecast": fields.Datetime.now(),
@@ -437,6 +444,22 @@ class SopCycle(models.Model):
             cycle.skipped_count = groups.get((cycle.id, "skipped"), 0) + groups.get(
                 (cycle.id, "no_history"), 0
             )
+
+
+class _Timer:
+    """Wall-clock laps of a run, for the log."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+        self.laps = []
+
+    def lap(self, name):
+        now = time.perf_counter()
+        self.laps.append((name, now - self.start))
+        self.start = now
+
+    def __str__(self):
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.laps)
 
 
 def _none_if_nan(value):

@@ -360,6 +360,7 @@ class SopCycle(models.Model):
                     None if pd.isna(v) else int(v) for v in summary["lead_time"]
                 ],
                 "moq": col("moq"),
+                "order_multiple": col("multiple"),
                 "delay_mean": col("delay_mean"),
                 "delay_std": col("delay_std"),
                 "otif_rate": col("otif_rate"),

@@ -72,6 +72,11 @@ class SopForecast(models.Model):
     vendor_id = fields.Many2one("res.partner", string="Vendor", readonly=True)
     lead_time_days = fields.Integer(string="Vendor Lead Time (days)", readonly=True)
     moq = fields.Float(string="MOQ", digits="Product Unit", readonly=True)
+    order_multiple = fields.Float(
+        digits="Product Unit",
+        readonly=True,
+        help="Quantity of one purchase unit of the vendor line (e.g. a pack).",
+    )
     delay_mean = fields.Float(string="Mean Delay (days)", readonly=True)
     delay_std = fields.Float(string="Delay Std Dev (days)", readonly=True)
     otif_rate = fields.Float(string="OTIF (%)", readonly=True)

@@ -203,28 +203,33 @@ class SopPlanLine(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE sop_plan_line SET adjustment_qty = CASE
-                    WHEN adjustment_mode = 'percent'
-                    THEN COALESCE(forecast_qty, 0)
-                         * COALESCE(adjustment_percent, 0) / 100
-                    ELSE COALESCE(adjustment_qty, 0) END
-                 WHERE cycle_id = %(cycle)s;
-                UPDATE sop_plan_line
-                   SET consensus_qty = GREATEST(
-                       COALESCE(forecast_qty, 0) + adjustment_qty, 0)
-                 WHERE cycle_id = %(cycle)s;
-                UPDATE sop_plan_line
-                   SET fva_qty = CASE WHEN has_actual
-                       THEN ABS(COALESCE(actual_qty, 0) - COALESCE(forecast_qty, 0))
-                            - ABS(COALESCE(actual_qty, 0) - consensus_qty)
-                       ELSE 0 END,
-                       revenue = consensus_qty * COALESCE(price_unit, 0),
-                       cost = consensus_qty * COALESCE(cost_unit, 0),
-                       margin = consensus_qty
-                           * (COALESCE(price_unit, 0) - COALESCE(cost_unit, 0)),
-                       inventory_value = GREATEST(COALESCE(projected_on_hand, 0), 0)
-                           * COALESCE(cost_unit, 0)
-                 WHERE cycle_id = %(cycle)s
+                UPDATE sop_plan_line line
+                   SET adjustment_qty = c.adj,
+                       consensus_qty = c.cons,
+                       fva_qty = CASE WHEN line.has_actual
+                           THEN ABS(COALESCE(line.actual_qty, 0) - c.fc)
+                                - ABS(COALESCE(line.actual_qty, 0) - c.cons)
+                           ELSE 0 END,
+                       revenue = c.cons * COALESCE(line.price_unit, 0),
+                       cost = c.cons * COALESCE(line.cost_unit, 0),
+                       margin = c.cons * (COALESCE(line.price_unit, 0)
+                                          - COALESCE(line.cost_unit, 0)),
+                       inventory_value = GREATEST(
+                           COALESCE(line.projected_on_hand, 0), 0)
+                           * COALESCE(line.cost_unit, 0)
+                  FROM (
+                    SELECT id, fc, adj, GREATEST(fc + adj, 0) AS cons
+                      FROM (
+                        SELECT id, COALESCE(forecast_qty, 0) AS fc,
+                               CASE WHEN adjustment_mode = 'percent'
+                                    THEN COALESCE(forecast_qty, 0)
+                                         * COALESCE(adjustment_percent, 0) / 100
+                                    ELSE COALESCE(adjustment_qty, 0) END AS adj
+                          FROM sop_plan_line
+                         WHERE cycle_id = %(cycle)s
+                      ) base
+                  ) c
+                 WHERE line.id = c.id
                 """,
                 cycle=cycle.id,
             )

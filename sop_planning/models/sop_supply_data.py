@@ -98,13 +98,18 @@ class SopSupplyData(models.AbstractModel):
 
     @api.model
     def _vendors(self, company, products):
-        """DataFrame product_id, vendor_id, lead_time, moq (first vendor line)."""
+        """DataFrame product_id, vendor_id, lead_time, moq, multiple.
+
+        From the first vendor line; MOQ and order multiple (one purchase unit
+        of the vendor line, e.g. a pack of 6) are in the product's UoM.
+        """
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT DISTINCT ON (pp.id) pp.id, si.partner_id, si.delay,
-                       si.min_qty * COALESCE(su.factor, pu.factor) / pu.factor
+                       si.min_qty * COALESCE(su.factor, pu.factor) / pu.factor,
+                       COALESCE(su.factor, pu.factor) / pu.factor
                   FROM product_product pp
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN uom_uom pu ON pu.id = pt.uom_id
@@ -122,7 +127,7 @@ class SopSupplyData(models.AbstractModel):
             )
         )
         return pd.DataFrame(
-            rows, columns=["product_id", "vendor_id", "lead_time", "moq"]
+            rows, columns=["product_id", "vendor_id", "lead_time", "moq", "multiple"]
         )
 
     @api.model

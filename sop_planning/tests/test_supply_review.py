@@ -84,6 +84,7 @@ class TestSupplyReview(SopDataCase):
         self.assertEqual(forecast.vendor_id, self.vendor)
         self.assertEqual(forecast.lead_time_days, 7)
         self.assertEqual(forecast.moq, 12.0)
+        self.assertEqual(forecast.order_multiple, 1.0)
         self.assertEqual(forecast.shortage_months, 11)
         orphan = cycle.forecast_ids.filtered(lambda f: f.product_id == self.orphan)
         self.assertIn("No vendor", orphan.supply_note)
