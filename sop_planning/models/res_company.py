@@ -55,6 +55,17 @@ class ResCompany(models.Model):
         "themselves (Odoo's scheduler) or wait until purchasing orders them "
         "from the replenishment report.",
     )
+    sop_order_cost = fields.Float(
+        string="S&OP Cost per Order",
+        default=50.0,
+        help="Cost of placing one purchase order (handling, reception); with the "
+        "holding rate it sets the economic order quantity.",
+    )
+    sop_holding_rate = fields.Float(
+        string="S&OP Holding Rate (% per year)",
+        default=25.0,
+        help="Yearly cost of holding stock, as a share of its value.",
+    )
     sop_auto_rfq = fields.Boolean(
         string="S&OP Creates RFQs",
         help="The daily S&OP replenishment confirms its proposals into RFQs "

@@ -28,6 +28,10 @@ class ResConfigSettings(models.TransientModel):
     sop_orderpoint_trigger = fields.Selection(
         related="company_id.sop_orderpoint_trigger", readonly=False
     )
+    sop_order_cost = fields.Float(related="company_id.sop_order_cost", readonly=False)
+    sop_holding_rate = fields.Float(
+        related="company_id.sop_holding_rate", readonly=False
+    )
     sop_auto_rfq = fields.Boolean(related="company_id.sop_auto_rfq", readonly=False)
     sop_purchase_user_id = fields.Many2one(
         related="company_id.sop_purchase_user_id", readonly=False

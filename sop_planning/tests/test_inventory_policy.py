@@ -1,4 +1,4 @@
-from math import sqrt
+from math import ceil, sqrt
 
 from odoo.tests import tagged
 
@@ -22,9 +22,11 @@ class TestInventoryPolicy(SopPolicyCase):
         self.assertEqual(rule.product_id, self.pump)
         self.assertEqual(rule.location_id, self.stock)
         self.assertAlmostEqual(rule.product_min_qty, 300.0 + safety_stock, delta=0.05)
-        # no order cost: the lot is the vendor's minimum order quantity
+        # economic order quantity: 10 a day, 50 per order, 25 % of 40 a year
+        eoq = ceil(sqrt(2 * 3650 * 50 / (0.25 * 40)))
+        self.assertEqual(policy.order_qty, eoq)
         self.assertAlmostEqual(
-            rule.product_max_qty, rule.product_min_qty + 50.0, delta=0.05
+            rule.product_max_qty, rule.product_min_qty + eoq, delta=0.05
         )
         self.assertTrue(rule.sop_managed)
         self.assertEqual(rule.trigger, "manual", "default: wait for purchasing")
