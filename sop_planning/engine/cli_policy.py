@@ -1,3 +1,4 @@
+# pylint: disable=print-used
 """Sub-commands ``policy`` and ``simulate``.
 
 ``python -m sop_planning.engine policy FORECAST.csv ITEMS.csv --out POLICY.csv``

@@ -81,13 +81,17 @@ class SopCycle(models.Model):
         next_month = fields.Date.context_today(self).replace(day=1) + relativedelta(
             months=1
         )
-        latest = {}
-        for cycle in self.sudo().search([], order="date_month desc, id desc"):
-            latest.setdefault(cycle.company_id, cycle)
         opened = self.browse()
-        for company, cycle in latest.items():
-            if cycle.date_month >= next_month:
+        for company, last_month in self.sudo()._read_group(
+            [], ["company_id"], ["date_month:max"]
+        ):
+            if last_month >= next_month:
                 continue
+            cycle = self.sudo().search(
+                [("company_id", "=", company.id), ("date_month", "=", last_month)],
+                order="id desc",
+                limit=1,
+            )
             opened |= self.sudo().create(cycle._next_cycle_values(next_month))
             _logger.info("S&OP: opened cycle for %s in %s", next_month, company.name)
         return opened

@@ -39,7 +39,7 @@ class SopReorderProposal(models.Model):
     policy_id = fields.Many2one(
         "sop.inventory.policy", string="Policy", readonly=True, check_company=True
     )
-    cycle_id = fields.Many2one(related="policy_id.cycle_id", store=True, string="Cycle")
+    cycle_id = fields.Many2one(related="policy_id.cycle_id", store=True)
     product_id = fields.Many2one(
         "product.product", required=True, index=True, check_company=True
     )
@@ -47,7 +47,7 @@ class SopReorderProposal(models.Model):
         "stock.warehouse", required=True, index=True, check_company=True
     )
     uom_id = fields.Many2one(related="product_id.uom_id")
-    vendor_id = fields.Many2one("res.partner", string="Vendor", readonly=True)
+    vendor_id = fields.Many2one("res.partner", readonly=True)
     quantity = fields.Float(digits="Product Unit", readonly=True)
     date_needed = fields.Date(readonly=True)
     qty_on_hand = fields.Float(string="On Hand", digits="Product Unit", readonly=True)
