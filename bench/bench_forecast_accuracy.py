@@ -58,9 +58,8 @@ def markdown(frame, index=False):
 def write_section(path, name, text):
     """Replace (or append) the section ``name`` of the markdown results file."""
     begin, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-    content = (
-        Path(path).read_text() if Path(path).exists() else "# Forecast benchmarks\n"
-    )
+    path = Path(path)
+    content = path.read_text() if path.exists() else "# Forecast benchmarks\n"
     if begin in content:
         head, rest = content.split(begin, 1)
         content = head + rest.split(end, 1)[1].lstrip("\n")
