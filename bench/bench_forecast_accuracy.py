@@ -2,7 +2,8 @@
 
 Holds out the last 12 months (26 weeks for spares_man) of each data set and
 scores, on the held-out actuals, the engine's auto-selection (best model per
-item, and with ``combine=True`` the median of the 3 best), its seasonal
+item; with ``combine=True`` the median of the 3 best; and that with outliers
+capped at 3 MAD), its seasonal
 naive (naive for items with less than a season of history) and statsforecast
 AutoETS fitted on the same cleaned training series (each item from its first
 non-zero period, unknown periods imputed as in the engine; series on which
@@ -97,10 +98,12 @@ def evaluate(path, freq, horizon, n_jobs):
     holdout = evaluate_holdout(history, horizon, freq)
     engine_seconds = time.perf_counter() - started
     combined = evaluate_holdout(history, horizon, freq, combine=True)
+    capped = evaluate_holdout(history, horizon, freq, combine=True, outlier_k=3.0)
     ets, ets_seconds = autoets_forecasts(holdout.result.history, horizon, n_jobs)
     forecasts = {
         "engine auto (best model)": holdout.forecasts["auto"],
         "engine auto (combine=True)": combined.forecasts["auto"],
+        "engine auto (combine=True, outlier_k=3)": capped.forecasts["auto"],
         "seasonal naive": holdout.forecasts["seasonal_naive"],
         "statsforecast AutoETS": ets,
     }

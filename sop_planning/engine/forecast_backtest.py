@@ -11,8 +11,8 @@ set of forecasts (items x horizon arrays), so that peers can be scored alike.
 Aggregation: WAPE and bias are pooled over all items and periods (sum of
 errors over sum of actuals); MASE is the mean over items of each item's MAE
 divided by its in-sample seasonal-naive MAE (naive when shorter than a season
-plus one), items with a zero or undefined scale left out. Censored (NaN)
-held-out cells are not scored.
+plus one) on the training history without outlier capping, items with a zero
+or undefined scale left out. Censored (NaN) held-out cells are not scored.
 """
 
 from dataclasses import dataclass
@@ -80,8 +80,7 @@ def evaluate_holdout(history, horizon=12, freq="M", **options):
         short, forecasts["naive"], forecasts["seasonal_naive"]
     )
     forecasts[AUTO] = result.forecast["forecast"].to_numpy().reshape(-1, horizon)
-    insample = clean_history(result.history, options.get("outlier_k"))
-    scale = mase_scale(insample, result.history.season_length)
+    scale = mase_scale(clean_history(result.history), result.history.season_length)
     return Holdout(
         actual=actual,
         forecasts=forecasts,
