@@ -383,16 +383,17 @@ class SopCycle(models.Model):
         if update_ids:
             columns = {name: [r[i] for r in update_rows] for i, name in enumerate(stat)}
             bulk_update(Line, update_ids, columns)
+            Line._sql_recompute(self)
         if new:
             self._insert_plan_lines(new)
-        Line._sql_recompute(self)
         self.invalidate_recordset(["plan_line_ids"])
 
     def _insert_plan_lines(self, new):
         """Insert new plan lines in SQL batches (no per-record ORM work).
 
         Plan lines have no create side effect; their stored related fields
-        are set here and their stored computed fields by ``_sql_recompute``.
+        are set here, and their stored computed fields to the values the
+        computes give a line without adjustment, price or actual.
         """
         Line = self.env["sop.plan.line"]
         product_ids = list({vals["product_id"] for vals in new})
@@ -424,8 +425,12 @@ class SopCycle(models.Model):
         }
         columns["product_tmpl_id"] = [info[v["product_id"]][0] for v in new]
         columns["categ_id"] = [info[v["product_id"]][1] for v in new]
+        # computed fields of a fresh line: no adjustment, no price, no actual
         columns["adjustment_mode"] = ["qty"] * len(new)
-        columns["adjustment_qty"] = [0.0] * len(new)
+        columns["consensus_qty"] = [max(v["forecast_qty"], 0.0) for v in new]
+        for name in ("adjustment_qty", "fva_qty", "revenue", "cost", "margin"):
+            columns[name] = [0.0] * len(new)
+        columns["inventory_value"] = [0.0] * len(new)
         bulk_insert(Line, columns)
         Line.invalidate_model()
 

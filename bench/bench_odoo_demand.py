@@ -1,0 +1,227 @@
+"""Benchmark of the demand review on a large database (prints, never asserts).
+
+Builds (once) a database with N products and M confirmed sale order lines
+spread over 36 months (products by ORM in one batch, orders and lines by SQL),
+then times, in one Odoo process:
+
+1. ``sop.demand.history._extract`` (SQL + pandas),
+2. ``sop.cycle._run_forecast()`` (extraction, engine, writes), first run,
+3. the same run again (refresh in place, adjustments kept),
+4. ``sop.cycle._run_supply_review()``,
+
+and prints the peak resident memory of the process after each step.
+
+Usage::
+
+    python3 bench/bench_odoo_demand.py [--products 10000] [--lines 1000000]
+        [--db sop_bench_odoo] [--template sop_base] [--rebuild]
+
+The database is kept for the next run; ``--rebuild`` drops it first.
+Targets (issue 5): extraction <= 15 s, full run incl. writes <= 90 s.
+"""
+
+import argparse
+import logging
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def db_exists(name):
+    out = subprocess.run(
+        [
+            "psql",
+            "-d",
+            "postgres",
+            "-Atc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip() == "1"
+
+
+def create_db(args):
+    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
+    subprocess.run(["createdb", "-T", args.template, args.db], check=True)
+    install(args, "-i")
+
+
+def install(args, mode):
+    """Install (``-i``) or update (``-u``) the add-on in the bench database."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-d",
+            args.db,
+            f"--addons-path={REPO}",
+            mode,
+            "sop_planning",
+            "--stop-after-init",
+            "--http-interface=127.0.0.1",
+            "--http-port=0",
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+
+
+def fill(env, n_products, n_lines):
+    """Products by ORM (one batch), orders and lines by SQL."""
+    start = time.perf_counter()
+    products = env["product.product"].create(
+        [
+            {
+                "name": f"Bench {i:05d}",
+                "is_storable": True,
+                "list_price": 10.0 + i % 90,
+                "standard_price": 6.0 + i % 50,
+            }
+            for i in range(n_products)
+        ]
+    )
+    print(f"  {n_products} products created in {time.perf_counter() - start:.1f} s")
+    partner = env["res.partner"].create({"name": "Bench customer"})
+    warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)])[0]
+    cr = env.cr
+    env.flush_all()
+    start = time.perf_counter()
+    n_orders = n_lines // 10
+    cr.execute(
+        """
+        INSERT INTO sale_order (name, company_id, partner_id, partner_invoice_id,
+               partner_shipping_id, date_order, picking_policy, state,
+               warehouse_id, currency_rate, currency_id)
+        SELECT 'BENCH/' || g, %s, %s, %s, %s,
+               date_trunc('month', now()) - random() * interval '1095 days',
+               'direct', 'sale', %s, 1, %s
+          FROM generate_series(1, %s) g
+        """,
+        (
+            env.company.id,
+            partner.id,
+            partner.id,
+            partner.id,
+            warehouse.id,
+            env.company.currency_id.id,
+            n_orders,
+        ),
+    )
+    # skewed popularity: product index = n * u^2 (a few sell a lot: ABC)
+    cr.execute(
+        """
+        INSERT INTO sale_order_line (order_id, name, product_uom_qty, price_unit,
+               customer_lead, product_id, product_uom_id, price_subtotal,
+               company_id, state)
+        SELECT o.id, 'bench', q, 10, 0, p.ids[1 + floor(power(random(), 2) * %s)::int],
+               %s, q * 10, o.company_id, 'sale'
+          FROM sale_order o
+         CROSS JOIN generate_series(1, 10) g
+         CROSS JOIN (SELECT %s::int[] AS ids) p
+         CROSS JOIN LATERAL (SELECT 1 + floor(random() * 10 + g * 0) AS q) qty
+         WHERE o.name LIKE 'BENCH/%%'
+        """,
+        (n_products, env.ref("uom.product_uom_unit").id, products.ids),
+    )
+    cr.execute("ANALYZE sale_order; ANALYZE sale_order_line")
+    print(
+        f"  {n_orders} orders / {n_lines} lines inserted in "
+        f"{time.perf_counter() - start:.1f} s"
+    )
+    cr.commit()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=10000)
+    parser.add_argument("--lines", type=int, default=1000000)
+    parser.add_argument("--db", default="sop_bench_odoo")
+    parser.add_argument("--template", default="sop_base")
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+
+    import odoo  # noqa: PLC0415 - needs Odoo, only here
+    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415
+    from odoo.modules.registry import Registry  # noqa: PLC0415
+
+    fresh = args.rebuild or not db_exists(args.db)
+    if fresh:
+        print(f"building {args.db} from {args.template}")
+        create_db(args)
+    else:
+        install(args, "-u")  # the add-on's code may have changed since
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={REPO}",
+            "-d",
+            args.db,
+            "--log-level=warn",
+            "--http-interface=127.0.0.1",
+        ]
+    )
+    logging.getLogger("odoo.addons.sop_planning").setLevel(logging.INFO)
+    registry = Registry(args.db)
+    with registry.cursor() as cr:
+        env = Environment(cr, SUPERUSER_ID, {})
+        if fresh:
+            fill(env, args.products, args.lines)
+        cr.execute("SELECT count(*) FROM sale_order_line")
+        print(f"sale order lines in the database: {cr.fetchone()[0]}")
+        print(f"memory before: {rss_mb():.0f} MB peak RSS")
+        cycle = env["sop.cycle"].create({"history_months": 36, "horizon_months": 12})
+        cycle.action_start_demand_review()
+        date_from, date_to = cycle._history_window()
+        products = cycle._get_scope_products()
+        warehouses = cycle._get_scope_warehouses()
+
+        start = time.perf_counter()
+        history = env["sop.demand.history"]._extract(
+            env.company, warehouses, products, date_from, date_to
+        )
+        took = time.perf_counter() - start
+        print(
+            f"extraction: {took:.1f} s, {len(history)} product x warehouse x month "
+            f"rows, {len(products)} products; peak RSS {rss_mb():.0f} MB"
+        )
+        del history
+
+        for label in ("forecast run (first, creates lines)", "forecast re-run"):
+            start = time.perf_counter()
+            cycle._run_forecast()
+            env.flush_all()
+            took = time.perf_counter() - start
+            print(
+                f"{label}: {took:.1f} s; {len(cycle.forecast_ids)} forecasts, "
+                f"{len(cycle.plan_line_ids)} plan lines; peak RSS {rss_mb():.0f} MB"
+            )
+            env.invalidate_all()
+
+        cycle.action_submit_supply_review()  # runs the supply review
+        start = time.perf_counter()
+        cycle._run_supply_review()
+        env.flush_all()
+        print(
+            f"supply review: {time.perf_counter() - start:.1f} s; "
+            f"peak RSS {rss_mb():.0f} MB"
+        )
+        print(f"run on {date.today()}; rolled back (database kept with its data)")
+        cr.rollback()
+
+
+if __name__ == "__main__":
+    main()
