@@ -34,7 +34,9 @@ class SopDemoGenerator(models.AbstractModel):
     About 40 products in 4 families with seasonal, trending, erratic and
     intermittent demand, 5 vendors (one of them often late), confirmed and
     delivered sales, received purchases, stock on hand, open purchase
-    orders, and one cycle in demand review. Runs with ``--with-demo`` only.
+    orders, this month's approved plan with its reordering rules and reorder
+    proposals, and next month's cycle in demand review with its forecast
+    run. Runs with ``--with-demo`` only.
     """
 
     _name = "sop.demo.generator"
@@ -66,7 +68,7 @@ class SopDemoGenerator(models.AbstractModel):
             on_hand = on_hand - demand[:, month_index]
             _logger.info("S&OP demo: month %s generated", month)
         self._create_open_purchases(products, demand)
-        return self._create_cycle(warehouse, products)
+        return self._create_cycles(warehouse, products)
 
     @api.model
     def _create_vendors(self):
@@ -309,18 +311,32 @@ class SopDemoGenerator(models.AbstractModel):
             order.button_confirm()
 
     @api.model
-    def _create_cycle(self, warehouse, products):
+    def _create_cycles(self, warehouse, products):
+        """This month's approved plan (rules, proposals) and next month's cycle."""
         admin = self.env.ref("base.user_admin")
-        cycle = self.env["sop.cycle"].create(
-            {
-                "warehouse_ids": [Command.set(warehouse.ids)],
-                "product_category_ids": [Command.set(products.categ_id.parent_id.ids)],
-                "demand_user_id": admin.id,
-                "supply_user_id": admin.id,
-                "reconciliation_user_id": admin.id,
-                "executive_user_id": admin.id,
-            }
+        values = {
+            "warehouse_ids": [Command.set(warehouse.ids)],
+            "product_category_ids": [Command.set(products.categ_id.parent_id.ids)],
+            "demand_user_id": admin.id,
+            "supply_user_id": admin.id,
+            "reconciliation_user_id": admin.id,
+            "executive_user_id": admin.id,
+        }
+        approved = self.env["sop.cycle"].create(
+            dict(values, date_month=fields.Date.today().replace(day=1))
         )
+        approved.action_start_demand_review()
+        approved._run_forecast()
+        approved.action_submit_supply_review()
+        approved.action_submit_reconciliation()
+        approved.action_submit_executive_review()
+        approved.action_approve()
+        rules = self.env["stock.warehouse.orderpoint"].search(
+            [("sop_policy_id.cycle_id", "=", approved.id)]
+        )
+        self.env["sop.reorder.proposal"]._refresh_for_orderpoints(rules)
+
+        cycle = self.env["sop.cycle"].create(values)
         self.env["ir.model.data"].create(
             {
                 "name": "sop_demo_cycle",
@@ -331,6 +347,5 @@ class SopDemoGenerator(models.AbstractModel):
             }
         )
         cycle.action_start_demand_review()
-        if hasattr(cycle, "_run_forecast"):
-            cycle._run_forecast()
+        cycle._run_forecast()
         return cycle
