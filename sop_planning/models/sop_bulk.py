@@ -115,3 +115,8 @@ def bulk_insert(model, columns):
         )
         ids.extend(row[0] for row in rows)
     return ids
+
+
+def none_if_nan(value):
+    """None for NaN (a missing number), the value otherwise."""
+    return _clean(value)

@@ -10,10 +10,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ..engine.forecast import run_forecast
-from .sop_bulk import bulk_insert, bulk_update
+from .sop_bulk import bulk_update
 from .sop_cycle import GROUP_PLANNER
 
 _logger = logging.getLogger(__name__)
@@ -343,96 +342,7 @@ class SopCycle(models.Model):
             on=["product_id", "warehouse_id", "period"],
             how="left",
         )
-        self._save_plan_grid(grid, forecast_ids)
-
-    def _save_plan_grid(self, grid, forecast_ids):
-        Line = self.env["sop.plan.line"]
-        Line.flush_model()
-        existing = {
-            (p, w, d): lid
-            for lid, p, w, d in self.env.execute_query(
-                Line._search([("cycle_id", "=", self.id)]).select(
-                    "id", "product_id", "warehouse_id", "date_month"
-                )
-            )
-        }
-        grid["date"] = grid["period"].dt.date
-        stat = ["forecast_qty", "lower_qty", "upper_qty", "history_qty"]
-        update_ids, update_rows, new = [], [], []
-        for row in grid.itertuples(index=False):
-            key = (row.product_id, row.warehouse_id, row.date)
-            values = [row.forecast_qty, row.lower_qty, row.upper_qty, row.history_qty]
-            if key in existing:
-                update_ids.append(existing.pop(key))
-                update_rows.append(values)
-            else:
-                vals = dict(zip(stat, values, strict=True))
-                vals["history_qty"] = _none_if_nan(vals["history_qty"])
-                vals.update(
-                    cycle_id=self.id,
-                    company_id=self.company_id.id,
-                    forecast_id=forecast_ids.get((row.product_id, row.warehouse_id)),
-                    product_id=row.product_id,
-                    warehouse_id=row.warehouse_id,
-                    date_month=row.date,
-                )
-                new.append(vals)
-        # lines no longer forecast keep their adjustment, the statistic goes to 0
-        update_ids.extend(existing.values())
-        update_rows.extend([[0.0, 0.0, 0.0, None]] * len(existing))
-        if update_ids:
-            columns = {name: [r[i] for r in update_rows] for i, name in enumerate(stat)}
-            bulk_update(Line, update_ids, columns)
-            Line._sql_recompute(self)
-        if new:
-            self._insert_plan_lines(new)
-        self.invalidate_recordset(["plan_line_ids"])
-
-    def _insert_plan_lines(self, new):
-        """Insert new plan lines in SQL batches (no per-record ORM work).
-
-        Plan lines have no create side effect; their stored related fields
-        are set here, and their stored computed fields to the values the
-        computes give a line without adjustment, price or actual.
-        """
-        Line = self.env["sop.plan.line"]
-        product_ids = list({vals["product_id"] for vals in new})
-        info = {
-            pid: (tmpl, categ)
-            for pid, tmpl, categ in self.env.execute_query(
-                SQL(
-                    """SELECT pp.id, pt.id, pt.categ_id FROM product_product pp
-                         JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                        WHERE pp.id = ANY(%s)""",
-                    product_ids,
-                )
-            )
-        }
-        columns = {
-            name: [vals[name] for vals in new]
-            for name in (
-                "cycle_id",
-                "company_id",
-                "forecast_id",
-                "product_id",
-                "warehouse_id",
-                "date_month",
-                "forecast_qty",
-                "lower_qty",
-                "upper_qty",
-                "history_qty",
-            )
-        }
-        columns["product_tmpl_id"] = [info[v["product_id"]][0] for v in new]
-        columns["categ_id"] = [info[v["product_id"]][1] for v in new]
-        # computed fields of a fresh line: no adjustment, no price, no actual
-        columns["adjustment_mode"] = ["qty"] * len(new)
-        columns["consensus_qty"] = [max(v["forecast_qty"], 0.0) for v in new]
-        for name in ("adjustment_qty", "fva_qty", "revenue", "cost", "margin"):
-            columns[name] = [0.0] * len(new)
-        columns["inventory_value"] = [0.0] * len(new)
-        bulk_insert(Line, columns)
-        Line.invalidate_model()
+        self.env["sop.plan.line"]._save_grid(self, grid, forecast_ids)
 
     @api.depends("forecast_ids.state")
     def _compute_plan_summary(self):
@@ -465,14 +375,6 @@ class _Timer:
 
     def __str__(self):
         return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.laps)
-
-
-def _none_if_nan(value):
-    return (
-        None
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else value
-    )
 
 
 def _empty_items():

@@ -3,6 +3,8 @@ from collections import Counter
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .sop_bulk import bulk_insert, bulk_update, none_if_nan
+
 REASONS = [
     ("promotion", "Promotion / Campaign"),
     ("customer", "Customer Information"),
@@ -245,6 +247,104 @@ class SopPlanLine(models.Model):
                 "inventory_value",
             ]
         )
+
+    @api.model
+    def _save_grid(self, cycle, grid, forecast_ids):
+        """Write a forecast grid (product, warehouse, period, statistics).
+
+        Existing lines keyed by product x warehouse x month get the new
+        statistics in place (their adjustments stay), missing ones are
+        inserted, lines no longer forecast keep their adjustment and get a
+        zero statistic.
+        """
+        Line = self
+        Line.flush_model()
+        existing = {
+            (p, w, d): lid
+            for lid, p, w, d in self.env.execute_query(
+                Line._search([("cycle_id", "=", cycle.id)]).select(
+                    "id", "product_id", "warehouse_id", "date_month"
+                )
+            )
+        }
+        grid["date"] = grid["period"].dt.date
+        stat = ["forecast_qty", "lower_qty", "upper_qty", "history_qty"]
+        update_ids, update_rows, new = [], [], []
+        for row in grid.itertuples(index=False):
+            key = (row.product_id, row.warehouse_id, row.date)
+            values = [row.forecast_qty, row.lower_qty, row.upper_qty, row.history_qty]
+            if key in existing:
+                update_ids.append(existing.pop(key))
+                update_rows.append(values)
+            else:
+                vals = dict(zip(stat, values, strict=True))
+                vals["history_qty"] = none_if_nan(vals["history_qty"])
+                vals.update(
+                    cycle_id=cycle.id,
+                    company_id=cycle.company_id.id,
+                    forecast_id=forecast_ids.get((row.product_id, row.warehouse_id)),
+                    product_id=row.product_id,
+                    warehouse_id=row.warehouse_id,
+                    date_month=row.date,
+                )
+                new.append(vals)
+        # lines no longer forecast keep their adjustment, the statistic goes to 0
+        update_ids.extend(existing.values())
+        update_rows.extend([[0.0, 0.0, 0.0, None]] * len(existing))
+        if update_ids:
+            columns = {name: [r[i] for r in update_rows] for i, name in enumerate(stat)}
+            bulk_update(Line, update_ids, columns)
+            Line._sql_recompute(cycle)
+        if new:
+            self._insert_lines(cycle, new)
+        cycle.invalidate_recordset(["plan_line_ids"])
+
+    @api.model
+    def _insert_lines(self, cycle, new):
+        """Insert new plan lines in SQL batches (no per-record ORM work).
+
+        Plan lines have no create side effect; their stored related fields
+        are set here, and their stored computed fields to the values the
+        computes give a line without adjustment, price or actual.
+        """
+        Line = self
+        product_ids = list({vals["product_id"] for vals in new})
+        info = {
+            pid: (tmpl, categ)
+            for pid, tmpl, categ in self.env.execute_query(
+                SQL(
+                    """SELECT pp.id, pt.id, pt.categ_id FROM product_product pp
+                         JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                        WHERE pp.id = ANY(%s)""",
+                    product_ids,
+                )
+            )
+        }
+        columns = {
+            name: [vals[name] for vals in new]
+            for name in (
+                "cycle_id",
+                "company_id",
+                "forecast_id",
+                "product_id",
+                "warehouse_id",
+                "date_month",
+                "forecast_qty",
+                "lower_qty",
+                "upper_qty",
+                "history_qty",
+            )
+        }
+        columns["product_tmpl_id"] = [info[v["product_id"]][0] for v in new]
+        columns["categ_id"] = [info[v["product_id"]][1] for v in new]
+        # computed fields of a fresh line: no adjustment, no price, no actual
+        columns["adjustment_mode"] = ["qty"] * len(new)
+        columns["consensus_qty"] = [max(v["forecast_qty"], 0.0) for v in new]
+        for name in ("adjustment_qty", "fva_qty", "revenue", "cost", "margin"):
+            columns[name] = [0.0] * len(new)
+        columns["inventory_value"] = [0.0] * len(new)
+        bulk_insert(Line, columns)
+        Line.invalidate_model()
 
     def _post_adjustment_summary(self):
         """Post one note per cycle: who adjusted how many lines, and why."""
