@@ -36,6 +36,13 @@ def _add_common(parser):
     parser.add_argument(
         "--combine", action="store_true", help="median of the 3 best models per item"
     )
+    parser.add_argument(
+        "--careful-abc",
+        nargs="*",
+        default=(),
+        metavar="CLASS",
+        help="also try statsmodels' per-item ETS for these ABC classes (slow)",
+    )
 
 
 def _options(args):
@@ -43,11 +50,12 @@ def _options(args):
         "n_origins": args.origins,
         "outlier_k": args.outlier_k,
         "combine": args.combine,
+        "careful_abc": tuple(args.careful_abc),
     }
 
 
 def read_history(path):
-    """Read a history CSV (item ids kept as text when they are not numbers)."""
+    """Read a history CSV file."""
     return pd.read_csv(path)
 
 
