@@ -75,3 +75,13 @@ def test_bad_input_names_column_or_item(frame, message):
 def test_unknown_freq_is_rejected(make_history):
     with pytest.raises(EngineInputError, match="freq"):
         build_history(make_history([[1, 2]]), freq="D")
+
+
+def test_integer_item_ids_keep_their_dtype():
+    ids = np.array([5 * 2**20 + 1, 7 * 2**20 + 2])
+    history = pd.DataFrame(
+        {"item_id": ids, "period": ["2024-01-01"] * 2, "qty": [1.0, 3.0]}
+    )
+    result = build_history(history)
+    assert result.item_ids.dtype.kind == "i"
+    assert (result.item_ids // 2**20).tolist() == [5, 7]

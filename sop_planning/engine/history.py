@@ -152,7 +152,7 @@ def build_history(history, freq="M"):
     )
     calendar = pd.date_range(first, periods=n_periods, freq=_RULE[freq])
     return History(
-        item_ids=np.asarray(item_ids, dtype=object),
+        item_ids=np.asarray(item_ids),
         periods=calendar,
         qty=matrix,
         censored=censored,
