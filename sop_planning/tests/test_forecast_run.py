@@ -49,6 +49,13 @@ class TestForecastRun(SopDataCase):
         self.assertEqual(launch.mapped("forecast_qty"), [0.0] * 12)
         self.assertFalse(lines.filtered(lambda line: line.product_id == self.old))
         self.assertEqual(cycle.skipped_count, 2)
+        # the product form's smart button and the cycle's buttons
+        template = self.steady.product_tmpl_id.with_user(self.sop_user)
+        self.assertEqual(template.sop_forecast_count, 1)
+        action = template.action_open_sop_plan()
+        self.assertEqual(self.env["sop.plan.line"].search(action["domain"]), steady)
+        action = cycle.action_open_plan_lines()
+        self.assertEqual(len(self.env["sop.plan.line"].search(action["domain"])), 24)
 
     def test_rerun_keeps_adjustments(self):
         cycle = self._cycle()
