@@ -20,7 +20,7 @@ class SopCapacity(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     categ_id = fields.Many2one("product.category", string="Product Category")
-    vendor_id = fields.Many2one("res.partner", string="Vendor", check_company=True)
+    vendor_id = fields.Many2one("res.partner", check_company=True)
     capacity_qty = fields.Float(
         string="Monthly Capacity", digits="Product Unit", required=True
     )

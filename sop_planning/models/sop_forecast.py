@@ -51,7 +51,7 @@ class SopForecast(models.Model):
     skip_reason = fields.Char(
         help="Why the product has no statistical forecast or no supply data."
     )
-    model = fields.Char(string="Model", readonly=True)
+    model = fields.Char(readonly=True)
     params = fields.Json(string="Parameters", readonly=True)
     params_display = fields.Char(
         string="Model Parameters", compute="_compute_params_display"
@@ -69,7 +69,7 @@ class SopForecast(models.Model):
     sigma = fields.Float(string="Sigma (1 month)", readonly=True)
     # supply review
     on_hand_qty = fields.Float(digits="Product Unit", readonly=True)
-    vendor_id = fields.Many2one("res.partner", string="Vendor", readonly=True)
+    vendor_id = fields.Many2one("res.partner", readonly=True)
     lead_time_days = fields.Integer(string="Vendor Lead Time (days)", readonly=True)
     moq = fields.Float(string="MOQ", digits="Product Unit", readonly=True)
     order_multiple = fields.Float(

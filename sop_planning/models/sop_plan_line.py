@@ -86,7 +86,7 @@ class SopPlanLine(models.Model):
     )
     adjustment_reason = fields.Selection(REASONS, string="Reason")
     adjustment_note = fields.Char(string="Reason Note")
-    adjusted_by_id = fields.Many2one("res.users", string="Adjusted By", readonly=True)
+    adjusted_by_id = fields.Many2one("res.users", readonly=True)
     date_adjusted = fields.Datetime(string="Adjusted On", readonly=True)
     consensus_qty = fields.Float(
         string="Consensus",
@@ -114,9 +114,7 @@ class SopPlanLine(models.Model):
     committed_qty = fields.Float(
         string="Committed Out", digits="Product Unit", readonly=True
     )
-    projected_on_hand = fields.Float(
-        string="Projected On Hand", digits="Product Unit", readonly=True
-    )
+    projected_on_hand = fields.Float(digits="Product Unit", readonly=True)
     is_shortage = fields.Boolean(string="Shortage", readonly=True)
     is_excess = fields.Boolean(string="Excess", readonly=True)
     capacity_load = fields.Float(

@@ -37,7 +37,7 @@ class SopReorderProposal(models.Model):
         check_company=True,
     )
     policy_id = fields.Many2one(
-        "sop.inventory.policy", string="Policy", readonly=True, check_company=True
+        "sop.inventory.policy", readonly=True, check_company=True
     )
     cycle_id = fields.Many2one(related="policy_id.cycle_id", store=True)
     product_id = fields.Many2one(
