@@ -22,63 +22,16 @@ Targets (issue 5): extraction <= 15 s, full run incl. writes <= 90 s.
 
 import argparse
 import logging
-import resource
-import subprocess
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def db_exists(name):
-    out = subprocess.run(
-        [
-            "psql",
-            "-d",
-            "postgres",
-            "-Atc",
-            f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return out.stdout.strip() == "1"
-
-
-def create_db(args):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    subprocess.run(["createdb", "-T", args.template, args.db], check=True)
-    install(args, "-i")
-
-
-def install(args, mode):
-    """Install (``-i``) or update (``-u``) the add-on in the bench database."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-d",
-            args.db,
-            f"--addons-path={REPO}",
-            mode,
-            "sop_planning",
-            "--stop-after-init",
-            "--http-interface=127.0.0.1",
-            "--http-port=0",
-            "--workers=0",
-            "--max-cron-threads=0",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
+from odoo_bench_db import (
+    create_database,
+    database_exists,
+    install,
+    open_registry,
+    rss_mb,
+)
 
 
 def fill(env, n_products, n_lines):
@@ -155,27 +108,16 @@ def main():
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
 
-    import odoo  # noqa: PLC0415 - needs Odoo, only here
-    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415
-    from odoo.modules.registry import Registry  # noqa: PLC0415
-
-    fresh = args.rebuild or not db_exists(args.db)
+    fresh = args.rebuild or not database_exists(args.db)
     if fresh:
         print(f"building {args.db} from {args.template}")
-        create_db(args)
+        create_database(args.db, args.template)
     else:
-        install(args, "-u")  # the add-on's code may have changed since
-    odoo.tools.config.parse_config(
-        [
-            f"--addons-path={REPO}",
-            "-d",
-            args.db,
-            "--log-level=warn",
-            "--http-interface=127.0.0.1",
-        ]
-    )
+        install(args.db, "-u")  # the add-on's code may have changed since
+    registry = open_registry(args.db)
     logging.getLogger("odoo.addons.sop_planning").setLevel(logging.INFO)
-    registry = Registry(args.db)
+    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
+
     with registry.cursor() as cr:
         env = Environment(cr, SUPERUSER_ID, {})
         if fresh:

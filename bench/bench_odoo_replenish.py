@@ -21,51 +21,10 @@ slower than Odoo's scheduler on the same rules.
 """
 
 import argparse
-import subprocess
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def database_exists(name):
-    out = subprocess.run(
-        [
-            "psql",
-            "-d",
-            "postgres",
-            "-Atc",
-            f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return out.stdout.strip() == "1"
-
-
-def create_database(args):
-    """Copy the template and install the add-on on it."""
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    subprocess.run(["createdb", "-T", args.template, args.db], check=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-d",
-            args.db,
-            f"--addons-path={REPO}",
-            "-i",
-            "sop_planning",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--http-interface=127.0.0.1",
-        ],
-        check=True,
-    )
+from odoo_bench_db import create_database, database_exists, install, open_registry
 
 
 def fill(env, n_products):
@@ -149,26 +108,15 @@ def main():
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
 
-    import odoo  # noqa: PLC0415 - needs Odoo, only here
-    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415
-    from odoo.modules.registry import Registry  # noqa: PLC0415
-
-    if args.rebuild or not database_exists(args.db):
+    fresh = args.rebuild or not database_exists(args.db)
+    if fresh:
         print(f"building {args.db} from {args.template}")
-        create_database(args)
-        fresh = True
+        create_database(args.db, args.template)
     else:
-        fresh = False
-    odoo.tools.config.parse_config(
-        [
-            f"--addons-path={REPO}",
-            "-d",
-            args.db,
-            "--log-level=warn",
-            "--http-interface=127.0.0.1",
-        ]
-    )
-    registry = Registry(args.db)
+        install(args.db, "-u")  # the add-on's code may have changed since
+    registry = open_registry(args.db)
+    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
+
     with registry.cursor() as cr:
         env = Environment(cr, SUPERUSER_ID, {})
         if fresh:

@@ -1,0 +1,76 @@
+"""Databases of the Odoo benchmarks: build once from a template, reuse."""
+
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def rss_mb():
+    """Peak resident memory of this process, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def database_exists(name):
+    out = subprocess.run(
+        [
+            "psql",
+            "-d",
+            "postgres",
+            "-Atc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip() == "1"
+
+
+def create_database(db, template):
+    """Copy ``template`` to ``db`` and install the add-on on it."""
+    subprocess.run(["dropdb", "--if-exists", db], check=True)
+    subprocess.run(["createdb", "-T", template, db], check=True)
+    install(db, "-i")
+
+
+def install(db, mode):
+    """Install (``-i``) or update (``-u``) the add-on in ``db``."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-d",
+            db,
+            f"--addons-path={REPO}",
+            mode,
+            "sop_planning",
+            "--stop-after-init",
+            "--http-interface=127.0.0.1",
+            "--http-port=0",
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+
+
+def open_registry(db):
+    """Configure Odoo for ``db`` in this process and return its registry."""
+    import odoo  # noqa: PLC0415 - needs Odoo, only here
+    from odoo.modules.registry import Registry  # noqa: PLC0415
+
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={REPO}",
+            "-d",
+            db,
+            "--log-level=warn",
+            "--http-interface=127.0.0.1",
+        ]
+    )
+    return Registry(db)
