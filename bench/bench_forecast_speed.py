@@ -196,8 +196,9 @@ def main(argv=None):
         )
         print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
+    arguments = sys.argv[1:] if argv is None else argv
     header = [
-        "Command: `python3 bench/bench_forecast_speed.py` on "
+        f"Command: `python3 bench/bench_forecast_speed.py {' '.join(arguments)}` on "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{os.cpu_count()} cores (shared with other jobs: figures are noisy).",
         "",
