@@ -227,6 +227,8 @@ class SopDemoGenerator(models.AbstractModel):
     @api.model
     def _backdate(self, order, ordered, planned, done):
         """Move an order and its transfers to the dates of the story."""
+        # pending ORM writes (confirmation dates) must not overwrite ours
+        self.env.flush_all()
         cr = self.env.cr
         table = SQL.identifier(order._table)
         line_table = SQL.identifier(order.order_line._table)
