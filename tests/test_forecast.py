@@ -13,7 +13,7 @@ SEASONAL = 100.0 + 30.0 * np.sin(2 * np.pi * MONTHS / 12)
 
 def test_seasonal_series_is_recovered(make_history):
     noise = np.random.default_rng(3).normal(0.0, 2.0, 48)
-    result = run_forecast(make_history([SEASONAL + noise]), horizon=12)
+    result = run_forecast(make_history([SEASONAL + noise]), horizon=12, combine=False)
     expected = 100.0 + 30.0 * np.sin(2 * np.pi * np.arange(48, 60) / 12)
     np.testing.assert_allclose(result.forecast["forecast"], expected, atol=6.0)
     assert result.items.loc[0, "model"] in {"holt_winters", "seasonal_naive"}
@@ -64,7 +64,7 @@ def test_short_history_uses_the_mean_rule_and_no_demand_gets_zero(make_history):
     matrix[0] = SEASONAL[:24]
     matrix[1, -2:] = [4.0, 6.0]
     history = make_history(matrix, item_ids=["p1-w1", "p2-w1", "p3-w1"])
-    result = run_forecast(history, horizon=3)
+    result = run_forecast(history, horizon=3, combine=False)
     items = result.items.set_index("item_id")
     assert items.loc["p2-w1", "model"] == "mean"
     assert items.loc["p2-w1", "reason"] == "too little history: 2 periods -> mean rule"
@@ -90,7 +90,7 @@ def test_unknown_periods_are_imputed_not_learned_as_zero(make_history):
 
 
 def test_parameters_are_reported_per_item(make_history):
-    result = run_forecast(make_history([SEASONAL]), horizon=2)
+    result = run_forecast(make_history([SEASONAL]), horizon=2, combine=False)
     params = result.items.loc[0, "params"]
     model = result.items.loc[0, "model"]
     expected = {

@@ -1,3 +1,4 @@
+# pylint: disable=print-used
 """Sub-commands ``forecast`` and ``backtest`` on a history CSV file.
 
 ``forecast HISTORY.csv --horizon 12 [--freq M|W] --out FORECAST.csv`` writes
@@ -32,9 +33,14 @@ def _add_common(parser):
     parser.add_argument("--horizon", type=int, default=12, help="periods ahead")
     parser.add_argument("--freq", choices=("M", "W"), default="M")
     parser.add_argument("--origins", type=int, default=3, help="backtest origins")
-    parser.add_argument("--outlier-k", type=float, default=None, help="cap at k MAD")
     parser.add_argument(
-        "--combine", action="store_true", help="median of the 3 best models per item"
+        "--outlier-k", type=float, default=3.0, help="cap at k MAD (0: no capping)"
+    )
+    parser.add_argument(
+        "--best-only",
+        dest="combine",
+        action="store_false",
+        help="keep each item's best model instead of the median of the 3 best",
     )
     parser.add_argument(
         "--careful-abc",
@@ -48,7 +54,7 @@ def _add_common(parser):
 def _options(args):
     return {
         "n_origins": args.origins,
-        "outlier_k": args.outlier_k,
+        "outlier_k": args.outlier_k or None,
         "combine": args.combine,
         "careful_abc": tuple(args.careful_abc),
     }

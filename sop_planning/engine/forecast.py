@@ -2,8 +2,8 @@
 
 Public API (called by the Odoo layer and the command line)::
 
-    run_forecast(history, horizon=12, freq="M", *, n_origins=3, outlier_k=None,
-                 abc_thresholds=(0.8, 0.95), combine=False, progress=None,
+    run_forecast(history, horizon=12, freq="M", *, n_origins=3, outlier_k=3.0,
+                 abc_thresholds=(0.8, 0.95), combine=True, progress=None,
                  interval_level=0.9, chunk_size=5000,
                  keep_model_forecasts=False, careful_abc=()) -> ForecastResult
 
@@ -104,9 +104,9 @@ def run_forecast(
     freq="M",
     *,
     n_origins=3,
-    outlier_k=None,
+    outlier_k=3.0,
     abc_thresholds=(0.8, 0.95),
-    combine=False,
+    combine=True,
     progress=None,
     interval_level=0.9,
     chunk_size=5000,
