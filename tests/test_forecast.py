@@ -165,3 +165,20 @@ def test_careful_statsmodels_ets_is_a_candidate_for_chosen_classes(make_history)
     np.testing.assert_allclose(
         careful[0], result.model_forecasts["holt_winters"][0], rtol=0.1
     )
+
+
+def test_intermittent_items_get_a_mean_level_forecast(make_history):
+    """A spare part selling every few months is not forecast zero."""
+    # the best model by absolute error alone is naive, which forecasts 0
+    row = np.array(
+        [5, 0, 5, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+        + [2, 6, 0, 1, 0, 0, 0, 0, 0, 0, 6, 0, 6, 0, 0, 0, 0, 0],
+        dtype=float,
+    )
+    for combine in (False, True):
+        result = run_forecast(make_history([row]), horizon=6, combine=combine)
+        item = result.items.iloc[0]
+        assert item["pattern"] in ("intermittent", "lumpy")
+        assert "naive" not in item["model"].replace("seasonal_naive", "")
+        assert "seasonal_naive" not in item["model"]
+        assert result.forecast["forecast"].mean() > 0.3 * row.mean()

@@ -71,7 +71,7 @@ def _check_arguments(horizon, n_origins, interval_level, chunk_size):
         raise EngineInputError(f"chunk_size must be positive, got {chunk_size!r}")
 
 
-def _select_in_chunks(qty, history, options, careful, chunk_size, progress):
+def _select_in_chunks(qty, history, options, careful, sparse, chunk_size, progress):
     n_items = len(qty)
     parts = []
     for first in range(0, n_items, chunk_size):
@@ -83,6 +83,7 @@ def _select_in_chunks(qty, history, options, careful, chunk_size, progress):
                 history.start[rows],
                 season=history.season_length,
                 careful=None if careful is None else careful[rows],
+                sparse=sparse[rows],
                 **options,
             )
         )
@@ -125,7 +126,11 @@ def run_forecast(
         "combine": combine,
     }
     careful = np.isin(abc, list(careful_abc)) if careful_abc else None
-    parts = _select_in_chunks(qty, bucketed, options, careful, chunk_size, progress)
+    pattern = classify.sbc_pattern(adi, cv2)
+    sparse = np.isin(pattern, ("intermittent", "lumpy"))
+    parts = _select_in_chunks(
+        qty, bucketed, options, careful, sparse, chunk_size, progress
+    )
     point = _concat(parts, "forecast")
     sigma_h = _concat(parts, "sigma")
     z_score = NormalDist().inv_cdf(0.5 + interval_level / 2.0)
@@ -148,7 +153,7 @@ def run_forecast(
             "params": _concat(parts, "params"),
             "abc": abc,
             "xyz": classify.xyz(cv),
-            "pattern": classify.sbc_pattern(adi, cv2),
+            "pattern": pattern,
             "adi": adi,
             "cv2": cv2,
             "n_periods": bucketed.n_periods,

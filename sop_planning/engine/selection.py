@@ -35,6 +35,10 @@ from .metrics import mase_scale
 
 MIN_TRAIN = 3
 COMBINE_TOP = 3
+# Methods that repeat last observed values: for intermittent and lumpy items
+# they mostly repeat a zero, which the absolute error rewards and a stock
+# policy cannot use (no demand foreseen, no stock kept).
+LAST_VALUE_MODELS = ("naive", "seasonal_naive")
 RULE_MODEL = "mean"
 NO_DEMAND_MODEL = "zero"
 
@@ -219,14 +223,35 @@ def _best_single(backtest, n_items):
     return forecasts, backtest.finals[best, rows], backtest.names[best], params
 
 
+def _level_only(backtest, sparse):
+    """Take last-value methods out of the candidates of ``sparse`` items."""
+    blocked = np.isin(backtest.names, LAST_VALUE_MODELS)[:, None] & sparse[None, :]
+    backtest.candidate = backtest.candidate & ~blocked
+    backtest.abs_error = np.where(blocked, np.inf, backtest.abs_error)
+
+
 def select_models(
-    qty, censored, start, horizon, season, n_origins=3, combine=False, careful=None
+    qty,
+    censored,
+    start,
+    horizon,
+    season,
+    n_origins=3,
+    combine=False,
+    careful=None,
+    sparse=None,
 ):
-    """Backtest all methods, keep the best per item; return a ``Selection``."""
+    """Backtest all methods, keep the best per item; return a ``Selection``.
+
+    ``sparse`` (items mask, e.g. intermittent and lumpy items) keeps only
+    mean-level methods (no naive, no seasonal naive) as candidates.
+    """
     n_items, n_periods = qty.shape
     backtest = backtest_methods(
         qty, censored, start, horizon, season, n_origins, careful
     )
+    if sparse is not None:
+        _level_only(backtest, sparse)
     choose = _combination if combine else _best_single
     kept, final, model, params = choose(backtest, n_items)
     actuals, candidate, origins = backtest.actuals, backtest.candidate, backtest.origins
