@@ -24,7 +24,7 @@ import argparse
 import time
 from datetime import date
 
-from odoo_bench_db import create_database, database_exists, install, open_registry
+from odoo_bench_db import prepare_database
 
 
 def fill(env, n_products):
@@ -108,13 +108,7 @@ def main():
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
 
-    fresh = args.rebuild or not database_exists(args.db)
-    if fresh:
-        print(f"building {args.db} from {args.template}")
-        create_database(args.db, args.template)
-    else:
-        install(args.db, "-u")  # the add-on's code may have changed since
-    registry = open_registry(args.db)
+    registry, fresh = prepare_database(args)
     from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
 
     with registry.cursor() as cr:

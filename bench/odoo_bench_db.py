@@ -74,3 +74,15 @@ def open_registry(db):
         ]
     )
     return Registry(db)
+
+
+def prepare_database(args):
+    """Build ``args.db`` from ``args.template`` if needed (or ``--rebuild``),
+    else update the add-on in it; return ``(registry, fresh)``."""
+    fresh = args.rebuild or not database_exists(args.db)
+    if fresh:
+        print(f"building {args.db} from {args.template}")
+        create_database(args.db, args.template)
+    else:
+        install(args.db, "-u")  # the add-on's code may have changed since
+    return open_registry(args.db), fresh
