@@ -95,15 +95,15 @@ def evaluate(path, freq, horizon, n_jobs):
     """Score table (all items) of engine, seasonal naive and AutoETS."""
     history = pd.read_csv(path)
     started = time.perf_counter()
-    holdout = evaluate_holdout(history, horizon, freq)
+    holdout = evaluate_holdout(history, horizon, freq, combine=False, outlier_k=None)
     engine_seconds = time.perf_counter() - started
-    combined = evaluate_holdout(history, horizon, freq, combine=True)
-    capped = evaluate_holdout(history, horizon, freq, combine=True, outlier_k=3.0)
+    combined = evaluate_holdout(history, horizon, freq, combine=True, outlier_k=None)
+    capped = evaluate_holdout(history, horizon, freq)  # the defaults
     ets, ets_seconds = autoets_forecasts(holdout.result.history, horizon, n_jobs)
     forecasts = {
         "engine auto (best model)": holdout.forecasts["auto"],
         "engine auto (combine=True)": combined.forecasts["auto"],
-        "engine auto (combine=True, outlier_k=3)": capped.forecasts["auto"],
+        "engine auto (default: combine=True, outlier_k=3)": capped.forecasts["auto"],
         "seasonal naive": holdout.forecasts["seasonal_naive"],
         "statsforecast AutoETS": ets,
     }
