@@ -161,6 +161,9 @@ class SopReorderProposal(models.Model):
         attention) proposal; quantities already on RFQs count as incoming,
         so a second run right after the first proposes nothing new.
         """
+        # Only receipts due within the lead time cover the need: Odoo's own
+        # replenishment horizon (365 days by default) would count later ones.
+        orderpoints = orderpoints.with_context(global_horizon_days=0)
         orderpoints._compute_qty_to_order_computed()
         open_proposals = self.search(
             [

@@ -33,10 +33,12 @@ class SopPolicyCase(SopDataCase):
             }
         )
 
-    def _plan(self, products):
+    def _plan(self, products, warehouse=None, user=None):
         """A cycle in demand review with a flat plan of 304.375 a month."""
+        warehouse = warehouse or self.warehouse
         cycle = self._new_cycle(
-            warehouse_ids=[(6, 0, self.warehouse.ids)],
+            user=user,
+            warehouse_ids=[(6, 0, warehouse.ids)],
             product_category_ids=[(6, 0, self.category.ids)],
             service_level=95.0,
         )
@@ -47,7 +49,7 @@ class SopPolicyCase(SopDataCase):
                     "cycle_id": cycle.id,
                     "company_id": cycle.company_id.id,
                     "product_id": product.id,
-                    "warehouse_id": self.warehouse.id,
+                    "warehouse_id": warehouse.id,
                     "state": "ok",
                     "sigma": MONTH_DAYS,
                 }
@@ -59,7 +61,7 @@ class SopPolicyCase(SopDataCase):
                         "forecast_id": forecast.id,
                         "company_id": cycle.company_id.id,
                         "product_id": product.id,
-                        "warehouse_id": self.warehouse.id,
+                        "warehouse_id": warehouse.id,
                         "date_month": self._month(offset),
                         "forecast_qty": 10.0 * MONTH_DAYS,
                     }
@@ -68,9 +70,9 @@ class SopPolicyCase(SopDataCase):
             )
         return cycle
 
-    def _approve(self, cycle):
+    def _approve(self, cycle, executive=None):
         self._to_executive_review_from_demand(cycle)
-        cycle.with_user(self.executive).action_approve()
+        cycle.with_user(executive or self.executive).action_approve()
         return cycle
 
     def _to_executive_review_from_demand(self, cycle):

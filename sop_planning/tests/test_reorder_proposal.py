@@ -161,3 +161,74 @@ class TestReorderProposal(SopPolicyCase):
         self.assertAlmostEqual(cycle.policy_ids.lead_time_demand, 600.0, places=0)
         self.assertGreater(rule.product_min_qty, old_min + 250)
         self.assertEqual(cycle.state, "approved")
+
+    def test_two_companies_keep_separate_rules_and_proposals(self):
+        company_b = self.company_b
+        warehouse_b = self.env["stock.warehouse"].search(
+            [("company_id", "=", company_b.id)], limit=1
+        )
+        executive_b = new_test_user(
+            self.env,
+            "sop_executive_b",
+            groups="sop_planning.group_sop_executive",
+            company_id=company_b.id,
+            company_ids=[(6, 0, company_b.ids)],
+        )
+        pump_b = self._product("Pump B", standard_price=40.0, company_id=company_b.id)
+        self.env["product.supplierinfo"].create(
+            {
+                "partner_id": self.vendor.id,
+                "product_tmpl_id": pump_b.product_tmpl_id.id,
+                "company_id": company_b.id,
+                "delay": 30,
+                "min_qty": 50.0,
+            }
+        )
+        cycle_a = self._approve(self._plan(self.pump))
+        cycle_b = self._approve(
+            self._plan(pump_b, warehouse=warehouse_b, user=self.planner_b),
+            executive=executive_b,
+        )
+        self.assertEqual(cycle_a.state, "approved", "one active plan per company")
+        self.assertEqual(cycle_b.state, "approved")
+        rule_b = cycle_b.policy_ids.orderpoint_id.sudo()
+        self.assertEqual(rule_b.company_id, company_b)
+        self.assertEqual(rule_b.location_id, warehouse_b.lot_stock_id)
+        self._run_cron()
+        proposal_a = self._proposals(self.pump)
+        proposal_b = self._proposals(pump_b)
+        self.assertEqual(proposal_a.company_id, self.company_a)
+        self.assertEqual(proposal_b.company_id, company_b)
+        self.assertEqual(proposal_b.orderpoint_id, rule_b)
+        seen_by_b = (
+            self.env["sop.reorder.proposal"].with_user(self.planner_b).search([])
+        )
+        self.assertEqual(seen_by_b, proposal_b)
+
+    def test_receipt_due_after_the_need_date_does_not_cover_it(self):
+        cycle = self._approve(self._plan(self.pump))
+        rule = cycle.policy_ids.orderpoint_id.sudo()
+        order = self.env["purchase.order"].create(
+            {
+                "partner_id": self.vendor.id,
+                "date_planned": fields.Datetime.now() + relativedelta(days=120),
+                "order_line": [
+                    (0, 0, {"product_id": self.pump.id, "product_qty": 100.0}),
+                ],
+            }
+        )
+        order.button_confirm()
+        late_date = fields.Datetime.now() + relativedelta(days=120)
+        order.picking_ids.scheduled_date = late_date
+        order.picking_ids.move_ids.date = late_date
+        self._run_cron()
+        late = self._proposals(self.pump)
+        self.assertAlmostEqual(late.quantity, rule.product_max_qty, delta=1.0)
+
+        order.picking_ids.scheduled_date = fields.Datetime.now() + relativedelta(
+            days=10
+        )
+        order.picking_ids.move_ids.date = fields.Datetime.now() + relativedelta(days=10)
+        self._run_cron()
+        self.assertEqual(self._proposals(self.pump), late, "same open proposal")
+        self.assertAlmostEqual(late.quantity, rule.product_max_qty - 100.0, delta=1.0)
