@@ -19,7 +19,8 @@ test-odoo:
 ## Create a demo database with the add-on and serve it on 127.0.0.1:$(PORT) (admin / admin).
 demo:
 	@if psql -lqt | cut -d '|' -f 1 | grep -qw $(DEMO_DB); then \
-		echo "Serving existing database $(DEMO_DB)"; \
+		$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) -u sop_planning \
+			--stop-after-init --http-interface=127.0.0.1; \
 	else \
 		$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) -i sop_planning \
 			--with-demo --stop-after-init --http-interface=127.0.0.1; \
