@@ -31,6 +31,8 @@ import pandas as pd  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from results_md import markdown, write_section  # noqa: E402
+
 from sop_planning.engine.forecast import clean_history  # noqa: E402
 from sop_planning.engine.forecast_backtest import (  # noqa: E402
     evaluate_holdout,
@@ -42,29 +44,6 @@ DATASETS = (
     ("hospital_monthly.csv.gz", "M", 12),
     ("spares_man_weekly.csv.gz", "W", 26),
 )
-
-
-def markdown(frame, index=False):
-    """Markdown table of a DataFrame (floats rounded to 3 decimals)."""
-    frame = frame.reset_index() if index else frame
-    cells = [
-        [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
-        for row in frame.itertuples(index=False)
-    ]
-    header = [str(c) for c in frame.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
-
-
-def write_section(path, name, text):
-    """Replace (or append) the section ``name`` of the markdown results file."""
-    begin, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-    path = Path(path)
-    content = path.read_text() if path.exists() else "# Forecast benchmarks\n"
-    if begin in content:
-        head, rest = content.split(begin, 1)
-        content = head + rest.split(end, 1)[1].lstrip("\n")
-    path.write_text(f"{content.rstrip()}\n\n{begin}\n{text}\n{end}\n")
 
 
 def autoets_forecasts(history, horizon, n_jobs):
@@ -145,7 +124,7 @@ def main(argv=None):
             "Per demand pattern (MASE):",
             "",
             markdown(
-                table.pivot(index="pattern", columns="model", values="mase"), True
+                table.pivot(index="pattern", columns="model", values="mase"), index=True
             ),
             "",
         ]
@@ -156,7 +135,9 @@ def main(argv=None):
         markdown(pooled(pd.concat(totals))),
     ]
     print("\n".join(lines[-3:]))
-    write_section(args.results, "accuracy", "\n".join(lines))
+    write_section(
+        args.results, "accuracy", "\n".join(lines), title="Forecast benchmarks"
+    )
 
 
 def pooled(overall):

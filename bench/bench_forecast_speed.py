@@ -33,6 +33,8 @@ import pandas as pd  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from results_md import markdown, write_section  # noqa: E402
+
 from sop_planning.engine.forecast import run_forecast  # noqa: E402
 
 N_MONTHS = 48
@@ -134,17 +136,6 @@ def statsmodels_per_series(matrix):
     return (time.perf_counter() - started) / len(matrix)
 
 
-def write_section(path, name, text):
-    """Replace (or append) the section ``name`` of the markdown results file."""
-    begin, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-    path = Path(path)
-    content = path.read_text() if path.exists() else "# Forecast benchmarks\n"
-    if begin in content:
-        head, rest = content.split(begin, 1)
-        content = head + rest.split(end, 1)[1].lstrip("\n")
-    path.write_text(f"{content.rstrip()}\n\n{begin}\n{text}\n{end}\n")
-
-
 def main(argv=None):
     """Run the speed benchmark; print and save the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -208,20 +199,10 @@ def main(argv=None):
         f"per item: {1000 * sm_per_series:.1f} ms/series on {args.sm_sample} items, "
         "extrapolated.",
         "",
-        markdown(table),
+        markdown(table, digits=2),
     ]
     print("\n".join(header))
-    write_section(args.results, "speed", "\n".join(header))
-
-
-def markdown(frame):
-    """Markdown table of a DataFrame (floats with 2 decimals)."""
-    cells = [
-        [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
-        for row in frame.itertuples(index=False)
-    ]
-    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * frame.shape[1]]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
+    write_section(args.results, "speed", "\n".join(header), title="Forecast benchmarks")
 
 
 if __name__ == "__main__":

@@ -63,10 +63,11 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results" / "policy.md"
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_simulate_speed import write_section  # noqa: E402
+from results_md import write_section  # noqa: E402
 
 from sop_planning.engine.ddmrp import ddmrp_zones  # noqa: E402
 from sop_planning.engine.policy import compute_policy  # noqa: E402
@@ -454,7 +455,12 @@ def print_report(args, argv, policy, evaluation, untuned, curves, elapsed):
         ]
     )
     print(text)
-    write_section(f"policy-outcome-{args.forecast}", text)
+    write_section(
+        RESULTS,
+        f"policy-outcome-{args.forecast}",
+        text,
+        title="Inventory policy benchmarks",
+    )
 
 
 if __name__ == "__main__":

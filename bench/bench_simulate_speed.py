@@ -26,24 +26,12 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from results_md import write_section  # noqa: E402
+
 from sop_planning.engine.policy import compute_policy  # noqa: E402
 from sop_planning.engine.simulate import simulate  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "policy.md"
-
-
-def write_section(name, text, path=RESULTS):
-    """Replace (or append) section ``name`` of the results file with ``text``."""
-    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-    body = path.read_text() if path.exists() else "# Inventory policy benchmarks\n"
-    block = f"{start}\n{text.rstrip()}\n{end}"
-    if start in body and end in body:
-        head, rest = body.split(start, 1)
-        body = head + block + rest.split(end, 1)[1]
-    else:
-        body = body.rstrip() + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(body)
 
 
 def make_case(n_items, n_days, seed=0):
@@ -156,7 +144,7 @@ def main(argv=None):
         ]
     )
     print(text)
-    write_section("simulate-speed", text)
+    write_section(RESULTS, "simulate-speed", text, title="Inventory policy benchmarks")
 
 
 if __name__ == "__main__":
