@@ -130,9 +130,10 @@ class SopReorderProposal(models.Model):
             proposals = self.filtered(lambda p, c=company: p.company_id == c)
             for proposal in proposals:
                 proposal.orderpoint_id.qty_to_order = proposal.quantity
-            proposals.orderpoint_id._procure_orderpoint_confirm(
-                company_id=company, raise_user_error=False
-            )
+            # same horizon as the proposals: the RFQ is dated for the need date
+            proposals.orderpoint_id.with_context(
+                global_horizon_days=0
+            )._procure_orderpoint_confirm(company_id=company, raise_user_error=False)
             lines = self.env["purchase.order.line"].search(
                 [
                     ("orderpoint_id", "in", proposals.orderpoint_id.ids),
