@@ -6,6 +6,11 @@ from . import sop_cycle_actuals
 from . import sop_cycle_forecast
 from . import sop_cycle_supply
 from . import sop_cycle_execution
+from . import sop_scenario
+from . import sop_scenario_category
+from . import sop_scenario_month
+from . import sop_cycle_scenario
+from . import sop_cycle_workbook
 from . import sop_demand_history
 from . import sop_forecast
 from . import sop_inventory_policy

@@ -1,0 +1,235 @@
+import pandas as pd
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..engine.errors import EngineInputError
+from ..engine.scenario import (
+    BASE,
+    PlanInputs,
+    demand_factor,
+    evaluate_plan,
+    scenario_items,
+)
+from .sop_cycle import GROUP_EXECUTIVE, GROUP_PLANNER
+
+# Simulated demand paths per item and their seed: every scenario of a cycle
+# is scored on the same paths, so they differ by their deltas only.
+SCENARIO_PATHS = 10
+SCENARIO_SEED = 0
+
+
+class SopCycle(models.Model):
+    """What-if scenarios of a cycle and the approval with one of them."""
+
+    _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
+
+    scenario_ids = fields.One2many("sop.scenario", "cycle_id", string="Scenarios")
+    scenario_count = fields.Integer(compute="_compute_scenario_count")
+    approved_scenario_id = fields.Many2one(
+        "sop.scenario",
+        string="Approve with Scenario",
+        copy=False,
+        tracking=True,
+        ondelete="set null",
+        domain="[('cycle_id', '=', id), ('is_base', '=', False)]",
+        help="Its deltas (demand, lead time, MOQ, service level) are applied to "
+        "the inventory policies computed at approval. Set by an executive.",
+    )
+
+    @api.depends("scenario_ids")
+    def _compute_scenario_count(self):
+        counts = dict(
+            self.env["sop.scenario"]._read_group(
+                [("cycle_id", "in", self.ids)], ["cycle_id"], ["__count"]
+            )
+        )
+        for cycle in self:
+            cycle.scenario_count = counts.get(cycle, 0)
+
+    @api.constrains("approved_scenario_id")
+    def _check_approved_scenario(self):
+        for cycle in self.filtered("approved_scenario_id"):
+            if cycle.approved_scenario_id.cycle_id != cycle:
+                raise ValidationError(
+                    self.env._(
+                        "Scenario %(scenario)s is not a scenario of cycle %(cycle)s.",
+                        scenario=cycle.approved_scenario_id.name,
+                        cycle=cycle.display_name,
+                    )
+                )
+
+    def write(self, vals):
+        if "approved_scenario_id" in vals:
+            self._check_group(
+                GROUP_EXECUTIVE, self.env._("choose the scenario to approve")
+            )
+            self._check_state("executive_review")
+        return super().write(vals)
+
+    def action_approve(self):
+        """Approve; the chatter names the scenario the plan is approved with."""
+        result = super().action_approve()
+        for cycle in self.filtered("approved_scenario_id"):
+            cycle.message_post(
+                body=self.env._(
+                    "Approved with scenario %s: its deltas are applied to the "
+                    "inventory policies.",
+                    cycle.approved_scenario_id.name,
+                )
+            )
+        return result
+
+    def action_open_scenarios(self):
+        """Open the scenario comparison of this cycle."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sop_planning.sop_scenario_action"
+        )
+        action["domain"] = [("cycle_id", "=", self.id)]
+        action["context"] = {"default_cycle_id": self.id}
+        return action
+
+    def action_open_scenario_months(self):
+        """Open the monthly purchase spend and stock value per scenario."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sop_planning.sop_scenario_month_action"
+        )
+        action["domain"] = [("cycle_id", "=", self.id)]
+        return action
+
+    def action_score_scenarios(self):
+        """Score the base plan and every scenario of each cycle."""
+        self._check_group(GROUP_PLANNER, self.env._("score S&OP scenarios"))
+        for cycle in self:
+            cycle._score_scenarios()
+        return True
+
+    # ------------------------------------------------------------------
+    # Scoring
+    # ------------------------------------------------------------------
+    def _base_scenario(self):
+        """The cycle's base plan scenario, created when missing."""
+        self.ensure_one()
+        base = self.scenario_ids.filtered("is_base")
+        if not base:
+            base = self.env["sop.scenario"].create(
+                {
+                    "cycle_id": self.id,
+                    "name": self.env._("Base plan"),
+                    "is_base": True,
+                    "sequence": 0,
+                }
+            )
+        return base
+
+    def _scenario_inputs(self):
+        """Engine ``PlanInputs`` read from the cycle's forecasts and plan lines.
+
+        Items are the forecasts the policies cover (vendor lead time known),
+        with their price, category and stock on hand; demand is the consensus
+        of the months ahead, as for the policies.
+        """
+        self.ensure_one()
+        plan = self.with_context(sop_plan_as_is=True)
+        forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
+        items, _skipped = plan._policy_items(forecasts)
+        if items.empty:
+            raise UserError(
+                self.env._(
+                    "Cycle %s has no forecast with a vendor lead time to score: "
+                    "run the forecast and the supply review first.",
+                    self.display_name,
+                )
+            )
+        demand = plan._policy_demand(items).rename(columns={"forecast": "qty"})
+        if demand.empty:
+            raise UserError(
+                self.env._("Cycle %s has no plan months ahead.", self.display_name)
+            )
+        forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
+        prices = dict(
+            self.env["sop.plan.line"]._read_group(
+                [("forecast_id", "in", forecasts.ids), ("price_unit", ">", 0)],
+                ["forecast_id"],
+                ["price_unit:avg"],
+            )
+        )
+        items = items.assign(
+            unit_price=[prices.get(f) or f.product_id.lst_price for f in forecasts],
+            category=self._scenario_categories(forecasts),
+            on_hand=[max(f.on_hand_qty, 0.0) for f in forecasts],
+        )
+        return PlanInputs(items, demand, freq="M")
+
+    @api.model
+    def _scenario_categories(self, forecasts):
+        """The engine's ``category`` of each forecast: its category id."""
+        return [str(forecast.product_id.categ_id.id) for forecast in forecasts]
+
+    def _score_scenarios(self):
+        """Score base plan + scenarios on the same demand paths; store results."""
+        self.ensure_one()
+        base = self._base_scenario()
+        others = self.scenario_ids.filtered(lambda s: not s.is_base)
+        inputs = self._scenario_inputs()
+        options = {"n_paths": SCENARIO_PATHS, "seed": SCENARIO_SEED}
+        try:
+            base_eval = evaluate_plan(inputs, BASE, **options)
+            evaluations = [base_eval] + [
+                evaluate_plan(inputs, s._engine_scenario(), base=base_eval, **options)
+                for s in others
+            ]
+        except EngineInputError as exc:
+            raise UserError(
+                self.env._(
+                    "Cycle %(cycle)s: the scenarios cannot be scored: %(error)s",
+                    cycle=self.display_name,
+                    error=exc,
+                )
+            ) from exc
+        base_kpis = base_eval.kpis
+        for scenario, evaluation in zip(base | others, evaluations, strict=True):
+            scenario._store_scores(evaluation, base_kpis)
+        return True
+
+    # ------------------------------------------------------------------
+    # Approval with a scenario: policies computed with its deltas
+    # ------------------------------------------------------------------
+    def _applied_scenario(self):
+        """The scenario whose deltas the policies take, if any."""
+        if self.env.context.get("sop_plan_as_is"):
+            return self.env["sop.scenario"]
+        return self.approved_scenario_id
+
+    def _policy_items(self, forecasts):
+        """Items with the approved scenario's lead time, MOQ and service level."""
+        items, skipped = super()._policy_items(forecasts)
+        scenario = self._applied_scenario()
+        if scenario and not items.empty:
+            overlaid = scenario_items(items, scenario._engine_scenario())
+            items = overlaid.drop(columns="unit_price")
+        return items, skipped
+
+    def _policy_demand(self, items):
+        """Demand (and its sigma) scaled by the approved scenario's demand %."""
+        demand = super()._policy_demand(items)
+        scenario = self._applied_scenario()
+        if scenario and not demand.empty:
+            forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
+            categories = pd.DataFrame(
+                {
+                    "item_id": items["item_id"].to_numpy(),
+                    "category": self._scenario_categories(forecasts),
+                }
+            )
+            factor = pd.Series(
+                demand_factor(categories, scenario._engine_scenario()),
+                index=categories["item_id"],
+            )
+            scale = demand["item_id"].map(factor).fillna(1.0)
+            demand = demand.assign(
+                forecast=demand["forecast"] * scale, sigma=demand["sigma"] * scale
+            )
+        return demand

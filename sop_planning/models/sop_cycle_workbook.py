@@ -1,0 +1,221 @@
+import io
+
+import numpy as np
+import pandas as pd
+
+from odoo import models
+
+from ..engine.scenario import SPEND_PREFIX
+from ..engine.workbook import write_workbook
+from .sop_scenario import RESULT_FIELDS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LINE_COLUMNS = (
+    "forecast_id",
+    "product_id",
+    "warehouse_id",
+    "date_month",
+    "history_qty",
+    "forecast_qty",
+    "adjustment_qty",
+    "consensus_qty",
+    "incoming_qty",
+    "projected_on_hand",
+    "price_unit",
+    "cost_unit",
+    "revenue",
+    "cost",
+    "margin",
+    "inventory_value",
+    "actual_qty",
+    "has_actual",
+)
+
+
+class SopCycle(models.Model):
+    """Excel workbook of a cycle: plan, supply, money, scenarios, accuracy."""
+
+    _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
+
+    def action_export_workbook(self):
+        """Write the cycle's workbook as an attachment and download it."""
+        self.ensure_one()
+        self._check_group("sop_planning.group_sop_user", self.env._("export a plan"))
+        buffer = io.BytesIO()
+        title = self.env._("S&OP plan %(cycle)s", cycle=self.display_name)
+        write_workbook(buffer, self._workbook_plan(), title=title)
+        name = f"{self.name.replace('/', '-')}.xlsx"
+        # the cycle's readers may export; the file is readable like the cycle
+        attachments = self.env["ir.attachment"].sudo()
+        attachments.search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "=", self.id),
+                ("name", "=", name),
+            ]
+        ).unlink()
+        attachment = attachments.create(
+            {
+                "name": name,
+                "raw": buffer.getvalue(),
+                "mimetype": XLSX,
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    def _workbook_lines(self):
+        """The cycle's plan lines as a DataFrame, ``item_id`` a readable label."""
+        Line = self.env["sop.plan.line"]
+        Line.flush_model()
+        query = Line._search([("cycle_id", "=", self.id)])
+        lines = pd.DataFrame(
+            self.env.execute_query(query.select(*LINE_COLUMNS)), columns=LINE_COLUMNS
+        )
+        if lines.empty:
+            return lines.assign(item_id=[], period=[])
+        products = self.env["product.product"].browse(
+            lines["product_id"].unique().tolist()
+        )
+        warehouses = self.env["stock.warehouse"].browse(
+            lines["warehouse_id"].unique().tolist()
+        )
+        product_names = {p.id: p.display_name for p in products}
+        warehouse_codes = {w.id: w.code for w in warehouses}
+        labels = lines["product_id"].map(product_names)
+        if len(warehouses) > 1:
+            labels = labels + " / " + lines["warehouse_id"].map(warehouse_codes)
+        numbers = [col for col in LINE_COLUMNS[4:] if col != "has_actual"]
+        lines[numbers] = lines[numbers].astype(float)
+        return lines.assign(item_id=labels, period=pd.to_datetime(lines["date_month"]))
+
+    def _workbook_plan(self):
+        """The ``plan`` dict of ``engine.workbook.write_workbook``."""
+        self.ensure_one()
+        lines = self._workbook_lines()
+        keys = lines[["item_id", "period"]]
+        plan = {"kpis": self._workbook_kpis(lines)}
+        if not lines.empty:
+            plan["demand"] = keys.assign(
+                history=lines["history_qty"],
+                forecast=lines["forecast_qty"],
+                adjustment=lines["adjustment_qty"],
+                consensus=lines["consensus_qty"],
+            )
+            plan["supply"] = keys.assign(
+                demand=lines["consensus_qty"],
+                receipts=lines["incoming_qty"],
+                projected_on_hand=lines["projected_on_hand"],
+            )
+            plan["financial"] = keys.assign(
+                qty=lines["consensus_qty"],
+                unit_price=lines["price_unit"],
+                unit_cost=lines["cost_unit"],
+                revenue=lines["revenue"],
+                cost_of_goods=lines["cost"],
+                margin=lines["margin"],
+                projected_on_hand=lines["projected_on_hand"],
+                inventory_value=lines["inventory_value"],
+            )
+            plan["spend"] = keys.assign(
+                purchase_spend=lines["incoming_qty"] * lines["cost_unit"]
+            )
+            plan["accuracy"] = self._workbook_accuracy(lines)
+        plan["scenarios"] = self._workbook_scenarios()
+        return plan
+
+    def _workbook_kpis(self, lines):
+        rows = [
+            (self.env._("Cycle"), self.display_name, "text"),
+            (self.env._("Planning month"), self.month_label or "", "text"),
+            (
+                self.env._("Status"),
+                dict(self._fields["state"].selection)[self.state],
+                "text",
+            ),
+            (
+                self.env._("Products x warehouses"),
+                float(lines["forecast_id"].nunique()) if len(lines) else 0.0,
+                "number",
+            ),
+            (
+                self.env._("Consensus demand (units)"),
+                float(lines["consensus_qty"].sum()) if len(lines) else 0.0,
+                "number",
+            ),
+        ]
+        if self.approved_scenario_id:
+            rows.append(
+                (
+                    self.env._("Approved with scenario"),
+                    self.approved_scenario_id.name,
+                    "text",
+                )
+            )
+        return pd.DataFrame(rows, columns=["kpi", "value", "format"])
+
+    def _workbook_accuracy(self, lines):
+        """Per item: model, classes, backtest MASE and the realised accuracy
+        (WAPE, bias, forecast value added) of the months with actuals."""
+        known = lines[lines["has_actual"].eq(True)]
+        actual = known["actual_qty"]
+        realised = (
+            known.assign(
+                error=(actual - known["consensus_qty"]).abs(),
+                stat_error=(actual - known["forecast_qty"]).abs(),
+                over=known["consensus_qty"] - actual,
+            )
+            .groupby("forecast_id")[
+                ["actual_qty", "consensus_qty", "error", "stat_error", "over"]
+            ]
+            .sum()
+        )
+        total = realised["actual_qty"].where(realised["actual_qty"] > 0)
+        realised = realised.assign(
+            wape=realised["error"] / total,
+            bias=realised["over"] / total,
+            fva=(realised["stat_error"] - realised["error"]) / total,
+        )
+        forecasts = self.env["sop.forecast"].browse(
+            [int(i) for i in lines["forecast_id"].dropna().unique()]
+        )
+        label = lines.drop_duplicates("forecast_id").set_index("forecast_id")["item_id"]
+        frame = pd.DataFrame(
+            {
+                "item_id": [label[f.id] for f in forecasts],
+                "model": [f.model or "" for f in forecasts],
+                "abc": [f.abc or "" for f in forecasts],
+                "xyz": [f.xyz or "" for f in forecasts],
+                "backtest_mase": [
+                    f.mase if f.state == "ok" else np.nan for f in forecasts
+                ],
+            },
+            index=pd.Index(forecasts.ids, name="forecast_id"),
+        )
+        columns = ["actual_qty", "consensus_qty", "wape", "bias", "fva"]
+        frame = frame.join(realised[columns]).rename(
+            columns={
+                "actual_qty": "actual",
+                "consensus_qty": "consensus_of_actual_months",
+            }
+        )
+        return frame.reset_index(drop=True)
+
+    def _workbook_scenarios(self):
+        """Scored scenarios, the base plan first, with their monthly spend."""
+        scored = self.env["sop.scenario"].search(
+            [("cycle_id", "=", self.id), ("state", "=", "scored")]
+        )
+        rows = []
+        for scenario in scored:
+            row = {"scenario": scenario.name}
+            row.update({name: scenario[name] for name in RESULT_FIELDS})
+            for month in scenario.month_ids:
+                row[f"{SPEND_PREFIX}{month.date_month:%Y-%m-%d}"] = month.purchase_spend
+            rows.append(row)
+        return pd.DataFrame(rows)

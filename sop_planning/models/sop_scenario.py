@@ -1,0 +1,179 @@
+import pandas as pd
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine.scenario import Scenario
+
+# Fields that define a scenario: frozen with the cycle, reset the results.
+DELTA_FIELDS = {
+    "demand_pct",
+    "category_line_ids",
+    "price_pct",
+    "lead_time_days",
+    "capacity_pct",
+    "service_level",
+    "moq_pct",
+}
+RESULT_FIELDS = (
+    "fill_rate",
+    "stockout_risk",
+    "avg_stock_value",
+    "revenue",
+    "cost_of_goods",
+    "margin",
+    "purchase_spend",
+)
+DIFF_FIELDS = tuple(name for name in RESULT_FIELDS if name != "cost_of_goods")
+
+
+class SopScenario(models.Model):
+    """A what-if overlay on a cycle's plan, scored by the engine's simulator.
+
+    The deltas never copy the plan: scoring reads the cycle's forecasts and
+    plan lines and applies them. Each cycle keeps one ``Base plan`` scenario
+    without deltas, the reference of every comparison.
+    """
+
+    _name = "sop.scenario"
+    _description = "S&OP Scenario"
+    _order = "cycle_id, is_base desc, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    cycle_id = fields.Many2one(
+        "sop.cycle", required=True, ondelete="cascade", index=True, check_company=True
+    )
+    company_id = fields.Many2one(
+        related="cycle_id.company_id", store=True, index=True, precompute=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    cycle_state = fields.Selection(related="cycle_id.state", string="Cycle Status")
+    is_base = fields.Boolean(
+        string="Base Plan", readonly=True, help="The plan as is, without deltas."
+    )
+    demand_pct = fields.Float(
+        string="Demand (%)", help="Change of every item's demand: +10 = x 1.10."
+    )
+    category_line_ids = fields.One2many(
+        "sop.scenario.category", "scenario_id", string="Demand per Category"
+    )
+    price_pct = fields.Float(string="Price (%)")
+    lead_time_days = fields.Float(
+        string="Lead Time (+ days)", help="Added to every vendor lead time."
+    )
+    capacity_pct = fields.Float(
+        string="Capacity (%)",
+        help="Change of the most units received per month, from the base plan's "
+        "largest monthly receipts; 0 leaves receipts unlimited.",
+    )
+    service_level = fields.Float(
+        string="Service Level (%)",
+        help="Target of every item; 0 keeps the plan's targets.",
+    )
+    moq_pct = fields.Float(string="MOQ (%)", help="Change of every minimum order.")
+    state = fields.Selection(
+        [("draft", "Draft"), ("scored", "Scored")],
+        default="draft",
+        required=True,
+        readonly=True,
+    )
+    date_scored = fields.Datetime(string="Scored On", readonly=True)
+    fill_rate = fields.Float(readonly=True, help="Demand served from stock at once.")
+    stockout_risk = fields.Float(
+        readonly=True, help="Share of item-months with at least one day short."
+    )
+    avg_stock_value = fields.Monetary(string="Average Stock Value", readonly=True)
+    revenue = fields.Monetary(readonly=True, help="Of the demand delivered.")
+    cost_of_goods = fields.Monetary(readonly=True)
+    margin = fields.Monetary(readonly=True)
+    purchase_spend = fields.Monetary(
+        readonly=True, help="Cash out for the simulated receipts over the horizon."
+    )
+    fill_rate_diff = fields.Float(string="Fill Rate vs Base", readonly=True)
+    stockout_risk_diff = fields.Float(string="Stockout Risk vs Base", readonly=True)
+    avg_stock_value_diff = fields.Monetary(string="Stock Value vs Base", readonly=True)
+    revenue_diff = fields.Monetary(string="Revenue vs Base", readonly=True)
+    margin_diff = fields.Monetary(string="Margin vs Base", readonly=True)
+    purchase_spend_diff = fields.Monetary(string="Spend vs Base", readonly=True)
+    month_ids = fields.One2many("sop.scenario.month", "scenario_id", readonly=True)
+
+    _one_base_per_cycle = models.UniqueIndex(
+        "(cycle_id) WHERE is_base", "A cycle has one base plan scenario."
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        cycles = self.env["sop.cycle"].browse({v.get("cycle_id") for v in vals_list})
+        cycles._check_not_frozen()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if DELTA_FIELDS & set(vals):
+            self.cycle_id._check_not_frozen()
+            if self.filtered("is_base"):
+                raise UserError(self.env._("The base plan has no deltas to change."))
+            vals = dict(vals, state="draft")
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_base_or_frozen(self):
+        self.cycle_id._check_not_frozen()
+        if self.filtered("is_base") and not self.env.context.get("sop_drop_base"):
+            raise UserError(self.env._("The base plan scenario cannot be deleted."))
+
+    def action_score(self):
+        """Score these scenarios' cycles: the base plan and every scenario."""
+        return self.cycle_id.action_score_scenarios()
+
+    def _engine_scenario(self):
+        """The engine ``Scenario`` of this record's deltas."""
+        self.ensure_one()
+        return Scenario(
+            name=self.name,
+            demand_pct=self.demand_pct,
+            category_demand_pct=self.category_line_ids._demand_by_category(),
+            price_pct=self.price_pct,
+            lead_time_days=self.lead_time_days,
+            capacity_pct=self.capacity_pct or None,
+            service_level=self.service_level / 100.0 if self.service_level else None,
+            moq_pct=self.moq_pct,
+        )
+
+    def _store_scores(self, evaluation, base_kpis):
+        """Write the KPIs, their change vs the base and the monthly money."""
+        self.ensure_one()
+        kpis = evaluation.kpis
+        values = {
+            name: 0.0 if pd.isna(kpis[name]) else kpis[name] for name in RESULT_FIELDS
+        }
+        for name in DIFF_FIELDS:
+            diff = kpis[name] - base_kpis[name]
+            values[f"{name}_diff"] = 0.0 if pd.isna(diff) else diff
+        months = (
+            evaluation.financial.groupby("period")[
+                ["revenue", "margin", "inventory_value"]
+            ]
+            .sum()
+            .join(evaluation.spend.groupby("period")["purchase_spend"].sum())
+            .fillna(0.0)
+        )
+        self.month_ids.unlink()
+        values.update(
+            state="scored",
+            date_scored=fields.Datetime.now(),
+            month_ids=[
+                fields.Command.create(
+                    {
+                        "date_month": period.date(),
+                        "revenue": row.revenue,
+                        "margin": row.margin,
+                        "purchase_spend": row.purchase_spend,
+                        "stock_value": row.inventory_value,
+                    }
+                )
+                for period, row in months.iterrows()
+            ],
+        )
+        self.write(values)

@@ -1,0 +1,33 @@
+from odoo import fields, models
+
+
+class SopScenarioCategory(models.Model):
+    """Demand change of one product category (and its sub-categories)."""
+
+    _name = "sop.scenario.category"
+    _description = "S&OP Scenario Demand per Category"
+    _order = "scenario_id, categ_id"
+
+    scenario_id = fields.Many2one(
+        "sop.scenario", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        related="scenario_id.company_id", store=True, precompute=True
+    )
+    categ_id = fields.Many2one("product.category", string="Category", required=True)
+    demand_pct = fields.Float(string="Demand (%)", required=True)
+
+    _categ_unique = models.UniqueIndex(
+        "(scenario_id, categ_id)", "A category appears once per scenario."
+    )
+
+    def _demand_by_category(self):
+        """``{category id (str): demand %}``, sub-categories included; the
+        most specific category's line wins."""
+        result = {}
+        for line in self.sorted(lambda rec: len(rec.categ_id.parent_path or "")):
+            children = self.env["product.category"].search(
+                [("id", "child_of", line.categ_id.id)]
+            )
+            result.update(dict.fromkeys(map(str, children.ids), line.demand_pct))
+        return result

@@ -1,0 +1,23 @@
+from odoo import fields, models
+
+
+class SopScenarioMonth(models.Model):
+    """Money of one scenario in one month, for the comparison graphs."""
+
+    _name = "sop.scenario.month"
+    _description = "S&OP Scenario Month"
+    _order = "scenario_id, date_month"
+
+    scenario_id = fields.Many2one(
+        "sop.scenario", required=True, ondelete="cascade", index=True
+    )
+    cycle_id = fields.Many2one(related="scenario_id.cycle_id", store=True)
+    company_id = fields.Many2one(
+        related="scenario_id.company_id", store=True, precompute=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_month = fields.Date(string="Month", required=True)
+    revenue = fields.Monetary(help="Plan demand x price.")
+    margin = fields.Monetary()
+    purchase_spend = fields.Monetary(help="Cash out for the month's receipts.")
+    stock_value = fields.Monetary(help="Projected stock at the month's end x cost.")

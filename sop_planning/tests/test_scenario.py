@@ -1,0 +1,161 @@
+import base64
+import io
+
+import openpyxl
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from ..engine.scenario import Scenario, score_scenarios
+from ..engine.workbook import SHEETS
+from ..models.sop_cycle_scenario import SCENARIO_PATHS, SCENARIO_SEED
+from ..models.sop_scenario import RESULT_FIELDS
+from .common_policy import MONTH_DAYS, SopPolicyCase
+
+
+@tagged("post_install", "-at_install")
+class TestScenario(SopPolicyCase):
+    """What-if scenarios scored by the engine, approval with one, workbook."""
+
+    def _review(self, products):
+        """A flat plan of ``products`` in executive review."""
+        cycle = self._plan(products)
+        self._to_executive_review_from_demand(cycle)
+        return cycle
+
+    def _scenario(self, cycle, **vals):
+        return (
+            self.env["sop.scenario"]
+            .with_user(self.planner)
+            .create({"cycle_id": cycle.id, "name": "Scenario", **vals})
+        )
+
+    def test_scores_equal_direct_engine_call(self):
+        cycle = self._review(self.pump | self.valve)
+        scenarios = [
+            self._scenario(cycle, name="Demand +20 %", demand_pct=20, price_pct=5),
+            self._scenario(
+                cycle, name="Late", lead_time_days=14, moq_pct=50, service_level=98
+            ),
+            self._scenario(
+                cycle,
+                name="Category -10 %",
+                category_line_ids=[
+                    Command.create({"categ_id": self.category.id, "demand_pct": -10})
+                ],
+            ),
+        ]
+        cycle.with_user(self.planner).action_score_scenarios()
+        inputs = cycle._scenario_inputs()
+        self.assertEqual(len(inputs.items), 2)
+        self.assertAlmostEqual(
+            inputs.demand["qty"].sum(),
+            sum(cycle.plan_line_ids.mapped("consensus_qty")),
+            places=6,
+        )
+        expected = score_scenarios(
+            inputs,
+            [
+                Scenario("d", demand_pct=20, price_pct=5),
+                Scenario("l", lead_time_days=14, moq_pct=50, service_level=0.98),
+                Scenario("c", category_demand_pct={str(self.category.id): -10}),
+            ],
+            n_paths=SCENARIO_PATHS,
+            seed=SCENARIO_SEED,
+        )
+        base = cycle.scenario_ids.filtered("is_base")
+        self.assertEqual(len(base), 1, "the base plan is kept as a scenario")
+        records = base + self.env["sop.scenario"].concat(*scenarios)
+        self.assertEqual(records.mapped("state"), ["scored"] * 4)
+        for record, (_, row) in zip(records, expected.iterrows(), strict=True):
+            for name in ("fill_rate", "stockout_risk"):
+                self.assertAlmostEqual(record[name], row[name], places=6)
+            for name in RESULT_FIELDS[2:]:
+                self.assertAlmostEqual(record[name], row[name], delta=0.01, msg=name)
+            self.assertAlmostEqual(
+                record.margin_diff, row["margin"] - expected["margin"][0], delta=0.02
+            )
+            self.assertEqual(len(record.month_ids), 12)
+            self.assertAlmostEqual(
+                sum(record.month_ids.mapped("purchase_spend")),
+                record.purchase_spend,
+                delta=0.2,
+            )
+        self.assertGreater(scenarios[0].revenue, base.revenue * 1.2)
+        self.assertLess(scenarios[2].revenue, base.revenue)
+
+    def test_approve_with_later_lead_time_raises_reorder_points(self):
+        cycle = self._review(self.pump)
+        reorder_point = cycle._compute_policies().reorder_point
+        late = self._scenario(cycle, name="Vendor late", lead_time_days=14)
+        cycle.with_user(self.executive).approved_scenario_id = late
+        cycle.with_user(self.executive).action_approve()
+        policy = cycle.policy_ids
+        self.assertEqual(policy.state, "applied", policy.skip_reason)
+        self.assertEqual(policy.lead_time_days, 30 + 14)
+        # 14 more days of 10 a day, plus the safety stock of a longer wait
+        self.assertGreater(policy.reorder_point, reorder_point + 140)
+        self.assertAlmostEqual(
+            policy.orderpoint_id.sudo().product_min_qty, policy.reorder_point, delta=1
+        )
+        self.assertIn("Vendor late", cycle.message_ids[:3].mapped("body")[0])
+
+    def test_only_executives_choose_the_scenario_in_review(self):
+        cycle = self._plan(self.pump)
+        late = self._scenario(cycle, name="Vendor late", lead_time_days=14)
+        with self.assertRaises(UserError):
+            cycle.with_user(self.executive).approved_scenario_id = late
+        self._to_executive_review_from_demand(cycle)
+        with self.assertRaises(AccessError):
+            cycle.with_user(self.planner).approved_scenario_id = late
+        with self.assertRaises(AccessError):
+            cycle.with_user(self.planner).action_approve()
+        self.assertFalse(cycle.approved_scenario_id)
+        self.assertEqual(cycle.state, "executive_review")
+
+    def test_other_company_sees_no_scenarios(self):
+        cycle = self._review(self.pump)
+        self._scenario(cycle, demand_pct=10)
+        cycle.with_user(self.planner).action_score_scenarios()
+        self.assertEqual(
+            self.env["sop.scenario"].with_user(self.sop_user).search_count([]), 2
+        )
+        for model in ("sop.scenario", "sop.scenario.month"):
+            self.assertFalse(
+                self.env[model].with_user(self.planner_b).search([]),
+                f"company B sees none of company A's {model}",
+            )
+
+    def test_workbook_export(self):
+        cycle = self._plan(self.pump | self.valve)
+        cycle.plan_line_ids[:2].with_user(self.planner).write({"adjustment_qty": 50.0})
+        self._to_executive_review_from_demand(cycle)
+        self._scenario(cycle, name="Demand +20 %", demand_pct=20)
+        cycle.with_user(self.planner).action_score_scenarios()
+        action = cycle.with_user(self.sop_user).action_export_workbook()
+        attachment_id = int(action["url"].split("/")[-1].split("?")[0])
+        attachment = (
+            self.env["ir.attachment"].with_user(self.sop_user).browse(attachment_id)
+        )
+        self.assertEqual(attachment.res_id, cycle.id)
+        book = openpyxl.load_workbook(
+            io.BytesIO(base64.b64decode(attachment.datas)), data_only=True
+        )
+        self.assertEqual(book.sheetnames, list(SHEETS))
+        demand = list(book["Demand plan"].iter_rows(values_only=True))
+        self.assertEqual(demand[0][:2], ("Item", "Measure"))
+        self.assertEqual(demand[0][-1], "Total")
+        measures = [row[1] for row in demand[1:5]]
+        self.assertEqual(
+            measures, ["History (last year)", "Forecast", "Adjustment", "Consensus"]
+        )
+        consensus = next(r for r in demand if r[:2] == ("All items", "Consensus"))
+        expected = sum(cycle.plan_line_ids.mapped("consensus_qty"))
+        self.assertAlmostEqual(consensus[-1], expected, places=3)
+        self.assertAlmostEqual(expected, 24 * 10 * MONTH_DAYS + 100.0, delta=1.0)
+        scenarios = list(book["Scenarios"].iter_rows(values_only=True))
+        self.assertEqual(scenarios[0][:3], ("Scenario", "Fill rate", "Stockout risk"))
+        self.assertEqual(
+            [row[0] for row in scenarios[1:3]], ["Base plan", "Demand +20 %"]
+        )
