@@ -17,6 +17,7 @@ from .sop_cycle import GROUP_EXECUTIVE, GROUP_PLANNER
 # is scored on the same paths, so they differ by their deltas only.
 SCENARIO_PATHS = 10
 SCENARIO_SEED = 0
+GROUP_USER = "sop_planning.group_sop_user"
 
 
 class SopCycle(models.Model):
@@ -24,14 +25,19 @@ class SopCycle(models.Model):
 
     _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
 
-    scenario_ids = fields.One2many("sop.scenario", "cycle_id", string="Scenarios")
-    scenario_count = fields.Integer(compute="_compute_scenario_count")
+    scenario_ids = fields.One2many(
+        "sop.scenario", "cycle_id", string="Scenarios", groups=GROUP_USER
+    )
+    scenario_count = fields.Integer(
+        compute="_compute_scenario_count", groups=GROUP_USER
+    )
     approved_scenario_id = fields.Many2one(
         "sop.scenario",
         string="Approve with Scenario",
         copy=False,
         tracking=True,
         ondelete="set null",
+        groups=GROUP_USER,
         domain="[('cycle_id', '=', id), ('is_base', '=', False)]",
         help="Its deltas (demand, lead time, MOQ, service level) are applied to "
         "the inventory policies computed at approval. Set by an executive.",

@@ -16,6 +16,9 @@ ACCESS_MATRIX = {
     "sop.capacity":         ("r",  "crw",   "crw",     "crwu", "",    ""),
     "sop.inventory.policy": ("r",  "r",     "r",       "crwu", "r",   ""),
     "sop.reorder.proposal": ("r",  "r",     "r",       "crwu", "r",   ""),
+    "sop.scenario":         ("r",  "crwu",  "crwu",    "crwu", "",    ""),
+    "sop.scenario.category": ("r", "crwu",  "crwu",    "crwu", "",    ""),
+    "sop.scenario.month":   ("r",  "crwu",  "crwu",    "crwu", "",    ""),
 }  # fmt: skip
 ROLES = ("sop_user", "planner", "executive", "sop_admin", "buyer", "portal")
 
