@@ -105,6 +105,8 @@ def main():
             "--disable-sync",
             f"--user-data-dir={profile}",
             f"--remote-debugging-port={port}",
+            # newer Chromium refuses DevTools websockets from other origins
+            "--remote-allow-origins=*",
             f"--window-size={width},{height}",
             "about:blank",
         ],
