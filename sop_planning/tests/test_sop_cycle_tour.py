@@ -79,10 +79,20 @@ class TestSopFullFlowTour(HttpCase, SopDataCase):
             adjusted.consensus_qty, adjusted.forecast_qty + 5.0, places=2
         )
 
+        late_vendor = self.env["sop.scenario"].create(
+            {"cycle_id": cycle.id, "name": "Vendor two weeks late", "lead_time_days": 14}
+        )
         self.start_tour(CYCLES, "sop_cycle_executive_approve", login="sop_executive")
         self.assertEqual(cycle.state, "approved")
         self.assertEqual(cycle.approved_by_id, self.executive)
+        self.assertEqual(late_vendor.state, "scored")
+        self.assertEqual(cycle.approved_scenario_id, late_vendor)
         self.assertEqual(cycle.policy_ids.product_id, self.pump)
+        self.assertAlmostEqual(
+            cycle.policy_ids.lead_time_days,
+            cycle.forecast_ids.lead_time_days + 14.0,
+            msg="the policy is computed with the chosen scenario's lead time",
+        )
 
         self.env.ref("sop_planning.ir_cron_sop_replenish").method_direct_trigger()
         proposal = self.env["sop.reorder.proposal"].search(

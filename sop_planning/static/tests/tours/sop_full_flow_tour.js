@@ -88,6 +88,36 @@ registry.category("web_tour.tours").add("sop_cycle_executive_approve", {
             run: "click",
         },
         statusIs("Executive Review"),
+        clickButton("action_score_scenarios"),
+        {
+            content: "The scenarios are scored",
+            trigger: "button[name=action_open_scenarios]:contains('2')",
+            run: "click",
+        },
+        {
+            content: "The comparison lists the late-vendor scenario next to the base plan",
+            trigger: ".o_list_view .o_data_row:contains('Vendor two weeks late')",
+        },
+        {
+            content: "The base plan is in the comparison too",
+            trigger: ".o_list_view .o_data_row:contains('Base plan')",
+        },
+        {
+            content: "Back to the cycle",
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains('Tour full cycle')",
+            run: "click",
+        },
+        statusIs("Executive Review"),
+        {
+            content: "Approve with the late-vendor scenario",
+            trigger: ".o_field_widget[name=approved_scenario_id] input",
+            run: "edit Vendor two",
+        },
+        {
+            content: "Pick the scenario",
+            trigger: ".o-autocomplete--dropdown-item:contains('Vendor two weeks late')",
+            run: "click",
+        },
         clickButton("action_approve"),
         {
             content: "Confirm the approval",
