@@ -35,8 +35,8 @@ class SopDemoGenerator(models.AbstractModel):
     intermittent demand, 5 vendors (one of them often late), confirmed and
     delivered sales, received purchases, stock on hand, open purchase
     orders, this month's approved plan with its reordering rules and reorder
-    proposals, and next month's cycle in demand review with its forecast
-    run. Runs with ``--with-demo`` only.
+    proposals, and next month's cycle in reconciliation with its forecast
+    and three scored what-if scenarios. Runs with ``--with-demo`` only.
     """
 
     _name = "sop.demo.generator"
@@ -350,4 +350,26 @@ class SopDemoGenerator(models.AbstractModel):
         )
         cycle.action_start_demand_review()
         cycle._run_forecast()
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
+        self.env["sop.scenario"].create(
+            [
+                {
+                    "cycle_id": cycle.id,
+                    "name": self.env._("Promotion: demand +15 %"),
+                    "demand_pct": 15.0,
+                },
+                {
+                    "cycle_id": cycle.id,
+                    "name": self.env._("Vendors two weeks late"),
+                    "lead_time_days": 14.0,
+                },
+                {
+                    "cycle_id": cycle.id,
+                    "name": self.env._("Service level 98 %"),
+                    "service_level": 98.0,
+                },
+            ]
+        )
+        cycle._score_scenarios()
         return cycle
