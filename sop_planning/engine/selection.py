@@ -1,8 +1,8 @@
 """Rolling-origin backtest and per-item model selection.
 
 ``backtest_origins`` places ``n_origins`` forecast origins in the last
-``horizon`` periods (e.g. 12 months, 3 origins: 12, 8 and 4 periods before the
-end); each origin forecasts ``horizon`` periods and is scored on the actuals
+``horizon`` periods (e.g. 12 months, 6 origins: 12, 10, 8, 6, 4 and 2 periods
+before the end); each origin forecasts ``horizon`` periods and is scored on the actuals
 that exist, so errors cover every step of the horizon, short ones more often.
 
 ``select_models`` runs every method at those origins and at the end of the
@@ -190,7 +190,7 @@ class Backtest:
     sq_error: np.ndarray
 
 
-def backtest_methods(qty, censored, start, horizon, season, n_origins=3, careful=None):
+def backtest_methods(qty, censored, start, horizon, season, n_origins=6, careful=None):
     """Run every method at the backtest origins and at the end; score them.
 
     ``backtests`` is (methods, origins, items, horizon), ``finals`` (methods,
@@ -268,7 +268,7 @@ def select_models(
     start,
     horizon,
     season,
-    n_origins=3,
+    n_origins=6,
     combine=False,
     careful=None,
     sparse=None,
