@@ -2,9 +2,11 @@
 
 ``evaluate_holdout(history, horizon, freq, **options)`` holds out the last
 ``horizon`` periods of the calendar, runs ``run_forecast`` on the rest and
-scores every method and the auto-selection on the held-out actuals (the
-seasonal naive falls back to the naive forecast for items with less than a
-season of history, so that every forecast covers the same items).
+scores every method and the auto-selection on the held-out actuals. The
+``seasonal_naive`` reference is the plain one on the training history (no
+outlier capping, no level floor), falling back to the naive forecast for items
+with less than a season of history, so that every forecast covers the same
+items.
 ``score_table(actual, forecasts, scale, patterns)`` does the scoring for any
 set of forecasts (items x horizon arrays), so that peers can be scored alike.
 
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import methods
 from .errors import EngineInputError
 from .forecast import clean_history, run_forecast
 from .history import period_start
@@ -82,13 +85,12 @@ def evaluate_holdout(history, horizon=12, freq="M", **options):
     result = run_forecast(train, horizon, freq, keep_model_forecasts=True, **options)
     actual = _actual_matrix(test, result.history.item_ids, result.periods, freq)
     forecasts = dict(result.model_forecasts)
-    short = np.isnan(forecasts["seasonal_naive"])
-    forecasts["seasonal_naive"] = np.where(
-        short, forecasts["naive"], forecasts["seasonal_naive"]
-    )
     forecasts[AUTO] = result.forecast["forecast"].to_numpy().reshape(-1, horizon)
     training = clean_history(result.history)
     season = result.history.season_length
+    forecasts["seasonal_naive"] = _reference(
+        training, result.history.n_periods, horizon, season
+    )
     return Holdout(
         actual=actual,
         forecasts=forecasts,
@@ -103,6 +105,15 @@ def evaluate_holdout(history, horizon=12, freq="M", **options):
 def _mean_finite(values):
     finite = np.isfinite(values)
     return values[finite].mean() if finite.any() else np.nan
+
+
+def _reference(training, n_periods, horizon, season):
+    """Plain seasonal naive forecast; naive for items shorter than a season."""
+    end = [training.shape[1]]
+    seasonal = methods.seasonal_naive(training, end, horizon, season).forecasts[0]
+    last = methods.naive(training, end, horizon, season).forecasts[0]
+    reference = np.where((n_periods < season)[:, None], last, seasonal)
+    return np.clip(np.nan_to_num(reference), 0.0, None)
 
 
 def _scores(actual, forecast, scale, squared_scale, recent):
