@@ -8,10 +8,14 @@ naive (naive for items with less than a season of history) and statsforecast
 AutoETS fitted on the same cleaned training series (each item from its first
 non-zero period, unknown periods imputed as in the engine; series on which
 AutoETS fails, e.g. a single period, get statsforecast's HistoricAverage).
-Items that never had demand in training are forecast zero by every method. Metrics as in
-``sop_planning.engine.forecast_backtest``: WAPE and bias pooled, MASE the mean
-over items of the item's MAE over its in-sample seasonal-naive MAE; the pooled
-table weighs each data set's MASE by its number of scored items.
+Items that never had demand in training are forecast zero by every method.
+Metrics as in ``sop_planning.engine.forecast_backtest``: WAPE and bias
+pooled, MASE the mean over items of the item's MAE over its in-sample
+seasonal-naive MAE, RMSSE likewise with squared errors and the naive MSE
+(MASE rewards zero forecasts for intermittent items, RMSSE does not);
+``zero_forecasts`` counts items with demand in the last training season that
+are forecast zero over the whole hold-out. The pooled table weighs each data
+set's MASE and RMSSE by its number of scored items.
 
     python3 bench/bench_forecast_accuracy.py [--data-dir ../shared/data]
 """
@@ -86,7 +90,14 @@ def evaluate(path, freq, horizon, n_jobs):
         "seasonal naive": holdout.forecasts["seasonal_naive"],
         "statsforecast AutoETS": ets,
     }
-    table = score_table(holdout.actual, forecasts, holdout.scale, holdout.patterns)
+    table = score_table(
+        holdout.actual,
+        forecasts,
+        holdout.scale,
+        holdout.patterns,
+        holdout.rmsse_scale,
+        holdout.recent,
+    )
     table.insert(0, "data", Path(path).name.split(".")[0])
     seconds = {"engine": engine_seconds, "AutoETS": ets_seconds}
     return table, seconds
@@ -130,7 +141,8 @@ def main(argv=None):
         ]
         print("\n".join(lines[-9:]), flush=True)
     lines += [
-        "### All data sets pooled (MASE: mean over all items of the three sets)",
+        "### All data sets pooled (MASE, RMSSE: mean over all items of the three"
+        " sets; zero_forecasts: sum)",
         "",
         markdown(pooled(pd.concat(totals))),
     ]
@@ -141,11 +153,20 @@ def main(argv=None):
 
 
 def pooled(overall):
-    """Item-weighted MASE per model over data sets, and its change vs snaive."""
-    weighted = overall.assign(mase_items=overall["mase"] * overall["items"])
-    sums = weighted.groupby("model", sort=False)[["mase_items", "items"]].sum()
+    """Item-weighted MASE and RMSSE per model over data sets, change vs snaive."""
+    weighted = overall.assign(
+        mase_items=overall["mase"] * overall["items"],
+        rmsse_items=overall["rmsse"] * overall["items"],
+    )
+    columns = ["mase_items", "rmsse_items", "items", "zero_forecasts"]
+    sums = weighted.groupby("model", sort=False)[columns].sum()
     table = pd.DataFrame(
-        {"model": sums.index, "mase": sums["mase_items"] / sums["items"]}
+        {
+            "model": sums.index,
+            "mase": sums["mase_items"] / sums["items"],
+            "rmsse": sums["rmsse_items"] / sums["items"],
+            "zero_forecasts": sums["zero_forecasts"].astype(int),
+        }
     ).reset_index(drop=True)
     naive = table.set_index("model").loc["seasonal naive", "mase"]
     return table.assign(mase_vs_snaive=table["mase"] / naive - 1.0)

@@ -73,7 +73,7 @@ def test_short_history_uses_the_mean_rule_and_no_demand_gets_zero(make_history):
     np.testing.assert_allclose(rows.loc["p2-w1", "forecast"], 5.0)
     assert items.loc["p3-w1", "model"] == "zero"
     np.testing.assert_allclose(rows.loc["p3-w1", "forecast"], 0.0)
-    assert items.loc["p1-w1", "reason"].startswith("backtest: lowest MAE of")
+    assert items.loc["p1-w1", "reason"].startswith("backtest: lowest MSE of")
 
 
 def test_unknown_periods_are_imputed_not_learned_as_zero(make_history):
@@ -182,3 +182,21 @@ def test_intermittent_items_get_a_mean_level_forecast(make_history):
         assert "naive" not in item["model"].replace("seasonal_naive", "")
         assert "seasonal_naive" not in item["model"]
         assert result.forecast["forecast"].mean() > 0.3 * row.mean()
+
+
+def test_item_that_sold_in_the_last_season_never_gets_a_zero_forecast(make_history):
+    """A spare part dry for 30 weeks but sold this year keeps a positive forecast."""
+    # moving averages and damped Holt end at zero after the dry spell; their
+    # median used to be the forecast: zero, so no stock for a selling item
+    rng = np.random.default_rng(7)
+    sales = np.where(rng.random(104) < 0.3, rng.integers(1, 6, 104), 0.0)
+    row = np.r_[3.0, sales, np.zeros(30)]
+    last_season_mean = row[-52:].mean()
+    assert last_season_mean > 0
+    for combine in (False, True):
+        result = run_forecast(
+            make_history([row], freq="W"), horizon=26, freq="W", combine=combine
+        )
+        forecast = result.forecast["forecast"].to_numpy()
+        assert (forecast >= 0.1 * last_season_mean - 1e-12).all()
+        assert (result.forecast["upper"] > forecast).all()

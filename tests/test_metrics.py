@@ -45,3 +45,23 @@ def test_fva_is_reference_error_minus_forecast_error():
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match="shapes"):
         metrics.mae([1.0, 2.0], [1.0])
+
+
+def test_rmsse_uses_the_naive_squared_scale():
+    insample = np.array([1.0, 3.0, 1.0, 3.0, 2.0])
+    assert metrics.rmsse_scale(insample) == pytest.approx(13.0 / 4.0)
+    assert metrics.rmsse(ACTUAL, FORECAST, insample) == pytest.approx(
+        np.sqrt(0.75 / 3.25)
+    )
+    assert np.isnan(metrics.rmsse_scale([4.0]))
+    assert np.isnan(metrics.rmsse_scale([2.0, 2.0, 2.0]))
+
+
+def test_rmsse_prefers_the_mean_where_mase_prefers_zero():
+    """On intermittent demand the absolute error rewards a zero forecast."""
+    insample = np.array([0.0, 4.0, 0.0, 0.0, 2.0, 0.0, 0.0, 6.0])
+    actual = np.array([0.0, 0.0, 6.0, 0.0, 0.0, 3.0])
+    zero = np.zeros(6)
+    mean = np.full(6, insample.mean())
+    assert metrics.mase(actual, zero, insample) < metrics.mase(actual, mean, insample)
+    assert metrics.rmsse(actual, mean, insample) < metrics.rmsse(actual, zero, insample)

@@ -32,7 +32,7 @@ def _add_common(parser):
     parser.add_argument("history", help="CSV with columns item_id, period, qty")
     parser.add_argument("--horizon", type=int, default=12, help="periods ahead")
     parser.add_argument("--freq", choices=("M", "W"), default="M")
-    parser.add_argument("--origins", type=int, default=3, help="backtest origins")
+    parser.add_argument("--origins", type=int, default=6, help="backtest origins")
     parser.add_argument(
         "--outlier-k", type=float, default=3.0, help="cap at k MAD (0: no capping)"
     )
@@ -83,7 +83,7 @@ def forecast_command(args):
 
 
 def backtest_command(args):
-    """Print hold-out WAPE, MASE and bias per model and pattern."""
+    """Print hold-out WAPE, MASE, RMSSE and bias per model and pattern."""
     holdout = evaluate_holdout(
         read_history(args.history),
         args.horizon,
@@ -92,7 +92,12 @@ def backtest_command(args):
         **_options(args),
     )
     table = score_table(
-        holdout.actual, holdout.forecasts, holdout.scale, holdout.patterns
+        holdout.actual,
+        holdout.forecasts,
+        holdout.scale,
+        holdout.patterns,
+        holdout.rmsse_scale,
+        holdout.recent,
     )
     overall = table[table["pattern"] == "all"].drop(columns="pattern")
     print(f"Hold-out of the last {args.horizon} periods; MASE = mean over items.")
@@ -103,7 +108,7 @@ def backtest_command(args):
     auto = overall.set_index("model").loc[AUTO]
     print(
         f"\nauto-selection: WAPE {auto.wape:.3f}  MASE {auto.mase:.3f}  "
-        f"bias {auto.bias:+.3f}"
+        f"RMSSE {auto.rmsse:.3f}  bias {auto.bias:+.3f}"
     )
     return 0
 

@@ -2,7 +2,7 @@
 
 Public API (called by the Odoo layer and the command line)::
 
-    run_forecast(history, horizon=12, freq="M", *, n_origins=3, outlier_k=3.0,
+    run_forecast(history, horizon=12, freq="M", *, n_origins=6, outlier_k=3.0,
                  abc_thresholds=(0.8, 0.95), combine=True, progress=None,
                  interval_level=0.9, chunk_size=5000,
                  keep_model_forecasts=False, careful_abc=()) -> ForecastResult
@@ -104,7 +104,7 @@ def run_forecast(
     horizon=12,
     freq="M",
     *,
-    n_origins=3,
+    n_origins=6,
     outlier_k=3.0,
     abc_thresholds=(0.8, 0.95),
     combine=True,

@@ -2,9 +2,11 @@
 
 ``evaluate_holdout(history, horizon, freq, **options)`` holds out the last
 ``horizon`` periods of the calendar, runs ``run_forecast`` on the rest and
-scores every method and the auto-selection on the held-out actuals (the
-seasonal naive falls back to the naive forecast for items with less than a
-season of history, so that every forecast covers the same items).
+scores every method and the auto-selection on the held-out actuals. The
+``seasonal_naive`` reference is the plain one on the training history (no
+outlier capping, no level floor), falling back to the naive forecast for items
+with less than a season of history, so that every forecast covers the same
+items.
 ``score_table(actual, forecasts, scale, patterns)`` does the scoring for any
 set of forecasts (items x horizon arrays), so that peers can be scored alike.
 
@@ -12,7 +14,12 @@ Aggregation: WAPE and bias are pooled over all items and periods (sum of
 errors over sum of actuals); MASE is the mean over items of each item's MAE
 divided by its in-sample seasonal-naive MAE (naive when shorter than a season
 plus one) on the training history without outlier capping, items with a zero
-or undefined scale left out. Censored (NaN) held-out cells are not scored.
+or undefined scale left out; RMSSE likewise the mean over items of the root of
+each item's MSE over its in-sample naive MSE. MASE, an absolute error, is
+smallest for a forecast of the median, zero for most intermittent items;
+RMSSE is smallest for the mean. ``zero_forecasts`` counts the items that had
+demand in the last season of the training history and are forecast zero over
+the whole horizon. Censored (NaN) held-out cells are not scored.
 """
 
 from dataclasses import dataclass
@@ -20,10 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import methods
 from .errors import EngineInputError
 from .forecast import clean_history, run_forecast
 from .history import period_start
-from .metrics import mase_scale
+from .metrics import mase_scale, rmsse_scale
 
 AUTO = "auto"
 
@@ -37,6 +45,8 @@ class Holdout:
     scale: np.ndarray
     patterns: np.ndarray
     result: object
+    rmsse_scale: np.ndarray = None
+    recent: np.ndarray = None
 
 
 def split_history(history, horizon, freq):
@@ -75,22 +85,38 @@ def evaluate_holdout(history, horizon=12, freq="M", **options):
     result = run_forecast(train, horizon, freq, keep_model_forecasts=True, **options)
     actual = _actual_matrix(test, result.history.item_ids, result.periods, freq)
     forecasts = dict(result.model_forecasts)
-    short = np.isnan(forecasts["seasonal_naive"])
-    forecasts["seasonal_naive"] = np.where(
-        short, forecasts["naive"], forecasts["seasonal_naive"]
-    )
     forecasts[AUTO] = result.forecast["forecast"].to_numpy().reshape(-1, horizon)
-    scale = mase_scale(clean_history(result.history), result.history.season_length)
+    training = clean_history(result.history)
+    season = result.history.season_length
+    forecasts["seasonal_naive"] = _reference(
+        training, result.history.n_periods, horizon, season
+    )
     return Holdout(
         actual=actual,
         forecasts=forecasts,
-        scale=scale,
+        scale=mase_scale(training, season),
         patterns=result.items["pattern"].to_numpy(),
         result=result,
+        rmsse_scale=rmsse_scale(training),
+        recent=np.nansum(training[:, -season:], axis=1) > 0,
     )
 
 
-def _scores(actual, forecast, scale):
+def _mean_finite(values):
+    finite = np.isfinite(values)
+    return values[finite].mean() if finite.any() else np.nan
+
+
+def _reference(training, n_periods, horizon, season):
+    """Plain seasonal naive forecast; naive for items shorter than a season."""
+    end = [training.shape[1]]
+    seasonal = methods.seasonal_naive(training, end, horizon, season).forecasts[0]
+    last = methods.naive(training, end, horizon, season).forecasts[0]
+    reference = np.where((n_periods < season)[:, None], last, seasonal)
+    return np.clip(np.nan_to_num(reference), 0.0, None)
+
+
+def _scores(actual, forecast, scale, squared_scale, recent):
     error = forecast - actual
     scored = np.isfinite(error)
     absolute = np.where(scored, np.abs(error), 0.0)
@@ -98,17 +124,29 @@ def _scores(actual, forecast, scale):
     with np.errstate(divide="ignore", invalid="ignore"):
         item_mae = absolute.sum(axis=1) / scored.sum(axis=1)
         item_mase = item_mae / scale
-    finite = np.isfinite(item_mase)
-    return {
+        item_mse = np.where(scored, error**2, 0.0).sum(axis=1) / scored.sum(axis=1)
+        item_rmsse = np.sqrt(item_mse / squared_scale)
+    scores = {
         "wape": absolute.sum() / volume if volume > 0 else np.nan,
-        "mase": item_mase[finite].mean() if finite.any() else np.nan,
+        "mase": _mean_finite(item_mase),
+        "rmsse": _mean_finite(item_rmsse),
         "bias": np.where(scored, error, 0.0).sum() / volume if volume > 0 else np.nan,
-        "items": int(finite.sum()),
+        "items": int(np.isfinite(item_mase).sum()),
     }
+    if recent is not None:
+        scores["zero_forecasts"] = int((recent & (forecast.sum(axis=1) <= 0)).sum())
+    return scores
 
 
-def score_table(actual, forecasts, scale, patterns):
-    """WAPE, MASE and bias per forecast, overall and per demand pattern."""
+def score_table(actual, forecasts, scale, patterns, squared_scale=None, recent=None):
+    """WAPE, MASE, RMSSE and bias per forecast, overall and per demand pattern.
+
+    ``squared_scale`` is the RMSSE scale per item (NaN RMSSE without it);
+    with ``recent`` (items mask: demand in the last season) the table counts
+    the zero forecasts of those items.
+    """
+    if squared_scale is None:
+        squared_scale = np.full(len(actual), np.nan)
     rows = []
     groups = [("all", np.ones(len(actual), dtype=bool))] + [
         (pattern, patterns == pattern) for pattern in sorted(set(patterns))
@@ -116,6 +154,12 @@ def score_table(actual, forecasts, scale, patterns):
     for name, forecast in forecasts.items():
         for pattern, mask in groups:
             if mask.any():
-                scores = _scores(actual[mask], forecast[mask], scale[mask])
+                scores = _scores(
+                    actual[mask],
+                    forecast[mask],
+                    scale[mask],
+                    squared_scale[mask],
+                    None if recent is None else recent[mask],
+                )
                 rows.append({"model": name, "pattern": pattern, **scores})
     return pd.DataFrame(rows)

@@ -37,7 +37,7 @@ HOLT_WINTERS_GRID = {
     "gamma": (0.05, 0.15, 0.3),
     "trend": ((0.0, 0.0), (0.1, 0.9)),
 }
-CROSTON_ALPHAS = (0.05, 0.1, 0.2, 0.3)
+CROSTON_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 TSB_GRID = {"alpha": (0.1, 0.2, 0.3), "beta": (0.02, 0.05, 0.1, 0.2)}
 MA_WINDOWS = (2, 3, 4, 6, 9, 12)
 

@@ -12,6 +12,11 @@ gives NaN.
 - ``mase``: MAE scaled by ``mase_scale(insample, season)``, the in-sample MAE of
   the seasonal naive forecast, falling back to the naive one (lag 1) when the
   in-sample is shorter than a season plus one or its seasonal MAE is zero.
+- ``rmsse``: root mean squared scaled error, the MSE scaled by
+  ``rmsse_scale(insample)``, the in-sample mean squared error of the naive
+  forecast (lag 1), then the root (M5 competition). Unlike MASE it is smallest
+  for a forecast of the mean, so it does not reward zero forecasts for
+  intermittent demand.
 - ``fva``: forecast value added of ``forecast`` over ``reference``, the
   reference's error minus the forecast's (WAPE by default; > 0: value added).
 """
@@ -81,6 +86,21 @@ def mase_scale(insample, season=1):
 def mase(actual, forecast, insample, season=1):
     """Mean absolute scaled error (see ``mase_scale``)."""
     return _ratio(mae(actual, forecast), mase_scale(insample, season))
+
+
+def rmsse_scale(insample):
+    """In-sample mean squared error of the naive (lag 1) forecast."""
+    insample = np.asarray(insample, dtype=float)
+    if insample.shape[-1] < 2:
+        return np.full(insample.shape[:-1], np.nan)[()]
+    diffs = (insample[..., 1:] - insample[..., :-1]) ** 2
+    scale = _ratio(np.nansum(diffs, axis=-1), _count(diffs))
+    return np.where(scale > 0, scale, np.nan)[()]
+
+
+def rmsse(actual, forecast, insample):
+    """Root mean squared scaled error (see ``rmsse_scale``)."""
+    return np.sqrt(_ratio(rmse(actual, forecast) ** 2, rmsse_scale(insample)))
 
 
 def fva(actual, forecast, reference, metric=wape):

@@ -1,16 +1,27 @@
 """Rolling-origin backtest and per-item model selection.
 
 ``backtest_origins`` places ``n_origins`` forecast origins in the last
-``horizon`` periods (e.g. 12 months, 3 origins: 12, 8 and 4 periods before the
-end); each origin forecasts ``horizon`` periods and is scored on the actuals
+``horizon`` periods (e.g. 12 months, 6 origins: 12, 10, 8, 6, 4 and 2 periods
+before the end); each origin forecasts ``horizon`` periods and is scored on the actuals
 that exist, so errors cover every step of the horizon, short ones more often.
 
 ``select_models`` runs every method at those origins and at the end of the
-history, scores each item's forecasts by mean absolute error over all scored
-points (the same points for every model of an item, so this ranks models
-exactly as MASE does, a measure sound for intermittent demand), and keeps the
-model with the lowest error, or with ``combine`` the median (per period) of
-the ``COMBINE_TOP`` best models, a combination robust to one poor member.
+history, scores each item's forecasts by mean squared error over all scored
+points (the same points for every model of an item, so this ranks models as
+RMSSE does), and keeps the model with the lowest error, or with ``combine``
+the median (per period) of the ``COMBINE_TOP`` best models, a combination
+robust to one poor member. The squared error is sound for intermittent
+demand: it is smallest for a forecast of the mean demand, where the absolute
+error is smallest for the median, zero for most intermittent items, and so
+rewards methods whose level collapses to zero after a dry spell.
+
+Level floor: every method's forecast at an origin is at least ``FLOOR_SHARE``
+of the item's mean demand over the season before that origin, so an item
+that sold in the last season (12 months, 52 weeks) never gets a zero forecast
+(moving averages and damped trends reach zero after a dry spell; a planner
+needs a forecast and a safety stock for an item that still sells). The floor
+applies in the backtest too, so selection and error scale see it.
+
 A model is a candidate for an item only when it could forecast at every
 scored origin. Items with no origin having at least ``MIN_TRAIN`` periods of
 history use the mean of their history ("too little history" rule); items that
@@ -35,8 +46,9 @@ from .metrics import mase_scale
 
 MIN_TRAIN = 3
 COMBINE_TOP = 3
+FLOOR_SHARE = 0.1
 # Methods that repeat last observed values: for intermittent and lumpy items
-# they mostly repeat a zero, which the absolute error rewards and a stock
+# they mostly repeat a zero, which absolute errors reward and a stock
 # policy cannot use (no demand foreseen, no stock kept).
 LAST_VALUE_MODELS = ("naive", "seasonal_naive")
 RULE_MODEL = "mean"
@@ -114,7 +126,7 @@ def _item_scores(errors, actuals):
 
 
 def _reasons(n_candidates, n_points, combine):
-    kept = f"median of the {COMBINE_TOP} best" if combine else "lowest MAE"
+    kept = f"median of the {COMBINE_TOP} best" if combine else "lowest MSE"
     return np.array(
         [
             f"backtest: {kept} of {c} models over {p} points"
@@ -134,12 +146,32 @@ def _method_runs(qty, start, origins, horizon, season, careful):
         yield statsmodels_ets(qty, start, origins, horizon, season, careful)
 
 
+def level_floor(qty, origins, season):
+    """``FLOOR_SHARE`` of the mean demand of the season before each origin.
+
+    Returns an (origins, items) array; the mean is over the in-history periods
+    of that season (zero for an item with no history or no demand there).
+    """
+    total = np.concatenate(
+        [np.zeros((len(qty), 1)), np.cumsum(np.nan_to_num(qty), axis=1)], axis=1
+    )
+    count = np.concatenate(
+        [np.zeros((len(qty), 1)), np.cumsum(np.isfinite(qty), axis=1)], axis=1
+    )
+    origins = np.asarray(origins)
+    begin = np.maximum(origins - season, 0)
+    n = (count[:, origins] - count[:, begin]).T
+    volume = (total[:, origins] - total[:, begin]).T
+    return FLOOR_SHARE * np.divide(volume, n, out=np.zeros(n.shape), where=n > 0)
+
+
 def _run_methods(qty, start, origins, horizon, season, careful):
     runs = []
+    floor = level_floor(qty, origins, season)[:, :, None]
     for run in _method_runs(qty, start, origins, horizon, season, careful):
         history_at = np.asarray(origins)[:, None] - start[None, :]
         run.forecasts[history_at < run.min_periods] = np.nan
-        np.clip(run.forecasts, 0.0, None, out=run.forecasts)
+        np.maximum(run.forecasts, floor, out=run.forecasts)
         runs.append(run)
     return runs
 
@@ -155,14 +187,14 @@ class Backtest:
     finals: np.ndarray
     actuals: np.ndarray
     candidate: np.ndarray
-    abs_error: np.ndarray
+    sq_error: np.ndarray
 
 
-def backtest_methods(qty, censored, start, horizon, season, n_origins=3, careful=None):
+def backtest_methods(qty, censored, start, horizon, season, n_origins=6, careful=None):
     """Run every method at the backtest origins and at the end; score them.
 
     ``backtests`` is (methods, origins, items, horizon), ``finals`` (methods,
-    items, horizon); ``abs_error`` (methods, items) is the sum of absolute
+    items, horizon); ``sq_error`` (methods, items) is the sum of squared
     backtest errors, inf where the method is no candidate for the item.
     ``careful`` (items mask) adds statsmodels' per-item ETS for those items.
     """
@@ -176,8 +208,8 @@ def backtest_methods(qty, censored, start, horizon, season, n_origins=3, careful
     actuals = np.where(scored[:, :, None], actuals, np.nan)
     forecastable = np.isfinite(backtests).all(axis=3) | ~scored[None]
     candidate = forecastable.all(axis=1) & scored.any(axis=0)[None]
-    errors = np.abs(backtests - actuals[None])
-    abs_error = np.where(candidate, np.nansum(errors, axis=(1, 3)), np.inf)
+    squared = (backtests - actuals[None]) ** 2
+    sq_error = np.where(candidate, np.nansum(squared, axis=(1, 3)), np.inf)
     return Backtest(
         names=np.array([run.name for run in runs], dtype=object),
         runs=runs,
@@ -186,7 +218,7 @@ def backtest_methods(qty, censored, start, horizon, season, n_origins=3, careful
         finals=np.stack([run.forecasts[-1] for run in runs]),
         actuals=actuals,
         candidate=candidate,
-        abs_error=abs_error,
+        sq_error=sq_error,
     )
 
 
@@ -201,7 +233,7 @@ def _median_of_members(values, used):
 
 
 def _combination(backtest, n_items):
-    top = np.argsort(backtest.abs_error, axis=0, kind="stable")[:COMBINE_TOP]
+    top = np.argsort(backtest.sq_error, axis=0, kind="stable")[:COMBINE_TOP]
     used = np.take_along_axis(backtest.candidate, top, axis=0)
     rows = np.arange(n_items)
     member_backtests = backtest.backtests[top, :, rows]
@@ -213,7 +245,7 @@ def _combination(backtest, n_items):
 
 
 def _best_single(backtest, n_items):
-    best = np.argmin(backtest.abs_error, axis=0)
+    best = np.argmin(backtest.sq_error, axis=0)
     rows = np.arange(n_items)
     forecasts = backtest.backtests[best, :, rows].transpose(1, 0, 2)
     params = [
@@ -227,7 +259,7 @@ def _level_only(backtest, sparse):
     """Take last-value methods out of the candidates of ``sparse`` items."""
     blocked = np.isin(backtest.names, LAST_VALUE_MODELS)[:, None] & sparse[None, :]
     backtest.candidate = backtest.candidate & ~blocked
-    backtest.abs_error = np.where(blocked, np.inf, backtest.abs_error)
+    backtest.sq_error = np.where(blocked, np.inf, backtest.sq_error)
 
 
 def select_models(
@@ -236,7 +268,7 @@ def select_models(
     start,
     horizon,
     season,
-    n_origins=3,
+    n_origins=6,
     combine=False,
     careful=None,
     sparse=None,
