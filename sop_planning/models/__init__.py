@@ -6,6 +6,7 @@ from . import sop_cycle_actuals
 from . import sop_cycle_forecast
 from . import sop_cycle_supply
 from . import sop_cycle_execution
+from . import sop_cycle_accuracy
 from . import sop_demand_history
 from . import sop_forecast
 from . import sop_inventory_policy
@@ -15,3 +16,8 @@ from . import sop_supply_data
 from . import product_template
 from . import stock_warehouse_orderpoint
 from . import sop_demo_generator
+from . import sop_accuracy_line
+from . import sop_accuracy_month
+from . import sop_kpi_snapshot
+from . import sop_abc_report
+from . import sop_plan_line_exception
