@@ -221,7 +221,6 @@ class SopAccuracyLine(models.Model):
     # ------------------------------------------------------------------
     # Actuals
     # ------------------------------------------------------------------
-    @api.model
     def action_update_actuals(self):
         """Button: record the actuals of the past months, then the trends."""
         self.env["sop.cycle"]._check_group(

@@ -83,7 +83,6 @@ class SopKpiSnapshot(models.Model):
             else super()._read_group_select(aggregate_spec, query)
         )
 
-    @api.model
     def action_compute_snapshots(self):
         """Button: KPIs of last month and of this month so far."""
         self.env["sop.cycle"]._check_group(

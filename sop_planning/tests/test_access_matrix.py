@@ -16,6 +16,10 @@ ACCESS_MATRIX = {
     "sop.capacity":         ("r",  "crw",   "crw",     "crwu", "",    ""),
     "sop.inventory.policy": ("r",  "r",     "r",       "crwu", "r",   ""),
     "sop.reorder.proposal": ("r",  "r",     "r",       "crwu", "r",   ""),
+    "sop.accuracy.line":    ("r",  "r",     "r",       "r",    "",    ""),
+    "sop.accuracy.month":   ("r",  "r",     "r",       "r",    "",    ""),
+    "sop.kpi.snapshot":     ("r",  "r",     "r",       "r",    "",    ""),
+    "sop.abc.report":       ("r",  "r",     "r",       "r",    "",    ""),
 }  # fmt: skip
 ROLES = ("sop_user", "planner", "executive", "sop_admin", "buyer", "portal")
 

@@ -174,6 +174,17 @@ class TestAccuracyKpi(SopDataCase):
         )
         self.assertEqual(flagged, lines[1], "month 3 is short after a receipt")
 
+    def test_abc_pareto_cumulative_share(self):
+        plan = {self.p1: [(0, 30.0, 0.0)], self.p2: [(0, 10.0, 0.0)]}
+        cycle, lines = self._cycle_with_plan(plan, 0)
+        lines.write({"price_unit": 10.0})
+        self.env.flush_all()
+        rows = self.env["sop.abc.report"].search([("cycle_id", "=", cycle.id)])
+        self.assertEqual(
+            [(r.product_id, r.rank, r.share, r.cumulative_share) for r in rows],
+            [(self.p1, 1, 75.0, 75.0), (self.p2, 2, 25.0, 100.0)],
+        )
+
     # ------------------------------------------------------------------
     # KPIs
     # ------------------------------------------------------------------
