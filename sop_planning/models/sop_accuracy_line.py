@@ -33,7 +33,8 @@ from .sop_ratio import ratio_select
 _logger = logging.getLogger(__name__)
 
 KEYS = ["product_id", "warehouse_id", "period"]
-# Months already measured are measured again this long (late orders, returns).
+# Months already measured are measured again this long (late orders, returns);
+# months still unknown (out of stock) are tried again for a year.
 REMEASURE_MONTHS = 2
 # Actual off the consensus by more than this share: forecast too low / high.
 TOLERANCE = 0.3
@@ -253,6 +254,7 @@ class SopAccuracyLine(models.Model):
                     [
                         ("company_id", "=", company.id),
                         ("date_month", "<", today),
+                        ("date_month", ">=", today - relativedelta(months=12)),
                         "|",
                         ("has_actual", "=", False),
                         ("date_month", ">=", recent),
