@@ -92,6 +92,10 @@ class TestAccuracyKpi(SopDataCase):
         self.assertEqual(adjusted.adjusted_by_id, self.planner)
         self.assertEqual(adjusted.consensus_qty, 120.0)
         self.assertEqual(set(rows.mapped("categ_id")), {self.category})
+        self.assertEqual(cycle.accuracy_line_count, 12)
+        self.assertEqual(
+            cycle.action_open_accuracy()["domain"], [("cycle_id", "=", cycle.id)]
+        )
         # by hand: |errors| 0+40+40 (P1) + 10+50+50 (P2) = 190 over actuals 360;
         # errors 0+40-40+10+50+50 = 110; statistical |errors| 170
         ((wape, bias, fva, _mase),) = self._ratios([("cycle_id", "=", cycle.id)])
