@@ -102,6 +102,11 @@ class TestAccuracyKpi(SopDataCase):
         self.assertAlmostEqual(wape, 100 * 190 / 360)
         self.assertAlmostEqual(bias, 100 * 110 / 360)
         self.assertAlmostEqual(fva, 100 * (170 - 190) / 360)
+        # the pivot's web call gets the same grouped ratio
+        ((web,),) = self.Ledger.formatted_read_grouping_sets(
+            [("cycle_id", "=", cycle.id)], [[]], ["wape:sum"]
+        )
+        self.assertAlmostEqual(web["wape:sum"], 100 * 190 / 360)
         by_product = {
             product: values
             for product, *values in self._ratios(
