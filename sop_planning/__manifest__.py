@@ -21,6 +21,7 @@
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/sop_kpi_cron_data.xml",
         "wizards/sop_cycle_reject_views.xml",
         "views/sop_plan_line_views.xml",
         "views/sop_forecast_views.xml",
@@ -34,6 +35,9 @@
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/sop_planning_menus.xml",
+        "views/sop_accuracy_views.xml",
+        "views/sop_kpi_views.xml",
+        "views/sop_reporting_menus.xml",
     ],
     "demo": [
         "demo/sop_planning_demo.xml",

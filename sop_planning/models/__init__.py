@@ -11,6 +11,7 @@ from . import sop_scenario_category
 from . import sop_scenario_month
 from . import sop_cycle_scenario
 from . import sop_cycle_workbook
+from . import sop_cycle_accuracy
 from . import sop_demand_history
 from . import sop_forecast
 from . import sop_inventory_policy
@@ -20,3 +21,8 @@ from . import sop_supply_data
 from . import product_template
 from . import stock_warehouse_orderpoint
 from . import sop_demo_generator
+from . import sop_accuracy_line
+from . import sop_accuracy_month
+from . import sop_kpi_snapshot
+from . import sop_abc_report
+from . import sop_plan_line_exception

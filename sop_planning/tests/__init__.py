@@ -7,3 +7,4 @@ from . import test_inventory_policy
 from . import test_reorder_proposal
 from . import test_access_matrix
 from . import test_scenario
+from . import test_accuracy_kpi

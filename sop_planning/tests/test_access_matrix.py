@@ -19,6 +19,10 @@ ACCESS_MATRIX = {
     "sop.scenario":         ("r",  "crwu",  "crwu",    "crwu", "",    ""),
     "sop.scenario.category": ("r", "crwu",  "crwu",    "crwu", "",    ""),
     "sop.scenario.month":   ("r",  "crwu",  "crwu",    "crwu", "",    ""),
+    "sop.accuracy.line":    ("r",  "r",     "r",       "r",    "",    ""),
+    "sop.accuracy.month":   ("r",  "r",     "r",       "r",    "",    ""),
+    "sop.kpi.snapshot":     ("r",  "r",     "r",       "r",    "",    ""),
+    "sop.abc.report":       ("r",  "r",     "r",       "r",    "",    ""),
 }  # fmt: skip
 ROLES = ("sop_user", "planner", "executive", "sop_admin", "buyer", "portal")
 

@@ -1,0 +1,341 @@
+"""Forecast-accuracy ledger: the frozen forecast of approved cycles vs actuals.
+
+When a cycle is approved, each plan line (product x warehouse x month) is
+copied here with its statistical and consensus forecast, the planner who
+adjusted it, its category and ABC class; later plan changes do not touch it.
+Once a month is over, its actual demand (the demand history rules of the
+company) is recorded and the errors are computed per row; WAPE, bias, MASE and
+FVA are grouped ratios (see ``sop_ratio``), right at any pivot level.
+
+- WAPE = sum |consensus - actual| / sum actual;
+- bias = sum (consensus - actual) / sum actual (> 0: over-forecast);
+- MASE = mean of |consensus - actual| / scale, the scale being the in-sample
+  MAE of the seasonal naive forecast on the history before the cycle;
+- FVA = WAPE of the statistical forecast - WAPE of the consensus (> 0: the
+  planners' adjustments made the plan better).
+"""
+
+import logging
+
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..engine.metrics import mase_scale
+from .sop_bulk import bulk_insert, bulk_update
+from .sop_cycle import GROUP_PLANNER
+from .sop_forecast import ABC
+from .sop_ratio import ratio_select
+
+_logger = logging.getLogger(__name__)
+
+KEYS = ["product_id", "warehouse_id", "period"]
+# Months already measured are measured again this long (late orders, returns);
+# months still unknown (out of stock) are tried again for a year.
+REMEASURE_MONTHS = 2
+# Actual off the consensus by more than this share: forecast too low / high.
+TOLERANCE = 0.3
+EXCEPTIONS = [
+    ("ok", "Within Tolerance"),
+    ("too_low", "Too Low"),
+    ("too_high", "Too High"),
+]
+
+
+class SopAccuracyLine(models.Model):
+    """Frozen forecast of one product in one warehouse for one month."""
+
+    _name = "sop.accuracy.line"
+    _description = "S&OP Forecast Accuracy Ledger"
+    _order = "date_month desc, cycle_id desc, product_id, warehouse_id"
+    _rec_name = "product_id"
+
+    _RATIOS = {
+        "wape": ("abs_error", "measured_qty", 100.0),
+        "stat_wape": ("stat_abs_error", "measured_qty", 100.0),
+        "bias": ("error", "measured_qty", 100.0),
+        "fva": ("fva_error", "measured_qty", 100.0),
+        "mase": ("scaled_error", "mase_count", 1.0),
+    }
+
+    cycle_id = fields.Many2one(
+        "sop.cycle", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    product_id = fields.Many2one("product.product", required=True, index=True)
+    categ_id = fields.Many2one("product.category", string="Category")
+    warehouse_id = fields.Many2one("stock.warehouse", required=True)
+    date_month = fields.Date(string="Month", required=True, index=True)
+    lag = fields.Integer(
+        string="Lag (months)", help="Months between the cycle and this month."
+    )
+    abc = fields.Selection(ABC, string="ABC")
+    adjusted_by_id = fields.Many2one(
+        "res.users", string="Planner", help="Planner who adjusted the line."
+    )
+    statistical_qty = fields.Float(string="Statistical", digits="Product Unit")
+    consensus_qty = fields.Float(string="Consensus", digits="Product Unit")
+    actual_qty = fields.Float(string="Actual", digits="Product Unit")
+    has_actual = fields.Boolean(
+        help="The month is over and its demand is known (not out of stock)."
+    )
+    scale = fields.Float(
+        string="MASE Scale",
+        help="In-sample MAE of the seasonal naive forecast before the cycle.",
+    )
+    measured_qty = fields.Float(digits="Product Unit", help="Actual, once known.")
+    abs_error = fields.Float(string="Absolute Error", digits="Product Unit")
+    stat_abs_error = fields.Float(
+        string="Statistical Abs. Error", digits="Product Unit"
+    )
+    error = fields.Float(
+        digits="Product Unit", help="Consensus - actual (> 0: over-forecast)."
+    )
+    fva_error = fields.Float(
+        string="FVA (qty)",
+        digits="Product Unit",
+        help="Statistical absolute error - consensus absolute error.",
+    )
+    scaled_error = fields.Float(aggregator="sum")
+    mase_count = fields.Integer()
+    wape = fields.Float(string="WAPE (%)", aggregator="sum")
+    stat_wape = fields.Float(string="Statistical WAPE (%)", aggregator="sum")
+    bias = fields.Float(string="Bias (%)", aggregator="sum")
+    fva = fields.Float(string="FVA (pts)", aggregator="sum")
+    mase = fields.Float(string="MASE", aggregator="sum")
+    deviation = fields.Float(
+        string="Deviation (%)",
+        aggregator="avg",
+        help="(Actual - consensus) / consensus.",
+    )
+    exception = fields.Selection(EXCEPTIONS, index=True)
+
+    _line_unique = models.UniqueIndex(
+        "(cycle_id, product_id, warehouse_id, date_month)",
+        "The ledger has one row per cycle, product, warehouse and month.",
+    )
+
+    def _read_group_select(self, aggregate_spec, query):
+        sql = ratio_select(self, aggregate_spec, query, self._RATIOS)
+        return (
+            sql
+            if sql is not None
+            else super()._read_group_select(aggregate_spec, query)
+        )
+
+    # ------------------------------------------------------------------
+    # Freeze
+    # ------------------------------------------------------------------
+    @api.model
+    def _freeze(self, cycle):
+        """Copy the plan of an approved ``cycle`` into the ledger."""
+        cycle.ensure_one()
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT l.product_id, l.warehouse_id, l.date_month,
+                       COALESCE(l.forecast_qty, 0), COALESCE(l.consensus_qty, 0),
+                       CASE WHEN COALESCE(l.adjustment_qty, 0) != 0
+                            THEN l.adjusted_by_id END,
+                       l.categ_id, f.abc
+                  FROM sop_plan_line l
+                  LEFT JOIN sop_forecast f ON f.id = l.forecast_id
+                 WHERE l.cycle_id = %s
+                """,
+                cycle.id,
+            )
+        )
+        Line = self.sudo()
+        Line.search([("cycle_id", "=", cycle.id)]).unlink()
+        if not rows:
+            return Line
+        frame = pd.DataFrame(
+            rows,
+            columns=[*KEYS, "statistical", "consensus", "planner", "categ", "abc"],
+        )
+        frame["period"] = pd.to_datetime(frame["period"])
+        frame = frame.merge(self._scales(cycle, frame), on=KEYS[:2], how="left")
+        start = pd.Timestamp(cycle.date_month)
+        lag = (frame["period"].dt.year - start.year) * 12 + (
+            frame["period"].dt.month - start.month
+        )
+        ids = bulk_insert(
+            Line,
+            {
+                "cycle_id": [cycle.id] * len(frame),
+                "company_id": [cycle.company_id.id] * len(frame),
+                "product_id": frame["product_id"].tolist(),
+                "warehouse_id": frame["warehouse_id"].tolist(),
+                "date_month": frame["period"].dt.date.tolist(),
+                "lag": lag.tolist(),
+                "abc": frame["abc"].tolist(),
+                "adjusted_by_id": [_int(v) for v in frame["planner"]],
+                "categ_id": [_int(v) for v in frame["categ"]],
+                "statistical_qty": frame["statistical"].tolist(),
+                "consensus_qty": frame["consensus"].tolist(),
+                "scale": frame["scale"].tolist(),
+            },
+        )
+        Line.invalidate_model()
+        return Line.browse(ids)
+
+    @api.model
+    def _scales(self, cycle, frame):
+        """MASE scale per product x warehouse from the history before ``cycle``."""
+        start = cycle.date_month
+        history = self.env["sop.demand.history"]._extract(
+            cycle.company_id,
+            self.env["stock.warehouse"].browse(frame["warehouse_id"].unique().tolist()),
+            self.env["product.product"].browse(frame["product_id"].unique().tolist()),
+            start - relativedelta(months=cycle.history_months),
+            start,
+        )
+        pairs = frame[KEYS[:2]].drop_duplicates().reset_index(drop=True)
+        if history.empty:
+            return pairs.assign(scale=np.nan)
+        months = pd.date_range(
+            start - relativedelta(months=cycle.history_months),
+            start,
+            freq="MS",
+            inclusive="left",
+        )
+        table = history.assign(censored=history["qty"].isna())
+        matrix = table.pivot_table(
+            index=KEYS[:2], columns="period", values="qty", aggfunc="sum"
+        ).reindex(columns=months)
+        censored = table.pivot_table(
+            index=KEYS[:2], columns="period", values="censored", aggfunc="any"
+        ).reindex(index=matrix.index, columns=months)
+        # months without a row had no demand; censored ones are unknown
+        matrix = matrix.fillna(0.0).mask(censored.eq(True))
+        scales = pd.Series(
+            np.atleast_1d(mase_scale(matrix.to_numpy(), 12)),
+            index=matrix.index,
+            name="scale",
+        ).reset_index()
+        return pairs.merge(scales, on=KEYS[:2], how="left")
+
+    # ------------------------------------------------------------------
+    # Actuals
+    # ------------------------------------------------------------------
+    def action_update_actuals(self):
+        """Button: record the actuals of the past months, then the trends."""
+        self.env["sop.cycle"]._check_group(
+            GROUP_PLANNER, self.env._("update the accuracy ledger")
+        )
+        self.sudo()._update_actuals(self.env.companies)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    @api.model
+    def _cron_update_actuals(self):
+        """Nightly: actuals and monthly trends of every company."""
+        companies = self.env["res.company"].sudo().search([("active", "=", True)])
+        for company in companies:
+            try:
+                with self.env.cr.savepoint():
+                    self.sudo()._update_actuals(company)
+            except Exception as exc:  # noqa: BLE001 - logged, next company goes on
+                _logger.warning("S&OP ledger of %s failed: %s", company.name, exc)
+            self.env["ir.cron"]._commit_progress(1)
+
+    @api.model
+    def _update_actuals(self, companies):
+        """Measure the rows of months that are over, per company."""
+        today = fields.Date.context_today(self).replace(day=1)
+        recent = today - relativedelta(months=REMEASURE_MONTHS)
+        for company in companies:
+            self.flush_model()
+            rows = self.env.execute_query(
+                self._search(
+                    [
+                        ("company_id", "=", company.id),
+                        ("date_month", "<", today),
+                        ("date_month", ">=", today - relativedelta(months=12)),
+                        "|",
+                        ("has_actual", "=", False),
+                        ("date_month", ">=", recent),
+                    ]
+                ).select(
+                    "id",
+                    *KEYS[:2],
+                    "date_month",
+                    "statistical_qty",
+                    "consensus_qty",
+                    "scale",
+                )
+            )
+            if rows:
+                self._measure(company, rows, today)
+            self.env["sop.accuracy.month"]._rebuild(company)
+
+    @api.model
+    def _measure(self, company, rows, today):
+        lines = pd.DataFrame(rows, columns=["id", *KEYS, "stat", "cons", "scale"])
+        lines["period"] = pd.to_datetime(lines["period"])
+        actual = self.env["sop.demand.history"]._extract(
+            company,
+            self.env["stock.warehouse"].browse(lines["warehouse_id"].unique().tolist()),
+            self.env["product.product"].browse(lines["product_id"].unique().tolist()),
+            lines["period"].min().date(),
+            today,
+        )
+        lines = lines.merge(actual[[*KEYS, "qty"]], on=KEYS, how="left")
+        censored = lines.set_index(KEYS).index.isin(
+            actual.loc[actual["qty"].isna()].set_index(KEYS).index
+        )
+        known = ~censored
+        act = lines["qty"].fillna(0.0).to_numpy()
+        stat = lines["stat"].fillna(0.0).to_numpy()
+        cons = lines["cons"].fillna(0.0).to_numpy()
+        scale = lines["scale"].to_numpy(dtype=float)
+        measured = np.where(known, act, 0.0)
+        abs_error = np.where(known, np.abs(cons - act), 0.0)
+        stat_abs_error = np.where(known, np.abs(stat - act), 0.0)
+        error = np.where(known, cons - act, 0.0)
+        has_scale = known & np.isfinite(scale) & (scale > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = np.where(has_scale, abs_error / scale, 0.0)
+            row_ratio = np.where(measured > 0, 100.0 / measured, np.nan)
+            deviation = np.where(
+                cons > 0, 100.0 * (act - cons) / cons, np.where(act > 0, 100.0, 0.0)
+            )
+        exception = np.where(
+            ~known,
+            None,
+            np.where(
+                deviation > 100 * TOLERANCE,
+                "too_low",
+                np.where(deviation < -100 * TOLERANCE, "too_high", "ok"),
+            ),
+        )
+        bulk_update(
+            self,
+            lines["id"].tolist(),
+            {
+                "actual_qty": np.where(known, act, 0.0).tolist(),
+                "has_actual": known.tolist(),
+                "measured_qty": measured.tolist(),
+                "abs_error": abs_error.tolist(),
+                "stat_abs_error": stat_abs_error.tolist(),
+                "error": error.tolist(),
+                "fva_error": (stat_abs_error - abs_error).tolist(),
+                "scaled_error": scaled.tolist(),
+                "mase_count": has_scale.astype(int).tolist(),
+                "wape": (abs_error * row_ratio).tolist(),
+                "stat_wape": (stat_abs_error * row_ratio).tolist(),
+                "bias": (error * row_ratio).tolist(),
+                "fva": ((stat_abs_error - abs_error) * row_ratio).tolist(),
+                "mase": np.where(has_scale, scaled, np.nan).tolist(),
+                "deviation": np.where(known, deviation, np.nan).tolist(),
+                "exception": exception.tolist(),
+            },
+        )
+
+
+def _int(value):
+    """A nullable id from pandas (NaN/None -> None)."""
+    return None if value is None or pd.isna(value) else int(value)

@@ -1,0 +1,378 @@
+"""Monthly supply-chain KPIs per company x warehouse.
+
+- OTIF: customer deliveries (done pickings into a customer location) of the
+  month that were done on or before the promised day (sale order commitment
+  date, else the picking's deadline, else its scheduled date) and in full
+  (every move shipped at least the ordered quantity: its sale line's, else its
+  own demand);
+- fill rate: quantity shipped on the first attempt (pickings that are no
+  backorder) / quantity ordered on those pickings;
+- stockout days: product-days with a stock level <= 0 in the warehouse, for
+  products with demand there in the last 12 months (level = running sum of
+  done moves, as the demand history counts it);
+- excess value: stock at the end of the month above the max of the reordering
+  rules (the S&OP policies write them), at standard cost;
+- inventory turns: cost of goods shipped to customers (standard cost) over
+  the average stock value, annualised (365 x COGS / stock value-days).
+"""
+
+import logging
+
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .sop_cycle import GROUP_PLANNER
+from .sop_ratio import ratio_select
+
+_logger = logging.getLogger(__name__)
+
+PAIR = ["product_id", "warehouse_id"]
+
+
+class SopKpiSnapshot(models.Model):
+    """KPIs of one warehouse for one month."""
+
+    _name = "sop.kpi.snapshot"
+    _description = "S&OP KPI Snapshot"
+    _order = "date_month desc, company_id, warehouse_id"
+    _check_company_auto = True
+
+    _RATIOS = {
+        "otif": ("otif_count", "delivery_count", 100.0),
+        "fill_rate": ("first_shipped_qty", "first_ordered_qty", 100.0),
+        "turns": ("cogs", "stock_value_days", 365.0),
+    }
+
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", required=True, index=True, check_company=True
+    )
+    date_month = fields.Date(string="Month", required=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    delivery_count = fields.Integer(string="Deliveries")
+    on_time_count = fields.Integer(string="On Time")
+    in_full_count = fields.Integer(string="In Full")
+    otif_count = fields.Integer(string="On Time In Full")
+    otif = fields.Float(string="OTIF (%)", aggregator="sum")
+    first_ordered_qty = fields.Float(string="Ordered (1st attempt)")
+    first_shipped_qty = fields.Float(string="Shipped (1st attempt)")
+    fill_rate = fields.Float(string="Fill Rate (%)", aggregator="sum")
+    demand_products = fields.Integer(string="Products with Demand")
+    stockout_days = fields.Integer(help="Product-days out of stock.")
+    stockout_products = fields.Integer(string="Products Out of Stock")
+    excess_value = fields.Monetary(help="Stock above the reordering rules' max.")
+    cogs = fields.Monetary(string="Cost of Goods Sold")
+    stock_value_days = fields.Float(string="Stock Value-Days")
+    avg_stock_value = fields.Monetary(string="Average Stock Value")
+    turns = fields.Float(string="Inventory Turns", aggregator="sum")
+
+    _snapshot_unique = models.UniqueIndex(
+        "(warehouse_id, date_month)",
+        "A warehouse has one KPI snapshot per month.",
+    )
+
+    def _read_group_select(self, aggregate_spec, query):
+        sql = ratio_select(self, aggregate_spec, query, self._RATIOS)
+        return (
+            sql
+            if sql is not None
+            else super()._read_group_select(aggregate_spec, query)
+        )
+
+    def action_compute_snapshots(self):
+        """Button: KPIs of last month and of this month so far."""
+        self.env["sop.cycle"]._check_group(
+            GROUP_PLANNER, self.env._("compute the KPI snapshots")
+        )
+        this_month = fields.Date.context_today(self).replace(day=1)
+        for company in self.env.companies:
+            for month in (this_month - relativedelta(months=1), this_month):
+                self.sudo()._compute_month(company, month)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    @api.model
+    def _cron_compute_snapshots(self):
+        """Monthly: last month's KPIs (final) of every company."""
+        month = fields.Date.context_today(self).replace(day=1) - relativedelta(months=1)
+        for company in self.env["res.company"].sudo().search([("active", "=", True)]):
+            try:
+                with self.env.cr.savepoint():
+                    self.sudo()._compute_month(company, month)
+            except Exception as exc:  # noqa: BLE001 - logged, next company goes on
+                _logger.warning("S&OP KPIs of %s failed: %s", company.name, exc)
+            self.env["ir.cron"]._commit_progress(1)
+
+    @api.model
+    def _compute_month(self, company, month):
+        """Replace the snapshots of ``company`` for ``month``; return them."""
+        month = month.replace(day=1)
+        warehouses = self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)]
+        )
+        self.search(
+            [("company_id", "=", company.id), ("date_month", "=", month)]
+        ).unlink()
+        if not warehouses:
+            return self
+        tomorrow = fields.Date.context_today(self) + relativedelta(days=1)
+        end = min(month + relativedelta(months=1), tomorrow)
+        if end <= month:
+            return self
+        self.env.flush_all()
+        frame = pd.DataFrame({"warehouse_id": warehouses.ids})
+        for part in (
+            self._deliveries(company, warehouses, month, end),
+            self._stock_kpis(company, warehouses, month, end),
+        ):
+            frame = frame.merge(part, on="warehouse_id", how="left")
+        frame = frame.apply(pd.to_numeric).fillna(0.0)
+        vals_list = []
+        for row in frame.to_dict("records"):
+            vals = {
+                name: row.get(name, 0.0)
+                for name in self._fields
+                if name in row and name != "warehouse_id"
+            }
+            vals.update(
+                company_id=company.id,
+                warehouse_id=int(row["warehouse_id"]),
+                date_month=month,
+                otif=_percent(row["otif_count"], row["delivery_count"]),
+                fill_rate=_percent(row["first_shipped_qty"], row["first_ordered_qty"]),
+                turns=365.0 * row["cogs"] / row["stock_value_days"]
+                if row["stock_value_days"] > 0
+                else 0.0,
+            )
+            for name in (
+                "delivery_count",
+                "on_time_count",
+                "in_full_count",
+                "otif_count",
+                "demand_products",
+                "stockout_days",
+                "stockout_products",
+            ):
+                vals[name] = int(vals[name])
+            vals_list.append(vals)
+        return self.create(vals_list)
+
+    @api.model
+    def _deliveries(self, company, warehouses, month, end):
+        """OTIF and fill-rate counts per warehouse."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT warehouse_id, COUNT(*),
+                       COUNT(*) FILTER (WHERE on_time),
+                       COUNT(*) FILTER (WHERE in_full),
+                       COUNT(*) FILTER (WHERE on_time AND in_full),
+                       SUM(ordered) FILTER (WHERE first),
+                       SUM(shipped) FILTER (WHERE first)
+                  FROM (
+                    SELECT pt.warehouse_id,
+                           p.date_done::date <= COALESCE(
+                               so.commitment_date, p.date_deadline, p.scheduled_date
+                           )::date AS on_time,
+                           BOOL_AND(m.quantity * mu.factor
+                                    >= COALESCE(sol.product_uom_qty * su.factor,
+                                                m.product_uom_qty * mu.factor)
+                                       - 1e-6 * mu.factor) AS in_full,
+                           p.backorder_id IS NULL AS first,
+                           SUM(COALESCE(sol.product_uom_qty * su.factor,
+                                        m.product_uom_qty * mu.factor) / pu.factor)
+                               AS ordered,
+                           SUM(m.quantity * mu.factor / pu.factor) AS shipped
+                      FROM stock_picking p
+                      JOIN stock_picking_type pt ON pt.id = p.picking_type_id
+                      JOIN stock_location dl ON dl.id = p.location_dest_id
+                      JOIN stock_move m ON m.picking_id = p.id AND m.state = 'done'
+                      JOIN uom_uom mu ON mu.id = m.product_uom
+                      JOIN product_product pp ON pp.id = m.product_id
+                      JOIN product_template tmpl ON tmpl.id = pp.product_tmpl_id
+                      JOIN uom_uom pu ON pu.id = tmpl.uom_id
+                      LEFT JOIN sale_order_line sol ON sol.id = m.sale_line_id
+                      LEFT JOIN uom_uom su ON su.id = sol.product_uom_id
+                      LEFT JOIN sale_order so ON so.id = p.sale_id
+                     WHERE p.state = 'done' AND p.company_id = %(company)s
+                       AND dl.usage = 'customer'
+                       AND pt.warehouse_id = ANY(%(wh)s)
+                       AND p.date_done >= %(dfrom)s AND p.date_done < %(dto)s
+                     GROUP BY p.id, pt.warehouse_id, so.commitment_date
+                  ) picking
+                 GROUP BY warehouse_id
+                """,
+                company=company.id,
+                wh=warehouses.ids,
+                dfrom=month,
+                dto=end,
+            )
+        )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "warehouse_id",
+                "delivery_count",
+                "on_time_count",
+                "in_full_count",
+                "otif_count",
+                "first_ordered_qty",
+                "first_shipped_qty",
+            ],
+        ).astype({"first_ordered_qty": float, "first_shipped_qty": float})
+
+    @api.model
+    def _stock_kpis(self, company, warehouses, month, end):
+        """Stockout days, excess value, COGS and stock value-days per warehouse."""
+        columns = [
+            "warehouse_id",
+            "demand_products",
+            "stockout_days",
+            "stockout_products",
+            "excess_value",
+            "cogs",
+            "stock_value_days",
+            "avg_stock_value",
+        ]
+        demand = self._demand_pairs(company, warehouses, end)
+        product_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """SELECT DISTINCT m.product_id FROM stock_move m
+                         JOIN product_product pp ON pp.id = m.product_id
+                         JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                        WHERE m.state = 'done' AND m.company_id = %s
+                          AND m.date < %s AND pt.is_storable""",
+                    company.id,
+                    end,
+                )
+            )
+        ]
+        levels = self._daily_levels(company, warehouses, product_ids, month, end)
+        # products with demand and no stock move at all: level 0 every day
+        index = pd.MultiIndex.from_frame(demand)
+        if levels.empty:
+            days = pd.date_range(
+                pd.Timestamp(month), pd.Timestamp(end), inclusive="left"
+            )
+            levels = pd.DataFrame(0.0, index=index, columns=days)
+        else:
+            levels = levels.reindex(levels.index.union(index), fill_value=0.0)
+        if levels.empty:
+            return pd.DataFrame(columns=columns)
+        product_ids = levels.index.get_level_values("product_id").unique().tolist()
+        products = self.env["product.product"].browse(product_ids)
+        cost = pd.Series(
+            products.with_company(company).mapped("standard_price"),
+            index=products.ids,
+            dtype=float,
+        )
+        unit_cost = cost.reindex(levels.index.get_level_values("product_id")).to_numpy()
+        stock = levels.to_numpy()
+        value_days = (np.maximum(stock, 0.0) * unit_cost[:, None]).sum(axis=1)
+        pairs = levels.index.to_frame(index=False)
+        pairs["stock_value_days"] = value_days
+        pairs["avg_stock_value"] = value_days / stock.shape[1]
+        # stockouts of products with demand
+        has_demand = levels.index.isin(index)
+        out_days = np.where(has_demand, (stock <= 0).sum(axis=1), 0)
+        pairs["demand_products"] = has_demand.astype(int)
+        pairs["stockout_days"] = out_days
+        pairs["stockout_products"] = (out_days > 0).astype(int)
+        # excess over the rules' max at the end of the period
+        maxima = self._rule_maxima(company, warehouses)
+        pairs = pairs.merge(maxima, on=PAIR, how="left")
+        excess = np.maximum(stock[:, -1] - pairs["max_qty"].to_numpy(dtype=float), 0.0)
+        pairs["excess_value"] = np.nan_to_num(excess) * unit_cost
+        cogs = self._cogs(company, warehouses, product_ids, month, end)
+        pairs = pairs.merge(cogs, on=PAIR, how="left")
+        pairs["cogs"] = pairs["shipped"].fillna(0.0) * unit_cost
+        return pairs.groupby("warehouse_id", as_index=False)[columns[1:]].sum()
+
+    @api.model
+    def _daily_levels(self, company, warehouses, product_ids, month, end):
+        """Stock level per product x warehouse (rows) at the end of each day."""
+        rows = self.env.execute_query(
+            self.env["sop.demand.history"]._stock_flow_query(
+                company.id, warehouses.ids, product_ids, month, end
+            )
+        )
+        if not rows:
+            return pd.DataFrame()
+        flows = pd.DataFrame(rows, columns=[*PAIR, "day", "qty"])
+        flows["day"] = pd.to_datetime(flows["day"])
+        flows["qty"] = flows["qty"].astype(float)
+        opening = pd.Timestamp(month - relativedelta(days=1))
+        days = pd.date_range(opening, pd.Timestamp(end), inclusive="left")
+        matrix = flows.pivot_table(
+            index=PAIR, columns="day", values="qty", aggfunc="sum"
+        ).reindex(columns=days, fill_value=0.0)
+        levels = matrix.fillna(0.0).cumsum(axis=1)
+        return levels.iloc[:, 1:]
+
+    @api.model
+    def _demand_pairs(self, company, warehouses, end):
+        """Storable product x warehouse pairs sold or delivered in 12 months."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT m.product_id, sl.warehouse_id
+                  FROM stock_move m
+                  JOIN stock_location sl ON sl.id = m.location_id
+                  JOIN stock_location dl ON dl.id = m.location_dest_id
+                  JOIN product_product pp ON pp.id = m.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE m.state = 'done' AND m.company_id = %(company)s
+                   AND sl.usage = 'internal' AND dl.usage = 'customer'
+                   AND sl.warehouse_id = ANY(%(wh)s) AND pt.is_storable
+                   AND m.date >= %(dfrom)s AND m.date < %(dto)s
+                UNION
+                SELECT sol.product_id, so.warehouse_id
+                  FROM sale_order_line sol
+                  JOIN sale_order so ON so.id = sol.order_id
+                  JOIN product_product pp ON pp.id = sol.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE so.state = 'sale' AND so.company_id = %(company)s
+                   AND so.warehouse_id = ANY(%(wh)s) AND pt.is_storable
+                   AND so.date_order >= %(dfrom)s AND so.date_order < %(dto)s
+                """,
+                company=company.id,
+                wh=warehouses.ids,
+                dfrom=end - relativedelta(months=12),
+                dto=end,
+            )
+        )
+        return pd.DataFrame(rows, columns=PAIR)
+
+    @api.model
+    def _rule_maxima(self, company, warehouses):
+        """Max quantity of the active reordering rules per product x warehouse."""
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT product_id, warehouse_id, MAX(product_max_qty)
+                     FROM stock_warehouse_orderpoint
+                    WHERE active AND company_id = %s AND warehouse_id = ANY(%s)
+                    GROUP BY 1, 2""",
+                company.id,
+                warehouses.ids,
+            )
+        )
+        return pd.DataFrame(rows, columns=[*PAIR, "max_qty"]).astype({"max_qty": float})
+
+    @api.model
+    def _cogs(self, company, warehouses, product_ids, month, end):
+        """Quantity shipped to customers (product UoM) per product x warehouse."""
+        history = self.env["sop.demand.history"]
+        shipped, _mismatch = history._converted(
+            history._shipped_query(company.id, warehouses.ids, product_ids, month, end)
+        )
+        shipped = shipped.rename(columns={"qty": "shipped"})
+        return shipped.groupby(PAIR, as_index=False)["shipped"].sum()
+
+
+def _percent(numerator, denominator):
+    return 100.0 * numerator / denominator if denominator else 0.0

@@ -1,0 +1,52 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+# sop.plan.line is extended here for the exception lists only.
+class SopPlanLine(models.Model):
+    """Projected stockout before the next receipt, as a searchable flag."""
+
+    _inherit = "sop.plan.line"  # pylint: disable=consider-merging-classes-inherited
+
+    stockout_before_receipt = fields.Boolean(
+        compute="_compute_stockout_before_receipt",
+        search="_search_stockout_before_receipt",
+        help="Projected stock below zero in a month with no receipt planned "
+        "in it or before it.",
+    )
+
+    def _compute_stockout_before_receipt(self):
+        flagged = set(self._stockout_line_ids(self.ids))
+        for line in self:
+            line.stockout_before_receipt = line.id in flagged
+
+    def _search_stockout_before_receipt(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", self._stockout_line_ids())]
+
+    def _stockout_line_ids(self, ids=None):
+        self.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH first_receipt AS (
+                    SELECT cycle_id, product_id, warehouse_id,
+                           MIN(date_month) AS date_month
+                      FROM sop_plan_line
+                     WHERE incoming_qty > 0
+                     GROUP BY 1, 2, 3)
+                SELECT l.id FROM sop_plan_line l
+                  LEFT JOIN first_receipt r
+                         ON r.cycle_id = l.cycle_id AND r.product_id = l.product_id
+                        AND r.warehouse_id = l.warehouse_id
+                 WHERE l.projected_on_hand < 0
+                   AND (%(all)s OR l.id = ANY(%(ids)s))
+                   AND (r.date_month IS NULL OR l.date_month < r.date_month)
+                """,
+                all=ids is None,
+                ids=ids or [],
+            )
+        )
+        return [row[0] for row in rows]

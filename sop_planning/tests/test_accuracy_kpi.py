@@ -1,0 +1,265 @@
+import calendar
+from datetime import datetime, timedelta
+
+from odoo.tests import tagged
+
+from .common_data import SopDataCase
+
+
+@tagged("post_install", "-at_install")
+class TestAccuracyKpi(SopDataCase):
+    """Accuracy ledger, KPI snapshots and exception lists."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.p1 = cls._product("Ledger P1", standard_price=10.0)
+        cls.p2 = cls._product("Ledger P2", standard_price=10.0)
+        cls.Ledger = cls.env["sop.accuracy.line"]
+
+    def _cycle_with_plan(self, plan, start):
+        """Cycle in demand review; ``plan``: {product: [(offset, stat, adj)]}."""
+        cycle = self._new_cycle(
+            date_month=self._month(start),
+            warehouse_ids=[(6, 0, self.warehouse.ids)],
+            product_category_ids=[(6, 0, self.category.ids)],
+        )
+        cycle.action_start_demand_review()
+        lines = self.env["sop.plan.line"]
+        for product, months in plan.items():
+            forecast = self.env["sop.forecast"].create(
+                {
+                    "cycle_id": cycle.id,
+                    "company_id": cycle.company_id.id,
+                    "product_id": product.id,
+                    "warehouse_id": self.warehouse.id,
+                    "abc": "A" if product == self.p1 else "C",
+                }
+            )
+            for offset, stat, adjustment in months:
+                line = lines.create(
+                    {
+                        "cycle_id": cycle.id,
+                        "forecast_id": forecast.id,
+                        "company_id": cycle.company_id.id,
+                        "product_id": product.id,
+                        "warehouse_id": self.warehouse.id,
+                        "date_month": self._month(offset),
+                        "forecast_qty": stat,
+                    }
+                )
+                if adjustment:
+                    line.with_user(self.planner).write(
+                        {"adjustment_qty": adjustment, "adjustment_reason": "customer"}
+                    )
+                lines |= line
+        return cycle, lines
+
+    def _approve(self, cycle):
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
+        cycle.action_submit_executive_review()
+        cycle.with_user(self.executive).action_approve()
+
+    def _ledger_case(self):
+        """Cycle 3 months ago, approved; P1 sold 100 / 80 / 140, P2 40 / 0 / 0."""
+        months = range(-3, 3)
+        plan = {
+            self.p1: [(m, 100.0, 20.0 if m == -2 else 0.0) for m in months],
+            self.p2: [(m, 50.0, 0.0) for m in months],
+        }
+        cycle, lines = self._cycle_with_plan(plan, -3)
+        # history before the cycle: one sale of 100 five months ago (MASE scale)
+        self._sale(self.p1, 100.0, self._month(-5) + timedelta(days=14))
+        self._approve(cycle)
+        for offset, qty in ((-3, 100.0), (-2, 80.0), (-1, 140.0)):
+            self._sale(self.p1, qty, self._month(offset) + timedelta(days=14))
+        self._sale(self.p2, 40.0, self._month(-3) + timedelta(days=14))
+        self.Ledger.with_user(self.planner).action_update_actuals()
+        return cycle, lines
+
+    def _ratios(self, domain, groupby=()):
+        return self.Ledger._read_group(
+            domain, groupby, ["wape:sum", "bias:sum", "fva:sum", "mase:sum"]
+        )
+
+    def test_ledger_accuracy_on_frozen_forecast(self):
+        cycle, _lines = self._ledger_case()
+        rows = cycle.accuracy_line_ids
+        self.assertEqual(len(rows), 12, "2 products x 6 months frozen")
+        self.assertEqual(len(rows.filtered("has_actual")), 6, "3 past months measured")
+        adjusted = rows.filtered("adjusted_by_id")
+        self.assertEqual(adjusted.adjusted_by_id, self.planner)
+        self.assertEqual(adjusted.consensus_qty, 120.0)
+        self.assertEqual(set(rows.mapped("categ_id")), {self.category})
+        self.assertEqual(cycle.accuracy_line_count, 12)
+        self.assertEqual(
+            cycle.action_open_accuracy()["domain"], [("cycle_id", "=", cycle.id)]
+        )
+        # by hand: |errors| 0+40+40 (P1) + 10+50+50 (P2) = 190 over actuals 360;
+        # errors 0+40-40+10+50+50 = 110; statistical |errors| 170
+        ((wape, bias, fva, _mase),) = self._ratios([("cycle_id", "=", cycle.id)])
+        self.assertAlmostEqual(wape, 100 * 190 / 360)
+        self.assertAlmostEqual(bias, 100 * 110 / 360)
+        self.assertAlmostEqual(fva, 100 * (170 - 190) / 360)
+        # the pivot's web call gets the same grouped ratio
+        ((web,),) = self.Ledger.formatted_read_grouping_sets(
+            [("cycle_id", "=", cycle.id)], [[]], ["wape:sum"]
+        )
+        self.assertAlmostEqual(web["wape:sum"], 100 * 190 / 360)
+        by_product = {
+            product: values
+            for product, *values in self._ratios(
+                [("cycle_id", "=", cycle.id)], ["product_id"]
+            )
+        }
+        wape1, bias1, _fva1, mase1 = by_product[self.p1]
+        self.assertAlmostEqual(wape1, 100 * 80 / 320)
+        self.assertAlmostEqual(bias1, 0.0)
+        # MASE: mean |error| 80/3 over the seasonal naive MAE of 36 months of
+        # history with a single sale of 100 (24 seasonal pairs): 100/24
+        self.assertAlmostEqual(mase1, (80 / 3) / (100 / 24))
+        self.assertFalse(by_product[self.p2][3], "no history: no MASE")
+        # the planner's adjustment made month -2 worse: FVA -20 / 80
+        ((planner, fva_planner),) = self.Ledger._read_group(
+            [("cycle_id", "=", cycle.id), ("adjusted_by_id", "!=", False)],
+            ["adjusted_by_id"],
+            ["fva:sum"],
+        )
+        self.assertEqual(planner, self.planner)
+        self.assertAlmostEqual(fva_planner, -25.0)
+        # monthly trend: month -2 measured 40 + 50 over 80
+        ((trend,),) = self.env["sop.accuracy.month"]._read_group(
+            [
+                ("company_id", "=", self.company_a.id),
+                ("date_month", "=", self._month(-2)),
+            ],
+            [],
+            ["wape:sum"],
+        )
+        self.assertAlmostEqual(trend, 100 * 90 / 80)
+
+    def test_ledger_frozen_when_plan_lines_change(self):
+        cycle, lines = self._ledger_case()
+        before = cycle.accuracy_line_ids.read(["statistical_qty", "consensus_qty"])
+        # the UI forbids it; a change behind its back must not reach the ledger
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sop_plan_line SET forecast_qty = 999, consensus_qty = 999 "
+            "WHERE id = ANY(%s)",
+            [lines.ids],
+        )
+        self.env.invalidate_all()
+        self.Ledger._update_actuals(self.company_a)
+        self.assertEqual(
+            cycle.accuracy_line_ids.read(["statistical_qty", "consensus_qty"]), before
+        )
+
+    def test_forecast_exception_filters(self):
+        cycle, _lines = self._ledger_case()
+        action = self.env.ref("sop_planning.sop_accuracy_line_action_too_low")
+        self.assertIn("search_default_too_low", action.context)
+        too_low = self.Ledger.search(
+            [("cycle_id", "=", cycle.id), ("exception", "=", "too_low")]
+        )
+        self.assertEqual(
+            [(r.product_id, r.date_month) for r in too_low],
+            [(self.p1, self._month(-1))],
+            "140 sold against 100 planned: 40 % above, beyond the 30 % tolerance",
+        )
+        too_high = self.Ledger.search(
+            [("cycle_id", "=", cycle.id), ("exception", "=", "too_high")]
+        )
+        self.assertEqual(len(too_high), 3, "P1 month -2 (-33 %), P2 months -2, -1")
+
+    def test_stockout_before_receipt(self):
+        plan = {self.p1: [(m, 10.0, 0.0) for m in range(4)]}
+        cycle, lines = self._cycle_with_plan(plan, 0)
+        projection = [(10.0, 0.0), (-5.0, 0.0), (20.0, 30.0), (-3.0, 0.0)]
+        for line, (on_hand, incoming) in zip(lines, projection, strict=True):
+            line.write({"projected_on_hand": on_hand, "incoming_qty": incoming})
+        flagged = self.env["sop.plan.line"].search(
+            [("cycle_id", "=", cycle.id), ("stockout_before_receipt", "=", True)]
+        )
+        self.assertEqual(flagged, lines[1], "month 3 is short after a receipt")
+
+    def test_abc_pareto_cumulative_share(self):
+        plan = {self.p1: [(0, 30.0, 0.0)], self.p2: [(0, 10.0, 0.0)]}
+        cycle, lines = self._cycle_with_plan(plan, 0)
+        lines.write({"price_unit": 10.0})
+        self.env.flush_all()
+        rows = self.env["sop.abc.report"].search([("cycle_id", "=", cycle.id)])
+        self.assertEqual(
+            [(r.product_id, r.rank, r.share, r.cumulative_share) for r in rows],
+            [(self.p1, 1, 75.0, 75.0), (self.p2, 2, 25.0, 100.0)],
+        )
+
+    # ------------------------------------------------------------------
+    # KPIs
+    # ------------------------------------------------------------------
+    def _deliver(self, qty, shipped, promised, done):
+        order = self._sale(self.p1, qty, promised - timedelta(days=20), keep=True)
+        order.commitment_date = datetime.combine(promised, datetime.min.time())
+        picking = order.picking_ids
+        picking.move_ids.write({"quantity": shipped, "picked": True})
+        picking._action_done()
+        when = datetime.combine(done, datetime.min.time()).replace(hour=10)
+        picking.date_done = when
+        picking.move_ids.filtered(lambda m: m.state == "done").write({"date": when})
+        return picking
+
+    def test_kpi_snapshot_on_hand_built_deliveries(self):
+        month = self._month(-1)
+        self._done_move(self.p1, self.suppliers, self.stock, 100.0, self._month(-2))
+        self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": self.p1.id,
+                "warehouse_id": self.warehouse.id,
+                "location_id": self.stock.id,
+                "product_min_qty": 10.0,
+                "product_max_qty": 50.0,
+            }
+        )
+        promised = month + timedelta(days=9)
+        self._deliver(10.0, 10.0, promised, month + timedelta(days=7))  # on time
+        self._deliver(10.0, 10.0, promised, month + timedelta(days=14))  # late
+        self._deliver(10.0, 6.0, promised, month + timedelta(days=4))  # partial
+        # P2 was sold but never in stock: out of stock all month
+        self._sale(self.p2, 5.0, month + timedelta(days=3))
+        snapshot = self.env["sop.kpi.snapshot"]._compute_month(self.company_a, month)
+        snapshot = snapshot.filtered(lambda s: s.warehouse_id == self.warehouse)
+        self.assertEqual(snapshot.delivery_count, 3)
+        self.assertEqual(snapshot.otif_count, 1)
+        self.assertAlmostEqual(snapshot.otif, 100 / 3)
+        self.assertAlmostEqual(snapshot.fill_rate, 100 * 26 / 30)
+        days = calendar.monthrange(month.year, month.month)[1]
+        self.assertEqual(snapshot.stockout_days, days)
+        self.assertEqual(snapshot.stockout_products, 1)
+        # 100 - 26 = 74 left, 24 above the max of 50, at 10
+        self.assertAlmostEqual(snapshot.excess_value, 240.0)
+        # stock 100 on days 1-4, 94 on 5-7, 84 on 8-14, 74 after; COGS 26 x 10
+        value_days = 10 * (4 * 100 + 3 * 94 + 7 * 84 + (days - 14) * 74)
+        self.assertAlmostEqual(snapshot.turns, 365 * 260 / value_days)
+        ((otif,),) = self.env["sop.kpi.snapshot"]._read_group(
+            [("date_month", "=", month), ("company_id", "=", self.company_a.id)],
+            [],
+            ["otif:sum"],
+        )
+        self.assertAlmostEqual(otif, 100 / 3, msg="grouped OTIF is a ratio")
+
+    def test_other_company_invisible(self):
+        month = self._month(-1)
+        Snapshot = self.env["sop.kpi.snapshot"]
+        Snapshot._compute_month(self.company_a, month)
+        Snapshot._compute_month(self.company_b, month)
+        self.assertEqual(
+            Snapshot.with_user(self.planner).search([]).company_id, self.company_a
+        )
+        self.assertEqual(
+            Snapshot.with_user(self.planner_b).search([]).company_id, self.company_b
+        )
+        self.assertFalse(
+            self.Ledger.with_user(self.planner_b).search(
+                [("company_id", "=", self.company_a.id)]
+            )
+        )
