@@ -23,8 +23,16 @@ def make_demand(forecasts, sigmas, periods=3):
 
 
 def make_items(n=1, **columns):
-    """Return item rows with lead time 4 days, unit cost 10 and overrides."""
-    base = {"item_id": range(n), "lead_time_days": 4.0, "unit_cost": 10.0}
+    """Return item rows with lead time 4 days, unit cost 10 and overrides.
+
+    No order cost (lots = MOQ) unless a test sets one.
+    """
+    base = {
+        "item_id": range(n),
+        "lead_time_days": 4.0,
+        "unit_cost": 10.0,
+        "order_cost": 0.0,
+    }
     base.update(columns)
     return pd.DataFrame(base)
 
@@ -87,13 +95,24 @@ def test_window_beyond_horizon_repeats_last_period():
 
 def test_fill_rate_through_the_loss_function():
     # sigma_LT = 40, Q = MOQ = 600, 98 % fill: G(z) = 0.02 x 600 / 40 = 0.30.
-    items = make_items(service_level=0.98, service_type="fill_rate", moq=600.0)
+    items = make_items(
+        service_level=0.98, service_type="fill_rate", moq=600.0, order_cost=0.0
+    )
     row = policy_of(items, make_demand([100], [20]))
     assert row["order_qty"] == 600
     assert row["method"] == "fill_rate_loss"
     assert normal_loss(row["z"]) == pytest.approx(0.30, abs=1e-6)
     assert row["z"] == pytest.approx(0.2165, abs=1e-3)
     assert row["safety_stock"] == pytest.approx(40 * row["z"])
+
+
+def test_default_order_cost_gives_an_eoq_not_daily_lots():
+    # No order_cost column: 50 per order, EOQ = sqrt(2 x 36500 x 50 / 2.5).
+    items = make_items().drop(columns="order_cost")
+    row = policy_of(items, make_demand([100], [20]))
+    assert row["order_qty"] == pytest.approx(1209.0)
+    zero = policy_of(make_items(order_cost=0.0), make_demand([100], [20]))
+    assert zero["order_qty"] == 0.0
 
 
 @pytest.mark.parametrize(

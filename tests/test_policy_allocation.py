@@ -23,6 +23,7 @@ def daily_case(costs, forecast=100.0, sigma=20.0, moq=600.0):
             "lead_time_days": 4.0,
             "unit_cost": costs,
             "moq": moq,
+            "order_cost": 0.0,
         }
     )
     demand = pd.DataFrame(

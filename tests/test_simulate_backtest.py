@@ -3,11 +3,14 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from sop_planning.engine.errors import EngineInputError
 from sop_planning.engine.simulate_backtest import (
     backtest,
+    calibrate_aim,
     demand_matrix,
+    replay_fill_rate,
     static_min_max,
 )
 
@@ -63,3 +66,45 @@ def test_backtest_names_item_without_cost():
     )
     with pytest.raises(EngineInputError, match="item A: column 'unit_cost' is missing"):
         backtest(history, policy, items, period_days=7)
+
+
+def rising_history():
+    """Return 3 items: 10 a period for 30 periods, then 12, 14 and 16 for 20."""
+    rises = np.array([12.0, 14.0, 16.0])
+    return np.hstack([np.full((3, 30), 10.0), np.repeat(rises[:, None], 20, 1)])
+
+
+def levels_from_mean(fit, aim):
+    """Return (s, S): mean demand over lead 2 + review 1 plus z(aim) x 3, lot 10."""
+    reorder_point = fit.mean(axis=1) * 3 + stats.norm.ppf(aim) * 3
+    return reorder_point, reorder_point + 10.0
+
+
+def test_calibrated_aim_reaches_the_target_in_the_own_backtest():
+    # Demand rose in the last 20 periods: a policy aimed at 95 % from the
+    # earlier mean delivers less, so the calibrated aim is higher and, built
+    # at that aim, the policy reaches 95 % on the replayed periods.
+    history = rising_history()
+    naive = replay_fill_rate(history, 20, *levels_from_mean(history[:, :-20], 0.95), 2)
+    assert naive < 0.95
+    aim = calibrate_aim(levels_from_mean, history, 0.95, replay_periods=20, lead_time=2)
+    assert 0.95 < aim < 0.9999
+    levels = levels_from_mean(history[:, :-20], aim)
+    assert replay_fill_rate(history, 20, *levels, 2) >= 0.95
+    lower = levels_from_mean(history[:, :-20], aim - 0.01)
+    assert replay_fill_rate(history, 20, *lower, 2) < 0.95
+
+
+def test_calibrate_aim_stops_at_the_upper_bound_and_checks_the_split():
+    history = rising_history()
+    aim = calibrate_aim(
+        levels_from_mean,
+        history,
+        0.999,
+        replay_periods=20,
+        lead_time=2,
+        bounds=(0.5, 0.9),
+    )
+    assert aim == 0.9
+    with pytest.raises(EngineInputError, match="replay_periods"):
+        calibrate_aim(levels_from_mean, history, 0.95, replay_periods=50, lead_time=2)

@@ -15,8 +15,10 @@ period_days=None, freq=None)``.
   ``service_matrix``, itself defaulting to ``DEFAULT_SERVICE_MATRIX``),
 - ``service_type``: ``"cycle"`` (probability of no stockout per cycle,
   default) or ``"fill_rate"`` (share of demand served from stock),
-- ``order_cost`` per order (default 0), ``holding_rate`` per year as a share
-  of unit cost (default 0.25), ``moq`` (default 0), ``multiple`` (default 1),
+- ``order_cost`` per order (default ``DEFAULT_ORDER_COST`` = 50 in the
+  currency of ``unit_cost``, the module's default; 0 orders lot-for-lot,
+  i.e. every review), ``holding_rate`` per year as a share of unit cost
+  (default 0.25), ``moq`` (default 0), ``multiple`` (default 1),
 - ``abc``, ``xyz``, ``pattern`` (optional classes from the forecast engine).
 
 ``demand``: long ``item_id, period, forecast, sigma`` per future period (the
@@ -66,11 +68,12 @@ from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rat
 
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375, "MS": 30.4375}
 DAYS_PER_YEAR = 365.0
+DEFAULT_ORDER_COST = 50.0
 ITEM_DEFAULTS = {
     "lead_time_std_days": 0.0,
     "review_days": 0.0,
     "service_type": "cycle",
-    "order_cost": 0.0,
+    "order_cost": DEFAULT_ORDER_COST,
     "holding_rate": 0.25,
     "moq": 0.0,
     "multiple": 1.0,

@@ -12,6 +12,9 @@ Public API:
   seed=0)``: simulate ``policy`` (``reorder_point``, ``order_up_to`` per
   item) and the static min/max with the same lot sizes on ``history``;
   returns per-item outcomes of both and a two-row summary.
+- ``calibrate_aim(levels_from, history, target, *, replay_periods,
+  lead_time, bounds=(0.5, 0.9999), steps=12)``: the aim that reaches
+  ``target`` in the history's own backtest (see below).
 
 Lead times and reviews in days become whole periods of ``period_days``;
 items reviewing less often than once a period run as (R, s, S).
@@ -49,6 +52,70 @@ def static_min_max(history, cover_periods, order_qty, factor=1.0):
     """Return (min, max) of a hand-set rule from average demand per period."""
     minimum = factor * history.mean(axis=1) * cover_periods
     return minimum, minimum + np.asarray(order_qty, dtype=float)
+
+
+def replay_fill_rate(history, replay_periods, reorder_point, order_up_to, lead):
+    """Return the fill rate of (s, S) levels replayed on the last periods.
+
+    Weighted by demand over the items with demand both before and in the
+    replayed periods (a rule built from history cannot stock a new item).
+    """
+    fit, replay = history[:, :-replay_periods], history[:, -replay_periods:]
+    result = simulate(
+        replay,
+        np.maximum(reorder_point, 0.0),
+        np.maximum(order_up_to, 0.0),
+        lead_time=lead,
+    )
+    known = (fit.sum(axis=1) > 0) & (result.demand > 0)
+    total = result.demand[known].sum()
+    return float(result.served[known].sum() / total) if total > 0 else 1.0
+
+
+def calibrate_aim(
+    levels_from,
+    history,
+    target,
+    *,
+    replay_periods,
+    lead_time,
+    bounds=(0.5, 0.9999),
+    steps=12,
+):
+    """Return the aim whose policy reaches ``target`` in the history's backtest.
+
+    Model fill rates assume the forecast law is right; real demand shifts
+    level, so a policy aimed at 95 % delivers less. ``levels_from(fit, aim)``
+    returns (s, S) per item from the demand matrix ``fit``; the policy is
+    built from ``history`` without its last ``replay_periods``, replayed on
+    them (weekly review, backorders, ``lead_time`` in periods), and ``aim`` is
+    bisected within ``bounds`` until the replayed fill rate equals
+    ``target``. Only ``history`` is used: aim the real policy, built from the
+    whole history, at the returned value. Returns ``bounds[1]`` when even
+    that falls short.
+    """
+    history = np.asarray(history, dtype=float)
+    if not 0 < replay_periods < history.shape[1]:
+        raise EngineInputError(
+            f"replay_periods must be between 1 and {history.shape[1] - 1} "
+            f"(got {replay_periods})"
+        )
+    fit = history[:, :-replay_periods]
+
+    def achieved(aim):
+        levels = levels_from(fit, aim)
+        return replay_fill_rate(history, replay_periods, *levels, lead_time)
+
+    low, high = bounds
+    if achieved(high) < target:
+        return high
+    for _ in range(steps):
+        middle = 0.5 * (low + high)
+        if achieved(middle) < target:
+            low = middle
+        else:
+            high = middle
+    return high
 
 
 def summarise(results):
