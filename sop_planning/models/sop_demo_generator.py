@@ -34,9 +34,11 @@ class SopDemoGenerator(models.AbstractModel):
     About 40 products in 4 families with seasonal, trending, erratic and
     intermittent demand, 5 vendors (one of them often late), confirmed and
     delivered sales, received purchases, stock on hand, open purchase
-    orders, this month's approved plan with its reordering rules and reorder
-    proposals, and next month's cycle in reconciliation with its forecast
-    and three scored what-if scenarios. Runs with ``--with-demo`` only.
+    orders, a plan approved six months ago (measured in the accuracy
+    ledger), a year of KPI snapshots, this month's approved plan with its
+    reordering rules and reorder proposals, and next month's cycle in
+    reconciliation with its forecast and three scored what-if scenarios.
+    Runs with ``--with-demo`` only.
     """
 
     _name = "sop.demo.generator"
@@ -314,7 +316,7 @@ class SopDemoGenerator(models.AbstractModel):
 
     @api.model
     def _create_cycles(self, warehouse, products):
-        """This month's approved plan (rules, proposals) and next month's cycle."""
+        """Plans approved six months ago and this month, next month's cycle."""
         admin = self.env.ref("base.user_admin")
         values = {
             "warehouse_ids": [Command.set(warehouse.ids)],
@@ -324,15 +326,11 @@ class SopDemoGenerator(models.AbstractModel):
             "reconciliation_user_id": admin.id,
             "executive_user_id": admin.id,
         }
-        approved = self.env["sop.cycle"].create(
-            dict(values, date_month=fields.Date.today().replace(day=1))
+        this_month = fields.Date.today().replace(day=1)
+        self._approve_cycle(
+            dict(values, date_month=this_month - relativedelta(months=6))
         )
-        approved.action_start_demand_review()
-        approved._run_forecast()
-        approved.action_submit_supply_review()
-        approved.action_submit_reconciliation()
-        approved.action_submit_executive_review()
-        approved.action_approve()
+        approved = self._approve_cycle(dict(values, date_month=this_month))
         rules = self.env["stock.warehouse.orderpoint"].search(
             [("sop_policy_id.cycle_id", "=", approved.id)]
         )
@@ -372,4 +370,25 @@ class SopDemoGenerator(models.AbstractModel):
             ]
         )
         cycle._score_scenarios()
+        self._measure_past(this_month)
         return cycle
+
+    def _approve_cycle(self, values):
+        """A cycle walked from demand review to approval."""
+        cycle = self.env["sop.cycle"].create(values)
+        cycle.action_start_demand_review()
+        cycle._run_forecast()
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
+        cycle.action_submit_executive_review()
+        cycle.action_approve()
+        return cycle
+
+    def _measure_past(self, this_month):
+        """Accuracy of the plan approved six months ago, KPIs of last year."""
+        company = self.env.company
+        self.env["sop.accuracy.line"]._update_actuals(company)
+        for months_back in range(12, 0, -1):
+            self.env["sop.kpi.snapshot"]._compute_month(
+                company, this_month - relativedelta(months=months_back)
+            )
