@@ -94,7 +94,16 @@ class SopCycle(models.Model):
         timer = _Timer()
         date_from, date_to = self._history_window()
         products = self._get_scope_products()
+        if not products:
+            raise UserError(
+                self.env._(
+                    "Cycle %s has no storable product in its scope: check its "
+                    "product categories and product filter.",
+                    self.display_name,
+                )
+            )
         archived = self._get_scope_archived_products()
+        self._check_scope_warehouses_active()
         warehouses = self._get_scope_warehouses()
         if not warehouses:
             raise UserError(self.env._("The company has no warehouse to plan."))
@@ -139,6 +148,20 @@ class SopCycle(models.Model):
             subtype_xmlid="mail.mt_note",
         )
         return True
+
+    def _check_scope_warehouses_active(self):
+        """Refuse archived warehouses: the plan would silently drop them."""
+        chosen = self.with_context(active_test=False).warehouse_ids
+        archived = chosen.filtered(lambda w: not w.active)
+        if archived:
+            raise UserError(
+                self.env._(
+                    "Cycle %(cycle)s plans the archived warehouse %(warehouse)s: "
+                    "remove it from the cycle or restore it.",
+                    cycle=self.display_name,
+                    warehouse=archived[0].display_name,
+                )
+            )
 
     def _get_scope_archived_products(self):
         """Archived products of the scope: reported as skipped if they sold."""

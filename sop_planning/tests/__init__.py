@@ -6,3 +6,5 @@ from . import test_supply_review
 from . import test_inventory_policy
 from . import test_reorder_proposal
 from . import test_access_matrix
+from . import test_bad_input
+from . import test_batch_safety
