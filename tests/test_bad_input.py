@@ -94,7 +94,7 @@ def test_history_of_one_day_gives_a_mean_forecast_and_says_why():
     assert "too little history" in result.items.loc[0, "reason"]
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, derandomize=True)
 @given(
     position=st.integers(min_value=0, max_value=23),
     noise=st.lists(st.floats(min_value=-2.0, max_value=2.0), min_size=24, max_size=24),
@@ -107,7 +107,7 @@ def test_one_billion_outlier_does_not_blow_up_the_forecast(position, noise, flat
     assert (result.forecast["forecast"] < 100.0).all(), result.items.to_dict()
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(junk=st.text(min_size=1, max_size=8).filter(lambda s: not _is_number(s)))
 def test_any_text_in_the_qty_column_is_a_clear_error(junk):
     frame = history(["4", junk, "6"])
@@ -200,9 +200,9 @@ def test_zero_lead_time_and_zero_price_give_a_finite_policy():
     assert row["lead_time_demand"] == pytest.approx(100.0 * 7 / 30.4375)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)
 @given(
-    lead=st.floats(min_value=0.0, max_value=3650.0),
+    lead=st.one_of(st.just(0.0), st.floats(min_value=1e-6, max_value=3650.0)),
     level=st.floats(min_value=0.5, max_value=0.999),
     cost=st.floats(min_value=0.0, max_value=1e6),
     mean=st.floats(min_value=0.0, max_value=1e6),

@@ -212,6 +212,9 @@ class TestForecastRunSafety(SopDataCase):
         with self.enter_registry_test_mode(), self.registry.cursor() as cr:
             cycle.with_env(cycle.env(cr=cr)).action_run_forecast()
 
+    def _lines(self, cycle, product):
+        return cycle.plan_line_ids.filtered(lambda line: line.product_id == product)
+
     def _snapshot(self, cycle):
         lines = cycle.plan_line_ids
         return (
@@ -275,11 +278,14 @@ class TestForecastRunSafety(SopDataCase):
                 raise MemoryError("engine ran out of memory")
             return original(history, *args, **kwargs)
 
-        with (
-            patch.object(sop_cycle_forecast, "ENGINE_BATCH", 1),
-            patch.object(sop_cycle_forecast, "run_forecast", engine),
-        ):
-            self._run(cycle)
+        def run_with_failing_batch():
+            with (
+                patch.object(sop_cycle_forecast, "ENGINE_BATCH", 1),
+                patch.object(sop_cycle_forecast, "run_forecast", engine),
+            ):
+                self._run(cycle)
+
+        run_with_failing_batch()
         other = cycle.forecast_ids.filtered(lambda f: f.product_id == self.other)
         self.assertEqual(other.state, "skipped")
         self.assertIn("engine failed on this batch", other.skip_reason)
@@ -292,6 +298,15 @@ class TestForecastRunSafety(SopDataCase):
         adjusted.write({"adjustment_qty": 5, "adjustment_reason": "promotion"})
         self._run(cycle)
         self.assertEqual(other.state, "ok")
+        self._assert_complete(cycle, adjusted)
+
+        # the engine fails again on it: its forecast and lines stay as they were
+        lines_before = self._snapshot(cycle)[0]
+        run_with_failing_batch()
+        self.assertEqual(other.state, "ok")
+        self.assertEqual(self._snapshot(cycle)[0], lines_before)
+        for line in self._lines(cycle, self.other):
+            self.assertAlmostEqual(line.forecast_qty, 4.0, places=1)
         self._assert_complete(cycle, adjusted)
 
 
