@@ -560,6 +560,7 @@ class _CommittedEnv:
 
     def __exit__(self, exc_type, exc, traceback):
         if exc_type is None:
-            self.cr.commit()
+            # other connections must see the data: a test cursor cannot do that
+            self.cr.commit()  # pylint: disable=invalid-commit
         self.cr.close()
         return False
