@@ -29,7 +29,9 @@ def cap_outliers(qty, k):
 
     Median and MAD (scaled to a normal sigma) are taken over the item's
     non-zero demands. When the MAD is zero the standard deviation of those
-    demands is used instead. Zeros and NaN cells are left as they are.
+    demands is used instead, at most the median itself (one huge spike would
+    otherwise widen the band past itself). Zeros and NaN cells are left as
+    they are.
     """
     if k is None:
         return qty
@@ -40,7 +42,8 @@ def cap_outliers(qty, k):
     sizes = nonzero[has_sizes]
     median[has_sizes] = np.nanmedian(sizes, axis=1)
     mad = np.nanmedian(np.abs(sizes - median[has_sizes, None]), axis=1)
-    spread[has_sizes] = np.where(mad > 0, MAD_TO_SIGMA * mad, np.nanstd(sizes, axis=1))
+    fallback = np.minimum(np.nanstd(sizes, axis=1), median[has_sizes])
+    spread[has_sizes] = np.where(mad > 0, MAD_TO_SIGMA * mad, fallback)
     upper = (median + k * spread)[:, None]
     lower = np.maximum(median - k * spread, 0.0)[:, None]
     capped = np.clip(qty, lower, upper)

@@ -82,6 +82,7 @@ ITEM_DEFAULTS = {
     "pattern": None,
 }
 REQUIRED_ITEM_COLUMNS = ("item_id", "lead_time_days", "unit_cost")
+MAX_LEAD_TIME_DAYS = 3650.0  # ten years: beyond, a typing or unit error
 NON_NEGATIVE_COLUMNS = (
     "lead_time_days",
     "lead_time_std_days",
@@ -122,6 +123,8 @@ def _prepare_items(items, service_matrix):
         _raise_for(ids, np.isnan(values), column, "is missing", items[column])
         _raise_for(ids, values < 0, column, "is negative", values)
         items[column] = values
+    lead = items["lead_time_days"].to_numpy()
+    _raise_for(ids, lead > MAX_LEAD_TIME_DAYS, "lead_time_days", "is absurd", lead)
     matrix_level = service_level_for(items["abc"], items["xyz"], service_matrix)
     if "service_level" in items.columns:
         level = pd.to_numeric(items["service_level"], errors="coerce").to_numpy(float)
@@ -173,6 +176,8 @@ def _demand_matrices(demand, item_ids):
         ids = demand["item_id"].to_numpy()
         _raise_for(ids, np.isnan(values), column, "is NaN", demand[column].to_numpy())
         _raise_for(ids, values < 0, column, "is negative", values)
+    no_rows = ~np.isin(item_ids, demand["item_id"].to_numpy())
+    _raise_for(item_ids, no_rows, "forecast", "has no rows in demand", item_ids)
     frame = demand[demand["item_id"].isin(item_ids)]
     wide = frame.pivot_table(
         index="item_id", columns="period", values=["forecast", "sigma"], aggfunc="sum"

@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, api, fields, models
 
 from ..engine.errors import EngineInputError
-from ..engine.policy import compute_policy
+from ..engine.policy import MAX_LEAD_TIME_DAYS, compute_policy
 
 _logger = logging.getLogger(__name__)
 
@@ -171,6 +171,12 @@ class SopCycle(models.Model):
             elif not forecast.vendor_id or forecast.lead_time_days <= 0:
                 skipped[forecast.id] = self.env._(
                     "No vendor lead time: set a vendor on the product."
+                )
+            elif forecast.lead_time_days > MAX_LEAD_TIME_DAYS:
+                skipped[forecast.id] = self.env._(
+                    "Vendor lead time of %s days is not plausible: check the "
+                    "vendor pricelist.",
+                    forecast.lead_time_days,
                 )
             else:
                 has_class = bool(forecast.abc and forecast.xyz)

@@ -94,7 +94,16 @@ class SopCycle(models.Model):
         timer = _Timer()
         date_from, date_to = self._history_window()
         products = self._get_scope_products()
+        if not products:
+            raise UserError(
+                self.env._(
+                    "Cycle %s has no storable product in its scope: check its "
+                    "product categories and product filter.",
+                    self.display_name,
+                )
+            )
         archived = self._get_scope_archived_products()
+        self._check_scope_warehouses_active()
         warehouses = self._get_scope_warehouses()
         if not warehouses:
             raise UserError(self.env._("The company has no warehouse to plan."))
@@ -110,9 +119,10 @@ class SopCycle(models.Model):
             items, history, products, archived, warehouses, mismatch
         )
         timer.lap("engine")
+        items, kept = self._keep_previous_on_engine_failure(items)
         forecast_ids = self._write_forecasts(items)
         timer.lap("forecast records")
-        self._write_plan_lines(items, forecast, forecast_ids, history)
+        self._write_plan_lines(items, forecast, forecast_ids, history, kept)
         timer.lap("plan lines")
         _logger.info("S&OP forecast run of %s: %s", self.name, timer)
         self.sudo().write(
@@ -139,6 +149,20 @@ class SopCycle(models.Model):
             subtype_xmlid="mail.mt_note",
         )
         return True
+
+    def _check_scope_warehouses_active(self):
+        """Refuse archived warehouses: the plan would silently drop them."""
+        chosen = self.with_context(active_test=False).warehouse_ids
+        archived = chosen.filtered(lambda w: not w.active)
+        if archived:
+            raise UserError(
+                self.env._(
+                    "Cycle %(cycle)s plans the archived warehouse %(warehouse)s: "
+                    "remove it from the cycle or restore it.",
+                    cycle=self.display_name,
+                    warehouse=archived[0].display_name,
+                )
+            )
 
     def _get_scope_archived_products(self):
         """Archived products of the scope: reported as skipped if they sold."""
@@ -201,6 +225,7 @@ class SopCycle(models.Model):
                         {
                             "item_id": batch,
                             "state": "skipped",
+                            "engine_failed": True,
                             "skip_reason": self.env._(
                                 "The forecast engine failed on this batch: %s", exc
                             ),
@@ -212,6 +237,26 @@ class SopCycle(models.Model):
             forecasts.append(result.forecast)
         forecast = pd.concat(forecasts) if forecasts else pd.DataFrame()
         return pd.concat(items, ignore_index=True), forecast
+
+    def _keep_previous_on_engine_failure(self, items):
+        """Items of a failed engine batch keep their previous forecast and lines.
+
+        Return the items to write and the (product, warehouse) keys kept.
+        """
+        if "engine_failed" not in items:
+            return items, set()
+        previous = {(f.product_id.id, f.warehouse_id.id) for f in self.forecast_ids}
+        keys = list(zip(items["product_id"], items["warehouse_id"], strict=True))
+        failed = items["engine_failed"].eq(True).tolist()
+        keep = [bad and key in previous for key, bad in zip(keys, failed, strict=True)]
+        kept = {key for key, k in zip(keys, keep, strict=True) if k}
+        if kept:
+            _logger.warning(
+                "S&OP cycle %s: %d item(s) keep their previous forecast",
+                self.name,
+                len(kept),
+            )
+        return items[[not k for k in keep]], kept
 
     def _add_unforecast_items(
         self, items, history, products, archived, warehouses, mismatch
@@ -315,7 +360,7 @@ class SopCycle(models.Model):
             for k in range(self.horizon_months)
         ]
 
-    def _write_plan_lines(self, items, forecast, forecast_ids, history):
+    def _write_plan_lines(self, items, forecast, forecast_ids, history, kept=()):
         """Create missing lines, refresh the statistics of existing ones."""
         months = pd.DatetimeIndex(self._plan_months())
         keys = items[["product_id", "warehouse_id"]].astype(int)
@@ -343,7 +388,7 @@ class SopCycle(models.Model):
             on=["product_id", "warehouse_id", "period"],
             how="left",
         )
-        self.env["sop.plan.line"]._save_grid(self, grid, forecast_ids)
+        self.env["sop.plan.line"]._save_grid(self, grid, forecast_ids, kept)
 
     @api.depends("forecast_ids.state")
     def _compute_plan_summary(self):

@@ -23,6 +23,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..engine.policy import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update
 from .sop_cycle import GROUP_PLANNER
 
@@ -379,4 +380,10 @@ class SopCycle(models.Model):
             return self.env._("No vendor in the purchase pricelist: lead time unknown.")
         if not lead_time:
             return self.env._("Vendor lead time is 0 days: check the vendor pricelist.")
+        if lead_time > MAX_LEAD_TIME_DAYS:
+            return self.env._(
+                "Vendor lead time of %s days is not plausible: check the vendor "
+                "pricelist.",
+                int(lead_time),
+            )
         return None

@@ -247,13 +247,13 @@ class SopPlanLine(models.Model):
         )
 
     @api.model
-    def _save_grid(self, cycle, grid, forecast_ids):
+    def _save_grid(self, cycle, grid, forecast_ids, kept=()):
         """Write a forecast grid (product, warehouse, period, statistics).
 
         Existing lines keyed by product x warehouse x month get the new
         statistics in place (their adjustments stay), missing ones are
         inserted, lines no longer forecast keep their adjustment and get a
-        zero statistic.
+        zero statistic, except those of the (product, warehouse) keys ``kept``.
         """
         Line = self
         Line.flush_model()
@@ -264,6 +264,7 @@ class SopPlanLine(models.Model):
                     "id", "product_id", "warehouse_id", "date_month"
                 )
             )
+            if (p, w) not in kept
         }
         grid["date"] = grid["period"].dt.date
         stat = ["forecast_qty", "lower_qty", "upper_qty", "history_qty"]

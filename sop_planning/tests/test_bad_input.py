@@ -1,0 +1,213 @@
+import logging
+import math
+
+from dateutil.relativedelta import relativedelta
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common_policy import SopPolicyCase
+
+LOG_FORECAST = "odoo.addons.sop_planning.models.sop_cycle_forecast"
+LOG_HISTORY = "odoo.addons.sop_planning.models.sop_demand_history"
+LOG_POLICY = "odoo.addons.sop_planning.models.sop_cycle_execution"
+
+
+@tagged("post_install", "-at_install")
+class TestBadInput(SopPolicyCase):
+    """Bad data in the ERP: a clear error naming the record, or a logged skip."""
+
+    def _cycle(self, **vals):
+        cycle = self._new_cycle(
+            date_month=self._month(1),
+            warehouse_ids=[(6, 0, self.warehouse.ids)],
+            product_category_ids=[(6, 0, self.category.ids)],
+            **vals,
+        )
+        cycle.action_start_demand_review()
+        return cycle
+
+    def _monthly_sales(self, product, qty, months=12):
+        for offset in range(1, months + 1):
+            self._sale(product, qty, self._month(-offset) + relativedelta(days=9))
+
+    def _lines(self, cycle, product):
+        return cycle.plan_line_ids.filtered(lambda line: line.product_id == product)
+
+    def _forecast(self, cycle, product):
+        return cycle.forecast_ids.filtered(lambda f: f.product_id == product)
+
+    def _policy(self, cycle, product):
+        return cycle.policy_ids.filtered(lambda p: p.product_id == product)
+
+    # ------------------------------------------------------------------
+    # Cycle settings
+    # ------------------------------------------------------------------
+    def test_out_of_range_settings_are_refused(self):
+        cycle = self._new_cycle()
+        for field, value in (
+            ("service_level", 0.0),
+            ("service_level", 100.0),
+            ("horizon_months", 0),
+            ("history_months", 1),
+        ):
+            with (
+                self.subTest(field=field, value=value),
+                self.assertRaises(IntegrityError) as caught,
+                mute_logger("odoo.sql_db"),
+                self.cr.savepoint(),
+            ):
+                cycle.write({field: value})
+                cycle.flush_recordset()
+            self.assertIn(field.split("_")[0], str(caught.exception))
+
+    def test_invalid_product_filter_names_the_cycle(self):
+        with self.assertRaisesRegex(ValidationError, "product filter of cycle"):
+            self._new_cycle(product_domain="[('name', '=')]")
+
+    def test_empty_product_scope_is_a_clear_error(self):
+        cycle = self._cycle(product_domain="[('name', '=', 'no such product')]")
+        with self.assertRaisesRegex(UserError, "no storable product in its scope"):
+            cycle.action_run_forecast()
+        self.assertFalse(cycle.forecast_ids)
+
+    def test_archived_warehouse_is_named_not_silently_dropped(self):
+        other = self.env["stock.warehouse"].create({"name": "Closed", "code": "CLS"})
+        cycle = self._cycle()
+        cycle.warehouse_ids = [(4, other.id)]
+        other.active = False
+        with self.assertRaisesRegex(UserError, "archived warehouse Closed"):
+            cycle.action_run_forecast()
+
+    # ------------------------------------------------------------------
+    # Sales history
+    # ------------------------------------------------------------------
+    def test_history_of_one_sale_gives_a_forecast_from_it(self):
+        self._sale(self.pump, 7, self._month(-1) + relativedelta(days=3))
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        forecast = self._forecast(cycle, self.pump)
+        self.assertEqual(forecast.state, "ok")
+        self.assertEqual(forecast.n_periods, 1)
+        for qty in self._lines(cycle, self.pump).mapped("forecast_qty"):
+            self.assertAlmostEqual(qty, 7.0, places=2)
+
+    def test_one_billion_outlier_is_capped(self):
+        self._monthly_sales(self.pump, 10)
+        self._sale(self.pump, 1e9, self._month(-4) + relativedelta(days=2))
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        for qty in self._lines(cycle, self.pump).mapped("forecast_qty"):
+            self.assertLess(qty, 100.0)
+
+    def test_sales_dated_in_the_future_are_not_history(self):
+        self._monthly_sales(self.pump, 10)
+        later = self._month(2) + relativedelta(days=5)
+        self._sale(self.pump, 5000, later)
+        self._sale(self.valve, 5000, later)
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        for qty in self._lines(cycle, self.pump).mapped("forecast_qty"):
+            self.assertAlmostEqual(qty, 10.0, places=1)
+        valve = self._forecast(cycle, self.valve)
+        self.assertEqual(valve.state, "no_history")
+
+    def test_unit_of_another_kind_is_reported_on_the_product(self):
+        order = self._sale(self.valve, 3, self._month(-2))
+        kilogram = self.env.ref("uom.product_uom_kgm")
+        self.env.cr.execute(
+            "UPDATE sale_order_line SET product_uom_id = %s WHERE order_id = %s",
+            [kilogram.id, order.id],
+        )
+        self.env.invalidate_all()
+        cycle = self._cycle()
+        with self.assertLogs(LOG_HISTORY, logging.WARNING) as logs:
+            cycle.action_run_forecast()
+        self.assertIn("cannot be converted", logs.output[0])
+        valve = self._forecast(cycle, self.valve)
+        self.assertEqual(valve.state, "no_history")
+        self.assertIn("1 line(s) in a unit that cannot be converted", valve.skip_reason)
+
+    def test_archived_product_with_sales_is_skipped_and_logged(self):
+        self._monthly_sales(self.valve, 4, months=6)
+        self.valve.action_archive()
+        cycle = self._cycle()
+        with self.assertLogs(LOG_FORECAST, logging.INFO) as logs:
+            cycle.action_run_forecast()
+        self.assertTrue(any("without forecast" in line for line in logs.output))
+        valve = self._forecast(cycle, self.valve)
+        self.assertEqual(valve.state, "skipped")
+        self.assertIn("Archived product", valve.skip_reason)
+        self.assertFalse(self._lines(cycle, self.valve))
+
+    def test_adjustment_below_minus_100_percent_gives_zero_not_negative(self):
+        self._monthly_sales(self.pump, 10)
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        line = self._lines(cycle, self.pump)[:1]
+        line.write(
+            {
+                "adjustment_mode": "percent",
+                "adjustment_percent": -150,
+                "adjustment_reason": "market",
+            }
+        )
+        self.assertEqual(line.consensus_qty, 0.0)
+
+    # ------------------------------------------------------------------
+    # Vendor data -> inventory policies
+    # ------------------------------------------------------------------
+    def test_product_without_vendor_is_skipped_and_logged(self):
+        with self.assertLogs(LOG_POLICY, logging.INFO) as logs:
+            cycle = self._approve(self._plan(self.pump | self.orphan))
+        orphan = self._policy(cycle, self.orphan)
+        self.assertEqual(orphan.state, "skipped")
+        self.assertIn("No vendor lead time", orphan.skip_reason)
+        self.assertTrue(any("skipped" in line for line in logs.output))
+        self.assertEqual(self._policy(cycle, self.pump).state, "applied")
+        self.assertIn("No vendor", self._forecast(cycle, self.orphan).supply_note)
+
+    def test_zero_lead_time_is_flagged_and_skipped(self):
+        self.valve.seller_ids.delay = 0
+        cycle = self._approve(self._plan(self.pump | self.valve))
+        self.assertIn("0 days", self._forecast(cycle, self.valve).supply_note)
+        self.assertEqual(self._policy(cycle, self.valve).state, "skipped")
+        self.assertEqual(self._policy(cycle, self.pump).state, "applied")
+
+    def test_absurd_lead_time_skips_that_product_only(self):
+        self.valve.seller_ids.delay = 100000
+        cycle = self._approve(self._plan(self.pump | self.valve))
+        valve = self._policy(cycle, self.valve)
+        self.assertEqual(valve.state, "skipped")
+        self.assertIn("100000 days is not plausible", valve.skip_reason)
+        self.assertIn("not plausible", self._forecast(cycle, self.valve).supply_note)
+        pump = self._policy(cycle, self.pump)
+        self.assertEqual(pump.state, "applied")
+        self.assertGreater(pump.reorder_point, 0.0)
+
+    def test_price_zero_still_gives_a_finite_policy(self):
+        self.pump.standard_price = 0.0
+        cycle = self._approve(self._plan(self.pump))
+        policy = self._policy(cycle, self.pump)
+        self.assertEqual(policy.state, "applied")
+        for name in ("reorder_point", "order_up_to", "safety_stock"):
+            self.assertTrue(math.isfinite(policy[name]), name)
+        self.assertGreater(policy.reorder_point, 0.0)
+        self.assertGreaterEqual(policy.order_up_to, policy.reorder_point)
+
+    def test_negative_on_hand_is_ordered_back_and_explained(self):
+        self.env["stock.quant"]._update_available_quantity(self.pump, self.stock, -20)
+        cycle = self._approve(self._plan(self.pump))
+        rule = cycle.policy_ids.orderpoint_id.sudo()
+        with self.enter_registry_test_mode():
+            self.env.ref("sop_planning.ir_cron_sop_replenish").method_direct_trigger()
+        proposal = self.env["sop.reorder.proposal"].search(
+            [("product_id", "=", self.pump.id)]
+        )
+        self.assertEqual(proposal.qty_on_hand, -20.0)
+        self.assertAlmostEqual(
+            proposal.quantity, rule.product_max_qty + 20.0, delta=1.0
+        )
+        self.assertIn("on hand -20", proposal.explanation)
