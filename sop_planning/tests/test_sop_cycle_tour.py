@@ -80,7 +80,11 @@ class TestSopFullFlowTour(HttpCase, SopDataCase):
         )
 
         late_vendor = self.env["sop.scenario"].create(
-            {"cycle_id": cycle.id, "name": "Vendor two weeks late", "lead_time_days": 14}
+            {
+                "cycle_id": cycle.id,
+                "name": "Vendor two weeks late",
+                "lead_time_days": 14,
+            }
         )
         self.start_tour(CYCLES, "sop_cycle_executive_approve", login="sop_executive")
         self.assertEqual(cycle.state, "approved")
