@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .sop_bulk import bulk_update
 from .sop_forecast import ABC, PATTERNS, XYZ
@@ -123,6 +124,10 @@ class SopInventoryPolicy(models.Model):
                 )
                 created_for.append(policy.id)
         self._update_orderpoints(to_update)
+        names = self._orderpoint_names(len(to_create))
+        for vals, name in zip(to_create, names, strict=True):
+            if name:
+                vals["name"] = name
         created = orderpoint_model.create(to_create)
         for policy_id, orderpoint_id in zip(created_for, created.ids, strict=True):
             states[policy_id], orderpoint_ids[policy_id] = "applied", orderpoint_id
@@ -156,6 +161,41 @@ class SopInventoryPolicy(models.Model):
             {name: [values_by_id[i][name] for i in ids] for name in names},
         )
         orderpoints.browse(ids).modified(names)
+
+    @api.model
+    def _orderpoint_names(self, count):
+        """Names of ``count`` new rules from Odoo's sequence, in one query.
+
+        Odoo's default draws one number per rule (two queries each); None
+        where the sequence is not a plain PostgreSQL one: the default applies.
+        """
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "stock.orderpoint"),
+                    ("company_id", "in", [self.env.company.id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+        )
+        if (
+            not count
+            or not sequence
+            or sequence.use_date_range
+            or sequence.implementation != "standard"
+        ):
+            return [None] * count
+        numbers = self.env.execute_query(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        return [sequence.get_next_char(number) for (number,) in numbers]
 
     def _orderpoint_values(self):
         self.ensure_one()

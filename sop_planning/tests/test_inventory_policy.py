@@ -29,6 +29,7 @@ class TestInventoryPolicy(SopPolicyCase):
             rule.product_max_qty, rule.product_min_qty + eoq, delta=0.05
         )
         self.assertTrue(rule.sop_managed)
+        self.assertRegex(rule.name, r"^OP/\d+$", "named by Odoo's sequence")
         self.assertEqual(rule.trigger, "manual", "default: wait for purchasing")
         self.assertIn("1.645", policy.explanation)
 
