@@ -11,16 +11,19 @@ product) is written by SQL. Then, in one Odoo process:
    once) on the same rules and the same stock: proposals with their
    explanation, then the same RFQs through Odoo's procurement.
 
-Prints figures, asserts nothing::
+Prints figures and the machine's load average, asserts nothing::
 
     python3 bench/bench_odoo_replenish.py [--products 10000] [--db sop_bench_replenish]
-        [--template sop_base] [--rebuild]
+        [--template sop_base] [--rebuild] [--batch-size N]
+
+``--batch-size`` is passed to ``_cron_replenish`` (default: the cron's own).
 
 Targets (issue 6): approval -> rules <= 30 s for 10k products; the S&OP run no
 slower than Odoo's scheduler on the same rules.
 """
 
 import argparse
+import os
 import time
 from datetime import date
 
@@ -106,6 +109,7 @@ def main():
     parser.add_argument("--db", default="sop_bench_replenish")
     parser.add_argument("--template", default="sop_base")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=None)
     args = parser.parse_args()
 
     registry, fresh = prepare_database(args)
@@ -121,6 +125,9 @@ def main():
         cycle = env["sop.cycle"].browse(cycle_id)
         env.company.sop_orderpoint_trigger = "auto"
         env.company.sop_auto_rfq = True
+        print(
+            "load average at start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        )
 
         start = time.perf_counter()
         cycle.action_approve()
@@ -135,7 +142,7 @@ def main():
 
         start = time.perf_counter()
         env["stock.rule"]._run_scheduler_tasks(
-            use_new_cursor=False, company_id=env.company
+            use_new_cursor=False, company_id=env.company.id
         )
         env.flush_all()
         odoo_run = time.perf_counter() - start
@@ -151,7 +158,8 @@ def main():
         env.invalidate_all()
 
         start = time.perf_counter()
-        env["sop.reorder.proposal"]._cron_replenish()
+        batch = {"batch_size": args.batch_size} if args.batch_size else {}
+        env["sop.reorder.proposal"]._cron_replenish(**batch)
         env.flush_all()
         sop_run = time.perf_counter() - start
         cr.execute(
@@ -163,6 +171,11 @@ def main():
             f"S&OP replenishment: {sop_run:.1f} s, {proposals} proposals, "
             f"{sop_lines} RFQ lines, {sop_qty:.0f} units; "
             f"ratio S&OP / Odoo = {sop_run / odoo_run:.2f}"
+        )
+        print(
+            "load average (1, 5, 15 min): "
+            + ", ".join(f"{load:.1f}" for load in os.getloadavg())
+            + f"; batch size {args.batch_size or 'default'}"
         )
         print(
             f"run on {date.today()}; the S&OP run is committed: "

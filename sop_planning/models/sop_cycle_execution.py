@@ -8,6 +8,7 @@ from odoo import Command, api, fields, models
 
 from ..engine.errors import EngineInputError
 from ..engine.policy import MAX_LEAD_TIME_DAYS, compute_policy
+from .sop_bulk import bulk_insert
 
 _logger = logging.getLogger(__name__)
 
@@ -156,7 +157,27 @@ class SopCycle(models.Model):
                 skipped.update(dict.fromkeys(items["item_id"], str(exc)))
                 result = pd.DataFrame(columns=["item_id"])
         vals_list = self._policy_values(forecasts, items, result, skipped)
-        return policy_model.create(vals_list)
+        return policy_model.browse(self._insert_policies(vals_list))
+
+    def _insert_policies(self, vals_list):
+        """Insert the policies in one statement; return their ids.
+
+        Every value comes from this cycle and its own forecasts (company
+        checked when they were made), so the ORM's per-record company check,
+        most of the time of creating thousands of policies, adds nothing.
+        """
+        policy_model = self.env["sop.inventory.policy"].sudo()
+        names = {name for vals in vals_list for name in vals} | {"state"}
+        columns = {
+            name: [
+                vals.get(name, "applied" if name == "state" else None)
+                for vals in vals_list
+            ]
+            for name in sorted(names)
+        }
+        ids = bulk_insert(policy_model, columns) if vals_list else []
+        self.invalidate_recordset(["policy_ids", "policy_count"])
+        return ids
 
     def _policy_items(self, forecasts):
         """Engine items (one per forecast) and skip reasons of the others."""

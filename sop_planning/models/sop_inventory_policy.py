@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .sop_bulk import bulk_update
 from .sop_forecast import ABC, PATTERNS, XYZ
@@ -99,7 +100,7 @@ class SopInventoryPolicy(models.Model):
         by_key = {
             self._orderpoint_key(op.product_id, op.location_id): op for op in existing
         }
-        to_create, created_for = [], []
+        to_create, created_for, to_update = [], [], {}
         states, orderpoint_ids = {}, {}
         for policy in policies:
             key = self._orderpoint_key(
@@ -109,7 +110,7 @@ class SopInventoryPolicy(models.Model):
             if orderpoint and orderpoint.sop_manual:
                 states[policy.id], orderpoint_ids[policy.id] = "manual", orderpoint.id
             elif orderpoint:
-                orderpoint.write(policy._orderpoint_values())
+                to_update[orderpoint.id] = policy._orderpoint_values()
                 states[policy.id], orderpoint_ids[policy.id] = "applied", orderpoint.id
             else:
                 to_create.append(
@@ -122,6 +123,11 @@ class SopInventoryPolicy(models.Model):
                     )
                 )
                 created_for.append(policy.id)
+        self._update_orderpoints(to_update)
+        names = self._orderpoint_names(len(to_create))
+        for vals, name in zip(to_create, names, strict=True):
+            if name:
+                vals["name"] = name
         created = orderpoint_model.create(to_create)
         for policy_id, orderpoint_id in zip(created_for, created.ids, strict=True):
             states[policy_id], orderpoint_ids[policy_id] = "applied", orderpoint_id
@@ -134,6 +140,62 @@ class SopInventoryPolicy(models.Model):
                 "orderpoint_id": [orderpoint_ids[i] for i in ids],
             },
         )
+
+    @api.model
+    def _update_orderpoints(self, values_by_id):
+        """Write {orderpoint id: values} in one SQL statement per batch.
+
+        One ORM write per rule costs about a millisecond each on the nightly
+        refresh of every rule. The ORM then recomputes what depends on the
+        written fields (quantity to order, deadline) once for all rules.
+        """
+        if not values_by_id:
+            return
+        orderpoints = self.env["stock.warehouse.orderpoint"].sudo()
+        names = list(next(iter(values_by_id.values())))
+        orderpoints.flush_model(names)
+        ids = list(values_by_id)
+        bulk_update(
+            orderpoints,
+            ids,
+            {name: [values_by_id[i][name] for i in ids] for name in names},
+        )
+        orderpoints.browse(ids).modified(names)
+
+    @api.model
+    def _orderpoint_names(self, count):
+        """Names of ``count`` new rules from Odoo's sequence, in one query.
+
+        Odoo's default draws one number per rule (two queries each); None
+        where the sequence is not a plain PostgreSQL one: the default applies.
+        """
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "stock.orderpoint"),
+                    ("company_id", "in", [self.env.company.id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+        )
+        if (
+            not count
+            or not sequence
+            or sequence.use_date_range
+            or sequence.implementation != "standard"
+        ):
+            return [None] * count
+        numbers = self.env.execute_query(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        return [sequence.get_next_char(number) for (number,) in numbers]
 
     def _orderpoint_values(self):
         self.ensure_one()

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
+from .sop_bulk import bulk_insert
+
 _logger = logging.getLogger(__name__)
 
 GROUP_PURCHASE = "purchase.group_purchase_user"
@@ -129,7 +131,11 @@ class SopReorderProposal(models.Model):
         for company in self.company_id:
             proposals = self.filtered(lambda p, c=company: p.company_id == c)
             for proposal in proposals:
-                proposal.orderpoint_id.qty_to_order = proposal.quantity
+                orderpoint = proposal.orderpoint_id
+                if orderpoint.product_uom.compare(
+                    orderpoint.qty_to_order, proposal.quantity
+                ):
+                    orderpoint.qty_to_order = proposal.quantity
             # same horizon as the proposals: the RFQ is dated for the need date
             proposals.orderpoint_id.with_context(
                 global_horizon_days=0
@@ -186,7 +192,34 @@ class SopReorderProposal(models.Model):
             else:
                 to_create.append(values)
         stale.unlink()
-        return open_proposals.exists() | self.create(to_create)
+        return open_proposals.exists() | self._insert_proposals(to_create)
+
+    @api.model
+    def _insert_proposals(self, vals_list):
+        """New proposals in one statement (the ORM checks the company of five
+        fields per record; all values come from the company's own rule and
+        its policy). State and cycle are set as their computes would."""
+        if not vals_list:
+            return self.browse()
+        policies = self.env["sop.inventory.policy"].browse(
+            {vals["policy_id"] for vals in vals_list if vals["policy_id"]}
+        )
+        cycle_by_policy = {policy.id: policy.cycle_id.id for policy in policies}
+        for vals in vals_list:
+            vals["cycle_id"] = cycle_by_policy.get(vals["policy_id"]) or None
+            vals["state"] = "exception" if vals["exception_reason"] else "proposed"
+        names = list(vals_list[0])
+        return self.browse(
+            bulk_insert(
+                self,
+                {
+                    name: [vals[name] or None for vals in vals_list]
+                    if self._fields[name].type in ("many2one", "char", "text")
+                    else [vals[name] for vals in vals_list]
+                    for name in names
+                },
+            )
+        )
 
     @api.model
     def _proposal_values(self, orderpoint, qty):

@@ -31,3 +31,28 @@ class StockWarehouseOrderpoint(models.Model):
     sop_cycle_id = fields.Many2one(
         related="sop_policy_id.cycle_id", string="S&OP Cycle"
     )
+
+    def _get_multiple_rounded_qty(self, qty_to_order):
+        """Skip the vendor look-up where it cannot change the quantity.
+
+        Odoo rounds up to the vendor's unit of measure, found per rule by a
+        rule and vendor search (most of the time of computing thousands of
+        rules). When every vendor of the product buys in the product's own
+        unit, whichever vendor is chosen the quantity stays as it is.
+        """
+        if (
+            self.sop_managed
+            and not self.replenishment_uom_id
+            and self._vendor_uom_only()
+        ):
+            return qty_to_order
+        return super()._get_multiple_rounded_qty(qty_to_order)
+
+    def _vendor_uom_only(self):
+        """True if only vendors in the product's own unit can round this rule."""
+        self.ensure_one()
+        if "mrp.bom" in self.env:  # manufactured: the BoM's unit may round
+            return False
+        product = self.product_id
+        vendors = product.seller_ids | self.supplier_id
+        return all(uom == product.uom_id for uom in vendors.product_uom_id)

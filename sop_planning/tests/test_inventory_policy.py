@@ -29,6 +29,7 @@ class TestInventoryPolicy(SopPolicyCase):
             rule.product_max_qty, rule.product_min_qty + eoq, delta=0.05
         )
         self.assertTrue(rule.sop_managed)
+        self.assertRegex(rule.name, r"^OP/\d+$", "named by Odoo's sequence")
         self.assertEqual(rule.trigger, "manual", "default: wait for purchasing")
         self.assertIn("1.645", policy.explanation)
 
@@ -63,6 +64,9 @@ class TestInventoryPolicy(SopPolicyCase):
         self.assertGreater(rule.product_min_qty, 300.0)
         self.assertEqual(rule.trigger, "auto")
         self.assertEqual(rule.sop_cycle_id, cycle)
+        self.assertTrue(rule.sop_managed)
+        # what depends on min / max follows: nothing on hand, order up to max
+        self.assertAlmostEqual(rule.qty_to_order, rule.product_max_qty, delta=0.01)
         self.assertEqual(
             self.env["stock.warehouse.orderpoint"].search_count(
                 [("product_id", "=", self.pump.id), ("location_id", "=", self.stock.id)]
