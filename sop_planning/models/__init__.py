@@ -1,3 +1,4 @@
+from . import sop_ratio_mixin
 from . import res_company
 from . import res_config_settings
 from . import sop_capacity

@@ -5,7 +5,7 @@ copied here with its statistical and consensus forecast, the planner who
 adjusted it, its category and ABC class; later plan changes do not touch it.
 Once a month is over, its actual demand (the demand history rules of the
 company) is recorded and the errors are computed per row; WAPE, bias, MASE and
-FVA are grouped ratios (see ``sop_ratio``), right at any pivot level.
+FVA are grouped ratios (see ``sop.ratio.mixin``), right at any pivot level.
 
 - WAPE = sum |consensus - actual| / sum actual;
 - bias = sum (consensus - actual) / sum actual (> 0: over-forecast);
@@ -28,7 +28,6 @@ from ..engine.metrics import mase_scale
 from .sop_bulk import bulk_insert, bulk_update
 from .sop_cycle import GROUP_PLANNER
 from .sop_forecast import ABC
-from .sop_ratio import ratio_select
 
 _logger = logging.getLogger(__name__)
 
@@ -49,6 +48,7 @@ class SopAccuracyLine(models.Model):
     """Frozen forecast of one product in one warehouse for one month."""
 
     _name = "sop.accuracy.line"
+    _inherit = ["sop.ratio.mixin"]
     _description = "S&OP Forecast Accuracy Ledger"
     _order = "date_month desc, cycle_id desc, product_id, warehouse_id"
     _rec_name = "product_id"
@@ -117,14 +117,6 @@ class SopAccuracyLine(models.Model):
         "(cycle_id, product_id, warehouse_id, date_month)",
         "The ledger has one row per cycle, product, warehouse and month.",
     )
-
-    def _read_group_select(self, aggregate_spec, query):
-        sql = ratio_select(self, aggregate_spec, query, self._RATIOS)
-        return (
-            sql
-            if sql is not None
-            else super()._read_group_select(aggregate_spec, query)
-        )
 
     # ------------------------------------------------------------------
     # Freeze

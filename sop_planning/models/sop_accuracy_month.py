@@ -8,13 +8,12 @@ cycles planned it. Rebuilt after every actuals update.
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .sop_ratio import ratio_select
-
 
 class SopAccuracyMonth(models.Model):
     """Accuracy of one month of one company, per category and planner."""
 
     _name = "sop.accuracy.month"
+    _inherit = ["sop.ratio.mixin"]
     _description = "S&OP Monthly Forecast Accuracy"
     _order = "date_month desc, company_id, categ_id"
 
@@ -41,14 +40,6 @@ class SopAccuracyMonth(models.Model):
     bias = fields.Float(string="Bias (%)", aggregator="sum")
     fva = fields.Float(string="FVA (pts)", aggregator="sum")
     mase = fields.Float(string="MASE", aggregator="sum")
-
-    def _read_group_select(self, aggregate_spec, query):
-        sql = ratio_select(self, aggregate_spec, query, self._RATIOS)
-        return (
-            sql
-            if sql is not None
-            else super()._read_group_select(aggregate_spec, query)
-        )
 
     @api.model
     def _rebuild(self, company):

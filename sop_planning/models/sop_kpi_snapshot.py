@@ -26,7 +26,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .sop_cycle import GROUP_PLANNER
-from .sop_ratio import ratio_select
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +36,7 @@ class SopKpiSnapshot(models.Model):
     """KPIs of one warehouse for one month."""
 
     _name = "sop.kpi.snapshot"
+    _inherit = ["sop.ratio.mixin"]
     _description = "S&OP KPI Snapshot"
     _order = "date_month desc, company_id, warehouse_id"
     _check_company_auto = True
@@ -74,14 +74,6 @@ class SopKpiSnapshot(models.Model):
         "(warehouse_id, date_month)",
         "A warehouse has one KPI snapshot per month.",
     )
-
-    def _read_group_select(self, aggregate_spec, query):
-        sql = ratio_select(self, aggregate_spec, query, self._RATIOS)
-        return (
-            sql
-            if sql is not None
-            else super()._read_group_select(aggregate_spec, query)
-        )
 
     def action_compute_snapshots(self):
         """Button: KPIs of last month and of this month so far."""
