@@ -213,9 +213,7 @@ def _cumulative_variance(sigma_cum, window_periods):
     grows with the square of the window (the last scale scaled in proportion).
     """
     horizon = sigma_cum.shape[1]
-    variance = np.concatenate(
-        [np.zeros((len(sigma_cum), 1)), sigma_cum**2], axis=1
-    )
+    variance = np.concatenate([np.zeros((len(sigma_cum), 1)), sigma_cum**2], axis=1)
     inside = np.clip(window_periods, 0.0, horizon)
     whole = np.minimum(np.floor(inside).astype(int), horizon - 1)
     rows = np.arange(len(sigma_cum))

@@ -135,9 +135,10 @@ def level_uncertainty(qty, final, season):
     the sum of the next ``h`` periods, ``h m_t``; the mean square of those
     errors (real level shifts of the history included, many more origins
     than the backtest) plus the squared gap between the summed ``final``
-    forecast and ``h m`` (``m`` the last season's mean: where the kept model
-    and the recent mean disagree on the level, either may be wrong). Steps
-    with no origin take the last estimate, grown in proportion to ``h``.
+    forecast and ``h m`` (``m`` the mean of the last season or of its last
+    half, the larger gap: where the kept model and the recent mean disagree
+    on the level, either may be wrong). Steps with no origin take the last
+    estimate, grown in proportion to ``h``.
     """
     n_items, n_periods = qty.shape
     horizon = final.shape[1]
@@ -145,9 +146,7 @@ def level_uncertainty(qty, final, season):
     total = np.concatenate(
         [np.zeros((n_items, 1)), np.cumsum(np.nan_to_num(qty), axis=1)], axis=1
     )
-    count = np.concatenate(
-        [np.zeros((n_items, 1)), np.cumsum(known, axis=1)], axis=1
-    )
+    count = np.concatenate([np.zeros((n_items, 1)), np.cumsum(known, axis=1)], axis=1)
     origins = np.arange(1, n_periods)
     begin = np.maximum(origins - season, 0)
     fitted = (count[:, origins] - count[:, begin]) >= max(season // 2, 1)
@@ -174,14 +173,18 @@ def level_uncertainty(qty, final, season):
     steps = np.arange(1, horizon + 1)
     last = np.where(np.isfinite(variance), steps, 0).max(axis=1)
     rows = np.arange(n_items)
-    grown = variance[rows, np.maximum(last - 1, 0)][:, None] * (
-        steps / np.maximum(last, 1)[:, None]
-    ) ** 2
-    variance = np.where(np.isfinite(variance), variance, grown)
-    recent = (total[:, -1] - total[:, -1 - min(season, n_periods)]) / np.maximum(
-        count[:, -1] - count[:, -1 - min(season, n_periods)], 1
+    grown = (
+        variance[rows, np.maximum(last - 1, 0)][:, None]
+        * (steps / np.maximum(last, 1)[:, None]) ** 2
     )
-    gap = np.cumsum(final, axis=1) - steps * recent[:, None]
+    variance = np.where(np.isfinite(variance), variance, grown)
+    gap = np.zeros(final.shape)
+    for span in (season, max(season // 2, 1)):
+        back = -1 - min(span, n_periods)
+        recent = (total[:, -1] - total[:, back]) / np.maximum(
+            count[:, -1] - count[:, back], 1
+        )
+        gap = np.fmax(gap, np.abs(np.cumsum(final, axis=1) - steps * recent[:, None]))
     return np.nan_to_num(variance) + gap**2
 
 
