@@ -31,14 +31,17 @@ seasonal-naive (else naive) MAE of the history before the last origin.
 
 The h-step error scale ``sigma`` of the kept model is the root of the running
 mean, over steps 1..h, of the backtest's mean squared error per step, made
-non-decreasing in h. The "too little history" rule uses the larger of the
+non-decreasing in h. Error scales are measured on the real demand
+(``observed``: outliers not capped; the models fit the capped one). The "too little history" rule uses the larger of the
 history's standard deviation and mean.
 
 ``sigma_cum`` is the error scale of the demand summed over steps 1..h (what
 a safety stock over a lead time needs): the root mean square of the summed
-backtest errors, at least the independent-errors value (see
-``_cumulative_sigma``); for the "too little history" rule, the h-step error
-of a mean of n periods, ``sigma x sqrt(h x (1 + h / n))``.
+backtest errors, at least the independent-errors value
+``sqrt(sigma_1^2 + ... + sigma_h^2)`` and the level uncertainty
+(``level_uncertainty``: level shifts seen over the whole history, and the
+recent mean above the forecast); for the "too little history" rule, the
+h-step error of a mean of n periods, ``sigma x sqrt(h x (1 + h / n))``.
 """
 
 import warnings
@@ -134,11 +137,12 @@ def level_uncertainty(qty, final, season):
     is an origin: the mean ``m_t`` of up to a season before ``t`` forecasts
     the sum of the next ``h`` periods, ``h m_t``; the mean square of those
     errors (real level shifts of the history included, many more origins
-    than the backtest) plus the squared gap between the summed ``final``
-    forecast and ``h m`` (``m`` the mean of the last season or of its last
-    half, the larger gap: where the kept model and the recent mean disagree
-    on the level, either may be wrong). Steps with no origin take the last
-    estimate, grown in proportion to ``h``.
+    than the backtest) plus the squared shortfall of the summed ``final``
+    forecast below ``h m`` (``m`` the mean of the last season or of its last
+    half, the larger shortfall: where the recent mean is above the kept
+    model, that level may be the right one, and a safety stock must cover
+    it). Steps with no origin take the last estimate, grown in proportion
+    to ``h``.
     """
     n_items, n_periods = qty.shape
     horizon = final.shape[1]
@@ -178,14 +182,15 @@ def level_uncertainty(qty, final, season):
         * (steps / np.maximum(last, 1)[:, None]) ** 2
     )
     variance = np.where(np.isfinite(variance), variance, grown)
-    gap = np.zeros(final.shape)
+    shortfall = np.zeros(final.shape)
     for span in (season, max(season // 2, 1)):
         back = -1 - min(span, n_periods)
         recent = (total[:, -1] - total[:, back]) / np.maximum(
             count[:, -1] - count[:, back], 1
         )
-        gap = np.fmax(gap, np.abs(np.cumsum(final, axis=1) - steps * recent[:, None]))
-    return np.nan_to_num(variance) + gap**2
+        ahead = steps * recent[:, None] - np.cumsum(final, axis=1)
+        shortfall = np.fmax(shortfall, ahead)
+    return np.nan_to_num(variance) + shortfall**2
 
 
 def _rule_sigma(qty):
