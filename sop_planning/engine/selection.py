@@ -32,8 +32,9 @@ seasonal-naive (else naive) MAE of the history before the last origin.
 The h-step error scale ``sigma`` of the kept model is the root of the running
 mean, over steps 1..h, of the backtest's mean squared error per step, made
 non-decreasing in h. Error scales are measured on the real demand
-(``observed``: outliers not capped; the models fit the capped one). The "too little history" rule uses the larger of the
-history's standard deviation and mean.
+(``observed``: outliers not capped; the models fit the capped one). The
+"too little history" rule uses the larger of the history's standard
+deviation and mean.
 
 ``sigma_cum`` is the error scale of the demand summed over steps 1..h (what
 a safety stock over a lead time needs): the root mean square of the summed
