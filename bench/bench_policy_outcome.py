@@ -19,7 +19,9 @@ forecast as sigma (see ``simple_forecast``), pattern by Syntetos-Boylan
 (ADI, CV^2) (a diagnostic row feeds the held-out weeks' own mean and std
 instead, to separate policy error from forecast error); ``engine`` =
 ``forecast.run_forecast`` of this repository (weekly, horizon = evaluation
-weeks).
+weeks; its rows carry ``sigma_cum``, the error scale of the summed forecast,
+which ``compute_policy`` uses for the lead-time demand; row (a2) drops it
+and repeats the one-step sigma, as the Odoo add-on's policy input does).
 
 Rules compared, all with the same lot size (the policy's EOQ raised to the
 MOQ, whole units) so that only the reorder level differs:
@@ -88,6 +90,10 @@ from sop_planning.engine.simulate_backtest import (  # noqa: E402
 
 WEEK = 7.0
 HEADLINE = "(a) policy, aim calibrated on the train weeks' own backtest"
+ADDON_ROW = (
+    "(a2) as (a1), one-step sigma per item and no sigma_cum (the add-on's "
+    "input before sigma_cum is wired)"
+)
 
 
 def load(data_dir):
@@ -401,6 +407,17 @@ def main(argv=None):
         args.target,
         freq="W",
     )
+    if args.forecast == "engine":
+        one_step = forecast.drop(columns="sigma_cum").assign(
+            sigma=forecast.groupby("item_id")["sigma"].transform("first")
+        )
+        addon = allocate_service_levels(
+            policy_items(items, pattern, args.target), one_step, args.target, freq="W"
+        )
+        untuned[ADDON_ROW] = (
+            args.target,
+            evaluation.run(addon["reorder_point"], addon["order_up_to"]),
+        )
     untuned["(a*) diagnostic: (a1) fed the held-out weeks' own mean and std"] = (
         args.target,
         evaluation.run(oracle_policy["reorder_point"], oracle_policy["order_up_to"]),

@@ -31,6 +31,7 @@ def test_output_shapes_periods_and_intervals(make_history):
         "lower",
         "upper",
         "sigma",
+        "sigma_cum",
     ]
     assert len(forecast) == 12
     assert forecast["period"].iloc[0] == pd.Timestamp("2024-01-01")

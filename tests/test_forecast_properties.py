@@ -81,6 +81,7 @@ def test_cli_round_trips(tmp_path, make_history, matrix, freq):
         "lower",
         "upper",
         "sigma",
+        "sigma_cum",
         "model",
         "abc",
         "xyz",

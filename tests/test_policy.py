@@ -284,3 +284,31 @@ def test_bad_service_level_and_type_are_named():
         compute_policy(make_items(service_level=1.5), make_demand([1], [1]))
     with pytest.raises(EngineInputError, match="item 0: column 'service_type'"):
         compute_policy(make_items(service_type="x"), make_demand([1], [1]))
+
+
+def test_cumulative_sigma_sets_the_lead_time_spread():
+    # Lead time 2.5 days: variance interpolated between the sums of 2 and 3 days.
+    demand = make_demand([10], [3], periods=4)
+    demand["sigma_cum"] = [3.0, 8.0, 14.0, 20.0]
+    row = policy_of(make_items(lead_time_days=2.5, service_level=0.9), demand)
+    spread = np.sqrt(8.0**2 + 0.5 * (14.0**2 - 8.0**2))
+    assert row["lead_time_sigma"] == pytest.approx(spread)
+    assert row["safety_stock"] == pytest.approx(stats.norm.ppf(0.9) * spread)
+    # Without the column: independent periods, sqrt(2.5) x 3.
+    old = policy_of(make_items(lead_time_days=2.5), demand.drop(columns="sigma_cum"))
+    assert old["lead_time_sigma"] == pytest.approx(np.sqrt(2.5) * 3.0)
+
+
+def test_cumulative_sigma_grows_in_proportion_past_the_horizon():
+    # Level errors add up: 8 days over a 4-day horizon doubles the spread.
+    demand = make_demand([10], [3], periods=4)
+    demand["sigma_cum"] = [3.0, 8.0, 14.0, 20.0]
+    row = policy_of(make_items(lead_time_days=8.0), demand)
+    assert row["lead_time_sigma"] == pytest.approx(40.0)
+
+
+def test_negative_cumulative_sigma_is_refused():
+    demand = make_demand([10], [3])
+    demand["sigma_cum"] = [3.0, -1.0, 5.0]
+    with pytest.raises(EngineInputError, match="sigma_cum"):
+        compute_policy(make_items(), demand, period_days=1)

@@ -17,14 +17,19 @@ candidate for the items of those ABC classes (slow: tens of ms per item).
 ``ForecastResult``:
 
 - ``forecast``: one row per item and future period: ``item_id, period,
-  forecast, lower, upper, sigma`` (``period`` = first day of the month or Monday
-  of the ISO week; the interval is ``forecast +- z * sigma`` at
-  ``interval_level``, lower bound clipped at zero);
+  forecast, lower, upper, sigma, sigma_cum`` (``period`` = first day of the
+  month or Monday of the ISO week; the interval is ``forecast +- z * sigma``
+  at ``interval_level``, lower bound clipped at zero; ``sigma_cum`` is the
+  error scale of the forecast summed from the first period to this one, from
+  the summed backtest errors: level errors do not average out, so it grows
+  faster than ``sqrt(h) x sigma``; ``compute_policy`` uses it for the
+  lead-time demand);
 - ``items``: one row per item: ``item_id, model, params, abc, xyz, pattern,
   adi, cv2, n_periods, wape, mase, bias, sigma, reason`` (``wape``, ``mase``,
   ``bias`` are those of the kept model in the backtest; ``sigma`` the one-step
   error scale);
 - ``sigma_h``: items x horizon array of the h-step error scale;
+- ``sigma_cum``: items x horizon array of the cumulative error scale;
 - ``periods``: the forecast periods; ``history``: the bucketed ``History``;
 - ``model_forecasts``: with ``keep_model_forecasts``, every method's forecast
   (name -> items x horizon array), else None.
@@ -53,6 +58,7 @@ class ForecastResult:
     periods: pd.DatetimeIndex
     history: History
     model_forecasts: dict | None = None
+    sigma_cum: np.ndarray | None = None
 
 
 def clean_history(history, outlier_k=None):
@@ -73,6 +79,7 @@ def _check_arguments(horizon, n_origins, interval_level, chunk_size):
 
 def _select_in_chunks(qty, history, options, careful, sparse, chunk_size, progress):
     n_items = len(qty)
+    observed = np.where(history.censored, qty, history.qty)
     parts = []
     for first in range(0, n_items, chunk_size):
         rows = slice(first, min(first + chunk_size, n_items))
@@ -84,6 +91,7 @@ def _select_in_chunks(qty, history, options, careful, sparse, chunk_size, progre
                 season=history.season_length,
                 careful=None if careful is None else careful[rows],
                 sparse=sparse[rows],
+                observed=observed[rows],
                 **options,
             )
         )
@@ -133,6 +141,7 @@ def run_forecast(
     )
     point = _concat(parts, "forecast")
     sigma_h = _concat(parts, "sigma")
+    sigma_cum = _concat(parts, "sigma_cum")
     z_score = NormalDist().inv_cdf(0.5 + interval_level / 2.0)
     periods = future_periods(bucketed.periods[-1], horizon, freq)
     n_items = len(bucketed.item_ids)
@@ -144,6 +153,7 @@ def run_forecast(
             "lower": np.clip(point - z_score * sigma_h, 0.0, None).ravel(),
             "upper": (point + z_score * sigma_h).ravel(),
             "sigma": sigma_h.ravel(),
+            "sigma_cum": sigma_cum.ravel(),
         }
     )
     items = pd.DataFrame(
@@ -177,4 +187,5 @@ def run_forecast(
         periods=periods,
         history=bucketed,
         model_forecasts=model_forecasts,
+        sigma_cum=sigma_cum,
     )

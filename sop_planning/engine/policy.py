@@ -23,7 +23,9 @@ period_days=None, freq=None)``.
 
 ``demand``: long ``item_id, period, forecast, sigma`` per future period (the
 forecast engine's output), ``sigma`` being the standard deviation of the
-forecast error of one period. The period length comes from ``period_days``,
+forecast error of one period; optional ``sigma_cum``, the standard deviation
+of the error of the forecast summed from the first period to this one (the
+engine's ``sigma_cum``). The period length comes from ``period_days``,
 else from ``freq`` (``D``, ``W``, ``M``), else from the spacing of periods.
 
 Method, per item, over the protection window ``W = lead time + review``:
@@ -31,7 +33,9 @@ Method, per item, over the protection window ``W = lead time + review``:
 - lead-time demand ``LTD`` = forecast summed over the first ``W`` days (the
   real seasonal forecasts, a partial last period pro rata, the last period
   repeated past the horizon); its variance is the sum of period variances,
-  so per day ``d = LTD / W`` and ``sigma_d = sqrt(var / W)``;
+  or with ``sigma_cum`` its square at ``W`` (interpolated between periods,
+  growing in proportion to ``W`` past the horizon: level errors add up), so
+  per day ``d = LTD / W`` and ``sigma_d = sqrt(var / W)``;
 - ``normal``: ``SS = z x sqrt(W x sigma_d^2 + d^2 x sigma_L^2)``, ``z`` the
   normal quantile of the cycle service level;
 - ``fill_rate_loss``: same, with ``z`` solving ``G(z) = (1 - fill rate) x Q /
@@ -163,7 +167,7 @@ def period_length_days(periods, *, period_days=None, freq=None):
 
 
 def _demand_matrices(demand, item_ids):
-    """Return forecast and sigma as items x periods matrices, checked."""
+    """Return forecast, sigma, sigma_cum (or None) as items x periods matrices."""
     missing = [
         col
         for col in ("item_id", "period", "forecast", "sigma")
@@ -171,7 +175,8 @@ def _demand_matrices(demand, item_ids):
     ]
     if missing:
         raise EngineInputError(f"demand: missing column(s) {', '.join(missing)}")
-    for column in ("forecast", "sigma"):
+    scales = ["sigma_cum"] if "sigma_cum" in demand.columns else []
+    for column in ("forecast", "sigma", *scales):
         values = pd.to_numeric(demand[column], errors="coerce").to_numpy(float)
         ids = demand["item_id"].to_numpy()
         _raise_for(ids, np.isnan(values), column, "is NaN", demand[column].to_numpy())
@@ -180,14 +185,20 @@ def _demand_matrices(demand, item_ids):
     _raise_for(item_ids, no_rows, "forecast", "has no rows in demand", item_ids)
     frame = demand[demand["item_id"].isin(item_ids)]
     wide = frame.pivot_table(
-        index="item_id", columns="period", values=["forecast", "sigma"], aggfunc="sum"
+        index="item_id",
+        columns="period",
+        values=["forecast", "sigma", *scales],
+        aggfunc="sum",
     )
     wide = wide.reindex(pd.Index(item_ids, name="item_id"))
     forecast = wide["forecast"].ffill(axis=1).to_numpy(float)
     sigma = wide["sigma"].ffill(axis=1).to_numpy(float)
     no_rows = np.isnan(forecast).all(axis=1) if forecast.size else np.ones(0, bool)
     _raise_for(item_ids, no_rows, "forecast", "has no rows in demand", item_ids)
-    return np.nan_to_num(forecast), np.nan_to_num(sigma)
+    cumulative = None
+    if scales:
+        cumulative = np.nan_to_num(wide["sigma_cum"].ffill(axis=1).to_numpy(float))
+    return np.nan_to_num(forecast), np.nan_to_num(sigma), cumulative
 
 
 def _window_sums(matrix, window_periods):
@@ -197,6 +208,24 @@ def _window_sums(matrix, window_periods):
     weights = np.clip(window_periods[:, None] - steps[None, :], 0.0, 1.0)
     beyond = np.maximum(window_periods - horizon, 0.0)
     return (matrix * weights).sum(axis=1) + beyond * matrix[:, -1]
+
+
+def _cumulative_variance(sigma_cum, window_periods):
+    """Variance of the demand summed over ``window_periods`` from ``sigma_cum``.
+
+    ``sigma_cum[:, k]`` is the error scale of the sum of periods 1..k+1; the
+    variance is interpolated between whole periods and, past the horizon,
+    grows with the square of the window (the last scale scaled in proportion).
+    """
+    horizon = sigma_cum.shape[1]
+    variance = np.concatenate([np.zeros((len(sigma_cum), 1)), sigma_cum**2], axis=1)
+    inside = np.clip(window_periods, 0.0, horizon)
+    whole = np.minimum(np.floor(inside).astype(int), horizon - 1)
+    rows = np.arange(len(sigma_cum))
+    below, above = variance[rows, whole], variance[rows, whole + 1]
+    within = below + (inside - whole) * (above - below)
+    stretch = np.maximum(window_periods / horizon, 1.0) ** 2
+    return within * stretch
 
 
 def _discrete_law(mean, variance):
@@ -412,13 +441,16 @@ def compute_policy(
     items = _prepare_items(items, service_matrix)
     item_ids = items["item_id"].to_numpy()
     days = period_length_days(demand["period"], period_days=period_days, freq=freq)
-    forecast, sigma = _demand_matrices(demand, item_ids)
+    forecast, sigma, sigma_cum = _demand_matrices(demand, item_ids)
     lead = items["lead_time_days"].to_numpy()
     lt_std = items["lead_time_std_days"].to_numpy()
     review = items["review_days"].to_numpy()
     window = lead + review
     ltd = _window_sums(forecast, window / days)
-    ltd_var = _window_sums(sigma**2, window / days)
+    if sigma_cum is None:
+        ltd_var = _window_sums(sigma**2, window / days)
+    else:
+        ltd_var = _cumulative_variance(sigma_cum, window / days)
     first_rate = forecast[:, 0] / days
     with np.errstate(divide="ignore", invalid="ignore"):
         d_window = np.where(window > 0, ltd / window, first_rate)

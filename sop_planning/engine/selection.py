@@ -31,8 +31,18 @@ seasonal-naive (else naive) MAE of the history before the last origin.
 
 The h-step error scale ``sigma`` of the kept model is the root of the running
 mean, over steps 1..h, of the backtest's mean squared error per step, made
-non-decreasing in h. The "too little history" rule uses the larger of the
-history's standard deviation and mean.
+non-decreasing in h. Error scales are measured on the real demand
+(``observed``: outliers not capped; the models fit the capped one). The
+"too little history" rule uses the larger of the history's standard
+deviation and mean.
+
+``sigma_cum`` is the error scale of the demand summed over steps 1..h (what
+a safety stock over a lead time needs): the root mean square of the summed
+backtest errors, at least the independent-errors value
+``sqrt(sigma_1^2 + ... + sigma_h^2)`` and the level uncertainty
+(``level_uncertainty``: level shifts seen over the whole history, and the
+recent mean above the forecast); for the "too little history" rule, the
+h-step error of a mean of n periods, ``sigma x sqrt(h x (1 + h / n))``.
 """
 
 import warnings
@@ -70,6 +80,7 @@ class Selection:
     params: list
     forecast: np.ndarray
     sigma: np.ndarray
+    sigma_cum: np.ndarray
     wape: np.ndarray
     mase: np.ndarray
     bias: np.ndarray
@@ -99,6 +110,88 @@ def _h_step_sigma(errors):
     )
     sigma = np.fmax.accumulate(np.sqrt(running), axis=1)
     return np.where(np.isnan(sigma), np.fmin.reduce(sigma, axis=1)[:, None], sigma)
+
+
+def _cumulative_sigma(errors, floor_variance):
+    """Per-item error scale of the sum of steps 1..h (origins, items, h errors).
+
+    The root mean square, over the origins scoring all of steps 1..h, of the
+    summed backtest errors: a level error repeats in every step and does not
+    average out, so the sum's error grows faster than ``sqrt(h)``. Never below
+    the root of ``floor_variance`` (items x h), and non-decreasing in h.
+    """
+    summed = np.cumsum(errors, axis=2) ** 2
+    count = np.sum(np.isfinite(summed), axis=0)
+    mean_square = np.divide(
+        np.nansum(summed, axis=0),
+        count,
+        out=np.full(count.shape, np.nan),
+        where=count > 0,
+    )
+    return np.sqrt(np.fmax.accumulate(np.fmax(mean_square, floor_variance), axis=1))
+
+
+def level_uncertainty(qty, final, season):
+    """Summed-error variance of a level forecast, per item and step (items x h).
+
+    Every period ``t`` of the history with at least half a season before it
+    is an origin: the mean ``m_t`` of up to a season before ``t`` forecasts
+    the sum of the next ``h`` periods, ``h m_t``; the mean square of those
+    errors (real level shifts of the history included, many more origins
+    than the backtest) plus the squared shortfall of the summed ``final``
+    forecast below ``h m`` (``m`` the mean of the last season or of its last
+    half, the larger shortfall: where the recent mean is above the kept
+    model, that level may be the right one, and a safety stock must cover
+    it). Steps with no origin take the last estimate, grown in proportion
+    to ``h``.
+    """
+    n_items, n_periods = qty.shape
+    horizon = final.shape[1]
+    known = np.isfinite(qty)
+    total = np.concatenate(
+        [np.zeros((n_items, 1)), np.cumsum(np.nan_to_num(qty), axis=1)], axis=1
+    )
+    count = np.concatenate([np.zeros((n_items, 1)), np.cumsum(known, axis=1)], axis=1)
+    origins = np.arange(1, n_periods)
+    begin = np.maximum(origins - season, 0)
+    fitted = (count[:, origins] - count[:, begin]) >= max(season // 2, 1)
+    mean = np.divide(
+        total[:, origins] - total[:, begin],
+        count[:, origins] - count[:, begin],
+        out=np.zeros(fitted.shape),
+        where=fitted,
+    )
+    variance = np.full((n_items, horizon), np.nan)
+    for step in range(1, min(horizon, n_periods - 1) + 1):
+        usable = origins + step <= n_periods
+        ahead = total[:, origins[usable] + step] - total[:, origins[usable]]
+        error = np.where(fitted[:, usable], ahead - step * mean[:, usable], np.nan)
+        scored = np.isfinite(error).sum(axis=1)
+        if not scored.any():
+            break
+        variance[:, step - 1] = np.divide(
+            np.nansum(error**2, axis=1),
+            scored,
+            out=np.full(n_items, np.nan),
+            where=scored > 0,
+        )
+    steps = np.arange(1, horizon + 1)
+    last = np.where(np.isfinite(variance), steps, 0).max(axis=1)
+    rows = np.arange(n_items)
+    grown = (
+        variance[rows, np.maximum(last - 1, 0)][:, None]
+        * (steps / np.maximum(last, 1)[:, None]) ** 2
+    )
+    variance = np.where(np.isfinite(variance), variance, grown)
+    shortfall = np.zeros(final.shape)
+    for span in (season, max(season // 2, 1)):
+        back = -1 - min(span, n_periods)
+        recent = (total[:, -1] - total[:, back]) / np.maximum(
+            count[:, -1] - count[:, back], 1
+        )
+        ahead = steps * recent[:, None] - np.cumsum(final, axis=1)
+        shortfall = np.fmax(shortfall, ahead)
+    return np.nan_to_num(variance) + shortfall**2
 
 
 def _rule_sigma(qty):
@@ -272,12 +365,17 @@ def select_models(
     combine=False,
     careful=None,
     sparse=None,
+    observed=None,
 ):
     """Backtest all methods, keep the best per item; return a ``Selection``.
 
     ``sparse`` (items mask, e.g. intermittent and lumpy items) keeps only
     mean-level methods (no naive, no seasonal naive) as candidates.
+    ``observed`` (default ``qty``) is the demand the error scales are
+    measured on: the real one, outliers not capped, for a safety stock must
+    cover them.
     """
+    observed = qty if observed is None else observed
     n_items, n_periods = qty.shape
     backtest = backtest_methods(
         qty, censored, start, horizon, season, n_origins, careful
@@ -290,7 +388,13 @@ def select_models(
     names, runs = backtest.names, backtest.runs
 
     errors = kept - actuals
-    sigma = _h_step_sigma(errors)
+    real = _actual_windows(observed, censored, origins, horizon)
+    real_errors = kept - np.where(np.isfinite(actuals), real, np.nan)
+    sigma = _h_step_sigma(real_errors)
+    independent = np.cumsum(np.nan_to_num(sigma) ** 2, axis=1)
+    point = np.nan_to_num(np.clip(final, 0.0, None))
+    level = level_uncertainty(observed, point, season)
+    sigma_cum = _cumulative_sigma(real_errors, np.fmax(independent, level))
     item_mae, wape, bias, n_points = _item_scores(errors, actuals)
     scale = mase_scale(qty[:, : origins[-1]] if origins else qty, season)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -298,16 +402,20 @@ def select_models(
 
     has_backtest = candidate.any(axis=0)
     has_demand = start < n_periods
+    history_length = n_periods - start
     rule = has_demand & ~has_backtest
     model[rule] = RULE_MODEL
     rule_run = runs[list(names).index(RULE_MODEL)]
     final[rule] = rule_run.forecasts[-1][rule]
-    sigma[rule] = _rule_sigma(qty[rule])[:, None]
+    sigma[rule] = _rule_sigma(observed[rule])[:, None]
+    steps = np.arange(1, horizon + 1)
+    level_share = steps / np.maximum(history_length[rule], 1)[:, None]
+    sigma_cum[rule] = sigma[rule] * np.sqrt(steps * (1.0 + level_share))
     model[~has_demand] = NO_DEMAND_MODEL
     final[~has_demand] = 0.0
     sigma[~has_demand] = 0.0
+    sigma_cum[~has_demand] = 0.0
     reason = _reasons(candidate.sum(axis=0), n_points, combine)
-    history_length = n_periods - start
     for i in np.flatnonzero(~has_backtest):
         params[i] = {}
         reason[i] = (
@@ -320,6 +428,7 @@ def select_models(
         params=params,
         forecast=np.nan_to_num(np.clip(final, 0.0, None)),
         sigma=np.nan_to_num(sigma),
+        sigma_cum=np.nan_to_num(sigma_cum),
         wape=np.where(has_backtest, wape, np.nan),
         mase=np.where(has_backtest, mase, np.nan),
         bias=np.where(has_backtest, bias, np.nan),
