@@ -226,30 +226,46 @@ class SopCycle(models.Model):
         ), skipped
 
     def _policy_demand(self, items):
-        """Consensus demand per forecast and month, with its error scale."""
+        """Consensus demand per forecast and month from this month on.
+
+        ``sigma`` is the forecast's one-month error scale; ``sigma_cum`` the
+        error scale of the demand summed from this month to each month: the
+        plan line's cumulative error re-based on this month (months already
+        over leave the sum), never below the independent sum of ``sigma``.
+        """
+        columns = ["item_id", "period", "forecast", "sigma", "sigma_cum"]
         if items.empty:
-            return pd.DataFrame(columns=["item_id", "period", "forecast", "sigma"])
+            return pd.DataFrame(columns=columns)
         this_month = fields.Date.context_today(self).replace(day=1)
         groups = self.env["sop.plan.line"]._read_group(
-            [
-                ("forecast_id", "in", items["item_id"].tolist()),
-                ("date_month", ">=", this_month),
-            ],
+            [("forecast_id", "in", items["item_id"].tolist())],
             ["forecast_id", "date_month:month"],
-            ["consensus_qty:sum"],
+            ["consensus_qty:sum", "sigma_cum:max"],
         )
-        demand = pd.DataFrame(
-            [(forecast.id, month, qty) for forecast, month, qty in groups],
-            columns=["item_id", "period", "forecast"],
+        lines = pd.DataFrame(
+            [(f.id, month, qty, cum or np.nan) for f, month, qty, cum in groups],
+            columns=["item_id", "period", "forecast", "sigma_cum"],
         )
+        past = lines[lines["period"] < this_month]
+        dropped = past.groupby("item_id")["sigma_cum"].max()
+        demand = lines[lines["period"] >= this_month].sort_values(["item_id", "period"])
         sigma = {
             f.id: f.sigma
             for f in self.env["sop.forecast"].browse(items["item_id"].tolist())
         }
         demand["sigma"] = demand["item_id"].map(sigma).fillna(0.0)
+        months = demand.groupby("item_id").cumcount() + 1
+        independent = demand["sigma"] * np.sqrt(months)
+        rebased = np.sqrt(
+            (
+                demand["sigma_cum"] ** 2
+                - demand["item_id"].map(dropped).fillna(0.0) ** 2
+            ).clip(lower=0.0)
+        )
+        demand["sigma_cum"] = np.fmax(rebased, independent)
         demand["forecast"] = demand["forecast"].clip(lower=0.0)
         demand["period"] = pd.to_datetime(demand["period"])
-        return demand
+        return demand[columns].reset_index(drop=True)
 
     def _policy_values(self, forecasts, items, result, skipped):
         by_item = result.set_index("item_id").to_dict("index") if len(result) else {}

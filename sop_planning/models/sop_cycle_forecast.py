@@ -371,6 +371,7 @@ class SopCycle(models.Model):
             fc["forecast_qty"] = forecast["forecast"].clip(lower=0.0)
             fc["lower_qty"] = forecast["lower"]
             fc["upper_qty"] = forecast["upper"]
+            fc["sigma_cum"] = forecast.get("sigma_cum", np.nan)
             fc["period"] = pd.to_datetime(fc["period"])
             grid = grid.merge(
                 fc, on=["product_id", "warehouse_id", "period"], how="left"
@@ -379,6 +380,8 @@ class SopCycle(models.Model):
             if name not in grid:
                 grid[name] = 0.0
             grid[name] = grid[name].fillna(0.0)
+        if "sigma_cum" not in grid:
+            grid["sigma_cum"] = np.nan
         last_year = history.assign(period=history["period"] + pd.DateOffset(years=1))
         last_year = last_year.groupby(
             ["product_id", "warehouse_id", "period"], as_index=False

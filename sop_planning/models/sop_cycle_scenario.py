@@ -219,7 +219,7 @@ class SopCycle(models.Model):
         return items, skipped
 
     def _policy_demand(self, items):
-        """Demand (and its sigma) scaled by the approved scenario's demand %."""
+        """Demand (and its error scales) scaled by the approved scenario's demand %."""
         demand = super()._policy_demand(items)
         scenario = self._applied_scenario()
         if scenario and not demand.empty:
@@ -236,6 +236,8 @@ class SopCycle(models.Model):
             )
             scale = demand["item_id"].map(factor).fillna(1.0)
             demand = demand.assign(
-                forecast=demand["forecast"] * scale, sigma=demand["sigma"] * scale
+                forecast=demand["forecast"] * scale,
+                sigma=demand["sigma"] * scale,
+                sigma_cum=demand["sigma_cum"] * scale,
             )
         return demand

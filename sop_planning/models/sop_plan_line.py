@@ -73,6 +73,14 @@ class SopPlanLine(models.Model):
     )
     lower_qty = fields.Float(string="Low", digits="Product Unit", readonly=True)
     upper_qty = fields.Float(string="High", digits="Product Unit", readonly=True)
+    sigma_cum = fields.Float(
+        string="Cumulative Error",
+        digits="Product Unit",
+        readonly=True,
+        help="Standard deviation of the statistical forecast summed from the "
+        "forecast's first month to this one (level shifts included); sizes "
+        "safety stock over lead times longer than a month.",
+    )
     adjustment_mode = fields.Selection(
         [("qty", "Quantity"), ("percent", "Percent")], default="qty", required=True
     )
@@ -267,11 +275,17 @@ class SopPlanLine(models.Model):
             if (p, w) not in kept
         }
         grid["date"] = grid["period"].dt.date
-        stat = ["forecast_qty", "lower_qty", "upper_qty", "history_qty"]
+        stat = ["forecast_qty", "lower_qty", "upper_qty", "history_qty", "sigma_cum"]
         update_ids, update_rows, new = [], [], []
         for row in grid.itertuples(index=False):
             key = (row.product_id, row.warehouse_id, row.date)
-            values = [row.forecast_qty, row.lower_qty, row.upper_qty, row.history_qty]
+            values = [
+                row.forecast_qty,
+                row.lower_qty,
+                row.upper_qty,
+                row.history_qty,
+                none_if_nan(row.sigma_cum),
+            ]
             if key in existing:
                 update_ids.append(existing.pop(key))
                 update_rows.append(values)
@@ -289,7 +303,7 @@ class SopPlanLine(models.Model):
                 new.append(vals)
         # lines no longer forecast keep their adjustment, the statistic goes to 0
         update_ids.extend(existing.values())
-        update_rows.extend([[0.0, 0.0, 0.0, None]] * len(existing))
+        update_rows.extend([[0.0, 0.0, 0.0, None, None]] * len(existing))
         if update_ids:
             columns = {name: [r[i] for r in update_rows] for i, name in enumerate(stat)}
             bulk_update(Line, update_ids, columns)
@@ -332,6 +346,7 @@ class SopPlanLine(models.Model):
                 "lower_qty",
                 "upper_qty",
                 "history_qty",
+                "sigma_cum",
             )
         }
         columns["product_tmpl_id"] = [info[v["product_id"]][0] for v in new]

@@ -57,6 +57,21 @@ class TestForecastRun(SopDataCase):
         action = cycle.action_open_plan_lines()
         self.assertEqual(len(self.env["sop.plan.line"].search(action["domain"])), 24)
 
+    def test_lines_carry_the_cumulative_error_for_policies(self):
+        swing = self._product("Swing")
+        for offset in range(1, 25):
+            day = self.this_month - relativedelta(months=offset, days=-9)
+            self._sale(swing, 10 if offset % 2 else 30, day)
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        lines = cycle.plan_line_ids.filtered(
+            lambda line: line.product_id == swing
+        ).sorted("date_month")
+        cumulative = lines.mapped("sigma_cum")
+        self.assertGreater(cumulative[0], 0.0)
+        self.assertEqual(cumulative, sorted(cumulative), "the error of a sum grows")
+        self.assertGreater(cumulative[-1], cumulative[0])
+
     def test_rerun_keeps_adjustments(self):
         cycle = self._cycle()
         cycle.action_run_forecast()

@@ -33,6 +33,29 @@ class TestInventoryPolicy(SopPolicyCase):
         self.assertEqual(rule.trigger, "manual", "default: wait for purchasing")
         self.assertIn("1.645", policy.explanation)
 
+    def test_cumulative_error_sizes_safety_stock_from_this_month(self):
+        cycle = self._plan(self.pump)
+        lines = cycle.plan_line_ids.sorted("date_month")
+        # level uncertainty: the error of the summed forecast grows linearly
+        for months, line in enumerate(lines, start=1):
+            line.sigma_cum = 60.0 * months
+        # a month already over leaves the sum: its variance is taken out
+        self.env["sop.plan.line"].create(
+            dict(
+                lines[0].copy_data()[0],
+                date_month=self._month(-1),
+                sigma_cum=40.0,
+            )
+        )
+        policy = self._approve(cycle).policy_ids
+        first_month = sqrt(60.0**2 - 40.0**2)
+        self.assertGreater(first_month, MONTH_DAYS, "above the one-month sigma")
+        self.assertAlmostEqual(
+            policy.safety_stock,
+            Z_95 * first_month * sqrt(30 / MONTH_DAYS),
+            delta=0.05,
+        )
+
     def test_manual_rule_untouched_and_no_vendor_skipped(self):
         cycle = self._approve(self._plan(self.pump | self.valve | self.orphan))
         by_product = {p.product_id: p for p in cycle.policy_ids}
