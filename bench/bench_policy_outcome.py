@@ -92,7 +92,7 @@ WEEK = 7.0
 HEADLINE = "(a) policy, aim calibrated on the train weeks' own backtest"
 ADDON_ROW = (
     "(a2) as (a1), one-step sigma per item and no sigma_cum (the add-on's "
-    "input before sigma_cum is wired)"
+    "input before it stored sigma_cum)"
 )
 
 
