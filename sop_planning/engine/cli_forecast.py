@@ -2,10 +2,10 @@
 """Sub-commands ``forecast`` and ``backtest`` on a history CSV file.
 
 ``forecast HISTORY.csv --horizon 12 [--freq M|W] --out FORECAST.csv`` writes
-``item_id, period, forecast, lower, upper, sigma, model, abc, xyz, pattern``.
-``backtest HISTORY.csv --horizon 12 [--freq M|W]`` holds out the last
-``horizon`` periods and prints WAPE, MASE and bias per model, per demand
-pattern and for the auto-selection. Progress goes to stderr.
+``item_id, period, forecast, lower, upper, sigma, sigma_cum, model, abc, xyz,
+pattern``. ``backtest HISTORY.csv --horizon 12 [--freq M|W]`` holds out the
+last ``horizon`` periods and prints WAPE, MASE, RMSSE, bias and zero-forecast
+counts per model, per demand pattern and for the auto-selection. Progress goes to stderr.
 """
 
 import sys
