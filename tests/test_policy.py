@@ -55,6 +55,15 @@ def test_textbook_safety_stock():
     )
 
 
+def test_low_service_level_never_gives_a_negative_reorder_point():
+    # d = 10/day, sigma_d = 200: at 5 % z = -1.645 would put SS at -658.
+    row = policy_of(make_items(service_level=0.05), make_demand([10], [200]))
+    assert row["safety_stock"] == pytest.approx(-40.0)
+    assert row["reorder_point"] == pytest.approx(0.0)
+    low = policy_of(make_items(service_level=0.30), make_demand([100], [20]))
+    assert 0 < low["reorder_point"] < 400, "a mild negative safety stock stays"
+
+
 def test_lead_time_variance_term():
     # sqrt(4 x 20^2 + 100^2 x 1^2) = sqrt(11600) = 107.70; x 1.6449 = 177.16.
     items = make_items(service_level=0.95, lead_time_std_days=1.0)

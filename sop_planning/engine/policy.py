@@ -488,6 +488,8 @@ def compute_policy(
     safety[zero] = 0.0
     method[zero] = "zero_demand"
 
+    # below a 50 % target z < 0: safety stock may be negative, the point not
+    safety = np.maximum(safety, -ltd)
     reorder_point = ltd + safety
     with np.errstate(divide="ignore", invalid="ignore"):
         coverage = np.where(
