@@ -5,7 +5,8 @@
 ``item_id, period, forecast, lower, upper, sigma, sigma_cum, model, abc, xyz,
 pattern``. ``backtest HISTORY.csv --horizon 12 [--freq M|W]`` holds out the
 last ``horizon`` periods and prints WAPE, MASE, RMSSE, bias and zero-forecast
-counts per model, per demand pattern and for the auto-selection. Progress goes to stderr.
+counts per model, per demand pattern and for the auto-selection. Progress
+goes to stderr.
 """
 
 import sys
