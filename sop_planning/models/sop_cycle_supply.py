@@ -8,7 +8,10 @@ Projection per product x warehouse, month by month from the plan's first month:
 (committed deliveries are part of the demand; the larger of the two is used so
 confirmed orders are not counted twice). A month is short when the projection
 is below zero, in excess when it is above ``company.sop_excess_months`` times
-the average monthly consensus of the horizon.
+the average monthly consensus of the horizon. A month below zero is a
+shortage when it starts before an order placed today could arrive (vendor
+lead time), or when the product has no vendor: a new order cannot cover it,
+while later months are what the reorder proposals will cover.
 
 Money per line: revenue = consensus x unit price (sales pricelist of the
 settings, or the realised average price of the history window), cost =
@@ -38,7 +41,9 @@ class SopCycle(models.Model):
     shortage_count = fields.Integer(
         string="Shortages",
         compute="_compute_supply_summary",
-        help="Plan lines (product x warehouse x month) projected below zero.",
+        help="Plan lines (product x warehouse x month) projected below zero "
+        "before an order placed today could arrive (vendor lead time), or of a "
+        "product without vendor.",
     )
     excess_count = fields.Integer(string="Excess", compute="_compute_supply_summary")
     over_capacity_count = fields.Integer(
@@ -185,7 +190,7 @@ class SopCycle(models.Model):
         )
         data = self.env["sop.supply.data"]
         vendors = data._vendors(self.company_id, products)
-        lines = self._project_stock(lines, products, warehouses)
+        lines = self._project_stock(lines, products, warehouses, vendors)
         lines = self._capacity_load(lines, products, vendors)
         lines = self._value_lines(lines, products)
         bulk_update(
@@ -208,7 +213,7 @@ class SopCycle(models.Model):
         self.sudo().write({"date_supply": fields.Datetime.now()})
         return True
 
-    def _project_stock(self, lines, products, warehouses):
+    def _project_stock(self, lines, products, warehouses, vendors):
         data = self.env["sop.supply.data"]
         on_hand = data._on_hand(self.company_id, warehouses, products)
         moves = data._open_moves(self.company_id, warehouses, products, self.date_month)
@@ -227,7 +232,14 @@ class SopCycle(models.Model):
         cover = lines.groupby(KEYS)["consensus"].transform("mean") * (
             self.company_id.sop_excess_months or 6
         )
-        lines["shortage"] = lines["projected"] < -1e-9
+        lead_time = lines["product_id"].map(
+            vendors.set_index("product_id")["lead_time"]
+        )
+        arrival = pd.Timestamp(fields.Date.context_today(self)) + pd.to_timedelta(
+            lead_time.astype(float), unit="D"
+        )
+        uncoverable = arrival.isna() | (lines["period"] < arrival)
+        lines["shortage"] = (lines["projected"] < -1e-9) & uncoverable
         lines["excess"] = (lines["projected"] > cover + 1e-9) & (lines["projected"] > 0)
         return lines
 

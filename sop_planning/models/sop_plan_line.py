@@ -123,7 +123,12 @@ class SopPlanLine(models.Model):
         string="Committed Out", digits="Product Unit", readonly=True
     )
     projected_on_hand = fields.Float(digits="Product Unit", readonly=True)
-    is_shortage = fields.Boolean(string="Shortage", readonly=True)
+    is_shortage = fields.Boolean(
+        string="Shortage",
+        readonly=True,
+        help="Projected below zero in a month that starts before an order "
+        "placed today could arrive (vendor lead time), or without vendor.",
+    )
     is_excess = fields.Boolean(string="Excess", readonly=True)
     capacity_load = fields.Float(
         string="Capacity Load (%)",

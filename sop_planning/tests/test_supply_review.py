@@ -78,18 +78,23 @@ class TestSupplyReview(SopDataCase):
         self.assertEqual(
             [round(x, 2) for x in lines.mapped("projected_on_hand")], expected
         )
-        self.assertEqual(lines.mapped("is_shortage"), [True, False] + [True] * 10)
+        # a shortage is what an order placed today (7 days) cannot cover:
+        # only the first month, and only when it starts within 7 days
+        first_uncoverable = self._month(1) < date.today() + timedelta(days=7)
+        self.assertEqual(
+            lines.mapped("is_shortage"), [first_uncoverable] + [False] * 11
+        )
         forecast = cycle.forecast_ids.filtered(lambda f: f.product_id == self.item)
         self.assertEqual(forecast.on_hand_qty, 20.0)
         self.assertEqual(forecast.vendor_id, self.vendor)
         self.assertEqual(forecast.lead_time_days, 7)
         self.assertEqual(forecast.moq, 12.0)
         self.assertEqual(forecast.order_multiple, 1.0)
-        self.assertEqual(forecast.shortage_months, 11)
+        self.assertEqual(forecast.shortage_months, int(first_uncoverable))
         orphan = cycle.forecast_ids.filtered(lambda f: f.product_id == self.orphan)
         self.assertIn("No vendor", orphan.supply_note)
-        # orphan: no stock -> -2, -4, ... shortage every month
-        self.assertEqual(cycle.shortage_count, 11 + 12)
+        # orphan: no stock, no vendor -> -2, -4, ... shortage every month
+        self.assertEqual(cycle.shortage_count, int(first_uncoverable) + 12)
 
         # money: 12 x 10 x 50 revenue, x 30 cost; orphan 12 x 2 x (5 - 2)
         self.assertAlmostEqual(cycle.revenue_total, 6000.0 + 120.0, places=2)
@@ -97,6 +102,25 @@ class TestSupplyReview(SopDataCase):
         self.assertAlmostEqual(cycle.margin_total, 2400.0 + 72.0, places=2)
         self.assertAlmostEqual(lines[1].margin, 200.0, places=2)
         self.assertEqual(cycle.inventory_value_end, 0.0)
+
+    def test_shortage_is_what_an_order_today_cannot_cover(self):
+        slow = self._product("Slow Casting", list_price=50.0, standard_price=30.0)
+        self.env["product.supplierinfo"].create(
+            {"partner_id": self.vendor.id, "product_tmpl_id": slow.product_tmpl_id.id}
+        )
+        slow.seller_ids.delay = 400  # beyond the whole 12-month horizon
+        for offset in range(1, 13):
+            day = self.this_month - relativedelta(months=offset, days=-9)
+            self._sale(slow, 10, day)
+        cycle = self._new_cycle(
+            date_month=self._month(1), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        cycle.action_start_demand_review()
+        cycle.action_run_forecast()
+        cycle.action_submit_supply_review()
+        lines = cycle.plan_line_ids.filtered(lambda line: line.product_id == slow)
+        self.assertTrue(all(line.projected_on_hand < 0 for line in lines))
+        self.assertEqual(lines.mapped("is_shortage"), [True] * 12)
 
     def test_vendor_reliability_from_receipts(self):
         promised = datetime(2025, 3, 10, 12, 0)
