@@ -236,7 +236,7 @@ class SopCycle(models.Model):
             vendors.set_index("product_id")["lead_time"]
         )
         arrival = pd.Timestamp(fields.Date.context_today(self)) + pd.to_timedelta(
-            lead_time.astype(float), unit="D"
+            lead_time.astype(float).clip(upper=MAX_LEAD_TIME_DAYS), unit="D"
         )
         uncoverable = arrival.isna() | (lines["period"] < arrival)
         lines["shortage"] = (lines["projected"] < -1e-9) & uncoverable
