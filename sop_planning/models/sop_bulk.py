@@ -35,7 +35,10 @@ def bulk_update(model, ids, columns):
                 arrays.append(SQL("%s::text[]", [_json(v) for v in values]))
             else:
                 arrays.append(
-                    SQL("%s::" + _array_type(sql_type), [_clean(v) for v in values])
+                    SQL(
+                        "%s::" + _array_type(sql_type),
+                        [_clean(v, field) for v in values],
+                    )
                 )
         assignments = SQL(", ").join(
             SQL(
@@ -67,9 +70,9 @@ def _array_type(sql_type):
     return sql_type.split("(")[0].strip() + "[]"
 
 
-def _clean(value):
-    """NaN and numpy scalars become what PostgreSQL expects."""
-    if value is None:
+def _clean(value, field=None):
+    """NaN, numpy scalars and the ORM's False for "empty" become SQL values."""
+    if value is None or (value is False and field and field.type != "boolean"):
         return None
     if hasattr(value, "item"):
         value = value.item()
@@ -97,7 +100,7 @@ def bulk_insert(model, columns):
         arrays = []
         for name in names:
             field = model._fields[name]
-            values = [_clean(v) for v in columns[name][start:stop]]
+            values = [_clean(v, field) for v in columns[name][start:stop]]
             arrays.append(SQL("%s::" + _array_type(field.column_type[1]), values))
         rows = model.env.execute_query(
             SQL(
@@ -115,6 +118,16 @@ def bulk_insert(model, columns):
         )
         ids.extend(row[0] for row in rows)
     return ids
+
+
+def bulk_create(model, vals_list):
+    """Insert ORM-style ``vals_list`` with ``bulk_insert``; return the new ids.
+
+    A field missing from a dict is written as NULL.
+    """
+    names = sorted({name for vals in vals_list for name in vals})
+    columns = {name: [vals.get(name) for vals in vals_list] for name in names}
+    return bulk_insert(model, columns) if vals_list else []
 
 
 def none_if_nan(value):

@@ -8,7 +8,7 @@ from odoo import Command, api, fields, models
 
 from ..engine.errors import EngineInputError
 from ..engine.policy import MAX_LEAD_TIME_DAYS, compute_policy
-from .sop_bulk import bulk_insert
+from .sop_bulk import bulk_create
 
 _logger = logging.getLogger(__name__)
 
@@ -166,16 +166,10 @@ class SopCycle(models.Model):
         checked when they were made), so the ORM's per-record company check,
         most of the time of creating thousands of policies, adds nothing.
         """
-        policy_model = self.env["sop.inventory.policy"].sudo()
-        names = {name for vals in vals_list for name in vals} | {"state"}
-        columns = {
-            name: [
-                vals.get(name, "applied" if name == "state" else None)
-                for vals in vals_list
-            ]
-            for name in sorted(names)
-        }
-        ids = bulk_insert(policy_model, columns) if vals_list else []
+        ids = bulk_create(
+            self.env["sop.inventory.policy"].sudo(),
+            [{"state": "applied", **vals} for vals in vals_list],
+        )
         self.invalidate_recordset(["policy_ids", "policy_count"])
         return ids
 

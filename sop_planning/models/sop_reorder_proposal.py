@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
-from .sop_bulk import bulk_insert
+from .sop_bulk import bulk_create, bulk_update
 
 _logger = logging.getLogger(__name__)
 
@@ -150,15 +150,17 @@ class SopReorderProposal(models.Model):
             line_by_orderpoint = {}
             for line in lines:
                 line_by_orderpoint.setdefault(line.orderpoint_id, line)
+            unlinked = self.browse()
             for proposal in proposals:
                 line = line_by_orderpoint.get(proposal.orderpoint_id)
                 if line:
                     proposal.purchase_line_id = line
                 else:
-                    proposal.exception_reason = self.env._(
-                        "Odoo's procurement created no RFQ line: check the "
-                        "product's route and vendor."
-                    )
+                    unlinked |= proposal
+            unlinked.exception_reason = self.env._(
+                "Odoo's procurement created no RFQ line: check the product's "
+                "route and vendor."
+            )
 
     @api.model
     def _refresh_for_orderpoints(self, orderpoints):
@@ -179,7 +181,7 @@ class SopReorderProposal(models.Model):
             ]
         )
         by_orderpoint = {p.orderpoint_id: p for p in open_proposals}
-        to_create, stale = [], self.browse()
+        to_create, to_update, stale = [], {}, self.browse()
         for orderpoint in orderpoints:
             proposal = by_orderpoint.get(orderpoint)
             qty = orderpoint.qty_to_order
@@ -188,37 +190,49 @@ class SopReorderProposal(models.Model):
                 continue
             values = self._proposal_values(orderpoint, qty)
             if proposal:
-                proposal.write(values)
+                to_update[proposal.id] = values
             else:
                 to_create.append(values)
         stale.unlink()
+        self._update_proposals(to_update)
         return open_proposals.exists() | self._insert_proposals(to_create)
 
     @api.model
-    def _insert_proposals(self, vals_list):
-        """New proposals in one statement (the ORM checks the company of five
+    def _open_state_values(self, vals_list):
+        """Cycle and state of open proposals, as their computes would set them.
+
+        The proposals are written in SQL (the ORM checks the company of five
         fields per record; all values come from the company's own rule and
-        its policy). State and cycle are set as their computes would."""
-        if not vals_list:
-            return self.browse()
+        its policy), so these two stored computed fields are set here.
+        """
         policies = self.env["sop.inventory.policy"].browse(
             {vals["policy_id"] for vals in vals_list if vals["policy_id"]}
         )
         cycle_by_policy = {policy.id: policy.cycle_id.id for policy in policies}
-        for vals in vals_list:
-            vals["cycle_id"] = cycle_by_policy.get(vals["policy_id"]) or None
-            vals["state"] = "exception" if vals["exception_reason"] else "proposed"
-        names = list(vals_list[0])
-        return self.browse(
-            bulk_insert(
-                self,
-                {
-                    name: [vals[name] or None for vals in vals_list]
-                    if self._fields[name].type in ("many2one", "char", "text")
-                    else [vals[name] for vals in vals_list]
-                    for name in names
-                },
+        return [
+            dict(
+                vals,
+                cycle_id=cycle_by_policy.get(vals["policy_id"]),
+                state="exception" if vals["exception_reason"] else "proposed",
             )
+            for vals in vals_list
+        ]
+
+    @api.model
+    def _insert_proposals(self, vals_list):
+        """New proposals in one statement per batch."""
+        return self.browse(bulk_create(self, self._open_state_values(vals_list)))
+
+    @api.model
+    def _update_proposals(self, values_by_id):
+        """Refresh {open proposal id: values} in one statement per batch."""
+        if not values_by_id:
+            return
+        self.flush_model()
+        ids = list(values_by_id)
+        vals_list = self._open_state_values([values_by_id[i] for i in ids])
+        bulk_update(
+            self, ids, {name: [v[name] for v in vals_list] for name in vals_list[0]}
         )
 
     @api.model
