@@ -246,17 +246,16 @@ class SopCycle(models.Model):
         if "engine_failed" not in items:
             return items, set()
         previous = {(f.product_id.id, f.warehouse_id.id) for f in self.forecast_ids}
-        keys = list(zip(items["product_id"], items["warehouse_id"], strict=True))
-        failed = items["engine_failed"].eq(True).tolist()
-        keep = [bad and key in previous for key, bad in zip(keys, failed, strict=True)]
-        kept = {key for key, k in zip(keys, keep, strict=True) if k}
+        keys = pd.MultiIndex.from_frame(items[["product_id", "warehouse_id"]])
+        keep = items["engine_failed"].eq(True).to_numpy() & keys.isin(previous)
+        kept = set(keys[keep])
         if kept:
             _logger.warning(
                 "S&OP cycle %s: %d item(s) keep their previous forecast",
                 self.name,
                 len(kept),
             )
-        return items[[not k for k in keep]], kept
+        return items[~keep], kept
 
     def _add_unforecast_items(
         self, items, history, products, archived, warehouses, mismatch

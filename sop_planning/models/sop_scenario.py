@@ -3,7 +3,7 @@ import pandas as pd
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine.scenario import Scenario
+from ..engine.scenario import KPI_COLUMNS, Scenario
 
 # Fields that define a scenario: frozen with the cycle, reset the results.
 DELTA_FIELDS = {
@@ -15,15 +15,8 @@ DELTA_FIELDS = {
     "service_level",
     "moq_pct",
 }
-RESULT_FIELDS = (
-    "fill_rate",
-    "stockout_risk",
-    "avg_stock_value",
-    "revenue",
-    "cost_of_goods",
-    "margin",
-    "purchase_spend",
-)
+# The engine's figures of a scenario, stored under the same names.
+RESULT_FIELDS = tuple(name for name in KPI_COLUMNS if name != "scenario")
 DIFF_FIELDS = tuple(name for name in RESULT_FIELDS if name != "cost_of_goods")
 
 
