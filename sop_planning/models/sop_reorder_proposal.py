@@ -306,12 +306,15 @@ class SopReorderProposal(models.Model):
         return "\n".join(lines)
 
     @api.model
-    def _cron_replenish(self, batch_size=200):
+    def _cron_replenish(self, batch_size=1000):
         """Daily: refresh the proposals of every S&OP rule, in batches.
 
         Each batch is committed with the cron progress API; a rule that fails
         is logged and skipped, the others go on. Where the company orders
-        automatically, new proposals are confirmed into RFQs at once.
+        automatically, new proposals are confirmed into RFQs at once. Batches
+        of 1000 rules, as Odoo's own scheduler: each commit recomputes the
+        draft RFQs the batch added lines to. When the last rule of the day is
+        checked, purchasing gets one summary of the open proposals.
         """
         today = fields.Date.context_today(self)
         orderpoint_model = self.env["stock.warehouse.orderpoint"].sudo()
@@ -322,21 +325,31 @@ class SopReorderProposal(models.Model):
             ("sop_date_checked", "=", False),
             ("sop_date_checked", "<", today),
         ]
-        proposals = self.browse()
-        while True:
+        checked = False
+        remaining = orderpoint_model.search_count(domain)
+        while remaining:
             batch = orderpoint_model.search(domain, limit=batch_size, order="id")
             batch = batch.try_lock_for_update()
-            if not batch:
+            if not batch:  # another run holds them
                 break
-            proposals |= self._replenish_batch(batch)
+            self._replenish_batch(batch)
             batch.sop_date_checked = today
+            checked = True
             remaining = orderpoint_model.search_count(domain)
             if (
                 self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
                 <= 0
             ):
                 break
-        self._notify_purchasing(proposals.exists())
+        if checked and not remaining:
+            self._notify_purchasing(
+                self.search(
+                    [
+                        ("state", "in", ("proposed", "exception")),
+                        ("orderpoint_id.sop_date_checked", "=", today),
+                    ]
+                )
+            )
 
     @api.model
     def _replenish_batch(self, orderpoints):

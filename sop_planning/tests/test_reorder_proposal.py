@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
@@ -103,6 +105,32 @@ class TestReorderProposal(SopPolicyCase):
         proposal = self._proposals(self.pump)
         self.assertEqual(proposal.state, "ordered")
         self.assertEqual(proposal.purchase_id.state, "draft")
+
+    def test_one_summary_for_purchasing_per_day(self):
+        """A run the cron splits over several calls leaves one to-do."""
+        self.company_a.sop_purchase_user_id = self.buyer
+        gasket = self._product("Gasket", standard_price=2.0)
+        gasket.seller_ids = [(0, 0, {"partner_id": self.vendor.id, "delay": 30})]
+        cycle = self._approve(self._plan(self.pump | gasket))
+        self.cron.code = "model._cron_replenish(batch_size=1)"
+        cron_model = type(self.env["ir.cron"])
+        commit_progress = cron_model._commit_progress
+
+        def out_of_time(cron, *args, **kwargs):
+            commit_progress(cron, *args, **kwargs)
+            return 0.0  # the worker's time is up after every batch
+
+        with (
+            patch.object(cron_model, "_commit_progress", out_of_time),
+            self.enter_registry_test_mode(),
+        ):
+            self.cron.method_direct_trigger()
+            self.cron.method_direct_trigger()  # same day: nothing left to check
+        self.assertEqual(self._proposals(self.pump).state, "proposed")
+        self.assertEqual(self._proposals(gasket).state, "proposed")
+        todos = cycle.activity_ids.filtered(lambda a: a.user_id == self.buyer)
+        self.assertEqual(len(todos), 1)
+        self.assertEqual(todos.summary, "2 reorder proposals to review")
 
     def test_purchase_user_sees_proposals_cannot_approve(self):
         self._approve(self._plan(self.pump))
