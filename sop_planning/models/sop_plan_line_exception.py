@@ -4,15 +4,20 @@ from odoo.tools import SQL
 
 # sop.plan.line is extended here for the exception lists only.
 class SopPlanLine(models.Model):
-    """Projected stockout before the next receipt, as a searchable flag."""
+    """Shortage before the next receipt, as a searchable flag.
+
+    Only shortages count (see ``is_shortage``): a month short beyond the
+    vendor lead time is still the reordering rules' job, not an exception.
+    """
 
     _inherit = "sop.plan.line"  # pylint: disable=consider-merging-classes-inherited
 
     stockout_before_receipt = fields.Boolean(
         compute="_compute_stockout_before_receipt",
         search="_search_stockout_before_receipt",
-        help="Projected stock below zero in a month with no receipt planned "
-        "in it or before it.",
+        help="Shortage (projected stock below zero in a month that an order "
+        "placed today cannot reach: vendor lead time) with no receipt planned "
+        "in that month or before it.",
     )
 
     def _compute_stockout_before_receipt(self):
@@ -41,7 +46,7 @@ class SopPlanLine(models.Model):
                   LEFT JOIN first_receipt r
                          ON r.cycle_id = l.cycle_id AND r.product_id = l.product_id
                         AND r.warehouse_id = l.warehouse_id
-                 WHERE l.projected_on_hand < 0
+                 WHERE l.is_shortage
                    AND (%(all)s OR l.id = ANY(%(ids)s))
                    AND (r.date_month IS NULL OR l.date_month < r.date_month)
                 """,

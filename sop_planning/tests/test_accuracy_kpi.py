@@ -173,15 +173,33 @@ class TestAccuracyKpi(SopDataCase):
         self.assertEqual(len(too_high), 3, "P1 month -2 (-33 %), P2 months -2, -1")
 
     def test_stockout_before_receipt(self):
-        plan = {self.p1: [(m, 10.0, 0.0) for m in range(4)]}
+        plan = {self.p1: [(m, 10.0, 0.0) for m in range(5)]}
         cycle, lines = self._cycle_with_plan(plan, 0)
-        projection = [(10.0, 0.0), (-5.0, 0.0), (20.0, 30.0), (-3.0, 0.0)]
-        for line, (on_hand, incoming) in zip(lines, projection, strict=True):
-            line.write({"projected_on_hand": on_hand, "incoming_qty": incoming})
+        # on hand, incoming, shortage (short within the vendor lead time)
+        projection = [
+            (10.0, 0.0, False),
+            (-5.0, 0.0, True),
+            (-8.0, 0.0, False),
+            (20.0, 30.0, False),
+            (-3.0, 0.0, True),
+        ]
+        for line, (on_hand, incoming, shortage) in zip(lines, projection, strict=True):
+            line.write(
+                {
+                    "projected_on_hand": on_hand,
+                    "incoming_qty": incoming,
+                    "is_shortage": shortage,
+                }
+            )
         flagged = self.env["sop.plan.line"].search(
             [("cycle_id", "=", cycle.id), ("stockout_before_receipt", "=", True)]
         )
-        self.assertEqual(flagged, lines[1], "month 3 is short after a receipt")
+        self.assertEqual(
+            flagged,
+            lines[1],
+            "month 3 is beyond the lead time (the rules can still order), "
+            "month 5 comes after a receipt",
+        )
 
     def test_abc_pareto_cumulative_share(self):
         plan = {self.p1: [(0, 30.0, 0.0)], self.p2: [(0, 10.0, 0.0)]}
