@@ -19,6 +19,7 @@ from . import sop_inventory_policy
 from . import sop_plan_line
 from . import sop_reorder_proposal
 from . import sop_supply_data
+from . import product_product
 from . import product_template
 from . import stock_warehouse_orderpoint
 from . import sop_demo_generator

@@ -136,13 +136,18 @@ class SopReorderProposal(models.Model):
                     orderpoint.qty_to_order, proposal.quantity
                 ):
                     orderpoint.qty_to_order = proposal.quantity
+            orderpoints = proposals.orderpoint_id
+            chains = {
+                (op.product_id.id, op.location_id.id, op.route_id.id): op.rule_ids
+                for op in orderpoints
+            }
             # same horizon as the proposals: the RFQ is dated for the need date
-            proposals.orderpoint_id.with_context(
-                global_horizon_days=0
+            orderpoints.with_context(
+                global_horizon_days=0, sop_rule_chains=chains
             )._procure_orderpoint_confirm(company_id=company, raise_user_error=False)
             lines = self.env["purchase.order.line"].search(
                 [
-                    ("orderpoint_id", "in", proposals.orderpoint_id.ids),
+                    ("orderpoint_id", "in", orderpoints.ids),
                     ("order_id.state", "in", ("draft", "sent", "to approve")),
                 ],
                 order="id desc",
@@ -150,17 +155,36 @@ class SopReorderProposal(models.Model):
             line_by_orderpoint = {}
             for line in lines:
                 line_by_orderpoint.setdefault(line.orderpoint_id, line)
-            unlinked = self.browse()
-            for proposal in proposals:
-                line = line_by_orderpoint.get(proposal.orderpoint_id)
-                if line:
-                    proposal.purchase_line_id = line
-                else:
-                    unlinked |= proposal
+            linked = {
+                proposal.id: line_by_orderpoint[proposal.orderpoint_id].id
+                for proposal in proposals
+                if proposal.orderpoint_id in line_by_orderpoint
+            }
+            self._link_rfq_lines(linked)
+            unlinked = proposals - self.browse(linked)
             unlinked.exception_reason = self.env._(
                 "Odoo's procurement created no RFQ line: check the product's "
                 "route and vendor."
             )
+
+    def _link_rfq_lines(self, line_by_proposal):
+        """Link {proposal id: new draft RFQ line id} in one statement.
+
+        A proposal linked to a draft line is ordered, as its state compute
+        would say; the lines were just created by Odoo's procurement.
+        """
+        if not line_by_proposal:
+            return
+        self.flush_model()
+        ids = list(line_by_proposal)
+        bulk_update(
+            self,
+            ids,
+            {
+                "purchase_line_id": [line_by_proposal[i] for i in ids],
+                "state": ["ordered"] * len(ids),
+            },
+        )
 
     @api.model
     def _refresh_for_orderpoints(self, orderpoints):

@@ -105,6 +105,46 @@ class TestReorderProposal(SopPolicyCase):
         proposal = self._proposals(self.pump)
         self.assertEqual(proposal.state, "ordered")
         self.assertEqual(proposal.purchase_id.state, "draft")
+        self.assertEqual(proposal.purchase_line_id.product_qty, proposal.quantity)
+        # dated as Odoo's own procurement dates it (vendor lead time 30 days)
+        rule = proposal.orderpoint_id.with_context(global_horizon_days=0)
+        odoo_dates = rule._prepare_procurement_values(
+            date=rule._get_orderpoint_procurement_date()
+        )
+        self.assertEqual(
+            proposal.purchase_line_id.date_planned, odoo_dates["date_planned"]
+        )
+        self.assertEqual(proposal.purchase_id.date_order, odoo_dates["date_order"])
+        self.assertEqual(
+            (odoo_dates["date_planned"] - odoo_dates["date_order"]).days, 30
+        )
+
+    def test_rfq_dates_reuse_the_rules_chain_with_odoos_answer(self):
+        """The run's known rule chains give the dates Odoo's own search gives."""
+        cycle = self._approve(self._plan(self.pump))
+        rule = cycle.policy_ids.orderpoint_id.sudo()
+        date = rule._get_orderpoint_procurement_date()
+        chains = {(self.pump.id, rule.location_id.id, False): rule.rule_ids}
+        Rule = type(self.env["stock.rule"])
+        searched = []
+        get_rule = Rule._get_rule
+
+        def counting(rules, *args, **kwargs):
+            searched.append(args)
+            return get_rule(rules, *args, **kwargs)
+
+        with patch.object(Rule, "_get_rule", counting):
+            reused = rule.with_context(
+                sop_rule_chains=chains
+            )._prepare_procurement_values(date=date)
+            self.assertFalse(searched, "no rule search with the chain known")
+            own = rule._prepare_procurement_values(date=date)
+            self.assertTrue(searched)
+        self.assertEqual(
+            (reused["date_planned"], reused["date_order"]),
+            (own["date_planned"], own["date_order"]),
+        )
+        self.assertEqual((own["date_planned"] - own["date_order"]).days, 30)
 
     def test_one_summary_for_purchasing_per_day(self):
         """A run the cron splits over several calls leaves one to-do."""
