@@ -146,11 +146,13 @@ class SopCycle(models.Model):
         if not forecasts:
             return policy_model
         items, skipped = self._policy_items(forecasts)
-        demand = self._policy_stock_demand(items)
+        demand, raised = self._policy_stock_demand(items)
         result = pd.DataFrame(columns=["item_id"])
         if not items.empty:
             try:
-                result = compute_policy(items, demand, freq="M")
+                result = self._explain_raised(
+                    compute_policy(items, demand, freq="M"), raised
+                )
             except EngineInputError as exc:
                 _logger.warning(
                     "S&OP cycle %s: policy engine refused: %s", self.name, exc
@@ -267,12 +269,35 @@ class SopCycle(models.Model):
 
         A plan that lags a rise in demand would leave the safety stock short
         (see ``engine.policy_demand``); seasonal months above the recent rate
-        stay as planned.
+        stay as planned. Returns the demand and the rate of the items whose
+        plan was raised in some month.
         """
         demand = self._policy_demand(items)
         if demand.empty:
-            return demand
-        return stock_demand(demand, self._recent_demand_rate(items))
+            return demand, pd.Series(dtype=float)
+        rate = self._recent_demand_rate(items)
+        below = demand["forecast"] < demand["item_id"].map(rate).fillna(0.0)
+        raised = rate[rate.index.isin(demand.loc[below, "item_id"])]
+        return stock_demand(demand, rate), raised
+
+    def _explain_raised(self, result, raised):
+        """Say in the explanation which policies sized on the recent demand."""
+        rows = result["item_id"].isin(raised.index).to_numpy()
+        if rows.any():
+            rates = raised.loc[result.loc[rows, "item_id"]].to_numpy()
+            notes = pd.Series(
+                [
+                    self.env._(
+                        "Plan below the recent demand of %(rate)s a month: "
+                        "sized on that. ",
+                        rate=f"{rate:.2f}",
+                    )
+                    for rate in rates
+                ],
+                index=result.index[rows],
+            )
+            result.loc[rows, "explanation"] = notes + result.loc[rows, "explanation"]
+        return result
 
     def _recent_demand_rate(self, items):
         """Recent demand per month of each forecast, from its plan lines.

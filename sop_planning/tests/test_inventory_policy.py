@@ -32,6 +32,7 @@ class TestInventoryPolicy(SopPolicyCase):
         self.assertRegex(rule.name, r"^OP/\d+$", "named by Odoo's sequence")
         self.assertEqual(rule.trigger, "manual", "default: wait for purchasing")
         self.assertIn("1.645", policy.explanation)
+        self.assertNotIn("recent demand", policy.explanation)
 
     def test_cumulative_error_sizes_safety_stock_from_this_month(self):
         cycle = self._plan(self.pump)
@@ -73,6 +74,7 @@ class TestInventoryPolicy(SopPolicyCase):
             600.0 * 30 / MONTH_DAYS + safety_stock,
             delta=0.05,
         )
+        self.assertIn("recent demand of 600.00 a month", policy.explanation)
         # the plan itself is untouched
         for line in lines:
             self.assertAlmostEqual(line.consensus_qty, 10.0 * MONTH_DAYS, delta=0.01)
