@@ -20,8 +20,12 @@ forecast as sigma (see ``simple_forecast``), pattern by Syntetos-Boylan
 instead, to separate policy error from forecast error); ``engine`` =
 ``forecast.run_forecast`` of this repository (weekly, horizon = evaluation
 weeks; its rows carry ``sigma_cum``, the error scale of the summed forecast,
-which ``compute_policy`` uses for the lead-time demand; row (a2) drops it
-and repeats the one-step sigma, as the Odoo add-on's policy input does).
+which ``compute_policy`` uses for the lead-time demand), turned into the
+policy's demand by ``policy_demand.stock_demand``: floored at the recent
+demand rate (the larger of the last 52 and 26 weeks' means), as the Odoo
+add-on does. Row (a3) uses the engine's forecast as is, calibrated alike;
+row (a2) the forecast as is with the one-step sigma repeated and no
+``sigma_cum`` (the add-on's input before it stored ``sigma_cum``).
 
 Rules compared, all with the same lot size (the policy's EOQ raised to the
 MOQ, whole units) so that only the reorder level differs:
@@ -47,7 +51,9 @@ MOQ, whole units) so that only the reorder level differs:
 Extra untuned rows re-plan (a), (b) and (c) every ``--replan-weeks``
 held-out weeks from the demand known by then, as the module's monthly S&OP
 cycle and OCA ddmrp's rolling ADU would (these rows do see held-out demand, the past
-part of it only).
+part of it only; the aim stays the one calibrated on the train weeks). A
+second table compares them at the re-planned policy's own fill rate, ``k``
+of the re-planned (b) and (c) tuned to it.
 
 "Same achieved fill rate": one scalar per rule (the policy's aggregate
 target, ``k`` for (b) and (c)) is tuned by bisection until the fill rate of
@@ -78,9 +84,14 @@ sys.path.insert(0, str(REPO / "bench"))
 from results_md import write_section  # noqa: E402
 
 from sop_planning.engine.ddmrp import ddmrp_zones  # noqa: E402
+from sop_planning.engine.forecast import run_forecast  # noqa: E402
 from sop_planning.engine.policy import compute_policy  # noqa: E402
 from sop_planning.engine.policy_allocation import (  # noqa: E402
     allocate_service_levels,
+)
+from sop_planning.engine.policy_demand import (  # noqa: E402
+    recent_demand_rate,
+    stock_demand,
 )
 from sop_planning.engine.simulate import simulate  # noqa: E402
 from sop_planning.engine.simulate_backtest import (  # noqa: E402
@@ -89,10 +100,15 @@ from sop_planning.engine.simulate_backtest import (  # noqa: E402
 )
 
 WEEK = 7.0
+SEASON = 52
 HEADLINE = "(a) policy, aim calibrated on the train weeks' own backtest"
 ADDON_ROW = (
-    "(a2) as (a1), one-step sigma per item and no sigma_cum (the add-on's "
-    "input before it stored sigma_cum)"
+    "(a2) as (a1) on the engine's forecast as is, one-step sigma per item and "
+    "no sigma_cum (the add-on's input before it stored sigma_cum)"
+)
+PLAIN_ROW = (
+    "(a3) as (a) on the engine's forecast as is (no stock-oriented level), "
+    "aim calibrated likewise"
 )
 
 
@@ -162,10 +178,12 @@ def oracle_forecast(held_out, item_ids, weeks, horizon):
     return demand, sbc_pattern(held_out)
 
 
-def engine_forecast(train, item_ids, train_weeks, horizon):
-    """Return the forecast engine's rows (zero rows for items it drops)."""
-    from sop_planning.engine.forecast import run_forecast
+def engine_forecast(train, item_ids, train_weeks, horizon, stock_level=True):
+    """Return the forecast engine's rows and patterns.
 
+    With ``stock_level`` the rows are the policy's demand: the forecast
+    floored at the recent demand rate (``policy_demand.stock_demand``).
+    """
     history = pd.DataFrame(
         {
             "item_id": np.repeat(item_ids, train.shape[1]),
@@ -175,7 +193,11 @@ def engine_forecast(train, item_ids, train_weeks, horizon):
     )
     result = run_forecast(history, horizon=horizon, freq="W")
     pattern = result.items.set_index("item_id")["pattern"].reindex(item_ids).fillna("")
-    return result.forecast, pattern.to_numpy()
+    forecast = result.forecast
+    if stock_level:
+        rate = pd.Series(recent_demand_rate(train, SEASON), index=item_ids)
+        forecast = stock_demand(forecast, rate)
+    return forecast, pattern.to_numpy()
 
 
 def policy_items(items, pattern, service_level):
@@ -329,41 +351,44 @@ def main(argv=None):
     )
     forecasts = {}
 
-    def forecast_from(history):
+    def forecast_from(history, stock_level=True):
         """Return (forecast rows, patterns) from ``history``, cached by length."""
-        known = history.shape[1]
-        if known not in forecasts:
+        key = (history.shape[1], stock_level)
+        if key not in forecasts:
             if args.forecast == "engine":
-                forecasts[known] = engine_forecast(
-                    history, item_ids, weeks[:known], args.eval_weeks
+                forecasts[key] = engine_forecast(
+                    history, item_ids, weeks[: key[0]], args.eval_weeks, stock_level
                 )
             else:
-                forecasts[known] = simple_forecast(
+                forecasts[key] = simple_forecast(
                     history,
                     item_ids,
                     weeks[-args.eval_weeks :],
                     args.eval_weeks,
                     lead_weeks + 1,
                 )
-        return forecasts[known]
+        return forecasts[key]
 
-    def allocated(history, aim):
-        forecast, pattern = forecast_from(history)
+    def allocated(history, aim, stock_level=True):
+        forecast, pattern = forecast_from(history, stock_level)
         table = policy_items(items, pattern, args.target)
         return allocate_service_levels(table, forecast, aim, freq="W")
 
-    def allocated_levels(history, aim):
-        rule = allocated(history, aim)
+    def allocated_levels(history, aim, stock_level=True):
+        rule = allocated(history, aim, stock_level)
         return rule["reorder_point"].to_numpy(), rule["order_up_to"].to_numpy()
 
-    aim = calibrate_aim(
-        allocated_levels,
-        train,
-        args.target,
-        replay_periods=min(args.eval_weeks, train.shape[1] // 2),
-        lead_time=lead_weeks,
-        steps=10,
-    )
+    def calibrated(levels_from):
+        return calibrate_aim(
+            levels_from,
+            train,
+            args.target,
+            replay_periods=min(args.eval_weeks, train.shape[1] // 2),
+            lead_time=lead_weeks,
+            steps=10,
+        )
+
+    aim = calibrated(allocated_levels)
     forecast, pattern = forecast_from(train)
     uniform = compute_policy(
         policy_items(items, pattern, args.target), forecast, freq="W"
@@ -408,6 +433,15 @@ def main(argv=None):
         freq="W",
     )
     if args.forecast == "engine":
+        plain_aim = calibrated(
+            lambda history, level: allocated_levels(history, level, False)
+        )
+        plain = allocated(train, plain_aim, False)
+        untuned[PLAIN_ROW] = (
+            plain_aim,
+            evaluation.run(plain["reorder_point"], plain["order_up_to"]),
+        )
+        forecast = forecast_from(train, False)[0]
         one_step = forecast.drop(columns="sigma_cum").assign(
             sigma=forecast.groupby("item_id")["sigma"].transform("first")
         )
@@ -422,25 +456,43 @@ def main(argv=None):
         args.target,
         evaluation.run(oracle_policy["reorder_point"], oracle_policy["order_up_to"]),
     )
-    if args.replan_weeks and args.forecast == "simple":
+    replan_curve = {}
+    if args.replan_weeks:
         every = args.replan_weeks
-        for name, (scalar, levels_from) in {
-            "(a) policy": (aim, lambda history: allocated_levels(history, aim)),
-            "(b) static min/max": (
-                1.0,
+
+        def replanned_outcome(levels_from):
+            return evaluation.run(
+                *replanned(levels_from, demand, train.shape[1], args.eval_weeks, every)
+            )
+
+        def static_replanned(factor):
+            return replanned_outcome(
                 lambda history: static_min_max(
-                    history[:, -52:], lead_weeks + 1, lot, 1.0
-                ),
+                    history[:, -52:], lead_weeks + 1, lot, factor
+                )
+            )
+
+        def ddmrp_replanned(factor):
+            return replanned_outcome(
+                lambda history: ddmrp_levels(history, items, lot, factor)
+            )
+
+        rows = {
+            "(a) policy": (
+                aim,
+                replanned_outcome(lambda history: allocated_levels(history, aim)),
             ),
-            "(c) DDMRP": (1.0, lambda history: ddmrp_levels(history, items, lot)),
-        }.items():
-            levels = replanned(
-                levels_from, demand, train.shape[1], args.eval_weeks, every
-            )
-            untuned[f"{name}, re-planned every {every} weeks"] = (
-                scalar,
-                evaluation.run(*levels),
-            )
+            "(b) static min/max": (1.0, static_replanned(1.0)),
+            "(c) DDMRP": (1.0, ddmrp_replanned(1.0)),
+        }
+        for name, row in rows.items():
+            untuned[f"{name}, re-planned every {every} weeks"] = row
+        own = round(rows["(a) policy"][1]["fill_rate"], 4)
+        replan_curve[own] = {
+            "(a) policy": rows["(a) policy"],
+            "(b) static min/max": tune(static_replanned, own, 0.0, 20.0),
+            "(c) DDMRP": tune(ddmrp_replanned, own, 0.0, 40.0),
+        }
     achieved = untuned[HEADLINE][1]["fill_rate"]
     targets = sorted({round(achieved, 4), *args.compare_at})
     curves = {
@@ -452,7 +504,9 @@ def main(argv=None):
         for target in targets
     }
     elapsed = time.perf_counter() - started
-    print_report(args, argv, policy, evaluation, untuned, curves, elapsed)
+    print_report(
+        args, argv, policy, evaluation, untuned, (curves, replan_curve), elapsed
+    )
 
 
 def table(rows, scalar_name):
@@ -496,9 +550,25 @@ def comparison(curves):
     return lines
 
 
-def print_report(args, argv, policy, evaluation, untuned, curves, elapsed):
+def print_report(args, argv, policy, evaluation, untuned, comparisons, elapsed):
     """Print the tables and write them to the results file."""
+    curves, replan_curve = comparisons
     achieved = untuned[HEADLINE][1]["fill_rate"]
+    replan_lines = []
+    if replan_curve:
+        own = next(iter(replan_curve))
+        replan_lines = [
+            "",
+            f"Re-planned every {args.replan_weeks} weeks: the policy at its own "
+            "fill rate (aim as calibrated above) next to static min/max and "
+            "DDMRP, re-planned likewise, their k tuned to the same fill rate:",
+            "",
+            *comparison(replan_curve),
+            "",
+            f"- policy fill rate re-planned every {args.replan_weeks} weeks: "
+            f"{own:.4f} ({100 * (own - args.target):+.2f} points; target: "
+            "within 1).",
+        ]
     methods = policy["method"].value_counts().to_dict()
     command = "python3 bench/bench_policy_outcome.py " + " ".join(
         argv if argv is not None else sys.argv[1:]
@@ -520,14 +590,15 @@ def print_report(args, argv, policy, evaluation, untuned, curves, elapsed):
             "",
             *table(untuned, "scalar"),
             "",
-            "Stock value when each rule's scalar is tuned (bisection) to the same "
-            "fill rate:",
+            "Planned once: stock value when each rule's scalar is tuned "
+            "(bisection) to the same fill rate:",
             "",
             *comparison(curves),
             "",
             f"- policy fill rate at target {args.target} (aim calibrated on the "
             f"train weeks: {untuned[HEADLINE][0]:.4f}): {achieved:.4f} "
             f"({100 * (achieved - args.target):+.2f} points; target: within 1).",
+            *replan_lines,
         ]
     )
     print(text)

@@ -8,6 +8,7 @@ from odoo import Command, api, fields, models
 
 from ..engine.errors import EngineInputError
 from ..engine.policy import MAX_LEAD_TIME_DAYS, compute_policy
+from ..engine.policy_demand import recent_demand_rate, stock_demand
 from .sop_bulk import bulk_create
 
 _logger = logging.getLogger(__name__)
@@ -145,11 +146,13 @@ class SopCycle(models.Model):
         if not forecasts:
             return policy_model
         items, skipped = self._policy_items(forecasts)
-        demand = self._policy_demand(items)
+        demand, raised = self._policy_stock_demand(items)
         result = pd.DataFrame(columns=["item_id"])
         if not items.empty:
             try:
-                result = compute_policy(items, demand, freq="M")
+                result = self._explain_raised(
+                    compute_policy(items, demand, freq="M"), raised
+                )
             except EngineInputError as exc:
                 _logger.warning(
                     "S&OP cycle %s: policy engine refused: %s", self.name, exc
@@ -260,6 +263,71 @@ class SopCycle(models.Model):
         demand["forecast"] = demand["forecast"].clip(lower=0.0)
         demand["period"] = pd.to_datetime(demand["period"])
         return demand[columns].reset_index(drop=True)
+
+    def _policy_stock_demand(self, items):
+        """The policy's demand: the plan floored at each item's recent demand.
+
+        A plan that lags a rise in demand would leave the safety stock short
+        (see ``engine.policy_demand``); seasonal months above the recent rate
+        stay as planned. Returns the demand and the rate of the items whose
+        plan was raised in some month.
+        """
+        demand = self._policy_demand(items)
+        if demand.empty:
+            return demand, pd.Series(dtype=float)
+        rate = self._recent_demand_rate(items)
+        below = demand["forecast"] < demand["item_id"].map(rate).fillna(0.0)
+        raised = rate[rate.index.isin(demand.loc[below, "item_id"])]
+        return stock_demand(demand, rate), raised
+
+    def _explain_raised(self, result, raised):
+        """Say in the explanation which policies sized on the recent demand."""
+        rows = result["item_id"].isin(raised.index).to_numpy()
+        if rows.any():
+            rates = raised.loc[result.loc[rows, "item_id"]].to_numpy()
+            notes = pd.Series(
+                [
+                    self.env._(
+                        "Plan below the recent demand of %(rate)s a month: "
+                        "sized on that. ",
+                        rate=f"{rate:.2f}",
+                    )
+                    for rate in rates
+                ],
+                index=result.index[rows],
+            )
+            result.loc[rows, "explanation"] = notes + result.loc[rows, "explanation"]
+        return result
+
+    def _recent_demand_rate(self, items):
+        """Recent demand per month of each forecast, from its plan lines.
+
+        The lines of the 12 months from this month on carry, in "Last Year",
+        the demand of the 12 months before this month (empty: no demand or
+        unknown, counted as none); the rate is the larger of their mean and
+        the mean of the last 6 (``engine.policy_demand.recent_demand_rate``).
+        Months without a plan line are left out.
+        """
+        this_month = fields.Date.context_today(self).replace(day=1)
+        months = pd.date_range(this_month, periods=12, freq="MS")
+        groups = self.env["sop.plan.line"]._read_group(
+            [
+                ("forecast_id", "in", items["item_id"].tolist()),
+                ("date_month", ">=", this_month),
+                ("date_month", "<", this_month + relativedelta(months=12)),
+            ],
+            ["forecast_id", "date_month:month"],
+            ["history_qty:sum"],
+        )
+        lines = pd.DataFrame(
+            [(f.id, pd.Timestamp(month), qty or 0.0) for f, month, qty in groups],
+            columns=["item_id", "period", "qty"],
+        )
+        matrix = lines.pivot_table(
+            index="item_id", columns="period", values="qty", aggfunc="sum"
+        ).reindex(index=items["item_id"], columns=months)
+        rate = recent_demand_rate(matrix.to_numpy(float), len(months))
+        return pd.Series(rate, index=items["item_id"].to_numpy())
 
     def _policy_values(self, forecasts, items, result, skipped):
         by_item = result.set_index("item_id").to_dict("index") if len(result) else {}

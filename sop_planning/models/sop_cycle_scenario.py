@@ -221,23 +221,34 @@ class SopCycle(models.Model):
     def _policy_demand(self, items):
         """Demand (and its error scales) scaled by the approved scenario's demand %."""
         demand = super()._policy_demand(items)
-        scenario = self._applied_scenario()
-        if scenario and not demand.empty:
-            forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
-            categories = pd.DataFrame(
-                {
-                    "item_id": items["item_id"].to_numpy(),
-                    "category": self._scenario_categories(forecasts),
-                }
-            )
-            factor = pd.Series(
-                demand_factor(categories, scenario._engine_scenario()),
-                index=categories["item_id"],
-            )
-            scale = demand["item_id"].map(factor).fillna(1.0)
+        if self._applied_scenario() and not demand.empty:
+            scale = demand["item_id"].map(self._scenario_demand_factor(items))
+            scale = scale.fillna(1.0)
             demand = demand.assign(
                 forecast=demand["forecast"] * scale,
                 sigma=demand["sigma"] * scale,
                 sigma_cum=demand["sigma_cum"] * scale,
             )
         return demand
+
+    def _recent_demand_rate(self, items):
+        """Recent demand scaled by the approved scenario's demand % too."""
+        rate = super()._recent_demand_rate(items)
+        if self._applied_scenario() and not items.empty:
+            factor = self._scenario_demand_factor(items).reindex(rate.index)
+            rate = rate * factor.fillna(1.0).to_numpy()
+        return rate
+
+    def _scenario_demand_factor(self, items):
+        """The applied scenario's demand factor of each item (Series by item_id)."""
+        forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
+        categories = pd.DataFrame(
+            {
+                "item_id": items["item_id"].to_numpy(),
+                "category": self._scenario_categories(forecasts),
+            }
+        )
+        return pd.Series(
+            demand_factor(categories, self._applied_scenario()._engine_scenario()),
+            index=categories["item_id"],
+        )

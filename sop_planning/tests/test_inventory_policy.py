@@ -32,6 +32,7 @@ class TestInventoryPolicy(SopPolicyCase):
         self.assertRegex(rule.name, r"^OP/\d+$", "named by Odoo's sequence")
         self.assertEqual(rule.trigger, "manual", "default: wait for purchasing")
         self.assertIn("1.645", policy.explanation)
+        self.assertNotIn("recent demand", policy.explanation)
 
     def test_cumulative_error_sizes_safety_stock_from_this_month(self):
         cycle = self._plan(self.pump)
@@ -55,6 +56,28 @@ class TestInventoryPolicy(SopPolicyCase):
             Z_95 * first_month * sqrt(30 / MONTH_DAYS),
             delta=0.05,
         )
+
+    def test_plan_below_recent_demand_sized_on_recent_demand(self):
+        cycle = self._plan(self.pump)
+        lines = cycle.plan_line_ids.sorted("date_month")
+        # last year: 300 a month, then 600 a month in the last six months,
+        # twice the plan of 304.375: the policy keeps the recent rate
+        for months, line in enumerate(lines):
+            line.history_qty = 300.0 if months < 6 else 600.0
+        policy = self._approve(cycle).policy_ids
+        self.assertEqual(policy.state, "applied", policy.skip_reason)
+        self.assertAlmostEqual(policy.lead_time_demand, 600.0 * 30 / MONTH_DAYS, 1)
+        safety_stock = Z_95 * MONTH_DAYS * sqrt(30 / MONTH_DAYS)
+        self.assertAlmostEqual(policy.safety_stock, safety_stock, delta=0.05)
+        self.assertAlmostEqual(
+            policy.orderpoint_id.sudo().product_min_qty,
+            600.0 * 30 / MONTH_DAYS + safety_stock,
+            delta=0.05,
+        )
+        self.assertIn("recent demand of 600.00 a month", policy.explanation)
+        # the plan itself is untouched
+        for line in lines:
+            self.assertAlmostEqual(line.consensus_qty, 10.0 * MONTH_DAYS, delta=0.01)
 
     def test_manual_rule_untouched_and_no_vendor_skipped(self):
         cycle = self._approve(self._plan(self.pump | self.valve | self.orphan))

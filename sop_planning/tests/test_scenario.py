@@ -101,6 +101,19 @@ class TestScenario(SopPolicyCase):
         )
         self.assertIn("Vendor late", cycle.message_ids[:3].mapped("body")[0])
 
+    def test_approve_with_lower_demand_scales_recent_demand_too(self):
+        cycle = self._plan(self.pump)
+        # recent demand of 600 a month is above the plan: the policy's level
+        cycle.plan_line_ids.history_qty = 600.0
+        self._to_executive_review_from_demand(cycle)
+        lower = self._scenario(cycle, name="Demand -50 %", demand_pct=-50)
+        cycle.with_user(self.executive).approved_scenario_id = lower
+        cycle.with_user(self.executive).action_approve()
+        policy = cycle.policy_ids
+        self.assertEqual(policy.state, "applied", policy.skip_reason)
+        # half of 600 a month over the 30-day lead time, not the full 600
+        self.assertAlmostEqual(policy.lead_time_demand, 300.0 * 30 / MONTH_DAYS, 1)
+
     def test_only_executives_choose_the_scenario_in_review(self):
         cycle = self._plan(self.pump)
         late = self._scenario(cycle, name="Vendor late", lead_time_days=14)
