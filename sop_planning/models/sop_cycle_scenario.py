@@ -115,6 +115,17 @@ class SopCycle(models.Model):
     # ------------------------------------------------------------------
     # Scoring
     # ------------------------------------------------------------------
+    def _run_forecast(self):
+        result = super()._run_forecast()
+        self._outdate_scenario_scores()
+        return result
+
+    def _outdate_scenario_scores(self):
+        """The plan changed: scored scenarios go back to draft until rescored."""
+        scored = self.scenario_ids.filtered(lambda s: s.state == "scored")
+        if scored:
+            scored.sudo().write({"state": "draft"})
+
     def _base_scenario(self):
         """The cycle's base plan scenario, created when missing."""
         self.ensure_one()

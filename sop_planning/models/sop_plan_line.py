@@ -200,6 +200,7 @@ class SopPlanLine(models.Model):
         result = super().write(vals)
         if adjusted:
             self._post_adjustment_summary()
+            self.cycle_id._outdate_scenario_scores()
         return result
 
     @api.ondelete(at_uninstall=False)

@@ -85,6 +85,20 @@ class TestScenario(SopPolicyCase):
         self.assertGreater(scenarios[0].revenue, base.revenue * 1.2)
         self.assertLess(scenarios[2].revenue, base.revenue)
 
+    def test_plan_change_outdates_scores(self):
+        cycle = self._review(self.pump)
+        scenario = self._scenario(cycle, demand_pct=20)
+        cycle.with_user(self.planner).action_score_scenarios()
+        scored = cycle.scenario_ids
+        self.assertEqual(set(scored.mapped("state")), {"scored"})
+        cycle.plan_line_ids[:1].with_user(self.planner).write(
+            {"adjustment_qty": 50.0, "adjustment_reason": "promotion"}
+        )
+        self.assertEqual(set(scored.mapped("state")), {"draft"})
+        self.assertEqual(scenario.state, "draft", "rescore before comparing")
+        cycle.with_user(self.planner).action_score_scenarios()
+        self.assertEqual(scenario.state, "scored")
+
     def test_approve_with_later_lead_time_raises_reorder_points(self):
         cycle = self._review(self.pump)
         reorder_point = cycle._compute_policies().reorder_point
