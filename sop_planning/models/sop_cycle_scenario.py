@@ -1,3 +1,5 @@
+import logging
+
 import pandas as pd
 
 from odoo import api, fields, models
@@ -17,7 +19,11 @@ from .sop_cycle import GROUP_EXECUTIVE, GROUP_PLANNER
 # is scored on the same paths, so they differ by their deltas only.
 SCENARIO_PATHS = 10
 SCENARIO_SEED = 0
+# Products x scored scenarios (base plan included) scored while the user
+# waits (about 1 ms each); larger plans are scored by a background job.
+SCORE_AT_ONCE_MAX = 10000
 GROUP_USER = "sop_planning.group_sop_user"
+_logger = logging.getLogger(__name__)
 
 
 class SopCycle(models.Model):
@@ -30,6 +36,12 @@ class SopCycle(models.Model):
     )
     scenario_count = fields.Integer(
         compute="_compute_scenario_count", groups=GROUP_USER
+    )
+    scenario_scoring_queued = fields.Boolean(
+        readonly=True,
+        copy=False,
+        groups=GROUP_USER,
+        help="The scenarios of this large plan are being scored in the background.",
     )
     approved_scenario_id = fields.Many2one(
         "sop.scenario",
@@ -106,11 +118,56 @@ class SopCycle(models.Model):
         return action
 
     def action_score_scenarios(self):
-        """Score the base plan and every scenario of each cycle."""
+        """Score the base plan and every scenario of each cycle.
+
+        Plans too large to score while the user waits are queued for the
+        background job, which posts on the cycle when they are scored.
+        """
         self._check_group(GROUP_PLANNER, self.env._("score S&OP scenarios"))
         for cycle in self:
-            cycle._score_scenarios()
+            products = self.env["sop.forecast"].search_count(
+                [("cycle_id", "=", cycle.id), ("state", "=", "ok")]
+            )
+            scored = len(cycle.scenario_ids.filtered(lambda s: not s.is_base)) + 1
+            if products * scored <= SCORE_AT_ONCE_MAX:
+                cycle._score_scenarios()
+                continue
+            cycle.sudo().scenario_scoring_queued = True
+            cycle.message_post(
+                body=self.env._(
+                    "Scoring of %(products)s products x %(scenarios)s scenarios "
+                    "queued by %(user)s: it runs in the background and is "
+                    "posted here when done.",
+                    products=products,
+                    scenarios=scored,
+                    user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            self.env.ref("sop_planning.ir_cron_sop_score_scenarios")._trigger()
         return True
+
+    @api.model
+    def _cron_score_scenarios(self):
+        """Background job: score the queued cycles, one commit each.
+
+        A cycle that cannot be scored is unqueued with the reason posted on
+        it; the other cycles go on.
+        """
+        domain = [("scenario_scoring_queued", "=", True)]
+        for cycle in self.sudo().search(domain):
+            try:
+                with self.env.cr.savepoint():
+                    cycle._score_scenarios()
+                    body = self.env._("Scenarios scored in the background.")
+            except (UserError, EngineInputError) as exc:
+                _logger.warning("S&OP cycle %s: scoring failed: %s", cycle.name, exc)
+                body = self.env._("Scenario scoring failed: %s", exc)
+            cycle.scenario_scoring_queued = False
+            cycle.message_post(body=body, subtype_xmlid="mail.mt_note")
+            remaining = self.sudo().search_count(domain)
+            if self.env["ir.cron"]._commit_progress(1, remaining=remaining) <= 0:
+                break
 
     # ------------------------------------------------------------------
     # Scoring

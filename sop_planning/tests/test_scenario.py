@@ -1,5 +1,6 @@
 import base64
 import io
+from unittest.mock import patch
 
 import openpyxl
 
@@ -9,6 +10,7 @@ from odoo.tests import tagged
 
 from ..engine.scenario import Scenario, score_scenarios
 from ..engine.workbook import SHEETS
+from ..models import sop_cycle_scenario
 from ..models.sop_cycle_scenario import SCENARIO_PATHS, SCENARIO_SEED
 from ..models.sop_scenario import RESULT_FIELDS
 from .common_policy import MONTH_DAYS, SopPolicyCase
@@ -98,6 +100,27 @@ class TestScenario(SopPolicyCase):
         self.assertEqual(scenario.state, "draft", "rescore before comparing")
         cycle.with_user(self.planner).action_score_scenarios()
         self.assertEqual(scenario.state, "scored")
+
+    def test_large_plan_scored_in_background(self):
+        cycle = self._review(self.pump)
+        scenario = self._scenario(cycle, demand_pct=20)
+        unscorable = self._review(self.orphan)  # no vendor lead time
+        with patch.object(sop_cycle_scenario, "SCORE_AT_ONCE_MAX", 0):
+            (cycle | unscorable).with_user(self.planner).action_score_scenarios()
+        self.assertTrue(cycle.scenario_scoring_queued)
+        self.assertEqual(scenario.state, "draft", "not scored while waiting")
+        self.assertIn("queued", cycle.message_ids[0].body)
+
+        cron = self.env.ref("sop_planning.ir_cron_sop_score_scenarios")
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        (cycle | unscorable).invalidate_recordset()
+        self.assertFalse(cycle.scenario_scoring_queued)
+        self.assertEqual(scenario.state, "scored")
+        self.assertEqual(cycle.scenario_ids.filtered("is_base").state, "scored")
+        self.assertIn("scored in the background", cycle.message_ids[0].body)
+        self.assertFalse(unscorable.scenario_scoring_queued)
+        self.assertIn("no forecast with a vendor", unscorable.message_ids[0].body)
 
     def test_approve_with_later_lead_time_raises_reorder_points(self):
         cycle = self._review(self.pump)
