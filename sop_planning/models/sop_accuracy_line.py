@@ -10,7 +10,8 @@ FVA are grouped ratios (see ``sop.ratio.mixin``), right at any pivot level.
 - WAPE = sum |consensus - actual| / sum actual;
 - bias = sum (consensus - actual) / sum actual (> 0: over-forecast);
 - MASE = mean of |consensus - actual| / scale, the scale being the in-sample
-  MAE of the seasonal naive forecast on the history before the cycle;
+  MAE of the seasonal (else plain) naive forecast on the history before the
+  cycle from the first sale on, as the forecast engine scales its backtest;
 - FVA = WAPE of the statistical forecast - WAPE of the consensus (> 0: the
   planners' adjustments made the plan better).
 """
@@ -24,6 +25,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..engine.history import build_history
 from ..engine.metrics import mase_scale
 from .sop_bulk import bulk_insert, bulk_update
 from .sop_cycle import GROUP_PLANNER
@@ -189,26 +191,23 @@ class SopAccuracyLine(models.Model):
         pairs = frame[KEYS[:2]].drop_duplicates().reset_index(drop=True)
         if history.empty:
             return pairs.assign(scale=np.nan)
-        months = pd.date_range(
-            start - relativedelta(months=cycle.history_months),
-            start,
-            freq="MS",
-            inclusive="left",
+        # as the forecast run: a zero row closes every series before the
+        # cycle, and the engine's history starts each one at its first sale
+        closing = pairs.assign(
+            period=pd.Timestamp(start - relativedelta(months=1)), qty=0.0
         )
-        table = history.assign(censored=history["qty"].isna())
-        matrix = table.pivot_table(
-            index=KEYS[:2], columns="period", values="qty", aggfunc="sum"
-        ).reindex(columns=months)
-        censored = table.pivot_table(
-            index=KEYS[:2], columns="period", values="censored", aggfunc="any"
-        ).reindex(index=matrix.index, columns=months)
-        # months without a row had no demand; censored ones are unknown
-        matrix = matrix.fillna(0.0).mask(censored.eq(True))
-        scales = pd.Series(
-            np.atleast_1d(mase_scale(matrix.to_numpy(), 12)),
-            index=matrix.index,
-            name="scale",
-        ).reset_index()
+        table = pd.concat(
+            [history[[*KEYS[:2], "period", "qty"]], closing], ignore_index=True
+        )
+        table["item_id"] = table["product_id"] * 2**20 + table["warehouse_id"]
+        matrix = build_history(table[["item_id", "period", "qty"]], freq="M")
+        scales = pd.DataFrame(
+            {
+                "product_id": matrix.item_ids // 2**20,
+                "warehouse_id": matrix.item_ids % 2**20,
+                "scale": np.atleast_1d(mase_scale(matrix.qty, matrix.season_length)),
+            }
+        )
         return pairs.merge(scales, on=KEYS[:2], how="left")
 
     # ------------------------------------------------------------------

@@ -116,9 +116,10 @@ class TestAccuracyKpi(SopDataCase):
         wape1, bias1, _fva1, mase1 = by_product[self.p1]
         self.assertAlmostEqual(wape1, 100 * 80 / 320)
         self.assertAlmostEqual(bias1, 0.0)
-        # MASE: mean |error| 80/3 over the seasonal naive MAE of 36 months of
-        # history with a single sale of 100 (24 seasonal pairs): 100/24
-        self.assertAlmostEqual(mase1, (80 / 3) / (100 / 24))
+        # MASE: mean |error| 80/3 over the in-sample MAE of the history from
+        # the first sale on, as the forecast engine scales it: 100 then 0
+        # before the cycle, too short for the seasonal naive: naive MAE 100
+        self.assertAlmostEqual(mase1, (80 / 3) / 100)
         self.assertFalse(by_product[self.p2][3], "no history: no MASE")
         # the planner's adjustment made month -2 worse: FVA -20 / 80
         ((planner, fva_planner),) = self.Ledger._read_group(
