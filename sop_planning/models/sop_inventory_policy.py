@@ -195,7 +195,10 @@ class SopInventoryPolicy(models.Model):
                 count,
             )
         )
-        return [sequence.get_next_char(number) for (number,) in numbers]
+        prefix, suffix = sequence._get_prefix_suffix()  # once, not per number
+        return [
+            f"{prefix}{number:0{sequence.padding}d}{suffix}" for (number,) in numbers
+        ]
 
     def _orderpoint_values(self):
         self.ensure_one()
