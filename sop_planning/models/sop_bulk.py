@@ -88,8 +88,8 @@ def _element(value, integer):
         return "NULL"
     if isinstance(value, bool):
         return "t" if value else "f"
-    if integer and isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if integer and isinstance(value, float):
+        value = round(value)  # as PostgreSQL casts a number to an integer
     if isinstance(value, (int, float)):
         return repr(value)
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')

@@ -181,6 +181,8 @@ class SopCycle(models.Model):
         skipped = {}
         rows = []
         default_level = self.service_level / 100.0
+        # costs are per company: the cycle's, whoever approves or scores it
+        forecasts = forecasts.with_company(self.company_id)
         for forecast in forecasts:
             if forecast.state != "ok":
                 skipped[forecast.id] = forecast.skip_reason or self.env._(

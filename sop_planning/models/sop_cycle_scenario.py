@@ -158,11 +158,17 @@ class SopCycle(models.Model):
         for cycle in self.sudo().search(domain):
             try:
                 with self.env.cr.savepoint():
-                    cycle._score_scenarios()
+                    cycle.with_company(cycle.company_id)._score_scenarios()
                     body = self.env._("Scenarios scored in the background.")
             except (UserError, EngineInputError) as exc:
                 _logger.warning("S&OP cycle %s: scoring failed: %s", cycle.name, exc)
                 body = self.env._("Scenario scoring failed: %s", exc)
+            except Exception:  # noqa: BLE001 - logged; the queue goes on
+                _logger.exception("S&OP cycle %s: scoring crashed", cycle.name)
+                body = self.env._(
+                    "Scenario scoring failed on an unexpected error: see the "
+                    "server log."
+                )
             cycle.scenario_scoring_queued = False
             cycle.message_post(body=body, subtype_xmlid="mail.mt_note")
             remaining = self.sudo().search_count(domain)
@@ -217,12 +223,17 @@ class SopCycle(models.Model):
                     self.display_name,
                 )
             )
-        demand = plan._policy_demand(items).rename(columns={"forecast": "qty"})
+        demand, _raised = plan._policy_stock_demand(items)  # as approval sizes
+        demand = demand.rename(columns={"forecast": "qty"})
         if demand.empty:
             raise UserError(
                 self.env._("Cycle %s has no plan months ahead.", self.display_name)
             )
-        forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
+        forecasts = (
+            self.env["sop.forecast"]
+            .browse(items["item_id"].tolist())
+            .with_company(self.company_id)
+        )
         prices = dict(
             self.env["sop.plan.line"]._read_group(
                 [("forecast_id", "in", forecasts.ids), ("price_unit", ">", 0)],

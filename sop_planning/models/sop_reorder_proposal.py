@@ -138,23 +138,29 @@ class SopReorderProposal(models.Model):
                     orderpoint.qty_to_order = proposal.quantity
             orderpoints = proposals.orderpoint_id
             chains = {
-                (op.product_id.id, op.location_id.id, op.route_id.id): op.rule_ids
+                (op.product_id.id, op.location_id.id, op.route_id.id): tuple(
+                    op.rule_ids.ids
+                )
                 for op in orderpoints
+            }
+            open_lines = [
+                ("orderpoint_id", "in", orderpoints.ids),
+                ("order_id.state", "in", ("draft", "sent", "to approve")),
+            ]
+            PurchaseLine = self.env["purchase.order.line"]
+            before = {
+                line.id: line.product_qty for line in PurchaseLine.search(open_lines)
             }
             # same horizon as the proposals: the RFQ is dated for the need date
             orderpoints.with_context(
                 global_horizon_days=0, sop_rule_chains=chains
             )._procure_orderpoint_confirm(company_id=company, raise_user_error=False)
-            lines = self.env["purchase.order.line"].search(
-                [
-                    ("orderpoint_id", "in", orderpoints.ids),
-                    ("order_id.state", "in", ("draft", "sent", "to approve")),
-                ],
-                order="id desc",
-            )
+            # only a line this procurement created or increased orders the
+            # proposal: an older RFQ line of the rule does not
             line_by_orderpoint = {}
-            for line in lines:
-                line_by_orderpoint.setdefault(line.orderpoint_id, line)
+            for line in PurchaseLine.search(open_lines, order="id desc"):
+                if before.get(line.id) != line.product_qty:
+                    line_by_orderpoint.setdefault(line.orderpoint_id, line)
             linked = {
                 proposal.id: line_by_orderpoint[proposal.orderpoint_id].id
                 for proposal in proposals

@@ -34,6 +34,15 @@ class TestInventoryPolicy(SopPolicyCase):
         self.assertIn("1.645", policy.explanation)
         self.assertNotIn("recent demand", policy.explanation)
 
+    def test_costs_are_the_cycles_company_whoever_approves(self):
+        """Product cost is per company: the cycle's counts, not the user's."""
+        cycle = self._plan(self.pump)
+        self._to_executive_review_from_demand(cycle)  # vendor lead times
+        self.pump.with_company(self.company_b).standard_price = 99.0
+        elsewhere = cycle.with_user(self.sop_admin).with_company(self.company_b)
+        items, _skipped = elsewhere._policy_items(elsewhere.forecast_ids)
+        self.assertEqual(items["unit_cost"].tolist(), [40.0])
+
     def test_cumulative_error_sizes_safety_stock_from_this_month(self):
         cycle = self._plan(self.pump)
         lines = cycle.plan_line_ids.sorted("date_month")

@@ -72,6 +72,30 @@ class TestReorderProposal(SopPolicyCase):
         picking._action_done()
         self.assertEqual(proposal.state, "done")
 
+    def test_failed_order_is_not_taken_for_an_older_rfq_line(self):
+        self._approve(self._plan(self.pump))
+        self._run_cron()
+        first = self._proposals(self.pump)
+        first.with_user(self.buyer).action_confirm()
+        old_line = first.purchase_line_id
+        ordered = old_line.product_qty
+        rule = first.orderpoint_id.sudo()
+        rule.write(
+            {
+                "product_min_qty": rule.product_max_qty + 100.0,
+                "product_max_qty": rule.product_max_qty + 200.0,
+            }
+        )
+        self._run_cron()
+        second = self._proposals(self.pump) - first
+        self.assertEqual(second.state, "proposed", "the higher rule needs more")
+        self.pump.seller_ids.unlink()  # the vendor is gone before purchasing orders
+        second.with_user(self.buyer).action_confirm()
+        self.assertEqual(second.state, "exception")
+        self.assertFalse(second.purchase_line_id)
+        self.assertEqual(old_line.product_qty, ordered)
+        self.assertEqual(first.purchase_line_id, old_line)
+
     def test_cancelled_rfq_reopens_proposal(self):
         self._approve(self._plan(self.pump))
         self._run_cron()
@@ -124,7 +148,7 @@ class TestReorderProposal(SopPolicyCase):
         cycle = self._approve(self._plan(self.pump))
         rule = cycle.policy_ids.orderpoint_id.sudo()
         date = rule._get_orderpoint_procurement_date()
-        chains = {(self.pump.id, rule.location_id.id, False): rule.rule_ids}
+        chains = {(self.pump.id, rule.location_id.id, False): tuple(rule.rule_ids.ids)}
         Rule = type(self.env["stock.rule"])
         searched = []
         get_rule = Rule._get_rule
