@@ -101,3 +101,14 @@ class SopDataCase(SopCase):
     def _month(self, offset):
         """First day of the month ``offset`` months from the current one."""
         return self.this_month + relativedelta(months=offset)
+
+    def _next_month_cycle(self, **vals):
+        """Next month's cycle on the test warehouse and category, in demand review."""
+        cycle = self._new_cycle(
+            date_month=self._month(1),
+            warehouse_ids=[(6, 0, self.warehouse.ids)],
+            product_category_ids=[(6, 0, self.category.ids)],
+            **vals,
+        )
+        cycle.action_start_demand_review()
+        return cycle

@@ -19,16 +19,6 @@ LOG_POLICY = "odoo.addons.sop_planning.models.sop_cycle_execution"
 class TestBadInput(SopPolicyCase):
     """Bad data in the ERP: a clear error naming the record, or a logged skip."""
 
-    def _cycle(self, **vals):
-        cycle = self._new_cycle(
-            date_month=self._month(1),
-            warehouse_ids=[(6, 0, self.warehouse.ids)],
-            product_category_ids=[(6, 0, self.category.ids)],
-            **vals,
-        )
-        cycle.action_start_demand_review()
-        return cycle
-
     def _monthly_sales(self, product, qty, months=12):
         for offset in range(1, months + 1):
             self._sale(product, qty, self._month(-offset) + relativedelta(days=9))
@@ -68,14 +58,16 @@ class TestBadInput(SopPolicyCase):
             self._new_cycle(product_domain="[('name', '=')]")
 
     def test_empty_product_scope_is_a_clear_error(self):
-        cycle = self._cycle(product_domain="[('name', '=', 'no such product')]")
+        cycle = self._next_month_cycle(
+            product_domain="[('name', '=', 'no such product')]"
+        )
         with self.assertRaisesRegex(UserError, "no storable product in its scope"):
             cycle.action_run_forecast()
         self.assertFalse(cycle.forecast_ids)
 
     def test_archived_warehouse_is_named_not_silently_dropped(self):
         other = self.env["stock.warehouse"].create({"name": "Closed", "code": "CLS"})
-        cycle = self._cycle()
+        cycle = self._next_month_cycle()
         cycle.warehouse_ids = [(4, other.id)]
         other.active = False
         with self.assertRaisesRegex(UserError, "archived warehouse Closed"):
@@ -86,7 +78,7 @@ class TestBadInput(SopPolicyCase):
     # ------------------------------------------------------------------
     def test_history_of_one_sale_gives_a_forecast_from_it(self):
         self._sale(self.pump, 7, self._month(-1) + relativedelta(days=3))
-        cycle = self._cycle()
+        cycle = self._next_month_cycle()
         cycle.action_run_forecast()
         forecast = self._forecast(cycle, self.pump)
         self.assertEqual(forecast.state, "ok")
@@ -97,7 +89,7 @@ class TestBadInput(SopPolicyCase):
     def test_one_billion_outlier_is_capped(self):
         self._monthly_sales(self.pump, 10)
         self._sale(self.pump, 1e9, self._month(-4) + relativedelta(days=2))
-        cycle = self._cycle()
+        cycle = self._next_month_cycle()
         cycle.action_run_forecast()
         for qty in self._lines(cycle, self.pump).mapped("forecast_qty"):
             self.assertLess(qty, 100.0)
@@ -107,7 +99,7 @@ class TestBadInput(SopPolicyCase):
         later = self._month(2) + relativedelta(days=5)
         self._sale(self.pump, 5000, later)
         self._sale(self.valve, 5000, later)
-        cycle = self._cycle()
+        cycle = self._next_month_cycle()
         cycle.action_run_forecast()
         for qty in self._lines(cycle, self.pump).mapped("forecast_qty"):
             self.assertAlmostEqual(qty, 10.0, places=1)
@@ -122,7 +114,7 @@ class TestBadInput(SopPolicyCase):
             [kilogram.id, order.id],
         )
         self.env.invalidate_all()
-        cycle = self._cycle()
+        cycle = self._next_month_cycle()
         with self.assertLogs(LOG_HISTORY, logging.WARNING) as logs:
             cycle.action_run_forecast()
         self.assertIn("cannot be converted", logs.output[0])
@@ -133,7 +125,7 @@ class TestBadInput(SopPolicyCase):
     def test_archived_product_with_sales_is_skipped_and_logged(self):
         self._monthly_sales(self.valve, 4, months=6)
         self.valve.action_archive()
-        cycle = self._cycle()
+        cycle = self._next_month_cycle()
         with self.assertLogs(LOG_FORECAST, logging.INFO) as logs:
             cycle.action_run_forecast()
         self.assertTrue(any("without forecast" in line for line in logs.output))
@@ -144,7 +136,7 @@ class TestBadInput(SopPolicyCase):
 
     def test_adjustment_below_minus_100_percent_gives_zero_not_negative(self):
         self._monthly_sales(self.pump, 10)
-        cycle = self._cycle()
+        cycle = self._next_month_cycle()
         cycle.action_run_forecast()
         line = self._lines(cycle, self.pump)[:1]
         line.write(

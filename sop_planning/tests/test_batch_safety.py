@@ -198,15 +198,6 @@ class TestForecastRunSafety(SopDataCase):
             cls._sale(cls.steady, 10, day)
             cls._sale(cls.other, 4, day)
 
-    def _cycle(self):
-        cycle = self._new_cycle(
-            date_month=self._month(1),
-            warehouse_ids=[(6, 0, self.warehouse.ids)],
-            product_category_ids=[(6, 0, self.category.ids)],
-        )
-        cycle.action_start_demand_review()
-        return cycle
-
     def _run(self, cycle):
         """Run the forecast as a request would: its own cursor, rolled back on error."""
         with self.enter_registry_test_mode(), self.registry.cursor() as cr:
@@ -240,7 +231,7 @@ class TestForecastRunSafety(SopDataCase):
         self.assertEqual(adjusted.adjustment_reason, "promotion")
 
     def test_failure_while_writing_lines_leaves_the_plan_as_it_was(self):
-        cycle = self._cycle()
+        cycle = self._next_month_cycle()
         self._run(cycle)
         adjusted = cycle.plan_line_ids.filtered(
             lambda line: line.product_id == self.steady
@@ -269,7 +260,7 @@ class TestForecastRunSafety(SopDataCase):
         )
 
     def test_engine_failure_in_one_batch_skips_that_batch_only(self):
-        cycle = self._cycle()
+        cycle = self._next_month_cycle()
         failing = self.other.id * 2**20 + self.warehouse.id
         original = sop_cycle_forecast.run_forecast
 
