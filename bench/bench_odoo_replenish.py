@@ -133,13 +133,7 @@ def time_cron(env, xmlid, pending=None):
 def sop_rules_pending(env):
     """S&OP rules the replenishment run has not looked at today."""
     return env["stock.warehouse.orderpoint"].search_count(
-        [
-            ("sop_managed", "=", True),
-            ("sop_manual", "=", False),
-            "|",
-            ("sop_date_checked", "=", False),
-            ("sop_date_checked", "<", date.today()),
-        ]
+        env["sop.reorder.proposal"]._pending_rules_domain(date.today())
     )
 
 

@@ -152,7 +152,7 @@ def simple_forecast(train, item_ids, weeks, horizon, window):
     """
     fit = min(52, train.shape[1])
     recent = train[:, -fit:]
-    mean = np.maximum(recent.mean(axis=1), train[:, -(fit // 2) :].mean(axis=1))
+    mean = recent_demand_rate(train, fit)
     std = recent.std(axis=1, ddof=1) * np.sqrt(1.0 + window / fit)
     demand = pd.DataFrame(
         {

@@ -31,7 +31,7 @@ from . import methods
 from .errors import EngineInputError
 from .forecast import clean_history, run_forecast
 from .history import period_start
-from .metrics import mase_scale, rmsse_scale
+from .metrics import mae, mase_scale, rmse, rmsse_scale
 
 AUTO = "auto"
 
@@ -122,10 +122,8 @@ def _scores(actual, forecast, scale, squared_scale, recent):
     absolute = np.where(scored, np.abs(error), 0.0)
     volume = np.where(scored, actual, 0.0).sum()
     with np.errstate(divide="ignore", invalid="ignore"):
-        item_mae = absolute.sum(axis=1) / scored.sum(axis=1)
-        item_mase = item_mae / scale
-        item_mse = np.where(scored, error**2, 0.0).sum(axis=1) / scored.sum(axis=1)
-        item_rmsse = np.sqrt(item_mse / squared_scale)
+        item_mase = mae(actual, forecast) / scale
+        item_rmsse = rmse(actual, forecast) / np.sqrt(squared_scale)
     scores = {
         "wape": absolute.sum() / volume if volume > 0 else np.nan,
         "mase": _mean_finite(item_mase),

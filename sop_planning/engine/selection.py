@@ -53,6 +53,7 @@ import numpy as np
 from . import methods
 from .forecast_statsmodels import statsmodels_ets
 from .metrics import mase_scale
+from .policy_demand import recent_demand_rate
 
 MIN_TRAIN = 3
 COMBINE_TOP = 3
@@ -183,14 +184,8 @@ def level_uncertainty(qty, final, season):
         * (steps / np.maximum(last, 1)[:, None]) ** 2
     )
     variance = np.where(np.isfinite(variance), variance, grown)
-    shortfall = np.zeros(final.shape)
-    for span in (season, max(season // 2, 1)):
-        back = -1 - min(span, n_periods)
-        recent = (total[:, -1] - total[:, back]) / np.maximum(
-            count[:, -1] - count[:, back], 1
-        )
-        ahead = steps * recent[:, None] - np.cumsum(final, axis=1)
-        shortfall = np.fmax(shortfall, ahead)
+    recent = recent_demand_rate(qty, season)
+    shortfall = np.maximum(steps * recent[:, None] - np.cumsum(final, axis=1), 0.0)
     return np.nan_to_num(variance) + shortfall**2
 
 

@@ -167,8 +167,8 @@ class SopAccuracyLine(models.Model):
                 "date_month": frame["period"].dt.date.tolist(),
                 "lag": lag.tolist(),
                 "abc": frame["abc"].tolist(),
-                "adjusted_by_id": [_int(v) for v in frame["planner"]],
-                "categ_id": [_int(v) for v in frame["categ"]],
+                "adjusted_by_id": frame["planner"].tolist(),
+                "categ_id": frame["categ"].tolist(),
                 "statistical_qty": frame["statistical"].tolist(),
                 "consensus_qty": frame["consensus"].tolist(),
                 "scale": frame["scale"].tolist(),
@@ -325,8 +325,3 @@ class SopAccuracyLine(models.Model):
                 "exception": exception.tolist(),
             },
         )
-
-
-def _int(value):
-    """A nullable id from pandas (NaN/None -> None)."""
-    return None if value is None or pd.isna(value) else int(value)

@@ -193,10 +193,8 @@ class SopCycle(models.Model):
                     "No vendor lead time: set a vendor on the product."
                 )
             elif forecast.lead_time_days > MAX_LEAD_TIME_DAYS:
-                skipped[forecast.id] = self.env._(
-                    "Vendor lead time of %s days is not plausible: check the "
-                    "vendor pricelist.",
-                    forecast.lead_time_days,
+                skipped[forecast.id] = self._supply_note(
+                    forecast.vendor_id.id, forecast.lead_time_days
                 )
             else:
                 has_class = bool(forecast.abc and forecast.xyz)
@@ -287,15 +285,11 @@ class SopCycle(models.Model):
         rows = result["item_id"].isin(raised.index).to_numpy()
         if rows.any():
             rates = raised.loc[result.loc[rows, "item_id"]].to_numpy()
+            note = self.env._(
+                "Plan below the recent demand of %(rate)s a month: sized on that. "
+            )  # translated once, filled per policy
             notes = pd.Series(
-                [
-                    self.env._(
-                        "Plan below the recent demand of %(rate)s a month: "
-                        "sized on that. ",
-                        rate=f"{rate:.2f}",
-                    )
-                    for rate in rates
-                ],
+                [note % {"rate": f"{rate:.2f}"} for rate in rates],
                 index=result.index[rows],
             )
             result.loc[rows, "explanation"] = notes + result.loc[rows, "explanation"]

@@ -7,6 +7,7 @@ from odoo import models
 
 from ..engine.scenario import SPEND_PREFIX
 from ..engine.workbook import write_workbook
+from .sop_cycle_scenario import GROUP_USER
 from .sop_scenario import RESULT_FIELDS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,7 +41,7 @@ class SopCycle(models.Model):
     def action_export_workbook(self):
         """Write the cycle's workbook as an attachment and download it."""
         self.ensure_one()
-        self._check_group("sop_planning.group_sop_user", self.env._("export a plan"))
+        self._check_group(GROUP_USER, self.env._("export a plan"))
         buffer = io.BytesIO()
         title = self.env._("S&OP plan %(cycle)s", cycle=self.display_name)
         write_workbook(buffer, self._workbook_plan(), title=title)

@@ -36,19 +36,16 @@ class SopPlanLine(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                WITH first_receipt AS (
-                    SELECT cycle_id, product_id, warehouse_id,
-                           MIN(date_month) AS date_month
-                      FROM sop_plan_line
-                     WHERE incoming_qty > 0
-                     GROUP BY 1, 2, 3)
                 SELECT l.id FROM sop_plan_line l
-                  LEFT JOIN first_receipt r
-                         ON r.cycle_id = l.cycle_id AND r.product_id = l.product_id
-                        AND r.warehouse_id = l.warehouse_id
                  WHERE l.is_shortage
                    AND (%(all)s OR l.id = ANY(%(ids)s))
-                   AND (r.date_month IS NULL OR l.date_month < r.date_month)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM sop_plan_line r
+                        WHERE r.cycle_id = l.cycle_id
+                          AND r.product_id = l.product_id
+                          AND r.warehouse_id = l.warehouse_id
+                          AND r.incoming_qty > 0
+                          AND r.date_month <= l.date_month)
                 """,
                 all=ids is None,
                 ids=ids or [],

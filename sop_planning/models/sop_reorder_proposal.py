@@ -348,13 +348,7 @@ class SopReorderProposal(models.Model):
         """
         today = fields.Date.context_today(self)
         orderpoint_model = self.env["stock.warehouse.orderpoint"].sudo()
-        domain = [
-            ("sop_managed", "=", True),
-            ("sop_manual", "=", False),
-            "|",
-            ("sop_date_checked", "=", False),
-            ("sop_date_checked", "<", today),
-        ]
+        domain = self._pending_rules_domain(today)
         checked = False
         remaining = orderpoint_model.search_count(domain)
         while remaining:
@@ -382,22 +376,29 @@ class SopReorderProposal(models.Model):
             )
 
     @api.model
+    def _pending_rules_domain(self, today):
+        """S&OP rules the daily run has not looked at on ``today``."""
+        return [
+            ("sop_managed", "=", True),
+            ("sop_manual", "=", False),
+            "|",
+            ("sop_date_checked", "=", False),
+            ("sop_date_checked", "<", today),
+        ]
+
+    @api.model
     def _replenish_batch(self, orderpoints):
-        """Proposals of a batch of rules; one failing rule does not stop it."""
+        """Refresh a batch of rules' proposals; one failing rule does not stop it."""
         try:
             with self.env.cr.savepoint():
-                proposals = self.sudo()._refresh_for_orderpoints(orderpoints)
-                proposals._auto_order()
-                return proposals
+                self.sudo()._refresh_for_orderpoints(orderpoints)._auto_order()
+                return
         except Exception:  # noqa: BLE001 - isolate the failing rule below
             _logger.info("S&OP replenishment: batch failed, retrying rule by rule")
-        proposals = self.browse()
         for orderpoint in orderpoints:
             try:
                 with self.env.cr.savepoint():
-                    found = self.sudo()._refresh_for_orderpoints(orderpoint)
-                    found._auto_order()
-                    proposals |= found
+                    self.sudo()._refresh_for_orderpoints(orderpoint)._auto_order()
             except Exception as exc:  # noqa: BLE001 - logged and skipped
                 _logger.warning(
                     "S&OP replenishment: rule %s (%s) skipped: %s",
@@ -405,7 +406,6 @@ class SopReorderProposal(models.Model):
                     orderpoint.product_id.display_name,
                     exc,
                 )
-        return proposals
 
     def _auto_order(self):
         to_order = self.filtered(
