@@ -267,19 +267,9 @@ class SopAccuracyLine(models.Model):
     def _measure(self, company, rows, today):
         lines = pd.DataFrame(rows, columns=["id", *KEYS, "stat", "cons", "scale"])
         lines["period"] = pd.to_datetime(lines["period"])
-        actual = self.env["sop.demand.history"]._extract(
-            company,
-            self.env["stock.warehouse"].browse(lines["warehouse_id"].unique().tolist()),
-            self.env["product.product"].browse(lines["product_id"].unique().tolist()),
-            lines["period"].min().date(),
-            today,
-        )
-        lines = lines.merge(actual[[*KEYS, "qty"]], on=KEYS, how="left")
-        censored = lines.set_index(KEYS).index.isin(
-            actual.loc[actual["qty"].isna()].set_index(KEYS).index
-        )
-        known = ~censored
-        act = lines["qty"].fillna(0.0).to_numpy()
+        lines = self.env["sop.demand.history"]._actuals(company, lines, today)
+        known = lines["known"].to_numpy()
+        act = lines["qty"].to_numpy()
         stat = lines["stat"].fillna(0.0).to_numpy()
         cons = lines["cons"].fillna(0.0).to_numpy()
         scale = lines["scale"].to_numpy(dtype=float)

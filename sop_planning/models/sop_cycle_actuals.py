@@ -41,23 +41,13 @@ class SopCycle(models.Model):
             return False
         lines = pd.DataFrame(rows, columns=["id", *KEYS])
         lines["period"] = pd.to_datetime(lines["period"])
-        actual = self.env["sop.demand.history"]._extract(
-            self.company_id,
-            self.env["stock.warehouse"].browse(lines["warehouse_id"].unique().tolist()),
-            self.env["product.product"].browse(lines["product_id"].unique().tolist()),
-            lines["period"].min().date(),
-            today,
-        )
-        lines = lines.merge(actual[[*KEYS, "qty"]], on=KEYS, how="left")
-        unknown = lines["qty"].isna() & lines.set_index(KEYS).index.isin(
-            actual.loc[actual["qty"].isna()].set_index(KEYS).index
-        )
+        lines = self.env["sop.demand.history"]._actuals(self.company_id, lines, today)
         bulk_update(
             Line,
             lines["id"].tolist(),
             {
-                "actual_qty": lines["qty"].fillna(0.0).tolist(),
-                "has_actual": (~unknown).tolist(),
+                "actual_qty": lines["qty"].tolist(),
+                "has_actual": lines["known"].tolist(),
             },
         )
         Line._sql_recompute(self)

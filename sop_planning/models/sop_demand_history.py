@@ -42,6 +42,27 @@ class SopDemandHistory(models.AbstractModel):
     _description = "S&OP Demand History Extraction"
 
     @api.model
+    def _actuals(self, company, lines, date_to):
+        """``lines`` (``product_id, warehouse_id, period``) with their actuals.
+
+        Adds ``qty``, the demand of each month before ``date_to`` (0 without
+        sales), and ``known``, False for a month out of stock (unknown demand).
+        """
+        keys = ["product_id", "warehouse_id", "period"]
+        actual = self._extract(
+            company,
+            self.env["stock.warehouse"].browse(lines["warehouse_id"].unique().tolist()),
+            self.env["product.product"].browse(lines["product_id"].unique().tolist()),
+            lines["period"].min().date(),
+            date_to,
+        )
+        lines = lines.merge(actual[[*keys, "qty"]], on=keys, how="left")
+        censored = lines.set_index(keys).index.isin(
+            actual.loc[actual["qty"].isna()].set_index(keys).index
+        )
+        return lines.assign(qty=lines["qty"].fillna(0.0), known=~censored)
+
+    @api.model
     def _extract(self, company, warehouses, products, date_from, date_to):
         """Return the monthly demand history as a long DataFrame.
 
