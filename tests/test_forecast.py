@@ -61,10 +61,9 @@ def test_output_shapes_periods_and_intervals(make_history):
 
 
 def test_short_history_uses_the_mean_rule_and_no_demand_gets_zero(make_history):
-    matrix = np.zeros((3, 24))
-    matrix[0] = SEASONAL[:24]
-    matrix[1, -2:] = [4.0, 6.0]
-    history = make_history(matrix, item_ids=["p1-w1", "p2-w1", "p3-w1"])
+    # The whole history is 2 months: too short to backtest, mean rule.
+    matrix = np.array([[4.0, 6.0], [0.0, 0.0]])
+    history = make_history(matrix, item_ids=["p2-w1", "p3-w1"])
     result = run_forecast(history, horizon=3, combine=False)
     items = result.items.set_index("item_id")
     assert items.loc["p2-w1", "model"] == "mean"
@@ -74,7 +73,29 @@ def test_short_history_uses_the_mean_rule_and_no_demand_gets_zero(make_history):
     np.testing.assert_allclose(rows.loc["p2-w1", "forecast"], 5.0)
     assert items.loc["p3-w1", "model"] == "zero"
     np.testing.assert_allclose(rows.loc["p3-w1", "forecast"], 0.0)
-    assert items.loc["p1-w1", "reason"].startswith("backtest: lowest MSE of")
+
+
+def test_one_order_of_a_new_item_is_not_a_monthly_rate(make_history):
+    # 24 months of history; "lump" was ordered once, 1000 units, last month;
+    # "launch" sold 4 then 6 in the last two months. Half a season = 6 months.
+    matrix = np.zeros((3, 24))
+    matrix[0] = SEASONAL[:24]
+    matrix[1, -1] = 1000.0
+    matrix[2, -2:] = [4.0, 6.0]
+    history = make_history(matrix, item_ids=["p1", "lump", "launch"])
+    result = run_forecast(history, horizon=3, combine=False)
+    items = result.items.set_index("item_id")
+    rows = result.forecast.set_index("item_id")
+    # Lump: 1000 over the last 6 months, not 1000 a month.
+    np.testing.assert_allclose(rows.loc["lump", "forecast"], 1000.0 / 6)
+    # sigma: RMS of (1000 - 166.7, 5 x -166.7) = sqrt((833.3^2 + 5 x 166.7^2) / 6)
+    np.testing.assert_allclose(items.loc["lump", "sigma"], 372.678, rtol=1e-4)
+    # Launch: the months after the first sale (6) beat 10 / 6.
+    np.testing.assert_allclose(rows.loc["launch", "forecast"], 6.0)
+    assert items.loc["launch", "model"] == "new_item"
+    assert items.loc["launch", "reason"].startswith("new item: first sold 2 periods ago")
+    assert np.isnan(items.loc["launch", "mase"])
+    assert items.loc["p1", "reason"].startswith("backtest: lowest MSE of")
 
 
 def test_unknown_periods_are_imputed_not_learned_as_zero(make_history):

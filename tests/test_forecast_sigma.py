@@ -45,11 +45,22 @@ def test_capped_outliers_still_count_in_the_error_scale(make_history):
 
 
 def test_cumulative_scale_of_the_mean_rule_and_of_no_demand(make_history):
-    # Two periods of history: mean rule, sigma x sqrt(h (1 + h / n)); none: 0.
-    demand = np.zeros((2, 40))
-    demand[0, -2:] = [4.0, 6.0]
+    # Two periods of history in all: mean rule, sigma x sqrt(h (1 + h / n)); none: 0.
+    demand = np.array([[4.0, 6.0], [0.0, 0.0]])
     result = run_forecast(make_history(demand), horizon=4)
     steps = np.arange(1, 5)
     expected = result.sigma_h[0] * np.sqrt(steps * (1 + steps / 2))
     np.testing.assert_allclose(result.sigma_cum[0], expected)
     assert (result.sigma_cum[1] == 0).all()
+
+
+def test_cumulative_scale_of_a_new_item_counts_its_level_over_half_a_season(
+    make_history,
+):
+    # First sold 2 months ago in 40: level from 6 months, sigma x sqrt(h (1 + h / 6)).
+    demand = np.zeros((1, 40))
+    demand[0, -2:] = [4.0, 6.0]
+    result = run_forecast(make_history(demand), horizon=4)
+    steps = np.arange(1, 5)
+    expected = result.sigma_h[0] * np.sqrt(steps * (1 + steps / 6))
+    np.testing.assert_allclose(result.sigma_cum[0], expected)

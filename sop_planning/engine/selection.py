@@ -25,7 +25,11 @@ applies in the backtest too, so selection and error scale see it.
 A model is a candidate for an item only when it could forecast at every
 scored origin. Items with no origin having at least ``MIN_TRAIN`` periods of
 history use the mean of their history ("too little history" rule); items that
-never had demand get zero. Per item, ``wape``, ``mase`` and ``bias`` are those
+never had demand get zero. Items first sold less than half a season ago
+(``new_item_rule``, model ``new_item``) are not backtested: their history
+opens on a sale by construction, so one order would read as a weekly rate
+(1000 units once last week gave 1000 a week for a year, and a reorder point
+of 17 weeks of it). Per item, ``wape``, ``mase`` and ``bias`` are those
 of the kept forecast over the backtest points, MASE scaled by the in-sample
 seasonal-naive (else naive) MAE of the history before the last origin.
 
@@ -42,7 +46,8 @@ backtest errors, at least the independent-errors value
 ``sqrt(sigma_1^2 + ... + sigma_h^2)`` and the level uncertainty
 (``level_uncertainty``: level shifts seen over the whole history, and the
 recent mean above the forecast); for the "too little history" rule, the
-h-step error of a mean of n periods, ``sigma x sqrt(h x (1 + h / n))``.
+h-step error of a mean of n periods, ``sigma x sqrt(h x (1 + h / n))``,
+and for new items of a mean of half a season's periods.
 """
 
 import warnings
@@ -63,6 +68,7 @@ FLOOR_SHARE = 0.1
 # policy cannot use (no demand foreseen, no stock kept).
 LAST_VALUE_MODELS = ("naive", "seasonal_naive")
 RULE_MODEL = "mean"
+NEW_ITEM_MODEL = "new_item"
 NO_DEMAND_MODEL = "zero"
 
 
@@ -198,6 +204,34 @@ def _rule_sigma(qty):
         / n
     )
     return np.maximum(spread, mean)
+
+
+def new_item_rule(qty, observed, start, window):
+    """Level and one-step sigma of items first sold less than ``window`` ago.
+
+    A history that starts at the first sale always opens on a sale, so its
+    mean overstates a young item's rate: one order of 1000 units last week
+    is not 1000 units a week. The level is the larger of the mean over the
+    last ``window`` periods, those before the first sale counted as zero,
+    and the mean of the periods after the first sale (a launch that keeps
+    selling); sigma is the root mean square deviation of the real demand
+    (``observed``) from that level over the same window.
+    """
+    n_periods = qty.shape[1]
+    recent = np.nan_to_num(qty[:, -window:])
+    padded_mean = recent.sum(axis=1) / window
+    first = np.take_along_axis(
+        np.nan_to_num(qty), np.minimum(start, n_periods - 1)[:, None], axis=1
+    )[:, 0]
+    later = n_periods - start - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        after_first = np.where(
+            later > 0, (np.nansum(qty, axis=1) - first) / later, 0.0
+        )
+    level = np.maximum(padded_mean, after_first)
+    real = np.nan_to_num(observed[:, -window:])
+    sigma = np.sqrt(((real - level[:, None]) ** 2).mean(axis=1))
+    return level, sigma
 
 
 def _item_scores(errors, actuals):
@@ -395,10 +429,12 @@ def select_models(
     with np.errstate(divide="ignore", invalid="ignore"):
         mase = item_mae / scale
 
-    has_backtest = candidate.any(axis=0)
     has_demand = start < n_periods
     history_length = n_periods - start
-    rule = has_demand & ~has_backtest
+    window = min(max(season // 2, 1), n_periods)
+    young = has_demand & (history_length < window)
+    has_backtest = candidate.any(axis=0) & ~young
+    rule = has_demand & ~has_backtest & ~young
     model[rule] = RULE_MODEL
     rule_run = runs[list(names).index(RULE_MODEL)]
     final[rule] = rule_run.forecasts[-1][rule]
@@ -406,6 +442,11 @@ def select_models(
     steps = np.arange(1, horizon + 1)
     level_share = steps / np.maximum(history_length[rule], 1)[:, None]
     sigma_cum[rule] = sigma[rule] * np.sqrt(steps * (1.0 + level_share))
+    model[young] = NEW_ITEM_MODEL
+    level, young_sigma = new_item_rule(qty[young], observed[young], start[young], window)
+    final[young] = level[:, None]
+    sigma[young] = young_sigma[:, None]
+    sigma_cum[young] = young_sigma[:, None] * np.sqrt(steps * (1.0 + steps / window))
     model[~has_demand] = NO_DEMAND_MODEL
     final[~has_demand] = 0.0
     sigma[~has_demand] = 0.0
@@ -413,11 +454,15 @@ def select_models(
     reason = _reasons(candidate.sum(axis=0), n_points, combine)
     for i in np.flatnonzero(~has_backtest):
         params[i] = {}
-        reason[i] = (
-            f"too little history: {history_length[i]} periods -> mean rule"
-            if has_demand[i]
-            else "no demand in history -> zero forecast"
-        )
+        if young[i]:
+            reason[i] = (
+                f"new item: first sold {history_length[i]} periods ago -> mean "
+                f"of the last {window} periods, or since the first sale if higher"
+            )
+        elif has_demand[i]:
+            reason[i] = f"too little history: {history_length[i]} periods -> mean rule"
+        else:
+            reason[i] = "no demand in history -> zero forecast"
     return Selection(
         model=model,
         params=params,
