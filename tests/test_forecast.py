@@ -93,7 +93,9 @@ def test_one_order_of_a_new_item_is_not_a_monthly_rate(make_history):
     # Launch: the months after the first sale (6) beat 10 / 6.
     np.testing.assert_allclose(rows.loc["launch", "forecast"], 6.0)
     assert items.loc["launch", "model"] == "new_item"
-    assert items.loc["launch", "reason"].startswith("new item: first sold 2 periods ago")
+    assert items.loc["launch", "reason"].startswith(
+        "new item: first sold 2 periods ago"
+    )
     assert np.isnan(items.loc["launch", "mase"])
     assert items.loc["p1", "reason"].startswith("backtest: lowest MSE of")
 

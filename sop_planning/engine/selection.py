@@ -225,9 +225,7 @@ def new_item_rule(qty, observed, start, window):
     )[:, 0]
     later = n_periods - start - 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        after_first = np.where(
-            later > 0, (np.nansum(qty, axis=1) - first) / later, 0.0
-        )
+        after_first = np.where(later > 0, (np.nansum(qty, axis=1) - first) / later, 0.0)
     level = np.maximum(padded_mean, after_first)
     real = np.nan_to_num(observed[:, -window:])
     sigma = np.sqrt(((real - level[:, None]) ** 2).mean(axis=1))
@@ -443,7 +441,9 @@ def select_models(
     level_share = steps / np.maximum(history_length[rule], 1)[:, None]
     sigma_cum[rule] = sigma[rule] * np.sqrt(steps * (1.0 + level_share))
     model[young] = NEW_ITEM_MODEL
-    level, young_sigma = new_item_rule(qty[young], observed[young], start[young], window)
+    level, young_sigma = new_item_rule(
+        qty[young], observed[young], start[young], window
+    )
     final[young] = level[:, None]
     sigma[young] = young_sigma[:, None]
     sigma_cum[young] = young_sigma[:, None] * np.sqrt(steps * (1.0 + steps / window))
