@@ -72,6 +72,21 @@ class TestForecastRun(SopDataCase):
         self.assertEqual(cumulative, sorted(cumulative), "the error of a sum grows")
         self.assertGreater(cumulative[-1], cumulative[0])
 
+    def test_one_large_order_of_a_new_product_is_not_a_monthly_rate(self):
+        # Sold once, 1000 units last month: 1000 over half a year of history,
+        # not 1000 every month (which would size a reorder point on it).
+        one_off = self._product("One-off")
+        self._sale(one_off, 1000, self.this_month - relativedelta(months=1, days=-9))
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        forecast = cycle.forecast_ids.filtered(lambda f: f.product_id == one_off)
+        self.assertEqual(forecast.model, "new_item")
+        self.assertIn("new item: first sold", forecast.engine_reason)
+        lines = cycle.plan_line_ids.filtered(lambda line: line.product_id == one_off)
+        self.assertEqual(len(lines), 12)
+        for qty in lines.mapped("forecast_qty"):
+            self.assertAlmostEqual(qty, 1000.0 / 6, places=1)
+
     def test_rerun_keeps_adjustments(self):
         cycle = self._cycle()
         cycle.action_run_forecast()
