@@ -100,6 +100,20 @@ def test_one_order_of_a_new_item_is_not_a_monthly_rate(make_history):
     assert items.loc["p1", "reason"].startswith("backtest: lowest MSE of")
 
 
+def test_a_new_items_unknown_months_do_not_repeat_its_first_order(make_history):
+    # Ordered once (1000), then a month out of stock (unknown): imputing that
+    # month from the item's own mean would count the order twice.
+    matrix = np.zeros((3, 24))
+    matrix[0] = SEASONAL[:24]
+    matrix[1, -3:] = [1000.0, np.nan, 0.0]
+    matrix[2, -2:] = [1000.0, np.nan]
+    history = make_history(matrix, item_ids=["p1", "gap", "last"])
+    rows = run_forecast(history, horizon=3).forecast.set_index("item_id")
+    # 1000 over the 5 known months of the last 6; none known after it sold.
+    np.testing.assert_allclose(rows.loc["gap", "forecast"], 200.0)
+    np.testing.assert_allclose(rows.loc["last", "forecast"], 200.0)
+
+
 def test_unknown_periods_are_imputed_not_learned_as_zero(make_history):
     row = np.full(36, 10.0)
     row[30:] = np.nan

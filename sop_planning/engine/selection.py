@@ -206,7 +206,7 @@ def _rule_sigma(qty):
     return np.maximum(spread, mean)
 
 
-def new_item_rule(qty, observed, start, window):
+def new_item_rule(qty, observed, censored, start, window):
     """Level and one-step sigma of items first sold less than ``window`` ago.
 
     A history that starts at the first sale always opens on a sale, so its
@@ -215,20 +215,26 @@ def new_item_rule(qty, observed, start, window):
     last ``window`` periods, those before the first sale counted as zero,
     and the mean of the periods after the first sale (a launch that keeps
     selling); sigma is the root mean square deviation of the real demand
-    (``observed``) from that level over the same window.
+    (``observed``) from that level over the same window. Unknown periods
+    (``censored``, imputed in ``qty``) count in none of them.
     """
     n_periods = qty.shape[1]
-    recent = np.nan_to_num(qty[:, -window:])
-    padded_mean = recent.sum(axis=1) / window
-    first = np.take_along_axis(
-        np.nan_to_num(qty), np.minimum(start, n_periods - 1)[:, None], axis=1
-    )[:, 0]
-    later = n_periods - start - 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        after_first = np.where(later > 0, (np.nansum(qty, axis=1) - first) / later, 0.0)
+    periods = np.arange(n_periods)
+    after = ~censored & (periods[None, :] > start[:, None])
+    demand = np.nan_to_num(qty)
+    in_window = ~censored[:, -window:]
+    count = np.maximum(in_window.sum(axis=1), 1)
+    padded_mean = np.where(in_window, demand[:, -window:], 0.0).sum(axis=1) / count
+    later = after.sum(axis=1)
+    after_first = np.divide(
+        np.where(after, demand, 0.0).sum(axis=1),
+        later,
+        out=np.zeros(len(qty)),
+        where=later > 0,
+    )
     level = np.maximum(padded_mean, after_first)
-    real = np.nan_to_num(observed[:, -window:])
-    sigma = np.sqrt(((real - level[:, None]) ** 2).mean(axis=1))
+    deviation = np.nan_to_num(observed[:, -window:]) - level[:, None]
+    sigma = np.sqrt(np.where(in_window, deviation**2, 0.0).sum(axis=1) / count)
     return level, sigma
 
 
@@ -442,7 +448,7 @@ def select_models(
     sigma_cum[rule] = sigma[rule] * np.sqrt(steps * (1.0 + level_share))
     model[young] = NEW_ITEM_MODEL
     level, young_sigma = new_item_rule(
-        qty[young], observed[young], start[young], window
+        qty[young], observed[young], censored[young], start[young], window
     )
     final[young] = level[:, None]
     sigma[young] = young_sigma[:, None]
