@@ -79,6 +79,30 @@ class SopDataCase(SopCase):
         return order
 
     @classmethod
+    def _past_day(cls, offset):
+        """The 10th of the month ``offset`` months before the current one."""
+        return cls.this_month - relativedelta(months=offset, days=-9)
+
+    @classmethod
+    def _monthly_sales(cls, quantities, months=12):
+        """One sale of each ``{product: qty}`` in each of the last ``months`` months."""
+        for offset in range(1, months + 1):
+            for product, qty in quantities.items():
+                cls._sale(product, qty, cls._past_day(offset))
+
+    def _lines(self, cycle, product):
+        """The cycle's plan lines of ``product``."""
+        return cycle.plan_line_ids.filtered(lambda line: line.product_id == product)
+
+    def _forecast(self, cycle, product):
+        """The cycle's forecast of ``product``."""
+        return cycle.forecast_ids.filtered(lambda f: f.product_id == product)
+
+    def _policy(self, cycle, product):
+        """The cycle's inventory policy of ``product``."""
+        return cycle.policy_ids.filtered(lambda p: p.product_id == product)
+
+    @classmethod
     def _done_move(cls, product, source, dest, qty, when, **vals):
         move = cls.env["stock.move"].create(
             {

@@ -70,6 +70,18 @@ class SopPolicyCase(SopDataCase):
             )
         return cycle
 
+    def _run_cron(self):
+        """Run the daily replenishment job as Odoo's cron worker does."""
+        with self.enter_registry_test_mode():
+            self.env.ref("sop_planning.ir_cron_sop_replenish").method_direct_trigger()
+        # the run marks rules as seen today; a new day starts afresh
+        self.env["stock.warehouse.orderpoint"].search([]).sop_date_checked = False
+
+    def _proposals(self, product):
+        return self.env["sop.reorder.proposal"].search(
+            [("product_id", "=", product.id)]
+        )
+
     def _approve(self, cycle, executive=None):
         self._to_executive_review_from_demand(cycle)
         cycle.with_user(executive or self.executive).action_approve()

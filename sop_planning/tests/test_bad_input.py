@@ -19,19 +19,6 @@ LOG_POLICY = "odoo.addons.sop_planning.models.sop_cycle_execution"
 class TestBadInput(SopPolicyCase):
     """Bad data in the ERP: a clear error naming the record, or a logged skip."""
 
-    def _monthly_sales(self, product, qty, months=12):
-        for offset in range(1, months + 1):
-            self._sale(product, qty, self._month(-offset) + relativedelta(days=9))
-
-    def _lines(self, cycle, product):
-        return cycle.plan_line_ids.filtered(lambda line: line.product_id == product)
-
-    def _forecast(self, cycle, product):
-        return cycle.forecast_ids.filtered(lambda f: f.product_id == product)
-
-    def _policy(self, cycle, product):
-        return cycle.policy_ids.filtered(lambda p: p.product_id == product)
-
     # ------------------------------------------------------------------
     # Cycle settings
     # ------------------------------------------------------------------
@@ -87,7 +74,7 @@ class TestBadInput(SopPolicyCase):
             self.assertAlmostEqual(qty, 7.0, places=2)
 
     def test_one_billion_outlier_is_capped(self):
-        self._monthly_sales(self.pump, 10)
+        self._monthly_sales({self.pump: 10})
         self._sale(self.pump, 1e9, self._month(-4) + relativedelta(days=2))
         cycle = self._next_month_cycle()
         cycle.action_run_forecast()
@@ -95,7 +82,7 @@ class TestBadInput(SopPolicyCase):
             self.assertLess(qty, 100.0)
 
     def test_sales_dated_in_the_future_are_not_history(self):
-        self._monthly_sales(self.pump, 10)
+        self._monthly_sales({self.pump: 10})
         later = self._month(2) + relativedelta(days=5)
         self._sale(self.pump, 5000, later)
         self._sale(self.valve, 5000, later)
@@ -123,7 +110,7 @@ class TestBadInput(SopPolicyCase):
         self.assertIn("1 line(s) in a unit that cannot be converted", valve.skip_reason)
 
     def test_archived_product_with_sales_is_skipped_and_logged(self):
-        self._monthly_sales(self.valve, 4, months=6)
+        self._monthly_sales({self.valve: 4}, months=6)
         self.valve.action_archive()
         cycle = self._next_month_cycle()
         with self.assertLogs(LOG_FORECAST, logging.INFO) as logs:
@@ -135,7 +122,7 @@ class TestBadInput(SopPolicyCase):
         self.assertFalse(self._lines(cycle, self.valve))
 
     def test_adjustment_below_minus_100_percent_gives_zero_not_negative(self):
-        self._monthly_sales(self.pump, 10)
+        self._monthly_sales({self.pump: 10})
         cycle = self._next_month_cycle()
         cycle.action_run_forecast()
         line = self._lines(cycle, self.pump)[:1]
@@ -193,11 +180,8 @@ class TestBadInput(SopPolicyCase):
         self.env["stock.quant"]._update_available_quantity(self.pump, self.stock, -20)
         cycle = self._approve(self._plan(self.pump))
         rule = cycle.policy_ids.orderpoint_id.sudo()
-        with self.enter_registry_test_mode():
-            self.env.ref("sop_planning.ir_cron_sop_replenish").method_direct_trigger()
-        proposal = self.env["sop.reorder.proposal"].search(
-            [("product_id", "=", self.pump.id)]
-        )
+        self._run_cron()
+        proposal = self._proposals(self.pump)
         self.assertEqual(proposal.qty_on_hand, -20.0)
         self.assertAlmostEqual(
             proposal.quantity, rule.product_max_qty + 20.0, delta=1.0

@@ -193,18 +193,12 @@ class TestForecastRunSafety(SopDataCase):
         cls.steady = cls._product("Steady")
         cls.other = cls._product("Other")
         cls.late = cls._product("Late starter")
-        for offset in range(1, 13):
-            day = cls.this_month - relativedelta(months=offset, days=-9)
-            cls._sale(cls.steady, 10, day)
-            cls._sale(cls.other, 4, day)
+        cls._monthly_sales({cls.steady: 10, cls.other: 4})
 
     def _run(self, cycle):
         """Run the forecast as a request would: its own cursor, rolled back on error."""
         with self.enter_registry_test_mode(), self.registry.cursor() as cr:
             cycle.with_env(cycle.env(cr=cr)).action_run_forecast()
-
-    def _lines(self, cycle, product):
-        return cycle.plan_line_ids.filtered(lambda line: line.product_id == product)
 
     def _snapshot(self, cycle):
         lines = cycle.plan_line_ids
@@ -233,9 +227,7 @@ class TestForecastRunSafety(SopDataCase):
     def test_failure_while_writing_lines_leaves_the_plan_as_it_was(self):
         cycle = self._next_month_cycle()
         self._run(cycle)
-        adjusted = cycle.plan_line_ids.filtered(
-            lambda line: line.product_id == self.steady
-        ).sorted("date_month")[0]
+        adjusted = self._lines(cycle, self.steady).sorted("date_month")[0]
         adjusted.write({"adjustment_qty": 5, "adjustment_reason": "promotion"})
         # new demand since: the next run changes forecasts and adds lines
         self._sale(self.steady, 40, self._month(-1) + relativedelta(days=20))
@@ -277,15 +269,13 @@ class TestForecastRunSafety(SopDataCase):
                 self._run(cycle)
 
         run_with_failing_batch()
-        other = cycle.forecast_ids.filtered(lambda f: f.product_id == self.other)
+        other = self._forecast(cycle, self.other)
         self.assertEqual(other.state, "skipped")
         self.assertIn("engine failed on this batch", other.skip_reason)
-        steady = cycle.forecast_ids.filtered(lambda f: f.product_id == self.steady)
+        steady = self._forecast(cycle, self.steady)
         self.assertEqual(steady.state, "ok")
 
-        adjusted = cycle.plan_line_ids.filtered(
-            lambda line: line.product_id == self.steady
-        ).sorted("date_month")[0]
+        adjusted = self._lines(cycle, self.steady).sorted("date_month")[0]
         adjusted.write({"adjustment_qty": 5, "adjustment_reason": "promotion"})
         self._run(cycle)
         self.assertEqual(other.state, "ok")

@@ -14,10 +14,7 @@ class TestForecastRun(SopDataCase):
         cls.steady = cls._product("Steady")
         cls.new = cls._product("Launch")
         cls.old = cls._product("Old")
-        for offset in range(1, 13):
-            day = cls.this_month - relativedelta(months=offset, days=-9)
-            cls._sale(cls.steady, 10, day)
-            cls._sale(cls.old, 4, day)
+        cls._monthly_sales({cls.steady: 10, cls.old: 4})
         cls.old.action_archive()
 
     def _cycle(self):
@@ -60,13 +57,10 @@ class TestForecastRun(SopDataCase):
     def test_lines_carry_the_cumulative_error_for_policies(self):
         swing = self._product("Swing")
         for offset in range(1, 25):
-            day = self.this_month - relativedelta(months=offset, days=-9)
-            self._sale(swing, 10 if offset % 2 else 30, day)
+            self._sale(swing, 10 if offset % 2 else 30, self._past_day(offset))
         cycle = self._cycle()
         cycle.action_run_forecast()
-        lines = cycle.plan_line_ids.filtered(
-            lambda line: line.product_id == swing
-        ).sorted("date_month")
+        lines = self._lines(cycle, swing).sorted("date_month")
         cumulative = lines.mapped("sigma_cum")
         self.assertGreater(cumulative[0], 0.0)
         self.assertEqual(cumulative, sorted(cumulative), "the error of a sum grows")
@@ -76,13 +70,13 @@ class TestForecastRun(SopDataCase):
         # Sold once, 1000 units last month: 1000 over half a year of history,
         # not 1000 every month (which would size a reorder point on it).
         one_off = self._product("One-off")
-        self._sale(one_off, 1000, self.this_month - relativedelta(months=1, days=-9))
+        self._sale(one_off, 1000, self._past_day(1))
         cycle = self._cycle()
         cycle.action_run_forecast()
-        forecast = cycle.forecast_ids.filtered(lambda f: f.product_id == one_off)
+        forecast = self._forecast(cycle, one_off)
         self.assertEqual(forecast.model, "new_item")
         self.assertIn("new item: first sold", forecast.engine_reason)
-        lines = cycle.plan_line_ids.filtered(lambda line: line.product_id == one_off)
+        lines = self._lines(cycle, one_off)
         self.assertEqual(len(lines), 12)
         for qty in lines.mapped("forecast_qty"):
             self.assertAlmostEqual(qty, 1000.0 / 6, places=1)
@@ -90,9 +84,7 @@ class TestForecastRun(SopDataCase):
     def test_rerun_keeps_adjustments(self):
         cycle = self._cycle()
         cycle.action_run_forecast()
-        lines = cycle.plan_line_ids.filtered(
-            lambda line: line.product_id == self.steady
-        ).sorted("date_month")
+        lines = self._lines(cycle, self.steady).sorted("date_month")
         first, second = lines[0], lines[1]
         first.write({"adjustment_qty": 5, "adjustment_reason": "promotion"})
         second.write(
@@ -102,9 +94,7 @@ class TestForecastRun(SopDataCase):
                 "adjustment_reason": "market",
             }
         )
-        launch = cycle.plan_line_ids.filtered(lambda line: line.product_id == self.new)[
-            :1
-        ]
+        launch = self._lines(cycle, self.new)[:1]
         launch.write({"adjustment_qty": 30, "adjustment_reason": "launch"})
         self.assertAlmostEqual(first.consensus_qty, 15.0, places=2)
         self.assertAlmostEqual(second.adjustment_qty, -2.0, places=2)
@@ -167,9 +157,7 @@ class TestForecastRun(SopDataCase):
         )
         cycle.action_start_demand_review()
         cycle.action_run_forecast()
-        lines = cycle.plan_line_ids.filtered(
-            lambda line: line.product_id == self.steady
-        ).sorted("date_month")
+        lines = self._lines(cycle, self.steady).sorted("date_month")
         self.assertEqual(lines[0].date_month, self._month(-3))
         # history before month -3 is 10 a month (9 months of it)
         self.assertAlmostEqual(lines[0].forecast_qty, 10.0, places=2)

@@ -34,7 +34,7 @@ class TestInventoryPolicy(SopPolicyCase):
         self.assertIn("1.645", policy.explanation)
         self.assertNotIn("recent demand", policy.explanation)
 
-    def test_costs_are_the_cycles_company_whoever_approves(self):
+    def test_policy_costs_use_the_cycles_company(self):
         """Product cost is per company: the cycle's counts, not the user's."""
         cycle = self._plan(self.pump)
         self._to_executive_review_from_demand(cycle)  # vendor lead times

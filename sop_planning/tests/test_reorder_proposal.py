@@ -21,17 +21,6 @@ class TestReorderProposal(SopPolicyCase):
         )
         cls.cron = cls.env.ref("sop_planning.ir_cron_sop_replenish")
 
-    def _run_cron(self):
-        with self.enter_registry_test_mode():
-            self.cron.method_direct_trigger()
-        # the run marks rules as seen today; a new day starts afresh
-        self.env["stock.warehouse.orderpoint"].search([]).sop_date_checked = False
-
-    def _proposals(self, product):
-        return self.env["sop.reorder.proposal"].search(
-            [("product_id", "=", product.id)]
-        )
-
     def test_run_proposes_order_up_to_level_and_explains_why(self):
         cycle = self._approve(self._plan(self.pump))
         rule = cycle.policy_ids.orderpoint_id.sudo()

@@ -1,5 +1,3 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common_data import SopDataCase
@@ -47,9 +45,7 @@ class TestSopFullFlowTour(HttpCase, SopDataCase):
                 "delay": 30,
             }
         )
-        for offset in range(1, 13):
-            day = cls.this_month - relativedelta(months=offset, days=-9)
-            cls._sale(cls.pump, 10, day)
+        cls._monthly_sales({cls.pump: 10})
         cls.buyer = new_test_user(
             cls.env, "tour_buyer", groups="purchase.group_purchase_user"
         )

@@ -1,7 +1,5 @@
 from datetime import date, datetime, timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from odoo.tests import tagged
 
 from .common_data import SopDataCase
@@ -23,10 +21,7 @@ class TestSupplyReview(SopDataCase):
                 "price": 25.0,
             }
         )
-        for offset in range(1, 13):
-            day = cls.this_month - relativedelta(months=offset, days=-9)
-            cls._sale(cls.item, 10, day)
-            cls._sale(cls.orphan, 2, day)
+        cls._monthly_sales({cls.item: 10, cls.orphan: 2})
 
     def _purchase(self, product, qty, promised):
         order = self.env["purchase.order"].create(
@@ -66,9 +61,7 @@ class TestSupplyReview(SopDataCase):
         self._sale(self.item, 25, date.today(), keep=True)
         cycle.action_submit_supply_review()
 
-        lines = cycle.plan_line_ids.filtered(
-            lambda line: line.product_id == self.item
-        ).sorted("date_month")
+        lines = self._lines(cycle, self.item).sorted("date_month")
         for line in lines:
             self.assertAlmostEqual(line.consensus_qty, 10.0, places=2)
         self.assertEqual(lines[0].committed_qty, 25.0)
@@ -84,14 +77,14 @@ class TestSupplyReview(SopDataCase):
         self.assertEqual(
             lines.mapped("is_shortage"), [first_uncoverable] + [False] * 11
         )
-        forecast = cycle.forecast_ids.filtered(lambda f: f.product_id == self.item)
+        forecast = self._forecast(cycle, self.item)
         self.assertEqual(forecast.on_hand_qty, 20.0)
         self.assertEqual(forecast.vendor_id, self.vendor)
         self.assertEqual(forecast.lead_time_days, 7)
         self.assertEqual(forecast.moq, 12.0)
         self.assertEqual(forecast.order_multiple, 1.0)
         self.assertEqual(forecast.shortage_months, int(first_uncoverable))
-        orphan = cycle.forecast_ids.filtered(lambda f: f.product_id == self.orphan)
+        orphan = self._forecast(cycle, self.orphan)
         self.assertIn("No vendor", orphan.supply_note)
         # orphan: no stock, no vendor -> -2, -4, ... shortage every month
         self.assertEqual(cycle.shortage_count, int(first_uncoverable) + 12)
@@ -109,16 +102,14 @@ class TestSupplyReview(SopDataCase):
             {"partner_id": self.vendor.id, "product_tmpl_id": slow.product_tmpl_id.id}
         )
         slow.seller_ids.delay = 400  # beyond the whole 12-month horizon
-        for offset in range(1, 13):
-            day = self.this_month - relativedelta(months=offset, days=-9)
-            self._sale(slow, 10, day)
+        self._monthly_sales({slow: 10})
         cycle = self._new_cycle(
             date_month=self._month(1), product_category_ids=[(6, 0, self.category.ids)]
         )
         cycle.action_start_demand_review()
         cycle.action_run_forecast()
         cycle.action_submit_supply_review()
-        lines = cycle.plan_line_ids.filtered(lambda line: line.product_id == slow)
+        lines = self._lines(cycle, slow)
         self.assertTrue(all(line.projected_on_hand < 0 for line in lines))
         self.assertEqual(lines.mapped("is_shortage"), [True] * 12)
 
@@ -168,7 +159,7 @@ class TestSupplyReview(SopDataCase):
         # vendor (item only): 10 a month against 40 -> 25 %
         Capacity.create({"vendor_id": self.vendor.id, "capacity_qty": 40})
         cycle.action_submit_supply_review()
-        item = cycle.plan_line_ids.filtered(lambda line: line.product_id == self.item)
+        item = self._lines(cycle, self.item)
         self.assertEqual({round(x, 2) for x in item.mapped("capacity_load")}, {120.0})
         self.assertTrue(all(item.mapped("is_over_capacity")))
         self.assertEqual(cycle.over_capacity_count, 24)
@@ -187,9 +178,7 @@ class TestSupplyReview(SopDataCase):
         second = self._new_cycle(date_month=self._month(2), **scope)
         second.action_start_demand_review()
         second.action_run_forecast()
-        line = second.plan_line_ids.filtered(
-            lambda line: line.product_id == self.item
-        ).sorted("date_month")[0]
+        line = self._lines(second, self.item).sorted("date_month")[0]
         line.write({"adjustment_qty": 4, "adjustment_reason": "customer"})
         second.action_submit_supply_review()
         self.assertEqual(second.previous_cycle_id, first)
