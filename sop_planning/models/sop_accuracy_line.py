@@ -191,22 +191,21 @@ class SopAccuracyLine(models.Model):
         pairs = frame[KEYS[:2]].drop_duplicates().reset_index(drop=True)
         if history.empty:
             return pairs.assign(scale=np.nan)
-        # as the forecast run: a zero row closes every series before the
-        # cycle, and the engine's history starts each one at its first sale
-        closing = pairs.assign(
-            period=pd.Timestamp(start - relativedelta(months=1)), qty=0.0
+        # the series as the forecast run builds them
+        demand_history = self.env["sop.demand.history"]
+        table = demand_history._engine_input(
+            history[[*KEYS, "qty"]], pairs, start - relativedelta(months=1)
         )
-        table = pd.concat(
-            [history[[*KEYS[:2], "period", "qty"]], closing], ignore_index=True
-        )
-        table["item_id"] = table["product_id"] * 2**20 + table["warehouse_id"]
-        matrix = build_history(table[["item_id", "period", "qty"]], freq="M")
-        scales = pd.DataFrame(
-            {
-                "product_id": matrix.item_ids // 2**20,
-                "warehouse_id": matrix.item_ids % 2**20,
-                "scale": np.atleast_1d(mase_scale(matrix.qty, matrix.season_length)),
-            }
+        matrix = build_history(table, freq="M")
+        scales = demand_history._with_pair(
+            pd.DataFrame(
+                {
+                    "item_id": matrix.item_ids,
+                    "scale": np.atleast_1d(
+                        mase_scale(matrix.qty, matrix.season_length)
+                    ),
+                }
+            )
         )
         return pairs.merge(scales, on=KEYS[:2], how="left")
 

@@ -181,33 +181,27 @@ class SopCycle(models.Model):
         if pairs.empty:
             return _empty_items(), pd.DataFrame()
         history = history.merge(pairs, on=["product_id", "warehouse_id"])
-        last = pd.Timestamp(date_to - relativedelta(months=1))
-        closing = pairs.assign(period=last, qty=0.0, value=0.0)
-        frame = pd.concat([history, closing], ignore_index=True)
-        frame["item_id"] = frame["product_id"] * 2**20 + frame["warehouse_id"]
+        engine_input = self.env["sop.demand.history"]._engine_input(
+            history, pairs, date_to - relativedelta(months=1)
+        )
         gap = (self.date_month.year - date_to.year) * 12 + (
             self.date_month.month - date_to.month
         )
         horizon = gap + self.horizon_months
-        engine_input = frame[["item_id", "period", "qty", "value"]]
         try:
             result = run_forecast(engine_input, horizon=horizon, freq="M")
             items, forecast = result.items, result.forecast
         except Exception as exc:  # noqa: BLE001 - the run goes on in batches
             _logger.warning("S&OP forecast of %s failed (%s); batches", self.name, exc)
             items, forecast = self._forecast_in_batches(engine_input, horizon)
-        items = items.assign(
-            product_id=items["item_id"] // 2**20,
-            warehouse_id=items["item_id"] % 2**20,
+        demand_history = self.env["sop.demand.history"]
+        items = demand_history._with_pair(items).assign(
             state=items.get("state", pd.Series("ok", index=items.index)),
         )
         items["state"] = items["state"].fillna("ok")
         if not forecast.empty:
             forecast = forecast[forecast["period"] >= pd.Timestamp(self.date_month)]
-            forecast = forecast.assign(
-                product_id=forecast["item_id"] // 2**20,
-                warehouse_id=forecast["item_id"] % 2**20,
-            )
+            forecast = demand_history._with_pair(forecast)
         return items, forecast
 
     def _forecast_in_batches(self, engine_input, horizon):

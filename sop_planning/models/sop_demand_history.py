@@ -33,6 +33,8 @@ from odoo.tools import SQL
 _logger = logging.getLogger(__name__)
 
 COLUMNS = ["product_id", "warehouse_id", "period", "qty", "value"]
+PAIR = ["product_id", "warehouse_id"]
+ITEM_BASE = 2**20  # item_id = product_id x ITEM_BASE + warehouse_id
 
 
 class SopDemandHistory(models.AbstractModel):
@@ -40,6 +42,32 @@ class SopDemandHistory(models.AbstractModel):
 
     _name = "sop.demand.history"
     _description = "S&OP Demand History Extraction"
+
+    @api.model
+    def _engine_input(self, history, pairs, last_month):
+        """Return the engine's long ``item_id, period, qty[, value]`` table.
+
+        ``history``: rows of the (product, warehouse) ``pairs``; a zero row in
+        ``last_month`` closes every series before the cycle (the engine starts
+        each at its first sale and ends it at its last row).
+        """
+        measures = [name for name in ("qty", "value") if name in history]
+        closing = pairs[PAIR].assign(
+            period=pd.Timestamp(last_month), **dict.fromkeys(measures, 0.0)
+        )
+        frame = pd.concat(
+            [history[[*PAIR, "period", *measures]], closing], ignore_index=True
+        )
+        frame["item_id"] = frame["product_id"] * ITEM_BASE + frame["warehouse_id"]
+        return frame[["item_id", "period", *measures]]
+
+    @api.model
+    def _with_pair(self, frame):
+        """Return ``frame`` with the product and warehouse of its ``item_id``."""
+        return frame.assign(
+            product_id=frame["item_id"] // ITEM_BASE,
+            warehouse_id=frame["item_id"] % ITEM_BASE,
+        )
 
     @api.model
     def _actuals(self, company, lines, date_to):
