@@ -31,7 +31,7 @@ from . import methods
 from .errors import EngineInputError
 from .forecast import clean_history, run_forecast
 from .history import period_start
-from .metrics import mae, mase_scale, rmse, rmsse_scale
+from .metrics import bias, mae, mase_scale, rmse, rmsse_scale, wape
 
 AUTO = "auto"
 
@@ -117,18 +117,14 @@ def _reference(training, n_periods, horizon, season):
 
 
 def _scores(actual, forecast, scale, squared_scale, recent):
-    error = forecast - actual
-    scored = np.isfinite(error)
-    absolute = np.where(scored, np.abs(error), 0.0)
-    volume = np.where(scored, actual, 0.0).sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         item_mase = mae(actual, forecast) / scale
         item_rmsse = rmse(actual, forecast) / np.sqrt(squared_scale)
     scores = {
-        "wape": absolute.sum() / volume if volume > 0 else np.nan,
+        "wape": wape(actual.ravel(), forecast.ravel()),
         "mase": _mean_finite(item_mase),
         "rmsse": _mean_finite(item_rmsse),
-        "bias": np.where(scored, error, 0.0).sum() / volume if volume > 0 else np.nan,
+        "bias": bias(actual.ravel(), forecast.ravel()),
         "items": int(np.isfinite(item_mase).sum()),
     }
     if recent is not None:
