@@ -206,6 +206,16 @@ def _rule_sigma(qty):
     return np.maximum(spread, mean)
 
 
+def _mean_sigma_cum(sigma, n_mean, horizon):
+    """Error of the sum of steps 1..h forecast by the mean of ``n_mean`` periods.
+
+    ``sigma x sqrt(h x (1 + h / n))``: demand noise plus the error of the mean.
+    """
+    steps = np.arange(1, horizon + 1)
+    n_mean = np.reshape(np.maximum(n_mean, 1), (-1, 1))
+    return np.asarray(sigma)[:, None] * np.sqrt(steps * (1.0 + steps / n_mean))
+
+
 def new_item_rule(qty, observed, censored, start, window):
     """Level and one-step sigma of items first sold less than ``window`` ago.
 
@@ -442,17 +452,16 @@ def select_models(
     model[rule] = RULE_MODEL
     rule_run = runs[list(names).index(RULE_MODEL)]
     final[rule] = rule_run.forecasts[-1][rule]
-    sigma[rule] = _rule_sigma(observed[rule])[:, None]
-    steps = np.arange(1, horizon + 1)
-    level_share = steps / np.maximum(history_length[rule], 1)[:, None]
-    sigma_cum[rule] = sigma[rule] * np.sqrt(steps * (1.0 + level_share))
+    rule_sigma = _rule_sigma(observed[rule])
+    sigma[rule] = rule_sigma[:, None]
+    sigma_cum[rule] = _mean_sigma_cum(rule_sigma, history_length[rule], horizon)
     model[young] = NEW_ITEM_MODEL
     level, young_sigma = new_item_rule(
         qty[young], observed[young], censored[young], start[young], window
     )
     final[young] = level[:, None]
     sigma[young] = young_sigma[:, None]
-    sigma_cum[young] = young_sigma[:, None] * np.sqrt(steps * (1.0 + steps / window))
+    sigma_cum[young] = _mean_sigma_cum(young_sigma, window, horizon)
     model[~has_demand] = NO_DEMAND_MODEL
     final[~has_demand] = 0.0
     sigma[~has_demand] = 0.0
