@@ -95,6 +95,7 @@ from sop_planning.engine.policy_demand import (  # noqa: E402
 )
 from sop_planning.engine.simulate import simulate  # noqa: E402
 from sop_planning.engine.simulate_backtest import (  # noqa: E402
+    bisect_fill_rate,
     calibrate_aim,
     static_min_max,
 )
@@ -154,28 +155,25 @@ def simple_forecast(train, item_ids, weeks, horizon, window):
     recent = train[:, -fit:]
     mean = recent_demand_rate(train, fit)
     std = recent.std(axis=1, ddof=1) * np.sqrt(1.0 + window / fit)
-    demand = pd.DataFrame(
-        {
-            "item_id": np.repeat(item_ids, horizon),
-            "period": np.tile(weeks[:horizon], len(item_ids)),
-            "forecast": np.repeat(mean, horizon),
-            "sigma": np.repeat(std, horizon),
-        }
-    )
-    return demand, sbc_pattern(train)
+    return flat_rows(item_ids, weeks, horizon, mean, std), sbc_pattern(train)
 
 
 def oracle_forecast(held_out, item_ids, weeks, horizon):
     """Return the held-out weeks' own mean and std as forecast (diagnostic)."""
-    demand = pd.DataFrame(
+    mean, std = held_out.mean(axis=1), held_out.std(axis=1, ddof=1)
+    return flat_rows(item_ids, weeks, horizon, mean, std), sbc_pattern(held_out)
+
+
+def flat_rows(item_ids, weeks, horizon, level, sigma):
+    """Return long forecast rows: ``level`` and ``sigma`` per item, every week."""
+    return pd.DataFrame(
         {
             "item_id": np.repeat(item_ids, horizon),
             "period": np.tile(weeks[:horizon], len(item_ids)),
-            "forecast": np.repeat(held_out.mean(axis=1), horizon),
-            "sigma": np.repeat(held_out.std(axis=1, ddof=1), horizon),
+            "forecast": np.repeat(level, horizon),
+            "sigma": np.repeat(sigma, horizon),
         }
     )
-    return demand, sbc_pattern(held_out)
 
 
 def engine_forecast(train, item_ids, train_weeks, horizon, stock_level=True):
@@ -265,17 +263,8 @@ def tune(evaluate, target, low, high, steps=30):
 
     Returns ``(nan, outcome at high)`` when even ``high`` falls short.
     """
-    best = evaluate(high)
-    if best["fill_rate"] < target:
-        return float("nan"), best
-    for _ in range(steps):
-        middle = 0.5 * (low + high)
-        outcome = evaluate(middle)
-        if outcome["fill_rate"] < target:
-            low = middle
-        else:
-            high, best = middle, outcome
-    return high, best
+    scalar, outcome, reached = bisect_fill_rate(evaluate, target, low, high, steps)
+    return (scalar if reached else float("nan")), outcome
 
 
 def ddmrp_factors(items, train):

@@ -15,6 +15,9 @@ Public API:
 - ``calibrate_aim(levels_from, history, target, *, replay_periods,
   lead_time, bounds=(0.5, 0.9999), steps=12)``: the aim that reaches
   ``target`` in the history's own backtest (see below).
+- ``bisect_fill_rate(evaluate, target, low, high, steps)``: the smallest
+  scalar (a policy's aim, a min/max factor) whose ``evaluate(scalar)``
+  reaches the fill rate ``target``, by bisection.
 
 Lead times and reviews in days become whole periods of ``period_days``;
 items reviewing less often than once a period run as (R, s, S).
@@ -104,18 +107,32 @@ def calibrate_aim(
 
     def achieved(aim):
         levels = levels_from(fit, aim)
-        return replay_fill_rate(history, replay_periods, *levels, lead_time)
+        fill_rate = replay_fill_rate(history, replay_periods, *levels, lead_time)
+        return {"fill_rate": fill_rate}
 
-    low, high = bounds
-    if achieved(high) < target:
-        return high
+    return bisect_fill_rate(achieved, target, *bounds, steps)[0]
+
+
+def bisect_fill_rate(evaluate, target, low, high, steps):
+    """Return ``(scalar, outcome, reached)`` for the fill rate ``target``.
+
+    ``evaluate(scalar)`` returns an outcome with a ``fill_rate`` that grows
+    with the scalar. The scalar is bisected ``steps`` times within [low,
+    high]; it is the smallest value found that reaches ``target``, with its
+    outcome, or ``high`` and its outcome with ``reached`` False when even
+    ``high`` falls short.
+    """
+    best = evaluate(high)
+    if best["fill_rate"] < target:
+        return high, best, False
     for _ in range(steps):
         middle = 0.5 * (low + high)
-        if achieved(middle) < target:
+        outcome = evaluate(middle)
+        if outcome["fill_rate"] < target:
             low = middle
         else:
-            high = middle
-    return high
+            high, best = middle, outcome
+    return high, best, True
 
 
 def summarise(results):
