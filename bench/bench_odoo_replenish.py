@@ -28,7 +28,7 @@ import subprocess
 import time
 from datetime import date
 
-from odoo_bench_db import prepare_database
+from odoo_bench_db import copy_database, prepare_database
 
 
 def fill(env, n_products):
@@ -145,8 +145,7 @@ def time_cron_on_copy(db, xmlid):
 
     copy = f"{db}_odoo_run"
     close_db(db)
-    subprocess.run(["dropdb", "--if-exists", copy], check=True)
-    subprocess.run(["createdb", "-T", db, copy], check=True)
+    copy_database(copy, db)
     try:
         with Registry(copy).cursor() as cr:
             env = Environment(cr, SUPERUSER_ID, {})

@@ -29,10 +29,15 @@ def database_exists(name):
     return out.stdout.strip() == "1"
 
 
-def create_database(db, template):
-    """Copy ``template`` to ``db`` and install the add-on on it."""
+def copy_database(db, template):
+    """Replace ``db`` by a copy of ``template``."""
     subprocess.run(["dropdb", "--if-exists", db], check=True)
     subprocess.run(["createdb", "-T", template, db], check=True)
+
+
+def create_database(db, template):
+    """Copy ``template`` to ``db`` and install the add-on on it."""
+    copy_database(db, template)
     install(db, "-i")
 
 
