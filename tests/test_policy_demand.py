@@ -78,7 +78,7 @@ def test_stock_demand_names_item_with_bad_rate():
         stock_demand(demand, pd.Series({"X": 1.0, "Y": -2.0}))
 
 
-def test_stock_level_reaches_fill_rate_target_on_an_upswing():
+def test_stock_level_reaches_fill_rate_target_on_an_upswing(make_history):
     # 300 intermittent items: demand in 15 % of the weeks, then 30 % in the
     # last 26 training weeks and in the 52 weeks replayed. The forecast
     # engine's level lags the rise, and the policy aimed at a 95 % fill rate
@@ -90,14 +90,7 @@ def test_stock_level_reaches_fill_rate_target_on_an_upswing():
     chance[:, train_weeks - 26 :] = 0.3
     qty = (rng.random(chance.shape) < chance) * (rng.poisson(4.0, chance.shape) + 1)
     train, held_out = qty[:, :train_weeks].astype(float), qty[:, train_weeks:]
-    weeks = pd.date_range("2022-01-03", periods=train_weeks, freq="W-MON")
-    history = pd.DataFrame(
-        {
-            "item_id": np.repeat(np.arange(n_items), train_weeks),
-            "period": np.tile(weeks, n_items),
-            "qty": train.ravel(),
-        }
-    )
+    history = make_history(train, freq="W", first="2022-01-03")
     forecast = run_forecast(history, horizon=test_weeks, freq="W").forecast
     items = pd.DataFrame(
         {

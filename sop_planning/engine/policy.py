@@ -181,7 +181,8 @@ def _demand_matrices(demand, item_ids):
         ids = demand["item_id"].to_numpy()
         _raise_for(ids, np.isnan(values), column, "is NaN", demand[column].to_numpy())
         _raise_for(ids, values < 0, column, "is negative", values)
-    no_rows = ~np.isin(item_ids, demand["item_id"].to_numpy())
+    dated = demand.loc[demand["period"].notna(), "item_id"].to_numpy()
+    no_rows = ~np.isin(item_ids, dated)
     _raise_for(item_ids, no_rows, "forecast", "has no rows in demand", item_ids)
     frame = demand[demand["item_id"].isin(item_ids)]
     wide = frame.pivot_table(
@@ -193,8 +194,6 @@ def _demand_matrices(demand, item_ids):
     wide = wide.reindex(pd.Index(item_ids, name="item_id"))
     forecast = wide["forecast"].ffill(axis=1).to_numpy(float)
     sigma = wide["sigma"].ffill(axis=1).to_numpy(float)
-    no_rows = np.isnan(forecast).all(axis=1) if forecast.size else np.ones(0, bool)
-    _raise_for(item_ids, no_rows, "forecast", "has no rows in demand", item_ids)
     cumulative = None
     if scales:
         cumulative = np.nan_to_num(wide["sigma_cum"].ffill(axis=1).to_numpy(float))
