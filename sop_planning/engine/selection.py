@@ -471,7 +471,8 @@ def select_models(
         params[i] = {}
         if young[i]:
             reason[i] = (
-                f"new item: first sold {history_length[i]} periods ago -> mean "
+                f"new item: first sold {history_length[i]} "
+                f"period{'s' if history_length[i] != 1 else ''} ago -> mean "
                 f"of the last {window} periods, or since the first sale if higher"
             )
         elif has_demand[i]:
