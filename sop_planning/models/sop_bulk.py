@@ -5,6 +5,11 @@ engine results do exactly that for 100k+ plan lines. These helpers update the
 stored columns with ``UPDATE ... FROM unnest(arrays)``, set the log columns and
 invalidate the ORM cache. Computed columns depending on them must be
 recomputed by the caller (``sop.plan.line._sql_recompute``).
+
+Safe by construction: each helper flushes the fields it writes *before* its
+SQL (a pending ORM write lands first, then the SQL wins), and invalidates the
+cache *without* a second flush afterwards (nothing pending can land on top of
+the SQL).
 """
 
 import json
@@ -24,6 +29,7 @@ def bulk_update(model, ids, columns):
         return
     names = list(columns)
     table = model._table
+    model.flush_model(names + ["write_uid", "write_date"])
     for start in range(0, len(ids), BATCH):
         stop = start + BATCH
         arrays = [SQL("%s::int4[]", _array_text(ids[start:stop], integer=True))]
@@ -47,7 +53,7 @@ def bulk_update(model, ids, columns):
                 names=SQL(", ").join(SQL.identifier(name) for name in names),
             )
         )
-    model.invalidate_model(names + ["write_uid", "write_date"])
+    model.invalidate_model(names + ["write_uid", "write_date"], flush=False)
 
 
 def _array_type(sql_type):
@@ -116,10 +122,14 @@ def bulk_insert(model, columns):
 
     For models whose records have no side effects on create (plan lines):
     the caller sets stored related columns itself and recomputes the stored
-    computed ones in SQL afterwards.
+    computed ones in SQL afterwards. The parents' cached one2many lists are
+    invalidated.
     """
     names = list(columns)
     count = len(columns[names[0]]) if names else 0
+    if not count:
+        return []
+    model.flush_model(names)
     ids = []
     for start in range(0, count, BATCH):
         stop = start + BATCH
@@ -143,6 +153,8 @@ def bulk_insert(model, columns):
             )
         )
         ids.extend(row[0] for row in rows)
+    # new rows: drop cached one2many lists of their parents (no flush)
+    model.invalidate_model(names, flush=False)
     return ids
 
 

@@ -212,8 +212,14 @@ class SopPlanLine(models.Model):
         """Recompute the stored computed columns of a cycle's lines in SQL.
 
         Mirrors ``_compute_adjustment_qty``, ``_compute_consensus_qty``,
-        ``_compute_fva_qty`` and ``_compute_finance`` for bulk refreshes.
+        ``_compute_fva_qty`` and ``_compute_finance`` for bulk refreshes,
+        rounded as the ORM stores them: quantities to the 'Product Unit'
+        precision, money to the rounding of the company's currency
+        (``test_bulk_sql`` compares both on random lines). Pending ORM writes
+        are flushed first; the cache is invalidated without a second flush.
         """
+        self.flush_model()
+        digits = self._fields["consensus_qty"].get_digits(self.env)[1]
         self.env.cr.execute(
             SQL(
                 """
@@ -221,31 +227,48 @@ class SopPlanLine(models.Model):
                    SET adjustment_qty = c.adj,
                        consensus_qty = c.cons,
                        fva_qty = CASE WHEN line.has_actual
-                           THEN ABS(COALESCE(line.actual_qty, 0) - c.fc)
-                                - ABS(COALESCE(line.actual_qty, 0) - c.cons)
+                           THEN ROUND(ABS(c.actual - c.fc) - ABS(c.actual - c.cons),
+                                      %(digits)s)
                            ELSE 0 END,
-                       revenue = c.cons * COALESCE(line.price_unit, 0),
-                       cost = c.cons * COALESCE(line.cost_unit, 0),
-                       margin = c.cons * (COALESCE(line.price_unit, 0)
-                                          - COALESCE(line.cost_unit, 0)),
-                       inventory_value = GREATEST(
-                           COALESCE(line.projected_on_hand, 0), 0)
-                           * COALESCE(line.cost_unit, 0)
+                       revenue = c.revenue,
+                       cost = c.cost,
+                       margin = c.revenue - c.cost,
+                       inventory_value = ROUND(
+                           (GREATEST(COALESCE(line.projected_on_hand, 0), 0)
+                            * COALESCE(line.cost_unit, 0))::numeric
+                           / c.rounding) * c.rounding
                   FROM (
-                    SELECT id, fc, adj, GREATEST(fc + adj, 0) AS cons
+                    SELECT id, fc, adj, cons, actual, rounding,
+                           ROUND((cons * price)::numeric / rounding) * rounding
+                               AS revenue,
+                           ROUND((cons * cost)::numeric / rounding) * rounding
+                               AS cost
                       FROM (
-                        SELECT id, COALESCE(forecast_qty, 0) AS fc,
-                               CASE WHEN adjustment_mode = 'percent'
-                                    THEN COALESCE(forecast_qty, 0)
-                                         * COALESCE(adjustment_percent, 0) / 100
-                                    ELSE COALESCE(adjustment_qty, 0) END AS adj
-                          FROM sop_plan_line
-                         WHERE cycle_id = %(cycle)s
-                      ) base
+                        SELECT id, fc, adj, actual, price, cost, rounding,
+                               ROUND(GREATEST(fc + adj, 0), %(digits)s) AS cons
+                          FROM (
+                            SELECT pl.id, COALESCE(pl.forecast_qty, 0) AS fc,
+                                   CASE WHEN pl.adjustment_mode = 'percent'
+                                        THEN ROUND((COALESCE(pl.forecast_qty, 0)
+                                             * COALESCE(pl.adjustment_percent, 0)
+                                             / 100)::numeric, %(digits)s)
+                                        ELSE COALESCE(pl.adjustment_qty, 0)
+                                   END AS adj,
+                                   COALESCE(pl.actual_qty, 0) AS actual,
+                                   COALESCE(pl.price_unit, 0) AS price,
+                                   COALESCE(pl.cost_unit, 0) AS cost,
+                                   cur.rounding::numeric AS rounding
+                              FROM sop_plan_line pl
+                              JOIN res_company co ON co.id = pl.company_id
+                              JOIN res_currency cur ON cur.id = co.currency_id
+                             WHERE pl.cycle_id = %(cycle)s
+                          ) base
+                      ) rounded
                   ) c
                  WHERE line.id = c.id
                 """,
                 cycle=cycle.id,
+                digits=digits,
             )
         )
         self.invalidate_model(
@@ -257,7 +280,8 @@ class SopPlanLine(models.Model):
                 "cost",
                 "margin",
                 "inventory_value",
-            ]
+            ],
+            flush=False,
         )
 
     @api.model
