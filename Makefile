@@ -3,11 +3,15 @@ PYTHON ?= python3
 DEMO_DB ?= sop_demo
 PORT ?= 8069
 ADDONS := $(CURDIR)
+# Checks Odoo 19, installs the Python packages of the files given, starts
+# PostgreSQL and creates the user's role when missing (also used by .ci/run).
+SETUP = PYTHON=$(PYTHON) tools/setup_env.sh
 
 .PHONY: test test-engine test-odoo demo lint bench
 
 ## Run every test: engine (pytest) and Odoo (fresh database); one summary line.
 test:
+	@$(SETUP) requirements-test.txt
 	$(PYTHON) tools/run_tests.py
 
 test-engine:
@@ -18,6 +22,7 @@ test-odoo:
 
 ## Create a demo database with the add-on and serve it on 127.0.0.1:$(PORT) (admin / admin).
 demo:
+	@$(SETUP) requirements.txt
 	@if psql -lqt | cut -d '|' -f 1 | grep -qw $(DEMO_DB); then \
 		$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) -u sop_planning \
 			--stop-after-init --http-interface=127.0.0.1; \
