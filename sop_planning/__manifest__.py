@@ -12,7 +12,14 @@
     "application": True,
     "depends": ["stock", "sale", "sale_stock", "purchase_stock", "mail"],
     "external_dependencies": {
-        "python": ["pandas", "statsmodels", "xlsxwriter"],
+        # imported when the add-on loads (the engine); as in requirements.txt
+        "python": [
+            "numpy>=1.24",
+            "pandas>=2.0",
+            "scipy>=1.10",
+            "statsmodels>=0.14",
+            "xlsxwriter>=3.0",
+        ],
     },
     "data": [
         "security/sop_planning_groups.xml",
