@@ -33,10 +33,15 @@ demo:
 	$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) \
 		--http-interface=127.0.0.1 --http-port=$(PORT)
 
+## Linters (pinned in requirements-dev.txt; .pre-commit-config.yaml runs the same).
 lint:
-	ruff check sop_planning tests bench tools
-	ruff format --check sop_planning tests bench tools
-	pylint --load-plugins=pylint_odoo --rcfile=.pylintrc sop_planning
+	@$(PYTHON) -c "import ruff, pylint_odoo" 2>/dev/null || { \
+		echo "make lint needs the linters: $(PYTHON) -m pip install -r requirements-dev.txt"; \
+		exit 2; }
+	$(PYTHON) -m ruff check sop_planning tests bench tools
+	$(PYTHON) -m ruff format --check sop_planning tests bench tools
+	$(PYTHON) -m pylint --load-plugins=pylint_odoo --rcfile=.pylintrc sop_planning
+	$(PYTHON) tools/gen_addon_readme.py --check sop_planning
 
 bench:
 	$(PYTHON) -m pip install -q -r requirements-bench.txt
