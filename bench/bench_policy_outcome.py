@@ -81,9 +81,9 @@ RESULTS = REPO / "bench" / "results" / "policy.md"
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from ddmrp import ddmrp_zones  # noqa: E402
 from results_md import write_section  # noqa: E402
 
-from sop_planning.engine.ddmrp import ddmrp_zones  # noqa: E402
 from sop_planning.engine.forecast import run_forecast  # noqa: E402
 from sop_planning.engine.policy import compute_policy  # noqa: E402
 from sop_planning.engine.policy_allocation import (  # noqa: E402

@@ -27,3 +27,18 @@ def test_cli_without_arguments_explains_usage():
     )
     assert proc.returncode == 2
     assert "usage: python -m sop_planning.engine" in proc.stderr
+
+
+def test_public_api_resolves_and_package_import_stays_light():
+    code = (
+        "import sys\n"
+        "import sop_planning.engine as engine\n"
+        "heavy = {'pandas', 'scipy', 'statsmodels', 'xlsxwriter'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+        "for name in engine.__all__:\n"
+        "    assert getattr(engine, name) is not None, name\n"
+        "from sop_planning.engine import run_forecast\n"
+        "from sop_planning.engine.forecast import run_forecast as direct\n"
+        "assert run_forecast is direct\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

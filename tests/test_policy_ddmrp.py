@@ -1,8 +1,13 @@
-"""Tests of DDMRP buffer zones against the OCA ddmrp formulas."""
+"""Tests of the benches' DDMRP buffer zones against the OCA ddmrp formulas."""
+
+import sys
+from pathlib import Path
 
 import pytest
 
-from sop_planning.engine.ddmrp import ddmrp_zones
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+from ddmrp import ddmrp_zones  # noqa: E402
 
 
 def test_zones_as_oca_ddmrp_computes_them():

@@ -25,8 +25,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine.history import build_history
-from ..engine.metrics import mase_scale
+from ..engine import build_history, mase_scale
 from .sop_bulk import bulk_insert, bulk_update
 from .sop_cycle import GROUP_PLANNER
 from .sop_forecast import ABC

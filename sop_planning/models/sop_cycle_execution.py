@@ -6,9 +6,13 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 
-from ..engine.errors import EngineInputError
-from ..engine.policy import MAX_LEAD_TIME_DAYS, compute_policy
-from ..engine.policy_demand import recent_demand_rate, stock_demand
+from ..engine import (
+    MAX_LEAD_TIME_DAYS,
+    EngineInputError,
+    compute_policy,
+    recent_demand_rate,
+    stock_demand,
+)
 from .sop_bulk import bulk_create
 
 _logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine.forecast import run_forecast
+from ..engine import run_forecast
 from .sop_bulk import bulk_update
 from .sop_cycle import GROUP_PLANNER
 

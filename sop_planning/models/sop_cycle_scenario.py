@@ -5,9 +5,9 @@ import pandas as pd
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..engine.errors import EngineInputError
-from ..engine.scenario import (
+from ..engine import (
     BASE,
+    EngineInputError,
     PlanInputs,
     demand_factor,
     evaluate_plan,

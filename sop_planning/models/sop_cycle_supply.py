@@ -26,7 +26,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine.policy import MAX_LEAD_TIME_DAYS
+from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update
 from .sop_cycle import GROUP_PLANNER
 

@@ -5,8 +5,7 @@ import pandas as pd
 
 from odoo import models
 
-from ..engine.scenario import SPEND_PREFIX
-from ..engine.workbook import write_workbook
+from ..engine import SPEND_PREFIX, write_workbook
 from .sop_cycle_scenario import GROUP_USER
 from .sop_scenario import RESULT_FIELDS
 

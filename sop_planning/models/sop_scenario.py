@@ -3,7 +3,7 @@ import pandas as pd
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine.scenario import KPI_COLUMNS, Scenario
+from ..engine import KPI_COLUMNS, Scenario
 
 # Fields that define a scenario: frozen with the cycle, reset the results.
 DELTA_FIELDS = {

@@ -8,8 +8,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from ..engine.scenario import Scenario, score_scenarios
-from ..engine.workbook import SHEETS
+from ..engine import SHEETS, Scenario, score_scenarios
 from ..models import sop_cycle_scenario
 from ..models.sop_cycle_scenario import SCENARIO_PATHS, SCENARIO_SEED
 from ..models.sop_scenario import RESULT_FIELDS
