@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .sop_common import GROUP_USER, filtered_action
+
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
@@ -7,7 +9,7 @@ class ProductTemplate(models.Model):
     sop_forecast_count = fields.Integer(
         string="S&OP Forecasts",
         compute="_compute_sop_forecast_count",
-        groups="sop_planning.group_sop_user",
+        groups=GROUP_USER,
     )
 
     def _compute_sop_forecast_count(self):
@@ -22,9 +24,9 @@ class ProductTemplate(models.Model):
     def action_open_sop_plan(self):
         """Smart button: the product's plan lines across cycles."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sop_planning.sop_plan_line_action"
+        return filtered_action(
+            self.env,
+            "sop_planning.sop_plan_line_action",
+            [("product_tmpl_id", "=", self.id)],
+            {"search_default_group_cycle": 1},
         )
-        action["domain"] = [("product_tmpl_id", "=", self.id)]
-        action["context"] = {"search_default_group_cycle": 1}
-        return action

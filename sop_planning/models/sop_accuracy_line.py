@@ -27,7 +27,7 @@ from odoo.tools import SQL
 
 from ..engine import build_history, mase_scale
 from .sop_bulk import bulk_insert, bulk_update
-from .sop_cycle import GROUP_PLANNER
+from .sop_common import GROUP_PLANNER, first_of_this_month
 from .sop_forecast import ABC
 
 _logger = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ class SopAccuracyLine(models.Model):
     @api.model
     def _update_actuals(self, companies):
         """Measure the rows of months that are over, per company."""
-        today = fields.Date.context_today(self).replace(day=1)
+        today = first_of_this_month(self)
         recent = today - relativedelta(months=REMEASURE_MONTHS)
         for company in companies:
             self.flush_model()

@@ -6,8 +6,7 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 from odoo.tools.safe_eval import safe_eval
 
-GROUP_PLANNER = "sop_planning.group_sop_planner"
-GROUP_EXECUTIVE = "sop_planning.group_sop_executive"
+from .sop_common import GROUP_EXECUTIVE, GROUP_PLANNER, first_of_this_month
 
 STATES = [
     ("draft", "Draft"),
@@ -166,7 +165,7 @@ class SopCycle(models.Model):
 
     @api.model
     def _default_date_month(self):
-        return fields.Date.context_today(self).replace(day=1) + relativedelta(months=1)
+        return first_of_this_month(self) + relativedelta(months=1)
 
     @api.depends("date_month")
     def _compute_month_label(self):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .sop_common import filtered_action
+
 
 # sop.cycle is split by review step to keep each file short and focused.
 class SopCycle(models.Model):
@@ -30,8 +32,8 @@ class SopCycle(models.Model):
     def action_open_accuracy(self):
         """Open the frozen forecast of this cycle and its accuracy."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sop_planning.sop_accuracy_line_action"
+        return filtered_action(
+            self.env,
+            "sop_planning.sop_accuracy_line_action",
+            [("cycle_id", "=", self.id)],
         )
-        action["domain"] = [("cycle_id", "=", self.id)]
-        return action

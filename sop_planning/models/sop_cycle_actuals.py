@@ -2,10 +2,10 @@
 
 import pandas as pd
 
-from odoo import fields, models
+from odoo import models
 
 from .sop_bulk import bulk_update
-from .sop_cycle import GROUP_PLANNER
+from .sop_common import GROUP_PLANNER, first_of_this_month
 
 KEYS = ["product_id", "warehouse_id", "period"]
 
@@ -31,7 +31,7 @@ class SopCycle(models.Model):
         self._check_group(GROUP_PLANNER, self.env._("refresh the actuals"))
         Line = self.env["sop.plan.line"]
         Line.flush_model()
-        today = fields.Date.context_today(self).replace(day=1)
+        today = first_of_this_month(self)
         rows = self.env.execute_query(
             Line._search(
                 [("cycle_id", "=", self.id), ("date_month", "<", today)]

@@ -14,6 +14,7 @@ from ..engine import (
     stock_demand,
 )
 from .sop_bulk import bulk_create
+from .sop_common import filtered_action, first_of_this_month
 
 _logger = logging.getLogger(__name__)
 
@@ -60,11 +61,11 @@ class SopCycle(models.Model):
     def action_open_policies(self):
         """Open the inventory policies of this plan."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sop_planning.sop_inventory_policy_action"
+        return filtered_action(
+            self.env,
+            "sop_planning.sop_inventory_policy_action",
+            [("cycle_id", "=", self.id)],
         )
-        action["domain"] = [("cycle_id", "=", self.id)]
-        return action
 
     @api.model
     def _cron_refresh_active_plans(self):
@@ -85,9 +86,7 @@ class SopCycle(models.Model):
     @api.model
     def _cron_open_next_cycle(self):
         """Monthly: open next month's cycle of each company, as the last one."""
-        next_month = fields.Date.context_today(self).replace(day=1) + relativedelta(
-            months=1
-        )
+        next_month = first_of_this_month(self) + relativedelta(months=1)
         opened = self.browse()
         for company, last_month in self.sudo()._read_group(
             [], ["company_id"], ["date_month:max"]
@@ -237,7 +236,7 @@ class SopCycle(models.Model):
         columns = ["item_id", "period", "forecast", "sigma", "sigma_cum"]
         if items.empty:
             return pd.DataFrame(columns=columns)
-        this_month = fields.Date.context_today(self).replace(day=1)
+        this_month = first_of_this_month(self)
         groups = self.env["sop.plan.line"]._read_group(
             [("forecast_id", "in", items["item_id"].tolist())],
             ["forecast_id", "date_month:month"],
@@ -308,7 +307,7 @@ class SopCycle(models.Model):
         the mean of the last 6 (``engine.policy_demand.recent_demand_rate``).
         Months without a plan line are left out.
         """
-        this_month = fields.Date.context_today(self).replace(day=1)
+        this_month = first_of_this_month(self)
         months = pd.date_range(this_month, periods=12, freq="MS")
         groups = self.env["sop.plan.line"]._read_group(
             [

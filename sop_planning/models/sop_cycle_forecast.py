@@ -13,7 +13,7 @@ from odoo.exceptions import UserError
 
 from ..engine import run_forecast
 from .sop_bulk import bulk_update
-from .sop_cycle import GROUP_PLANNER
+from .sop_common import GROUP_PLANNER, filtered_action, first_of_this_month
 
 _logger = logging.getLogger(__name__)
 
@@ -52,21 +52,19 @@ class SopCycle(models.Model):
     def action_open_plan_lines(self):
         """Open this cycle's plan lines (editable list, pivot, graph)."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sop_planning.sop_plan_line_action"
+        return filtered_action(
+            self.env,
+            "sop_planning.sop_plan_line_action",
+            [("cycle_id", "=", self.id)],
+            {"default_cycle_id": self.id},
         )
-        action["domain"] = [("cycle_id", "=", self.id)]
-        action["context"] = {"default_cycle_id": self.id}
-        return action
 
     def action_open_forecasts(self):
         """Open this cycle's per-product forecasts."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sop_planning.sop_forecast_action"
+        return filtered_action(
+            self.env, "sop_planning.sop_forecast_action", [("cycle_id", "=", self.id)]
         )
-        action["domain"] = [("cycle_id", "=", self.id)]
-        return action
 
     # ------------------------------------------------------------------
     # Forecast run
@@ -74,7 +72,7 @@ class SopCycle(models.Model):
     def _history_window(self):
         """Return (date_from, date_to): full months before the plan or today."""
         self.ensure_one()
-        today = fields.Date.context_today(self).replace(day=1)
+        today = first_of_this_month(self)
         date_to = min(self.date_month, today)
         return date_to - relativedelta(months=self.history_months), date_to
 

@@ -13,7 +13,7 @@ from ..engine import (
     evaluate_plan,
     scenario_items,
 )
-from .sop_cycle import GROUP_EXECUTIVE, GROUP_PLANNER
+from .sop_common import GROUP_EXECUTIVE, GROUP_PLANNER, GROUP_USER, filtered_action
 
 # Simulated demand paths per item and their seed: every scenario of a cycle
 # is scored on the same paths, so they differ by their deltas only.
@@ -22,7 +22,6 @@ SCENARIO_SEED = 0
 # Products x scored scenarios (base plan included) scored while the user
 # waits (about 1 ms each); larger plans are scored by a background job.
 SCORE_AT_ONCE_MAX = 10000
-GROUP_USER = "sop_planning.group_sop_user"
 _logger = logging.getLogger(__name__)
 
 
@@ -101,21 +100,21 @@ class SopCycle(models.Model):
     def action_open_scenarios(self):
         """Open the scenario comparison of this cycle."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sop_planning.sop_scenario_action"
+        return filtered_action(
+            self.env,
+            "sop_planning.sop_scenario_action",
+            [("cycle_id", "=", self.id)],
+            {"default_cycle_id": self.id},
         )
-        action["domain"] = [("cycle_id", "=", self.id)]
-        action["context"] = {"default_cycle_id": self.id}
-        return action
 
     def action_open_scenario_months(self):
         """Open the monthly purchase spend and stock value per scenario."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sop_planning.sop_scenario_month_action"
+        return filtered_action(
+            self.env,
+            "sop_planning.sop_scenario_month_action",
+            [("cycle_id", "=", self.id)],
         )
-        action["domain"] = [("cycle_id", "=", self.id)]
-        return action
 
     def action_score_scenarios(self):
         """Score the base plan and every scenario of each cycle.

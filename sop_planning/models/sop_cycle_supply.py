@@ -28,7 +28,7 @@ from odoo.exceptions import UserError
 
 from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update
-from .sop_cycle import GROUP_PLANNER
+from .sop_common import GROUP_PLANNER
 
 SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
 KEYS = ["product_id", "warehouse_id"]
@@ -334,9 +334,7 @@ class SopCycle(models.Model):
             )
             .reset_index()
         )
-        summary = summary.merge(
-            data._vendors(company, products), on="product_id", how="left"
-        )
+        summary = summary.merge(vendors, on="product_id", how="left")
         summary = summary.merge(per_product, on="product_id", how="left")
         summary = summary.merge(per_vendor, on="vendor_id", how="left")
         forecasts = self.env["sop.forecast"].search_fetch(

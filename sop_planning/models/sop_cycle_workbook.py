@@ -6,7 +6,7 @@ import pandas as pd
 from odoo import models
 
 from ..engine import SPEND_PREFIX, write_workbook
-from .sop_cycle_scenario import GROUP_USER
+from .sop_common import GROUP_USER
 from .sop_scenario import RESULT_FIELDS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -30,6 +30,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, models
 from odoo.tools import SQL
 
+from .sop_common import MOVE_QTY, MOVE_UOM_JOIN
+
 _logger = logging.getLogger(__name__)
 
 COLUMNS = ["product_id", "warehouse_id", "period", "qty", "value"]
@@ -255,7 +257,6 @@ class SopDemandHistory(models.AbstractModel):
 
     def _stock_flow_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
         """Daily net flow into each warehouse; flows before ``dfrom`` summed."""
-        qty = SQL("m.quantity * lu.factor / pu.factor")
         return SQL(
             """
             SELECT product_id, warehouse_id, GREATEST(day, %(opening)s) AS day,
@@ -286,14 +287,9 @@ class SopDemandHistory(models.AbstractModel):
               ) flows
              GROUP BY 1, 2, 3
             """,
-            qty=qty,
+            qty=MOVE_QTY,
             opening=dfrom - relativedelta(days=1),
-            uom_join=SQL(
-                """JOIN product_product pp ON pp.id = m.product_id
-                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                   JOIN uom_uom lu ON lu.id = m.product_uom
-                   JOIN uom_uom pu ON pu.id = pt.uom_id"""
-            ),
+            uom_join=MOVE_UOM_JOIN,
             company=company_id,
             wh=warehouse_ids,
             products=product_ids,

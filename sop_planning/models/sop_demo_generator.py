@@ -6,6 +6,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
+from .sop_common import first_of_this_month
+
 _logger = logging.getLogger(__name__)
 
 MONTHS = 36
@@ -57,7 +59,7 @@ class SopDemoGenerator(models.AbstractModel):
         products, patterns = self._create_products(rng, vendors)
         demand = self._demand_matrix(rng, patterns)
         customers = self._create_customers()
-        first_month = fields.Date.today().replace(day=1) - relativedelta(months=MONTHS)
+        first_month = first_of_this_month(self) - relativedelta(months=MONTHS)
         on_hand = np.zeros(len(products))
         for month_index in range(MONTHS):
             month = first_month + relativedelta(months=month_index)
@@ -69,7 +71,7 @@ class SopDemoGenerator(models.AbstractModel):
             )
             on_hand = on_hand - demand[:, month_index]
             _logger.info("S&OP demo: month %s generated", month)
-        self._create_open_purchases(products, demand)
+        self._create_open_purchases(products)
         return self._create_cycles(warehouse, products)
 
     @api.model
@@ -295,9 +297,9 @@ class SopDemoGenerator(models.AbstractModel):
         self.env.invalidate_all()
 
     @api.model
-    def _create_open_purchases(self, products, demand):
+    def _create_open_purchases(self, products):
         """Confirmed purchase orders still to receive next month."""
-        next_month = fields.Date.today().replace(day=1) + relativedelta(months=1)
+        next_month = first_of_this_month(self) + relativedelta(months=1)
         for vendor in products.seller_ids.partner_id[:3]:
             supplied = products.filtered(
                 lambda p, v=vendor: p.seller_ids[:1].partner_id == v
@@ -326,7 +328,7 @@ class SopDemoGenerator(models.AbstractModel):
             "reconciliation_user_id": admin.id,
             "executive_user_id": admin.id,
         }
-        this_month = fields.Date.today().replace(day=1)
+        this_month = first_of_this_month(self)
         self._approve_cycle(
             dict(values, date_month=this_month - relativedelta(months=6))
         )

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .sop_common import filtered_action
+
 ABC = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
 PATTERNS = [
@@ -112,9 +114,9 @@ class SopForecast(models.Model):
     def action_open_plan_lines(self):
         """Open the monthly plan lines of this forecast."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "sop_planning.sop_plan_line_action"
+        return filtered_action(
+            self.env,
+            "sop_planning.sop_plan_line_action",
+            [("forecast_id", "=", self.id)],
+            {},
         )
-        action["domain"] = [("forecast_id", "=", self.id)]
-        action["context"] = {}
-        return action

@@ -25,7 +25,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .sop_cycle import GROUP_PLANNER
+from .sop_common import GROUP_PLANNER, first_of_this_month
 
 _logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class SopKpiSnapshot(models.Model):
         self.env["sop.cycle"]._check_group(
             GROUP_PLANNER, self.env._("compute the KPI snapshots")
         )
-        this_month = fields.Date.context_today(self).replace(day=1)
+        this_month = first_of_this_month(self)
         for company in self.env.companies:
             for month in (this_month - relativedelta(months=1), this_month):
                 self.sudo()._compute_month(company, month)
@@ -89,7 +89,7 @@ class SopKpiSnapshot(models.Model):
     @api.model
     def _cron_compute_snapshots(self):
         """Monthly: last month's KPIs (final) of every company."""
-        month = fields.Date.context_today(self).replace(day=1) - relativedelta(months=1)
+        month = first_of_this_month(self) - relativedelta(months=1)
         for company in self.env["res.company"].sudo().search([("active", "=", True)]):
             try:
                 with self.env.cr.savepoint():

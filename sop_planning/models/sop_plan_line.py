@@ -339,11 +339,11 @@ class SopPlanLine(models.Model):
             bulk_update(Line, update_ids, columns)
             Line._sql_recompute(cycle)
         if new:
-            self._insert_lines(cycle, new)
+            self._insert_lines(new)
         cycle.invalidate_recordset(["plan_line_ids"])
 
     @api.model
-    def _insert_lines(self, cycle, new):
+    def _insert_lines(self, new):
         """Insert new plan lines in SQL batches (no per-record ORM work).
 
         Plan lines have no create side effect; their stored related fields

@@ -7,10 +7,9 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
 from .sop_bulk import bulk_create, bulk_update
+from .sop_common import GROUP_PURCHASE
 
 _logger = logging.getLogger(__name__)
-
-GROUP_PURCHASE = "purchase.group_purchase_user"
 
 
 class SopReorderProposal(models.Model):

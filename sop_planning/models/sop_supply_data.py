@@ -18,13 +18,7 @@ import pandas as pd
 from odoo import api, models
 from odoo.tools import SQL
 
-PRODUCT_QTY = SQL("m.quantity * lu.factor / pu.factor")
-UOM_JOIN = SQL(
-    """JOIN product_product pp ON pp.id = m.product_id
-       JOIN product_template pt ON pt.id = pp.product_tmpl_id
-       JOIN uom_uom lu ON lu.id = m.product_uom
-       JOIN uom_uom pu ON pu.id = pt.uom_id"""
-)
+from .sop_common import MOVE_QTY, MOVE_UOM_JOIN
 
 
 class SopSupplyData(models.AbstractModel):
@@ -179,8 +173,8 @@ class SopSupplyData(models.AbstractModel):
                   JOIN on_time o ON o.id = l.id
                   LEFT JOIN receipts r ON r.line_id = l.id
                 """,
-                qty=PRODUCT_QTY,
-                uom_join=UOM_JOIN,
+                qty=MOVE_QTY,
+                uom_join=MOVE_UOM_JOIN,
                 products=products.ids,
                 company=company.id,
                 dfrom=date_from,
