@@ -4,7 +4,7 @@ DEMO_DB ?= sop_demo
 PORT ?= 8069
 ADDONS := $(CURDIR)
 # Checks Odoo 19, installs the Python packages of the files given, starts
-# PostgreSQL and creates the user's role when missing (also used by .ci/run).
+# PostgreSQL and creates the user's role when missing (.ci/run runs make test).
 SETUP = PYTHON=$(PYTHON) tools/setup_env.sh
 
 .PHONY: test test-engine test-odoo demo lint bench
