@@ -5,8 +5,8 @@
 #   3. start PostgreSQL (Debian's cluster; installed with apt when missing and
 #      run as root) and create a superuser role for the current user.
 # Usage: tools/setup_env.sh requirements-test.txt
-# PGHOST / PGPORT are honoured: with PGPORT set, the local cluster on that
-# port is the one started.
+# PGHOST / PGPORT are honoured: the local cluster started is the one on
+# $PGPORT (default 5432, Debian's first cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -66,13 +66,13 @@ if ! pg_isready -q 2>/dev/null; then
       exit 2
     fi
   fi
-  # the cluster on $PGPORT, else Debian's first cluster
+  # Debian's cluster on the port libpq connects to ($PGPORT, else 5432)
   read -r pg_version pg_cluster pg_port _ < <(
-    pg_lsclusters --no-header | awk -v port="${PGPORT:-}" 'port == "" || $3 == port' | head -n 1
+    pg_lsclusters --no-header | awk -v port="${PGPORT:-5432}" '$3 == port' | head -n 1
   ) || true
   if [ -z "${pg_version:-}" ]; then
-    say "no PostgreSQL cluster${PGPORT:+ on port $PGPORT} (pg_lsclusters is empty);" \
-      "create one: sudo pg_createcluster --start 15 main" >&2
+    say "no PostgreSQL cluster on port ${PGPORT:-5432} (pg_lsclusters);" \
+      "create one: sudo pg_createcluster --start <version> main" >&2
     exit 2
   fi
   say "starting PostgreSQL cluster $pg_version/$pg_cluster (port $pg_port)"
