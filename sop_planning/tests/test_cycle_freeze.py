@@ -77,16 +77,16 @@ class TestCycleFreeze(SopPolicyCase):
         self.assertFalse(cycle.activity_ids, "review to-dos closed")
         self.assertIn("Vendor late", cycle.message_ids[0].body)
 
-    def test_scoring_scenarios_of_an_approved_plan_is_refused(self):
+    def test_buttons_of_an_approved_plan_are_refused(self):
         cycle, scenario = self._approved_with_scenario()
         self.assertTrue(cycle.is_frozen)
-        for records, button in (
-            (cycle, "action_score_scenarios"),
-            (scenario, "action_score"),
+        for records, button, what in (
+            (cycle, "action_score_scenarios", "score S&OP scenarios"),
+            (scenario, "action_score", "score S&OP scenarios"),
+            (cycle, "action_run_forecast", "run a forecast"),
+            (cycle, "action_run_supply_review", "run the supply review"),
         ):
-            with self.assertRaisesRegex(
-                UserError, "frozen, you cannot score S&OP scenarios"
-            ):
+            with self.assertRaisesRegex(UserError, f"frozen, you cannot {what}"):
                 getattr(records.with_user(self.planner), button)()
         self.assertEqual(scenario.state, "draft")
         self.assertFalse(cycle.scenario_ids.filtered("is_base"), "nothing scored")
