@@ -98,6 +98,10 @@ class SopScenario(models.Model):
         "(cycle_id) WHERE is_base", "A cycle has one base plan scenario."
     )
 
+    def _frozen_exempt_fields(self):
+        """The display order of the comparison list stays free."""
+        return super()._frozen_exempt_fields() | {"sequence"}
+
     def write(self, vals):
         if DELTA_FIELDS & set(vals):
             if self.filtered("is_base"):

@@ -100,6 +100,7 @@ class TestCycleFreeze(SopPolicyCase):
         line.with_user(self.planner).write({"actual_qty": 7.0, "has_actual": True})
         self.assertEqual(line.actual_qty, 7.0)
         cycle.with_user(self.planner).message_post(body="Chatter stays open")
+        scenario.with_user(self.planner).sequence = 5  # list order, not plan data
         # not exempt: the plan, its forecasts and scenarios
         refused = [
             (cycle.with_user(self.sop_admin), {"note": "reopen"}),
