@@ -2,6 +2,7 @@ from . import sop_ratio_mixin
 from . import res_company
 from . import res_config_settings
 from . import sop_capacity
+from . import sop_frozen_mixin
 from . import sop_cycle
 from . import sop_cycle_actuals
 from . import sop_cycle_forecast
@@ -12,7 +13,7 @@ from . import sop_scenario_category
 from . import sop_scenario_month
 from . import sop_cycle_scenario
 from . import sop_cycle_workbook
-from . import sop_cycle_accuracy
+from . import sop_cycle_approval
 from . import sop_demand_history
 from . import sop_forecast
 from . import sop_inventory_policy

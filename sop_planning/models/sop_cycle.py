@@ -1,3 +1,25 @@
+"""S&OP cycle: one monthly plan of a company, from draft to approved.
+
+``sop.cycle`` is split by review step, one file each:
+
+- ``sop_cycle.py``: states and transitions (group and state checks, to-dos),
+  scope, the freeze rule (``is_frozen``, ``_frozen_exempt_fields``) and the
+  ``_on_plan_changed`` hook;
+- ``sop_cycle_actuals.py``: actual demand of past months, forecast value added;
+- ``sop_cycle_forecast.py``: demand review: history -> forecast -> plan lines;
+- ``sop_cycle_supply.py``: supply review: projected stock, vendors, money;
+- ``sop_cycle_execution.py``: inventory policies and reordering rules of the
+  approved plan, their nightly refresh, next month's cycle;
+- ``sop_cycle_scenario.py``: what-if scenarios, their scores, the scenario the
+  plan is approved with;
+- ``sop_cycle_workbook.py``: the Excel workbook;
+- ``sop_cycle_approval.py``: the approval, one pipeline of named steps, and
+  the accuracy ledger it fills.
+
+The freeze rule itself is the mixin ``sop.frozen.mixin`` (``sop_frozen_mixin.py``),
+shared with the plan's data (forecasts, plan lines, scenarios).
+"""
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -45,7 +67,7 @@ class SopCycle(models.Model):
 
     _name = "sop.cycle"
     _description = "S&OP Cycle"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "sop.frozen.mixin"]
     _order = "date_month desc, id desc"
     _check_company_auto = True
 
@@ -139,6 +161,12 @@ class SopCycle(models.Model):
     rejection_reason = fields.Text(
         string="Last Rejection Reason", readonly=True, copy=False
     )
+    is_frozen = fields.Boolean(
+        string="Frozen",
+        compute="_compute_is_frozen",
+        store=True,
+        help="Approved or closed: the plan and its data can no longer be changed.",
+    )
     is_active_plan = fields.Boolean(
         string="Active Plan",
         compute="_compute_is_active_plan",
@@ -175,6 +203,11 @@ class SopCycle(models.Model):
                 if cycle.date_month
                 else False
             )
+
+    @api.depends("state")
+    def _compute_is_frozen(self):
+        for cycle in self:
+            cycle.is_frozen = cycle.state in FROZEN_STATES
 
     @api.depends("state")
     def _compute_is_active_plan(self):
@@ -214,14 +247,17 @@ class SopCycle(models.Model):
             vals["date_month"] = self._first_of_month(vals["date_month"])
         if "state" in vals:
             self._check_transition(vals["state"])
-        frozen_fields = {
-            name
-            for name in vals
-            if name != "state" and not name.startswith(("message_", "activity_"))
-        }
-        if frozen_fields:
-            self._check_not_frozen()
         return super().write(vals)
+
+    def _frozen_cycles(self):
+        return self
+
+    def _frozen_exempt_fields(self):
+        """A frozen cycle still moves on (closed) and keeps its chatter open."""
+        mail_fields = set(self.env["mail.thread"]._fields) | set(
+            self.env["mail.activity.mixin"]._fields
+        )
+        return super()._frozen_exempt_fields() | mail_fields | {"state"}
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -244,8 +280,15 @@ class SopCycle(models.Model):
         return self._move_to("demand_review", "draft")
 
     def action_submit_supply_review(self):
-        """Hand the agreed demand over to the supply review."""
-        return self._move_to("supply_review", "demand_review")
+        """Hand the agreed demand over to the supply review, then run it.
+
+        Steps: the move (group, state, to-dos), then the supply review of each
+        cycle that has a plan (``_run_supply_review``, sop_cycle_supply.py).
+        """
+        self._move_to("supply_review", "demand_review")
+        for cycle in self.filtered("plan_line_ids"):
+            cycle._run_supply_review()
+        return True
 
     def action_submit_reconciliation(self):
         """Hand the supply plan over to reconciliation."""
@@ -254,34 +297,6 @@ class SopCycle(models.Model):
     def action_submit_executive_review(self):
         """Submit the reconciled plan to the executives."""
         return self._move_to("executive_review", "reconciliation")
-
-    def action_approve(self):
-        """Approve the plan: it becomes the company's active plan, frozen."""
-        self._check_group(GROUP_EXECUTIVE, self.env._("approve an S&OP cycle"))
-        self._check_state("executive_review")
-        if len(self.company_id) != len(self):
-            raise UserError(self.env._("Approve one cycle per company at a time."))
-        previous = self.search(
-            [("company_id", "in", self.company_id.ids), ("state", "=", "approved")]
-        )
-        previous.write({"state": "closed"})
-        successor = {cycle.company_id: cycle for cycle in self}
-        for old in previous:
-            old.message_post(
-                body=self.env._(
-                    "Closed: superseded by the approved cycle %s.",
-                    successor[old.company_id].name,
-                )
-            )
-        self.write(
-            {
-                "state": "approved",
-                "approved_by_id": self.env.uid,
-                "date_approved": fields.Datetime.now(),
-            }
-        )
-        self._close_step_activities()
-        return True
 
     def action_reject(self):
         """Open the wizard that asks the executive for the rejection reason."""
@@ -396,8 +411,19 @@ class SopCycle(models.Model):
                 )
             cycle._check_group(group, cycle._step_label(new_state))
 
-    def _check_not_frozen(self):
-        frozen = self.filtered(lambda c: c.state in FROZEN_STATES)
+    def _check_not_frozen(self, what=None):
+        """Refuse on frozen cycles; ``what`` names what was refused."""
+        frozen = self.filtered("is_frozen")
+        if frozen and what:
+            raise UserError(
+                self.env._(
+                    "Cycle %(cycle)s is %(state)s: an approved plan is frozen, "
+                    "you cannot %(what)s. Open a new cycle instead.",
+                    cycle=frozen[0].display_name,
+                    state=dict(STATES)[frozen[0].state],
+                    what=what,
+                )
+            )
         if frozen:
             raise UserError(
                 self.env._(
@@ -407,6 +433,14 @@ class SopCycle(models.Model):
                     state=dict(STATES)[frozen[0].state],
                 )
             )
+
+    def _on_plan_changed(self):
+        """Hook: the plan of these cycles changed (forecast run, adjustment).
+
+        Files whose results depend on the plan extend it with ``super()``
+        (sop_cycle_scenario.py outdates the scenario scores).
+        """
+        return True
 
     def _schedule_step_activity(self):
         """Give the responsible of the step each cycle is now in a to-do."""

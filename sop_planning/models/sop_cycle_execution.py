@@ -52,12 +52,6 @@ class SopCycle(models.Model):
         for cycle in self:
             cycle.policy_count = counts.get(cycle, 0)
 
-    def action_approve(self):
-        """Approve, then set the company's reordering rules from the plan."""
-        result = super().action_approve()
-        self._apply_plan_policies()
-        return result
-
     def action_open_policies(self):
         """Open the inventory policies of this plan."""
         self.ensure_one()
@@ -125,31 +119,44 @@ class SopCycle(models.Model):
         return values
 
     def _apply_plan_policies(self):
-        """Compute the policies of each cycle and write them to the rules."""
-        for cycle in self:
-            policies = cycle._compute_policies()
-            policies._write_orderpoints()
-            applied = policies.filtered(lambda p: p.state == "applied")
-            cycle.message_post(
-                body=self.env._(
-                    "Inventory policies: %(applied)s reordering rules set, "
-                    "%(manual)s kept manual, %(skipped)s skipped.",
-                    applied=len(applied),
-                    manual=len(policies.filtered(lambda p: p.state == "manual")),
-                    skipped=len(policies.filtered(lambda p: p.state == "skipped")),
-                )
-            )
+        """Compute the policies of each cycle and write them to the rules.
 
-    def _compute_policies(self):
-        """Replace this cycle's policies by new ones from its plan."""
+        The policies take the deltas of the scenario the plan was approved with.
+        """
+        for cycle in self:
+            policies = cycle._compute_policies(scenario=cycle.approved_scenario_id)
+            cycle._apply_policies_to_rules(policies)
+
+    def _apply_policies_to_rules(self, policies):
+        """Write ``policies`` to Odoo's reordering rules; sum up in the chatter."""
+        self.ensure_one()
+        policies._write_orderpoints()
+        applied = policies.filtered(lambda p: p.state == "applied")
+        self.message_post(
+            body=self.env._(
+                "Inventory policies: %(applied)s reordering rules set, "
+                "%(manual)s kept manual, %(skipped)s skipped.",
+                applied=len(applied),
+                manual=len(policies.filtered(lambda p: p.state == "manual")),
+                skipped=len(policies.filtered(lambda p: p.state == "skipped")),
+            )
+        )
+        return True
+
+    def _compute_policies(self, scenario=None):
+        """Replace this cycle's policies by new ones from its plan.
+
+        With a ``scenario`` (sop.scenario), its deltas apply: lead time, MOQ,
+        service level and demand.
+        """
         self.ensure_one()
         policy_model = self.env["sop.inventory.policy"].sudo()
         policy_model.search([("cycle_id", "=", self.id)]).unlink()
         forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
         if not forecasts:
             return policy_model
-        items, skipped = self._policy_items(forecasts)
-        demand, raised = self._policy_stock_demand(items)
+        items, skipped = self._policy_items(forecasts, scenario)
+        demand, raised = self._policy_stock_demand(items, scenario)
         result = pd.DataFrame(columns=["item_id"])
         if not items.empty:
             try:
@@ -179,8 +186,11 @@ class SopCycle(models.Model):
         self.invalidate_recordset(["policy_ids", "policy_count"])
         return ids
 
-    def _policy_items(self, forecasts):
-        """Engine items (one per forecast) and skip reasons of the others."""
+    def _policy_items(self, forecasts, scenario=None):
+        """Engine items (one per forecast) and skip reasons of the others.
+
+        With a ``scenario``, items take its lead time, MOQ and service level.
+        """
         skipped = {}
         rows = []
         default_level = self.service_level / 100.0
@@ -221,17 +231,19 @@ class SopCycle(models.Model):
             _logger.info(
                 "S&OP cycle %s: forecast %s skipped: %s", self.name, forecast_id, reason
             )
-        return pd.DataFrame(
-            rows, columns=list(rows[0]) if rows else ["item_id"]
-        ), skipped
+        items = pd.DataFrame(rows, columns=list(rows[0]) if rows else ["item_id"])
+        if scenario and not items.empty:
+            items = scenario._apply_to_items(items)
+        return items, skipped
 
-    def _policy_demand(self, items):
+    def _policy_demand(self, items, scenario=None):
         """Consensus demand per forecast and month from this month on.
 
         ``sigma`` is the forecast's one-month error scale; ``sigma_cum`` the
         error scale of the demand summed from this month to each month: the
         plan line's cumulative error re-based on this month (months already
         over leave the sum), never below the independent sum of ``sigma``.
+        A ``scenario`` scales the demand and its errors by its demand %.
         """
         columns = ["item_id", "period", "forecast", "sigma", "sigma_cum"]
         if items.empty:
@@ -265,20 +277,24 @@ class SopCycle(models.Model):
         demand["sigma_cum"] = np.fmax(rebased, independent)
         demand["forecast"] = demand["forecast"].clip(lower=0.0)
         demand["period"] = pd.to_datetime(demand["period"])
-        return demand[columns].reset_index(drop=True)
+        demand = demand[columns].reset_index(drop=True)
+        if scenario and not demand.empty:
+            demand = scenario._scale_demand(demand, items)
+        return demand
 
-    def _policy_stock_demand(self, items):
+    def _policy_stock_demand(self, items, scenario=None):
         """The policy's demand: the plan floored at each item's recent demand.
 
         A plan that lags a rise in demand would leave the safety stock short
         (see ``engine.policy_demand``); seasonal months above the recent rate
         stay as planned. Returns the demand and the rate of the items whose
-        plan was raised in some month.
+        plan was raised in some month. A ``scenario`` scales both by its
+        demand %.
         """
-        demand = self._policy_demand(items)
+        demand = self._policy_demand(items, scenario)
         if demand.empty:
             return demand, pd.Series(dtype=float)
-        rate = self._recent_demand_rate(items)
+        rate = self._recent_demand_rate(items, scenario)
         below = demand["forecast"] < demand["item_id"].map(rate).fillna(0.0)
         raised = rate[rate.index.isin(demand.loc[below, "item_id"])]
         return stock_demand(demand, rate), raised
@@ -298,7 +314,7 @@ class SopCycle(models.Model):
             result.loc[rows, "explanation"] = notes + result.loc[rows, "explanation"]
         return result
 
-    def _recent_demand_rate(self, items):
+    def _recent_demand_rate(self, items, scenario=None):
         """Recent demand per month of each forecast, from its plan lines.
 
         The lines of the 12 months from this month on carry, in "Last Year",
@@ -326,7 +342,10 @@ class SopCycle(models.Model):
             index="item_id", columns="period", values="qty", aggfunc="sum"
         ).reindex(index=items["item_id"], columns=months)
         rate = recent_demand_rate(matrix.to_numpy(float), len(months))
-        return pd.Series(rate, index=items["item_id"].to_numpy())
+        rate = pd.Series(rate, index=items["item_id"].to_numpy())
+        if scenario and not items.empty:
+            rate = scenario._scale_rate(rate, items)
+        return rate
 
     def _policy_values(self, forecasts, items, result, skipped):
         by_item = result.set_index("item_id").to_dict("index") if len(result) else {}

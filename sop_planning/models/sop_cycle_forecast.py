@@ -80,11 +80,13 @@ class SopCycle(models.Model):
         """Forecast every product x warehouse in scope and refresh the plan.
 
         Planner adjustments survive: lines are updated in place, keyed by
-        product x warehouse x month.
+        product x warehouse x month. What depends on the plan is told through
+        ``_on_plan_changed`` (scenario scores go back to draft).
         """
         self.ensure_one()
-        self._check_group(GROUP_PLANNER, self.env._("run a forecast"))
-        self._check_not_frozen()
+        what = self.env._("run a forecast")
+        self._check_group(GROUP_PLANNER, what)
+        self._check_not_frozen(what)
         if self.state != "demand_review":
             raise UserError(
                 self.env._("The forecast runs only in the demand review step.")
@@ -122,6 +124,7 @@ class SopCycle(models.Model):
         timer.lap("forecast records")
         self._write_plan_lines(items, forecast, forecast_ids, history, kept)
         timer.lap("plan lines")
+        self._on_plan_changed()
         _logger.info("S&OP forecast run of %s: %s", self.name, timer)
         self.sudo().write(
             {

@@ -1,18 +1,9 @@
 import logging
 
-import pandas as pd
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..engine import (
-    BASE,
-    EngineInputError,
-    PlanInputs,
-    demand_factor,
-    evaluate_plan,
-    scenario_items,
-)
+from ..engine import BASE, EngineInputError, PlanInputs, evaluate_plan
 from .sop_common import GROUP_EXECUTIVE, GROUP_PLANNER, GROUP_USER, filtered_action
 
 # Simulated demand paths per item and their seed: every scenario of a cycle
@@ -54,6 +45,10 @@ class SopCycle(models.Model):
         "the inventory policies computed at approval. Set by an executive.",
     )
 
+    def _frozen_exempt_fields(self):
+        """The background-scoring flag is cleared on a cycle approved meanwhile."""
+        return super()._frozen_exempt_fields() | {"scenario_scoring_queued"}
+
     @api.depends("scenario_ids")
     def _compute_scenario_count(self):
         counts = dict(
@@ -84,19 +79,6 @@ class SopCycle(models.Model):
             self._check_state("executive_review")
         return super().write(vals)
 
-    def action_approve(self):
-        """Approve; the chatter names the scenario the plan is approved with."""
-        result = super().action_approve()
-        for cycle in self.filtered("approved_scenario_id"):
-            cycle.message_post(
-                body=self.env._(
-                    "Approved with scenario %s: its deltas are applied to the "
-                    "inventory policies.",
-                    cycle.approved_scenario_id.name,
-                )
-            )
-        return result
-
     def action_open_scenarios(self):
         """Open the scenario comparison of this cycle."""
         self.ensure_one()
@@ -120,9 +102,12 @@ class SopCycle(models.Model):
         """Score the base plan and every scenario of each cycle.
 
         Plans too large to score while the user waits are queued for the
-        background job, which posts on the cycle when they are scored.
+        background job, which posts on the cycle when they are scored. The
+        scenarios of a frozen (approved or closed) plan are not scored again.
         """
-        self._check_group(GROUP_PLANNER, self.env._("score S&OP scenarios"))
+        what = self.env._("score S&OP scenarios")
+        self._check_group(GROUP_PLANNER, what)
+        self._check_not_frozen(what)
         for cycle in self:
             products = self.env["sop.forecast"].search_count(
                 [("cycle_id", "=", cycle.id), ("state", "=", "ok")]
@@ -177,8 +162,9 @@ class SopCycle(models.Model):
     # ------------------------------------------------------------------
     # Scoring
     # ------------------------------------------------------------------
-    def _run_forecast(self):
-        result = super()._run_forecast()
+    def _on_plan_changed(self):
+        """The plan changed: its scenario scores are outdated."""
+        result = super()._on_plan_changed()
         self._outdate_scenario_scores()
         return result
 
@@ -208,12 +194,12 @@ class SopCycle(models.Model):
 
         Items are the forecasts the policies cover (vendor lead time known),
         with their price, category and stock on hand; demand is the consensus
-        of the months ahead, as for the policies.
+        of the months ahead, as for the policies. The plan as is: no
+        scenario's deltas (each scenario applies its own when scored).
         """
         self.ensure_one()
-        plan = self.with_context(sop_plan_as_is=True)
         forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
-        items, _skipped = plan._policy_items(forecasts)
+        items, _skipped = self._policy_items(forecasts)
         if items.empty:
             raise UserError(
                 self.env._(
@@ -222,7 +208,7 @@ class SopCycle(models.Model):
                     self.display_name,
                 )
             )
-        demand, _raised = plan._policy_stock_demand(items)  # as approval sizes
+        demand, _raised = self._policy_stock_demand(items)  # as approval sizes
         demand = demand.rename(columns={"forecast": "qty"})
         if demand.empty:
             raise UserError(
@@ -242,19 +228,15 @@ class SopCycle(models.Model):
         )
         items = items.assign(
             unit_price=[prices.get(f) or f.product_id.lst_price for f in forecasts],
-            category=self._scenario_categories(forecasts),
+            category=self.env["sop.scenario"]._forecast_categories(forecasts),
             on_hand=[max(f.on_hand_qty, 0.0) for f in forecasts],
         )
         return PlanInputs(items, demand, freq="M")
 
-    @api.model
-    def _scenario_categories(self, forecasts):
-        """The engine's ``category`` of each forecast: its category id."""
-        return [str(forecast.product_id.categ_id.id) for forecast in forecasts]
-
     def _score_scenarios(self):
         """Score base plan + scenarios on the same demand paths; store results."""
         self.ensure_one()
+        self._check_not_frozen(self.env._("score S&OP scenarios"))
         base = self._base_scenario()
         others = self.scenario_ids.filtered(lambda s: not s.is_base)
         inputs = self._scenario_inputs()
@@ -277,56 +259,3 @@ class SopCycle(models.Model):
         for scenario, evaluation in zip(base | others, evaluations, strict=True):
             scenario._store_scores(evaluation, base_kpis)
         return True
-
-    # ------------------------------------------------------------------
-    # Approval with a scenario: policies computed with its deltas
-    # ------------------------------------------------------------------
-    def _applied_scenario(self):
-        """The scenario whose deltas the policies take, if any."""
-        if self.env.context.get("sop_plan_as_is"):
-            return self.env["sop.scenario"]
-        return self.approved_scenario_id
-
-    def _policy_items(self, forecasts):
-        """Items with the approved scenario's lead time, MOQ and service level."""
-        items, skipped = super()._policy_items(forecasts)
-        scenario = self._applied_scenario()
-        if scenario and not items.empty:
-            overlaid = scenario_items(items, scenario._engine_scenario())
-            items = overlaid.drop(columns="unit_price")
-        return items, skipped
-
-    def _policy_demand(self, items):
-        """Demand (and its error scales) scaled by the approved scenario's demand %."""
-        demand = super()._policy_demand(items)
-        if self._applied_scenario() and not demand.empty:
-            scale = demand["item_id"].map(self._scenario_demand_factor(items))
-            scale = scale.fillna(1.0)
-            demand = demand.assign(
-                forecast=demand["forecast"] * scale,
-                sigma=demand["sigma"] * scale,
-                sigma_cum=demand["sigma_cum"] * scale,
-            )
-        return demand
-
-    def _recent_demand_rate(self, items):
-        """Recent demand scaled by the approved scenario's demand % too."""
-        rate = super()._recent_demand_rate(items)
-        if self._applied_scenario() and not items.empty:
-            factor = self._scenario_demand_factor(items).reindex(rate.index)
-            rate = rate * factor.fillna(1.0).to_numpy()
-        return rate
-
-    def _scenario_demand_factor(self, items):
-        """The applied scenario's demand factor of each item (Series by item_id)."""
-        forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
-        categories = pd.DataFrame(
-            {
-                "item_id": items["item_id"].to_numpy(),
-                "category": self._scenario_categories(forecasts),
-            }
-        )
-        return pd.Series(
-            demand_factor(categories, self._applied_scenario()._engine_scenario()),
-            index=categories["item_id"],
-        )

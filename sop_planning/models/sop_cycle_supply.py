@@ -151,17 +151,12 @@ class SopCycle(models.Model):
             cycle._run_supply_review()
         return True
 
-    def action_submit_supply_review(self):
-        result = super().action_submit_supply_review()
-        for cycle in self.filtered("plan_line_ids"):
-            cycle._run_supply_review()
-        return result
-
     def _run_supply_review(self):
         """Project stock per month and value the plan; flag shortage/excess."""
         self.ensure_one()
-        self._check_group(GROUP_PLANNER, self.env._("run the supply review"))
-        self._check_not_frozen()
+        what = self.env._("run the supply review")
+        self._check_group(GROUP_PLANNER, what)
+        self._check_not_frozen(what)
         if self.state not in SUPPLY_STATES:
             raise UserError(
                 self.env._(

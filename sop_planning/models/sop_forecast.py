@@ -23,6 +23,7 @@ class SopForecast(models.Model):
     """
 
     _name = "sop.forecast"
+    _inherit = ["sop.frozen.mixin"]
     _description = "S&OP Product Forecast"
     _order = "cycle_id, abc, product_id, warehouse_id"
     _check_company_auto = True
@@ -102,14 +103,6 @@ class SopForecast(models.Model):
                 f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}"
                 for key, value in sorted(params.items())
             )
-
-    def write(self, vals):
-        self.cycle_id._check_not_frozen()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_frozen(self):
-        self.cycle_id._check_not_frozen()
 
     def action_open_plan_lines(self):
         """Open the monthly plan lines of this forecast."""

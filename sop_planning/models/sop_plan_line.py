@@ -34,6 +34,7 @@ class SopPlanLine(models.Model):
     """
 
     _name = "sop.plan.line"
+    _inherit = ["sop.frozen.mixin"]
     _description = "S&OP Plan Line"
     _order = "cycle_id, product_id, warehouse_id, date_month"
     _check_company_auto = True
@@ -180,14 +181,11 @@ class SopPlanLine(models.Model):
             line.margin = line.revenue - line.cost
             line.inventory_value = max(line.projected_on_hand, 0.0) * line.cost_unit
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        cycle_ids = {vals.get("cycle_id") for vals in vals_list}
-        self.env["sop.cycle"].browse(cycle_ids)._check_not_frozen()
-        return super().create(vals_list)
+    def _frozen_exempt_fields(self):
+        """Actuals are facts, recorded on frozen plans too (FVA)."""
+        return super()._frozen_exempt_fields() | {"actual_qty", "has_actual"}
 
     def write(self, vals):
-        self.cycle_id._check_not_frozen()
         adjusted = ADJUSTMENT_FIELDS & set(vals)
         if adjusted:
             vals = dict(
@@ -200,12 +198,8 @@ class SopPlanLine(models.Model):
         result = super().write(vals)
         if adjusted:
             self._post_adjustment_summary()
-            self.cycle_id._outdate_scenario_scores()
+            self.cycle_id._on_plan_changed()
         return result
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_frozen(self):
-        self.cycle_id._check_not_frozen()
 
     @api.model
     def _sql_recompute(self, cycle):

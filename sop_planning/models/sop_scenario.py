@@ -3,7 +3,7 @@ import pandas as pd
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine import KPI_COLUMNS, Scenario
+from ..engine import KPI_COLUMNS, Scenario, demand_factor, scenario_items
 
 # Fields that define a scenario: frozen with the cycle, reset the results.
 DELTA_FIELDS = {
@@ -29,6 +29,7 @@ class SopScenario(models.Model):
     """
 
     _name = "sop.scenario"
+    _inherit = ["sop.frozen.mixin"]
     _description = "S&OP Scenario"
     _order = "cycle_id, is_base desc, sequence, id"
     _check_company_auto = True
@@ -43,6 +44,7 @@ class SopScenario(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     cycle_state = fields.Selection(related="cycle_id.state", string="Cycle Status")
+    is_frozen = fields.Boolean(related="cycle_id.is_frozen")
     is_base = fields.Boolean(
         string="Base Plan", readonly=True, help="The plan as is, without deltas."
     )
@@ -96,23 +98,19 @@ class SopScenario(models.Model):
         "(cycle_id) WHERE is_base", "A cycle has one base plan scenario."
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        cycles = self.env["sop.cycle"].browse({v.get("cycle_id") for v in vals_list})
-        cycles._check_not_frozen()
-        return super().create(vals_list)
+    def _frozen_exempt_fields(self):
+        """The display order of the comparison list stays free."""
+        return super()._frozen_exempt_fields() | {"sequence"}
 
     def write(self, vals):
         if DELTA_FIELDS & set(vals):
-            self.cycle_id._check_not_frozen()
             if self.filtered("is_base"):
                 raise UserError(self.env._("The base plan has no deltas to change."))
             vals = dict(vals, state="draft")
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
-    def _unlink_except_base_or_frozen(self):
-        self.cycle_id._check_not_frozen()
+    def _unlink_except_base(self):
         if self.filtered("is_base") and not self.env.context.get("sop_drop_base"):
             raise UserError(self.env._("The base plan scenario cannot be deleted."))
 
@@ -133,6 +131,49 @@ class SopScenario(models.Model):
             service_level=self.service_level / 100.0 if self.service_level else None,
             moq_pct=self.moq_pct,
         )
+
+    # ------------------------------------------------------------------
+    # Deltas applied to the inventory policies (approval with this scenario)
+    # ------------------------------------------------------------------
+    @api.model
+    def _forecast_categories(self, forecasts):
+        """The engine's ``category`` of each forecast: its category id."""
+        return [str(forecast.product_id.categ_id.id) for forecast in forecasts]
+
+    def _apply_to_items(self, items):
+        """Policy ``items`` with this scenario's lead time, MOQ and service level."""
+        self.ensure_one()
+        overlaid = scenario_items(items, self._engine_scenario())
+        return overlaid.drop(columns="unit_price")
+
+    def _demand_factor(self, items):
+        """This scenario's demand factor of each item (Series by item_id)."""
+        self.ensure_one()
+        forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
+        categories = pd.DataFrame(
+            {
+                "item_id": items["item_id"].to_numpy(),
+                "category": self._forecast_categories(forecasts),
+            }
+        )
+        return pd.Series(
+            demand_factor(categories, self._engine_scenario()),
+            index=categories["item_id"],
+        )
+
+    def _scale_demand(self, demand, items):
+        """Policy ``demand`` (and its error scales) x this scenario's demand %."""
+        scale = demand["item_id"].map(self._demand_factor(items)).fillna(1.0)
+        return demand.assign(
+            forecast=demand["forecast"] * scale,
+            sigma=demand["sigma"] * scale,
+            sigma_cum=demand["sigma_cum"] * scale,
+        )
+
+    def _scale_rate(self, rate, items):
+        """Recent demand ``rate`` (Series by item_id) x this scenario's demand %."""
+        factor = self._demand_factor(items).reindex(rate.index)
+        return rate * factor.fillna(1.0).to_numpy()
 
     def _store_scores(self, evaluation, base_kpis):
         """Write the KPIs, their change vs the base and the monthly money."""

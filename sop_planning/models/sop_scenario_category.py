@@ -5,6 +5,7 @@ class SopScenarioCategory(models.Model):
     """Demand change of one product category (and its sub-categories)."""
 
     _name = "sop.scenario.category"
+    _inherit = ["sop.frozen.mixin"]
     _description = "S&OP Scenario Demand per Category"
     _order = "scenario_id, categ_id"
 
@@ -20,6 +21,9 @@ class SopScenarioCategory(models.Model):
     _categ_unique = models.UniqueIndex(
         "(scenario_id, categ_id)", "A category appears once per scenario."
     )
+
+    def _frozen_cycles(self):
+        return self.scenario_id.cycle_id
 
     def _demand_by_category(self):
         """``{category id (str): demand %}``, sub-categories included; the

@@ -5,6 +5,7 @@ class SopScenarioMonth(models.Model):
     """Money of one scenario in one month, for the comparison graphs."""
 
     _name = "sop.scenario.month"
+    _inherit = ["sop.frozen.mixin"]
     _description = "S&OP Scenario Month"
     _order = "scenario_id, date_month"
 

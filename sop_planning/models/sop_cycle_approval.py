@@ -1,0 +1,115 @@
+"""Approval of a cycle: one pipeline of named steps, in a fixed order.
+
+``action_approve`` checks the group and the state, then runs, in this order:
+
+1. ``_approve_close_previous``: the company's active plan is closed;
+2. ``_approve_mark_approved``: the cycle is approved (by whom, when) and
+   frozen; the review to-dos are closed, as on every move;
+3. ``_compute_policies(scenario)``: inventory policies from the plan, with the
+   deltas of the scenario the executive chose (sop_cycle_execution.py);
+4. ``_apply_policies_to_rules(policies)``: Odoo's reordering rules set from
+   them (sop_cycle_execution.py);
+5. ``_approve_freeze_accuracy``: the plan copied into the accuracy ledger;
+6. ``_approve_notify``: the chatter names the scenario approved with.
+
+A later feature extends a step with ``super()``, never ``action_approve``.
+Steps 3 and 4 are the ones the nightly refresh of the active plans runs too.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .sop_common import GROUP_EXECUTIVE, filtered_action
+
+
+# sop.cycle is split by review step to keep each file short and focused.
+class SopCycle(models.Model):
+    """Approval pipeline; the accuracy ledger it fills."""
+
+    _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
+
+    accuracy_line_ids = fields.One2many("sop.accuracy.line", "cycle_id")
+    accuracy_line_count = fields.Integer(compute="_compute_accuracy_line_count")
+
+    @api.depends("accuracy_line_ids")
+    def _compute_accuracy_line_count(self):
+        counts = dict(
+            self.env["sop.accuracy.line"]._read_group(
+                [("cycle_id", "in", self.ids)], ["cycle_id"], ["__count"]
+            )
+        )
+        for cycle in self:
+            cycle.accuracy_line_count = counts.get(cycle, 0)
+
+    def action_approve(self):
+        """Approve the plan: it becomes the company's active plan, frozen."""
+        self._check_group(GROUP_EXECUTIVE, self.env._("approve an S&OP cycle"))
+        self._check_state("executive_review")
+        if len(self.company_id) != len(self):
+            raise UserError(self.env._("Approve one cycle per company at a time."))
+        self._approve_close_previous()
+        self._approve_mark_approved()
+        for cycle in self:
+            policies = cycle._compute_policies(scenario=cycle.approved_scenario_id)
+            cycle._apply_policies_to_rules(policies)
+        self._approve_freeze_accuracy()
+        self._approve_notify()
+        return True
+
+    def action_open_accuracy(self):
+        """Open the frozen forecast of this cycle and its accuracy."""
+        self.ensure_one()
+        return filtered_action(
+            self.env,
+            "sop_planning.sop_accuracy_line_action",
+            [("cycle_id", "=", self.id)],
+        )
+
+    # ------------------------------------------------------------------
+    # Approval steps, in the order action_approve runs them
+    # ------------------------------------------------------------------
+    def _approve_close_previous(self):
+        """Close the active plan of each company; say which cycle follows it."""
+        previous = self.search(
+            [("company_id", "in", self.company_id.ids), ("state", "=", "approved")]
+        )
+        previous.write({"state": "closed"})
+        successor = {cycle.company_id: cycle for cycle in self}
+        for old in previous:
+            old.message_post(
+                body=self.env._(
+                    "Closed: superseded by the approved cycle %s.",
+                    successor[old.company_id].name,
+                )
+            )
+        return previous
+
+    def _approve_mark_approved(self):
+        """Approved by the current user, now: frozen from here; to-dos closed."""
+        self.write(
+            {
+                "state": "approved",
+                "approved_by_id": self.env.uid,
+                "date_approved": fields.Datetime.now(),
+            }
+        )
+        self._close_step_activities()
+        return True
+
+    def _approve_freeze_accuracy(self):
+        """Copy each plan's forecast into the accuracy ledger."""
+        for cycle in self:
+            self.env["sop.accuracy.line"]._freeze(cycle)
+        return True
+
+    def _approve_notify(self):
+        """Name in the chatter the scenario the plan is approved with."""
+        for cycle in self.filtered("approved_scenario_id"):
+            cycle.message_post(
+                body=self.env._(
+                    "Approved with scenario %s: its deltas are applied to the "
+                    "inventory policies.",
+                    cycle.approved_scenario_id.name,
+                )
+            )
+        return True
