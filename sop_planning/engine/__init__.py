@@ -39,6 +39,8 @@ _API = {
     "backtest": "simulate_backtest",
     "SHEETS": "workbook",
     "write_workbook": "workbook",
+    "ADJUSTMENTS_SHEET": "workbook_adjustments",
+    "read_adjustments": "workbook_adjustments",
 }
 __all__ = sorted(_API)
 

@@ -1,6 +1,6 @@
 """The S&OP workbook (xlsxwriter), written from the CLI and from Odoo.
 
-``write_workbook(path_or_buffer, plan, title="S&OP plan")`` writes six
+``write_workbook(path_or_buffer, plan, title="S&OP plan")`` writes seven
 sheets from ``plan``, a dict of DataFrames (every key optional, a missing
 one leaves its sheet with a note):
 
@@ -13,11 +13,15 @@ one leaves its sheet with a note):
 - ``scenarios``: ``scenario.score_scenarios`` rows;
 - ``accuracy``: one row per item, any columns (``wape``, ``mase``, ``bias``
   and the classes of the forecast engine's ``items`` table);
+- ``adjustments``: one row per plan line with a hidden key, and ``reasons``
+  (a list of reason labels offered in its Reason column): the editable
+  Adjustments sheet that the import reads back (``workbook_adjustments``);
 - ``kpis``: ``kpi, value`` and optionally ``format`` (``number``, ``money``,
   ``percent``, ``text``): shown first on the Summary, before the indicators
   derived from ``financial`` and the base row of ``scenarios``.
 
-Sheets: Summary (indicators, monthly table and chart), Demand plan, Supply
+Sheets: Summary (indicators, monthly table and chart), Demand plan,
+Adjustments (one editable row per plan line), Supply
 and Financial as item x measure rows by period with an ``All items`` block
 of SUMIF formulas on top and a Total column, Scenarios (with a chart of
 fill rate and stockout risk) and Accuracy as tables. Formulas carry their
@@ -32,8 +36,17 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .finance import period_totals
+from .workbook_adjustments import ADJUSTMENTS_SHEET, write_adjustments
 
-SHEETS = ("Summary", "Demand plan", "Supply", "Financial", "Scenarios", "Accuracy")
+SHEETS = (
+    "Summary",
+    "Demand plan",
+    ADJUSTMENTS_SHEET,
+    "Supply",
+    "Financial",
+    "Scenarios",
+    "Accuracy",
+)
 ALL_ITEMS = "All items"
 # column, label, number format, total over periods, aggregate over items
 DEMAND_MEASURES = (
@@ -493,6 +506,13 @@ def write_workbook(path_or_buffer, plan, title="S&OP plan"):
             _highlight(
                 sheets[name], formats, last_row, last_col, measure, criteria, colour
             )
+    adjustments = plan.get("adjustments")
+    if adjustments is None or not len(adjustments):
+        _empty(sheets[ADJUSTMENTS_SHEET], formats, "plan lines to adjust")
+    else:
+        write_adjustments(
+            sheets[ADJUSTMENTS_SHEET], adjustments, formats, plan.get("reasons", ())
+        )
     scenarios = plan.get("scenarios")
     if scenarios is None or not len(scenarios):
         _empty(sheets["Scenarios"], formats, "scenarios")
