@@ -15,6 +15,7 @@
         # imported when the add-on loads (the engine); as in requirements.txt
         "python": [
             "numpy>=1.24",
+            "openpyxl>=3.0",
             "pandas>=2.0",
             "scipy>=1.10",
             "statsmodels>=0.14",
@@ -39,6 +40,7 @@
         "views/sop_scenario_views.xml",
         "views/sop_cycle_views.xml",
         "views/sop_cycle_scenario_views.xml",
+        "wizards/sop_adjustment_import_views.xml",
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/sop_planning_menus.xml",

@@ -36,3 +36,23 @@ def filtered_action(env, xmlid, domain, context=None):
     if context is not None:
         action["context"] = context
     return action
+
+
+def adjustment_problem(env, forecast_qty, mode, adjustment_qty, percent, reason):
+    """Why a plan line adjustment is refused, or None when it may be saved.
+
+    A non-zero adjustment needs a reason, and no adjustment may cut the
+    statistical forecast by more than 100 %. Shared by the plan line's
+    checks and the workbook import, so both refuse the same rows.
+    """
+    if mode == "percent":
+        changed, below = bool(percent), (percent or 0.0) < -100.0
+    else:
+        qty = adjustment_qty or 0.0
+        changed = abs(qty) > 1e-9
+        below = qty < -max(forecast_qty or 0.0, 0.0) - 1e-6
+    if below:
+        return env._("An adjustment cannot go below -100 % of the forecast.")
+    if changed and not reason:
+        return env._("An adjustment needs a reason.")
+    return None

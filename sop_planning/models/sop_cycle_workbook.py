@@ -6,7 +6,7 @@ import pandas as pd
 from odoo import models
 
 from ..engine import SPEND_PREFIX, write_workbook
-from .sop_common import GROUP_USER
+from .sop_common import GROUP_PLANNER, GROUP_USER
 from .sop_scenario import RESULT_FIELDS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,6 +29,10 @@ LINE_COLUMNS = (
     "inventory_value",
     "actual_qty",
     "has_actual",
+    "adjustment_mode",
+    "adjustment_percent",
+    "adjustment_reason",
+    "adjustment_note",
 )
 
 
@@ -88,9 +92,15 @@ class SopCycle(models.Model):
         product_names = {p.id: p.display_name for p in products}
         warehouse_codes = {w.id: w.code for w in warehouses}
         labels = lines["product_id"].map(product_names)
+        lines["product"] = labels
+        lines["warehouse"] = lines["warehouse_id"].map(warehouse_codes)
         if len(warehouses) > 1:
-            labels = labels + " / " + lines["warehouse_id"].map(warehouse_codes)
-        numbers = [col for col in LINE_COLUMNS[4:] if col != "has_actual"]
+            labels = labels + " / " + lines["warehouse"]
+        numbers = [
+            col
+            for col in LINE_COLUMNS[4:]
+            if col != "has_actual" and not col.startswith("adjustment_")
+        ]
         lines[numbers] = lines[numbers].astype(float)
         return lines.assign(item_id=labels, period=pd.to_datetime(lines["date_month"]))
 
@@ -126,8 +136,68 @@ class SopCycle(models.Model):
                 purchase_spend=lines["incoming_qty"] * lines["cost_unit"]
             )
             plan["accuracy"] = self._workbook_accuracy(lines)
+            plan["adjustments"] = self._workbook_adjustments(lines)
+            plan["reasons"] = list(self._adjustment_reasons().values())
         plan["scenarios"] = self._workbook_scenarios()
         return plan
+
+    def _workbook_adjustments(self, lines):
+        """The editable Adjustments sheet: one row per line with its key."""
+        reasons = self._adjustment_reasons()
+        percent = lines["adjustment_mode"].eq("percent")
+        keys = [
+            self._adjustment_key(product, warehouse, month)
+            for product, warehouse, month in zip(
+                lines["product_id"],
+                lines["warehouse_id"],
+                lines["date_month"],
+                strict=True,
+            )
+        ]
+        return pd.DataFrame(
+            {
+                "key": keys,
+                "product": lines["product"],
+                "warehouse": lines["warehouse"],
+                "period": lines["period"],
+                "forecast": lines["forecast_qty"],
+                "adjustment": lines["adjustment_qty"],
+                "adjustment_percent": lines["adjustment_percent"]
+                .astype(float)
+                .where(percent),
+                "reason": lines["adjustment_reason"].map(reasons),
+                "reason_note": lines["adjustment_note"],
+            }
+        )
+
+    def _adjustment_key(self, product_id, warehouse_id, month):
+        """The hidden key of a plan line in the workbook: cycle, product,
+        warehouse and month, so rows may be sorted and filtered in Excel."""
+        return f"{self.id}:{product_id}:{warehouse_id}:{month:%Y-%m}"
+
+    def _adjustment_reasons(self):
+        """Reason code -> label in the user's language."""
+        field = self.env["sop.plan.line"]._fields["adjustment_reason"]
+        return dict(field._description_selection(self.env))
+
+    def action_import_adjustments(self):
+        """Open the wizard that imports adjustments from the cycle's workbook."""
+        self.ensure_one()
+        self._check_adjustment_import()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Import Adjustments"),
+            "res_model": "sop.adjustment.import",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_cycle_id": self.id},
+        }
+
+    def _check_adjustment_import(self):
+        """Planners import adjustments, in demand review, never when frozen."""
+        self._check_group(GROUP_PLANNER, self.env._("import adjustments"))
+        self._check_not_frozen(self.env._("import adjustments"))
+        self._check_state("demand_review")
 
     def _workbook_kpis(self, lines):
         rows = [

@@ -196,7 +196,8 @@ class SopPlanLine(models.Model):
             if "adjustment_qty" in vals and "adjustment_mode" not in vals:
                 vals["adjustment_mode"] = "qty"
         result = super().write(vals)
-        if adjusted:
+        # a batch (the workbook import) posts one summary for all its writes
+        if adjusted and not self.env.context.get("sop_adjustment_batch"):
             self._post_adjustment_summary()
             self.cycle_id._on_plan_changed()
         return result

@@ -1,1 +1,2 @@
 from . import sop_cycle_reject
+from . import sop_adjustment_import

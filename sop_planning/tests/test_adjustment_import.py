@@ -1,0 +1,227 @@
+import base64
+import io
+
+import openpyxl
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common_policy import MONTH_DAYS, SopPolicyCase
+
+FORECAST = 10.0 * MONTH_DAYS
+
+
+@tagged("post_install", "-at_install")
+class TestAdjustmentImport(SopPolicyCase):
+    """Adjustments edited in the exported workbook come back after a preview."""
+
+    def setUp(self):
+        super().setUp()
+        self.cycle = self._plan(self.pump | self.valve)
+
+    # helpers -----------------------------------------------------------
+    def _export(self, cycle=None):
+        """The cycle's workbook as exported by a planner, opened in openpyxl."""
+        action = (cycle or self.cycle).with_user(self.planner).action_export_workbook()
+        attachment_id = int(action["url"].split("/")[-1].split("?")[0])
+        raw = self.env["ir.attachment"].browse(attachment_id).raw
+        return openpyxl.load_workbook(io.BytesIO(raw))
+
+    def _line(self, product, offset):
+        return self.cycle.plan_line_ids.filtered(
+            lambda line: (
+                line.product_id == product and line.date_month == self._month(offset)
+            )
+        )
+
+    def _edit(self, book, product, offset, cycle=None, **cells):
+        """Set cells (by header) of the row of ``product`` in month ``offset``."""
+        sheet = book["Adjustments"]
+        header = [cell.value for cell in sheet[1]]
+        key = (cycle or self.cycle)._adjustment_key(
+            product.id, self.warehouse.id, self._month(offset)
+        )
+        row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == key)
+        for name, value in cells.items():
+            row[header.index(name)].value = value
+        return row[0].row
+
+    def _wizard(self, book, user=None, cycle=None):
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return (
+            self.env["sop.adjustment.import"]
+            .with_user(user or self.planner)
+            .create(
+                {
+                    "cycle_id": (cycle or self.cycle).id,
+                    "file": base64.b64encode(buffer.getvalue()),
+                    "filename": "plan.xlsx",
+                }
+            )
+        )
+
+    def _snapshot(self):
+        self.env.invalidate_all()
+        return {
+            line.id: (
+                line.adjustment_mode,
+                line.adjustment_qty,
+                line.consensus_qty,
+                line.adjustment_reason,
+                line.adjusted_by_id,
+            )
+            for line in self.cycle.plan_line_ids
+        }
+
+    def _three_edits(self, book):
+        """One percent, one quantity, one without a reason."""
+        self._edit(
+            book,
+            self.pump,
+            1,
+            **{"Adjustment (%)": 10, "Reason": "Promotion / Campaign"},
+        )
+        self._edit(
+            book,
+            self.valve,
+            2,
+            **{"Adjustment": 25, "Reason": "Market Trend", "Reason note": "big order"},
+        )
+        return self._edit(book, self.pump, 3, Adjustment=40)
+
+    # tests ---------------------------------------------------------------
+    def test_round_trip_preview_then_confirm(self):
+        book = self._export()
+        self.assertTrue(book["Adjustments"].column_dimensions["A"].hidden)
+        bad_row = self._three_edits(book)
+        before = self._snapshot()
+        wizard = self._wizard(book)
+        wizard.action_preview()
+        self.assertEqual(self._snapshot(), before, "a preview changes nothing")
+        changes = wizard.change_ids.sorted(lambda c: c.product_id.name)
+        self.assertEqual(changes.product_id, self.pump | self.valve)
+        pump, valve = changes
+        self.assertEqual((pump.old_adjustment, pump.new_mode), (0.0, "percent"))
+        self.assertAlmostEqual(pump.new_adjustment, FORECAST * 0.10, places=2)
+        self.assertEqual(pump.reason, "promotion")
+        self.assertEqual((valve.new_adjustment, valve.reason), (25.0, "market"))
+        rejected = wizard.rejected_ids
+        self.assertEqual(len(rejected), 1)
+        self.assertEqual(rejected.row, bad_row)
+        self.assertEqual(rejected.plan_line_id, self._line(self.pump, 3))
+        self.assertEqual(rejected.message, "An adjustment needs a reason.")
+
+        wizard.action_confirm()
+        after = self._snapshot()
+        changed = {line_id for line_id in before if before[line_id] != after[line_id]}
+        pump_line, valve_line = self._line(self.pump, 1), self._line(self.valve, 2)
+        self.assertEqual(changed, {pump_line.id, valve_line.id})
+        self.assertEqual(pump_line.adjustment_mode, "percent")
+        self.assertAlmostEqual(pump_line.consensus_qty, FORECAST * 1.10, delta=0.01)
+        self.assertEqual(pump_line.adjusted_by_id, self.planner)
+        self.assertTrue(pump_line.date_adjusted)
+        self.assertEqual(valve_line.adjustment_qty, 25.0)
+        self.assertEqual(valve_line.adjustment_note, "big order")
+        self.assertEqual(self._line(self.pump, 3).adjustment_qty, 0.0)
+        notes = self.cycle.message_ids.filtered(
+            lambda m: "adjusted" in (m.body or "")
+        ).mapped("body")
+        self.assertEqual(len(notes), 1, notes)
+        self.assertIn("2 plan line(s) adjusted, 1 row(s) rejected", notes[0])
+        self.assertIn(self.planner.name, notes[0])
+
+    def test_sorted_rows_import_the_same(self):
+        book = self._export()
+        sheet = book["Adjustments"]
+        rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+        rows.sort(key=lambda values: (values[1], values[3]), reverse=True)
+        for number, values in enumerate(rows, start=2):
+            for col, value in enumerate(values, start=1):
+                sheet.cell(number, col, value)
+        self._three_edits(book)
+        wizard = self._wizard(book)
+        wizard.action_preview()
+        self.assertEqual(
+            set(wizard.change_ids.plan_line_id.ids),
+            {self._line(self.pump, 1).id, self._line(self.valve, 2).id},
+        )
+        wizard.action_confirm()
+        self.assertEqual(self._line(self.valve, 2).adjustment_qty, 25.0)
+        self.assertEqual(self._line(self.valve, 1).adjustment_qty, 0.0)
+
+    def test_bad_rows_are_rejected_with_their_reason(self):
+        book = self._export()
+        self._edit(book, self.pump, 0, Adjustment="lots", Reason="Other")
+        self._edit(book, self.pump, 1, **{"Adjustment (%)": -150, "Reason": "Other"})
+        self._edit(book, self.pump, 2, Adjustment=-FORECAST - 5, Reason="Other")
+        self._edit(book, self.pump, 4, Adjustment=5, Reason="Because")
+        unknown = self._edit(book, self.valve, 0, Adjustment=5, Reason="Other")
+        book["Adjustments"].cell(unknown, 1).value = self.cycle._adjustment_key(
+            self.pump.id, self.warehouse.id, self._month(40)
+        )
+        other = self._edit(book, self.valve, 1, Adjustment=5, Reason="Other")
+        book["Adjustments"].cell(other, 1).value = "999999:1:1:2030-01"
+        before = self._snapshot()
+        wizard = self._wizard(book)
+        wizard.action_preview()
+        self.assertFalse(wizard.change_ids)
+        messages = sorted(wizard.rejected_ids.mapped("message"))
+        self.assertEqual(
+            messages,
+            sorted(
+                [
+                    "Text in a number cell (Adjustment): lots",
+                    "An adjustment cannot go below -100 % of the forecast.",
+                    "An adjustment cannot go below -100 % of the forecast.",
+                    "Unknown reason Because.",
+                    "Unknown product, warehouse or month: no such line in this cycle.",
+                    "From another cycle's workbook.",
+                ]
+            ),
+        )
+        self.assertEqual(self._snapshot(), before)
+
+    def test_another_cycles_workbook_is_refused(self):
+        other = self._plan(self.valve)
+        book = self._export(other)
+        self._edit(book, self.valve, 1, cycle=other, Adjustment=5, Reason="Other")
+        wizard = self._wizard(book)
+        with self.assertRaisesRegex(UserError, "belongs to another cycle"):
+            wizard.action_preview()
+        not_a_workbook = wizard.copy({"file": base64.b64encode(b"a,b\n1,2\n")})
+        with self.assertRaisesRegex(UserError, "cannot be imported"):
+            not_a_workbook.action_preview()
+
+    def test_refused_outside_demand_review_and_on_a_frozen_cycle(self):
+        book = self._export()
+        self._three_edits(book)
+        wizard = self._wizard(book)
+        wizard.action_preview()
+        before = self._snapshot()
+        self.cycle.action_submit_supply_review()
+        with self.assertRaisesRegex(UserError, "this step needs Demand Review"):
+            wizard.action_confirm()
+        self.cycle.action_submit_reconciliation()
+        self.cycle.action_submit_executive_review()
+        self.cycle.with_user(self.executive).action_approve()
+        with self.assertRaisesRegex(UserError, "frozen"):
+            wizard.action_confirm()
+        with self.assertRaisesRegex(UserError, "frozen"):
+            self.cycle.with_user(self.planner).action_import_adjustments()
+        self.assertEqual(self._snapshot(), before)
+
+    def test_only_planners_import(self):
+        action = self.cycle.with_user(self.planner).action_import_adjustments()
+        self.assertEqual(action["res_model"], "sop.adjustment.import")
+        with self.assertRaises(AccessError):
+            self.cycle.with_user(self.sop_user).action_import_adjustments()
+        book = self._export()
+        self._three_edits(book)
+        with self.assertRaises(AccessError):
+            self._wizard(book, user=self.sop_user)
+        wizard = self._wizard(book)
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.sop_user).action_preview()
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.sop_user).action_confirm()

@@ -1,0 +1,270 @@
+import base64
+import io
+import math
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine import EngineInputError, read_adjustments
+from ..models.sop_common import adjustment_problem
+from ..models.sop_plan_line import REASONS
+
+# tolerance when comparing a cell with the stored value
+EPSILON = 1e-6
+
+
+class SopAdjustmentImport(models.TransientModel):
+    """Read adjustments back from a cycle's workbook: preview, then apply.
+
+    The file is read into preview rows (lines that will change, rows
+    rejected with their reason); nothing is written until the planner
+    confirms, and then every change is a normal write of its plan line.
+    """
+
+    _name = "sop.adjustment.import"
+    _description = "Import S&OP Adjustments from the Workbook"
+
+    cycle_id = fields.Many2one("sop.cycle", required=True, readonly=True)
+    file = fields.Binary(string="Workbook", required=True)
+    filename = fields.Char()
+    state = fields.Selection(
+        [("upload", "Upload"), ("preview", "Preview"), ("done", "Done")],
+        default="upload",
+        required=True,
+    )
+    line_ids = fields.One2many("sop.adjustment.import.line", "import_id")
+    change_ids = fields.One2many(
+        "sop.adjustment.import.line",
+        "import_id",
+        domain=[("status", "=", "change")],
+        string="Lines to Change",
+    )
+    rejected_ids = fields.One2many(
+        "sop.adjustment.import.line",
+        "import_id",
+        domain=[("status", "=", "rejected")],
+        string="Rejected Rows",
+    )
+    change_count = fields.Integer(compute="_compute_counts")
+    rejected_count = fields.Integer(compute="_compute_counts")
+
+    @api.depends("line_ids.status")
+    def _compute_counts(self):
+        for wizard in self:
+            statuses = wizard.line_ids.mapped("status")
+            wizard.change_count = statuses.count("change")
+            wizard.rejected_count = statuses.count("rejected")
+
+    def action_preview(self):
+        """Read the file and list what would change and what is rejected."""
+        self.ensure_one()
+        self.cycle_id._check_adjustment_import()
+        rows = self._read_file()
+        self.line_ids.unlink()
+        self.env["sop.adjustment.import.line"].create(self._preview_rows(rows))
+        self.state = "preview"
+        return self._reopen()
+
+    def action_confirm(self):
+        """Apply the previewed changes through the plan lines' own write."""
+        self.ensure_one()
+        cycle = self.cycle_id
+        cycle._check_adjustment_import()
+        if self.state != "preview":
+            raise UserError(self.env._("Preview the file before applying it."))
+        changes = self.change_ids
+        for change in changes:
+            change.plan_line_id.with_context(sop_adjustment_batch=True).write(
+                change._plan_line_vals()
+            )
+        cycle.message_post(
+            body=self.env._(
+                "%(user)s imported adjustments from %(file)s: %(count)s plan "
+                "line(s) adjusted, %(rejected)s row(s) rejected.",
+                user=self.env.user.name,
+                file=self.filename or self.env._("the workbook"),
+                count=len(changes),
+                rejected=self.rejected_count,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        if changes:
+            cycle._on_plan_changed()
+        self.state = "done"
+        return {"type": "ir.actions.act_window_close"}
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Import Adjustments"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _read_file(self):
+        """The Adjustments rows of the uploaded file; refuse another cycle's."""
+        try:
+            rows = read_adjustments(io.BytesIO(base64.b64decode(self.file or b"")))
+        except EngineInputError as exc:
+            raise UserError(
+                self.env._(
+                    "This file cannot be imported (%(error)s). Upload the "
+                    "workbook exported from this cycle (Export Workbook).",
+                    error=exc,
+                )
+            ) from exc
+        cycles = {key.split(":", 1)[0] for key in rows["key"] if ":" in key}
+        if cycles and str(self.cycle_id.id) not in cycles:
+            raise UserError(
+                self.env._(
+                    "This workbook belongs to another cycle, not to %(cycle)s. "
+                    "Export the workbook of %(cycle)s and edit that one.",
+                    cycle=self.cycle_id.display_name,
+                )
+            )
+        return rows
+
+    def _current_lines(self):
+        """The cycle's plan lines by workbook key."""
+        lines = self.env["sop.plan.line"].search([("cycle_id", "=", self.cycle_id.id)])
+        return {
+            self.cycle_id._adjustment_key(
+                line.product_id.id, line.warehouse_id.id, line.date_month
+            ): line
+            for line in lines
+        }
+
+    def _reason_codes(self):
+        """Reason code, English label and label in the user's language -> code."""
+        codes = {}
+        for code, label in REASONS:
+            codes[code.lower()] = codes[label.lower()] = code
+        for code, label in self.cycle_id._adjustment_reasons().items():
+            codes[label.lower()] = code
+        return codes
+
+    def _preview_rows(self, rows):
+        """Create values of the preview lines: changes and rejections."""
+        lines = self._current_lines()
+        codes = self._reason_codes()
+        own = f"{self.cycle_id.id}:"
+        seen, result = set(), []
+        for row in rows.itertuples(index=False):
+            line = lines.get(row.key)
+            vals = {"import_id": self.id, "row": row.row, "status": "rejected"}
+            if line:
+                vals.update(
+                    plan_line_id=line.id,
+                    old_adjustment=line.adjustment_qty,
+                    new_adjustment=line.adjustment_qty,
+                )
+            if not row.key.startswith(own):
+                vals["message"] = self.env._("From another cycle's workbook.")
+            elif not line:
+                vals["message"] = self.env._(
+                    "Unknown product, warehouse or month: no such line in this cycle."
+                )
+            elif row.key in seen:
+                vals["message"] = self.env._("This line appears twice in the file.")
+            elif row.text_in:
+                vals["message"] = self.env._(
+                    "Text in a number cell (%(column)s): %(value)s",
+                    column=row.text_in,
+                    value=row.text_value,
+                )
+            elif row.reason and row.reason.lower() not in codes:
+                vals["message"] = self.env._(
+                    "Unknown reason %(reason)s.", reason=row.reason
+                )
+            else:
+                new = self._new_adjustment(line, row, codes.get(row.reason.lower()))
+                if new is None:
+                    seen.add(row.key)
+                    continue
+                vals.update(new)
+                problem = adjustment_problem(
+                    self.env,
+                    line.forecast_qty,
+                    new["new_mode"],
+                    new["new_adjustment"],
+                    new["new_percent"],
+                    new["reason"],
+                )
+                vals.update(status="rejected" if problem else "change", message=problem)
+            seen.add(row.key)
+            result.append(vals)
+        return result
+
+    def _new_adjustment(self, line, row, reason):
+        """The adjustment a row asks for, or None when it changes nothing.
+
+        A percent that differs from the line's applies in percent of the
+        forecast; otherwise the Adjustment cell is a quantity (blank = 0).
+        """
+        percent = row.adjustment_percent
+        qty = 0.0 if math.isnan(row.adjustment) else row.adjustment
+        was_percent = line.adjustment_mode == "percent"
+        same_percent = was_percent and abs(percent - line.adjustment_percent) < EPSILON
+        same_qty = abs(qty - line.adjustment_qty) < EPSILON
+        if not math.isnan(percent) and not (same_percent and not same_qty):
+            mode, new_qty = "percent", line.forecast_qty * percent / 100
+        else:
+            mode, new_qty, percent = "qty", qty, 0.0
+        note = row.reason_note or False
+        unchanged = (
+            (same_percent if mode == "percent" else not was_percent and same_qty)
+            and (reason or False) == (line.adjustment_reason or False)
+            and note == (line.adjustment_note or False)
+        )
+        if unchanged:
+            return None
+        return {
+            "new_mode": mode,
+            "new_percent": percent,
+            "new_adjustment": new_qty,
+            "reason": reason or False,
+            "note": note,
+        }
+
+
+class SopAdjustmentImportLine(models.TransientModel):
+    """One row of the import preview: a change to apply, or a rejection."""
+
+    _name = "sop.adjustment.import.line"
+    _description = "S&OP Adjustment Import Row"
+    _order = "status, row"
+
+    import_id = fields.Many2one(
+        "sop.adjustment.import", required=True, ondelete="cascade"
+    )
+    row = fields.Integer(string="Row", help="Row of the Adjustments sheet.")
+    plan_line_id = fields.Many2one("sop.plan.line", ondelete="cascade")
+    product_id = fields.Many2one(related="plan_line_id.product_id")
+    warehouse_id = fields.Many2one(related="plan_line_id.warehouse_id")
+    date_month = fields.Date(related="plan_line_id.date_month", string="Month")
+    old_adjustment = fields.Float(string="Old Adjustment", digits="Product Unit")
+    new_adjustment = fields.Float(string="New Adjustment", digits="Product Unit")
+    new_mode = fields.Selection(
+        [("qty", "Quantity"), ("percent", "Percent")], string="Mode"
+    )
+    new_percent = fields.Float(string="New Adjustment (%)")
+    reason = fields.Selection(REASONS)
+    note = fields.Char(string="Reason Note")
+    status = fields.Selection(
+        [("change", "Will Change"), ("rejected", "Rejected")], required=True
+    )
+    message = fields.Char(string="Why Rejected")
+
+    def _plan_line_vals(self):
+        """The plan line write of this change, as a form edit would do it."""
+        vals = {
+            "adjustment_mode": self.new_mode,
+            "adjustment_percent": self.new_percent,
+            "adjustment_reason": self.reason,
+            "adjustment_note": self.note,
+        }
+        if self.new_mode == "qty":
+            vals["adjustment_qty"] = self.new_adjustment
+        return vals
