@@ -239,13 +239,13 @@ class SopAdjustmentImportLine(models.TransientModel):
     import_id = fields.Many2one(
         "sop.adjustment.import", required=True, ondelete="cascade"
     )
-    row = fields.Integer(string="Row", help="Row of the Adjustments sheet.")
+    row = fields.Integer(help="Row of the Adjustments sheet.")
     plan_line_id = fields.Many2one("sop.plan.line", ondelete="cascade")
     product_id = fields.Many2one(related="plan_line_id.product_id")
     warehouse_id = fields.Many2one(related="plan_line_id.warehouse_id")
     date_month = fields.Date(related="plan_line_id.date_month", string="Month")
-    old_adjustment = fields.Float(string="Old Adjustment", digits="Product Unit")
-    new_adjustment = fields.Float(string="New Adjustment", digits="Product Unit")
+    old_adjustment = fields.Float(digits="Product Unit")
+    new_adjustment = fields.Float(digits="Product Unit")
     new_mode = fields.Selection(
         [("qty", "Quantity"), ("percent", "Percent")], string="Mode"
     )
