@@ -128,7 +128,16 @@ def test_a_libreoffice_saved_file_reads_the_same(tmp_path):
     book.save(source)
     out = tmp_path / "out"
     subprocess.run(
-        ["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(out), source],
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            source,
+        ],
         check=True,
         capture_output=True,
         timeout=120,

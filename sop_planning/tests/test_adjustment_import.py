@@ -1,5 +1,10 @@
 import base64
 import io
+import shutil
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
 
 import openpyxl
 
@@ -47,15 +52,20 @@ class TestAdjustmentImport(SopPolicyCase):
         return row[0].row
 
     def _wizard(self, book, user=None, cycle=None):
-        buffer = io.BytesIO()
-        book.save(buffer)
+        """The import wizard on ``book`` (an openpyxl workbook or file bytes)."""
+        if isinstance(book, bytes):
+            raw = book
+        else:
+            buffer = io.BytesIO()
+            book.save(buffer)
+            raw = buffer.getvalue()
         return (
             self.env["sop.adjustment.import"]
             .with_user(user or self.planner)
             .create(
                 {
                     "cycle_id": (cycle or self.cycle).id,
-                    "file": base64.b64encode(buffer.getvalue()),
+                    "file": base64.b64encode(raw),
                     "filename": "plan.xlsx",
                 }
             )
@@ -181,6 +191,36 @@ class TestAdjustmentImport(SopPolicyCase):
             ),
         )
         self.assertEqual(self._snapshot(), before)
+
+    @unittest.skipUnless(shutil.which("soffice"), "LibreOffice is not installed")
+    def test_a_libreoffice_saved_workbook_imports(self):
+        book = self._export()
+        self._three_edits(book)
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp, "edited.xlsx")
+            book.save(source)
+            subprocess.run(
+                [
+                    "soffice",
+                    f"-env:UserInstallation=file://{tmp}/profile",
+                    "--headless",
+                    "--convert-to",
+                    "xlsx",
+                    "--outdir",
+                    f"{tmp}/out",
+                    str(source),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=180,
+            )
+            saved = Path(tmp, "out", "edited.xlsx").read_bytes()
+        wizard = self._wizard(saved)
+        wizard.action_preview()
+        self.assertEqual(len(wizard.change_ids), 2)
+        self.assertEqual(wizard.rejected_ids.message, "An adjustment needs a reason.")
+        wizard.action_confirm()
+        self.assertEqual(self._line(self.valve, 2).adjustment_qty, 25.0)
 
     def test_another_cycles_workbook_is_refused(self):
         other = self._plan(self.valve)

@@ -1,6 +1,7 @@
 import base64
 import io
 import math
+from collections import namedtuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -11,6 +12,20 @@ from ..models.sop_plan_line import REASONS
 
 # tolerance when comparing a cell with the stored value
 EPSILON = 1e-6
+# what the preview compares a row with: the plan line as stored
+CURRENT_FIELDS = (
+    "id",
+    "product_id",
+    "warehouse_id",
+    "date_month",
+    "forecast_qty",
+    "adjustment_mode",
+    "adjustment_qty",
+    "adjustment_percent",
+    "adjustment_reason",
+    "adjustment_note",
+)
+CurrentLine = namedtuple("CurrentLine", CURRENT_FIELDS)
 
 
 class SopAdjustmentImport(models.TransientModel):
@@ -127,11 +142,15 @@ class SopAdjustmentImport(models.TransientModel):
         return rows
 
     def _current_lines(self):
-        """The cycle's plan lines by workbook key."""
-        lines = self.env["sop.plan.line"].search([("cycle_id", "=", self.cycle_id.id)])
+        """The cycle's plan lines by workbook key, read in one query."""
+        Line = self.env["sop.plan.line"]
+        Line.flush_model()
+        query = Line._search([("cycle_id", "=", self.cycle_id.id)])
+        rows = self.env.execute_query(query.select(*CURRENT_FIELDS))
+        lines = (CurrentLine(*row) for row in rows)
         return {
             self.cycle_id._adjustment_key(
-                line.product_id.id, line.warehouse_id.id, line.date_month
+                line.product_id, line.warehouse_id, line.date_month
             ): line
             for line in lines
         }
@@ -157,8 +176,8 @@ class SopAdjustmentImport(models.TransientModel):
             if line:
                 vals.update(
                     plan_line_id=line.id,
-                    old_adjustment=line.adjustment_qty,
-                    new_adjustment=line.adjustment_qty,
+                    old_adjustment=line.adjustment_qty or 0.0,
+                    new_adjustment=line.adjustment_qty or 0.0,
                 )
             if not row.key.startswith(own):
                 vals["message"] = self.env._("From another cycle's workbook.")
@@ -186,7 +205,7 @@ class SopAdjustmentImport(models.TransientModel):
                 vals.update(new)
                 problem = adjustment_problem(
                     self.env,
-                    line.forecast_qty,
+                    line.forecast_qty or 0.0,
                     new["new_mode"],
                     new["new_adjustment"],
                     new["new_percent"],
@@ -206,10 +225,12 @@ class SopAdjustmentImport(models.TransientModel):
         percent = row.adjustment_percent
         qty = 0.0 if math.isnan(row.adjustment) else row.adjustment
         was_percent = line.adjustment_mode == "percent"
-        same_percent = was_percent and abs(percent - line.adjustment_percent) < EPSILON
-        same_qty = abs(qty - line.adjustment_qty) < EPSILON
+        same_percent = (
+            was_percent and abs(percent - (line.adjustment_percent or 0.0)) < EPSILON
+        )
+        same_qty = abs(qty - (line.adjustment_qty or 0.0)) < EPSILON
         if not math.isnan(percent) and not (same_percent and not same_qty):
-            mode, new_qty = "percent", line.forecast_qty * percent / 100
+            mode, new_qty = "percent", (line.forecast_qty or 0.0) * percent / 100
         else:
             mode, new_qty, percent = "qty", qty, 0.0
         note = row.reason_note or False
