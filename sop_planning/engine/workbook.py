@@ -513,6 +513,11 @@ def write_workbook(path_or_buffer, plan, title="S&OP plan"):
         write_adjustments(
             sheets[ADJUSTMENTS_SHEET], adjustments, formats, plan.get("reasons", ())
         )
+        sheets["Demand plan"].write_comment(
+            "B1",
+            f"Edit adjustments on the {ADJUSTMENTS_SHEET} sheet: "
+            "the import reads that sheet only.",
+        )
     scenarios = plan.get("scenarios")
     if scenarios is None or not len(scenarios):
         _empty(sheets["Scenarios"], formats, "scenarios")

@@ -11,6 +11,8 @@ ACCESS_MATRIX = {
     #                       user   planner  executive  admin   buyer  portal
     "sop.cycle":            ("r",  "crwu",  "crwu",    "crwu", "r",   ""),
     "sop.cycle.reject":     ("",   "",      "crw",     "crw",  "",    ""),
+    "sop.adjustment.import": ("",  "crw",   "crw",     "crw",  "",    ""),
+    "sop.adjustment.import.line": ("", "crwu", "crwu", "crwu", "",    ""),
     "sop.forecast":         ("r",  "crw",   "crw",     "crwu", "",    ""),
     "sop.plan.line":        ("r",  "crw",   "crw",     "crwu", "",    ""),
     "sop.capacity":         ("r",  "crw",   "crw",     "crwu", "",    ""),

@@ -222,6 +222,25 @@ class TestAdjustmentImport(SopPolicyCase):
         wizard.action_confirm()
         self.assertEqual(self._line(self.valve, 2).adjustment_qty, 25.0)
 
+    def test_confirm_checks_the_preview_again(self):
+        book = self._export()
+        self._three_edits(book)
+        wizard = self._wizard(book)
+        wizard.action_preview()
+        # a change forged over RPC: no reason
+        forged = wizard.change_ids[:1].copy({"import_id": wizard.id, "reason": False})
+        with self.assertRaisesRegex(UserError, "needs a reason"):
+            wizard.action_confirm()
+        forged.unlink()
+        # the line was edited in the form after the preview
+        self._line(self.valve, 2).with_user(self.planner).write(
+            {"adjustment_qty": 7.0, "adjustment_reason": "other"}
+        )
+        before = self._snapshot()
+        with self.assertRaisesRegex(UserError, "adjusted since the preview"):
+            wizard.action_confirm()
+        self.assertEqual(self._snapshot(), before)
+
     def test_another_cycles_workbook_is_refused(self):
         other = self._plan(self.valve)
         book = self._export(other)

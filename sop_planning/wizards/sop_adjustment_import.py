@@ -88,6 +88,7 @@ class SopAdjustmentImport(models.TransientModel):
         if self.state != "preview":
             raise UserError(self.env._("Preview the file before applying it."))
         changes = self.change_ids
+        changes._check_still_valid(cycle)
         for change in changes:
             change.plan_line_id.with_context(sop_adjustment_batch=True).write(
                 change._plan_line_vals()
@@ -277,6 +278,38 @@ class SopAdjustmentImportLine(models.TransientModel):
         [("change", "Will Change"), ("rejected", "Rejected")], required=True
     )
     message = fields.Char(string="Why Rejected")
+
+    def _check_still_valid(self, cycle):
+        """Refuse changes that are not this cycle's, are no longer valid, or
+        whose line was edited since the preview."""
+        for change in self:
+            line = change.plan_line_id
+            problem = adjustment_problem(
+                self.env,
+                line.forecast_qty,
+                change.new_mode,
+                change.new_adjustment,
+                change.new_percent,
+                change.reason,
+            )
+            if line.cycle_id != cycle or problem:
+                raise UserError(
+                    self.env._(
+                        "Row %(row)s cannot be applied: %(problem)s",
+                        row=change.row,
+                        problem=problem or self.env._("not a line of this cycle."),
+                    )
+                )
+            if abs(line.adjustment_qty - change.old_adjustment) > EPSILON:
+                raise UserError(
+                    self.env._(
+                        "The plan line of row %(row)s (%(product)s, %(month)s) was "
+                        "adjusted since the preview. Preview the file again.",
+                        row=change.row,
+                        product=line.product_id.display_name,
+                        month=line.date_month,
+                    )
+                )
 
     def _plan_line_vals(self):
         """The plan line write of this change, as a form edit would do it."""
