@@ -102,6 +102,18 @@ class TestAdjustmentImport(SopPolicyCase):
 
     # tests ---------------------------------------------------------------
     def test_round_trip_preview_then_confirm(self):
+        # lines adjusted before the export come back unchanged
+        self._line(self.pump, 5).with_user(self.planner).write(
+            {
+                "adjustment_mode": "percent",
+                "adjustment_percent": 15.0,
+                "adjustment_reason": "promotion",
+                "adjustment_note": "fair",
+            }
+        )
+        self._line(self.valve, 6).with_user(self.planner).write(
+            {"adjustment_qty": 12.5, "adjustment_reason": "market"}
+        )
         book = self._export()
         self.assertTrue(book["Adjustments"].column_dimensions["A"].hidden)
         bad_row = self._three_edits(book)
@@ -135,8 +147,10 @@ class TestAdjustmentImport(SopPolicyCase):
         self.assertEqual(valve_line.adjustment_note, "big order")
         self.assertEqual(self._line(self.pump, 3).adjustment_qty, 0.0)
         notes = self.cycle.message_ids.filtered(
-            lambda m: "adjusted" in (m.body or "")
+            lambda m: "adjust" in (m.body or "")
         ).mapped("body")
+        self.assertEqual(len(notes), 3, "one per form save, one for the import")
+        notes = [body for body in notes if "imported adjustments" in body]
         self.assertEqual(len(notes), 1, notes)
         self.assertIn("2 plan line(s) adjusted, 1 row(s) rejected", notes[0])
         self.assertIn(self.planner.name, notes[0])
