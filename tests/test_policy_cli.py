@@ -1,5 +1,7 @@
 """Tests of the ``policy`` and ``simulate`` sub-commands on CSV files."""
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -55,6 +57,21 @@ def test_policy_command_writes_the_policy(files, capsys):
     # Weekly periods inferred; 4 weeks: LTD = 2800, SS = 1.6449 x 140 x 2.
     assert row["reorder_point"] == pytest.approx(2800 + 1.6449 * 280, abs=0.1)
     assert "2 items written" in capsys.readouterr().out
+
+
+def test_policy_command_rounds_to_whole_units_and_packs(files):
+    items = pd.read_csv(files["items"]).assign(rounding=1.0, multiple=[6.0, 1.0])
+    items.to_csv(files["items"], index=False)
+    argv = ["policy", str(files["forecast"]), str(files["items"])]
+    assert main([*argv, "--out", str(files["policy"])]) == 0
+    policy = pd.read_csv(files["policy"]).set_index("item_id")
+    for column in ("reorder_point", "order_up_to", "order_qty"):
+        assert (policy[column] % 1 == 0).all(), column
+    assert policy.loc["A", "reorder_point"] == pytest.approx(
+        math.ceil(2800 + 1.6449 * 280), abs=1
+    )
+    assert policy.loc["A", "order_qty"] % 6 == 0
+    assert policy.loc["A", "order_up_to"] % 6 == 0
 
 
 def test_policy_command_allocates_an_aggregate_fill_rate(files):

@@ -5,11 +5,13 @@
 computes the inventory policy: FORECAST.csv has ``item_id, period, forecast,
 sigma`` (other columns ignored); ITEMS.csv has ``item_id, lead_time_days,
 unit_cost`` and optionally every other column ``compute_policy`` documents
-(missing ones take its defaults). POLICY.csv gets ``item_id, safety_stock,
-reorder_point, order_up_to, order_qty, service_level`` (``--full``: every
-column, explanation included); ``--aggregate-fill-rate 0.95`` allocates the
-service levels across items (``policy_allocation``) instead of using each
-item's own.
+(missing ones take its defaults); with a ``rounding`` column (1 for items
+counted in pieces) reorder point, order-up-to level and lot are rounded up
+to it and to the ``multiple`` (``policy_rounding``). POLICY.csv gets
+``item_id, safety_stock, reorder_point, order_up_to, order_qty,
+service_level`` (``--full``: every column, explanation included);
+``--aggregate-fill-rate 0.95`` allocates the service levels across items
+(``policy_allocation``) instead of using each item's own.
 
 ``python -m sop_planning.engine simulate HISTORY.csv POLICY.csv ITEMS.csv
 [--freq D|W|M] [--lost-sales]`` replays the real demand of HISTORY.csv
@@ -22,6 +24,7 @@ import pandas as pd
 
 from .policy import compute_policy, period_length_days
 from .policy_allocation import allocate_service_levels
+from .policy_rounding import round_policy
 from .simulate_backtest import backtest
 
 POLICY_COLUMNS = [
@@ -44,6 +47,8 @@ def run_policy(args):
         policy = allocate_service_levels(
             items, forecast, args.aggregate_fill_rate, freq=args.freq
         )
+    if "rounding" in items.columns:
+        policy = round_policy(policy, items)
     columns = policy.columns if args.full else POLICY_COLUMNS
     policy[columns].to_csv(args.out, index=False, float_format="%.4f")
     print(f"{len(policy)} items written to {args.out}")

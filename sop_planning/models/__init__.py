@@ -23,6 +23,7 @@ from . import sop_supply_data
 from . import product_product
 from . import product_template
 from . import stock_warehouse_orderpoint
+from . import uom_uom
 from . import sop_demo_generator
 from . import sop_accuracy_line
 from . import sop_accuracy_month

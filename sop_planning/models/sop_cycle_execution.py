@@ -11,6 +11,7 @@ from ..engine import (
     EngineInputError,
     compute_policy,
     recent_demand_rate,
+    round_policy,
     stock_demand,
 )
 from .sop_bulk import bulk_create
@@ -160,9 +161,8 @@ class SopCycle(models.Model):
         result = pd.DataFrame(columns=["item_id"])
         if not items.empty:
             try:
-                result = self._explain_raised(
-                    compute_policy(items, demand, freq="M"), raised
-                )
+                policy = compute_policy(items, demand, freq="M")
+                result = self._explain_raised(round_policy(policy, items), raised)
             except EngineInputError as exc:
                 _logger.warning(
                     "S&OP cycle %s: policy engine refused: %s", self.name, exc
@@ -211,6 +211,11 @@ class SopCycle(models.Model):
                 )
             else:
                 has_class = bool(forecast.abc and forecast.xyz)
+                product = forecast.product_id
+                step = product.uom_id._sop_quantity_step()
+                pack = product._sop_purchase_packaging(
+                    forecast.vendor_id, self.company_id
+                )
                 rows.append(
                     {
                         "item_id": forecast.id,
@@ -225,6 +230,10 @@ class SopCycle(models.Model):
                         "xyz": forecast.xyz or None,
                         "pattern": forecast.pattern or None,
                         "service_level": np.nan if has_class else default_level,
+                        # whole pieces, vendor packs (engine.policy_rounding)
+                        "rounding": step,
+                        "multiple": pack._sop_packs(product.uom_id) if pack else step,
+                        "purchase_uom_id": pack.id,
                     }
                 )
         for forecast_id, reason in skipped.items():
@@ -375,6 +384,7 @@ class SopCycle(models.Model):
                     service_level=100.0 * row["service_level"],
                     lead_time_days=lead[forecast.id]["lead_time_days"],
                     lead_time_std_days=lead[forecast.id]["lead_time_std_days"],
+                    purchase_uom_id=lead[forecast.id]["purchase_uom_id"] or None,
                 )
             vals_list.append(vals)
         return vals_list

@@ -60,7 +60,19 @@ class SopInventoryPolicy(models.Model):
     order_qty = fields.Float(
         string="Order Quantity", digits="Product Unit", readonly=True
     )
-    qty_multiple = fields.Float(digits="Product Unit", readonly=True)
+    qty_multiple = fields.Float(
+        digits="Product Unit",
+        readonly=True,
+        help="Order quantities are multiples of this: whole pieces for a "
+        "product counted in units, the vendor's pack where it sells packs.",
+    )
+    purchase_uom_id = fields.Many2one(
+        "uom.uom",
+        string="Vendor Packaging",
+        readonly=True,
+        help="The vendor's purchase unit when it packs several of the "
+        "product's units; written to the reordering rule as its multiple.",
+    )
     coverage_days = fields.Float(readonly=True)
     explanation = fields.Text(readonly=True)
     orderpoint_id = fields.Many2one(
@@ -205,6 +217,7 @@ class SopInventoryPolicy(models.Model):
         return {
             "product_min_qty": self.reorder_point,
             "product_max_qty": max(self.order_up_to, self.reorder_point),
+            "replenishment_uom_id": self.purchase_uom_id.id,
             "trigger": self.company_id.sop_orderpoint_trigger or "manual",
             "sop_policy_id": self.id,
             "sop_managed": True,
