@@ -11,6 +11,10 @@ All functions work on whole arrays (one entry per item):
   a cut-off belongs to the upper side).
 - ``demand_statistics(qty)``: ADI, CV^2 of non-zero sizes and CV of per-period
   demand of an items x periods matrix whose NaN cells are outside the history.
+- ``seasonal(qty, season)``: True where the history shows a season: at least
+  ``MIN_SEASONS`` full seasons and an autocorrelation at the season lag above
+  its 90 % limit, ``1.645 x sqrt((1 + 2 sum_{k<m} r_k^2) / n)`` (Bartlett's
+  standard error; the seasonality test of the M4 competition's benchmarks).
 """
 
 import numpy as np
@@ -18,6 +22,8 @@ import numpy as np
 ADI_CUTOFF = 1.32
 CV2_CUTOFF = 0.49
 NO_DEMAND = "no demand"
+MIN_SEASONS = 2
+SEASONAL_Z = 1.645
 
 
 def abc(values, thresholds=(0.8, 0.95)):
@@ -89,3 +95,34 @@ def demand_statistics(qty):
         )
         cv = np.where(mean > 0, np.sqrt(var) / mean, np.nan)
     return adi, cv2, cv
+
+
+def seasonal(qty, season, z_score=SEASONAL_Z):
+    """Return a mask of the items whose history shows a season of ``season``.
+
+    ``qty`` is items x periods, NaN outside the history. The autocorrelation
+    ``r_k`` of each item's history (about its mean) at lags 1..``season``;
+    an item is seasonal when it has at least ``MIN_SEASONS`` seasons of
+    history and ``r_season`` exceeds ``z_score`` standard errors.
+    """
+    in_history = np.isfinite(qty)
+    n_periods = in_history.sum(axis=1)
+    enough = n_periods >= MIN_SEASONS * season
+    if not enough.any():
+        return enough
+    mean = np.nansum(qty, axis=1) / np.maximum(n_periods, 1)
+    centred = np.where(in_history, qty - mean[:, None], 0.0)
+    variance = (centred**2).sum(axis=1)
+    lagged = np.stack(
+        [
+            (centred[:, :-lag] * centred[:, lag:]).sum(axis=1)
+            for lag in range(1, season + 1)
+        ],
+        axis=1,
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        acf = np.where(variance[:, None] > 0, lagged / variance[:, None], 0.0)
+        limit = z_score * np.sqrt(
+            (1.0 + 2.0 * (acf[:, :-1] ** 2).sum(axis=1)) / np.maximum(n_periods, 1)
+        )
+    return enough & (acf[:, -1] > limit)

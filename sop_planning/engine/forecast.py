@@ -77,7 +77,7 @@ def _check_arguments(horizon, n_origins, interval_level, chunk_size):
         raise EngineInputError(f"chunk_size must be positive, got {chunk_size!r}")
 
 
-def _select_in_chunks(qty, history, options, careful, sparse, chunk_size, progress):
+def _select_in_chunks(qty, history, options, masks, chunk_size, progress):
     n_items = len(qty)
     observed = np.where(history.censored, qty, history.qty)
     parts = []
@@ -89,8 +89,9 @@ def _select_in_chunks(qty, history, options, careful, sparse, chunk_size, progre
                 history.censored[rows],
                 history.start[rows],
                 season=history.season_length,
-                careful=None if careful is None else careful[rows],
-                sparse=sparse[rows],
+                careful=None if masks["careful"] is None else masks["careful"][rows],
+                sparse=masks["sparse"][rows],
+                seasonal=masks["seasonal"][rows],
                 observed=observed[rows],
                 **options,
             )
@@ -136,9 +137,9 @@ def run_forecast(
     careful = np.isin(abc, list(careful_abc)) if careful_abc else None
     pattern = classify.sbc_pattern(adi, cv2)
     sparse = np.isin(pattern, ("intermittent", "lumpy"))
-    parts = _select_in_chunks(
-        qty, bucketed, options, careful, sparse, chunk_size, progress
-    )
+    seasonal = classify.seasonal(qty, bucketed.season_length) & ~sparse
+    masks = {"careful": careful, "sparse": sparse, "seasonal": seasonal}
+    parts = _select_in_chunks(qty, bucketed, options, masks, chunk_size, progress)
     point = _concat(parts, "forecast")
     sigma_h = _concat(parts, "sigma")
     sigma_cum = _concat(parts, "sigma_cum")
@@ -164,6 +165,7 @@ def run_forecast(
             "abc": abc,
             "xyz": classify.xyz(cv),
             "pattern": pattern,
+            "seasonal": seasonal,
             "adi": adi,
             "cv2": cv2,
             "n_periods": bucketed.n_periods,

@@ -20,6 +20,13 @@ from it, trend 0); seasonal indices follow the calendar (period index modulo
 the season length). Croston / SBA / TSB warm up the same way on demand sizes,
 intervals and demand probability. The recursions are those of statsmodels'
 ``ExponentialSmoothing`` (additive, damped trend); tests check equality.
+
+``seasonally_adjusted`` runs the flat methods of ``ADJUSTED_METHODS`` on
+the history divided by its multiplicative seasonal indices
+(``seasonal_indices``, classical decomposition) and multiplies their
+forecasts back, for the items of a mask (the others get NaN). The backtest
+origins use indices estimated on the history before the first origin, the
+last origin (the forecast) indices from the whole history: no look-ahead.
 """
 
 from dataclasses import dataclass
@@ -40,6 +47,7 @@ HOLT_WINTERS_GRID = {
 CROSTON_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
 TSB_GRID = {"alpha": (0.1, 0.2, 0.3), "beta": (0.02, 0.05, 0.1, 0.2)}
 MA_WINDOWS = (2, 3, 4, 6, 9, 12)
+MIN_SEASONAL_INDEX = 0.1
 
 
 @dataclass
@@ -426,3 +434,103 @@ METHOD_NAMES = (
     "sba",
     "tsb",
 )
+
+
+def _centred_moving_mean(qty, season):
+    """Mean of the season centred on each period (2 x season when even), else NaN.
+
+    NaN where the window is not entirely inside the known history.
+    """
+    n_items, n_periods = qty.shape
+    centred = np.full((n_items, n_periods), np.nan)
+    even = season % 2 == 0
+    if n_periods < season + even:
+        return centred
+    total = np.concatenate(
+        [np.zeros((n_items, 1)), np.cumsum(np.nan_to_num(qty), axis=1)], axis=1
+    )
+    count = np.concatenate(
+        [np.zeros((n_items, 1)), np.cumsum(np.isfinite(qty), axis=1)], axis=1
+    )
+    begins = np.arange(n_periods - season + 1)
+    full = (count[:, begins + season] - count[:, begins]) == season
+    window = np.where(
+        full, (total[:, begins + season] - total[:, begins]) / season, np.nan
+    )
+    if even:
+        window = (window[:, :-1] + window[:, 1:]) / 2.0
+    centred[:, season // 2 : season // 2 + window.shape[1]] = window
+    return centred
+
+
+def seasonal_indices(qty, season):
+    """Multiplicative seasonal index per item and calendar slot (items x season).
+
+    Classical decomposition: each period's ratio to its centred moving mean
+    (to the item's mean where no full window exists), averaged per slot
+    (period index modulo ``season``), scaled to a mean of 1 and floored at
+    ``MIN_SEASONAL_INDEX``; slots without a ratio get 1.
+    """
+    n_items, n_periods = qty.shape
+    known = np.isfinite(qty)
+    level = _centred_moving_mean(qty, season)
+    no_window = ~np.isfinite(level).any(axis=1)
+    mean = np.nansum(qty, axis=1) / np.maximum(known.sum(axis=1), 1)
+    level[no_window] = mean[no_window, None]
+    usable = known & np.isfinite(level) & (level > 0)
+    ratio = np.divide(qty, level, out=np.zeros(qty.shape), where=usable)
+    slots = np.eye(season)[np.arange(n_periods) % season]
+    count = usable @ slots
+    index = np.divide(
+        ratio @ slots, count, out=np.full(count.shape, np.nan), where=count > 0
+    )
+    scale = np.nanmean(np.where(count > 0, index, np.nan), axis=1, keepdims=True)
+    index = np.divide(
+        index, scale, out=np.ones(index.shape), where=np.isfinite(index) & (scale > 0)
+    )
+    return np.maximum(np.where(np.isfinite(index), index, 1.0), MIN_SEASONAL_INDEX)
+
+
+ADJUSTED_METHODS = {
+    "moving_average_seasonal": moving_average,
+    "ses_seasonal": ses,
+    "holt_seasonal": holt,
+}
+
+
+def _adjusted_forecasts(qty, origins, horizon, season, stop):
+    """Each adjusted method's (forecasts, params), indices from ``qty[:, :stop]``."""
+    index = seasonal_indices(qty[:, :stop], season)
+    adjusted = qty / index[:, np.arange(qty.shape[1]) % season]
+    for method in ADJUSTED_METHODS.values():
+        run = method(adjusted, origins, horizon, season)
+        for k, origin in enumerate(origins):
+            run.forecasts[k] *= index[:, (origin + np.arange(horizon)) % season]
+        yield run.forecasts, run.params
+
+
+def seasonally_adjusted(qty, origins, horizon, season, rows):
+    """Runs of ``ADJUSTED_METHODS`` on the deseasonalised history of ``rows`` items.
+
+    ``origins`` as for every method, the last one being the forecast's; the
+    earlier ones use indices from the history before the first of them.
+    Items outside the ``rows`` mask get NaN forecasts and parameters; an
+    adjusted run needs a season of history at an origin.
+    """
+    runs = [
+        MethodRun(name, np.full((len(origins), len(qty), horizon), np.nan), {}, season)
+        for name in ADJUSTED_METHODS
+    ]
+    if not rows.any():
+        return runs
+    passes = [(slice(len(origins) - 1, None), origins[-1])]
+    if len(origins) > 1:
+        passes.insert(0, (slice(0, len(origins) - 1), origins[0]))
+    for at, stop in passes:
+        outputs = _adjusted_forecasts(qty[rows], origins[at], horizon, season, stop)
+        for run, (forecasts, params) in zip(runs, outputs, strict=True):
+            run.forecasts[at, rows] = forecasts
+            run.params = {key: np.where(rows, 0.0, np.nan) for key in params}
+            for key, values in params.items():
+                run.params[key][rows] = values
+    return runs

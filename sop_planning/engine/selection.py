@@ -67,6 +67,9 @@ FLOOR_SHARE = 0.1
 # they mostly repeat a zero, which absolute errors reward and a stock
 # policy cannot use (no demand foreseen, no stock kept).
 LAST_VALUE_MODELS = ("naive", "seasonal_naive")
+# Methods whose forecast follows the calendar: the only candidates of items
+# classed seasonal, so that no median mixes a season with flat forecasts.
+SEASONAL_MODELS = ("seasonal_naive", "holt_winters", *methods.ADJUSTED_METHODS)
 RULE_MODEL = "mean"
 NEW_ITEM_MODEL = "new_item"
 NO_DEMAND_MODEL = "zero"
@@ -272,7 +275,7 @@ def _reasons(n_candidates, n_points, combine):
     )
 
 
-def _method_runs(qty, start, origins, horizon, season, careful):
+def _method_runs(qty, start, origins, horizon, season, careful, seasonal):
     for method in methods.METHODS:
         if method is methods.holt_winters:
             yield method(qty, origins, horizon, season, start=start)
@@ -280,6 +283,8 @@ def _method_runs(qty, start, origins, horizon, season, careful):
             yield method(qty, origins, horizon, season)
     if careful is not None:
         yield statsmodels_ets(qty, start, origins, horizon, season, careful)
+    if seasonal is not None:
+        yield from methods.seasonally_adjusted(qty, origins, horizon, season, seasonal)
 
 
 def level_floor(qty, origins, season):
@@ -301,10 +306,10 @@ def level_floor(qty, origins, season):
     return FLOOR_SHARE * np.divide(volume, n, out=np.zeros(n.shape), where=n > 0)
 
 
-def _run_methods(qty, start, origins, horizon, season, careful):
+def _run_methods(qty, start, origins, horizon, season, careful, seasonal):
     runs = []
     floor = level_floor(qty, origins, season)[:, :, None]
-    for run in _method_runs(qty, start, origins, horizon, season, careful):
+    for run in _method_runs(qty, start, origins, horizon, season, careful, seasonal):
         history_at = np.asarray(origins)[:, None] - start[None, :]
         run.forecasts[history_at < run.min_periods] = np.nan
         np.maximum(run.forecasts, floor, out=run.forecasts)
@@ -326,17 +331,23 @@ class Backtest:
     sq_error: np.ndarray
 
 
-def backtest_methods(qty, censored, start, horizon, season, n_origins=6, careful=None):
+def backtest_methods(
+    qty, censored, start, horizon, season, n_origins=6, careful=None, seasonal=None
+):
     """Run every method at the backtest origins and at the end; score them.
 
     ``backtests`` is (methods, origins, items, horizon), ``finals`` (methods,
     items, horizon); ``sq_error`` (methods, items) is the sum of squared
     backtest errors, inf where the method is no candidate for the item.
-    ``careful`` (items mask) adds statsmodels' per-item ETS for those items.
+    ``careful`` (items mask) adds statsmodels' per-item ETS for those items,
+    ``seasonal`` (items mask) the seasonally adjusted flat methods
+    (``methods.seasonally_adjusted``).
     """
     n_periods = qty.shape[1]
     origins = backtest_origins(n_periods, horizon, n_origins)
-    runs = _run_methods(qty, start, origins + [n_periods], horizon, season, careful)
+    runs = _run_methods(
+        qty, start, origins + [n_periods], horizon, season, careful, seasonal
+    )
     backtests = np.stack([run.forecasts[:-1] for run in runs])
     actuals = _actual_windows(qty, censored, origins, horizon)
     history_at = np.asarray(origins, dtype=float)[:, None] - start[None, :]
@@ -391,11 +402,27 @@ def _best_single(backtest, n_items):
     return forecasts, backtest.finals[best, rows], backtest.names[best], params
 
 
-def _level_only(backtest, sparse):
-    """Take last-value methods out of the candidates of ``sparse`` items."""
-    blocked = np.isin(backtest.names, LAST_VALUE_MODELS)[:, None] & sparse[None, :]
+def _block(backtest, blocked):
+    """Take the (methods, items) ``blocked`` pairs out of the candidates."""
     backtest.candidate = backtest.candidate & ~blocked
     backtest.sq_error = np.where(blocked, np.inf, backtest.sq_error)
+
+
+def _level_only(backtest, sparse):
+    """Take last-value methods out of the candidates of ``sparse`` items."""
+    _block(
+        backtest, np.isin(backtest.names, LAST_VALUE_MODELS)[:, None] & sparse[None, :]
+    )
+
+
+def _seasonal_only(backtest, seasonal):
+    """Keep only calendar-following methods as candidates of ``seasonal`` items.
+
+    An item with no seasonal candidate (e.g. an unscored one) keeps its own.
+    """
+    flat = ~np.isin(backtest.names, SEASONAL_MODELS)[:, None]
+    has_seasonal = (backtest.candidate & ~flat).any(axis=0)
+    _block(backtest, flat & (seasonal & has_seasonal)[None, :])
 
 
 def select_models(
@@ -409,11 +436,14 @@ def select_models(
     careful=None,
     sparse=None,
     observed=None,
+    seasonal=None,
 ):
     """Backtest all methods, keep the best per item; return a ``Selection``.
 
     ``sparse`` (items mask, e.g. intermittent and lumpy items) keeps only
-    mean-level methods (no naive, no seasonal naive) as candidates.
+    mean-level methods (no naive, no seasonal naive) as candidates;
+    ``seasonal`` (items mask, ``classify.seasonal``) only the methods of
+    ``SEASONAL_MODELS``.
     ``observed`` (default ``qty``) is the demand the error scales are
     measured on: the real one, outliers not capped, for a safety stock must
     cover them.
@@ -421,10 +451,12 @@ def select_models(
     observed = qty if observed is None else observed
     n_items, n_periods = qty.shape
     backtest = backtest_methods(
-        qty, censored, start, horizon, season, n_origins, careful
+        qty, censored, start, horizon, season, n_origins, careful, seasonal
     )
     if sparse is not None:
         _level_only(backtest, sparse)
+    if seasonal is not None:
+        _seasonal_only(backtest, seasonal)
     choose = _combination if combine else _best_single
     kept, final, model, params = choose(backtest, n_items)
     actuals, candidate, origins = backtest.actuals, backtest.candidate, backtest.origins
