@@ -12,18 +12,18 @@ All functions work on whole arrays (one entry per item):
 - ``demand_statistics(qty)``: ADI, CV^2 of non-zero sizes and CV of per-period
   demand of an items x periods matrix whose NaN cells are outside the history.
 - ``seasonal(qty, season)``: True where the history shows a season: at least
-  ``MIN_SEASONS`` full seasons and an autocorrelation at the season lag above
-  its 90 % limit, ``1.645 x sqrt((1 + 2 sum_{k<m} r_k^2) / n)`` (Bartlett's
-  standard error; the seasonality test of the M4 competition's benchmarks).
+  ``MIN_SEASONS`` full seasons and calendar-slot means that a linear trend
+  does not explain (F test, p-value below ``SEASONAL_P_VALUE``).
 """
 
 import numpy as np
+from scipy import stats
 
 ADI_CUTOFF = 1.32
 CV2_CUTOFF = 0.49
 NO_DEMAND = "no demand"
 MIN_SEASONS = 2
-SEASONAL_Z = 1.645
+SEASONAL_P_VALUE = 0.01
 
 
 def abc(values, thresholds=(0.8, 0.95)):
@@ -97,32 +97,60 @@ def demand_statistics(qty):
     return adi, cv2, cv
 
 
-def seasonal(qty, season, z_score=SEASONAL_Z):
+def seasonal(qty, season, p_value=SEASONAL_P_VALUE):
     """Return a mask of the items whose history shows a season of ``season``.
 
-    ``qty`` is items x periods, NaN outside the history. The autocorrelation
-    ``r_k`` of each item's history (about its mean) at lags 1..``season``;
-    an item is seasonal when it has at least ``MIN_SEASONS`` seasons of
-    history and ``r_season`` exceeds ``z_score`` standard errors.
+    ``qty`` is items x periods, NaN outside the history. Per item, least
+    squares of the history on a line (level and trend) and on a line plus
+    one mean per calendar slot (period index modulo ``season``); the item
+    is seasonal when it has at least ``MIN_SEASONS`` seasons of history and
+    the F test of the slot means has a p-value below ``p_value``.
     """
     in_history = np.isfinite(qty)
     n_periods = in_history.sum(axis=1)
     enough = n_periods >= MIN_SEASONS * season
     if not enough.any():
         return enough
-    mean = np.nansum(qty, axis=1) / np.maximum(n_periods, 1)
-    centred = np.where(in_history, qty - mean[:, None], 0.0)
-    variance = (centred**2).sum(axis=1)
-    lagged = np.stack(
-        [
-            (centred[:, :-lag] * centred[:, lag:]).sum(axis=1)
-            for lag in range(1, season + 1)
-        ],
-        axis=1,
-    )
+    qty, in_history = qty[enough], in_history[enough]
+    time = np.arange(qty.shape[1], dtype=float)
+    slots = np.eye(season)[np.arange(qty.shape[1]) % season]
+    demand = np.nan_to_num(qty)
+    reduced = _residual_sum(np.stack([np.ones_like(time), time], 1), demand, in_history)
+    full = _residual_sum(np.column_stack([slots, time]), demand, in_history)
+    n = n_periods[enough]
+    within = n - season - 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        acf = np.where(variance[:, None] > 0, lagged / variance[:, None], 0.0)
-        limit = z_score * np.sqrt(
-            (1.0 + 2.0 * (acf[:, :-1] ** 2).sum(axis=1)) / np.maximum(n_periods, 1)
-        )
-    return enough & (acf[:, -1] > limit)
+        ratio = ((reduced - full) / (season - 1)) / (full / within)
+    result = np.zeros(len(enough), dtype=bool)
+    result[enough] = (
+        np.where(full > 0, stats.f.sf(ratio, season - 1, within), 1.0) < p_value
+    )
+    return result
+
+
+def _least_squares(design, demand, in_history):
+    """Fitted values of each item's least squares on ``design`` (periods x k).
+
+    Each item (row of ``demand``) is fitted on its ``in_history`` periods.
+    """
+    weights = in_history.astype(float)
+    gram = np.einsum("it,tp,tq->ipq", weights, design, design)
+    moment = (weights * demand) @ design
+    ridge = 1e-9 * np.eye(design.shape[1])  # items too short for the design
+    coef = np.linalg.solve(gram + ridge, moment[:, :, None])[:, :, 0]
+    return coef @ design.T
+
+
+def _residual_sum(design, demand, in_history):
+    """Residual sum of squares of each item's least squares on ``design``."""
+    fitted = _least_squares(design, demand, in_history)
+    return (np.where(in_history, demand - fitted, 0.0) ** 2).sum(axis=1)
+
+
+def trend_line(qty):
+    """Each item's least-squares line over its history (NaN outside it)."""
+    in_history = np.isfinite(qty)
+    time = np.arange(qty.shape[1], dtype=float)
+    design = np.stack([np.ones_like(time), time], axis=1)
+    fitted = _least_squares(design, np.nan_to_num(qty), in_history)
+    return np.where(in_history, fitted, np.nan)

@@ -23,7 +23,7 @@ intervals and demand probability. The recursions are those of statsmodels'
 
 ``seasonally_adjusted`` runs the flat methods of ``ADJUSTED_METHODS`` on
 the history divided by its multiplicative seasonal indices
-(``seasonal_indices``, classical decomposition) and multiplies their
+(``seasonal_indices``: ratios to the trend line) and multiplies their
 forecasts back, for the items of a mask (the others get NaN). The backtest
 origins use indices estimated on the history before the first origin, the
 last origin (the forecast) indices from the whole history: no look-ahead.
@@ -32,6 +32,8 @@ last origin (the forecast) indices from the whole history: no look-ahead.
 from dataclasses import dataclass
 
 import numpy as np
+
+from .classify import trend_line
 
 SES_ALPHAS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 0.9)
 HOLT_GRID = {
@@ -436,59 +438,28 @@ METHOD_NAMES = (
 )
 
 
-def _centred_moving_mean(qty, season):
-    """Mean of the season centred on each period (2 x season when even), else NaN.
-
-    NaN where the window is not entirely inside the known history.
-    """
-    n_items, n_periods = qty.shape
-    centred = np.full((n_items, n_periods), np.nan)
-    even = season % 2 == 0
-    if n_periods < season + even:
-        return centred
-    total = np.concatenate(
-        [np.zeros((n_items, 1)), np.cumsum(np.nan_to_num(qty), axis=1)], axis=1
-    )
-    count = np.concatenate(
-        [np.zeros((n_items, 1)), np.cumsum(np.isfinite(qty), axis=1)], axis=1
-    )
-    begins = np.arange(n_periods - season + 1)
-    full = (count[:, begins + season] - count[:, begins]) == season
-    window = np.where(
-        full, (total[:, begins + season] - total[:, begins]) / season, np.nan
-    )
-    if even:
-        window = (window[:, :-1] + window[:, 1:]) / 2.0
-    centred[:, season // 2 : season // 2 + window.shape[1]] = window
-    return centred
-
-
 def seasonal_indices(qty, season):
     """Multiplicative seasonal index per item and calendar slot (items x season).
 
-    Classical decomposition: each period's ratio to its centred moving mean
-    (to the item's mean where no full window exists), averaged per slot
+    Each period's ratio to the item's least-squares trend line (a centred
+    moving mean, measured on the choose half of the benchmark items, did
+    worse: it leaves out half a season at each end), averaged per slot
     (period index modulo ``season``), scaled to a mean of 1 and floored at
-    ``MIN_SEASONAL_INDEX``; slots without a ratio get 1.
+    ``MIN_SEASONAL_INDEX``; slots without a ratio (or where the line is not
+    positive) get 1.
     """
-    n_items, n_periods = qty.shape
+    n_periods = qty.shape[1]
     known = np.isfinite(qty)
-    level = _centred_moving_mean(qty, season)
-    no_window = ~np.isfinite(level).any(axis=1)
-    mean = np.nansum(qty, axis=1) / np.maximum(known.sum(axis=1), 1)
-    level[no_window] = mean[no_window, None]
-    usable = known & np.isfinite(level) & (level > 0)
+    level = trend_line(qty)
+    usable = known & (level > 0)
     ratio = np.divide(qty, level, out=np.zeros(qty.shape), where=usable)
     slots = np.eye(season)[np.arange(n_periods) % season]
     count = usable @ slots
-    index = np.divide(
-        ratio @ slots, count, out=np.full(count.shape, np.nan), where=count > 0
-    )
-    scale = np.nanmean(np.where(count > 0, index, np.nan), axis=1, keepdims=True)
-    index = np.divide(
-        index, scale, out=np.ones(index.shape), where=np.isfinite(index) & (scale > 0)
-    )
-    return np.maximum(np.where(np.isfinite(index), index, 1.0), MIN_SEASONAL_INDEX)
+    seen = count > 0
+    index = np.divide(ratio @ slots, count, out=np.zeros(count.shape), where=seen)
+    scale = index.sum(axis=1, keepdims=True) / np.maximum(seen.sum(axis=1), 1)[:, None]
+    index = np.divide(index, scale, out=np.ones(index.shape), where=seen & (scale > 0))
+    return np.maximum(index, MIN_SEASONAL_INDEX)
 
 
 ADJUSTED_METHODS = {
