@@ -264,12 +264,12 @@ def _item_scores(errors, actuals):
     return mae, wape, bias, count
 
 
-def _reasons(n_candidates, n_points, combine):
+def _reasons(n_candidates, n_points, combine, seasonal):
     kept = f"median of the {COMBINE_TOP} best" if combine else "lowest MSE"
     return np.array(
         [
-            f"backtest: {kept} of {c} models over {p} points"
-            for c, p in zip(n_candidates, n_points, strict=True)
+            f"backtest: {kept} of {c} {'seasonal ' if s else ''}models over {p} points"
+            for c, p, s in zip(n_candidates, n_points, seasonal, strict=True)
         ],
         dtype=object,
     )
@@ -498,7 +498,11 @@ def select_models(
     final[~has_demand] = 0.0
     sigma[~has_demand] = 0.0
     sigma_cum[~has_demand] = 0.0
-    reason = _reasons(candidate.sum(axis=0), n_points, combine)
+    calendar = np.isin(names, SEASONAL_MODELS)[:, None]
+    calendar_only = (candidate & calendar).any(axis=0) & ~(candidate & ~calendar).any(
+        axis=0
+    )
+    reason = _reasons(candidate.sum(axis=0), n_points, combine, calendar_only)
     for i in np.flatnonzero(~has_backtest):
         params[i] = {}
         if young[i]:
