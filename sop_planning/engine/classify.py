@@ -134,9 +134,11 @@ def _least_squares(design, demand, in_history):
     Each item (row of ``demand``) is fitted on its ``in_history`` periods.
     """
     weights = in_history.astype(float)
-    gram = np.einsum("it,tp,tq->ipq", weights, design, design)
+    k = design.shape[1]
+    products = (design[:, :, None] * design[:, None, :]).reshape(len(design), k * k)
+    gram = (weights @ products).reshape(-1, k, k)
     moment = (weights * demand) @ design
-    ridge = 1e-9 * np.eye(design.shape[1])  # items too short for the design
+    ridge = 1e-9 * np.eye(k)  # items too short for the design
     coef = np.linalg.solve(gram + ridge, moment[:, :, None])[:, :, 0]
     return coef @ design.T
 
