@@ -25,9 +25,11 @@ candidate for the items of those ABC classes (slow: tens of ms per item).
   faster than ``sqrt(h) x sigma``; ``compute_policy`` uses it for the
   lead-time demand);
 - ``items``: one row per item: ``item_id, model, params, abc, xyz, pattern,
-  adi, cv2, n_periods, wape, mase, bias, sigma, reason`` (``wape``, ``mase``,
-  ``bias`` are those of the kept model in the backtest; ``sigma`` the one-step
-  error scale);
+  seasonal, adi, cv2, n_periods, wape, mase, bias, sigma, reason`` (``wape``,
+  ``mase``, ``bias`` are those of the kept model in the backtest; ``sigma``
+  the one-step error scale; ``seasonal``: ``classify.seasonal`` on the
+  cleaned history, never for intermittent or lumpy items, whose seasonal
+  models did worse on the benchmarks' choose half);
 - ``sigma_h``: items x horizon array of the h-step error scale;
 - ``sigma_cum``: items x horizon array of the cumulative error scale;
 - ``periods``: the forecast periods; ``history``: the bucketed ``History``;

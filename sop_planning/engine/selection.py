@@ -33,6 +33,12 @@ of 17 weeks of it). Per item, ``wape``, ``mase`` and ``bias`` are those
 of the kept forecast over the backtest points, MASE scaled by the in-sample
 seasonal-naive (else naive) MAE of the history before the last origin.
 
+Items classed seasonal (``classify.seasonal``, passed as ``seasonal``)
+choose only among ``SEASONAL_MODELS``, whose forecasts follow the calendar
+(seasonal naive, Holt-Winters, statsmodels' ETS, and moving average / SES /
+Holt on the seasonally adjusted history, ``methods.seasonally_adjusted``):
+a median of a seasonal forecast and flat ones would wash the season out.
+
 The h-step error scale ``sigma`` of the kept model is the root of the running
 mean, over steps 1..h, of the backtest's mean squared error per step, made
 non-decreasing in h. Error scales are measured on the real demand
@@ -69,7 +75,12 @@ FLOOR_SHARE = 0.1
 LAST_VALUE_MODELS = ("naive", "seasonal_naive")
 # Methods whose forecast follows the calendar: the only candidates of items
 # classed seasonal, so that no median mixes a season with flat forecasts.
-SEASONAL_MODELS = ("seasonal_naive", "holt_winters", *methods.ADJUSTED_METHODS)
+SEASONAL_MODELS = (
+    "seasonal_naive",
+    "holt_winters",
+    "ets_statsmodels",
+    *methods.ADJUSTED_METHODS,
+)
 RULE_MODEL = "mean"
 NEW_ITEM_MODEL = "new_item"
 NO_DEMAND_MODEL = "zero"
