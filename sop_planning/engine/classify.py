@@ -101,7 +101,7 @@ def seasonal(qty, season, p_value=SEASONAL_P_VALUE):
     """Return a mask of the items whose history shows a season of ``season``.
 
     ``qty`` is items x periods, NaN outside the history. Per item, least
-    squares of the history on a line (level and trend) and on a line plus
+    squares of the history on a line (level and trend) and on a trend plus
     one mean per calendar slot (period index modulo ``season``); the item
     is seasonal when it has at least ``MIN_SEASONS`` seasons of history and
     the F test of the slot means has a p-value below ``p_value``.
@@ -111,48 +111,55 @@ def seasonal(qty, season, p_value=SEASONAL_P_VALUE):
     enough = n_periods >= MIN_SEASONS * season
     if not enough.any():
         return enough
-    qty, in_history = qty[enough], in_history[enough]
-    time = np.arange(qty.shape[1], dtype=float)
+    qty, in_history, n = qty[enough], in_history[enough], n_periods[enough]
     slots = np.eye(season)[np.arange(qty.shape[1]) % season]
-    demand = np.nan_to_num(qty)
-    reduced = _residual_sum(np.stack([np.ones_like(time), time], 1), demand, in_history)
-    full = _residual_sum(np.column_stack([slots, time]), demand, in_history)
-    n = n_periods[enough]
+    reduced = _trend_fit(qty, in_history, np.ones((qty.shape[1], 1)))[2]
+    full = _trend_fit(qty, in_history, slots)[2]
     within = n - season - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = ((reduced - full) / (season - 1)) / (full / within)
+        tail = np.where(full > 0, stats.f.sf(ratio, season - 1, within), 1.0)
     result = np.zeros(len(enough), dtype=bool)
-    result[enough] = (
-        np.where(full > 0, stats.f.sf(ratio, season - 1, within), 1.0) < p_value
-    )
+    result[enough] = tail < p_value
     return result
 
 
-def _least_squares(design, demand, in_history):
-    """Fitted values of each item's least squares on ``design`` (periods x k).
+def _trend_fit(qty, in_history, groups):
+    """Least squares of each item on one level per group plus a common trend.
 
-    Each item (row of ``demand``) is fitted on its ``in_history`` periods.
+    ``groups`` is a periods x groups one-hot matrix (one column: a line).
+    Returns the fitted levels' per-period part (items x periods, the group
+    level at each period), the slope and the residual sum of squares, all
+    on the ``in_history`` periods (Frisch-Waugh: the trend is fitted on
+    the deviations from the group means).
     """
     weights = in_history.astype(float)
-    k = design.shape[1]
-    products = (design[:, :, None] * design[:, None, :]).reshape(len(design), k * k)
-    gram = (weights @ products).reshape(-1, k, k)
-    moment = (weights * demand) @ design
-    ridge = 1e-9 * np.eye(k)  # items too short for the design
-    coef = np.linalg.solve(gram + ridge, moment[:, :, None])[:, :, 0]
-    return coef @ design.T
+    demand = np.where(in_history, qty, 0.0)
+    time = np.arange(qty.shape[1], dtype=float)
+    count = weights @ groups
+    seen = count > 0
 
+    def centred(values):
+        means = np.divide(values @ groups, count, out=np.zeros(count.shape), where=seen)
+        return np.where(in_history, values - means @ groups.T, 0.0), means
 
-def _residual_sum(design, demand, in_history):
-    """Residual sum of squares of each item's least squares on ``design``."""
-    fitted = _least_squares(design, demand, in_history)
-    return (np.where(in_history, demand - fitted, 0.0) ** 2).sum(axis=1)
+    demand_dev, demand_means = centred(demand)
+    time_dev, time_means = centred(weights * time)
+    spread = (time_dev**2).sum(axis=1)
+    slope = np.divide(
+        (demand_dev * time_dev).sum(axis=1),
+        spread,
+        out=np.zeros(len(qty)),
+        where=spread > 0,
+    )
+    residual = demand_dev - slope[:, None] * time_dev
+    levels = (demand_means - slope[:, None] * time_means) @ groups.T
+    return levels, slope, (residual**2).sum(axis=1)
 
 
 def trend_line(qty):
     """Each item's least-squares line over its history (NaN outside it)."""
     in_history = np.isfinite(qty)
-    time = np.arange(qty.shape[1], dtype=float)
-    design = np.stack([np.ones_like(time), time], axis=1)
-    fitted = _least_squares(design, np.nan_to_num(qty), in_history)
+    levels, slope, _ = _trend_fit(qty, in_history, np.ones((qty.shape[1], 1)))
+    fitted = levels + slope[:, None] * np.arange(qty.shape[1])
     return np.where(in_history, fitted, np.nan)
