@@ -68,6 +68,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import EngineInputError
+from .policy_law import bootstrap_policy, history_matrix
 from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rate
 
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375, "MS": 30.4375}
@@ -397,10 +398,25 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
         + "); SS = ROP - LTD = "
         + _fmt(frame["safety_stock"])
     )
+    resampled = (
+        frame["service_type"]
+        .map({"fill_rate": "smallest s whose simulated fill rate reaches "})
+        .fillna("quantile of lead-time demand at ")
+        .radd("ROP = ")
+        + _fmt(frame["service_level"], 3)
+        + " on the item's own demand history resampled to the forecast level "
+        + "(bootstrap); SS = ROP - LTD = "
+        + _fmt(frame["safety_stock"])
+    )
     method = frame["method"]
     safety = np.where(
-        method.isin(["poisson", "negbin"]),
-        discrete,
+        method == "bootstrap",
+        resampled,
+        np.where(method.isin(["poisson", "negbin"]), discrete, normal),
+    )
+    safety = np.where(
+        method.isin(["poisson", "negbin", "bootstrap"]),
+        safety,
         np.where(method == "fill_rate_loss", fill_rate_z + normal, normal),
     )
     text = (
@@ -426,6 +442,43 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
     return text.where(method != "zero_demand", "no forecast demand: min = max = 0")
 
 
+MIN_HISTORY_PERIODS = 12
+LAW_DEFAULTS = {
+    "window_days": 3 * DAYS_PER_YEAR,
+    "n_periods": 480,
+    "level_spread": 2.0,
+    "block": 1,
+    "to_forecast": False,
+    "lost_sales": True,
+    "seed": 0,
+}
+
+
+def _bootstrap_rows(history, item_ids, inputs, candidates, options):
+    """Return (rows, reorder point, fill rate, stock) of the resampled items.
+
+    Items with at least ``MIN_HISTORY_PERIODS`` known periods and some demand
+    in the last ``window`` of them take their law from their own history
+    (``policy_law``); the others keep the forecast's law.
+    """
+    options = {**LAW_DEFAULTS, **options}
+    days = options.pop("period_days")
+    options.setdefault("window", max(int(round(options.pop("window_days") / days)), 1))
+    options.pop("window_days", None)
+    options.setdefault("segment", max(int(round(DAYS_PER_YEAR / days)), 1))
+    matrix = history_matrix(history, item_ids)
+    recent = matrix[:, -options["window"] :]
+    known = np.isfinite(recent).sum(axis=1)
+    rows = np.flatnonzero(
+        candidates & (known >= MIN_HISTORY_PERIODS) & (np.nansum(recent, axis=1) > 0)
+    )
+    if not len(rows):
+        return rows, np.zeros(0), np.zeros(0), np.zeros(0)
+    picked = {name: np.asarray(value)[rows] for name, value in inputs.items()}
+    point, fill, stock = bootstrap_policy(matrix[rows], **picked, **options)
+    return rows, point, fill, stock
+
+
 def compute_policy(
     items,
     demand,
@@ -435,6 +488,8 @@ def compute_policy(
     service_matrix=None,
     max_cover_days=DAYS_PER_YEAR,
     discrete_below=10.0,
+    history=None,
+    law_options=None,
 ):
     """Return the inventory policy of every item (see the module docstring)."""
     items = _prepare_items(items, service_matrix)
@@ -486,6 +541,26 @@ def compute_policy(
     zero = (ltd <= 0) & (demand_per_day <= 0)
     safety[zero] = 0.0
     method[zero] = "zero_demand"
+    resampled = None
+    if history is not None:
+        resampled = _bootstrap_rows(
+            history,
+            item_ids,
+            {
+                "level": d_window * days,
+                "lead": lead / days,
+                "review": review / days,
+                "order_qty": order_qty,
+                "target": target,
+                "fill_rate": fill_rate,
+            },
+            ~zero,
+            {"period_days": days, **(law_options or {})},
+        )
+        rows, point = resampled[0], resampled[1]
+        safety[rows] = point - ltd[rows]
+        method[rows] = "bootstrap"
+        z[rows] = np.nan
 
     # below a 50 % target z < 0: safety stock may be negative, the point not
     safety = np.maximum(safety, -ltd)
@@ -513,6 +588,10 @@ def compute_policy(
     )
     frame["expected_fill_rate"] = expected_fill_rate(frame)
     frame["expected_stock"] = expected_stock(frame)
+    if resampled is not None:
+        rows, _point, fill, stock = resampled
+        frame.loc[rows, "expected_fill_rate"] = fill
+        frame.loc[rows, "expected_stock"] = stock
     frame["expected_stock_value"] = frame["expected_stock"] * items["unit_cost"]
     frame["min_qty"] = frame["reorder_point"]
     frame["max_qty"] = frame["order_up_to"]
