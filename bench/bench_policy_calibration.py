@@ -63,6 +63,7 @@ from results_md import markdown, write_section  # noqa: E402
 
 from sop_planning.engine.forecast import run_forecast  # noqa: E402
 from sop_planning.engine.policy import compute_policy  # noqa: E402
+from sop_planning.engine.policy_calibration import planned_policy  # noqa: E402
 from sop_planning.engine.policy_demand import (  # noqa: E402
     recent_demand_rate,
     stock_demand,
@@ -205,8 +206,13 @@ def run_set(args, name):
             service_level=target, service_type="fill_rate", pattern=pattern
         )
         options = {"freq": SETS[name][1], "max_cover_days": args.lot_months * MONTH_DAYS}
-        policy = compute_policy(
-            table, forecast.forecast, history=train_long, law_options=args.law, **options
+        policy = planned_policy(
+            table,
+            forecast.forecast,
+            train_long,
+            calibrate=args.calibrate,
+            law_options=args.law,
+            **options,
         )
         former = compute_policy(table, forecast.forecast, **options)
         lot = policy["order_qty"].to_numpy()
@@ -270,6 +276,11 @@ def main(argv=None):
         type=float,
         default=2.0,
         help="cap of the policy's lot in months of demand (the baseline's 2)",
+    )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="aims calibrated per pattern on the items' own backtest (slow)",
     )
     parser.add_argument("--law", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
