@@ -73,7 +73,7 @@ def test_lumpy_items_reach_the_fill_rate_they_promise(make_history):
     )
     reached = result.served.sum() / result.demand.sum()
     promised = np.average(policy["expected_fill_rate"], weights=result.demand)
-    assert promised == pytest.approx(0.95, abs=0.005)
+    assert promised == pytest.approx(0.95, abs=0.01)
     assert reached == pytest.approx(promised, abs=0.02)
     # the forecast's negative binomial law promises as much and delivers less
     former = compute_policy(

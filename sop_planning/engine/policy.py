@@ -449,6 +449,7 @@ LAW_DEFAULTS = {
     "level_spread": 2.0,
     "block": 1,
     "to_forecast": False,
+    "allocate": True,
     "lost_sales": True,
     "seed": 0,
 }
@@ -462,6 +463,8 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
     (``policy_law``); the others keep the forecast's law.
     """
     options = {**LAW_DEFAULTS, **options}
+    if not options.pop("allocate"):
+        inputs = {**inputs, "groups": None}
     days = options.pop("period_days")
     options.setdefault("window", max(int(round(options.pop("window_days") / days)), 1))
     options.pop("window_days", None)
@@ -553,6 +556,8 @@ def compute_policy(
                 "order_qty": order_qty,
                 "target": target,
                 "fill_rate": fill_rate,
+                "unit_cost": items["unit_cost"].to_numpy(float),
+                "groups": items["pattern"].fillna("").astype(str).to_numpy(object),
             },
             ~zero,
             {"period_days": days, **(law_options or {})},

@@ -151,29 +151,35 @@ def simulate_levels(paths, reorder_point, order_up_to, lead, review, *, lost_sal
     Start on hand = S, nothing on order; each period receipts arrive, demand
     is served, and every ``review`` periods a position at or below s orders
     up to S, arriving ``lead`` periods after the next one (protection
-    interval lead + review). Fill rate 1 for an item without demand.
+    interval lead + review). Fill rate 1 for an item without demand. s and
+    S may be items x candidates matrices: each column is simulated on the
+    same demand and the results are matrices too.
     """
     n_items, n_periods = paths.shape
-    lead = np.round(np.asarray(lead, dtype=float)).astype(int)
+    lead = np.broadcast_to(np.round(np.asarray(lead, dtype=float)).astype(int), n_items)
     review = np.maximum(np.round(np.asarray(review, dtype=float)), 1).astype(int)
-    lead = np.broadcast_to(lead, (n_items,))
     review = np.broadcast_to(review, (n_items,))
+    reorder_point = np.asarray(reorder_point, dtype=float)
+    order_up_to = np.asarray(order_up_to, dtype=float)
+    shape = np.broadcast_shapes(reorder_point.shape, order_up_to.shape)
+    wide = len(shape) == 2
     span = int(lead.max(initial=0)) + 2
-    pipeline = np.zeros((span, n_items))
+    pipeline = np.zeros((span, *shape))
     columns = np.arange(n_items)
     by_period = np.ascontiguousarray(paths.T)
-    on_hand = np.array(order_up_to, dtype=float, copy=True)
-    on_order = np.zeros(n_items)
-    backlog = np.zeros(n_items)
-    served = np.zeros(n_items)
-    stock = np.zeros(n_items)
+    on_hand = np.array(np.broadcast_to(order_up_to, shape), dtype=float)
+    on_order = np.zeros(shape)
+    backlog = np.zeros(shape)
+    served = np.zeros(shape)
+    stock = np.zeros(shape)
+    every = review[:, None] if wide else review
     same_review = bool((review == 1).all())
     for t in range(n_periods):
         arriving = pipeline[t % span]
         on_hand += arriving
         on_order -= arriving
         arriving[:] = 0.0
-        demand = by_period[t]
+        demand = by_period[t][:, None] if wide else by_period[t]
         if lost_sales:
             sold = np.minimum(on_hand, demand)
             served += sold
@@ -185,15 +191,60 @@ def simulate_levels(paths, reorder_point, order_up_to, lead, review, *, lost_sal
         position = on_hand + on_order - backlog
         due = position <= reorder_point
         if not same_review:
-            due &= t % review == 0
+            due &= t % every == 0
         qty = np.where(due, np.maximum(order_up_to - position, 0.0), 0.0)
         pipeline[(t + lead + 1) % span, columns] += qty
         on_order += qty
         stock += on_hand
     total = paths.sum(axis=1)
+    if wide:
+        total = total[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(total > 0, served / total, 1.0)
     return fill, stock / n_periods
+
+
+CANDIDATE_LEVELS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97)
+CANDIDATE_LEVELS += (0.98, 0.99, 0.995, 0.999, 1.0)
+
+
+def allocate(fill, stock, weight, unit_cost, group, target, steps=50):
+    """Return per item the chosen candidate column (marginal allocation).
+
+    ``fill`` / ``stock``: items x candidates; per group, one price ``lam``
+    of stock value per unit of expected demand served is bisected (log
+    scale) until the group's demand-weighted fill rate reaches its target
+    (the demand-weighted mean of its items' ``target``); each item takes
+    the candidate maximising ``weight x fill - lam x unit_cost x stock``.
+    """
+    choice = np.zeros(len(fill), dtype=int)
+    rows_all = np.arange(len(fill))
+    for name in np.unique(group):
+        rows = np.flatnonzero(group == name)
+        w = weight[rows]
+        if w.sum() <= 0:
+            choice[rows] = np.argmax(fill[rows] >= target[rows, None], axis=1)
+            continue
+        goal = np.average(target[rows], weights=w)
+        gain = w[:, None] * fill[rows]
+        cost = (unit_cost[rows] + 1e-9)[:, None] * stock[rows]
+
+        def pick(log_price, rows=rows, gain=gain, cost=cost):
+            return np.argmax(gain - np.exp(log_price) * cost, axis=1)
+
+        def reached(index, rows=rows, w=w):
+            return np.average(fill[rows, index], weights=w) >= goal
+
+        low, high = -40.0, 20.0  # cheap stock (all served) .. dear stock
+        for _ in range(steps):
+            middle = 0.5 * (low + high)
+            if reached(pick(middle)):
+                low = middle
+            else:
+                high = middle
+        choice[rows] = pick(low)
+    del rows_all
+    return choice
 
 
 def bootstrap_policy(
@@ -215,6 +266,8 @@ def bootstrap_policy(
     segment=12,
     block=None,
     block_factor=1.0,
+    groups=None,
+    unit_cost=1.0,
 ):
     """Return (reorder_point, expected_fill_rate, expected_stock) per item.
 
@@ -223,7 +276,11 @@ def bootstrap_policy(
     history's own level); ``lead`` and ``review`` in periods; ``order_qty``
     the lot (S = s + Q); ``target`` the fill rate (``fill_rate``) or cycle
     service level per item (``fill_rate`` True / False, per item or for
-    all). See the module docstring.
+    all). With ``groups`` (a label per item, e.g. the demand pattern) the
+    fill-rate items of a group share one target, the demand-weighted mean
+    of theirs, reached at least stock value (``allocate``, ``unit_cost``
+    per item): each item's own promise is then its expected fill rate.
+    See the module docstring.
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
@@ -253,7 +310,35 @@ def bootstrap_policy(
     target = np.broadcast_to(np.asarray(target, dtype=float), (n_items,))
 
     fill_rate = np.broadcast_to(np.asarray(fill_rate, dtype=bool), (n_items,))
-    point = _window_quantile(paths, protection, target)
+    sums, count = _window_sums(paths, protection)
+    point = _quantile_of(sums, count, target)
+    if groups is not None and fill_rate.any():
+        rows = np.flatnonzero(fill_rate)
+        grid = np.stack(
+            [
+                _quantile_of(sums[rows], count[rows], np.full(len(rows), level))
+                for level in CANDIDATE_LEVELS
+            ],
+            axis=1,
+        )
+        grid[:, 0] = 0.0
+        fills, stocks = simulate_levels(
+            paths[rows],
+            grid,
+            grid + lot[rows, None],
+            lead[rows],
+            review[rows],
+            lost_sales=lost_sales,
+        )
+        cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
+        group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
+        weight = paths[rows].mean(axis=1)
+        choice = allocate(fills, stocks, weight, cost, group, target[rows])
+        point[rows] = grid[np.arange(len(rows)), choice]
+        fill, stock = simulate_levels(
+            paths, point, point + lot, lead, review, lost_sales=lost_sales
+        )
+        return point, fill, stock
     if fill_rate.any():
         rows = np.flatnonzero(fill_rate)
         low = np.zeros(len(rows))
@@ -278,8 +363,11 @@ def bootstrap_policy(
     return point, fill, stock
 
 
-def _window_quantile(paths, protection, level):
-    """Return per item the ``level`` quantile of demand summed over ``protection``."""
+def _window_sums(paths, protection):
+    """Return per item its sorted demand sums over ``protection`` periods.
+
+    Rows are padded with ``inf`` past their count of windows (also returned).
+    """
     cumulative = np.concatenate(
         [np.zeros((len(paths), 1)), np.cumsum(paths, axis=1)], axis=1
     )
@@ -289,7 +377,12 @@ def _window_quantile(paths, protection, level):
     ends = starts[None, :] + width[:, None]
     valid = ends <= n_periods
     sums = np.take_along_axis(cumulative, np.minimum(ends, n_periods), axis=1)
-    sums = np.sort(np.where(valid, sums - cumulative, np.inf), axis=1)
-    count = n_periods - width + 1
+    return np.sort(np.where(valid, sums - cumulative, np.inf), axis=1), (
+        n_periods - width + 1
+    )
+
+
+def _quantile_of(sums, count, level):
+    """Return per item the ``level`` quantile of its sorted window sums."""
     rank = np.clip(np.ceil(level * count).astype(int) - 1, 0, count - 1)
     return np.take_along_axis(sums, rank[:, None], axis=1)[:, 0]
