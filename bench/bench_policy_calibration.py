@@ -46,6 +46,7 @@ forecast's mean and sigma, no history) is shown for reference.
 
 import argparse
 import datetime
+import json
 import sys
 import time
 from pathlib import Path
@@ -64,10 +65,6 @@ from results_md import markdown, write_section  # noqa: E402
 from sop_planning.engine.forecast import run_forecast  # noqa: E402
 from sop_planning.engine.policy import compute_policy  # noqa: E402
 from sop_planning.engine.policy_calibration import planned_policy  # noqa: E402
-from sop_planning.engine.policy_demand import (  # noqa: E402
-    recent_demand_rate,
-    stock_demand,
-)
 from sop_planning.engine.simulate import simulate  # noqa: E402
 from sop_planning.engine.simulate_backtest import bisect_fill_rate  # noqa: E402
 
@@ -112,7 +109,9 @@ def load(data_dir, name):
             {
                 "item_id": item_ids,
                 "lead_time_days": rng.integers(1, 4, len(item_ids)) * days,
-                "unit_cost": np.round(rng.lognormal(np.log(20.0), 1.0, len(item_ids)), 2),
+                "unit_cost": np.round(
+                    rng.lognormal(np.log(20.0), 1.0, len(item_ids)), 2
+                ),
             }
         )
     items["review_days"] = days
@@ -189,10 +188,6 @@ def run_set(args, name):
         .fillna("")
         .to_numpy()
     )
-    if args.floor:
-        season = 12 if SETS[name][1] == "M" else 52
-        rate = pd.Series(recent_demand_rate(train, season), index=items["item_id"])
-        forecast.forecast = stock_demand(forecast.forecast, rate)
     lead = items["lead_time_days"].to_numpy() / days
     review = items["review_days"].to_numpy() / days
     replay = Replay(held_out, train, lead, items["unit_cost"].to_numpy())
@@ -205,7 +200,10 @@ def run_set(args, name):
         table = items.assign(
             service_level=target, service_type="fill_rate", pattern=pattern
         )
-        options = {"freq": SETS[name][1], "max_cover_days": args.lot_months * MONTH_DAYS}
+        options = {
+            "freq": SETS[name][1],
+            "max_cover_days": args.lot_months * MONTH_DAYS,
+        }
         policy = planned_policy(
             table,
             forecast.forecast,
@@ -230,16 +228,26 @@ def run_set(args, name):
             counted = mask & replay.counted
             if not counted.any():
                 continue
-            promise = np.average(
-                policy["expected_fill_rate"].to_numpy()[counted], weights=weight[counted]
-            ) if weight[counted].sum() > 0 else float("nan")
+            promise = (
+                np.average(
+                    policy["expected_fill_rate"].to_numpy()[counted],
+                    weights=weight[counted],
+                )
+                if weight[counted].sum() > 0
+                else float("nan")
+            )
             fill, value = group_figures(reached, replay, mask)
             base_fill, base_value = group_figures(baseline, replay, mask)
             static_fill, static_value = group_figures(static, replay, mask)
             old_fill, old_value = group_figures(old, replay, mask)
-            old_promise = np.average(
-                former["expected_fill_rate"].to_numpy()[counted], weights=weight[counted]
-            ) if weight[counted].sum() > 0 else float("nan")
+            old_promise = (
+                np.average(
+                    former["expected_fill_rate"].to_numpy()[counted],
+                    weights=weight[counted],
+                )
+                if weight[counted].sum() > 0
+                else float("nan")
+            )
             rows.append(
                 {
                     "set": name,
@@ -282,10 +290,13 @@ def main(argv=None):
         action="store_true",
         help="aims calibrated per pattern on the items' own backtest (slow)",
     )
-    parser.add_argument("--law", default="{}", help=argparse.SUPPRESS)
-    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--law",
+        type=json.loads,
+        default={},
+        help="settings of the law, JSON (e.g. '{\"level_spread\": 2}')",
+    )
     args = parser.parse_args(argv)
-    args.law = eval(args.law)  # noqa: S307  (choose-half experiments)
     started = time.perf_counter()
     rows = []
     for name in args.sets:

@@ -444,11 +444,11 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
 
 MIN_HISTORY_PERIODS = 12
 LAW_DEFAULTS = {
-    "window_days": 3 * DAYS_PER_YEAR,
+    "window_days": 2 * DAYS_PER_YEAR,
     "n_periods": 480,
-    "level_spread": 2.0,
+    "level_spread": 1.5,
     "block": 1,
-    "to_forecast": False,
+    "to_forecast": True,
     "allocate": True,
     "lost_sales": True,
     "seed": 0,

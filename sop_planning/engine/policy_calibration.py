@@ -279,9 +279,7 @@ def planned_policy(
         items = items.assign(service_level=np.clip(target + offset, 0.5, 0.9995))
         difference = (aims["promised"] - aims["reached"]).fillna(0.0)
         gap = difference.reindex(group).fillna(0.0).to_numpy()
-    policy = compute_policy(
-        items, demand, period_days=days, history=history, **options
-    )
+    policy = compute_policy(items, demand, period_days=days, history=history, **options)
     policy["expected_fill_rate"] = np.clip(
         policy["expected_fill_rate"].to_numpy() - gap, 0.0, 1.0
     )

@@ -90,8 +90,11 @@ def resample_demand(
 ):
     """Return items x ``n_periods`` demand drawn from each item's recent periods.
 
-    Each period is drawn with replacement from the last ``window`` known
-    (finite) periods of the row, times ``scale`` (per item, default 1). With
+    Blocks of ``block`` consecutive periods (per item; 1, the default, draws
+    each period on its own) are drawn with replacement from the last
+    ``window`` periods of the row from its first known one (an unknown
+    period after it counts as zero demand), times ``scale`` (per item,
+    default 1). With
     ``level_cv`` (per item) every stretch of ``segment`` periods is also
     multiplied by its own level factor, gamma distributed with mean 1 and
     that coefficient of variation: the rate an item will sell at is only
@@ -105,7 +108,10 @@ def resample_demand(
     count = known.sum(axis=1)
     first = np.where(count > 0, np.argmax(known, axis=1), width)
     span = width - first  # periods from the item's first known one
-    block = np.minimum(np.broadcast_to(np.asarray(block, dtype=int), (len(matrix),)), np.maximum(span, 1))
+    block = np.minimum(
+        np.broadcast_to(np.asarray(block, dtype=int), (len(matrix),)),
+        np.maximum(span, 1),
+    )
     rng = np.random.default_rng(seed)
     steps = np.arange(n_periods)
     longest = int(block.max(initial=1))
@@ -115,7 +121,9 @@ def resample_demand(
     which = steps[None, :] // block[:, None]
     offset = steps[None, :] % block[:, None]
     index = np.take_along_axis(starts, np.minimum(which, n_blocks - 1), axis=1) + offset
-    paths = np.nan_to_num(np.take_along_axis(recent, np.minimum(index, width - 1), axis=1))
+    paths = np.nan_to_num(
+        np.take_along_axis(recent, np.minimum(index, width - 1), axis=1)
+    )
     paths[count == 0] = 0.0
     del longest
     if scale is not None:
@@ -145,7 +153,9 @@ def mean_uncertainty(matrix, window):
     return np.nan_to_num(relative, nan=0.0, posinf=0.0)
 
 
-def simulate_levels(paths, reorder_point, order_up_to, lead, review, *, lost_sales=True):
+def simulate_levels(
+    paths, reorder_point, order_up_to, lead, review, *, lost_sales=True
+):
     """Return per item (fill rate, average on hand) of (R, s, S) on ``paths``.
 
     Start on hand = S, nothing on order; each period receipts arrive, demand
@@ -218,32 +228,24 @@ def allocate(fill, stock, weight, unit_cost, group, target, steps=50):
     the candidate maximising ``weight x fill - lam x unit_cost x stock``.
     """
     choice = np.zeros(len(fill), dtype=int)
-    rows_all = np.arange(len(fill))
     for name in np.unique(group):
         rows = np.flatnonzero(group == name)
-        w = weight[rows]
-        if w.sum() <= 0:
+        weight_rows = weight[rows]
+        if weight_rows.sum() <= 0:
             choice[rows] = np.argmax(fill[rows] >= target[rows, None], axis=1)
             continue
-        goal = np.average(target[rows], weights=w)
-        gain = w[:, None] * fill[rows]
+        goal = np.average(target[rows], weights=weight_rows)
+        gain = weight_rows[:, None] * fill[rows]
         cost = (unit_cost[rows] + 1e-9)[:, None] * stock[rows]
-
-        def pick(log_price, rows=rows, gain=gain, cost=cost):
-            return np.argmax(gain - np.exp(log_price) * cost, axis=1)
-
-        def reached(index, rows=rows, w=w):
-            return np.average(fill[rows, index], weights=w) >= goal
-
-        low, high = -40.0, 20.0  # cheap stock (all served) .. dear stock
+        low, high = -40.0, 20.0  # log price: stock free (all served) .. dear
         for _ in range(steps):
             middle = 0.5 * (low + high)
-            if reached(pick(middle)):
+            index = np.argmax(gain - np.exp(middle) * cost, axis=1)
+            if np.average(fill[rows, index], weights=weight_rows) >= goal:
                 low = middle
             else:
                 high = middle
-        choice[rows] = pick(low)
-    del rows_all
+        choice[rows] = np.argmax(gain - np.exp(low) * cost, axis=1)
     return choice
 
 
@@ -265,7 +267,6 @@ def bootstrap_policy(
     level_spread=0.0,
     segment=12,
     block=None,
-    block_factor=1.0,
     groups=None,
     unit_cost=1.0,
 ):
@@ -300,7 +301,7 @@ def bootstrap_policy(
         matrix,
         n_periods,
         window=window,
-        block=np.round(block_factor * protection).astype(int) if block is None else block,
+        block=protection if block is None else block,
         scale=scale,
         level_cv=level_cv,
         segment=segment,
