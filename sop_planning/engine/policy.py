@@ -526,24 +526,7 @@ def compute_policy(
     safety = z * sigma_total
     method = np.where(fill_rate, "fill_rate_loss", "normal").astype(object)
 
-    pattern = items["pattern"].astype(str).str.lower().to_numpy()
-    discrete = (np.isin(pattern, DISCRETE_PATTERNS) | (ltd < discrete_below)) & (
-        ltd > 0
-    )
-    if discrete.any():
-        point, law = _discrete_reorder_point(
-            ltd[discrete],
-            sigma_total[discrete] ** 2,
-            target[discrete],
-            fill_rate[discrete],
-            order_qty[discrete],
-        )
-        safety[discrete] = point - ltd[discrete]
-        method[discrete] = law
-        z[discrete] = np.nan
     zero = (ltd <= 0) & (demand_per_day <= 0)
-    safety[zero] = 0.0
-    method[zero] = "zero_demand"
     resampled = None
     if history is not None:
         resampled = _bootstrap_rows(
@@ -562,11 +545,30 @@ def compute_policy(
             ~zero,
             {"period_days": days, **(law_options or {})},
         )
+    pattern = items["pattern"].astype(str).str.lower().to_numpy()
+    discrete = (np.isin(pattern, DISCRETE_PATTERNS) | (ltd < discrete_below)) & (
+        ltd > 0
+    )
+    if resampled is not None:
+        discrete[resampled[0]] = False
+    if discrete.any():
+        point, law = _discrete_reorder_point(
+            ltd[discrete],
+            sigma_total[discrete] ** 2,
+            target[discrete],
+            fill_rate[discrete],
+            order_qty[discrete],
+        )
+        safety[discrete] = point - ltd[discrete]
+        method[discrete] = law
+        z[discrete] = np.nan
+    safety[zero] = 0.0
+    method[zero] = "zero_demand"
+    if resampled is not None:
         rows, point = resampled[0], resampled[1]
         safety[rows] = point - ltd[rows]
         method[rows] = "bootstrap"
         z[rows] = np.nan
-
     # below a 50 % target z < 0: safety stock may be negative, the point not
     safety = np.maximum(safety, -ltd)
     reorder_point = ltd + safety
