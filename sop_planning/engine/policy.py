@@ -1,7 +1,8 @@
 """Inventory policy: safety stock, reorder point, order-up-to level, lot size.
 
 Public API: ``compute_policy(items, demand, *, period_days=None, freq=None,
-service_matrix=None, max_cover_days=365, discrete_below=10)``,
+service_matrix=None, max_cover_days=365, discrete_below=10, history=None,
+law_options=None)``,
 ``reorder_point_at(policy, level)``, ``expected_fill_rate(policy)``,
 ``expected_stock(policy)`` and ``period_length_days(periods, *,
 period_days=None, freq=None)``.
@@ -46,6 +47,13 @@ Method, per item, over the protection window ``W = lead time + review``:
   Poisson (variance <= mean) or negative binomial law with the same mean and
   variance; ``SS = s - LTD`` (may be negative for lumpy items, whose typical
   lead-time demand is far below the mean);
+- ``bootstrap`` when ``history`` (long ``item_id, period, qty``) is given:
+  items with at least 12 known periods and demand in the last two years
+  take their lead-time demand law from their own history, resampled and
+  simulated with the policy (``policy_law``; ``law_options`` override its
+  settings, ``LAW_DEFAULTS``); the reorder point, ``expected_fill_rate``
+  and ``expected_stock`` all come from that simulation; fill-rate items
+  of one ``pattern`` share their target at least stock value;
 - ``reorder_point = LTD + SS``; ``order_qty`` = EOQ ``sqrt(2 x D x order_cost
   / (holding_rate x unit_cost))`` (D the yearly forecast), capped at
   ``max_cover_days`` of demand, raised to the MOQ, rounded up to the

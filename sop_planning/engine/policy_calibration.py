@@ -18,9 +18,10 @@ Public API:
   ``calibrate_pattern_aims``.
 
 No look-ahead: a backtest origin t plans from the history before t only
-(its demand level and the law both come from the periods before t; the lot
-is sized on the mean demand before t), then replays the real demand of the
-``replay_periods`` from t in the lost-sales simulator, starting on hand at
+(its demand level, the recent demand rate before t, stands for the
+forecast; the law and the lot come from the periods before t), then
+replays the real demand of the ``replay_periods`` from t in the
+lost-sales simulator, starting on hand at
 the order-up-to level with nothing on order. With ``origins`` > 1 the
 origins step back ``replay_periods`` at a time and the figures add up.
 """
@@ -39,12 +40,16 @@ PATTERNS = ("smooth", "erratic", "intermittent", "lumpy")
 DAYS_PER_YEAR = 365.0
 
 
-def _flat_demand(matrix, item_ids, periods, window):
-    """Return long forecast rows: each item's mean and std over ``window``."""
-    recent = matrix[:, -window:]
+def _flat_demand(matrix, item_ids, periods, season):
+    """Return long forecast rows: each item's recent demand rate, flat.
+
+    The rate is the one ``planned_policy`` floors the forecast at (the
+    larger of the last season's and half-season's means); sigma is the
+    standard deviation of the last season.
+    """
+    level = recent_demand_rate(matrix, season)
     with np.errstate(divide="ignore", invalid="ignore"):
-        level = np.nan_to_num(np.nanmean(recent, axis=1))
-        sigma = np.nan_to_num(np.nanstd(recent, axis=1))
+        sigma = np.nan_to_num(np.nanstd(matrix[:, -season:], axis=1))
     count = len(periods)
     return pd.DataFrame(
         {
@@ -103,11 +108,11 @@ def policy_backtest(
         name: np.zeros(len(items))
         for name in ("demand", "served", "stock", "value", "promised")
     }
-    window = int(round(3 * DAYS_PER_YEAR / days))
+    season = max(int(round(DAYS_PER_YEAR / days)), 1)
     for fit, known, replay, dates in _replay_origins(
         items, history, days, replay_periods, origins
     ):
-        flat = _flat_demand(known, item_ids, dates, window)
+        flat = _flat_demand(known, item_ids, dates, season)
         policy = compute_policy(items, flat, period_days=days, history=fit, **options)
         result = simulate(
             replay,

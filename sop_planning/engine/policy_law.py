@@ -4,28 +4,42 @@ Public API: ``history_matrix(history, item_ids)``, ``resample_demand(matrix,
 n_periods, *, window, scale=None, seed=0)``, ``simulate_levels(paths,
 reorder_point, order_up_to, lead, review, *, lost_sales=True)`` and
 ``bootstrap_policy(matrix, level, lead, review, order_qty, target, *,
-fill_rate=True, ...)``.
+fill_rate=True, ...)``, ``allocate(fill, stock, weight, unit_cost, group,
+target)`` and ``mean_uncertainty(matrix, window)``.
 
 Normal, Poisson and negative binomial laws built from a forecast's mean and
 sigma are too thin-tailed for slow and lumpy items: most periods sell
 nothing and a few sell a lot. Here the demand of the coming periods is
 drawn, period by period, from the item's own recent periods (the last
-``window`` known ones, zeros included: a bootstrap of occurrences and sizes,
-as Willemain et al. resample intermittent demand), scaled so that its mean
-is the forecast's level (the shape of demand from the history, its level
-from the forecast). The policy is then simulated on this resampled demand
-for many periods, with its real review period, lead time and order
-quantity (lost sales by default, as a lost-sales replay judges it):
+``window`` ones, zeros included: a bootstrap of occurrences and sizes, as
+Willemain et al. resample intermittent demand), scaled so that its mean is
+the forecast's level (``to_forecast``: the shape of demand from the history,
+its level from the forecast). The rate an item sells at is itself only
+known to the precision of its history, so every year of resampled demand
+is multiplied by a level factor with mean 1 and a coefficient of variation
+of ``level_spread`` times the relative standard error of the item's mean
+(few sales in the window: a wide spread). The policy is then simulated on
+this demand for ``n_periods`` periods, with its real review period, lead
+time and order quantity (lost sales by default, as a lost-sales replay
+judges it):
 
 - for a fill-rate target the reorder point is the smallest one (bisection,
   every item at once, the same resampled demand at every step) whose
-  simulated fill rate reaches the target;
+  simulated fill rate reaches the target; with ``groups`` (the demand
+  pattern) the items of a group share their target instead, reached at
+  least stock value: candidate reorder points (quantiles of the resampled
+  lead-time demand) are simulated side by side and one price of stock per
+  unit served, bisected per group, picks each item's (``allocate``);
 - for a cycle service level it is the level's quantile of the resampled
   demand over lead time + review;
 - the expected fill rate and the expected stock (average on hand at the end
   of a period) are those of the same simulation, so the promise comes from
   the law the reorder point is set on, undershoot at review and whole lots
   included.
+
+Settings (window 2 years, level spread 1.5, level from the forecast, 480
+simulated periods, allocation per pattern) were chosen on the ``choose``
+half of the items of ``bench/bench_policy_calibration.py``.
 
 Everything is vectorised across items: one simulation is a loop over the
 simulated periods on arrays of all items.
