@@ -311,16 +311,17 @@ def bootstrap_policy(
     if not to_forecast:
         scale = None
     level_cv = level_spread * mean_uncertainty(matrix, window) if level_spread else None
-    paths = resample_demand(
-        matrix,
-        n_periods,
-        window=window,
-        block=protection if block is None else block,
-        scale=scale,
-        level_cv=level_cv,
-        segment=segment,
-        seed=seed,
-    )
+    resampling = {
+        "window": window,
+        "block": protection if block is None else block,
+        "scale": scale,
+        "level_cv": level_cv,
+        "segment": segment,
+    }
+    paths = resample_demand(matrix, n_periods, seed=seed, **resampling)
+    # the promise is read off a second sample: judged on the sample it was
+    # chosen on, a reorder point's fill rate is flattered by that noise
+    fresh = resample_demand(matrix, n_periods, seed=seed + 1, **resampling)
     lot = np.maximum(np.broadcast_to(np.asarray(order_qty, float), (n_items,)), 0.0)
     target = np.broadcast_to(np.asarray(target, dtype=float), (n_items,))
 
@@ -348,11 +349,21 @@ def bootstrap_policy(
         cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
         group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
         weight = paths[rows].mean(axis=1)
-        choice = allocate(fills, stocks, weight, cost, group, target[rows])
-        point[rows] = grid[np.arange(len(rows)), choice]
-        fill, stock = simulate_levels(
-            paths, point, point + lot, lead, review, lost_sales=lost_sales
-        )
+        # chosen on one sample, judged on another: a group whose promise
+        # falls short there (the choice fitted the noise) aims higher
+        shift = np.zeros(len(rows))
+        for _ in range(3):
+            choice = allocate(fills, stocks, weight, cost, group, target[rows] + shift)
+            point[rows] = grid[np.arange(len(rows)), choice]
+            fill, stock = simulate_levels(
+                fresh, point, point + lot, lead, review, lost_sales=lost_sales
+            )
+            for name in np.unique(group):
+                members = group == name
+                if weight[members].sum() > 0:
+                    promised = np.average(fill[rows][members], weights=weight[members])
+                    wanted = np.average(target[rows][members], weights=weight[members])
+                    shift[members] += wanted - promised
         return point, fill, stock
     if fill_rate.any():
         rows = np.flatnonzero(fill_rate)
@@ -373,7 +384,7 @@ def bootstrap_policy(
             low = np.where(reached, low, middle)
         point[rows] = high
     fill, stock = simulate_levels(
-        paths, point, point + lot, lead, review, lost_sales=lost_sales
+        fresh, point, point + lot, lead, review, lost_sales=lost_sales
     )
     return point, fill, stock
 
