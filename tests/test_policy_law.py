@@ -6,7 +6,11 @@ import pytest
 
 from sop_planning.engine.errors import EngineInputError
 from sop_planning.engine.policy import compute_policy
-from sop_planning.engine.policy_calibration import planned_policy, policy_backtest
+from sop_planning.engine.policy_calibration import (
+    calibrate_pattern_aims,
+    planned_policy,
+    policy_backtest,
+)
 from sop_planning.engine.policy_law import history_matrix
 from sop_planning.engine.simulate import simulate
 
@@ -144,3 +148,17 @@ def test_items_without_history_keep_the_forecast_law(make_history):
     policy = compute_policy(items, forecast, freq="M", history=history)
     assert policy["method"].tolist()[0] == "bootstrap"
     assert policy["method"].tolist()[1] != "bootstrap"
+
+
+def test_calibrated_aims_reach_the_target_in_the_items_own_backtest(make_history):
+    history = lumpy_demand(300, 48, seed=7)
+    items = lumpy_items(np.arange(300), 0.9).assign(
+        pattern=np.where(np.arange(300) % 2, "lumpy", "intermittent")
+    )
+    aims = calibrate_pattern_aims(items, make_history(history), freq="M", steps=5)
+    assert set(aims.index) == {"intermittent", "lumpy"}
+    reached_or_capped = (aims["reached"] >= aims["target"] - 1e-9) | (
+        aims["offset"] >= 0.9995 - 0.9 - 0.01
+    )
+    assert reached_or_capped.all()
+    assert np.allclose(aims["target"], 0.9)
