@@ -358,12 +358,16 @@ def bootstrap_policy(
             fill, stock = simulate_levels(
                 fresh, point, point + lot, lead, review, lost_sales=lost_sales
             )
+            worst = 0.0
             for name in np.unique(group):
                 members = group == name
                 if weight[members].sum() > 0:
                     promised = np.average(fill[rows][members], weights=weight[members])
                     wanted = np.average(target[rows][members], weights=weight[members])
                     shift[members] += wanted - promised
+                    worst = max(worst, abs(wanted - promised))
+            if worst < 0.002:
+                break
         return point, fill, stock
     if fill_rate.any():
         rows = np.flatnonzero(fill_rate)
