@@ -109,3 +109,24 @@ def test_float_noise_is_not_rounded_up():
     rounded = round_policy(policy, items).iloc[0]
     assert rounded["reorder_point"] == 300.0
     assert rounded["order_up_to"] == 336.0
+
+
+def test_resampled_policy_keeps_the_fill_rate_its_simulation_promised():
+    policy = pd.DataFrame(
+        {
+            "item_id": [1, 2],
+            "method": ["bootstrap", "bootstrap"],
+            "reorder_point": [2.3, 5.0],
+            "order_qty": [3.2, 4.0],
+            "order_up_to": [5.5, 9.0],
+            "lead_time_demand": [1.5, 3.0],
+            "demand_per_day": [0.1, 0.2],
+            "expected_fill_rate": [0.91, 0.95],
+            "expected_stock": [3.0, 6.0],
+        }
+    )
+    items = pd.DataFrame({"item_id": [1, 2], "rounding": [1.0, 1.0]})
+    rounded = round_policy(policy, items)
+    assert rounded["expected_fill_rate"].tolist() == [0.91, 0.95]
+    # min 2.3 -> 3 (+0.7), lot 3.2 -> 4 (+0.8 / 2); item 2 unchanged
+    assert rounded["expected_stock"].tolist() == pytest.approx([4.1, 6.0])

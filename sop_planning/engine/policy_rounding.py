@@ -20,7 +20,11 @@ The order quantum is the packaging rounded up to whole ``rounding`` steps
 - order-up-to level (Odoo's max) rounded up to the quantum, never below the
   rounded reorder point;
 - safety stock = rounded reorder point - lead-time demand; coverage, expected
-  fill rate and expected stock recomputed from the rounded figures.
+  fill rate and expected stock recomputed from the rounded figures with the
+  forecast's law; policies of the resampled law (method ``bootstrap``) keep
+  the fill rate their simulation promised (rounding up only adds stock) and
+  their expected stock grows by the rounding of the reorder point and half
+  that of the lot.
 
 Vectorised over all items; no Odoo import.
 """
@@ -81,6 +85,9 @@ def round_policy(policy, items):
     order_up_to = ceil_to(
         np.maximum(policy["order_up_to"].to_numpy(float), reorder_point), quantum
     )
+    raised_stock = (reorder_point - policy["reorder_point"].to_numpy(float)) + (
+        order_qty - policy["order_qty"].to_numpy(float)
+    ) / 2
     safety = reorder_point - lead_time_demand
     demand_per_day = policy["demand_per_day"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -101,11 +108,19 @@ def round_policy(policy, items):
         policy["min_qty"] = reorder_point
         policy["max_qty"] = order_up_to
     policy["multiple"] = np.where(quantum > 0, quantum, policy.get("multiple", 1.0))
-    if "expected_fill_rate" in policy.columns:
-        policy["expected_fill_rate"] = expected_fill_rate(policy)
+    resampled = (
+        (policy["method"] == "bootstrap").to_numpy()
+        if "method" in policy.columns
+        else np.zeros(len(policy), dtype=bool)
+    )
+    law = policy.loc[~resampled]
+    if "expected_fill_rate" in policy.columns and len(law):
+        policy.loc[~resampled, "expected_fill_rate"] = expected_fill_rate(law)
     if "expected_stock" in policy.columns:
         unit_cost = np.nan_to_num(_column(items, policy, "unit_cost"), nan=0.0)
-        policy["expected_stock"] = expected_stock(policy)
+        policy.loc[resampled, "expected_stock"] += raised_stock[resampled]
+        if len(law):
+            policy.loc[~resampled, "expected_stock"] = expected_stock(law)
         policy["expected_stock_value"] = policy["expected_stock"] * unit_cost
     if "explanation" in policy.columns and changed.any():
         note = (
