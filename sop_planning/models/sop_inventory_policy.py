@@ -1,14 +1,41 @@
-from odoo import api, fields, models
-from odoo.tools import SQL
+import logging
+from collections import defaultdict
 
-from .sop_bulk import bulk_update
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL, float_compare
+
+from .sop_bulk import bulk_create, bulk_update
 from .sop_forecast import ABC, PATTERNS, XYZ
+
+_logger = logging.getLogger(__name__)
 
 STATES = [
     ("applied", "Applied"),
     ("manual", "Kept Manual"),
     ("skipped", "Skipped"),
 ]
+# A change of reorder point or maximum is material, and kept in the policy's
+# history, above this share of the old value and this many units.
+MATERIAL_SHARE = 0.10
+MATERIAL_UNITS = 1.0
+HISTORY_LENGTH = 20  # changes kept per policy
+# Columns a refresh rewrites even when no new value names them (a policy
+# that is now skipped loses its old figures, as a new one has none).
+SYNC_RESET = (
+    "state",
+    "skip_reason",
+    "method",
+    "lead_time_demand",
+    "safety_stock",
+    "reorder_point",
+    "order_up_to",
+    "order_qty",
+    "explanation",
+)
+# Figures that explain a move of the reorder point or maximum.
+DRIVERS = ("lead_time_days", "lead_time_demand", "safety_stock", "order_qty")
 
 
 class SopInventoryPolicy(models.Model):
@@ -19,6 +46,11 @@ class SopInventoryPolicy(models.Model):
     the vendor's lead time and measured reliability; written as minimum and
     maximum on the product's reordering rule. ``explanation`` shows every
     formula with its numbers.
+
+    One policy per product and warehouse: each approval and nightly refresh
+    updates it in place (its ``cycle_id`` is the plan that last set it), so
+    rules and reorder proposals keep their link; ``change_ids`` keeps its
+    material changes. A product that leaves the plan archives its policy.
     """
 
     _name = "sop.inventory.policy"
@@ -27,8 +59,15 @@ class SopInventoryPolicy(models.Model):
     _check_company_auto = True
     _rec_name = "product_id"
 
+    active = fields.Boolean(default=True)
     cycle_id = fields.Many2one(
-        "sop.cycle", required=True, ondelete="cascade", index=True, check_company=True
+        "sop.cycle",
+        string="Plan",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+        help="The approved plan that last set this policy.",
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
     forecast_id = fields.Many2one(
@@ -69,11 +108,251 @@ class SopInventoryPolicy(models.Model):
         readonly=True,
         index=True,
     )
-
-    _product_warehouse_unique = models.UniqueIndex(
-        "(cycle_id, product_id, warehouse_id)",
-        "A plan has one inventory policy per product and warehouse.",
+    change_ids = fields.One2many(
+        "sop.inventory.policy.change", "policy_id", string="History", readonly=True
     )
+
+    _product_warehouse_one = models.UniqueIndex(
+        "(product_id, warehouse_id)",
+        "A product has one inventory policy per warehouse.",
+    )
+
+    @api.model
+    def _sync_policies(self, cycle, vals_list):
+        """Set the company's policies to ``vals_list``, in place; return their ids.
+
+        One policy per product and warehouse: the existing one (archived
+        included) takes the new values and follows ``cycle``, so its id and
+        every link to it stay; a missing one is created; the company's other
+        active policies left the plan and are archived. Material changes go
+        to each policy's history. Values come from the cycle and its own
+        forecasts, so they are written in one statement per batch.
+        """
+        policy_model = self.sudo().with_context(active_test=False)
+        policy_model.flush_model()
+        existing = policy_model.search_fetch(
+            [("company_id", "=", cycle.company_id.id)],
+            ["product_id", "warehouse_id", "cycle_id", "active", "state"]
+            + ["reorder_point", "order_up_to", *DRIVERS],
+            order="id",
+        )
+        by_key = {(p.product_id.id, p.warehouse_id.id): p for p in existing}
+        rows = [
+            dict(vals, state=vals.get("state", "applied"), active=True)
+            for vals in vals_list
+        ]
+        matched = [by_key.pop((v["product_id"], v["warehouse_id"]), None) for v in rows]
+        left = policy_model.union(*by_key.values()).filtered("active")
+        columns = sorted(set(SYNC_RESET).union(*rows))
+        updated = {p.id: vals for p, vals in zip(matched, rows, strict=True) if p}
+        changes = self._changes(cycle, matched, rows) + left._left_plan_changes(cycle)
+        ids = list(updated)
+        bulk_update(
+            policy_model,
+            ids,
+            {name: [updated[i].get(name) for i in ids] for name in columns},
+        )
+        new_rows = [
+            vals for policy, vals in zip(matched, rows, strict=True) if not policy
+        ]
+        new_ids = iter(bulk_create(policy_model, new_rows))
+        result = [policy.id if policy else next(new_ids) for policy in matched]
+        for change in changes:
+            change["policy_id"] = change["policy_id"] or result[change.pop("row")]
+        left.write({"active": False})
+        self._log_changes(changes)
+        return result
+
+    def _changes(self, cycle, policies, rows):
+        """History rows of policies (None: new) taking ``rows`` under ``cycle``.
+
+        A new policy and a new plan are always kept; a nightly refresh only
+        when the reorder point or the maximum moved materially since the
+        last change kept (small daily moves add up until they are material).
+        """
+        logged = self._logged_levels([p.id for p in policies if p])
+        now = fields.Datetime.now()
+        changes = []
+        for row_index, (policy, vals) in enumerate(zip(policies, rows, strict=True)):
+            new = self._levels(vals)
+            change = {
+                "policy_id": policy.id if policy else False,
+                "company_id": cycle.company_id.id,
+                "cycle_id": cycle.id,
+                "date": now,
+                "new_reorder_point": new[0],
+                "new_max_qty": new[1],
+            }
+            if not policy:
+                old = (0.0, 0.0)
+                change.update(
+                    row=row_index,
+                    kind="created",
+                    reason=self.env._("New policy from plan %s.", cycle.name),
+                )
+            elif policy.cycle_id != cycle or not policy.active:
+                old = self._levels(policy)
+                change.update(
+                    kind="plan",
+                    reason=self.env._("Plan %s approved.", cycle.name),
+                )
+            else:
+                old = logged.get(policy.id) or self._levels(policy)
+                if not self._is_material(old, new):
+                    continue
+                change.update(
+                    kind="refresh", reason=self._refresh_reason(cycle, policy, vals)
+                )
+            change.update(old_reorder_point=old[0], old_max_qty=old[1])
+            if vals["state"] == "skipped":
+                change["reason"] += " " + (vals.get("skip_reason") or "")
+            changes.append(change)
+        return changes
+
+    def _left_plan_changes(self, cycle):
+        """History rows of these policies leaving ``cycle``'s scope."""
+        now = fields.Datetime.now()
+        return [
+            {
+                "policy_id": policy.id,
+                "company_id": policy.company_id.id,
+                "cycle_id": cycle.id,
+                "date": now,
+                "kind": "archived",
+                "old_reorder_point": levels[0],
+                "old_max_qty": levels[1],
+                "new_reorder_point": levels[0],
+                "new_max_qty": levels[1],
+                "reason": self.env._(
+                    "Not in plan %s: archived; its reordering rule is kept.",
+                    cycle.name,
+                ),
+            }
+            for policy in self
+            for levels in [self._levels(policy)]
+        ]
+
+    @api.model
+    def _levels(self, values):
+        """(reorder point, maximum) of a policy or of its new values."""
+        if values["state"] == "skipped":
+            return 0.0, 0.0
+        reorder_point = float(values["reorder_point"] or 0.0)
+        return reorder_point, max(float(values["order_up_to"] or 0.0), reorder_point)
+
+    @api.model
+    def _is_material(self, old, new):
+        """True if reorder point or maximum moved by more than the threshold."""
+        return any(
+            abs(after - before) > max(MATERIAL_SHARE * abs(before), MATERIAL_UNITS)
+            for before, after in zip(old, new, strict=True)
+        )
+
+    def _refresh_reason(self, cycle, policy, vals):
+        """Why a nightly refresh moved ``policy``: the figures that moved."""
+        labels = {
+            "lead_time_days": self.env._("lead time (days)"),
+            "lead_time_demand": self.env._("demand over the lead time"),
+            "safety_stock": self.env._("safety stock"),
+            "order_qty": self.env._("order quantity"),
+        }
+        moved = [
+            f"{labels[name]} {policy[name]:.2f} -> {float(vals.get(name) or 0.0):.2f}"
+            for name in DRIVERS
+            if round(policy[name], 2) != round(float(vals.get(name) or 0.0), 2)
+        ]
+        return self.env._(
+            "Nightly refresh of plan %(plan)s: %(moved)s.",
+            plan=cycle.name,
+            moved=", ".join(moved) or self.env._("recomputed"),
+        )
+
+    @api.model
+    def _logged_levels(self, policy_ids):
+        """{policy id: (reorder point, maximum)} of each policy's last change."""
+        if not policy_ids:
+            return {}
+        self.env["sop.inventory.policy.change"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT ON (policy_id)
+                          policy_id, new_reorder_point, new_max_qty
+                     FROM sop_inventory_policy_change
+                    WHERE policy_id = ANY(%s)
+                 ORDER BY policy_id, id DESC""",
+                policy_ids,
+            )
+        )
+        return {
+            policy_id: (rop or 0.0, max_qty or 0.0) for policy_id, rop, max_qty in rows
+        }
+
+    @api.model
+    def _log_changes(self, changes):
+        """Insert history rows; keep the last ``HISTORY_LENGTH`` of each policy."""
+        if not changes:
+            return
+        change_model = self.env["sop.inventory.policy.change"].sudo()
+        bulk_create(change_model, changes)
+        self.env.cr.execute(
+            SQL(
+                """DELETE FROM sop_inventory_policy_change c
+                    USING (SELECT id, row_number() OVER (
+                                      PARTITION BY policy_id ORDER BY id DESC) AS n
+                             FROM sop_inventory_policy_change
+                            WHERE policy_id = ANY(%s)) kept
+                    WHERE c.id = kept.id AND kept.n > %s""",
+                list({change["policy_id"] for change in changes}),
+                HISTORY_LENGTH,
+            )
+        )
+        change_model.invalidate_model()
+        self.invalidate_model(["change_ids"])
+
+    @api.model
+    def _refresh_plan(self, cycle):
+        """Nightly: recompute ``cycle``'s policies in place and update their rules.
+
+        Posts one summary on the cycle when policies moved materially (each
+        move is in the policy's history); otherwise the log says so and the
+        chatter stays quiet. Returns the policies that moved.
+        """
+        change_model = self.env["sop.inventory.policy.change"].sudo()
+        last = change_model.search([], order="id desc", limit=1).id or 0
+        policies = cycle._compute_policies()
+        policies._write_orderpoints()
+        moved = change_model.search(
+            [("id", ">", last), ("cycle_id", "=", cycle.id), ("kind", "=", "refresh")]
+        ).policy_id
+        _logger.info(
+            "S&OP plan %s refreshed: %s policies, %s moved materially",
+            cycle.name,
+            len(policies),
+            len(moved),
+        )
+        if moved:
+            cycle.message_post(body=moved._moved_summary())
+        return moved
+
+    def _moved_summary(self):
+        """Chatter summary of these policies' material moves, with links."""
+        shown = Markup(", ").join(
+            policy._get_html_link(
+                title=f"{policy.product_id.display_name} ({policy.warehouse_id.name})"
+            )
+            for policy in self[:10]
+        )
+        if len(self) > 10:
+            shown += Markup(" ") + self.env._("and %s more", len(self) - 10)
+        return self.env._(
+            "Nightly refresh of the inventory policies: %(count)s moved by more "
+            "than %(share)s %% (at least %(units)s unit): %(policies)s. Each "
+            "policy's history says what moved and why.",
+            count=len(self),
+            share=round(MATERIAL_SHARE * 100),
+            units=f"{MATERIAL_UNITS:g}",
+            policies=shown,
+        )
 
     @api.model
     def _orderpoint_key(self, product, location):
@@ -110,7 +389,7 @@ class SopInventoryPolicy(models.Model):
             if orderpoint and orderpoint.sop_manual:
                 states[policy.id], orderpoint_ids[policy.id] = "manual", orderpoint.id
             elif orderpoint:
-                to_update[orderpoint.id] = policy._orderpoint_values()
+                to_update[orderpoint] = policy._orderpoint_values()
                 states[policy.id], orderpoint_ids[policy.id] = "applied", orderpoint.id
             else:
                 to_create.append(
@@ -123,7 +402,7 @@ class SopInventoryPolicy(models.Model):
                     )
                 )
                 created_for.append(policy.id)
-        self._update_orderpoints(to_update)
+        self._write_changed_orderpoints(to_update)
         names = self._orderpoint_names(len(to_create))
         for vals, name in zip(to_create, names, strict=True):
             if name:
@@ -142,25 +421,44 @@ class SopInventoryPolicy(models.Model):
         )
 
     @api.model
-    def _update_orderpoints(self, values_by_id):
-        """Write {orderpoint id: values} in one SQL statement per batch.
+    def _write_changed_orderpoints(self, values_by_orderpoint):
+        """Write {rule: values} through the ORM, only the values that changed.
 
-        One ORM write per rule costs about a millisecond each on the nightly
-        refresh of every rule. The ORM then recomputes what depends on the
-        written fields (quantity to order, deadline) once for all rules.
+        One ``write`` per distinct set of changed values, rules sharing them
+        written together: ``stock.warehouse.orderpoint.write`` and every
+        add-on's override run, and Odoo recomputes the quantity to order and
+        the deadlines only of the rules that changed. Returns that count.
         """
-        if not values_by_id:
-            return
-        orderpoints = self.env["stock.warehouse.orderpoint"].sudo()
-        names = list(next(iter(values_by_id.values())))
-        orderpoints.flush_model(names)
-        ids = list(values_by_id)
-        bulk_update(
-            orderpoints,
-            ids,
-            {name: [values_by_id[i][name] for i in ids] for name in names},
-        )
-        orderpoints.browse(ids).modified(names)
+        groups = defaultdict(list)
+        for orderpoint, values in values_by_orderpoint.items():
+            changed = tuple(
+                sorted(
+                    (name, value)
+                    for name, value in values.items()
+                    if self._differs(orderpoint, name, value)
+                )
+            )
+            if changed:
+                groups[changed].append(orderpoint.id)
+        orderpoint_model = self.env["stock.warehouse.orderpoint"].sudo()
+        for changed, ids in groups.items():
+            orderpoint_model.browse(ids).write(dict(changed))
+        return sum(len(ids) for ids in groups.values())
+
+    @api.model
+    def _differs(self, record, name, value):
+        """True if writing ``value`` would change ``record[name]``."""
+        field = record._fields[name]
+        current = record[name]
+        if field.type == "many2one":
+            return current.id != (value or False)
+        if field.type == "float":
+            digits = field.get_digits(record.env)
+            if digits:
+                return bool(
+                    float_compare(current, value or 0.0, precision_digits=digits[1])
+                )
+        return current != value
 
     @api.model
     def _orderpoint_names(self, count):

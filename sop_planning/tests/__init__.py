@@ -11,3 +11,4 @@ from . import test_accuracy_kpi
 from . import test_bad_input
 from . import test_batch_safety
 from . import test_bulk_sql
+from . import test_policy_refresh
