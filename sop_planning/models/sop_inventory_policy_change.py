@@ -36,12 +36,8 @@ class SopInventoryPolicyChange(models.Model):
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
     kind = fields.Selection(KINDS, string="Change", required=True, readonly=True)
-    old_reorder_point = fields.Float(
-        string="Old Reorder Point", digits="Product Unit", readonly=True
-    )
-    new_reorder_point = fields.Float(
-        string="New Reorder Point", digits="Product Unit", readonly=True
-    )
+    old_reorder_point = fields.Float(digits="Product Unit", readonly=True)
+    new_reorder_point = fields.Float(digits="Product Unit", readonly=True)
     old_max_qty = fields.Float(
         string="Old Maximum", digits="Product Unit", readonly=True
     )
