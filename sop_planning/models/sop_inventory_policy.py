@@ -112,8 +112,8 @@ class SopInventoryPolicy(models.Model):
         "sop.inventory.policy.change", "policy_id", string="History", readonly=True
     )
 
-    _product_warehouse_one = models.UniqueIndex(
-        "(product_id, warehouse_id)",
+    _product_warehouse_unique = models.UniqueIndex(
+        "(product_id, warehouse_id) WHERE active",
         "A product has one inventory policy per warehouse.",
     )
 
@@ -136,13 +136,18 @@ class SopInventoryPolicy(models.Model):
             + ["reorder_point", "order_up_to", *DRIVERS],
             order="id",
         )
-        by_key = {(p.product_id.id, p.warehouse_id.id): p for p in existing}
+        by_key, older = {}, []  # older: from when each plan had its own policies
+        for policy in existing:
+            key = (policy.product_id.id, policy.warehouse_id.id)
+            if key in by_key:
+                older.append(by_key[key])
+            by_key[key] = policy
         rows = [
             dict(vals, state=vals.get("state", "applied"), active=True)
             for vals in vals_list
         ]
         matched = [by_key.pop((v["product_id"], v["warehouse_id"]), None) for v in rows]
-        left = policy_model.union(*by_key.values()).filtered("active")
+        left = policy_model.union(*by_key.values(), *older).filtered("active")
         columns = sorted(set(SYNC_RESET).union(*rows))
         updated = {p.id: vals for p, vals in zip(matched, rows, strict=True) if p}
         changes = self._changes(cycle, matched, rows) + left._left_plan_changes(cycle)
