@@ -151,6 +151,8 @@ class SopInventoryPolicy(models.Model):
         columns = sorted(set(SYNC_RESET).union(*rows))
         updated = {p.id: vals for p, vals in zip(matched, rows, strict=True) if p}
         changes = self._changes(cycle, matched, rows) + left._left_plan_changes(cycle)
+        left.write({"active": False})  # first: one active policy per key
+        policy_model.flush_model(["active"])
         ids = list(updated)
         bulk_update(
             policy_model,
@@ -164,10 +166,10 @@ class SopInventoryPolicy(models.Model):
         result = [policy.id if policy else next(new_ids) for policy in matched]
         for change in changes:
             change["policy_id"] = change["policy_id"] or result[change.pop("row")]
-        left.write({"active": False})
         self._log_changes(changes)
         return result
 
+    @api.model
     def _changes(self, cycle, policies, rows):
         """History rows of policies (None: new) taking ``rows`` under ``cycle``.
 
@@ -253,6 +255,7 @@ class SopInventoryPolicy(models.Model):
             for before, after in zip(old, new, strict=True)
         )
 
+    @api.model
     def _refresh_reason(self, cycle, policy, vals):
         """Why a nightly refresh moved ``policy``: the figures that moved."""
         labels = {
