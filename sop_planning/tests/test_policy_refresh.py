@@ -154,6 +154,19 @@ class TestPolicyRefresh(SopPolicyCase):
             2,
         )
 
+    def test_older_per_plan_policies_archived_by_the_next_refresh(self):
+        """A database from when each plan had its own policies heals itself."""
+        cycle = self._approve(self._plan(self.pump))
+        older = cycle.policy_ids
+        rule = older.orderpoint_id.sudo()
+        self.env.cr.execute("DROP INDEX sop_inventory_policy_product_warehouse_unique")
+        newer = older.sudo().copy()  # the active plan's own policy, created last
+        self._refresh()
+        self.assertEqual(cycle.policy_ids, newer)
+        self.assertFalse(older.active)
+        self.assertEqual(older.change_ids[0].kind, "archived")
+        self.assertEqual(rule.sop_policy_id, newer, "the rule follows the kept one")
+
     def test_todo_reused_next_day_and_closed_when_last_proposal_ordered(self):
         cycle = self._approve(self._plan(self.pump | self.gasket))
         self._run_cron()
