@@ -17,6 +17,7 @@ from . import sop_cycle_approval
 from . import sop_demand_history
 from . import sop_forecast
 from . import sop_inventory_policy
+from . import sop_inventory_policy_change
 from . import sop_plan_line
 from . import sop_reorder_proposal
 from . import sop_supply_data
