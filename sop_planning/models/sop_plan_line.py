@@ -6,6 +6,17 @@ from odoo.tools import SQL, float_compare, float_is_zero
 
 from .sop_bulk import bulk_insert, bulk_update, none_if_nan
 
+# Computed fields that _sql_recompute stores in one statement.
+SQL_RECOMPUTED_FIELDS = (
+    "adjustment_qty",
+    "consensus_qty",
+    "fva_qty",
+    "revenue",
+    "cost",
+    "margin",
+    "inventory_value",
+)
+
 REASONS = [
     ("promotion", "Promotion / Campaign"),
     ("customer", "Customer Information"),
@@ -312,18 +323,7 @@ class SopPlanLine(models.Model):
                 digits=digits,
             )
         )
-        self.invalidate_model(
-            [
-                "adjustment_qty",
-                "consensus_qty",
-                "fva_qty",
-                "revenue",
-                "cost",
-                "margin",
-                "inventory_value",
-            ],
-            flush=False,
-        )
+        self.invalidate_model(list(SQL_RECOMPUTED_FIELDS), flush=False)
 
     @api.model
     def _save_grid(self, cycle, grid, forecast_ids, kept=()):

@@ -3,6 +3,7 @@ import random
 from odoo.tests import tagged
 
 from ..models.sop_bulk import bulk_create, bulk_update
+from ..models.sop_plan_line import SQL_RECOMPUTED_FIELDS
 from .common_policy import SopPolicyCase
 
 AWKWARD = 'Pump "XL", {spare} \\ back-slash, æøå'
@@ -121,15 +122,7 @@ class TestBulkSql(SopPolicyCase):
                     vals["adjustment_qty"] = round(rng.uniform(floor, 300), 2)
                 vals_list.append(vals)
         lines = Line.create(vals_list) | cycle.plan_line_ids
-        computed = [
-            "adjustment_qty",
-            "consensus_qty",
-            "fva_qty",
-            "revenue",
-            "cost",
-            "margin",
-            "inventory_value",
-        ]
+        computed = list(SQL_RECOMPUTED_FIELDS)
         self.env.flush_all()
         by_orm = self._stored(lines, computed)
         self.env.cr.execute(
