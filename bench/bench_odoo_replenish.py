@@ -9,7 +9,9 @@ product) is written by SQL. Then, in one Odoo process:
    the RFQs; the transaction is rolled back;
 3. times the S&OP replenishment (``_cron_replenish`` with RFQs created at
    once) on the same rules and the same stock: proposals with their
-   explanation, then the same RFQs through Odoo's procurement.
+   explanation, then the same RFQs through Odoo's procurement;
+4. times the nightly policy refresh with nothing changed, then with the plan
+   x1.5 (every rule rewritten through the ORM); rolled back.
 
 Prints figures and the machine's load average, asserts nothing::
 
@@ -158,6 +160,28 @@ def time_cron_on_copy(db, xmlid):
     return seconds, lines, qty
 
 
+def time_nightly_refresh(env, cycle):
+    """Seconds of the nightly policy refresh, unchanged then with the plan x1.5.
+
+    Rolled back: the database stays as the replenishment left it.
+    """
+    policy_model = env["sop.inventory.policy"]
+    times = []
+    for factor in (1.0, 1.5):
+        env.cr.execute(
+            "UPDATE sop_plan_line SET consensus_qty = consensus_qty * %s "
+            "WHERE cycle_id = %s",
+            (factor, cycle.id),
+        )
+        env.invalidate_all()
+        start = time.perf_counter()
+        policy_model._refresh_plan(cycle)
+        env.flush_all()
+        times.append(time.perf_counter() - start)
+    env.cr.rollback()
+    return times
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=10000)
@@ -216,6 +240,13 @@ def main():
             f"S&OP replenishment (cron, {runs} trigger(s)): {sop_run:.1f} s, "
             f"{proposals} proposals, {sop_lines} RFQ lines, {sop_qty:.0f} units; "
             f"ratio S&OP / Odoo = {sop_run / odoo_run:.2f}"
+        )
+    with registry.cursor() as cr:
+        env = Environment(cr, SUPERUSER_ID, {})
+        unchanged, moved = time_nightly_refresh(env, env["sop.cycle"].browse(cycle_id))
+        print(
+            f"nightly refresh (rolled back): {unchanged:.1f} s with nothing changed, "
+            f"{moved:.1f} s with the plan x1.5 (every rule rewritten)"
         )
     print(
         "load average (1, 5, 15 min): "

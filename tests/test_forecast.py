@@ -46,6 +46,7 @@ def test_output_shapes_periods_and_intervals(make_history):
         "abc",
         "xyz",
         "pattern",
+        "seasonal",
         "adi",
         "cv2",
         "n_periods",

@@ -86,4 +86,5 @@ def test_cli_round_trips(tmp_path, make_history, matrix, freq):
         "abc",
         "xyz",
         "pattern",
+        "seasonal",
     ]

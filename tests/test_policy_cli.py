@@ -1,5 +1,7 @@
 """Tests of the ``policy`` and ``simulate`` sub-commands on CSV files."""
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -50,11 +52,27 @@ def test_policy_command_writes_the_policy(files, capsys):
         "order_up_to",
         "order_qty",
         "service_level",
+        "expected_fill_rate",
     ]
     row = policy.set_index("item_id").loc["A"]
     # Weekly periods inferred; 4 weeks: LTD = 2800, SS = 1.6449 x 140 x 2.
     assert row["reorder_point"] == pytest.approx(2800 + 1.6449 * 280, abs=0.1)
     assert "2 items written" in capsys.readouterr().out
+
+
+def test_policy_command_rounds_to_whole_units_and_packs(files):
+    items = pd.read_csv(files["items"]).assign(rounding=1.0, multiple=[6.0, 1.0])
+    items.to_csv(files["items"], index=False)
+    argv = ["policy", str(files["forecast"]), str(files["items"])]
+    assert main([*argv, "--out", str(files["policy"])]) == 0
+    policy = pd.read_csv(files["policy"]).set_index("item_id")
+    for column in ("reorder_point", "order_up_to", "order_qty"):
+        assert (policy[column] % 1 == 0).all(), column
+    assert policy.loc["A", "reorder_point"] == pytest.approx(
+        math.ceil(2800 + 1.6449 * 280), abs=1
+    )
+    assert policy.loc["A", "order_qty"] % 6 == 0
+    assert policy.loc["A", "order_up_to"] % 6 == 0
 
 
 def test_policy_command_allocates_an_aggregate_fill_rate(files):
@@ -118,3 +136,37 @@ def test_bad_input_exits_2_naming_the_item(files, capsys):
     assert (
         "error: item B: column 'lead_time_days' is negative" in capsys.readouterr().err
     )
+
+
+def test_policy_command_plans_from_history_as_the_add_on(tmp_path, make_history):
+    """--history: floor at the recent rate, law from history, backtest columns."""
+    months = pd.date_range("2030-01-01", periods=12, freq="MS")
+    forecast = pd.DataFrame(
+        {"item_id": "P", "period": months, "forecast": 2.0, "sigma": 1.0}
+    )
+    demand = [[0, 0, 9, 0, 0, 0, 12, 0, 0, 0, 0, 15] * 3]  # lumpy, 36 months
+    items = pd.DataFrame(
+        {
+            "item_id": ["P"],
+            "lead_time_days": [61.0],
+            "review_days": [30.4],
+            "unit_cost": [4.0],
+            "service_level": [0.95],
+            "service_type": ["fill_rate"],
+        }
+    )
+    paths = {name: tmp_path / f"{name}.csv" for name in ("f", "i", "h", "p")}
+    forecast.to_csv(paths["f"], index=False)
+    items.to_csv(paths["i"], index=False)
+    make_history(demand, item_ids=["P"]).to_csv(paths["h"], index=False)
+    args = ["policy", str(paths["f"]), str(paths["i"]), "--out", str(paths["p"])]
+    assert main([*args, "--history", str(paths["h"]), "--backtest"]) == 0
+    planned = pd.read_csv(paths["p"]).iloc[0]
+    assert planned["backtest_fill_rate"] >= 0
+    assert planned["backtest_avg_stock_value"] > 0
+    assert planned["expected_fill_rate"] == pytest.approx(0.95, abs=0.03)
+    assert main(args) == 0  # the forecast's law, no history
+    former = pd.read_csv(paths["p"]).iloc[0]
+    # the lumpy history (3 a month on average, in lumps of 9-15) needs more
+    # than the forecast's 2 a month with sigma 1 suggests
+    assert planned["reorder_point"] > former["reorder_point"] + 5

@@ -96,6 +96,19 @@ def test_scenario_equals_a_direct_engine_call_with_the_same_deltas():
     assert row["margin"] == pytest.approx(revenue - cost)
 
 
+def test_items_in_whole_units_are_scored_on_whole_policies():
+    inputs = _inputs()
+    items = inputs.items.assign(rounding=1.0, multiple=6.0)
+    scored = evaluate_plan(
+        PlanInputs(items, inputs.demand, "M"), n_paths=N_PATHS, seed=SEED
+    )
+    raw = evaluate_plan(inputs, n_paths=N_PATHS, seed=SEED)
+    policy = scored.policy
+    assert (policy["reorder_point"] % 1 == 0).all()
+    assert (policy["order_up_to"] % 6 == 0).all()
+    assert (policy["reorder_point"] >= raw.policy["reorder_point"]).all()
+
+
 def test_chunks_of_items_simulate_like_one_run():
     inputs = _inputs()
     plan = evaluate_plan(inputs, n_paths=N_PATHS, seed=SEED, chunk_items=3)

@@ -27,6 +27,7 @@ _API = {
     "allocate_service_levels": "policy_allocation",
     "recent_demand_rate": "policy_demand",
     "stock_demand": "policy_demand",
+    "round_policy": "policy_rounding",
     "BASE": "scenario",
     "KPI_COLUMNS": "scenario",
     "SPEND_PREFIX": "scenario",

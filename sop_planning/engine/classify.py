@@ -11,13 +11,19 @@ All functions work on whole arrays (one entry per item):
   a cut-off belongs to the upper side).
 - ``demand_statistics(qty)``: ADI, CV^2 of non-zero sizes and CV of per-period
   demand of an items x periods matrix whose NaN cells are outside the history.
+- ``seasonal(qty, season)``: True where the history shows a season: at least
+  ``MIN_SEASONS`` full seasons and calendar-slot means that a linear trend
+  does not explain (F test, p-value below ``SEASONAL_P_VALUE``).
 """
 
 import numpy as np
+from scipy import stats
 
 ADI_CUTOFF = 1.32
 CV2_CUTOFF = 0.49
 NO_DEMAND = "no demand"
+MIN_SEASONS = 2
+SEASONAL_P_VALUE = 0.01
 
 
 def abc(values, thresholds=(0.8, 0.95)):
@@ -89,3 +95,71 @@ def demand_statistics(qty):
         )
         cv = np.where(mean > 0, np.sqrt(var) / mean, np.nan)
     return adi, cv2, cv
+
+
+def seasonal(qty, season, p_value=SEASONAL_P_VALUE):
+    """Return a mask of the items whose history shows a season of ``season``.
+
+    ``qty`` is items x periods, NaN outside the history. Per item, least
+    squares of the history on a line (level and trend) and on a trend plus
+    one mean per calendar slot (period index modulo ``season``); the item
+    is seasonal when it has at least ``MIN_SEASONS`` seasons of history and
+    the F test of the slot means has a p-value below ``p_value``.
+    """
+    in_history = np.isfinite(qty)
+    n_periods = in_history.sum(axis=1)
+    enough = n_periods >= MIN_SEASONS * season
+    if not enough.any():
+        return enough
+    qty, in_history, n = qty[enough], in_history[enough], n_periods[enough]
+    slots = np.eye(season)[np.arange(qty.shape[1]) % season]
+    reduced = _trend_fit(qty, in_history, np.ones((qty.shape[1], 1)))[2]
+    full = _trend_fit(qty, in_history, slots)[2]
+    within = n - season - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = ((reduced - full) / (season - 1)) / (full / within)
+        tail = np.where(full > 0, stats.f.sf(ratio, season - 1, within), 1.0)
+    result = np.zeros(len(enough), dtype=bool)
+    result[enough] = tail < p_value
+    return result
+
+
+def _trend_fit(qty, in_history, groups):
+    """Least squares of each item on one level per group plus a common trend.
+
+    ``groups`` is a periods x groups one-hot matrix (one column: a line).
+    Returns the fitted levels' per-period part (items x periods, the group
+    level at each period), the slope and the residual sum of squares, all
+    on the ``in_history`` periods (Frisch-Waugh: the trend is fitted on
+    the deviations from the group means).
+    """
+    weights = in_history.astype(float)
+    demand = np.where(in_history, qty, 0.0)
+    time = np.arange(qty.shape[1], dtype=float)
+    count = weights @ groups
+    seen = count > 0
+
+    def centred(values):
+        means = np.divide(values @ groups, count, out=np.zeros(count.shape), where=seen)
+        return np.where(in_history, values - means @ groups.T, 0.0), means
+
+    demand_dev, demand_means = centred(demand)
+    time_dev, time_means = centred(weights * time)
+    spread = (time_dev**2).sum(axis=1)
+    slope = np.divide(
+        (demand_dev * time_dev).sum(axis=1),
+        spread,
+        out=np.zeros(len(qty)),
+        where=spread > 0,
+    )
+    residual = demand_dev - slope[:, None] * time_dev
+    levels = (demand_means - slope[:, None] * time_means) @ groups.T
+    return levels, slope, (residual**2).sum(axis=1)
+
+
+def trend_line(qty):
+    """Each item's least-squares line over its history (NaN outside it)."""
+    in_history = np.isfinite(qty)
+    levels, slope, _ = _trend_fit(qty, in_history, np.ones((qty.shape[1], 1)))
+    fitted = levels + slope[:, None] * np.arange(qty.shape[1])
+    return np.where(in_history, fitted, np.nan)

@@ -3,7 +3,7 @@
 
 ``forecast HISTORY.csv --horizon 12 [--freq M|W] --out FORECAST.csv`` writes
 ``item_id, period, forecast, lower, upper, sigma, sigma_cum, model, abc, xyz,
-pattern``. ``backtest HISTORY.csv --horizon 12 [--freq M|W]`` holds out the
+pattern, seasonal``. ``backtest HISTORY.csv --horizon 12 [--freq M|W]`` holds out the
 last ``horizon`` periods and prints WAPE, MASE, RMSSE, bias and zero-forecast
 counts per model, per demand pattern and for the auto-selection. Progress
 goes to stderr.
@@ -77,7 +77,7 @@ def forecast_command(args):
     )
     table = result.forecast.copy()
     table["period"] = table["period"].dt.strftime("%Y-%m-%d")
-    for column in ("model", "abc", "xyz", "pattern"):
+    for column in ("model", "abc", "xyz", "pattern", "seasonal"):
         table[column] = np.repeat(result.items[column].to_numpy(), args.horizon)
     table.to_csv(args.out, index=False)
     return 0

@@ -3,13 +3,24 @@
 
 ``python -m sop_planning.engine policy FORECAST.csv ITEMS.csv --out POLICY.csv``
 computes the inventory policy: FORECAST.csv has ``item_id, period, forecast,
-sigma`` (other columns ignored); ITEMS.csv has ``item_id, lead_time_days,
-unit_cost`` and optionally every other column ``compute_policy`` documents
-(missing ones take its defaults). POLICY.csv gets ``item_id, safety_stock,
-reorder_point, order_up_to, order_qty, service_level`` (``--full``: every
-column, explanation included); ``--aggregate-fill-rate 0.95`` allocates the
-service levels across items (``policy_allocation``) instead of using each
-item's own.
+sigma`` (other columns ignored; ``pattern`` fills the items' pattern when
+ITEMS.csv has none); ITEMS.csv has ``item_id, lead_time_days, unit_cost``
+and optionally every other column ``compute_policy`` documents (missing ones
+take its defaults). With ``--history HISTORY.csv`` (``item_id, period,
+qty``) the policy is the one the add-on plans (``policy_calibration.
+planned_policy``): the forecast floored at the recent demand rate, the
+lead-time demand law resampled from each item's own history; ``--calibrate``
+adds the per-pattern aims of the items' own backtest and ``--backtest`` the
+fill rate and average stock each policy would have given over the last 12
+periods. POLICY.csv gets ``item_id, safety_stock, reorder_point,
+order_up_to, order_qty, service_level, expected_fill_rate`` (plus
+``backtest_fill_rate, backtest_avg_stock_value`` with ``--backtest``;
+``--full``: every column, explanation included); ``--aggregate-fill-rate
+0.95`` allocates the service levels across items (``policy_allocation``,
+forecast law, no history) instead of using each item's own. With a
+``rounding`` column (1 for items counted in pieces) reorder point,
+order-up-to level and lot are rounded up to it and to the ``multiple``
+(``policy_rounding``).
 
 ``python -m sop_planning.engine simulate HISTORY.csv POLICY.csv ITEMS.csv
 [--freq D|W|M] [--lost-sales]`` replays the real demand of HISTORY.csv
@@ -22,6 +33,8 @@ import pandas as pd
 
 from .policy import compute_policy, period_length_days
 from .policy_allocation import allocate_service_levels
+from .policy_calibration import planned_policy
+from .policy_rounding import round_policy
 from .simulate_backtest import backtest
 
 POLICY_COLUMNS = [
@@ -31,20 +44,38 @@ POLICY_COLUMNS = [
     "order_up_to",
     "order_qty",
     "service_level",
+    "expected_fill_rate",
 ]
+BACKTEST_COLUMNS = ["backtest_fill_rate", "backtest_avg_stock_value"]
 
 
 def run_policy(args):
     """Compute the policy of FORECAST.csv and ITEMS.csv; write POLICY.csv."""
     forecast = pd.read_csv(args.forecast)
     items = pd.read_csv(args.items)
-    if args.aggregate_fill_rate is None:
+    if "pattern" in forecast.columns and "pattern" not in items.columns:
+        patterns = forecast.groupby("item_id", sort=False)["pattern"].first()
+        items["pattern"] = items["item_id"].map(patterns)
+    columns = list(POLICY_COLUMNS)
+    if args.history is not None and args.aggregate_fill_rate is None:
+        policy = planned_policy(
+            items,
+            forecast,
+            pd.read_csv(args.history),
+            freq=args.freq,
+            calibrate=args.calibrate,
+            backtest=args.backtest,
+        )
+        columns += BACKTEST_COLUMNS if args.backtest else []
+    elif args.aggregate_fill_rate is None:
         policy = compute_policy(items, forecast, freq=args.freq)
     else:
         policy = allocate_service_levels(
             items, forecast, args.aggregate_fill_rate, freq=args.freq
         )
-    columns = policy.columns if args.full else POLICY_COLUMNS
+    if "rounding" in items.columns:
+        policy = round_policy(policy, items)
+    columns = policy.columns if args.full else columns
     policy[columns].to_csv(args.out, index=False, float_format="%.4f")
     print(f"{len(policy)} items written to {args.out}")
     return 0
@@ -102,6 +133,20 @@ def register(subparsers):
         type=float,
         help="allocate service levels per item to reach this overall fill rate "
         "at least stock value (instead of each item's own service_level)",
+    )
+    policy.add_argument(
+        "--history",
+        help="CSV: item_id, period, qty: plan as the add-on does, law from history",
+    )
+    policy.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="with --history: aims per pattern from the items' own backtest (slow)",
+    )
+    policy.add_argument(
+        "--backtest",
+        action="store_true",
+        help="with --history: fill rate and stock over the last 12 periods",
     )
     policy.add_argument("--full", action="store_true", help="write every column")
     policy.set_defaults(handler=run_policy)

@@ -25,9 +25,11 @@ candidate for the items of those ABC classes (slow: tens of ms per item).
   faster than ``sqrt(h) x sigma``; ``compute_policy`` uses it for the
   lead-time demand);
 - ``items``: one row per item: ``item_id, model, params, abc, xyz, pattern,
-  adi, cv2, n_periods, wape, mase, bias, sigma, reason`` (``wape``, ``mase``,
-  ``bias`` are those of the kept model in the backtest; ``sigma`` the one-step
-  error scale);
+  seasonal, adi, cv2, n_periods, wape, mase, bias, sigma, reason`` (``wape``,
+  ``mase``, ``bias`` are those of the kept model in the backtest; ``sigma``
+  the one-step error scale; ``seasonal``: ``classify.seasonal`` on the
+  cleaned history, never for intermittent or lumpy items, whose seasonal
+  models did worse on the benchmarks' choose half);
 - ``sigma_h``: items x horizon array of the h-step error scale;
 - ``sigma_cum``: items x horizon array of the cumulative error scale;
 - ``periods``: the forecast periods; ``history``: the bucketed ``History``;
@@ -77,7 +79,7 @@ def _check_arguments(horizon, n_origins, interval_level, chunk_size):
         raise EngineInputError(f"chunk_size must be positive, got {chunk_size!r}")
 
 
-def _select_in_chunks(qty, history, options, careful, sparse, chunk_size, progress):
+def _select_in_chunks(qty, history, options, masks, chunk_size, progress):
     n_items = len(qty)
     observed = np.where(history.censored, qty, history.qty)
     parts = []
@@ -89,8 +91,9 @@ def _select_in_chunks(qty, history, options, careful, sparse, chunk_size, progre
                 history.censored[rows],
                 history.start[rows],
                 season=history.season_length,
-                careful=None if careful is None else careful[rows],
-                sparse=sparse[rows],
+                careful=None if masks["careful"] is None else masks["careful"][rows],
+                sparse=masks["sparse"][rows],
+                seasonal=masks["seasonal"][rows],
                 observed=observed[rows],
                 **options,
             )
@@ -136,9 +139,9 @@ def run_forecast(
     careful = np.isin(abc, list(careful_abc)) if careful_abc else None
     pattern = classify.sbc_pattern(adi, cv2)
     sparse = np.isin(pattern, ("intermittent", "lumpy"))
-    parts = _select_in_chunks(
-        qty, bucketed, options, careful, sparse, chunk_size, progress
-    )
+    seasonal = classify.seasonal(qty, bucketed.season_length) & ~sparse
+    masks = {"careful": careful, "sparse": sparse, "seasonal": seasonal}
+    parts = _select_in_chunks(qty, bucketed, options, masks, chunk_size, progress)
     point = _concat(parts, "forecast")
     sigma_h = _concat(parts, "sigma")
     sigma_cum = _concat(parts, "sigma_cum")
@@ -164,6 +167,7 @@ def run_forecast(
             "abc": abc,
             "xyz": classify.xyz(cv),
             "pattern": pattern,
+            "seasonal": seasonal,
             "adi": adi,
             "cv2": cv2,
             "n_periods": bucketed.n_periods,

@@ -12,7 +12,6 @@ history at an origin get no forecast there.
 import warnings
 
 import numpy as np
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from .methods import MethodRun
 
@@ -25,6 +24,12 @@ PARAMS = {
 
 
 def _fit(series, horizon, season):
+    # imported here: statsmodels takes over a second to import, which every
+    # command line call (policy included) paid for this opt-in candidate
+    from statsmodels.tsa.holtwinters import (  # pylint: disable=import-outside-toplevel
+        ExponentialSmoothing,
+    )
+
     model = ExponentialSmoothing(
         series,
         trend="add",

@@ -1,7 +1,8 @@
 """Inventory policy: safety stock, reorder point, order-up-to level, lot size.
 
 Public API: ``compute_policy(items, demand, *, period_days=None, freq=None,
-service_matrix=None, max_cover_days=365, discrete_below=10)``,
+service_matrix=None, max_cover_days=365, discrete_below=10, history=None,
+law_options=None)``,
 ``reorder_point_at(policy, level)``, ``expected_fill_rate(policy)``,
 ``expected_stock(policy)`` and ``period_length_days(periods, *,
 period_days=None, freq=None)``.
@@ -46,6 +47,13 @@ Method, per item, over the protection window ``W = lead time + review``:
   Poisson (variance <= mean) or negative binomial law with the same mean and
   variance; ``SS = s - LTD`` (may be negative for lumpy items, whose typical
   lead-time demand is far below the mean);
+- ``bootstrap`` when ``history`` (long ``item_id, period, qty``) is given:
+  items with at least 12 known periods and demand in the last two years
+  take their lead-time demand law from their own history, resampled and
+  simulated with the policy (``policy_law``; ``law_options`` override its
+  settings, ``LAW_DEFAULTS``); the reorder point, ``expected_fill_rate``
+  and ``expected_stock`` all come from that simulation; fill-rate items
+  of one ``pattern`` share their target at least stock value;
 - ``reorder_point = LTD + SS``; ``order_qty`` = EOQ ``sqrt(2 x D x order_cost
   / (holding_rate x unit_cost))`` (D the yearly forecast), capped at
   ``max_cover_days`` of demand, raised to the MOQ, rounded up to the
@@ -68,6 +76,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import EngineInputError
+from .policy_law import bootstrap_policy, history_matrix
 from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rate
 
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375, "MS": 30.4375}
@@ -397,10 +406,25 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
         + "); SS = ROP - LTD = "
         + _fmt(frame["safety_stock"])
     )
+    resampled = (
+        frame["service_type"]
+        .map({"fill_rate": "smallest s whose simulated fill rate reaches "})
+        .fillna("quantile of lead-time demand at ")
+        .radd("ROP = ")
+        + _fmt(frame["service_level"], 3)
+        + " on the item's own demand history resampled to the forecast level "
+        + "(bootstrap); SS = ROP - LTD = "
+        + _fmt(frame["safety_stock"])
+    )
     method = frame["method"]
     safety = np.where(
-        method.isin(["poisson", "negbin"]),
-        discrete,
+        method == "bootstrap",
+        resampled,
+        np.where(method.isin(["poisson", "negbin"]), discrete, normal),
+    )
+    safety = np.where(
+        method.isin(["poisson", "negbin", "bootstrap"]),
+        safety,
         np.where(method == "fill_rate_loss", fill_rate_z + normal, normal),
     )
     text = (
@@ -426,6 +450,46 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
     return text.where(method != "zero_demand", "no forecast demand: min = max = 0")
 
 
+MIN_HISTORY_PERIODS = 12
+LAW_DEFAULTS = {
+    "window_days": 2 * DAYS_PER_YEAR,
+    "n_periods": 480,
+    "level_spread": 1.5,
+    "block": 1,
+    "to_forecast": True,
+    "allocate": True,
+    "lost_sales": True,
+    "seed": 0,
+}
+
+
+def _bootstrap_rows(history, item_ids, inputs, candidates, options):
+    """Return (rows, reorder point, fill rate, stock) of the resampled items.
+
+    Items with at least ``MIN_HISTORY_PERIODS`` known periods and some demand
+    in the last ``window`` of them take their law from their own history
+    (``policy_law``); the others keep the forecast's law.
+    """
+    options = {**LAW_DEFAULTS, **options}
+    if not options.pop("allocate"):
+        inputs = {**inputs, "groups": None}
+    days = options.pop("period_days")
+    options.setdefault("window", max(int(round(options.pop("window_days") / days)), 1))
+    options.pop("window_days", None)
+    options.setdefault("segment", max(int(round(DAYS_PER_YEAR / days)), 1))
+    matrix = history_matrix(history, item_ids)
+    recent = matrix[:, -options["window"] :]
+    known = np.isfinite(recent).sum(axis=1)
+    rows = np.flatnonzero(
+        candidates & (known >= MIN_HISTORY_PERIODS) & (np.nansum(recent, axis=1) > 0)
+    )
+    if not len(rows):
+        return rows, np.zeros(0), np.zeros(0), np.zeros(0)
+    picked = {name: np.asarray(value)[rows] for name, value in inputs.items()}
+    point, fill, stock = bootstrap_policy(matrix[rows], **picked, **options)
+    return rows, point, fill, stock
+
+
 def compute_policy(
     items,
     demand,
@@ -435,6 +499,8 @@ def compute_policy(
     service_matrix=None,
     max_cover_days=DAYS_PER_YEAR,
     discrete_below=10.0,
+    history=None,
+    law_options=None,
 ):
     """Return the inventory policy of every item (see the module docstring)."""
     items = _prepare_items(items, service_matrix)
@@ -468,10 +534,31 @@ def compute_policy(
     safety = z * sigma_total
     method = np.where(fill_rate, "fill_rate_loss", "normal").astype(object)
 
+    zero = (ltd <= 0) & (demand_per_day <= 0)
+    resampled = None
+    if history is not None:
+        resampled = _bootstrap_rows(
+            history,
+            item_ids,
+            {
+                "level": d_window * days,
+                "lead": lead / days,
+                "review": review / days,
+                "order_qty": order_qty,
+                "target": target,
+                "fill_rate": fill_rate,
+                "unit_cost": items["unit_cost"].to_numpy(float),
+                "groups": items["pattern"].fillna("").astype(str).to_numpy(object),
+            },
+            ~zero,
+            {"period_days": days, **(law_options or {})},
+        )
     pattern = items["pattern"].astype(str).str.lower().to_numpy()
     discrete = (np.isin(pattern, DISCRETE_PATTERNS) | (ltd < discrete_below)) & (
         ltd > 0
     )
+    if resampled is not None:
+        discrete[resampled[0]] = False
     if discrete.any():
         point, law = _discrete_reorder_point(
             ltd[discrete],
@@ -483,10 +570,13 @@ def compute_policy(
         safety[discrete] = point - ltd[discrete]
         method[discrete] = law
         z[discrete] = np.nan
-    zero = (ltd <= 0) & (demand_per_day <= 0)
     safety[zero] = 0.0
     method[zero] = "zero_demand"
-
+    if resampled is not None:
+        rows, point = resampled[0], resampled[1]
+        safety[rows] = point - ltd[rows]
+        method[rows] = "bootstrap"
+        z[rows] = np.nan
     # below a 50 % target z < 0: safety stock may be negative, the point not
     safety = np.maximum(safety, -ltd)
     reorder_point = ltd + safety
@@ -513,6 +603,10 @@ def compute_policy(
     )
     frame["expected_fill_rate"] = expected_fill_rate(frame)
     frame["expected_stock"] = expected_stock(frame)
+    if resampled is not None:
+        rows, _point, fill, stock = resampled
+        frame.loc[rows, "expected_fill_rate"] = fill
+        frame.loc[rows, "expected_stock"] = stock
     frame["expected_stock_value"] = frame["expected_stock"] * items["unit_cost"]
     frame["min_qty"] = frame["reorder_point"]
     frame["max_qty"] = frame["order_up_to"]

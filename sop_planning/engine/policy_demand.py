@@ -18,8 +18,9 @@ already counts the recent mean above the forecast as a level error
 (``selection.level_uncertainty``); once the level is raised to that mean the
 shortfall is in the level, so with ``level_in_sigma_cum`` its square is
 taken out of ``sigma_cum``, never below the independent sum of the period
-errors. Callers: ``bench/bench_policy_outcome.py`` (engine forecast) and
-the Odoo add-on's inventory policies (``sop.cycle._policy_stock_demand``).
+errors. Callers: ``policy_calibration.planned_policy`` (the CLI's ``policy
+--history``), ``bench/bench_policy_outcome.py`` (engine forecast) and the
+Odoo add-on's inventory policies (``sop.cycle._policy_stock_demand``).
 """
 
 import numpy as np

@@ -25,7 +25,8 @@ order-up-to levels, to see the risk of not reacting).
 
 Scoring (``evaluate_plan``), for the base plan and each scenario:
 
-1. the policy: ``compute_policy`` on the overlaid items and demand;
+1. the policy: ``compute_policy`` on the overlaid items and demand (then
+   ``policy_rounding.round_policy`` where items give a ``rounding``);
 2. the demand: ``n_paths`` daily paths per item (``daily_demand``: gamma
    law, mean ``qty / days`` and variance ``sigma^2 / days`` of each day),
    drawn from ``seed`` and scaled by each scenario's demand factor, so
@@ -65,6 +66,7 @@ from .errors import EngineInputError
 from .finance import financial_plan, purchase_spend
 from .history import check_freq
 from .policy import compute_policy
+from .policy_rounding import round_policy
 from .simulate import simulate
 
 SPEND_PREFIX = "spend "
@@ -468,6 +470,8 @@ def evaluate_plan(
             item_ids, periods, forecast=plan_qty, sigma=sigma * factor[:, None]
         )
         policy = compute_policy(items, demand, freq=inputs.freq)
+        if "rounding" in items.columns:  # whole units, packs: as approved
+            policy = round_policy(policy, items)
     else:
         policy = base.policy
     reference = None

@@ -33,6 +33,12 @@ of 17 weeks of it). Per item, ``wape``, ``mase`` and ``bias`` are those
 of the kept forecast over the backtest points, MASE scaled by the in-sample
 seasonal-naive (else naive) MAE of the history before the last origin.
 
+Items classed seasonal (``classify.seasonal``, passed as ``seasonal``)
+choose only among ``SEASONAL_MODELS``, whose forecasts follow the calendar
+(seasonal naive, Holt-Winters, statsmodels' ETS, and moving average / SES /
+Holt on the seasonally adjusted history, ``methods.seasonally_adjusted``):
+a median of a seasonal forecast and flat ones would wash the season out.
+
 The h-step error scale ``sigma`` of the kept model is the root of the running
 mean, over steps 1..h, of the backtest's mean squared error per step, made
 non-decreasing in h. Error scales are measured on the real demand
@@ -67,6 +73,14 @@ FLOOR_SHARE = 0.1
 # they mostly repeat a zero, which absolute errors reward and a stock
 # policy cannot use (no demand foreseen, no stock kept).
 LAST_VALUE_MODELS = ("naive", "seasonal_naive")
+# Methods whose forecast follows the calendar: the only candidates of items
+# classed seasonal, so that no median mixes a season with flat forecasts.
+SEASONAL_MODELS = (
+    "seasonal_naive",
+    "holt_winters",
+    "ets_statsmodels",
+    *methods.ADJUSTED_METHODS,
+)
 RULE_MODEL = "mean"
 NEW_ITEM_MODEL = "new_item"
 NO_DEMAND_MODEL = "zero"
@@ -261,18 +275,18 @@ def _item_scores(errors, actuals):
     return mae, wape, bias, count
 
 
-def _reasons(n_candidates, n_points, combine):
+def _reasons(n_candidates, n_points, combine, seasonal):
     kept = f"median of the {COMBINE_TOP} best" if combine else "lowest MSE"
     return np.array(
         [
-            f"backtest: {kept} of {c} models over {p} points"
-            for c, p in zip(n_candidates, n_points, strict=True)
+            f"backtest: {kept} of {c} {'seasonal ' if s else ''}models over {p} points"
+            for c, p, s in zip(n_candidates, n_points, seasonal, strict=True)
         ],
         dtype=object,
     )
 
 
-def _method_runs(qty, start, origins, horizon, season, careful):
+def _method_runs(qty, start, origins, horizon, season, careful, seasonal):
     for method in methods.METHODS:
         if method is methods.holt_winters:
             yield method(qty, origins, horizon, season, start=start)
@@ -280,6 +294,8 @@ def _method_runs(qty, start, origins, horizon, season, careful):
             yield method(qty, origins, horizon, season)
     if careful is not None:
         yield statsmodels_ets(qty, start, origins, horizon, season, careful)
+    if seasonal is not None:
+        yield from methods.seasonally_adjusted(qty, origins, horizon, season, seasonal)
 
 
 def level_floor(qty, origins, season):
@@ -301,10 +317,10 @@ def level_floor(qty, origins, season):
     return FLOOR_SHARE * np.divide(volume, n, out=np.zeros(n.shape), where=n > 0)
 
 
-def _run_methods(qty, start, origins, horizon, season, careful):
+def _run_methods(qty, start, origins, horizon, season, careful, seasonal):
     runs = []
     floor = level_floor(qty, origins, season)[:, :, None]
-    for run in _method_runs(qty, start, origins, horizon, season, careful):
+    for run in _method_runs(qty, start, origins, horizon, season, careful, seasonal):
         history_at = np.asarray(origins)[:, None] - start[None, :]
         run.forecasts[history_at < run.min_periods] = np.nan
         np.maximum(run.forecasts, floor, out=run.forecasts)
@@ -326,17 +342,23 @@ class Backtest:
     sq_error: np.ndarray
 
 
-def backtest_methods(qty, censored, start, horizon, season, n_origins=6, careful=None):
+def backtest_methods(
+    qty, censored, start, horizon, season, n_origins=6, careful=None, seasonal=None
+):
     """Run every method at the backtest origins and at the end; score them.
 
     ``backtests`` is (methods, origins, items, horizon), ``finals`` (methods,
     items, horizon); ``sq_error`` (methods, items) is the sum of squared
     backtest errors, inf where the method is no candidate for the item.
-    ``careful`` (items mask) adds statsmodels' per-item ETS for those items.
+    ``careful`` (items mask) adds statsmodels' per-item ETS for those items,
+    ``seasonal`` (items mask) the seasonally adjusted flat methods
+    (``methods.seasonally_adjusted``).
     """
     n_periods = qty.shape[1]
     origins = backtest_origins(n_periods, horizon, n_origins)
-    runs = _run_methods(qty, start, origins + [n_periods], horizon, season, careful)
+    runs = _run_methods(
+        qty, start, origins + [n_periods], horizon, season, careful, seasonal
+    )
     backtests = np.stack([run.forecasts[:-1] for run in runs])
     actuals = _actual_windows(qty, censored, origins, horizon)
     history_at = np.asarray(origins, dtype=float)[:, None] - start[None, :]
@@ -391,11 +413,27 @@ def _best_single(backtest, n_items):
     return forecasts, backtest.finals[best, rows], backtest.names[best], params
 
 
-def _level_only(backtest, sparse):
-    """Take last-value methods out of the candidates of ``sparse`` items."""
-    blocked = np.isin(backtest.names, LAST_VALUE_MODELS)[:, None] & sparse[None, :]
+def _block(backtest, blocked):
+    """Take the (methods, items) ``blocked`` pairs out of the candidates."""
     backtest.candidate = backtest.candidate & ~blocked
     backtest.sq_error = np.where(blocked, np.inf, backtest.sq_error)
+
+
+def _level_only(backtest, sparse):
+    """Take last-value methods out of the candidates of ``sparse`` items."""
+    _block(
+        backtest, np.isin(backtest.names, LAST_VALUE_MODELS)[:, None] & sparse[None, :]
+    )
+
+
+def _seasonal_only(backtest, seasonal):
+    """Keep only calendar-following methods as candidates of ``seasonal`` items.
+
+    An item with no seasonal candidate (e.g. an unscored one) keeps its own.
+    """
+    flat = ~np.isin(backtest.names, SEASONAL_MODELS)[:, None]
+    has_seasonal = (backtest.candidate & ~flat).any(axis=0)
+    _block(backtest, flat & (seasonal & has_seasonal)[None, :])
 
 
 def select_models(
@@ -409,11 +447,14 @@ def select_models(
     careful=None,
     sparse=None,
     observed=None,
+    seasonal=None,
 ):
     """Backtest all methods, keep the best per item; return a ``Selection``.
 
     ``sparse`` (items mask, e.g. intermittent and lumpy items) keeps only
-    mean-level methods (no naive, no seasonal naive) as candidates.
+    mean-level methods (no naive, no seasonal naive) as candidates;
+    ``seasonal`` (items mask, ``classify.seasonal``) only the methods of
+    ``SEASONAL_MODELS``.
     ``observed`` (default ``qty``) is the demand the error scales are
     measured on: the real one, outliers not capped, for a safety stock must
     cover them.
@@ -421,10 +462,12 @@ def select_models(
     observed = qty if observed is None else observed
     n_items, n_periods = qty.shape
     backtest = backtest_methods(
-        qty, censored, start, horizon, season, n_origins, careful
+        qty, censored, start, horizon, season, n_origins, careful, seasonal
     )
     if sparse is not None:
         _level_only(backtest, sparse)
+    if seasonal is not None:
+        _seasonal_only(backtest, seasonal)
     choose = _combination if combine else _best_single
     kept, final, model, params = choose(backtest, n_items)
     actuals, candidate, origins = backtest.actuals, backtest.candidate, backtest.origins
@@ -466,7 +509,11 @@ def select_models(
     final[~has_demand] = 0.0
     sigma[~has_demand] = 0.0
     sigma_cum[~has_demand] = 0.0
-    reason = _reasons(candidate.sum(axis=0), n_points, combine)
+    calendar = np.isin(names, SEASONAL_MODELS)[:, None]
+    calendar_only = (candidate & calendar).any(axis=0) & ~(candidate & ~calendar).any(
+        axis=0
+    )
+    reason = _reasons(candidate.sum(axis=0), n_points, combine, calendar_only)
     for i in np.flatnonzero(~has_backtest):
         params[i] = {}
         if young[i]:

@@ -17,12 +17,14 @@ from . import sop_cycle_approval
 from . import sop_demand_history
 from . import sop_forecast
 from . import sop_inventory_policy
+from . import sop_inventory_policy_change
 from . import sop_plan_line
 from . import sop_reorder_proposal
 from . import sop_supply_data
 from . import product_product
 from . import product_template
 from . import stock_warehouse_orderpoint
+from . import uom_uom
 from . import sop_demo_generator
 from . import sop_accuracy_line
 from . import sop_accuracy_month

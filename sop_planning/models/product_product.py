@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 
 
 class ProductProduct(models.Model):
@@ -21,3 +21,25 @@ class ProductProduct(models.Model):
         return super()._get_rules_from_location(
             location, route_ids=route_ids, seen_rules=seen_rules
         )
+
+    def _sop_purchase_packaging(self, vendor, company):
+        """The vendor's purchase unit of this product if it is a pack of it.
+
+        Read from the vendor's first pricelist line for the company (the one
+        the supply review takes: this variant's before the template's, then
+        by sequence); empty where the vendor sells single units.
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        lines = self.seller_ids.filtered(
+            lambda line: (
+                line.partner_id == vendor
+                and (not line.product_id or line.product_id == self)
+                and (not line.company_id or line.company_id == company)
+                and (not line.date_end or line.date_end >= today)
+            )
+        ).sorted(lambda line: (not line.product_id, line.sequence, line.id))
+        uom = lines[:1].product_uom_id
+        if uom and uom._sop_packs(self.uom_id):
+            return uom
+        return self.env["uom.uom"]

@@ -11,9 +11,9 @@ from ..engine import (
     EngineInputError,
     compute_policy,
     recent_demand_rate,
+    round_policy,
     stock_demand,
 )
-from .sop_bulk import bulk_create
 from .sop_common import filtered_action, first_of_this_month
 
 _logger = logging.getLogger(__name__)
@@ -66,13 +66,13 @@ class SopCycle(models.Model):
         """Nightly: recompute the active plans' policies and rules.
 
         The approved plan itself stays frozen; the policies roll forward with
-        it: past months drop out of the lead-time window. A failing plan is
-        logged and the next one goes on.
+        it in place: past months drop out of the lead-time window. A failing
+        plan is logged and the next one goes on.
         """
         for cycle in self.sudo().search([("state", "=", "approved")]):
             try:
                 with self.env.cr.savepoint():
-                    cycle._apply_plan_policies()
+                    self.env["sop.inventory.policy"]._refresh_plan(cycle)
             except Exception as exc:  # noqa: BLE001 - logged, next plan goes on
                 _logger.warning("S&OP: refresh of plan %s failed: %s", cycle.name, exc)
             self.env["ir.cron"]._commit_progress(1)
@@ -118,15 +118,6 @@ class SopCycle(models.Model):
             values[name] = value.id if isinstance(value, models.BaseModel) else value
         return values
 
-    def _apply_plan_policies(self):
-        """Compute the policies of each cycle and write them to the rules.
-
-        The policies take the deltas of the scenario the plan was approved with.
-        """
-        for cycle in self:
-            policies = cycle._compute_policies(scenario=cycle.approved_scenario_id)
-            cycle._apply_policies_to_rules(policies)
-
     def _apply_policies_to_rules(self, policies):
         """Write ``policies`` to Odoo's reordering rules; sum up in the chatter."""
         self.ensure_one()
@@ -144,14 +135,13 @@ class SopCycle(models.Model):
         return True
 
     def _compute_policies(self, scenario=None):
-        """Replace this cycle's policies by new ones from its plan.
+        """Set the company's policies from this cycle's plan, in place.
 
         With a ``scenario`` (sop.scenario), its deltas apply: lead time, MOQ,
         service level and demand.
         """
         self.ensure_one()
         policy_model = self.env["sop.inventory.policy"].sudo()
-        policy_model.search([("cycle_id", "=", self.id)]).unlink()
         forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
         if not forecasts:
             return policy_model
@@ -160,9 +150,8 @@ class SopCycle(models.Model):
         result = pd.DataFrame(columns=["item_id"])
         if not items.empty:
             try:
-                result = self._explain_raised(
-                    compute_policy(items, demand, freq="M"), raised
-                )
+                policy = compute_policy(items, demand, freq="M")
+                result = self._explain_raised(round_policy(policy, items), raised)
             except EngineInputError as exc:
                 _logger.warning(
                     "S&OP cycle %s: policy engine refused: %s", self.name, exc
@@ -173,16 +162,11 @@ class SopCycle(models.Model):
         return policy_model.browse(self._insert_policies(vals_list))
 
     def _insert_policies(self, vals_list):
-        """Insert the policies in one statement; return their ids.
-
-        Every value comes from this cycle and its own forecasts (company
-        checked when they were made), so the ORM's per-record company check,
-        most of the time of creating thousands of policies, adds nothing.
+        """Update the company's policies in place, create the missing ones and
+        archive those that left the plan (``sop.inventory.policy.
+        _sync_policies``); return their ids.
         """
-        ids = bulk_create(
-            self.env["sop.inventory.policy"].sudo(),
-            [{"state": "applied", **vals} for vals in vals_list],
-        )
+        ids = self.env["sop.inventory.policy"]._sync_policies(self, vals_list)
         self.invalidate_recordset(["policy_ids", "policy_count"])
         return ids
 
@@ -211,6 +195,11 @@ class SopCycle(models.Model):
                 )
             else:
                 has_class = bool(forecast.abc and forecast.xyz)
+                product = forecast.product_id
+                step = product.uom_id._sop_quantity_step()
+                pack = product._sop_purchase_packaging(
+                    forecast.vendor_id, self.company_id
+                )
                 rows.append(
                     {
                         "item_id": forecast.id,
@@ -225,6 +214,10 @@ class SopCycle(models.Model):
                         "xyz": forecast.xyz or None,
                         "pattern": forecast.pattern or None,
                         "service_level": np.nan if has_class else default_level,
+                        # whole pieces, vendor packs (engine.policy_rounding)
+                        "rounding": step,
+                        "multiple": pack._sop_packs(product.uom_id) if pack else step,
+                        "purchase_uom_id": pack.id,
                     }
                 )
         for forecast_id, reason in skipped.items():
@@ -375,6 +368,7 @@ class SopCycle(models.Model):
                     service_level=100.0 * row["service_level"],
                     lead_time_days=lead[forecast.id]["lead_time_days"],
                     lead_time_std_days=lead[forecast.id]["lead_time_std_days"],
+                    purchase_uom_id=lead[forecast.id]["purchase_uom_id"] or None,
                 )
             vals_list.append(vals)
         return vals_list

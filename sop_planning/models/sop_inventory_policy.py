@@ -1,14 +1,35 @@
-from odoo import api, fields, models
-from odoo.tools import SQL
+import logging
+from collections import defaultdict
 
-from .sop_bulk import bulk_update
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL, float_compare
+
+from .sop_bulk import bulk_create, bulk_update
 from .sop_forecast import ABC, PATTERNS, XYZ
+from .sop_inventory_policy_change import DRIVERS, MATERIAL_SHARE, MATERIAL_UNITS
+
+_logger = logging.getLogger(__name__)
 
 STATES = [
     ("applied", "Applied"),
     ("manual", "Kept Manual"),
     ("skipped", "Skipped"),
 ]
+# Columns a refresh rewrites even when no new value names them (a policy
+# that is now skipped loses its old figures, as a new one has none).
+SYNC_RESET = (
+    "state",
+    "skip_reason",
+    "method",
+    "lead_time_demand",
+    "safety_stock",
+    "reorder_point",
+    "order_up_to",
+    "order_qty",
+    "explanation",
+)
 
 
 class SopInventoryPolicy(models.Model):
@@ -19,6 +40,11 @@ class SopInventoryPolicy(models.Model):
     the vendor's lead time and measured reliability; written as minimum and
     maximum on the product's reordering rule. ``explanation`` shows every
     formula with its numbers.
+
+    One policy per product and warehouse: each approval and nightly refresh
+    updates it in place (its ``cycle_id`` is the plan that last set it), so
+    rules and reorder proposals keep their link; ``change_ids`` keeps its
+    material changes. A product that leaves the plan archives its policy.
     """
 
     _name = "sop.inventory.policy"
@@ -27,8 +53,15 @@ class SopInventoryPolicy(models.Model):
     _check_company_auto = True
     _rec_name = "product_id"
 
+    active = fields.Boolean(default=True)
     cycle_id = fields.Many2one(
-        "sop.cycle", required=True, ondelete="cascade", index=True, check_company=True
+        "sop.cycle",
+        string="Plan",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+        help="The approved plan that last set this policy.",
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
     forecast_id = fields.Many2one(
@@ -60,7 +93,19 @@ class SopInventoryPolicy(models.Model):
     order_qty = fields.Float(
         string="Order Quantity", digits="Product Unit", readonly=True
     )
-    qty_multiple = fields.Float(digits="Product Unit", readonly=True)
+    qty_multiple = fields.Float(
+        digits="Product Unit",
+        readonly=True,
+        help="Order quantities are multiples of this: whole pieces for a "
+        "product counted in units, the vendor's pack where it sells packs.",
+    )
+    purchase_uom_id = fields.Many2one(
+        "uom.uom",
+        string="Vendor Packaging",
+        readonly=True,
+        help="The vendor's purchase unit when it packs several of the "
+        "product's units; written to the reordering rule as its multiple.",
+    )
     coverage_days = fields.Float(readonly=True)
     explanation = fields.Text(readonly=True)
     orderpoint_id = fields.Many2one(
@@ -69,11 +114,113 @@ class SopInventoryPolicy(models.Model):
         readonly=True,
         index=True,
     )
+    change_ids = fields.One2many(
+        "sop.inventory.policy.change", "policy_id", string="History", readonly=True
+    )
 
     _product_warehouse_unique = models.UniqueIndex(
-        "(cycle_id, product_id, warehouse_id)",
-        "A plan has one inventory policy per product and warehouse.",
+        "(product_id, warehouse_id) WHERE active",
+        "A product has one inventory policy per warehouse.",
     )
+
+    @api.model
+    def _sync_policies(self, cycle, vals_list):
+        """Set the company's policies to ``vals_list``, in place; return their ids.
+
+        One policy per product and warehouse: the existing one (archived
+        included) takes the new values and follows ``cycle``, so its id and
+        every link to it stay; a missing one is created; the company's other
+        active policies left the plan and are archived. Material changes go
+        to each policy's history. Values come from the cycle and its own
+        forecasts, so they are written in one statement per batch.
+        """
+        policy_model = self.sudo().with_context(active_test=False)
+        policy_model.flush_model()
+        existing = policy_model.search_fetch(
+            [("company_id", "=", cycle.company_id.id)],
+            ["product_id", "warehouse_id", "cycle_id", "active", "state"]
+            + ["reorder_point", "order_up_to", *DRIVERS],
+            order="id",
+        )
+        by_key, older = {}, []  # older: from when each plan had its own policies
+        for policy in existing:
+            key = (policy.product_id.id, policy.warehouse_id.id)
+            if key in by_key:
+                older.append(by_key[key])
+            by_key[key] = policy
+        rows = [
+            dict(vals, state=vals.get("state", "applied"), active=True)
+            for vals in vals_list
+        ]
+        matched = [by_key.pop((v["product_id"], v["warehouse_id"]), None) for v in rows]
+        left = policy_model.union(*by_key.values(), *older).filtered("active")
+        columns = sorted(set(SYNC_RESET).union(*rows))
+        updated = {p.id: vals for p, vals in zip(matched, rows, strict=True) if p}
+        change_model = self.env["sop.inventory.policy.change"].sudo()
+        changes = change_model._prepare_changes(cycle, matched, rows)
+        changes += change_model._prepare_left_plan(cycle, left)
+        left.write({"active": False})  # first: one active policy per key
+        policy_model.flush_model(["active"])
+        ids = list(updated)
+        bulk_update(
+            policy_model,
+            ids,
+            {name: [updated[i].get(name) for i in ids] for name in columns},
+        )
+        new_rows = [
+            vals for policy, vals in zip(matched, rows, strict=True) if not policy
+        ]
+        new_ids = iter(bulk_create(policy_model, new_rows))
+        result = [policy.id if policy else next(new_ids) for policy in matched]
+        for change in changes:
+            change["policy_id"] = change["policy_id"] or result[change.pop("row")]
+        change_model._log(changes)
+        return result
+
+    @api.model
+    def _refresh_plan(self, cycle):
+        """Nightly: recompute ``cycle``'s policies in place and update their rules.
+
+        Posts one summary on the cycle when policies moved materially (each
+        move is in the policy's history); otherwise the log says so and the
+        chatter stays quiet. Returns the policies that moved.
+        """
+        change_model = self.env["sop.inventory.policy.change"].sudo()
+        last = change_model.search([], order="id desc", limit=1).id or 0
+        policies = cycle._compute_policies(scenario=cycle.approved_scenario_id)
+        policies._write_orderpoints()
+        moved = change_model.search(
+            [("id", ">", last), ("cycle_id", "=", cycle.id), ("kind", "=", "refresh")]
+        ).policy_id
+        _logger.info(
+            "S&OP plan %s refreshed: %s policies, %s moved materially",
+            cycle.name,
+            len(policies),
+            len(moved),
+        )
+        if moved:
+            cycle.message_post(body=moved._moved_summary())
+        return moved
+
+    def _moved_summary(self):
+        """Chatter summary of these policies' material moves, with links."""
+        shown = Markup(", ").join(
+            policy._get_html_link(
+                title=f"{policy.product_id.display_name} ({policy.warehouse_id.name})"
+            )
+            for policy in self[:10]
+        )
+        if len(self) > 10:
+            shown += Markup(" ") + self.env._("and %s more", len(self) - 10)
+        return self.env._(
+            "Nightly refresh of the inventory policies: %(count)s moved by more "
+            "than %(share)s %% (at least %(units)s unit): %(policies)s. Each "
+            "policy's history says what moved and why.",
+            count=len(self),
+            share=round(MATERIAL_SHARE * 100),
+            units=f"{MATERIAL_UNITS:g}",
+            policies=shown,
+        )
 
     @api.model
     def _orderpoint_key(self, product, location):
@@ -110,7 +257,7 @@ class SopInventoryPolicy(models.Model):
             if orderpoint and orderpoint.sop_manual:
                 states[policy.id], orderpoint_ids[policy.id] = "manual", orderpoint.id
             elif orderpoint:
-                to_update[orderpoint.id] = policy._orderpoint_values()
+                to_update[orderpoint] = policy._orderpoint_values()
                 states[policy.id], orderpoint_ids[policy.id] = "applied", orderpoint.id
             else:
                 to_create.append(
@@ -123,7 +270,7 @@ class SopInventoryPolicy(models.Model):
                     )
                 )
                 created_for.append(policy.id)
-        self._update_orderpoints(to_update)
+        self._write_changed_orderpoints(to_update)
         names = self._orderpoint_names(len(to_create))
         for vals, name in zip(to_create, names, strict=True):
             if name:
@@ -142,25 +289,44 @@ class SopInventoryPolicy(models.Model):
         )
 
     @api.model
-    def _update_orderpoints(self, values_by_id):
-        """Write {orderpoint id: values} in one SQL statement per batch.
+    def _write_changed_orderpoints(self, values_by_orderpoint):
+        """Write {rule: values} through the ORM, only the values that changed.
 
-        One ORM write per rule costs about a millisecond each on the nightly
-        refresh of every rule. The ORM then recomputes what depends on the
-        written fields (quantity to order, deadline) once for all rules.
+        One ``write`` per distinct set of changed values, rules sharing them
+        written together: ``stock.warehouse.orderpoint.write`` and every
+        add-on's override run, and Odoo recomputes the quantity to order and
+        the deadlines only of the rules that changed. Returns that count.
         """
-        if not values_by_id:
-            return
-        orderpoints = self.env["stock.warehouse.orderpoint"].sudo()
-        names = list(next(iter(values_by_id.values())))
-        orderpoints.flush_model(names)
-        ids = list(values_by_id)
-        bulk_update(
-            orderpoints,
-            ids,
-            {name: [values_by_id[i][name] for i in ids] for name in names},
-        )
-        orderpoints.browse(ids).modified(names)
+        groups = defaultdict(list)
+        for orderpoint, values in values_by_orderpoint.items():
+            changed = tuple(
+                sorted(
+                    (name, value)
+                    for name, value in values.items()
+                    if self._differs(orderpoint, name, value)
+                )
+            )
+            if changed:
+                groups[changed].append(orderpoint.id)
+        orderpoint_model = self.env["stock.warehouse.orderpoint"].sudo()
+        for changed, ids in groups.items():
+            orderpoint_model.browse(ids).write(dict(changed))
+        return sum(len(ids) for ids in groups.values())
+
+    @api.model
+    def _differs(self, record, name, value):
+        """True if writing ``value`` would change ``record[name]``."""
+        field = record._fields[name]
+        current = record[name]
+        if field.type == "many2one":
+            return current.id != (value or False)
+        if field.type == "float":
+            digits = field.get_digits(record.env)
+            if digits:
+                return bool(
+                    float_compare(current, value or 0.0, precision_digits=digits[1])
+                )
+        return current != value
 
     @api.model
     def _orderpoint_names(self, count):
@@ -205,6 +371,7 @@ class SopInventoryPolicy(models.Model):
         return {
             "product_min_qty": self.reorder_point,
             "product_max_qty": max(self.order_up_to, self.reorder_point),
+            "replenishment_uom_id": self.purchase_uom_id.id,
             "trigger": self.company_id.sop_orderpoint_trigger or "manual",
             "sop_policy_id": self.id,
             "sop_managed": True,

@@ -1,9 +1,21 @@
 from collections import Counter
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL, float_compare, float_is_zero
 
 from .sop_bulk import bulk_insert, bulk_update, none_if_nan
+
+# Computed fields that _sql_recompute stores in one statement.
+SQL_RECOMPUTED_FIELDS = (
+    "adjustment_qty",
+    "consensus_qty",
+    "fva_qty",
+    "revenue",
+    "cost",
+    "margin",
+    "inventory_value",
+)
 
 REASONS = [
     ("promotion", "Promotion / Campaign"),
@@ -185,6 +197,52 @@ class SopPlanLine(models.Model):
         """Actuals are facts, recorded on frozen plans too (FVA)."""
         return super()._frozen_exempt_fields() | {"actual_qty", "has_actual"}
 
+    @api.constrains(
+        "adjustment_mode", "adjustment_percent", "adjustment_qty", "adjustment_reason"
+    )
+    def _check_adjustment(self):
+        """An adjustment needs a reason and cannot go below -100 %.
+
+        Checked on the server whatever the way in (form, RPC, import); the
+        list view asks for the reason too.
+        """
+        for line in self:
+            month = line.date_month.strftime("%Y-%m") if line.date_month else ""
+            rounding = line.uom_id.rounding or 0.01
+            if line.adjustment_mode == "percent":
+                too_low = line.adjustment_percent < -100.0
+            else:
+                too_low = (
+                    float_compare(
+                        line.adjustment_qty,
+                        -line.forecast_qty,
+                        precision_rounding=rounding,
+                    )
+                    < 0
+                )
+            if too_low:
+                raise ValidationError(
+                    self.env._(
+                        "Plan line %(product)s, %(month)s: an adjustment below "
+                        "-100 %% of the statistical forecast would plan negative "
+                        "demand. Lower the plan to zero at most.",
+                        product=line.product_id.display_name,
+                        month=month,
+                    )
+                )
+            adjusted = not float_is_zero(
+                line.adjustment_qty, precision_rounding=rounding
+            ) or (line.adjustment_mode == "percent" and line.adjustment_percent)
+            if adjusted and not line.adjustment_reason:
+                raise ValidationError(
+                    self.env._(
+                        "Plan line %(product)s, %(month)s: an adjustment needs a "
+                        "reason.",
+                        product=line.product_id.display_name,
+                        month=month,
+                    )
+                )
+
     def write(self, vals):
         adjusted = ADJUSTMENT_FIELDS & set(vals)
         if adjusted:
@@ -266,18 +324,7 @@ class SopPlanLine(models.Model):
                 digits=digits,
             )
         )
-        self.invalidate_model(
-            [
-                "adjustment_qty",
-                "consensus_qty",
-                "fva_qty",
-                "revenue",
-                "cost",
-                "margin",
-                "inventory_value",
-            ],
-            flush=False,
-        )
+        self.invalidate_model(list(SQL_RECOMPUTED_FIELDS), flush=False)
 
     @api.model
     def _save_grid(self, cycle, grid, forecast_ids, kept=()):

@@ -11,6 +11,8 @@ from .sop_common import GROUP_PURCHASE
 
 _logger = logging.getLogger(__name__)
 
+OPEN_STATES = ("proposed", "exception")
+
 
 class SopReorderProposal(models.Model):
     """What purchasing should order for one S&OP reordering rule, and why.
@@ -19,7 +21,9 @@ class SopReorderProposal(models.Model):
     managed by S&OP falls below its reorder point. Confirming it lets Odoo's
     procurement create or update the RFQ (routes, vendor, MOQ and RFQ
     grouping as usual); the proposal follows its RFQ line: done once
-    received, open again if the RFQ is cancelled.
+    received, open again if the RFQ is cancelled. Purchasing's daily to-do
+    (``todo_id``) is marked done when none of the proposals it announced is
+    still open.
     """
 
     _name = "sop.reorder.proposal"
@@ -40,7 +44,15 @@ class SopReorderProposal(models.Model):
     policy_id = fields.Many2one(
         "sop.inventory.policy", readonly=True, check_company=True
     )
-    cycle_id = fields.Many2one(related="policy_id.cycle_id", store=True)
+    cycle_id = fields.Many2one(
+        "sop.cycle",
+        string="Plan",
+        readonly=True,
+        index="btree_not_null",
+        check_company=True,
+        help="The plan of the policy when the proposal was last refreshed; an "
+        "ordered proposal keeps it when a later plan takes the policy over.",
+    )
     product_id = fields.Many2one(
         "product.product", required=True, index=True, check_company=True
     )
@@ -74,6 +86,14 @@ class SopReorderProposal(models.Model):
         "purchase.order.line", string="RFQ Line", readonly=True, index="btree_not_null"
     )
     purchase_id = fields.Many2one(related="purchase_line_id.order_id", string="RFQ")
+    todo_id = fields.Many2one(
+        "mail.activity",
+        string="Purchasing To-Do",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
     state = fields.Selection(
         [
             ("proposed", "Proposed"),
@@ -171,6 +191,7 @@ class SopReorderProposal(models.Model):
                 "Odoo's procurement created no RFQ line: check the product's "
                 "route and vendor."
             )
+        self._close_finished_todos(self.todo_id)
 
     def _link_rfq_lines(self, line_by_proposal):
         """Link {proposal id: new draft RFQ line id} in one statement.
@@ -206,7 +227,7 @@ class SopReorderProposal(models.Model):
         open_proposals = self.search(
             [
                 ("orderpoint_id", "in", orderpoints.ids),
-                ("state", "in", ("proposed", "exception")),
+                ("state", "in", OPEN_STATES),
             ]
         )
         by_orderpoint = {p.orderpoint_id: p for p in open_proposals}
@@ -222,17 +243,20 @@ class SopReorderProposal(models.Model):
                 to_update[proposal.id] = values
             else:
                 to_create.append(values)
+        todos = stale.todo_id
         stale.unlink()
+        self._close_finished_todos(todos)
         self._update_proposals(to_update)
         return open_proposals.exists() | self._insert_proposals(to_create)
 
     @api.model
     def _open_state_values(self, vals_list):
-        """Cycle and state of open proposals, as their computes would set them.
+        """Plan and state of open proposals: the policy's plan, and the state
+        as its compute would set it.
 
         The proposals are written in SQL (the ORM checks the company of five
         fields per record; all values come from the company's own rule and
-        its policy), so these two stored computed fields are set here.
+        its policy), so the stored computed state is set here.
         """
         policies = self.env["sop.inventory.policy"].browse(
             {vals["policy_id"] for vals in vals_list if vals["policy_id"]}
@@ -415,25 +439,61 @@ class SopReorderProposal(models.Model):
 
     @api.model
     def _notify_purchasing(self, proposals):
-        """One summary to-do per company for its purchasing responsible."""
+        """One open summary to-do per company for its purchasing responsible.
+
+        The to-do still open from an earlier day is updated (count, note,
+        deadline) rather than a second one added; it announces every open
+        proposal, and is marked done once none of them is open.
+        """
+        today = fields.Date.context_today(self)
         for company in proposals.company_id:
-            mine = proposals.filtered(lambda p, c=company: p.company_id == c)
-            open_count = len(
-                mine.filtered(lambda p: p.state in ("proposed", "exception"))
+            mine = proposals.filtered(
+                lambda p, c=company: p.company_id == c and p.state in OPEN_STATES
             )
-            cycle = mine.cycle_id[:1]
-            user = company.sop_purchase_user_id or self.env.ref("base.user_admin")
-            if not cycle or not open_count:
+            cycle = mine.cycle_id.sorted("id")[-1:]
+            if not cycle:
                 continue
-            cycle.sudo().activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("%s reorder proposals to review", open_count),
-                note=self.env._(
+            user = company.sop_purchase_user_id or self.env.ref("base.user_admin")
+            values = {
+                "summary": self.env._("%s reorder proposals to review", len(mine)),
+                "note": self.env._(
                     "The S&OP replenishment run proposes %(count)s purchases for "
                     "%(company)s; %(exceptions)s need attention.",
-                    count=open_count,
+                    count=len(mine),
                     company=company.name,
                     exceptions=len(mine.filtered(lambda p: p.state == "exception")),
                 ),
-                user_id=user.id,
+                "user_id": user.id,
+            }
+            todo = mine.todo_id.filtered("active").sorted("id")[-1:]
+            if todo:
+                todo.sudo().write(dict(values, date_deadline=today))
+            else:
+                todo = cycle.sudo().activity_schedule(
+                    "mail.mail_activity_data_todo", **values
+                )
+            stale = mine.todo_id.filtered("active") - todo
+            mine.sudo().todo_id = todo
+            self._close_finished_todos(stale)
+
+    @api.model
+    def _close_finished_todos(self, todos):
+        """Mark done the to-dos none of whose proposals is still open."""
+        todos = todos.sudo().filtered("active")
+        if not todos:
+            return
+        self.flush_model(["todo_id", "state"])
+        still_open = {
+            todo
+            for [todo] in self.sudo()._read_group(
+                [("todo_id", "in", todos.ids), ("state", "in", OPEN_STATES)],
+                ["todo_id"],
+            )
+        }
+        finished = todos.filtered(lambda todo: todo not in still_open)
+        if finished:
+            finished.action_feedback(
+                feedback=self.env._(
+                    "Every proposal announced is ordered or no longer needed."
+                )
             )

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import float_round
 
 
 class StockWarehouseOrderpoint(models.Model):
@@ -33,20 +34,29 @@ class StockWarehouseOrderpoint(models.Model):
     )
 
     def _get_multiple_rounded_qty(self, qty_to_order):
-        """Skip the vendor look-up where it cannot change the quantity.
+        """Round what an S&OP rule orders up to quantities one can buy.
 
-        Odoo rounds up to the vendor's unit of measure, found per rule by a
-        rule and vendor search (most of the time of computing thousands of
-        rules). When every vendor of the product buys in the product's own
-        unit, whichever vendor is chosen the quantity stays as it is.
+        First the rule's multiple, as Odoo does (the vendor's pack, which the
+        plan writes to the rule), then whole steps of the product's unit:
+        whole pieces for a product counted in units. Rounding up, the order
+        never leaves the stock below the rule's maximum.
+
+        Odoo also rounds up to the vendor's unit of measure, found per rule
+        by a rule and vendor search (most of the time of computing thousands
+        of rules); it is skipped when every vendor of the product buys in
+        the product's own unit: whichever is chosen, nothing changes.
         """
-        if (
-            self.sop_managed
-            and not self.replenishment_uom_id
-            and self._vendor_uom_only()
-        ):
-            return qty_to_order
-        return super()._get_multiple_rounded_qty(qty_to_order)
+        if not self.sop_managed:
+            return super()._get_multiple_rounded_qty(qty_to_order)
+        if self.replenishment_uom_id or not self._vendor_uom_only():
+            qty_to_order = super()._get_multiple_rounded_qty(qty_to_order)
+        if qty_to_order > 0:
+            qty_to_order = float_round(
+                qty_to_order,
+                precision_rounding=self.product_uom._sop_quantity_step(),
+                rounding_method="UP",
+            )
+        return qty_to_order
 
     def _vendor_uom_only(self):
         """True if only vendors in the product's own unit can round this rule."""

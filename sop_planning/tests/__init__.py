@@ -12,4 +12,6 @@ from . import test_bad_input
 from . import test_batch_safety
 from . import test_bulk_sql
 from . import test_cycle_freeze
+from . import test_whole_units
+from . import test_policy_refresh
 from . import test_adjustment_import

@@ -17,6 +17,7 @@ ACCESS_MATRIX = {
     "sop.plan.line":        ("r",  "crw",   "crw",     "crwu", "",    ""),
     "sop.capacity":         ("r",  "crw",   "crw",     "crwu", "",    ""),
     "sop.inventory.policy": ("r",  "r",     "r",       "crwu", "r",   ""),
+    "sop.inventory.policy.change": ("r", "r", "r",     "crwu", "r",   ""),
     "sop.reorder.proposal": ("r",  "r",     "r",       "crwu", "r",   ""),
     "sop.scenario":         ("r",  "crwu",  "crwu",    "crwu", "",    ""),
     "sop.scenario.category": ("r", "crwu",  "crwu",    "crwu", "",    ""),

@@ -121,19 +121,86 @@ class TestBadInput(SopPolicyCase):
         self.assertIn("Archived product", valve.skip_reason)
         self.assertFalse(self._lines(cycle, self.valve))
 
-    def test_adjustment_below_minus_100_percent_gives_zero_not_negative(self):
+    def test_adjustment_below_minus_100_percent_is_refused(self):
         self._monthly_sales({self.pump: 10})
         cycle = self._next_month_cycle()
         cycle.action_run_forecast()
         line = self._lines(cycle, self.pump)[:1]
+        line.invalidate_recordset()
+        before = line.consensus_qty
+        self.assertGreater(line.forecast_qty, 0.0)
+        for values in (
+            {"adjustment_mode": "percent", "adjustment_percent": -150},
+            {"adjustment_qty": -line.forecast_qty - 5.0},
+        ):
+            with (
+                self.subTest(values=values),
+                self.assertRaisesRegex(ValidationError, "below -100 %"),
+                self.cr.savepoint(),
+            ):
+                line.with_user(self.planner).write(
+                    dict(values, adjustment_reason="market")
+                )
+        line.invalidate_recordset()
+        self.assertEqual(line.consensus_qty, before)
+        # -100 % exactly is allowed: the plan goes to zero
         line.write(
             {
                 "adjustment_mode": "percent",
-                "adjustment_percent": -150,
-                "adjustment_reason": "market",
+                "adjustment_percent": -100,
+                "adjustment_reason": "phase_out",
             }
         )
         self.assertEqual(line.consensus_qty, 0.0)
+        with self.assertRaisesRegex(ValidationError, "below -100 %"):
+            self.env["sop.plan.line"].create(
+                dict(
+                    line.copy_data()[0],
+                    date_month=self._month(13),
+                    adjustment_mode="percent",
+                    adjustment_percent=-101,
+                )
+            )
+
+    def test_adjustment_without_reason_is_refused(self):
+        self._monthly_sales({self.pump: 10})
+        cycle = self._next_month_cycle()
+        cycle.action_run_forecast()
+        line = self._lines(cycle, self.pump)[:1]
+        with (
+            self.assertRaisesRegex(ValidationError, "needs a reason"),
+            self.cr.savepoint(),
+        ):
+            line.with_user(self.planner).write({"adjustment_qty": 5.0})
+        with (
+            self.assertRaisesRegex(ValidationError, "needs a reason"),
+            self.cr.savepoint(),
+        ):
+            line.write({"adjustment_mode": "percent", "adjustment_percent": 20})
+        with (
+            self.assertRaisesRegex(ValidationError, "needs a reason"),
+            self.cr.savepoint(),
+        ):
+            self.env["sop.plan.line"].create(
+                dict(
+                    line.copy_data()[0],
+                    date_month=self._month(13),
+                    adjustment_qty=3.0,
+                    adjustment_reason=False,
+                )
+            )
+        # an import (load) gets the same error as a message, nothing saved
+        result = self.env["sop.plan.line"].load(
+            [".id", "adjustment_qty"], [[str(line.id), "7"]]
+        )
+        self.assertFalse(result["ids"])
+        self.assertIn("needs a reason", result["messages"][0]["message"])
+        line.invalidate_recordset()
+        self.assertEqual(line.adjustment_qty, 0.0)
+        # with a reason it is saved; taking it back to zero needs none
+        line.write({"adjustment_qty": 5.0, "adjustment_reason": "customer"})
+        line.write({"adjustment_qty": 0.0, "adjustment_reason": False})
+        self.assertEqual(line.consensus_qty, line.forecast_qty)
 
     # ------------------------------------------------------------------
     # Vendor data -> inventory policies

@@ -3,6 +3,7 @@ import random
 from odoo.tests import tagged
 
 from ..models.sop_bulk import bulk_create, bulk_update
+from ..models.sop_plan_line import SQL_RECOMPUTED_FIELDS
 from .common_policy import SopPolicyCase
 
 AWKWARD = 'Pump "XL", {spare} \\ back-slash, æøå'
@@ -111,22 +112,17 @@ class TestBulkSql(SopPolicyCase):
                     "cost_unit": round(rng.uniform(0, 60), rng.choice((2, 5))),
                     "projected_on_hand": round(rng.uniform(-300, 900), 2),
                 }
+                # adjustments as the server accepts them: a reason, >= -100 %
+                vals["adjustment_reason"] = "promotion"
                 if rng.random() < 0.5:
                     vals["adjustment_mode"] = "percent"
-                    vals["adjustment_percent"] = round(rng.uniform(-150, 90), 3)
+                    vals["adjustment_percent"] = round(rng.uniform(-100, 90), 3)
                 else:
-                    vals["adjustment_qty"] = round(rng.uniform(-600, 300), 2)
+                    floor = -vals["forecast_qty"]
+                    vals["adjustment_qty"] = round(rng.uniform(floor, 300), 2)
                 vals_list.append(vals)
         lines = Line.create(vals_list) | cycle.plan_line_ids
-        computed = [
-            "adjustment_qty",
-            "consensus_qty",
-            "fva_qty",
-            "revenue",
-            "cost",
-            "margin",
-            "inventory_value",
-        ]
+        computed = list(SQL_RECOMPUTED_FIELDS)
         self.env.flush_all()
         by_orm = self._stored(lines, computed)
         self.env.cr.execute(

@@ -178,7 +178,9 @@ class TestScenario(SopPolicyCase):
 
     def test_workbook_export(self):
         cycle = self._plan(self.pump | self.valve)
-        cycle.plan_line_ids[:2].with_user(self.planner).write({"adjustment_qty": 50.0})
+        cycle.plan_line_ids[:2].with_user(self.planner).write(
+            {"adjustment_qty": 50.0, "adjustment_reason": "promotion"}
+        )
         self._to_executive_review_from_demand(cycle)
         self._scenario(cycle, name="Demand +20 %", demand_pct=20)
         cycle.with_user(self.planner).action_score_scenarios()

@@ -1,0 +1,389 @@
+"""Does a policy deliver the fill rate it promises? Every set in shared/data.
+
+Run from the repository root::
+
+    python3 bench/bench_policy_calibration.py [--half report|choose]
+        [--sets carparts hospital spares_man] [--targets 0.9 0.95 0.98]
+
+PROTOCOL: methods and settings were chosen on the ``choose`` half of the
+items (``bench/holdout_split.py``, a hash of the item id); the figures written
+to ``bench/results/policy_calibration.md`` are those of the ``report`` half
+only (``--half report``, the default).
+
+Data and set-up, per set:
+
+- carparts (2674 items x 51 months) and hospital (767 x 84 months): monthly;
+  lead time 1-3 months and unit cost (lognormal, median 20) seeded per item
+  (seed 14); order cost 50 and holding rate 25 % a year (the engine's
+  defaults); review every month;
+- spares_man (3451 x 150 weeks): weekly, its real lead times (7 or 16
+  weeks), unit costs, order costs, holding costs and MOQ
+  (``spares_man_items.csv``); review every week.
+
+The last 12 months (52 weeks for spares_man) are held out. Everything is
+planned from the earlier periods only: the engine's forecast
+(``run_forecast``), then the engine's policy as the CLI and the add-on plan
+it (``policy_calibration.planned_policy``: forecast floored at the recent
+demand rate, lead-time demand law resampled from the item's own history,
+fill-rate target shared by the items of a demand pattern at least stock
+value; ``--calibrate`` adds the aims of the items' own backtest); its lot is
+the engine's EOQ capped at two months of demand (``--lot-months``, the
+baseline's lot, so that the reorder points are compared), raised to the
+MOQ. The demand pattern (smooth / erratic / intermittent / lumpy) is the
+forecast engine's.
+Each rule is then replayed on the held-out real demand in the engine's
+simulator (``simulate``, lost sales, review every period, each rule starting
+on hand at its order-up-to level, nothing on order).
+
+Per pattern and target it prints the fill rate the policy promises (its
+``expected_fill_rate``, weighted by held-out demand) and the fill rate the
+replay reaches (served / demand), both over the items with demand in the
+training and the held-out periods; and the average stock value (all items
+of the pattern with training demand) of the policy, of (a) the
+empirical-quantile baseline (reorder point = the target's quantile of the
+training history's rolling demand over lead time + review, order-up-to =
+that plus two months of average training demand) and (b) a static min/max
+(min = k x average training demand x (lead time + review), max = min + the
+policy's lot) with k tuned per pattern to the policy's reached fill rate.
+The engine's former law (normal / Poisson / negative binomial from the
+forecast's mean and sigma, no history) is shown for reference. A last table
+says per set, target and pattern with at least 50 items which of the
+issue's targets are met: reached within 2 points of promised; at the
+baseline's fill, no more stock than the baseline (the policy's stock at that
+fill interpolated over the targets run, see ``stock_at_fill``); at least
+20 % less stock than the static min/max at the same fill.
+"""
+
+import argparse
+import datetime
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results" / "policy_calibration.md"
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from holdout_split import item_half  # noqa: E402
+from results_md import markdown, write_section  # noqa: E402
+
+from sop_planning.engine.forecast import run_forecast  # noqa: E402
+from sop_planning.engine.policy import compute_policy  # noqa: E402
+from sop_planning.engine.policy_calibration import planned_policy  # noqa: E402
+from sop_planning.engine.simulate import simulate  # noqa: E402
+from sop_planning.engine.simulate_backtest import bisect_fill_rate  # noqa: E402
+
+MONTH_DAYS = 30.4375
+PATTERNS = ("smooth", "erratic", "intermittent", "lumpy")
+SETS = {
+    "carparts": ("carparts_monthly.csv.gz", "M", 12),
+    "hospital": ("hospital_monthly.csv.gz", "M", 12),
+    "spares_man": ("spares_man_weekly.csv.gz", "W", 52),
+}
+SEED = 14
+
+
+def load(data_dir, name):
+    """Return (long history, items x periods matrix, periods, item table, days)."""
+    file, freq, _holdout = SETS[name]
+    history = pd.read_csv(data_dir / file)
+    history["period"] = pd.to_datetime(history["period"])
+    wide = history.pivot_table(
+        index="item_id", columns="period", values="qty", aggfunc="sum"
+    ).sort_index(axis=1)
+    item_ids = wide.index.to_numpy()
+    days = MONTH_DAYS if freq == "M" else 7.0
+    if name == "spares_man":
+        table = pd.read_csv(data_dir / "spares_man_items.csv").set_index("item_id")
+        table = table.reindex(item_ids)
+        cost = table["cost_price_eur"].to_numpy(float)
+        items = pd.DataFrame(
+            {
+                "item_id": item_ids,
+                "lead_time_days": table["lead_time_weeks"].to_numpy(float) * 7.0,
+                "unit_cost": cost,
+                "order_cost": table["fixed_order_cost_eur"].to_numpy(float),
+                "holding_rate": table["holding_cost_eur_per_unit_year"].to_numpy(float)
+                / cost,
+                "moq": table["moq_units"].to_numpy(float),
+            }
+        )
+    else:
+        rng = np.random.default_rng(SEED)
+        items = pd.DataFrame(
+            {
+                "item_id": item_ids,
+                "lead_time_days": rng.integers(1, 4, len(item_ids)) * days,
+                "unit_cost": np.round(
+                    rng.lognormal(np.log(20.0), 1.0, len(item_ids)), 2
+                ),
+            }
+        )
+    items["review_days"] = days
+    return history, wide.fillna(0.0).to_numpy(float), wide.columns, items, days
+
+
+def rolling_quantile(train, width, level):
+    """Per item, the ``level`` quantile of the demand summed over ``width`` periods."""
+    result = np.zeros(len(train))
+    cumulative = np.concatenate([np.zeros((len(train), 1)), train.cumsum(axis=1)], 1)
+    for value in np.unique(width):
+        rows = width == value
+        sums = cumulative[rows, value:] - cumulative[rows, :-value]
+        result[rows] = np.quantile(sums, level, axis=1)
+    return result
+
+
+class Replay:
+    """Replays held-out demand through (s, S) levels, lost sales."""
+
+    def __init__(self, held_out, train, lead, cost):
+        self.held_out, self.lead, self.cost = held_out, lead, cost
+        self.planned = train.sum(axis=1) > 0
+        self.counted = self.planned & (held_out.sum(axis=1) > 0)
+
+    def run(self, reorder_point, order_up_to):
+        """Return the per-item simulation result."""
+        return simulate(
+            self.held_out,
+            np.maximum(reorder_point, 0.0),
+            np.maximum(order_up_to, 0.0),
+            lead_time=self.lead,
+            lost_sales=True,
+            unit_cost=self.cost,
+        )
+
+
+def group_figures(result, replay, rows):
+    """Return (fill rate, stock value) of a result over the ``rows`` mask."""
+    counted = rows & replay.counted
+    demand = result.demand[counted].sum()
+    fill = result.served[counted].sum() / demand if demand > 0 else float("nan")
+    return fill, float(result.avg_value[rows & replay.planned].sum())
+
+
+def tune_static(replay, train, cover, lot, groups, goal):
+    """Return per item the static min/max k tuned per group to ``goal`` fill."""
+    average = train.mean(axis=1)
+    factor = np.zeros(len(train))
+    for name, rows in groups.items():
+        if np.isnan(goal.get(name, np.nan)):
+            continue
+
+        def evaluate(k, rows=rows):
+            minimum = k * average * cover
+            result = replay.run(minimum, minimum + lot)
+            return {"fill_rate": group_figures(result, replay, rows)[0]}
+
+        factor[rows] = bisect_fill_rate(evaluate, goal[name], 0.0, 20.0, 25)[0]
+    return factor
+
+
+def run_set(args, name):
+    """Return the rows of the table of one set."""
+    history, matrix, periods, items, days = load(args.data_dir, name)
+    holdout = SETS[name][2]
+    train, held_out = matrix[:, :-holdout], matrix[:, -holdout:]
+    cutoff = periods[-holdout]
+    train_long = history[history["period"] < cutoff]
+    forecast = run_forecast(train_long, horizon=holdout, freq=SETS[name][1])
+    pattern = (
+        forecast.items.set_index("item_id")["pattern"]
+        .reindex(items["item_id"])
+        .fillna("")
+        .to_numpy()
+    )
+    lead = items["lead_time_days"].to_numpy() / days
+    review = items["review_days"].to_numpy() / days
+    replay = Replay(held_out, train, lead, items["unit_cost"].to_numpy())
+    half = item_half(items["item_id"].to_numpy()) == args.half
+    groups = {p: half & (pattern == p) for p in PATTERNS}
+    groups["all"] = half & np.isin(pattern, PATTERNS)
+    months = MONTH_DAYS / days
+    rows = []
+    for target in args.targets:
+        table = items.assign(
+            service_level=target, service_type="fill_rate", pattern=pattern
+        )
+        options = {
+            "freq": SETS[name][1],
+            "max_cover_days": args.lot_months * MONTH_DAYS,
+        }
+        policy = planned_policy(
+            table,
+            forecast.forecast,
+            train_long,
+            calibrate=args.calibrate,
+            law_options=args.law,
+            **options,
+        )
+        former = compute_policy(table, forecast.forecast, **options)
+        lot = policy["order_qty"].to_numpy()
+        reached = replay.run(policy["reorder_point"], policy["order_up_to"])
+        old = replay.run(former["reorder_point"], former["order_up_to"])
+        cover = np.round(lead) + np.round(review)
+        base_s = rolling_quantile(train, cover.astype(int), target)
+        baseline = replay.run(base_s, base_s + 2 * months * train.mean(axis=1))
+        goal = {g: group_figures(reached, replay, m)[0] for g, m in groups.items()}
+        factor = tune_static(replay, train, cover, lot, groups, goal)
+        minimum = factor * train.mean(axis=1) * cover
+        static = replay.run(minimum, minimum + lot)
+        weight = held_out.sum(axis=1)
+        for group, mask in groups.items():
+            counted = mask & replay.counted
+            if not counted.any():
+                continue
+            promise = (
+                np.average(
+                    policy["expected_fill_rate"].to_numpy()[counted],
+                    weights=weight[counted],
+                )
+                if weight[counted].sum() > 0
+                else float("nan")
+            )
+            fill, value = group_figures(reached, replay, mask)
+            base_fill, base_value = group_figures(baseline, replay, mask)
+            static_fill, static_value = group_figures(static, replay, mask)
+            old_fill, old_value = group_figures(old, replay, mask)
+            old_promise = (
+                np.average(
+                    former["expected_fill_rate"].to_numpy()[counted],
+                    weights=weight[counted],
+                )
+                if weight[counted].sum() > 0
+                else float("nan")
+            )
+            rows.append(
+                {
+                    "set": name,
+                    "target": target,
+                    "pattern": group,
+                    "items": int(counted.sum()),
+                    "promised": promise,
+                    "reached": fill,
+                    "gap_points": 100 * (fill - promise),
+                    "stock_value": value,
+                    "baseline_fill": base_fill,
+                    "baseline_value": base_value,
+                    "static_fill": static_fill,
+                    "static_value": static_value,
+                    "vs_baseline_%": 100 * (value / base_value - 1),
+                    "vs_static_%": 100 * (value / static_value - 1),
+                    "former_promised": old_promise,
+                    "former_reached": old_fill,
+                    "former_value": old_value,
+                }
+            )
+    return rows
+
+
+def stock_at_fill(frame, row):
+    """Return the policy's stock value at the baseline's fill rate of ``row``.
+
+    Interpolated on the policy's (reached fill, stock value) points of the
+    same set and pattern over the targets run; the stock of the lowest
+    point when the baseline's fill is below every point (the policy gives
+    more for that stock), infinite when it is above every point.
+    """
+    curve = frame[
+        (frame["set"] == row.set) & (frame["pattern"] == row.pattern)
+    ].sort_values("reached")
+    fills, values = curve["reached"].to_numpy(), curve["stock_value"].to_numpy()
+    if row.baseline_fill <= fills[0]:
+        return float(values[0])
+    if row.baseline_fill > fills[-1]:
+        return float("inf")
+    return float(np.interp(row.baseline_fill, fills, values))
+
+
+def main(argv=None):
+    """Run the benchmark, print the table and write it (report half)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared/data")
+    parser.add_argument("--half", choices=["report", "choose"], default="report")
+    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--targets", nargs="+", type=float, default=[0.9, 0.95, 0.98])
+    parser.add_argument(
+        "--lot-months",
+        type=float,
+        default=2.0,
+        help="cap of the policy's lot in months of demand (the baseline's 2)",
+    )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="aims calibrated per pattern on the items' own backtest (slow)",
+    )
+    parser.add_argument(
+        "--law",
+        type=json.loads,
+        default={},
+        help="settings of the law, JSON (e.g. '{\"level_spread\": 2}')",
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    rows = []
+    for name in args.sets:
+        rows.extend(run_set(args, name))
+        frame = pd.DataFrame(rows)
+        print(markdown(frame[frame["set"] == name], digits=3), flush=True)
+    frame = pd.DataFrame(rows)
+    elapsed = time.perf_counter() - started
+    checked = frame[(frame["items"] >= 50) & (frame["pattern"] != "all")]
+    at_baseline = [stock_at_fill(frame, row) for row in checked.itertuples()]
+    verdict = pd.DataFrame(
+        {
+            "set": checked["set"],
+            "target": checked["target"],
+            "pattern": checked["pattern"],
+            "items": checked["items"],
+            "gap within 2 points": np.where(
+                checked["gap_points"].abs() <= 2, "met", "NOT met"
+            ),
+            "stock at the baseline's fill vs baseline %": [
+                100 * (value / base - 1)
+                for value, base in zip(
+                    at_baseline, checked["baseline_value"], strict=True
+                )
+            ],
+            "vs baseline": np.where(
+                np.asarray(at_baseline) <= checked["baseline_value"].to_numpy(),
+                "met",
+                "NOT met",
+            ),
+            "20 % below static": np.where(
+                checked["vs_static_%"] <= -20, "met", "NOT met"
+            ),
+        }
+    )
+    command = "python3 bench/bench_policy_calibration.py " + " ".join(
+        argv if argv is not None else sys.argv[1:]
+    )
+    text = "\n".join(
+        [
+            f"## Policy calibration ({args.half} half of the items)",
+            "",
+            f"Command: `{command.strip()}`  ",
+            f"Date: {datetime.date.today()}; run time {elapsed:.0f} s on the shared "
+            "2-core machine. Protocol: settings chosen on the choose half, "
+            f"figures of the {args.half} half only.",
+            "",
+            markdown(frame, digits=3),
+            "",
+            "Targets (patterns with at least 50 items):",
+            "",
+            markdown(verdict, digits=3),
+        ]
+    )
+    print(text)
+    if args.half == "report":
+        write_section(RESULTS, "policy-calibration", text, title="Policy calibration")
+
+
+if __name__ == "__main__":
+    main()

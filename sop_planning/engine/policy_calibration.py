@@ -1,0 +1,302 @@
+"""A policy replayed on the item's own past, and aims calibrated on it.
+
+Public API:
+
+- ``policy_backtest(items, history, *, freq=None, period_days=None,
+  replay_periods=12, origins=1, **options)``: per item, the fill rate and
+  the average stock (units and value) its policy would have given over its
+  own last ``replay_periods`` ("over the last 12 months this policy would
+  have given X % fill with Y average stock");
+- ``calibrate_pattern_aims(items, history, *, ...)``: per demand pattern,
+  the service level to aim at so that the backtest reaches each item's
+  target, and the gap between the law's promise and the backtest;
+- ``planned_policy(items, demand, history, *, freq=None, period_days=None,
+  calibrate=False, ...)``: the policy the CLI's ``policy`` command and the
+  add-on compute: the forecast floored at the recent demand rate
+  (``policy_demand.stock_demand``), the lead-time demand law resampled from
+  the item's history (``policy_law``), and with ``calibrate`` the aims of
+  ``calibrate_pattern_aims``.
+
+No look-ahead: a backtest origin t plans from the history before t only
+(its demand level, the recent demand rate before t, stands for the
+forecast; the law and the lot come from the periods before t), then
+replays the real demand of the ``replay_periods`` from t in the
+lost-sales simulator, starting on hand at
+the order-up-to level with nothing on order. With ``origins`` > 1 the
+origins step back ``replay_periods`` at a time and the figures add up.
+"""
+
+import numpy as np
+import pandas as pd
+
+from .errors import EngineInputError
+from .policy import compute_policy, period_length_days
+from .policy_demand import recent_demand_rate, stock_demand
+from .policy_law import history_matrix
+from .service_level import service_level_for
+from .simulate import simulate
+
+PATTERNS = ("smooth", "erratic", "intermittent", "lumpy")
+DAYS_PER_YEAR = 365.0
+
+
+def _flat_demand(matrix, item_ids, periods, season):
+    """Return long forecast rows: each item's recent demand rate, flat.
+
+    The rate is the one ``planned_policy`` floors the forecast at (the
+    larger of the last season's and half-season's means); sigma is the
+    standard deviation of the last season.
+    """
+    level = recent_demand_rate(matrix, season)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = np.nan_to_num(np.nanstd(matrix[:, -season:], axis=1))
+    count = len(periods)
+    return pd.DataFrame(
+        {
+            "item_id": np.repeat(item_ids, count),
+            "period": np.tile(np.asarray(periods), len(item_ids)),
+            "forecast": np.repeat(level, count),
+            "sigma": np.repeat(sigma, count),
+        }
+    )
+
+
+def _replay_origins(items, history, days, replay_periods, origins):
+    """Yield (fit history, replay matrix, replay periods) of every origin."""
+    item_ids = items["item_id"].to_numpy()
+    matrix = history_matrix(history, item_ids)
+    periods = np.sort(pd.to_datetime(history["period"]).unique())
+    needed = replay_periods * origins
+    if len(periods) <= needed:
+        raise EngineInputError(
+            f"history: {len(periods)} periods, more than {needed} needed for "
+            f"{origins} origin(s) of {replay_periods} periods"
+        )
+    dated = pd.to_datetime(history["period"]).to_numpy()
+    for back in range(origins, 0, -1):
+        start = len(periods) - back * replay_periods
+        window = periods[start : start + replay_periods]
+        fit = history[dated < periods[start]]
+        replay = np.nan_to_num(matrix[:, start : start + replay_periods])
+        yield fit, matrix[:, :start], replay, window
+
+
+def policy_backtest(
+    items,
+    history,
+    *,
+    freq=None,
+    period_days=None,
+    replay_periods=12,
+    origins=1,
+    **options,
+):
+    """Return per item the backtest of its policy on its own last periods.
+
+    ``items``: a ``compute_policy`` item table; ``history``: long ``item_id,
+    period, qty``; ``options`` go to ``compute_policy`` (``law_options``,
+    ``max_cover_days`` ...). Columns: ``item_id, backtest_demand,
+    backtest_served, backtest_fill_rate`` (NaN without demand),
+    ``backtest_avg_stock, backtest_avg_stock_value, backtest_promised``
+    (the policy's own expected fill rate at the origin),
+    ``backtest_reorder_point, backtest_order_up_to`` (the plan of the last
+    origin).
+    """
+    days = period_length_days(history["period"], period_days=period_days, freq=freq)
+    item_ids = items["item_id"].to_numpy()
+    totals = {
+        name: np.zeros(len(items))
+        for name in ("demand", "served", "stock", "value", "promised")
+    }
+    season = max(int(round(DAYS_PER_YEAR / days)), 1)
+    for fit, known, replay, dates in _replay_origins(
+        items, history, days, replay_periods, origins
+    ):
+        flat = _flat_demand(known, item_ids, dates, season)
+        policy = compute_policy(items, flat, period_days=days, history=fit, **options)
+        result = simulate(
+            replay,
+            np.maximum(policy["reorder_point"].to_numpy(), 0.0),
+            np.maximum(policy["order_up_to"].to_numpy(), 0.0),
+            review=np.maximum(np.round(items.get("review_days", 0) / days), 1),
+            policy="RsS",
+            lead_time=items["lead_time_days"].to_numpy(float) / days,
+            lost_sales=True,
+            unit_cost=items["unit_cost"].to_numpy(float),
+        )
+        totals["demand"] += result.demand
+        totals["served"] += result.served
+        totals["stock"] += result.avg_on_hand / origins
+        totals["value"] += result.avg_value / origins
+        totals["promised"] += result.demand * policy["expected_fill_rate"].to_numpy()
+        plan = policy[["reorder_point", "order_up_to"]].to_numpy()
+    demand = totals["demand"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill = np.where(demand > 0, totals["served"] / demand, np.nan)
+        promised = np.where(demand > 0, totals["promised"] / demand, np.nan)
+    return pd.DataFrame(
+        {
+            "item_id": item_ids,
+            "backtest_demand": demand,
+            "backtest_served": totals["served"],
+            "backtest_fill_rate": fill,
+            "backtest_avg_stock": totals["stock"],
+            "backtest_avg_stock_value": totals["value"],
+            "backtest_promised": promised,
+            "backtest_reorder_point": plan[:, 0],
+            "backtest_order_up_to": plan[:, 1],
+        }
+    )
+
+
+def _group_rate(frame, groups, numerator, denominator="backtest_demand"):
+    """Return per group the ratio of two summed columns (NaN when empty)."""
+    sums = frame.groupby(groups)[[numerator, denominator]].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return sums[numerator] / sums[denominator].where(sums[denominator] > 0)
+
+
+def calibrate_pattern_aims(
+    items,
+    history,
+    *,
+    freq=None,
+    period_days=None,
+    replay_periods=12,
+    origins=2,
+    steps=7,
+    bounds=(0.5, 0.9995),
+    **options,
+):
+    """Return per pattern (aim offset, promise gap) from the items' own backtest.
+
+    Items are grouped by ``pattern`` (smooth / erratic / intermittent /
+    lumpy; others form one group). For each group the offset ``a`` added to
+    every item's ``service_level`` is bisected (``steps`` times, all groups
+    at once, within ``bounds``) until the backtest fill rate of the group
+    reaches the group's demand-weighted target. Returns a DataFrame indexed
+    by group: ``offset``, ``target``, ``reached`` (backtest at the offset),
+    ``promised`` (the law's expected fill at that aim, demand-weighted) and
+    ``items``. Offsets are 0 for a group without backtest demand.
+    """
+    items = items.reset_index(drop=True)
+    group = _groups(items)
+    level = pd.to_numeric(items["service_level"], errors="coerce").to_numpy(float)
+    names = pd.Index(sorted(set(group)))
+
+    def assess(offset):
+        aim = np.clip(level + offset.reindex(group).to_numpy(), *bounds)
+        frame = policy_backtest(
+            items.assign(service_level=aim),
+            history,
+            freq=freq,
+            period_days=period_days,
+            replay_periods=replay_periods,
+            origins=origins,
+            **options,
+        )
+        frame["group"] = group
+        frame["wanted"] = frame["backtest_demand"] * level
+        frame["promised_demand"] = (
+            frame["backtest_promised"].fillna(0.0) * frame["backtest_demand"]
+        )
+        counted = frame["backtest_demand"] > 0
+        return pd.DataFrame(
+            {
+                "target": _group_rate(frame, "group", "wanted"),
+                "reached": _group_rate(frame, "group", "backtest_served"),
+                "promised": _group_rate(frame, "group", "promised_demand"),
+                "items": counted.groupby(frame["group"]).sum(),
+            }
+        ).reindex(names)
+
+    low = pd.Series(bounds[0] - level.max(initial=bounds[0]), index=names)
+    low = np.maximum(low, -0.1)
+    high = pd.Series(bounds[1] - level.min(initial=bounds[1]), index=names)
+    empty = pd.Series(False, index=names)
+    for _ in range(steps):
+        middle = 0.5 * (low + high)
+        outcome = assess(middle)
+        empty = outcome["reached"].isna()
+        reached = (outcome["reached"] >= outcome["target"]) | empty
+        high = high.where(~reached, middle)
+        low = low.where(reached, middle)
+    high = high.where(~empty, 0.0)
+    result = assess(high)
+    result.insert(0, "offset", high)
+    return result
+
+
+def _service_levels(items, service_matrix=None):
+    """Return each item's target: its ``service_level``, else from ABC x XYZ."""
+    default = service_level_for(
+        items.get("abc", pd.Series(None, index=items.index)),
+        items.get("xyz", pd.Series(None, index=items.index)),
+        service_matrix,
+    )
+    if "service_level" not in items.columns:
+        return default
+    level = pd.to_numeric(items["service_level"], errors="coerce").to_numpy(float)
+    return np.where(np.isnan(level), default, level)
+
+
+def planned_policy(
+    items,
+    demand,
+    history,
+    *,
+    freq=None,
+    period_days=None,
+    calibrate=False,
+    backtest=False,
+    replay_periods=12,
+    origins=2,
+    **options,
+):
+    """Return the policy of every item planned from its forecast and history.
+
+    The forecast is floored at the item's recent demand rate
+    (``policy_demand``, a season of periods), the lead-time demand law is
+    resampled from ``history`` (``policy_law``). With ``calibrate`` each
+    pattern's aim is raised or lowered by its ``calibrate_pattern_aims``
+    offset (``replay_periods`` x ``origins`` of the item's own past) and the
+    ``expected_fill_rate`` is the law's minus the gap the backtest showed
+    between the law's promise and the replay, so that it is the fill rate
+    the past says the policy gives. Columns: those of ``compute_policy``
+    plus ``target`` (the item's own service level; ``service_level`` is
+    then the aim) and, with ``backtest``, the ``policy_backtest`` columns
+    of the last ``replay_periods``. ``options`` go to ``compute_policy``.
+    """
+    days = period_length_days(demand["period"], period_days=period_days, freq=freq)
+    items = items.reset_index(drop=True)
+    item_ids = items["item_id"].to_numpy()
+    season = max(int(round(DAYS_PER_YEAR / days)), 1)
+    rate = recent_demand_rate(history_matrix(history, item_ids), season)
+    demand = stock_demand(demand, pd.Series(rate, index=item_ids))
+    target = _service_levels(items, options.get("service_matrix"))
+    items = items.assign(service_level=target)
+    group = _groups(items)
+    gap = np.zeros(len(items))
+    common = {"period_days": days, "replay_periods": replay_periods, **options}
+    if calibrate:
+        aims = calibrate_pattern_aims(items, history, origins=origins, **common)
+        offset = aims["offset"].reindex(group).fillna(0.0).to_numpy()
+        items = items.assign(service_level=np.clip(target + offset, 0.5, 0.9995))
+        difference = (aims["promised"] - aims["reached"]).fillna(0.0)
+        gap = difference.reindex(group).fillna(0.0).to_numpy()
+    policy = compute_policy(items, demand, period_days=days, history=history, **options)
+    policy["expected_fill_rate"] = np.clip(
+        policy["expected_fill_rate"].to_numpy() - gap, 0.0, 1.0
+    )
+    policy.insert(policy.columns.get_loc("service_level"), "target", target)
+    if backtest:
+        replayed = policy_backtest(items, history, **common)
+        policy = policy.merge(replayed, on="item_id", how="left")
+    return policy
+
+
+def _groups(items):
+    """Return the calibration group of every item: its pattern, else "other"."""
+    pattern = items.get("pattern", pd.Series(None, index=items.index))
+    pattern = pattern.astype(str).str.lower().to_numpy()
+    return np.where(np.isin(pattern, PATTERNS), pattern, "other")

@@ -1,0 +1,418 @@
+"""Lead-time demand law from the item's own history, by resampling.
+
+Public API: ``history_matrix(history, item_ids)``, ``resample_demand(matrix,
+n_periods, *, window, scale=None, seed=0)``, ``simulate_levels(paths,
+reorder_point, order_up_to, lead, review, *, lost_sales=True)`` and
+``bootstrap_policy(matrix, level, lead, review, order_qty, target, *,
+fill_rate=True, ...)``, ``allocate(fill, stock, weight, unit_cost, group,
+target)`` and ``mean_uncertainty(matrix, window)``.
+
+Normal, Poisson and negative binomial laws built from a forecast's mean and
+sigma are too thin-tailed for slow and lumpy items: most periods sell
+nothing and a few sell a lot. Here the demand of the coming periods is
+drawn, period by period, from the item's own recent periods (the last
+``window`` ones, zeros included: a bootstrap of occurrences and sizes, as
+Willemain et al. resample intermittent demand), scaled so that its mean is
+the forecast's level (``to_forecast``: the shape of demand from the history,
+its level from the forecast). The rate an item sells at is itself only
+known to the precision of its history, so every year of resampled demand
+is multiplied by a level factor with mean 1 and a coefficient of variation
+of ``level_spread`` times the relative standard error of the item's mean
+(few sales in the window: a wide spread). The policy is then simulated on
+this demand for ``n_periods`` periods, with its real review period, lead
+time and order quantity (lost sales by default, as a lost-sales replay
+judges it):
+
+- for a fill-rate target the reorder point is the smallest one (bisection,
+  every item at once, the same resampled demand at every step) whose
+  simulated fill rate reaches the target; with ``groups`` (the demand
+  pattern) the items of a group share their target instead, reached at
+  least stock value: candidate reorder points (quantiles of the resampled
+  lead-time demand) are simulated side by side and one price of stock per
+  unit served, bisected per group, picks each item's (``allocate``);
+- for a cycle service level it is the level's quantile of the resampled
+  demand over lead time + review;
+- the expected fill rate and the expected stock (average on hand at the end
+  of a period) are those of the same simulation, so the promise comes from
+  the law the reorder point is set on, undershoot at review and whole lots
+  included.
+
+Settings (window 2 years, level spread 1.5, level from the forecast, 480
+simulated periods, allocation per pattern) were chosen on the ``choose``
+half of the items of ``bench/bench_policy_calibration.py``.
+
+Everything is vectorised across items: one simulation is a loop over the
+simulated periods on arrays of all items.
+"""
+
+import numpy as np
+import pandas as pd
+
+from .errors import EngineInputError
+
+
+def history_matrix(history, item_ids):
+    """Return the items x periods demand of ``item_ids``, NaN where unknown.
+
+    ``history``: long ``item_id, period, qty``; periods sorted; an empty
+    ``qty``, a period before the item's first row or an item without rows
+    is unknown (NaN), a period missing after it counts as zero demand.
+    """
+    missing = [col for col in ("item_id", "period", "qty") if col not in history]
+    if missing:
+        raise EngineInputError(f"history: missing column(s) {', '.join(missing)}")
+    qty = pd.to_numeric(history["qty"], errors="coerce")
+    negative = (qty < 0).to_numpy()
+    if negative.any():
+        first = int(np.flatnonzero(negative)[0])
+        raise EngineInputError(
+            f"item {history['item_id'].iloc[first]}: column 'qty' is negative "
+            f"(got {qty.iloc[first]})"
+        )
+    frame = pd.DataFrame(
+        {
+            "item_id": history["item_id"].to_numpy(),
+            "period": pd.to_datetime(history["period"]).to_numpy(),
+            "qty": qty.to_numpy(float),
+        }
+    )
+    wide = frame.pivot_table(
+        index="item_id", columns="period", values="qty", aggfunc="sum", dropna=False
+    )
+    present = frame.assign(row=1.0).pivot_table(
+        index="item_id", columns="period", values="row", aggfunc="sum"
+    )
+    wide = wide.reindex(index=pd.Index(item_ids, name="item_id")).sort_index(axis=1)
+    present = present.reindex(index=wide.index, columns=wide.columns)
+    started = present.notna().cumsum(axis=1).to_numpy() > 0
+    values = wide.to_numpy(float)
+    # a missing period after the item's first row is a period without demand
+    values = np.where(started & ~present.notna().to_numpy(), 0.0, values)
+    return np.where(started, values, np.nan)
+
+
+def resample_demand(
+    matrix,
+    n_periods,
+    *,
+    window,
+    block=1,
+    scale=None,
+    level_cv=None,
+    segment=12,
+    seed=0,
+):
+    """Return items x ``n_periods`` demand drawn from each item's recent periods.
+
+    Blocks of ``block`` consecutive periods (per item; 1, the default, draws
+    each period on its own) are drawn with replacement from the last
+    ``window`` periods of the row from its first known one (an unknown
+    period after it counts as zero demand), times ``scale`` (per item,
+    default 1). With
+    ``level_cv`` (per item) every stretch of ``segment`` periods is also
+    multiplied by its own level factor, gamma distributed with mean 1 and
+    that coefficient of variation: the rate an item will sell at is only
+    known to the precision its history gives. Rows without a known period
+    get zero demand.
+    """
+    matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
+    recent = matrix[:, -window:]
+    width = recent.shape[1]
+    known = np.isfinite(recent)
+    count = known.sum(axis=1)
+    first = np.where(count > 0, np.argmax(known, axis=1), width)
+    span = width - first  # periods from the item's first known one
+    block = np.minimum(
+        np.broadcast_to(np.asarray(block, dtype=int), (len(matrix),)),
+        np.maximum(span, 1),
+    )
+    rng = np.random.default_rng(seed)
+    steps = np.arange(n_periods)
+    longest = int(block.max(initial=1))
+    n_blocks = -(-n_periods // max(int(block.min(initial=1)), 1))
+    draw = rng.random((len(matrix), n_blocks))
+    starts = first[:, None] + (draw * (span - block + 1)[:, None]).astype(int)
+    which = steps[None, :] // block[:, None]
+    offset = steps[None, :] % block[:, None]
+    index = np.take_along_axis(starts, np.minimum(which, n_blocks - 1), axis=1) + offset
+    paths = np.nan_to_num(
+        np.take_along_axis(recent, np.minimum(index, width - 1), axis=1)
+    )
+    paths[count == 0] = 0.0
+    del longest
+    if scale is not None:
+        paths *= np.asarray(scale, dtype=float)[:, None]
+    if level_cv is not None:
+        cv2 = np.asarray(level_cv, dtype=float)[:, None] ** 2
+        stretches = -(-n_periods // segment)
+        shape = np.where(cv2 > 0, 1.0 / np.maximum(cv2, 1e-12), 1.0)
+        factor = rng.gamma(shape, np.where(cv2 > 0, cv2, 1.0), (len(matrix), stretches))
+        factor = np.where(cv2 > 0, factor, 1.0)
+        paths *= np.repeat(factor, segment, axis=1)[:, :n_periods]
+    return paths
+
+
+def mean_uncertainty(matrix, window):
+    """Return per item the relative standard error of its mean demand.
+
+    ``std / mean / sqrt(n)`` over the last ``window`` known periods (0
+    without demand).
+    """
+    recent = np.atleast_2d(np.asarray(matrix, dtype=float))[:, -window:]
+    count = np.isfinite(recent).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.nanmean(recent, axis=1)
+        std = np.nanstd(recent, axis=1, ddof=1)
+        relative = std / mean / np.sqrt(count)
+    return np.nan_to_num(relative, nan=0.0, posinf=0.0)
+
+
+def simulate_levels(
+    paths, reorder_point, order_up_to, lead, review, *, lost_sales=True
+):
+    """Return per item (fill rate, average on hand) of (R, s, S) on ``paths``.
+
+    Start on hand = S, nothing on order; each period receipts arrive, demand
+    is served, and every ``review`` periods a position at or below s orders
+    up to S, arriving ``lead`` periods after the next one (protection
+    interval lead + review). Fill rate 1 for an item without demand. s and
+    S may be items x candidates matrices: each column is simulated on the
+    same demand and the results are matrices too.
+    """
+    n_items, n_periods = paths.shape
+    lead = np.broadcast_to(np.round(np.asarray(lead, dtype=float)).astype(int), n_items)
+    review = np.maximum(np.round(np.asarray(review, dtype=float)), 1).astype(int)
+    review = np.broadcast_to(review, (n_items,))
+    reorder_point = np.asarray(reorder_point, dtype=float)
+    order_up_to = np.asarray(order_up_to, dtype=float)
+    shape = np.broadcast_shapes(reorder_point.shape, order_up_to.shape)
+    wide = len(shape) == 2
+    span = int(lead.max(initial=0)) + 2
+    pipeline = np.zeros((span, *shape))
+    columns = np.arange(n_items)
+    by_period = np.ascontiguousarray(paths.T)
+    on_hand = np.array(np.broadcast_to(order_up_to, shape), dtype=float)
+    on_order = np.zeros(shape)
+    backlog = np.zeros(shape)
+    served = np.zeros(shape)
+    stock = np.zeros(shape)
+    every = review[:, None] if wide else review
+    same_review = bool((review == 1).all())
+    for t in range(n_periods):
+        arriving = pipeline[t % span]
+        on_hand += arriving
+        on_order -= arriving
+        arriving[:] = 0.0
+        demand = by_period[t][:, None] if wide else by_period[t]
+        if lost_sales:
+            sold = np.minimum(on_hand, demand)
+            served += sold
+        else:
+            sold = np.minimum(on_hand, demand + backlog)
+            served += np.maximum(sold - backlog, 0.0)
+            backlog += demand - sold
+        on_hand -= sold
+        position = on_hand + on_order - backlog
+        due = position <= reorder_point
+        if not same_review:
+            due &= t % every == 0
+        qty = np.where(due, np.maximum(order_up_to - position, 0.0), 0.0)
+        pipeline[(t + lead + 1) % span, columns] += qty
+        on_order += qty
+        stock += on_hand
+    total = paths.sum(axis=1)
+    if wide:
+        total = total[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill = np.where(total > 0, served / total, 1.0)
+    return fill, stock / n_periods
+
+
+CANDIDATE_LEVELS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97)
+CANDIDATE_LEVELS += (0.98, 0.99, 0.995, 0.999, 1.0)
+
+
+def allocate(fill, stock, weight, unit_cost, group, target, steps=50):
+    """Return per item the chosen candidate column (marginal allocation).
+
+    ``fill`` / ``stock``: items x candidates; per group, one price ``lam``
+    of stock value per unit of expected demand served is bisected (log
+    scale) until the group's demand-weighted fill rate reaches its target
+    (the demand-weighted mean of its items' ``target``); each item takes
+    the candidate maximising ``weight x fill - lam x unit_cost x stock``.
+    """
+    choice = np.zeros(len(fill), dtype=int)
+    for name in np.unique(group):
+        rows = np.flatnonzero(group == name)
+        weight_rows = weight[rows]
+        if weight_rows.sum() <= 0:
+            choice[rows] = np.argmax(fill[rows] >= target[rows, None], axis=1)
+            continue
+        goal = np.average(target[rows], weights=weight_rows)
+        gain = weight_rows[:, None] * fill[rows]
+        cost = (unit_cost[rows] + 1e-9)[:, None] * stock[rows]
+        low, high = -40.0, 20.0  # log price: stock free (all served) .. dear
+        for _ in range(steps):
+            middle = 0.5 * (low + high)
+            index = np.argmax(gain - np.exp(middle) * cost, axis=1)
+            if np.average(fill[rows, index], weights=weight_rows) >= goal:
+                low = middle
+            else:
+                high = middle
+        choice[rows] = np.argmax(gain - np.exp(low) * cost, axis=1)
+    return choice
+
+
+def bootstrap_policy(
+    matrix,
+    level,
+    lead,
+    review,
+    order_qty,
+    target,
+    *,
+    fill_rate=True,
+    window=36,
+    n_periods=480,
+    steps=14,
+    lost_sales=True,
+    seed=0,
+    to_forecast=True,
+    level_spread=0.0,
+    segment=12,
+    block=None,
+    groups=None,
+    unit_cost=1.0,
+):
+    """Return (reorder_point, expected_fill_rate, expected_stock) per item.
+
+    ``matrix``: items x periods history (NaN unknown); ``level``: forecast
+    demand per period (the resampled demand is scaled to it; NaN keeps the
+    history's own level); ``lead`` and ``review`` in periods; ``order_qty``
+    the lot (S = s + Q); ``target`` the fill rate (``fill_rate``) or cycle
+    service level per item (``fill_rate`` True / False, per item or for
+    all). With ``groups`` (a label per item, e.g. the demand pattern) the
+    fill-rate items of a group share one target, the demand-weighted mean
+    of theirs, reached at least stock value (``allocate``, ``unit_cost``
+    per item): each item's own promise is then its expected fill rate.
+    See the module docstring.
+    """
+    matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
+    n_items = len(matrix)
+    lead = np.broadcast_to(np.asarray(lead, dtype=float), (n_items,))
+    review = np.maximum(np.broadcast_to(np.asarray(review, float), (n_items,)), 1)
+    protection = np.round(lead).astype(int) + np.round(review).astype(int)
+    recent = matrix[:, -window:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = np.nanmean(np.where(np.isfinite(recent), recent, np.nan), axis=1)
+    level = np.broadcast_to(np.asarray(level, dtype=float), (n_items,))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where((own > 0) & np.isfinite(level), level / own, 1.0)
+    if not to_forecast:
+        scale = None
+    level_cv = level_spread * mean_uncertainty(matrix, window) if level_spread else None
+    resampling = {
+        "window": window,
+        "block": protection if block is None else block,
+        "scale": scale,
+        "level_cv": level_cv,
+        "segment": segment,
+    }
+    paths = resample_demand(matrix, n_periods, seed=seed, **resampling)
+    # the promise is read off a second sample: judged on the sample it was
+    # chosen on, a reorder point's fill rate is flattered by that noise
+    fresh = resample_demand(matrix, n_periods, seed=seed + 1, **resampling)
+    lot = np.maximum(np.broadcast_to(np.asarray(order_qty, float), (n_items,)), 0.0)
+    target = np.broadcast_to(np.asarray(target, dtype=float), (n_items,))
+
+    fill_rate = np.broadcast_to(np.asarray(fill_rate, dtype=bool), (n_items,))
+    sums, count = _window_sums(paths, protection)
+    point = _quantile_of(sums, count, target)
+    if groups is not None and fill_rate.any():
+        rows = np.flatnonzero(fill_rate)
+        grid = np.stack(
+            [
+                _quantile_of(sums[rows], count[rows], np.full(len(rows), level))
+                for level in CANDIDATE_LEVELS
+            ],
+            axis=1,
+        )
+        grid[:, 0] = 0.0
+        fills, stocks = simulate_levels(
+            paths[rows],
+            grid,
+            grid + lot[rows, None],
+            lead[rows],
+            review[rows],
+            lost_sales=lost_sales,
+        )
+        cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
+        group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
+        weight = paths[rows].mean(axis=1)
+        # chosen on one sample, judged on another: a group whose promise
+        # falls short there (the choice fitted the noise) aims higher
+        shift = np.zeros(len(rows))
+        for _ in range(3):
+            choice = allocate(fills, stocks, weight, cost, group, target[rows] + shift)
+            point[rows] = grid[np.arange(len(rows)), choice]
+            fill, stock = simulate_levels(
+                fresh, point, point + lot, lead, review, lost_sales=lost_sales
+            )
+            worst = 0.0
+            for name in np.unique(group):
+                members = group == name
+                if weight[members].sum() > 0:
+                    promised = np.average(fill[rows][members], weights=weight[members])
+                    wanted = np.average(target[rows][members], weights=weight[members])
+                    shift[members] += wanted - promised
+                    worst = max(worst, abs(wanted - promised))
+            if worst < 0.002:
+                break
+        return point, fill, stock
+    if fill_rate.any():
+        rows = np.flatnonzero(fill_rate)
+        low = np.zeros(len(rows))
+        high = protection[rows] * np.max(paths[rows], axis=1, initial=0.0)
+        for _ in range(steps):
+            middle = 0.5 * (low + high)
+            fill = simulate_levels(
+                paths[rows],
+                middle,
+                middle + lot[rows],
+                lead[rows],
+                review[rows],
+                lost_sales=lost_sales,
+            )[0]
+            reached = fill >= target[rows]
+            high = np.where(reached, middle, high)
+            low = np.where(reached, low, middle)
+        point[rows] = high
+    fill, stock = simulate_levels(
+        fresh, point, point + lot, lead, review, lost_sales=lost_sales
+    )
+    return point, fill, stock
+
+
+def _window_sums(paths, protection):
+    """Return per item its sorted demand sums over ``protection`` periods.
+
+    Rows are padded with ``inf`` past their count of windows (also returned).
+    """
+    cumulative = np.concatenate(
+        [np.zeros((len(paths), 1)), np.cumsum(paths, axis=1)], axis=1
+    )
+    n_periods = paths.shape[1]
+    width = np.minimum(protection, n_periods)
+    starts = np.arange(n_periods + 1)
+    ends = starts[None, :] + width[:, None]
+    valid = ends <= n_periods
+    sums = np.take_along_axis(cumulative, np.minimum(ends, n_periods), axis=1)
+    return np.sort(np.where(valid, sums - cumulative, np.inf), axis=1), (
+        n_periods - width + 1
+    )
+
+
+def _quantile_of(sums, count, level):
+    """Return per item the ``level`` quantile of its sorted window sums."""
+    rank = np.clip(np.ceil(level * count).astype(int) - 1, 0, count - 1)
+    return np.take_along_axis(sums, rank[:, None], axis=1)[:, 0]

@@ -1,0 +1,205 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .sop_bulk import bulk_create
+
+# A change of reorder point or maximum is material, and kept in the policy's
+# history, above this share of the old value and this many units.
+MATERIAL_SHARE = 0.10
+MATERIAL_UNITS = 1.0
+HISTORY_LENGTH = 20  # changes kept per policy
+# Figures that explain a move of the reorder point or maximum.
+DRIVERS = ("lead_time_days", "lead_time_demand", "safety_stock", "order_qty")
+KINDS = [
+    ("created", "New Policy"),
+    ("plan", "Plan Approved"),
+    ("refresh", "Nightly Refresh"),
+    ("archived", "Left the Plan"),
+]
+
+
+class SopInventoryPolicyChange(models.Model):
+    """One material change of an inventory policy: its reorder point and maximum
+    before and after, when, under which plan and why.
+
+    Written by the approval and the nightly refresh (``sop.inventory.policy.
+    _sync_policies``); the last ``HISTORY_LENGTH`` changes of a policy are kept.
+    """
+
+    _name = "sop.inventory.policy.change"
+    _description = "S&OP Inventory Policy Change"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    policy_id = fields.Many2one(
+        "sop.inventory.policy",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    product_id = fields.Many2one(related="policy_id.product_id")
+    warehouse_id = fields.Many2one(related="policy_id.warehouse_id")
+    cycle_id = fields.Many2one(
+        "sop.cycle", string="Plan", ondelete="set null", check_company=True
+    )
+    date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
+    kind = fields.Selection(KINDS, string="Change", required=True, readonly=True)
+    old_reorder_point = fields.Float(digits="Product Unit", readonly=True)
+    new_reorder_point = fields.Float(digits="Product Unit", readonly=True)
+    old_max_qty = fields.Float(
+        string="Old Maximum", digits="Product Unit", readonly=True
+    )
+    new_max_qty = fields.Float(
+        string="New Maximum", digits="Product Unit", readonly=True
+    )
+    reason = fields.Char(string="Why", readonly=True)
+
+    @api.model
+    def _prepare_changes(self, cycle, policies, rows):
+        """History rows of policies (None: new) taking ``rows`` under ``cycle``.
+
+        A new policy and a new plan are always kept; a nightly refresh only
+        when the reorder point or the maximum moved materially since the
+        last change kept (small daily moves add up until they are material).
+        """
+        logged = self._logged_levels([p.id for p in policies if p])
+        now = fields.Datetime.now()
+        changes = []
+        for row_index, (policy, vals) in enumerate(zip(policies, rows, strict=True)):
+            new = self._levels(vals)
+            change = {
+                "policy_id": policy.id if policy else False,
+                "company_id": cycle.company_id.id,
+                "cycle_id": cycle.id,
+                "date": now,
+                "new_reorder_point": new[0],
+                "new_max_qty": new[1],
+            }
+            if not policy:
+                old = (0.0, 0.0)
+                change.update(
+                    row=row_index,
+                    kind="created",
+                    reason=self.env._("New policy from plan %s.", cycle.name),
+                )
+            elif policy.cycle_id != cycle or not policy.active:
+                old = self._levels(policy)
+                change.update(
+                    kind="plan",
+                    reason=self.env._("Plan %s approved.", cycle.name),
+                )
+            else:
+                old = logged.get(policy.id) or self._levels(policy)
+                if not self._is_material(old, new):
+                    continue
+                change.update(
+                    kind="refresh", reason=self._refresh_reason(cycle, policy, vals)
+                )
+            change.update(old_reorder_point=old[0], old_max_qty=old[1])
+            if vals["state"] == "skipped":
+                change["reason"] += " " + (vals.get("skip_reason") or "")
+            changes.append(change)
+        return changes
+
+    @api.model
+    def _prepare_left_plan(self, cycle, policies):
+        """History rows of ``policies`` leaving ``cycle``'s scope."""
+        now = fields.Datetime.now()
+        return [
+            {
+                "policy_id": policy.id,
+                "company_id": policy.company_id.id,
+                "cycle_id": cycle.id,
+                "date": now,
+                "kind": "archived",
+                "old_reorder_point": levels[0],
+                "old_max_qty": levels[1],
+                "new_reorder_point": levels[0],
+                "new_max_qty": levels[1],
+                "reason": self.env._(
+                    "Not in plan %s: archived; its reordering rule is kept.",
+                    cycle.name,
+                ),
+            }
+            for policy in policies
+            for levels in [self._levels(policy)]
+        ]
+
+    @api.model
+    def _levels(self, values):
+        """(reorder point, maximum) of a policy or of its new values."""
+        if values["state"] == "skipped":
+            return 0.0, 0.0
+        reorder_point = float(values["reorder_point"] or 0.0)
+        return reorder_point, max(float(values["order_up_to"] or 0.0), reorder_point)
+
+    @api.model
+    def _is_material(self, old, new):
+        """True if reorder point or maximum moved by more than the threshold."""
+        return any(
+            abs(after - before) > max(MATERIAL_SHARE * abs(before), MATERIAL_UNITS)
+            for before, after in zip(old, new, strict=True)
+        )
+
+    @api.model
+    def _refresh_reason(self, cycle, policy, vals):
+        """Why a nightly refresh moved ``policy``: the figures that moved."""
+        labels = {
+            "lead_time_days": self.env._("lead time (days)"),
+            "lead_time_demand": self.env._("demand over the lead time"),
+            "safety_stock": self.env._("safety stock"),
+            "order_qty": self.env._("order quantity"),
+        }
+        moved = [
+            f"{labels[name]} {policy[name]:.2f} -> {float(vals.get(name) or 0.0):.2f}"
+            for name in DRIVERS
+            if round(policy[name], 2) != round(float(vals.get(name) or 0.0), 2)
+        ]
+        return self.env._(
+            "Nightly refresh of plan %(plan)s: %(moved)s.",
+            plan=cycle.name,
+            moved=", ".join(moved) or self.env._("recomputed"),
+        )
+
+    @api.model
+    def _logged_levels(self, policy_ids):
+        """{policy id: (reorder point, maximum)} of each policy's last change."""
+        if not policy_ids:
+            return {}
+        self.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT ON (policy_id)
+                          policy_id, new_reorder_point, new_max_qty
+                     FROM sop_inventory_policy_change
+                    WHERE policy_id = ANY(%s)
+                 ORDER BY policy_id, id DESC""",
+                policy_ids,
+            )
+        )
+        return {
+            policy_id: (rop or 0.0, max_qty or 0.0) for policy_id, rop, max_qty in rows
+        }
+
+    @api.model
+    def _log(self, changes):
+        """Insert history rows; keep the last ``HISTORY_LENGTH`` of each policy."""
+        if not changes:
+            return
+        bulk_create(self.sudo(), changes)
+        self.env.cr.execute(
+            SQL(
+                """DELETE FROM sop_inventory_policy_change c
+                    USING (SELECT id, row_number() OVER (
+                                      PARTITION BY policy_id ORDER BY id DESC) AS n
+                             FROM sop_inventory_policy_change
+                            WHERE policy_id = ANY(%s)) kept
+                    WHERE c.id = kept.id AND kept.n > %s""",
+                list({change["policy_id"] for change in changes}),
+                HISTORY_LENGTH,
+            )
+        )
+        self.invalidate_model()
+        self.env["sop.inventory.policy"].invalidate_model(["change_ids"])

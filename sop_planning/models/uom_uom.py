@@ -1,0 +1,34 @@
+from odoo import models
+
+
+class UomUom(models.Model):
+    _inherit = "uom.uom"
+
+    def _sop_quantity_step(self):
+        """Smallest quantity of this unit that S&OP plans and orders.
+
+        1 for a unit that counts pieces (Units and the units built on it,
+        such as packs: whole pieces, whole packs); the unit's rounding
+        otherwise (Odoo 19: the "Product Unit" precision, 0.01 by default).
+        """
+        self.ensure_one()
+        unit = self.env.ref("uom.product_uom_unit", raise_if_not_found=False)
+        if unit and self._has_common_reference(unit):
+            return max(self.rounding, 1.0)
+        return self.rounding
+
+    def _sop_packs(self, product_uom):
+        """How many ``product_uom`` this purchase unit holds if it is a pack.
+
+        0 where it is the product's own unit, a smaller one, or one of
+        another kind (no conversion).
+        """
+        self.ensure_one()
+        if (
+            not product_uom
+            or self == product_uom
+            or not self._has_common_reference(product_uom)
+        ):
+            return 0.0
+        packs = self.factor / product_uom.factor
+        return packs if packs > 1.0 else 0.0

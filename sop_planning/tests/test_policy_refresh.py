@@ -1,0 +1,269 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.tests import freeze_time, new_test_user, tagged
+
+from .common_policy import SopPolicyCase
+
+
+@tagged("post_install", "-at_install")
+class TestPolicyRefresh(SopPolicyCase):
+    """Nightly and daily runs update in place, post little, close their to-dos."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.buyer = new_test_user(
+            cls.env, "sop_refresh_buyer", groups="purchase.group_purchase_user"
+        )
+        cls.company_a.sop_purchase_user_id = cls.buyer
+        cls.gasket = cls._product("Gasket", standard_price=2.0)
+        cls.gasket.seller_ids = [(0, 0, {"partner_id": cls.vendor.id, "delay": 30})]
+        cls.refresh_cron = cls.env.ref("sop_planning.ir_cron_sop_refresh_plan")
+
+    def _refresh(self):
+        with self.enter_registry_test_mode():
+            self.refresh_cron.method_direct_trigger()
+        self.env.invalidate_all()
+
+    def _double_the_plan(self, cycle):
+        """The plan asks twice as much (as if it were re-read after a change)."""
+        self.env.cr.execute(
+            "UPDATE sop_plan_line SET consensus_qty = consensus_qty * 2 "
+            "WHERE cycle_id = %s",
+            [cycle.id],
+        )
+        self.env.invalidate_all()
+
+    def _nightly_messages(self, cycle):
+        return cycle.message_ids.filtered(lambda m: "Nightly refresh" in m.body)
+
+    def _open_todos(self):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "sop.cycle"),
+                ("user_id", "=", self.buyer.id),
+                ("summary", "like", "reorder proposals to review"),
+            ]
+        )
+
+    def test_refresh_keeps_ids_and_links_and_posts_one_summary(self):
+        cycle = self._approve(self._plan(self.pump))
+        policy = cycle.policy_ids
+        rule = policy.orderpoint_id.sudo()
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        old_min, old_max = rule.product_min_qty, rule.product_max_qty
+
+        self._refresh()
+        self.assertFalse(self._nightly_messages(cycle), "nothing moved: no message")
+        self.assertEqual(policy.change_ids.mapped("kind"), ["created"])
+
+        self._double_the_plan(cycle)
+        self._refresh()
+        self.assertEqual(cycle.policy_ids, policy, "same policy, same id")
+        self.assertEqual(policy.orderpoint_id, rule)
+        self.assertEqual(rule.sop_policy_id, policy)
+        self.assertEqual(proposal.policy_id, policy)
+        self.assertEqual(proposal.cycle_id, cycle)
+        self.assertAlmostEqual(rule.product_min_qty, policy.reorder_point, places=2)
+        self.assertGreater(rule.product_min_qty, old_min + 250)
+        change = policy.change_ids[0]
+        self.assertEqual(change.kind, "refresh")
+        self.assertAlmostEqual(change.old_reorder_point, old_min, places=2)
+        self.assertAlmostEqual(change.new_reorder_point, rule.product_min_qty, 2)
+        self.assertAlmostEqual(change.old_max_qty, old_max, places=2)
+        self.assertRegex(change.reason, r"lead time 300\.\d+ -> 600\.\d+")
+        message = self._nightly_messages(cycle)
+        self.assertEqual(len(message), 1)
+        self.assertIn("inventory policies: 1 moved by more than 10 %", message.body)
+        self.assertIn(f'data-oe-id="{policy.id}"', message.body.replace("'", '"'))
+
+        self._refresh()  # the same figures again: quiet
+        self.assertEqual(len(self._nightly_messages(cycle)), 1)
+        self.assertEqual(len(policy.change_ids), 2)
+
+    def test_small_moves_stay_out_of_the_chatter(self):
+        cycle = self._approve(self._plan(self.pump))
+        policy = cycle.policy_ids
+        self.env.cr.execute(
+            "UPDATE sop_plan_line SET consensus_qty = consensus_qty * 1.05 "
+            "WHERE cycle_id = %s",
+            [cycle.id],
+        )
+        self.env.invalidate_all()
+        old_min = policy.reorder_point
+        self._refresh()
+        self.assertGreater(policy.reorder_point, old_min + 10, "the rule follows")
+        self.assertAlmostEqual(
+            policy.orderpoint_id.sudo().product_min_qty, policy.reorder_point, 2
+        )
+        self.assertFalse(self._nightly_messages(cycle), "5 % is not material")
+        self.assertEqual(policy.change_ids.mapped("kind"), ["created"])
+
+    def test_rules_written_through_orm_only_when_changed(self):
+        """An add-on overriding the rule's write sees every change S&OP makes."""
+        cycle = self._approve(self._plan(self.pump | self.gasket))
+        rules = cycle.policy_ids.orderpoint_id.sudo()
+        orderpoint_class = type(self.env["stock.warehouse.orderpoint"])
+        original_write = orderpoint_class.write
+        with patch.object(
+            orderpoint_class, "write", autospec=True, side_effect=original_write
+        ) as write:
+            self._refresh()
+            self.assertFalse(write.called, "nothing changed: no rule written")
+            self._double_the_plan(cycle)
+            self._refresh()
+        written = {}
+        for (records, vals), _kwargs in write.call_args_list:
+            if "product_min_qty" in vals:
+                for record in records:
+                    written[record] = vals
+        self.assertEqual(set(written), set(rules))
+        for rule in rules:
+            self.assertAlmostEqual(
+                written[rule]["product_min_qty"], rule.product_min_qty, places=2
+            )
+            self.assertEqual(set(written[rule]), {"product_min_qty", "product_max_qty"})
+
+    def test_new_plan_takes_the_policies_over_and_archives_the_rest(self):
+        first = self._approve(self._plan(self.pump | self.gasket))
+        pump_policy = first.policy_ids.filtered(lambda p: p.product_id == self.pump)
+        gasket_policy = first.policy_ids - pump_policy
+        self._run_cron()
+        proposals = self._proposals(self.pump) | self._proposals(self.gasket)
+        proposals.with_user(self.buyer).action_confirm()
+
+        second = self._approve(self._plan(self.pump))
+        self.assertEqual(first.state, "closed")
+        self.assertEqual(second.policy_ids, pump_policy, "same record, new plan")
+        self.assertEqual(pump_policy.cycle_id, second)
+        self.assertEqual(pump_policy.change_ids.mapped("kind"), ["plan", "created"])
+        self.assertEqual(pump_policy.change_ids.mapped("cycle_id"), second | first)
+        self.assertFalse(gasket_policy.active, "gasket left the plan: archived")
+        self.assertEqual(gasket_policy.change_ids[0].kind, "archived")
+        self.assertTrue(gasket_policy.orderpoint_id.sop_managed, "its rule is kept")
+        for proposal in proposals:
+            self.assertTrue(proposal.policy_id.exists())
+            self.assertEqual(proposal.cycle_id, first, "ordered under the first plan")
+        self.assertEqual(
+            self.env["sop.inventory.policy"]
+            .with_context(active_test=False)
+            .search_count([("product_id", "in", (self.pump | self.gasket).ids)]),
+            2,
+        )
+
+    def test_older_per_plan_policies_archived_by_the_next_refresh(self):
+        """A database from when each plan had its own policies heals itself."""
+        cycle = self._approve(self._plan(self.pump))
+        older = cycle.policy_ids
+        rule = older.orderpoint_id.sudo()
+        self.env.cr.execute("DROP INDEX sop_inventory_policy_product_warehouse_unique")
+        newer = older.sudo().copy()  # the active plan's own policy, created last
+        self._refresh()
+        self.assertEqual(cycle.policy_ids, newer)
+        self.assertFalse(older.active)
+        self.assertEqual(older.change_ids[0].kind, "archived")
+        self.assertEqual(rule.sop_policy_id, newer, "the rule follows the kept one")
+
+    def test_todo_reused_next_day_and_closed_when_last_proposal_ordered(self):
+        cycle = self._approve(self._plan(self.pump | self.gasket))
+        self._run_cron()
+        todo = self._open_todos()
+        self.assertEqual(len(todo), 1)
+        self.assertEqual(todo.summary, "2 reorder proposals to review")
+
+        self._proposals(self.pump).with_user(self.buyer).action_confirm()
+        self._run_cron()  # the next day: one proposal still open
+        self.assertEqual(self._open_todos(), todo, "the open to-do is reused")
+        self.assertEqual(todo.summary, "1 reorder proposals to review")
+        self.assertEqual(todo.date_deadline, fields.Date.context_today(todo))
+
+        self._proposals(self.gasket).with_user(self.buyer).action_confirm()
+        self.assertFalse(self._open_todos(), "the last proposal is ordered")
+        self.assertFalse(todo.active)
+        self.assertIn("Every proposal announced", todo.feedback)
+        self.assertNotIn(todo, cycle.activity_ids)
+
+    def test_thirty_days_leave_one_policy_linked_proposals_one_todo(self):
+        products = self.pump | self.gasket
+        first = self._approve(self._plan(products))
+        start = fields.Date.today()
+        received = {}
+        nightly_days = 0
+        for day in range(30):
+            today = start + timedelta(days=day)
+            with freeze_time(today):
+                if day == 12:  # next month's plan, without the gasket
+                    self._approve(self._plan(self.pump))
+                moved_before = self._count_changes("refresh")
+                self._refresh()
+                nightly_days += self._count_changes("refresh") > moved_before
+                self._run_cron()
+                proposed = self.env["sop.reorder.proposal"].search(
+                    [("state", "=", "proposed")]
+                )
+                if day % 3 != 2:  # the buyer orders on two days out of three
+                    proposed.with_user(self.buyer).action_confirm()
+                self._receive_orders(today, received)
+                for product in products:
+                    on_hand = product.with_context(
+                        warehouse_id=self.warehouse.id
+                    ).qty_available
+                    if on_hand > 0:
+                        self._done_move(
+                            product,
+                            self.stock,
+                            self.customers,
+                            min(40.0, on_hand),
+                            today,
+                        )
+                self.assertLessEqual(len(self._open_todos()), 1, f"day {day}")
+        policies = (
+            self.env["sop.inventory.policy"]
+            .with_context(active_test=False)
+            .search([("company_id", "=", self.company_a.id)])
+        )
+        keys = [(p.product_id, p.warehouse_id) for p in policies]
+        self.assertEqual(
+            len(keys), len(set(keys)), "one policy per product x warehouse"
+        )
+        self.assertEqual(len(keys), 2)
+        proposals = self.env["sop.reorder.proposal"].search([])
+        self.assertGreater(len(proposals), 2, "the run ordered more than once")
+        self.assertFalse(proposals.filtered(lambda p: not p.policy_id))
+        self.assertFalse(proposals.filtered(lambda p: not p.cycle_id))
+        still_open = proposals.filtered(lambda p: p.state in ("proposed", "exception"))
+        self.assertEqual(len(self._open_todos()), 1 if still_open else 0)
+        done = (
+            self.env["mail.activity"]
+            .with_context(active_test=False)
+            .search_count([("user_id", "=", self.buyer.id), ("active", "=", False)])
+        )
+        self.assertGreater(done, 1, "to-dos closed as the proposals were ordered")
+        nightly = self._nightly_messages(first) | self._nightly_messages(
+            first.search([("state", "=", "approved")])
+        )
+        self.assertEqual(len(nightly), nightly_days, "one message per day that moved")
+
+    def _count_changes(self, kind):
+        return self.env["sop.inventory.policy.change"].search_count(
+            [("kind", "=", kind)]
+        )
+
+    def _receive_orders(self, today, received):
+        """Confirm the RFQs and receive what was ordered five days ago."""
+        self.env["purchase.order"].search([("state", "=", "draft")]).button_confirm()
+        for picking in self.env["stock.picking"].search(
+            [
+                ("picking_type_code", "=", "incoming"),
+                ("state", "not in", ("done", "cancel")),
+            ]
+        ):
+            first_seen = received.setdefault(picking.id, today)
+            if (today - first_seen).days >= 5:
+                for move in picking.move_ids:
+                    move.quantity = move.product_uom_qty
+                picking.move_ids.picked = True
+                picking._action_done()

@@ -1,0 +1,164 @@
+"""Tests of the resampled lead-time demand law and the policy backtest."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sop_planning.engine.errors import EngineInputError
+from sop_planning.engine.policy import compute_policy
+from sop_planning.engine.policy_calibration import (
+    calibrate_pattern_aims,
+    planned_policy,
+    policy_backtest,
+)
+from sop_planning.engine.policy_law import history_matrix
+from sop_planning.engine.simulate import simulate
+
+N_ITEMS = 1500
+
+
+def lumpy_demand(n_items, n_periods, seed):
+    """Seeded lumpy demand: rare occurrences (5-40 %) of widely varying sizes."""
+    rng = np.random.default_rng(seed)
+    chance = np.random.default_rng(1).uniform(0.05, 0.4, (n_items, 1))
+    mean_size = np.random.default_rng(2).gamma(1.0, 5.0, (n_items, 1)) + 1
+    occurs = rng.random((n_items, n_periods)) < chance
+    return occurs * np.ceil(rng.exponential(mean_size, (n_items, n_periods)))
+
+
+def flat_forecast(history, item_ids, horizon=12):
+    """Forecast rows: each item's mean and std, flat over ``horizon`` months."""
+    periods = pd.date_range("2030-01-01", periods=horizon, freq="MS")
+    return pd.DataFrame(
+        {
+            "item_id": np.repeat(item_ids, horizon),
+            "period": np.tile(periods, len(item_ids)),
+            "forecast": np.repeat(history.mean(axis=1), horizon),
+            "sigma": np.repeat(history.std(axis=1), horizon),
+        }
+    )
+
+
+def lumpy_items(item_ids, target):
+    rng = np.random.default_rng(3)
+    return pd.DataFrame(
+        {
+            "item_id": item_ids,
+            "lead_time_days": rng.integers(1, 4, len(item_ids)) * 30.4375,
+            "review_days": 30.4375,
+            "unit_cost": 10.0,
+            "service_level": target,
+            "service_type": "fill_rate",
+            "pattern": "lumpy",
+        }
+    )
+
+
+def test_lumpy_items_reach_the_fill_rate_they_promise(make_history):
+    """On stationary lumpy demand the promise holds on demand never seen."""
+    history = lumpy_demand(N_ITEMS, 48, seed=10)
+    item_ids = np.arange(N_ITEMS)
+    items = lumpy_items(item_ids, 0.95)
+    policy = compute_policy(
+        items,
+        flat_forecast(history, item_ids),
+        freq="M",
+        history=make_history(history),
+        max_cover_days=61,
+    )
+    assert (policy["method"] == "bootstrap").mean() > 0.95
+    future = lumpy_demand(N_ITEMS, 240, seed=11)  # same items, new draws
+    result = simulate(
+        future,
+        policy["reorder_point"],
+        policy["order_up_to"],
+        lead_time=items["lead_time_days"] / 30.4375,
+        lost_sales=True,
+    )
+    reached = result.served.sum() / result.demand.sum()
+    promised = np.average(policy["expected_fill_rate"], weights=result.demand)
+    assert promised == pytest.approx(0.95, abs=0.01)
+    assert reached == pytest.approx(promised, abs=0.02)
+    # the forecast's negative binomial law promises as much and delivers less
+    former = compute_policy(
+        items, flat_forecast(history, item_ids), freq="M", max_cover_days=61
+    )
+    former_result = simulate(
+        future,
+        former["reorder_point"],
+        former["order_up_to"],
+        lead_time=items["lead_time_days"] / 30.4375,
+        lost_sales=True,
+    )
+    assert former_result.served.sum() / former_result.demand.sum() < reached - 0.03
+
+
+def test_backtest_plans_from_the_past_only(make_history):
+    history = lumpy_demand(40, 36, seed=4)
+    items = lumpy_items(np.arange(40), 0.9)
+    before = policy_backtest(items, make_history(history), freq="M")
+    changed = history.copy()
+    changed[:, -12:] = changed[:, -12:] * 3 + 5  # only the replayed year
+    after = policy_backtest(items, make_history(changed), freq="M")
+    plan = ["backtest_reorder_point", "backtest_order_up_to"]
+    pd.testing.assert_frame_equal(before[plan], after[plan])
+    assert after["backtest_fill_rate"].mean() < before["backtest_fill_rate"].mean()
+    assert after["backtest_demand"].sum() > before["backtest_demand"].sum()
+
+
+def test_backtest_reports_fill_and_stock_of_the_last_year(make_history):
+    steady = np.full((1, 36), 10.0)
+    items = lumpy_items([0], 0.9).assign(pattern="smooth", lead_time_days=0.0)
+    frame = policy_backtest(items, make_history(steady), freq="M")
+    assert frame["backtest_fill_rate"].iloc[0] == pytest.approx(1.0)
+    assert frame["backtest_demand"].iloc[0] == pytest.approx(120.0)
+    assert frame["backtest_avg_stock_value"].iloc[0] > 0
+
+
+def test_planned_policy_floors_the_forecast_at_recent_demand(make_history):
+    history = np.tile(np.r_[np.full(24, 2.0), np.full(12, 8.0)], (1, 1))
+    items = lumpy_items([0], 0.95).assign(pattern="smooth")
+    low = flat_forecast(np.full((1, 36), 2.0), [0])  # a forecast lagging the rise
+    policy = planned_policy(items, low, make_history(history), freq="M")
+    assert policy["demand_per_day"].iloc[0] == pytest.approx(8.0 / 30.4375)
+    assert policy["method"].iloc[0] == "bootstrap"
+
+
+def test_history_with_negative_quantity_is_named(make_history):
+    history = make_history(np.array([[1.0, -2.0, 3.0]]), item_ids=["P-7"])
+    with pytest.raises(EngineInputError, match="item P-7: column 'qty' is negative"):
+        history_matrix(history, ["P-7"])
+
+
+def test_history_without_qty_column_is_refused():
+    with pytest.raises(EngineInputError, match="missing column"):
+        history_matrix(pd.DataFrame({"item_id": [1], "period": ["2026-01-01"]}), [1])
+
+
+def test_backtest_needs_more_history_than_it_replays(make_history):
+    items = lumpy_items([0], 0.9)
+    with pytest.raises(EngineInputError, match="12 periods"):
+        policy_backtest(items, make_history(np.ones((1, 12))), freq="M")
+
+
+def test_items_without_history_keep_the_forecast_law(make_history):
+    history = make_history(np.ones((1, 24)) * 3, item_ids=["A"])
+    items = lumpy_items(["A", "B"], 0.9).assign(pattern="smooth")
+    forecast = flat_forecast(np.array([[3.0, 3.0], [4.0, 5.0]]), ["A", "B"])
+    policy = compute_policy(items, forecast, freq="M", history=history)
+    assert policy["method"].tolist()[0] == "bootstrap"
+    assert policy["method"].tolist()[1] != "bootstrap"
+
+
+def test_calibrated_aims_reach_the_target_in_the_items_own_backtest(make_history):
+    history = lumpy_demand(300, 48, seed=7)
+    items = lumpy_items(np.arange(300), 0.9).assign(
+        pattern=np.where(np.arange(300) % 2, "lumpy", "intermittent")
+    )
+    aims = calibrate_pattern_aims(items, make_history(history), freq="M", steps=5)
+    assert set(aims.index) == {"intermittent", "lumpy"}
+    reached_or_capped = (aims["reached"] >= aims["target"] - 1e-9) | (
+        aims["offset"] >= 0.9995 - 0.9 - 0.01
+    )
+    assert reached_or_capped.all()
+    assert np.allclose(aims["target"], 0.9)
