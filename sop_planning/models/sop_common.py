@@ -1,7 +1,7 @@
 """Helpers shared by the S&OP models: groups, months, actions, units."""
 
 from odoo import fields
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare, float_is_zero
 
 # security groups the models check on the server
 GROUP_USER = "sop_planning.group_sop_user"
@@ -38,21 +38,29 @@ def filtered_action(env, xmlid, domain, context=None):
     return action
 
 
-def adjustment_problem(env, forecast_qty, mode, adjustment_qty, percent, reason):
-    """Why a plan line adjustment is refused, or None when it may be saved.
+def adjustment_problem(forecast_qty, mode, adjustment_qty, percent, reason, rounding):
+    """Why a plan line adjustment is refused: ``"below_minus_100"``,
+    ``"no_reason"``, or None when it may be saved.
 
-    A non-zero adjustment needs a reason, and no adjustment may cut the
-    statistical forecast by more than 100 %. Shared by the plan line's
-    checks and the workbook import, so both refuse the same rows.
+    No adjustment may cut the statistical forecast by more than 100 %, and a
+    non-zero one needs a reason (``rounding``: the product unit's). Shared by
+    the plan line's constraint and the workbook import, so both refuse the
+    same rows.
     """
     if mode == "percent":
-        changed, below = bool(percent), (percent or 0.0) < -100.0
+        too_low = (percent or 0.0) < -100.0
     else:
-        qty = adjustment_qty or 0.0
-        changed = abs(qty) > 1e-9
-        below = qty < -max(forecast_qty or 0.0, 0.0) - 1e-6
-    if below:
-        return env._("An adjustment cannot go below -100 % of the forecast.")
-    if changed and not reason:
-        return env._("An adjustment needs a reason.")
+        too_low = (
+            float_compare(
+                adjustment_qty or 0.0,
+                -(forecast_qty or 0.0),
+                precision_rounding=rounding,
+            )
+            < 0
+        )
+    if too_low:
+        return "below_minus_100"
+    adjusted = not float_is_zero(adjustment_qty or 0.0, precision_rounding=rounding)
+    if (adjusted or (mode == "percent" and percent)) and not reason:
+        return "no_reason"
     return None

@@ -2,9 +2,10 @@ from collections import Counter
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools import SQL
 
 from .sop_bulk import bulk_insert, bulk_update, none_if_nan
+from .sop_common import adjustment_problem
 
 # Computed fields that _sql_recompute stores in one statement.
 SQL_RECOMPUTED_FIELDS = (
@@ -207,20 +208,18 @@ class SopPlanLine(models.Model):
         list view asks for the reason too.
         """
         for line in self:
+            problem = adjustment_problem(
+                line.forecast_qty,
+                line.adjustment_mode,
+                line.adjustment_qty,
+                line.adjustment_percent,
+                line.adjustment_reason,
+                line.uom_id.rounding or 0.01,
+            )
+            if not problem:
+                continue
             month = line.date_month.strftime("%Y-%m") if line.date_month else ""
-            rounding = line.uom_id.rounding or 0.01
-            if line.adjustment_mode == "percent":
-                too_low = line.adjustment_percent < -100.0
-            else:
-                too_low = (
-                    float_compare(
-                        line.adjustment_qty,
-                        -line.forecast_qty,
-                        precision_rounding=rounding,
-                    )
-                    < 0
-                )
-            if too_low:
+            if problem == "below_minus_100":
                 raise ValidationError(
                     self.env._(
                         "Plan line %(product)s, %(month)s: an adjustment below "
@@ -230,18 +229,13 @@ class SopPlanLine(models.Model):
                         month=month,
                     )
                 )
-            adjusted = not float_is_zero(
-                line.adjustment_qty, precision_rounding=rounding
-            ) or (line.adjustment_mode == "percent" and line.adjustment_percent)
-            if adjusted and not line.adjustment_reason:
-                raise ValidationError(
-                    self.env._(
-                        "Plan line %(product)s, %(month)s: an adjustment needs a "
-                        "reason.",
-                        product=line.product_id.display_name,
-                        month=month,
-                    )
+            raise ValidationError(
+                self.env._(
+                    "Plan line %(product)s, %(month)s: an adjustment needs a reason.",
+                    product=line.product_id.display_name,
+                    month=month,
                 )
+            )
 
     def write(self, vals):
         adjusted = ADJUSTMENT_FIELDS & set(vals)

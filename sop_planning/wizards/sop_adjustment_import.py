@@ -170,7 +170,7 @@ class SopAdjustmentImport(models.TransientModel):
         lines = self._current_lines()
         codes = self._reason_codes()
         own = f"{self.cycle_id.id}:"
-        seen, result = set(), []
+        seen, result, roundings = set(), [], {}
         for row in rows.itertuples(index=False):
             line = lines.get(row.key)
             vals = {"import_id": self.id, "row": row.row, "status": "rejected"}
@@ -204,18 +204,34 @@ class SopAdjustmentImport(models.TransientModel):
                     seen.add(row.key)
                     continue
                 vals.update(new)
+                rounding = roundings.get(line.product_id)
+                if rounding is None:
+                    product = self.env["product.product"].browse(line.product_id)
+                    rounding = roundings[line.product_id] = product.uom_id.rounding
                 problem = adjustment_problem(
-                    self.env,
-                    line.forecast_qty or 0.0,
+                    line.forecast_qty,
                     new["new_mode"],
                     new["new_adjustment"],
                     new["new_percent"],
                     new["reason"],
+                    rounding or 0.01,
                 )
-                vals.update(status="rejected" if problem else "change", message=problem)
+                vals.update(
+                    status="rejected" if problem else "change",
+                    message=problem and self._problem_message(problem),
+                )
             seen.add(row.key)
             result.append(vals)
         return result
+
+    def _problem_message(self, problem):
+        """The preview's words for a code of ``adjustment_problem``."""
+        return {
+            "below_minus_100": self.env._(
+                "An adjustment cannot go below -100 % of the forecast."
+            ),
+            "no_reason": self.env._("An adjustment needs a reason."),
+        }[problem]
 
     def _new_adjustment(self, line, row, reason):
         """The adjustment a row asks for, or None when it changes nothing.
@@ -285,19 +301,21 @@ class SopAdjustmentImportLine(models.TransientModel):
         for change in self:
             line = change.plan_line_id
             problem = adjustment_problem(
-                self.env,
                 line.forecast_qty,
                 change.new_mode,
                 change.new_adjustment,
                 change.new_percent,
                 change.reason,
+                line.uom_id.rounding or 0.01,
             )
             if line.cycle_id != cycle or problem:
                 raise UserError(
                     self.env._(
                         "Row %(row)s cannot be applied: %(problem)s",
                         row=change.row,
-                        problem=problem or self.env._("not a line of this cycle."),
+                        problem=change.import_id._problem_message(problem)
+                        if problem
+                        else self.env._("not a line of this cycle."),
                     )
                 )
             if abs(line.adjustment_qty - change.old_adjustment) > EPSILON:
