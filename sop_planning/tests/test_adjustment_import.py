@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common_policy import MONTH_DAYS, SopPolicyCase
 
@@ -52,24 +52,22 @@ class TestAdjustmentImport(SopPolicyCase):
         return row[0].row
 
     def _wizard(self, book, user=None, cycle=None):
-        """The import wizard on ``book`` (an openpyxl workbook or file bytes)."""
+        """The import wizard on ``book`` (an openpyxl workbook or file bytes),
+        filled in the form the cycle's button opens."""
         if isinstance(book, bytes):
             raw = book
         else:
             buffer = io.BytesIO()
             book.save(buffer)
             raw = buffer.getvalue()
-        return (
-            self.env["sop.adjustment.import"]
-            .with_user(user or self.planner)
-            .create(
-                {
-                    "cycle_id": (cycle or self.cycle).id,
-                    "file": base64.b64encode(raw),
-                    "filename": "plan.xlsx",
-                }
-            )
-        )
+        cycle = (cycle or self.cycle).with_user(user or self.planner)
+        action = cycle.action_import_adjustments()
+        wizard = self.env[action["res_model"]].with_user(user or self.planner)
+        # the file widget sets the (invisible) file name with the file
+        context = dict(action["context"], default_filename="plan.xlsx")
+        with Form(wizard.with_context(**context)) as form:
+            form.file = base64.b64encode(raw)
+        return form.save()
 
     def _snapshot(self):
         self.env.invalidate_all()
@@ -154,6 +152,7 @@ class TestAdjustmentImport(SopPolicyCase):
         self.assertEqual(len(notes), 1, notes)
         self.assertIn("2 plan line(s) adjusted, 1 row(s) rejected", notes[0])
         self.assertIn(self.planner.name, notes[0])
+        self.assertIn("plan.xlsx", notes[0])
 
     def test_sorted_rows_import_the_same(self):
         book = self._export()
@@ -289,10 +288,12 @@ class TestAdjustmentImport(SopPolicyCase):
         self.assertEqual(action["res_model"], "sop.adjustment.import")
         with self.assertRaises(AccessError):
             self.cycle.with_user(self.sop_user).action_import_adjustments()
+        with self.assertRaises(AccessError):
+            self.env["sop.adjustment.import"].with_user(self.sop_user).create(
+                {"cycle_id": self.cycle.id, "file": base64.b64encode(b"x")}
+            )
         book = self._export()
         self._three_edits(book)
-        with self.assertRaises(AccessError):
-            self._wizard(book, user=self.sop_user)
         wizard = self._wizard(book)
         with self.assertRaises(AccessError):
             wizard.with_user(self.sop_user).action_preview()

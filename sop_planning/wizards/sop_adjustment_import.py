@@ -39,7 +39,7 @@ class SopAdjustmentImport(models.TransientModel):
     _name = "sop.adjustment.import"
     _description = "Import S&OP Adjustments from the Workbook"
 
-    cycle_id = fields.Many2one("sop.cycle", required=True, readonly=True)
+    cycle_id = fields.Many2one("sop.cycle", required=True)
     file = fields.Binary(string="Workbook", required=True)
     filename = fields.Char()
     state = fields.Selection(
