@@ -26,6 +26,8 @@ the order-up-to level with nothing on order. With ``origins`` > 1 the
 origins step back ``replay_periods`` at a time and the figures add up.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -48,7 +50,8 @@ def _flat_demand(matrix, item_ids, periods, season):
     standard deviation of the last season.
     """
     level = recent_demand_rate(matrix, season)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with warnings.catch_warnings():  # items without a known period: sigma 0
+        warnings.simplefilter("ignore", RuntimeWarning)
         sigma = np.nan_to_num(np.nanstd(matrix[:, -season:], axis=1))
     count = len(periods)
     return pd.DataFrame(
