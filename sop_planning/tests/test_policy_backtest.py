@@ -1,3 +1,8 @@
+import base64
+import io
+
+import openpyxl
+
 from odoo.tests import tagged
 
 from .common_policy import SopPolicyCase
@@ -99,6 +104,19 @@ class TestPolicyBacktest(SopPolicyCase):
         self.assertAlmostEqual(
             cycle.policy_backtest_ids.filtered("is_total").plan_fill_rate, replayed
         )
+        # the workbook's Summary carries the same table
+        action = cycle.with_user(self.sop_user).action_export_workbook()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[-1].split("?")[0])
+        )
+        summary = openpyxl.load_workbook(
+            io.BytesIO(base64.b64decode(attachment.datas)), data_only=True
+        )["Summary"]
+        table = {
+            summary.cell(row, 11).value: summary.cell(row, 19).value
+            for row in range(4, 4 + len(cycle.policy_backtest_ids))
+        }
+        self.assertAlmostEqual(table["CZ"], 17 / 56, places=5)  # rules' fill
         # approval then writes the rule as before
         cycle.with_user(self.executive).action_approve()
         self.assertEqual(self._policy(cycle, self.slow).orderpoint_id, rule)
