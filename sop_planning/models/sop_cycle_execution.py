@@ -225,7 +225,9 @@ class SopCycle(models.Model):
         the quantities by its demand %.
         """
         date_from, date_to = self._history_window()
-        date_from = min(date_from, date_to - relativedelta(months=POLICY_HISTORY_MONTHS))
+        date_from = min(
+            date_from, date_to - relativedelta(months=POLICY_HISTORY_MONTHS)
+        )
         forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
         pairs = pd.DataFrame(
             {

@@ -9,7 +9,6 @@ the cycle enters executive review and by the "Replay Policies" button.
 
 import logging
 
-import numpy as np
 import pandas as pd
 
 from odoo import api, fields, models
@@ -99,9 +98,7 @@ class SopCycle(models.Model):
 
     _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
 
-    policy_backtest_ids = fields.One2many(
-        "sop.cycle.policy.backtest", "cycle_id", string="Policy Backtest"
-    )
+    policy_backtest_ids = fields.One2many("sop.cycle.policy.backtest", "cycle_id")
     date_policy_replay = fields.Datetime(
         string="Policies Replayed On", readonly=True, copy=False
     )
@@ -299,8 +296,6 @@ class SopCycle(models.Model):
             "rule_count": int(total["ruled"]),
             "rule_fill_rate": share(total["rule_served"], total["rule_demand"]),
             "rule_stock_value": float(total["rule_value"]),
-            "plan_fill_rate_ruled": share(
-                total["ruled_served"], total["ruled_demand"]
-            ),
+            "plan_fill_rate_ruled": share(total["ruled_served"], total["ruled_demand"]),
             "plan_stock_value_ruled": float(total["ruled_value"]),
         }

@@ -94,9 +94,7 @@ class SopInventoryPolicy(models.Model):
         help="Share of demand served from stock that this policy promises, "
         "read off the same simulation its reorder point is set on.",
     )
-    backtest_state = fields.Selection(
-        BACKTEST_STATES, string="Backtest", readonly=True
-    )
+    backtest_state = fields.Selection(BACKTEST_STATES, string="Backtest", readonly=True)
     backtest_fill_rate = fields.Float(
         string="Backtest Fill (%)",
         readonly=True,

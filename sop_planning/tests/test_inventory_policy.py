@@ -72,7 +72,9 @@ class TestInventoryPolicy(SopPolicyCase):
         # the plan of 304.375: the policy keeps the recent rate (11 months of
         # history: too few to resample, the forecast's law sizes it)
         for offset in range(1, 12):
-            self._sale(self.pump, 600.0 if offset <= 6 else 300.0, self._past_day(offset))
+            self._sale(
+                self.pump, 600.0 if offset <= 6 else 300.0, self._past_day(offset)
+            )
         cycle = self._plan(self.pump)
         lines = cycle.plan_line_ids.sorted("date_month")
         policy = self._approve(cycle).policy_ids
