@@ -205,7 +205,9 @@ class SopCycle(models.Model):
         below = demand["forecast"] < demand["item_id"].map(rate).fillna(0.0)
         raised = rate[rate.index.isin(demand.loc[below, "item_id"])]
         result = self._explain_raised(round_policy(policy, items), raised)
-        known = np.isfinite(matrix[:, :-BACKTEST_MONTHS]).sum(axis=1) if replay else 0
+        known = np.zeros(len(item_ids))
+        if replay:
+            known = np.isfinite(matrix[:, :-BACKTEST_MONTHS]).sum(axis=1)
         state = pd.Series(
             np.where(known >= BACKTEST_MIN_MONTHS, "ok", "no_history"), index=item_ids
         ).reindex(result["item_id"].to_numpy())
