@@ -177,7 +177,7 @@ class SopCycle(models.Model):
         vals_list = self._policy_values(forecasts, items, result, skipped)
         return policy_model.browse(self._insert_policies(vals_list))
 
-    def _plan_policies(self, items, scenario=None):
+    def _plan_policies(self, items, scenario=None, history=None):
         """Engine policies of ``items``, rounded, with their backtest.
 
         The CLI's path (``engine.planned_policy``): the plan floored at the
@@ -186,10 +186,12 @@ class SopCycle(models.Model):
         the last 12 months planned from the months before them. A
         ``scenario`` scales demand and history by its demand %. Adds
         ``backtest_state``: ``ok``, ``no_history`` (fewer than 12 known
-        months before the replayed year) or ``no_demand``.
+        months before the replayed year) or ``no_demand``. ``history``:
+        ``_policy_history`` when the caller has read it already.
         """
         demand = self._policy_demand(items, scenario)
-        history = self._policy_history(items, scenario)
+        if history is None:
+            history = self._policy_history(items, scenario)
         item_ids = items["item_id"].to_numpy()
         matrix = history_matrix(history, item_ids)
         replay = matrix.shape[1] > BACKTEST_MONTHS
@@ -380,7 +382,9 @@ class SopCycle(models.Model):
         (see ``engine.policy_demand``); seasonal months above the recent rate
         stay as planned. Returns the demand and the rate of the items whose
         plan was raised in some month. A ``scenario`` scales both by its
-        demand %.
+        demand %. Scenario scoring sizes on it; approval floors the plan
+        inside ``engine.planned_policy``, at the same rate read off the
+        sales history (``_plan_policies``).
         """
         demand = self._policy_demand(items, scenario)
         if demand.empty:

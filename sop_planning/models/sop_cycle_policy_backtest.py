@@ -155,8 +155,8 @@ class SopCycle(models.Model):
                     self.display_name,
                 )
             )
-        result = self._plan_policies(items, self.approved_scenario_id)
         history = self._policy_history(items, self.approved_scenario_id)
+        result = self._plan_policies(items, self.approved_scenario_id, history)
         before = self._rules_before(items)
         frame = self._replay_frame(items, result, history, before)
         rows = self._backtest_class_rows(frame)
