@@ -14,3 +14,4 @@ from . import test_bulk_sql
 from . import test_cycle_freeze
 from . import test_whole_units
 from . import test_policy_refresh
+from . import test_policy_backtest
