@@ -10,6 +10,7 @@ from sop_planning.engine.policy_calibration import (
     calibrate_pattern_aims,
     planned_policy,
     policy_backtest,
+    rule_backtest,
 )
 from sop_planning.engine.policy_law import history_matrix
 from sop_planning.engine.simulate import simulate
@@ -113,6 +114,28 @@ def test_backtest_reports_fill_and_stock_of_the_last_year(make_history):
     assert frame["backtest_fill_rate"].iloc[0] == pytest.approx(1.0)
     assert frame["backtest_demand"].iloc[0] == pytest.approx(120.0)
     assert frame["backtest_avg_stock_value"].iloc[0] > 0
+
+
+def test_rules_replay_on_the_same_months_as_the_policy(make_history):
+    """A rule with the policy's own min / max replays to the policy's figures;
+    a rule with nothing to reorder serves only its starting stock."""
+    history = lumpy_demand(30, 36, seed=6)
+    items = lumpy_items(np.arange(30), 0.9)
+    policy = policy_backtest(items, make_history(history), freq="M")
+    same = rule_backtest(
+        items,
+        make_history(history),
+        policy["backtest_reorder_point"],
+        policy["backtest_order_up_to"],
+        freq="M",
+    )
+    columns = ["backtest_demand", "backtest_fill_rate", "backtest_avg_stock_value"]
+    pd.testing.assert_frame_equal(same[columns], policy[columns])
+    empty = rule_backtest(
+        items, make_history(history), np.zeros(30), np.zeros(30), freq="M"
+    )
+    assert (empty["backtest_served"] == 0).all()
+    assert (empty["backtest_avg_stock_value"] == 0).all()
 
 
 def test_planned_policy_floors_the_forecast_at_recent_demand(make_history):

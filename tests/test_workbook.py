@@ -158,3 +158,33 @@ def test_an_empty_plan_still_has_every_sheet(tmp_path):
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == list(SHEETS)
     assert book["Supply"]["A1"].value == "No supply plan in this plan."
+
+
+def test_summary_shows_the_policy_backtest_per_class():
+    """The executive's per-class replay sits on the Summary, right of the money."""
+    backtest = pd.DataFrame(
+        {
+            "class": ["AX", "CZ", "All classes"],
+            "policies": [3, 2, 5],
+            "replayed": [3, 1, 4],
+            "target": [0.98, 0.85, 0.95],
+            "promised": [0.97, 0.86, 0.95],
+            "plan_fill_rate": [0.96, 0.82, 0.94],
+            "plan_stock_value": [900.0, 2500.0, 3400.0],
+            "rules": [1, 1, 2],
+            "rules_fill_rate": [0.99, 0.30, 0.71],
+            "rules_stock_value": [1500.0, 290.0, 1790.0],
+        }
+    )
+    book = _read({**_plan(), "policy_backtest": backtest})
+    sheet = book["Summary"]
+    assert sheet["K3"].value == "Class"
+    assert [sheet.cell(row, 11).value for row in (4, 5, 6)] == [
+        "AX",
+        "CZ",
+        "All classes",
+    ]
+    assert sheet["P5"].value == pytest.approx(0.82)  # plan fill of CZ
+    assert sheet["P5"].number_format == "0.0%"
+    assert sheet["T5"].value == pytest.approx(290.0)  # rules' stock value of CZ
+    assert sheet["D3"].value == "Period", "the monthly table stays in place"

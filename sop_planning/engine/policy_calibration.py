@@ -26,6 +26,8 @@ the order-up-to level with nothing on order. With ``origins`` > 1 the
 origins step back ``replay_periods`` at a time and the figures add up.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -48,7 +50,8 @@ def _flat_demand(matrix, item_ids, periods, season):
     standard deviation of the last season.
     """
     level = recent_demand_rate(matrix, season)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with warnings.catch_warnings():  # items without a known period: sigma 0
+        warnings.simplefilter("ignore", RuntimeWarning)
         sigma = np.nan_to_num(np.nanstd(matrix[:, -season:], axis=1))
     count = len(periods)
     return pd.DataFrame(
@@ -114,15 +117,12 @@ def policy_backtest(
     ):
         flat = _flat_demand(known, item_ids, dates, season)
         policy = compute_policy(items, flat, period_days=days, history=fit, **options)
-        result = simulate(
+        result = _replay(
+            items,
             replay,
-            np.maximum(policy["reorder_point"].to_numpy(), 0.0),
-            np.maximum(policy["order_up_to"].to_numpy(), 0.0),
-            review=np.maximum(np.round(items.get("review_days", 0) / days), 1),
-            policy="RsS",
-            lead_time=items["lead_time_days"].to_numpy(float) / days,
-            lost_sales=True,
-            unit_cost=items["unit_cost"].to_numpy(float),
+            policy["reorder_point"].to_numpy(),
+            policy["order_up_to"].to_numpy(),
+            days,
         )
         totals["demand"] += result.demand
         totals["served"] += result.served
@@ -145,6 +145,62 @@ def policy_backtest(
             "backtest_promised": promised,
             "backtest_reorder_point": plan[:, 0],
             "backtest_order_up_to": plan[:, 1],
+        }
+    )
+
+
+def _replay(items, replay, reorder_point, order_up_to, days):
+    """Replay (s, S) levels on the ``replay`` matrix: review, lost sales."""
+    review = pd.to_numeric(items.get("review_days", 0), errors="coerce")
+    return simulate(
+        replay,
+        np.maximum(np.nan_to_num(np.asarray(reorder_point, dtype=float)), 0.0),
+        np.maximum(np.nan_to_num(np.asarray(order_up_to, dtype=float)), 0.0),
+        review=np.maximum(np.round(np.nan_to_num(review) / days), 1),
+        policy="RsS",
+        lead_time=items["lead_time_days"].to_numpy(float) / days,
+        lost_sales=True,
+        unit_cost=items["unit_cost"].to_numpy(float),
+    )
+
+
+def rule_backtest(
+    items,
+    history,
+    min_qty,
+    max_qty,
+    *,
+    freq=None,
+    period_days=None,
+    replay_periods=12,
+):
+    """Return per item the replay of given rules on its last ``replay_periods``.
+
+    ``min_qty`` / ``max_qty``: one reorder point and order-up-to level per
+    row of ``items`` (``item_id, lead_time_days, unit_cost`` and optional
+    ``review_days``), e.g. the reordering rules a company had before a plan.
+    Same months, simulator and start (on hand at the max) as
+    ``policy_backtest``. Columns: ``item_id, backtest_demand,
+    backtest_served, backtest_fill_rate`` (NaN without demand),
+    ``backtest_avg_stock, backtest_avg_stock_value``.
+    """
+    days = period_length_days(history["period"], period_days=period_days, freq=freq)
+    items = items.reset_index(drop=True)
+    _fit, _known, replay, _dates = next(
+        _replay_origins(items, history, days, replay_periods, 1)
+    )
+    low = np.asarray(min_qty, dtype=float)
+    result = _replay(items, replay, low, np.fmax(max_qty, low), days)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill = np.where(result.demand > 0, result.served / result.demand, np.nan)
+    return pd.DataFrame(
+        {
+            "item_id": items["item_id"].to_numpy(),
+            "backtest_demand": result.demand,
+            "backtest_served": result.served,
+            "backtest_fill_rate": fill,
+            "backtest_avg_stock": result.avg_on_hand,
+            "backtest_avg_stock_value": result.avg_value,
         }
     )
 

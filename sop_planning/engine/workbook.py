@@ -18,7 +18,11 @@ one leaves its sheet with a note):
   Adjustments sheet that the import reads back (``workbook_adjustments``);
 - ``kpis``: ``kpi, value`` and optionally ``format`` (``number``, ``money``,
   ``percent``, ``text``): shown first on the Summary, before the indicators
-  derived from ``financial`` and the base row of ``scenarios``.
+  derived from ``financial`` and the base row of ``scenarios``;
+- ``policy_backtest``: one row per ABC x XYZ class, columns of
+  ``POLICY_BACKTEST_COLUMNS`` (rates as shares 0-1): the policies replayed
+  on the last 12 months against the reordering rules before the plan; a
+  table on the Summary, right of the monthly one.
 
 Sheets: Summary (indicators, monthly table and chart), Demand plan,
 Adjustments (one editable row per plan line), Supply
@@ -103,6 +107,23 @@ HEADER_LABELS = {
     "mase": "MASE",
     "fva": "FVA",
 }
+# policy_backtest column -> (header, number format)
+POLICY_BACKTEST_COLUMNS = {
+    "class": ("Class", "text"),
+    "policies": ("Policies", "number"),
+    "replayed": ("Replayed", "number"),
+    "target": ("Target", "percent"),
+    "promised": ("Promised fill", "percent"),
+    "plan_fill_rate": ("Plan fill (backtest)", "percent"),
+    "plan_stock_value": ("Plan avg. stock value", "money"),
+    "rules": ("With a rule before", "number"),
+    "rules_fill_rate": ("Rules before: fill", "percent"),
+    "rules_stock_value": ("Rules before: avg. stock value", "money"),
+}
+POLICY_BACKTEST_TITLE = (
+    "Policies replayed on the last 12 months, against the rules before the plan"
+)
+POLICY_BACKTEST_COLUMN = 10  # Summary column K, right of the monthly table
 RED, AMBER, GREEN = "#F8CBAD", "#FFE699", "#C6EFCE"
 # sheet, plan key, what is missing, measures, (measure, criteria, colour)
 GRID_SHEETS = (
@@ -343,9 +364,30 @@ def _summary_kpis(plan):
     return rows
 
 
+def _write_policy_backtest(sheet, frame, formats):
+    """The per-class policy backtest table on the Summary sheet."""
+    first = POLICY_BACKTEST_COLUMN
+    sheet.write(1, first, POLICY_BACKTEST_TITLE, formats.bold)
+    columns = [col for col in POLICY_BACKTEST_COLUMNS if col in frame]
+    sheet.write_row(
+        2, first, [POLICY_BACKTEST_COLUMNS[col][0] for col in columns], formats.header
+    )
+    sheet.set_column(first, first + len(columns) - 1, 14)
+    for offset, column in enumerate(columns):
+        kind = POLICY_BACKTEST_COLUMNS[column][1]
+        values = frame[column]
+        if kind == "text":
+            sheet.write_column(3, first + offset, [str(value) for value in values])
+        else:
+            sheet.write_column(3, first + offset, _cells(values), formats.cells[kind])
+
+
 def _write_summary(workbook, sheet, plan, title, formats):
-    """Indicators, the per-period money table and its chart."""
+    """Indicators, the policy backtest, the per-period money table and chart."""
     sheet.write(0, 0, title, formats.title)
+    backtest = plan.get("policy_backtest")
+    if backtest is not None and len(backtest):
+        _write_policy_backtest(sheet, backtest, formats)
     sheet.write_row(2, 0, ["Indicator", "Value"], formats.header)
     sheet.freeze_panes(3, 0)
     sheet.set_column(0, 0, 32)

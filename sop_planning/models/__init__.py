@@ -14,6 +14,7 @@ from . import sop_scenario_month
 from . import sop_cycle_scenario
 from . import sop_cycle_workbook
 from . import sop_cycle_approval
+from . import sop_cycle_policy_backtest
 from . import sop_demand_history
 from . import sop_forecast
 from . import sop_inventory_policy

@@ -9,7 +9,8 @@ from odoo import Command, api, fields, models
 from ..engine import (
     MAX_LEAD_TIME_DAYS,
     EngineInputError,
-    compute_policy,
+    history_matrix,
+    planned_policy,
     recent_demand_rate,
     round_policy,
     stock_demand,
@@ -31,6 +32,12 @@ POLICY_COLUMNS = {
     "coverage_days": "coverage_days",
     "explanation": "explanation",
 }
+# The resampled law reads two years of history; its backtest plans a year
+# back from the two years before that.
+POLICY_HISTORY_MONTHS = 36
+BACKTEST_MONTHS = 12
+# fewer known months before the replayed year: the backtest is not shown
+BACKTEST_MIN_MONTHS = 12
 
 
 # sop.cycle is split by review step to keep each file short and focused.
@@ -146,12 +153,10 @@ class SopCycle(models.Model):
         if not forecasts:
             return policy_model
         items, skipped = self._policy_items(forecasts, scenario)
-        demand, raised = self._policy_stock_demand(items, scenario)
         result = pd.DataFrame(columns=["item_id"])
         if not items.empty:
             try:
-                policy = compute_policy(items, demand, freq="M")
-                result = self._explain_raised(round_policy(policy, items), raised)
+                result = self._plan_policies(items, scenario)
             except EngineInputError as exc:
                 _logger.warning(
                     "S&OP cycle %s: policy engine refused: %s", self.name, exc
@@ -160,6 +165,85 @@ class SopCycle(models.Model):
                 result = pd.DataFrame(columns=["item_id"])
         vals_list = self._policy_values(forecasts, items, result, skipped)
         return policy_model.browse(self._insert_policies(vals_list))
+
+    def _plan_policies(self, items, scenario=None, history=None):
+        """Engine policies of ``items``, rounded, with their backtest.
+
+        The CLI's path (``engine.planned_policy``): the plan floored at the
+        recent demand rate, the lead-time demand law resampled from each
+        item's own monthly history (read once, in bulk) and the replay of
+        the last 12 months planned from the months before them. A
+        ``scenario`` scales demand and history by its demand %. Adds
+        ``backtest_state``: ``ok``, ``no_history`` (fewer than 12 known
+        months before the replayed year) or ``no_demand``. ``history``:
+        ``_policy_history`` when the caller has read it already.
+        """
+        demand = self._policy_demand(items, scenario)
+        if history is None:
+            history = self._policy_history(items, scenario)
+        item_ids = items["item_id"].to_numpy()
+        matrix = history_matrix(history, item_ids)
+        replay = matrix.shape[1] > BACKTEST_MONTHS
+        policy = planned_policy(
+            items,
+            demand,
+            history,
+            freq="M",
+            backtest=replay,
+            replay_periods=BACKTEST_MONTHS,
+        )
+        rate = pd.Series(recent_demand_rate(matrix, 12), index=item_ids)
+        below = demand["forecast"] < demand["item_id"].map(rate).fillna(0.0)
+        raised = rate[rate.index.isin(demand.loc[below, "item_id"])]
+        result = self._explain_raised(round_policy(policy, items), raised)
+        known = np.zeros(len(item_ids))
+        if replay:
+            known = np.isfinite(matrix[:, :-BACKTEST_MONTHS]).sum(axis=1)
+        state = pd.Series(
+            np.where(known >= BACKTEST_MIN_MONTHS, "ok", "no_history"), index=item_ids
+        ).reindex(result["item_id"].to_numpy())
+        if replay:
+            demanded = result["backtest_demand"].fillna(0.0).to_numpy() > 0
+            state = state.where(demanded | (state != "ok"), "no_demand")
+        result["backtest_state"] = state.to_numpy()
+        return result
+
+    def _policy_history(self, items, scenario=None):
+        """Monthly demand history of ``items`` (forecast ids), read in bulk.
+
+        Long ``item_id, period, qty`` over the cycle's history window, at
+        least ``POLICY_HISTORY_MONTHS``; out-of-stock months are unknown
+        (NaN). A calendar row of zeros (item 0, no forecast) marks every
+        month, so months nobody sold in still count. A ``scenario`` scales
+        the quantities by its demand %.
+        """
+        date_from, date_to = self._history_window()
+        date_from = min(
+            date_from, date_to - relativedelta(months=POLICY_HISTORY_MONTHS)
+        )
+        forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
+        pairs = pd.DataFrame(
+            {
+                "item_id": forecasts.ids,
+                "product_id": [f.product_id.id for f in forecasts],
+                "warehouse_id": [f.warehouse_id.id for f in forecasts],
+            }
+        )
+        extracted = self.env["sop.demand.history"]._extract(
+            self.company_id,
+            forecasts.warehouse_id,
+            forecasts.product_id,
+            date_from,
+            date_to,
+        )
+        history = extracted.merge(pairs, on=["product_id", "warehouse_id"])
+        history = history[["item_id", "period", "qty"]]
+        if scenario and not history.empty:
+            factor = history["item_id"].map(scenario._demand_factor(items))
+            history = history.assign(qty=history["qty"] * factor.fillna(1.0))
+        months = pd.date_range(date_from, date_to, freq="MS", inclusive="left")
+        calendar = pd.DataFrame({"item_id": 0, "period": months, "qty": 0.0})
+        return pd.concat([history, calendar], ignore_index=True)
 
     def _insert_policies(self, vals_list):
         """Update the company's policies in place, create the missing ones and
@@ -282,7 +366,9 @@ class SopCycle(models.Model):
         (see ``engine.policy_demand``); seasonal months above the recent rate
         stay as planned. Returns the demand and the rate of the items whose
         plan was raised in some month. A ``scenario`` scales both by its
-        demand %.
+        demand %. Scenario scoring sizes on it; approval floors the plan
+        inside ``engine.planned_policy``, at the same rate read off the
+        sales history (``_plan_policies``).
         """
         demand = self._policy_demand(items, scenario)
         if demand.empty:
@@ -365,10 +451,29 @@ class SopCycle(models.Model):
             else:
                 vals.update(
                     {field: row[column] for field, column in POLICY_COLUMNS.items()},
-                    service_level=100.0 * row["service_level"],
+                    **self._policy_backtest_values(row),
+                    service_level=100.0 * row["target"],
                     lead_time_days=lead[forecast.id]["lead_time_days"],
                     lead_time_std_days=lead[forecast.id]["lead_time_std_days"],
                     purchase_uom_id=lead[forecast.id]["purchase_uom_id"] or None,
                 )
             vals_list.append(vals)
         return vals_list
+
+    @api.model
+    def _policy_backtest_values(self, row):
+        """The promise and the replay of one engine row, in % and money."""
+        state = row.get("backtest_state") or "no_history"
+        replayed = state == "ok"
+
+        def number(column, scale=1.0):
+            value = row.get(column)
+            return scale * float(value) if replayed and pd.notna(value) else 0.0
+
+        return {
+            "expected_fill_rate": 100.0 * float(row["expected_fill_rate"]),
+            "backtest_state": state,
+            "backtest_fill_rate": number("backtest_fill_rate", 100.0),
+            "backtest_avg_stock": number("backtest_avg_stock"),
+            "backtest_avg_stock_value": number("backtest_avg_stock_value"),
+        }

@@ -139,6 +139,7 @@ class SopCycle(models.Model):
             plan["adjustments"] = self._workbook_adjustments(lines)
             plan["reasons"] = list(self._adjustment_reasons().values())
         plan["scenarios"] = self._workbook_scenarios()
+        plan["policy_backtest"] = self._workbook_policy_backtest()
         return plan
 
     def _workbook_adjustments(self, lines):
@@ -288,4 +289,29 @@ class SopCycle(models.Model):
             for month in scenario.month_ids:
                 row[f"{SPEND_PREFIX}{month.date_month:%Y-%m-%d}"] = month.purchase_spend
             rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _workbook_policy_backtest(self):
+        """The per-class policy backtest (Summary sheet), rates as shares."""
+        rows = [
+            {
+                "class": row.display_name,
+                "policies": row.item_count,
+                "replayed": row.replayed_count,
+                "target": row.target / 100.0 if row.replayed_count else None,
+                "promised": row.promised_fill_rate / 100.0
+                if row.replayed_count
+                else None,
+                "plan_fill_rate": row.plan_fill_rate / 100.0
+                if row.replayed_count
+                else None,
+                "plan_stock_value": row.plan_stock_value,
+                "rules": row.rule_count,
+                "rules_fill_rate": row.rule_fill_rate / 100.0
+                if row.rule_count
+                else None,
+                "rules_stock_value": row.rule_stock_value if row.rule_count else None,
+            }
+            for row in self.policy_backtest_ids
+        ]
         return pd.DataFrame(rows)

@@ -29,7 +29,17 @@ SYNC_RESET = (
     "order_up_to",
     "order_qty",
     "explanation",
+    "expected_fill_rate",
+    "backtest_state",
+    "backtest_fill_rate",
+    "backtest_avg_stock",
+    "backtest_avg_stock_value",
 )
+BACKTEST_STATES = [
+    ("ok", "Replayed"),
+    ("no_history", "Not Enough History"),
+    ("no_demand", "No Sales to Replay"),
+]
 
 
 class SopInventoryPolicy(models.Model):
@@ -117,6 +127,28 @@ class SopInventoryPolicy(models.Model):
     change_ids = fields.One2many(
         "sop.inventory.policy.change", "policy_id", string="History", readonly=True
     )
+    # The promise and the replay on the item's own past (planned_policy)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    expected_fill_rate = fields.Float(
+        string="Promised Fill (%)",
+        readonly=True,
+        help="Share of demand served from stock that this policy promises, "
+        "read off the same simulation its reorder point is set on.",
+    )
+    backtest_state = fields.Selection(BACKTEST_STATES, string="Backtest", readonly=True)
+    backtest_fill_rate = fields.Float(
+        string="Backtest Fill (%)",
+        readonly=True,
+        help="Share of the last 12 months' real demand this policy would "
+        "have served from stock, planned from the months before them only.",
+    )
+    backtest_avg_stock = fields.Float(
+        string="Backtest Average Stock", digits="Product Unit", readonly=True
+    )
+    backtest_avg_stock_value = fields.Monetary(
+        string="Backtest Average Stock Value", readonly=True
+    )
+    backtest_summary = fields.Char(compute="_compute_backtest_summary")
 
     _product_warehouse_unique = models.UniqueIndex(
         "(product_id, warehouse_id) WHERE active",
@@ -376,3 +408,36 @@ class SopInventoryPolicy(models.Model):
             "sop_policy_id": self.id,
             "sop_managed": True,
         }
+
+    @api.depends(
+        "backtest_state",
+        "backtest_fill_rate",
+        "backtest_avg_stock",
+        "backtest_avg_stock_value",
+        "service_level",
+    )
+    def _compute_backtest_summary(self):
+        for policy in self:
+            if policy.state == "skipped":
+                policy.backtest_summary = False
+            elif policy.backtest_state == "ok":
+                policy.backtest_summary = self.env._(
+                    "Over the last 12 months this policy would have given "
+                    "%(fill).1f %% fill (target %(target).1f %%) with %(stock)s "
+                    "%(uom)s average stock (%(value)s).",
+                    fill=policy.backtest_fill_rate,
+                    target=policy.service_level,
+                    stock=f"{policy.backtest_avg_stock:.1f}",
+                    uom=policy.uom_id.name or "",
+                    value=f"{policy.backtest_avg_stock_value:,.2f} "
+                    f"{policy.currency_id.symbol or ''}".strip(),
+                )
+            elif policy.backtest_state == "no_demand":
+                policy.backtest_summary = self.env._(
+                    "No sales in the last 12 months: nothing to replay."
+                )
+            else:
+                policy.backtest_summary = self.env._(
+                    "Not enough sales history to replay this policy on its "
+                    "own past (a year before the last 12 months is needed)."
+                )

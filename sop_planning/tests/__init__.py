@@ -14,4 +14,5 @@ from . import test_bulk_sql
 from . import test_cycle_freeze
 from . import test_whole_units
 from . import test_policy_refresh
+from . import test_policy_backtest
 from . import test_adjustment_import

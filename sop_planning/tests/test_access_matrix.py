@@ -26,6 +26,7 @@ ACCESS_MATRIX = {
     "sop.accuracy.month":   ("r",  "r",     "r",       "r",    "",    ""),
     "sop.kpi.snapshot":     ("r",  "r",     "r",       "r",    "",    ""),
     "sop.abc.report":       ("r",  "r",     "r",       "r",    "",    ""),
+    "sop.cycle.policy.backtest": ("r", "r", "r",       "crwu", "",    ""),
 }  # fmt: skip
 ROLES = ("sop_user", "planner", "executive", "sop_admin", "buyer", "portal")
 

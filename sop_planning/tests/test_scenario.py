@@ -138,9 +138,10 @@ class TestScenario(SopPolicyCase):
         self.assertIn("Vendor late", cycle.message_ids[:3].mapped("body")[0])
 
     def test_approve_with_lower_demand_scales_recent_demand_too(self):
+        # recent sales of 600 a month are above the plan: the policy's level
+        for offset in range(1, 12):
+            self._sale(self.pump, 600.0, self._past_day(offset))
         cycle = self._plan(self.pump)
-        # recent demand of 600 a month is above the plan: the policy's level
-        cycle.plan_line_ids.history_qty = 600.0
         self._to_executive_review_from_demand(cycle)
         lower = self._scenario(cycle, name="Demand -50 %", demand_pct=-50)
         cycle.with_user(self.executive).approved_scenario_id = lower

@@ -1,0 +1,123 @@
+import base64
+import io
+
+import openpyxl
+
+from odoo.tests import tagged
+
+from .common_policy import SopPolicyCase
+
+# 36 months of a slow mover, oldest first: demand in 7 months, in lumps.
+# The forecast's law (negative binomial from the mean and sigma) sets its
+# reorder point at 14 and serves 79 % of the last year (its 49 lump); the
+# law resampled from the item's own months sets it near 50.
+SLOW_HISTORY = [0, 0, 0, 38, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+SLOW_HISTORY += [14, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 49, 0, 0, 0, 0, 7, 0]
+
+
+@tagged("post_install", "-at_install")
+class TestPolicyBacktest(SopPolicyCase):
+    """Policies replayed on their own past: on the policy and on the cycle."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.slow = cls._product("Slow spare", standard_price=40.0)
+        cls.env["product.supplierinfo"].create(
+            {
+                "partner_id": cls.vendor.id,
+                "product_tmpl_id": cls.slow.product_tmpl_id.id,
+                "delay": 30,
+            }
+        )
+        months = len(SLOW_HISTORY)
+        for index, qty in enumerate(SLOW_HISTORY):
+            if qty:
+                cls._sale(cls.slow, qty, cls._past_day(months - index))
+
+    def _slow_plan(self, products):
+        """A plan at the slow mover's mean with its forecast error."""
+        cycle = self._plan(products)
+        slow = self._forecast(cycle, self.slow)
+        slow.write({"sigma": 10.3, "pattern": "lumpy"})
+        self._lines(cycle, self.slow).write({"forecast_qty": 3.4})
+        return cycle
+
+    def test_slow_mover_reaches_its_target_in_its_own_backtest(self):
+        cycle = self._approve(self._slow_plan(self.slow | self.pump))
+        policy = self._policy(cycle, self.slow)
+        self.assertEqual(policy.state, "applied", policy.skip_reason)
+        self.assertEqual(policy.method, "bootstrap", "law from its own history")
+        self.assertEqual(policy.backtest_state, "ok")
+        # the forecast's law served 78.6 % of this year: far below the target
+        self.assertGreaterEqual(policy.backtest_fill_rate, policy.service_level - 3.0)
+        self.assertGreater(policy.expected_fill_rate, 0.0)
+        self.assertGreater(policy.backtest_avg_stock_value, 0.0)
+        self.assertIn("would have given", policy.backtest_summary)
+        self.assertGreaterEqual(policy.orderpoint_id.sudo().product_min_qty, 49.0)
+        # the pump never sold: no fake 0 %, it says why
+        pump = self._policy(cycle, self.pump)
+        self.assertEqual(pump.state, "applied", pump.skip_reason)
+        self.assertEqual(pump.backtest_state, "no_history")
+        self.assertIn("Not enough sales history", pump.backtest_summary)
+
+    def test_cycle_shows_backtest_per_class_against_the_former_rules(self):
+        rule = self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": self.slow.id,
+                "warehouse_id": self.warehouse.id,
+                "location_id": self.stock.id,
+                "product_min_qty": 5.0,
+                "product_max_qty": 10.0,
+            }
+        )
+        cycle = self._slow_plan(self.slow | self.pump)
+        self._forecast(cycle, self.slow).write({"abc": "C", "xyz": "Z"})
+        self._to_executive_review_from_demand(cycle)
+        self.assertTrue(cycle.date_policy_replay, "replayed on entering the review")
+        rows = cycle.policy_backtest_ids
+        slow_class = rows.filtered(lambda r: r.abc == "C" and r.xyz == "Z")
+        total = rows.filtered("is_total")
+        self.assertEqual(len(slow_class), 1)
+        self.assertEqual(len(total), 1)
+        self.assertEqual(total.item_count, 2)
+        self.assertEqual(total.replayed_count, 1, "the pump has no history")
+        self.assertEqual(slow_class.replayed_count, 1)
+        self.assertEqual(slow_class.rule_count, 1)
+        self.assertAlmostEqual(slow_class.target, 85.0, places=6)  # class CZ
+        # min 5 / max 10 on the last year: 17 of its 56 units served
+        self.assertAlmostEqual(slow_class.rule_fill_rate, 100.0 * 17 / 56, places=3)
+        self.assertGreater(slow_class.rule_stock_value, 0.0)
+        # class CZ aims at 85 %: the plan comes near it, far above the rule
+        self.assertGreaterEqual(slow_class.plan_fill_rate, slow_class.target - 5.0)
+        self.assertGreater(slow_class.plan_fill_rate, slow_class.rule_fill_rate + 40)
+        self.assertAlmostEqual(
+            slow_class.plan_fill_rate_ruled, slow_class.plan_fill_rate, places=6
+        )
+        self.assertAlmostEqual(total.plan_fill_rate, slow_class.plan_fill_rate)
+        # nothing written before approval; the rule is still the company's own
+        self.assertFalse(cycle.policy_ids)
+        self.assertEqual(rule.product_min_qty, 5.0)
+        # a planner replays again (e.g. after a change); same figures
+        replayed = total.plan_fill_rate
+        cycle.with_user(self.planner).action_replay_policies()
+        self.assertAlmostEqual(
+            cycle.policy_backtest_ids.filtered("is_total").plan_fill_rate, replayed
+        )
+        # the workbook's Summary carries the same table
+        action = cycle.with_user(self.sop_user).action_export_workbook()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[-1].split("?")[0])
+        )
+        summary = openpyxl.load_workbook(
+            io.BytesIO(base64.b64decode(attachment.datas)), data_only=True
+        )["Summary"]
+        table = {
+            summary.cell(row, 11).value: summary.cell(row, 19).value
+            for row in range(4, 4 + len(cycle.policy_backtest_ids))
+        }
+        self.assertAlmostEqual(table["CZ"], 17 / 56, places=5)  # rules' fill
+        # approval then writes the rule as before
+        cycle.with_user(self.executive).action_approve()
+        self.assertEqual(self._policy(cycle, self.slow).orderpoint_id, rule)
+        self.assertGreater(rule.product_min_qty, 5.0)
