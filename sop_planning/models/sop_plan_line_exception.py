@@ -10,7 +10,7 @@ class SopPlanLine(models.Model):
     vendor lead time is still the reordering rules' job, not an exception.
     """
 
-    _inherit = "sop.plan.line"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "sop.plan.line"
 
     stockout_before_receipt = fields.Boolean(
         compute="_compute_stockout_before_receipt",
