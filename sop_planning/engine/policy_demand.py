@@ -20,7 +20,8 @@ shortfall is in the level, so with ``level_in_sigma_cum`` its square is
 taken out of ``sigma_cum``, never below the independent sum of the period
 errors. Callers: ``policy_calibration.planned_policy`` (the CLI's ``policy
 --history``), ``bench/bench_policy_outcome.py`` (engine forecast) and the
-Odoo add-on's inventory policies (``sop.cycle._policy_stock_demand``).
+Odoo add-on's scenario scoring (``sop.cycle._policy_stock_demand``; its
+policies go through ``planned_policy``).
 """
 
 import numpy as np

@@ -264,6 +264,7 @@ class SopCycle(models.Model):
         default_level = self.service_level / 100.0
         # costs are per company: the cycle's, whoever approves or scores it
         forecasts = forecasts.with_company(self.company_id)
+        steps = {uom: uom._sop_quantity_step() for uom in forecasts.product_id.uom_id}
         for forecast in forecasts:
             if forecast.state != "ok":
                 skipped[forecast.id] = forecast.skip_reason or self.env._(
@@ -280,7 +281,7 @@ class SopCycle(models.Model):
             else:
                 has_class = bool(forecast.abc and forecast.xyz)
                 product = forecast.product_id
-                step = product.uom_id._sop_quantity_step()
+                step = steps[product.uom_id]
                 pack = product._sop_purchase_packaging(
                     forecast.vendor_id, self.company_id
                 )
