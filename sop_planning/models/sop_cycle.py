@@ -413,26 +413,26 @@ class SopCycle(models.Model):
 
     def _check_not_frozen(self, what=None):
         """Refuse on frozen cycles; ``what`` names what was refused."""
-        frozen = self.filtered("is_frozen")
-        if frozen and what:
+        frozen = self.filtered("is_frozen")[:1]
+        if not frozen:
+            return
+        names = {"cycle": frozen.display_name, "state": dict(STATES)[frozen.state]}
+        if what:
             raise UserError(
                 self.env._(
                     "Cycle %(cycle)s is %(state)s: an approved plan is frozen, "
                     "you cannot %(what)s. Open a new cycle instead.",
-                    cycle=frozen[0].display_name,
-                    state=dict(STATES)[frozen[0].state],
                     what=what,
+                    **names,
                 )
             )
-        if frozen:
-            raise UserError(
-                self.env._(
-                    "Cycle %(cycle)s is %(state)s: an approved plan is frozen and "
-                    "cannot be changed. Open a new cycle instead.",
-                    cycle=frozen[0].display_name,
-                    state=dict(STATES)[frozen[0].state],
-                )
+        raise UserError(
+            self.env._(
+                "Cycle %(cycle)s is %(state)s: an approved plan is frozen and "
+                "cannot be changed. Open a new cycle instead.",
+                **names,
             )
+        )
 
     def _on_plan_changed(self):
         """Hook: the plan of these cycles changed (forecast run, adjustment).
