@@ -475,7 +475,6 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
         inputs = {**inputs, "groups": None}
     days = options.pop("period_days")
     options.setdefault("window", max(int(round(options.pop("window_days") / days)), 1))
-    options.pop("window_days", None)
     options.setdefault("segment", max(int(round(DAYS_PER_YEAR / days)), 1))
     matrix = history_matrix(history, item_ids)
     recent = matrix[:, -options["window"] :]

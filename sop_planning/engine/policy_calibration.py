@@ -64,7 +64,7 @@ def _flat_demand(matrix, item_ids, periods, season):
     )
 
 
-def _replay_origins(items, history, days, replay_periods, origins):
+def _replay_origins(items, history, replay_periods, origins):
     """Yield (fit history, replay matrix, replay periods) of every origin."""
     item_ids = items["item_id"].to_numpy()
     matrix = history_matrix(history, item_ids)
@@ -113,7 +113,7 @@ def policy_backtest(
     }
     season = max(int(round(DAYS_PER_YEAR / days)), 1)
     for fit, known, replay, dates in _replay_origins(
-        items, history, days, replay_periods, origins
+        items, history, replay_periods, origins
     ):
         flat = _flat_demand(known, item_ids, dates, season)
         policy = compute_policy(items, flat, period_days=days, history=fit, **options)
@@ -187,7 +187,7 @@ def rule_backtest(
     days = period_length_days(history["period"], period_days=period_days, freq=freq)
     items = items.reset_index(drop=True)
     _fit, _known, replay, _dates = next(
-        _replay_origins(items, history, days, replay_periods, 1)
+        _replay_origins(items, history, replay_periods, 1)
     )
     low = np.asarray(min_qty, dtype=float)
     result = _replay(items, replay, low, np.fmax(max_qty, low), days)

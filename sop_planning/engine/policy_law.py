@@ -128,7 +128,6 @@ def resample_demand(
     )
     rng = np.random.default_rng(seed)
     steps = np.arange(n_periods)
-    longest = int(block.max(initial=1))
     n_blocks = -(-n_periods // max(int(block.min(initial=1)), 1))
     draw = rng.random((len(matrix), n_blocks))
     starts = first[:, None] + (draw * (span - block + 1)[:, None]).astype(int)
@@ -139,7 +138,6 @@ def resample_demand(
         np.take_along_axis(recent, np.minimum(index, width - 1), axis=1)
     )
     paths[count == 0] = 0.0
-    del longest
     if scale is not None:
         paths *= np.asarray(scale, dtype=float)[:, None]
     if level_cv is not None:
