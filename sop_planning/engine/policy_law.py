@@ -48,7 +48,7 @@ simulated periods on arrays of all items.
 import numpy as np
 import pandas as pd
 
-from .errors import EngineInputError
+from .simulate_backtest import history_qty
 
 
 def history_matrix(history, item_ids):
@@ -58,17 +58,7 @@ def history_matrix(history, item_ids):
     ``qty``, a period before the item's first row or an item without rows
     is unknown (NaN), a period missing after it counts as zero demand.
     """
-    missing = [col for col in ("item_id", "period", "qty") if col not in history]
-    if missing:
-        raise EngineInputError(f"history: missing column(s) {', '.join(missing)}")
-    qty = pd.to_numeric(history["qty"], errors="coerce")
-    negative = (qty < 0).to_numpy()
-    if negative.any():
-        first = int(np.flatnonzero(negative)[0])
-        raise EngineInputError(
-            f"item {history['item_id'].iloc[first]}: column 'qty' is negative "
-            f"(got {qty.iloc[first]})"
-        )
+    qty = history_qty(history)
     frame = pd.DataFrame(
         {
             "item_id": history["item_id"].to_numpy(),

@@ -30,12 +30,16 @@ from .errors import EngineInputError
 from .simulate import simulate
 
 
-def demand_matrix(history, item_ids):
-    """Return the items x periods demand of ``item_ids`` and the periods."""
+def history_qty(history):
+    """Checked ``qty`` of a long ``item_id, period, qty`` history (NaN kept).
+
+    Raises ``EngineInputError`` for a missing column or a negative quantity,
+    naming the item.
+    """
     missing = [col for col in ("item_id", "period", "qty") if col not in history]
     if missing:
         raise EngineInputError(f"history: missing column(s) {', '.join(missing)}")
-    qty = pd.to_numeric(history["qty"], errors="coerce").fillna(0.0)
+    qty = pd.to_numeric(history["qty"], errors="coerce")
     bad = (qty < 0).to_numpy()
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
@@ -43,6 +47,12 @@ def demand_matrix(history, item_ids):
         raise EngineInputError(
             f"item {item}: column 'qty' is negative (got {qty.iloc[first]})"
         )
+    return qty
+
+
+def demand_matrix(history, item_ids):
+    """Return the items x periods demand of ``item_ids`` and the periods."""
+    qty = history_qty(history).fillna(0.0)
     frame = history.assign(qty=qty, period=pd.to_datetime(history["period"]))
     wide = frame.pivot_table(
         index="item_id", columns="period", values="qty", aggfunc="sum"
