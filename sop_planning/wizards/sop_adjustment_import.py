@@ -170,7 +170,11 @@ class SopAdjustmentImport(models.TransientModel):
         lines = self._current_lines()
         codes = self._reason_codes()
         own = f"{self.cycle_id.id}:"
-        seen, result, roundings = set(), [], {}
+        products = self.env["product.product"].browse(
+            {line.product_id for line in lines.values()}
+        )
+        roundings = {product.id: product.uom_id.rounding for product in products}
+        seen, result = set(), []
         for row in rows.itertuples(index=False):
             line = lines.get(row.key)
             vals = {"import_id": self.id, "row": row.row, "status": "rejected"}
@@ -204,10 +208,7 @@ class SopAdjustmentImport(models.TransientModel):
                     seen.add(row.key)
                     continue
                 vals.update(new)
-                rounding = roundings.get(line.product_id)
-                if rounding is None:
-                    product = self.env["product.product"].browse(line.product_id)
-                    rounding = roundings[line.product_id] = product.uom_id.rounding
+                rounding = roundings[line.product_id]
                 problem = adjustment_problem(
                     line.forecast_qty,
                     new["new_mode"],
