@@ -360,24 +360,19 @@ class SopCycle(models.Model):
             demand = scenario._scale_demand(demand, items)
         return demand
 
-    def _policy_stock_demand(self, items, scenario=None):
-        """The policy's demand: the plan floored at each item's recent demand.
+    def _policy_stock_demand(self, items):
+        """The plan floored at each item's recent demand, for scenario scoring.
 
         A plan that lags a rise in demand would leave the safety stock short
         (see ``engine.policy_demand``); seasonal months above the recent rate
-        stay as planned. Returns the demand and the rate of the items whose
-        plan was raised in some month. A ``scenario`` scales both by its
-        demand %. Scenario scoring sizes on it; approval floors the plan
-        inside ``engine.planned_policy``, at the same rate read off the
-        sales history (``_plan_policies``).
+        stay as planned. The rate comes from the plan lines' "Last Year";
+        approval floors the plan inside ``engine.planned_policy``, at the rate
+        of the sales history (``_plan_policies``).
         """
-        demand = self._policy_demand(items, scenario)
+        demand = self._policy_demand(items)
         if demand.empty:
-            return demand, pd.Series(dtype=float)
-        rate = self._recent_demand_rate(items, scenario)
-        below = demand["forecast"] < demand["item_id"].map(rate).fillna(0.0)
-        raised = rate[rate.index.isin(demand.loc[below, "item_id"])]
-        return stock_demand(demand, rate), raised
+            return demand
+        return stock_demand(demand, self._recent_demand_rate(items))
 
     def _explain_raised(self, result, raised):
         """Say in the explanation which policies sized on the recent demand."""
@@ -394,7 +389,7 @@ class SopCycle(models.Model):
             result.loc[rows, "explanation"] = notes + result.loc[rows, "explanation"]
         return result
 
-    def _recent_demand_rate(self, items, scenario=None):
+    def _recent_demand_rate(self, items):
         """Recent demand per month of each forecast, from its plan lines.
 
         The lines of the 12 months from this month on carry, in "Last Year",
@@ -422,10 +417,7 @@ class SopCycle(models.Model):
             index="item_id", columns="period", values="qty", aggfunc="sum"
         ).reindex(index=items["item_id"], columns=months)
         rate = recent_demand_rate(matrix.to_numpy(float), len(months))
-        rate = pd.Series(rate, index=items["item_id"].to_numpy())
-        if scenario and not items.empty:
-            rate = scenario._scale_rate(rate, items)
-        return rate
+        return pd.Series(rate, index=items["item_id"].to_numpy())
 
     def _policy_values(self, forecasts, items, result, skipped):
         by_item = result.set_index("item_id").to_dict("index") if len(result) else {}

@@ -208,7 +208,9 @@ class SopCycle(models.Model):
                     self.display_name,
                 )
             )
-        demand, _raised = self._policy_stock_demand(items)  # as approval sizes
+        # floored at the plan lines' recent demand (approval reads it off the
+        # sales history inside engine.planned_policy)
+        demand = self._policy_stock_demand(items)
         demand = demand.rename(columns={"forecast": "qty"})
         if demand.empty:
             raise UserError(

@@ -170,11 +170,6 @@ class SopScenario(models.Model):
             sigma_cum=demand["sigma_cum"] * scale,
         )
 
-    def _scale_rate(self, rate, items):
-        """Recent demand ``rate`` (Series by item_id) x this scenario's demand %."""
-        factor = self._demand_factor(items).reindex(rate.index)
-        return rate * factor.fillna(1.0).to_numpy()
-
     def _store_scores(self, evaluation, base_kpis):
         """Write the KPIs, their change vs the base and the monthly money."""
         self.ensure_one()
