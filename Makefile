@@ -18,6 +18,7 @@ test-engine:
 	$(PYTHON) tools/run_tests.py --engine-only
 
 test-odoo:
+	@$(SETUP) requirements-test.txt
 	$(PYTHON) tools/run_tests.py --odoo-only
 
 ## Create a demo database with the add-on and serve it on 127.0.0.1:$(PORT) (admin / admin).
@@ -44,5 +45,5 @@ lint:
 	$(PYTHON) tools/gen_addon_readme.py --check sop_planning
 
 bench:
-	$(PYTHON) -m pip install -q -r requirements-bench.txt
+	@$(SETUP) requirements-bench.txt
 	for f in bench/bench_*.py; do $(PYTHON) $$f || exit 1; done
