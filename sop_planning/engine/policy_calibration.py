@@ -34,7 +34,7 @@ import pandas as pd
 from .errors import EngineInputError
 from .policy import compute_policy, period_length_days
 from .policy_demand import recent_demand_rate, stock_demand
-from .policy_law import history_matrix
+from .policy_law import history_matrix, review_periods
 from .service_level import service_level_for
 from .simulate import simulate
 
@@ -150,15 +150,27 @@ def policy_backtest(
 
 
 def _replay(items, replay, reorder_point, order_up_to, days):
-    """Replay (s, S) levels on the ``replay`` matrix: review, lost sales."""
+    """Replay (s, S) levels on the ``replay`` matrix: review, lost sales.
+
+    Lead time and review go through ``policy_law.review_periods``, as in
+    the law the levels were set on: ``simulate`` delivers an order placed
+    in period t at t + round(lead) + 1, like ``simulate_levels``, so a rule
+    reviewed daily (``review_days`` 0 or missing, under half a period) is
+    replayed with review 1 and lead max(lead - 1, 0) periods: protection
+    max(lead, 1 period), the law's.
+    """
     review = pd.to_numeric(items.get("review_days", 0), errors="coerce")
+    lead, every = review_periods(
+        items["lead_time_days"].to_numpy(float) / days,
+        np.nan_to_num(np.asarray(review, dtype=float)) / days,
+    )
     return simulate(
         replay,
         np.maximum(np.nan_to_num(np.asarray(reorder_point, dtype=float)), 0.0),
         np.maximum(np.nan_to_num(np.asarray(order_up_to, dtype=float)), 0.0),
-        review=np.maximum(np.round(np.nan_to_num(review) / days), 1),
+        review=every,
         policy="RsS",
-        lead_time=items["lead_time_days"].to_numpy(float) / days,
+        lead_time=lead,
         lost_sales=True,
         unit_cost=items["unit_cost"].to_numpy(float),
     )

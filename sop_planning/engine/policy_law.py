@@ -5,7 +5,8 @@ n_periods, *, window, scale=None, seed=0)``, ``simulate_levels(paths,
 reorder_point, order_up_to, lead, review, *, lost_sales=True)`` and
 ``bootstrap_policy(matrix, level, lead, review, order_qty, target, *,
 fill_rate=True, ...)``, ``allocate(fill, stock, weight, unit_cost, group,
-target)`` and ``mean_uncertainty(matrix, window)``.
+target)``, ``mean_uncertainty(matrix, window)`` and ``review_periods(lead,
+review)``.
 
 Normal, Poisson and negative binomial laws built from a forecast's mean and
 sigma are too thin-tailed for slow and lumpy items: most periods sell
@@ -32,6 +33,10 @@ judges it):
   unit served, bisected per group, picks each item's (``allocate``);
 - for a cycle service level it is the level's quantile of the resampled
   demand over lead time + review;
+- a review under half a period (the add-on's rules are checked every day,
+  the history is monthly) is emulated as continuous review
+  (``review_periods``): the protection interval is the lead time, at least
+  one period, not lead time + one period;
 - the expected fill rate and the expected stock (average on hand at the end
   of a period) are those of the same simulation, so the promise comes from
   the law the reorder point is set on, undershoot at review and whole lots
@@ -140,6 +145,28 @@ def resample_demand(
     return paths
 
 
+def review_periods(lead, review):
+    """Return (lead, review) in periods as the bucketed simulations use them.
+
+    An order placed at the end of period t arrives at the start of period
+    t + round(lead) + 1 (here and in ``simulate.simulate``), so with a
+    review every ``review`` periods the protection interval is lead +
+    review. A review that rounds to no period at all (``review`` < 0.5,
+    e.g. a rule checked every day on monthly history) is emulated as
+    continuous review: review 1 period and lead ``max(lead - 1, 0)``, so
+    that the protection interval is ``max(lead, 1)`` periods, not lead + 1.
+    Any other review is kept, at least 1 period, with the lead unchanged.
+    Applying it twice changes nothing.
+    """
+    lead = np.asarray(lead, dtype=float)
+    review = np.nan_to_num(np.asarray(review, dtype=float))
+    continuous = np.round(review) < 1
+    return (
+        np.where(continuous, np.maximum(lead - 1.0, 0.0), lead),
+        np.where(continuous, 1.0, np.maximum(review, 1.0)),
+    )
+
+
 def mean_uncertainty(matrix, window):
     """Return per item the relative standard error of its mean demand.
 
@@ -163,14 +190,15 @@ def simulate_levels(
     Start on hand = S, nothing on order; each period receipts arrive, demand
     is served, and every ``review`` periods a position at or below s orders
     up to S, arriving ``lead`` periods after the next one (protection
-    interval lead + review). Fill rate 1 for an item without demand. s and
-    S may be items x candidates matrices: each column is simulated on the
-    same demand and the results are matrices too.
+    interval lead + review; a review under half a period is emulated as
+    continuous, see ``review_periods``). Fill rate 1 for an item without
+    demand. s and S may be items x candidates matrices: each column is
+    simulated on the same demand and the results are matrices too.
     """
     n_items, n_periods = paths.shape
-    lead = np.broadcast_to(np.round(np.asarray(lead, dtype=float)).astype(int), n_items)
-    review = np.maximum(np.round(np.asarray(review, dtype=float)), 1).astype(int)
-    review = np.broadcast_to(review, (n_items,))
+    lead, review = review_periods(lead, review)
+    lead = np.broadcast_to(np.round(lead).astype(int), n_items)
+    review = np.broadcast_to(np.round(review).astype(int), (n_items,))
     reorder_point = np.asarray(reorder_point, dtype=float)
     order_up_to = np.asarray(order_up_to, dtype=float)
     shape = np.broadcast_shapes(reorder_point.shape, order_up_to.shape)
@@ -276,7 +304,8 @@ def bootstrap_policy(
 
     ``matrix``: items x periods history (NaN unknown); ``level``: forecast
     demand per period (the resampled demand is scaled to it; NaN keeps the
-    history's own level); ``lead`` and ``review`` in periods; ``order_qty``
+    history's own level); ``lead`` and ``review`` in periods (a review
+under half a period is continuous, ``review_periods``); ``order_qty``
     the lot (S = s + Q); ``target`` the fill rate (``fill_rate``) or cycle
     service level per item (``fill_rate`` True / False, per item or for
     all). With ``groups`` (a label per item, e.g. the demand pattern) the
@@ -287,8 +316,10 @@ def bootstrap_policy(
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
-    lead = np.broadcast_to(np.asarray(lead, dtype=float), (n_items,))
-    review = np.maximum(np.broadcast_to(np.asarray(review, float), (n_items,)), 1)
+    lead, review = review_periods(
+        np.broadcast_to(np.asarray(lead, dtype=float), (n_items,)),
+        np.broadcast_to(np.asarray(review, dtype=float), (n_items,)),
+    )
     protection = np.round(lead).astype(int) + np.round(review).astype(int)
     recent = matrix[:, -window:]
     with np.errstate(divide="ignore", invalid="ignore"):
