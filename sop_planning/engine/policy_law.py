@@ -305,7 +305,7 @@ def bootstrap_policy(
     ``matrix``: items x periods history (NaN unknown); ``level``: forecast
     demand per period (the resampled demand is scaled to it; NaN keeps the
     history's own level); ``lead`` and ``review`` in periods (a review
-under half a period is continuous, ``review_periods``); ``order_qty``
+    under half a period is continuous, ``review_periods``); ``order_qty``
     the lot (S = s + Q); ``target`` the fill rate (``fill_rate``) or cycle
     service level per item (``fill_rate`` True / False, per item or for
     all). With ``groups`` (a label per item, e.g. the demand pattern) the
