@@ -75,6 +75,7 @@ from results_md import markdown, write_section  # noqa: E402
 from sop_planning.engine.forecast import run_forecast  # noqa: E402
 from sop_planning.engine.policy import compute_policy  # noqa: E402
 from sop_planning.engine.policy_calibration import planned_policy  # noqa: E402
+from sop_planning.engine.policy_law import review_periods  # noqa: E402
 from sop_planning.engine.simulate import simulate  # noqa: E402
 from sop_planning.engine.simulate_backtest import bisect_fill_rate  # noqa: E402
 
@@ -124,7 +125,6 @@ def load(data_dir, name):
                 ),
             }
         )
-    items["review_days"] = days
     return history, wide.fillna(0.0).to_numpy(float), wide.columns, items, days
 
 
@@ -140,10 +140,15 @@ def rolling_quantile(train, width, level):
 
 
 class Replay:
-    """Replays held-out demand through (s, S) levels, lost sales."""
+    """Replays held-out demand through (R, s, S) levels, lost sales.
 
-    def __init__(self, held_out, train, lead, cost):
-        self.held_out, self.lead, self.cost = held_out, lead, cost
+    Lead time and review in periods go through ``review_periods`` as in the
+    engine's law and backtest (a daily review is continuous review).
+    """
+
+    def __init__(self, held_out, train, lead, review, cost):
+        self.held_out, self.cost = held_out, cost
+        self.lead, self.review = review_periods(lead, review)
         self.planned = train.sum(axis=1) > 0
         self.counted = self.planned & (held_out.sum(axis=1) > 0)
 
@@ -153,6 +158,8 @@ class Replay:
             self.held_out,
             np.maximum(reorder_point, 0.0),
             np.maximum(order_up_to, 0.0),
+            policy="RsS",
+            review=self.review,
             lead_time=self.lead,
             lost_sales=True,
             unit_cost=self.cost,
@@ -187,6 +194,7 @@ def tune_static(replay, train, cover, lot, groups, goal):
 def run_set(args, name):
     """Return the rows of the table of one set."""
     history, matrix, periods, items, days = load(args.data_dir, name)
+    items["review_days"] = days if args.review_days is None else args.review_days
     holdout = SETS[name][2]
     train, held_out = matrix[:, :-holdout], matrix[:, -holdout:]
     cutoff = periods[-holdout]
@@ -200,7 +208,7 @@ def run_set(args, name):
     )
     lead = items["lead_time_days"].to_numpy() / days
     review = items["review_days"].to_numpy() / days
-    replay = Replay(held_out, train, lead, items["unit_cost"].to_numpy())
+    replay = Replay(held_out, train, lead, review, items["unit_cost"].to_numpy())
     half = item_half(items["item_id"].to_numpy()) == args.half
     groups = {p: half & (pattern == p) for p in PATTERNS}
     groups["all"] = half & np.isin(pattern, PATTERNS)
@@ -208,7 +216,7 @@ def run_set(args, name):
     rows = []
     for target in args.targets:
         table = items.assign(
-            service_level=target, service_type="fill_rate", pattern=pattern
+            service_level=target, service_type=args.service_type, pattern=pattern
         )
         options = {
             "freq": SETS[name][1],
@@ -226,7 +234,7 @@ def run_set(args, name):
         lot = policy["order_qty"].to_numpy()
         reached = replay.run(policy["reorder_point"], policy["order_up_to"])
         old = replay.run(former["reorder_point"], former["order_up_to"])
-        cover = np.round(lead) + np.round(review)
+        cover = np.round(replay.lead) + np.round(replay.review)
         base_s = rolling_quantile(train, cover.astype(int), target)
         baseline = replay.run(base_s, base_s + 2 * months * train.mean(axis=1))
         goal = {g: group_figures(reached, replay, m)[0] for g, m in groups.items()}
@@ -313,6 +321,20 @@ def main(argv=None):
         type=float,
         default=2.0,
         help="cap of the policy's lot in months of demand (the baseline's 2)",
+    )
+    parser.add_argument(
+        "--service-type",
+        choices=["fill_rate", "cycle"],
+        default="fill_rate",
+        help="what the target is: a fill rate, or a cycle service level "
+        "(the add-on's)",
+    )
+    parser.add_argument(
+        "--review-days",
+        type=float,
+        default=None,
+        help="review period in days (default one period; 0: every day, "
+        "as the add-on's rules)",
     )
     parser.add_argument(
         "--calibrate",

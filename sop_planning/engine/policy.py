@@ -452,6 +452,7 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
 
 MIN_HISTORY_PERIODS = 12
 LAW_DEFAULTS = {
+    "fill_rate_patterns": ("intermittent", "lumpy"),
     "window_days": 2 * DAYS_PER_YEAR,
     "n_periods": 480,
     "level_spread": 1.5,
@@ -471,6 +472,7 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
     (``policy_law``); the others keep the forecast's law.
     """
     options = {**LAW_DEFAULTS, **options}
+    options.pop("fill_rate_patterns")
     if not options.pop("allocate"):
         inputs = {**inputs, "groups": None}
     days = options.pop("period_days")
@@ -534,8 +536,13 @@ def compute_policy(
     method = np.where(fill_rate, "fill_rate_loss", "normal").astype(object)
 
     zero = (ltd <= 0) & (demand_per_day <= 0)
+    pattern = items["pattern"].astype(str).str.lower().to_numpy()
+    service_type = items["service_type"].to_numpy(object).copy()
     resampled = None
     if history is not None:
+        law = {**LAW_DEFAULTS, **(law_options or {})}
+        # slow and lumpy items resampled: their target is a fill rate
+        as_fill_rate = fill_rate | np.isin(pattern, law["fill_rate_patterns"])
         resampled = _bootstrap_rows(
             history,
             item_ids,
@@ -545,14 +552,13 @@ def compute_policy(
                 "review": review / days,
                 "order_qty": order_qty,
                 "target": target,
-                "fill_rate": fill_rate,
+                "fill_rate": as_fill_rate,
                 "unit_cost": items["unit_cost"].to_numpy(float),
                 "groups": items["pattern"].fillna("").astype(str).to_numpy(object),
             },
             ~zero,
             {"period_days": days, **(law_options or {})},
         )
-    pattern = items["pattern"].astype(str).str.lower().to_numpy()
     discrete = (np.isin(pattern, DISCRETE_PATTERNS) | (ltd < discrete_below)) & (
         ltd > 0
     )
@@ -576,6 +582,7 @@ def compute_policy(
         safety[rows] = point - ltd[rows]
         method[rows] = "bootstrap"
         z[rows] = np.nan
+        service_type[rows] = np.where(as_fill_rate[rows], "fill_rate", "cycle")
     # below a 50 % target z < 0: safety stock may be negative, the point not
     safety = np.maximum(safety, -ltd)
     reorder_point = ltd + safety
@@ -595,7 +602,7 @@ def compute_policy(
             "order_qty": order_qty,
             "coverage_days": coverage,
             "service_level": target,
-            "service_type": items["service_type"].to_numpy(),
+            "service_type": service_type,
             "method": pd.Series(method, dtype=object),
             "z": z,
         }
