@@ -326,8 +326,7 @@ def main(argv=None):
         "--service-type",
         choices=["fill_rate", "cycle"],
         default="fill_rate",
-        help="what the target is: a fill rate, or a cycle service level "
-        "(the add-on's)",
+        help="what the target is: a fill rate or a cycle service level",
     )
     parser.add_argument(
         "--review-days",

@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from test_policy_law import flat_forecast, lumpy_demand, lumpy_items
 
 from sop_planning.engine.policy import compute_policy
 from sop_planning.engine.policy_law import review_periods
 from sop_planning.engine.simulate import simulate
-
-from test_policy_law import flat_forecast, lumpy_demand, lumpy_items
 
 N_ITEMS = 1500
 MONTH = 30.4375
