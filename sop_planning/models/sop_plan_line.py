@@ -1,7 +1,7 @@
 from collections import Counter
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from .sop_bulk import bulk_insert, bulk_update, none_if_nan
@@ -237,9 +237,42 @@ class SopPlanLine(models.Model):
                 )
             )
 
+    def _check_adjustable(self):
+        """Plan lines are adjusted in demand review only.
+
+        Enforced on the server whatever the way in (form, RPC, import); a
+        frozen cycle is left to the freeze rule and its own message.
+        """
+        closed = self.cycle_id.filtered(
+            lambda cycle: cycle.state != "demand_review" and not cycle.is_frozen
+        )[:1]
+        if closed:
+            raise UserError(
+                self.env._(
+                    "Cycle %(cycle)s is in %(state)s: demand is adjusted in the "
+                    "Demand Review step only.",
+                    cycle=closed.display_name,
+                    state=dict(closed._fields["state"].selection)[closed.state],
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        given = ADJUSTMENT_FIELDS - {"adjustment_mode"}
+        lines.browse(
+            [
+                line.id
+                for line, vals in zip(lines, vals_list, strict=True)
+                if any(vals.get(name) for name in given)
+            ]
+        )._check_adjustable()
+        return lines
+
     def write(self, vals):
         adjusted = ADJUSTMENT_FIELDS & set(vals)
         if adjusted:
+            self._check_adjustable()
             vals = dict(
                 vals,
                 adjusted_by_id=self.env.uid,

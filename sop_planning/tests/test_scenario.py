@@ -87,7 +87,7 @@ class TestScenario(SopPolicyCase):
         self.assertLess(scenarios[2].revenue, base.revenue)
 
     def test_plan_change_outdates_scores(self):
-        cycle = self._review(self.pump)
+        cycle = self._plan(self.pump)  # adjustments are made in demand review
         scenario = self._scenario(cycle, demand_pct=20)
         cycle.with_user(self.planner).action_score_scenarios()
         scored = cycle.scenario_ids

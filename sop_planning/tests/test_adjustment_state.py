@@ -1,0 +1,66 @@
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common_policy import SopPolicyCase
+
+REFUSED = "demand is adjusted in the Demand Review step only"
+
+
+@tagged("post_install", "-at_install")
+class TestAdjustmentState(SopPolicyCase):
+    """Plan lines are adjusted in demand review only, enforced on the server."""
+
+    def test_adjustments_are_refused_after_demand_review(self):
+        cycle = self._plan(self.pump)
+        line = cycle.plan_line_ids.sorted("date_month")[0]
+        planner_line = line.with_user(self.planner)
+        planner_line.write({"adjustment_qty": 20.0, "adjustment_reason": "customer"})
+        cycle.action_submit_supply_review()
+        for state in ("supply_review", "reconciliation", "executive_review"):
+            self.assertEqual(cycle.state, state)
+            # what an RPC client sends: each adjustment field on its own too
+            for values in (
+                {"adjustment_qty": 50.0, "adjustment_reason": "promotion"},
+                {"adjustment_mode": "percent", "adjustment_percent": 10.0},
+                {"adjustment_reason": "market"},
+                {"adjustment_note": "late customer call"},
+            ):
+                with (
+                    self.subTest(state=state, values=values),
+                    self.assertRaisesRegex(UserError, REFUSED),
+                    self.cr.savepoint(),
+                ):
+                    planner_line.write(values)
+            with self.assertRaisesRegex(UserError, REFUSED), self.cr.savepoint():
+                self.env["sop.plan.line"].with_user(self.sop_admin).create(
+                    dict(
+                        line.copy_data()[0],
+                        date_month=self._month(13),
+                        adjustment_qty=3.0,
+                        adjustment_reason="customer",
+                    )
+                )
+            # an import (load) gets the same error as a message, nothing saved
+            result = self.env["sop.plan.line"].load(
+                [".id", "adjustment_qty", "adjustment_reason"],
+                [[str(line.id), "70", "customer"]],
+            )
+            self.assertFalse(result["ids"])
+            self.assertIn(REFUSED, result["messages"][0]["message"])
+            line.invalidate_recordset()
+            self.assertEqual(line.adjustment_qty, 20.0, "the demand review's one")
+            self.assertEqual(line.consensus_qty, line.forecast_qty + 20.0)
+            if state == "supply_review":
+                cycle.action_submit_reconciliation()
+            elif state == "reconciliation":
+                cycle.action_submit_executive_review()
+        # a line without an adjustment is still created in any open state
+        created = self.env["sop.plan.line"].create(
+            dict(
+                line.copy_data()[0],
+                date_month=self._month(13),
+                adjustment_qty=0.0,
+                adjustment_reason=False,
+            )
+        )
+        self.assertEqual(created.consensus_qty, created.forecast_qty)
