@@ -87,7 +87,12 @@ class TestScenario(SopPolicyCase):
         self.assertLess(scenarios[2].revenue, base.revenue)
 
     def test_plan_change_outdates_scores(self):
-        cycle = self._plan(self.pump)  # adjustments are made in demand review
+        # adjustments are made in demand review: the supply data as the
+        # supply review of an earlier pass would have left it
+        cycle = self._plan(self.pump)
+        self._forecast(cycle, self.pump).write(
+            {"vendor_id": self.vendor.id, "lead_time_days": 30.0}
+        )
         scenario = self._scenario(cycle, demand_pct=20)
         cycle.with_user(self.planner).action_score_scenarios()
         scored = cycle.scenario_ids
