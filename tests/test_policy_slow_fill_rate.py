@@ -61,3 +61,10 @@ def test_a_cycle_quantile_serves_lumpy_items_far_below_the_target(make_history):
     assert (policy["service_type"] == "cycle").all()
     assert reached < 0.90
     assert promised < 0.90
+
+
+def test_without_allocation_each_item_aims_at_its_own_target(make_history):
+    policy, reached, _promised = plan_and_replay(make_history, {"allocate": False})
+    resampled = policy.loc[policy["method"] == "bootstrap", "expected_fill_rate"]
+    assert resampled.median() == pytest.approx(0.95, abs=0.01)
+    assert reached >= 0.94

@@ -486,7 +486,10 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
     )
     if not len(rows):
         return rows, np.zeros(0), np.zeros(0), np.zeros(0)
-    picked = {name: np.asarray(value)[rows] for name, value in inputs.items()}
+    picked = {
+        name: None if value is None else np.asarray(value)[rows]
+        for name, value in inputs.items()
+    }
     point, fill, stock = bootstrap_policy(matrix[rows], **picked, **options)
     return rows, point, fill, stock
 
