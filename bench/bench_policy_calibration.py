@@ -4,6 +4,14 @@ Run from the repository root::
 
     python3 bench/bench_policy_calibration.py [--half report|choose]
         [--sets carparts hospital spares_man] [--targets 0.9 0.95 0.98]
+        [--service-type fill_rate|cycle] [--review-days DAYS]
+
+``--service-type cycle --review-days 0`` plans as the add-on does (a cycle
+service level per item, rules checked every day: continuous review on the
+monthly history); ``--service-type cycle`` alone as the issue's outside
+measurement did (cycle service level, review every period). Intermittent
+and lumpy items are planned on a fill-rate target either way (the
+engine's ``fill_rate_patterns``).
 
 PROTOCOL: methods and settings were chosen on the ``choose`` half of the
 items (``bench/holdout_split.py``, a hash of the item id); the figures written
@@ -15,10 +23,10 @@ Data and set-up, per set:
 - carparts (2674 items x 51 months) and hospital (767 x 84 months): monthly;
   lead time 1-3 months and unit cost (lognormal, median 20) seeded per item
   (seed 14); order cost 50 and holding rate 25 % a year (the engine's
-  defaults); review every month;
+  defaults); review every month (``--review-days``);
 - spares_man (3451 x 150 weeks): weekly, its real lead times (7 or 16
   weeks), unit costs, order costs, holding costs and MOQ
-  (``spares_man_items.csv``); review every week.
+  (``spares_man_items.csv``); review every week (``--review-days``).
 
 The last 12 months (52 weeks for spares_man) are held out. Everything is
 planned from the earlier periods only: the engine's forecast
@@ -32,7 +40,7 @@ baseline's lot, so that the reorder points are compared), raised to the
 MOQ. The demand pattern (smooth / erratic / intermittent / lumpy) is the
 forecast engine's.
 Each rule is then replayed on the held-out real demand in the engine's
-simulator (``simulate``, lost sales, review every period, each rule starting
+simulator (``simulate``, lost sales, the items' review, each rule starting
 on hand at its order-up-to level, nothing on order).
 
 Per pattern and target it prints the fill rate the policy promises (its
@@ -57,6 +65,7 @@ fill interpolated over the targets run, see ``stock_at_fill``); at least
 import argparse
 import datetime
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -385,9 +394,17 @@ def main(argv=None):
     command = "python3 bench/bench_policy_calibration.py " + " ".join(
         argv if argv is not None else sys.argv[1:]
     )
+    setting = ""
+    if args.service_type != "fill_rate" or args.review_days is not None:
+        review = (
+            "one period"
+            if args.review_days is None
+            else ("every day" if args.review_days == 0 else f"{args.review_days:g} d")
+        )
+        setting = f"; targets as {args.service_type.replace('_', ' ')}, review {review}"
     text = "\n".join(
         [
-            f"## Policy calibration ({args.half} half of the items)",
+            f"## Policy calibration ({args.half} half of the items{setting})",
             "",
             f"Command: `{command.strip()}`  ",
             f"Date: {datetime.date.today()}; run time {elapsed:.0f} s on the shared "
@@ -403,7 +420,9 @@ def main(argv=None):
     )
     print(text)
     if args.half == "report":
-        write_section(RESULTS, "policy-calibration", text, title="Policy calibration")
+        slug = "-".join(re.findall(r"[a-z0-9]+", setting))
+        section = "policy-calibration" + (f"-{slug}" if slug else "")
+        write_section(RESULTS, section, text, title="Policy calibration")
 
 
 if __name__ == "__main__":

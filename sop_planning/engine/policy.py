@@ -53,7 +53,13 @@ Method, per item, over the protection window ``W = lead time + review``:
   simulated with the policy (``policy_law``; ``law_options`` override its
   settings, ``LAW_DEFAULTS``); the reorder point, ``expected_fill_rate``
   and ``expected_stock`` all come from that simulation; fill-rate items
-  of one ``pattern`` share their target at least stock value;
+  of one ``pattern`` share their target at least stock value; resampled
+  items of the ``fill_rate_patterns`` (intermittent, lumpy) take their
+  service level as a fill rate whatever their ``service_type`` (output
+  ``service_type`` says so): a cycle quantile of their lead-time demand
+  serves far less than the level (about 86 % for 95 % on lumpy items
+  reviewed daily), chosen on the ``choose`` half of
+  ``bench/bench_policy_calibration.py``;
 - ``reorder_point = LTD + SS``; ``order_qty`` = EOQ ``sqrt(2 x D x order_cost
   / (holding_rate x unit_cost))`` (D the yearly forecast), capped at
   ``max_cover_days`` of demand, raised to the MOQ, rounded up to the
