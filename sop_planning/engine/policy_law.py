@@ -204,7 +204,9 @@ def simulate_levels(
     shape = np.broadcast_shapes(reorder_point.shape, order_up_to.shape)
     wide = len(shape) == 2
     span = int(lead.max(initial=0)) + 2
-    pipeline = np.zeros((span, *shape))
+    # slot-major, one row per (slot, item): an order goes to row slot x items
+    # + item, so the scatter indexes one axis (in place, buffers reused)
+    pipeline = np.zeros((span * n_items, *shape[1:]))
     columns = np.arange(n_items)
     by_period = np.ascontiguousarray(paths.T)
     on_hand = np.array(np.broadcast_to(order_up_to, shape), dtype=float)
@@ -212,28 +214,37 @@ def simulate_levels(
     backlog = np.zeros(shape)
     served = np.zeros(shape)
     stock = np.zeros(shape)
+    sold = np.empty(shape)
+    position = np.empty(shape)
+    qty = np.empty(shape)
+    due = np.empty(shape, dtype=bool)
     every = review[:, None] if wide else review
     same_review = bool((review == 1).all())
     for t in range(n_periods):
-        arriving = pipeline[t % span]
+        slot = t % span
+        arriving = pipeline[slot * n_items : (slot + 1) * n_items]
         on_hand += arriving
         on_order -= arriving
         arriving[:] = 0.0
         demand = by_period[t][:, None] if wide else by_period[t]
         if lost_sales:
-            sold = np.minimum(on_hand, demand)
+            np.minimum(on_hand, demand, out=sold)
             served += sold
         else:
-            sold = np.minimum(on_hand, demand + backlog)
+            np.minimum(on_hand, demand + backlog, out=sold)
             served += np.maximum(sold - backlog, 0.0)
             backlog += demand - sold
         on_hand -= sold
-        position = on_hand + on_order - backlog
-        due = position <= reorder_point
+        np.add(on_hand, on_order, out=position)
+        if not lost_sales:
+            position -= backlog
+        np.less_equal(position, reorder_point, out=due)
         if not same_review:
             due &= t % every == 0
-        qty = np.where(due, np.maximum(order_up_to - position, 0.0), 0.0)
-        pipeline[(t + lead + 1) % span, columns] += qty
+        np.subtract(order_up_to, position, out=qty)
+        np.maximum(qty, 0.0, out=qty)
+        qty *= due
+        pipeline[((t + lead + 1) % span) * n_items + columns] += qty
         on_order += qty
         stock += on_hand
     total = paths.sum(axis=1)
