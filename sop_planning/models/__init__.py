@@ -14,12 +14,15 @@ from . import sop_scenario_month
 from . import sop_cycle_scenario
 from . import sop_cycle_workbook
 from . import sop_cycle_approval
+from . import sop_cycle_jobs
+from . import res_config_settings_jobs
 from . import sop_cycle_policy_backtest
 from . import sop_demand_history
 from . import sop_forecast
 from . import sop_inventory_policy
 from . import sop_inventory_policy_change
 from . import sop_plan_line
+from . import sop_plan_line_jobs
 from . import sop_reorder_proposal
 from . import sop_supply_data
 from . import product_product
