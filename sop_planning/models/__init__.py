@@ -24,6 +24,7 @@ from . import sop_inventory_policy_change
 from . import sop_plan_line
 from . import sop_plan_line_jobs
 from . import sop_reorder_proposal
+from . import sop_reorder_proposal_jobs
 from . import sop_supply_data
 from . import product_product
 from . import product_template

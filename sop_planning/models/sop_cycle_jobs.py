@@ -23,6 +23,7 @@ ends.
 import io
 import json
 import logging
+from collections import Counter
 
 import pandas as pd
 
@@ -32,13 +33,18 @@ from odoo.exceptions import UserError
 from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from .sop_common import GROUP_EXECUTIVE, GROUP_PLANNER
+
 _logger = logging.getLogger(__name__)
 
 # step -> (prepare, chunk, finalize) methods of sop.cycle
 STEPS = {
     "forecast": ("_forecast_prepare", "_forecast_chunk", "_forecast_finalize"),
+    "approval": ("_approval_prepare", "_approval_chunk", "_approval_finalize"),
 }
-STEP_NAMES = [("forecast", "Forecast run")]
+STEP_NAMES = [("forecast", "Forecast run"), ("approval", "Approval")]
+# who may start a step (checked again on the server before anything runs)
+STEP_GROUPS = {"forecast": GROUP_PLANNER, "approval": GROUP_EXECUTIVE}
 CHANNEL = "root.sop"
 CHUNK_SIZE = 1000  # products per chunk job
 MAX_RETRIES = 3  # tries of a chunk before it is reported as failed
@@ -404,6 +410,7 @@ class SopCycle(models.Model):
         Refused while a run of the same cycle is in progress.
         """
         self.ensure_one()
+        self._check_group(STEP_GROUPS[step], dict(STEP_NAMES)[step])
         self._sop_check_no_run()
         threshold = int(
             self.env["ir.config_parameter"]
@@ -439,7 +446,44 @@ class SopCycle(models.Model):
 
     def _sop_step_size(self, step):
         """Products the step works on, to choose inline or jobs."""
+        if step == "approval":
+            return len(
+                self.env["sop.forecast"]._read_group(
+                    [("cycle_id", "=", self.id)], ["product_id"]
+                )
+            )
         return len(self._get_scope_products())
+
+    # ------------------------------------------------------------------
+    # Approval as a step (the pipeline of sop_cycle_approval.py)
+    # ------------------------------------------------------------------
+    def _approval_prepare(self):
+        """Close the previous plan, approve, compute the policies (all)."""
+        self._check_group(GROUP_EXECUTIVE, self.env._("approve an S&OP cycle"))
+        self._approve_close_previous()
+        self._approve_mark_approved()
+        policies = self._compute_policies(scenario=self.approved_scenario_id)
+        frame = pd.DataFrame(
+            {
+                "policy_id": policies.ids,
+                "product_id": [policy.product_id.id for policy in policies],
+            }
+        )
+        return sorted(set(frame["product_id"])), {"policies": frame}, {}
+
+    def _approval_chunk(self, product_ids, frames):
+        """Write the reordering rules of the policies of ``product_ids``."""
+        policies = self.env["sop.inventory.policy"].browse(
+            frames["policies"]["policy_id"].tolist()
+        )
+        self._apply_policies_to_rules(policies)
+        return dict(Counter(policies.mapped("state")))
+
+    def _approval_finalize(self, counts, info):
+        """Freeze the plan into the accuracy ledger; name the scenario."""
+        self._approve_freeze_accuracy()
+        self._approve_notify()
+        return True
 
     def _sop_check_no_run(self):
         """Refuse a second long step while one of this cycle is running."""
@@ -454,6 +498,15 @@ class SopCycle(models.Model):
                     progress=running[0].progress,
                 )
             )
+
+    def _sop_companies_approving(self):
+        """Companies with an approval run in progress (rules being written)."""
+        runs = (
+            self.env["sop.step.run"]
+            .sudo()
+            .search([("step", "=", "approval"), ("state", "=", "running")])
+        )
+        return runs.company_id
 
     def _sop_running_product_ids(self):
         """Products whose plan lines a running forecast still writes.

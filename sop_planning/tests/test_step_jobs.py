@@ -1,6 +1,7 @@
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
@@ -8,6 +9,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..models import sop_cycle_jobs
 from .common_data import SopDataCase
+from .common_policy import SopPolicyCase
 
 FORECAST_FIELDS = ("state", "model", "abc", "xyz", "pattern", "wape", "sigma")
 LINE_FIELDS = ("forecast_qty", "lower_qty", "upper_qty", "history_qty", "sigma_cum")
@@ -226,3 +228,81 @@ class TestStepJobs(SopDataCase):
             trap.perform_enqueued_jobs()
         busy_line.write({"adjustment_qty": 2, "adjustment_reason": "promotion"})
         self.assertEqual(run.state, "done")
+
+
+@tagged("post_install", "-at_install")
+class TestApprovalJobs(SopPolicyCase):
+    """Approval as jobs: the same rules as inline; only executives start it."""
+
+    def setUp(self):
+        super().setUp()
+        patcher = patch.object(sop_cycle_jobs, "CHUNK_SIZE", 2)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.products = self.pump | self.valve | self.orphan
+
+    def _rules(self):
+        rules = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "in", self.products.ids)]
+        )
+        return {
+            rule.product_id.id: (
+                rule.product_min_qty,
+                rule.product_max_qty,
+                rule.replenishment_uom_id.id,
+                rule.trigger,
+                rule.sop_managed,
+                rule.sop_manual,
+            )
+            for rule in rules
+        }
+
+    def test_approval_by_jobs_writes_the_inline_rules(self):
+        self._approve(self._plan(self.products))
+        inline = self._rules()
+        # the pump's S&OP rule, the valve's manual one (the orphan has no vendor)
+        self.assertEqual(len(inline), 2)
+        managed = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "in", self.products.ids), ("sop_managed", "=", True)]
+        )
+        managed.write({"product_min_qty": 0.0, "product_max_qty": 0.0})
+
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_cycle_jobs.THRESHOLD_PARAM, 0
+        )
+        cycle = self._plan(self.products)
+        self._to_executive_review_from_demand(cycle)
+        with trap_jobs() as trap:
+            cycle.with_user(self.executive).action_approve()
+            trap.assert_jobs_count(1)
+            trap.perform_enqueued_jobs()  # prepare: approved, policies computed
+            self.assertEqual(cycle.state, "approved")
+            run = cycle.step_run_ids
+            self.assertEqual(
+                (run.step, run.mode, len(run.chunk_ids)), ("approval", "jobs", 2)
+            )
+            # the daily replenishment leaves this company alone meanwhile
+            today = fields.Date.today()
+            domain = self.env["sop.reorder.proposal"]._pending_rules_domain(today)
+            self.assertIn(("company_id", "not in", self.company_a.ids), domain)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._rules(), inline)
+        self.assertTrue(cycle.accuracy_line_ids, "the finalize froze the plan")
+        domain = self.env["sop.reorder.proposal"]._pending_rules_domain(today)
+        self.assertNotIn(("company_id", "not in", self.company_a.ids), domain)
+
+    def test_planner_cannot_enqueue_an_approval(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_cycle_jobs.THRESHOLD_PARAM, 0
+        )
+        cycle = self._plan(self.products)
+        self._to_executive_review_from_demand(cycle)
+        with trap_jobs() as trap:
+            with self.assertRaises(AccessError):
+                cycle.with_user(self.planner).action_approve()
+            with self.assertRaises(AccessError):
+                cycle.with_user(self.planner)._sop_run_step("approval")
+            trap.assert_jobs_count(0)
+        self.assertFalse(cycle.step_run_ids)
+        self.assertEqual(cycle.state, "executive_review")
