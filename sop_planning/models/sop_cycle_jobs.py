@@ -40,11 +40,20 @@ _logger = logging.getLogger(__name__)
 # step -> (prepare, chunk, finalize) methods of sop.cycle
 STEPS = {
     "forecast": ("_forecast_prepare", "_forecast_chunk", "_forecast_finalize"),
+    "supply": ("_supply_prepare", "_supply_chunk", "_supply_finalize"),
     "approval": ("_approval_prepare", "_approval_chunk", "_approval_finalize"),
 }
-STEP_NAMES = [("forecast", "Forecast run"), ("approval", "Approval")]
+STEP_NAMES = [
+    ("forecast", "Forecast run"),
+    ("supply", "Supply review"),
+    ("approval", "Approval"),
+]
 # who may start a step (checked again on the server before anything runs)
-STEP_GROUPS = {"forecast": GROUP_PLANNER, "approval": GROUP_EXECUTIVE}
+STEP_GROUPS = {
+    "forecast": GROUP_PLANNER,
+    "supply": GROUP_PLANNER,
+    "approval": GROUP_EXECUTIVE,
+}
 CHANNEL = "root.sop"
 CHUNK_SIZE = 1000  # products per chunk job
 MAX_RETRIES = 3  # tries of a chunk before it is reported as failed
@@ -446,7 +455,7 @@ class SopCycle(models.Model):
 
     def _sop_step_size(self, step):
         """Products the step works on, to choose inline or jobs."""
-        if step == "approval":
+        if step in ("supply", "approval"):
             return len(
                 self.env["sop.forecast"]._read_group(
                     [("cycle_id", "=", self.id)], ["product_id"]

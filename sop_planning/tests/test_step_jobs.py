@@ -229,6 +229,43 @@ class TestStepJobs(SopDataCase):
         busy_line.write({"adjustment_qty": 2, "adjustment_reason": "promotion"})
         self.assertEqual(run.state, "done")
 
+    def test_supply_review_by_jobs_gives_the_inline_lines(self):
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        # a capacity shared by products of different chunks
+        self.env["sop.capacity"].create(
+            {"categ_id": self.category.id, "capacity_qty": 20}
+        )
+        cycle.action_submit_supply_review()  # runs the review inline
+        fields_ = (
+            "projected_on_hand",
+            "capacity_load",
+            "is_over_capacity",
+            "price_unit",
+        )
+        inline = {
+            line.id: tuple(line[n] for n in fields_) for line in cycle.plan_line_ids
+        }
+        self.assertTrue(any(values[2] for values in inline.values()))
+        self.env.cr.execute(
+            "UPDATE sop_plan_line SET capacity_load = 0, is_over_capacity = false,"
+            " projected_on_hand = 0, price_unit = 0 WHERE cycle_id = %s",
+            [cycle.id],
+        )
+        self.env.invalidate_all()
+        self._use_jobs()
+        with trap_jobs() as trap:
+            cycle.action_run_supply_review()
+            trap.perform_enqueued_jobs()  # prepare
+            run = cycle.step_run_ids.sorted("id")[-1]
+            self.assertEqual((run.step, len(run.chunk_ids)), ("supply", 3))
+            trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        jobs = {
+            line.id: tuple(line[n] for n in fields_) for line in cycle.plan_line_ids
+        }
+        self.assertEqual(jobs, inline)
+
 
 @tagged("post_install", "-at_install")
 class TestApprovalJobs(SopPolicyCase):
