@@ -4,7 +4,7 @@ from .sop_cycle_jobs import DEFAULT_THRESHOLD, THRESHOLD_PARAM
 
 
 class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
+    _inherit = "res.config.settings"  # pylint: disable=consider-merging-classes-inherited
 
     sop_job_product_threshold = fields.Integer(
         string="Background Jobs Above",

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 class SopPlanLine(models.Model):
     """Plan lines a running forecast job still writes are read-only."""
 
-    _inherit = "sop.plan.line"
+    _inherit = "sop.plan.line"  # pylint: disable=consider-merging-classes-inherited
 
     def write(self, vals):
         self._sop_check_not_being_written()
