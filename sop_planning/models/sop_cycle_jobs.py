@@ -100,18 +100,20 @@ class SopStepRun(models.Model):
     @api.depends("chunk_ids.state", "state", "date_start", "date_end")
     def _compute_progress(self):
         now = fields.Datetime.now()
+        steps = dict(self._fields["step"]._description_selection(self.env))
+        states = dict(self._fields["state"]._description_selection(self.env))
         for run in self:
             done = run.chunk_ids.filtered(lambda c: c.state == "done")
             run.chunk_count = len(run.chunk_ids)
             run.chunk_done_count = len(done)
             run.product_done_count = sum(done.mapped("product_count"))
             elapsed = ((run.date_end or now) - run.date_start).total_seconds()
-            step = dict(STEP_NAMES)[run.step]
+            step = steps[run.step]
             if run.state != "running":
                 run.progress = self.env._(
                     "%(step)s %(state)s in %(elapsed)s",
                     step=step,
-                    state=dict(run._fields["state"].selection)[run.state].lower(),
+                    state=states[run.state].lower(),
                     elapsed=_duration(elapsed),
                 )
             elif not run.chunk_ids:
@@ -274,7 +276,9 @@ class SopStepRun(models.Model):
         self.cycle_id.sudo().message_post(
             body=self.env._(
                 "%(step)s failed: %(reason)s",
-                step=dict(STEP_NAMES)[self.step],
+                step=dict(self._fields["step"]._description_selection(self.env))[
+                    self.step
+                ],
                 reason=reason,
             ),
             subtype_xmlid="mail.mt_note",
@@ -419,7 +423,10 @@ class SopCycle(models.Model):
         Refused while a run of the same cycle is in progress.
         """
         self.ensure_one()
-        self._check_group(STEP_GROUPS[step], dict(STEP_NAMES)[step])
+        step_name = dict(
+            self.env["sop.step.run"]._fields["step"]._description_selection(self.env)
+        )[step]
+        self._check_group(STEP_GROUPS[step], step_name)
         self._sop_check_no_run()
         threshold = int(
             self.env["ir.config_parameter"]
@@ -446,7 +453,7 @@ class SopCycle(models.Model):
                 "message": self.env._(
                     "%(step)s of %(count)s products started in the background; "
                     "you will be told when it ends.",
-                    step=dict(STEP_NAMES)[step],
+                    step=step_name,
                     count=size,
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
