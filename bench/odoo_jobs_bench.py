@@ -76,6 +76,18 @@ class Client:
         )
 
 
+def _odoo_command():
+    """odoo-bin of the installed Odoo when there is one: prefork servers
+    start their websocket process again from ``sys.argv[0]``, which fails
+    for ``python -m odoo``."""
+    import odoo  # noqa: PLC0415 - needs Odoo, only here
+
+    odoo_bin = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
+    if odoo_bin.exists():
+        return [sys.executable, str(odoo_bin)]
+    return [sys.executable, "-m", "odoo"]
+
+
 def start_server(db, port, workers, capacity):
     env = dict(
         os.environ,
@@ -85,9 +97,7 @@ def start_server(db, port, workers, capacity):
     )
     process = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "odoo",
+            *_odoo_command(),
             "-d",
             db,
             f"--db-filter=^{db}$",
