@@ -88,7 +88,14 @@ class TestStepJobs(SopDataCase):
     def test_jobs_give_the_inline_forecasts_and_lines(self):
         self._use_jobs()
         cycle = self._cycle()
-        run = self._run_jobs(cycle)
+        users = type(self.env["res.users"])
+        with patch.object(users, "_bus_send", autospec=True) as send:
+            run = self._run_jobs(cycle)
+        # the planner is told on the bus that the run ended
+        send.assert_called_once()
+        user, kind, message = send.call_args.args
+        self.assertEqual((user, kind), (self.planner, "simple_notification"))
+        self.assertIn("Forecast run done", message["message"])
         self.assertEqual(run.state, "done")
         self.assertEqual(run.mode, "jobs")
         self.assertEqual(run.chunk_done_count, 3)
