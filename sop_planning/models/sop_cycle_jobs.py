@@ -183,7 +183,10 @@ class SopStepRun(models.Model):
         if self.state != "running" or self.chunk_ids:
             return "nothing to do: the run is over or prepared"
         prepare = self._sop_methods()[0]
-        product_ids, frames, info = prepare()
+        try:
+            product_ids, frames, info = prepare()
+        except Exception as exc:  # noqa: BLE001 - queue_job retries, then reports
+            raise RetryableJobError(str(exc) or type(exc).__name__) from exc
         chunks = self._sop_create_chunks(product_ids, frames)
         self.sudo().write({"info": info, "product_count": len(product_ids)})
         name = self.cycle_id.name
@@ -246,7 +249,10 @@ class SopStepRun(models.Model):
             for key, value in (chunk.counts or {}).items():
                 counts[key] = counts.get(key, 0) + value
         finalize = self._sop_methods()[2]
-        finalize(counts, self.info or {})
+        try:
+            finalize(counts, self.info or {})
+        except Exception as exc:  # noqa: BLE001 - queue_job retries, then reports
+            raise RetryableJobError(str(exc) or type(exc).__name__) from exc
         self.sudo().write({"state": "done", "date_end": fields.Datetime.now()})
         self.chunk_ids.sudo().payload = False
         self._sop_notify()
@@ -255,6 +261,18 @@ class SopStepRun(models.Model):
     # ------------------------------------------------------------------
     # End, failure, interruption
     # ------------------------------------------------------------------
+    def _sop_on_job_failed(self, exc_name=None, exc_message=None, exc_info=None):
+        """queue_job's failure hook of the prepare and finalize jobs."""
+        self.ensure_one()
+        if self.state == "running":
+            self._sop_fail(
+                self.env._(
+                    "failed after %(tries)s tries: %(reason)s",
+                    tries=MAX_RETRIES,
+                    reason=exc_message or exc_name,
+                )
+            )
+
     def _sop_identity(self, part):
         return f"sop.step.run:{self.id}:{part}"
 

@@ -170,6 +170,32 @@ class TestStepJobs(SopDataCase):
         self._run_jobs(cycle)
         self.assertEqual(len(cycle.forecast_ids), 5)
 
+    def test_failing_prepare_is_retried_then_reported(self):
+        self._use_jobs()
+        cycle = self._cycle()
+        cycle_class = type(self.env["sop.cycle"])
+
+        def broken(cycle):
+            raise ValueError("history unreadable")
+
+        with (
+            patch.object(cycle_class, "_forecast_prepare", broken),
+            trap_jobs() as trap,
+        ):
+            cycle.action_run_forecast()
+            job = trap.enqueued_jobs[0]
+            for _try in range(job.max_retries - 1):
+                with self.assertRaises(RetryableJobError):
+                    job.perform()
+            with self.assertRaises(FailedJobError):
+                job.perform()
+            job.on_fail({"exc_name": "ValueError", "exc_message": "history unreadable"})
+        run = job.recordset
+        self.assertEqual(run.state, "failed")
+        self.assertIn("history unreadable", run.error)
+        self.assertFalse(cycle.step_running)
+        self.assertFalse(cycle.forecast_ids)
+
     def test_running_a_chunk_twice_doubles_nothing(self):
         self._use_jobs()
         cycle = self._cycle()
