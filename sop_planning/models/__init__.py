@@ -14,6 +14,7 @@ from . import sop_scenario_month
 from . import sop_cycle_scenario
 from . import sop_cycle_workbook
 from . import sop_cycle_approval
+from . import sop_step_run
 from . import sop_cycle_jobs
 from . import res_config_settings_jobs
 from . import sop_cycle_policy_backtest

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .sop_cycle_jobs import DEFAULT_THRESHOLD, THRESHOLD_PARAM
+from .sop_step_run import DEFAULT_THRESHOLD, THRESHOLD_PARAM
 
 
 class ResConfigSettings(models.TransientModel):

@@ -7,7 +7,7 @@ from odoo.tests import tagged
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from ..models import sop_cycle_jobs
+from ..models import sop_step_run
 from .common_data import SopDataCase
 from .common_policy import SopPolicyCase
 
@@ -29,7 +29,7 @@ class TestStepJobs(SopDataCase):
     def setUp(self):
         super().setUp()
         # two products per chunk: 3 chunks for the 5 products
-        patcher = patch.object(sop_cycle_jobs, "CHUNK_SIZE", 2)
+        patcher = patch.object(sop_step_run, "CHUNK_SIZE", 2)
         patcher.start()
         self.addCleanup(patcher.stop)
 
@@ -42,7 +42,7 @@ class TestStepJobs(SopDataCase):
 
     def _use_jobs(self, threshold=0):
         self.env["ir.config_parameter"].sudo().set_param(
-            sop_cycle_jobs.THRESHOLD_PARAM, threshold
+            sop_step_run.THRESHOLD_PARAM, threshold
         )
 
     def _snapshot(self, cycle):
@@ -141,7 +141,7 @@ class TestStepJobs(SopDataCase):
             ]
             self.assertEqual(len(failing), 1)
             job = failing[0]
-            self.assertEqual(job.max_retries, sop_cycle_jobs.MAX_RETRIES)
+            self.assertEqual(job.max_retries, sop_step_run.MAX_RETRIES)
             # queue_job's runner: retried while tries are left, then failed
             for _try in range(job.max_retries - 1):
                 with self.assertRaises(RetryableJobError):
@@ -306,7 +306,7 @@ class TestApprovalJobs(SopPolicyCase):
 
     def setUp(self):
         super().setUp()
-        patcher = patch.object(sop_cycle_jobs, "CHUNK_SIZE", 2)
+        patcher = patch.object(sop_step_run, "CHUNK_SIZE", 2)
         patcher.start()
         self.addCleanup(patcher.stop)
         self.products = self.pump | self.valve | self.orphan
@@ -337,17 +337,17 @@ class TestApprovalJobs(SopPolicyCase):
         )
         managed.write({"product_min_qty": 0.0, "product_max_qty": 0.0})
 
-        self.env["ir.config_parameter"].sudo().set_param(
-            sop_cycle_jobs.THRESHOLD_PARAM, 0
-        )
         cycle = self._plan(self.products)
-        self._to_executive_review_from_demand(cycle)
+        self._to_executive_review_from_demand(cycle)  # supply review inline
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
         with trap_jobs() as trap:
             cycle.with_user(self.executive).action_approve()
             trap.assert_jobs_count(1)
             trap.perform_enqueued_jobs()  # prepare: approved, policies computed
             self.assertEqual(cycle.state, "approved")
-            run = cycle.step_run_ids
+            run = cycle.step_run_ids.sorted("id")[-1]
             self.assertEqual(
                 (run.step, run.mode, len(run.chunk_ids)), ("approval", "jobs", 2)
             )
@@ -363,16 +363,16 @@ class TestApprovalJobs(SopPolicyCase):
         self.assertNotIn(("company_id", "not in", self.company_a.ids), domain)
 
     def test_planner_cannot_enqueue_an_approval(self):
-        self.env["ir.config_parameter"].sudo().set_param(
-            sop_cycle_jobs.THRESHOLD_PARAM, 0
-        )
         cycle = self._plan(self.products)
-        self._to_executive_review_from_demand(cycle)
+        self._to_executive_review_from_demand(cycle)  # supply review inline
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
         with trap_jobs() as trap:
             with self.assertRaises(AccessError):
                 cycle.with_user(self.planner).action_approve()
             with self.assertRaises(AccessError):
                 cycle.with_user(self.planner)._sop_run_step("approval")
             trap.assert_jobs_count(0)
-        self.assertFalse(cycle.step_run_ids)
+        self.assertNotIn("approval", cycle.step_run_ids.mapped("step"))
         self.assertEqual(cycle.state, "executive_review")
