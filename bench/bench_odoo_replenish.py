@@ -200,6 +200,8 @@ def main():
     args = parser.parse_args()
 
     registry, fresh = prepare_database(args)
+    if args.jobs:
+        return bench_jobs(registry, fresh, args)
     from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
 
     with registry.cursor() as cr:
@@ -210,9 +212,6 @@ def main():
             cr.execute("SELECT max(id) FROM sop_cycle WHERE state = 'executive_review'")
             cycle_id = cr.fetchone()[0]
         cycle = env["sop.cycle"].browse(cycle_id)
-        if args.jobs:
-            cr.commit()
-            return bench_jobs(env, args, cycle_id)
         env.company.sop_orderpoint_trigger = "auto"
         env.company.sop_auto_rfq = True
         print(
@@ -269,14 +268,24 @@ def main():
     )
 
 
-def bench_jobs(env, args, cycle_id):
+def bench_jobs(registry, fresh, args):
     """Click Approve on copies of the database: inline, 1 and 2 job runners."""
     from odoo_jobs_bench import PASSWORD, click_to_done, load  # noqa: PLC0415
 
-    admin = env.ref("base.user_admin")
-    admin.password = PASSWORD
-    admin.group_ids += env.ref("sop_planning.group_sop_executive")
-    env.cr.commit()
+    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
+    from odoo.sql_db import close_db  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = Environment(cr, SUPERUSER_ID, {})
+        if fresh:
+            cycle_id = fill(env, args.products)
+        else:
+            cr.execute("SELECT max(id) FROM sop_cycle WHERE state = 'executive_review'")
+            cycle_id = cr.fetchone()[0]
+        admin = env.ref("base.user_admin")
+        admin.password = PASSWORD
+        admin.group_ids += env.ref("sop_planning.group_sop_executive")
+    close_db(args.db)  # the copies need the database without sessions
     settings = [  # label, threshold, HTTP workers, jobs at a time on root.sop
         ("inline (in the request)", 10**9, 2, 1),
         ("jobs, 1 runner", 2000, 2, 1),
