@@ -33,6 +33,7 @@
         "security/sop_planning_groups.xml",
         "security/ir.model.access.csv",
         "security/sop_planning_security.xml",
+        "security/sop_step_run_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",

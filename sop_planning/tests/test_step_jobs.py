@@ -103,6 +103,9 @@ class TestStepJobs(SopDataCase):
         self.assertTrue(cycle.date_forecast)
         self.assertFalse(cycle.step_running)
         self.assertIn("Forecast run done", cycle.step_progress)
+        # another company's planner sees neither the run nor its chunks
+        for model in ("sop.step.run", "sop.step.chunk"):
+            self.assertFalse(self.env[model].with_user(self.planner_b).search([]))
         by_jobs = self._snapshot(cycle)
         self.assertEqual(len(by_jobs[0]), 5)
         self.assertEqual(len(by_jobs[1]), 5 * 12)
