@@ -80,9 +80,9 @@ def _odoo_command():
     """odoo-bin of the installed Odoo when there is one: prefork servers
     start their websocket process again from ``sys.argv[0]``, which fails
     for ``python -m odoo``."""
-    import odoo  # noqa: PLC0415 - needs Odoo, only here
+    from odoo import release  # noqa: PLC0415 - needs Odoo, only here
 
-    odoo_bin = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
+    odoo_bin = Path(release.__file__).resolve().parent.parent / "odoo-bin"
     if odoo_bin.exists():
         return [sys.executable, str(odoo_bin)]
     return [sys.executable, "-m", "odoo"]
