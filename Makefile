@@ -21,7 +21,8 @@ test-odoo:
 	@$(SETUP) requirements-test.txt
 	$(PYTHON) tools/run_tests.py --odoo-only
 
-## Create a demo database with the add-on and serve it on 127.0.0.1:$(PORT) (admin / admin).
+## Create a demo database with the add-on and serve it on 127.0.0.1:$(PORT) (admin / admin),
+## with queue_job's job runner (channels in tools/odoo_demo.conf).
 demo:
 	@$(SETUP) requirements.txt
 	@if psql -lqt | cut -d '|' -f 1 | grep -qw $(DEMO_DB); then \
@@ -31,8 +32,8 @@ demo:
 		$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) -i sop_planning \
 			--with-demo --stop-after-init --http-interface=127.0.0.1; \
 	fi
-	$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) \
-		--http-interface=127.0.0.1 --http-port=$(PORT)
+	$(PYTHON) -m odoo -c tools/odoo_demo.conf -d $(DEMO_DB) --addons-path=$(ADDONS) \
+		--load=base,web,queue_job --http-interface=127.0.0.1 --http-port=$(PORT)
 
 ## Linters (pinned in requirements-dev.txt; .pre-commit-config.yaml runs the same).
 lint:

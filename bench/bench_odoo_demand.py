@@ -11,10 +11,17 @@ then times, in one Odoo process:
 
 and prints the peak resident memory of the process after each step.
 
+With ``--jobs``, the forecast run is instead clicked over HTTP on an Odoo
+server with queue_job's job runner (``odoo_jobs_bench.py``), on a fresh cycle
+each: inline in the request (threshold above the catalogue), then as jobs on
+channel ``root.sop`` with 1 and with 2 jobs at a time (2 and 3 HTTP worker
+processes); it prints click-to-done, the longest request, peak memory per
+process and the machine's load.
+
 Usage::
 
     python3 bench/bench_odoo_demand.py [--products 10000] [--lines 1000000]
-        [--db sop_bench_odoo] [--template sop_base] [--rebuild]
+        [--db sop_bench_odoo] [--template sop_base] [--rebuild] [--jobs]
 
 The database is kept for the next run; ``--rebuild`` drops it first.
 Targets (issue 5): extraction <= 15 s, full run incl. writes <= 90 s.
@@ -100,6 +107,8 @@ def main():
     parser.add_argument("--db", default="sop_bench_odoo")
     parser.add_argument("--template", default="sop_base")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--jobs", action="store_true", help="served, as jobs")
+    parser.add_argument("--port", type=int, default=18069)
     args = parser.parse_args()
 
     registry, fresh = prepare_database(args)
@@ -110,6 +119,9 @@ def main():
         env = Environment(cr, SUPERUSER_ID, {})
         if fresh:
             fill(env, args.products, args.lines)
+        if args.jobs:
+            cr.commit()
+            return bench_jobs(env, args)
         cr.execute("SELECT count(*) FROM sale_order_line")
         print(f"sale order lines in the database: {cr.fetchone()[0]}")
         print(f"memory before: {rss_mb():.0f} MB peak RSS")
@@ -151,6 +163,38 @@ def main():
         )
         print(f"run on {date.today()}; rolled back (database kept with its data)")
         cr.rollback()
+
+
+def bench_jobs(env, args):
+    """Click Run Forecast on a served database: inline, 1 and 2 job runners."""
+    from odoo_jobs_bench import PASSWORD, click_to_done, load  # noqa: PLC0415
+
+    env.ref("base.user_admin").password = PASSWORD
+    params = env["ir.config_parameter"]
+    settings = [  # label, threshold, HTTP workers, jobs at a time on root.sop
+        ("inline (in the request)", 10**9, 2, 1),
+        ("jobs, 1 runner", 2000, 2, 1),
+        ("jobs, 2 runners", 2000, 3, 2),
+    ]
+    for label, threshold, workers, capacity in settings:
+        params.set_param("sop_planning.job_product_threshold", threshold)
+        cycle = env["sop.cycle"].create({"history_months": 36, "horizon_months": 12})
+        cycle.action_start_demand_review()
+        env.cr.commit()
+        before = load()
+        result = click_to_done(
+            args.db, cycle.id, "action_run_forecast", args.port, workers, capacity
+        )
+        peaks = ", ".join(f"{mb:.0f}" for mb in result["peak_mb"][:4])
+        print(
+            f"forecast run, {label}: click-to-done {result['click_to_done']:.1f} s "
+            f"({result['mode']}, {result['state']}); click {result['click']:.2f} s; "
+            f"longest request {result['longest_request']:.2f} s; peak MB per "
+            f"process {peaks}; load {before} -> {load()}"
+        )
+        if result["error"]:
+            print(f"  error: {result['error']}")
+    print(f"run on {date.today()}; cycles kept in {args.db}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,13 @@ product) is written by SQL. Then, in one Odoo process:
 Prints figures and the machine's load average, asserts nothing::
 
     python3 bench/bench_odoo_replenish.py [--products 10000] [--db sop_bench_replenish]
-        [--template sop_base] [--rebuild] [--batch-size N]
+        [--template sop_base] [--rebuild] [--batch-size N] [--jobs]
+
+With ``--jobs``, the approval is instead clicked over HTTP on an Odoo server
+with queue_job's job runner (``odoo_jobs_bench.py``), each time on a copy of
+the database: inline in the request, then as jobs on ``root.sop`` with 1 and
+with 2 jobs at a time; it prints click-to-done, the longest request, peak
+memory per process and the load.
 
 ``--batch-size`` is passed to ``_cron_replenish`` (default: the cron's own).
 
@@ -189,9 +195,13 @@ def main():
     parser.add_argument("--template", default="sop_base")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--jobs", action="store_true", help="served, as jobs")
+    parser.add_argument("--port", type=int, default=18169)
     args = parser.parse_args()
 
     registry, fresh = prepare_database(args)
+    if args.jobs:
+        return bench_jobs(registry, fresh, args)
     from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
 
     with registry.cursor() as cr:
@@ -256,6 +266,61 @@ def main():
     print(
         f"run on {date.today()}; the S&OP run is committed: use --rebuild to start over"
     )
+
+
+def bench_jobs(registry, fresh, args):
+    """Click Approve on copies of the database: inline, 1 and 2 job runners."""
+    from odoo_jobs_bench import PASSWORD, click_to_done, load  # noqa: PLC0415
+
+    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
+    from odoo.sql_db import close_db  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = Environment(cr, SUPERUSER_ID, {})
+        if fresh:
+            cycle_id = fill(env, args.products)
+        else:
+            cr.execute("SELECT max(id) FROM sop_cycle WHERE state = 'executive_review'")
+            cycle_id = cr.fetchone()[0]
+        admin = env.ref("base.user_admin")
+        admin.password = PASSWORD
+        admin.group_ids += env.ref("sop_planning.group_sop_executive")
+    close_db(args.db)  # the copies need the database without sessions
+    settings = [  # label, threshold, HTTP workers, jobs at a time on root.sop
+        ("inline (in the request)", 10**9, 2, 1),
+        ("jobs, 1 runner", 2000, 2, 1),
+        ("jobs, 2 runners", 2000, 3, 2),
+    ]
+    copy = f"{args.db}_jobs"
+    for label, threshold, workers, capacity in settings:
+        copy_database(copy, args.db)
+        subprocess.run(
+            [
+                "psql",
+                "-d",
+                copy,
+                "-qc",
+                "INSERT INTO ir_config_parameter (key, value) VALUES "
+                f"('sop_planning.job_product_threshold', '{threshold}') "
+                "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            ],
+            check=True,
+        )
+        before = load()
+        result = click_to_done(
+            copy, cycle_id, "action_approve", args.port, workers, capacity
+        )
+        peaks = ", ".join(f"{mb:.0f}" for mb in result["peak_mb"][:4])
+        print(
+            f"approval, {label}: click-to-done {result['click_to_done']:.1f} s "
+            f"({result['mode']}, {result['state']}); click {result['click']:.2f} s; "
+            f"longest request {result['longest_request']:.2f} s; peak MB per "
+            f"process {peaks}; load {before} -> {load()}"
+        )
+        if result["error"]:
+            print(f"  error: {result['error']}")
+    subprocess.run(["dropdb", "--if-exists", copy], check=True)
+    print(f"run on {date.today()}")
 
 
 if __name__ == "__main__":

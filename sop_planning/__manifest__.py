@@ -10,7 +10,14 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "application": True,
-    "depends": ["stock", "sale", "sale_stock", "purchase_stock", "mail"],
+    "depends": [
+        "stock",
+        "sale",
+        "sale_stock",
+        "purchase_stock",
+        "mail",
+        "queue_job",
+    ],
     "external_dependencies": {
         # imported when the add-on loads (the engine); as in requirements.txt
         "python": [
@@ -26,10 +33,12 @@
         "security/sop_planning_groups.xml",
         "security/ir.model.access.csv",
         "security/sop_planning_security.xml",
+        "security/sop_step_run_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "data/sop_kpi_cron_data.xml",
+        "data/queue_job_data.xml",
         "wizards/sop_cycle_reject_views.xml",
         "views/sop_plan_line_views.xml",
         "views/sop_forecast_views.xml",
@@ -47,6 +56,7 @@
         "views/sop_accuracy_views.xml",
         "views/sop_kpi_views.xml",
         "views/sop_reporting_menus.xml",
+        "views/sop_step_run_views.xml",
     ],
     "demo": [
         "demo/sop_planning_demo.xml",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up what `make demo` and `make test` need, then return:
 #   1. check that Odoo 19.0 is importable from $PYTHON (stop at once if not);
-#   2. install the Python packages of the requirement files given as arguments;
+#   2. install the Python packages of the requirement files given as arguments,
+#      and the OCA add-ons of requirements-oca.txt (queue_job) without deps;
 #   3. start PostgreSQL (Debian's cluster; installed with apt when missing and
 #      run as root) and create a superuser role for the current user.
 # Usage: tools/setup_env.sh requirements-test.txt
@@ -41,6 +42,17 @@ for requirements in "$@"; do
     exit 2
   fi
 done
+
+# 2b. OCA add-ons (queue_job), without their `odoo` requirement: Odoo is
+# already there and must not be replaced from PyPI
+if ! "$PYTHON" -c "import odoo.addons.queue_job" 2>/dev/null; then
+  if ! PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install -q \
+    --disable-pip-version-check --no-deps -r requirements-oca.txt; then
+    say "could not install the OCA add-ons into $PYTHON; install them by hand:" >&2
+    echo "      $PYTHON -m pip install --no-deps -r requirements-oca.txt" >&2
+    exit 2
+  fi
+fi
 
 # 3. PostgreSQL, reachable with a role of the current user
 as_postgres() {

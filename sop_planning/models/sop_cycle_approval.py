@@ -1,6 +1,9 @@
 """Approval of a cycle: one pipeline of named steps, in a fixed order.
 
-``action_approve`` checks the group and the state, then runs, in this order:
+``action_approve`` checks the group and the state, then runs, in this order
+(``_approval_prepare``, ``_approval_chunk`` per chunk of products and
+``_approval_finalize`` in sop_cycle_jobs.py: in the request, or as background
+jobs for a large plan):
 
 1. ``_approve_close_previous``: the company's active plan is closed;
 2. ``_approve_mark_approved``: the cycle is approved (by whom, when) and
@@ -47,14 +50,11 @@ class SopCycle(models.Model):
         self._check_state("executive_review")
         if len(self.company_id) != len(self):
             raise UserError(self.env._("Approve one cycle per company at a time."))
-        self._approve_close_previous()
-        self._approve_mark_approved()
+        # the steps below, in the request or as jobs (sop_cycle_jobs.py)
+        result = True
         for cycle in self:
-            policies = cycle._compute_policies(scenario=cycle.approved_scenario_id)
-            cycle._apply_policies_to_rules(policies)
-        self._approve_freeze_accuracy()
-        self._approve_notify()
-        return True
+            result = cycle._sop_run_step("approval")
+        return result
 
     def action_open_accuracy(self):
         """Open the frozen forecast of this cycle and its accuracy."""

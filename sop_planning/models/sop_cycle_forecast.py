@@ -45,9 +45,10 @@ class SopCycle(models.Model):
     # ------------------------------------------------------------------
     def action_run_forecast(self):
         """Button: (re)run the statistical forecast of the demand review."""
+        result = True
         for cycle in self:
-            cycle._run_forecast()
-        return True
+            result = cycle._run_forecast()
+        return result
 
     def action_open_plan_lines(self):
         """Open this cycle's plan lines (editable list, pivot, graph)."""
@@ -81,7 +82,10 @@ class SopCycle(models.Model):
 
         Planner adjustments survive: lines are updated in place, keyed by
         product x warehouse x month. What depends on the plan is told through
-        ``_on_plan_changed`` (scenario scores go back to draft).
+        ``_on_plan_changed`` (scenario scores go back to draft). The work is a
+        step of ``_sop_run_step`` (sop_cycle_jobs.py): ``_forecast_prepare``
+        (history and engine, whole catalogue), ``_forecast_chunk`` (writes, per
+        chunk of products) and ``_forecast_finalize``.
         """
         self.ensure_one()
         what = self.env._("run a forecast")
@@ -91,10 +95,7 @@ class SopCycle(models.Model):
             raise UserError(
                 self.env._("The forecast runs only in the demand review step.")
             )
-        timer = _Timer()
-        date_from, date_to = self._history_window()
-        products = self._get_scope_products()
-        if not products:
+        if not self._get_scope_products():
             raise UserError(
                 self.env._(
                     "Cycle %s has no storable product in its scope: check its "
@@ -102,11 +103,23 @@ class SopCycle(models.Model):
                     self.display_name,
                 )
             )
-        archived = self._get_scope_archived_products()
         self._check_scope_warehouses_active()
-        warehouses = self._get_scope_warehouses()
-        if not warehouses:
+        if not self._get_scope_warehouses():
             raise UserError(self.env._("The company has no warehouse to plan."))
+        return self._sop_run_step("forecast")
+
+    def _forecast_prepare(self):
+        """Read the history and run the engine on the whole catalogue.
+
+        Return (product ids, frames keyed by product for the chunks, info for
+        the finalize). Products planned before and no longer in scope are
+        included, so their lines get a zero statistic as on every run.
+        """
+        timer = _Timer()
+        date_from, date_to = self._history_window()
+        products = self._get_scope_products()
+        archived = self._get_scope_archived_products()
+        warehouses = self._get_scope_warehouses()
         history = self.env["sop.demand.history"]._extract(
             self.company_id, warehouses, products | archived, date_from, date_to
         )
@@ -120,12 +133,48 @@ class SopCycle(models.Model):
         )
         timer.lap("engine")
         items, kept = self._keep_previous_on_engine_failure(items)
+        _logger.info("S&OP forecast run of %s, whole catalogue: %s", self.name, timer)
+        planned = self.forecast_ids.product_id
+        # the plan lines show the history of a year before each plan month
+        year_before = pd.Timestamp(self.date_month) - pd.DateOffset(years=1)
+        frames = {
+            "items": items,
+            "forecast": forecast,
+            "history": history[history["period"] >= year_before],
+            "kept": pd.DataFrame(list(kept), columns=["product_id", "warehouse_id"]),
+        }
+        info = {"date_from": str(date_from), "date_to": str(date_to)}
+        return (products | archived | planned).ids, frames, info
+
+    def _forecast_chunk(self, product_ids, frames):
+        """Write the forecasts and plan lines of ``product_ids`` (idempotent)."""
+        timer = _Timer()
+        items = frames["items"]
+        kept = set(frames["kept"].itertuples(index=False, name=None))
         forecast_ids = self._write_forecasts(items)
         timer.lap("forecast records")
-        self._write_plan_lines(items, forecast, forecast_ids, history, kept)
+        self._write_plan_lines(
+            items,
+            frames["forecast"],
+            forecast_ids,
+            frames["history"],
+            kept,
+            product_ids,
+        )
         timer.lap("plan lines")
+        _logger.info(
+            "S&OP forecast run of %s, %d products: %s",
+            self.name,
+            len(product_ids),
+            timer,
+        )
+        return items["state"].value_counts().to_dict()
+
+    def _forecast_finalize(self, counts, info):
+        """Tell what depends on the plan; date and sum up the run."""
+        date_from = fields.Date.to_date(info["date_from"])
+        date_to = fields.Date.to_date(info["date_to"])
         self._on_plan_changed()
-        _logger.info("S&OP forecast run of %s: %s", self.name, timer)
         self.sudo().write(
             {
                 "date_forecast": fields.Datetime.now(),
@@ -133,7 +182,6 @@ class SopCycle(models.Model):
                 "date_history_to": date_to,
             }
         )
-        counts = items["state"].value_counts().to_dict()
         self.message_post(
             body=self.env._(
                 "Forecast run by %(user)s on %(months)s months of history "
@@ -354,8 +402,14 @@ class SopCycle(models.Model):
             for k in range(self.horizon_months)
         ]
 
-    def _write_plan_lines(self, items, forecast, forecast_ids, history, kept=()):
-        """Create missing lines, refresh the statistics of existing ones."""
+    def _write_plan_lines(
+        self, items, forecast, forecast_ids, history, kept=(), product_ids=None
+    ):
+        """Create missing lines, refresh the statistics of existing ones.
+
+        ``product_ids``: the products this write covers (a chunk of the run);
+        lines of other products are left alone. All products when None.
+        """
         months = pd.DatetimeIndex(self._plan_months())
         keys = items[["product_id", "warehouse_id"]].astype(int)
         keys = keys[items["state"] != "skipped"].drop_duplicates()
@@ -385,7 +439,9 @@ class SopCycle(models.Model):
             on=["product_id", "warehouse_id", "period"],
             how="left",
         )
-        self.env["sop.plan.line"]._save_grid(self, grid, forecast_ids, kept)
+        self.env["sop.plan.line"]._save_grid(
+            self, grid, forecast_ids, kept, product_ids
+        )
 
     @api.depends("forecast_ids.state")
     def _compute_plan_summary(self):

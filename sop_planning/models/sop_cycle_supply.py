@@ -147,12 +147,18 @@ class SopCycle(models.Model):
 
     def action_run_supply_review(self):
         """Button: compute stock projection, vendor data and money."""
+        result = True
         for cycle in self:
-            cycle._run_supply_review()
-        return True
+            result = cycle._run_supply_review()
+        return result
 
     def _run_supply_review(self):
-        """Project stock per month and value the plan; flag shortage/excess."""
+        """Project stock per month and value the plan; flag shortage/excess.
+
+        A step of ``_sop_run_step`` (sop_cycle_jobs.py): ``_supply_prepare``
+        (capacity loads: they sum products of all chunks), ``_supply_chunk``
+        per chunk of products and ``_supply_finalize``.
+        """
         self.ensure_one()
         what = self.env._("run the supply review")
         self._check_group(GROUP_PLANNER, what)
@@ -163,20 +169,53 @@ class SopCycle(models.Model):
                     "The supply review runs between demand review and reconciliation."
                 )
             )
+        if not self.env["sop.plan.line"].search_count(
+            [("cycle_id", "=", self.id)], limit=1
+        ):
+            raise UserError(self.env._("Run the forecast first: the plan is empty."))
+        return self._sop_run_step("supply")
+
+    def _supply_lines(self, product_ids=None):
+        """The plan lines (id, keys, period, consensus) of ``product_ids``."""
         Line = self.env["sop.plan.line"]
         Line.flush_model()
+        domain = [("cycle_id", "=", self.id)]
+        if product_ids is not None:
+            domain.append(("product_id", "in", product_ids))
         lines = pd.DataFrame(
             self.env.execute_query(
-                Line._search([("cycle_id", "=", self.id)]).select(
+                Line._search(domain).select(
                     "id", "product_id", "warehouse_id", "date_month", "consensus_qty"
                 )
             ),
             columns=["id", *KEYS, "period", "consensus"],
         )
-        if lines.empty:
-            raise UserError(self.env._("Run the forecast first: the plan is empty."))
         lines["period"] = pd.to_datetime(lines["period"])
         lines["consensus"] = lines["consensus"].astype(float)
+        return lines
+
+    def _supply_prepare(self):
+        """Capacity load of every plan line, on the whole plan."""
+        lines = self._supply_lines()
+        products = self.env["product.product"].browse(
+            lines["product_id"].unique().tolist()
+        )
+        vendors = self.env["sop.supply.data"]._vendors(self.company_id, products)
+        lines = self._capacity_load(lines, products, vendors)
+        loaded = lines.loc[
+            lines["capacity_load"] > 0, ["id", "product_id", "capacity_load"]
+        ]
+        return products.ids, {"capacity": loaded}, {}
+
+    def _supply_finalize(self, counts, info):
+        """Date the supply review."""
+        self.sudo().write({"date_supply": fields.Datetime.now()})
+        return True
+
+    def _supply_chunk(self, product_ids, frames):
+        """Supply review of the plan lines of ``product_ids`` (idempotent)."""
+        Line = self.env["sop.plan.line"]
+        lines = self._supply_lines(product_ids)
         products = self.env["product.product"].browse(
             lines["product_id"].unique().tolist()
         )
@@ -186,7 +225,10 @@ class SopCycle(models.Model):
         data = self.env["sop.supply.data"]
         vendors = data._vendors(self.company_id, products)
         lines = self._project_stock(lines, products, warehouses, vendors)
-        lines = self._capacity_load(lines, products, vendors)
+        lines["capacity_load"] = 0.0
+        if not frames["capacity"].empty:
+            capacity = frames["capacity"].set_index("id")["capacity_load"]
+            lines["capacity_load"] = lines["id"].map(capacity).astype(float).fillna(0.0)
         lines = self._value_lines(lines, products)
         bulk_update(
             Line,
@@ -203,10 +245,9 @@ class SopCycle(models.Model):
                 "cost_unit": lines["cost"].tolist(),
             },
         )
-        Line._sql_recompute(self)
+        Line._sql_recompute(self, product_ids)
         self._write_forecast_supply(lines, products, vendors)
-        self.sudo().write({"date_supply": fields.Datetime.now()})
-        return True
+        return {"lines": len(lines)}
 
     def _project_stock(self, lines, products, warehouses, vendors):
         data = self.env["sop.supply.data"]

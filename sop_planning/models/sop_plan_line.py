@@ -288,7 +288,7 @@ class SopPlanLine(models.Model):
         return result
 
     @api.model
-    def _sql_recompute(self, cycle):
+    def _sql_recompute(self, cycle, product_ids=None):
         """Recompute the stored computed columns of a cycle's lines in SQL.
 
         Mirrors ``_compute_adjustment_qty``, ``_compute_consensus_qty``,
@@ -297,6 +297,7 @@ class SopPlanLine(models.Model):
         precision, money to the rounding of the company's currency
         (``test_bulk_sql`` compares both on random lines). Pending ORM writes
         are flushed first; the cache is invalidated without a second flush.
+        ``product_ids``: only these products' lines (a chunk of a run).
         """
         self.flush_model()
         digits = self._fields["consensus_qty"].get_digits(self.env)[1]
@@ -342,6 +343,7 @@ class SopPlanLine(models.Model):
                               JOIN res_company co ON co.id = pl.company_id
                               JOIN res_currency cur ON cur.id = co.currency_id
                              WHERE pl.cycle_id = %(cycle)s
+                               AND (%(all)s OR pl.product_id = ANY(%(products)s))
                           ) base
                       ) rounded
                   ) c
@@ -349,27 +351,31 @@ class SopPlanLine(models.Model):
                 """,
                 cycle=cycle.id,
                 digits=digits,
+                all=product_ids is None,
+                products=list(product_ids or ()),
             )
         )
         self.invalidate_model(list(SQL_RECOMPUTED_FIELDS), flush=False)
 
     @api.model
-    def _save_grid(self, cycle, grid, forecast_ids, kept=()):
+    def _save_grid(self, cycle, grid, forecast_ids, kept=(), product_ids=None):
         """Write a forecast grid (product, warehouse, period, statistics).
 
         Existing lines keyed by product x warehouse x month get the new
         statistics in place (their adjustments stay), missing ones are
         inserted, lines no longer forecast keep their adjustment and get a
         zero statistic, except those of the (product, warehouse) keys ``kept``.
+        ``product_ids``: only these products' lines (a chunk of a run).
         """
         Line = self
         Line.flush_model()
         existing = {
             (p, w, d): lid
             for lid, p, w, d in self.env.execute_query(
-                Line._search([("cycle_id", "=", cycle.id)]).select(
-                    "id", "product_id", "warehouse_id", "date_month"
-                )
+                Line._search(
+                    [("cycle_id", "=", cycle.id)]
+                    + ([("product_id", "in", product_ids)] if product_ids else [])
+                ).select("id", "product_id", "warehouse_id", "date_month")
             )
             if (p, w) not in kept
         }
@@ -406,7 +412,7 @@ class SopPlanLine(models.Model):
         if update_ids:
             columns = {name: [r[i] for r in update_rows] for i, name in enumerate(stat)}
             bulk_update(Line, update_ids, columns)
-            Line._sql_recompute(cycle)
+            Line._sql_recompute(cycle, product_ids)
         if new:
             self._insert_lines(new)
         cycle.invalidate_recordset(["plan_line_ids"])

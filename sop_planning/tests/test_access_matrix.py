@@ -27,6 +27,8 @@ ACCESS_MATRIX = {
     "sop.kpi.snapshot":     ("r",  "r",     "r",       "r",    "",    ""),
     "sop.abc.report":       ("r",  "r",     "r",       "r",    "",    ""),
     "sop.cycle.policy.backtest": ("r", "r", "r",       "crwu", "",    ""),
+    "sop.step.run":         ("r",  "r",     "r",       "r",    "",    ""),
+    "sop.step.chunk":       ("r",  "r",     "r",       "r",    "",    ""),
 }  # fmt: skip
 ROLES = ("sop_user", "planner", "executive", "sop_admin", "buyer", "portal")
 

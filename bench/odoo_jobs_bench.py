@@ -1,0 +1,169 @@
+"""Click-to-done of a long S&OP step served by Odoo with queue_job's runner.
+
+Starts an Odoo server on the bench database (``--workers`` HTTP worker
+processes, queue_job's job runner loaded server-wide, channel ``root.sop``
+with ``capacity`` jobs at a time), clicks the step's button over JSON-RPC
+as the admin, and polls until its ``sop.step.run`` ends. Reports the
+click-to-done time, the longest HTTP request the user made (the click and
+the form reloads every second), and the peak memory of each process of the
+server (VmHWM of the master, the job runner and the workers).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "bench"
+
+
+def _peak_mb(pid):
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in text.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _children(pid):
+    try:
+        out = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    pids = [int(p) for p in out.split()]
+    return pids + [c for p in pids for c in _children(p)]
+
+
+class Client:
+    """A logged-in JSON-RPC client that times every request."""
+
+    def __init__(self, port, db):
+        self.url = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar())
+        )
+        self.longest = 0.0
+        self.call("/web/session/authenticate", db=db, login="admin", password=PASSWORD)
+
+    def call(self, path, **params):
+        body = json.dumps({"jsonrpc": "2.0", "params": params}).encode()
+        request = urllib.request.Request(
+            self.url + path, body, {"Content-Type": "application/json"}
+        )
+        start = time.perf_counter()
+        with self.opener.open(request, timeout=900) as response:
+            answer = json.loads(response.read())
+        self.longest = max(self.longest, time.perf_counter() - start)
+        if answer.get("error"):
+            raise RuntimeError(answer["error"]["data"]["message"])
+        return answer["result"]
+
+    def call_kw(self, model, method, args, kwargs=None):
+        return self.call(
+            f"/web/dataset/call_kw/{model}/{method}",
+            model=model,
+            method=method,
+            args=args,
+            kwargs=kwargs or {},
+        )
+
+
+def _odoo_command():
+    """odoo-bin of the installed Odoo when there is one: prefork servers
+    start their websocket process again from ``sys.argv[0]``, which fails
+    for ``python -m odoo``."""
+    from odoo import release  # noqa: PLC0415 - needs Odoo, only here
+
+    odoo_bin = Path(release.__file__).resolve().parent.parent / "odoo-bin"
+    if odoo_bin.exists():
+        return [sys.executable, str(odoo_bin)]
+    return [sys.executable, "-m", "odoo"]
+
+
+def start_server(db, port, workers, capacity):
+    env = dict(
+        os.environ,
+        ODOO_QUEUE_JOB_CHANNELS=f"root:{capacity},root.sop:{capacity}",
+        ODOO_QUEUE_JOB_PORT=str(port),
+        ODOO_QUEUE_JOB_HOST="127.0.0.1",
+    )
+    process = subprocess.Popen(
+        [
+            *_odoo_command(),
+            "-d",
+            db,
+            f"--db-filter=^{db}$",
+            f"--addons-path={REPO}",
+            "--load=base,web,queue_job",
+            f"--workers={workers}",
+            "--max-cron-threads=0",
+            "--http-interface=127.0.0.1",
+            f"--http-port={port}",
+            "--limit-time-real=1800",
+            "--limit-time-cpu=1800",
+            "--limit-memory-soft=4294967296",
+            "--limit-memory-hard=6442450944",
+            "--log-level=warn",
+        ],
+        env=env,
+    )
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=5)
+            return process
+        except OSError:
+            time.sleep(1)
+    process.terminate()
+    raise RuntimeError("the Odoo server did not answer")
+
+
+def click_to_done(db, cycle_id, button, port, workers, capacity, poll=1.0):
+    """Click ``button`` on the cycle; return the figures of the run."""
+    server = start_server(db, port, workers, capacity)
+    peaks = {}
+    try:
+        client = Client(port, db)
+        runs_before = client.call_kw(
+            "sop.step.run", "search", [[("cycle_id", "=", cycle_id)]]
+        )
+        start = time.perf_counter()
+        client.call_kw("sop.cycle", button, [[cycle_id]])
+        click = time.perf_counter() - start
+        while True:
+            for pid in [server.pid, *_children(server.pid)]:
+                peaks[pid] = max(peaks.get(pid, 0.0), _peak_mb(pid))
+            runs = client.call_kw(
+                "sop.step.run",
+                "search_read",
+                [[("cycle_id", "=", cycle_id), ("id", "not in", runs_before)]],
+                {"fields": ["state", "progress", "mode", "error"]},
+            )
+            client.call_kw("sop.cycle", "read", [[cycle_id], ["step_progress"]])
+            if runs and runs[0]["state"] != "running":
+                break
+            time.sleep(poll)
+        done = time.perf_counter() - start
+        return {
+            "click_to_done": done,
+            "click": click,
+            "longest_request": client.longest,
+            "state": runs[0]["state"],
+            "mode": runs[0]["mode"],
+            "error": runs[0]["error"],
+            "peak_mb": sorted(peaks.values(), reverse=True),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def load():
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])

@@ -1,0 +1,157 @@
+"""The cycle's side of its long steps (sop_step_run.py): start, refuse, show.
+
+Also the approval as a step: prepare, chunk and finalize around the pipeline
+of sop_cycle_approval.py.
+"""
+
+from collections import Counter
+
+import pandas as pd
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .sop_common import GROUP_EXECUTIVE
+from .sop_step_run import (
+    DEFAULT_THRESHOLD,
+    STEP_GROUPS,
+    THRESHOLD_PARAM,
+)
+
+
+class SopCycle(models.Model):
+    _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
+
+    step_run_ids = fields.One2many("sop.step.run", "cycle_id", string="Step Runs")
+    step_running = fields.Boolean(compute="_compute_step_running")
+    step_progress = fields.Char(compute="_compute_step_running")
+
+    @api.depends("step_run_ids.state")
+    def _compute_step_running(self):
+        for cycle in self:
+            run = cycle.step_run_ids.sorted("id")[-1:]
+            cycle.step_running = run.state == "running"
+            cycle.step_progress = run.progress if run else False
+
+    def _sop_run_step(self, step):
+        """Run ``step`` (a key of ``STEPS``): inline when small, else as jobs.
+
+        Refused while a run of the same cycle is in progress.
+        """
+        self.ensure_one()
+        step_name = dict(
+            self.env["sop.step.run"]._fields["step"]._description_selection(self.env)
+        )[step]
+        self._check_group(STEP_GROUPS[step], step_name)
+        self._sop_check_no_run()
+        threshold = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(THRESHOLD_PARAM, DEFAULT_THRESHOLD)
+        )
+        size = self._sop_step_size(step)
+        mode = "jobs" if size > threshold else "inline"
+        run = (
+            self.env["sop.step.run"]
+            .sudo()
+            .create({"cycle_id": self.id, "step": step, "mode": mode})
+            .sudo(False)
+        )
+        if mode == "inline":
+            return run._sop_run_inline()
+        run._sop_enqueue()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.name,
+                "message": self.env._(
+                    "%(step)s of %(count)s products started in the background; "
+                    "you will be told when it ends.",
+                    step=step_name,
+                    count=size,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _sop_step_size(self, step):
+        """Products the step works on, to choose inline or jobs."""
+        if step in ("supply", "approval"):
+            return len(
+                self.env["sop.forecast"]._read_group(
+                    [("cycle_id", "=", self.id)], ["product_id"]
+                )
+            )
+        return len(self._get_scope_products())
+
+    # ------------------------------------------------------------------
+    # Approval as a step (the pipeline of sop_cycle_approval.py)
+    # ------------------------------------------------------------------
+    def _approval_prepare(self):
+        """Close the previous plan, approve, compute the policies (all)."""
+        self._check_group(GROUP_EXECUTIVE, self.env._("approve an S&OP cycle"))
+        self._approve_close_previous()
+        self._approve_mark_approved()
+        policies = self._compute_policies(scenario=self.approved_scenario_id)
+        frame = pd.DataFrame(
+            {
+                "policy_id": policies.ids,
+                "product_id": [policy.product_id.id for policy in policies],
+            }
+        )
+        return sorted(set(frame["product_id"])), {"policies": frame}, {}
+
+    def _approval_chunk(self, product_ids, frames):
+        """Write the reordering rules of the policies of ``product_ids``."""
+        policies = self.env["sop.inventory.policy"].browse(
+            frames["policies"]["policy_id"].tolist()
+        )
+        self._apply_policies_to_rules(policies)
+        return dict(Counter(policies.mapped("state")))
+
+    def _approval_finalize(self, counts, info):
+        """Freeze the plan into the accuracy ledger; name the scenario."""
+        self._approve_freeze_accuracy()
+        self._approve_notify()
+        return True
+
+    def _sop_check_no_run(self):
+        """Refuse a second long step while one of this cycle is running."""
+        runs = self.step_run_ids.filtered(lambda r: r.state == "running")
+        runs._sop_check_interrupted()
+        running = runs.filtered(lambda r: r.state == "running")
+        if running:
+            raise UserError(
+                self.env._(
+                    "Cycle %(cycle)s is busy: %(progress)s. Wait until it ends.",
+                    cycle=self.display_name,
+                    progress=running[0].progress,
+                )
+            )
+
+    def _sop_companies_approving(self):
+        """Companies with an approval run in progress (rules being written)."""
+        runs = (
+            self.env["sop.step.run"]
+            .sudo()
+            .search([("step", "=", "approval"), ("state", "=", "running")])
+        )
+        return runs.company_id
+
+    def _sop_running_product_ids(self):
+        """Products whose plan lines a running forecast still writes.
+
+        None when all of them (the run is still preparing).
+        """
+        self.ensure_one()
+        runs = self.step_run_ids.filtered(
+            lambda r: r.state == "running" and r.mode == "jobs" and r.step == "forecast"
+        )
+        if not runs:
+            return set()
+        if not runs.chunk_ids:
+            return None
+        pending = runs.chunk_ids.filtered(lambda c: c.state != "done")
+        return {pid for chunk in pending for pid in chunk.product_ids}

@@ -1,0 +1,444 @@
+"""Long steps of a cycle in chunks of products, in the request or as jobs.
+
+A step is three methods of ``sop.cycle`` (``STEPS``):
+
+- *prepare* (whole catalogue) returns the product ids, DataFrames with a
+  ``product_id`` column for the chunks, and a dict for the finalize;
+- *chunk* does the database work of a subset of products; it is idempotent
+  (writes keyed in place), so a retried or repeated chunk doubles nothing;
+- *finalize* sums the chunks up and moves the cycle on.
+
+``_sop_run_step`` runs the three in the request when the step has at most
+``sop_planning.job_product_threshold`` products (one chunk). Above it, the
+button enqueues a prepare job on the OCA queue_job channel ``root.sop`` and
+returns at once; that job splits the products into chunk jobs followed by a
+finalize job (a job graph: the finalize runs when every chunk is done). A
+failing chunk is retried by queue_job (``MAX_RETRIES``, the retry pattern of
+``data/queue_job_data.xml``), then reported with its products and reason on
+the run and the cycle; the other chunks are kept. The progress of a run
+(``sop.step.run``) is shown on the cycle; the user is told on the bus when it
+ends.
+"""
+
+import io
+import json
+import logging
+
+import pandas as pd
+
+from odoo import api, fields, models
+
+from odoo.addons.queue_job.delay import group
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from .sop_common import GROUP_EXECUTIVE, GROUP_PLANNER
+
+_logger = logging.getLogger(__name__)
+
+# step -> (prepare, chunk, finalize) methods of sop.cycle
+STEPS = {
+    "forecast": ("_forecast_prepare", "_forecast_chunk", "_forecast_finalize"),
+    "supply": ("_supply_prepare", "_supply_chunk", "_supply_finalize"),
+    "approval": ("_approval_prepare", "_approval_chunk", "_approval_finalize"),
+}
+STEP_NAMES = [
+    ("forecast", "Forecast run"),
+    ("supply", "Supply review"),
+    ("approval", "Approval"),
+]
+# who may start a step (checked again on the server before anything runs)
+STEP_GROUPS = {
+    "forecast": GROUP_PLANNER,
+    "supply": GROUP_PLANNER,
+    "approval": GROUP_EXECUTIVE,
+}
+CHANNEL = "root.sop"
+CHUNK_SIZE = 1000  # products per chunk job
+MAX_RETRIES = 3  # tries of a chunk before it is reported as failed
+THRESHOLD_PARAM = "sop_planning.job_product_threshold"
+DEFAULT_THRESHOLD = 2000
+ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
+
+
+class SopStepRun(models.Model):
+    _name = "sop.step.run"
+    _description = "S&OP Step Run"
+    _order = "id desc"
+
+    cycle_id = fields.Many2one(
+        "sop.cycle", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    company_id = fields.Many2one(related="cycle_id.company_id", store=True)
+    step = fields.Selection(STEP_NAMES, required=True, readonly=True)
+    mode = fields.Selection(
+        [("inline", "In the request"), ("jobs", "Background jobs")],
+        required=True,
+        readonly=True,
+    )
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="running",
+        required=True,
+        readonly=True,
+    )
+    user_id = fields.Many2one(
+        "res.users", default=lambda self: self.env.user, readonly=True
+    )
+    date_start = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    date_end = fields.Datetime(readonly=True)
+    product_count = fields.Integer(readonly=True)
+    info = fields.Json(readonly=True, help="What the finalize needs from the prepare.")
+    chunk_ids = fields.One2many("sop.step.chunk", "run_id", readonly=True)
+    chunk_count = fields.Integer(compute="_compute_progress")
+    chunk_done_count = fields.Integer(compute="_compute_progress")
+    product_done_count = fields.Integer(compute="_compute_progress")
+    progress = fields.Char(compute="_compute_progress")
+    error = fields.Text(readonly=True)
+
+    @api.depends("chunk_ids.state", "state", "date_start", "date_end")
+    def _compute_progress(self):
+        now = fields.Datetime.now()
+        steps = dict(self._fields["step"]._description_selection(self.env))
+        states = dict(self._fields["state"]._description_selection(self.env))
+        for run in self:
+            done = run.chunk_ids.filtered(lambda c: c.state == "done")
+            run.chunk_count = len(run.chunk_ids)
+            run.chunk_done_count = len(done)
+            run.product_done_count = sum(done.mapped("product_count"))
+            elapsed = ((run.date_end or now) - run.date_start).total_seconds()
+            step = steps[run.step]
+            if run.state != "running":
+                run.progress = self.env._(
+                    "%(step)s %(state)s in %(elapsed)s",
+                    step=step,
+                    state=states[run.state].lower(),
+                    elapsed=_duration(elapsed),
+                )
+            elif not run.chunk_ids:
+                run.progress = self.env._(
+                    "%(step)s: preparing (whole catalogue), %(elapsed)s elapsed",
+                    step=step,
+                    elapsed=_duration(elapsed),
+                )
+            else:
+                left = run.product_count - run.product_done_count
+                rate = run.product_done_count / elapsed if elapsed else 0.0
+                run.progress = self.env._(
+                    "%(step)s: %(done)s / %(total)s chunks, %(products)s / "
+                    "%(all)s products, %(elapsed)s elapsed, %(left)s left",
+                    step=step,
+                    done=run.chunk_done_count,
+                    total=run.chunk_count,
+                    products=run.product_done_count,
+                    all=run.product_count,
+                    elapsed=_duration(elapsed),
+                    left=_duration(left / rate) if rate else self.env._("unknown"),
+                )
+
+    # ------------------------------------------------------------------
+    # The three parts, in the order they run
+    # ------------------------------------------------------------------
+    def _sop_methods(self):
+        cycle = self.cycle_id
+        return [getattr(cycle, name) for name in STEPS[self.step]]
+
+    def _sop_run_inline(self):
+        """Prepare, one chunk of every product, finalize: in this request."""
+        self.ensure_one()
+        prepare, chunk, finalize = self._sop_methods()
+        product_ids, frames, info = prepare()
+        counts = chunk(product_ids, frames)
+        self.env["sop.step.chunk"].sudo().create(
+            {
+                "run_id": self.id,
+                "product_ids": product_ids,
+                "product_count": len(product_ids),
+                "state": "done",
+                "counts": counts,
+                "date_done": fields.Datetime.now(),
+            }
+        )
+        finalize(counts, info)
+        self.sudo().write(
+            {"state": "done", "date_end": fields.Datetime.now(), "info": info}
+        )
+        return True
+
+    def _sop_enqueue(self):
+        """Enqueue the prepare job of this run (the button's only work)."""
+        self.ensure_one()
+        self.delayable(
+            channel=CHANNEL,
+            max_retries=MAX_RETRIES,
+            identity_key=self._sop_identity("prepare"),
+            description=self.env._("S&OP %s: prepare", self.cycle_id.name),
+        )._sop_job_prepare().delay()
+        return True
+
+    def _sop_job_prepare(self):
+        """Job: prepare the step, then enqueue its chunks and the finalize."""
+        self.ensure_one()
+        if self.state != "running" or self.chunk_ids:
+            return "nothing to do: the run is over or prepared"
+        prepare = self._sop_methods()[0]
+        try:
+            product_ids, frames, info = prepare()
+        except Exception as exc:  # noqa: BLE001 - queue_job retries, then reports
+            raise RetryableJobError(str(exc) or type(exc).__name__) from exc
+        chunks = self._sop_create_chunks(product_ids, frames)
+        self.sudo().write({"info": info, "product_count": len(product_ids)})
+        name = self.cycle_id.name
+        chunk_jobs = [
+            chunk.delayable(
+                channel=CHANNEL,
+                max_retries=MAX_RETRIES,
+                identity_key=self._sop_identity(f"chunk:{chunk.id}"),
+                description=self.env._(
+                    "S&OP %(cycle)s: chunk %(chunk)s of %(total)s",
+                    cycle=name,
+                    chunk=chunk.sequence,
+                    total=len(chunks),
+                ),
+            )._sop_job_run_chunk()
+            for chunk in chunks
+        ]
+        finalize_job = self.delayable(
+            channel=CHANNEL,
+            max_retries=MAX_RETRIES,
+            identity_key=self._sop_identity("finalize"),
+            description=self.env._("S&OP %s: finalize", name),
+        )._sop_job_finalize()
+        group(*chunk_jobs).on_done(finalize_job).delay()
+        return f"{len(chunks)} chunk(s) of {len(product_ids)} product(s)"
+
+    def _sop_create_chunks(self, product_ids, frames):
+        """One chunk record per ``CHUNK_SIZE`` products, with its frames."""
+        product_ids = sorted(product_ids)
+        vals_list = []
+        for sequence, start in enumerate(range(0, len(product_ids), CHUNK_SIZE), 1):
+            ids = product_ids[start : start + CHUNK_SIZE]
+            part = {
+                name: frame[frame["product_id"].isin(ids)]
+                if "product_id" in frame
+                else frame
+                for name, frame in frames.items()
+            }
+            vals_list.append(
+                {
+                    "run_id": self.id,
+                    "sequence": sequence,
+                    "product_ids": ids,
+                    "product_count": len(ids),
+                    "payload": _frames_to_json(part),
+                }
+            )
+        return self.env["sop.step.chunk"].sudo().create(vals_list).sudo(False)
+
+    def _sop_job_finalize(self):
+        """Job: finalize the step once every chunk is done."""
+        self.ensure_one()
+        if self.state != "running":
+            return "nothing to do: the run is over"
+        if any(chunk.state != "done" for chunk in self.chunk_ids):
+            self._sop_fail(self.env._("Some chunks did not finish."))
+            return "failed"
+        counts = {}
+        for chunk in self.chunk_ids:
+            for key, value in (chunk.counts or {}).items():
+                counts[key] = counts.get(key, 0) + value
+        finalize = self._sop_methods()[2]
+        try:
+            finalize(counts, self.info or {})
+        except Exception as exc:  # noqa: BLE001 - queue_job retries, then reports
+            raise RetryableJobError(str(exc) or type(exc).__name__) from exc
+        self.sudo().write({"state": "done", "date_end": fields.Datetime.now()})
+        self.chunk_ids.sudo().payload = False
+        self._sop_notify()
+        return "done"
+
+    # ------------------------------------------------------------------
+    # End, failure, interruption
+    # ------------------------------------------------------------------
+    def _sop_on_job_failed(self, exc_name=None, exc_message=None, exc_info=None):
+        """queue_job's failure hook of the prepare and finalize jobs."""
+        self.ensure_one()
+        if self.state == "running":
+            self._sop_fail(
+                self.env._(
+                    "failed after %(tries)s tries: %(reason)s",
+                    tries=MAX_RETRIES,
+                    reason=exc_message or exc_name,
+                )
+            )
+
+    def _sop_identity(self, part):
+        return f"sop.step.run:{self.id}:{part}"
+
+    def _sop_jobs(self):
+        """The queue jobs of this run (prepare, chunks, finalize)."""
+        return (
+            self.env["queue.job"]
+            .sudo()
+            .search([("identity_key", "=like", self._sop_identity("%"))])
+        )
+
+    def _sop_fail(self, reason):
+        """Mark the run failed with ``reason``; post it on the cycle; notify."""
+        self.ensure_one()
+        self.sudo().write(
+            {"state": "failed", "date_end": fields.Datetime.now(), "error": reason}
+        )
+        self.chunk_ids.sudo().payload = False
+        self.cycle_id.sudo().message_post(
+            body=self.env._(
+                "%(step)s failed: %(reason)s",
+                step=dict(self._fields["step"]._description_selection(self.env))[
+                    self.step
+                ],
+                reason=reason,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        self._sop_jobs().filtered(
+            lambda job: job.state in ("wait_dependencies", "pending")
+        ).button_cancelled()
+        self._sop_notify()
+
+    def _sop_fail_if_chunks_failed(self):
+        """Once no chunk is pending, a failed chunk fails the run (its finalize
+        waits for ever on it)."""
+        for run in self.filtered(lambda r: r.state == "running" and r.chunk_ids):
+            states = run.chunk_ids.mapped("state")
+            if "failed" in states and "pending" not in states:
+                failed = run.chunk_ids.filtered(lambda c: c.state == "failed")
+                run._sop_fail("\n".join(failed.mapped("error")))
+
+    def _sop_check_interrupted(self):
+        """A job run with no job left in the queue is over: mark it failed.
+
+        queue_job requeues the jobs of a server that died; when none is left
+        (cancelled, deleted or failed outside the chunk hook), the run would
+        otherwise stay running for ever.
+        """
+        self._sop_fail_if_chunks_failed()
+        for run in self.filtered(lambda r: r.state == "running" and r.mode == "jobs"):
+            if not run._sop_jobs().filtered(lambda j: j.state in ACTIVE_JOB_STATES):
+                run._sop_fail(
+                    self.env._(
+                        "interrupted: none of its jobs is left in the queue "
+                        "(stopped server, or jobs cancelled)."
+                    )
+                )
+
+    def _sop_notify(self):
+        """Tell the user who started the run that it ended (bus)."""
+        self.ensure_one()
+        failed = self.state == "failed"
+        self.user_id._bus_send(
+            "simple_notification",
+            {
+                "type": "danger" if failed else "success",
+                "sticky": failed,
+                "title": self.cycle_id.name,
+                "message": self.progress
+                + (f": {self.error}" if failed and self.error else ""),
+            },
+        )
+
+
+class SopStepChunk(models.Model):
+    _name = "sop.step.chunk"
+    _description = "S&OP Step Chunk"
+    _order = "run_id, sequence"
+
+    run_id = fields.Many2one(
+        "sop.step.run", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    sequence = fields.Integer(readonly=True)
+    product_ids = fields.Json(readonly=True)
+    product_count = fields.Integer(readonly=True)
+    state = fields.Selection(
+        [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")],
+        default="pending",
+        required=True,
+        readonly=True,
+    )
+    counts = fields.Json(readonly=True)
+    error = fields.Text(readonly=True)
+    date_done = fields.Datetime(readonly=True)
+    payload = fields.Text(
+        readonly=True,
+        groups="base.group_system",
+        help="The chunk's part of the prepare's frames (JSON), until it is done.",
+    )
+
+    def _sop_job_run_chunk(self):
+        """Job: the chunk's database work; a raising chunk is retried."""
+        self.ensure_one()
+        run = self.run_id
+        if self.state == "done" or run.state != "running":
+            return "nothing to do: the chunk or its run is over"
+        frames = _frames_from_json(self.sudo().payload)
+        chunk = run._sop_methods()[1]
+        try:
+            counts = chunk(self.product_ids, frames)
+        except Exception as exc:  # noqa: BLE001 - queue_job retries, then reports
+            raise RetryableJobError(str(exc) or type(exc).__name__) from exc
+        self.sudo().write(
+            {
+                "state": "done",
+                "counts": counts,
+                "date_done": fields.Datetime.now(),
+            }
+        )
+        run._sop_fail_if_chunks_failed()
+        return f"{self.product_count} product(s)"
+
+    def _sop_on_job_failed(self, exc_name=None, exc_message=None, exc_info=None):
+        """queue_job's failure hook: report the chunk, its products, the reason.
+
+        The other chunks keep what they wrote; the run fails once no chunk is
+        pending any more.
+        """
+        self.ensure_one()
+        products = self.env["product.product"].browse(self.product_ids).exists()
+        names = ", ".join(products[:10].mapped("display_name"))
+        if len(products) > 10:
+            names += self.env._(" and %s more", len(products) - 10)
+        error = self.env._(
+            "chunk %(chunk)s (%(count)s products: %(names)s) failed after "
+            "%(tries)s tries: %(reason)s",
+            chunk=self.sequence,
+            count=self.product_count,
+            names=names,
+            tries=MAX_RETRIES,
+            reason=exc_message or exc_name,
+        )
+        self.sudo().write({"state": "failed", "error": error})
+        _logger.warning("S&OP %s: %s", self.run_id.cycle_id.name, error)
+        self.run_id._sop_fail_if_chunks_failed()
+
+
+def _duration(seconds):
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def _frames_to_json(frames):
+    return json.dumps(
+        {
+            name: frame.to_json(
+                orient="table", index=False, date_format="iso", double_precision=15
+            )
+            for name, frame in frames.items()
+        }
+    )
+
+
+def _frames_from_json(payload):
+    return {
+        name: pd.read_json(io.StringIO(text), orient="table")
+        for name, text in json.loads(payload or "{}").items()
+    }

@@ -1,0 +1,381 @@
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from ..models import sop_step_run
+from .common_data import SopDataCase
+from .common_policy import SopPolicyCase
+
+FORECAST_FIELDS = ("state", "model", "abc", "xyz", "pattern", "wape", "sigma")
+LINE_FIELDS = ("forecast_qty", "lower_qty", "upper_qty", "history_qty", "sigma_cum")
+
+
+@tagged("post_install", "-at_install")
+class TestStepJobs(SopDataCase):
+    """Long steps as queue_job jobs: chunks, retries, refusals, equal results."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.products = [cls._product(f"Item {n}") for n in range(5)]
+        cls._monthly_sales({p: 3 + 4 * n for n, p in enumerate(cls.products[:4])})
+        # products[4] never sold: a "no history" item in the last chunk
+
+    def setUp(self):
+        super().setUp()
+        # two products per chunk: 3 chunks for the 5 products
+        patcher = patch.object(sop_step_run, "CHUNK_SIZE", 2)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def _cycle(self):
+        cycle = self._new_cycle(
+            date_month=self._month(1), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        cycle.action_start_demand_review()
+        return cycle
+
+    def _use_jobs(self, threshold=0):
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, threshold
+        )
+
+    def _snapshot(self, cycle):
+        forecasts = {
+            (f.product_id.id, f.warehouse_id.id): tuple(f[n] for n in FORECAST_FIELDS)
+            for f in cycle.forecast_ids
+        }
+        lines = {
+            (line.product_id.id, line.warehouse_id.id, line.date_month): tuple(
+                line[n] for n in LINE_FIELDS
+            )
+            for line in cycle.plan_line_ids
+        }
+        return forecasts, lines
+
+    def _run_jobs(self, cycle):
+        """Click Run Forecast, then perform the prepare, chunk, finalize jobs."""
+        planned = cycle.forecast_ids
+        with trap_jobs() as trap:
+            action = cycle.action_run_forecast()
+            self.assertEqual(action["tag"], "display_notification")
+            trap.assert_jobs_count(1)
+            run = cycle.step_run_ids.sorted("id")[-1]
+            trap.assert_enqueued_job(
+                run._sop_job_prepare,
+                properties={
+                    "channel": "root.sop",
+                    "identity_key": f"sop.step.run:{run.id}:prepare",
+                },
+            )
+            self.assertEqual(cycle.forecast_ids, planned, "the button only enqueues")
+            self.assertTrue(cycle.step_running)
+            trap.perform_enqueued_jobs()  # prepare: enqueues 3 chunks + finalize
+            self.assertEqual(len(run.chunk_ids), 3)
+            trap.assert_jobs_count(3 + 1)
+            for chunk in run.chunk_ids:
+                trap.assert_enqueued_job(
+                    chunk._sop_job_run_chunk, properties={"channel": "root.sop"}
+                )
+            trap.perform_enqueued_jobs()
+        return run
+
+    def test_jobs_give_the_inline_forecasts_and_lines(self):
+        self._use_jobs()
+        cycle = self._cycle()
+        users = type(self.env["res.users"])
+        with patch.object(users, "_bus_send", autospec=True) as send:
+            run = self._run_jobs(cycle)
+        # the planner is told on the bus that the run ended
+        send.assert_called_once()
+        user, kind, message = send.call_args.args
+        self.assertEqual((user, kind), (self.planner, "simple_notification"))
+        self.assertIn("Forecast run done", message["message"])
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.mode, "jobs")
+        self.assertEqual(run.chunk_done_count, 3)
+        self.assertEqual(run.product_done_count, 5)
+        self.assertTrue(cycle.date_forecast)
+        self.assertFalse(cycle.step_running)
+        self.assertIn("Forecast run done", cycle.step_progress)
+        # another company's planner sees neither the run nor its chunks
+        for model in ("sop.step.run", "sop.step.chunk"):
+            self.assertFalse(self.env[model].with_user(self.planner_b).search([]))
+        by_jobs = self._snapshot(cycle)
+        self.assertEqual(len(by_jobs[0]), 5)
+        self.assertEqual(len(by_jobs[1]), 5 * 12)
+
+        # the same cycle planned again from scratch, inline
+        cycle.plan_line_ids.sudo().unlink()
+        cycle.forecast_ids.sudo().unlink()
+        self._use_jobs(threshold=2000)
+        cycle.action_run_forecast()
+        inline = cycle.step_run_ids.sorted("id")[-1]
+        self.assertEqual((inline.mode, inline.state), ("inline", "done"))
+        self.assertEqual(self._snapshot(cycle), by_jobs)
+
+    def test_failing_chunk_is_retried_then_reported_others_kept(self):
+        self._use_jobs()
+        cycle = self._cycle()
+        bad = self.products[2]
+        cycle_class = type(self.env["sop.cycle"])
+        original = cycle_class._forecast_chunk
+
+        def flaky(cycle, product_ids, frames):
+            if bad.id in product_ids:
+                raise ValueError("disk full")
+            return original(cycle, product_ids, frames)
+
+        with patch.object(cycle_class, "_forecast_chunk", flaky), trap_jobs() as trap:
+            cycle.action_run_forecast()
+            trap.perform_enqueued_jobs()  # prepare
+            run = cycle.step_run_ids
+            jobs, trap.enqueued_jobs = trap.enqueued_jobs, []
+            failing = [
+                job
+                for job in jobs
+                if job.recordset._name == "sop.step.chunk"
+                and bad.id in job.recordset.product_ids
+            ]
+            self.assertEqual(len(failing), 1)
+            job = failing[0]
+            self.assertEqual(job.max_retries, sop_step_run.MAX_RETRIES)
+            # queue_job's runner: retried while tries are left, then failed
+            for _try in range(job.max_retries - 1):
+                with self.assertRaises(RetryableJobError):
+                    job.perform()
+            with self.assertRaises(FailedJobError):
+                job.perform()
+            job.on_fail({"exc_name": "ValueError", "exc_message": "disk full"})
+            # the other chunks; the finalize never runs: one of its
+            # dependencies failed
+            for other in jobs:
+                if other is not job and other.recordset != run:
+                    other.perform()
+        chunk = job.recordset
+        self.assertEqual(chunk.state, "failed")
+        self.assertIn(bad.display_name, chunk.error)
+        self.assertIn("disk full", chunk.error)
+        self.assertEqual(run.state, "failed")
+        self.assertIn("disk full", run.error)
+        self.assertIn("failed", cycle.message_ids[0].body)
+        # the other chunks kept their work; the cycle did not move on
+        planned = cycle.forecast_ids.product_id
+        self.assertEqual(len(planned), 3)
+        self.assertNotIn(bad, planned)
+        self.assertFalse(cycle.date_forecast)
+        # a new click is allowed and completes the plan
+        self._run_jobs(cycle)
+        self.assertEqual(len(cycle.forecast_ids), 5)
+
+    def test_failing_prepare_is_retried_then_reported(self):
+        self._use_jobs()
+        cycle = self._cycle()
+        cycle_class = type(self.env["sop.cycle"])
+
+        def broken(cycle):
+            raise ValueError("history unreadable")
+
+        with (
+            patch.object(cycle_class, "_forecast_prepare", broken),
+            trap_jobs() as trap,
+        ):
+            cycle.action_run_forecast()
+            job = trap.enqueued_jobs[0]
+            for _try in range(job.max_retries - 1):
+                with self.assertRaises(RetryableJobError):
+                    job.perform()
+            with self.assertRaises(FailedJobError):
+                job.perform()
+            job.on_fail({"exc_name": "ValueError", "exc_message": "history unreadable"})
+        run = job.recordset
+        self.assertEqual(run.state, "failed")
+        self.assertIn("history unreadable", run.error)
+        self.assertFalse(cycle.step_running)
+        self.assertFalse(cycle.forecast_ids)
+
+    def test_running_a_chunk_twice_doubles_nothing(self):
+        self._use_jobs()
+        cycle = self._cycle()
+        with trap_jobs() as trap:
+            cycle.action_run_forecast()
+            trap.perform_enqueued_jobs()  # prepare
+            run = cycle.step_run_ids
+            jobs = [job for job in trap.enqueued_jobs if job.recordset != run]
+            for job in jobs:
+                job.perform()
+            before = self._snapshot(cycle)
+            counts = len(cycle.forecast_ids), len(cycle.plan_line_ids)
+            # a repeated job is a no-op; a chunk whose commit was lost redoes
+            # its work in place
+            self.assertIn("nothing to do", jobs[0].perform())
+            jobs[0].recordset.sudo().state = "pending"
+            jobs[0].perform()
+            self.assertEqual(
+                (len(cycle.forecast_ids), len(cycle.plan_line_ids)), counts
+            )
+            self.assertEqual(self._snapshot(cycle), before)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        self.assertFalse(run.chunk_ids.sudo().filtered("payload"))
+
+    def test_second_click_refused_and_lines_read_only_while_running(self):
+        self._use_jobs()
+        cycle = self._cycle()
+        cycle.action_run_forecast()  # jobs stored in the queue, not run
+        run = cycle.step_run_ids
+        self.assertEqual(run._sop_jobs().mapped("state"), ["pending"])
+        with self.assertRaisesRegex(UserError, "busy"):
+            cycle.action_run_forecast()
+        # a run whose jobs are gone from the queue is not running for ever
+        run._sop_jobs().button_cancelled()
+        cycle.action_run_forecast()
+        self.assertEqual(run.state, "failed")
+        self.assertIn("interrupted", run.error)
+
+    def test_plan_lines_of_running_chunks_are_read_only(self):
+        cycle = self._cycle()
+        cycle.action_run_forecast()  # inline: a plan to edit
+        self._use_jobs()
+        with trap_jobs() as trap:
+            cycle.action_run_forecast()
+            line = cycle.plan_line_ids[0]
+            with self.assertRaisesRegex(UserError, "still writing"):
+                line.write({"adjustment_qty": 2, "adjustment_reason": "promotion"})
+            trap.perform_enqueued_jobs()  # prepare
+            run = cycle.step_run_ids.sorted("id")[-1]
+            first = run.chunk_ids[0]
+            jobs = {job.recordset: job for job in trap.enqueued_jobs}
+            jobs[first].perform()
+            done_line = cycle.plan_line_ids.filtered(
+                lambda line: line.product_id.id in first.product_ids
+            )[0]
+            busy_line = cycle.plan_line_ids.filtered(
+                lambda line: line.product_id.id not in first.product_ids
+            )[0]
+            done_line.write({"adjustment_qty": 2, "adjustment_reason": "promotion"})
+            with self.assertRaisesRegex(UserError, "still writing"):
+                busy_line.write({"adjustment_qty": 2, "adjustment_reason": "promotion"})
+            trap.perform_enqueued_jobs()
+        busy_line.write({"adjustment_qty": 2, "adjustment_reason": "promotion"})
+        self.assertEqual(run.state, "done")
+
+    def test_supply_review_by_jobs_gives_the_inline_lines(self):
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        # a capacity shared by products of different chunks
+        self.env["sop.capacity"].create(
+            {"categ_id": self.category.id, "capacity_qty": 20}
+        )
+        cycle.action_submit_supply_review()  # runs the review inline
+        fields_ = (
+            "projected_on_hand",
+            "capacity_load",
+            "is_over_capacity",
+            "price_unit",
+        )
+        inline = {
+            line.id: tuple(line[n] for n in fields_) for line in cycle.plan_line_ids
+        }
+        self.assertTrue(any(values[2] for values in inline.values()))
+        self.env.cr.execute(
+            "UPDATE sop_plan_line SET capacity_load = 0, is_over_capacity = false,"
+            " projected_on_hand = 0, price_unit = 0 WHERE cycle_id = %s",
+            [cycle.id],
+        )
+        self.env.invalidate_all()
+        self._use_jobs()
+        with trap_jobs() as trap:
+            cycle.action_run_supply_review()
+            trap.perform_enqueued_jobs()  # prepare
+            run = cycle.step_run_ids.sorted("id")[-1]
+            self.assertEqual((run.step, len(run.chunk_ids)), ("supply", 3))
+            trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        jobs = {
+            line.id: tuple(line[n] for n in fields_) for line in cycle.plan_line_ids
+        }
+        self.assertEqual(jobs, inline)
+
+
+@tagged("post_install", "-at_install")
+class TestApprovalJobs(SopPolicyCase):
+    """Approval as jobs: the same rules as inline; only executives start it."""
+
+    def setUp(self):
+        super().setUp()
+        patcher = patch.object(sop_step_run, "CHUNK_SIZE", 2)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.products = self.pump | self.valve | self.orphan
+
+    def _rules(self):
+        rules = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "in", self.products.ids)]
+        )
+        return {
+            rule.product_id.id: (
+                rule.product_min_qty,
+                rule.product_max_qty,
+                rule.replenishment_uom_id.id,
+                rule.trigger,
+                rule.sop_managed,
+                rule.sop_manual,
+            )
+            for rule in rules
+        }
+
+    def test_approval_by_jobs_writes_the_inline_rules(self):
+        self._approve(self._plan(self.products))
+        inline = self._rules()
+        # the pump's S&OP rule, the valve's manual one (the orphan has no vendor)
+        self.assertEqual(len(inline), 2)
+        managed = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "in", self.products.ids), ("sop_managed", "=", True)]
+        )
+        managed.write({"product_min_qty": 0.0, "product_max_qty": 0.0})
+
+        cycle = self._plan(self.products)
+        self._to_executive_review_from_demand(cycle)  # supply review inline
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
+        with trap_jobs() as trap:
+            cycle.with_user(self.executive).action_approve()
+            trap.assert_jobs_count(1)
+            trap.perform_enqueued_jobs()  # prepare: approved, policies computed
+            self.assertEqual(cycle.state, "approved")
+            run = cycle.step_run_ids.sorted("id")[-1]
+            self.assertEqual(
+                (run.step, run.mode, len(run.chunk_ids)), ("approval", "jobs", 2)
+            )
+            # the daily replenishment leaves this company alone meanwhile
+            today = fields.Date.today()
+            domain = self.env["sop.reorder.proposal"]._pending_rules_domain(today)
+            self.assertIn(("company_id", "not in", self.company_a.ids), domain)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._rules(), inline)
+        self.assertTrue(cycle.accuracy_line_ids, "the finalize froze the plan")
+        domain = self.env["sop.reorder.proposal"]._pending_rules_domain(today)
+        self.assertNotIn(("company_id", "not in", self.company_a.ids), domain)
+
+    def test_planner_cannot_enqueue_an_approval(self):
+        cycle = self._plan(self.products)
+        self._to_executive_review_from_demand(cycle)  # supply review inline
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
+        with trap_jobs() as trap:
+            with self.assertRaises(AccessError):
+                cycle.with_user(self.planner).action_approve()
+            with self.assertRaises(AccessError):
+                cycle.with_user(self.planner)._sop_run_step("approval")
+            trap.assert_jobs_count(0)
+        self.assertNotIn("approval", cycle.step_run_ids.mapped("step"))
+        self.assertEqual(cycle.state, "executive_review")
