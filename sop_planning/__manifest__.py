@@ -37,6 +37,7 @@
         "views/sop_inventory_policy_views.xml",
         "views/stock_warehouse_orderpoint_views.xml",
         "views/sop_reorder_proposal_views.xml",
+        "views/sop_vendor_order_views.xml",
         "views/sop_scenario_views.xml",
         "views/sop_cycle_views.xml",
         "views/sop_cycle_scenario_views.xml",
