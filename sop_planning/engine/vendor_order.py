@@ -184,7 +184,10 @@ def build_vendor_orders(lines, vendors):
     if lines.empty:
         return pd.DataFrame(columns=columns), {}
     lines = _with_defaults(lines, LINE_DEFAULTS)
-    vendors = _with_defaults(vendors, VENDOR_DEFAULTS).set_index("order_key")
+    vendors = _with_defaults(vendors, VENDOR_DEFAULTS)
+    terms_by_key = {
+        row["order_key"]: row for row in vendors.to_dict("records")
+    }
     need = np.maximum(lines["need_qty"].to_numpy(float), 0.0)
     quantum = lines["quantum"].to_numpy(float)
     rounded = ceil_to(need, quantum)
@@ -199,9 +202,7 @@ def build_vendor_orders(lines, vendors):
     lines["status"] = "idle"
     order_notes = {}
     for key, group in lines.groupby("order_key", sort=False):
-        terms = (
-            vendors.loc[key] if key in vendors.index else pd.Series(VENDOR_DEFAULTS)
-        )
+        terms = terms_by_key.get(key, VENDOR_DEFAULTS)
         qty, status, notes, notes_of_order = _build_one(
             group.reset_index(drop=True), terms
         )

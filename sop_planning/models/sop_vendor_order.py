@@ -64,7 +64,7 @@ class SopVendorOrder(models.Model):
     capacity_weight = fields.Float(string="Capacity (weight)", readonly=True)
     below_minimum = fields.Boolean(compute="_compute_totals", store=True)
     over_capacity = fields.Boolean(compute="_compute_totals", store=True)
-    line_count = fields.Integer(string="Lines", compute="_compute_totals", store=True)
+    line_count = fields.Integer(string="Ordered Lines", compute="_compute_totals", store=True)
     deferred_count = fields.Integer(
         string="Deferred Lines", compute="_compute_totals", store=True
     )

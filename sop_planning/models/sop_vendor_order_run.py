@@ -30,7 +30,12 @@ class SopVendorOrder(models.Model):
                 with self.env.cr.savepoint():
                     self.sudo().with_company(company)._build_company_orders(company)
             except Exception as exc:  # noqa: BLE001 - logged and skipped
-                _logger.warning("S&OP vendor orders of %s skipped: %s", company.name, exc)
+                _logger.warning(
+                    "S&OP vendor orders of %s skipped: %s",
+                    company.name,
+                    exc,
+                    exc_info=True,
+                )
 
     def _build_company_orders(self, company):
         today = fields.Date.context_today(self)
@@ -46,11 +51,12 @@ class SopVendorOrder(models.Model):
         if not result.empty:
             result = result[result["status"] != "idle"]
         drafts = self.search([("company_id", "=", company.id), ("state", "=", "draft")])
-        by_key = {(o.vendor_id.id, o.warehouse_id.id): o for o in drafts}
+        by_key = {f"{o.vendor_id.id}-{o.warehouse_id.id}": o for o in drafts}
         kept = self.browse()
+        terms_by_key = vendors.set_index("order_key").to_dict("index")
         for key, group in result.groupby("order_key", sort=False):
-            vendor_id, warehouse_id = key
-            terms = vendors.set_index("order_key").loc[[key]].iloc[0]
+            vendor_id, warehouse_id = map(int, key.split("-"))
+            terms = terms_by_key[key]
             header = {
                 "company_id": company.id,
                 "vendor_id": vendor_id,
@@ -83,7 +89,7 @@ class SopVendorOrder(models.Model):
         Orderpoint = self.env["stock.warehouse.orderpoint"]
         vendors_by_key = {}
         for proposal in proposals:
-            key = (proposal.vendor_id.id, proposal.warehouse_id.id)
+            key = f"{proposal.vendor_id.id}-{proposal.warehouse_id.id}"
             vendors_by_key.setdefault(key, proposal.vendor_id)
         if not vendors_by_key:
             return pd.DataFrame(), pd.DataFrame(columns=["order_key"]), {}
@@ -93,7 +99,7 @@ class SopVendorOrder(models.Model):
                 ("company_id", "=", company.id),
                 ("sop_managed", "=", True),
                 ("sop_manual", "=", False),
-                ("warehouse_id", "in", [key[1] for key in vendors_by_key]),
+                ("warehouse_id", "in", proposals.warehouse_id.ids),
             ]
         )
         first_vendor = (
@@ -114,7 +120,7 @@ class SopVendorOrder(models.Model):
             vendor_id = (
                 proposal.vendor_id.id if proposal else first_vendor[rule.product_id.id]
             )
-            key = (vendor_id, rule.warehouse_id.id)
+            key = f"{vendor_id}-{rule.warehouse_id.id}"
             if key not in vendors_by_key:
                 continue
             rows.append(self._rule_row(rule, proposal, key))
@@ -127,13 +133,16 @@ class SopVendorOrder(models.Model):
 
     def _rule_row(self, rule, proposal, key):
         product = rule.product_id
-        vendor = self.env["res.partner"].browse(key[0])
+        vendor = self.env["res.partner"].browse(int(key.split("-")[0]))
         projected = proposal.qty_projected if proposal else rule.qty_forecast
         per_day = rule.sop_policy_id.demand_per_day
         pack = product._sop_purchase_packaging(vendor, rule.company_id)
         quantum = pack._sop_packs(product.uom_id) if pack else 0.0
-        quantum = max(quantum, rule.qty_multiple or 0.0, product.uom_id.rounding)
-        need = proposal.quantity if proposal else rule.product_max_qty - projected
+        if not quantum and rule.replenishment_uom_id:
+            quantum = rule.replenishment_uom_id._sop_packs(product.uom_id)
+        quantum = max(quantum, product.uom_id._sop_quantity_step())
+        # before Odoo's rounding, so the pack rounding is said
+        need = rule.product_max_qty - projected
         return {
             "line_id": rule.id,
             "order_key": key,
@@ -172,10 +181,11 @@ class SopVendorOrder(models.Model):
         }
 
     def _last_order_date(self, key):
+        vendor_id, warehouse_id = map(int, key.split("-"))
         last = self.search(
             [
-                ("vendor_id", "=", key[0]),
-                ("warehouse_id", "=", key[1]),
+                ("vendor_id", "=", vendor_id),
+                ("warehouse_id", "=", warehouse_id),
                 ("state", "!=", "draft"),
             ],
             order="date_order desc",

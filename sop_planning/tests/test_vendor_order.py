@@ -193,7 +193,6 @@ class TestVendorOrder(SopDataCase):
             {
                 "partner_id": self.supplier.id,
                 "product_tmpl_id": product.product_tmpl_id.id,
-                "company_id": company_b.id,
                 "delay": 5,
             }
         )
