@@ -29,7 +29,9 @@ def _lines(**columns):
 
 
 def test_minimum_reached_by_most_urgent_brought_forward_lines():
-    vendors = pd.DataFrame({"order_key": ["v"], "min_value": [350.0], "review_days": [7.0]})
+    vendors = pd.DataFrame(
+        {"order_key": ["v"], "min_value": [350.0], "review_days": [7.0]}
+    )
     result, notes = build_vendor_orders(_lines(), vendors)
     by_id = result.set_index("line_id")
     # due 200, then line 3 (6 days to stockout) 100, then line 2: 400 >= 350
@@ -43,7 +45,9 @@ def test_minimum_reached_by_most_urgent_brought_forward_lines():
 
 
 def test_below_minimum_with_nothing_urgent_adds_least_extra_value():
-    vendors = pd.DataFrame({"order_key": ["v"], "min_value": [1000.0], "review_days": [1.0]})
+    vendors = pd.DataFrame(
+        {"order_key": ["v"], "min_value": [1000.0], "review_days": [1.0]}
+    )
     lines = _lines(need_qty=[10.0, 10.0, 10.0, 2.0])
     result, notes = build_vendor_orders(lines, vendors)
     by_id = result.set_index("line_id")
@@ -61,8 +65,12 @@ def test_pack_rounding_in_whole_packs():
 
 def test_capacity_cuts_the_least_urgent_line():
     vendors = pd.DataFrame(
-        {"order_key": ["v"], "min_value": [400.0], "review_days": [7.0],
-         "capacity_volume": [2.5]}
+        {
+            "order_key": ["v"],
+            "min_value": [400.0],
+            "review_days": [7.0],
+            "capacity_volume": [2.5],
+        }
     )
     lines = _lines(unit_volume=[0.1, 0.1, 0.1, 0.1])
     result, _notes = build_vendor_orders(lines, vendors)

@@ -127,7 +127,9 @@ def _build_one(group, terms):
         if target <= 0 or total >= target:
             continue
         rows = np.flatnonzero(soon & (status == "idle"))
-        rows = rows[np.argsort(group["days_to_stockout"].to_numpy()[rows], kind="stable")]
+        rows = rows[
+            np.argsort(group["days_to_stockout"].to_numpy()[rows], kind="stable")
+        ]
         take = rows[_fill_to(total, target, value[rows])]
         for row in take:
             qty[row] = group["rounded_qty"].iat[row]
@@ -156,7 +158,10 @@ def _build_one(group, terms):
         ordered = np.flatnonzero(qty > 0)
         # least urgent first: brought-forward before due, then most days left
         urgency = np.lexsort(
-            (-group["days_to_stockout"].to_numpy()[ordered], group["due"].to_numpy()[ordered])
+            (
+                -group["days_to_stockout"].to_numpy()[ordered],
+                group["due"].to_numpy()[ordered],
+            )
         )
         for row in ordered[urgency]:
             load = float((qty * unit).sum())
@@ -185,9 +190,7 @@ def build_vendor_orders(lines, vendors):
         return pd.DataFrame(columns=columns), {}
     lines = _with_defaults(lines, LINE_DEFAULTS)
     vendors = _with_defaults(vendors, VENDOR_DEFAULTS)
-    terms_by_key = {
-        row["order_key"]: row for row in vendors.to_dict("records")
-    }
+    terms_by_key = {row["order_key"]: row for row in vendors.to_dict("records")}
     need = np.maximum(lines["need_qty"].to_numpy(float), 0.0)
     quantum = lines["quantum"].to_numpy(float)
     rounded = ceil_to(need, quantum)

@@ -26,7 +26,7 @@ class SopVendorOrder(models.Model):
         "res.company", required=True, index=True, default=lambda s: s.env.company
     )
     vendor_id = fields.Many2one(
-        "res.partner", string="Vendor", required=True, index=True, check_company=True
+        "res.partner", required=True, index=True, check_company=True
     )
     warehouse_id = fields.Many2one(
         "stock.warehouse", required=True, index=True, check_company=True
@@ -64,7 +64,9 @@ class SopVendorOrder(models.Model):
     capacity_weight = fields.Float(string="Capacity (weight)", readonly=True)
     below_minimum = fields.Boolean(compute="_compute_totals", store=True)
     over_capacity = fields.Boolean(compute="_compute_totals", store=True)
-    line_count = fields.Integer(string="Ordered Lines", compute="_compute_totals", store=True)
+    line_count = fields.Integer(
+        string="Ordered Lines", compute="_compute_totals", store=True
+    )
     deferred_count = fields.Integer(
         string="Deferred Lines", compute="_compute_totals", store=True
     )
@@ -114,8 +116,7 @@ class SopVendorOrder(models.Model):
             order.over_capacity = bool(
                 (order.capacity_volume and order.volume_total > order.capacity_volume)
                 or (
-                    order.capacity_weight
-                    and order.weight_total > order.capacity_weight
+                    order.capacity_weight and order.weight_total > order.capacity_weight
                 )
             )
 
@@ -132,13 +133,13 @@ class SopVendorOrder(models.Model):
         done = self.filtered(lambda o: o.state != "draft")
         if done:
             raise UserError(
-                self.env._(
-                    "Vendor order %s already has an RFQ.", done[0].display_name
-                )
+                self.env._("Vendor order %s already has an RFQ.", done[0].display_name)
             )
         empty = self.filtered(
-            lambda o: not o.line_ids.filtered(
-                lambda x: x.reason in ORDERED_REASONS and x.quantity > 0
+            lambda o: (
+                not o.line_ids.filtered(
+                    lambda x: x.reason in ORDERED_REASONS and x.quantity > 0
+                )
             )
         )
         if empty:

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 REASONS = [
     ("due", "Due Now"),
@@ -20,9 +21,7 @@ class SopVendorOrderLine(models.Model):
         "sop.vendor.order", required=True, index=True, ondelete="cascade"
     )
     sequence = fields.Integer(default=10)
-    company_id = fields.Many2one(
-        related="order_id.company_id", store=True, index=True
-    )
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="order_id.currency_id")
     vendor_id = fields.Many2one(related="order_id.vendor_id", store=True)
     order_state = fields.Selection(related="order_id.state", string="Order State")
@@ -55,9 +54,7 @@ class SopVendorOrderLine(models.Model):
     price_unit = fields.Monetary(string="Unit Cost", readonly=True)
     subtotal = fields.Monetary(compute="_compute_amounts", store=True)
     volume = fields.Float(compute="_compute_amounts", store=True, digits="Volume")
-    weight = fields.Float(
-        compute="_compute_amounts", store=True, digits="Stock Weight"
-    )
+    weight = fields.Float(compute="_compute_amounts", store=True, digits="Stock Weight")
     days_to_stockout = fields.Float(
         digits=(16, 1),
         readonly=True,
@@ -72,12 +69,28 @@ class SopVendorOrderLine(models.Model):
         "purchase.order.line", string="RFQ Line", readonly=True, index="btree_not_null"
     )
 
+    _quantity_positive = models.Constraint(
+        "CHECK (quantity >= 0)", "A vendor order quantity cannot be negative."
+    )
+
     @api.depends("quantity", "price_unit", "product_id.volume", "product_id.weight")
     def _compute_amounts(self):
         for line in self:
             line.subtotal = line.quantity * line.price_unit
             line.volume = line.quantity * line.product_id.volume
             line.weight = line.quantity * line.product_id.weight
+
+    def write(self, vals):
+        if "quantity" in vals and not self.env.su:
+            ordered = self.filtered(lambda x: x.order_id.state != "draft")
+            if ordered:
+                raise UserError(
+                    self.env._(
+                        "Vendor order %s has an RFQ: change the RFQ instead.",
+                        ordered[0].order_id.name,
+                    )
+                )
+        return super().write(vals)
 
     def _built_reason(self):
         """The reason the run gave this line before any budget deferral."""

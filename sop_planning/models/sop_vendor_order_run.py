@@ -24,7 +24,16 @@ class SopVendorOrder(models.Model):
         whose lines would not change is left as it is (a second run the
         same day changes nothing).
         """
-        companies = companies or self.env["res.company"].search([])
+        if companies is None:
+            # companies with open proposals, and those with proposed orders to
+            # refresh or drop
+            companies = (
+                self.env["sop.reorder.proposal"]
+                .sudo()
+                ._read_group([("state", "=", "proposed")], ["company_id"])
+            )
+            companies = self.env["res.company"].union(*(c for (c,) in companies))
+            companies |= self.sudo().search([("state", "=", "draft")]).company_id
         for company in companies:
             try:
                 with self.env.cr.savepoint():
@@ -110,8 +119,9 @@ class SopVendorOrder(models.Model):
         )
         proposal_by_rule = {p.orderpoint_id: p for p in proposals}
         rules = rules.filtered(
-            lambda r: r in proposal_by_rule
-            or first_vendor.get(r.product_id.id) in vendor_ids
+            lambda r: (
+                r in proposal_by_rule or first_vendor.get(r.product_id.id) in vendor_ids
+            )
         )
         rules = rules.with_context(global_horizon_days=0)
         rows = []
@@ -307,7 +317,11 @@ class SopVendorOrder(models.Model):
                     ("date_order", "<=", fields.Date.end_of(month, "month")),
                 ]
             )
-            committed = sum(month_orders.filtered(lambda o: o.state != "draft").mapped("amount_total"))
+            committed = sum(
+                month_orders.filtered(lambda o: o.state != "draft").mapped(
+                    "amount_total"
+                )
+            )
             drafts = month_orders.filtered(lambda o: o.state == "draft")
             lines = drafts.line_ids.filtered(
                 lambda x: x.reason in ORDERED_REASONS or x.reason == "deferred"
@@ -351,7 +365,9 @@ class SopVendorOrder(models.Model):
                         }
                     )
             for order in drafts:
-                deferred_lines = order.line_ids.filtered(lambda x: x.reason == "deferred")
+                deferred_lines = order.line_ids.filtered(
+                    lambda x: x.reason == "deferred"
+                )
                 if deferred_lines and note not in (order.explanation or ""):
                     order.explanation = "\n".join(
                         filter(None, [order.explanation, note])

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from .common_data import SopDataCase
+from .common_policy import SopPolicyCase
 
 
 @tagged("post_install", "-at_install")
@@ -232,3 +233,26 @@ class TestVendorOrder(SopDataCase):
         self.assertNotIn(product, order_a.line_ids.product_id)
         visible = self.env["sop.vendor.order"].with_user(self.buyer).search([])
         self.assertEqual(visible, order_a, "the buyer of A does not see B's order")
+
+
+@tagged("post_install", "-at_install")
+class TestVendorReviewPeriod(SopPolicyCase):
+    """The vendor's order cycle is the review period of its products' policies."""
+
+    def test_monthly_vendor_needs_more_safety_stock_than_weekly(self):
+        monthly = self.env["res.partner"].create(
+            {"name": "Monthly Supplier", "sop_order_interval_days": 30}
+        )
+        self.vendor.sop_order_weekday = "0"  # every Monday: weekly
+        self.valve.seller_ids.partner_id = monthly
+        self.manual_rule.unlink()
+        cycle = self._approve(self._plan(self.pump | self.valve))
+        weekly_policy = self._policy(cycle, self.pump)
+        monthly_policy = self._policy(cycle, self.valve)
+        self.assertEqual(self.vendor.sop_review_days, 7)
+        self.assertIn("review 7.0", weekly_policy.explanation)
+        self.assertIn("review 30.0", monthly_policy.explanation)
+        self.assertGreater(monthly_policy.safety_stock, weekly_policy.safety_stock)
+        self.assertGreater(
+            monthly_policy.reorder_point, weekly_policy.reorder_point + 200.0
+        )
