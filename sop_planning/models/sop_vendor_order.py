@@ -57,11 +57,18 @@ class SopVendorOrder(models.Model):
     min_value = fields.Monetary(
         string="Minimum Order Value",
         readonly=True,
+        aggregator=False,
         help="The vendor's minimum, in the company's currency, when built.",
     )
-    free_freight_value = fields.Monetary(string="Free Freight From", readonly=True)
-    capacity_volume = fields.Float(string="Capacity (volume)", readonly=True)
-    capacity_weight = fields.Float(string="Capacity (weight)", readonly=True)
+    free_freight_value = fields.Monetary(
+        string="Free Freight From", readonly=True, aggregator=False
+    )
+    capacity_volume = fields.Float(
+        string="Capacity (volume)", readonly=True, aggregator=False
+    )
+    capacity_weight = fields.Float(
+        string="Capacity (weight)", readonly=True, aggregator=False
+    )
     below_minimum = fields.Boolean(compute="_compute_totals", store=True)
     over_capacity = fields.Boolean(compute="_compute_totals", store=True)
     line_count = fields.Integer(

@@ -242,12 +242,16 @@ class SopVendorOrder(models.Model):
         """One rule applied, in words (translated)."""
         amount = self.env.company.currency_id.format
         uom = product.uom_id.name if product else ""
+
+        def number(value):
+            return f"{round(value, 2):g}"
+
         texts = {
             "pack": lambda: self.env._(
                 "raised from %(need)s to %(qty)s: pack of %(pack)s %(uom)s",
-                need=round(params["need"], 2),
-                qty=round(params["qty"], 2),
-                pack=round(params["pack"], 2),
+                need=number(params["need"]),
+                qty=number(params["qty"]),
+                pack=number(params["pack"]),
                 uom=uom,
             ),
             "added_min": lambda: self.env._(
@@ -260,12 +264,12 @@ class SopVendorOrder(models.Model):
             "cut_volume": lambda: self.env._(
                 "cut: over the order's volume capacity %(capacity)s (now %(qty)s)",
                 capacity=params["capacity"],
-                qty=round(params["qty"], 2),
+                qty=number(params["qty"]),
             ),
             "cut_weight": lambda: self.env._(
                 "cut: over the order's weight capacity %(capacity)s (now %(qty)s)",
                 capacity=params["capacity"],
-                qty=round(params["qty"], 2),
+                qty=number(params["qty"]),
             ),
             "below_min": lambda: self.env._(
                 "below the %(target)s minimum at %(value)s: the vendor has nothing "
