@@ -2,15 +2,14 @@ from datetime import date
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common_data import SopDataCase
 from .common_policy import SopPolicyCase
 
 
-@tagged("post_install", "-at_install")
-class TestVendorOrder(SopDataCase):
-    """The daily run builds one order per vendor to its terms; buyers order it."""
+class VendorOrderCase(SopDataCase):
+    """A weekly vendor (minimum 500) and four products at different urgency."""
 
     @classmethod
     def setUpClass(cls):
@@ -82,6 +81,11 @@ class TestVendorOrder(SopDataCase):
 
     def _line(self, order, product):
         return order.line_ids.filtered(lambda x: x.product_id == product)
+
+
+@tagged("post_install", "-at_install")
+class TestVendorOrder(VendorOrderCase):
+    """The daily run builds one order per vendor to its terms; buyers order it."""
 
     def test_minimum_reached_by_the_most_urgent_lines(self):
         order = self._run()
@@ -256,3 +260,22 @@ class TestVendorReviewPeriod(SopPolicyCase):
         self.assertGreater(
             monthly_policy.reorder_point, weekly_policy.reorder_point + 200.0
         )
+
+
+@tagged("post_install", "-at_install")
+class TestVendorOrderTour(HttpCase, VendorOrderCase):
+    """A buyer without any S&OP role changes a quantity and creates the RFQ."""
+
+    def test_buyer_edits_a_line_and_creates_the_rfq(self):
+        order = self._run()
+        self.start_tour(
+            "/odoo/action-sop_planning.sop_vendor_order_action",
+            "sop_vendor_order_buyer",
+            login="vo_buyer",
+        )
+        self.assertEqual(order.state, "rfq")
+        quantities = {
+            line.product_id: line.product_qty for line in order.purchase_id.order_line
+        }
+        self.assertEqual(quantities, {self.due: 45.0, self.soon: 20.0})
+        self.assertEqual(self._line(order, self.soon).proposed_qty, 14.0)
