@@ -27,6 +27,9 @@ ACCESS_MATRIX = {
     "sop.kpi.snapshot":     ("r",  "r",     "r",       "r",    "",    ""),
     "sop.abc.report":       ("r",  "r",     "r",       "r",    "",    ""),
     "sop.cycle.policy.backtest": ("r", "r", "r",       "crwu", "",    ""),
+    "sop.vendor.order":     ("r",  "r",     "r",       "crwu", "rw",  ""),
+    "sop.vendor.order.line": ("r", "r",     "r",       "crwu", "rw",  ""),
+    "sop.purchase.budget":  ("r",  "r",     "r",       "r",    "r",   ""),
 }  # fmt: skip
 ROLES = ("sop_user", "planner", "executive", "sop_admin", "buyer", "portal")
 
