@@ -65,8 +65,8 @@ class ResPartner(models.Model):
     sop_order_lead_days = fields.Integer(
         string="Order Lead Days",
         company_dependent=True,
-        help="Days before the order day the vendor order is prepared and shown "
-        "to purchasing.",
+        help="Days before the order day the S&OP vendor order is prepared and "
+        "shown to purchasing (0: on the order day).",
     )
     sop_review_days = fields.Integer(
         string="Review Period (days)",

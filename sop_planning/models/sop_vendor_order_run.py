@@ -100,6 +100,15 @@ class SopVendorOrder(models.Model):
         for proposal in proposals:
             key = f"{proposal.vendor_id.id}-{proposal.warehouse_id.id}"
             vendors_by_key.setdefault(key, proposal.vendor_id)
+        order_dates = {}
+        for key, vendor in list(vendors_by_key.items()):
+            vendor = vendor.with_company(company)
+            date = vendor._sop_next_order_date(today, self._last_order_date(key))
+            # prepared the vendor's lead days before its order day
+            if (date - today).days > max(vendor.sop_order_lead_days or 0, 0):
+                del vendors_by_key[key]
+            else:
+                order_dates[key] = date
         if not vendors_by_key:
             return pd.DataFrame(), pd.DataFrame(columns=["order_key"]), {}
         vendor_ids = {vendor.id for vendor in vendors_by_key.values()}
@@ -137,7 +146,7 @@ class SopVendorOrder(models.Model):
         terms, dates = [], {}
         for key, vendor in vendors_by_key.items():
             vendor = vendor.with_company(company)
-            dates[key] = vendor._sop_next_order_date(today, self._last_order_date(key))
+            dates[key] = order_dates[key]
             terms.append(self._vendor_terms(company, vendor, key, today))
         return pd.DataFrame(rows), pd.DataFrame(terms), dates
 

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError
@@ -79,6 +79,11 @@ class VendorOrderCase(SopDataCase):
             [("vendor_id", "=", self.supplier.id)]
         )
 
+    def _proposals(self, product):
+        return self.env["sop.reorder.proposal"].search(
+            [("product_id", "=", product.id)]
+        )
+
     def _line(self, order, product):
         return order.line_ids.filtered(lambda x: x.product_id == product)
 
@@ -103,6 +108,16 @@ class TestVendorOrder(VendorOrderCase):
         self.assertFalse(order.below_minimum)
         self.assertTrue(self._line(order, self.due).proposal_id)
         self.assertIn("added: reaches", order.explanation)
+
+    def test_order_prepared_its_lead_days_before_the_order_day(self):
+        tomorrow = fields.Date.today() + timedelta(days=1)
+        self.supplier.sop_order_weekday = str(tomorrow.weekday())
+        self.assertFalse(self._run(), "the order day is tomorrow")
+        self.assertEqual(self._proposals(self.due).state, "proposed")
+        self.supplier.sop_order_lead_days = 1
+        order = self._run()
+        self.assertEqual(order.date_order, tomorrow)
+        self.assertEqual(self._line(order, self.due).reason, "due")
 
     def test_quantities_rounded_to_the_vendor_pack(self):
         self.due.seller_ids.product_uom_id = self.dozen
