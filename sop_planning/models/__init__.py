@@ -37,3 +37,4 @@ from . import sop_purchase_budget
 from . import sop_vendor_order
 from . import sop_vendor_order_line
 from . import sop_vendor_order_run
+from . import sop_cycle_vendor_order

@@ -151,6 +151,13 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(order.deferred_count, 1)
         self.assertEqual(self._run(), order, "the same run again: same order")
         self.assertEqual(self._line(order, self.soon).reason, "deferred")
+        # the cycle's supply review shows what the budget deferred
+        self.assertEqual(self.cycle.deferred_purchase_count, 1)
+        action = self.cycle.action_open_deferred_purchases()
+        self.assertEqual(
+            self.env["sop.vendor.order.line"].search(action["domain"]),
+            self._line(order, self.soon),
+        )
 
     def test_one_rfq_with_the_orders_quantities_and_a_second_run_adds_nothing(self):
         order = self._run()
