@@ -128,3 +128,19 @@ def test_monthly_review_needs_more_safety_stock_than_weekly():
     policy = compute_policy(items, demand, freq="M").set_index("item_id")
     assert policy.loc[2, "safety_stock"] > policy.loc[1, "safety_stock"]
     assert "review 30.0" in policy.loc[2, "explanation"]
+
+
+def test_free_freight_not_reached_is_said():
+    vendors = pd.DataFrame(
+        {
+            "order_key": ["v"],
+            "min_value": [300.0],
+            "free_freight": [5000.0],
+            "review_days": [7.0],
+        }
+    )
+    result, notes = build_vendor_orders(_lines(), vendors)
+    by_id = result.set_index("line_id")
+    assert by_id.loc[3, "notes"] == [("added_min", {"target": 300.0})]
+    assert by_id.loc[2, "notes"] == [("added_freight", {"target": 5000.0})]
+    assert notes["v"][0][0] == "below_freight"

@@ -40,7 +40,8 @@ Output: ``lines`` with ``qty`` (what to order, 0 if not ordered),
 ``status`` (due, added, cut, idle) and ``notes``: a list of ``(code,
 params)`` per line, for the caller to word and translate. The order of a
 group is left below its minimum when the vendor has nothing more to add
-(``order_notes``: {order_key: [(code, params)]}).
+(``order_notes``: {order_key: [(code, params)]}; ``below_freight`` when
+the free-freight threshold is not reached).
 
 Vectorised per order (cumulative sums over sorted lines); the loop runs
 over vendor orders, not products. No Odoo import.
@@ -136,6 +137,8 @@ def _build_one(group, terms):
             status[row] = "added"
             notes[row].append((code, {"target": target}))
         total += float(value[take].sum())
+    if 0 < free_freight and total < free_freight and total >= min_value:
+        order_notes.append(("below_freight", {"target": free_freight, "value": total}))
     if min_value > 0 and total < min_value:
         rows = np.flatnonzero(status == "idle")
         rows = rows[np.argsort(value[rows], kind="stable")]

@@ -267,8 +267,14 @@ class SopVendorOrder(models.Model):
                 "added: reaches the %s minimum", amount(params["target"])
             ),
             "added_freight": lambda: self.env._(
-                "added: reaches the %s free-freight threshold",
+                "added: toward the %s free-freight threshold",
                 amount(params["target"]),
+            ),
+            "below_freight": lambda: self.env._(
+                "below the %(target)s free-freight threshold at %(value)s: the "
+                "vendor has nothing more to bring forward",
+                target=amount(params["target"]),
+                value=amount(params["value"]),
             ),
             "cut_volume": lambda: self.env._(
                 "cut: over the order's volume capacity %(capacity)s (now %(qty)s)",
