@@ -49,6 +49,7 @@
         "views/sop_scenario_views.xml",
         "views/sop_cycle_views.xml",
         "views/sop_cycle_scenario_views.xml",
+        "views/sop_vendor_order_views.xml",
         "wizards/sop_adjustment_import_views.xml",
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",

@@ -37,3 +37,9 @@ from . import sop_accuracy_month
 from . import sop_kpi_snapshot
 from . import sop_abc_report
 from . import sop_plan_line_exception
+from . import res_partner
+from . import sop_purchase_budget
+from . import sop_vendor_order
+from . import sop_vendor_order_line
+from . import sop_vendor_order_run
+from . import sop_cycle_vendor_order

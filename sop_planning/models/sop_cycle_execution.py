@@ -293,6 +293,8 @@ class SopCycle(models.Model):
                         "lead_time_std_days": forecast.delay_std or 0.0,
                         "unit_cost": max(forecast.product_id.standard_price, 0.0),
                         "moq": forecast.moq or 0.0,
+                        # the vendor's order cycle (res.partner terms)
+                        "review_days": forecast.vendor_id.sop_review_days,
                         "order_cost": self.company_id.sop_order_cost,
                         "holding_rate": self.company_id.sop_holding_rate / 100.0,
                         "abc": forecast.abc or None,

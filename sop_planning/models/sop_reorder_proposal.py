@@ -389,6 +389,7 @@ class SopReorderProposal(models.Model):
             ):
                 break
         if checked and not remaining:
+            self.env["sop.vendor.order"]._build_vendor_orders()
             self._notify_purchasing(
                 self.search(
                     [

@@ -18,3 +18,4 @@ from . import test_policy_backtest
 from . import test_adjustment_import
 from . import test_adjustment_state
 from . import test_step_jobs
+from . import test_vendor_order

@@ -29,6 +29,9 @@ ACCESS_MATRIX = {
     "sop.cycle.policy.backtest": ("r", "r", "r",       "crwu", "",    ""),
     "sop.step.run":         ("r",  "r",     "r",       "r",    "",    ""),
     "sop.step.chunk":       ("r",  "r",     "r",       "r",    "",    ""),
+    "sop.vendor.order":     ("r",  "r",     "r",       "crwu", "rw",  ""),
+    "sop.vendor.order.line": ("r", "r",     "r",       "crwu", "rw",  ""),
+    "sop.purchase.budget":  ("r",  "r",     "r",       "r",    "r",   ""),
 }  # fmt: skip
 ROLES = ("sop_user", "planner", "executive", "sop_admin", "buyer", "portal")
 

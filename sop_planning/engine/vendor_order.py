@@ -1,0 +1,240 @@
+"""Vendor orders built to the vendor's terms: minimum, packs, capacity, budget.
+
+Public API: ``build_vendor_orders(lines, vendors)``, ``apply_budget(lines,
+budget)`` and ``next_order_date(today, weekday, interval_days)``.
+
+``lines``: one row per reordering rule of a vendor's product that may go on
+the vendor's order, columns
+
+- ``line_id`` (unique) and ``order_key`` (the vendor order it belongs to:
+  vendor x warehouse),
+- ``due`` (bool): below its reorder point now (a reorder proposal exists),
+- ``need_qty``: what it needs to reach its order-up-to level (> 0), in the
+  product's unit,
+- ``quantum``: the order step in the product's unit (purchase pack, else 1
+  for pieces; 0: not rounded),
+- ``unit_cost``, ``unit_volume``, ``unit_weight`` (per product unit),
+- ``days_to_reorder``: days until the projected stock crosses the reorder
+  point (<= 0 when due; inf without demand),
+- ``days_to_stockout``: days until the projected stock runs out,
+- ``unit_margin`` (optional, default 0): sale price - cost.
+
+``vendors``: one row per ``order_key``: ``min_value``, ``free_freight``
+(0: none), ``capacity_volume`` / ``capacity_weight`` (0: none),
+``review_days`` (days to the vendor's following order date).
+
+Rules, per order, in this order (each applied one is noted on its line):
+
+1. due lines are ordered, rounded up to whole packs ("pack");
+2. lines that cross their reorder point before the following order date
+   (``days_to_reorder < review_days``) are brought forward, most urgent
+   (fewest days to stockout) first, until the order reaches the minimum
+   value, then the free-freight threshold ("added_min", "added_freight");
+3. if still below the minimum, the vendor's other lines are added in order
+   of least extra stock value ("added_min");
+4. over the capacity (volume or weight), the least urgent lines are cut,
+   brought-forward ones first ("cut_capacity"); a due line alone over the
+   capacity is reduced to the whole packs that fit.
+
+Output: ``lines`` with ``qty`` (what to order, 0 if not ordered),
+``status`` (due, added, cut, idle) and ``notes``: a list of ``(code,
+params)`` per line, for the caller to word and translate. The order of a
+group is left below its minimum when the vendor has nothing more to add
+(``order_notes``: {order_key: [(code, params)]}; ``below_freight`` when
+the free-freight threshold is not reached).
+
+Vectorised per order (cumulative sums over sorted lines); the loop runs
+over vendor orders, not products. No Odoo import.
+"""
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from .policy_rounding import ceil_to
+
+LINE_DEFAULTS = {
+    "quantum": 0.0,
+    "unit_volume": 0.0,
+    "unit_weight": 0.0,
+    "unit_margin": 0.0,
+    "days_to_reorder": np.inf,
+    "days_to_stockout": np.inf,
+}
+VENDOR_DEFAULTS = {
+    "min_value": 0.0,
+    "free_freight": 0.0,
+    "capacity_volume": 0.0,
+    "capacity_weight": 0.0,
+    "review_days": 0.0,
+}
+
+
+def next_order_date(today, weekday=None, interval_days=0, anchor=None):
+    """The vendor's next order date on or after ``today``.
+
+    ``weekday`` (0 = Monday) fixes the day; ``interval_days`` over 7 with a
+    ``anchor`` date (a past order day) keeps the rhythm, e.g. every second
+    Monday. No weekday: any day, ``interval_days`` after ``anchor`` (today
+    without an anchor or once that day has passed).
+    """
+    interval = int(interval_days or 0)
+    if weekday is None:
+        if anchor and interval:
+            return max(today, anchor + timedelta(days=interval))
+        return today
+    date = today + timedelta(days=(int(weekday) - today.weekday()) % 7)
+    if anchor and interval > 7:
+        late = (date - anchor).days % interval
+        if late:
+            date += timedelta(days=interval - late)
+            date += timedelta(days=(int(weekday) - date.weekday()) % 7)
+    return date
+
+
+def _with_defaults(frame, defaults):
+    frame = frame.copy()
+    for column, default in defaults.items():
+        if column not in frame.columns:
+            frame[column] = default
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(default)
+    return frame
+
+
+def _fill_to(value_now, target, values):
+    """Boolean mask of ``values`` (in rank order) added until ``target``.
+
+    The line that reaches the target is included.
+    """
+    if value_now >= target or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    before = value_now + np.concatenate([[0.0], np.cumsum(values)[:-1]])
+    return before < target
+
+
+def _build_one(group, terms):
+    """Quantities, status and notes of one vendor order's lines."""
+    qty = np.where(group["due"], group["rounded_qty"], 0.0)
+    status = np.where(group["due"], "due", "idle").astype(object)
+    notes = [list(n) for n in group["notes"]]
+    value = group["rounded_qty"].to_numpy() * group["unit_cost"].to_numpy()
+    order_notes = []
+    min_value = terms["min_value"]
+    free_freight = terms["free_freight"]
+    total = float((qty * group["unit_cost"]).sum())
+    soon = (~group["due"]) & (group["days_to_reorder"] < terms["review_days"])
+    for target, code in ((min_value, "added_min"), (free_freight, "added_freight")):
+        if target <= 0 or total >= target:
+            continue
+        rows = np.flatnonzero(soon & (status == "idle"))
+        rows = rows[
+            np.argsort(group["days_to_stockout"].to_numpy()[rows], kind="stable")
+        ]
+        take = rows[_fill_to(total, target, value[rows])]
+        for row in take:
+            qty[row] = group["rounded_qty"].iat[row]
+            status[row] = "added"
+            notes[row].append((code, {"target": target}))
+        total += float(value[take].sum())
+    if 0 < free_freight and total < free_freight and total >= min_value:
+        order_notes.append(("below_freight", {"target": free_freight, "value": total}))
+    if min_value > 0 and total < min_value:
+        rows = np.flatnonzero(status == "idle")
+        rows = rows[np.argsort(value[rows], kind="stable")]
+        take = rows[_fill_to(total, min_value, value[rows])]
+        for row in take:
+            qty[row] = group["rounded_qty"].iat[row]
+            status[row] = "added"
+            notes[row].append(("added_min", {"target": min_value}))
+        total += float(value[take].sum())
+        if total < min_value:
+            order_notes.append(("below_min", {"target": min_value, "value": total}))
+    for capacity_col, unit_col in (
+        ("capacity_volume", "unit_volume"),
+        ("capacity_weight", "unit_weight"),
+    ):
+        capacity = terms[capacity_col]
+        unit = group[unit_col].to_numpy()
+        if capacity <= 0 or float((qty * unit).sum()) <= capacity:
+            continue
+        ordered = np.flatnonzero(qty > 0)
+        # least urgent first: brought-forward before due, then most days left
+        urgency = np.lexsort(
+            (
+                -group["days_to_stockout"].to_numpy()[ordered],
+                group["due"].to_numpy()[ordered],
+            )
+        )
+        for row in ordered[urgency]:
+            load = float((qty * unit).sum())
+            if load <= capacity:
+                break
+            others = load - qty[row] * unit[row]
+            step = group["quantum"].iat[row] or 1.0
+            fits = 0.0
+            if group["due"].iat[row] and others < capacity and unit[row] > 0:
+                fits = np.floor((capacity - others) / unit[row] / step + 1e-9) * step
+            qty[row] = max(fits, 0.0)
+            status[row] = "cut" if qty[row] <= 0 else status[row]
+            notes[row].append(
+                (
+                    "cut_" + capacity_col.removeprefix("capacity_"),
+                    {"capacity": capacity, "qty": qty[row]},
+                )
+            )
+    return qty, status, notes, order_notes
+
+
+def build_vendor_orders(lines, vendors):
+    """Return (lines with qty/status/notes, order_notes); see module docstring."""
+    columns = ["line_id", "order_key", "qty", "status", "notes"]
+    if lines.empty:
+        return pd.DataFrame(columns=columns), {}
+    lines = _with_defaults(lines, LINE_DEFAULTS)
+    vendors = _with_defaults(vendors, VENDOR_DEFAULTS)
+    terms_by_key = {row["order_key"]: row for row in vendors.to_dict("records")}
+    need = np.maximum(lines["need_qty"].to_numpy(float), 0.0)
+    quantum = lines["quantum"].to_numpy(float)
+    rounded = ceil_to(need, quantum)
+    lines["rounded_qty"] = rounded
+    lines["due"] = lines["due"].astype(bool)
+    raised = (quantum > 1.0) & (rounded > need + 1e-9)
+    lines["notes"] = [
+        [("pack", {"pack": q, "need": n, "qty": r})] if up else []
+        for up, q, n, r in zip(raised, quantum, need, rounded, strict=True)
+    ]
+    lines["qty"] = 0.0
+    lines["status"] = "idle"
+    order_notes = {}
+    for key, group in lines.groupby("order_key", sort=False):
+        terms = terms_by_key.get(key, VENDOR_DEFAULTS)
+        qty, status, notes, notes_of_order = _build_one(
+            group.reset_index(drop=True), terms
+        )
+        lines.loc[group.index, "qty"] = qty
+        lines.loc[group.index, "status"] = status
+        lines.loc[group.index, "notes"] = pd.Series(notes, index=group.index)
+        if notes_of_order:
+            order_notes[key] = notes_of_order
+    return lines, order_notes
+
+
+def apply_budget(lines, budget):
+    """Keep the lines of highest stockout risk x margin within ``budget``.
+
+    ``lines``: ``line_id, value, days_to_stockout, margin`` (the margin of
+    the line's quantity). Risk = 1 / (1 + days to stockout, at least 0):
+    the sooner out, the higher. Returns the ``line_id`` of the lines
+    deferred (empty when the total fits or ``budget`` <= 0).
+    """
+    if budget is None or budget <= 0 or lines.empty:
+        return []
+    value = lines["value"].to_numpy(float)
+    if value.sum() <= budget:
+        return []
+    risk = 1.0 / (1.0 + np.maximum(lines["days_to_stockout"].to_numpy(float), 0.0))
+    score = risk * np.maximum(lines["margin"].to_numpy(float), 0.0)
+    order = np.lexsort((value, -score))
+    kept = np.cumsum(value[order]) <= budget + 1e-9
+    return lines["line_id"].to_numpy()[order][~kept].tolist()

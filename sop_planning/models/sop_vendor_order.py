@@ -1,0 +1,216 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .sop_common import GROUP_PURCHASE
+
+ORDERED_REASONS = ("due", "added")
+
+
+class SopVendorOrder(models.Model):
+    """One proposed purchase order per vendor and warehouse, to its terms.
+
+    Built by the daily S&OP replenishment run (``_build_vendor_orders``)
+    from the open reorder proposals: the lines due now, lines brought
+    forward to reach the vendor's minimum or free freight, rounded to packs
+    and cut to the capacity of one order. *Create RFQ* turns it into one
+    draft RFQ through Odoo's purchase flow; a cancelled RFQ reopens it.
+    """
+
+    _name = "sop.vendor.order"
+    _description = "S&OP Vendor Order"
+    _order = "date_order, vendor_id, id"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda s: s.env.company
+    )
+    vendor_id = fields.Many2one(
+        "res.partner", required=True, index=True, check_company=True
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", required=True, index=True, check_company=True
+    )
+    date_order = fields.Date(string="Order Date", required=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    line_ids = fields.One2many("sop.vendor.order.line", "order_id", string="Lines")
+    purchase_id = fields.Many2one(
+        "purchase.order", string="RFQ", readonly=True, copy=False, check_company=True
+    )
+    state = fields.Selection(
+        [("draft", "Proposed"), ("rfq", "RFQ Created"), ("purchase", "Ordered")],
+        compute="_compute_state",
+        store=True,
+        index=True,
+        help="Proposed until an RFQ is created; proposed again if the RFQ is "
+        "cancelled.",
+    )
+    amount_total = fields.Monetary(
+        string="Order Value", compute="_compute_totals", store=True
+    )
+    volume_total = fields.Float(
+        string="Volume", compute="_compute_totals", store=True, digits="Volume"
+    )
+    weight_total = fields.Float(
+        string="Weight", compute="_compute_totals", store=True, digits="Stock Weight"
+    )
+    min_value = fields.Monetary(
+        string="Minimum Order Value",
+        readonly=True,
+        aggregator=False,
+        help="The vendor's minimum, in the company's currency, when built.",
+    )
+    free_freight_value = fields.Monetary(
+        string="Free Freight From", readonly=True, aggregator=False
+    )
+    capacity_volume = fields.Float(
+        string="Capacity (volume)", readonly=True, aggregator=False
+    )
+    capacity_weight = fields.Float(
+        string="Capacity (weight)", readonly=True, aggregator=False
+    )
+    below_minimum = fields.Boolean(compute="_compute_totals", store=True)
+    over_capacity = fields.Boolean(compute="_compute_totals", store=True)
+    line_count = fields.Integer(
+        string="Ordered Lines", compute="_compute_totals", store=True
+    )
+    deferred_count = fields.Integer(
+        string="Deferred Lines", compute="_compute_totals", store=True
+    )
+    explanation = fields.Text(
+        readonly=True,
+        help="The rules applied when the order was built, one per line; kept "
+        "when the buyer changes quantities.",
+    )
+
+    @api.depends("vendor_id.name", "date_order")
+    def _compute_name(self):
+        for order in self:
+            order.name = f"{order.vendor_id.name or ''} {order.date_order or ''}"
+
+    @api.depends("purchase_id.state")
+    def _compute_state(self):
+        for order in self:
+            po_state = order.purchase_id.state
+            if not po_state or po_state == "cancel":
+                order.state = "draft"
+            elif po_state in ("purchase", "done"):
+                order.state = "purchase"
+            else:
+                order.state = "rfq"
+
+    @api.depends(
+        "line_ids.quantity",
+        "line_ids.reason",
+        "line_ids.subtotal",
+        "min_value",
+        "capacity_volume",
+        "capacity_weight",
+    )
+    def _compute_totals(self):
+        for order in self:
+            lines = order.line_ids.filtered(lambda x: x.reason in ORDERED_REASONS)
+            order.amount_total = sum(lines.mapped("subtotal"))
+            order.volume_total = sum(lines.mapped("volume"))
+            order.weight_total = sum(lines.mapped("weight"))
+            order.line_count = len(lines)
+            order.deferred_count = len(
+                order.line_ids.filtered(lambda x: x.reason == "deferred")
+            )
+            order.below_minimum = order.currency_id.compare_amounts(
+                order.amount_total, order.min_value
+            ) < 0 and bool(lines)
+            order.over_capacity = bool(
+                (order.capacity_volume and order.volume_total > order.capacity_volume)
+                or (
+                    order.capacity_weight and order.weight_total > order.capacity_weight
+                )
+            )
+
+    def _check_purchase_user(self):
+        if not (self.env.su or self.env.user.has_group(GROUP_PURCHASE)):
+            raise AccessError(
+                self.env._("Only purchase users can create RFQs from vendor orders.")
+            )
+
+    def action_create_rfq(self):
+        """One draft RFQ per vendor order (never confirmed); link the proposals."""
+        self._check_purchase_user()
+        self.check_access("write")
+        done = self.filtered(lambda o: o.state != "draft")
+        if done:
+            raise UserError(
+                self.env._("Vendor order %s already has an RFQ.", done[0].display_name)
+            )
+        empty = self.filtered(
+            lambda o: (
+                not o.line_ids.filtered(
+                    lambda x: x.reason in ORDERED_REASONS and x.quantity > 0
+                )
+            )
+        )
+        if empty:
+            raise UserError(
+                self.env._("Vendor order %s has nothing to order.", empty[0].name)
+            )
+        for order in self:
+            order._create_rfq()
+        if len(self) == 1:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "purchase.order",
+                "res_id": self.purchase_id.id,
+                "view_mode": "form",
+            }
+        return True
+
+    def _create_rfq(self):
+        self.ensure_one()
+        lines = self.line_ids.filtered(
+            lambda x: x.reason in ORDERED_REASONS and x.quantity > 0
+        )
+        purchase = (
+            self.env["purchase.order"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "partner_id": self.vendor_id.id,
+                    "company_id": self.company_id.id,
+                    "picking_type_id": self.warehouse_id.in_type_id.id,
+                    "origin": self.env._("S&OP vendor order %s", self.name),
+                    "order_line": [
+                        fields.Command.create(
+                            {
+                                "product_id": line.product_id.id,
+                                "product_qty": line.quantity,
+                                "product_uom_id": line.product_id.uom_id.id,
+                                "orderpoint_id": line.orderpoint_id.id,
+                            }
+                        )
+                        for line in lines
+                    ],
+                }
+            )
+        )
+        for line, purchase_line in zip(lines, purchase.order_line, strict=True):
+            line.purchase_line_id = purchase_line
+        self.purchase_id = purchase
+        proposals = lines.proposal_id.sudo()
+        proposals._link_rfq_lines(
+            {
+                line.proposal_id.id: line.purchase_line_id.id
+                for line in lines
+                if line.proposal_id
+            }
+        )
+        proposals.invalidate_recordset(["purchase_line_id", "state"])
+        proposals._close_finished_todos(proposals.todo_id)
+
+    def action_view_rfq(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "purchase.order",
+            "res_id": self.purchase_id.id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,100 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+REASONS = [
+    ("due", "Due Now"),
+    ("added", "Brought Forward"),
+    ("cut", "Cut"),
+    ("deferred", "Deferred (Budget)"),
+]
+
+
+class SopVendorOrderLine(models.Model):
+    """One product of a vendor order: why it is there and how much."""
+
+    _name = "sop.vendor.order.line"
+    _description = "S&OP Vendor Order Line"
+    _order = "order_id, sequence, id"
+    _check_company_auto = True
+
+    order_id = fields.Many2one(
+        "sop.vendor.order", required=True, index=True, ondelete="cascade"
+    )
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="order_id.currency_id")
+    vendor_id = fields.Many2one(related="order_id.vendor_id", store=True)
+    order_state = fields.Selection(related="order_id.state", string="Order State")
+    product_id = fields.Many2one(
+        "product.product", required=True, index=True, check_company=True
+    )
+    uom_id = fields.Many2one(related="product_id.uom_id")
+    orderpoint_id = fields.Many2one(
+        "stock.warehouse.orderpoint",
+        string="Reordering Rule",
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+    )
+    proposal_id = fields.Many2one(
+        "sop.reorder.proposal",
+        string="Reorder Proposal",
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+    )
+    reason = fields.Selection(REASONS, required=True, default="due")
+    quantity = fields.Float(digits="Product Unit")
+    proposed_qty = fields.Float(
+        string="Proposed Quantity",
+        digits="Product Unit",
+        readonly=True,
+        help="The quantity the run proposed; the buyer may change Quantity.",
+    )
+    price_unit = fields.Monetary(string="Unit Cost", readonly=True)
+    subtotal = fields.Monetary(compute="_compute_amounts", store=True)
+    volume = fields.Float(compute="_compute_amounts", store=True, digits="Volume")
+    weight = fields.Float(compute="_compute_amounts", store=True, digits="Stock Weight")
+    days_to_stockout = fields.Float(
+        digits=(16, 1),
+        readonly=True,
+        help="Days until the projected stock runs out at the planned demand.",
+    )
+    qty_projected = fields.Float(
+        string="Projected Stock", digits="Product Unit", readonly=True
+    )
+    reorder_point = fields.Float(digits="Product Unit", readonly=True)
+    explanation = fields.Char(readonly=True)
+    purchase_line_id = fields.Many2one(
+        "purchase.order.line", string="RFQ Line", readonly=True, index="btree_not_null"
+    )
+
+    _quantity_positive = models.Constraint(
+        "CHECK (quantity >= 0)", "A vendor order quantity cannot be negative."
+    )
+
+    @api.depends("quantity", "price_unit", "product_id.volume", "product_id.weight")
+    def _compute_amounts(self):
+        for line in self:
+            line.subtotal = line.quantity * line.price_unit
+            line.volume = line.quantity * line.product_id.volume
+            line.weight = line.quantity * line.product_id.weight
+
+    def write(self, vals):
+        if "quantity" in vals and not self.env.su:
+            ordered = self.filtered(lambda x: x.order_id.state != "draft")
+            if ordered:
+                raise UserError(
+                    self.env._(
+                        "Vendor order %s has an RFQ: change the RFQ instead.",
+                        ordered[0].order_id.name,
+                    )
+                )
+        return super().write(vals)
+
+    def _built_reason(self):
+        """The reason the run gave this line before any budget deferral."""
+        self.ensure_one()
+        if self.reason != "deferred":
+            return self.reason
+        return "due" if self.proposal_id else "added"

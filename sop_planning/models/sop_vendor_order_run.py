@@ -1,0 +1,393 @@
+"""The daily run's vendor orders: proposals grouped per vendor to its terms."""
+
+import logging
+import math
+
+import pandas as pd
+
+from odoo import api, fields, models
+
+from ..engine.vendor_order import apply_budget, build_vendor_orders
+from .sop_vendor_order import ORDERED_REASONS
+
+_logger = logging.getLogger(__name__)
+
+
+class SopVendorOrder(models.Model):
+    _inherit = "sop.vendor.order"
+
+    @api.model
+    def _build_vendor_orders(self, companies=None):
+        """Build or refresh the proposed vendor orders of ``companies``.
+
+        One failing company is logged and skipped. Idempotent: an order
+        whose lines would not change is left as it is (a second run the
+        same day changes nothing).
+        """
+        if companies is None:
+            # companies with open proposals, and those with proposed orders to
+            # refresh or drop
+            companies = (
+                self.env["sop.reorder.proposal"]
+                .sudo()
+                ._read_group([("state", "=", "proposed")], ["company_id"])
+            )
+            companies = self.env["res.company"].union(*(c for (c,) in companies))
+            companies |= self.sudo().search([("state", "=", "draft")]).company_id
+        for company in companies:
+            try:
+                with self.env.cr.savepoint():
+                    self.sudo().with_company(company)._build_company_orders(company)
+            except Exception as exc:  # noqa: BLE001 - logged and skipped
+                _logger.warning(
+                    "S&OP vendor orders of %s skipped: %s",
+                    company.name,
+                    exc,
+                    exc_info=True,
+                )
+
+    def _build_company_orders(self, company):
+        today = fields.Date.context_today(self)
+        proposals = self.env["sop.reorder.proposal"].search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "proposed"),
+                ("vendor_id", "!=", False),
+            ]
+        )
+        lines, vendors, keys = self._vendor_order_input(company, proposals, today)
+        result, order_notes = build_vendor_orders(lines, vendors)
+        if not result.empty:
+            result = result[result["status"] != "idle"]
+        drafts = self.search([("company_id", "=", company.id), ("state", "=", "draft")])
+        by_key = {f"{o.vendor_id.id}-{o.warehouse_id.id}": o for o in drafts}
+        kept = self.browse()
+        terms_by_key = vendors.set_index("order_key").to_dict("index")
+        for key, group in result.groupby("order_key", sort=False):
+            vendor_id, warehouse_id = map(int, key.split("-"))
+            terms = terms_by_key[key]
+            header = {
+                "company_id": company.id,
+                "vendor_id": vendor_id,
+                "warehouse_id": warehouse_id,
+                "date_order": keys[key],
+                "min_value": terms["min_value"],
+                "free_freight_value": terms["free_freight"],
+                "capacity_volume": terms["capacity_volume"],
+                "capacity_weight": terms["capacity_weight"],
+            }
+            line_vals = [self._line_values(row) for row in group.itertuples()]
+            order = by_key.get(key)
+            if order and order._same_lines(header, line_vals):
+                kept |= order
+                continue
+            if order:
+                order.line_ids.unlink()
+                order.write(header)
+            else:
+                order = self.create(header)
+            order.line_ids = [fields.Command.create(vals) for vals in line_vals]
+            order.explanation = order._explain(order_notes.get(key, []))
+            kept |= order
+        # drafts nobody needs any more (never an order with an RFQ)
+        (drafts - kept).filtered(lambda o: not o.purchase_id).unlink()
+        self._apply_budget(company, kept)
+
+    def _vendor_order_input(self, company, proposals, today):
+        """Engine lines and vendor terms, and the order date of each key."""
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        vendors_by_key = {}
+        for proposal in proposals:
+            key = f"{proposal.vendor_id.id}-{proposal.warehouse_id.id}"
+            vendors_by_key.setdefault(key, proposal.vendor_id)
+        order_dates = {}
+        for key, vendor in list(vendors_by_key.items()):
+            vendor = vendor.with_company(company)
+            date = vendor._sop_next_order_date(today, self._last_order_date(key))
+            # prepared the vendor's lead days before its order day
+            if (date - today).days > max(vendor.sop_order_lead_days or 0, 0):
+                del vendors_by_key[key]
+            else:
+                order_dates[key] = date
+        if not vendors_by_key:
+            return pd.DataFrame(), pd.DataFrame(columns=["order_key"]), {}
+        vendor_ids = {vendor.id for vendor in vendors_by_key.values()}
+        rules = Orderpoint.search(
+            [
+                ("company_id", "=", company.id),
+                ("sop_managed", "=", True),
+                ("sop_manual", "=", False),
+                ("warehouse_id", "in", proposals.warehouse_id.ids),
+            ]
+        )
+        first_vendor = (
+            self.env["sop.supply.data"]
+            ._vendors(company, rules.product_id)
+            .set_index("product_id")["vendor_id"]
+            .to_dict()
+        )
+        proposal_by_rule = {p.orderpoint_id: p for p in proposals}
+        rules = rules.filtered(
+            lambda r: (
+                r in proposal_by_rule or first_vendor.get(r.product_id.id) in vendor_ids
+            )
+        )
+        rules = rules.with_context(global_horizon_days=0)
+        rows = []
+        for rule in rules:
+            proposal = proposal_by_rule.get(rule)
+            vendor_id = (
+                proposal.vendor_id.id if proposal else first_vendor[rule.product_id.id]
+            )
+            key = f"{vendor_id}-{rule.warehouse_id.id}"
+            if key not in vendors_by_key:
+                continue
+            rows.append(self._rule_row(rule, proposal, key))
+        terms, dates = [], {}
+        for key, vendor in vendors_by_key.items():
+            vendor = vendor.with_company(company)
+            dates[key] = order_dates[key]
+            terms.append(self._vendor_terms(company, vendor, key, today))
+        return pd.DataFrame(rows), pd.DataFrame(terms), dates
+
+    def _rule_row(self, rule, proposal, key):
+        product = rule.product_id
+        vendor = self.env["res.partner"].browse(int(key.split("-")[0]))
+        projected = proposal.qty_projected if proposal else rule.qty_forecast
+        per_day = rule.sop_policy_id.demand_per_day
+        pack = product._sop_purchase_packaging(vendor, rule.company_id)
+        quantum = pack._sop_packs(product.uom_id) if pack else 0.0
+        if not quantum and rule.replenishment_uom_id:
+            quantum = rule.replenishment_uom_id._sop_packs(product.uom_id)
+        quantum = max(quantum, product.uom_id._sop_quantity_step())
+        # before Odoo's rounding, so the pack rounding is said
+        need = rule.product_max_qty - projected
+        return {
+            "line_id": rule.id,
+            "order_key": key,
+            "due": bool(proposal),
+            "need_qty": max(need, 0.0),
+            "quantum": quantum,
+            "unit_cost": max(product.standard_price, 0.0),
+            "unit_volume": product.volume,
+            "unit_weight": product.weight,
+            "unit_margin": product.lst_price - product.standard_price,
+            "days_to_reorder": (projected - rule.product_min_qty) / per_day
+            if per_day > 0
+            else math.inf,
+            "days_to_stockout": max(projected, 0.0) / per_day
+            if per_day > 0
+            else math.inf,
+            "product_id": product.id,
+            "proposal_id": proposal.id if proposal else False,
+            "projected": projected,
+            "reorder_point": rule.product_min_qty,
+        }
+
+    def _vendor_terms(self, company, vendor, key, today):
+        currency = vendor.sop_order_currency_id or company.currency_id
+
+        def money(amount):
+            return currency._convert(amount or 0.0, company.currency_id, company, today)
+
+        return {
+            "order_key": key,
+            "min_value": money(vendor.sop_min_order_value),
+            "free_freight": money(vendor.sop_free_freight_value),
+            "capacity_volume": vendor.sop_capacity_volume or 0.0,
+            "capacity_weight": vendor.sop_capacity_weight or 0.0,
+            "review_days": float(vendor.sop_review_days),
+        }
+
+    def _last_order_date(self, key):
+        vendor_id, warehouse_id = map(int, key.split("-"))
+        last = self.search(
+            [
+                ("vendor_id", "=", vendor_id),
+                ("warehouse_id", "=", warehouse_id),
+                ("state", "!=", "draft"),
+            ],
+            order="date_order desc",
+            limit=1,
+        )
+        return last.date_order or None
+
+    def _line_values(self, row):
+        ordered = row.status in ORDERED_REASONS
+        qty = row.qty if ordered else 0.0
+        product = self.env["product.product"].browse(row.product_id)
+        return {
+            "product_id": row.product_id,
+            "orderpoint_id": row.line_id,
+            "proposal_id": row.proposal_id,
+            "reason": row.status,
+            "quantity": qty,
+            "proposed_qty": qty,
+            "price_unit": row.unit_cost,
+            "days_to_stockout": row.days_to_stockout
+            if math.isfinite(row.days_to_stockout)
+            else 0.0,
+            "qty_projected": row.projected,
+            "reorder_point": row.reorder_point,
+            "explanation": "; ".join(
+                self._note_text(code, params, product) for code, params in row.notes
+            ),
+        }
+
+    def _same_lines(self, header, line_vals):
+        """True if this order already holds exactly these lines."""
+        self.ensure_one()
+        mine = sorted(
+            (line.orderpoint_id.id, line._built_reason(), line.proposed_qty)
+            for line in self.line_ids
+        )
+        new = sorted(
+            (vals["orderpoint_id"], vals["reason"], vals["proposed_qty"])
+            for vals in line_vals
+        )
+        return mine == new and self.date_order == header["date_order"]
+
+    def _note_text(self, code, params, product=None):
+        """One rule applied, in words (translated)."""
+        amount = self.env.company.currency_id.format
+        uom = product.uom_id.name if product else ""
+
+        def number(value):
+            return f"{round(value, 2):g}"
+
+        texts = {
+            "pack": lambda: self.env._(
+                "raised from %(need)s to %(qty)s: pack of %(pack)s %(uom)s",
+                need=number(params["need"]),
+                qty=number(params["qty"]),
+                pack=number(params["pack"]),
+                uom=uom,
+            ),
+            "added_min": lambda: self.env._(
+                "added: reaches the %s minimum", amount(params["target"])
+            ),
+            "added_freight": lambda: self.env._(
+                "added: toward the %s free-freight threshold",
+                amount(params["target"]),
+            ),
+            "below_freight": lambda: self.env._(
+                "below the %(target)s free-freight threshold at %(value)s: the "
+                "vendor has nothing more to bring forward",
+                target=amount(params["target"]),
+                value=amount(params["value"]),
+            ),
+            "cut_volume": lambda: self.env._(
+                "cut: over the order's volume capacity %(capacity)s (now %(qty)s)",
+                capacity=params["capacity"],
+                qty=number(params["qty"]),
+            ),
+            "cut_weight": lambda: self.env._(
+                "cut: over the order's weight capacity %(capacity)s (now %(qty)s)",
+                capacity=params["capacity"],
+                qty=number(params["qty"]),
+            ),
+            "below_min": lambda: self.env._(
+                "below the %(target)s minimum at %(value)s: the vendor has nothing "
+                "more to bring forward",
+                target=amount(params["target"]),
+                value=amount(params["value"]),
+            ),
+            "deferred": lambda: self.env._(
+                "deferred: over the %s purchase budget of the month "
+                "(lowest stockout risk x margin)",
+                amount(params["budget"]),
+            ),
+        }
+        return texts[code]()
+
+    def _explain(self, order_notes):
+        """The order's explanation: one line per rule applied."""
+        self.ensure_one()
+        lines = [self._note_text(code, params) for code, params in order_notes]
+        for line in self.line_ids:
+            if line.explanation:
+                lines.append(f"{line.product_id.display_name}: {line.explanation}")
+        due = self.line_ids.filtered(lambda x: x.reason == "due")
+        lines.insert(
+            0,
+            self.env._(
+                "%(due)s lines below their reorder point; order date %(date)s.",
+                due=len(due),
+                date=self.date_order,
+            ),
+        )
+        return "\n".join(lines)
+
+    def _apply_budget(self, company, orders):
+        """Defer the lines of lowest stockout risk x margin over the budget.
+
+        Per month of order date: the budget less what RFQs of that month
+        already commit; only proposed orders' lines are deferred.
+        """
+        Budget = self.env["sop.purchase.budget"]
+        for month in {order.date_order.replace(day=1) for order in orders}:
+            budget = Budget._month_budget(company, month)
+            if budget is None:
+                continue
+            month_orders = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("date_order", ">=", month),
+                    ("date_order", "<=", fields.Date.end_of(month, "month")),
+                ]
+            )
+            committed = sum(
+                month_orders.filtered(lambda o: o.state != "draft").mapped(
+                    "amount_total"
+                )
+            )
+            drafts = month_orders.filtered(lambda o: o.state == "draft")
+            lines = drafts.line_ids.filtered(
+                lambda x: x.reason in ORDERED_REASONS or x.reason == "deferred"
+            )
+            frame = pd.DataFrame(
+                {
+                    "line_id": lines.ids,
+                    "value": [x.proposed_qty * x.price_unit for x in lines],
+                    "days_to_stockout": [x.days_to_stockout for x in lines],
+                    "margin": [
+                        x.proposed_qty * (x.product_id.lst_price - x.price_unit)
+                        for x in lines
+                    ],
+                }
+            )
+            remaining = budget - committed
+            deferred = (
+                set(apply_budget(frame, remaining)) if remaining > 0 else set(lines.ids)
+            )
+            note = self._note_text("deferred", {"budget": budget})
+            for line in lines:
+                now_deferred = line.id in deferred
+                if now_deferred == (line.reason == "deferred"):
+                    continue
+                if now_deferred:
+                    line.write(
+                        {
+                            "reason": "deferred",
+                            "explanation": "; ".join(
+                                filter(None, [line.explanation, note])
+                            ),
+                        }
+                    )
+                else:
+                    line.write(
+                        {
+                            "reason": line._built_reason(),
+                            "explanation": (line.explanation or "")
+                            .replace("; " + note, "")
+                            .replace(note, ""),
+                        }
+                    )
+            for order in drafts:
+                deferred_lines = order.line_ids.filtered(
+                    lambda x: x.reason == "deferred"
+                )
+                if deferred_lines and note not in (order.explanation or ""):
+                    order.explanation = "\n".join(
+                        filter(None, [order.explanation, note])
+                    )

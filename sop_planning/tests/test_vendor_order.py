@@ -1,0 +1,303 @@
+from datetime import date, timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common_data import SopDataCase
+from .common_policy import SopPolicyCase
+
+
+class VendorOrderCase(SopDataCase):
+    """A weekly vendor (minimum 500) and four products at different urgency."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.buyer = new_test_user(
+            cls.env, "vo_buyer", groups="purchase.group_purchase_user"
+        )
+        cls.supplier = cls.env["res.partner"].create({"name": "Weekly Supplier"})
+        cls.supplier.write(
+            {
+                "sop_order_weekday": str(date.today().weekday()),
+                "sop_order_interval_days": 7,
+                "sop_min_order_value": 500.0,
+            }
+        )
+        cls.cycle = cls.env["sop.cycle"].with_user(cls.planner).create({})
+        # cost, per day, on hand, min, max, sale price
+        cls.due = cls._rule("Due", 10.0, 1.0, 0.0, 20.0, 45.0, price=15.0)
+        cls.soon = cls._rule("Soon", 5.0, 2.0, 16.0, 10.0, 30.0, price=8.0)
+        cls.later = cls._rule("Later", 5.0, 1.0, 14.0, 10.0, 40.0, price=6.0)
+        cls.idle = cls._rule("Idle", 5.0, 0.1, 25.0, 10.0, 30.0, price=6.0)
+
+    @classmethod
+    def _rule(cls, name, cost, per_day, on_hand, low, high, price, **seller):
+        product = cls._product(name, standard_price=cost, list_price=price)
+        cls.env["product.supplierinfo"].create(
+            {
+                "partner_id": cls.supplier.id,
+                "product_tmpl_id": product.product_tmpl_id.id,
+                "delay": 5,
+                **seller,
+            }
+        )
+        if on_hand:
+            cls.env["stock.quant"]._update_available_quantity(
+                product, cls.stock, on_hand
+            )
+        policy = cls.env["sop.inventory.policy"].create(
+            {
+                "cycle_id": cls.cycle.id,
+                "company_id": cls.company_a.id,
+                "product_id": product.id,
+                "warehouse_id": cls.warehouse.id,
+                "demand_per_day": per_day,
+            }
+        )
+        rule = cls.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": product.id,
+                "warehouse_id": cls.warehouse.id,
+                "location_id": cls.stock.id,
+                "product_min_qty": low,
+                "product_max_qty": high,
+                "sop_managed": True,
+                "sop_policy_id": policy.id,
+            }
+        )
+        policy.orderpoint_id = rule
+        return product
+
+    def _run(self):
+        """The daily replenishment job, as Odoo's cron worker runs it."""
+        with self.enter_registry_test_mode():
+            self.env.ref("sop_planning.ir_cron_sop_replenish").method_direct_trigger()
+        self.env["stock.warehouse.orderpoint"].search([]).sop_date_checked = False
+        return self.env["sop.vendor.order"].search(
+            [("vendor_id", "=", self.supplier.id)]
+        )
+
+    def _proposals(self, product):
+        return self.env["sop.reorder.proposal"].search(
+            [("product_id", "=", product.id)]
+        )
+
+    def _line(self, order, product):
+        return order.line_ids.filtered(lambda x: x.product_id == product)
+
+
+@tagged("post_install", "-at_install")
+class TestVendorOrder(VendorOrderCase):
+    """The daily run builds one order per vendor to its terms; buyers order it."""
+
+    def test_minimum_reached_by_the_most_urgent_lines(self):
+        order = self._run()
+        self.assertEqual(len(order), 1)
+        self.assertEqual(order.date_order, fields.Date.today())
+        self.assertEqual(self._line(order, self.due).reason, "due")
+        self.assertEqual(self._line(order, self.due).quantity, 45.0)
+        soon = self._line(order, self.soon)
+        self.assertEqual(soon.reason, "added")
+        self.assertEqual(soon.quantity, 14.0, "up to its maximum")
+        self.assertIn("minimum", soon.explanation)
+        self.assertFalse(self._line(order, self.later), "520 already reach 500")
+        self.assertFalse(self._line(order, self.idle))
+        self.assertEqual(order.amount_total, 520.0)
+        self.assertFalse(order.below_minimum)
+        self.assertTrue(self._line(order, self.due).proposal_id)
+        self.assertIn("added: reaches", order.explanation)
+
+    def test_order_prepared_its_lead_days_before_the_order_day(self):
+        tomorrow = fields.Date.today() + timedelta(days=1)
+        self.supplier.sop_order_weekday = str(tomorrow.weekday())
+        self.assertFalse(self._run(), "the order day is tomorrow")
+        self.assertEqual(self._proposals(self.due).state, "proposed")
+        self.supplier.sop_order_lead_days = 1
+        order = self._run()
+        self.assertEqual(order.date_order, tomorrow)
+        self.assertEqual(self._line(order, self.due).reason, "due")
+
+    def test_quantities_rounded_to_the_vendor_pack(self):
+        self.due.seller_ids.product_uom_id = self.dozen
+        order = self._run()
+        line = self._line(order, self.due)
+        self.assertEqual(line.quantity, 48.0, "45 raised to 4 packs of 12")
+        self.assertIn("pack of 12", line.explanation)
+
+    def test_container_cuts_the_least_urgent_line(self):
+        self.supplier.sop_min_order_value = 600.0
+        self.supplier.sop_capacity_volume = 65.0
+        (self.due | self.soon | self.later).volume = 1.0
+        order = self._run()
+        self.assertEqual(self._line(order, self.later).reason, "cut")
+        self.assertEqual(self._line(order, self.later).quantity, 0.0)
+        self.assertIn("cut: over", self._line(order, self.later).explanation)
+        self.assertEqual(self._line(order, self.soon).reason, "added")
+        self.assertEqual(order.volume_total, 59.0)
+        self.assertFalse(order.over_capacity)
+
+    def test_budget_defers_the_lowest_risk_times_margin_line(self):
+        self.env["sop.purchase.budget"].create(
+            {"date_month": fields.Date.today(), "amount": 480.0}
+        )
+        order = self._run()
+        self.assertEqual(self._line(order, self.due).reason, "due")
+        deferred = self._line(order, self.soon)
+        self.assertEqual(deferred.reason, "deferred")
+        self.assertIn("budget", deferred.explanation)
+        self.assertEqual(order.amount_total, 450.0)
+        self.assertEqual(order.deferred_count, 1)
+        self.assertEqual(self._run(), order, "the same run again: same order")
+        self.assertEqual(self._line(order, self.soon).reason, "deferred")
+        # the cycle's supply review shows what the budget deferred
+        self.assertEqual(self.cycle.deferred_purchase_count, 1)
+        action = self.cycle.action_open_deferred_purchases()
+        self.assertEqual(
+            self.env["sop.vendor.order.line"].search(action["domain"]),
+            self._line(order, self.soon),
+        )
+
+    def test_one_rfq_with_the_orders_quantities_and_a_second_run_adds_nothing(self):
+        order = self._run()
+        lines = order.line_ids
+        self.assertEqual(self._run(), order)
+        self.assertEqual(order.line_ids, lines, "same lines, not rebuilt")
+        self._line(order, self.soon).with_user(self.buyer).quantity = 20.0
+        self.assertEqual(order.amount_total, 550.0, "totals follow the buyer")
+        self.assertIn("reaches", order.explanation, "the explanation stays")
+        order.with_user(self.buyer).action_create_rfq()
+        purchase = order.purchase_id
+        self.assertEqual(purchase.state, "draft")
+        self.assertEqual(order.state, "rfq")
+        self.assertEqual(purchase.partner_id, self.supplier)
+        quantities = {pl.product_id: pl.product_qty for pl in purchase.order_line}
+        self.assertEqual(quantities, {self.due: 45.0, self.soon: 20.0})
+        proposal = self._line(order, self.due).proposal_id
+        self.assertEqual(proposal.state, "ordered")
+        self.assertEqual(proposal.purchase_id, purchase)
+        self.assertEqual(self._run(), order, "no second order the next run")
+        self.assertEqual(len(purchase.order_line), 2)
+        self.assertEqual(
+            self.env["purchase.order"].search_count(
+                [("partner_id", "=", self.supplier.id)]
+            ),
+            1,
+        )
+
+    def test_cancelled_rfq_reopens_the_order(self):
+        order = self._run()
+        order.with_user(self.buyer).action_create_rfq()
+        first = order.purchase_id
+        first.button_cancel()
+        self.assertEqual(order.state, "draft")
+        proposal = self._line(order, self.due).proposal_id
+        self.assertEqual(proposal.state, "proposed")
+        self.assertEqual(self._run(), order)
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertNotEqual(order.purchase_id, first)
+        self.assertEqual(proposal.purchase_id, order.purchase_id)
+
+    def test_purchase_user_orders_but_cannot_approve_a_cycle(self):
+        order = self._run()
+        orders = self.env["sop.vendor.order"].with_user(self.buyer).search([])
+        self.assertEqual(orders, order)
+        orders.action_create_rfq()
+        self.assertEqual(order.state, "rfq")
+        with self.assertRaises(AccessError):
+            self.cycle.with_user(self.buyer).action_approve()
+        with self.assertRaises(AccessError):
+            order.with_user(self.sop_user).action_create_rfq()
+
+    def test_two_companies_keep_separate_orders(self):
+        company_b = self.company_b
+        warehouse_b = self.env["stock.warehouse"].search(
+            [("company_id", "=", company_b.id)], limit=1
+        )
+        product = self._product("B part", standard_price=10.0)
+        self.env["product.supplierinfo"].create(
+            {
+                "partner_id": self.supplier.id,
+                "product_tmpl_id": product.product_tmpl_id.id,
+                "delay": 5,
+            }
+        )
+        env_b = self.env(
+            context=dict(self.env.context, allowed_company_ids=[company_b.id])
+        )
+        supplier_b = self.supplier.with_env(env_b).with_company(company_b)
+        supplier_b.sop_min_order_value = 0.0
+        cycle_b = self.env["sop.cycle"].create({"company_id": company_b.id})
+        policy = self.env["sop.inventory.policy"].create(
+            {
+                "cycle_id": cycle_b.id,
+                "company_id": company_b.id,
+                "product_id": product.id,
+                "warehouse_id": warehouse_b.id,
+                "demand_per_day": 1.0,
+            }
+        )
+        env_b["stock.warehouse.orderpoint"].with_company(company_b).create(
+            {
+                "product_id": product.id,
+                "warehouse_id": warehouse_b.id,
+                "location_id": warehouse_b.lot_stock_id.id,
+                "product_min_qty": 5.0,
+                "product_max_qty": 10.0,
+                "sop_managed": True,
+                "sop_policy_id": policy.id,
+            }
+        )
+        orders = self._run()
+        order_a = orders.filtered(lambda o: o.company_id == self.company_a)
+        order_b = orders.filtered(lambda o: o.company_id == company_b)
+        self.assertEqual(len(order_a), 1)
+        self.assertEqual(order_b.line_ids.product_id, product)
+        self.assertEqual(order_a.min_value, 500.0)
+        self.assertEqual(order_b.min_value, 0.0, "company B's own terms")
+        self.assertNotIn(product, order_a.line_ids.product_id)
+        visible = self.env["sop.vendor.order"].with_user(self.buyer).search([])
+        self.assertEqual(visible, order_a, "the buyer of A does not see B's order")
+
+
+@tagged("post_install", "-at_install")
+class TestVendorReviewPeriod(SopPolicyCase):
+    """The vendor's order cycle is the review period of its products' policies."""
+
+    def test_monthly_vendor_needs_more_safety_stock_than_weekly(self):
+        monthly = self.env["res.partner"].create(
+            {"name": "Monthly Supplier", "sop_order_interval_days": 30}
+        )
+        self.vendor.sop_order_weekday = "0"  # every Monday: weekly
+        self.valve.seller_ids.partner_id = monthly
+        self.manual_rule.unlink()
+        cycle = self._approve(self._plan(self.pump | self.valve))
+        weekly_policy = self._policy(cycle, self.pump)
+        monthly_policy = self._policy(cycle, self.valve)
+        self.assertEqual(self.vendor.sop_review_days, 7)
+        self.assertIn("review 7.0", weekly_policy.explanation)
+        self.assertIn("review 30.0", monthly_policy.explanation)
+        self.assertGreater(monthly_policy.safety_stock, weekly_policy.safety_stock)
+        self.assertGreater(
+            monthly_policy.reorder_point, weekly_policy.reorder_point + 200.0
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestVendorOrderTour(HttpCase, VendorOrderCase):
+    """A buyer without any S&OP role changes a quantity and creates the RFQ."""
+
+    def test_buyer_edits_a_line_and_creates_the_rfq(self):
+        order = self._run()
+        self.start_tour(
+            "/odoo/action-sop_planning.sop_vendor_order_action",
+            "sop_vendor_order_buyer",
+            login="vo_buyer",
+        )
+        self.assertEqual(order.state, "rfq")
+        quantities = {
+            line.product_id: line.product_qty for line in order.purchase_id.order_line
+        }
+        self.assertEqual(quantities, {self.due: 45.0, self.soon: 20.0})
+        self.assertEqual(self._line(order, self.soon).proposed_qty, 14.0)

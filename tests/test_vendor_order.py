@@ -1,0 +1,146 @@
+"""Vendor orders: minimum value, packs, capacity, budget; review from the cycle."""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from sop_planning.engine.policy import compute_policy
+from sop_planning.engine.vendor_order import (
+    apply_budget,
+    build_vendor_orders,
+    next_order_date,
+)
+
+
+def _lines(**columns):
+    base = {
+        "line_id": [1, 2, 3, 4],
+        "order_key": ["v"] * 4,
+        "due": [True, False, False, False],
+        "need_qty": [10.0, 10.0, 10.0, 10.0],
+        "quantum": [1.0, 1.0, 1.0, 1.0],
+        "unit_cost": [20.0, 10.0, 10.0, 10.0],
+        "days_to_reorder": [0.0, 3.0, 5.0, 40.0],
+        "days_to_stockout": [2.0, 9.0, 6.0, 60.0],
+    }
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+def test_minimum_reached_by_most_urgent_brought_forward_lines():
+    vendors = pd.DataFrame(
+        {"order_key": ["v"], "min_value": [350.0], "review_days": [7.0]}
+    )
+    result, notes = build_vendor_orders(_lines(), vendors)
+    by_id = result.set_index("line_id")
+    # due 200, then line 3 (6 days to stockout) 100, then line 2: 400 >= 350
+    assert by_id.loc[1, "status"] == "due"
+    assert by_id.loc[3, "status"] == "added"
+    assert by_id.loc[2, "status"] == "added"
+    assert by_id.loc[4, "status"] == "idle", "crosses its ROP after the next order"
+    assert (by_id["qty"] * by_id["unit_cost"]).sum() == 400.0
+    assert by_id.loc[2, "notes"] == [("added_min", {"target": 350.0})]
+    assert not notes
+
+
+def test_below_minimum_with_nothing_urgent_adds_least_extra_value():
+    vendors = pd.DataFrame(
+        {"order_key": ["v"], "min_value": [1000.0], "review_days": [1.0]}
+    )
+    lines = _lines(need_qty=[10.0, 10.0, 10.0, 2.0])
+    result, notes = build_vendor_orders(lines, vendors)
+    by_id = result.set_index("line_id")
+    assert (by_id["status"] != "idle").all()
+    assert notes["v"][0][0] == "below_min"
+
+
+def test_pack_rounding_in_whole_packs():
+    lines = _lines(need_qty=[13.0, 1, 1, 1], quantum=[12.0, 1, 1, 1])
+    result, _notes = build_vendor_orders(lines, pd.DataFrame({"order_key": ["v"]}))
+    first = result.set_index("line_id").loc[1]
+    assert first["qty"] == 24.0
+    assert first["notes"][0][0] == "pack"
+
+
+def test_capacity_cuts_the_least_urgent_line():
+    vendors = pd.DataFrame(
+        {
+            "order_key": ["v"],
+            "min_value": [400.0],
+            "review_days": [7.0],
+            "capacity_volume": [2.5],
+        }
+    )
+    lines = _lines(unit_volume=[0.1, 0.1, 0.1, 0.1])
+    result, _notes = build_vendor_orders(lines, vendors)
+    by_id = result.set_index("line_id")
+    assert by_id.loc[2, "status"] == "cut", "9 days to stockout: least urgent added"
+    assert by_id.loc[3, "qty"] == 10.0
+    assert by_id.loc[1, "qty"] == 10.0
+    assert (by_id["qty"] * 0.1).sum() <= 2.5
+
+
+def test_budget_defers_lowest_risk_times_margin():
+    lines = pd.DataFrame(
+        {
+            "line_id": [1, 2, 3],
+            "value": [100.0, 100.0, 100.0],
+            "days_to_stockout": [1.0, 30.0, 2.0],
+            "margin": [50.0, 500.0, 10.0],
+        }
+    )
+    # scores: 25, 16.1, 3.3 -> line 3 is deferred
+    assert apply_budget(lines, 250.0) == [3]
+    assert apply_budget(lines, 300.0) == []
+    assert apply_budget(lines, 0.0) == []
+
+
+def test_next_order_date_on_the_weekday_and_rhythm():
+    monday = date(2026, 12, 7)
+    assert next_order_date(date(2026, 12, 5), 0) == monday
+    assert next_order_date(monday, 0) == monday
+    assert next_order_date(date(2026, 12, 5), None) == date(2026, 12, 5)
+    # every second Monday from 30 Nov: 14 Dec
+    assert next_order_date(date(2026, 12, 5), 0, 14, date(2026, 11, 30)) == date(
+        2026, 12, 14
+    )
+
+
+def test_monthly_review_needs_more_safety_stock_than_weekly():
+    items = pd.DataFrame(
+        {
+            "item_id": [1, 2],
+            "lead_time_days": [14.0, 14.0],
+            "unit_cost": [10.0, 10.0],
+            "service_level": [0.95, 0.95],
+            "review_days": [7.0, 30.0],
+        }
+    )
+    demand = pd.DataFrame(
+        {
+            "item_id": np.repeat([1, 2], 6),
+            "period": list(pd.date_range("2027-01-01", periods=6, freq="MS")) * 2,
+            "forecast": 300.0,
+            "sigma": 60.0,
+        }
+    )
+    policy = compute_policy(items, demand, freq="M").set_index("item_id")
+    assert policy.loc[2, "safety_stock"] > policy.loc[1, "safety_stock"]
+    assert "review 30.0" in policy.loc[2, "explanation"]
+
+
+def test_free_freight_not_reached_is_said():
+    vendors = pd.DataFrame(
+        {
+            "order_key": ["v"],
+            "min_value": [300.0],
+            "free_freight": [5000.0],
+            "review_days": [7.0],
+        }
+    )
+    result, notes = build_vendor_orders(_lines(), vendors)
+    by_id = result.set_index("line_id")
+    assert by_id.loc[3, "notes"] == [("added_min", {"target": 300.0})]
+    assert by_id.loc[2, "notes"] == [("added_freight", {"target": 5000.0})]
+    assert notes["v"][0][0] == "below_freight"
