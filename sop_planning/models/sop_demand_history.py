@@ -20,8 +20,9 @@ Rules (also shown in the settings):
   pairs without any done move are not stock-tracked there and are never
   censored;
 - lost sales (censored too): a month in which a confirmed order's delivery
-  was cut short, the rest of a partly shipped delivery cancelled (a cancelled
-  customer move in a done delivery or in a backorder), is unknown as well:
+  was closed short, Odoo's record of a sale lost (a delivery validated with
+  "no backorder": a done customer move below its demand, or a cancelled one
+  in a done delivery or in a backorder), is unknown as well:
   the customers turned away are not in the record, so the forecast treats the
   month like one out of stock.
 """
@@ -368,9 +369,11 @@ class SopDemandHistory(models.AbstractModel):
                   JOIN stock_location dl ON dl.id = m.location_dest_id
                   JOIN sale_order_line sol ON sol.id = m.sale_line_id
                   JOIN sale_order so ON so.id = sol.order_id
-                 WHERE m.state = 'cancel' AND so.state = 'sale'
-                   AND dl.usage = 'customer'
-                   AND (p.state = 'done' OR p.backorder_id IS NOT NULL)
+                 WHERE so.state = 'sale' AND dl.usage = 'customer'
+                   AND ((m.state = 'cancel'
+                         AND (p.state = 'done' OR p.backorder_id IS NOT NULL))
+                        OR (m.state = 'done'
+                            AND m.quantity < m.product_uom_qty - 1e-6))
                    AND so.company_id = %(company)s
                    AND so.warehouse_id = ANY(%(warehouses)s)
                    AND m.product_id = ANY(%(products)s)

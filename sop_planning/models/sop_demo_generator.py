@@ -223,8 +223,7 @@ class SopDemoGenerator(models.AbstractModel):
         Each customer orders on one day. What is in stock ships at once; the
         rest waits for a receipt arriving later in the month (a backorder
         delivered that day) or, without one, is a lost sale: the rest of the
-        delivery is cancelled, as Odoo records a delivery closed without
-        backorder.
+        delivery is closed without backorder, as Odoo records a sale lost.
         """
         products, customers = catalogue
         on_hand, received, receipt_day = stock

@@ -7,8 +7,8 @@
   own demand);
 - fill rate: quantity shipped by the first delivery of an order (a done
   picking that is no backorder, by its done date) / quantity ordered on that
-  delivery and its backorders, shipped later or cancelled (lost sales)
-  included;
+  delivery and its backorders, shipped later or never (lost sales: a
+  delivery closed without backorder) included;
 - stockout days: product-days with a stock level <= 0 in the warehouse, for
   products with demand there in the last 12 months (level = running sum of
   done moves, as the demand history counts it).
@@ -80,8 +80,8 @@ class SopKpiSnapshot(models.Model):
         string="Fill Rate (%)",
         aggregator="sum",
         help="Quantity shipped by the first delivery of each order done this "
-        "month / quantity ordered on it, backorders and lost sales (cancelled "
-        "rest of a delivery) included.",
+        "month / quantity ordered on it, backorders and lost sales (a delivery "
+        "closed without backorder) included.",
     )
     demand_products = fields.Integer(string="Products with Demand")
     stockout_days = fields.Integer(
