@@ -43,7 +43,11 @@ class SopForecast(models.Model):
                 for period, qty in zip(frame["period"], frame["qty"], strict=True)
             }
             month = cycle.date_history_from.replace(day=1)
-            first_sale = min(history, default=cycle.date_history_to)
+            # the series starts at its first sale, as the engine starts it
+            first_sale = min(
+                (m for m, qty in history.items() if qty > 0),
+                default=cycle.date_history_to,
+            )
             while month < cycle.date_history_to:
                 if month >= first_sale:
                     history_months.append(month)

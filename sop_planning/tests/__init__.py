@@ -17,3 +17,4 @@ from . import test_policy_refresh
 from . import test_policy_backtest
 from . import test_adjustment_import
 from . import test_kpi_agreement
+from . import test_planning_chart
