@@ -230,7 +230,60 @@ def data_sheet():
     }
 
 
-FORMAT_IDS = {"0.0": 1, "#,##0": 2}
+FORMAT_IDS = {"0.0": 1, "#,##0": 2, "0.0%": 3}
+TABLE_ROWS = 6
+# row, title, columns (label, measure, format), pivot, row dimension
+TABLES = [
+    (
+        42,
+        "Active plan vs actuals by category (month)",
+        [
+            ("Category", None, None),
+            ("Plan (consensus)", "consensus_qty", "#,##0"),
+            ("Actual", "actual_qty", "#,##0"),
+            ("WAPE (%)", "wape", "0.0"),
+            ("Bias (%)", "bias", "0.0"),
+        ],
+        5,
+        "categ_id",
+    ),
+    (
+        51,
+        "Next cycle's scenarios side by side",
+        [
+            ("Scenario", None, None),
+            ("Fill rate", "fill_rate", "0.0%"),
+            ("Stock value", "avg_stock_value", "#,##0"),
+            ("Margin", "margin", "#,##0"),
+            ("Cash out (purchases)", "purchase_spend", "#,##0"),
+        ],
+        6,
+        "name",
+    ),
+    (
+        60,
+        "Top shortages in the next cycle",
+        [
+            ("Product", None, None),
+            ("Months short", "__count", "#,##0"),
+            ("Projected stock", "projected_on_hand", "#,##0"),
+            ("Planned revenue", "revenue", "#,##0"),
+        ],
+        7,
+        "product_id",
+    ),
+    (
+        69,
+        "Top excess stock in the next cycle",
+        [
+            ("Product", None, None),
+            ("Months in excess", "__count", "#,##0"),
+            ("Projected stock value", "inventory_value", "#,##0"),
+        ],
+        8,
+        "product_id",
+    ),
+]
 
 
 def scorecard(index, label, colors):
@@ -330,31 +383,41 @@ def dashboard_sheet():
         )
         figures.append(fig)
         menus[fig["id"]] = menu
-    sections = [
-        (40, "Active plan vs actuals by category (month)", 5),
-        (54, "Next cycle's scenarios side by side", 6),
-        (66, "Top shortages in the next cycle (planned revenue)", 7),
-        (80, "Top excess stock in the next cycle (stock value)", 8),
-    ]
-    for row, title, pivot_id in sections:
+    formats = {}
+    heading_rows = []
+    for row, title, columns, pivot_id, dimension in TABLES:
+        heading_rows.append(row)
         cells[f"A{row}"] = _t(title)
         styles[f"A{row}"] = 1
-        cells[f"A{row + 1}"] = f"=PIVOT({pivot_id}, 10)"
-        styles[f"A{row + 1}:E{row + 11}"] = 3
+        for col, (label, _measure, _fmt) in zip("ABCDE", columns, strict=False):
+            cells[f"{col}{row + 1}"] = _t(label)
+        styles[f"A{row + 1}:E{row + 1}"] = 2
+        for index in range(1, TABLE_ROWS + 1):
+            line = row + 1 + index
+            cells[f"A{line}"] = (
+                f'=IFERROR(PIVOT.HEADER({pivot_id},"#{dimension}",{index}),"")'
+            )
+            for col, (_label, measure, number_format) in zip(
+                "BCDE", columns[1:], strict=False
+            ):
+                value = f'PIVOT.VALUE({pivot_id},"{measure}","#{dimension}",{index})'
+                cells[f"{col}{line}"] = f'=IF(A{line}="","",IFERROR({value},""))'
+                formats[f"{col}{line}"] = FORMAT_IDS[number_format]
+        styles[f"A{row + 2}:E{row + 1 + TABLE_ROWS}"] = 3
     return {
         "id": "dashboard",
         "name": "Dashboard",
         "colNumber": 8,
-        "rowNumber": 95,
+        "rowNumber": 80,
         "cols": {
             "0": {"size": 330},
             **{str(c): {"size": 150} for c in range(1, 5)},
         },
-        "rows": {"0": {"size": 40}, **{str(r - 1): {"size": 40} for r, *_ in sections}},
+        "rows": {"0": {"size": 40}, **{str(r - 1): {"size": 40} for r in heading_rows}},
         "merges": [],
         "cells": cells,
         "styles": styles,
-        "formats": {},
+        "formats": formats,
         "borders": {},
         "conditionalFormats": [],
         "dataValidationRules": [],
