@@ -25,7 +25,6 @@ NAMESPACE = uuid.UUID("6f1d2c3e-7a9b-4e5f-8d0c-1b2a3c4d5e6f")
 MONTH_FILTER = str(uuid.uuid5(NAMESPACE, "filter-month"))
 KPI_MENU = "sop_planning.sop_kpi_snapshot_menu"
 ACCURACY_MENU = "sop_planning.sop_accuracy_month_menu"
-SCENARIO_MENU = "sop_planning.sop_cycle_menu"
 # the cycle being prepared: its scenarios and exceptions
 OPEN_CYCLE = [
     ["cycle_id.state", "in", ["supply_review", "reconciliation", "executive_review"]]
@@ -183,18 +182,12 @@ KPIS = [
     ("FVA (pts)", 'PIVOT.VALUE(3,"fva")', 'PIVOT.VALUE(4,"fva")', "0.0", GREEN, RED),
 ]
 
-# title, model, measure, y axis, menu
+# title, model, measure, menu
 TRENDS = [
-    ("Fill rate by month", "sop.kpi.snapshot", "fill_rate", "Fill rate (%)", KPI_MENU),
-    (
-        "Stockout days by month",
-        "sop.kpi.snapshot",
-        "stockout_days",
-        "Stockout days",
-        KPI_MENU,
-    ),
-    ("OTIF by month", "sop.kpi.snapshot", "otif", "OTIF (%)", KPI_MENU),
-    ("Forecast WAPE by month", "sop.accuracy.month", "wape", "WAPE (%)", ACCURACY_MENU),
+    ("Fill rate by month", "sop.kpi.snapshot", "fill_rate", KPI_MENU),
+    ("Stockout days by month", "sop.kpi.snapshot", "stockout_days", KPI_MENU),
+    ("OTIF by month", "sop.kpi.snapshot", "otif", KPI_MENU),
+    ("Forecast WAPE by month", "sop.accuracy.month", "wape", ACCURACY_MENU),
 ]
 
 
@@ -303,7 +296,7 @@ def scorecard(index, label, colors):
     }
 
 
-def trend_chart(title, model, measure, axis):
+def trend_chart(title, model, measure):
     return {
         "type": "odoo_line",
         "title": {"text": title, "bold": True, "color": "#434343"},
@@ -328,7 +321,7 @@ def trend_chart(title, model, measure, axis):
         "verticalAxisPosition": "left",
         "stacked": False,
         "cumulatedStart": False,
-        "axesDesign": {"y": {"title": {"text": axis}}},
+        "axesDesign": {},
         "fillArea": False,
         "fieldMatching": {},
     }
@@ -369,11 +362,11 @@ def dashboard_sheet():
     cells["A12"] = _t("Trends over 12 months")
     styles["A12"] = 1
     chart_width, chart_height = 2 * TILE_WIDTH + GAP, 300
-    for index, (title, model, measure, axis, menu) in enumerate(TRENDS):
+    for index, (title, model, measure, menu) in enumerate(TRENDS):
         line, position = divmod(index, 2)
         fig = figure(
             f"trend-{measure}-{model}",
-            trend_chart(title, model, measure, axis),
+            trend_chart(title, model, measure),
             0,
             12,
             position * (chart_width + GAP),
@@ -391,7 +384,8 @@ def dashboard_sheet():
         styles[f"A{row}"] = 1
         for col, (label, _measure, _fmt) in zip("ABCDE", columns, strict=False):
             cells[f"{col}{row + 1}"] = _t(label)
-        styles[f"A{row + 1}:E{row + 1}"] = 2
+        styles[f"A{row + 1}"] = 2
+        styles[f"B{row + 1}:E{row + 1}"] = 4
         for index in range(1, TABLE_ROWS + 1):
             line = row + 1 + index
             cells[f"A{line}"] = (
@@ -411,7 +405,7 @@ def dashboard_sheet():
         "rowNumber": 80,
         "cols": {
             "0": {"size": 330},
-            **{str(c): {"size": 150} for c in range(1, 5)},
+            **{str(c): {"size": 165} for c in range(1, 5)},
         },
         "rows": {"0": {"size": 40}, **{str(r - 1): {"size": 40} for r in heading_rows}},
         "merges": [],
@@ -439,6 +433,7 @@ def build():
             "1": {"textColor": "#01666B", "bold": True, "fontSize": 16},
             "2": {"bold": True, "fillColor": "#E6F2F3"},
             "3": {"textColor": "#434343", "verticalAlign": "middle"},
+            "4": {"bold": True, "fillColor": "#E6F2F3", "align": "right"},
         },
         "formats": {str(v): k for k, v in FORMAT_IDS.items()},
         "borders": {},

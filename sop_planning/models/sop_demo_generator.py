@@ -13,6 +13,8 @@ _logger = logging.getLogger(__name__)
 MONTHS = 36
 # months of average demand a buyer without S&OP keeps (plus one deviation)
 COVER_MONTHS = 1.8
+# products on one customer order
+ORDER_LINES = 3
 SEED = 20261125
 
 # name, pattern, vendor index of each product family
@@ -220,16 +222,22 @@ class SopDemoGenerator(models.AbstractModel):
     def _sell(self, rng, warehouse, catalogue, quantities, month, stock):
         """Book the month's orders against the stock there was; return the stock.
 
-        Each customer orders on one day. What is in stock ships at once; the
-        rest waits for a receipt arriving later in the month (a backorder
-        delivered that day) or, without one, is a lost sale: the rest of the
-        delivery is closed without backorder, as Odoo records a sale lost.
+        Orders of up to ``ORDER_LINES`` products, each from a customer on a
+        day of its own. What is in stock ships at once; the rest waits for a
+        receipt arriving later in the month (a backorder delivered that day)
+        or, without one, is a lost sale: the rest of the delivery is closed
+        without backorder, as Odoo records a sale lost.
         """
         products, customers = catalogue
         on_hand, received, receipt_day = stock
-        customer_index = rng.integers(len(customers), size=len(products))
-        order_day = rng.integers(2, 26, size=len(customers))
-        day = order_day[customer_index]
+        sold = rng.permutation(np.flatnonzero(quantities > 0))
+        if not sold.size:
+            return on_hand + received
+        orders = np.array_split(sold, -(-sold.size // ORDER_LINES))
+        order_day = rng.integers(2, 26, size=len(orders))
+        day = np.zeros(len(products), dtype=int)
+        for rows, order_date in zip(orders, order_day, strict=True):
+            day[rows] = order_date
         available = on_hand + np.where(receipt_day <= day, received, 0.0)
         first = np.minimum(quantities, available)
         waits = np.where(
@@ -239,19 +247,14 @@ class SopDemoGenerator(models.AbstractModel):
         )
         backorder_day = np.where(waits > 0, receipt_day, 0.0)
         start = fields.Datetime.to_datetime(month) + relativedelta(hours=10)
-        for index, customer in enumerate(customers):
-            rows = np.flatnonzero((customer_index == index) & (quantities > 0))
-            if rows.size:
-                self._deliver_order(
-                    warehouse,
-                    customer,
-                    [
-                        (products[int(r)], quantities[r], first[r], waits[r])
-                        for r in rows
-                    ],
-                    start + relativedelta(days=int(order_day[index]) - 1),
-                    start + relativedelta(days=int(backorder_day[rows].max()) - 1),
-                )
+        for rows, order_date in zip(orders, order_day, strict=True):
+            self._deliver_order(
+                warehouse,
+                customers[int(rng.integers(len(customers)))],
+                [(products[int(r)], quantities[r], first[r], waits[r]) for r in rows],
+                start + relativedelta(days=int(order_date) - 1),
+                start + relativedelta(days=int(backorder_day[rows].max()) - 1),
+            )
         return on_hand + received - first - waits
 
     @api.model

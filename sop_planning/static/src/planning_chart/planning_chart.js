@@ -105,7 +105,9 @@ export class PlanningChart extends Component {
                 borderDash: [6, 4],
             }),
             line(_t("Consensus"), data.consensus, COLORS.consensus, { borderWidth: 3 }),
-            line(_t("Projected stock"), data.projected, COLORS.projected, { stepped: "middle" }),
+            line(_t("Projected stock before new orders"), data.projected, COLORS.projected, {
+                stepped: "middle",
+            }),
         ];
         if (data.reorder_point !== null) {
             sets.push(
@@ -151,8 +153,9 @@ export class PlanningChart extends Component {
                     legend: {
                         position: "bottom",
                         labels: {
-                            boxWidth: 14,
+                            usePointStyle: true,
                             filter: (item) => item.text !== _t("Low"),
+                            sort: (a, b) => a.datasetIndex - b.datasetIndex,
                         },
                     },
                     tooltip: {

@@ -38,9 +38,9 @@ export async function checkChartMatchesRecords(canvas) {
         "Statistical forecast"
     );
     assertEqual(
-        planned(series["Projected stock"]),
+        planned(series["Projected stock before new orders"]),
         lines.map((l) => l.projected_on_hand),
-        "Projected stock"
+        "Projected stock before new orders"
     );
     const [policy] = await searchRead(
         "sop.inventory.policy",
