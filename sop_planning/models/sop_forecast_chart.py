@@ -103,22 +103,3 @@ def _is_unknown(qty):
 
 def _known(qty):
     return None if _is_unknown(qty) else float(qty)
-
-
-# sop.plan.line is extended here for the planning chart entry only.
-class SopPlanLine(models.Model):
-    """Open the planning chart of a plan line's product and warehouse."""
-
-    _inherit = "sop.plan.line"
-
-    def action_open_planning_chart(self):
-        """Button: the planning chart of this line's forecast."""
-        self.ensure_one()
-        return {
-            "type": "ir.actions.client",
-            "tag": "sop_planning_chart",
-            "name": self.env._(
-                "Planning Chart: %(product)s", product=self.product_id.display_name
-            ),
-            "params": {"forecast_id": self.forecast_id.id},
-        }

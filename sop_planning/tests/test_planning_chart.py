@@ -48,7 +48,7 @@ class TestPlanningChart(HttpCase, SopDataCase):
         data = forecast.with_user(self.sop_user).get_planning_chart()
 
         months = data["months"]
-        history_months = [self._month(-offset).isoformat() for offset in range(12, 0, -1)]
+        history_months = [self._month(-n).isoformat() for n in range(12, 0, -1)]
         self.assertEqual(
             months, history_months + [m.isoformat() for m in lines.mapped("date_month")]
         )

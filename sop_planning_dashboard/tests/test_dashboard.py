@@ -186,7 +186,9 @@ class TestExecutiveDashboard(HttpCase):
 
     def test_scenarios_of_the_cycle_under_review(self):
         cycle = self.env["sop.cycle"].create({"note": "dashboard"})
-        cycle.state = "reconciliation"
+        cycle.action_start_demand_review()
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
         self.env["sop.scenario"].create(
             [
                 {"cycle_id": cycle.id, "name": "Dash promo", "demand_pct": 15.0},
@@ -236,5 +238,8 @@ class TestExecutiveDashboard(HttpCase):
             }
         )
         self.start_tour(
-            "/odoo/dashboards", "sop_dashboard_executive", login="dash_executive"
+            "/odoo/dashboards",
+            "sop_dashboard_executive",
+            login="dash_executive",
+            timeout=300,
         )

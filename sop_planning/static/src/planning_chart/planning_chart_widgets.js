@@ -25,14 +25,15 @@ registry.category("view_widgets").add("sop_planning_chart", {
     component: PlanningChartWidget,
 });
 
-/** Client action ``sop_planning_chart``: the chart of ``params.forecast_id``. */
+/** Client action ``sop_planning_chart``: the chart of the ``forecast_id`` given. */
 export class PlanningChartAction extends Component {
     static template = "sop_planning.PlanningChartAction";
     static components = { PlanningChart };
     static props = { ...standardActionServiceProps };
 
     get forecastId() {
-        return this.props.action.params?.forecast_id;
+        const { params, context } = this.props.action;
+        return params?.forecast_id || context?.forecast_id;
     }
 }
 

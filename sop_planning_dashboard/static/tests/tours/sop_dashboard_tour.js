@@ -8,10 +8,13 @@ registry.category("web_tour.tours").add("sop_dashboard_executive", {
             trigger:
                 ".o_search_panel_section:has(header:contains('Supply Chain')) li[data-name='S&OP Executive']",
             run: "click",
+            timeout: 60000, // the spreadsheet bundle loads on first use
         },
         {
-            content: "Its KPI tiles and charts are drawn",
-            trigger: ".o_spreadsheet_dashboard_action .o_renderer .o-figure:nth-child(12)",
+            content: "It is open, its KPI tiles drawn",
+            trigger:
+                ".o_spreadsheet_dashboard_action:has(li.active[data-name='S&OP Executive']) .o_renderer .o-figure",
+            timeout: 60000,
         },
         {
             content: "Go to the forecasts",
