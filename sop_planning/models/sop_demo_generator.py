@@ -235,16 +235,22 @@ class SopDemoGenerator(models.AbstractModel):
             return on_hand + received
         orders = np.array_split(sold, -(-sold.size // ORDER_LINES))
         order_day = rng.integers(2, 26, size=len(orders))
-        day = np.zeros(len(products), dtype=int)
-        for rows, order_date in zip(orders, order_day, strict=True):
-            day[rows] = order_date
-        available = on_hand + np.where(receipt_day <= day, received, 0.0)
-        first = np.minimum(quantities, available)
-        waits = np.where(
-            receipt_day > day,
-            np.minimum(quantities - first, on_hand + received - first),
-            0.0,
-        )
+        first, waits = self._serve(orders, order_day, quantities, stock)
+        # an order with nothing to ship cannot be delivered in Odoo: its
+        # lines join an order that ships something (its lost sales recorded)
+        hosts = [i for i, rows in enumerate(orders) if (first[rows] > 0).any()]
+        if hosts:
+            stranded = [
+                i
+                for i, rows in enumerate(orders)
+                if not (first[rows] + waits[rows]).any()
+            ]
+            for index in stranded:
+                host = hosts[int(rng.integers(len(hosts)))]
+                orders[host] = np.concatenate([orders[host], orders[index]])
+            orders = [rows for i, rows in enumerate(orders) if i not in stranded]
+            order_day = np.delete(order_day, stranded)
+            first, waits = self._serve(orders, order_day, quantities, stock)
         backorder_day = np.where(waits > 0, receipt_day, 0.0)
         start = fields.Datetime.to_datetime(month) + relativedelta(hours=10)
         for rows, order_date in zip(orders, order_day, strict=True):
@@ -256,6 +262,22 @@ class SopDemoGenerator(models.AbstractModel):
                 start + relativedelta(days=int(backorder_day[rows].max()) - 1),
             )
         return on_hand + received - first - waits
+
+    @api.model
+    def _serve(self, orders, order_day, quantities, stock):
+        """Quantities shipped at once and by a backorder, product by product."""
+        on_hand, received, receipt_day = stock
+        day = np.zeros(len(quantities), dtype=int)
+        for rows, order_date in zip(orders, order_day, strict=True):
+            day[rows] = order_date
+        available = on_hand + np.where(receipt_day <= day, received, 0.0)
+        first = np.minimum(quantities, available)
+        waits = np.where(
+            receipt_day > day,
+            np.minimum(quantities - first, on_hand + received - first),
+            0.0,
+        )
+        return first, waits
 
     @api.model
     def _deliver_order(self, warehouse, customer, lines, day, backorder_day):
@@ -276,11 +298,13 @@ class SopDemoGenerator(models.AbstractModel):
         order.action_confirm()
         picking = order.picking_ids
         shipped = {product: (first, wait) for product, _qty, first, wait in lines}
+        ship_day = day
         if not any(first for first, _wait in shipped.values()):
             # nothing in stock on the order day: the first delivery waits
             shipped = {product: (wait, 0.0) for product, (_f, wait) in shipped.items()}
-            day = max(day, backorder_day)
+            ship_day = max(day, backorder_day)
             if not any(first for first, _wait in shipped.values()):
+                # no stock in the whole month: the delivery is cancelled
                 picking.action_cancel()
                 self._backdate(order, ordered=day, planned=day, done=day)
                 return
@@ -288,7 +312,7 @@ class SopDemoGenerator(models.AbstractModel):
             move.quantity = shipped[move.product_id][0]
         picking.move_ids.picked = True
         picking._action_done()
-        self._backdate(order, ordered=day, planned=day, done=day)
+        self._backdate(order, ordered=day, planned=day, done=ship_day)
         backorder = order.picking_ids - picking
         if not backorder:
             return
