@@ -59,7 +59,7 @@ registry.category("web_tour.tours").add("sop_planning_chart_from_plan_line", {
     steps: () => [
         {
             content: "Open the planning chart of the first plan line",
-            trigger: ".o_data_row:first button[name=action_open_planning_chart]",
+            trigger: ".o_data_row:first button:has(.fa-area-chart)",
             run: "click",
         },
         {

@@ -20,6 +20,7 @@ registry.category("web_tour.tours").add("sop_dashboard_executive", {
             content: "Go to the forecasts",
             trigger: ".o_spreadsheet_dashboard_action .o_renderer",
             run: "goToUrl /odoo/action-sop_planning.sop_forecast_action",
+            expectUnloadPage: true,
         },
         {
             content: "Open the product's forecast",
