@@ -95,7 +95,7 @@ export class PlanningChart extends Component {
                 backgroundColor: COLORS.unknown,
             },
             line(_t("Low"), data.low, "transparent", { pointRadius: 0, borderWidth: 0 }),
-            line(_t("High"), data.high, "transparent", {
+            line(_t("Forecast range"), data.high, "transparent", {
                 pointRadius: 0,
                 borderWidth: 0,
                 fill: "-1",
@@ -160,6 +160,14 @@ export class PlanningChart extends Component {
                     },
                     tooltip: {
                         filter: (item) => item.raw !== null && item.dataset.label !== _t("Low"),
+                        callbacks: {
+                            label: (item) =>
+                                item.dataset.label === _t("Forecast range")
+                                    ? `${item.dataset.label}: ${this.format(
+                                          data.low[item.dataIndex]
+                                      )} - ${this.format(item.raw)}`
+                                    : `${item.dataset.label}: ${this.format(item.raw)}`,
+                        },
                     },
                 },
             },
