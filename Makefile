@@ -26,10 +26,10 @@ test-odoo:
 demo:
 	@$(SETUP) requirements.txt
 	@if psql -lqt | cut -d '|' -f 1 | grep -qw $(DEMO_DB); then \
-		$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) -u sop_planning \
+		$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) -u sop_planning,sop_planning_dashboard \
 			--stop-after-init --http-interface=127.0.0.1; \
 	else \
-		$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) -i sop_planning \
+		$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) -i sop_planning,sop_planning_dashboard \
 			--with-demo --stop-after-init --http-interface=127.0.0.1; \
 	fi
 	$(PYTHON) -m odoo -c tools/odoo_demo.conf -d $(DEMO_DB) --addons-path=$(ADDONS) \
@@ -40,10 +40,10 @@ lint:
 	@$(PYTHON) -c "import ruff, pylint_odoo" 2>/dev/null || { \
 		echo "make lint needs the linters: $(PYTHON) -m pip install -r requirements-dev.txt"; \
 		exit 2; }
-	$(PYTHON) -m ruff check sop_planning tests bench tools
-	$(PYTHON) -m ruff format --check sop_planning tests bench tools
-	$(PYTHON) -m pylint --load-plugins=pylint_odoo --rcfile=.pylintrc sop_planning
-	$(PYTHON) tools/gen_addon_readme.py --check sop_planning
+	$(PYTHON) -m ruff check sop_planning sop_planning_dashboard tests bench tools
+	$(PYTHON) -m ruff format --check sop_planning sop_planning_dashboard tests bench tools
+	$(PYTHON) -m pylint --load-plugins=pylint_odoo --rcfile=.pylintrc sop_planning sop_planning_dashboard
+	$(PYTHON) tools/gen_addon_readme.py --check sop_planning sop_planning_dashboard
 
 bench:
 	@$(SETUP) requirements-bench.txt

@@ -63,6 +63,9 @@
         "demo/sop_planning_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "sop_planning/static/src/**/*",
+        ],
         "web.assets_tests": [
             "sop_planning/static/tests/tours/*.js",
         ],

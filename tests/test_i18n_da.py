@@ -101,3 +101,13 @@ def test_parser_reads_multiline_and_fuzzy(tmp_path):
         encoding="utf-8",
     )
     assert parse_po(po) == {"A": ("B", True), "two\nlines": ("to\nlinjer", False)}
+
+
+def test_dashboard_addon_is_translated():
+    i18n = I18N.parent.parent / "sop_planning_dashboard" / "i18n"
+    pot = parse_po(i18n / "sop_planning_dashboard.pot")
+    danish = parse_po(i18n / "da.po")
+    assert "Fill rate (%)" in pot and "Supply Chain" in pot
+    assert set(danish) == set(pot)
+    assert all(msgstr and not fuzzy for msgstr, fuzzy in danish.values())
+    assert danish["Supply Chain"][0] == "Forsyningskæde"

@@ -1,8 +1,9 @@
 """Run every test of the project and print one line ``N passed, N failed``.
 
 1. The engine suite (``tests/``) under pytest: no Odoo needed.
-2. The Odoo suite (``sop_planning/tests``): a fresh PostgreSQL database, the
-   add-on installed, ``--test-tags /sop_planning``, browser tours included.
+2. The Odoo suite (``sop_planning/tests``, ``sop_planning_dashboard/tests``):
+   a fresh PostgreSQL database, both add-ons installed, ``--test-tags
+   /sop_planning,/sop_planning_dashboard``, browser tours included.
 
 Without Odoo or PostgreSQL the Odoo suite is reported as not run; with
 ``CI=true`` that is a failure, and so is any skipped Odoo test (Odoo skips
@@ -28,6 +29,8 @@ REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SUMMARY_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 SKIPPED_RE = re.compile(r"odoo\.addons\.sop_planning\S*: skipped ")
+# the add-ons of this repository, installed and tested together
+MODULES = ["sop_planning", "sop_planning_dashboard"]
 
 
 def run_engine_suite(python):
@@ -114,7 +117,7 @@ def run_odoo_suite(python, test_tags):
         db_name,
         f"--addons-path={REPO}",
         "-i",
-        "sop_planning",
+        ",".join(MODULES),
         "--test-tags",
         test_tags,
         "--stop-after-init",
@@ -158,7 +161,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine-only", action="store_true")
     parser.add_argument("--odoo-only", action="store_true")
-    parser.add_argument("--test-tags", default="/sop_planning")
+    parser.add_argument(
+        "--test-tags", default=",".join(f"/{module}" for module in MODULES)
+    )
     args = parser.parse_args()
     python = os.environ.get("ODOO_PYTHON") or sys.executable
 

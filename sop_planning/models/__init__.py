@@ -43,3 +43,4 @@ from . import sop_vendor_order
 from . import sop_vendor_order_line
 from . import sop_vendor_order_run
 from . import sop_cycle_vendor_order
+from . import sop_forecast_chart

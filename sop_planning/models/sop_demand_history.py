@@ -18,7 +18,13 @@ Rules (also shown in the settings):
   moves into minus out of the warehouse's internal locations) and in which no
   demand was recorded is unknown (qty NaN), not zero. Product x warehouse
   pairs without any done move are not stock-tracked there and are never
-  censored.
+  censored;
+- lost sales (censored too): a month in which a confirmed order's delivery
+  was closed short, Odoo's record of a sale lost (a delivery validated with
+  "no backorder": a done customer move below its demand, or a cancelled one
+  in a done delivery or in a backorder), is unknown as well:
+  the customers turned away are not in the record, so the forecast treats the
+  month like one out of stock.
 """
 
 import logging
@@ -116,7 +122,7 @@ class SopDemandHistory(models.AbstractModel):
             returns, _mismatch = self._converted(self._returns_query(*args))
             demand = self._net_returns(demand, returns)
         censored = self._stockout_months(*args)
-        history = self._merge_censored(demand, censored)
+        history = self._merge_censored(demand, censored, self._lost_sale_months(*args))
         history.attrs["uom_mismatch"] = mismatch
         if mismatch:
             _logger.warning(
@@ -351,11 +357,50 @@ class SopDemandHistory(models.AbstractModel):
         out = grid.loc[highest <= 0, keys]
         return out.reset_index(drop=True)
 
+    def _lost_sale_months(self, company_id, warehouse_ids, product_ids, dfrom, dto):
+        """Return product_id, warehouse_id, period of months with lost sales."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT m.product_id, so.warehouse_id,
+                       date_trunc('month', so.date_order)::date
+                  FROM stock_move m
+                  JOIN stock_picking p ON p.id = m.picking_id
+                  JOIN stock_location dl ON dl.id = m.location_dest_id
+                  JOIN sale_order_line sol ON sol.id = m.sale_line_id
+                  JOIN sale_order so ON so.id = sol.order_id
+                 WHERE so.state = 'sale' AND dl.usage = 'customer'
+                   AND ((m.state = 'cancel'
+                         AND (p.state = 'done' OR p.backorder_id IS NOT NULL))
+                        OR (m.state = 'done'
+                            AND m.quantity < m.product_uom_qty - 1e-6))
+                   AND so.company_id = %(company)s
+                   AND so.warehouse_id = ANY(%(warehouses)s)
+                   AND m.product_id = ANY(%(products)s)
+                   AND so.date_order >= %(dfrom)s AND so.date_order < %(dto)s
+                """,
+                company=company_id,
+                warehouses=warehouse_ids,
+                products=product_ids,
+                dfrom=dfrom,
+                dto=dto,
+            )
+        )
+        lost = pd.DataFrame(rows, columns=COLUMNS[:3])
+        lost["period"] = pd.to_datetime(lost["period"])
+        return lost
+
     @api.model
-    def _merge_censored(self, demand, censored):
-        """Mark out-of-stock months without demand as unknown (NaN)."""
+    def _merge_censored(self, demand, censored, lost=None):
+        """Mark out-of-stock months without demand, and lost-sale months, unknown.
+
+        Unknown months have qty NaN; a lost-sale month keeps its value (ABC).
+        """
         keys = ["product_id", "warehouse_id", "period"]
         demand = demand[demand["qty"] > 0] if not demand.empty else demand
+        if lost is not None and not lost.empty and not demand.empty:
+            cut_short = demand.set_index(keys).index.isin(lost.set_index(keys).index)
+            demand = demand.assign(qty=demand["qty"].mask(cut_short))
         if censored.empty:
             return demand.reset_index(drop=True)
         censored = censored.astype({"product_id": int, "warehouse_id": int})

@@ -11,6 +11,10 @@ from .sop_common import first_of_this_month
 _logger = logging.getLogger(__name__)
 
 MONTHS = 36
+# months of average demand a buyer without S&OP keeps (plus one deviation)
+COVER_MONTHS = 1.8
+# products on one customer order
+ORDER_LINES = 3
 SEED = 20261125
 
 # name, pattern, vendor index of each product family
@@ -63,13 +67,17 @@ class SopDemoGenerator(models.AbstractModel):
         on_hand = np.zeros(len(products))
         for month_index in range(MONTHS):
             month = first_month + relativedelta(months=month_index)
-            on_hand = self._replenish(
-                rng, warehouse, products, demand, month_index, month, on_hand
+            received, receipt_day = self._replenish(
+                rng, warehouse, products, demand[:, :month_index], month, on_hand
             )
-            self._sell(
-                rng, warehouse, products, customers, demand[:, month_index], month
+            on_hand = self._sell(
+                rng,
+                warehouse,
+                (products, customers),
+                demand[:, month_index],
+                month,
+                (on_hand, received, receipt_day),
             )
-            on_hand = on_hand - demand[:, month_index]
             _logger.info("S&OP demo: month %s generated", month)
         self._create_open_purchases(products)
         return self._create_cycles(warehouse, products)
@@ -157,10 +165,21 @@ class SopDemoGenerator(models.AbstractModel):
         return np.asarray(rows, dtype=float)
 
     @api.model
-    def _replenish(self, rng, warehouse, products, demand, month_index, month, on_hand):
-        """Receive what covers this and next month's demand; return stock."""
-        target = demand[:, month_index : month_index + 2].sum(axis=1) * 1.2
+    def _replenish(self, rng, warehouse, products, past, month, on_hand):
+        """Order on the last six months' demand, as a planner without S&OP would.
+
+        ``past``: the demand of the months before ``month``. Returns the
+        quantity received this month and the day of the month it arrives
+        (``inf`` without a receipt); late vendors deliver after the promise.
+        """
+        if past.shape[1]:
+            recent = past[:, -6:]
+            target = COVER_MONTHS * recent.mean(axis=1) + recent.std(axis=1)
+        else:
+            target = np.full(len(products), 50.0)
         need = np.ceil(np.maximum(target - on_hand, 0))
+        receipt_day = np.full(len(products), np.inf)
+        last_day = (month + relativedelta(months=1, days=-1)).day
         orders = self.env["purchase.order"]
         for vendor in products.seller_ids.partner_id:
             lines = [
@@ -186,6 +205,8 @@ class SopDemoGenerator(models.AbstractModel):
             delay = (
                 int(rng.exponential(late_days)) + 1 if rng.random() < late_share else 0
             )
+            # received within the month: the month's sales see the receipt
+            delay = min(delay, last_day - 2)
             self._process_pickings(order.picking_ids)
             self._backdate(
                 order,
@@ -193,33 +214,118 @@ class SopDemoGenerator(models.AbstractModel):
                 planned=promised,
                 done=promised + relativedelta(days=delay),
             )
-        return on_hand + need
+            ordered = np.isin(products.ids, order.order_line.product_id.ids)
+            receipt_day[ordered] = 2 + delay
+        return need, receipt_day
 
     @api.model
-    def _sell(self, rng, warehouse, products, customers, quantities, month):
-        lines_by_customer = {customer: [] for customer in customers}
-        for product, qty in zip(products, quantities, strict=True):
-            if qty > 0:
-                customer = customers[int(rng.integers(len(customers)))]
-                lines_by_customer[customer].append(
+    def _sell(self, rng, warehouse, catalogue, quantities, month, stock):
+        """Book the month's orders against the stock there was; return the stock.
+
+        Orders of up to ``ORDER_LINES`` products, each from a customer on a
+        day of its own. What is in stock ships at once; the rest waits for a
+        receipt arriving later in the month (a backorder delivered that day)
+        or, without one, is a lost sale: the rest of the delivery is closed
+        without backorder, as Odoo records a sale lost.
+        """
+        products, customers = catalogue
+        on_hand, received, receipt_day = stock
+        sold = rng.permutation(np.flatnonzero(quantities > 0))
+        if not sold.size:
+            return on_hand + received
+        orders = np.array_split(sold, -(-sold.size // ORDER_LINES))
+        order_day = rng.integers(2, 26, size=len(orders))
+        first, waits = self._serve(orders, order_day, quantities, stock)
+        # an order with nothing to ship cannot be delivered in Odoo: its
+        # lines join an order that ships something (its lost sales recorded)
+        hosts = [i for i, rows in enumerate(orders) if (first[rows] > 0).any()]
+        if hosts:
+            stranded = [
+                i
+                for i, rows in enumerate(orders)
+                if not (first[rows] + waits[rows]).any()
+            ]
+            for index in stranded:
+                host = hosts[int(rng.integers(len(hosts)))]
+                orders[host] = np.concatenate([orders[host], orders[index]])
+            orders = [rows for i, rows in enumerate(orders) if i not in stranded]
+            order_day = np.delete(order_day, stranded)
+            first, waits = self._serve(orders, order_day, quantities, stock)
+        backorder_day = np.where(waits > 0, receipt_day, 0.0)
+        start = fields.Datetime.to_datetime(month) + relativedelta(hours=10)
+        for rows, order_date in zip(orders, order_day, strict=True):
+            self._deliver_order(
+                warehouse,
+                customers[int(rng.integers(len(customers)))],
+                [(products[int(r)], quantities[r], first[r], waits[r]) for r in rows],
+                start + relativedelta(days=int(order_date) - 1),
+                start + relativedelta(days=int(backorder_day[rows].max()) - 1),
+            )
+        return on_hand + received - first - waits
+
+    @api.model
+    def _serve(self, orders, order_day, quantities, stock):
+        """Quantities shipped at once and by a backorder, product by product."""
+        on_hand, received, receipt_day = stock
+        day = np.zeros(len(quantities), dtype=int)
+        for rows, order_date in zip(orders, order_day, strict=True):
+            day[rows] = order_date
+        available = on_hand + np.where(receipt_day <= day, received, 0.0)
+        first = np.minimum(quantities, available)
+        waits = np.where(
+            receipt_day > day,
+            np.minimum(quantities - first, on_hand + received - first),
+            0.0,
+        )
+        return first, waits
+
+    @api.model
+    def _deliver_order(self, warehouse, customer, lines, day, backorder_day):
+        """One sale order: first delivery on ``day``, backorder on ``backorder_day``.
+
+        ``lines``: (product, ordered, shipped at once, shipped by the backorder).
+        """
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "warehouse_id": warehouse.id,
+                "order_line": [
                     Command.create({"product_id": product.id, "product_uom_qty": qty})
-                )
-        for customer, lines in lines_by_customer.items():
-            if not lines:
-                continue
-            order = self.env["sale.order"].create(
-                {
-                    "partner_id": customer.id,
-                    "warehouse_id": warehouse.id,
-                    "order_line": lines,
-                }
+                    for product, qty, _first, _wait in lines
+                ],
+            }
+        )
+        order.action_confirm()
+        picking = order.picking_ids
+        shipped = {product: (first, wait) for product, _qty, first, wait in lines}
+        ship_day = day
+        if not any(first for first, _wait in shipped.values()):
+            # nothing in stock on the order day: the first delivery waits
+            shipped = {product: (wait, 0.0) for product, (_f, wait) in shipped.items()}
+            ship_day = max(day, backorder_day)
+            if not any(first for first, _wait in shipped.values()):
+                # no stock in the whole month: the delivery is cancelled
+                picking.action_cancel()
+                self._backdate(order, ordered=day, planned=day, done=day)
+                return
+        for move in picking.move_ids:
+            move.quantity = shipped[move.product_id][0]
+        picking.move_ids.picked = True
+        picking._action_done()
+        self._backdate(order, ordered=day, planned=day, done=ship_day)
+        backorder = order.picking_ids - picking
+        if not backorder:
+            return
+        for move in backorder.move_ids:
+            move.quantity = shipped[move.product_id][1]
+        if any(move.quantity for move in backorder.move_ids):
+            backorder.move_ids.picked = True
+            backorder.with_context(cancel_backorder=True)._action_done()
+            self._backdate_pickings(
+                backorder, ordered=day, planned=day, done=backorder_day
             )
-            order.action_confirm()
-            self._process_pickings(order.picking_ids)
-            day = fields.Datetime.to_datetime(month) + relativedelta(
-                days=int(rng.integers(2, 26))
-            )
-            self._backdate(order, ordered=day, planned=day, done=day)
+        else:
+            backorder.action_cancel()
 
     @api.model
     def _process_pickings(self, pickings):
@@ -265,7 +371,13 @@ class SopDemoGenerator(models.AbstractModel):
                     order.id,
                 )
             )
-        pickings = order.picking_ids
+        self._backdate_pickings(order.picking_ids, ordered, planned, done)
+
+    @api.model
+    def _backdate_pickings(self, pickings, ordered, planned, done):
+        """Move transfers and their moves to the dates of the story."""
+        self.env.flush_all()
+        cr = self.env.cr
         cr.execute(
             SQL(
                 "UPDATE stock_picking SET scheduled_date = %s, date_deadline = %s, "

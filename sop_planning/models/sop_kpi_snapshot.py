@@ -5,11 +5,16 @@
   date, else the picking's deadline, else its scheduled date) and in full
   (every move shipped at least the ordered quantity: its sale line's, else its
   own demand);
-- fill rate: quantity shipped on the first attempt (pickings that are no
-  backorder) / quantity ordered on those pickings;
+- fill rate: quantity shipped by the first delivery of an order (a done
+  picking that is no backorder, by its done date) / quantity ordered on that
+  delivery and its backorders, shipped later or never (lost sales: a
+  delivery closed without backorder) included;
 - stockout days: product-days with a stock level <= 0 in the warehouse, for
   products with demand there in the last 12 months (level = running sum of
-  done moves, as the demand history counts it);
+  done moves, as the demand history counts it).
+
+A short delivery lowers all three: its shortfall is missing from the fill
+rate, it is not in full (OTIF), and the product was out of stock that day.
 - excess value: stock at the end of the month above the max of the reordering
   rules (the S&OP policies write them), at standard cost;
 - inventory turns: cost of goods shipped to customers (standard cost) over
@@ -25,7 +30,12 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .sop_common import GROUP_PLANNER, first_of_this_month
+from .sop_common import (
+    GROUP_PLANNER,
+    MOVE_QTY,
+    MOVE_UOM_JOIN,
+    first_of_this_month,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -57,18 +67,42 @@ class SopKpiSnapshot(models.Model):
     on_time_count = fields.Integer(string="On Time")
     in_full_count = fields.Integer(string="In Full")
     otif_count = fields.Integer(string="On Time In Full")
-    otif = fields.Float(string="OTIF (%)", aggregator="sum")
+    otif = fields.Float(
+        string="OTIF (%)",
+        aggregator="sum",
+        help="Share of the month's customer deliveries done on or before the "
+        "promised day and in full (every line shipped at least its ordered "
+        "quantity). A backorder delivery is neither.",
+    )
     first_ordered_qty = fields.Float(string="Ordered (1st attempt)")
     first_shipped_qty = fields.Float(string="Shipped (1st attempt)")
-    fill_rate = fields.Float(string="Fill Rate (%)", aggregator="sum")
+    fill_rate = fields.Float(
+        string="Fill Rate (%)",
+        aggregator="sum",
+        help="Quantity shipped by the first delivery of each order done this "
+        "month / quantity ordered on it, backorders and lost sales (a delivery "
+        "closed without backorder) included.",
+    )
     demand_products = fields.Integer(string="Products with Demand")
-    stockout_days = fields.Integer(help="Product-days out of stock.")
+    stockout_days = fields.Integer(
+        help="Product-days with no stock in the warehouse (level at or below "
+        "zero at the end of the day), for products with demand there in the "
+        "last 12 months."
+    )
     stockout_products = fields.Integer(string="Products Out of Stock")
-    excess_value = fields.Monetary(help="Stock above the reordering rules' max.")
+    excess_value = fields.Monetary(
+        help="Stock at the end of the month above the reordering rules' "
+        "maximum, at standard cost."
+    )
     cogs = fields.Monetary(string="Cost of Goods Sold")
     stock_value_days = fields.Float(string="Stock Value-Days")
     avg_stock_value = fields.Monetary(string="Average Stock Value")
-    turns = fields.Float(string="Inventory Turns", aggregator="sum")
+    turns = fields.Float(
+        string="Inventory Turns",
+        aggregator="sum",
+        help="Cost of goods shipped to customers / average stock value, "
+        "annualised (365 x COGS / stock value-days).",
+    )
 
     _snapshot_unique = models.UniqueIndex(
         "(warehouse_id, date_month)",
@@ -161,9 +195,7 @@ class SopKpiSnapshot(models.Model):
                 SELECT warehouse_id, COUNT(*),
                        COUNT(*) FILTER (WHERE on_time),
                        COUNT(*) FILTER (WHERE in_full),
-                       COUNT(*) FILTER (WHERE on_time AND in_full),
-                       SUM(ordered) FILTER (WHERE first),
-                       SUM(shipped) FILTER (WHERE first)
+                       COUNT(*) FILTER (WHERE on_time AND in_full)
                   FROM (
                     SELECT pt.warehouse_id,
                            p.date_done::date <= COALESCE(
@@ -172,20 +204,12 @@ class SopKpiSnapshot(models.Model):
                            BOOL_AND(m.quantity * mu.factor
                                     >= COALESCE(sol.product_uom_qty * su.factor,
                                                 m.product_uom_qty * mu.factor)
-                                       - 1e-6 * mu.factor) AS in_full,
-                           p.backorder_id IS NULL AS first,
-                           SUM(COALESCE(sol.product_uom_qty * su.factor,
-                                        m.product_uom_qty * mu.factor) / pu.factor)
-                               AS ordered,
-                           SUM(m.quantity * mu.factor / pu.factor) AS shipped
+                                       - 1e-6 * mu.factor) AS in_full
                       FROM stock_picking p
                       JOIN stock_picking_type pt ON pt.id = p.picking_type_id
                       JOIN stock_location dl ON dl.id = p.location_dest_id
                       JOIN stock_move m ON m.picking_id = p.id AND m.state = 'done'
                       JOIN uom_uom mu ON mu.id = m.product_uom
-                      JOIN product_product pp ON pp.id = m.product_id
-                      JOIN product_template tmpl ON tmpl.id = pp.product_tmpl_id
-                      JOIN uom_uom pu ON pu.id = tmpl.uom_id
                       LEFT JOIN sale_order_line sol ON sol.id = m.sale_line_id
                       LEFT JOIN uom_uom su ON su.id = sol.product_uom_id
                       LEFT JOIN sale_order so ON so.id = p.sale_id
@@ -203,7 +227,7 @@ class SopKpiSnapshot(models.Model):
                 dto=end,
             )
         )
-        return pd.DataFrame(
+        otif = pd.DataFrame(
             rows,
             columns=[
                 "warehouse_id",
@@ -211,9 +235,53 @@ class SopKpiSnapshot(models.Model):
                 "on_time_count",
                 "in_full_count",
                 "otif_count",
-                "first_ordered_qty",
-                "first_shipped_qty",
             ],
+        )
+        return otif.merge(
+            self._first_deliveries(company, warehouses, month, end),
+            on="warehouse_id",
+            how="outer",
+        )
+
+    @api.model
+    def _first_deliveries(self, company, warehouses, month, end):
+        """Fill-rate quantities: ordered on each first delivery and its backorders."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH RECURSIVE chain AS (
+                    SELECT p.id AS root_id, p.id AS picking_id, pt.warehouse_id
+                      FROM stock_picking p
+                      JOIN stock_picking_type pt ON pt.id = p.picking_type_id
+                      JOIN stock_location dl ON dl.id = p.location_dest_id
+                     WHERE p.state = 'done' AND p.backorder_id IS NULL
+                       AND p.company_id = %(company)s AND dl.usage = 'customer'
+                       AND pt.warehouse_id = ANY(%(wh)s)
+                       AND p.date_done >= %(dfrom)s AND p.date_done < %(dto)s
+                    UNION ALL
+                    SELECT chain.root_id, b.id, chain.warehouse_id
+                      FROM stock_picking b
+                      JOIN chain ON b.backorder_id = chain.picking_id
+                )
+                SELECT chain.warehouse_id,
+                       SUM(m.product_uom_qty * lu.factor / pu.factor),
+                       SUM(%(qty)s) FILTER (
+                           WHERE m.picking_id = chain.root_id AND m.state = 'done')
+                  FROM chain
+                  JOIN stock_move m ON m.picking_id = chain.picking_id
+                  %(uom_join)s
+                 GROUP BY chain.warehouse_id
+                """,
+                qty=MOVE_QTY,
+                uom_join=MOVE_UOM_JOIN,
+                company=company.id,
+                wh=warehouses.ids,
+                dfrom=month,
+                dto=end,
+            )
+        )
+        return pd.DataFrame(
+            rows, columns=["warehouse_id", "first_ordered_qty", "first_shipped_qty"]
         ).astype({"first_ordered_qty": float, "first_shipped_qty": float})
 
     @api.model

@@ -1,0 +1,245 @@
+import json
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+
+DASHBOARD = "sop_planning_dashboard.spreadsheet_dashboard_sop_executive"
+
+
+@tagged("post_install", "-at_install")
+class TestExecutiveDashboard(HttpCase):
+    """The dashboard loads for an executive and its sources give the month's figures."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.executive = new_test_user(
+            cls.env, "dash_executive", groups="sop_planning.group_sop_executive"
+        )
+        cls.last_month = date.today().replace(day=1) - relativedelta(months=1)
+        cls.month_before = cls.last_month - relativedelta(months=1)
+        main = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        second = cls.env["stock.warehouse"].create(
+            {"name": "Dashboard North", "code": "DNO", "company_id": cls.company.id}
+        )
+        Snapshot = cls.env["sop.kpi.snapshot"]
+        Snapshot.search([("company_id", "=", cls.company.id)]).unlink()
+        base = {"company_id": cls.company.id}
+        # last month: two warehouses; the month before: one, all in order
+        Snapshot.create(
+            [
+                dict(
+                    base,
+                    warehouse_id=main.id,
+                    date_month=cls.last_month,
+                    delivery_count=10,
+                    otif_count=9,
+                    first_ordered_qty=100.0,
+                    first_shipped_qty=90.0,
+                    stockout_days=12,
+                    excess_value=500.0,
+                    cogs=1000.0,
+                    stock_value_days=36500.0,
+                ),
+                dict(
+                    base,
+                    warehouse_id=second.id,
+                    date_month=cls.last_month,
+                    delivery_count=30,
+                    otif_count=15,
+                    first_ordered_qty=300.0,
+                    first_shipped_qty=210.0,
+                    stockout_days=20,
+                    excess_value=250.0,
+                    cogs=3000.0,
+                    stock_value_days=36500.0,
+                ),
+                dict(
+                    base,
+                    warehouse_id=main.id,
+                    date_month=cls.month_before,
+                    delivery_count=10,
+                    otif_count=10,
+                    first_ordered_qty=100.0,
+                    first_shipped_qty=100.0,
+                    stockout_days=0,
+                    cogs=1000.0,
+                    stock_value_days=36500.0,
+                ),
+            ]
+        )
+        Accuracy = cls.env["sop.accuracy.month"]
+        Accuracy.search([("company_id", "=", cls.company.id)]).unlink()
+        cls.pumps = cls.env["product.category"].create({"name": "Dash Pumps"})
+        cls.valves = cls.env["product.category"].create({"name": "Dash Valves"})
+        Accuracy.create(
+            [
+                dict(
+                    base,
+                    date_month=cls.last_month,
+                    categ_id=cls.pumps.id,
+                    actual_qty=100.0,
+                    consensus_qty=120.0,
+                    abs_error=20.0,
+                    error=20.0,
+                    fva_error=5.0,
+                ),
+                dict(
+                    base,
+                    date_month=cls.last_month,
+                    categ_id=cls.valves.id,
+                    actual_qty=300.0,
+                    consensus_qty=270.0,
+                    abs_error=40.0,
+                    error=-30.0,
+                    fva_error=15.0,
+                ),
+            ]
+        )
+
+    def _spreadsheet(self):
+        dashboard = self.env.ref(DASHBOARD).with_user(self.executive)
+        return dashboard, json.loads(dashboard._get_serialized_readonly_dashboard())
+
+    def _pivot(self, data, name, groupby=()):
+        """What the pivot ``name`` shows with the month filter on last month."""
+        (pivot,) = [p for p in data["pivots"].values() if p["name"] == name]
+        domain = list(pivot["domain"])
+        for match in pivot["fieldMatching"].values():
+            start = self.last_month + relativedelta(months=match["offset"])
+            end = start + relativedelta(months=1, days=-1)
+            domain += [(match["chain"], ">=", start), (match["chain"], "<=", end)]
+        measures = [m["fieldName"] for m in pivot["measures"]]
+        model = self.env[pivot["model"]].with_user(self.executive)
+        groups = model.formatted_read_group(
+            domain,
+            list(groupby),
+            [m if m == "__count" else f"{m}:sum" for m in measures],
+        )
+        return groups, measures
+
+    def test_dashboard_loads_for_executives(self):
+        dashboard, loaded = self._spreadsheet()
+        self.assertEqual(
+            dashboard.dashboard_group_id.name,
+            "Supply Chain",
+            "Dashboards > Supply Chain",
+        )
+        self.assertIn(self.executive, dashboard.group_ids.user_ids)
+        snapshot = loaded["snapshot"]
+        self.assertEqual(
+            [sheet["name"] for sheet in snapshot["sheets"]], ["Dashboard", "Data"]
+        )
+        figures = snapshot["sheets"][0]["figures"]
+        kinds = [figure["data"]["type"] for figure in figures]
+        self.assertEqual(kinds.count("scorecard"), 8)
+        self.assertEqual(kinds.count("odoo_line"), 4)
+        models = {p["model"] for p in snapshot["pivots"].values()} | {
+            figure["data"]["metaData"]["resModel"]
+            for figure in figures
+            if figure["data"]["type"] == "odoo_line"
+        }
+        self.assertTrue(
+            all(model.startswith("sop.") for model in models),
+            f"the dashboard reads S&OP's stored models only: {models}",
+        )
+        self.assertFalse(self.env.ref(DASHBOARD)._dashboard_is_empty())
+
+    def test_kpi_sources_on_a_hand_built_month(self):
+        _dashboard, loaded = self._spreadsheet()
+        data = loaded["snapshot"]
+        (month,), _m = self._pivot(data, "KPIs (month)")
+        # ratios of the sums of both warehouses, not sums of ratios
+        self.assertAlmostEqual(month["fill_rate:sum"], 100.0 * 300 / 400)
+        self.assertAlmostEqual(month["otif:sum"], 100.0 * 24 / 40)
+        self.assertEqual(month["stockout_days:sum"], 32)
+        self.assertAlmostEqual(month["excess_value:sum"], 750.0)
+        self.assertAlmostEqual(month["turns:sum"], 365.0 * 4000 / 73000)
+        (before,), _m = self._pivot(data, "KPIs (previous month)")
+        self.assertAlmostEqual(before["fill_rate:sum"], 100.0)
+        self.assertEqual(before["stockout_days:sum"], 0)
+
+        (accuracy,), _m = self._pivot(data, "Accuracy (month)")
+        self.assertAlmostEqual(accuracy["wape:sum"], 100.0 * 60 / 400)
+        self.assertAlmostEqual(accuracy["bias:sum"], 100.0 * -10 / 400)
+        self.assertAlmostEqual(accuracy["fva:sum"], 100.0 * 20 / 400)
+
+        by_category, _m = self._pivot(data, "Plan vs actuals by category", ["categ_id"])
+        figures = {
+            group["categ_id"][1]: (group["consensus_qty:sum"], group["actual_qty:sum"])
+            for group in by_category
+        }
+        self.assertEqual(
+            figures, {"Dash Pumps": (120.0, 100.0), "Dash Valves": (270.0, 300.0)}
+        )
+
+        # the Data sheet reads those pivots: current and previous month
+        cells = data["sheets"][1]["cells"]
+        self.assertEqual(cells["B2"], '=IFERROR(PIVOT.VALUE(1,"fill_rate"),0)')
+        self.assertEqual(cells["C2"], '=IFERROR(PIVOT.VALUE(2,"fill_rate"),0)')
+
+    def test_scenarios_of_the_cycle_under_review(self):
+        cycle = self.env["sop.cycle"].create({"note": "dashboard"})
+        cycle.action_start_demand_review()
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
+        self.env["sop.scenario"].create(
+            [
+                {"cycle_id": cycle.id, "name": "Dash promo", "demand_pct": 15.0},
+                {"cycle_id": cycle.id, "name": "Dash late", "lead_time_days": 14.0},
+            ]
+        ).write({"margin": 1000.0})
+        _dashboard, loaded = self._spreadsheet()
+        groups, _m = self._pivot(
+            loaded["snapshot"], "Scenarios of the next cycle", ["name"]
+        )
+        self.assertEqual(
+            {group["name"]: group["margin:sum"] for group in groups},
+            {"Dash promo": 1000.0, "Dash late": 1000.0},
+        )
+
+    def test_tour_executive_opens_dashboard_then_chart(self):
+        """The executive opens the dashboard, then a product's planning chart."""
+        category = self.env["product.category"].create({"name": "Dash Tour"})
+        product = self.env["product.product"].create(
+            {"name": "Dash Tour Pump", "is_storable": True, "categ_id": category.id}
+        )
+        cycle = self.env["sop.cycle"].create(
+            {
+                "date_month": date.today().replace(day=1) + relativedelta(months=1),
+                "product_category_ids": [Command.set(category.ids)],
+            }
+        )
+        forecast = self.env["sop.forecast"].create(
+            {
+                "cycle_id": cycle.id,
+                "company_id": self.company.id,
+                "product_id": product.id,
+                "warehouse_id": self.env["stock.warehouse"]
+                .search([("company_id", "=", self.company.id)], limit=1)
+                .id,
+            }
+        )
+        self.env["sop.plan.line"].create(
+            {
+                "cycle_id": cycle.id,
+                "forecast_id": forecast.id,
+                "company_id": self.company.id,
+                "product_id": product.id,
+                "warehouse_id": forecast.warehouse_id.id,
+                "date_month": cycle.date_month,
+                "forecast_qty": 40.0,
+            }
+        )
+        self.start_tour(
+            "/odoo/dashboards",
+            "sop_dashboard_executive",
+            login="dash_executive",
+            timeout=300,
+        )
