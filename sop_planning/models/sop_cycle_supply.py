@@ -424,11 +424,13 @@ class SopCycle(models.Model):
         )
 
     def _merge_reliability(self, summary, per_product, per_vendor, date_from, products):
-        """Purchase reliability on bought rows, transfer reliability on resupplied."""
-        bought = summary["route"] == "buy"
-        resupplied = summary[~bought].drop(columns="vendor_id")
-        summary = summary[bought].merge(per_product, on="product_id", how="left")
-        summary = summary.merge(per_vendor, on="vendor_id", how="left")
+        """Transfer reliability on resupplied rows, purchase reliability on others."""
+        moved = summary["route"] == "resupply"
+        resupplied = summary[moved]
+        summary = summary[~moved].merge(per_product, on="product_id", how="left")
+        summary = summary.merge(
+            per_vendor.astype({"vendor_id": float}), on="vendor_id", how="left"
+        )
         if not resupplied.empty:
             data = self.env["sop.supply.data"]
             transfers = data._transfer_receipts(
@@ -485,7 +487,7 @@ class SopCycle(models.Model):
     def _supply_note(self, vendor, lead_time, route="buy"):
         if route in ("resupply", "manufacture"):
             return None
-        if route == "none":
+        if route == "none" and not pd.isna(vendor):
             return self.env._(
                 "No route: Odoo would neither buy, resupply nor manufacture "
                 "this product here."

@@ -211,6 +211,7 @@ class SopSupplyData(models.AbstractModel):
                     route.id,
                     frozenset(product.route_ids.ids),
                     product.categ_id.id,
+                    *self._route_filter_key(product),
                 )
                 if key not in chains:
                     chains[key] = self._chain_source(product, warehouse, route)
@@ -225,6 +226,16 @@ class SopSupplyData(models.AbstractModel):
             rules = product._get_rules_from_location(warehouse.lot_stock_id)
             frame.at[row, "rule_days"] = self._rule_days(rules, product)
         return frame
+
+    @api.model
+    def _route_filter_key(self, product):
+        """What Odoo's warehouse route filter looks at on the product: a
+        vendor for Buy routes (purchase_stock), a normal BoM for Manufacture
+        routes (mrp)."""
+        normal_bom = "mrp.bom" in self.env and any(
+            bom.type == "normal" for bom in product.bom_ids
+        )
+        return bool(product.seller_ids), normal_bom
 
     @api.model
     def _chain_source(self, product, warehouse, route):
@@ -266,14 +277,16 @@ class SopSupplyData(models.AbstractModel):
 
         ``_sources`` plus ``lead_time`` (days: the rules' days, plus the
         vendor's delay for bought items; NaN without a route or a vendor)
-        and, for bought items only, ``vendor_id, moq, multiple``.
+        and, for bought items (and those without route, to say why), the
+        vendor's ``vendor_id, moq, multiple``.
         """
         sources = self._sources(company, warehouses, products)
         vendors = self._vendors(company, products)
         sources = sources.merge(vendors, on="product_id", how="left")
         bought = sources["route"] == "buy"
+        vendor_terms = bought | (sources["route"] == "none")
         for column in ("vendor_id", "lead_time", "moq", "multiple"):
-            sources[column] = sources[column].where(bought)
+            sources[column] = pd.to_numeric(sources[column]).where(vendor_terms)
         sources["lead_time"] = (
             sources["lead_time"].astype(float) + sources["rule_days"].astype(float)
         ).where(bought, sources["rule_days"].astype(float))
