@@ -105,9 +105,6 @@ class SopDemoGenerator(models.AbstractModel):
 
         Returns the depot and a 0/1 array of the products it sells.
         """
-        self.env["res.config.settings"].create(
-            {"group_stock_multi_locations": True, "group_stock_multi_warehouses": True}
-        ).execute()
         depot = self.env["stock.warehouse"].create(
             {
                 "name": "Depot Copenhagen",
