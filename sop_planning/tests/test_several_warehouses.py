@@ -187,3 +187,21 @@ class TestSeveralWarehouses(SopPolicyCase):
         by_warehouse = moves.groupby("warehouse_id")[["incoming", "committed"]].sum()
         self.assertEqual(by_warehouse.loc[self.warehouse.id].tolist(), [0.0, 50.0])
         self.assertEqual(by_warehouse.loc[self.depot.id].tolist(), [50.0, 0.0])
+
+    def test_transfer_reliability_measured_from_done_transfers(self):
+        transit = self.company_a.internal_transit_location_id
+        for offset in (2, 3):
+            promised = self._past_day(offset)
+            self._done_move(
+                self.pump,
+                transit,
+                self.depot.lot_stock_id,
+                20.0,
+                promised + relativedelta(days=3),
+                date_deadline=promised,
+            )
+        cycle = self._approve(self._two_warehouse_plan(self.pump))
+        depot = self._at(cycle.forecast_ids, self.depot)
+        self.assertEqual((depot.delay_mean, depot.otif_rate), (3.0, 0.0))
+        self.assertFalse(depot.vendor_delay_mean, "no vendor behind a transfer")
+        self.assertEqual(self._at(cycle.policy_ids, self.depot).lead_time_days, 5.0)
