@@ -291,7 +291,7 @@ class SopCycle(models.Model):
                 skipped[forecast.id] = forecast.skip_reason or self.env._(
                     "No statistical forecast."
                 )
-            elif forecast.supply_route == "none":
+            elif forecast.supply_route == "none" and forecast.vendor_id:
                 skipped[forecast.id] = forecast.supply_note or self.env._(
                     "No route: Odoo would neither buy, resupply nor manufacture "
                     "this product here."
