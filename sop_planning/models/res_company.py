@@ -61,6 +61,12 @@ class ResCompany(models.Model):
         help="Cost of placing one purchase order (handling, reception); with the "
         "holding rate it sets the economic order quantity.",
     )
+    sop_transfer_days = fields.Integer(
+        string="S&OP Transfer Every (days)",
+        default=7,
+        help="A warehouse resupplied from another one receives a transfer this "
+        "often: its lot is this many days of its demand (default weekly).",
+    )
     sop_holding_rate = fields.Float(
         string="S&OP Holding Rate (% per year)",
         default=25.0,

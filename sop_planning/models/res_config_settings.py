@@ -32,6 +32,9 @@ class ResConfigSettings(models.TransientModel):
     sop_holding_rate = fields.Float(
         related="company_id.sop_holding_rate", readonly=False
     )
+    sop_transfer_days = fields.Integer(
+        related="company_id.sop_transfer_days", readonly=False
+    )
     sop_auto_rfq = fields.Boolean(related="company_id.sop_auto_rfq", readonly=False)
     sop_purchase_user_id = fields.Many2one(
         related="company_id.sop_purchase_user_id", readonly=False

@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from ..engine import (
     stock_demand,
 )
 from .sop_common import filtered_action, first_of_this_month
+from .sop_supply_data import pulled_demand
 
 _logger = logging.getLogger(__name__)
 
@@ -215,29 +217,40 @@ class SopCycle(models.Model):
         least ``POLICY_HISTORY_MONTHS``; out-of-stock months are unknown
         (NaN). A calendar row of zeros (item 0, no forecast) marks every
         month, so months nobody sold in still count. A ``scenario`` scales
-        the quantities by its demand %.
+        the quantities by its demand %. A warehouse that resupplies others
+        has their sales added to its own (a month unknown in one of them is
+        unknown), as its plan has their consensus.
         """
         date_from, date_to = self._history_window()
         date_from = min(
             date_from, date_to - relativedelta(months=POLICY_HISTORY_MONTHS)
         )
         forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
+        source_of = self._fed_forecasts(items)["item_id"].to_dict()
+        fed = self.env["sop.forecast"].browse(list(source_of))
         pairs = pd.DataFrame(
             {
-                "item_id": forecasts.ids,
-                "product_id": [f.product_id.id for f in forecasts],
-                "warehouse_id": [f.warehouse_id.id for f in forecasts],
+                "item_id": forecasts.ids + [source_of[f.id] for f in fed],
+                "product_id": [f.product_id.id for f in forecasts + fed],
+                "warehouse_id": [f.warehouse_id.id for f in forecasts + fed],
             }
         )
         extracted = self.env["sop.demand.history"]._extract(
             self.company_id,
-            forecasts.warehouse_id,
+            forecasts.warehouse_id | fed.warehouse_id,
             forecasts.product_id,
             date_from,
             date_to,
         )
         history = extracted.merge(pairs, on=["product_id", "warehouse_id"])
         history = history[["item_id", "period", "qty"]]
+        if fed:  # a source's months: its own sales plus those it resupplies
+            history = (
+                history.assign(unknown=history["qty"].isna())
+                .groupby(["item_id", "period"], as_index=False)
+                .agg(qty=("qty", "sum"), unknown=("unknown", "any"))
+            )
+            history["qty"] = history["qty"].mask(history.pop("unknown"))
         if scenario and not history.empty:
             factor = history["item_id"].map(scenario._demand_factor(items))
             history = history.assign(qty=history["qty"] * factor.fillna(1.0))
@@ -258,8 +271,16 @@ class SopCycle(models.Model):
         """Engine items (one per forecast) and skip reasons of the others.
 
         With a ``scenario``, items take its lead time, MOQ and service level.
+        Each item is planned from its source as Odoo's route says (supply
+        review): a bought item from its vendor (lead time plus measured
+        delay, MOQ, pack, order cost); a resupplied one from its source
+        warehouse (the transfer's lead time plus its measured delay, a lot of
+        the company's transfer days of demand, no order cost).
         """
         skipped = {}
+        transfer_lots = self._transfer_lots(
+            forecasts.filtered(lambda f: f.supply_route == "resupply")
+        )
         rows = []
         default_level = self.service_level / 100.0
         # costs are per company: the cycle's, whoever approves or scores it
@@ -270,11 +291,26 @@ class SopCycle(models.Model):
                 skipped[forecast.id] = forecast.skip_reason or self.env._(
                     "No statistical forecast."
                 )
-            elif not forecast.vendor_id or forecast.lead_time_days <= 0:
+            elif forecast.supply_route == "none" and forecast.vendor_id:
+                skipped[forecast.id] = forecast.supply_note or self.env._(
+                    "No route: Odoo would neither buy, resupply nor manufacture "
+                    "this product here."
+                )
+            elif forecast.supply_route in ("resupply", "manufacture") and (
+                forecast.lead_time_days > MAX_LEAD_TIME_DAYS
+            ):
+                skipped[forecast.id] = self.env._(
+                    "Lead time of %s days on the route is not plausible: check "
+                    "the route's rules.",
+                    forecast.lead_time_days,
+                )
+            elif forecast.supply_route not in ("resupply", "manufacture") and (
+                not forecast.vendor_id or forecast.lead_time_days <= 0
+            ):
                 skipped[forecast.id] = self.env._(
                     "No vendor lead time: set a vendor on the product."
                 )
-            elif forecast.lead_time_days > MAX_LEAD_TIME_DAYS:
+            elif forecast.vendor_id and forecast.lead_time_days > MAX_LEAD_TIME_DAYS:
                 skipped[forecast.id] = self._supply_note(
                     forecast.vendor_id.id, forecast.lead_time_days
                 )
@@ -282,20 +318,27 @@ class SopCycle(models.Model):
                 has_class = bool(forecast.abc and forecast.xyz)
                 product = forecast.product_id
                 step = steps[product.uom_id]
-                pack = product._sop_purchase_packaging(
-                    forecast.vendor_id, self.company_id
-                )
+                pack = self.env["uom.uom"]
+                if forecast.vendor_id:
+                    pack = product._sop_purchase_packaging(
+                        forecast.vendor_id, self.company_id
+                    )
+                order_cost = self.company_id.sop_order_cost
+                moq = forecast.moq or 0.0
+                if forecast.supply_route == "resupply":  # lot: days of demand
+                    order_cost, moq = 0.0, transfer_lots.get(forecast.id, 0.0)
                 rows.append(
                     {
                         "item_id": forecast.id,
-                        "lead_time_days": forecast.lead_time_days
+                        # a transfer takes at least a day
+                        "lead_time_days": max(forecast.lead_time_days, 1)
                         + max(forecast.delay_mean or 0.0, 0.0),
                         "lead_time_std_days": forecast.delay_std or 0.0,
                         "unit_cost": max(forecast.product_id.standard_price, 0.0),
-                        "moq": forecast.moq or 0.0,
+                        "moq": moq,
                         # the vendor's order cycle (res.partner terms)
                         "review_days": forecast.vendor_id.sop_review_days,
-                        "order_cost": self.company_id.sop_order_cost,
+                        "order_cost": order_cost,
                         "holding_rate": self.company_id.sop_holding_rate / 100.0,
                         "abc": forecast.abc or None,
                         "xyz": forecast.xyz or None,
@@ -316,6 +359,31 @@ class SopCycle(models.Model):
             items = scenario._apply_to_items(items)
         return items, skipped
 
+    def _transfer_lots(self, forecasts):
+        """{forecast id: lot} of resupplied items: the company's transfer days
+        of their mean daily consensus over the next three months, so a
+        transfer is sized as often as the company moves goods (default
+        weekly), not as a purchase's EOQ. Rounded by the engine's rounding.
+        """
+        if not forecasts:
+            return {}
+        this_month = first_of_this_month(self)
+        groups = self.env["sop.plan.line"]._read_group(
+            [
+                ("forecast_id", "in", forecasts.ids),
+                ("date_month", ">=", this_month),
+                ("date_month", "<", this_month + relativedelta(months=3)),
+            ],
+            ["forecast_id"],
+            ["consensus_qty:sum", "__count"],
+        )
+        days = self.company_id.sop_transfer_days or 7
+        return {
+            forecast.id: round(max(total, 0.0) / count / 30.4375 * days, 6)
+            for forecast, total, count in groups
+            if count
+        }
+
     def _policy_demand(self, items, scenario=None):
         """Consensus demand per forecast and month from this month on.
 
@@ -324,13 +392,16 @@ class SopCycle(models.Model):
         plan line's cumulative error re-based on this month (months already
         over leave the sum), never below the independent sum of ``sigma``.
         A ``scenario`` scales the demand and its errors by its demand %.
+        A warehouse that resupplies others plans their consensus on top of
+        its own (``_with_pulled_demand``).
         """
         columns = ["item_id", "period", "forecast", "sigma", "sigma_cum"]
         if items.empty:
             return pd.DataFrame(columns=columns)
         this_month = first_of_this_month(self)
+        fed = self._fed_forecasts(items)
         groups = self.env["sop.plan.line"]._read_group(
-            [("forecast_id", "in", items["item_id"].tolist())],
+            [("forecast_id", "in", items["item_id"].tolist() + fed.index.tolist())],
             ["forecast_id", "date_month:month"],
             ["consensus_qty:sum", "sigma_cum:max"],
         )
@@ -338,13 +409,17 @@ class SopCycle(models.Model):
             [(f.id, month, qty, cum or np.nan) for f, month, qty, cum in groups],
             columns=["item_id", "period", "forecast", "sigma_cum"],
         )
+        sigma = {
+            f.id: f.sigma
+            for f in self.env["sop.forecast"].browse(
+                items["item_id"].tolist() + fed.index.tolist()
+            )
+        }
+        lines, sigma = self._with_pulled_demand(lines, sigma, fed)
+        lines = lines[lines["item_id"].isin(items["item_id"])]
         past = lines[lines["period"] < this_month]
         dropped = past.groupby("item_id")["sigma_cum"].max()
         demand = lines[lines["period"] >= this_month].sort_values(["item_id", "period"])
-        sigma = {
-            f.id: f.sigma
-            for f in self.env["sop.forecast"].browse(items["item_id"].tolist())
-        }
         demand["sigma"] = demand["item_id"].map(sigma).fillna(0.0)
         months = demand.groupby("item_id").cumcount() + 1
         independent = demand["sigma"] * np.sqrt(months)
@@ -361,6 +436,68 @@ class SopCycle(models.Model):
         if scenario and not demand.empty:
             demand = scenario._scale_demand(demand, items)
         return demand
+
+    def _fed_forecasts(self, items):
+        """This cycle's resupplied forecasts whose source is one of ``items``.
+
+        DataFrame indexed by the fed forecast id: ``item_id`` (the source
+        warehouse's forecast of the same product) and ``lead_time`` (days).
+        """
+        columns = ["item_id", "lead_time"]
+        fed = self.env["sop.forecast"].search_fetch(
+            [
+                ("cycle_id", "=", self.id),
+                ("supply_route", "=", "resupply"),
+                ("source_warehouse_id", "!=", False),
+            ],
+            ["product_id", "source_warehouse_id", "lead_time_days"],
+        )
+        if not fed or items.empty:
+            return pd.DataFrame(columns=columns)
+        sources = self.env["sop.forecast"].browse(items["item_id"].tolist())
+        by_key = {(f.product_id.id, f.warehouse_id.id): f.id for f in sources}
+        rows = {
+            f.id: (
+                by_key[(f.product_id.id, f.source_warehouse_id.id)],
+                f.lead_time_days,
+            )
+            for f in fed
+            if (f.product_id.id, f.source_warehouse_id.id) in by_key
+        }
+        return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+    @api.model
+    def _with_pulled_demand(self, lines, sigma, fed):
+        """Add the demand of ``fed`` forecasts to their source's lines.
+
+        Their consensus is pulled a transfer's lead time earlier
+        (``pulled_demand``); errors add as independent ones: variances
+        (one month's and cumulative) are summed. Returns the lines of the
+        sources and the others, and the sigma per item.
+        """
+        if fed.empty:
+            return lines, sigma
+        is_fed = lines["item_id"].isin(fed.index)
+        pulled = lines[is_fed].copy()
+        pulled["lead_time"] = pulled["item_id"].map(fed["lead_time"])
+        pulled["var_cum"] = pulled["sigma_cum"] ** 2
+        pulled["period"] = pd.to_datetime(pulled["period"])
+        pulled = pulled_demand(pulled, ["forecast", "var_cum"])
+        variance = {item: value**2 for item, value in sigma.items()}
+        for fed_id, source in fed["item_id"].items():
+            variance[source] = variance.get(source, 0.0) + sigma.get(fed_id, 0.0) ** 2
+        pulled["item_id"] = pulled["item_id"].map(fed["item_id"])
+        own = lines.assign(
+            period=pd.to_datetime(lines["period"]), var_cum=lines["sigma_cum"] ** 2
+        )
+        combined = (
+            pd.concat([own, pulled[own.columns]], ignore_index=True)
+            .groupby(["item_id", "period"], as_index=False)
+            .agg(forecast=("forecast", "sum"), var_cum=("var_cum", "sum"))
+        )
+        combined["sigma_cum"] = np.sqrt(combined.pop("var_cum")).replace(0.0, np.nan)
+        combined["period"] = combined["period"].dt.date
+        return combined, {item: np.sqrt(v) for item, v in variance.items()}
 
     def _policy_stock_demand(self, items):
         """The plan floored at each item's recent demand, for scenario scoring.
@@ -424,6 +561,12 @@ class SopCycle(models.Model):
     def _policy_values(self, forecasts, items, result, skipped):
         by_item = result.set_index("item_id").to_dict("index") if len(result) else {}
         lead = items.set_index("item_id").to_dict("index") if len(items) else {}
+        fed = self._fed_forecasts(items)
+        pulled_by = defaultdict(list)
+        for fed_forecast in self.env["sop.forecast"].browse(fed.index.tolist()):
+            pulled_by[fed["item_id"][fed_forecast.id]].append(
+                fed_forecast.warehouse_id.code or fed_forecast.warehouse_id.name
+            )
         vals_list = []
         for forecast in forecasts:
             vals = {
@@ -435,6 +578,9 @@ class SopCycle(models.Model):
                 "abc": forecast.abc,
                 "xyz": forecast.xyz,
                 "pattern": forecast.pattern,
+                "supply_route": forecast.supply_route,
+                "source_warehouse_id": forecast.source_warehouse_id.id,
+                "supply_source": forecast.supply_source,
             }
             row = by_item.get(forecast.id)
             if row is None:
@@ -446,6 +592,10 @@ class SopCycle(models.Model):
             else:
                 vals.update(
                     {field: row[column] for field, column in POLICY_COLUMNS.items()},
+                    explanation=self._source_explanation(
+                        forecast, pulled_by.get(forecast.id)
+                    )
+                    + row["explanation"],
                     **self._policy_backtest_values(row),
                     service_level=100.0 * row["target"],
                     lead_time_days=lead[forecast.id]["lead_time_days"],
@@ -454,6 +604,27 @@ class SopCycle(models.Model):
                 )
             vals_list.append(vals)
         return vals_list
+
+    def _source_explanation(self, forecast, pulled_by=None):
+        """First words of a policy's explanation: where its supply comes from
+        and which warehouses pull from it."""
+        pulled = ""
+        if pulled_by:
+            pulled = self.env._(
+                "Demand = own consensus + what %s pulls from here (its consensus, "
+                "a transfer's lead time earlier; errors added as independent). ",
+                ", ".join(sorted(pulled_by)),
+            )
+        if forecast.supply_route == "resupply":
+            return pulled + self.env._(
+                "Resupplied %(warehouse)s (Odoo's route); lot = %(days)s days of "
+                "demand (transfer setting). ",
+                warehouse=forecast.supply_source,
+                days=self.company_id.sop_transfer_days or 7,
+            )
+        if forecast.supply_source:
+            return self.env._("Source: %s. ", forecast.supply_source) + pulled
+        return pulled
 
     @api.model
     def _policy_backtest_values(self, row):

@@ -9,8 +9,10 @@ Projection per product x warehouse, month by month from the plan's first month:
 confirmed orders are not counted twice). A month is short when the projection
 is below zero, in excess when it is above ``company.sop_excess_months`` times
 the average monthly consensus of the horizon. A month below zero is a
-shortage when it starts before an order placed today could arrive (vendor
-lead time), or when the product has no vendor: a new order cannot cover it,
+shortage when it starts before an order placed today could arrive (the lead
+time of the product's source at that warehouse, as Odoo's route says: the
+vendor's, or the transfer's from the warehouse that resupplies it), or when
+the product has no source: a new order cannot cover it,
 while later months are what the reorder proposals will cover.
 
 Money per line: revenue = consensus x unit price (sales pricelist of the
@@ -29,6 +31,7 @@ from odoo.exceptions import UserError
 from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update
 from .sop_common import GROUP_PLANNER
+from .sop_supply_data import pulled_demand
 
 SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
 KEYS = ["product_id", "warehouse_id"]
@@ -223,8 +226,9 @@ class SopCycle(models.Model):
             lines["warehouse_id"].unique().tolist()
         )
         data = self.env["sop.supply.data"]
-        vendors = data._vendors(self.company_id, products)
-        lines = self._project_stock(lines, products, warehouses, vendors)
+        sources = data._supply_sources(self.company_id, warehouses, products)
+        lines = self._pulled_by_other_warehouses(lines, sources)
+        lines = self._project_stock(lines, products, warehouses, sources)
         lines["capacity_load"] = 0.0
         if not frames["capacity"].empty:
             capacity = frames["capacity"].set_index("id")["capacity_load"]
@@ -236,6 +240,7 @@ class SopCycle(models.Model):
             {
                 "incoming_qty": lines["incoming"].tolist(),
                 "committed_qty": lines["committed"].tolist(),
+                "pulled_qty": lines["pulled"].tolist(),
                 "projected_on_hand": lines["projected"].tolist(),
                 "is_shortage": lines["shortage"].tolist(),
                 "is_excess": lines["excess"].tolist(),
@@ -246,10 +251,10 @@ class SopCycle(models.Model):
             },
         )
         Line._sql_recompute(self, product_ids)
-        self._write_forecast_supply(lines, products, vendors)
+        self._write_forecast_supply(lines, products, sources)
         return {"lines": len(lines)}
 
-    def _project_stock(self, lines, products, warehouses, vendors):
+    def _project_stock(self, lines, products, warehouses, sources):
         data = self.env["sop.supply.data"]
         on_hand = data._on_hand(self.company_id, warehouses, products)
         moves = data._open_moves(self.company_id, warehouses, products, self.date_month)
@@ -260,23 +265,45 @@ class SopCycle(models.Model):
             lines[["incoming", "committed", "on_hand"]].astype(float).fillna(0.0)
         )
         lines = lines.sort_values([*KEYS, "period"]).reset_index(drop=True)
-        flow = lines["incoming"] - np.maximum(lines["consensus"], lines["committed"])
+        demand = lines["consensus"] + lines["pulled"]  # own + other warehouses'
+        flow = lines["incoming"] - np.maximum(demand, lines["committed"])
         lines["projected"] = (
             lines["on_hand"]
             + flow.groupby([lines["product_id"], lines["warehouse_id"]]).cumsum()
         )
-        cover = lines.groupby(KEYS)["consensus"].transform("mean") * (
+        cover = demand.groupby([lines[k] for k in KEYS]).transform("mean") * (
             self.company_id.sop_excess_months or 6
         )
-        lead_time = lines["product_id"].map(
-            vendors.set_index("product_id")["lead_time"]
-        )
+        lead_time = lines[KEYS].merge(
+            sources[[*KEYS, "lead_time"]], on=KEYS, how="left"
+        )["lead_time"]
         arrival = pd.Timestamp(fields.Date.context_today(self)) + pd.to_timedelta(
             lead_time.astype(float).clip(upper=MAX_LEAD_TIME_DAYS), unit="D"
         )
         uncoverable = arrival.isna() | (lines["period"] < arrival)
         lines["shortage"] = (lines["projected"] < -1e-9) & uncoverable
         lines["excess"] = (lines["projected"] > cover + 1e-9) & (lines["projected"] > 0)
+        return lines
+
+    def _pulled_by_other_warehouses(self, lines, sources):
+        """Add ``pulled``: what the warehouses resupplied from a line's
+        warehouse pull from it that month (their consensus, a transfer's lead
+        time earlier; ``sop_supply_data.pulled_demand``)."""
+        fed = sources.loc[
+            sources["route"] == "resupply",
+            [*KEYS, "source_warehouse_id", "lead_time"],
+        ]
+        fed = lines[[*KEYS, "period", "consensus"]].merge(fed, on=KEYS)
+        lines = lines.drop(columns="pulled", errors="ignore")
+        if fed.empty:
+            return lines.assign(pulled=0.0)
+        fed = pulled_demand(fed, ["consensus"])
+        fed["warehouse_id"] = fed["source_warehouse_id"].astype(int)
+        pulled = (
+            fed.groupby([*KEYS, "period"])["consensus"].sum().rename("pulled")
+        ).reset_index()
+        lines = lines.merge(pulled, on=[*KEYS, "period"], how="left")
+        lines["pulled"] = lines["pulled"].fillna(0.0)
         return lines
 
     def _value_lines(self, lines, products):
@@ -349,8 +376,12 @@ class SopCycle(models.Model):
             )
         return lines
 
-    def _write_forecast_supply(self, lines, products, vendors):
-        """Vendor, lead time, reliability and flag counts on sop.forecast."""
+    def _write_forecast_supply(self, lines, products, sources):
+        """Source, lead time, reliability and flag counts on sop.forecast.
+
+        Vendor, its terms and purchase reliability for bought items only;
+        resupplied items get their transfers' reliability instead.
+        """
         company = self.company_id
         data = self.env["sop.supply.data"]
         date_from = self.date_history_from or (
@@ -370,9 +401,10 @@ class SopCycle(models.Model):
             )
             .reset_index()
         )
-        summary = summary.merge(vendors, on="product_id", how="left")
-        summary = summary.merge(per_product, on="product_id", how="left")
-        summary = summary.merge(per_vendor, on="vendor_id", how="left")
+        summary = summary.merge(sources, on=KEYS, how="left")
+        summary = self._merge_reliability(
+            summary, per_product, per_vendor, date_from, products
+        )
         forecasts = self.env["sop.forecast"].search_fetch(
             [("cycle_id", "=", self.id)], ["product_id", "warehouse_id"]
         )
@@ -383,11 +415,15 @@ class SopCycle(models.Model):
         ]
         summary = summary.dropna(subset=["fid"])
         summary["note"] = [
-            self._supply_note(vendor, lead)
-            for vendor, lead in zip(
-                summary["vendor_id"], summary["lead_time"], strict=True
+            self._supply_note(vendor, lead, route)
+            for vendor, lead, route in zip(
+                summary["vendor_id"],
+                summary["lead_time"],
+                summary["route"],
+                strict=True,
             )
         ]
+        summary["source"] = self._source_labels(summary)
 
         def col(name, default=None):
             return (
@@ -401,6 +437,12 @@ class SopCycle(models.Model):
             summary["fid"].astype(int).tolist(),
             {
                 "on_hand_qty": col("on_hand_qty"),
+                "supply_route": col("route"),
+                "source_warehouse_id": [
+                    None if pd.isna(v) else int(v)
+                    for v in summary["source_warehouse_id"]
+                ],
+                "supply_source": summary["source"].tolist(),
                 "vendor_id": [
                     None if pd.isna(v) else int(v) for v in summary["vendor_id"]
                 ],
@@ -421,7 +463,75 @@ class SopCycle(models.Model):
             },
         )
 
-    def _supply_note(self, vendor, lead_time):
+    def _merge_reliability(self, summary, per_product, per_vendor, date_from, products):
+        """Transfer reliability on resupplied rows, purchase reliability on others."""
+        moved = summary["route"] == "resupply"
+        resupplied = summary[moved]
+        summary = summary[~moved].merge(per_product, on="product_id", how="left")
+        summary = summary.merge(
+            per_vendor.astype({"vendor_id": float}), on="vendor_id", how="left"
+        )
+        if not resupplied.empty:
+            data = self.env["sop.supply.data"]
+            transfers = data._transfer_receipts(
+                self.company_id,
+                self.env["stock.warehouse"].browse(
+                    resupplied["warehouse_id"].unique().tolist()
+                ),
+                products,
+                date_from,
+                self.date_month,
+            )
+            reliability = data._reliability(transfers, list(KEYS))
+            resupplied = resupplied.merge(reliability, on=KEYS, how="left")
+            summary = pd.concat([summary, resupplied], ignore_index=True)
+        return summary
+
+    def _source_labels(self, summary):
+        """'from WH1, 2 days' / 'Vendor, 30 days' per summary row."""
+        warehouses = self.env["stock.warehouse"].browse(
+            summary["source_warehouse_id"].dropna().astype(int).unique().tolist()
+        )
+        vendors = self.env["res.partner"].browse(
+            summary["vendor_id"].dropna().astype(int).unique().tolist()
+        )
+        names = {("w", w.id): w.code or w.name for w in warehouses}
+        names.update({("v", v.id): v.display_name for v in vendors})
+        labels = []
+        for route, source, vendor, lead in zip(
+            summary["route"],
+            summary["source_warehouse_id"],
+            summary["vendor_id"],
+            summary["lead_time"],
+            strict=True,
+        ):
+            days = None if pd.isna(lead) else int(lead)
+            if route == "resupply":
+                name = names[("w", int(source))]
+                labels.append(
+                    self.env._(
+                        "from %(warehouse)s, %(days)s days", warehouse=name, days=days
+                    )
+                )
+            elif route == "buy" and not pd.isna(vendor):
+                name = names[("v", int(vendor))]
+                labels.append(
+                    self.env._("%(vendor)s, %(days)s days", vendor=name, days=days)
+                )
+            elif route == "manufacture":
+                labels.append(self.env._("manufactured, %s days", days))
+            else:
+                labels.append(None)
+        return labels
+
+    def _supply_note(self, vendor, lead_time, route="buy"):
+        if route in ("resupply", "manufacture"):
+            return None
+        if route == "none" and not pd.isna(vendor):
+            return self.env._(
+                "No route: Odoo would neither buy, resupply nor manufacture "
+                "this product here."
+            )
         if pd.isna(vendor):
             return self.env._("No vendor in the purchase pricelist: lead time unknown.")
         if not lead_time:

@@ -32,6 +32,12 @@ VENDORS = [
     ("Parts Direct Inc", 30, 0.20, 8),
     ("Slowboat Trading", 45, 0.45, 15),
 ]
+# A depot resupplied from the main warehouse by Odoo's own route: these
+# families are sold there too, this share of their demand, and moved to it
+# by transfers of TRANSFER_DAYS (one in six a few days late).
+DEPOT_FAMILIES = ("Pumps", "Filters")
+DEPOT_SHARE = 0.4
+TRANSFER_DAYS = 2
 
 
 class SopDemoGenerator(models.AbstractModel):
@@ -40,10 +46,12 @@ class SopDemoGenerator(models.AbstractModel):
     About 40 products in 4 families with seasonal, trending, erratic and
     intermittent demand, 5 vendors (one of them often late), confirmed and
     delivered sales, received purchases, stock on hand, open purchase
-    orders, a plan approved six months ago (measured in the accuracy
-    ledger), a year of KPI snapshots, this month's approved plan with its
-    reordering rules and reorder proposals, and next month's cycle in
-    reconciliation with its forecast and three scored what-if scenarios.
+    orders, a depot resupplied from the main warehouse by Odoo's own route
+    (two families sold there too, moved by done transfers), a plan approved
+    six months ago (measured in the accuracy ledger), a year of KPI
+    snapshots, this month's approved plan with its reordering rules and
+    reorder proposals, and next month's cycle in reconciliation with its
+    forecast and three scored what-if scenarios.
     Runs with ``--with-demo`` only.
     """
 
@@ -63,6 +71,7 @@ class SopDemoGenerator(models.AbstractModel):
         products, patterns = self._create_products(rng, vendors)
         demand = self._demand_matrix(rng, patterns)
         customers = self._create_customers()
+        depot, at_depot = self._create_depot(warehouse, products)
         first_month = first_of_this_month(self) - relativedelta(months=MONTHS)
         on_hand = np.zeros(len(products))
         for month_index in range(MONTHS):
@@ -70,17 +79,30 @@ class SopDemoGenerator(models.AbstractModel):
             received, receipt_day = self._replenish(
                 rng, warehouse, products, demand[:, :month_index], month, on_hand
             )
+            depot_demand = np.round(demand[:, month_index] * DEPOT_SHARE) * at_depot
+            # the depot gets, at the month's start, what the main stock can send
+            depot_qty = np.minimum(depot_demand, np.maximum(on_hand, 0.0))
+            self._transfer(rng, warehouse, depot, products, depot_qty, month)
             on_hand = self._sell(
                 rng,
                 warehouse,
                 (products, customers),
-                demand[:, month_index],
+                demand[:, month_index] - depot_demand,
                 month,
-                (on_hand, received, receipt_day),
+                (on_hand - depot_qty, received, receipt_day),
+            )
+            no_receipt = np.full(len(products), np.inf)
+            self._sell(
+                rng,
+                depot,
+                (products, customers),
+                depot_demand,
+                month,
+                (depot_qty, np.zeros(len(products)), no_receipt),
             )
             _logger.info("S&OP demo: month %s generated", month)
         self._create_open_purchases(products)
-        return self._create_cycles(warehouse, products)
+        return self._create_cycles(warehouse | depot, products)
 
     @api.model
     def _create_vendors(self):
@@ -88,6 +110,78 @@ class SopDemoGenerator(models.AbstractModel):
             [{"name": name, "is_company": True} for name, *_ in VENDORS]
         )
         return list(zip(partners, VENDORS, strict=True))
+
+    @api.model
+    def _create_depot(self, warehouse, products):
+        """A depot resupplied from ``warehouse`` (Odoo's "Resupply From"
+        route, a transit of ``TRANSFER_DAYS``) for the depot families.
+
+        Returns the depot and a 0/1 array of the products it sells.
+        """
+        depot = self.env["stock.warehouse"].create(
+            {
+                "name": "Depot Copenhagen",
+                "code": "CPH",
+                "resupply_wh_ids": [Command.set(warehouse.ids)],
+            }
+        )
+        route = depot.resupply_route_ids
+        route.rule_ids.filtered(
+            lambda rule: rule.location_dest_id == depot.lot_stock_id
+        ).delay = TRANSFER_DAYS
+        at_depot = np.array(
+            [p.categ_id.name in DEPOT_FAMILIES for p in products], dtype=float
+        )
+        products.filtered(lambda p: p.categ_id.name in DEPOT_FAMILIES).route_ids = route
+        return depot, at_depot
+
+    @api.model
+    def _transfer(self, rng, warehouse, depot, products, quantities, month):
+        """Done transfers main stock -> transit -> depot, at the month's start."""
+        transit = warehouse.company_id.internal_transit_location_id
+        legs = ((warehouse.lot_stock_id, transit), (transit, depot.lot_stock_id))
+        moves = self.env["stock.move"].create(
+            [
+                {
+                    "product_id": product.id,
+                    "product_uom_qty": float(qty),
+                    "product_uom": product.uom_id.id,
+                    "location_id": source.id,
+                    "location_dest_id": dest.id,
+                    "company_id": warehouse.company_id.id,
+                }
+                for product, qty in zip(products, quantities, strict=True)
+                if qty > 0
+                for source, dest in legs
+            ]
+        )
+        if not moves:
+            return
+        moves._action_confirm()
+        for move in moves:
+            move.quantity = move.product_uom_qty
+        moves.picked = True
+        moves._action_done()
+        promised = fields.Datetime.to_datetime(month)
+        late = rng.random() < 1 / 6
+        done = promised + relativedelta(days=int(rng.integers(2, 6)) if late else 0)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE stock_move SET date = %s, date_deadline = %s WHERE id IN %s",
+                done,
+                promised,
+                tuple(moves.ids),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE stock_move_line SET date = %s WHERE move_id IN %s",
+                done,
+                tuple(moves.ids),
+            )
+        )
+        self.env.invalidate_all()
 
     @api.model
     def _create_customers(self):
@@ -429,11 +523,11 @@ class SopDemoGenerator(models.AbstractModel):
             order.button_confirm()
 
     @api.model
-    def _create_cycles(self, warehouse, products):
+    def _create_cycles(self, warehouses, products):
         """Plans approved six months ago and this month, next month's cycle."""
         admin = self.env.ref("base.user_admin")
         values = {
-            "warehouse_ids": [Command.set(warehouse.ids)],
+            "warehouse_ids": [Command.set(warehouses.ids)],
             "product_category_ids": [Command.set(products.categ_id.parent_id.ids)],
             "demand_user_id": admin.id,
             "supply_user_id": admin.id,

@@ -11,6 +11,12 @@ PATTERNS = [
     ("lumpy", "Lumpy"),
     ("none", "No demand"),
 ]
+SUPPLY_ROUTES = [
+    ("buy", "Buy"),
+    ("resupply", "Resupply"),
+    ("manufacture", "Manufacture"),
+    ("none", "No Route"),
+]
 
 
 class SopForecast(models.Model):
@@ -72,8 +78,31 @@ class SopForecast(models.Model):
     sigma = fields.Float(string="Sigma (1 month)", readonly=True)
     # supply review
     on_hand_qty = fields.Float(digits="Product Unit", readonly=True)
+    supply_route = fields.Selection(
+        SUPPLY_ROUTES,
+        readonly=True,
+        help="What Odoo's route does for this product at this warehouse: buy "
+        "from a vendor, resupply from another warehouse or manufacture.",
+    )
+    source_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Resupplied From",
+        readonly=True,
+        help="The warehouse Odoo's resupply route takes this product from.",
+    )
+    supply_source = fields.Char(
+        string="Source",
+        readonly=True,
+        help="Where the product comes from and in how many days, as Odoo's "
+        "route says (e.g. from WH1, 2 days).",
+    )
     vendor_id = fields.Many2one("res.partner", readonly=True)
-    lead_time_days = fields.Integer(string="Vendor Lead Time (days)", readonly=True)
+    lead_time_days = fields.Integer(
+        string="Lead Time (days)",
+        readonly=True,
+        help="Odoo's lead time of the route's rules, plus the vendor's delay "
+        "for bought items.",
+    )
     moq = fields.Float(string="MOQ", digits="Product Unit", readonly=True)
     order_multiple = fields.Float(
         digits="Product Unit",

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, float_compare
 
 from .sop_bulk import bulk_create, bulk_update
-from .sop_forecast import ABC, PATTERNS, XYZ
+from .sop_forecast import ABC, PATTERNS, SUPPLY_ROUTES, XYZ
 from .sop_inventory_policy_change import DRIVERS, MATERIAL_SHARE, MATERIAL_UNITS
 
 _logger = logging.getLogger(__name__)
@@ -91,6 +91,11 @@ class SopInventoryPolicy(models.Model):
     skip_reason = fields.Char(readonly=True)
     method = fields.Char(readonly=True)
     service_level = fields.Float(string="Service Level (%)", readonly=True)
+    supply_route = fields.Selection(SUPPLY_ROUTES, readonly=True)
+    source_warehouse_id = fields.Many2one(
+        "stock.warehouse", string="Resupplied From", readonly=True
+    )
+    supply_source = fields.Char(string="Source", readonly=True)
     lead_time_days = fields.Float(string="Lead Time (days)", readonly=True)
     lead_time_std_days = fields.Float(string="Lead Time Std Dev (days)", readonly=True)
     demand_per_day = fields.Float(digits="Product Unit", readonly=True)

@@ -136,6 +136,14 @@ class SopPlanLine(models.Model):
     committed_qty = fields.Float(
         string="Committed Out", digits="Product Unit", readonly=True
     )
+    pulled_qty = fields.Float(
+        string="Pulled by Other Warehouses",
+        digits="Product Unit",
+        readonly=True,
+        help="What the warehouses resupplied from this one will pull from it "
+        "this month: their consensus, a transfer's lead time earlier. The "
+        "projection and the inventory policy plan it on top of the consensus.",
+    )
     projected_on_hand = fields.Float(digits="Product Unit", readonly=True)
     is_shortage = fields.Boolean(
         string="Shortage",

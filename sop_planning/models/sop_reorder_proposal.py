@@ -20,8 +20,9 @@ class SopReorderProposal(models.Model):
     Created by the replenishment run when the projected stock of a rule
     managed by S&OP falls below its reorder point. Confirming it lets Odoo's
     procurement create or update the RFQ (routes, vendor, MOQ and RFQ
-    grouping as usual); the proposal follows its RFQ line: done once
-    received, open again if the RFQ is cancelled. Purchasing's daily to-do
+    grouping as usual), or the transfer from the warehouse that resupplies
+    it; the proposal follows its RFQ line or its transfer's move into the
+    warehouse: done once received, open again if cancelled. Purchasing's daily to-do
     (``todo_id``) is marked done when none of the proposals it announced is
     still open.
     """
@@ -61,6 +62,17 @@ class SopReorderProposal(models.Model):
     )
     uom_id = fields.Many2one(related="product_id.uom_id")
     vendor_id = fields.Many2one("res.partner", readonly=True)
+    source_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Resupplied From",
+        readonly=True,
+        help="The warehouse Odoo's resupply route transfers this product from.",
+    )
+    lead_days = fields.Float(
+        string="Lead Time (days)",
+        readonly=True,
+        help="Odoo's lead time of the rule: the vendor's, or the transfer's.",
+    )
     quantity = fields.Float(digits="Product Unit", readonly=True)
     date_needed = fields.Date(readonly=True)
     qty_on_hand = fields.Float(string="On Hand", digits="Product Unit", readonly=True)
@@ -86,6 +98,16 @@ class SopReorderProposal(models.Model):
         "purchase.order.line", string="RFQ Line", readonly=True, index="btree_not_null"
     )
     purchase_id = fields.Many2one(related="purchase_line_id.order_id", string="RFQ")
+    move_id = fields.Many2one(
+        "stock.move",
+        string="Transfer Move",
+        readonly=True,
+        index="btree_not_null",
+        help="The move into this warehouse of the transfer ordered for it.",
+    )
+    picking_id = fields.Many2one(
+        related="move_id.picking_id", string="Transfer", readonly=True
+    )
     todo_id = fields.Many2one(
         "mail.activity",
         string="Purchasing To-Do",
@@ -112,11 +134,15 @@ class SopReorderProposal(models.Model):
         "purchase_line_id.order_id.state",
         "purchase_line_id.qty_received",
         "purchase_line_id.product_qty",
+        "move_id.state",
     )
     def _compute_state(self):
         for proposal in self:
             line = proposal.purchase_line_id
-            if line and line.order_id.state != "cancel":
+            move = proposal.move_id
+            if move and move.state != "cancel":
+                proposal.state = "done" if move.state == "done" else "ordered"
+            elif line and line.order_id.state != "cancel":
                 received = line.product_uom_id.compare(
                     line.qty_received, line.product_qty
                 )
@@ -170,6 +196,11 @@ class SopReorderProposal(models.Model):
             before = {
                 line.id: line.product_qty for line in PurchaseLine.search(open_lines)
             }
+            open_moves = [
+                ("orderpoint_id", "in", orderpoints.ids),
+                ("state", "not in", ("done", "cancel")),
+            ]
+            moves_before = set(self.env["stock.move"].search(open_moves).ids)
             # same horizon as the proposals: the RFQ is dated for the need date
             orderpoints.with_context(
                 global_horizon_days=0, sop_rule_chains=chains
@@ -187,9 +218,12 @@ class SopReorderProposal(models.Model):
             }
             self._link_rfq_lines(linked)
             unlinked = proposals - self.browse(linked)
+            transfers = unlinked._new_transfer_moves(open_moves, moves_before)
+            self._link_transfer_moves(transfers)
+            unlinked -= self.browse(transfers)
             unlinked.exception_reason = self.env._(
-                "Odoo's procurement created no RFQ line: check the product's "
-                "route and vendor."
+                "Odoo's procurement created no RFQ line and no transfer: check "
+                "the product's route and vendor."
             )
         self._close_finished_todos(self.todo_id)
 
@@ -208,6 +242,38 @@ class SopReorderProposal(models.Model):
             ids,
             {
                 "purchase_line_id": [line_by_proposal[i] for i in ids],
+                "state": ["ordered"] * len(ids),
+            },
+        )
+
+    def _new_transfer_moves(self, open_moves, moves_before):
+        """{proposal id: move id} of the moves into each proposal's location
+        that this procurement created for its rule (a resupply transfer)."""
+        move_by_orderpoint = {}
+        for move in self.env["stock.move"].search(open_moves, order="id desc"):
+            if (
+                move.id not in moves_before
+                and move.location_dest_id == move.orderpoint_id.location_id
+            ):
+                move_by_orderpoint.setdefault(move.orderpoint_id, move.id)
+        return {
+            proposal.id: move_by_orderpoint[proposal.orderpoint_id]
+            for proposal in self
+            if proposal.orderpoint_id in move_by_orderpoint
+        }
+
+    def _link_transfer_moves(self, move_by_proposal):
+        """Link {proposal id: new transfer move id}; the proposal is ordered."""
+        if not move_by_proposal:
+            return
+        self.flush_model()
+        ids = list(move_by_proposal)
+        bulk_update(
+            self,
+            ids,
+            {
+                "move_id": [move_by_proposal[i] for i in ids],
+                "exception_reason": [None] * len(ids),
                 "state": ["ordered"] * len(ids),
             },
         )
@@ -290,14 +356,34 @@ class SopReorderProposal(models.Model):
 
     @api.model
     def _proposal_values(self, orderpoint, qty):
+        """Values of the proposal of ``orderpoint`` for ``qty``, from its source.
+
+        The rule's own chain (``rule_ids``, as Odoo's procurement will run
+        it) says whether it buys, with the vendor Odoo selects, or resupplies
+        from another warehouse, with Odoo's lead time of the rule.
+        """
         product = orderpoint.product_id
         policy = orderpoint.sop_policy_id
-        seller = product._select_seller(
-            quantity=qty,
-            uom_id=orderpoint.product_uom,
-            params={"orderpoint_id": orderpoint},
-        )
-        lead_days = seller.delay if seller else 0
+        rules = orderpoint.rule_ids
+        source = self.env["stock.warehouse"]
+        seller = self.env["product.supplierinfo"]
+        exception = False
+        if "buy" in rules.mapped("action") or not rules:
+            seller = product._select_seller(
+                quantity=qty,
+                uom_id=orderpoint.product_uom,
+                params={"orderpoint_id": orderpoint},
+            )
+            lead_days = seller.delay if seller else 0
+            if not seller:
+                exception = self.env._(
+                    "No vendor for %s: add one on the product.", product.display_name
+                )
+        else:
+            last = rules[-1]
+            if last.location_src_id.warehouse_id != orderpoint.warehouse_id:
+                source = last.location_src_id.warehouse_id
+            lead_days = orderpoint.lead_days
         values = {
             "company_id": orderpoint.company_id.id,
             "orderpoint_id": orderpoint.id,
@@ -305,6 +391,8 @@ class SopReorderProposal(models.Model):
             "product_id": product.id,
             "warehouse_id": orderpoint.warehouse_id.id,
             "vendor_id": seller.partner_id.id,
+            "source_warehouse_id": source.id,
+            "lead_days": lead_days,
             "quantity": qty,
             "date_needed": fields.Date.context_today(self)
             + relativedelta(days=int(lead_days)),
@@ -315,19 +403,32 @@ class SopReorderProposal(models.Model):
             "lead_time_demand": policy.lead_time_demand,
             "safety_stock": policy.safety_stock,
             "service_level": policy.service_level,
-            "exception_reason": False
-            if seller
-            else self.env._(
-                "No vendor for %s: add one on the product.", product.display_name
-            ),
+            "exception_reason": exception,
         }
-        values["explanation"] = self._explain(values, policy, seller)
+        values["explanation"] = self._explain(values, policy, seller, source)
         return values
 
     @api.model
-    def _explain(self, values, policy, seller):
+    def _explain(self, values, policy, seller, source=None):
         digits = 2
-        lines = [
+        lines = []
+        if source:
+            lines.append(
+                self.env._(
+                    "Resupplied from %(warehouse)s, %(days)s days (Odoo's route).",
+                    warehouse=source.code or source.name,
+                    days=int(values["lead_days"]),
+                )
+            )
+        elif seller:
+            lines.append(
+                self.env._(
+                    "Bought from %(vendor)s, %(days)s days.",
+                    vendor=seller.partner_id.display_name,
+                    days=int(values["lead_days"]),
+                )
+            )
+        lines += [
             self.env._(
                 "Projected stock %(projected)s (on hand %(on_hand)s, incoming and "
                 "outgoing over the lead time included) is below the reorder point "
@@ -368,26 +469,37 @@ class SopReorderProposal(models.Model):
         of 1000 rules, as Odoo's own scheduler: each commit recomputes the
         draft RFQs the batch added lines to. When the last rule of the day is
         checked, purchasing gets one summary of the open proposals.
+
+        Rules of resupplied warehouses go first: the transfers they order
+        are outgoing for their source warehouse, whose rule then proposes
+        its purchase in the same run.
         """
         today = fields.Date.context_today(self)
         orderpoint_model = self.env["stock.warehouse.orderpoint"].sudo()
         domain = self._pending_rules_domain(today)
         checked = False
+        fed_first = [*domain, ("sop_policy_id.supply_route", "=", "resupply")]
+        out_of_time = False
+        for step_domain in (fed_first, domain):
+            remaining = not out_of_time and orderpoint_model.search_count(step_domain)
+            while remaining:
+                batch = orderpoint_model.search(
+                    step_domain, limit=batch_size, order="id"
+                )
+                batch = batch.try_lock_for_update()
+                if not batch:  # another run holds them
+                    break
+                self._replenish_batch(batch)
+                batch.sop_date_checked = today
+                checked = True
+                remaining = orderpoint_model.search_count(step_domain)
+                progress = self.env["ir.cron"]._commit_progress(
+                    len(batch), remaining=orderpoint_model.search_count(domain)
+                )
+                if progress <= 0:
+                    out_of_time = True
+                    break
         remaining = orderpoint_model.search_count(domain)
-        while remaining:
-            batch = orderpoint_model.search(domain, limit=batch_size, order="id")
-            batch = batch.try_lock_for_update()
-            if not batch:  # another run holds them
-                break
-            self._replenish_batch(batch)
-            batch.sop_date_checked = today
-            checked = True
-            remaining = orderpoint_model.search_count(domain)
-            if (
-                self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
-                <= 0
-            ):
-                break
         if checked and not remaining:
             self.env["sop.vendor.order"]._build_vendor_orders()
             self._notify_purchasing(

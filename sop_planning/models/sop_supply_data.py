@@ -3,22 +3,57 @@
 - on hand: quants in the internal locations of each warehouse;
 - incoming: moves not done/cancelled/draft into the warehouse (from outside
   it) by month of their expected date (confirmed purchases, transfers...);
-- committed out: such moves from the warehouse to a customer;
+- committed out: such moves from the warehouse to a customer, to transit
+  or to another warehouse (a transfer leaves the source on its date and
+  reaches the destination as its incoming: counted once on each side);
+- source: what Odoo's own route does for each product x warehouse (the rule
+  chain of ``product._get_rules_from_location``, as a reordering rule finds
+  it): buy, resupply from another warehouse, or manufacture; lead time of
+  the rules (``stock.rule._get_lead_days``), plus the vendor's for bought
+  items;
 - vendor: the first vendor pricelist line of the product (sequence, then id)
   valid for the company: lead time (``delay``) and MOQ (``min_qty``);
 - reliability, per product and per vendor, over confirmed purchase lines
   whose promised date (``date_planned``) is in the window and past: delay of
   each done receipt = receipt day - promised day (mean, population standard
   deviation); on-time-in-full = share of lines fully received on or before
-  the promised day.
+  the promised day; transfers into a warehouse the same, per product and
+  warehouse, from done moves that came from transit or another warehouse
+  (promised day: the move's deadline).
 """
+
+import logging
 
 import pandas as pd
 
 from odoo import api, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .sop_common import MOVE_QTY, MOVE_UOM_JOIN
+
+_logger = logging.getLogger(__name__)
+
+SOURCE_COLUMNS = ["product_id", "warehouse_id", "route", "source_warehouse_id"]
+MONTH_DAYS = 30.4375
+
+
+def pulled_demand(fed, columns):
+    """Monthly rows of resupplied warehouses as the demand they pull.
+
+    ``fed``: ``period`` (month start), ``lead_time`` (days of the transfer)
+    and the quantity ``columns``. A transfer leaves its source lead time
+    days before the month's demand: a share lead / month of each month's
+    quantity is pulled in the month before, the rest in the month itself.
+    """
+    share = fed["lead_time"].astype(float).fillna(0.0).clip(0.0, MONTH_DAYS)
+    share = share / MONTH_DAYS
+    same = fed.assign(**{c: fed[c] * (1.0 - share) for c in columns})
+    early = fed.assign(
+        period=(fed["period"].dt.to_period("M") - 1).dt.to_timestamp(),
+        **{c: fed[c] * share for c in columns},
+    )
+    return pd.concat([same, early[share > 0]], ignore_index=True)
 
 
 class SopSupplyData(models.AbstractModel):
@@ -56,25 +91,36 @@ class SopSupplyData(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT m.product_id,
-                       CASE WHEN dl.usage = 'internal' THEN dl.warehouse_id
-                            ELSE sl.warehouse_id END,
-                       GREATEST(date_trunc('month', m.date)::date, %(first)s),
-                       SUM(CASE WHEN dl.usage = 'internal'
-                                THEN m.product_qty ELSE 0 END),
-                       SUM(CASE WHEN dl.usage = 'customer'
-                                THEN m.product_qty ELSE 0 END)
-                  FROM stock_move m
-                  JOIN stock_location sl ON sl.id = m.location_id
-                  JOIN stock_location dl ON dl.id = m.location_dest_id
-                 WHERE m.state NOT IN ('draft', 'done', 'cancel')
-                   AND m.company_id = %(company)s
-                   AND m.product_id = ANY(%(products)s)
-                   AND ((dl.usage = 'internal' AND dl.warehouse_id = ANY(%(wh)s)
-                         AND (sl.usage != 'internal'
-                              OR sl.warehouse_id IS DISTINCT FROM dl.warehouse_id))
-                        OR (sl.usage = 'internal' AND sl.warehouse_id = ANY(%(wh)s)
-                            AND dl.usage = 'customer'))
+                WITH moves AS (
+                    SELECT m.product_id, m.product_qty AS qty,
+                           sl.usage AS src_usage, sl.warehouse_id AS src_wh,
+                           dl.usage AS dest_usage, dl.warehouse_id AS dest_wh,
+                           GREATEST(date_trunc('month', m.date)::date, %(first)s)
+                               AS period
+                      FROM stock_move m
+                      JOIN stock_location sl ON sl.id = m.location_id
+                      JOIN stock_location dl ON dl.id = m.location_dest_id
+                     WHERE m.state NOT IN ('draft', 'done', 'cancel')
+                       AND m.company_id = %(company)s
+                       AND m.product_id = ANY(%(products)s)
+                )
+                SELECT product_id, warehouse_id, period,
+                       SUM(incoming), SUM(committed)
+                  FROM (
+                    SELECT product_id, dest_wh AS warehouse_id, period,
+                           qty AS incoming, 0 AS committed
+                      FROM moves
+                     WHERE dest_usage = 'internal' AND dest_wh = ANY(%(wh)s)
+                       AND (src_usage != 'internal'
+                            OR src_wh IS DISTINCT FROM dest_wh)
+                    UNION ALL
+                    SELECT product_id, src_wh, period, 0, qty
+                      FROM moves
+                     WHERE src_usage = 'internal' AND src_wh = ANY(%(wh)s)
+                       AND (dest_usage IN ('customer', 'transit')
+                            OR (dest_usage = 'internal'
+                                AND dest_wh IS DISTINCT FROM src_wh))
+                  ) flows
                  GROUP BY 1, 2, 3
                 """,
                 first=first_month,
@@ -123,6 +169,170 @@ class SopSupplyData(models.AbstractModel):
         return pd.DataFrame(
             rows, columns=["product_id", "vendor_id", "lead_time", "moq", "multiple"]
         )
+
+    @api.model
+    def _sources(self, company, warehouses, products):
+        """DataFrame product_id, warehouse_id, route, source_warehouse_id, rule_days.
+
+        ``route`` is what Odoo's procurement would do for a reordering rule
+        at the warehouse's stock: ``buy``, ``resupply`` (from
+        ``source_warehouse_id``), ``manufacture`` or ``none``; ``rule_days``
+        is Odoo's lead time of the rules (``stock.rule._get_lead_days``)
+        without the vendor's own delay. The rule chain depends only on the
+        location, the rule's route and the product's and category's routes:
+        it is searched once per distinct set (as Odoo's ``_compute_rules``
+        caches it), not per product; a manufactured product's delay is its
+        BoM's, read per product.
+        """
+        products = products.with_company(company).sudo()
+        Route = self.env["stock.route"].sudo()
+        routed = (
+            self.env["stock.warehouse.orderpoint"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("product_id", "in", products.ids),
+                    ("location_id", "in", warehouses.lot_stock_id.ids),
+                    ("route_id", "!=", False),
+                ],
+                ["product_id", "location_id", "route_id"],
+            )
+        )
+        rule_route = {
+            (op.product_id.id, op.location_id.id): op.route_id for op in routed
+        }
+        chains, rows, manufactured = {}, [], []
+        for warehouse in warehouses.sudo():
+            location = warehouse.lot_stock_id
+            for product in products:
+                route = rule_route.get((product.id, location.id), Route)
+                key = (
+                    location.id,
+                    route.id,
+                    frozenset(product.route_ids.ids),
+                    product.categ_id.id,
+                    *self._route_filter_key(product),
+                )
+                if key not in chains:
+                    chains[key] = self._chain_source(product, warehouse, route)
+                kind, source, days = chains[key]
+                if kind == "manufacture":
+                    manufactured.append(len(rows))
+                rows.append((product.id, warehouse.id, kind, source, days))
+        frame = pd.DataFrame(rows, columns=[*SOURCE_COLUMNS, "rule_days"])
+        for row in manufactured:  # the BoM's delay is the product's own
+            product = products.browse(int(frame.at[row, "product_id"]))
+            warehouse = warehouses.browse(int(frame.at[row, "warehouse_id"]))
+            rules = product._get_rules_from_location(warehouse.lot_stock_id)
+            frame.at[row, "rule_days"] = self._rule_days(rules, product)
+        return frame
+
+    @api.model
+    def _route_filter_key(self, product):
+        """What Odoo's warehouse route filter looks at on the product: a
+        vendor for Buy routes (purchase_stock), a normal BoM for Manufacture
+        routes (mrp)."""
+        normal_bom = "mrp.bom" in self.env and any(
+            bom.type == "normal" for bom in product.bom_ids
+        )
+        return bool(product.seller_ids), normal_bom
+
+    @api.model
+    def _chain_source(self, product, warehouse, route):
+        """(route kind, source warehouse id, rule days) of one rule chain."""
+        try:
+            rules = product._get_rules_from_location(
+                warehouse.lot_stock_id, route_ids=route
+            )
+        except UserError as exc:  # a looping route: logged, planned as none
+            _logger.warning("S&OP: route of %s: %s", product.display_name, exc)
+            return "none", None, None
+        actions = set(rules.mapped("action"))
+        if "buy" in actions:
+            return "buy", None, self._rule_days(rules, product)
+        if "manufacture" in actions:
+            return "manufacture", None, None
+        last = rules[-1:]
+        source = last.location_src_id.warehouse_id
+        if last.action in ("pull", "pull_push") and source and source != warehouse:
+            return "resupply", source.id, self._rule_days(rules, product)
+        return "none", None, None
+
+    @api.model
+    def _rule_days(self, rules, product):
+        """Odoo's lead time of ``rules`` for ``product``, vendor delay left out."""
+        delays, _description = rules.with_context(
+            bypass_delay_description=True,
+            bypass_global_horizon_days=True,
+            ignore_vendor_lead_time=True,
+        )._get_lead_days(product)
+        missing = delays.get("no_vendor_found_delay", 0) + delays.get(
+            "no_bom_found_delay", 0
+        )
+        return float(delays["total_delay"] - missing)
+
+    @api.model
+    def _supply_sources(self, company, warehouses, products):
+        """Sources with their lead time and vendor terms, per product x warehouse.
+
+        ``_sources`` plus ``lead_time`` (days: the rules' days, plus the
+        vendor's delay for bought items; NaN without a route or a vendor)
+        and, for bought items (and those without route, to say why), the
+        vendor's ``vendor_id, moq, multiple``.
+        """
+        sources = self._sources(company, warehouses, products)
+        vendors = self._vendors(company, products)
+        sources = sources.merge(vendors, on="product_id", how="left")
+        bought = sources["route"] == "buy"
+        vendor_terms = bought | (sources["route"] == "none")
+        for column in ("vendor_id", "lead_time", "moq", "multiple"):
+            sources[column] = pd.to_numeric(sources[column]).where(vendor_terms)
+        sources["lead_time"] = (
+            sources["lead_time"].astype(float) + sources["rule_days"].astype(float)
+        ).where(bought, sources["rule_days"].astype(float))
+        return sources
+
+    @api.model
+    def _transfer_receipts(self, company, warehouses, products, date_from, date_to):
+        """Done transfers into ``warehouses``: product, warehouse, delay, on time.
+
+        Columns ``product_id, warehouse_id, line_id`` (the move), ``delay``
+        (days, done day - deadline) and ``otif`` (received in full by the
+        deadline), from moves into a warehouse's internal location that came
+        from transit or another warehouse, with a deadline in the window.
+        """
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT m.product_id, dl.warehouse_id, m.id,
+                       m.date::date - m.date_deadline::date,
+                       m.date::date <= m.date_deadline::date
+                           AND m.quantity >= m.product_uom_qty - 1e-6
+                  FROM stock_move m
+                  JOIN stock_location sl ON sl.id = m.location_id
+                  JOIN stock_location dl ON dl.id = m.location_dest_id
+                 WHERE m.state = 'done' AND m.company_id = %(company)s
+                   AND dl.usage = 'internal' AND dl.warehouse_id = ANY(%(wh)s)
+                   AND (sl.usage = 'transit'
+                        OR (sl.usage = 'internal'
+                            AND sl.warehouse_id IS DISTINCT FROM dl.warehouse_id))
+                   AND m.product_id = ANY(%(products)s)
+                   AND m.date_deadline >= %(dfrom)s AND m.date_deadline < %(dto)s
+                """,
+                company=company.id,
+                wh=warehouses.ids,
+                products=products.ids,
+                dfrom=date_from,
+                dto=date_to,
+            )
+        )
+        frame = pd.DataFrame(
+            rows, columns=["product_id", "warehouse_id", "line_id", "delay", "otif"]
+        )
+        frame["delay"] = frame["delay"].astype(float)
+        frame["otif"] = frame["otif"].astype(bool)
+        return frame
 
     @api.model
     def _receipts(self, company, products, date_from, date_to):
@@ -190,8 +400,9 @@ class SopSupplyData(models.AbstractModel):
 
     @api.model
     def _reliability(self, receipts, key):
-        """Delay mean / std (days) and OTIF (%) grouped by ``key``."""
-        columns = [key, "delay_mean", "delay_std", "otif_rate"]
+        """Delay mean / std (days) and OTIF (%) grouped by ``key`` (or keys)."""
+        keys = key if isinstance(key, list) else [key]
+        columns = [*keys, "delay_mean", "delay_std", "otif_rate"]
         if receipts.empty:
             return pd.DataFrame(columns=columns)
         delays = receipts.groupby(key)["delay"].agg(["mean", lambda s: s.std(ddof=0)])

@@ -21,3 +21,4 @@ from . import test_step_jobs
 from . import test_vendor_order
 from . import test_kpi_agreement
 from . import test_planning_chart
+from . import test_several_warehouses

@@ -1,0 +1,207 @@
+import math
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.tests import new_test_user, tagged
+
+from .common_policy import MONTH_DAYS, SopPolicyCase
+
+
+@tagged("post_install", "-at_install")
+class TestSeveralWarehouses(SopPolicyCase):
+    """A depot resupplied from the main warehouse by Odoo's own route."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.buyer = new_test_user(
+            cls.env, "sop_wh_buyer", groups="purchase.group_purchase_user"
+        )
+        cls.depot = cls.env["stock.warehouse"].create(
+            {
+                "name": "Depot",
+                "code": "DEP",
+                "resupply_wh_ids": [(6, 0, cls.warehouse.ids)],
+            }
+        )
+        cls.route = cls.depot.resupply_route_ids
+        cls.route.rule_ids.filtered(
+            lambda r: r.location_dest_id == cls.depot.lot_stock_id
+        ).delay = 2
+        cls.pump.route_ids = cls.route  # the valve keeps buying at the depot
+
+    def _two_warehouse_plan(self, products):
+        """A cycle in demand review with 304.375 a month at both warehouses."""
+        warehouses = self.warehouse | self.depot
+        cycle = self._new_cycle(
+            warehouse_ids=[(6, 0, warehouses.ids)],
+            product_category_ids=[(6, 0, self.category.ids)],
+            service_level=95.0,
+        )
+        cycle.action_start_demand_review()
+        for product in products:
+            for warehouse in warehouses:
+                forecast = self.env["sop.forecast"].create(
+                    {
+                        "cycle_id": cycle.id,
+                        "company_id": cycle.company_id.id,
+                        "product_id": product.id,
+                        "warehouse_id": warehouse.id,
+                        "state": "ok",
+                        "sigma": MONTH_DAYS,
+                    }
+                )
+                self.env["sop.plan.line"].create(
+                    [
+                        {
+                            "cycle_id": cycle.id,
+                            "forecast_id": forecast.id,
+                            "company_id": cycle.company_id.id,
+                            "product_id": product.id,
+                            "warehouse_id": warehouse.id,
+                            "date_month": self._month(offset),
+                            "forecast_qty": 10.0 * MONTH_DAYS,
+                        }
+                        for offset in range(12)
+                    ]
+                )
+        return cycle
+
+    def _at(self, records, warehouse, product=None):
+        return records.filtered(
+            lambda r: (
+                r.warehouse_id == warehouse and (not product or r.product_id == product)
+            )
+        )
+
+    def test_depot_planned_from_the_main_warehouse_by_odoo_route(self):
+        cycle = self._approve(self._two_warehouse_plan(self.pump | self.valve))
+        depot = self._at(cycle.forecast_ids, self.depot, self.pump)
+        self.assertEqual(depot.supply_route, "resupply")
+        self.assertEqual(depot.source_warehouse_id, self.warehouse)
+        self.assertEqual(depot.lead_time_days, 2)
+        self.assertFalse(depot.vendor_id, "a transfer has no vendor")
+        self.assertFalse(depot.moq)
+        self.assertEqual(depot.supply_source, "from WH, 2 days")
+        main = self._at(cycle.forecast_ids, self.warehouse, self.pump)
+        self.assertEqual(main.supply_route, "buy")
+        self.assertEqual((main.vendor_id, main.lead_time_days), (self.vendor, 30))
+        # a product with the Buy route at the depot too stays a purchase
+        valve = self._at(cycle.forecast_ids, self.depot, self.valve)
+        self.assertEqual((valve.supply_route, valve.vendor_id), ("buy", self.vendor))
+
+        policy = self._at(cycle.policy_ids, self.depot, self.pump)
+        self.assertEqual(policy.lead_time_days, 2)
+        # lot = a week of demand in whole units, not an EOQ on the purchase
+        # order cost (that would be months of it)
+        monthly = self._lines(cycle, self.pump)[:1].consensus_qty
+        self.assertEqual(policy.order_qty, math.ceil(monthly / MONTH_DAYS * 7 - 1e-6))
+        self.assertIn("Resupplied from WH, 2 days", policy.explanation)
+
+    def test_main_warehouse_plans_what_the_depot_pulls(self):
+        cycle = self._approve(self._two_warehouse_plan(self.pump | self.valve))
+        main = self._at(self._lines(cycle, self.pump), self.warehouse)
+        main = main.sorted("date_month")[:-1]  # the last lacks the month after it
+        for line in main:
+            self.assertAlmostEqual(line.pulled_qty, line.consensus_qty, places=6)
+        depot = self._at(self._lines(cycle, self.pump), self.depot)
+        self.assertEqual(sum(depot.mapped("pulled_qty")), 0.0)
+        # the valve is bought at both: nothing pulled, its main policy is alone
+        alone = self._at(cycle.policy_ids, self.warehouse, self.valve)
+        pulled = self._at(cycle.policy_ids, self.warehouse, self.pump)
+        self.assertAlmostEqual(
+            pulled.lead_time_demand, 2 * alone.lead_time_demand, delta=2.0
+        )
+        self.assertGreater(pulled.safety_stock, alone.safety_stock)
+        self.assertIn("what DEP pulls from here", pulled.explanation)
+
+    def test_transfer_proposal_is_ordered_then_done_and_main_warehouse_buys(self):
+        self.company_a.sop_auto_rfq = True
+        self._approve(self._two_warehouse_plan(self.pump))
+        self._run_cron()
+        proposals = self._proposals(self.pump)
+        transfer = self._at(proposals, self.depot)
+        purchase = self._at(proposals, self.warehouse)
+        self.assertEqual(transfer.source_warehouse_id, self.warehouse)
+        self.assertFalse(transfer.vendor_id)
+        self.assertEqual(
+            transfer.date_needed, fields.Date.today() + relativedelta(days=2)
+        )
+        self.assertIn("Resupplied from WH, 2 days", transfer.explanation)
+        self.assertNotIn("vendor minimum", transfer.explanation)
+        self.assertEqual(transfer.state, "ordered")
+        self.assertTrue(transfer.picking_id, "the proposal follows its transfer")
+        self.assertEqual(transfer.move_id.location_dest_id, self.depot.lot_stock_id)
+        self.assertEqual(transfer.quantity, round(transfer.quantity), "whole units")
+        # one run: the main warehouse buys for the depot's transfer as well
+        self.assertEqual(purchase.state, "ordered")
+        self.assertTrue(purchase.purchase_line_id)
+        self.assertGreaterEqual(
+            purchase.quantity, transfer.quantity + purchase.order_up_to - 1e-6
+        )
+
+        self._run_cron()  # idempotent: nothing new, nothing deleted
+        self.assertEqual(self._proposals(self.pump), proposals)
+        self.assertEqual(transfer.state, "ordered")
+
+        self.env["stock.quant"]._update_available_quantity(
+            self.pump, self.stock, transfer.quantity
+        )
+        for picking in transfer.move_id.move_orig_ids.picking_id | transfer.picking_id:
+            picking.action_assign()
+            picking.move_ids.quantity = transfer.quantity
+            picking.move_ids.picked = True
+            picking._action_done()
+        self.assertEqual(transfer.state, "done")
+
+    def test_cancelled_transfer_reopens_proposal(self):
+        self._approve(self._two_warehouse_plan(self.pump))
+        self._run_cron()
+        transfer = self._at(self._proposals(self.pump), self.depot)
+        transfer.with_user(self.buyer).action_confirm()
+        self.assertEqual(transfer.state, "ordered")
+        transfer.picking_id.action_cancel()
+        self.assertEqual(transfer.state, "proposed")
+
+    def test_transfer_on_its_way_counts_once(self):
+        transit = self.company_a.internal_transit_location_id
+        move = self.env["stock.move"].create(
+            {
+                "product_id": self.pump.id,
+                "product_uom_qty": 50.0,
+                "product_uom": self.unit.id,
+                "location_id": self.stock.id,
+                "location_dest_id": transit.id,
+                "company_id": self.company_a.id,
+            }
+        )
+        move._action_confirm()
+        arriving = move.copy(
+            {"location_id": transit.id, "location_dest_id": self.depot.lot_stock_id.id}
+        )
+        arriving._action_confirm()
+        moves = self.env["sop.supply.data"]._open_moves(
+            self.company_a, self.warehouse | self.depot, self.pump, self.this_month
+        )
+        by_warehouse = moves.groupby("warehouse_id")[["incoming", "committed"]].sum()
+        self.assertEqual(by_warehouse.loc[self.warehouse.id].tolist(), [0.0, 50.0])
+        self.assertEqual(by_warehouse.loc[self.depot.id].tolist(), [50.0, 0.0])
+
+    def test_transfer_reliability_measured_from_done_transfers(self):
+        transit = self.company_a.internal_transit_location_id
+        for offset in (2, 3):
+            promised = self._past_day(offset)
+            self._done_move(
+                self.pump,
+                transit,
+                self.depot.lot_stock_id,
+                20.0,
+                promised + relativedelta(days=3),
+                date_deadline=promised,
+            )
+        cycle = self._approve(self._two_warehouse_plan(self.pump))
+        depot = self._at(cycle.forecast_ids, self.depot)
+        self.assertEqual((depot.delay_mean, depot.otif_rate), (3.0, 0.0))
+        self.assertFalse(depot.vendor_delay_mean, "no vendor behind a transfer")
+        self.assertEqual(self._at(cycle.policy_ids, self.depot).lead_time_days, 5.0)
