@@ -32,3 +32,6 @@ from . import sop_accuracy_month
 from . import sop_kpi_snapshot
 from . import sop_abc_report
 from . import sop_plan_line_exception
+from . import sop_plan_line_supply
+from . import sop_forecast_draft
+from . import sop_cycle_supply_plan

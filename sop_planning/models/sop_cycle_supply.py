@@ -56,7 +56,7 @@ class SopCycle(models.Model):
     inventory_value_end = fields.Monetary(
         string="Inventory Value (end)",
         compute="_compute_supply_summary",
-        help="Projected inventory value in the last month of the horizon.",
+        help="Inventory value in the last month of the horizon, with the supply plan.",
     )
     previous_cycle_id = fields.Many2one(
         "sop.cycle",
@@ -107,7 +107,7 @@ class SopCycle(models.Model):
                     ("date_month", "in", [c._plan_months()[-1] for c in self]),
                 ],
                 ["cycle_id"],
-                ["inventory_value:sum"],
+                ["planned_inventory_value:sum"],
             )
         }
         for cycle in self:
@@ -186,8 +186,10 @@ class SopCycle(models.Model):
         data = self.env["sop.supply.data"]
         vendors = data._vendors(self.company_id, products)
         lines = self._project_stock(lines, products, warehouses, vendors)
-        lines = self._capacity_load(lines, products, vendors)
         lines = self._value_lines(lines, products)
+        self._write_forecast_supply(lines, products, vendors)
+        lines = self._plan_supply(lines)  # sop_cycle_supply_plan.py
+        lines = self._capacity_load(lines, products, vendors)
         bulk_update(
             Line,
             lines["id"].tolist(),
@@ -198,13 +200,18 @@ class SopCycle(models.Model):
                 "is_shortage": lines["shortage"].tolist(),
                 "is_excess": lines["excess"].tolist(),
                 "capacity_load": lines["capacity_load"].tolist(),
-                "is_over_capacity": (lines["capacity_load"] > 100 + 1e-9).tolist(),
+                "is_over_capacity": (
+                    (lines["capacity_load"] > 100 + 1e-9) & (lines["receipts"] > 0)
+                ).tolist(),
                 "price_unit": lines["price"].tolist(),
                 "cost_unit": lines["cost"].tolist(),
+                "planned_receipt_qty": lines["planned_receipts"].tolist(),
+                "planned_on_hand": lines["projected_with_plan"].tolist(),
+                "purchase_spend": lines["purchase_spend"].tolist(),
+                "planned_inventory_value": lines["planned_value"].tolist(),
             },
         )
         Line._sql_recompute(self)
-        self._write_forecast_supply(lines, products, vendors)
         self.sudo().write({"date_supply": fields.Datetime.now()})
         return True
 
@@ -277,10 +284,12 @@ class SopCycle(models.Model):
     def _capacity_load(self, lines, products, vendors):
         """Add ``capacity_load``: highest load (%) of the capacities of a line.
 
-        Load = consensus of all products under the capacity in that month (all
-        warehouses) / monthly capacity; a zero capacity with demand is 999 %.
+        Load = confirmed and planned receipts of all products under the
+        capacity in that month (all warehouses) / monthly capacity; a zero
+        capacity with receipts is 999 %. Adds ``receipts`` (of the line).
         """
         lines["capacity_load"] = 0.0
+        lines["receipts"] = lines["incoming"] + lines.get("planned_receipts", 0.0)
         capacities = self.env["sop.capacity"].search(
             [("company_id", "=", self.company_id.id)]
         )
@@ -297,7 +306,7 @@ class SopCycle(models.Model):
             mask = lines["product_id"].isin(members)
             if not mask.any():
                 continue
-            total = lines[mask].groupby("period")["consensus"].sum()
+            total = lines[mask].groupby("period")["receipts"].sum()
             if capacity.capacity_qty:
                 load = total / capacity.capacity_qty * 100
             else:

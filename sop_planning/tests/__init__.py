@@ -16,3 +16,4 @@ from . import test_whole_units
 from . import test_policy_refresh
 from . import test_policy_backtest
 from . import test_adjustment_import
+from . import test_supply_plan
