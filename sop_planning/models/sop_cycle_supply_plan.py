@@ -65,7 +65,7 @@ class SopCycle(models.Model):
         "plan's by more than 10 %.",
     )
     capacity_note = fields.Html(
-        string="Over Capacity",
+        string="Over-Capacity Months",
         compute="_compute_capacity_note",
         sanitize=False,
         help="Months where planned and confirmed receipts exceed a monthly "
