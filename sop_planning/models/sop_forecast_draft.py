@@ -13,9 +13,7 @@ class SopForecast(models.Model):
 
     draft_policy = fields.Json(readonly=True, copy=False)
     draft_fingerprint = fields.Char(readonly=True, copy=False)
-    draft_reorder_point = fields.Float(
-        string="Draft Reorder Point", digits="Product Unit", readonly=True
-    )
+    draft_reorder_point = fields.Float(digits="Product Unit", readonly=True)
     draft_order_qty = fields.Float(
         string="Draft Order Quantity", digits="Product Unit", readonly=True
     )

@@ -9,7 +9,7 @@ class SopPlanLine(models.Model):
     more" view that drives the shortage flags.
     """
 
-    _inherit = "sop.plan.line"
+    _inherit = "sop.plan.line"  # pylint: disable=consider-merging-classes-inherited
 
     planned_receipt_qty = fields.Float(
         string="Planned Receipts",
