@@ -28,6 +28,7 @@ from odoo.tools import format_date
 
 from ..engine import EngineInputError, plan_supply
 from .sop_bulk import bulk_update
+from .sop_common import filtered_action
 
 KEYS = ["product_id", "warehouse_id"]
 SIMULATION_GAP = 0.10  # relative gap of plan and simulation worth a note
@@ -71,6 +72,15 @@ class SopCycle(models.Model):
         help="Months where planned and confirmed receipts exceed a monthly "
         "capacity, with the products receiving in them.",
     )
+
+    def action_open_supply_plan(self):
+        """Open this cycle's supply plan: planned receipts, stock, spend."""
+        self.ensure_one()
+        return filtered_action(
+            self.env,
+            "sop_planning.sop_plan_line_action_supply",
+            [("cycle_id", "=", self.id)],
+        )
 
     @api.depends("plan_line_ids.purchase_spend", "plan_line_ids.revenue")
     def _compute_supply_plan_money(self):
@@ -211,11 +221,12 @@ class SopCycle(models.Model):
             return False
         return self.env._(
             "The base-plan scenario differs by more than 10 %% (%(gaps)s): the "
-            "plan is deterministic (the consensus demand, one planned order "
-            "each time the stock position reaches the reorder point), the "
-            "simulation draws demand paths around the consensus and lead times "
-            "from the vendors' measured delays. Budget with the plan, read the "
-            "risk in the simulation.",
+            "plan is deterministic (the consensus demand, the draft policies "
+            "of approval, one planned order each time the stock position "
+            "reaches the reorder point), the simulation draws demand paths "
+            "around the consensus and lead times from the vendors' measured "
+            "delays, with policies sized on the forecast's normal law. Budget "
+            "with the plan, read the risk in the simulation.",
             gaps="; ".join(gaps),
         )
 

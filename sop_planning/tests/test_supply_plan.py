@@ -187,3 +187,21 @@ class TestSupplyPlan(SopDataCase):
         self.assertTrue(sum(lines.mapped("planned_receipt_qty")))
         self.assertTrue(cycle.with_user(self.sop_user).supply_plan_html)
         cycle.with_user(self.planner).action_run_supply_review()
+
+    def test_simulation_gap_is_explained(self):
+        cycle = self._supply_review()
+        spend = cycle.purchase_spend_total
+        stock = sum(line.planned_inventory_value for line in cycle.plan_line_ids) / len(
+            set(cycle.plan_line_ids.mapped("date_month"))
+        )
+        base = cycle._base_scenario()
+        base.sudo().write(
+            {"state": "scored", "purchase_spend": spend, "avg_stock_value": stock}
+        )
+        cycle.invalidate_recordset(["simulation_note"])
+        self.assertFalse(cycle.simulation_note)
+        base.sudo().write({"purchase_spend": spend * 1.2})
+        cycle.invalidate_recordset(["simulation_note"])
+        self.assertIn("purchase spend", cycle.simulation_note)
+        self.assertIn("deterministic", cycle.simulation_note)
+        self.assertNotIn("average stock value", cycle.simulation_note)
