@@ -17,6 +17,7 @@ recomputes the fingerprints: when none changed, it applies the drafts as
 they are; otherwise it recomputes every policy. The chatter says which.
 """
 
+import logging
 import math
 
 import numpy as np
@@ -29,6 +30,8 @@ from odoo.tools import format_date
 from ..engine import EngineInputError, plan_supply
 from .sop_bulk import bulk_update
 from .sop_common import filtered_action
+
+_logger = logging.getLogger(__name__)
 
 KEYS = ["product_id", "warehouse_id"]
 SIMULATION_GAP = 0.10  # relative gap of plan and simulation worth a note
@@ -119,6 +122,7 @@ class SopCycle(models.Model):
             cycle.supply_plan_html = cycle._supply_plan_table(rows)
             cycle.simulation_note = cycle._simulation_note(rows)
 
+    @api.depends("plan_line_ids.is_over_capacity")
     def _compute_capacity_note(self):
         groups = self.env["sop.plan.line"]._read_group(
             [("cycle_id", "in", self.ids), ("is_over_capacity", "=", True)],
@@ -336,6 +340,9 @@ class SopCycle(models.Model):
             try:
                 result = self._plan_policies(items, scenario, history=history)
             except EngineInputError as exc:
+                _logger.warning(
+                    "S&OP cycle %s: policy engine refused: %s", self.name, exc
+                )
                 skipped.update(dict.fromkeys(items["item_id"], str(exc)))
         return self._policy_values(forecasts, items, result, skipped)
 
