@@ -5,10 +5,8 @@
 1. ``_approve_close_previous``: the company's active plan is closed;
 2. ``_approve_mark_approved``: the cycle is approved (by whom, when) and
    frozen; the review to-dos are closed, as on every move;
-3. ``_approve_policies(scenario)``: inventory policies from the plan, with
-   the deltas of the scenario the executive chose: the supply review's drafts
-   when nothing changed since, else ``_compute_policies``
-   (sop_cycle_supply_plan.py, sop_cycle_execution.py);
+3. ``_compute_policies(scenario)``: inventory policies from the plan, with the
+   deltas of the scenario the executive chose (sop_cycle_execution.py);
 4. ``_apply_policies_to_rules(policies)``: Odoo's reordering rules set from
    them (sop_cycle_execution.py);
 5. ``_approve_freeze_accuracy``: the plan copied into the accuracy ledger;
@@ -52,7 +50,7 @@ class SopCycle(models.Model):
         self._approve_close_previous()
         self._approve_mark_approved()
         for cycle in self:
-            policies = cycle._approve_policies(scenario=cycle.approved_scenario_id)
+            policies = cycle._compute_policies(scenario=cycle.approved_scenario_id)
             cycle._apply_policies_to_rules(policies)
         self._approve_freeze_accuracy()
         self._approve_notify()

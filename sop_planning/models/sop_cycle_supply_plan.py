@@ -12,9 +12,10 @@ purchase spend per plan line.
 
 Each draft keeps a fingerprint of the inputs it was computed from (the
 policy items, the consensus demand and the demand history as the engine
-receives them: plan lines, settings, vendors, costs, scenario). Approval
-recomputes the fingerprints: when none changed, it applies the drafts as
-they are; otherwise it recomputes every policy. The chatter says which.
+receives them: plan lines, settings, vendors, costs, scenario). Approval's
+``_compute_policies`` (extended here) recomputes the fingerprints: when none
+changed, it applies the drafts as they are; otherwise it computes every
+policy anew. The chatter says which.
 """
 
 import logging
@@ -384,45 +385,53 @@ class SopCycle(models.Model):
         return {int(i): f"{int(h):016x}" for i, h in zip(ids, total, strict=True)}
 
     # ------------------------------------------------------------------
-    # Approval: reuse the drafts when nothing changed
+    # Approval: the drafts, when nothing they depend on changed
     # ------------------------------------------------------------------
-    def _approve_policies(self, scenario=None):
-        """Policies at approval: the supply review's drafts when their inputs
-        did not change since, else computed anew; the chatter says which."""
+    def _compute_policies(self, scenario=None):
+        """Extended: apply the supply review's drafts when their inputs did not
+        change since, else compute anew (``super()``); the chatter says which.
+
+        Drafts are offered once, to the first policy computation after the
+        supply review (the approval): their fingerprints are cleared then, so
+        the nightly refresh computes as before.
+        """
         self.ensure_one()
         forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
-        if not forecasts:
-            return self._compute_policies(scenario=scenario)
-        inputs = self._policy_inputs(forecasts, scenario)
-        prints = self._policy_fingerprints(forecasts, inputs)
+        offered = forecasts.filtered("draft_fingerprint")
+        if not offered:
+            return super()._compute_policies(scenario=scenario)
+        prints = self._policy_fingerprints(
+            forecasts, self._policy_inputs(forecasts, scenario)
+        )
         changed = forecasts.filtered(
             lambda f: not f.draft_policy or f.draft_fingerprint != prints[f.id]
         )
         if changed:
-            vals_list = self._policy_vals_from_inputs(forecasts, inputs, scenario)
+            policies = super()._compute_policies(scenario=scenario)
             names = ", ".join(changed[:5].mapped("product_id.display_name"))
             if len(changed) > 5:
                 names += " " + self.env._("and %s more", len(changed) - 5)
             body = self.env._(
-                "Inventory policies recomputed at approval: the inputs of "
-                "%(count)s of %(total)s product(s) x warehouse(s) changed since "
-                "the supply review (plan, settings, vendors, costs or the "
-                "scenario): %(names)s.",
+                "Inventory policies recomputed: the inputs of %(count)s of "
+                "%(total)s product(s) x warehouse(s) changed since the supply "
+                "review (plan, settings, vendors, costs or the scenario): "
+                "%(names)s.",
                 count=len(changed),
                 total=len(forecasts),
                 names=names,
             )
         else:
             vals_list = [dict(f.draft_policy, cycle_id=self.id) for f in forecasts]
+            policies = self.env["sop.inventory.policy"].browse(
+                self._insert_policies(vals_list)
+            )
             body = self.env._(
                 "Inventory policies: the %(total)s draft policies of the supply "
                 "review applied as they were; nothing they depend on changed "
                 "since.",
                 total=len(forecasts),
             )
-        policies = self.env["sop.inventory.policy"].browse(
-            self._insert_policies(vals_list)
-        )
+        offered.write({"draft_fingerprint": False})
         self.message_post(body=body)
         return policies
 

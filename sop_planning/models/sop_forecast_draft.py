@@ -17,3 +17,7 @@ class SopForecast(models.Model):
     draft_order_qty = fields.Float(
         string="Draft Order Quantity", digits="Product Unit", readonly=True
     )
+
+    def _frozen_exempt_fields(self):
+        """Approval clears the fingerprint once it used the draft."""
+        return super()._frozen_exempt_fields() | {"draft_fingerprint"}

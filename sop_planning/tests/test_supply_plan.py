@@ -164,6 +164,8 @@ class TestSupplyPlan(SopDataCase):
         self.assertIn(
             "applied as they were", " ".join(cycle.message_ids.mapped("body"))
         )
+        # offered once: the nightly refresh computes as before
+        self.assertFalse(cycle.forecast_ids.filtered("draft_fingerprint"))
 
     def test_approval_recomputes_after_an_adjustment(self):
         cycle = self._supply_review()
@@ -172,7 +174,7 @@ class TestSupplyPlan(SopDataCase):
         line.write({"adjustment_qty": 400, "adjustment_reason": "customer"})
         self._approve(cycle)
         messages = " ".join(cycle.message_ids.mapped("body"))
-        self.assertIn("recomputed at approval", messages)
+        self.assertIn("Inventory policies recomputed", messages)
         self.assertIn("Pump", messages)
         self.assertNotIn("applied as they were", messages)
         policy = self._policy(cycle, self.item)
