@@ -292,25 +292,32 @@ class SopCycle(models.Model):
     def _store_draft_policies(self, forecasts):
         """Compute and store the draft policies of ``forecasts``.
 
+        A refresh keeps the stored drafts when none of their inputs changed
+        (same fingerprints): the policy engine runs only when needed.
         Returns ``product_id, warehouse_id, reorder_point, order_qty,
         lead_time_days, multiple`` of the policies that apply (skipped ones:
         no planned orders).
         """
         scenario = self.approved_scenario_id or None
         inputs = self._policy_inputs(forecasts, scenario)
-        vals_list = self._policy_vals_from_inputs(forecasts, inputs, scenario)
         prints = self._policy_fingerprints(forecasts, inputs)
-        drafts = [_json_safe(vals) for vals in vals_list]
-        bulk_update(
-            self.env["sop.forecast"],
-            forecasts.ids,
-            {
-                "draft_policy": drafts,
-                "draft_fingerprint": [prints[f.id] for f in forecasts],
-                "draft_reorder_point": [d.get("reorder_point") for d in drafts],
-                "draft_order_qty": [d.get("order_qty") for d in drafts],
-            },
-        )
+        if all(
+            f.draft_policy and f.draft_fingerprint == prints[f.id] for f in forecasts
+        ):
+            drafts = forecasts.mapped("draft_policy")
+        else:
+            vals_list = self._policy_vals_from_inputs(forecasts, inputs, scenario)
+            drafts = [_json_safe(vals) for vals in vals_list]
+            bulk_update(
+                self.env["sop.forecast"],
+                forecasts.ids,
+                {
+                    "draft_policy": drafts,
+                    "draft_fingerprint": [prints[f.id] for f in forecasts],
+                    "draft_reorder_point": [d.get("reorder_point") for d in drafts],
+                    "draft_order_qty": [d.get("order_qty") for d in drafts],
+                },
+            )
         applied = [d for d in drafts if d.get("state") != "skipped"]
         return pd.DataFrame(
             [

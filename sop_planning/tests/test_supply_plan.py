@@ -207,3 +207,26 @@ class TestSupplyPlan(SopDataCase):
         self.assertIn("purchase spend", cycle.simulation_note)
         self.assertIn("deterministic", cycle.simulation_note)
         self.assertNotIn("average stock value", cycle.simulation_note)
+
+    def test_refresh_runs_the_policy_engine_only_after_a_change(self):
+        cycle = self._supply_review()
+        cycle_class = type(self.env["sop.cycle"])
+        original = cycle_class._plan_policies
+        calls = []
+
+        def spy(records, *args, **kwargs):
+            calls.append(records.id)
+            return original(records, *args, **kwargs)
+
+        with patch.object(cycle_class, "_plan_policies", spy):
+            cycle.action_run_supply_review()
+            self.assertEqual(calls, [], "nothing changed: drafts kept")
+            line = self._lines(cycle, self.item).sorted("date_month")[0]
+            line.write({"adjustment_qty": 400, "adjustment_reason": "customer"})
+            cycle.action_run_supply_review()
+            self.assertEqual(calls, [cycle.id])
+        draft = self._forecast(cycle, self.item).draft_policy
+        self._approve(cycle)
+        self.assertEqual(
+            self._policy(cycle, self.item).reorder_point, draft["reorder_point"]
+        )
