@@ -9,7 +9,10 @@ then times, in one Odoo process:
 3. the same run again (refresh in place, adjustments kept),
 4. ``sop.cycle._run_supply_review()``,
 
-and prints the peak resident memory of the process after each step.
+and prints the peak resident memory of the process after each step and the
+load average of the machine. ``--vendors`` gives every product a vendor
+(7 days, in the run's transaction, rolled back) before the supply review, so
+that it computes draft policies and planned orders for every product.
 
 With ``--jobs``, the forecast run is instead clicked over HTTP on an Odoo
 server with queue_job's job runner (``odoo_jobs_bench.py``), on a fresh cycle
@@ -21,7 +24,7 @@ process and the machine's load.
 Usage::
 
     python3 bench/bench_odoo_demand.py [--products 10000] [--lines 1000000]
-        [--db sop_bench_odoo] [--template sop_base] [--rebuild] [--jobs]
+        [--db sop_bench_odoo] [--template sop_base] [--rebuild] [--vendors] [--jobs]
 
 The database is kept for the next run; ``--rebuild`` drops it first.
 Targets (issue 5): extraction <= 15 s, full run incl. writes <= 90 s.
@@ -29,6 +32,7 @@ Targets (issue 5): extraction <= 15 s, full run incl. writes <= 90 s.
 
 import argparse
 import logging
+import os
 import time
 from datetime import date
 
@@ -100,6 +104,25 @@ def fill(env, n_products, n_lines):
     cr.commit()
 
 
+def add_vendors(env, products):
+    """One vendor line (7 days, no MOQ) per product, by SQL."""
+    vendor = env["res.partner"].create({"name": "Bench vendor"})
+    env.flush_all()
+    env.cr.execute(
+        """
+        INSERT INTO product_supplierinfo (partner_id, product_tmpl_id,
+               product_uom_id, currency_id, delay, min_qty, price, sequence,
+               company_id)
+        SELECT %s, pt.id, pt.uom_id, %s, 7, 0, 5, 1, %s
+          FROM product_template pt
+          JOIN product_product pp ON pp.product_tmpl_id = pt.id
+         WHERE pp.id = ANY(%s)
+        """,
+        (vendor.id, env.company.currency_id.id, env.company.id, products.ids),
+    )
+    env.invalidate_all()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=10000)
@@ -109,6 +132,7 @@ def main():
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--jobs", action="store_true", help="served, as jobs")
     parser.add_argument("--port", type=int, default=18069)
+    parser.add_argument("--vendors", action="store_true")
     args = parser.parse_args()
 
     registry, fresh = prepare_database(args)
@@ -153,13 +177,16 @@ def main():
             )
             env.invalidate_all()
 
+        if args.vendors:
+            add_vendors(env, products)
         cycle.action_submit_supply_review()  # runs the supply review
         start = time.perf_counter()
         cycle._run_supply_review()
         env.flush_all()
         print(
             f"supply review: {time.perf_counter() - start:.1f} s; "
-            f"peak RSS {rss_mb():.0f} MB"
+            f"peak RSS {rss_mb():.0f} MB; load average "
+            f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
         )
         print(f"run on {date.today()}; rolled back (database kept with its data)")
         cr.rollback()

@@ -7,7 +7,8 @@ one leaves its sheet with a note):
 - ``demand``: ``item_id, period, forecast, adjustment, consensus`` and
   optionally ``history`` (same period a year earlier), in units;
 - ``supply``: ``item_id, period, demand, receipts, projected_on_hand`` and
-  optionally ``backorders``, ``stockout_risk`` (0-1);
+  optionally ``planned_receipts``, ``projected_no_plan`` (the projection
+  without planned orders), ``backorders``, ``stockout_risk`` (0-1);
 - ``financial``: ``finance.financial_plan`` rows; ``spend``:
   ``finance.purchase_spend`` rows;
 - ``scenarios``: ``scenario.score_scenarios`` rows;
@@ -62,7 +63,9 @@ DEMAND_MEASURES = (
 SUPPLY_MEASURES = (
     ("demand", "Demand", "qty", "sum", "sum"),
     ("receipts", "Receipts", "qty", "sum", "sum"),
+    ("planned_receipts", "Planned receipts", "qty", "sum", "sum"),
     ("projected_on_hand", "Projected stock", "qty", None, "sum"),
+    ("projected_no_plan", "Projected stock, no new orders", "qty", None, "sum"),
     ("backorders", "Backorders", "qty", None, "sum"),
     ("stockout_risk", "Stockout risk", "percent", None, "mean"),
 )

@@ -44,3 +44,6 @@ from . import sop_vendor_order_line
 from . import sop_vendor_order_run
 from . import sop_cycle_vendor_order
 from . import sop_forecast_chart
+from . import sop_plan_line_supply
+from . import sop_forecast_draft
+from . import sop_cycle_supply_plan

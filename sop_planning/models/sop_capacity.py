@@ -5,10 +5,11 @@ from odoo.exceptions import ValidationError
 class SopCapacity(models.Model):
     """Monthly supply capacity of a product category or of a vendor.
 
-    The supply review adds up the consensus demand of every product of the
-    category (with its sub-categories) or bought from the vendor (first vendor
-    of its pricelist), per month over all warehouses, and flags the months
-    where that total exceeds the capacity.
+    The supply review adds up the confirmed and planned receipts of every
+    product of the category (with its sub-categories) or bought from the
+    vendor (first vendor of its pricelist), per month over all warehouses, and
+    flags the months where that total exceeds the capacity, on the lines of
+    the products receiving in them.
     """
 
     _name = "sop.capacity"

@@ -8,6 +8,8 @@
 - ``sop_cycle_actuals.py``: actual demand of past months, forecast value added;
 - ``sop_cycle_forecast.py``: demand review: history -> forecast -> plan lines;
 - ``sop_cycle_supply.py``: supply review: projected stock, vendors, money;
+- ``sop_cycle_supply_plan.py``: the supply plan: draft policies, planned
+  receipts, money per month with the plan, reuse of the drafts at approval;
 - ``sop_cycle_execution.py``: inventory policies and reordering rules of the
   approved plan, their nightly refresh, next month's cycle;
 - ``sop_cycle_scenario.py``: what-if scenarios, their scores, the scenario the

@@ -350,9 +350,16 @@ class SopCycle(models.Model):
                         "purchase_uom_id": pack.id,
                     }
                 )
+        by_reason = {}  # one line per reason: the supply review runs this too
         for forecast_id, reason in skipped.items():
+            by_reason.setdefault(reason, []).append(forecast_id)
+        for reason, ids in by_reason.items():
             _logger.info(
-                "S&OP cycle %s: forecast %s skipped: %s", self.name, forecast_id, reason
+                "S&OP cycle %s: %s forecast(s) skipped (e.g. %s): %s",
+                self.name,
+                len(ids),
+                ids[:5],
+                reason,
             )
         items = pd.DataFrame(rows, columns=list(rows[0]) if rows else ["item_id"])
         if scenario and not items.empty:

@@ -59,7 +59,7 @@ class SopCycle(models.Model):
     inventory_value_end = fields.Monetary(
         string="Inventory Value (end)",
         compute="_compute_supply_summary",
-        help="Projected inventory value in the last month of the horizon.",
+        help="Inventory value in the last month of the horizon, with the supply plan.",
     )
     previous_cycle_id = fields.Many2one(
         "sop.cycle",
@@ -110,7 +110,7 @@ class SopCycle(models.Model):
                     ("date_month", "in", [c._plan_months()[-1] for c in self]),
                 ],
                 ["cycle_id"],
-                ["inventory_value:sum"],
+                ["planned_inventory_value:sum"],
             )
         }
         for cycle in self:
@@ -198,25 +198,24 @@ class SopCycle(models.Model):
         return lines
 
     def _supply_prepare(self):
-        """Capacity load of every plan line, on the whole plan."""
+        """The plan's products: chunks project stock product by product."""
         lines = self._supply_lines()
-        products = self.env["product.product"].browse(
-            lines["product_id"].unique().tolist()
-        )
-        vendors = self.env["sop.supply.data"]._vendors(self.company_id, products)
-        lines = self._capacity_load(lines, products, vendors)
-        loaded = lines.loc[
-            lines["capacity_load"] > 0, ["id", "product_id", "capacity_load"]
-        ]
-        return products.ids, {"capacity": loaded}, {}
+        return lines["product_id"].unique().tolist(), {}, {}
 
     def _supply_finalize(self, counts, info):
-        """Date the supply review."""
+        """The supply plan on the whole plan, then date the supply review.
+
+        Draft policies are computed on every product at once, as approval
+        computes them (items of a demand pattern share their target), and
+        capacity loads add up the receipts of products of all chunks.
+        """
+        self._supply_plan_whole()  # sop_cycle_supply_plan.py
         self.sudo().write({"date_supply": fields.Datetime.now()})
         return True
 
     def _supply_chunk(self, product_ids, frames):
-        """Supply review of the plan lines of ``product_ids`` (idempotent)."""
+        """Supply review of the plan lines of ``product_ids`` (idempotent):
+        stock projection, values, and the vendor or source data."""
         Line = self.env["sop.plan.line"]
         lines = self._supply_lines(product_ids)
         products = self.env["product.product"].browse(
@@ -229,10 +228,6 @@ class SopCycle(models.Model):
         sources = data._supply_sources(self.company_id, warehouses, products)
         lines = self._pulled_by_other_warehouses(lines, sources)
         lines = self._project_stock(lines, products, warehouses, sources)
-        lines["capacity_load"] = 0.0
-        if not frames["capacity"].empty:
-            capacity = frames["capacity"].set_index("id")["capacity_load"]
-            lines["capacity_load"] = lines["id"].map(capacity).astype(float).fillna(0.0)
         lines = self._value_lines(lines, products)
         bulk_update(
             Line,
@@ -244,8 +239,6 @@ class SopCycle(models.Model):
                 "projected_on_hand": lines["projected"].tolist(),
                 "is_shortage": lines["shortage"].tolist(),
                 "is_excess": lines["excess"].tolist(),
-                "capacity_load": lines["capacity_load"].tolist(),
-                "is_over_capacity": (lines["capacity_load"] > 100 + 1e-9).tolist(),
                 "price_unit": lines["price"].tolist(),
                 "cost_unit": lines["cost"].tolist(),
             },
@@ -345,10 +338,12 @@ class SopCycle(models.Model):
     def _capacity_load(self, lines, products, vendors):
         """Add ``capacity_load``: highest load (%) of the capacities of a line.
 
-        Load = consensus of all products under the capacity in that month (all
-        warehouses) / monthly capacity; a zero capacity with demand is 999 %.
+        Load = confirmed and planned receipts of all products under the
+        capacity in that month (all warehouses) / monthly capacity; a zero
+        capacity with receipts is 999 %. Adds ``receipts`` (of the line).
         """
         lines["capacity_load"] = 0.0
+        lines["receipts"] = lines["incoming"] + lines.get("planned_receipts", 0.0)
         capacities = self.env["sop.capacity"].search(
             [("company_id", "=", self.company_id.id)]
         )
@@ -365,7 +360,7 @@ class SopCycle(models.Model):
             mask = lines["product_id"].isin(members)
             if not mask.any():
                 continue
-            total = lines[mask].groupby("period")["consensus"].sum()
+            total = lines[mask].groupby("period")["receipts"].sum()
             if capacity.capacity_qty:
                 load = total / capacity.capacity_qty * 100
             else:

@@ -33,6 +33,10 @@ LINE_COLUMNS = (
     "adjustment_percent",
     "adjustment_reason",
     "adjustment_note",
+    "planned_receipt_qty",
+    "planned_on_hand",
+    "purchase_spend",
+    "planned_inventory_value",
 )
 
 
@@ -120,7 +124,9 @@ class SopCycle(models.Model):
             plan["supply"] = keys.assign(
                 demand=lines["consensus_qty"],
                 receipts=lines["incoming_qty"],
-                projected_on_hand=lines["projected_on_hand"],
+                planned_receipts=lines["planned_receipt_qty"],
+                projected_on_hand=lines["planned_on_hand"],
+                projected_no_plan=lines["projected_on_hand"],
             )
             plan["financial"] = keys.assign(
                 qty=lines["consensus_qty"],
@@ -129,12 +135,10 @@ class SopCycle(models.Model):
                 revenue=lines["revenue"],
                 cost_of_goods=lines["cost"],
                 margin=lines["margin"],
-                projected_on_hand=lines["projected_on_hand"],
-                inventory_value=lines["inventory_value"],
+                projected_on_hand=lines["planned_on_hand"],
+                inventory_value=lines["planned_inventory_value"],
             )
-            plan["spend"] = keys.assign(
-                purchase_spend=lines["incoming_qty"] * lines["cost_unit"]
-            )
+            plan["spend"] = keys.assign(purchase_spend=lines["purchase_spend"])
             plan["accuracy"] = self._workbook_accuracy(lines)
             plan["adjustments"] = self._workbook_adjustments(lines)
             plan["reasons"] = list(self._adjustment_reasons().values())

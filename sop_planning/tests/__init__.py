@@ -22,3 +22,4 @@ from . import test_vendor_order
 from . import test_kpi_agreement
 from . import test_planning_chart
 from . import test_several_warehouses
+from . import test_supply_plan

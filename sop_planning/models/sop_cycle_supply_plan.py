@@ -1,0 +1,523 @@
+"""Supply plan of a cycle: draft policies, planned receipts, money with the plan.
+
+When the supply review runs, each product x warehouse gets its draft policy,
+computed from the consensus plan by the approval's own code
+(``_policy_items``, ``_policy_history``, ``_plan_policies``,
+``_policy_values``, with the scenario chosen for approval if any). Drafts are
+stored on the cycle's forecasts, never on reordering rules. The engine's
+``plan_supply`` then places planned orders each time the projected position
+reaches the draft reorder point, arriving after the draft lead time (vendor
+lead time + measured delay): planned receipts, stock with the plan and
+purchase spend per plan line.
+
+Each draft keeps a fingerprint of the inputs it was computed from (the
+policy items, the consensus demand and the demand history as the engine
+receives them: plan lines, settings, vendors, costs, scenario). Approval's
+``_compute_policies`` (extended here) recomputes the fingerprints: when none
+changed, it applies the drafts as they are; otherwise it computes every
+policy anew. The chatter says which.
+"""
+
+import logging
+import math
+import time
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.tools import format_date
+
+from ..engine import EngineInputError, plan_supply
+from .sop_bulk import bulk_update
+from .sop_common import filtered_action
+
+_logger = logging.getLogger(__name__)
+
+KEYS = ["product_id", "warehouse_id"]
+SIMULATION_GAP = 0.10  # relative gap of plan and simulation worth a note
+
+
+# sop.cycle is split by review step to keep each file short and focused.
+class SopCycle(models.Model):
+    """Draft policies, planned receipts and money with the plan."""
+
+    _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
+
+    purchase_spend_total = fields.Monetary(
+        string="Purchase Spend",
+        compute="_compute_supply_plan_money",
+        help="Confirmed and planned receipts of the horizon at unit cost "
+        "(cash out in the month they arrive).",
+    )
+    purchase_spend_diff = fields.Monetary(
+        string="Purchase Spend vs Previous", compute="_compute_supply_plan_money"
+    )
+    inventory_value_end_diff = fields.Monetary(
+        string="Inventory Value (end) vs Previous",
+        compute="_compute_supply_plan_money",
+    )
+    supply_plan_html = fields.Html(
+        string="Plan by Month",
+        compute="_compute_supply_plan_money",
+        sanitize=False,
+        help="Money with the supply plan, month by month: revenue, cost of "
+        "goods, margin, purchase spend and inventory value at month end.",
+    )
+    simulation_note = fields.Char(
+        compute="_compute_supply_plan_money",
+        help="Why the base-plan scenario's simulated figures differ from the "
+        "plan's by more than 10 %.",
+    )
+    capacity_note = fields.Html(
+        string="Over-Capacity Months",
+        compute="_compute_capacity_note",
+        sanitize=False,
+        help="Months where planned and confirmed receipts exceed a monthly "
+        "capacity, with the products receiving in them.",
+    )
+
+    def action_open_supply_plan(self):
+        """Open this cycle's supply plan: planned receipts, stock, spend."""
+        self.ensure_one()
+        return filtered_action(
+            self.env,
+            "sop_planning.sop_plan_line_action_supply",
+            [("cycle_id", "=", self.id)],
+        )
+
+    @api.depends("plan_line_ids.purchase_spend", "plan_line_ids.revenue")
+    def _compute_supply_plan_money(self):
+        Line = self.env["sop.plan.line"]
+        previous = {cycle: cycle._previous_approved() for cycle in self}
+        cycles = self | self.browse([p.id for p in previous.values() if p])
+        months = Line._read_group(
+            [("cycle_id", "in", cycles.ids)],
+            ["cycle_id", "date_month:month"],
+            [
+                "revenue:sum",
+                "cost:sum",
+                "margin:sum",
+                "purchase_spend:sum",
+                "planned_inventory_value:sum",
+            ],
+            order="date_month:month",
+        )
+        per_cycle = {}
+        for cycle, month, *money in months:
+            per_cycle.setdefault(cycle.id, []).append((month, *money))
+        for cycle in self:
+            rows = per_cycle.get(cycle.id, [])
+            prev_rows = per_cycle.get(previous[cycle].id, [])
+            spend = sum(row[4] for row in rows)
+            end_value = rows[-1][5] if rows else 0.0
+            cycle.purchase_spend_total = spend
+            cycle.purchase_spend_diff = (
+                spend - sum(row[4] for row in prev_rows) if previous[cycle] else 0.0
+            )
+            cycle.inventory_value_end_diff = (
+                end_value - (prev_rows[-1][5] if prev_rows else 0.0)
+                if previous[cycle]
+                else 0.0
+            )
+            cycle.supply_plan_html = cycle._supply_plan_table(rows)
+            cycle.simulation_note = cycle._simulation_note(rows)
+
+    @api.depends("plan_line_ids.is_over_capacity")
+    def _compute_capacity_note(self):
+        groups = self.env["sop.plan.line"]._read_group(
+            [("cycle_id", "in", self.ids), ("is_over_capacity", "=", True)],
+            ["cycle_id", "date_month:month", "product_id"],
+            ["capacity_load:max", "planned_receipt_qty:sum", "incoming_qty:sum"],
+            order="date_month:month",
+        )
+        per_cycle = {}
+        for cycle, month, product, load, planned, confirmed in groups:
+            months = per_cycle.setdefault(cycle.id, {})
+            months.setdefault(month, []).append(
+                (planned + confirmed, load, product.display_name)
+            )
+        for cycle in self:
+            items = []
+            for month, products in per_cycle.get(cycle.id, {}).items():
+                products.sort(reverse=True)
+                shown = ", ".join(
+                    f"{name} ({qty:g})" for qty, _load, name in products[:5]
+                )
+                if len(products) > 5:
+                    shown += " " + self.env._("and %s more", len(products) - 5)
+                items.append(
+                    Markup("<li>%s</li>")
+                    % self.env._(
+                        "%(month)s: %(load).0f %% of capacity; receiving: %(products)s",
+                        month=format_date(self.env, month, date_format="MMM y"),
+                        load=max(load for _q, load, _n in products),
+                        products=shown,
+                    )
+                )
+            cycle.capacity_note = (
+                Markup("<ul>%s</ul>") % Markup("").join(items) if items else False
+            )
+
+    def _supply_plan_table(self, rows):
+        """HTML table of the money per month with the plan, and its total."""
+        if not rows:
+            return False
+        currency = self.company_id.currency_id
+
+        def money(value):
+            return escape(
+                f"{currency.round(value):,.{currency.decimal_places}f}"
+                if currency
+                else f"{value:,.2f}"
+            )
+
+        headers = [
+            self.env._("Month"),
+            self.env._("Revenue"),
+            self.env._("Cost of Goods"),
+            self.env._("Margin"),
+            self.env._("Purchase Spend"),
+            self.env._("Inventory Value (end)"),
+        ]
+        head = Markup("").join(Markup("<th>%s</th>") % h for h in headers)
+        body = Markup("")
+        for month, *values in rows:
+            cells = Markup("").join(
+                Markup('<td class="text-end">%s</td>') % money(v) for v in values
+            )
+            label = format_date(self.env, month, date_format="MMM y")
+            body += Markup("<tr><td>%s</td>%s</tr>") % (label, cells)
+        totals = [sum(row[i] for row in rows) for i in range(1, 5)] + [rows[-1][5]]
+        foot = Markup("").join(
+            Markup('<td class="text-end"><b>%s</b></td>') % money(v) for v in totals
+        )
+        return Markup(
+            '<table class="table table-sm o_sop_supply_plan"><thead><tr>%s</tr>'
+            "</thead><tbody>%s</tbody><tfoot><tr><td><b>%s</b></td>%s</tr>"
+            "</tfoot></table>"
+        ) % (head, body, self.env._("Total"), foot)
+
+    def _simulation_note(self, rows):
+        """Say why the base plan's simulation differs by more than 10 %."""
+        base = self.scenario_ids.filtered(lambda s: s.is_base and s.state == "scored")[
+            :1
+        ]
+        if not base or not rows:
+            return False
+        spend = sum(row[4] for row in rows)
+        stock = sum(row[5] for row in rows) / len(rows)
+        gaps = []
+        for label, plan, simulated in (
+            (self.env._("purchase spend"), spend, base.purchase_spend),
+            (self.env._("average stock value"), stock, base.avg_stock_value),
+        ):
+            reference = max(abs(plan), abs(simulated))
+            if reference and abs(plan - simulated) > SIMULATION_GAP * reference:
+                gaps.append(
+                    self.env._(
+                        "%(what)s %(plan)s in the plan, %(sim)s simulated",
+                        what=label,
+                        plan=f"{plan:,.0f}",
+                        sim=f"{simulated:,.0f}",
+                    )
+                )
+        if not gaps:
+            return False
+        return self.env._(
+            "The base-plan scenario differs by more than 10 %% (%(gaps)s): the "
+            "plan is deterministic (the consensus demand, the draft policies "
+            "of approval, one planned order each time the stock position "
+            "reaches the reorder point), the simulation draws demand paths "
+            "around the consensus and lead times from the vendors' measured "
+            "delays, with policies sized on the forecast's normal law. Budget "
+            "with the plan, read the risk in the simulation.",
+            gaps="; ".join(gaps),
+        )
+
+    # ------------------------------------------------------------------
+    # Supply review: draft policies and planned receipts
+    # ------------------------------------------------------------------
+    def _supply_plan_whole(self):
+        """Supply plan and capacity loads of the whole plan, from the stock
+        projection the supply review's chunks stored on the plan lines."""
+        Line = self.env["sop.plan.line"]
+        Line.flush_model()
+        lines = pd.DataFrame(
+            self.env.execute_query(
+                Line._search([("cycle_id", "=", self.id)]).select(
+                    "id",
+                    "product_id",
+                    "warehouse_id",
+                    "date_month",
+                    "consensus_qty",
+                    "pulled_qty",
+                    "incoming_qty",
+                    "committed_qty",
+                    "cost_unit",
+                )
+            ),
+            columns=[
+                "id",
+                *KEYS,
+                "period",
+                "consensus",
+                "pulled",
+                "incoming",
+                "committed",
+                "cost",
+            ],
+        )
+        if lines.empty:
+            return
+        lines["period"] = pd.to_datetime(lines["period"])
+        numbers = ["consensus", "pulled", "incoming", "committed", "cost"]
+        lines[numbers] = lines[numbers].astype(float).fillna(0.0)
+        products = self.env["product.product"].browse(
+            lines["product_id"].unique().tolist()
+        )
+        warehouses = self.env["stock.warehouse"].browse(
+            lines["warehouse_id"].unique().tolist()
+        )
+        data = self.env["sop.supply.data"]
+        on_hand = data._on_hand(self.company_id, warehouses, products)
+        lines = lines.merge(on_hand, on=KEYS, how="left")
+        lines["on_hand"] = lines["on_hand"].astype(float).fillna(0.0)
+        lines = lines.sort_values([*KEYS, "period"]).reset_index(drop=True)
+        lines = self._plan_supply(lines)
+        lines = self._capacity_load(
+            lines, products, data._vendors(self.company_id, products)
+        )
+        bulk_update(
+            Line,
+            lines["id"].tolist(),
+            {
+                "capacity_load": lines["capacity_load"].tolist(),
+                "is_over_capacity": (
+                    (lines["capacity_load"] > 100 + 1e-9) & (lines["receipts"] > 0)
+                ).tolist(),
+                "planned_receipt_qty": lines["planned_receipts"].tolist(),
+                "planned_on_hand": lines["projected_with_plan"].tolist(),
+                "purchase_spend": lines["purchase_spend"].tolist(),
+                "planned_inventory_value": lines["planned_value"].tolist(),
+            },
+        )
+
+    def _plan_supply(self, lines):
+        """Add the supply plan to the supply review's ``lines`` (DataFrame).
+
+        ``lines`` (any subset of the cycle's products) carry ``product_id,
+        warehouse_id, period, on_hand, incoming, committed, consensus, cost``;
+        the draft policies of their forecasts are computed and stored first.
+        Adds ``planned_receipts``, ``projected_with_plan``, ``purchase_spend``
+        (confirmed and planned receipts at cost) and ``planned_value``.
+        """
+        self.ensure_one()
+        start = time.perf_counter()
+        forecasts = self.env["sop.forecast"].search(
+            [
+                ("cycle_id", "=", self.id),
+                ("product_id", "in", lines["product_id"].unique().tolist()),
+            ]
+        )
+        drafts = self._store_draft_policies(forecasts)
+        drafted = time.perf_counter()
+        frame = lines.assign(
+            item_id=lines.groupby(KEYS, sort=False).ngroup(),
+            confirmed=lines["incoming"],
+            # own consensus and what other warehouses pull (their resupplies)
+            demand=np.maximum(
+                lines["consensus"] + lines.get("pulled", 0.0), lines["committed"]
+            ),
+        )
+        policy = frame[["item_id", *KEYS, "cost"]].drop_duplicates("item_id")
+        policy = policy.merge(drafts, on=KEYS, how="left").rename(
+            columns={"cost": "unit_cost"}
+        )
+        planned = plan_supply(
+            frame[["item_id", "period", "on_hand", "confirmed", "demand"]], policy
+        )
+        lines["planned_receipts"] = planned["planned_receipts"].to_numpy()
+        lines["projected_with_plan"] = planned["projected_with_plan"].to_numpy()
+        lines["purchase_spend"] = (
+            planned["purchase_spend"].to_numpy() + lines["incoming"] * lines["cost"]
+        )
+        lines["planned_value"] = (
+            lines["projected_with_plan"].clip(lower=0.0) * lines["cost"]
+        )
+        _logger.info(
+            "S&OP supply plan of %s: %s draft policies (%s applicable) in %.1f s, "
+            "planned receipts in %.1f s",
+            self.name,
+            len(forecasts),
+            len(drafts),
+            drafted - start,
+            time.perf_counter() - drafted,
+        )
+        return lines
+
+    def _store_draft_policies(self, forecasts):
+        """Compute and store the draft policies of ``forecasts``.
+
+        A refresh keeps the stored drafts when none of their inputs changed
+        (same fingerprints): the policy engine runs only when needed.
+        Returns ``product_id, warehouse_id, reorder_point, order_qty,
+        lead_time_days, multiple`` of the policies that apply (skipped ones:
+        no planned orders).
+        """
+        scenario = self.approved_scenario_id or None
+        inputs = self._policy_inputs(forecasts, scenario)
+        prints = self._policy_fingerprints(forecasts, inputs)
+        if all(
+            f.draft_policy and f.draft_fingerprint == prints[f.id] for f in forecasts
+        ):
+            drafts = forecasts.mapped("draft_policy")
+        else:
+            vals_list = self._policy_vals_from_inputs(forecasts, inputs, scenario)
+            drafts = [_json_safe(vals) for vals in vals_list]
+            bulk_update(
+                self.env["sop.forecast"],
+                forecasts.ids,
+                {
+                    "draft_policy": drafts,
+                    "draft_fingerprint": [prints[f.id] for f in forecasts],
+                    "draft_reorder_point": [d.get("reorder_point") for d in drafts],
+                    "draft_order_qty": [d.get("order_qty") for d in drafts],
+                },
+            )
+        applied = [d for d in drafts if d.get("state") != "skipped"]
+        return pd.DataFrame(
+            [
+                {
+                    "product_id": d["product_id"],
+                    "warehouse_id": d["warehouse_id"],
+                    "reorder_point": d.get("reorder_point"),
+                    "order_qty": d.get("order_qty"),
+                    "lead_time_days": d.get("lead_time_days"),
+                    "multiple": d.get("qty_multiple"),
+                }
+                for d in applied
+            ],
+            columns=[
+                *KEYS,
+                "reorder_point",
+                "order_qty",
+                "lead_time_days",
+                "multiple",
+            ],
+        ).astype(float)
+
+    def _policy_inputs(self, forecasts, scenario=None):
+        """The policy engine's inputs for ``forecasts``, as approval reads them:
+        ``(items, skipped, demand, history)``."""
+        items, skipped = self._policy_items(forecasts, scenario)
+        if items.empty:
+            return items, skipped, None, None
+        demand = self._policy_demand(items, scenario)
+        history = self._policy_history(items, scenario)
+        return items, skipped, demand, history
+
+    def _policy_vals_from_inputs(self, forecasts, inputs, scenario=None):
+        """Policy values of ``forecasts`` from ``_policy_inputs``, computed as
+        ``_compute_policies`` computes them."""
+        items, skipped, _demand, history = inputs
+        skipped = dict(skipped)
+        result = pd.DataFrame(columns=["item_id"])
+        if not items.empty:
+            try:
+                result = self._plan_policies(items, scenario, history=history)
+            except EngineInputError as exc:
+                _logger.warning(
+                    "S&OP cycle %s: policy engine refused: %s", self.name, exc
+                )
+                skipped.update(dict.fromkeys(items["item_id"], str(exc)))
+        return self._policy_values(forecasts, items, result, skipped)
+
+    @api.model
+    def _policy_fingerprints(self, forecasts, inputs):
+        """forecast id -> hash (hex) of its rows in the policy inputs."""
+        items, skipped, demand, history = inputs
+        ids = np.asarray(forecasts.ids)
+        total = np.zeros(len(ids), dtype=np.uint64)
+        frames = [
+            pd.DataFrame(
+                {"item_id": list(skipped), "reason": [str(r) for r in skipped.values()]}
+            ),
+            items,
+            demand,
+            history,
+        ]
+        for salt, frame in enumerate(frames):
+            if frame is None or frame.empty:
+                continue
+            frame = frame[frame["item_id"].isin(ids)].reset_index(drop=True)
+            hashes = pd.util.hash_pandas_object(
+                frame.assign(_part=salt), index=False
+            ).to_numpy(np.uint64)
+            rows = pd.Index(ids).get_indexer(frame["item_id"])
+            np.add.at(total, rows, hashes)  # wraps modulo 2**64: order-free
+        return {int(i): f"{int(h):016x}" for i, h in zip(ids, total, strict=True)}
+
+    # ------------------------------------------------------------------
+    # Approval: the drafts, when nothing they depend on changed
+    # ------------------------------------------------------------------
+    def _compute_policies(self, scenario=None):
+        """Extended: apply the supply review's drafts when their inputs did not
+        change since, else compute anew (``super()``); the chatter says which.
+
+        Drafts are offered once, to the first policy computation after the
+        supply review (the approval): their fingerprints are cleared then, so
+        the nightly refresh computes as before.
+        """
+        self.ensure_one()
+        forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
+        offered = forecasts.filtered("draft_fingerprint")
+        if not offered:
+            return super()._compute_policies(scenario=scenario)
+        prints = self._policy_fingerprints(
+            forecasts, self._policy_inputs(forecasts, scenario)
+        )
+        changed = forecasts.filtered(
+            lambda f: not f.draft_policy or f.draft_fingerprint != prints[f.id]
+        )
+        if changed:
+            policies = super()._compute_policies(scenario=scenario)
+            names = ", ".join(changed[:5].mapped("product_id.display_name"))
+            if len(changed) > 5:
+                names += " " + self.env._("and %s more", len(changed) - 5)
+            body = self.env._(
+                "Inventory policies recomputed: the inputs of %(count)s of "
+                "%(total)s product(s) x warehouse(s) changed since the supply "
+                "review (plan, settings, vendors, costs or the scenario): "
+                "%(names)s.",
+                count=len(changed),
+                total=len(forecasts),
+                names=names,
+            )
+        else:
+            vals_list = [dict(f.draft_policy, cycle_id=self.id) for f in forecasts]
+            policies = self.env["sop.inventory.policy"].browse(
+                self._insert_policies(vals_list)
+            )
+            body = self.env._(
+                "Inventory policies: the %(total)s draft policies of the supply "
+                "review applied as they were; nothing they depend on changed "
+                "since.",
+                total=len(forecasts),
+            )
+        offered.write({"draft_fingerprint": False})
+        self.message_post(body=body)
+        return policies
+
+
+def _json_safe(vals):
+    """Policy values as JSON: numpy scalars as Python, NaN as null."""
+    safe = {}
+    for name, value in vals.items():
+        if hasattr(value, "item"):
+            value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            value = None
+        safe[name] = value
+    return safe

@@ -1,0 +1,232 @@
+import base64
+import io
+from datetime import date
+from unittest.mock import patch
+
+import openpyxl
+import pandas as pd
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common_data import SopDataCase
+
+
+@tagged("post_install", "-at_install")
+class TestSupplyPlan(SopDataCase):
+    """Draft policies, planned receipts and money with the plan."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.item = cls._product("Pump", list_price=12.0, standard_price=5.0)
+        cls.orphan = cls._product("No Vendor", list_price=5.0, standard_price=2.0)
+        cls.env["product.supplierinfo"].create(
+            {
+                "partner_id": cls.vendor.id,
+                "product_tmpl_id": cls.item.product_tmpl_id.id,
+                "delay": 30,
+                "price": 5.0,
+            }
+        )
+        cls._monthly_sales({cls.item: 40, cls.orphan: 2}, months=24)
+        cls._done_move(cls.item, cls.suppliers, cls.stock, 100, date.today())
+
+    def _supply_review(self):
+        cycle = self._next_month_cycle()
+        cycle.action_run_forecast()
+        cycle.action_submit_supply_review()
+        return cycle
+
+    def test_hand_computed_product(self):
+        """On hand 100, 40 a month, reorder point 60, lots of 120, lead 1
+        month: planned receipts, stock and spend as computed by hand."""
+        hand_policy = pd.DataFrame(
+            {
+                "product_id": [float(self.item.id)],
+                "warehouse_id": [float(self.warehouse.id)],
+                "reorder_point": [60.0],
+                "order_qty": [120.0],
+                "lead_time_days": [30.0],
+                "multiple": [1.0],
+            }
+        )
+        cycle_class = type(self.env["sop.cycle"])
+        with patch.object(
+            cycle_class, "_store_draft_policies", return_value=hand_policy
+        ):
+            cycle = self._supply_review()
+        lines = self._lines(cycle, self.item).sorted("date_month")
+        self.assertEqual(
+            [round(x, 2) for x in lines.mapped("consensus_qty")], [40.0] * 12
+        )
+        receipts = [0, 120, 0, 0, 120, 0, 0, 120, 0, 0, 120, 0]
+        self.assertEqual(lines.mapped("planned_receipt_qty"), receipts)
+        self.assertEqual(
+            lines.mapped("planned_on_hand"),
+            [60, 140, 100, 60, 140, 100, 60, 140, 100, 60, 140, 100],
+        )
+        self.assertEqual(lines.mapped("purchase_spend"), [5.0 * q for q in receipts])
+        # the projection without plan still runs down and drives the flags
+        self.assertEqual(lines[-1].projected_on_hand, 100 - 12 * 40)
+        self.assertEqual(lines[-1].planned_inventory_value, 500.0)
+
+    def test_drafts_year_end_value_and_workbook(self):
+        cycle = self._supply_review()
+        forecast = self._forecast(cycle, self.item)
+        self.assertTrue(forecast.draft_policy)
+        self.assertGreater(forecast.draft_order_qty, 0.0)
+        self.assertEqual(
+            forecast.draft_policy["reorder_point"], forecast.draft_reorder_point
+        )
+        self.assertFalse(self.env["sop.inventory.policy"].search([]))
+        lines = cycle.plan_line_ids
+        item = self._lines(cycle, self.item)
+        self.assertGreater(sum(item.mapped("planned_receipt_qty")), 0.0)
+        # nothing planned without vendor: the orphan keeps running short
+        orphan = self._lines(cycle, self.orphan)
+        self.assertEqual(sum(orphan.mapped("planned_receipt_qty")), 0.0)
+        last = max(lines.mapped("date_month"))
+        year_end = sum(
+            max(line.planned_on_hand, 0.0) * line.product_id.standard_price
+            for line in lines
+            if line.date_month == last
+        )
+        self.assertGreater(year_end, 0.0)
+        self.assertAlmostEqual(cycle.inventory_value_end, year_end, places=2)
+        spend = sum(
+            (line.planned_receipt_qty + line.incoming_qty) * line.cost_unit
+            for line in lines
+        )
+        self.assertAlmostEqual(cycle.purchase_spend_total, spend, places=2)
+        # the cycle's table: one row per month, then the total
+        self.assertEqual(str(cycle.supply_plan_html).count("<tr><td>"), 12 + 1)
+        # the workbook's Financial sheet shows the cycle's figures
+        action = cycle.with_user(self.sop_user).action_export_workbook()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[-1].split("?")[0])
+        )
+        book = openpyxl.load_workbook(
+            io.BytesIO(base64.b64decode(attachment.datas)), data_only=True
+        )
+        sheet = book["Financial"]
+        rows = {
+            row[1].value: [cell.value for cell in row[2:]]
+            for row in sheet.iter_rows(min_row=2)
+            if row[0].value == "All items"
+        }
+        self.assertAlmostEqual(rows["Revenue"][-1], cycle.revenue_total, places=2)
+        self.assertAlmostEqual(rows["Cost of goods"][-1], cycle.cost_total, places=2)
+        self.assertAlmostEqual(rows["Margin"][-1], cycle.margin_total, places=2)
+        self.assertAlmostEqual(
+            rows["Purchase spend"][-1], cycle.purchase_spend_total, places=2
+        )
+        # inventory value has no total: its last month is the year end
+        self.assertAlmostEqual(
+            rows["Inventory value"][11], cycle.inventory_value_end, places=2
+        )
+
+    def test_capacity_over_100_flags_the_receiving_products(self):
+        # 30 units a month for the whole category: the pump's lots exceed it
+        self.env["sop.capacity"].create(
+            {"categ_id": self.category.id, "capacity_qty": 30}
+        )
+        cycle = self._supply_review()
+        item = self._lines(cycle, self.item)
+        receiving = item.filtered(lambda line: line.planned_receipt_qty > 30)
+        self.assertTrue(receiving)
+        self.assertTrue(all(receiving.mapped("is_over_capacity")))
+        for line in receiving:
+            self.assertAlmostEqual(
+                line.capacity_load, line.planned_receipt_qty / 30 * 100, places=2
+            )
+        # the orphan receives nothing: it does not cause the overload
+        self.assertFalse(
+            any(self._lines(cycle, self.orphan).mapped("is_over_capacity"))
+        )
+        self.assertEqual(cycle.over_capacity_count, len(receiving))
+        self.assertIn("Pump", cycle.capacity_note)
+        self.assertNotIn("No Vendor", cycle.capacity_note)
+
+    def _approve(self, cycle):
+        cycle.action_submit_reconciliation()
+        cycle.action_submit_executive_review()
+        cycle.with_user(self.executive).action_approve()
+
+    def test_approval_reuses_unchanged_drafts(self):
+        cycle = self._supply_review()
+        draft = self._forecast(cycle, self.item).draft_policy
+        self._approve(cycle)
+        policy = self._policy(cycle, self.item)
+        self.assertEqual(policy.reorder_point, draft["reorder_point"])
+        self.assertEqual(policy.order_qty, draft["order_qty"])
+        self.assertEqual(policy.orderpoint_id.product_min_qty, draft["reorder_point"])
+        self.assertIn(
+            "applied as they were", " ".join(cycle.message_ids.mapped("body"))
+        )
+        # offered once: the nightly refresh computes as before
+        self.assertFalse(cycle.forecast_ids.filtered("draft_fingerprint"))
+
+    def test_approval_recomputes_after_an_adjustment(self):
+        cycle = self._supply_review()
+        draft = self._forecast(cycle, self.item).draft_policy
+        line = self._lines(cycle, self.item).sorted("date_month")[0]
+        line.write({"adjustment_qty": 400, "adjustment_reason": "customer"})
+        self._approve(cycle)
+        messages = " ".join(cycle.message_ids.mapped("body"))
+        self.assertIn("Inventory policies recomputed", messages)
+        self.assertIn("Pump", messages)
+        self.assertNotIn("applied as they were", messages)
+        policy = self._policy(cycle, self.item)
+        self.assertGreater(policy.reorder_point, draft["reorder_point"])
+
+    def test_only_planners_refresh_the_supply_review(self):
+        cycle = self._supply_review()
+        with self.assertRaises(AccessError):
+            cycle.with_user(self.sop_user).action_run_supply_review()
+        # readers see the plan
+        lines = cycle.with_user(self.sop_user).plan_line_ids
+        self.assertTrue(sum(lines.mapped("planned_receipt_qty")))
+        self.assertTrue(cycle.with_user(self.sop_user).supply_plan_html)
+        cycle.with_user(self.planner).action_run_supply_review()
+
+    def test_simulation_gap_is_explained(self):
+        cycle = self._supply_review()
+        spend = cycle.purchase_spend_total
+        stock = sum(line.planned_inventory_value for line in cycle.plan_line_ids) / len(
+            set(cycle.plan_line_ids.mapped("date_month"))
+        )
+        base = cycle._base_scenario()
+        base.sudo().write(
+            {"state": "scored", "purchase_spend": spend, "avg_stock_value": stock}
+        )
+        cycle.invalidate_recordset(["simulation_note"])
+        self.assertFalse(cycle.simulation_note)
+        base.sudo().write({"purchase_spend": spend * 1.2})
+        cycle.invalidate_recordset(["simulation_note"])
+        self.assertIn("purchase spend", cycle.simulation_note)
+        self.assertIn("deterministic", cycle.simulation_note)
+        self.assertNotIn("average stock value", cycle.simulation_note)
+
+    def test_refresh_runs_the_policy_engine_only_after_a_change(self):
+        cycle = self._supply_review()
+        cycle_class = type(self.env["sop.cycle"])
+        original = cycle_class._plan_policies
+        calls = []
+
+        def spy(records, *args, **kwargs):
+            calls.append(records.id)
+            return original(records, *args, **kwargs)
+
+        with patch.object(cycle_class, "_plan_policies", spy):
+            cycle.action_run_supply_review()
+            self.assertEqual(calls, [], "nothing changed: drafts kept")
+            line = self._lines(cycle, self.item).sorted("date_month")[0]
+            line.write({"adjustment_qty": 400, "adjustment_reason": "customer"})
+            cycle.action_run_supply_review()
+            self.assertEqual(calls, [cycle.id])
+        draft = self._forecast(cycle, self.item).draft_policy
+        self._approve(cycle)
+        self.assertEqual(
+            self._policy(cycle, self.item).reorder_point, draft["reorder_point"]
+        )
