@@ -1,6 +1,6 @@
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -22,7 +22,12 @@ class TestStepJobs(SopDataCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.products = [cls._product(f"Item {n}") for n in range(5)]
+        # bought from a vendor: the supply review plans receipts for them
+        seller = {"partner_id": cls.vendor.id, "delay": 7, "price": 5.0}
+        cls.products = [
+            cls._product(f"Item {n}", seller_ids=[Command.create(seller)])
+            for n in range(5)
+        ]
         cls._monthly_sales({p: 3 + 4 * n for n, p in enumerate(cls.products[:4])})
         # products[4] never sold: a "no history" item in the last chunk
 

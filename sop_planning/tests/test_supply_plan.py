@@ -167,18 +167,18 @@ class TestSupplyPlan(SopDataCase):
         # offered once: the nightly refresh computes as before
         self.assertFalse(cycle.forecast_ids.filtered("draft_fingerprint"))
 
-    def test_approval_recomputes_after_an_adjustment(self):
+    def test_approval_recomputes_after_a_change(self):
+        """Plan lines are adjusted in demand review only; what can still
+        change between the supply review and approval (here the unit cost)
+        makes approval compute the policies anew."""
         cycle = self._supply_review()
-        draft = self._forecast(cycle, self.item).draft_policy
-        line = self._lines(cycle, self.item).sorted("date_month")[0]
-        line.write({"adjustment_qty": 400, "adjustment_reason": "customer"})
+        self.item.standard_price *= 3
         self._approve(cycle)
         messages = " ".join(cycle.message_ids.mapped("body"))
         self.assertIn("Inventory policies recomputed", messages)
         self.assertIn("Pump", messages)
         self.assertNotIn("applied as they were", messages)
-        policy = self._policy(cycle, self.item)
-        self.assertGreater(policy.reorder_point, draft["reorder_point"])
+        self.assertGreater(self._policy(cycle, self.item).reorder_point, 0)
 
     def test_only_planners_refresh_the_supply_review(self):
         cycle = self._supply_review()
@@ -221,8 +221,7 @@ class TestSupplyPlan(SopDataCase):
         with patch.object(cycle_class, "_plan_policies", spy):
             cycle.action_run_supply_review()
             self.assertEqual(calls, [], "nothing changed: drafts kept")
-            line = self._lines(cycle, self.item).sorted("date_month")[0]
-            line.write({"adjustment_qty": 400, "adjustment_reason": "customer"})
+            self.item.standard_price *= 3
             cycle.action_run_supply_review()
             self.assertEqual(calls, [cycle.id])
         draft = self._forecast(cycle, self.item).draft_policy
