@@ -32,11 +32,20 @@ VENDORS = [
     ("Parts Direct Inc", 30, 0.20, 8),
     ("Slowboat Trading", 45, 0.45, 15),
 ]
+# the vendors' order terms: days between orders, minimum order value
+VENDOR_TERMS = {
+    "Nordic Pumps A/S": (14, 5000.0),
+    "Valvex GmbH": (7, 2000.0),
+    "FilterTech Ltd": (7, 1500.0),
+    "Parts Direct Inc": (14, 1000.0),
+    "Slowboat Trading": (30, 3000.0),
+}
 # A depot resupplied from the main warehouse by Odoo's own route: these
 # families are sold there too, this share of their demand, and moved to it
 # by transfers of TRANSFER_DAYS (one in six a few days late).
 DEPOT_FAMILIES = ("Pumps", "Filters")
 DEPOT_SHARE = 0.4
+DEPOT_COVER = 1.5
 TRANSFER_DAYS = 2
 
 
@@ -44,14 +53,15 @@ class SopDemoGenerator(models.AbstractModel):
     """Build the demo company's catalogue and three years of history.
 
     About 40 products in 4 families with seasonal, trending, erratic and
-    intermittent demand, 5 vendors (one of them often late), confirmed and
+    intermittent demand, 5 vendors (one of them often late; order terms of
+    one to four weeks and a minimum order value), confirmed and
     delivered sales, received purchases, stock on hand, open purchase
     orders, a depot resupplied from the main warehouse by Odoo's own route
     (two families sold there too, moved by done transfers), a plan approved
     six months ago (measured in the accuracy ledger), a year of KPI
-    snapshots, this month's approved plan with its reordering rules and
-    reorder proposals, and next month's cycle in reconciliation with its
-    forecast and three scored what-if scenarios.
+    snapshots, this month's approved plan with its reordering rules,
+    reorder proposals and vendor orders, and next month's cycle in
+    reconciliation with its forecast and three scored what-if scenarios.
     Runs with ``--with-demo`` only.
     """
 
@@ -74,14 +84,19 @@ class SopDemoGenerator(models.AbstractModel):
         depot, at_depot = self._create_depot(warehouse, products)
         first_month = first_of_this_month(self) - relativedelta(months=MONTHS)
         on_hand = np.zeros(len(products))
+        depot_stock = np.zeros(len(products))
         for month_index in range(MONTHS):
             month = first_month + relativedelta(months=month_index)
             received, receipt_day = self._replenish(
                 rng, warehouse, products, demand[:, :month_index], month, on_hand
             )
             depot_demand = np.round(demand[:, month_index] * DEPOT_SHARE) * at_depot
-            # the depot gets, at the month's start, what the main stock can send
-            depot_qty = np.minimum(depot_demand, np.maximum(on_hand, 0.0))
+            # the depot is topped up at the month's start to DEPOT_COVER
+            # months of its demand, as far as the main stock can send it
+            depot_qty = np.minimum(
+                np.maximum(np.ceil(DEPOT_COVER * depot_demand) - depot_stock, 0.0),
+                np.maximum(on_hand, 0.0),
+            )
             self._transfer(rng, warehouse, depot, products, depot_qty, month)
             on_hand = self._sell(
                 rng,
@@ -92,13 +107,13 @@ class SopDemoGenerator(models.AbstractModel):
                 (on_hand - depot_qty, received, receipt_day),
             )
             no_receipt = np.full(len(products), np.inf)
-            self._sell(
+            depot_stock = self._sell(
                 rng,
                 depot,
                 (products, customers),
                 depot_demand,
                 month,
-                (depot_qty, np.zeros(len(products)), no_receipt),
+                (depot_stock + depot_qty, np.zeros(len(products)), no_receipt),
             )
             _logger.info("S&OP demo: month %s generated", month)
         self._create_open_purchases(products)
@@ -107,7 +122,15 @@ class SopDemoGenerator(models.AbstractModel):
     @api.model
     def _create_vendors(self):
         partners = self.env["res.partner"].create(
-            [{"name": name, "is_company": True} for name, *_ in VENDORS]
+            [
+                {
+                    "name": name,
+                    "is_company": True,
+                    "sop_order_interval_days": VENDOR_TERMS[name][0],
+                    "sop_min_order_value": VENDOR_TERMS[name][1],
+                }
+                for name, *_ in VENDORS
+            ]
         )
         return list(zip(partners, VENDORS, strict=True))
 
@@ -543,6 +566,7 @@ class SopDemoGenerator(models.AbstractModel):
             [("sop_policy_id.cycle_id", "=", approved.id)]
         )
         self.env["sop.reorder.proposal"]._refresh_for_orderpoints(rules)
+        self.env["sop.vendor.order"]._build_vendor_orders(self.env.company)
 
         cycle = self.env["sop.cycle"].create(values)
         self.env["ir.model.data"].create(
