@@ -167,6 +167,48 @@ def review_periods(lead, review):
     )
 
 
+MIN_WINDOW_FRACTION = 1.0 / 31.0  # a day of a monthly period
+
+
+def short_window(lead, review):
+    """Return per item its protection window as a fraction of a period.
+
+    A continuously reviewed item (``review`` rounds to 0) with a lead time
+    under one period is protected over its lead time only, at least a day
+    of a monthly period (``MIN_WINDOW_FRACTION``); every other item gets 1
+    (whole periods, ``review_periods``).
+    """
+    lead = np.nan_to_num(np.asarray(lead, dtype=float))
+    continuous = np.round(np.nan_to_num(np.asarray(review, dtype=float))) < 1
+    return np.where(
+        continuous & (lead < 1.0), np.clip(lead, MIN_WINDOW_FRACTION, 1.0), 1.0
+    )
+
+
+def thin_demand(paths, fraction, *, seed=0):
+    """Return ``paths`` of sub-periods a ``fraction`` (per item) of a period.
+
+    Each resampled period's demand is thinned: every whole unit is kept with
+    probability ``fraction`` (binomial thinning), a fractional rest with the
+    same probability, so a lumpy period stays lumpy and the mean is
+    ``fraction`` of the period's. Consecutive sub-periods are drawn from
+    independent periods, which overstates their variance (conservative).
+    Rows with ``fraction`` 1 are returned unchanged.
+    """
+    rows = np.flatnonzero(fraction < 1.0)
+    if not len(rows):
+        return paths
+    rng = np.random.default_rng(seed)
+    part = np.maximum(paths[rows], 0.0)
+    whole = np.floor(part)
+    keep = fraction[rows, None]
+    thinned = rng.binomial(whole.astype(np.int64), keep).astype(float)
+    thinned += (part - whole) * (rng.random(part.shape) < keep)
+    paths = paths.copy()
+    paths[rows] = thinned
+    return paths
+
+
 def mean_uncertainty(matrix, window):
     """Return per item the relative standard error of its mean demand.
 
@@ -327,6 +369,10 @@ def bootstrap_policy(
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
+    fraction = short_window(
+        np.broadcast_to(np.asarray(lead, dtype=float), (n_items,)),
+        np.broadcast_to(np.asarray(review, dtype=float), (n_items,)),
+    )
     lead, review = review_periods(
         np.broadcast_to(np.asarray(lead, dtype=float), (n_items,)),
         np.broadcast_to(np.asarray(review, dtype=float), (n_items,)),
@@ -352,6 +398,8 @@ def bootstrap_policy(
     # the promise is read off a second sample: judged on the sample it was
     # chosen on, a reorder point's fill rate is flattered by that noise
     fresh = resample_demand(matrix, n_periods, seed=seed + 1, **resampling)
+    paths = thin_demand(paths, fraction, seed=seed + 2)
+    fresh = thin_demand(fresh, fraction, seed=seed + 3)
     lot = np.maximum(np.broadcast_to(np.asarray(order_qty, float), (n_items,)), 0.0)
     target = np.broadcast_to(np.asarray(target, dtype=float), (n_items,))
 
@@ -378,7 +426,7 @@ def bootstrap_policy(
         )
         cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
         group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
-        weight = paths[rows].mean(axis=1)
+        weight = paths[rows].mean(axis=1) / fraction[rows]  # per whole period
         # chosen on one sample, judged on another: a group whose promise
         # falls short there (the choice fitted the noise) aims higher
         shift = np.zeros(len(rows))
