@@ -35,8 +35,12 @@ judges it):
   demand over lead time + review;
 - a review under half a period (the add-on's rules are checked every day,
   the history is monthly) is emulated as continuous review
-  (``review_periods``): the protection interval is the lead time, at least
-  one period, not lead time + one period;
+  (``review_periods``): the protection interval is the lead time, not
+  lead time + one period; a lead time under one period (a 2-day transfer,
+  a 12-day vendor) is simulated in ``SUB_PERIODS`` steps per lead time,
+  each resampled period's demand thinned to a step (``thin_demand``: its
+  sales, sized by ``sale_size``, kept with the step's share of a period),
+  so the reorder point is built on the lead time's demand, not a month's;
 - the expected fill rate and the expected stock (average on hand at the end
   of a period) are those of the same simulation, so the promise comes from
   the law the reorder point is set on, undershoot at review and whole lots
@@ -165,6 +169,68 @@ def review_periods(lead, review):
         np.where(continuous, np.maximum(lead - 1.0, 0.0), lead),
         np.where(continuous, 1.0, np.maximum(review, 1.0)),
     )
+
+
+MIN_WINDOW_FRACTION = 1.0 / 31.0  # a day of a monthly period
+SUB_PERIODS = 4  # simulated steps per protection window under one period
+
+
+def short_window(lead, review):
+    """Return per item its protection window as a fraction of a period.
+
+    A continuously reviewed item (``review`` rounds to 0) with a lead time
+    under one period is protected over its lead time only, at least a day
+    of a monthly period (``MIN_WINDOW_FRACTION``); every other item gets 1
+    (whole periods, ``review_periods``).
+    """
+    lead = np.nan_to_num(np.asarray(lead, dtype=float))
+    continuous = np.round(np.nan_to_num(np.asarray(review, dtype=float))) < 1
+    return np.where(
+        continuous & (lead < 1.0), np.clip(lead, MIN_WINDOW_FRACTION, 1.0), 1.0
+    )
+
+
+def sale_size(matrix, window):
+    """Return per item the mean size of one sale, from monthly totals only.
+
+    Sales taken as Poisson occurrences: the share of known periods without
+    demand ``p0`` gives ``-ln(p0)`` sales a period, the mean demand over it
+    the size. An item that sold in every period gets 1 (unit by unit).
+    """
+    recent = np.atleast_2d(np.asarray(matrix, dtype=float))[:, -window:]
+    known = np.isfinite(recent)
+    count = known.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        empty = ((recent == 0) & known).sum(axis=1) / count
+        mean = np.nansum(recent, axis=1) / count
+        size = mean / -np.log(empty)
+    return np.where(
+        (empty > 0) & (empty < 1) & np.isfinite(size), np.maximum(size, 1.0), 1.0
+    )
+
+
+def thin_demand(paths, fraction, *, size=1.0, seed=0):
+    """Return ``paths`` of sub-periods a ``fraction`` (per item) of a period.
+
+    Each resampled period's demand is cut into sales of ``size`` units (per
+    item, ``sale_size``) and every sale is kept with probability
+    ``fraction`` (binomial thinning; the rest under one sale with the same
+    probability): the mean is ``fraction`` of the period's and lumpy demand
+    stays lumpy. Rows with ``fraction`` 1 are returned unchanged.
+    """
+    rows = np.flatnonzero(fraction < 1.0)
+    if not len(rows):
+        return paths
+    rng = np.random.default_rng(seed)
+    lump = np.broadcast_to(np.asarray(size, dtype=float), fraction.shape)[rows, None]
+    part = np.maximum(paths[rows], 0.0)
+    whole = np.floor(part / lump)
+    keep = fraction[rows, None]
+    thinned = rng.binomial(whole.astype(np.int64), keep) * lump
+    thinned += (part - whole * lump) * (rng.random(part.shape) < keep)
+    paths = paths.copy()
+    paths[rows] = thinned
+    return paths
 
 
 def mean_uncertainty(matrix, window):
@@ -327,10 +393,20 @@ def bootstrap_policy(
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
+    fraction = short_window(
+        np.broadcast_to(np.asarray(lead, dtype=float), (n_items,)),
+        np.broadcast_to(np.asarray(review, dtype=float), (n_items,)),
+    )
     lead, review = review_periods(
         np.broadcast_to(np.asarray(lead, dtype=float), (n_items,)),
         np.broadcast_to(np.asarray(review, dtype=float), (n_items,)),
     )
+    # a window under one period is simulated in SUB_PERIODS steps: lead
+    # SUB_PERIODS - 1, review 1, each step's demand thinned from one period
+    short = fraction < 1.0
+    lead = np.where(short, SUB_PERIODS - 1.0, lead)
+    review = np.where(short, 1.0, review)
+    fraction = np.where(short, fraction / SUB_PERIODS, 1.0)
     protection = np.round(lead).astype(int) + np.round(review).astype(int)
     recent = matrix[:, -window:]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -352,6 +428,9 @@ def bootstrap_policy(
     # the promise is read off a second sample: judged on the sample it was
     # chosen on, a reorder point's fill rate is flattered by that noise
     fresh = resample_demand(matrix, n_periods, seed=seed + 1, **resampling)
+    size = sale_size(matrix, window) * (1.0 if scale is None else scale)
+    paths = thin_demand(_hold(paths, short), fraction, size=size, seed=seed + 2)
+    fresh = thin_demand(_hold(fresh, short), fraction, size=size, seed=seed + 3)
     lot = np.maximum(np.broadcast_to(np.asarray(order_qty, float), (n_items,)), 0.0)
     target = np.broadcast_to(np.asarray(target, dtype=float), (n_items,))
 
@@ -378,7 +457,7 @@ def bootstrap_policy(
         )
         cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
         group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
-        weight = paths[rows].mean(axis=1)
+        weight = paths[rows].mean(axis=1) / fraction[rows]  # per whole period
         # chosen on one sample, judged on another: a group whose promise
         # falls short there (the choice fitted the noise) aims higher
         shift = np.zeros(len(rows))
@@ -421,6 +500,21 @@ def bootstrap_policy(
         fresh, point, point + lot, lead, review, lost_sales=lost_sales
     )
     return point, fill, stock
+
+
+def _hold(paths, rows):
+    """Return ``paths`` with each period of ``rows`` held for SUB_PERIODS steps.
+
+    The steps of one window then thin the same period's demand (their sum
+    is that period thinned to the whole window), so a lumpy period stays
+    lumpy over the window.
+    """
+    if not rows.any():
+        return paths
+    paths = paths.copy()
+    held = np.repeat(paths[rows], SUB_PERIODS, axis=1)
+    paths[rows] = held[:, : paths.shape[1]]
+    return paths
 
 
 def _window_sums(paths, protection):

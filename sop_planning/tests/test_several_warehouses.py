@@ -99,6 +99,23 @@ class TestSeveralWarehouses(SopPolicyCase):
         self.assertEqual(policy.order_qty, math.ceil(monthly / MONTH_DAYS * 7 - 1e-6))
         self.assertIn("Resupplied from WH, 2 days", policy.explanation)
 
+    def test_depot_reorder_point_built_on_the_transfer_lead_time(self):
+        """Two years of sales at the depot: the law is resampled from them
+        and, reviewed every day, protects the 2-day transfer, not a month."""
+        for offset in range(1, 25):
+            order = self._sale(
+                self.pump, 280 + 20 * (offset % 3), self._past_day(offset)
+            )
+            order.warehouse_id = self.depot
+        cycle = self._approve(self._two_warehouse_plan(self.pump))
+        policy = self._at(cycle.policy_ids, self.depot, self.pump)
+        self.assertEqual(policy.method, "bootstrap", policy.explanation)
+        per_day = 10.0  # 304.375 a month
+        self.assertAlmostEqual(policy.lead_time_demand, 2 * per_day, delta=1.0)
+        # below a week of demand: 2 days plus safety, not a month (304)
+        self.assertLess(policy.reorder_point, 7 * per_day)
+        self.assertGreater(policy.reorder_point, policy.lead_time_demand)
+
     def test_main_warehouse_plans_what_the_depot_pulls(self):
         cycle = self._approve(self._two_warehouse_plan(self.pump | self.valve))
         main = self._at(self._lines(cycle, self.pump), self.warehouse)
