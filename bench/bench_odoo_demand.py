@@ -14,12 +14,13 @@ load average of the machine. ``--vendors`` gives every product a vendor
 (7 days, in the run's transaction, rolled back) before the supply review, so
 that it computes draft policies and planned orders for every product.
 
-With ``--jobs``, the forecast run is instead clicked over HTTP on an Odoo
-server with queue_job's job runner (``odoo_jobs_bench.py``), on a fresh cycle
-each: inline in the request (threshold above the catalogue), then as jobs on
-channel ``root.sop`` with 1 and with 2 jobs at a time (2 and 3 HTTP worker
-processes); it prints click-to-done, the longest request, peak memory per
-process and the machine's load.
+With ``--jobs``, the forecast run, then the supply review (the move to it),
+are instead clicked over HTTP on an Odoo server with queue_job's job runner
+(``odoo_jobs_bench.py``), on a fresh cycle each: inline in the request
+(threshold above the catalogue), then as jobs on channel ``root.sop`` with 1
+and with 2 jobs at a time (2 and 3 HTTP worker processes); it prints
+click-to-done, the longest request, peak memory per process and the
+machine's load.
 
 Usage::
 
@@ -193,7 +194,8 @@ def main():
 
 
 def bench_jobs(env, args):
-    """Click Run Forecast on a served database: inline, 1 and 2 job runners."""
+    """Click Run Forecast, then the supply review, on a served database:
+    inline, 1 and 2 job runners."""
     from odoo_jobs_bench import PASSWORD, click_to_done, load  # noqa: PLC0415
 
     env.ref("base.user_admin").password = PASSWORD
@@ -208,19 +210,28 @@ def bench_jobs(env, args):
         cycle = env["sop.cycle"].create({"history_months": 36, "horizon_months": 12})
         cycle.action_start_demand_review()
         env.cr.commit()
-        before = load()
-        result = click_to_done(
-            args.db, cycle.id, "action_run_forecast", args.port, workers, capacity
-        )
-        peaks = ", ".join(f"{mb:.0f}" for mb in result["peak_mb"][:4])
-        print(
-            f"forecast run, {label}: click-to-done {result['click_to_done']:.1f} s "
-            f"({result['mode']}, {result['state']}); click {result['click']:.2f} s; "
-            f"longest request {result['longest_request']:.2f} s; peak MB per "
-            f"process {peaks}; load {before} -> {load()}"
-        )
-        if result["error"]:
-            print(f"  error: {result['error']}")
+        # the forecast run, then the supply review of its plan (the move to
+        # supply review, then the review as a step)
+        for step, button in (
+            ("forecast run", "action_run_forecast"),
+            ("supply review", "action_submit_supply_review"),
+        ):
+            before = load()
+            result = click_to_done(
+                args.db, cycle.id, button, args.port, workers, capacity
+            )
+            peaks = ", ".join(f"{mb:.0f}" for mb in result["peak_mb"][:4])
+            print(
+                f"{step}, {label}: click-to-done {result['click_to_done']:.1f} s "
+                f"({result['mode']}, {result['state']}); click "
+                f"{result['click']:.2f} s; longest request "
+                f"{result['longest_request']:.2f} s; peak MB per process {peaks}; "
+                f"load {before} -> {load()}"
+            )
+            if result["error"]:
+                print(f"  error: {result['error']}")
+            if result["state"] != "done":
+                break
     print(f"run on {date.today()}; cycles kept in {args.db}")
 
 

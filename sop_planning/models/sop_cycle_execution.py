@@ -1,5 +1,5 @@
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 import pandas as pd
@@ -131,17 +131,23 @@ class SopCycle(models.Model):
         """Write ``policies`` to Odoo's reordering rules; sum up in the chatter."""
         self.ensure_one()
         policies._write_orderpoints()
-        applied = policies.filtered(lambda p: p.state == "applied")
+        # a chunk of an approval leaves the sum to its finalize (once per run)
+        if not self.env.context.get("sop_policy_summary_later"):
+            self._post_policy_summary(Counter(policies.mapped("state")))
+        return True
+
+    def _post_policy_summary(self, states):
+        """Chatter: rules set, kept manual, skipped (``states``: state -> count)."""
+        self.ensure_one()
         self.message_post(
             body=self.env._(
                 "Inventory policies: %(applied)s reordering rules set, "
                 "%(manual)s kept manual, %(skipped)s skipped.",
-                applied=len(applied),
-                manual=len(policies.filtered(lambda p: p.state == "manual")),
-                skipped=len(policies.filtered(lambda p: p.state == "skipped")),
+                applied=states.get("applied", 0),
+                manual=states.get("manual", 0),
+                skipped=states.get("skipped", 0),
             )
         )
-        return True
 
     def _compute_policies(self, scenario=None):
         """Set the company's policies from this cycle's plan, in place.

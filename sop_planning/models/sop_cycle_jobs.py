@@ -108,17 +108,21 @@ class SopCycle(models.Model):
         policies = self.env["sop.inventory.policy"].browse(
             frames["policies"]["policy_id"].tolist()
         )
-        self._apply_policies_to_rules(policies)
+        self.with_context(sop_policy_summary_later=True)._apply_policies_to_rules(
+            policies
+        )
         return dict(Counter(policies.mapped("state")))
 
     def _approval_finalize(self, counts, info):
-        """Freeze the plan into the accuracy ledger; name the scenario."""
+        """Sum up the rules of all chunks once; freeze the plan into the
+        accuracy ledger; name the scenario."""
+        self._post_policy_summary(counts)
         self._approve_freeze_accuracy()
         self._approve_notify()
         return True
 
     def _sop_check_no_run(self):
-        """Refuse a second long step while one of this cycle is running."""
+        """Refuse a long step or a move while a step of the cycle is running."""
         runs = self.step_run_ids.filtered(lambda r: r.state == "running")
         runs._sop_check_interrupted()
         running = runs.filtered(lambda r: r.state == "running")
@@ -126,10 +130,34 @@ class SopCycle(models.Model):
             raise UserError(
                 self.env._(
                     "Cycle %(cycle)s is busy: %(progress)s. Wait until it ends.",
-                    cycle=self.display_name,
+                    cycle=running[0].cycle_id.display_name,
                     progress=running[0].progress,
                 )
             )
+
+    def _move_to(self, new_state, from_state):
+        self._sop_check_no_run()
+        return super()._move_to(new_state, from_state)
+
+    def action_reject(self):
+        self._sop_check_no_run()
+        return super().action_reject()
+
+    def _reject(self, reason):
+        self._sop_check_no_run()
+        return super()._reject(reason)
+
+    @api.model
+    def _cron_sop_check_interrupted_runs(self):
+        """Cron: fail and report the job runs with no job left in the queue,
+        so that no cycle shows a step running for ever."""
+        runs = (
+            self.env["sop.step.run"]
+            .sudo()
+            .search([("state", "=", "running"), ("mode", "=", "jobs")])
+        )
+        runs._sop_check_interrupted()
+        return True
 
     def _sop_companies_approving(self):
         """Companies with an approval run in progress (rules being written)."""

@@ -15,6 +15,14 @@ FORECAST_FIELDS = ("state", "model", "abc", "xyz", "pattern", "wape", "sigma")
 LINE_FIELDS = ("forecast_qty", "lower_qty", "upper_qty", "history_qty", "sigma_cum")
 
 
+def _trapped_jobs_kept():
+    """Jobs trapped by ``trap_jobs`` are not stored in the queue: don't take
+    their runs for interrupted ones (the cron's test stores its jobs)."""
+    return patch.object(
+        sop_step_run.SopStepRun, "_sop_check_interrupted", lambda runs: None
+    )
+
+
 @tagged("post_install", "-at_install")
 class TestStepJobs(SopDataCase):
     """Long steps as queue_job jobs: chunks, retries, refusals, equal results."""
@@ -243,6 +251,51 @@ class TestStepJobs(SopDataCase):
         self.assertEqual(run.state, "failed")
         self.assertIn("interrupted", run.error)
 
+    def test_cycle_does_not_move_while_a_step_runs(self):
+        self._use_jobs()
+        cycle = self._cycle()
+        with trap_jobs() as trap, _trapped_jobs_kept():
+            cycle.action_run_forecast()
+            with self.assertRaisesRegex(UserError, "busy: Forecast run: preparing"):
+                cycle.action_submit_supply_review()
+            self.assertEqual(cycle.state, "demand_review")
+            trap.perform_enqueued_jobs()  # prepare
+            with self.assertRaisesRegex(UserError, r"busy: Forecast run: 0 / 3"):
+                cycle.action_submit_supply_review()
+            trap.perform_enqueued_jobs()
+            # the review's move is done, its step runs as jobs
+            cycle.action_submit_supply_review()
+            self.assertEqual(cycle.state, "supply_review")
+            self.assertTrue(cycle.step_running)
+            with self.assertRaisesRegex(UserError, "busy: Supply review"):
+                cycle.action_submit_reconciliation()
+            trap.perform_enqueued_jobs()  # prepare
+            trap.perform_enqueued_jobs()  # chunks, finalize
+        cycle.action_submit_reconciliation()
+        self.assertEqual(cycle.state, "reconciliation")
+
+    def test_cron_reports_a_run_with_no_job_left(self):
+        self._use_jobs()
+        cycle = self._cycle()
+        cycle.action_run_forecast()  # jobs stored in the queue, not run
+        run = cycle.step_run_ids
+        cron = self.env["sop.cycle"]._cron_sop_check_interrupted_runs
+        cron()
+        self.assertEqual(run.state, "running", "its prepare job is still queued")
+        run._sop_jobs().button_cancelled()  # e.g. cancelled by an admin
+        users = type(self.env["res.users"])
+        with patch.object(users, "_bus_send", autospec=True) as send:
+            cron()
+        self.assertEqual(run.state, "failed")
+        self.assertIn("interrupted", run.error)
+        self.assertFalse(cycle.step_running)
+        self.assertIn("interrupted", cycle.message_ids[0].body)
+        user, _kind, message = send.call_args.args
+        self.assertEqual(user, self.planner)
+        self.assertEqual(message["type"], "danger")
+        job = self.env.ref("sop_planning.ir_cron_sop_check_interrupted_runs")
+        self.assertEqual(job.code, "model._cron_sop_check_interrupted_runs()")
+
     def test_plan_lines_of_running_chunks_are_read_only(self):
         cycle = self._cycle()
         cycle.action_run_forecast()  # inline: a plan to edit
@@ -353,6 +406,12 @@ class TestApprovalJobs(SopPolicyCase):
         with trap_jobs() as trap:
             cycle.with_user(self.executive).action_approve()
             trap.assert_jobs_count(1)
+            # no move of the cycle while the approval runs
+            with (
+                self.assertRaisesRegex(UserError, "busy: Approval"),
+                _trapped_jobs_kept(),
+            ):
+                cycle.with_user(self.executive).action_reject()
             trap.perform_enqueued_jobs()  # prepare: approved, policies computed
             self.assertEqual(cycle.state, "approved")
             run = cycle.step_run_ids.sorted("id")[-1]
@@ -367,6 +426,11 @@ class TestApprovalJobs(SopPolicyCase):
         self.assertEqual(run.state, "done")
         self.assertEqual(self._rules(), inline)
         self.assertTrue(cycle.accuracy_line_ids, "the finalize froze the plan")
+        summaries = cycle.message_ids.filtered(
+            lambda m: "reordering rules set" in (m.body or "")
+        )
+        self.assertEqual(len(summaries), 1, "one summary for the 2 chunks")
+        self.assertIn("1 reordering rules set, 1 kept manual", summaries.body)
         domain = self.env["sop.reorder.proposal"]._pending_rules_domain(today)
         self.assertNotIn(("company_id", "not in", self.company_a.ids), domain)
 
