@@ -1,5 +1,7 @@
 import logging
 
+import pandas as pd
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -212,6 +214,10 @@ class SopCycle(models.Model):
         # sales history inside engine.planned_policy)
         demand = self._policy_stock_demand(items)
         demand = demand.rename(columns={"forecast": "qty"})
+        # the plan's months only: a month before the plan (today's, for a cycle
+        # prepared ahead) has no plan lines and would size lead-time demand
+        # on nothing
+        demand = demand[demand["period"] >= pd.Timestamp(self.date_month)]
         if demand.empty:
             raise UserError(
                 self.env._("Cycle %s has no plan months ahead.", self.display_name)
