@@ -33,11 +33,13 @@ class SopPolicyCase(SopDataCase):
             }
         )
 
-    def _plan(self, products, warehouse=None, user=None):
-        """A cycle in demand review with a flat plan of 304.375 a month."""
+    def _plan(self, products, warehouse=None, user=None, ahead=0):
+        """A cycle in demand review with a flat plan of 304.375 a month,
+        for the month ``ahead`` months from this one."""
         warehouse = warehouse or self.warehouse
         cycle = self._new_cycle(
             user=user,
+            date_month=self._month(ahead),
             warehouse_ids=[(6, 0, warehouse.ids)],
             product_category_ids=[(6, 0, self.category.ids)],
             service_level=95.0,
@@ -62,7 +64,7 @@ class SopPolicyCase(SopDataCase):
                         "company_id": cycle.company_id.id,
                         "product_id": product.id,
                         "warehouse_id": warehouse.id,
-                        "date_month": self._month(offset),
+                        "date_month": self._month(ahead + offset),
                         "forecast_qty": 10.0 * MONTH_DAYS,
                     }
                     for offset in range(12)

@@ -86,6 +86,25 @@ class TestScenario(SopPolicyCase):
         self.assertGreater(scenarios[0].revenue, base.revenue * 1.2)
         self.assertLess(scenarios[2].revenue, base.revenue)
 
+    def test_cycle_prepared_ahead_is_scored_on_its_own_months(self):
+        """Next month's cycle with a weekly vendor (protection under a month):
+        the scored policies size lead-time demand on the plan's months, not
+        on today's month that has no plan line."""
+        self.vendor.sop_order_interval_days = 7
+        cycle = self._plan(self.pump | self.valve, ahead=1)
+        # demand before the plan's first month, for one item only, as a
+        # depot's pull a transfer lead time earlier gives its source
+        valve_line = cycle.plan_line_ids.filtered(
+            lambda line: line.product_id == self.valve
+        )[:1]
+        valve_line.copy({"date_month": self._month(0)})
+        self._to_executive_review_from_demand(cycle)
+        cycle.with_user(self.planner).action_score_scenarios()
+        inputs = cycle._scenario_inputs()
+        self.assertEqual(inputs.demand["period"].min().date(), cycle.date_month)
+        base = cycle._base_scenario()
+        self.assertGreater(base.fill_rate, 0.9)
+
     def test_plan_change_outdates_scores(self):
         # adjustments are made in demand review: the supply data as the
         # supply review of an earlier pass would have left it
