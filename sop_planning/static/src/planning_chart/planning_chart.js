@@ -145,6 +145,22 @@ export class PlanningChart extends Component {
         return sets;
     }
 
+    /**
+     * The stock without new orders may fall far below zero: it leaves the
+     * chart at the bottom rather than squash the plan into a thin band.
+     */
+    axisMin(data) {
+        const shown = [...data.history, ...data.low, ...data.planned, 0].filter(
+            (value) => value !== null
+        );
+        const lowest = Math.min(...shown);
+        const highest = Math.max(...shown, data.maximum ?? 0);
+        const step = 10 ** (Math.floor(Math.log10(Math.max(highest - lowest, 10))) - 1);
+        return Math.min(...data.projected.filter((v) => v !== null)) < lowest
+            ? Math.floor((lowest - 0.1 * (highest - lowest)) / step) * step
+            : undefined;
+    }
+
     renderChart() {
         this.chart?.destroy();
         this.chart = null;
@@ -164,7 +180,7 @@ export class PlanningChart extends Component {
                 animation: false,
                 interaction: { mode: "index", intersect: false },
                 scales: {
-                    y: { title: { display: true, text: data.uom } },
+                    y: { title: { display: true, text: data.uom }, min: this.axisMin(data) },
                 },
                 plugins: {
                     legend: {
