@@ -121,10 +121,10 @@ PIVOTS = [
         8,
         "Top excess stock",
         "sop.plan.line",
-        ["__count", "inventory_value"],
+        ["__count", "planned_inventory_value"],
         rows=["product_id"],
         domain=[*OPEN_CYCLE, ["is_excess", "=", True]],
-        sorted={"measure": "inventory_value", "order": "desc", "domain": []},
+        sorted={"measure": "planned_inventory_value", "order": "desc", "domain": []},
     ),
 ]
 
@@ -271,7 +271,7 @@ TABLES = [
         [
             ("Product", None, None),
             ("Months in excess", "__count", "#,##0"),
-            ("Projected stock value", "inventory_value", "#,##0"),
+            ("Projected stock value", "planned_inventory_value", "#,##0"),
         ],
         8,
         "product_id",

@@ -9,7 +9,7 @@ from odoo import models
 
 # sop.forecast is extended here for the planning chart only.
 class SopForecast(models.Model):
-    """Month by month: history, forecast with its band, consensus, stock, policy."""
+    """Month by month: history, forecast with its band, consensus, supply, policy."""
 
     _inherit = "sop.forecast"
 
@@ -18,7 +18,9 @@ class SopForecast(models.Model):
 
         History months come from the demand history the forecast ran on
         (``unknown``: out of stock or lost sales, demand not known); plan
-        months from the plan lines. The reorder point and maximum are those of
+        months from the plan lines: ``planned`` is the stock with the supply
+        plan, ``receipts`` its planned receipts, ``projected`` the stock if
+        nothing more is ordered. The reorder point and maximum are those of
         this cycle's inventory policy, else of the company's latest applied
         policy of the product in the warehouse (``policy_cycle`` names it).
         """
@@ -76,6 +78,8 @@ class SopForecast(models.Model):
             "low": plan("lower_qty"),
             "high": plan("upper_qty"),
             "consensus": plan("consensus_qty"),
+            "planned": plan("planned_on_hand"),
+            "receipts": plan("planned_receipt_qty"),
             "projected": plan("projected_on_hand"),
             "reorder_point": policy.reorder_point if policy else None,
             "maximum": policy.order_up_to if policy else None,

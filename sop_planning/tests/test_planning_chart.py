@@ -69,6 +69,16 @@ class TestPlanningChart(HttpCase, SopDataCase):
         self.assertEqual(data["low"][12:], lines.mapped("lower_qty"))
         self.assertEqual(data["high"][12:], lines.mapped("upper_qty"))
         self.assertEqual(data["projected"][12:], lines.mapped("projected_on_hand"))
+        self.assertEqual(data["planned"][12:], lines.mapped("planned_on_hand"))
+        self.assertEqual(data["receipts"][12:], lines.mapped("planned_receipt_qty"))
+        self.assertTrue(
+            sum(data["receipts"][12:]) > 0,
+            "the supply plan orders the pump: its receipts are drawn",
+        )
+        self.assertTrue(
+            data["planned"][-1] > data["projected"][-1],
+            "with the plan's receipts the stock stays above the no-new-orders line",
+        )
         self.assertTrue(policy.reorder_point > 0)
         self.assertEqual(data["reorder_point"], policy.reorder_point)
         self.assertEqual(data["maximum"], policy.order_up_to)

@@ -204,6 +204,46 @@ class TestExecutiveDashboard(HttpCase):
             {"Dash promo": 1000.0, "Dash late": 1000.0},
         )
 
+    def test_top_excess_is_valued_with_the_supply_plan(self):
+        cycle = self.env["sop.cycle"].create({"note": "dashboard excess"})
+        cycle.action_start_demand_review()
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
+        product = self.env["product.product"].create(
+            {"name": "Dash Excess Valve", "is_storable": True}
+        )
+        forecast = self.env["sop.forecast"].create(
+            {
+                "cycle_id": cycle.id,
+                "company_id": self.company.id,
+                "product_id": product.id,
+                "warehouse_id": self.env["stock.warehouse"]
+                .search([("company_id", "=", self.company.id)], limit=1)
+                .id,
+            }
+        )
+        self.env["sop.plan.line"].create(
+            {
+                "cycle_id": cycle.id,
+                "forecast_id": forecast.id,
+                "company_id": self.company.id,
+                "product_id": product.id,
+                "warehouse_id": forecast.warehouse_id.id,
+                "date_month": cycle.date_month,
+                "is_excess": True,
+                "planned_inventory_value": 900.0,
+            }
+        )
+        _dashboard, loaded = self._spreadsheet()
+        groups, measures = self._pivot(
+            loaded["snapshot"], "Top excess stock", ["product_id"]
+        )
+        self.assertIn("planned_inventory_value", measures)
+        self.assertEqual(
+            [(g["product_id"][0], g["planned_inventory_value:sum"]) for g in groups],
+            [(product.id, 900.0)],
+        )
+
     def test_tour_executive_opens_dashboard_then_chart(self):
         """The executive opens the dashboard, then a product's planning chart."""
         category = self.env["product.category"].create({"name": "Dash Tour"})

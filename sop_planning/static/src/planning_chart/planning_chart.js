@@ -11,7 +11,9 @@ const COLORS = {
     band: "rgba(240, 173, 78, 0.18)",
     forecast: "#F0AD4E",
     consensus: "#1F4E79",
-    projected: "#2E8B57",
+    planned: "#2E8B57",
+    receipts: "rgba(46, 139, 87, 0.35)",
+    projected: "#7F8C8D",
     reorderPoint: "#C0392B",
     maximum: "#8E44AD",
 };
@@ -19,7 +21,8 @@ const COLORS = {
 /**
  * Planning chart of one product in one warehouse: history by month (months
  * out of stock or with lost sales marked), statistical forecast with its
- * low/high band, consensus, projected stock, reorder point and maximum.
+ * low/high band, consensus, projected stock with the supply plan and its
+ * planned receipts, stock if nothing more is ordered, reorder point and maximum.
  * Its data come from ``sop.forecast.get_planning_chart``.
  */
 export class PlanningChart extends Component {
@@ -105,8 +108,22 @@ export class PlanningChart extends Component {
                 borderDash: [6, 4],
             }),
             line(_t("Consensus"), data.consensus, COLORS.consensus, { borderWidth: 3 }),
+            {
+                type: "bar",
+                label: _t("Planned receipts"),
+                data: data.receipts,
+                backgroundColor: COLORS.receipts,
+                order: 11,
+            },
+            line(_t("Projected stock with the plan"), data.planned, COLORS.planned, {
+                stepped: "middle",
+                borderWidth: 3,
+            }),
             line(_t("Projected stock before new orders"), data.projected, COLORS.projected, {
                 stepped: "middle",
+                borderDash: [4, 4],
+                borderWidth: 1,
+                pointRadius: 0,
             }),
         ];
         if (data.reorder_point !== null) {
@@ -128,6 +145,22 @@ export class PlanningChart extends Component {
         return sets;
     }
 
+    /**
+     * The stock without new orders may fall far below zero: it leaves the
+     * chart at the bottom rather than squash the plan into a thin band.
+     */
+    axisMin(data) {
+        const shown = [...data.history, ...data.low, ...data.planned, 0].filter(
+            (value) => value !== null
+        );
+        const lowest = Math.min(...shown);
+        const highest = Math.max(...shown, data.maximum ?? 0);
+        const step = 10 ** (Math.floor(Math.log10(Math.max(highest - lowest, 10))) - 1);
+        return Math.min(...data.projected.filter((v) => v !== null)) < lowest
+            ? Math.floor((lowest - 0.1 * (highest - lowest)) / step) * step
+            : undefined;
+    }
+
     renderChart() {
         this.chart?.destroy();
         this.chart = null;
@@ -147,7 +180,7 @@ export class PlanningChart extends Component {
                 animation: false,
                 interaction: { mode: "index", intersect: false },
                 scales: {
-                    y: { title: { display: true, text: data.uom } },
+                    y: { title: { display: true, text: data.uom }, min: this.axisMin(data) },
                 },
                 plugins: {
                     legend: {

@@ -27,7 +27,13 @@ export async function checkChartMatchesRecords(canvas) {
     const lines = await searchRead(
         "sop.plan.line",
         [["forecast_id", "=", forecastId]],
-        ["consensus_qty", "forecast_qty", "projected_on_hand"],
+        [
+            "consensus_qty",
+            "forecast_qty",
+            "projected_on_hand",
+            "planned_on_hand",
+            "planned_receipt_qty",
+        ],
         "date_month"
     );
     const planned = (values) => values.slice(values.length - lines.length);
@@ -41,6 +47,16 @@ export async function checkChartMatchesRecords(canvas) {
         planned(series["Projected stock before new orders"]),
         lines.map((l) => l.projected_on_hand),
         "Projected stock before new orders"
+    );
+    assertEqual(
+        planned(series["Projected stock with the plan"]),
+        lines.map((l) => l.planned_on_hand),
+        "Projected stock with the plan"
+    );
+    assertEqual(
+        planned(series["Planned receipts"]),
+        lines.map((l) => l.planned_receipt_qty),
+        "Planned receipts"
     );
     const [policy] = await searchRead(
         "sop.inventory.policy",
