@@ -15,7 +15,6 @@ class SopCycle(models.Model):
         "purchase budget deferred.",
     )
     deferred_purchase_value = fields.Monetary(
-        string="Deferred Purchase Value",
         compute="_compute_deferred_purchase_count",
         help="Value of the vendor order lines the purchase budget deferred.",
     )
