@@ -325,6 +325,10 @@ def main():
             "load average at start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
         )
 
+        # the approval in this process, never as queued jobs
+        env["ir.config_parameter"].set_param(
+            "sop_planning.job_product_threshold", str(10**9)
+        )
         start = time.perf_counter()
         cycle.action_approve()
         env.flush_all()
