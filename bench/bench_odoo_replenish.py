@@ -17,7 +17,7 @@ Prints figures and the machine's load average, asserts nothing::
 
     python3 bench/bench_odoo_replenish.py [--products 10000] [--db sop_bench_replenish]
         [--template sop_base] [--rebuild] [--batch-size N] [--warehouses 2]
-        [--skip-odoo] [--jobs]
+        [--skip-odoo] [--jobs] [--vendors 50]
 
 With ``--jobs``, the approval is instead clicked over HTTP on an Odoo server
 with queue_job's job runner (``odoo_jobs_bench.py``), each time on a copy of
@@ -31,6 +31,11 @@ own route (a 2-day transit rule) that plans every product too: the
 even-numbered products are resupplied (transfers), the others bought there
 as well; times are also printed per product x warehouse (per rule).
 ``--skip-odoo`` leaves out step 2 (Odoo's own scheduler on a copy).
+``--vendors 50`` spreads the products over 50 vendors with terms (weekly
+cycle on today's weekday, a 500 minimum): the S&OP run then leaves its
+proposals open and builds the vendor orders (timed apart), and *Create RFQ*
+on every vendor order is timed too; the whole (run + RFQs) is compared with
+Odoo's scheduler, which creates the RFQs itself.
 
 Targets (issue 6): approval -> rules <= 30 s for 10k products; the S&OP run no
 slower than Odoo's scheduler on the same rules.
@@ -62,10 +67,26 @@ def add_depot(env, warehouse, products):
     return depot
 
 
-def fill(env, n_products, n_warehouses=1):
+def bench_vendors(env, n_vendors):
+    """Vendors; with several, weekly terms ordering today with a minimum."""
+    vendors = env["res.partner"].create(
+        [{"name": f"Bench vendor {i:02d}"} for i in range(n_vendors)]
+    )
+    if n_vendors > 1:
+        vendors.write(
+            {
+                "sop_order_weekday": str(date.today().weekday()),
+                "sop_order_interval_days": 7,
+                "sop_min_order_value": 500.0,
+            }
+        )
+    return vendors
+
+
+def fill(env, n_products, n_warehouses=1, n_vendors=1):
     """Products with a vendor (ORM, one batch) and a plan in SQL."""
     start = time.perf_counter()
-    vendor = env["res.partner"].create({"name": "Bench vendor"})
+    vendors = bench_vendors(env, n_vendors)
     category = env["product.category"].create({"name": "Bench replenish"})
     products = env["product.product"].create(
         [
@@ -78,7 +99,11 @@ def fill(env, n_products, n_warehouses=1):
                     (
                         0,
                         0,
-                        {"partner_id": vendor.id, "delay": 7 + i % 30, "min_qty": 10.0},
+                        {
+                            "partner_id": vendors[i % n_vendors].id,
+                            "delay": 7 + i % 30,
+                            "min_qty": 10.0,
+                        },
                     )
                 ],
             }
@@ -111,12 +136,15 @@ def fill(env, n_products, n_warehouses=1):
                supply_route)
         SELECT %s, %s, p.id, %s, 'ok', 'ses',
                (ARRAY['A','B','C'])[1 + p.id %% 3], (ARRAY['X','Y','Z'])[1 + p.id %% 3],
-               'smooth', 5 + p.id %% 20, %s, 7 + p.id %% 30, 10, 'buy'
+               'smooth', 5 + p.id %% 20,
+               (SELECT s.partner_id FROM product_supplierinfo s
+                 WHERE s.product_tmpl_id = t.id LIMIT 1),
+               7 + p.id %% 30, 10, 'buy'
           FROM product_product p
           JOIN product_template t ON t.id = p.product_tmpl_id
          WHERE t.categ_id = %s
         """,
-        (cycle.id, env.company.id, warehouse.id, vendor.id, category.id),
+        (cycle.id, env.company.id, warehouse.id, category.id),
     )
     if depot:  # as the supply review finds it: even products resupplied
         cr.execute(
@@ -189,6 +217,37 @@ def sop_rules_pending(env):
     )
 
 
+def time_vendor_order_builds(env):
+    """Seconds of each vendor-order build the run makes (appended to a list)."""
+    model_class = type(env["sop.vendor.order"])
+    build = model_class._build_vendor_orders
+    seconds = []
+
+    def timed(self, companies=None):
+        start = time.perf_counter()
+        try:
+            return build(self, companies)
+        finally:
+            seconds.append(time.perf_counter() - start)
+
+    model_class._build_vendor_orders = timed
+    return seconds
+
+
+def time_create_rfqs(env):
+    """Create RFQ on every proposed vendor order with lines to order."""
+    orders = env["sop.vendor.order"].search([("state", "=", "draft")])
+    orders = orders.filtered(
+        lambda o: any(
+            x.quantity > 0 and x.reason in ("due", "added") for x in o.line_ids
+        )
+    )
+    start = time.perf_counter()
+    orders.action_create_rfq()
+    env.cr.commit()
+    return time.perf_counter() - start, len(orders)
+
+
 def time_cron_on_copy(db, xmlid):
     """Time a scheduled action on a copy of ``db`` (same rules and stock)."""
     from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
@@ -243,6 +302,7 @@ def main():
     parser.add_argument("--port", type=int, default=18169)
     parser.add_argument("--warehouses", type=int, choices=(1, 2), default=1)
     parser.add_argument("--skip-odoo", action="store_true")
+    parser.add_argument("--vendors", type=int, default=1)
     args = parser.parse_args()
 
     registry, fresh = prepare_database(args)
@@ -253,17 +313,22 @@ def main():
     with registry.cursor() as cr:
         env = Environment(cr, SUPERUSER_ID, {})
         if fresh:
-            cycle_id = fill(env, args.products, args.warehouses)
+            cycle_id = fill(env, args.products, args.warehouses, args.vendors)
         else:
             cr.execute("SELECT max(id) FROM sop_cycle WHERE state = 'executive_review'")
             cycle_id = cr.fetchone()[0]
         cycle = env["sop.cycle"].browse(cycle_id)
         env.company.sop_orderpoint_trigger = "auto"
-        env.company.sop_auto_rfq = True
+        # with vendor terms, the buyer orders through the vendor orders
+        env.company.sop_auto_rfq = args.vendors == 1
         print(
             "load average at start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
         )
 
+        # the approval in this process, never as queued jobs
+        env["ir.config_parameter"].set_param(
+            "sop_planning.job_product_threshold", str(10**9)
+        )
         start = time.perf_counter()
         cycle.action_approve()
         env.flush_all()
@@ -291,9 +356,18 @@ def main():
             cron = env.ref("sop_planning.ir_cron_sop_replenish")
             cron.code = f"model._cron_replenish(batch_size={args.batch_size})"
             cr.commit()
+        build_seconds = time_vendor_order_builds(env)
         sop_run, runs = time_cron(
             env, "sop_planning.ir_cron_sop_replenish", sop_rules_pending
         )
+        if args.vendors > 1:
+            rfq_seconds, n_orders = time_create_rfqs(env)
+            print(
+                f"vendor orders built in {sum(build_seconds):.1f} s (in the run); "
+                f"Create RFQ on {n_orders} vendor orders: {rfq_seconds:.1f} s; "
+                f"whole (run + RFQs) {sop_run + rfq_seconds:.1f} s, ratio whole / "
+                f"Odoo = {(sop_run + rfq_seconds) / odoo_run:.2f}"
+            )
         sop_lines, sop_qty = count_rfq_lines(cr)
         proposals = env["sop.reorder.proposal"].search_count([])
         print(

@@ -178,21 +178,29 @@ class SopVendorOrder(models.Model):
                     "company_id": self.company_id.id,
                     "picking_type_id": self.warehouse_id.in_type_id.id,
                     "origin": self.env._("S&OP vendor order %s", self.name),
-                    "order_line": [
-                        fields.Command.create(
-                            {
-                                "product_id": line.product_id.id,
-                                "product_qty": line.quantity,
-                                "product_uom_id": line.product_id.uom_id.id,
-                                "orderpoint_id": line.orderpoint_id.id,
-                            }
-                        )
-                        for line in lines
-                    ],
                 }
             )
         )
-        for line, purchase_line in zip(lines, purchase.order_line, strict=True):
+        # the lines as Odoo's procurement prepares them (vendor price, taxes,
+        # dates): no onchange per line
+        PurchaseLine = self.env["purchase.order.line"].with_company(self.company_id)
+        purchase_lines = PurchaseLine.create(
+            [
+                {
+                    **PurchaseLine._prepare_purchase_order_line(
+                        line.product_id,
+                        line.quantity,
+                        line.product_id.uom_id,
+                        self.company_id,
+                        self.vendor_id,
+                        purchase,
+                    ),
+                    "orderpoint_id": line.orderpoint_id.id,
+                }
+                for line in lines
+            ]
+        )
+        for line, purchase_line in zip(lines, purchase_lines, strict=True):
             line.purchase_line_id = purchase_line
         self.purchase_id = purchase
         proposals = lines.proposal_id.sudo()

@@ -6,6 +6,7 @@ import math
 import pandas as pd
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..engine.vendor_order import apply_budget, build_vendor_orders
 from .sop_vendor_order import ORDERED_REASONS
@@ -127,12 +128,18 @@ class SopVendorOrder(models.Model):
             .to_dict()
         )
         proposal_by_rule = {p.orderpoint_id: p for p in proposals}
+        # a rule resupplied from another warehouse (or made) is never bought
         rules = rules.filtered(
             lambda r: (
-                r in proposal_by_rule or first_vendor.get(r.product_id.id) in vendor_ids
+                r in proposal_by_rule
+                or (
+                    first_vendor.get(r.product_id.id) in vendor_ids
+                    and r.sop_policy_id.supply_route not in ("resupply", "manufacture")
+                )
             )
         )
         rules = rules.with_context(global_horizon_days=0)
+        prices = self._vendor_prices(company, rules.product_id, vendor_ids, today)
         rows = []
         for rule in rules:
             proposal = proposal_by_rule.get(rule)
@@ -142,7 +149,7 @@ class SopVendorOrder(models.Model):
             key = f"{vendor_id}-{rule.warehouse_id.id}"
             if key not in vendors_by_key:
                 continue
-            rows.append(self._rule_row(rule, proposal, key))
+            rows.append(self._rule_row(rule, proposal, key, prices))
         terms, dates = [], {}
         for key, vendor in vendors_by_key.items():
             vendor = vendor.with_company(company)
@@ -150,9 +157,59 @@ class SopVendorOrder(models.Model):
             terms.append(self._vendor_terms(company, vendor, key, today))
         return pd.DataFrame(rows), pd.DataFrame(terms), dates
 
-    def _rule_row(self, rule, proposal, key):
+    def _vendor_prices(self, company, products, vendor_ids, today):
+        """{(product_id, vendor_id): the vendor's price per product unit}.
+
+        From the vendor's first valid price line (as the RFQ takes it), in
+        the company's currency; a product without one is left out.
+        """
+        if not products or not vendor_ids:
+            return {}
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (pp.id, si.partner_id) pp.id, si.partner_id,
+                       si.price * pu.factor / COALESCE(su.factor, pu.factor),
+                       si.currency_id
+                  FROM product_product pp
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                  JOIN product_supplierinfo si
+                    ON si.product_tmpl_id = pt.id
+                   AND (si.product_id IS NULL OR si.product_id = pp.id)
+                  LEFT JOIN uom_uom su ON su.id = si.product_uom_id
+                 WHERE pp.id = ANY(%s) AND si.partner_id = ANY(%s)
+                   AND si.price > 0
+                   AND (si.company_id IS NULL OR si.company_id = %s)
+                   AND (si.date_start IS NULL OR si.date_start <= %s)
+                   AND (si.date_end IS NULL OR si.date_end >= %s)
+                 ORDER BY pp.id, si.partner_id, si.product_id IS NULL,
+                          si.sequence, si.min_qty, si.id
+                """,
+                products.ids,
+                list(vendor_ids),
+                company.id,
+                today,
+                today,
+            )
+        )
+        currencies = self.env["res.currency"].browse({row[3] for row in rows})
+        rates = {
+            currency.id: currency._convert(
+                1.0, company.currency_id, company, today, round=False
+            )
+            for currency in currencies
+        }
+        return {
+            (product_id, vendor_id): price * rates.get(currency_id, 1.0)
+            for product_id, vendor_id, price, currency_id in rows
+        }
+
+    def _rule_row(self, rule, proposal, key, prices):
         product = rule.product_id
         vendor = self.env["res.partner"].browse(int(key.split("-")[0]))
+        unit_cost = prices.get((product.id, vendor.id), product.standard_price)
         projected = proposal.qty_projected if proposal else rule.qty_forecast
         per_day = rule.sop_policy_id.demand_per_day
         pack = product._sop_purchase_packaging(vendor, rule.company_id)
@@ -168,10 +225,10 @@ class SopVendorOrder(models.Model):
             "due": bool(proposal),
             "need_qty": max(need, 0.0),
             "quantum": quantum,
-            "unit_cost": max(product.standard_price, 0.0),
+            "unit_cost": max(unit_cost, 0.0),
             "unit_volume": product.volume,
             "unit_weight": product.weight,
-            "unit_margin": product.lst_price - product.standard_price,
+            "unit_margin": product.lst_price - unit_cost,
             "days_to_reorder": (projected - rule.product_min_qty) / per_day
             if per_day > 0
             else math.inf,

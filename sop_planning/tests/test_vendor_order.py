@@ -126,6 +126,28 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(line.quantity, 48.0, "45 raised to 4 packs of 12")
         self.assertIn("pack of 12", line.explanation)
 
+    def test_order_value_at_the_vendors_price_in_its_currency(self):
+        company_currency = self.company_a.currency_id
+        foreign = (self.env.ref("base.EUR") | self.env.ref("base.USD")).filtered(
+            lambda c: c != company_currency
+        )[:1]
+        foreign.active = True
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": foreign.id,
+                "company_id": self.company_a.id,
+                "name": fields.Date.today(),
+                "company_rate": 2.0,  # 2 foreign for 1 of the company's
+            }
+        )
+        self.due.seller_ids.write({"price": 40.0, "currency_id": foreign.id})
+        order = self._run()
+        due = self._line(order, self.due)
+        self.assertEqual(due.price_unit, 20.0, "40 at 2 per unit, not the cost 10")
+        self.assertEqual(order.amount_total, 900.0, "45 x 20")
+        self.assertFalse(order.below_minimum)
+        self.assertFalse(self._line(order, self.soon), "900 reach 500 alone")
+
     def test_container_cuts_the_least_urgent_line(self):
         self.supplier.sop_min_order_value = 600.0
         self.supplier.sop_capacity_volume = 65.0
@@ -153,6 +175,9 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(self._line(order, self.soon).reason, "deferred")
         # the cycle's supply review shows what the budget deferred
         self.assertEqual(self.cycle.deferred_purchase_count, 1)
+        self.assertEqual(self.cycle.deferred_purchase_value, 70.0, "14 x 5")
+        month = fields.Date.today().strftime("%Y-%m")
+        self.assertIn(f"{month}: 1 deferred lines", self.cycle.deferred_purchase_note)
         action = self.cycle.action_open_deferred_purchases()
         self.assertEqual(
             self.env["sop.vendor.order.line"].search(action["domain"]),
