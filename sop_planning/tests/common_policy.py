@@ -34,42 +34,44 @@ class SopPolicyCase(SopDataCase):
         )
 
     def _plan(self, products, warehouse=None, user=None, ahead=0):
-        """A cycle in demand review with a flat plan of 304.375 a month,
-        for the month ``ahead`` months from this one."""
-        warehouse = warehouse or self.warehouse
+        """A cycle in demand review with a flat plan of 304.375 a month at
+        each of ``warehouse`` (one or more), for the month ``ahead`` months
+        from this one."""
+        warehouses = warehouse or self.warehouse
         cycle = self._new_cycle(
             user=user,
             date_month=self._month(ahead),
-            warehouse_ids=[(6, 0, warehouse.ids)],
+            warehouse_ids=[(6, 0, warehouses.ids)],
             product_category_ids=[(6, 0, self.category.ids)],
             service_level=95.0,
         )
         cycle.action_start_demand_review()
         for product in products:
-            forecast = self.env["sop.forecast"].create(
-                {
-                    "cycle_id": cycle.id,
-                    "company_id": cycle.company_id.id,
-                    "product_id": product.id,
-                    "warehouse_id": warehouse.id,
-                    "state": "ok",
-                    "sigma": MONTH_DAYS,
-                }
-            )
-            self.env["sop.plan.line"].create(
-                [
+            for warehouse_ in warehouses:
+                forecast = self.env["sop.forecast"].create(
                     {
                         "cycle_id": cycle.id,
-                        "forecast_id": forecast.id,
                         "company_id": cycle.company_id.id,
                         "product_id": product.id,
-                        "warehouse_id": warehouse.id,
-                        "date_month": self._month(ahead + offset),
-                        "forecast_qty": 10.0 * MONTH_DAYS,
+                        "warehouse_id": warehouse_.id,
+                        "state": "ok",
+                        "sigma": MONTH_DAYS,
                     }
-                    for offset in range(12)
-                ]
-            )
+                )
+                self.env["sop.plan.line"].create(
+                    [
+                        {
+                            "cycle_id": cycle.id,
+                            "forecast_id": forecast.id,
+                            "company_id": cycle.company_id.id,
+                            "product_id": product.id,
+                            "warehouse_id": warehouse_.id,
+                            "date_month": self._month(ahead + offset),
+                            "forecast_qty": 10.0 * MONTH_DAYS,
+                        }
+                        for offset in range(12)
+                    ]
+                )
         return cycle
 
     def _run_cron(self):
@@ -93,3 +95,30 @@ class SopPolicyCase(SopDataCase):
         cycle.action_submit_supply_review()
         cycle.action_submit_reconciliation()
         cycle.action_submit_executive_review()
+
+
+class SopDepotCase(SopPolicyCase):
+    """A depot resupplied from the main warehouse by Odoo's own route (a
+    2-day transit rule); the pump takes that route there, the valve buys."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.depot = cls.env["stock.warehouse"].create(
+            {
+                "name": "Depot",
+                "code": "DEP",
+                "resupply_wh_ids": [(6, 0, cls.warehouse.ids)],
+            }
+        )
+        cls.route = cls.depot.resupply_route_ids
+        cls.route.rule_ids.filtered(
+            lambda r: r.location_dest_id == cls.depot.lot_stock_id
+        ).delay = 2
+        cls.pump.route_ids = cls.route
+
+    def _two_warehouse_plan(self, products=None):
+        """A cycle in demand review with 304.375 a month at both warehouses."""
+        return self._plan(
+            products or self.pump | self.valve, self.warehouse | self.depot
+        )

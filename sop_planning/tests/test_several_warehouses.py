@@ -5,11 +5,11 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
-from .common_policy import MONTH_DAYS, SopPolicyCase
+from .common_policy import MONTH_DAYS, SopDepotCase
 
 
 @tagged("post_install", "-at_install")
-class TestSeveralWarehouses(SopPolicyCase):
+class TestSeveralWarehouses(SopDepotCase):
     """A depot resupplied from the main warehouse by Odoo's own route."""
 
     @classmethod
@@ -18,55 +18,6 @@ class TestSeveralWarehouses(SopPolicyCase):
         cls.buyer = new_test_user(
             cls.env, "sop_wh_buyer", groups="purchase.group_purchase_user"
         )
-        cls.depot = cls.env["stock.warehouse"].create(
-            {
-                "name": "Depot",
-                "code": "DEP",
-                "resupply_wh_ids": [(6, 0, cls.warehouse.ids)],
-            }
-        )
-        cls.route = cls.depot.resupply_route_ids
-        cls.route.rule_ids.filtered(
-            lambda r: r.location_dest_id == cls.depot.lot_stock_id
-        ).delay = 2
-        cls.pump.route_ids = cls.route  # the valve keeps buying at the depot
-
-    def _two_warehouse_plan(self, products):
-        """A cycle in demand review with 304.375 a month at both warehouses."""
-        warehouses = self.warehouse | self.depot
-        cycle = self._new_cycle(
-            warehouse_ids=[(6, 0, warehouses.ids)],
-            product_category_ids=[(6, 0, self.category.ids)],
-            service_level=95.0,
-        )
-        cycle.action_start_demand_review()
-        for product in products:
-            for warehouse in warehouses:
-                forecast = self.env["sop.forecast"].create(
-                    {
-                        "cycle_id": cycle.id,
-                        "company_id": cycle.company_id.id,
-                        "product_id": product.id,
-                        "warehouse_id": warehouse.id,
-                        "state": "ok",
-                        "sigma": MONTH_DAYS,
-                    }
-                )
-                self.env["sop.plan.line"].create(
-                    [
-                        {
-                            "cycle_id": cycle.id,
-                            "forecast_id": forecast.id,
-                            "company_id": cycle.company_id.id,
-                            "product_id": product.id,
-                            "warehouse_id": warehouse.id,
-                            "date_month": self._month(offset),
-                            "forecast_qty": 10.0 * MONTH_DAYS,
-                        }
-                        for offset in range(12)
-                    ]
-                )
-        return cycle
 
     def _at(self, records, warehouse, product=None):
         return records.filtered(
