@@ -149,7 +149,7 @@ def test_combine_takes_the_median_of_the_three_best(make_history):
 
 def test_weekly_forecast_periods_are_mondays(make_history):
     result = run_forecast(make_history([np.full(60, 3.0)], freq="W"), 4, "W")
-    assert (result.forecast["period"].dt.weekday == 0).all()
+    assert (result.forecast["period"].dt.day_of_week == 0).all()
     np.testing.assert_allclose(result.forecast["forecast"], 3.0)
 
 

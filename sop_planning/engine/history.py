@@ -65,7 +65,7 @@ def period_start(dates, freq):
     if freq == "M":
         starts = unique.to_period("M").to_timestamp()
     else:
-        starts = unique - pd.to_timedelta(unique.weekday, unit="D")
+        starts = unique - pd.to_timedelta(unique.day_of_week, unit="D")
     return pd.DatetimeIndex(starts.take(codes))
 
 
