@@ -327,12 +327,7 @@ class SopSupplyData(models.AbstractModel):
                 dto=date_to,
             )
         )
-        frame = pd.DataFrame(
-            rows, columns=["product_id", "warehouse_id", "line_id", "delay", "otif"]
-        )
-        frame["delay"] = frame["delay"].astype(float)
-        frame["otif"] = frame["otif"].astype(bool)
-        return frame
+        return _delay_frame(rows, "warehouse_id")
 
     @api.model
     def _receipts(self, company, products, date_from, date_to):
@@ -391,12 +386,7 @@ class SopSupplyData(models.AbstractModel):
                 dto=date_to,
             )
         )
-        frame = pd.DataFrame(
-            rows, columns=["product_id", "vendor_id", "line_id", "delay", "otif"]
-        )
-        frame["delay"] = frame["delay"].astype(float)
-        frame["otif"] = frame["otif"].astype(bool)
-        return frame
+        return _delay_frame(rows, "vendor_id")
 
     @api.model
     def _reliability(self, receipts, key):
@@ -410,3 +400,11 @@ class SopSupplyData(models.AbstractModel):
         lines = receipts.drop_duplicates("line_id")
         otif = (lines.groupby(key)["otif"].mean() * 100).rename("otif_rate")
         return delays.join(otif, how="outer").reset_index()
+
+
+def _delay_frame(rows, key):
+    """Rows ``product_id, <key>, line_id, delay, otif`` as a typed frame."""
+    frame = pd.DataFrame(rows, columns=["product_id", key, "line_id", "delay", "otif"])
+    frame["delay"] = frame["delay"].astype(float)
+    frame["otif"] = frame["otif"].astype(bool)
+    return frame
