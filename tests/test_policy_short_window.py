@@ -112,3 +112,21 @@ def test_depot_policy_on_a_two_day_transfer():
     assert policy["reorder_point"].iloc[0] < week[0]
     assert policy["lead_time_demand"].iloc[0] == pytest.approx(2 * week[0] / 7, rel=0.1)
     assert policy["reorder_point"].iloc[1] > 30 * week[1] / 7
+
+
+def test_item_forecast_at_zero_on_a_short_window_gets_no_stock():
+    """An item with sales in its history but a zero forecast, on a 3-day
+    window, gets a zero reorder point; it does not abort the other items."""
+    history = np.array([[0.0] * 23 + [3.0], [4.0, 0.0, 6.0, 0.0] * 6])
+    point, fill, stock = bootstrap_policy(
+        history,
+        level=np.array([0.0, 2.5]),
+        lead=np.array([0.1, 0.1]),
+        review=np.array([0.0, 0.0]),
+        order_qty=np.array([5.0, 5.0]),
+        target=np.array([0.95, 0.95]),
+        fill_rate=True,
+    )
+    assert point[0] == 0.0
+    assert point[1] > 0.0
+    assert np.isfinite(fill).all() and np.isfinite(stock).all()

@@ -223,7 +223,9 @@ def thin_demand(paths, fraction, *, size=1.0, seed=0):
         return paths
     rng = np.random.default_rng(seed)
     lump = np.broadcast_to(np.asarray(size, dtype=float), fraction.shape)[rows, None]
-    part = np.maximum(paths[rows], 0.0)
+    # an item forecast at zero has its demand (and sale size) scaled to zero
+    lump = np.where(np.isfinite(lump) & (lump > 0.0), lump, 1.0)
+    part = np.maximum(np.nan_to_num(paths[rows]), 0.0)
     whole = np.floor(part / lump)
     keep = fraction[rows, None]
     thinned = rng.binomial(whole.astype(np.int64), keep) * lump
