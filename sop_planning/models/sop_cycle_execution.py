@@ -21,6 +21,9 @@ from .sop_supply_data import pulled_demand
 
 _logger = logging.getLogger(__name__)
 
+# engine calls spent finding the items the policy engine fails on
+ISOLATION_CALLS = 64
+
 # Columns of the policy engine's output stored on sop.inventory.policy.
 POLICY_COLUMNS = {
     "method": "method",
@@ -161,18 +164,57 @@ class SopCycle(models.Model):
         if not forecasts:
             return policy_model
         items, skipped = self._policy_items(forecasts, scenario)
-        result = pd.DataFrame(columns=["item_id"])
-        if not items.empty:
-            try:
-                result = self._plan_policies(items, scenario)
-            except EngineInputError as exc:
-                _logger.warning(
-                    "S&OP cycle %s: policy engine refused: %s", self.name, exc
-                )
-                skipped.update(dict.fromkeys(items["item_id"], str(exc)))
-                result = pd.DataFrame(columns=["item_id"])
+        result, failed = self._plan_policies_isolated(items, scenario)
+        skipped.update(failed)
         vals_list = self._policy_values(forecasts, items, result, skipped)
         return policy_model.browse(self._insert_policies(vals_list))
+
+    def _plan_policies_isolated(self, items, scenario=None, history=None):
+        """``_plan_policies`` of ``items``; (result, skipped reasons).
+
+        The engine plans all items at once. Should it fail, the items are
+        halved until the ones it fails on are found (at most
+        ``ISOLATION_CALLS`` engine calls, then the remaining failing parts
+        are skipped whole): those are skipped with the engine's message
+        (logged), the others are planned.
+        """
+        return self._plan_isolating(items, scenario, history, [ISOLATION_CALLS])
+
+    def _plan_isolating(self, items, scenario, history, budget):
+        """One step of ``_plan_policies_isolated``; ``budget``: [calls left]."""
+        if items.empty:
+            return pd.DataFrame(columns=["item_id"]), {}
+        budget[0] -= 1
+        try:
+            return self._plan_policies(items, scenario, history=history), {}
+        except (EngineInputError, ValueError, ArithmeticError, IndexError) as exc:
+            if len(items) == 1 or budget[0] <= 0:
+                _logger.warning(
+                    "S&OP cycle %s: policies of %s forecasts skipped (%s...), "
+                    "engine: %s",
+                    self.name,
+                    len(items),
+                    items["item_id"].iloc[0],
+                    exc,
+                )
+                return pd.DataFrame(columns=["item_id"]), dict.fromkeys(
+                    items["item_id"], str(exc)
+                )
+        if history is None:
+            history = self._policy_history(items, scenario)
+        half = len(items) // 2
+        results, skipped = [], {}
+        for part in (items.iloc[:half], items.iloc[half:]):
+            kept = history["item_id"].isin(part["item_id"]) | (history["item_id"] == 0)
+            result, failed = self._plan_isolating(
+                part.reset_index(drop=True), scenario, history[kept], budget
+            )
+            if not result.empty:
+                results.append(result)
+            skipped.update(failed)
+        if not results:
+            return pd.DataFrame(columns=["item_id"]), skipped
+        return pd.concat(results, ignore_index=True), skipped
 
     def _plan_policies(self, items, scenario=None, history=None):
         """Engine policies of ``items``, rounded, with their backtest.

@@ -152,7 +152,18 @@ class SopCycle(models.Model):
                 )
             )
         history = self._policy_history(items, self.approved_scenario_id)
-        result = self._plan_policies(items, self.approved_scenario_id, history)
+        result, failed = self._plan_policies_isolated(
+            items, self.approved_scenario_id, history
+        )
+        if result.empty:
+            raise UserError(
+                self.env._(
+                    "Cycle %(cycle)s: the policy engine planned none of its "
+                    "products (%(reason)s).",
+                    cycle=self.display_name,
+                    reason=next(iter(failed.values()), ""),
+                )
+            )
         before = self._rules_before(items)
         frame = self._replay_frame(items, result, history, before)
         rows = self._backtest_class_rows(frame)

@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.tools import format_date
 
-from ..engine import EngineInputError, plan_supply
+from ..engine import plan_supply
 from .sop_bulk import bulk_update
 from .sop_common import filtered_action
 
@@ -422,17 +422,8 @@ class SopCycle(models.Model):
         """Policy values of ``forecasts`` from ``_policy_inputs``, computed as
         ``_compute_policies`` computes them."""
         items, skipped, _demand, history = inputs
-        skipped = dict(skipped)
-        result = pd.DataFrame(columns=["item_id"])
-        if not items.empty:
-            try:
-                result = self._plan_policies(items, scenario, history=history)
-            except EngineInputError as exc:
-                _logger.warning(
-                    "S&OP cycle %s: policy engine refused: %s", self.name, exc
-                )
-                skipped.update(dict.fromkeys(items["item_id"], str(exc)))
-        return self._policy_values(forecasts, items, result, skipped)
+        result, failed = self._plan_policies_isolated(items, scenario, history=history)
+        return self._policy_values(forecasts, items, result, {**skipped, **failed})
 
     @api.model
     def _policy_fingerprints(self, forecasts, inputs):

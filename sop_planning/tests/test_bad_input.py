@@ -1,5 +1,6 @@
 import logging
 import math
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
@@ -8,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..engine import planned_policy
 from .common_policy import SopPolicyCase
 
 LOG_FORECAST = "odoo.addons.sop_planning.models.sop_cycle_forecast"
@@ -254,3 +256,27 @@ class TestBadInput(SopPolicyCase):
             proposal.quantity, rule.product_max_qty + 20.0, delta=1.0
         )
         self.assertIn("on hand -20", proposal.explanation)
+
+    def test_engine_failure_on_one_product_skips_that_product_only(self):
+        """An unforeseen engine error on one product's data skips its policy
+        with the engine's message; the other products still get theirs."""
+        poisoned = self.valve
+
+        def failing_on_valve(items, *args, **kwargs):
+            forecasts = self.env["sop.forecast"].browse(items["item_id"].tolist())
+            if poisoned in forecasts.product_id:
+                raise ValueError("n < 0")
+            return planned_policy(items, *args, **kwargs)
+
+        with (
+            patch(f"{LOG_POLICY}.planned_policy", side_effect=failing_on_valve),
+            self.assertLogs(LOG_POLICY, logging.WARNING) as logs,
+        ):
+            cycle = self._approve(self._plan(self.pump | self.valve))
+        valve = self._policy(cycle, self.valve)
+        self.assertEqual(valve.state, "skipped")
+        self.assertIn("n < 0", valve.skip_reason)
+        self.assertTrue(any("skipped" in line for line in logs.output))
+        pump = self._policy(cycle, self.pump)
+        self.assertEqual(pump.state, "applied")
+        self.assertGreater(pump.reorder_point, 0.0)
