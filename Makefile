@@ -30,7 +30,9 @@ demo:
 			--stop-after-init --http-interface=127.0.0.1; \
 	else \
 		$(PYTHON) -m odoo -d $(DEMO_DB) --addons-path=$(ADDONS) -i sop_planning,sop_planning_dashboard \
-			--with-demo --stop-after-init --http-interface=127.0.0.1; \
+			--with-demo --stop-after-init --http-interface=127.0.0.1 && \
+		{ [ "$$(psql -d $(DEMO_DB) -tAc 'select count(*) from sop_cycle')" != 0 ] || \
+			{ echo "the S&OP demo data failed to install: see the log above"; exit 1; }; }; \
 	fi
 	$(PYTHON) -m odoo -c tools/odoo_demo.conf -d $(DEMO_DB) --addons-path=$(ADDONS) \
 		--load=base,web,queue_job --http-interface=127.0.0.1 --http-port=$(PORT)
