@@ -246,7 +246,12 @@ def run_set(args, name):
         cover = np.round(replay.lead) + np.round(replay.review)
         base_s = rolling_quantile(train, cover.astype(int), target)
         baseline = replay.run(base_s, base_s + 2 * months * train.mean(axis=1))
-        goal = {g: group_figures(reached, replay, m)[0] for g, m in groups.items()}
+        # k tuned per pattern ("all" then sums the patterns' own rules)
+        goal = {
+            g: group_figures(reached, replay, m)[0]
+            for g, m in groups.items()
+            if g != "all"
+        }
         factor = tune_static(replay, train, cover, lot, groups, goal)
         minimum = factor * train.mean(axis=1) * cover
         static = replay.run(minimum, minimum + lot)

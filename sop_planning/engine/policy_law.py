@@ -414,8 +414,8 @@ def bootstrap_policy(
     level = np.broadcast_to(np.asarray(level, dtype=float), (n_items,))
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where((own > 0) & np.isfinite(level), level / own, 1.0)
-    if not to_forecast:
-        scale = None
+    to_forecast = np.broadcast_to(np.asarray(to_forecast, dtype=bool), (n_items,))
+    scale = np.where(to_forecast, scale, 1.0)
     level_cv = level_spread * mean_uncertainty(matrix, window) if level_spread else None
     resampling = {
         "window": window,
@@ -428,7 +428,7 @@ def bootstrap_policy(
     # the promise is read off a second sample: judged on the sample it was
     # chosen on, a reorder point's fill rate is flattered by that noise
     fresh = resample_demand(matrix, n_periods, seed=seed + 1, **resampling)
-    size = sale_size(matrix, window) * (1.0 if scale is None else scale)
+    size = sale_size(matrix, window) * scale
     paths = thin_demand(_hold(paths, short), fraction, size=size, seed=seed + 2)
     fresh = thin_demand(_hold(fresh, short), fraction, size=size, seed=seed + 3)
     lot = np.maximum(np.broadcast_to(np.asarray(order_qty, float), (n_items,)), 0.0)
