@@ -468,7 +468,7 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_lev
 MIN_HISTORY_PERIODS = 12
 LAW_DEFAULTS = {
     "fill_rate_patterns": ("intermittent", "lumpy"),
-    "history_level_patterns": ("intermittent", "lumpy"),
+    "history_level_patterns": (),
     "window_days": 2 * DAYS_PER_YEAR,
     "n_periods": 480,
     "level_spread": 1.5,

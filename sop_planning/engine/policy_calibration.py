@@ -40,6 +40,15 @@ from .simulate import simulate
 
 PATTERNS = ("smooth", "erratic", "intermittent", "lumpy")
 DAYS_PER_YEAR = 365.0
+# the resampled law of these patterns keeps their own history's level, not
+# the forecast floored at the recent rate (see ``planned_policy``)
+HISTORY_LEVEL_PATTERNS = ("intermittent", "lumpy")
+
+
+def _planned_law(options):
+    """Return ``options`` with the law settings of a planned policy as defaults."""
+    law = {"history_level_patterns": HISTORY_LEVEL_PATTERNS}
+    return {**options, "law_options": {**law, **(options.get("law_options") or {})}}
 
 
 def _flat_demand(matrix, item_ids, periods, season):
@@ -106,6 +115,7 @@ def policy_backtest(
     origin).
     """
     days = period_length_days(history["period"], period_days=period_days, freq=freq)
+    options = _planned_law(options)
     item_ids = items["item_id"].to_numpy()
     totals = {
         name: np.zeros(len(items))
@@ -336,6 +346,7 @@ def planned_policy(
     of the last ``replay_periods``. ``options`` go to ``compute_policy``.
     """
     days = period_length_days(demand["period"], period_days=period_days, freq=freq)
+    options = _planned_law(options)
     items = items.reset_index(drop=True)
     item_ids = items["item_id"].to_numpy()
     season = max(int(round(DAYS_PER_YEAR / days)), 1)
