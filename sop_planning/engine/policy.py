@@ -59,7 +59,11 @@ Method, per item, over the protection window ``W = lead time + review``:
   ``service_type`` says so): a cycle quantile of their lead-time demand
   serves far less than the level (about 86 % for 95 % on lumpy items
   reviewed daily), chosen on the ``choose`` half of
-  ``bench/bench_policy_calibration.py``;
+  ``bench/bench_policy_calibration.py``; the resampled law is scaled to
+  the forecast's level, except for the ``history_level_patterns`` (none
+  by default; ``policy_calibration.planned_policy``, whose forecast is
+  floored at the recent rate, sets intermittent and lumpy): these keep the
+  level of their own window;
 - ``reorder_point = LTD + SS``; ``order_qty`` = EOQ ``sqrt(2 x D x order_cost
   / (holding_rate x unit_cost))`` (D the yearly forecast), capped at
   ``max_cover_days`` of demand, raised to the MOQ, rounded up to the

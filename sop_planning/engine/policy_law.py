@@ -15,7 +15,9 @@ drawn, period by period, from the item's own recent periods (the last
 ``window`` ones, zeros included: a bootstrap of occurrences and sizes, as
 Willemain et al. resample intermittent demand), scaled so that its mean is
 the forecast's level (``to_forecast``: the shape of demand from the history,
-its level from the forecast). The rate an item sells at is itself only
+its level from the forecast; per item, ``to_forecast`` False keeps the
+history's own level, as planned policies do for intermittent and lumpy
+items, ``policy_calibration``). The rate an item sells at is itself only
 known to the precision of its history, so every year of resampled demand
 is multiplied by a level factor with mean 1 and a coefficient of variation
 of ``level_spread`` times the relative standard error of the item's mean
@@ -46,9 +48,10 @@ judges it):
   the law the reorder point is set on, undershoot at review and whole lots
   included.
 
-Settings (window 2 years, level spread 1.5, level from the forecast, 480
-simulated periods, allocation per pattern) were chosen on the ``choose``
-half of the items of ``bench/bench_policy_calibration.py``.
+Settings (window 2 years, level spread 1.5, level from the forecast, or in
+planned policies of intermittent and lumpy items from their own window,
+480 simulated periods, allocation per pattern) were chosen on the
+``choose`` half of the items of ``bench/bench_policy_calibration.py``.
 
 Everything is vectorised across items: one simulation is a loop over the
 simulated periods on arrays of all items.
