@@ -33,8 +33,9 @@ planned from the earlier periods only: the engine's forecast
 (``run_forecast``), then the engine's policy as the CLI and the add-on plan
 it (``policy_calibration.planned_policy``: forecast floored at the recent
 demand rate, lead-time demand law resampled from the item's own history,
-fill-rate target shared by the items of a demand pattern at least stock
-value; ``--calibrate`` adds the aims of the items' own backtest); its lot is
+intermittent and lumpy items at their own two years' level, fill-rate
+target shared by the items of a demand pattern at least stock value;
+``--calibrate`` adds the aims of the items' own backtest); its lot is
 the engine's EOQ capped at two months of demand (``--lot-months``, the
 baseline's lot, so that the reorder points are compared), raised to the
 MOQ. The demand pattern (smooth / erratic / intermittent / lumpy) is the
