@@ -33,8 +33,9 @@ planned from the earlier periods only: the engine's forecast
 (``run_forecast``), then the engine's policy as the CLI and the add-on plan
 it (``policy_calibration.planned_policy``: forecast floored at the recent
 demand rate, lead-time demand law resampled from the item's own history,
-fill-rate target shared by the items of a demand pattern at least stock
-value; ``--calibrate`` adds the aims of the items' own backtest); its lot is
+intermittent and lumpy items at their own two years' level, fill-rate
+target shared by the items of a demand pattern at least stock value;
+``--calibrate`` adds the aims of the items' own backtest); its lot is
 the engine's EOQ capped at two months of demand (``--lot-months``, the
 baseline's lot, so that the reorder points are compared), raised to the
 MOQ. The demand pattern (smooth / erratic / intermittent / lumpy) is the
@@ -246,7 +247,12 @@ def run_set(args, name):
         cover = np.round(replay.lead) + np.round(replay.review)
         base_s = rolling_quantile(train, cover.astype(int), target)
         baseline = replay.run(base_s, base_s + 2 * months * train.mean(axis=1))
-        goal = {g: group_figures(reached, replay, m)[0] for g, m in groups.items()}
+        # k tuned per pattern ("all" then sums the patterns' own rules)
+        goal = {
+            g: group_figures(reached, replay, m)[0]
+            for g, m in groups.items()
+            if g != "all"
+        }
         factor = tune_static(replay, train, cover, lot, groups, goal)
         minimum = factor * train.mean(axis=1) * cover
         static = replay.run(minimum, minimum + lot)

@@ -59,7 +59,11 @@ Method, per item, over the protection window ``W = lead time + review``:
   ``service_type`` says so): a cycle quantile of their lead-time demand
   serves far less than the level (about 86 % for 95 % on lumpy items
   reviewed daily), chosen on the ``choose`` half of
-  ``bench/bench_policy_calibration.py``;
+  ``bench/bench_policy_calibration.py``; the resampled law is scaled to
+  the forecast's level, except for the ``history_level_patterns`` (none
+  by default; ``policy_calibration.planned_policy``, whose forecast is
+  floored at the recent rate, sets intermittent and lumpy): these keep the
+  level of their own window;
 - ``reorder_point = LTD + SS``; ``order_qty`` = EOQ ``sqrt(2 x D x order_cost
   / (holding_rate x unit_cost))`` (D the yearly forecast), capped at
   ``max_cover_days`` of demand, raised to the MOQ, rounded up to the
@@ -373,8 +377,11 @@ def _fmt(values, digits=1):
     return pd.Series(np.round(np.asarray(values, dtype=float), digits)).astype(str)
 
 
-def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
-    """Return the explanation text of every item."""
+def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_level):
+    """Return the explanation text of every item.
+
+    ``own_level``: per item, whether a resampled law keeps the history's level.
+    """
     z = _fmt(frame["z"], 3)
     normal = (
         "SS = "
@@ -418,7 +425,13 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
         .fillna("quantile of lead-time demand at ")
         .radd("ROP = ")
         + _fmt(frame["service_level"], 3)
-        + " on the item's own demand history resampled to the forecast level "
+        + pd.Series(
+            np.where(
+                own_level,
+                " on the item's own demand history resampled at its own level ",
+                " on the item's own demand history resampled to the forecast level ",
+            )
+        )
         + "(bootstrap); SS = ROP - LTD = "
         + _fmt(frame["safety_stock"])
     )
@@ -459,6 +472,7 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq):
 MIN_HISTORY_PERIODS = 12
 LAW_DEFAULTS = {
     "fill_rate_patterns": ("intermittent", "lumpy"),
+    "history_level_patterns": (),
     "window_days": 2 * DAYS_PER_YEAR,
     "n_periods": 480,
     "level_spread": 1.5,
@@ -478,7 +492,8 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
     (``policy_law``); the others keep the forecast's law.
     """
     options = {**LAW_DEFAULTS, **options}
-    options.pop("fill_rate_patterns")
+    for name in ("fill_rate_patterns", "history_level_patterns", "to_forecast"):
+        options.pop(name)  # read by compute_policy
     if not options.pop("allocate"):
         inputs = {**inputs, "groups": None}
     days = options.pop("period_days")
@@ -548,10 +563,15 @@ def compute_policy(
     pattern = items["pattern"].astype(str).str.lower().to_numpy()
     service_type = items["service_type"].to_numpy(object).copy()
     resampled = None
+    own_level = np.zeros(len(items), dtype=bool)
     if history is not None:
         law = {**LAW_DEFAULTS, **(law_options or {})}
         # slow and lumpy items resampled: their target is a fill rate
         as_fill_rate = fill_rate | np.isin(pattern, law["fill_rate_patterns"])
+        # their law keeps the level of their own history, not the forecast's
+        own_level = ~np.asarray(law["to_forecast"], dtype=bool) | np.isin(
+            pattern, law["history_level_patterns"]
+        )
         resampled = _bootstrap_rows(
             history,
             item_ids,
@@ -564,6 +584,7 @@ def compute_policy(
                 "fill_rate": as_fill_rate,
                 "unit_cost": items["unit_cost"].to_numpy(float),
                 "groups": items["pattern"].fillna("").astype(str).to_numpy(object),
+                "to_forecast": ~own_level,
             },
             ~zero,
             {"period_days": days, **(law_options or {})},
@@ -627,6 +648,6 @@ def compute_policy(
     frame["max_qty"] = frame["order_up_to"]
     frame["multiple"] = items["multiple"].to_numpy()
     frame["explanation"] = _explain(
-        frame, window, lead, review, sd_day, d_window, lt_std, eoq
+        frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_level
     )
     return frame

@@ -14,8 +14,9 @@ Public API:
   calibrate=False, ...)``: the policy the CLI's ``policy`` command and the
   add-on compute: the forecast floored at the recent demand rate
   (``policy_demand.stock_demand``), the lead-time demand law resampled from
-  the item's history (``policy_law``), and with ``calibrate`` the aims of
-  ``calibrate_pattern_aims``.
+  the item's history (``policy_law``; intermittent and lumpy items at the
+  level of their own last two years, not the floored forecast), and with
+  ``calibrate`` the aims of ``calibrate_pattern_aims``.
 
 No look-ahead: a backtest origin t plans from the history before t only
 (its demand level, the recent demand rate before t, stands for the
@@ -40,6 +41,15 @@ from .simulate import simulate
 
 PATTERNS = ("smooth", "erratic", "intermittent", "lumpy")
 DAYS_PER_YEAR = 365.0
+# the resampled law of these patterns keeps their own history's level, not
+# the forecast floored at the recent rate (see ``planned_policy``)
+HISTORY_LEVEL_PATTERNS = ("intermittent", "lumpy")
+
+
+def _planned_law(options):
+    """Return ``options`` with the law settings of a planned policy as defaults."""
+    law = {"history_level_patterns": HISTORY_LEVEL_PATTERNS}
+    return {**options, "law_options": {**law, **(options.get("law_options") or {})}}
 
 
 def _flat_demand(matrix, item_ids, periods, season):
@@ -106,6 +116,7 @@ def policy_backtest(
     origin).
     """
     days = period_length_days(history["period"], period_days=period_days, freq=freq)
+    options = _planned_law(options)
     item_ids = items["item_id"].to_numpy()
     totals = {
         name: np.zeros(len(items))
@@ -325,7 +336,13 @@ def planned_policy(
 
     The forecast is floored at the item's recent demand rate
     (``policy_demand``, a season of periods), the lead-time demand law is
-    resampled from ``history`` (``policy_law``). With ``calibrate`` each
+    resampled from ``history`` (``policy_law``): for intermittent and lumpy
+    items (``HISTORY_LEVEL_PATTERNS``, ``law_options`` may override) at the
+    level of their own window, not the floored forecast, since the larger
+    of two noisy means overstates a slow item's rate and the law's level
+    spread already carries that rate's uncertainty (chosen on the
+    ``choose`` half of ``bench/bench_policy_calibration.py``: the promise
+    kept with far less stock). With ``calibrate`` each
     pattern's aim is raised or lowered by its ``calibrate_pattern_aims``
     offset (``replay_periods`` x ``origins`` of the item's own past) and the
     ``expected_fill_rate`` is the law's minus the gap the backtest showed
@@ -336,6 +353,7 @@ def planned_policy(
     of the last ``replay_periods``. ``options`` go to ``compute_policy``.
     """
     days = period_length_days(demand["period"], period_days=period_days, freq=freq)
+    options = _planned_law(options)
     items = items.reset_index(drop=True)
     item_ids = items["item_id"].to_numpy()
     season = max(int(round(DAYS_PER_YEAR / days)), 1)

@@ -15,7 +15,9 @@ drawn, period by period, from the item's own recent periods (the last
 ``window`` ones, zeros included: a bootstrap of occurrences and sizes, as
 Willemain et al. resample intermittent demand), scaled so that its mean is
 the forecast's level (``to_forecast``: the shape of demand from the history,
-its level from the forecast). The rate an item sells at is itself only
+its level from the forecast; per item, ``to_forecast`` False keeps the
+history's own level, as planned policies do for intermittent and lumpy
+items, ``policy_calibration``). The rate an item sells at is itself only
 known to the precision of its history, so every year of resampled demand
 is multiplied by a level factor with mean 1 and a coefficient of variation
 of ``level_spread`` times the relative standard error of the item's mean
@@ -46,9 +48,10 @@ judges it):
   the law the reorder point is set on, undershoot at review and whole lots
   included.
 
-Settings (window 2 years, level spread 1.5, level from the forecast, 480
-simulated periods, allocation per pattern) were chosen on the ``choose``
-half of the items of ``bench/bench_policy_calibration.py``.
+Settings (window 2 years, level spread 1.5, level from the forecast, or in
+planned policies of intermittent and lumpy items from their own window,
+480 simulated periods, allocation per pattern) were chosen on the
+``choose`` half of the items of ``bench/bench_policy_calibration.py``.
 
 Everything is vectorised across items: one simulation is a loop over the
 simulated periods on arrays of all items.
@@ -416,8 +419,8 @@ def bootstrap_policy(
     level = np.broadcast_to(np.asarray(level, dtype=float), (n_items,))
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where((own > 0) & np.isfinite(level), level / own, 1.0)
-    if not to_forecast:
-        scale = None
+    to_forecast = np.broadcast_to(np.asarray(to_forecast, dtype=bool), (n_items,))
+    scale = np.where(to_forecast, scale, 1.0)
     level_cv = level_spread * mean_uncertainty(matrix, window) if level_spread else None
     resampling = {
         "window": window,
@@ -430,7 +433,7 @@ def bootstrap_policy(
     # the promise is read off a second sample: judged on the sample it was
     # chosen on, a reorder point's fill rate is flattered by that noise
     fresh = resample_demand(matrix, n_periods, seed=seed + 1, **resampling)
-    size = sale_size(matrix, window) * (1.0 if scale is None else scale)
+    size = sale_size(matrix, window) * scale
     paths = thin_demand(_hold(paths, short), fraction, size=size, seed=seed + 2)
     fresh = thin_demand(_hold(fresh, short), fraction, size=size, seed=seed + 3)
     lot = np.maximum(np.broadcast_to(np.asarray(order_qty, float), (n_items,)), 0.0)
