@@ -79,3 +79,21 @@ def test_a_slow_items_law_ignores_a_forecast_above_its_history(make_history):
     assert tripled.loc[1, "reorder_point"] > 2 * same.loc[1, "reorder_point"]
     assert "resampled at its own level" in tripled.loc[0, "explanation"]
     assert "resampled to the forecast level" in tripled.loc[1, "explanation"]
+
+
+def test_a_planners_demand_sets_a_slow_items_level(make_history):
+    """When a planner set the demand (``plan_adjusted``), a slow item's law
+    takes that level: a tripled plan raises its reorder point."""
+    rng = np.random.default_rng(5)
+    slow = (rng.random(36) < 0.3) * rng.integers(1, 6, 36).astype(float)
+    history = make_history(slow[None, :])
+    items = lumpy_items([0], 0.95).assign(pattern="intermittent", order_cost=0.0)
+    base = flat_forecast(slow[None, :], [0])
+
+    def plan(factor, adjusted):
+        forecast = base.assign(forecast=base["forecast"] * factor)
+        planned = items.assign(plan_adjusted=adjusted)
+        return planned_policy(planned, forecast, history, freq="M").iloc[0]
+
+    assert plan(3.0, True)["reorder_point"] > 2 * plan(3.0, False)["reorder_point"]
+    assert "resampled to the forecast level" in plan(3.0, True)["explanation"]

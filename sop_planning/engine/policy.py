@@ -20,7 +20,9 @@ period_days=None, freq=None)``.
   currency of ``unit_cost``, the module's default; 0 orders lot-for-lot,
   i.e. every review), ``holding_rate`` per year as a share of unit cost
   (default 0.25), ``moq`` (default 0), ``multiple`` (default 1),
-- ``abc``, ``xyz``, ``pattern`` (optional classes from the forecast engine).
+- ``abc``, ``xyz``, ``pattern`` (optional classes from the forecast engine),
+- ``plan_adjusted`` (default False): the demand was set by a planner, not
+  only forecast; a resampled law then always takes the forecast's level.
 
 ``demand``: long ``item_id, period, forecast, sigma`` per future period (the
 forecast engine's output), ``sigma`` being the standard deviation of the
@@ -103,6 +105,7 @@ ITEM_DEFAULTS = {
     "abc": None,
     "xyz": None,
     "pattern": None,
+    "plan_adjusted": False,
 }
 REQUIRED_ITEM_COLUMNS = ("item_id", "lead_time_days", "unit_cost")
 MAX_LEAD_TIME_DAYS = 3650.0  # ten years: beyond, a typing or unit error
@@ -569,9 +572,11 @@ def compute_policy(
         # slow and lumpy items resampled: their target is a fill rate
         as_fill_rate = fill_rate | np.isin(pattern, law["fill_rate_patterns"])
         # their law keeps the level of their own history, not the forecast's
-        own_level = ~np.asarray(law["to_forecast"], dtype=bool) | np.isin(
-            pattern, law["history_level_patterns"]
-        )
+        # unless a planner set their demand
+        own_level = (
+            ~np.asarray(law["to_forecast"], dtype=bool)
+            | np.isin(pattern, law["history_level_patterns"])
+        ) & ~items["plan_adjusted"].fillna(False).to_numpy(bool)
         resampled = _bootstrap_rows(
             history,
             item_ids,

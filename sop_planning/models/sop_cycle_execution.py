@@ -231,6 +231,9 @@ class SopCycle(models.Model):
         demand = self._policy_demand(items, scenario)
         if history is None:
             history = self._policy_history(items, scenario)
+        items = items.assign(
+            plan_adjusted=items["item_id"].isin(self._plan_adjusted_items(items))
+        )
         item_ids = items["item_id"].to_numpy()
         matrix = history_matrix(history, item_ids)
         replay = matrix.shape[1] > BACKTEST_MONTHS
@@ -257,6 +260,28 @@ class SopCycle(models.Model):
             state = state.where(demanded | (state != "ok"), "no_demand")
         result["backtest_state"] = state.to_numpy()
         return result
+
+    def _plan_adjusted_items(self, items):
+        """Forecast ids of ``items`` whose plan from this month on a planner
+        adjusted, or that of a warehouse they resupply.
+
+        The policy engine then sizes a slow item's law on that plan, not on
+        its own history's level (``plan_adjusted``).
+        """
+        fed = self._fed_forecasts(items)
+        groups = self.env["sop.plan.line"]._read_group(
+            [
+                ("forecast_id", "in", items["item_id"].tolist() + fed.index.tolist()),
+                ("date_month", ">=", first_of_this_month(self)),
+                "|",
+                ("adjustment_qty", "!=", 0),
+                ("adjustment_percent", "!=", 0),
+            ],
+            ["forecast_id"],
+        )
+        adjusted = {forecast.id for (forecast,) in groups}
+        sources = fed.loc[fed.index.isin(list(adjusted)), "item_id"]
+        return adjusted | set(sources.tolist())
 
     def _policy_history(self, items, scenario=None):
         """Monthly demand history of ``items`` (forecast ids), read in bulk.

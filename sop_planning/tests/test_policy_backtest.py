@@ -64,6 +64,23 @@ class TestPolicyBacktest(SopPolicyCase):
         self.assertEqual(pump.backtest_state, "no_history")
         self.assertIn("Not enough sales history", pump.backtest_summary)
 
+    def test_planners_adjustment_sets_a_slow_movers_level(self):
+        """A slow mover's law keeps its own history's level when its plan is
+        a forecast, and takes the plan's level when a planner set it: the
+        same tripled plan gives a higher reorder point when adjusted."""
+        forecast = self._slow_plan(self.slow)
+        self._lines(forecast, self.slow).write({"forecast_qty": 10.2})
+        forecast.action_submit_supply_review()
+        own = self._forecast(forecast, self.slow).draft_reorder_point
+        adjusted = self._slow_plan(self.slow)
+        self._lines(adjusted, self.slow).write(
+            {"adjustment_percent": 200.0, "adjustment_reason": "customer"}
+        )
+        adjusted.action_submit_supply_review()
+        planned = self._forecast(adjusted, self.slow).draft_reorder_point
+        self.assertGreater(own, 0.0)
+        self.assertGreater(planned, 1.25 * own)
+
     def test_cycle_shows_backtest_per_class_against_the_former_rules(self):
         rule = self.env["stock.warehouse.orderpoint"].create(
             {
