@@ -176,10 +176,14 @@ def test_budget_fill_rate_deferring_an_item_at_risk_costs_fill_rate():
     assert again.equals(scores)
 
 
-def test_budget_fill_rate_without_deferral_delay_costs_little():
-    # the next month starts tomorrow: the deferred order is one day late
-    scores = budget_fill_rate(_budget_items(defer_days=[1.0, 1.0]))
-    proposed = scores["served_proposed"].sum() / scores["demand"].sum()
-    deferred = scores["served_budget"].sum() / scores["demand"].sum()
-    assert deferred == pytest.approx(proposed, abs=0.05)
+def test_budget_fill_rate_costs_less_the_sooner_the_next_month():
+    def cost(defer_days):
+        scores = budget_fill_rate(_budget_items(defer_days=[defer_days] * 2))
+        demand = scores["demand"].sum()
+        return (scores["served_proposed"].sum() - scores["served_budget"].sum()) / (
+            demand
+        )
+
+    # one day late: the day's demand short; 20 days: most of the horizon short
+    assert 0 < cost(1.0) < 0.1 < 0.4 < cost(20.0)
     assert budget_fill_rate(_budget_items().iloc[:0]).empty
