@@ -65,6 +65,19 @@ class SopVendorOrderLine(models.Model):
     )
     reorder_point = fields.Float(digits="Product Unit", readonly=True)
     explanation = fields.Char(readonly=True)
+    budget_id = fields.Many2one(
+        "sop.purchase.budget",
+        string="Deferred By",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+    )
+    budget_note = fields.Char(
+        string="Deferral Reason",
+        readonly=True,
+        help="Why the purchase budget deferred this line.",
+    )
     purchase_line_id = fields.Many2one(
         "purchase.order.line", string="RFQ Line", readonly=True, index="btree_not_null"
     )

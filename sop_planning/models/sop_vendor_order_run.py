@@ -8,7 +8,7 @@ import pandas as pd
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine.vendor_order import apply_budget, build_vendor_orders
+from ..engine.vendor_order import build_vendor_orders
 from .sop_vendor_order import ORDERED_REASONS
 
 _logger = logging.getLogger(__name__)
@@ -350,9 +350,10 @@ class SopVendorOrder(models.Model):
                 value=amount(params["value"]),
             ),
             "deferred": lambda: self.env._(
-                "deferred: over the %s purchase budget of the month "
+                "deferred: over the %(amount)s purchase budget %(budget)s "
                 "(lowest stockout risk x margin)",
-                amount(params["budget"]),
+                amount=amount(params["budget"]),
+                budget=params["name"],
             ),
         }
         return texts[code]()
@@ -374,77 +375,3 @@ class SopVendorOrder(models.Model):
             ),
         )
         return "\n".join(lines)
-
-    def _apply_budget(self, company, orders):
-        """Defer the lines of lowest stockout risk x margin over the budget.
-
-        Per month of order date: the budget less what RFQs of that month
-        already commit; only proposed orders' lines are deferred.
-        """
-        Budget = self.env["sop.purchase.budget"]
-        for month in {order.date_order.replace(day=1) for order in orders}:
-            budget = Budget._month_budget(company, month)
-            if budget is None:
-                continue
-            month_orders = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("date_order", ">=", month),
-                    ("date_order", "<=", fields.Date.end_of(month, "month")),
-                ]
-            )
-            committed = sum(
-                month_orders.filtered(lambda o: o.state != "draft").mapped(
-                    "amount_total"
-                )
-            )
-            drafts = month_orders.filtered(lambda o: o.state == "draft")
-            lines = drafts.line_ids.filtered(
-                lambda x: x.reason in ORDERED_REASONS or x.reason == "deferred"
-            )
-            frame = pd.DataFrame(
-                {
-                    "line_id": lines.ids,
-                    "value": [x.proposed_qty * x.price_unit for x in lines],
-                    "days_to_stockout": [x.days_to_stockout for x in lines],
-                    "margin": [
-                        x.proposed_qty * (x.product_id.lst_price - x.price_unit)
-                        for x in lines
-                    ],
-                }
-            )
-            remaining = budget - committed
-            deferred = (
-                set(apply_budget(frame, remaining)) if remaining > 0 else set(lines.ids)
-            )
-            note = self._note_text("deferred", {"budget": budget})
-            for line in lines:
-                now_deferred = line.id in deferred
-                if now_deferred == (line.reason == "deferred"):
-                    continue
-                if now_deferred:
-                    line.write(
-                        {
-                            "reason": "deferred",
-                            "explanation": "; ".join(
-                                filter(None, [line.explanation, note])
-                            ),
-                        }
-                    )
-                else:
-                    line.write(
-                        {
-                            "reason": line._built_reason(),
-                            "explanation": (line.explanation or "")
-                            .replace("; " + note, "")
-                            .replace(note, ""),
-                        }
-                    )
-            for order in drafts:
-                deferred_lines = order.line_ids.filtered(
-                    lambda x: x.reason == "deferred"
-                )
-                if deferred_lines and note not in (order.explanation or ""):
-                    order.explanation = "\n".join(
-                        filter(None, [order.explanation, note])
-                    )
