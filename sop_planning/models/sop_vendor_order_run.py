@@ -8,6 +8,7 @@ import pandas as pd
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..engine.policy_rounding import ceil_to
 from ..engine.vendor_order import build_vendor_orders
 from .sop_vendor_order import ORDERED_REASONS
 
@@ -158,10 +159,13 @@ class SopVendorOrder(models.Model):
         return pd.DataFrame(rows), pd.DataFrame(terms), dates
 
     def _vendor_prices(self, company, products, vendor_ids, today):
-        """{(product_id, vendor_id): the vendor's price per product unit}.
+        """{(product_id, vendor_id): (price per product unit, price breaks)}.
 
-        From the vendor's first valid price line (as the RFQ takes it), in
-        the company's currency; a product without one is left out.
+        From the vendor's first valid price line, net of its discount, in
+        the company's currency; a product without one is left out. ``price
+        breaks`` is True when the vendor has several valid lines (quantity
+        breaks): the line's price is then Odoo's seller selection for its
+        quantity (``_break_price``).
         """
         if not products or not vendor_ids:
             return {}
@@ -170,8 +174,10 @@ class SopVendorOrder(models.Model):
             SQL(
                 """
                 SELECT DISTINCT ON (pp.id, si.partner_id) pp.id, si.partner_id,
-                       si.price * pu.factor / COALESCE(su.factor, pu.factor),
-                       si.currency_id
+                       si.price * pu.factor / COALESCE(su.factor, pu.factor)
+                           * (1 - COALESCE(si.discount, 0) / 100),
+                       si.currency_id,
+                       COUNT(*) OVER (PARTITION BY pp.id, si.partner_id) > 1
                   FROM product_product pp
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN uom_uom pu ON pu.id = pt.uom_id
@@ -202,14 +208,29 @@ class SopVendorOrder(models.Model):
             for currency in currencies
         }
         return {
-            (product_id, vendor_id): price * rates.get(currency_id, 1.0)
-            for product_id, vendor_id, price, currency_id in rows
+            (product_id, vendor_id): (price * rates.get(currency_id, 1.0), breaks)
+            for product_id, vendor_id, price, currency_id, breaks in rows
         }
+
+    def _break_price(self, product, vendor, quantity, company, today):
+        """The price per product unit of ``quantity``, as Odoo's RFQ picks
+        the vendor's price line (``_select_seller``: quantity breaks), net
+        of its discount, in the company's currency; None without one."""
+        seller = product.with_company(company)._select_seller(
+            partner_id=vendor, quantity=quantity, date=today, uom_id=product.uom_id
+        )
+        if not seller:
+            return None
+        return seller.currency_id._convert(
+            seller.price_discounted, company.currency_id, company, today, round=False
+        )
 
     def _rule_row(self, rule, proposal, key, prices):
         product = rule.product_id
         vendor = self.env["res.partner"].browse(int(key.split("-")[0]))
-        unit_cost = prices.get((product.id, vendor.id), product.standard_price)
+        unit_cost, breaks = prices.get(
+            (product.id, vendor.id), (product.standard_price, False)
+        )
         projected = proposal.qty_projected if proposal else rule.qty_forecast
         per_day = rule.sop_policy_id.demand_per_day
         pack = product._sop_purchase_packaging(vendor, rule.company_id)
@@ -218,12 +239,23 @@ class SopVendorOrder(models.Model):
             quantum = rule.replenishment_uom_id._sop_packs(product.uom_id)
         quantum = max(quantum, product.uom_id._sop_quantity_step())
         # before Odoo's rounding, so the pack rounding is said
-        need = rule.product_max_qty - projected
+        need = max(rule.product_max_qty - projected, 0.0)
+        if breaks:
+            # the price break of the quantity the line orders if ordered
+            unit_cost = self._break_price(
+                product,
+                vendor,
+                float(ceil_to(need, quantum)),
+                rule.company_id,
+                fields.Date.context_today(self),
+            )
+            if unit_cost is None:
+                unit_cost = prices[(product.id, vendor.id)][0]
         return {
             "line_id": rule.id,
             "order_key": key,
             "due": bool(proposal),
-            "need_qty": max(need, 0.0),
+            "need_qty": need,
             "quantum": quantum,
             "unit_cost": max(unit_cost, 0.0),
             "unit_volume": product.volume,
@@ -239,6 +271,8 @@ class SopVendorOrder(models.Model):
             "proposal_id": proposal.id if proposal else False,
             "projected": projected,
             "reorder_point": rule.product_min_qty,
+            "price_breaks": breaks,
+            "vendor_id": vendor.id,
         }
 
     def _vendor_terms(self, company, vendor, key, today):
@@ -273,6 +307,14 @@ class SopVendorOrder(models.Model):
         ordered = row.status in ORDERED_REASONS
         qty = row.qty if ordered else 0.0
         product = self.env["product.product"].browse(row.product_id)
+        price = row.unit_cost
+        if row.price_breaks and qty > 0 and abs(qty - row.rounded_qty) > 1e-9:
+            # cut to the capacity: the price break of what is left
+            vendor = self.env["res.partner"].browse(row.vendor_id)
+            price = self._break_price(
+                product, vendor, qty, self.env.company, fields.Date.context_today(self)
+            )
+            price = row.unit_cost if price is None else price
         return {
             "product_id": row.product_id,
             "orderpoint_id": row.line_id,
@@ -280,7 +322,7 @@ class SopVendorOrder(models.Model):
             "reason": row.status,
             "quantity": qty,
             "proposed_qty": qty,
-            "price_unit": row.unit_cost,
+            "price_unit": price,
             "days_to_stockout": row.days_to_stockout
             if math.isfinite(row.days_to_stockout)
             else 0.0,
