@@ -1,8 +1,10 @@
 """The daily run's vendor orders: proposals grouped per vendor to its terms."""
 
+import functools
 import logging
 import math
 
+import numpy as np
 import pandas as pd
 
 from odoo import api, fields, models
@@ -141,16 +143,7 @@ class SopVendorOrder(models.Model):
         )
         rules = rules.with_context(global_horizon_days=0)
         prices = self._vendor_prices(company, rules.product_id, vendor_ids, today)
-        rows = []
-        for rule in rules:
-            proposal = proposal_by_rule.get(rule)
-            vendor_id = (
-                proposal.vendor_id.id if proposal else first_vendor[rule.product_id.id]
-            )
-            key = f"{vendor_id}-{rule.warehouse_id.id}"
-            if key not in vendors_by_key:
-                continue
-            rows.append(self._rule_row(rule, proposal, key, prices))
+        rows = self._rule_rows(rules, proposals, first_vendor, vendors_by_key, prices)
         terms, dates = [], {}
         for key, vendor in vendors_by_key.items():
             vendor = vendor.with_company(company)
@@ -225,55 +218,169 @@ class SopVendorOrder(models.Model):
             seller.price_discounted, company.currency_id, company, today, round=False
         )
 
-    def _rule_row(self, rule, proposal, key, prices):
-        product = rule.product_id
-        vendor = self.env["res.partner"].browse(int(key.split("-")[0]))
-        unit_cost, breaks = prices.get(
-            (product.id, vendor.id), (product.standard_price, False)
+    def _rule_rows(self, rules, proposals, first_vendor, vendors_by_key, prices):
+        """The engine's lines: one per rule of the vendors ordering now.
+
+        One read per model and one query for the vendors' packs; only lines
+        of a vendor with price breaks ask Odoo's seller selection.
+        """
+        if not rules:
+            return pd.DataFrame()
+        today = fields.Date.context_today(self)
+        frame = pd.DataFrame(
+            rules.read(
+                [
+                    "product_id",
+                    "warehouse_id",
+                    "product_min_qty",
+                    "product_max_qty",
+                    "replenishment_uom_id",
+                    "sop_policy_id",
+                    "qty_forecast",
+                ],
+                load=False,
+            )
+        ).rename(columns={"id": "line_id"})
+        proposed = pd.DataFrame(
+            proposals.read(["orderpoint_id", "vendor_id", "qty_projected"], load=False),
+            columns=["id", "orderpoint_id", "vendor_id", "qty_projected"],
+        ).rename(columns={"id": "proposal_id", "orderpoint_id": "line_id"})
+        frame = frame.merge(proposed, on="line_id", how="left")
+        frame["due"] = frame["proposal_id"].notna()
+        frame["vendor_id"] = frame["vendor_id"].where(
+            frame["due"], frame["product_id"].map(first_vendor)
         )
-        projected = proposal.qty_projected if proposal else rule.qty_forecast
-        per_day = rule.sop_policy_id.demand_per_day
-        pack = product._sop_purchase_packaging(vendor, rule.company_id)
-        quantum = pack._sop_packs(product.uom_id) if pack else 0.0
-        if not quantum and rule.replenishment_uom_id:
-            quantum = rule.replenishment_uom_id._sop_packs(product.uom_id)
-        quantum = max(quantum, product.uom_id._sop_quantity_step())
+        frame = frame[frame["vendor_id"].notna()]
+        frame["vendor_id"] = frame["vendor_id"].astype(int)
+        frame["order_key"] = (
+            frame["vendor_id"].astype(str) + "-" + frame["warehouse_id"].astype(str)
+        )
+        frame = frame[frame["order_key"].isin(list(vendors_by_key))]
+        if frame.empty:
+            return pd.DataFrame()
+        products = self.env["product.product"].browse(
+            frame["product_id"].unique().tolist()
+        )
+        product = pd.DataFrame(
+            products.read(
+                ["volume", "weight", "lst_price", "standard_price", "uom_id"],
+                load=False,
+            )
+        ).set_index("id")
+        frame = frame.join(product, on="product_id")
+        policies = self.env["sop.inventory.policy"].browse(
+            frame["sop_policy_id"].dropna().astype(int).unique().tolist()
+        )
+        per_day = {
+            p["id"]: p["demand_per_day"] for p in policies.read(["demand_per_day"])
+        }
+        frame["per_day"] = frame["sop_policy_id"].map(per_day).fillna(0.0)
+        frame["quantum"] = self._rule_quanta(frame, rules.company_id)
+        projected = frame["qty_projected"].where(frame["due"], frame["qty_forecast"])
         # before Odoo's rounding, so the pack rounding is said
-        need = max(rule.product_max_qty - projected, 0.0)
-        if breaks:
+        need = np.maximum(frame["product_max_qty"] - projected, 0.0)
+        pairs = list(zip(frame["product_id"], frame["vendor_id"], strict=True))
+        unit_cost = np.array(
+            [
+                prices.get(pair, (standard, False))[0]
+                for pair, standard in zip(pairs, frame["standard_price"], strict=True)
+            ],
+            dtype=float,
+        )
+        breaks = np.array([prices.get(pair, (0.0, False))[1] for pair in pairs])
+        quantities = ceil_to(need.to_numpy(float), frame["quantum"].to_numpy(float))
+        for row in np.flatnonzero(breaks):
             # the price break of the quantity the line orders if ordered
-            unit_cost = self._break_price(
-                product,
-                vendor,
-                float(ceil_to(need, quantum)),
-                rule.company_id,
+            price = self._break_price(
+                products.browse(pairs[row][0]),
+                self.env["res.partner"].browse(pairs[row][1]),
+                float(quantities[row]),
+                rules.company_id,
+                today,
+            )
+            unit_cost[row] = unit_cost[row] if price is None else price
+        per_day = frame["per_day"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            days_to_reorder = np.where(
+                per_day > 0, (projected - frame["product_min_qty"]) / per_day, np.inf
+            )
+            days_to_stockout = np.where(
+                per_day > 0, np.maximum(projected, 0.0) / per_day, np.inf
+            )
+        return pd.DataFrame(
+            {
+                "line_id": frame["line_id"],
+                "order_key": frame["order_key"],
+                "due": frame["due"],
+                "need_qty": need,
+                "quantum": frame["quantum"],
+                "unit_cost": np.maximum(unit_cost, 0.0),
+                "unit_volume": frame["volume"],
+                "unit_weight": frame["weight"],
+                "unit_margin": frame["lst_price"] - unit_cost,
+                "days_to_reorder": days_to_reorder,
+                "days_to_stockout": days_to_stockout,
+                "product_id": frame["product_id"],
+                "proposal_id": frame["proposal_id"].fillna(0).astype(int),
+                "projected": projected,
+                "reorder_point": frame["product_min_qty"],
+                "price_breaks": breaks,
+                "vendor_id": frame["vendor_id"],
+            }
+        ).reset_index(drop=True)
+
+    def _rule_quanta(self, frame, company):
+        """The order step of each rule in its product's unit: the vendor's
+        pack (``_sop_purchase_packaging``), else the rule's replenishment
+        unit if a pack, at least the unit's quantity step."""
+        self.env.flush_all()
+        packs = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (pp.id, si.partner_id) pp.id, si.partner_id,
+                       si.product_uom_id
+                  FROM product_product pp
+                  JOIN product_supplierinfo si
+                    ON si.product_tmpl_id = pp.product_tmpl_id
+                   AND (si.product_id IS NULL OR si.product_id = pp.id)
+                 WHERE pp.id = ANY(%s) AND si.partner_id = ANY(%s)
+                   AND (si.company_id IS NULL OR si.company_id = %s)
+                   AND (si.date_end IS NULL OR si.date_end >= %s)
+                 ORDER BY pp.id, si.partner_id, si.product_id IS NULL,
+                          si.sequence, si.id
+                """,
+                frame["product_id"].unique().tolist(),
+                frame["vendor_id"].unique().tolist(),
+                company.id,
                 fields.Date.context_today(self),
             )
-            if unit_cost is None:
-                unit_cost = prices[(product.id, vendor.id)][0]
-        return {
-            "line_id": rule.id,
-            "order_key": key,
-            "due": bool(proposal),
-            "need_qty": need,
-            "quantum": quantum,
-            "unit_cost": max(unit_cost, 0.0),
-            "unit_volume": product.volume,
-            "unit_weight": product.weight,
-            "unit_margin": product.lst_price - unit_cost,
-            "days_to_reorder": (projected - rule.product_min_qty) / per_day
-            if per_day > 0
-            else math.inf,
-            "days_to_stockout": max(projected, 0.0) / per_day
-            if per_day > 0
-            else math.inf,
-            "product_id": product.id,
-            "proposal_id": proposal.id if proposal else False,
-            "projected": projected,
-            "reorder_point": rule.product_min_qty,
-            "price_breaks": breaks,
-            "vendor_id": vendor.id,
-        }
+        )
+        vendor_uom = {(p, v): uom for p, v, uom in packs}
+        Uom = self.env["uom.uom"]
+
+        @functools.cache
+        def packs_of(uom_id, product_uom_id):
+            if not uom_id:
+                return 0.0
+            return Uom.browse(uom_id)._sop_packs(Uom.browse(product_uom_id))
+
+        @functools.cache
+        def step(product_uom_id):
+            return Uom.browse(product_uom_id)._sop_quantity_step()
+
+        quanta = []
+        for product_id, vendor_id, product_uom, rule_uom in zip(
+            frame["product_id"],
+            frame["vendor_id"],
+            frame["uom_id"],
+            frame["replenishment_uom_id"],
+            strict=True,
+        ):
+            quantum = packs_of(vendor_uom.get((product_id, vendor_id)), product_uom)
+            if not quantum and rule_uom:
+                quantum = packs_of(int(rule_uom), product_uom)
+            quanta.append(max(quantum, step(product_uom)))
+        return quanta
 
     def _vendor_terms(self, company, vendor, key, today):
         currency = vendor.sop_order_currency_id or company.currency_id
@@ -318,7 +425,7 @@ class SopVendorOrder(models.Model):
         return {
             "product_id": row.product_id,
             "orderpoint_id": row.line_id,
-            "proposal_id": row.proposal_id,
+            "proposal_id": int(row.proposal_id) or False,
             "reason": row.status,
             "quantity": qty,
             "proposed_qty": qty,
