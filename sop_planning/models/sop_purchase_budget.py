@@ -57,7 +57,6 @@ class SopPurchaseBudget(models.Model):
         "order date of the next month (simulated).",
     )
     fill_rate_cost = fields.Float(
-        string="Fill Rate Cost",
         readonly=True,
         help="The fill rate the budget costs on the deferred products, in "
         "percentage points: without minus with.",

@@ -14,7 +14,7 @@ DAYS_PER_MONTH = 365.25 / 12
 
 
 class SopVendorOrder(models.Model):
-    _inherit = "sop.vendor.order"
+    _inherit = "sop.vendor.order"  # pylint: disable=consider-merging-classes-inherited
 
     def _apply_budget(self, company, orders):
         """Defer the lines of lowest stockout risk x margin over the budgets.
