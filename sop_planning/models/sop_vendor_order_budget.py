@@ -84,7 +84,11 @@ class SopVendorOrder(models.Model):
         for line in lines:
             budget = deferred.get(line.id, Budget)
             note = self._budget_note(budget) if budget else False
-            if line.budget_id == budget and line.budget_note == note:
+            if (
+                line.budget_id == budget
+                and line.budget_note == note
+                and (line.reason == "deferred") == bool(budget)
+            ):
                 continue
             line.write(
                 {
