@@ -5,7 +5,7 @@ import math
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from odoo import models
+from odoo import fields, models
 
 from ..engine.vendor_order import apply_budget, budget_fill_rate
 from .sop_vendor_order import ORDERED_REASONS
@@ -25,7 +25,20 @@ class SopVendorOrder(models.Model):
         the deferral is scored (``_score_budgets``).
         """
         Budget = self.env["sop.purchase.budget"]
-        for month in sorted({order.date_order.replace(day=1) for order in orders}):
+        months = {order.date_order.replace(day=1) for order in orders}
+        # budgets that deferred lines since ordered by RFQs: cost nothing now
+        this_month = fields.Date.context_today(self).replace(day=1)
+        months |= {
+            budget.date_month.replace(day=1)
+            for budget in Budget.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("deferred_count", ">", 0),
+                    ("date_month", ">=", this_month),
+                ]
+            )
+        }
+        for month in sorted(months):
             budgets = Budget._month_budgets(company, month)
             month_orders = self.search(
                 [

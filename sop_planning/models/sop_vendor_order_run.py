@@ -38,6 +38,13 @@ class SopVendorOrder(models.Model):
             )
             companies = self.env["res.company"].union(*(c for (c,) in companies))
             companies |= self.sudo().search([("state", "=", "draft")]).company_id
+            # and those whose budget costs are to clear
+            companies |= (
+                self.env["sop.purchase.budget"]
+                .sudo()
+                .search([("deferred_count", ">", 0)])
+                .company_id
+            )
         for company in companies:
             try:
                 with self.env.cr.savepoint():

@@ -63,6 +63,16 @@ class TestPurchaseBudget(VendorOrderCase):
         self.assertEqual(budget.fill_rate_cost, 0.0)
         self.assertFalse(cycle.purchase_budget_ids)
 
+    def test_ordered_rfq_leaves_no_cost_in_the_cockpit(self):
+        budget = self._budget(480.0)
+        order = self._run()
+        self.assertEqual(budget.deferred_count, 1)
+        order.with_user(self.buyer).action_create_rfq()
+        self._run()
+        self.assertEqual(budget.deferred_count, 0, "nothing proposed is deferred")
+        self.assertEqual(budget.fill_rate_cost, 0.0)
+        self.assertFalse(self.cycle.purchase_budget_ids)
+
     def test_no_budget_no_cost(self):
         order = self._run()
         self.assertFalse(order.line_ids.filtered(lambda x: x.reason == "deferred"))
