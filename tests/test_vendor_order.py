@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sop_planning.engine.errors import EngineInputError
 from sop_planning.engine.policy import compute_policy
 from sop_planning.engine.vendor_order import (
     apply_budget,
@@ -187,3 +188,14 @@ def test_budget_fill_rate_costs_less_the_sooner_the_next_month():
     # one day late: the day's demand short; 20 days: most of the horizon short
     assert 0 < cost(1.0) < 0.1 < 0.4 < cost(20.0)
     assert budget_fill_rate(_budget_items().iloc[:0]).empty
+
+
+def test_budget_fill_rate_bad_input():
+    with pytest.raises(EngineInputError, match="defer_days"):
+        budget_fill_rate(_budget_items().drop(columns="defer_days"))
+    # a missing number counts as 0; an endless lead time is cut to a year
+    scores = budget_fill_rate(
+        _budget_items(demand_per_day=[np.nan, 1.0], lead_time_days=[5.0, np.inf])
+    )
+    assert scores["demand"].tolist()[0] == 0.0
+    assert scores["demand"].tolist()[1] > 0.0

@@ -53,6 +53,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from .errors import EngineInputError
 from .policy_rounding import ceil_to
 from .scenario import _draw_paths
 from .simulate import simulate
@@ -65,6 +66,15 @@ LINE_DEFAULTS = {
     "days_to_reorder": np.inf,
     "days_to_stockout": np.inf,
 }
+BUDGET_ITEM_COLUMNS = (
+    "demand_per_day",
+    "on_hand",
+    "reorder_point",
+    "order_up_to",
+    "lead_time_days",
+    "proposed_qty",
+    "defer_days",
+)
 BUDGET_ITEM_DEFAULTS = {
     "demand_std_per_day": np.nan,
     "lead_time_std_days": 0.0,
@@ -277,13 +287,20 @@ def budget_fill_rate(items, n_paths=BUDGET_PATHS, seed=0):
     columns = ["item_id", "demand", "served_proposed", "served_budget"]
     if items.empty:
         return pd.DataFrame(columns=columns)
-    items = _with_defaults(items, BUDGET_ITEM_DEFAULTS)
+    missing = [col for col in BUDGET_ITEM_COLUMNS if col not in items.columns]
+    if missing:
+        raise EngineInputError(f"items: missing column(s) {', '.join(missing)}")
+    # a number missing or not a number counts as 0 (no demand, no stock)
+    items = _with_defaults(
+        items, {**dict.fromkeys(BUDGET_ITEM_COLUMNS, 0.0), **BUDGET_ITEM_DEFAULTS}
+    )
     per_day = np.maximum(items["demand_per_day"].to_numpy(float), 0.0)
     std = items["demand_std_per_day"].to_numpy(float)
     std = np.where(np.isnan(std), np.sqrt(per_day), np.maximum(std, 0.0))
-    lead = np.round(np.maximum(items["lead_time_days"].to_numpy(float), 0.0))
-    review = np.maximum(np.round(items["review_days"].to_numpy(float)), 1.0)
-    defer = np.maximum(np.round(items["defer_days"].to_numpy(float)), 1.0)
+    # at most a year each: the horizon stays a few months of days
+    lead = np.round(np.clip(items["lead_time_days"].to_numpy(float), 0.0, 366.0))
+    review = np.clip(np.round(items["review_days"].to_numpy(float)), 1.0, 366.0)
+    defer = np.clip(np.round(items["defer_days"].to_numpy(float)), 1.0, 366.0)
     horizon = (defer + lead + review + 1).astype(int)
     days = int(horizon.max())
     paths = _draw_paths(

@@ -1,5 +1,6 @@
 """The daily run's budget step: deferrals and what they cost in fill rate."""
 
+import logging
 import math
 
 import pandas as pd
@@ -7,10 +8,12 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
 
+from ..engine import EngineInputError
 from ..engine.vendor_order import apply_budget, budget_fill_rate
 from .sop_vendor_order import ORDERED_REASONS
 
 DAYS_PER_MONTH = 365.25 / 12
+_logger = logging.getLogger(__name__)
 
 
 class SopVendorOrder(models.Model):
@@ -56,7 +59,15 @@ class SopVendorOrder(models.Model):
             )
             deferred = self._budget_deferrals(budgets, lines, committed)
             self._write_deferrals(lines, deferred)
-            self._score_budgets(budgets, lines.filtered("budget_id"))
+            try:
+                self._score_budgets(budgets, lines.filtered("budget_id"))
+            except EngineInputError as exc:  # the orders stand; logged
+                _logger.warning(
+                    "S&OP purchase budgets of %s, %s: not scored: %s",
+                    company.name,
+                    month,
+                    exc,
+                )
 
     def _budget_deferrals(self, budgets, lines, committed):
         """{line id: the budget that defers it}, each budget in turn on the
