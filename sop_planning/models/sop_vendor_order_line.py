@@ -103,7 +103,27 @@ class SopVendorOrderLine(models.Model):
                         ordered[0].order_id.name,
                     )
                 )
-        return super().write(vals)
+        result = super().write(vals)
+        if "quantity" in vals and "price_unit" not in vals:
+            self._reprice()
+        return result
+
+    def _reprice(self):
+        """The vendor's price for the line's quantity (its price breaks)."""
+        today = fields.Date.context_today(self)
+        Order = self.env["sop.vendor.order"]
+        for line in self.filtered(lambda x: x.quantity > 0):
+            price = Order._break_price(
+                line.product_id,
+                line.vendor_id,
+                line.quantity,
+                line.company_id,
+                today,
+            )
+            if price is not None and line.currency_id.compare_amounts(
+                price, line.price_unit
+            ):
+                super(SopVendorOrderLine, line).write({"price_unit": price})
 
     def _built_reason(self):
         """The reason the run gave this line before any budget deferral."""

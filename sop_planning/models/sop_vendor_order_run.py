@@ -215,11 +215,12 @@ class SopVendorOrder(models.Model):
     def _break_price(self, product, vendor, quantity, company, today):
         """The price per product unit of ``quantity``, as Odoo's RFQ picks
         the vendor's price line (``_select_seller``: quantity breaks), net
-        of its discount, in the company's currency; None without one."""
+        of its discount, in the company's currency; None without one (or
+        at a price of 0, as ``_vendor_prices``)."""
         seller = product.with_company(company)._select_seller(
             partner_id=vendor, quantity=quantity, date=today, uom_id=product.uom_id
         )
-        if not seller:
+        if not seller.price:
             return None
         return seller.currency_id._convert(
             seller.price_discounted, company.currency_id, company, today, round=False

@@ -168,6 +168,12 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(due.quantity, 120.0)
         self.assertEqual(due.price_unit, 7.0, "the 100+ break, not the first 10")
         self.assertEqual(order.amount_total, 840.0)
+        # the buyer orders less: the base price, then the break again
+        due.with_user(self.buyer).quantity = 90.0
+        self.assertEqual(due.price_unit, 10.0)
+        self.assertEqual(order.amount_total, 900.0)
+        due.with_user(self.buyer).quantity = 120.0
+        self.assertEqual(due.price_unit, 7.0)
         order.action_create_rfq()
         rfq_line = order.purchase_id.order_line.filtered(
             lambda x: x.product_id == self.due
