@@ -277,12 +277,12 @@ class SopVendorOrder(models.Model):
         ).set_index("id")
         frame = frame.join(product, on="product_id")
         policies = self.env["sop.inventory.policy"].browse(
-            frame["sop_policy_id"].dropna().astype(int).unique().tolist()
+            {int(policy) for policy in frame["sop_policy_id"] if policy}
         )
-        per_day = {
+        demand = {
             p["id"]: p["demand_per_day"] for p in policies.read(["demand_per_day"])
         }
-        frame["per_day"] = frame["sop_policy_id"].map(per_day).fillna(0.0)
+        frame["per_day"] = frame["sop_policy_id"].map(demand).fillna(0.0)
         frame["quantum"] = self._rule_quanta(frame, rules.company_id)
         projected = frame["qty_projected"].where(frame["due"], frame["qty_forecast"])
         # before Odoo's rounding, so the pack rounding is said
