@@ -123,7 +123,7 @@ class SopVendorOrderLine(models.Model):
             if price is not None and line.currency_id.compare_amounts(
                 price, line.price_unit
             ):
-                super(SopVendorOrderLine, line).write({"price_unit": price})
+                line.write({"price_unit": price})
 
     def _built_reason(self):
         """The reason the run gave this line before any budget deferral."""
