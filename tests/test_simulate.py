@@ -90,6 +90,26 @@ def test_levels_changing_over_time():
     assert result.on_hand[0].tolist() == [4, 4, 4, 8]
 
 
+def test_scheduled_receipts_and_first_order_period_by_hand():
+    # Start 4, demand 2, s = 4, S = 10, lead time 1: 6 already on order
+    # arrive in period 2; no order before period 3 (an order deferred).
+    result = simulate(
+        np.full((1, 6), 2.0),
+        4,
+        10,
+        lead_time=1,
+        initial_on_hand=4,
+        scheduled=np.array([[0, 0, 6, 0, 0, 0]]),
+        order_from=3,
+        track=True,
+    )
+    # period 2 ends at 4 = s but may not order; period 3 orders 10 - 2 = 8
+    assert result.received[0].tolist() == [0, 0, 6, 0, 0, 8]
+    assert result.on_hand[0].tolist() == [2, 0, 4, 2, 0, 6]
+    assert result.orders[0] == 1
+    assert result.fill_rate[0] == 1.0
+
+
 def test_order_multiple_rounds_up():
     result = simulate(np.full((1, 2), 3.0), 8, 10, multiple=5, track=True)
     assert result.received[0].tolist() == [0, 5]

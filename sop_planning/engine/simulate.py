@@ -2,8 +2,8 @@
 
 Public API: ``simulate(demand, reorder_point, order_level, *, policy="sS",
 review=1, lead_time=0, lead_time_std=0, initial_on_hand=None,
-lost_sales=False, unit_cost=None, multiple=None, seed=0, track=False,
-item_ids=None) -> SimulationResult``.
+lost_sales=False, unit_cost=None, multiple=None, scheduled=None,
+order_from=0, seed=0, track=False, item_ids=None) -> SimulationResult``.
 
 ``demand`` is an items x periods array (days, weeks or months); every time
 argument is in those periods. Per item (scalars broadcast; ``reorder_point``
@@ -17,7 +17,11 @@ change over time such as a re-planned or seasonal policy):
 - ``policy="sQ"``: order whole lots of ``order_level`` (Q) until the
   position is above s.
 
-Order quantities are rounded up to ``multiple`` when given. Each period:
+Order quantities are rounded up to ``multiple`` when given. ``scheduled``
+(items x periods) are receipts already on order at the start (they arrive
+at the start of their period); ``order_from`` is the first period in which
+each item may order (reviews every ``review`` periods from it), e.g. an
+order deferred to next month. Each period:
 receipts arrive, demand is served (backorders first), then the position is
 reviewed. An order placed in period t with lead time L arrives at the start
 of period t + L + 1, so the protection interval is L + review, as in the
@@ -147,6 +151,8 @@ def simulate(
     lost_sales=False,
     unit_cost=None,
     multiple=None,
+    scheduled=None,
+    order_from=0,
     seed=0,
     track=False,
     item_ids=None,
@@ -173,6 +179,7 @@ def simulate(
         first_level = _at(level, 0)
         initial_on_hand = _at(s, 0) + first_level if policy == "sQ" else first_level
     start = _per_item(initial_on_hand, n_items, "initial_on_hand", item_ids)
+    first_order = np.round(_per_item(order_from, n_items, "order_from", item_ids))
     if policy != "RsS":
         every = np.ones(n_items)
 
@@ -184,6 +191,10 @@ def simulate(
 
     on_hand = start.copy()
     on_order = np.zeros(n_items)
+    if scheduled is not None:
+        scheduled = _per_item(scheduled, n_items, "scheduled", item_ids, n_periods)
+        arrivals[:, :n_periods] += scheduled
+        on_order += scheduled.sum(axis=1)
     backlog = np.zeros(n_items)
     served = np.zeros(n_items)
     stockouts = np.zeros(n_items)
@@ -220,7 +231,7 @@ def simulate(
         served += now
 
         position = on_hand + on_order - backlog
-        reviewing = (t % every) == 0
+        reviewing = (t >= first_order) & ((t - first_order) % every == 0)
         qty = _order_quantity(policy, position, _at(s, t), _at(level, t), reviewing)
         if lot is not None:
             with np.errstate(divide="ignore", invalid="ignore"):

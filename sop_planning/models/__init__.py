@@ -42,6 +42,7 @@ from . import sop_purchase_budget
 from . import sop_vendor_order
 from . import sop_vendor_order_line
 from . import sop_vendor_order_run
+from . import sop_vendor_order_budget
 from . import sop_cycle_vendor_order
 from . import sop_forecast_chart
 from . import sop_plan_line_supply

@@ -25,6 +25,53 @@ class SopCycle(models.Model):
         "value per month of order date.",
     )
 
+    purchase_budget_ids = fields.Many2many(
+        "sop.purchase.budget",
+        string="Purchase Budgets Deferring",
+        compute="_compute_purchase_budget_cost",
+        help="The company's purchase budgets of this month on that defer lines "
+        "of the proposed vendor orders.",
+    )
+    budget_fill_rate_without = fields.Float(
+        string="Expected Fill Rate without Budget",
+        compute="_compute_purchase_budget_cost",
+        help="Of the products the purchase budgets defer, with the vendor "
+        "orders as proposed; simulated by the daily run.",
+    )
+    budget_fill_rate_with = fields.Float(
+        string="Expected Fill Rate with Budget",
+        compute="_compute_purchase_budget_cost",
+        help="The same with the deferred lines ordered in the next month.",
+    )
+    budget_fill_rate_cost = fields.Float(
+        string="Fill Rate Cost of the Budget",
+        help="In percentage points: without minus with.",
+        compute="_compute_purchase_budget_cost",
+    )
+
+    def _compute_purchase_budget_cost(self):
+        """Read from the budgets, as the daily run scored them."""
+        month = fields.Date.context_today(self).replace(day=1)
+        for cycle in self:
+            budgets = self.env["sop.purchase.budget"].search(
+                [
+                    ("company_id", "=", cycle.company_id.id),
+                    ("date_month", ">=", month),
+                    ("deferred_count", ">", 0),
+                ]
+            )
+            demand = sum(budgets.mapped("scored_demand"))
+
+            def weighted(name, budgets=budgets, demand=demand):
+                if demand <= 0:
+                    return 0.0
+                return sum(b[name] * b.scored_demand for b in budgets) / demand
+
+            cycle.purchase_budget_ids = budgets
+            cycle.budget_fill_rate_without = weighted("fill_rate_without")
+            cycle.budget_fill_rate_with = weighted("fill_rate_with")
+            cycle.budget_fill_rate_cost = weighted("fill_rate_cost")
+
     def _deferred_purchase_domain(self):
         self.ensure_one()
         return [

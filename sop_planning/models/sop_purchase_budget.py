@@ -1,18 +1,22 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class SopPurchaseBudget(models.Model):
     """What a company may spend on purchases in one month (optional).
 
-    When the proposed vendor orders of a month exceed it, the daily run keeps
-    the lines of highest stockout risk x margin and defers the rest.
+    Company-wide, or for one product category (its child categories
+    included). When the proposed vendor orders of a month exceed a budget,
+    the daily run keeps the lines of highest stockout risk x margin and
+    defers the rest; it then scores what the deferral costs in expected
+    fill rate (``budget_fill_rate``) and stores it here.
     """
 
     _name = "sop.purchase.budget"
     _description = "S&OP Purchase Budget"
-    _order = "date_month desc"
+    _order = "date_month desc, categ_id"
     _check_company_auto = True
 
     company_id = fields.Many2one(
@@ -22,21 +26,100 @@ class SopPurchaseBudget(models.Model):
     date_month = fields.Date(
         string="Month", required=True, help="Any day of the month the budget is for."
     )
+    categ_id = fields.Many2one(
+        "product.category",
+        string="Product Category",
+        index="btree_not_null",
+        ondelete="cascade",
+        help="Empty: the company's whole purchases. A category's budget caps "
+        "the orders of its products and of its child categories.",
+    )
     amount = fields.Monetary(string="Budget", required=True)
+    # what the deferral costs, scored by the daily run
+    deferred_count = fields.Integer(string="Deferred Lines", readonly=True)
+    deferred_value = fields.Monetary(readonly=True)
+    scored_demand = fields.Float(
+        readonly=True,
+        help="Expected demand of the deferred lines' products over the "
+        "horizon scored (until the deferred order and one more order cycle "
+        "would have arrived).",
+    )
+    fill_rate_without = fields.Float(
+        string="Expected Fill Rate without Budget",
+        readonly=True,
+        help="Share of the deferred products' expected demand served from stock "
+        "at once with the vendor orders as proposed (simulated).",
+    )
+    fill_rate_with = fields.Float(
+        string="Expected Fill Rate with Budget",
+        readonly=True,
+        help="The same with the deferred lines ordered on the vendor's first "
+        "order date of the next month (simulated).",
+    )
+    fill_rate_cost = fields.Float(
+        readonly=True,
+        help="The fill rate the budget costs on the deferred products, in "
+        "percentage points: without minus with.",
+    )
 
     _amount_positive = models.Constraint(
         "CHECK (amount >= 0)", "A purchase budget cannot be negative."
     )
 
-    def _month_budget(self, company, day):
-        """The budget of ``company`` for the month of ``day``, or None."""
+    @api.depends("date_month", "categ_id")
+    def _compute_display_name(self):
+        for budget in self:
+            month = budget.date_month.strftime("%Y-%m") if budget.date_month else ""
+            budget.display_name = " ".join(
+                filter(None, [month, budget.categ_id.display_name])
+            )
+
+    @api.constrains("company_id", "date_month", "categ_id")
+    def _check_one_per_month(self):
+        for budget in self:
+            first = budget.date_month.replace(day=1)
+            twin = self.search_count(
+                [
+                    ("id", "!=", budget.id),
+                    ("company_id", "=", budget.company_id.id),
+                    ("categ_id", "=", budget.categ_id.id),
+                    ("date_month", ">=", first),
+                    ("date_month", "<", first + relativedelta(months=1)),
+                ],
+                limit=1,
+            )
+            if twin:
+                raise ValidationError(
+                    self.env._(
+                        "Company %(company)s already has a purchase budget for "
+                        "%(budget)s.",
+                        company=budget.company_id.name,
+                        budget=budget.display_name,
+                    )
+                )
+
+    def _month_budgets(self, company, day):
+        """The budgets of ``company`` for the month of ``day``, the order they
+        apply in: deepest categories first, the company's total last."""
         first = day.replace(day=1)
-        budget = self.search(
+        budgets = self.search(
             [
                 ("company_id", "=", company.id),
                 ("date_month", ">=", first),
                 ("date_month", "<", first + relativedelta(months=1)),
-            ],
-            limit=1,
+            ]
         )
-        return budget.amount if budget else None
+        return budgets.sorted(
+            lambda b: (not b.categ_id, -len(b.categ_id.parent_path or ""), b.id)
+        )
+
+    def _covers(self, products):
+        """The products among ``products`` this budget caps."""
+        self.ensure_one()
+        if not self.categ_id:
+            return products
+        return products.filtered(
+            lambda p: (p.categ_id.parent_path or "").startswith(
+                self.categ_id.parent_path
+            )
+        )

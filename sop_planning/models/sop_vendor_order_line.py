@@ -65,6 +65,19 @@ class SopVendorOrderLine(models.Model):
     )
     reorder_point = fields.Float(digits="Product Unit", readonly=True)
     explanation = fields.Char(readonly=True)
+    budget_id = fields.Many2one(
+        "sop.purchase.budget",
+        string="Deferred By",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+    )
+    budget_note = fields.Char(
+        string="Deferral Reason",
+        readonly=True,
+        help="Why the purchase budget deferred this line.",
+    )
     purchase_line_id = fields.Many2one(
         "purchase.order.line", string="RFQ Line", readonly=True, index="btree_not_null"
     )
@@ -90,7 +103,27 @@ class SopVendorOrderLine(models.Model):
                         ordered[0].order_id.name,
                     )
                 )
-        return super().write(vals)
+        result = super().write(vals)
+        if "quantity" in vals and "price_unit" not in vals:
+            self._reprice()
+        return result
+
+    def _reprice(self):
+        """The vendor's price for the line's quantity (its price breaks)."""
+        today = fields.Date.context_today(self)
+        Order = self.env["sop.vendor.order"]
+        for line in self.filtered(lambda x: x.quantity > 0):
+            price = Order._break_price(
+                line.product_id,
+                line.vendor_id,
+                line.quantity,
+                line.company_id,
+                today,
+            )
+            if price is not None and line.currency_id.compare_amounts(
+                price, line.price_unit
+            ):
+                line.write({"price_unit": price})
 
     def _built_reason(self):
         """The reason the run gave this line before any budget deferral."""

@@ -1,14 +1,17 @@
 """The daily run's vendor orders: proposals grouped per vendor to its terms."""
 
+import functools
 import logging
 import math
 
+import numpy as np
 import pandas as pd
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine.vendor_order import apply_budget, build_vendor_orders
+from ..engine.policy_rounding import ceil_to
+from ..engine.vendor_order import build_vendor_orders
 from .sop_vendor_order import ORDERED_REASONS
 
 _logger = logging.getLogger(__name__)
@@ -35,6 +38,13 @@ class SopVendorOrder(models.Model):
             )
             companies = self.env["res.company"].union(*(c for (c,) in companies))
             companies |= self.sudo().search([("state", "=", "draft")]).company_id
+            # and those whose budget costs are to clear
+            companies |= (
+                self.env["sop.purchase.budget"]
+                .sudo()
+                .search([("deferred_count", ">", 0)])
+                .company_id
+            )
         for company in companies:
             try:
                 with self.env.cr.savepoint():
@@ -140,16 +150,7 @@ class SopVendorOrder(models.Model):
         )
         rules = rules.with_context(global_horizon_days=0)
         prices = self._vendor_prices(company, rules.product_id, vendor_ids, today)
-        rows = []
-        for rule in rules:
-            proposal = proposal_by_rule.get(rule)
-            vendor_id = (
-                proposal.vendor_id.id if proposal else first_vendor[rule.product_id.id]
-            )
-            key = f"{vendor_id}-{rule.warehouse_id.id}"
-            if key not in vendors_by_key:
-                continue
-            rows.append(self._rule_row(rule, proposal, key, prices))
+        rows = self._rule_rows(rules, proposals, first_vendor, vendors_by_key, prices)
         terms, dates = [], {}
         for key, vendor in vendors_by_key.items():
             vendor = vendor.with_company(company)
@@ -158,10 +159,13 @@ class SopVendorOrder(models.Model):
         return pd.DataFrame(rows), pd.DataFrame(terms), dates
 
     def _vendor_prices(self, company, products, vendor_ids, today):
-        """{(product_id, vendor_id): the vendor's price per product unit}.
+        """{(product_id, vendor_id): (price per product unit, price breaks)}.
 
-        From the vendor's first valid price line (as the RFQ takes it), in
-        the company's currency; a product without one is left out.
+        From the vendor's first valid price line, net of its discount, in
+        the company's currency; a product without one is left out. ``price
+        breaks`` is True when the vendor has several valid lines (quantity
+        breaks): the line's price is then Odoo's seller selection for its
+        quantity (``_break_price``).
         """
         if not products or not vendor_ids:
             return {}
@@ -170,8 +174,10 @@ class SopVendorOrder(models.Model):
             SQL(
                 """
                 SELECT DISTINCT ON (pp.id, si.partner_id) pp.id, si.partner_id,
-                       si.price * pu.factor / COALESCE(su.factor, pu.factor),
-                       si.currency_id
+                       si.price * pu.factor / COALESCE(su.factor, pu.factor)
+                           * (1 - COALESCE(si.discount, 0) / 100),
+                       si.currency_id,
+                       COUNT(*) OVER (PARTITION BY pp.id, si.partner_id) > 1
                   FROM product_product pp
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN uom_uom pu ON pu.id = pt.uom_id
@@ -202,44 +208,187 @@ class SopVendorOrder(models.Model):
             for currency in currencies
         }
         return {
-            (product_id, vendor_id): price * rates.get(currency_id, 1.0)
-            for product_id, vendor_id, price, currency_id in rows
+            (product_id, vendor_id): (price * rates.get(currency_id, 1.0), breaks)
+            for product_id, vendor_id, price, currency_id, breaks in rows
         }
 
-    def _rule_row(self, rule, proposal, key, prices):
-        product = rule.product_id
-        vendor = self.env["res.partner"].browse(int(key.split("-")[0]))
-        unit_cost = prices.get((product.id, vendor.id), product.standard_price)
-        projected = proposal.qty_projected if proposal else rule.qty_forecast
-        per_day = rule.sop_policy_id.demand_per_day
-        pack = product._sop_purchase_packaging(vendor, rule.company_id)
-        quantum = pack._sop_packs(product.uom_id) if pack else 0.0
-        if not quantum and rule.replenishment_uom_id:
-            quantum = rule.replenishment_uom_id._sop_packs(product.uom_id)
-        quantum = max(quantum, product.uom_id._sop_quantity_step())
-        # before Odoo's rounding, so the pack rounding is said
-        need = rule.product_max_qty - projected
-        return {
-            "line_id": rule.id,
-            "order_key": key,
-            "due": bool(proposal),
-            "need_qty": max(need, 0.0),
-            "quantum": quantum,
-            "unit_cost": max(unit_cost, 0.0),
-            "unit_volume": product.volume,
-            "unit_weight": product.weight,
-            "unit_margin": product.lst_price - unit_cost,
-            "days_to_reorder": (projected - rule.product_min_qty) / per_day
-            if per_day > 0
-            else math.inf,
-            "days_to_stockout": max(projected, 0.0) / per_day
-            if per_day > 0
-            else math.inf,
-            "product_id": product.id,
-            "proposal_id": proposal.id if proposal else False,
-            "projected": projected,
-            "reorder_point": rule.product_min_qty,
+    def _break_price(self, product, vendor, quantity, company, today):
+        """The price per product unit of ``quantity``, as Odoo's RFQ picks
+        the vendor's price line (``_select_seller``: quantity breaks), net
+        of its discount, in the company's currency; None without one (or
+        at a price of 0, as ``_vendor_prices``)."""
+        seller = product.with_company(company)._select_seller(
+            partner_id=vendor, quantity=quantity, date=today, uom_id=product.uom_id
+        )
+        if not seller.price:
+            return None
+        return seller.currency_id._convert(
+            seller.price_discounted, company.currency_id, company, today, round=False
+        )
+
+    def _rule_rows(self, rules, proposals, first_vendor, vendors_by_key, prices):
+        """The engine's lines: one per rule of the vendors ordering now.
+
+        One read per model and one query for the vendors' packs; only lines
+        of a vendor with price breaks ask Odoo's seller selection.
+        """
+        if not rules:
+            return pd.DataFrame()
+        today = fields.Date.context_today(self)
+        frame = pd.DataFrame(
+            rules.read(
+                [
+                    "product_id",
+                    "warehouse_id",
+                    "product_min_qty",
+                    "product_max_qty",
+                    "replenishment_uom_id",
+                    "sop_policy_id",
+                    "qty_forecast",
+                ],
+                load=False,
+            )
+        ).rename(columns={"id": "line_id"})
+        proposed = pd.DataFrame(
+            proposals.read(["orderpoint_id", "vendor_id", "qty_projected"], load=False),
+            columns=["id", "orderpoint_id", "vendor_id", "qty_projected"],
+        ).rename(columns={"id": "proposal_id", "orderpoint_id": "line_id"})
+        frame = frame.merge(proposed, on="line_id", how="left")
+        frame["due"] = frame["proposal_id"].notna()
+        frame["vendor_id"] = frame["vendor_id"].where(
+            frame["due"], frame["product_id"].map(first_vendor)
+        )
+        frame = frame[frame["vendor_id"].notna()]
+        frame["vendor_id"] = frame["vendor_id"].astype(int)
+        frame["order_key"] = (
+            frame["vendor_id"].astype(str) + "-" + frame["warehouse_id"].astype(str)
+        )
+        frame = frame[frame["order_key"].isin(list(vendors_by_key))]
+        if frame.empty:
+            return pd.DataFrame()
+        products = self.env["product.product"].browse(
+            frame["product_id"].unique().tolist()
+        )
+        product = pd.DataFrame(
+            products.read(
+                ["volume", "weight", "lst_price", "standard_price", "uom_id"],
+                load=False,
+            )
+        ).set_index("id")
+        frame = frame.join(product, on="product_id")
+        policies = self.env["sop.inventory.policy"].browse(
+            {int(policy) for policy in frame["sop_policy_id"] if policy}
+        )
+        demand = {
+            p["id"]: p["demand_per_day"] for p in policies.read(["demand_per_day"])
         }
+        frame["per_day"] = frame["sop_policy_id"].map(demand).fillna(0.0)
+        frame["quantum"] = self._rule_quanta(frame, rules.company_id)
+        projected = frame["qty_projected"].where(frame["due"], frame["qty_forecast"])
+        # before Odoo's rounding, so the pack rounding is said
+        need = np.maximum(frame["product_max_qty"] - projected, 0.0)
+        pairs = list(zip(frame["product_id"], frame["vendor_id"], strict=True))
+        unit_cost = np.array(
+            [
+                prices.get(pair, (standard, False))[0]
+                for pair, standard in zip(pairs, frame["standard_price"], strict=True)
+            ],
+            dtype=float,
+        )
+        breaks = np.array([prices.get(pair, (0.0, False))[1] for pair in pairs])
+        quantities = ceil_to(need.to_numpy(float), frame["quantum"].to_numpy(float))
+        for row in np.flatnonzero(breaks):
+            # the price break of the quantity the line orders if ordered
+            price = self._break_price(
+                products.browse(pairs[row][0]),
+                self.env["res.partner"].browse(pairs[row][1]),
+                float(quantities[row]),
+                rules.company_id,
+                today,
+            )
+            unit_cost[row] = unit_cost[row] if price is None else price
+        per_day = frame["per_day"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            days_to_reorder = np.where(
+                per_day > 0, (projected - frame["product_min_qty"]) / per_day, np.inf
+            )
+            days_to_stockout = np.where(
+                per_day > 0, np.maximum(projected, 0.0) / per_day, np.inf
+            )
+        return pd.DataFrame(
+            {
+                "line_id": frame["line_id"],
+                "order_key": frame["order_key"],
+                "due": frame["due"],
+                "need_qty": need,
+                "quantum": frame["quantum"],
+                "unit_cost": np.maximum(unit_cost, 0.0),
+                "unit_volume": frame["volume"],
+                "unit_weight": frame["weight"],
+                "unit_margin": frame["lst_price"] - unit_cost,
+                "days_to_reorder": days_to_reorder,
+                "days_to_stockout": days_to_stockout,
+                "product_id": frame["product_id"],
+                "proposal_id": frame["proposal_id"].fillna(0).astype(int),
+                "projected": projected,
+                "reorder_point": frame["product_min_qty"],
+                "price_breaks": breaks,
+                "vendor_id": frame["vendor_id"],
+            }
+        ).reset_index(drop=True)
+
+    def _rule_quanta(self, frame, company):
+        """The order step of each rule in its product's unit: the vendor's
+        pack (``_sop_purchase_packaging``), else the rule's replenishment
+        unit if a pack, at least the unit's quantity step."""
+        self.env.flush_all()
+        packs = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (pp.id, si.partner_id) pp.id, si.partner_id,
+                       si.product_uom_id
+                  FROM product_product pp
+                  JOIN product_supplierinfo si
+                    ON si.product_tmpl_id = pp.product_tmpl_id
+                   AND (si.product_id IS NULL OR si.product_id = pp.id)
+                 WHERE pp.id = ANY(%s) AND si.partner_id = ANY(%s)
+                   AND (si.company_id IS NULL OR si.company_id = %s)
+                   AND (si.date_end IS NULL OR si.date_end >= %s)
+                 ORDER BY pp.id, si.partner_id, si.product_id IS NULL,
+                          si.sequence, si.id
+                """,
+                frame["product_id"].unique().tolist(),
+                frame["vendor_id"].unique().tolist(),
+                company.id,
+                fields.Date.context_today(self),
+            )
+        )
+        vendor_uom = {(p, v): uom for p, v, uom in packs}
+        Uom = self.env["uom.uom"]
+
+        @functools.cache
+        def packs_of(uom_id, product_uom_id):
+            if not uom_id:
+                return 0.0
+            return Uom.browse(uom_id)._sop_packs(Uom.browse(product_uom_id))
+
+        @functools.cache
+        def step(product_uom_id):
+            return Uom.browse(product_uom_id)._sop_quantity_step()
+
+        quanta = []
+        for product_id, vendor_id, product_uom, rule_uom in zip(
+            frame["product_id"],
+            frame["vendor_id"],
+            frame["uom_id"],
+            frame["replenishment_uom_id"],
+            strict=True,
+        ):
+            quantum = packs_of(vendor_uom.get((product_id, vendor_id)), product_uom)
+            if not quantum and rule_uom:
+                quantum = packs_of(int(rule_uom), product_uom)
+            quanta.append(max(quantum, step(product_uom)))
+        return quanta
 
     def _vendor_terms(self, company, vendor, key, today):
         currency = vendor.sop_order_currency_id or company.currency_id
@@ -273,14 +422,22 @@ class SopVendorOrder(models.Model):
         ordered = row.status in ORDERED_REASONS
         qty = row.qty if ordered else 0.0
         product = self.env["product.product"].browse(row.product_id)
+        price = row.unit_cost
+        if row.price_breaks and qty > 0 and abs(qty - row.rounded_qty) > 1e-9:
+            # cut to the capacity: the price break of what is left
+            vendor = self.env["res.partner"].browse(row.vendor_id)
+            price = self._break_price(
+                product, vendor, qty, self.env.company, fields.Date.context_today(self)
+            )
+            price = row.unit_cost if price is None else price
         return {
             "product_id": row.product_id,
             "orderpoint_id": row.line_id,
-            "proposal_id": row.proposal_id,
+            "proposal_id": int(row.proposal_id) or False,
             "reason": row.status,
             "quantity": qty,
             "proposed_qty": qty,
-            "price_unit": row.unit_cost,
+            "price_unit": price,
             "days_to_stockout": row.days_to_stockout
             if math.isfinite(row.days_to_stockout)
             else 0.0,
@@ -350,9 +507,10 @@ class SopVendorOrder(models.Model):
                 value=amount(params["value"]),
             ),
             "deferred": lambda: self.env._(
-                "deferred: over the %s purchase budget of the month "
+                "deferred: over the %(amount)s purchase budget %(budget)s "
                 "(lowest stockout risk x margin)",
-                amount(params["budget"]),
+                amount=amount(params["budget"]),
+                budget=params["name"],
             ),
         }
         return texts[code]()
@@ -374,77 +532,3 @@ class SopVendorOrder(models.Model):
             ),
         )
         return "\n".join(lines)
-
-    def _apply_budget(self, company, orders):
-        """Defer the lines of lowest stockout risk x margin over the budget.
-
-        Per month of order date: the budget less what RFQs of that month
-        already commit; only proposed orders' lines are deferred.
-        """
-        Budget = self.env["sop.purchase.budget"]
-        for month in {order.date_order.replace(day=1) for order in orders}:
-            budget = Budget._month_budget(company, month)
-            if budget is None:
-                continue
-            month_orders = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("date_order", ">=", month),
-                    ("date_order", "<=", fields.Date.end_of(month, "month")),
-                ]
-            )
-            committed = sum(
-                month_orders.filtered(lambda o: o.state != "draft").mapped(
-                    "amount_total"
-                )
-            )
-            drafts = month_orders.filtered(lambda o: o.state == "draft")
-            lines = drafts.line_ids.filtered(
-                lambda x: x.reason in ORDERED_REASONS or x.reason == "deferred"
-            )
-            frame = pd.DataFrame(
-                {
-                    "line_id": lines.ids,
-                    "value": [x.proposed_qty * x.price_unit for x in lines],
-                    "days_to_stockout": [x.days_to_stockout for x in lines],
-                    "margin": [
-                        x.proposed_qty * (x.product_id.lst_price - x.price_unit)
-                        for x in lines
-                    ],
-                }
-            )
-            remaining = budget - committed
-            deferred = (
-                set(apply_budget(frame, remaining)) if remaining > 0 else set(lines.ids)
-            )
-            note = self._note_text("deferred", {"budget": budget})
-            for line in lines:
-                now_deferred = line.id in deferred
-                if now_deferred == (line.reason == "deferred"):
-                    continue
-                if now_deferred:
-                    line.write(
-                        {
-                            "reason": "deferred",
-                            "explanation": "; ".join(
-                                filter(None, [line.explanation, note])
-                            ),
-                        }
-                    )
-                else:
-                    line.write(
-                        {
-                            "reason": line._built_reason(),
-                            "explanation": (line.explanation or "")
-                            .replace("; " + note, "")
-                            .replace(note, ""),
-                        }
-                    )
-            for order in drafts:
-                deferred_lines = order.line_ids.filtered(
-                    lambda x: x.reason == "deferred"
-                )
-                if deferred_lines and note not in (order.explanation or ""):
-                    order.explanation = "\n".join(
-                        filter(None, [order.explanation, note])
-                    )

@@ -148,6 +148,44 @@ class TestVendorOrder(VendorOrderCase):
         self.assertFalse(order.below_minimum)
         self.assertFalse(self._line(order, self.soon), "900 reach 500 alone")
 
+    def test_order_value_at_the_vendors_price_break_for_the_quantity(self):
+        rule = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "=", self.due.id)]
+        )
+        rule.product_max_qty = 120.0
+        self.due.seller_ids.price = 10.0
+        self.env["product.supplierinfo"].create(
+            {
+                "partner_id": self.supplier.id,
+                "product_tmpl_id": self.due.product_tmpl_id.id,
+                "min_qty": 100.0,
+                "price": 7.0,
+                "delay": 5,
+            }
+        )
+        order = self._run()
+        due = self._line(order, self.due)
+        self.assertEqual(due.quantity, 120.0)
+        self.assertEqual(due.price_unit, 7.0, "the 100+ break, not the first 10")
+        self.assertEqual(order.amount_total, 840.0)
+        # the buyer orders less: the base price, then the break again
+        due.with_user(self.buyer).quantity = 90.0
+        self.assertEqual(due.price_unit, 10.0)
+        self.assertEqual(order.amount_total, 900.0)
+        due.with_user(self.buyer).quantity = 120.0
+        self.assertEqual(due.price_unit, 7.0)
+        order.action_create_rfq()
+        rfq_line = order.purchase_id.order_line.filtered(
+            lambda x: x.product_id == self.due
+        )
+        self.assertEqual(rfq_line.price_unit, 7.0, "the RFQ agrees")
+        # below the break: the base price
+        order.purchase_id.button_cancel()
+        rule.product_max_qty = 90.0
+        order = self._run()
+        self.assertEqual(self._line(order, self.due).quantity, 90.0)
+        self.assertEqual(self._line(order, self.due).price_unit, 10.0)
+
     def test_container_cuts_the_least_urgent_line(self):
         self.supplier.sop_min_order_value = 600.0
         self.supplier.sop_capacity_volume = 65.0
@@ -168,7 +206,8 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(self._line(order, self.due).reason, "due")
         deferred = self._line(order, self.soon)
         self.assertEqual(deferred.reason, "deferred")
-        self.assertIn("budget", deferred.explanation)
+        self.assertIn("purchase budget", deferred.budget_note)
+        self.assertIn(deferred.budget_note, order.explanation)
         self.assertEqual(order.amount_total, 450.0)
         self.assertEqual(order.deferred_count, 1)
         self.assertEqual(self._run(), order, "the same run again: same order")

@@ -1,0 +1,220 @@
+"""The daily run's budget step: deferrals and what they cost in fill rate."""
+
+import logging
+import math
+
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields, models
+
+from ..engine import EngineInputError
+from ..engine.vendor_order import apply_budget, budget_fill_rate
+from .sop_vendor_order import ORDERED_REASONS
+
+DAYS_PER_MONTH = 365.25 / 12
+_logger = logging.getLogger(__name__)
+
+
+class SopVendorOrder(models.Model):
+    _inherit = "sop.vendor.order"  # pylint: disable=consider-merging-classes-inherited
+
+    def _apply_budget(self, company, orders):
+        """Defer the lines of lowest stockout risk x margin over the budgets.
+
+        Per month of order date and per budget (categories, deepest first,
+        then the company's total): the budget less what RFQs of that month
+        already commit to it; only proposed orders' lines are deferred. Then
+        the deferral is scored (``_score_budgets``).
+        """
+        Budget = self.env["sop.purchase.budget"]
+        months = {order.date_order.replace(day=1) for order in orders}
+        # budgets that deferred lines since ordered by RFQs: cost nothing now
+        this_month = fields.Date.context_today(self).replace(day=1)
+        months |= {
+            budget.date_month.replace(day=1)
+            for budget in Budget.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("deferred_count", ">", 0),
+                    ("date_month", ">=", this_month),
+                ]
+            )
+        }
+        for month in sorted(months):
+            budgets = Budget._month_budgets(company, month)
+            month_orders = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("date_order", ">=", month),
+                    ("date_order", "<", month + relativedelta(months=1)),
+                ]
+            )
+            drafts = month_orders.filtered(lambda o: o.state == "draft")
+            lines = drafts.line_ids.filtered(
+                lambda x: x.reason in ORDERED_REASONS or x.reason == "deferred"
+            )
+            committed = (month_orders - drafts).line_ids.filtered(
+                lambda x: x.reason in ORDERED_REASONS
+            )
+            deferred = self._budget_deferrals(budgets, lines, committed)
+            self._write_deferrals(lines, deferred)
+            try:
+                self._score_budgets(budgets, lines.filtered("budget_id"))
+            except EngineInputError as exc:  # the orders stand; logged
+                _logger.warning(
+                    "S&OP purchase budgets of %s, %s: not scored: %s",
+                    company.name,
+                    month,
+                    exc,
+                )
+
+    def _budget_deferrals(self, budgets, lines, committed):
+        """{line id: the budget that defers it}, each budget in turn on the
+        lines no earlier budget deferred."""
+        deferred = {}
+        for budget in budgets:
+            covered = budget._covers(lines.product_id | committed.product_id)
+            scope = lines.filtered(
+                lambda x, covered=covered: (
+                    x.id not in deferred and x.product_id in covered
+                )
+            )
+            spent = committed.filtered(
+                lambda x, covered=covered: x.product_id in covered
+            )
+            remaining = budget.amount - sum(spent.mapped("subtotal"))
+            frame = pd.DataFrame(
+                {
+                    "line_id": scope.ids,
+                    "value": [x.proposed_qty * x.price_unit for x in scope],
+                    "days_to_stockout": [x.days_to_stockout for x in scope],
+                    "margin": [
+                        x.proposed_qty * (x.product_id.lst_price - x.price_unit)
+                        for x in scope
+                    ],
+                }
+            )
+            over = apply_budget(frame, remaining) if remaining > 0 else scope.ids
+            deferred.update(dict.fromkeys(over, budget))
+        return deferred
+
+    def _write_deferrals(self, lines, deferred):
+        """Mark the deferred lines with the budget's reason; release the
+        others; the orders' explanations say which budgets deferred lines."""
+        Budget = self.env["sop.purchase.budget"]
+        changed = self.browse()
+        old_notes = set(lines.filtered("budget_note").mapped("budget_note"))
+        for line in lines:
+            budget = deferred.get(line.id, Budget)
+            note = self._budget_note(budget) if budget else False
+            if (
+                line.budget_id == budget
+                and line.budget_note == note
+                and (line.reason == "deferred") == bool(budget)
+            ):
+                continue
+            line.write(
+                {
+                    "reason": "deferred" if budget else line._built_reason(),
+                    "budget_id": budget.id,
+                    "budget_note": note,
+                }
+            )
+            changed |= line.order_id
+        for order in changed:
+            kept = [
+                text
+                for text in (order.explanation or "").split("\n")
+                if text not in old_notes
+            ]
+            notes = dict.fromkeys(
+                order.line_ids.filtered("budget_id").mapped("budget_note")
+            )
+            order.explanation = "\n".join(filter(None, kept + list(notes)))
+
+    def _budget_note(self, budget):
+        return self._note_text(
+            "deferred", {"budget": budget.amount, "name": budget.display_name}
+        )
+
+    def _score_budgets(self, budgets, deferred_lines):
+        """Store what each budget's deferrals cost in expected fill rate.
+
+        The deferred lines are simulated as proposed and ordered on the
+        vendor's first order date of the next month (``budget_fill_rate``);
+        a budget that defers nothing costs nothing.
+        """
+        items = self._budget_items(deferred_lines)
+        scores = budget_fill_rate(items)
+        scores["budget_id"] = scores["item_id"].map(
+            {line.id: line.budget_id.id for line in deferred_lines}
+        )
+        sums = scores.groupby("budget_id")[
+            ["demand", "served_proposed", "served_budget"]
+        ].sum()
+        for budget in budgets:
+            mine = deferred_lines.filtered(lambda x, b=budget: x.budget_id == b)
+            demand, without, with_budget = (
+                sums.loc[budget.id].tolist() if budget.id in sums.index else (0, 0, 0)
+            )
+            without = without / demand if demand > 0 else 0.0
+            with_budget = with_budget / demand if demand > 0 else 0.0
+            values = {
+                "deferred_count": len(mine),
+                "deferred_value": sum(x.proposed_qty * x.price_unit for x in mine),
+                "scored_demand": demand,
+                "fill_rate_without": without,
+                "fill_rate_with": with_budget,
+                "fill_rate_cost": without - with_budget,
+            }
+            if any(
+                not math.isclose(budget[name], value, abs_tol=1e-6)
+                for name, value in values.items()
+            ):
+                budget.write(values)
+
+    def _budget_items(self, lines):
+        """The engine's items of ``budget_fill_rate`` for deferred lines."""
+        lines = lines.filtered("orderpoint_id.sop_policy_id")
+        policies = lines.orderpoint_id.sop_policy_id
+        sigmas = {
+            (f.cycle_id.id, f.product_id.id, f.warehouse_id.id): f.sigma
+            for f in self.env["sop.forecast"].search(
+                [
+                    ("cycle_id", "in", policies.cycle_id.ids),
+                    ("product_id", "in", policies.product_id.ids),
+                    ("state", "=", "ok"),
+                ]
+            )
+        }
+        rows = []
+        for line in lines:
+            rule = line.orderpoint_id
+            policy = rule.sop_policy_id
+            order = line.order_id
+            sigma = sigmas.get(
+                (policy.cycle_id.id, policy.product_id.id, policy.warehouse_id.id)
+            )
+            next_month = order.date_order.replace(day=1) + relativedelta(months=1)
+            vendor = order.vendor_id.with_company(order.company_id)
+            goes_out = vendor._sop_next_order_date(next_month, order.date_order)
+            rows.append(
+                {
+                    "item_id": line.id,
+                    "demand_per_day": policy.demand_per_day,
+                    "demand_std_per_day": sigma / math.sqrt(DAYS_PER_MONTH)
+                    if sigma
+                    else math.nan,
+                    "on_hand": line.qty_projected,
+                    "reorder_point": rule.product_min_qty,
+                    "order_up_to": rule.product_max_qty,
+                    "lead_time_days": policy.lead_time_days,
+                    "lead_time_std_days": policy.lead_time_std_days,
+                    "review_days": vendor.sop_review_days,
+                    "multiple": policy.qty_multiple,
+                    "proposed_qty": line.proposed_qty,
+                    "defer_days": (goes_out - order.date_order).days,
+                }
+            )
+        return pd.DataFrame(rows)

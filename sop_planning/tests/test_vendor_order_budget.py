@@ -1,0 +1,118 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .test_vendor_order import VendorOrderCase
+
+
+@tagged("post_install", "-at_install")
+class TestPurchaseBudget(VendorOrderCase):
+    """Budgets per company or category defer lines; the cockpit shows the cost."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the deferred product comes from its vendor in 5 days
+        policies = cls.env["sop.inventory.policy"].search(
+            [("cycle_id", "=", cls.cycle.id)]
+        )
+        policies.lead_time_days = 5.0
+
+    def _budget(self, amount, category=None):
+        return self.env["sop.purchase.budget"].create(
+            {
+                "date_month": fields.Date.today(),
+                "amount": amount,
+                "categ_id": category.id if category else False,
+            }
+        )
+
+    def test_budget_deferring_a_product_at_risk_lowers_the_expected_fill_rate(self):
+        budget = self._budget(480.0)
+        order = self._run()
+        soon = self._line(order, self.soon)
+        self.assertEqual(soon.reason, "deferred")
+        self.assertEqual(soon.budget_id, budget)
+        # 16 on hand at 2 a day: out in 8 days, the next month's order later
+        self.assertEqual(budget.deferred_count, 1)
+        self.assertEqual(budget.deferred_value, 70.0, "14 x 5")
+        self.assertGreater(budget.fill_rate_without, budget.fill_rate_with)
+        self.assertGreater(budget.fill_rate_cost, 0.05)
+        self.assertAlmostEqual(
+            budget.fill_rate_cost, budget.fill_rate_without - budget.fill_rate_with
+        )
+        # the cockpit reads what the daily run scored
+        cycle = self.cycle.with_user(self.sop_user)
+        self.assertEqual(cycle.purchase_budget_ids, budget)
+        self.assertAlmostEqual(cycle.budget_fill_rate_without, budget.fill_rate_without)
+        self.assertAlmostEqual(cycle.budget_fill_rate_with, budget.fill_rate_with)
+        self.assertAlmostEqual(cycle.budget_fill_rate_cost, budget.fill_rate_cost)
+        self.assertEqual(cycle.deferred_purchase_value, 70.0)
+        scored = budget.fill_rate_with
+        self._run()
+        self.assertEqual(budget.fill_rate_with, scored, "the same figures next run")
+        # a budget large enough releases the line and costs nothing
+        budget.amount = 10000.0
+        self._run()
+        self.assertEqual(soon.reason, "added")
+        self.assertFalse(soon.budget_note)
+        self.assertNotIn("purchase budget", order.explanation)
+        self.assertEqual(budget.deferred_count, 0)
+        self.assertEqual(budget.fill_rate_cost, 0.0)
+        self.assertFalse(cycle.purchase_budget_ids)
+
+    def test_ordered_rfq_leaves_no_cost_in_the_cockpit(self):
+        budget = self._budget(480.0)
+        order = self._run()
+        self.assertEqual(budget.deferred_count, 1)
+        order.with_user(self.buyer).action_create_rfq()
+        self._run()
+        self.assertEqual(budget.deferred_count, 0, "nothing proposed is deferred")
+        self.assertEqual(budget.fill_rate_cost, 0.0)
+        self.assertFalse(self.cycle.purchase_budget_ids)
+
+    def test_no_budget_no_cost(self):
+        order = self._run()
+        self.assertFalse(order.line_ids.filtered(lambda x: x.reason == "deferred"))
+        self.assertFalse(self.cycle.purchase_budget_ids)
+        self.assertEqual(self.cycle.budget_fill_rate_cost, 0.0)
+        self.assertEqual(self.cycle.budget_fill_rate_with, 0.0)
+
+    def test_category_budget_caps_its_categorys_orders_children_included(self):
+        parent = self.env["product.category"].create({"name": "Fittings"})
+        child = self.env["product.category"].create(
+            {"name": "Elbows", "parent_id": parent.id}
+        )
+        self.soon.categ_id = child
+        fittings = self._budget(50.0, parent)
+        company = self._budget(10000.0)
+        order = self._run()
+        soon = self._line(order, self.soon)
+        self.assertEqual(soon.reason, "deferred", "70 over the 50 of Fittings")
+        self.assertEqual(soon.budget_id, fittings)
+        self.assertIn("Fittings", soon.budget_note)
+        self.assertEqual(self._line(order, self.due).reason, "due", "not a fitting")
+        self.assertEqual(fittings.deferred_count, 1)
+        self.assertEqual(company.deferred_count, 0)
+        # the company's total caps what the category budget kept
+        fittings.amount = 1000.0
+        company.amount = 480.0
+        self._run()
+        self.assertEqual(soon.reason, "deferred")
+        self.assertEqual(soon.budget_id, company)
+        self.assertEqual(self._line(order, self.due).reason, "due")
+
+    def test_one_budget_per_company_month_and_category(self):
+        self._budget(100.0)
+        other = self.env["product.category"].create({"name": "Other"})
+        self._budget(50.0, other)
+        with self.assertRaises(ValidationError):
+            self._budget(200.0)
+        with self.assertRaises(ValidationError):
+            self._budget(20.0, other)
+        next_month = fields.Date.today().replace(day=1) + relativedelta(months=1)
+        self.env["sop.purchase.budget"].create(
+            {"date_month": next_month, "amount": 100.0}
+        )
