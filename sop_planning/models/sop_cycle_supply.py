@@ -242,6 +242,7 @@ class SopCycle(models.Model):
                 "price_unit": lines["price"].tolist(),
                 "cost_unit": lines["cost"].tolist(),
             },
+            only_changed=True,
         )
         Line._sql_recompute(self, product_ids)
         self._write_forecast_supply(lines, products, sources)
@@ -456,6 +457,7 @@ class SopCycle(models.Model):
                 "shortage_months": summary["shortage_months"].astype(int).tolist(),
                 "excess_months": summary["excess_months"].astype(int).tolist(),
             },
+            only_changed=True,
         )
 
     def _merge_reliability(self, summary, per_product, per_vendor, date_from, products):
