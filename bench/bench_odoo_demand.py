@@ -7,7 +7,8 @@ then times, in one Odoo process:
 1. ``sop.demand.history._extract`` (SQL + pandas),
 2. ``sop.cycle._run_forecast()`` (extraction, engine, writes), first run,
 3. the same run again (refresh in place, adjustments kept),
-4. ``sop.cycle._run_supply_review()``,
+4. the move to the supply review (its first run), then
+   ``sop.cycle._run_supply_review()`` again (a refresh),
 
 and prints the peak resident memory of the process after each step and the
 load average of the machine. ``--vendors`` gives every product a vendor
@@ -184,7 +185,13 @@ def main():
 
         if args.vendors:
             add_vendors(env, products)
+        start = time.perf_counter()
         cycle.action_submit_supply_review()  # runs the supply review
+        env.flush_all()
+        print(
+            f"supply review, first entry: {time.perf_counter() - start:.1f} s; "
+            f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+        )
         start = time.perf_counter()
         cycle._run_supply_review()
         env.flush_all()

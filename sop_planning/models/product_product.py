@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class ProductProduct(models.Model):
@@ -23,23 +24,58 @@ class ProductProduct(models.Model):
         )
 
     def _sop_purchase_packaging(self, vendor, company):
-        """The vendor's purchase unit of this product if it is a pack of it.
+        """The vendor's purchase unit of this product if it is a pack of it
+        (``_sop_purchase_packagings`` of one product); empty where the vendor
+        sells single units."""
+        self.ensure_one()
+        key = (self.id, vendor.id)
+        return self._sop_purchase_packagings([key], company).get(
+            key, self.env["uom.uom"]
+        )
+
+    def _sop_purchase_packagings(self, pairs, company):
+        """{(product id, vendor id): purchase unit} of the ``pairs`` whose
+        vendor sells the product in packs of it, in one query.
 
         Read from the vendor's first pricelist line for the company (the one
-        the supply review takes: this variant's before the template's, then
-        by sequence); empty where the vendor sells single units.
+        the supply review takes: the variant's before the template's, then
+        by sequence); pairs whose vendor sells single units are left out.
         """
-        self.ensure_one()
-        today = fields.Date.context_today(self)
-        lines = self.seller_ids.filtered(
-            lambda line: (
-                line.partner_id == vendor
-                and (not line.product_id or line.product_id == self)
-                and (not line.company_id or line.company_id == company)
-                and (not line.date_end or line.date_end >= today)
+        pairs = set(pairs)
+        if not pairs:
+            return {}
+        self.env["product.supplierinfo"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (pp.id, si.partner_id)
+                       pp.id, si.partner_id, si.product_uom_id
+                  FROM product_product pp
+                  JOIN product_supplierinfo si
+                    ON si.product_tmpl_id = pp.product_tmpl_id
+                   AND (si.product_id IS NULL OR si.product_id = pp.id)
+                 WHERE pp.id = ANY(%s) AND si.partner_id = ANY(%s)
+                   AND (si.company_id IS NULL OR si.company_id = %s)
+                   AND (si.date_end IS NULL OR si.date_end >= %s)
+                 ORDER BY pp.id, si.partner_id, si.product_id IS NULL,
+                          si.sequence, si.id
+                """,
+                list({product for product, _vendor in pairs}),
+                list({vendor for _product, vendor in pairs}),
+                company.id,
+                fields.Date.context_today(self),
             )
-        ).sorted(lambda line: (not line.product_id, line.sequence, line.id))
-        uom = lines[:1].product_uom_id
-        if uom and uom._sop_packs(self.uom_id):
-            return uom
-        return self.env["uom.uom"]
+        )
+        rows = [row for row in rows if row[:2] in pairs and row[2]]
+        products = self.browse([product for product, _vendor, _uom in rows])
+        unit_of = {product.id: product.uom_id for product in products}
+        Uom = self.env["uom.uom"]
+        packs = {}  # (purchase unit, product unit) -> is a pack
+        result = {}
+        for product, vendor, uom_id in rows:
+            unit = unit_of[product]
+            if (uom_id, unit.id) not in packs:
+                packs[uom_id, unit.id] = bool(Uom.browse(uom_id)._sop_packs(unit))
+            if packs[uom_id, unit.id]:
+                result[product, vendor] = Uom.browse(uom_id)
+        return result

@@ -20,10 +20,13 @@ from odoo.tools import SQL
 BATCH = 20000
 
 
-def bulk_update(model, ids, columns):
+def bulk_update(model, ids, columns, only_changed=False):
     """Set ``columns`` ({name: list of values}) on the records ``ids``.
 
     Column types are taken from the fields; ``None`` writes NULL.
+    ``only_changed``: rows whose columns already hold these values are left
+    alone (a refresh that changed nothing rewrites nothing; their
+    ``write_date`` stays).
     """
     if not ids:
         return
@@ -39,18 +42,26 @@ def bulk_update(model, ids, columns):
             SQL("%s = %s", SQL.identifier(name), _column_value(model, name))
             for name in names
         )
+        changed = SQL("")
+        if only_changed:
+            changed = SQL(
+                " AND (%s) IS DISTINCT FROM (%s)",
+                SQL(", ").join(SQL("t.%s", SQL.identifier(name)) for name in names),
+                SQL(", ").join(_column_value(model, name) for name in names),
+            )
         model.env.cr.execute(
             SQL(
                 """UPDATE %(table)s t
                       SET %(assignments)s, write_uid = %(uid)s,
                           write_date = (now() at time zone 'UTC')
                      FROM unnest(%(arrays)s) AS v(id, %(names)s)
-                    WHERE t.id = v.id""",
+                    WHERE t.id = v.id%(changed)s""",
                 table=SQL.identifier(table),
                 assignments=assignments,
                 uid=model.env.uid,
                 arrays=SQL(", ").join(arrays),
                 names=SQL(", ").join(SQL.identifier(name) for name in names),
+                changed=changed,
             )
         )
     model.invalidate_model(names + ["write_uid", "write_date"], flush=False)
@@ -64,7 +75,27 @@ def _column_array(field, values):
     """The values of one column as an SQL array (JSON as text)."""
     if field.type == "json":
         return _array([_json(v) for v in values], "text[]")
-    return _array([_clean(v, field) for v in values], _array_type(field.column_type[1]))
+    array_type = _array_type(field.column_type[1])
+    text = _plain_array_text(values, array_type)
+    if text is not None:
+        return SQL("%s::" + array_type, text)
+    return _array([_clean(v, field) for v in values], array_type)
+
+
+def _plain_array_text(values, array_type):
+    """The text form of a list of plain Python floats (NaN: NULL), integers
+    or booleans, as ``_array_text`` writes it; None for any other list."""
+    kind = type(values[0]) if values else None
+    if kind not in (float, int, bool) or any(type(v) is not kind for v in values):
+        return None
+    if (kind is float and array_type.startswith("int")) or (
+        kind is bool and array_type != "bool[]"
+    ):
+        return None  # rounded, or False as NULL, one by one
+    if kind is bool:
+        return "{" + ",".join("t" if v else "f" for v in values) + "}"
+    text = ",".join(map(repr, values))
+    return "{" + (text.replace("nan", "NULL") if kind is float else text) + "}"
 
 
 def _column_value(model, name):

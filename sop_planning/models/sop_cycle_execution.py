@@ -359,6 +359,10 @@ class SopCycle(models.Model):
         # costs are per company: the cycle's, whoever approves or scores it
         forecasts = forecasts.with_company(self.company_id)
         steps = {uom: uom._sop_quantity_step() for uom in forecasts.product_id.uom_id}
+        packs = forecasts.product_id._sop_purchase_packagings(
+            [(f.product_id.id, f.vendor_id.id) for f in forecasts if f.vendor_id],
+            self.company_id,
+        )
         for forecast in forecasts:
             if forecast.state != "ok":
                 skipped[forecast.id] = forecast.skip_reason or self.env._(
@@ -391,11 +395,9 @@ class SopCycle(models.Model):
                 has_class = bool(forecast.abc and forecast.xyz)
                 product = forecast.product_id
                 step = steps[product.uom_id]
-                pack = self.env["uom.uom"]
-                if forecast.vendor_id:
-                    pack = product._sop_purchase_packaging(
-                        forecast.vendor_id, self.company_id
-                    )
+                pack = packs.get(
+                    (product.id, forecast.vendor_id.id), self.env["uom.uom"]
+                )
                 order_cost = self.company_id.sop_order_cost
                 moq = forecast.moq or 0.0
                 if forecast.supply_route == "resupply":  # lot: days of demand

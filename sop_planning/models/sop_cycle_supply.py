@@ -229,10 +229,12 @@ class SopCycle(models.Model):
         lines = self._pulled_by_other_warehouses(lines, sources)
         lines = self._project_stock(lines, products, warehouses, sources)
         lines = self._value_lines(lines, products)
+        money = self._line_money(lines)
         bulk_update(
             Line,
             lines["id"].tolist(),
             {
+                **{name: column.tolist() for name, column in money.items()},
                 "incoming_qty": lines["incoming"].tolist(),
                 "committed_qty": lines["committed"].tolist(),
                 "pulled_qty": lines["pulled"].tolist(),
@@ -242,7 +244,9 @@ class SopCycle(models.Model):
                 "price_unit": lines["price"].tolist(),
                 "cost_unit": lines["cost"].tolist(),
             },
+            only_changed=True,
         )
+        # exact (numeric) rounding: rewrites only the lines it changes
         Line._sql_recompute(self, product_ids)
         self._write_forecast_supply(lines, products, sources)
         return {"lines": len(lines)}
@@ -317,6 +321,31 @@ class SopCycle(models.Model):
         lines["price"] = lines["product_id"].map(prices).astype(float).fillna(0.0)
         lines["cost"] = lines["product_id"].map(cost).astype(float).fillna(0.0)
         return lines
+
+    def _line_money(self, lines):
+        """Revenue, cost, margin and inventory value of ``lines`` in the
+        currency's rounding, as ``sop.plan.line._compute_finance`` stores
+        them: written with the projection, so that ``_sql_recompute`` (exact
+        numeric rounding) rewrites only the few lines whose rounding of a
+        half cent differs, not every line a second time."""
+        currency = self.company_id.currency_id
+        decimals = currency.decimal_places
+
+        def rounded(values):
+            return np.round(
+                np.round(values / currency.rounding) * currency.rounding, decimals
+            )
+
+        revenue = rounded(lines["consensus"] * lines["price"])
+        cost = rounded(lines["consensus"] * lines["cost"])
+        return {
+            "revenue": revenue,
+            "cost": cost,
+            "margin": np.round(revenue - cost, decimals),
+            "inventory_value": rounded(
+                lines["projected"].clip(lower=0.0) * lines["cost"]
+            ),
+        }
 
     def _average_prices(self, products):
         """Realised price per unit over the history window, all warehouses."""
@@ -456,6 +485,7 @@ class SopCycle(models.Model):
                 "shortage_months": summary["shortage_months"].astype(int).tolist(),
                 "excess_months": summary["excess_months"].astype(int).tolist(),
             },
+            only_changed=True,
         )
 
     def _merge_reliability(self, summary, per_product, per_vendor, date_from, products):

@@ -302,6 +302,7 @@ class SopCycle(models.Model):
                 "purchase_spend": lines["purchase_spend"].tolist(),
                 "planned_inventory_value": lines["planned_value"].tolist(),
             },
+            only_changed=True,
         )
 
     def _plan_supply(self, lines):
@@ -369,10 +370,12 @@ class SopCycle(models.Model):
         scenario = self.approved_scenario_id or None
         inputs = self._policy_inputs(forecasts, scenario)
         prints = self._policy_fingerprints(forecasts, inputs)
+        stored = self._stored_drafts(forecasts)
         if all(
-            f.draft_policy and f.draft_fingerprint == prints[f.id] for f in forecasts
+            stored.get(fid, (None, None))[1] and stored[fid][0] == prints[fid]
+            for fid in forecasts.ids
         ):
-            drafts = forecasts.mapped("draft_policy")
+            drafts = [stored[fid][1] for fid in forecasts.ids]
         else:
             vals_list = self._policy_vals_from_inputs(forecasts, inputs, scenario)
             drafts = [_json_safe(vals) for vals in vals_list]
@@ -407,6 +410,20 @@ class SopCycle(models.Model):
                 "multiple",
             ],
         ).astype(float)
+
+    def _stored_drafts(self, forecasts):
+        """{forecast id: (draft fingerprint, draft policy)} as stored, read in
+        one query (the ORM copies a JSON value on every read)."""
+        Forecast = self.env["sop.forecast"]
+        Forecast.flush_model(["draft_fingerprint", "draft_policy"])
+        return {
+            fid: (fingerprint, policy)
+            for fid, fingerprint, policy in self.env.execute_query(
+                Forecast._search([("id", "in", forecasts.ids)]).select(
+                    "id", "draft_fingerprint", "draft_policy"
+                )
+            )
+        }
 
     def _policy_inputs(self, forecasts, scenario=None):
         """The policy engine's inputs for ``forecasts``, as approval reads them:
@@ -469,8 +486,9 @@ class SopCycle(models.Model):
         prints = self._policy_fingerprints(
             forecasts, self._policy_inputs(forecasts, scenario)
         )
+        stored = self._stored_drafts(forecasts)
         changed = forecasts.filtered(
-            lambda f: not f.draft_policy or f.draft_fingerprint != prints[f.id]
+            lambda f: not stored[f.id][1] or stored[f.id][0] != prints[f.id]
         )
         if changed:
             policies = super()._compute_policies(scenario=scenario)
@@ -487,7 +505,7 @@ class SopCycle(models.Model):
                 names=names,
             )
         else:
-            vals_list = [dict(f.draft_policy, cycle_id=self.id) for f in forecasts]
+            vals_list = [dict(stored[f.id][1], cycle_id=self.id) for f in forecasts]
             policies = self.env["sop.inventory.policy"].browse(
                 self._insert_policies(vals_list)
             )

@@ -306,6 +306,7 @@ class SopPlanLine(models.Model):
         (``test_bulk_sql`` compares both on random lines). Pending ORM writes
         are flushed first; the cache is invalidated without a second flush.
         ``product_ids``: only these products' lines (a chunk of a run).
+        Lines whose columns already hold the values are not rewritten.
         """
         self.flush_model()
         digits = self._fields["consensus_qty"].get_digits(self.env)[1]
@@ -315,25 +316,26 @@ class SopPlanLine(models.Model):
                 UPDATE sop_plan_line line
                    SET adjustment_qty = c.adj,
                        consensus_qty = c.cons,
-                       fva_qty = CASE WHEN line.has_actual
-                           THEN ROUND(ABS(c.actual - c.fc) - ABS(c.actual - c.cons),
-                                      %(digits)s)
-                           ELSE 0 END,
+                       fva_qty = c.fva,
                        revenue = c.revenue,
                        cost = c.cost,
                        margin = c.revenue - c.cost,
-                       inventory_value = ROUND(
-                           (GREATEST(COALESCE(line.projected_on_hand, 0), 0)
-                            * COALESCE(line.cost_unit, 0))::numeric
-                           / c.rounding) * c.rounding
+                       inventory_value = c.inventory_value
                   FROM (
-                    SELECT id, fc, adj, cons, actual, rounding,
+                    SELECT id, adj, cons,
+                           CASE WHEN has_actual
+                               THEN ROUND(ABS(actual - fc) - ABS(actual - cons),
+                                          %(digits)s)
+                               ELSE 0 END AS fva,
                            ROUND((cons * price)::numeric / rounding) * rounding
                                AS revenue,
                            ROUND((cons * cost)::numeric / rounding) * rounding
-                               AS cost
+                               AS cost,
+                           ROUND((GREATEST(projected, 0) * cost)::numeric
+                                 / rounding) * rounding AS inventory_value
                       FROM (
-                        SELECT id, fc, adj, actual, price, cost, rounding,
+                        SELECT id, fc, adj, actual, has_actual, price, cost,
+                               projected, rounding,
                                ROUND(GREATEST(fc + adj, 0), %(digits)s) AS cons
                           FROM (
                             SELECT pl.id, COALESCE(pl.forecast_qty, 0) AS fc,
@@ -346,6 +348,8 @@ class SopPlanLine(models.Model):
                                    COALESCE(pl.actual_qty, 0) AS actual,
                                    COALESCE(pl.price_unit, 0) AS price,
                                    COALESCE(pl.cost_unit, 0) AS cost,
+                                   pl.has_actual,
+                                   COALESCE(pl.projected_on_hand, 0) AS projected,
                                    cur.rounding::numeric AS rounding
                               FROM sop_plan_line pl
                               JOIN res_company co ON co.id = pl.company_id
@@ -356,6 +360,11 @@ class SopPlanLine(models.Model):
                       ) rounded
                   ) c
                  WHERE line.id = c.id
+                   -- lines already right are left alone (a refresh)
+                   AND (line.adjustment_qty, line.consensus_qty, line.fva_qty,
+                        line.revenue, line.cost, line.margin, line.inventory_value)
+                       IS DISTINCT FROM (c.adj, c.cons, c.fva, c.revenue, c.cost,
+                                         c.revenue - c.cost, c.inventory_value)
                 """,
                 cycle=cycle.id,
                 digits=digits,
