@@ -341,29 +341,11 @@ class SopVendorOrder(models.Model):
         """The order step of each rule in its product's unit: the vendor's
         pack (``_sop_purchase_packaging``), else the rule's replenishment
         unit if a pack, at least the unit's quantity step."""
-        self.env.flush_all()
-        packs = self.env.execute_query(
-            SQL(
-                """
-                SELECT DISTINCT ON (pp.id, si.partner_id) pp.id, si.partner_id,
-                       si.product_uom_id
-                  FROM product_product pp
-                  JOIN product_supplierinfo si
-                    ON si.product_tmpl_id = pp.product_tmpl_id
-                   AND (si.product_id IS NULL OR si.product_id = pp.id)
-                 WHERE pp.id = ANY(%s) AND si.partner_id = ANY(%s)
-                   AND (si.company_id IS NULL OR si.company_id = %s)
-                   AND (si.date_end IS NULL OR si.date_end >= %s)
-                 ORDER BY pp.id, si.partner_id, si.product_id IS NULL,
-                          si.sequence, si.id
-                """,
-                frame["product_id"].unique().tolist(),
-                frame["vendor_id"].unique().tolist(),
-                company.id,
-                fields.Date.context_today(self),
-            )
+        pairs = zip(frame["product_id"], frame["vendor_id"], strict=True)
+        vendor_packs = self.env["product.product"]._sop_purchase_packagings(
+            pairs, company
         )
-        vendor_uom = {(p, v): uom for p, v, uom in packs}
+        vendor_uom = {key: uom.id for key, uom in vendor_packs.items()}
         Uom = self.env["uom.uom"]
 
         @functools.cache
