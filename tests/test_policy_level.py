@@ -97,3 +97,21 @@ def test_a_planners_demand_sets_a_slow_items_level(make_history):
 
     assert plan(3.0, True)["reorder_point"] > 2 * plan(3.0, False)["reorder_point"]
     assert "resampled to the forecast level" in plan(3.0, True)["explanation"]
+
+
+def test_a_planners_cut_lowers_a_slow_items_reorder_point(make_history):
+    """A plan a planner cut (a lost customer) is not floored at the recent
+    rate: the reorder point falls below the unadjusted one."""
+    rng = np.random.default_rng(7)
+    slow = (rng.random(36) < 0.3) * rng.integers(1, 6, 36).astype(float)
+    slow[-6:] = [4.0, 0.0, 5.0, 3.0, 0.0, 4.0]  # a busier last half-year
+    history = make_history(slow[None, :])
+    items = lumpy_items([0], 0.95).assign(pattern="intermittent", order_cost=0.0)
+    base = flat_forecast(slow[None, :], [0])
+    unadjusted = planned_policy(items, base, history, freq="M").iloc[0]
+    cut = base.assign(forecast=base["forecast"] * 0.3)
+    adjusted = planned_policy(
+        items.assign(plan_adjusted=True), cut, history, freq="M"
+    ).iloc[0]
+    assert adjusted["reorder_point"] < 0.6 * unadjusted["reorder_point"]
+    assert not adjusted["own_level"] and unadjusted["own_level"]

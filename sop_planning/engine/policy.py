@@ -77,7 +77,8 @@ lead_time_sigma`` (standard deviation of the lead-time demand),
 ``safety_stock, reorder_point, order_up_to, order_qty, coverage_days,
 service_level, service_type, method, z, expected_fill_rate,
 expected_stock, expected_stock_value, min_qty, max_qty, multiple,
-explanation`` (expected figures come from the same lead-time demand law,
+own_level, explanation`` (``own_level``: a resampled law at the history's
+own level, not the forecast's; expected figures come from the same lead-time demand law,
 for what-if scenarios without simulation); ``min_qty`` / ``max_qty`` /
 ``multiple`` are the Odoo reordering rule's min, max and quantity multiple,
 and ``explanation`` writes each formula with its numbers.
@@ -652,6 +653,7 @@ def compute_policy(
     frame["min_qty"] = frame["reorder_point"]
     frame["max_qty"] = frame["order_up_to"]
     frame["multiple"] = items["multiple"].to_numpy()
+    frame["own_level"] = own_level
     frame["explanation"] = _explain(
         frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_level
     )

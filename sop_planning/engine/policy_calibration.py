@@ -335,7 +335,8 @@ def planned_policy(
     """Return the policy of every item planned from its forecast and history.
 
     The forecast is floored at the item's recent demand rate
-    (``policy_demand``, a season of periods), the lead-time demand law is
+    (``policy_demand``, a season of periods) unless a planner set it
+    (``plan_adjusted``), the lead-time demand law is
     resampled from ``history`` (``policy_law``): for intermittent and lumpy
     items (``HISTORY_LEVEL_PATTERNS``, ``law_options`` may override) at the
     level of their own window, not the floored forecast, since the larger
@@ -357,8 +358,13 @@ def planned_policy(
     items = items.reset_index(drop=True)
     item_ids = items["item_id"].to_numpy()
     season = max(int(round(DAYS_PER_YEAR / days)), 1)
-    rate = recent_demand_rate(history_matrix(history, item_ids), season)
-    demand = stock_demand(demand, pd.Series(rate, index=item_ids))
+    rate = pd.Series(
+        recent_demand_rate(history_matrix(history, item_ids), season), index=item_ids
+    )
+    # a plan a planner set is taken as it is, not floored
+    if "plan_adjusted" in items.columns:
+        rate = rate[~items["plan_adjusted"].fillna(False).to_numpy(bool)]
+    demand = stock_demand(demand, rate)
     target = _service_levels(items, options.get("service_matrix"))
     items = items.assign(service_level=target)
     group = _groups(items)

@@ -22,7 +22,7 @@ from .sop_supply_data import pulled_demand
 _logger = logging.getLogger(__name__)
 
 # engine calls spent finding the items the policy engine fails on
-ISOLATION_CALLS = 64
+ISOLATION_CALLS = 256
 
 # Columns of the policy engine's output stored on sop.inventory.policy.
 POLICY_COLUMNS = {
@@ -164,57 +164,10 @@ class SopCycle(models.Model):
         if not forecasts:
             return policy_model
         items, skipped = self._policy_items(forecasts, scenario)
-        result, failed = self._plan_policies_isolated(items, scenario)
+        result, failed = self._plan_policies(items, scenario)
         skipped.update(failed)
         vals_list = self._policy_values(forecasts, items, result, skipped)
         return policy_model.browse(self._insert_policies(vals_list))
-
-    def _plan_policies_isolated(self, items, scenario=None, history=None):
-        """``_plan_policies`` of ``items``; (result, skipped reasons).
-
-        The engine plans all items at once. Should it fail, the items are
-        halved until the ones it fails on are found (at most
-        ``ISOLATION_CALLS`` engine calls, then the remaining failing parts
-        are skipped whole): those are skipped with the engine's message
-        (logged), the others are planned.
-        """
-        return self._plan_isolating(items, scenario, history, [ISOLATION_CALLS])
-
-    def _plan_isolating(self, items, scenario, history, budget):
-        """One step of ``_plan_policies_isolated``; ``budget``: [calls left]."""
-        if items.empty:
-            return pd.DataFrame(columns=["item_id"]), {}
-        budget[0] -= 1
-        try:
-            return self._plan_policies(items, scenario, history=history), {}
-        except (EngineInputError, ValueError, ArithmeticError, IndexError) as exc:
-            if len(items) == 1 or budget[0] <= 0:
-                _logger.warning(
-                    "S&OP cycle %s: policies of %s forecasts skipped (%s...), "
-                    "engine: %s",
-                    self.name,
-                    len(items),
-                    items["item_id"].iloc[0],
-                    exc,
-                )
-                return pd.DataFrame(columns=["item_id"]), dict.fromkeys(
-                    items["item_id"], str(exc)
-                )
-        if history is None:
-            history = self._policy_history(items, scenario)
-        half = len(items) // 2
-        results, skipped = [], {}
-        for part in (items.iloc[:half], items.iloc[half:]):
-            kept = history["item_id"].isin(part["item_id"]) | (history["item_id"] == 0)
-            result, failed = self._plan_isolating(
-                part.reset_index(drop=True), scenario, history[kept], budget
-            )
-            if not result.empty:
-                results.append(result)
-            skipped.update(failed)
-        if not results:
-            return pd.DataFrame(columns=["item_id"]), skipped
-        return pd.concat(results, ignore_index=True), skipped
 
     def _plan_policies(self, items, scenario=None, history=None):
         """Engine policies of ``items``, rounded, with their backtest.
@@ -226,8 +179,12 @@ class SopCycle(models.Model):
         ``scenario`` scales demand and history by its demand %. Adds
         ``backtest_state``: ``ok``, ``no_history`` (fewer than 12 known
         months before the replayed year) or ``no_demand``. ``history``:
-        ``_policy_history`` when the caller has read it already.
+        ``_policy_history`` when the caller has read it already. Returns
+        (result, {forecast id: reason}) of the items the engine failed on
+        (``_isolated_policies``): they are skipped, the others planned.
         """
+        if items.empty:
+            return pd.DataFrame(columns=["item_id"]), {}
         demand = self._policy_demand(items, scenario)
         if history is None:
             history = self._policy_history(items, scenario)
@@ -237,17 +194,28 @@ class SopCycle(models.Model):
         item_ids = items["item_id"].to_numpy()
         matrix = history_matrix(history, item_ids)
         replay = matrix.shape[1] > BACKTEST_MONTHS
-        policy = planned_policy(
-            items,
-            demand,
-            history,
-            freq="M",
-            backtest=replay,
-            replay_periods=BACKTEST_MONTHS,
+        policy, failed = _isolated_policies(
+            items, demand, history, [ISOLATION_CALLS], backtest=replay
         )
+        if failed:
+            _logger.warning(
+                "S&OP cycle %s: %s policies skipped, the engine failed on them: %s",
+                self.name,
+                len(failed),
+                next(iter(failed.values())),
+            )
+        if policy.empty:
+            return policy, failed
+        # the plan raised to the recent rate, where the law was sized on it
         rate = pd.Series(recent_demand_rate(matrix, 12), index=item_ids)
         below = demand["forecast"] < demand["item_id"].map(rate).fillna(0.0)
-        raised = rate[rate.index.isin(demand.loc[below, "item_id"])]
+        sized = policy.loc[~policy["own_level"].astype(bool), "item_id"]
+        raised_ids = demand.loc[below, "item_id"]
+        raised_ids = raised_ids[
+            raised_ids.isin(sized)
+            & ~raised_ids.isin(items.loc[items["plan_adjusted"], "item_id"])
+        ]
+        raised = rate[rate.index.isin(raised_ids)]
         result = self._explain_raised(round_policy(policy, items), raised)
         known = np.zeros(len(item_ids))
         if replay:
@@ -259,7 +227,7 @@ class SopCycle(models.Model):
             demanded = result["backtest_demand"].fillna(0.0).to_numpy() > 0
             state = state.where(demanded | (state != "ok"), "no_demand")
         result["backtest_state"] = state.to_numpy()
-        return result
+        return result, failed
 
     def _plan_adjusted_items(self, items):
         """Forecast ids of ``items`` whose plan from this month on a planner
@@ -273,9 +241,7 @@ class SopCycle(models.Model):
             [
                 ("forecast_id", "in", items["item_id"].tolist() + fed.index.tolist()),
                 ("date_month", ">=", first_of_this_month(self)),
-                "|",
-                ("adjustment_qty", "!=", 0),
-                ("adjustment_percent", "!=", 0),
+                ("adjustment_qty", "!=", 0),  # the effective one, in either mode
             ],
             ["forecast_id"],
         )
@@ -725,3 +691,45 @@ class SopCycle(models.Model):
             "backtest_avg_stock": number("backtest_avg_stock"),
             "backtest_avg_stock_value": number("backtest_avg_stock_value"),
         }
+
+
+def _isolated_policies(items, demand, history, budget, *, backtest):
+    """``planned_policy`` of ``items``; (policies, {item id: reason}).
+
+    The engine plans all items at once. Should it fail on bad data, the
+    items are halved until the ones it fails on are found (``budget``: a
+    one-element list of the engine calls left; once spent, a failing part
+    is skipped whole), so one product never stops the others.
+    """
+    budget[0] -= 1
+    try:
+        return planned_policy(
+            items,
+            demand,
+            history,
+            freq="M",
+            backtest=backtest,
+            replay_periods=BACKTEST_MONTHS,
+        ), {}
+    except (EngineInputError, ValueError, ArithmeticError, IndexError) as exc:
+        if len(items) == 1 or budget[0] <= 0:
+            return pd.DataFrame(columns=["item_id"]), dict.fromkeys(
+                items["item_id"], str(exc)
+            )
+    results, failed = [], {}
+    half = len(items) // 2
+    for part in (items.iloc[:half], items.iloc[half:]):
+        ids = part["item_id"]
+        policy, part_failed = _isolated_policies(
+            part.reset_index(drop=True),
+            demand[demand["item_id"].isin(ids)],
+            history[history["item_id"].isin(ids) | (history["item_id"] == 0)],
+            budget,
+            backtest=backtest,
+        )
+        if not policy.empty:
+            results.append(policy)
+        failed.update(part_failed)
+    if not results:
+        return pd.DataFrame(columns=["item_id"]), failed
+    return pd.concat(results, ignore_index=True), failed

@@ -152,9 +152,7 @@ class SopCycle(models.Model):
                 )
             )
         history = self._policy_history(items, self.approved_scenario_id)
-        result, failed = self._plan_policies_isolated(
-            items, self.approved_scenario_id, history
-        )
+        result, failed = self._plan_policies(items, self.approved_scenario_id, history)
         if result.empty:
             raise UserError(
                 self.env._(

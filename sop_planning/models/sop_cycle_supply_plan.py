@@ -439,7 +439,7 @@ class SopCycle(models.Model):
         """Policy values of ``forecasts`` from ``_policy_inputs``, computed as
         ``_compute_policies`` computes them."""
         items, skipped, _demand, history = inputs
-        result, failed = self._plan_policies_isolated(items, scenario, history=history)
+        result, failed = self._plan_policies(items, scenario, history=history)
         return self._policy_values(forecasts, items, result, {**skipped, **failed})
 
     @api.model

@@ -74,7 +74,11 @@ class TestPolicyBacktest(SopPolicyCase):
         own = self._forecast(forecast, self.slow).draft_reorder_point
         adjusted = self._slow_plan(self.slow)
         self._lines(adjusted, self.slow).write(
-            {"adjustment_percent": 200.0, "adjustment_reason": "customer"}
+            {
+                "adjustment_mode": "percent",
+                "adjustment_percent": 200.0,
+                "adjustment_reason": "customer",
+            }
         )
         adjusted.action_submit_supply_review()
         planned = self._forecast(adjusted, self.slow).draft_reorder_point
