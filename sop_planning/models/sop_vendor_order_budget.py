@@ -60,7 +60,8 @@ class SopVendorOrder(models.Model):
             deferred = self._budget_deferrals(budgets, lines, committed)
             self._write_deferrals(lines, deferred)
             try:
-                self._score_budgets(budgets, lines.filtered("budget_id"))
+                with self.env.cr.savepoint():
+                    self._score_budgets(budgets, lines.filtered("budget_id"))
             except EngineInputError as exc:  # the orders stand; logged
                 _logger.warning(
                     "S&OP purchase budgets of %s, %s: not scored: %s",
@@ -68,29 +69,34 @@ class SopVendorOrder(models.Model):
                     month,
                     exc,
                 )
+            except Exception:  # noqa: BLE001 - the orders stand; logged
+                _logger.exception(
+                    "S&OP purchase budgets of %s, %s: not scored", company.name, month
+                )
 
     def _budget_deferrals(self, budgets, lines, committed):
         """{line id: the budget that defers it}, each budget in turn on the
         lines no earlier budget deferred."""
         deferred = {}
         for budget in budgets:
-            covered = budget._covers(lines.product_id | committed.product_id)
+            covered = set(budget._covers(lines.product_id | committed.product_id).ids)
             scope = lines.filtered(
                 lambda x, covered=covered: (
-                    x.id not in deferred and x.product_id in covered
+                    x.id not in deferred and x.product_id.id in covered
                 )
             )
             spent = committed.filtered(
-                lambda x, covered=covered: x.product_id in covered
+                lambda x, covered=covered: x.product_id.id in covered
             )
             remaining = budget.amount - sum(spent.mapped("subtotal"))
+            # the buyer's quantity, at its price (repriced when it changes)
             frame = pd.DataFrame(
                 {
                     "line_id": scope.ids,
-                    "value": [x.proposed_qty * x.price_unit for x in scope],
+                    "value": [x.quantity * x.price_unit for x in scope],
                     "days_to_stockout": [x.days_to_stockout for x in scope],
                     "margin": [
-                        x.proposed_qty * (x.product_id.lst_price - x.price_unit)
+                        x.quantity * (x.product_id.lst_price - x.price_unit)
                         for x in scope
                     ],
                 }

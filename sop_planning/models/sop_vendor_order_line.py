@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
 REASONS = [
     ("due", "Due Now"),
@@ -51,7 +52,7 @@ class SopVendorOrderLine(models.Model):
         readonly=True,
         help="The quantity the run proposed; the buyer may change Quantity.",
     )
-    price_unit = fields.Monetary(string="Unit Cost", readonly=True)
+    price_unit = fields.Float(string="Unit Cost", digits="Product Price", readonly=True)
     subtotal = fields.Monetary(compute="_compute_amounts", store=True)
     volume = fields.Float(compute="_compute_amounts", store=True, digits="Volume")
     weight = fields.Float(compute="_compute_amounts", store=True, digits="Stock Weight")
@@ -112,6 +113,7 @@ class SopVendorOrderLine(models.Model):
         """The vendor's price for the line's quantity (its price breaks)."""
         today = fields.Date.context_today(self)
         Order = self.env["sop.vendor.order"]
+        digits = self.env["decimal.precision"].precision_get("Product Price")
         for line in self.filtered(lambda x: x.quantity > 0):
             price = Order._break_price(
                 line.product_id,
@@ -120,8 +122,8 @@ class SopVendorOrderLine(models.Model):
                 line.company_id,
                 today,
             )
-            if price is not None and line.currency_id.compare_amounts(
-                price, line.price_unit
+            if price is not None and float_compare(
+                price, line.price_unit, precision_digits=digits
             ):
                 line.write({"price_unit": price})
 

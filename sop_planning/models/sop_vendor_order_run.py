@@ -297,7 +297,7 @@ class SopVendorOrder(models.Model):
         )
         breaks = np.array([prices.get(pair, (0.0, False))[1] for pair in pairs])
         quantities = ceil_to(need.to_numpy(float), frame["quantum"].to_numpy(float))
-        for row in np.flatnonzero(breaks):
+        for row in np.flatnonzero(breaks & (quantities > 0)):
             # the price break of the quantity the line orders if ordered
             price = self._break_price(
                 products.browse(pairs[row][0]),
