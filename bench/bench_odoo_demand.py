@@ -1,7 +1,7 @@
 """Benchmark of the demand review on a large database (prints, never asserts).
 
 Builds (once) a database with N products and M confirmed sale order lines
-spread over 36 months (products by ORM in one batch, orders and lines by SQL),
+spread over 36 months (products, orders and lines in bulk SQL),
 then times, in one Odoo process:
 
 1. ``sop.demand.history._extract`` (SQL + pandas),
@@ -27,6 +27,7 @@ Usage::
 
     python3 bench/bench_odoo_demand.py [--products 10000] [--lines 1000000]
         [--db sop_bench_odoo] [--template sop_base] [--rebuild] [--vendors] [--jobs]
+        [--settings inline,jobs1,jobs2]
 
 The database is kept for the next run; ``--rebuild`` drops it first.
 Targets (issue 5): extraction <= 15 s, full run incl. writes <= 90 s.
@@ -38,22 +39,28 @@ import os
 import time
 from datetime import date
 
-from odoo_bench_db import prepare_database, rss_mb
+from odoo_bench_db import clone_products, prepare_database, rss_mb
 
 
 def fill(env, n_products, n_lines):
-    """Products by ORM (one batch), orders and lines by SQL."""
+    """Products, orders and lines in bulk SQL (one product by the ORM, the
+    others copied from it)."""
     start = time.perf_counter()
-    products = env["product.product"].create(
-        [
-            {
-                "name": f"Bench {i:05d}",
-                "is_storable": True,
-                "list_price": 10.0 + i % 90,
-                "standard_price": 6.0 + i % 50,
-            }
-            for i in range(n_products)
-        ]
+    prototype = env["product.product"].create(
+        {
+            "name": "Bench 000000",
+            "is_storable": True,
+            "list_price": 10.0,
+            "standard_price": 6.0,
+        }
+    )
+    products = prototype | clone_products(
+        env,
+        prototype,
+        n_products - 1,
+        "Bench %s",
+        list_price="10 + g %% 90",
+        standard_price="6 + g %% 50",
     )
     print(f"  {n_products} products created in {time.perf_counter() - start:.1f} s")
     partner = env["res.partner"].create({"name": "Bench customer"})
@@ -135,6 +142,11 @@ def main():
     parser.add_argument("--jobs", action="store_true", help="served, as jobs")
     parser.add_argument("--port", type=int, default=18069)
     parser.add_argument("--vendors", action="store_true")
+    parser.add_argument(
+        "--settings",
+        default="inline,jobs1,jobs2",
+        help="with --jobs: which of inline, jobs1, jobs2 to run",
+    )
     args = parser.parse_args()
 
     registry, fresh = prepare_database(args)
@@ -204,6 +216,13 @@ def main():
         cr.rollback()
 
 
+JOB_SETTINGS = {  # label, threshold, HTTP workers, jobs at a time on root.sop
+    "inline": ("inline (in the request)", 10**9, 2, 1),
+    "jobs1": ("jobs, 1 runner", 2000, 2, 1),
+    "jobs2": ("jobs, 2 runners", 2000, 3, 2),
+}
+
+
 def bench_jobs(env, args):
     """Click Run Forecast, then the supply review, on a served database:
     inline, 1 and 2 job runners."""
@@ -212,9 +231,9 @@ def bench_jobs(env, args):
     env.ref("base.user_admin").password = PASSWORD
     params = env["ir.config_parameter"]
     settings = [  # label, threshold, HTTP workers, jobs at a time on root.sop
-        ("inline (in the request)", 10**9, 2, 1),
-        ("jobs, 1 runner", 2000, 2, 1),
-        ("jobs, 2 runners", 2000, 3, 2),
+        setting
+        for name, setting in JOB_SETTINGS.items()
+        if name in args.settings.split(",")
     ]
     for label, threshold, workers, capacity in settings:
         params.set_param("sop_planning.job_product_threshold", threshold)

@@ -17,7 +17,7 @@ Prints figures and the machine's load average, asserts nothing::
 
     python3 bench/bench_odoo_replenish.py [--products 10000] [--db sop_bench_replenish]
         [--template sop_base] [--rebuild] [--batch-size N] [--warehouses 2]
-        [--skip-odoo] [--jobs] [--vendors 50]
+        [--skip-odoo] [--jobs] [--vendors 50] [--settings inline,jobs1,jobs2]
 
 With ``--jobs``, the approval is instead clicked over HTTP on an Odoo server
 with queue_job's job runner (``odoo_jobs_bench.py``), each time on a copy of
@@ -47,7 +47,8 @@ import subprocess
 import time
 from datetime import date
 
-from odoo_bench_db import copy_database, prepare_database
+from bench_odoo_demand import JOB_SETTINGS
+from odoo_bench_db import clone_products, copy_database, prepare_database
 
 
 def add_depot(env, warehouse, products):
@@ -84,32 +85,50 @@ def bench_vendors(env, n_vendors):
 
 
 def fill(env, n_products, n_warehouses=1, n_vendors=1):
-    """Products with a vendor (ORM, one batch) and a plan in SQL."""
+    """Products with a vendor and a plan, in bulk SQL (one product by the
+    ORM, the others copied from it)."""
     start = time.perf_counter()
     vendors = bench_vendors(env, n_vendors)
     category = env["product.category"].create({"name": "Bench replenish"})
-    products = env["product.product"].create(
-        [
-            {
-                "name": f"Replenish {i:05d}",
-                "is_storable": True,
-                "categ_id": category.id,
-                "standard_price": 5.0 + i % 40,
-                "seller_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "partner_id": vendors[i % n_vendors].id,
-                            "delay": 7 + i % 30,
-                            "min_qty": 10.0,
-                        },
-                    )
-                ],
-            }
-            for i in range(n_products)
-        ]
+    prototype = env["product.product"].create(
+        {
+            "name": "Replenish 000000",
+            "is_storable": True,
+            "categ_id": category.id,
+            "standard_price": 5.0,
+            "seller_ids": [
+                (0, 0, {"partner_id": vendors[0].id, "delay": 7, "min_qty": 10.0})
+            ],
+        }
     )
+    clones = clone_products(
+        env,
+        prototype,
+        n_products - 1,
+        "Replenish %s",
+        list_price="10",
+        standard_price="5 + g %% 40",
+    )
+    # the vendor of clone g: vendors[g % n], 7 + g % 30 days, 10 minimum
+    env.cr.execute(
+        """
+        INSERT INTO product_supplierinfo (partner_id, product_tmpl_id,
+               product_uom_id, currency_id, delay, min_qty, price, sequence,
+               company_id)
+        SELECT (%s::int[])[1 + t.n::int %% %s], t.id, s.product_uom_id,
+               s.currency_id, 7 + t.n::int %% 30, 10, s.price, s.sequence,
+               s.company_id
+          FROM unnest(%s::int[]) WITH ORDINALITY AS t(id, n)
+          JOIN product_supplierinfo s ON s.product_tmpl_id = %s
+        """,
+        (
+            vendors.ids,
+            n_vendors,
+            clones.product_tmpl_id.sorted("id").ids,
+            prototype.product_tmpl_id.id,
+        ),
+    )
+    products = prototype | clones
     print(
         f"  {n_products} products with a vendor created in "
         f"{time.perf_counter() - start:.1f} s"
@@ -303,6 +322,11 @@ def main():
     parser.add_argument("--warehouses", type=int, choices=(1, 2), default=1)
     parser.add_argument("--skip-odoo", action="store_true")
     parser.add_argument("--vendors", type=int, default=1)
+    parser.add_argument(
+        "--settings",
+        default="inline,jobs1,jobs2",
+        help="with --jobs: which of inline, jobs1, jobs2 to run",
+    )
     args = parser.parse_args()
 
     registry, fresh = prepare_database(args)
@@ -415,10 +439,10 @@ def bench_jobs(registry, fresh, args):
         admin.password = PASSWORD
         admin.group_ids += env.ref("sop_planning.group_sop_executive")
     close_db(args.db)  # the copies need the database without sessions
-    settings = [  # label, threshold, HTTP workers, jobs at a time on root.sop
-        ("inline (in the request)", 10**9, 2, 1),
-        ("jobs, 1 runner", 2000, 2, 1),
-        ("jobs, 2 runners", 2000, 3, 2),
+    settings = [
+        setting
+        for name, setting in JOB_SETTINGS.items()
+        if name in args.settings.split(",")
     ]
     copy = f"{args.db}_jobs"
     for label, threshold, workers, capacity in settings:

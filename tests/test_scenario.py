@@ -12,6 +12,7 @@ from sop_planning.engine.scenario import (
     cap_receipts,
     daily_demand,
     evaluate_plan,
+    kpis_from_totals,
     scenario_spend,
     score_scenarios,
     stock_balance,
@@ -129,6 +130,33 @@ def test_chunks_of_items_simulate_like_one_run():
     receipts = result.received.sum(axis=1).reshape(-1, N_PATHS).mean(axis=1)
     per_item = plan.supply.groupby("item_id", sort=False)["receipts"].sum()
     np.testing.assert_allclose(per_item.to_numpy(), receipts)
+
+
+def test_totals_give_the_kpis_and_add_up_over_parts_of_the_items():
+    """A plan scored in parts (background jobs): summed totals, one set of KPIs."""
+    inputs = _inputs()
+    whole = evaluate_plan(inputs, n_paths=N_PATHS, seed=SEED)
+    for name, value in kpis_from_totals("Base plan", whole.totals).items():
+        if name != "scenario":
+            assert value == pytest.approx(whole.kpis[name]), name
+    ids = inputs.items["item_id"]
+    parts = [
+        evaluate_plan(
+            PlanInputs(
+                inputs.items[ids.isin(part)],
+                inputs.demand[inputs.demand["item_id"].isin(part)],
+            ),
+            n_paths=N_PATHS,
+            seed=SEED + n,
+        )
+        for n, part in enumerate((ids[:5], ids[5:]))
+    ]
+    summed = {key: sum(part.totals[key] for part in parts) for key in whole.totals}
+    combined = kpis_from_totals("Base plan", summed)
+    fill_rates = sorted(part.kpis["fill_rate"] for part in parts)
+    assert fill_rates[0] <= combined["fill_rate"] <= fill_rates[1]
+    assert combined["revenue"] == pytest.approx(sum(p.kpis["revenue"] for p in parts))
+    assert summed["item_periods"] == whole.totals["item_periods"] == 8 * 6
 
 
 def test_stock_balance_replays_the_simulator():

@@ -38,6 +38,7 @@ _API = {
     "Scenario": "scenario",
     "demand_factor": "scenario",
     "evaluate_plan": "scenario",
+    "kpis_from_totals": "scenario",
     "scenario_items": "scenario",
     "score_scenarios": "scenario",
     "backtest": "simulate_backtest",

@@ -54,7 +54,9 @@ column per period. ``scenario_spend(scores)`` turns those into long rows.
 chunk_items=2000)`` scores one scenario and returns a ``PlanEvaluation``:
 ``kpis`` (the row above), ``policy`` (``compute_policy`` output), ``supply``
 (``item_id, period, demand, receipts, projected_on_hand, backorders,
-stockout_risk``: path means), ``financial`` and ``spend`` (``finance``).
+stockout_risk``: path means), ``financial`` and ``spend`` (``finance``),
+and ``totals``, the sums behind the KPIs: the items can be scored in parts
+whose ``totals`` are summed, then ``kpis_from_totals`` gives the KPIs.
 """
 
 from dataclasses import dataclass, field
@@ -135,6 +137,7 @@ class PlanEvaluation:
     supply: pd.DataFrame
     financial: pd.DataFrame
     spend: pd.DataFrame
+    totals: dict = field(default_factory=dict)
 
 
 def demand_matrices(inputs):
@@ -420,25 +423,37 @@ def _simulate_items(items, policy, demand, capacity, options):
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
-def _kpis(scenario, items, outcome, financial, n_paths):
-    """Fill rate, stockout risk, stock value and the money delivered."""
+def _totals(items, outcome, financial, n_paths):
+    """The sums behind the KPIs: they add up over parts of the items."""
     demand = outcome["demand"]
     with np.errstate(divide="ignore", invalid="ignore"):
         delivered = np.where(demand > 0, 1.0 - outcome["open_orders"] / demand, 1.0)
     delivered = np.repeat(delivered, outcome["receipts"].shape[1])
-    revenue = float((financial["revenue"] * delivered).sum())
-    cost_of_goods = float((financial["cost_of_goods"] * delivered).sum())
     unit_cost = _item_column(items, "unit_cost", 0.0)
     return {
-        "scenario": scenario.name,
-        "fill_rate": float(outcome["served_now"].sum() / demand.sum())
-        if demand.sum() > 0
-        else float("nan"),
-        "stockout_risk": float(outcome["stockout_risk"].mean()),
+        "served": float(outcome["served_now"].sum()),
+        "demand": float(demand.sum()),
+        "short_item_periods": float(outcome["stockout_risk"].sum()),
+        "item_periods": float(outcome["stockout_risk"].size),
         "avg_stock_value": float((outcome["stock_days"] * unit_cost).sum() / n_paths),
-        "revenue": revenue,
-        "cost_of_goods": cost_of_goods,
-        "margin": revenue - cost_of_goods,
+        "revenue": float((financial["revenue"] * delivered).sum()),
+        "cost_of_goods": float((financial["cost_of_goods"] * delivered).sum()),
+    }
+
+
+def kpis_from_totals(name, totals):
+    """The KPIs of scenario ``name`` from the (summed) ``totals`` of its items."""
+    demand, periods = totals["demand"], totals["item_periods"]
+    return {
+        "scenario": name,
+        "fill_rate": totals["served"] / demand if demand > 0 else float("nan"),
+        "stockout_risk": totals["short_item_periods"] / periods
+        if periods
+        else float("nan"),
+        "avg_stock_value": totals["avg_stock_value"],
+        "revenue": totals["revenue"],
+        "cost_of_goods": totals["cost_of_goods"],
+        "margin": totals["revenue"] - totals["cost_of_goods"],
     }
 
 
@@ -494,13 +509,15 @@ def evaluate_plan(
     financial = financial_plan(supply.rename(columns={"demand": "qty"}), prices)
     receipts = supply[["item_id", "period", "receipts"]]
     spend = purchase_spend(receipts.rename(columns={"receipts": "qty"}), prices)
-    figures = _kpis(scenario, items, outcome, financial, n_paths)
+    totals = _totals(items, outcome, financial, n_paths)
     spend_per_period = spend.groupby("period")["purchase_spend"].sum()
-    figures["purchase_spend"] = float(spend_per_period.sum())
+    totals["purchase_spend"] = float(spend_per_period.sum())
+    figures = kpis_from_totals(scenario.name, totals)
+    figures["purchase_spend"] = totals["purchase_spend"]
     kpis = {column: figures[column] for column in KPI_COLUMNS}
     for period, value in spend_per_period.items():
         kpis[f"{SPEND_PREFIX}{period:%Y-%m-%d}"] = float(value)
-    return PlanEvaluation(kpis, policy, supply, financial, spend)
+    return PlanEvaluation(kpis, policy, supply, financial, spend, totals)
 
 
 def score_scenarios(

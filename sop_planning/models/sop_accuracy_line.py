@@ -212,54 +212,109 @@ class SopAccuracyLine(models.Model):
     # Actuals
     # ------------------------------------------------------------------
     def action_update_actuals(self):
-        """Button: record the actuals of the past months, then the trends."""
+        """Button: record the actuals of the past months, then the trends.
+
+        A step per company (``sop_step_run``): a large ledger is measured by
+        background jobs and the button returns at once.
+        """
         self.env["sop.cycle"]._check_group(
             GROUP_PLANNER, self.env._("update the accuracy ledger")
         )
-        self.sudo()._update_actuals(self.env.companies)
-        return {"type": "ir.actions.client", "tag": "soft_reload"}
+        Run = self.env["sop.step.run"]
+        results = [
+            Run._sop_start_company_step("actuals", company)
+            for company in self.env.companies
+        ]
+        started = [result for result in results if isinstance(result, dict)]
+        return (
+            started[0]
+            if started
+            else {
+                "type": "ir.actions.client",
+                "tag": "soft_reload",
+            }
+        )
 
     @api.model
     def _cron_update_actuals(self):
-        """Nightly: actuals and monthly trends of every company."""
+        """Nightly: actuals and monthly trends of every company (as jobs for
+        a large ledger)."""
         companies = self.env["res.company"].sudo().search([("active", "=", True)])
         for company in companies:
             try:
                 with self.env.cr.savepoint():
-                    self.sudo()._update_actuals(company)
+                    self.env["sop.step.run"].sudo()._sop_start_company_step(
+                        "actuals", company
+                    )
             except Exception as exc:  # noqa: BLE001 - logged, next company goes on
                 _logger.warning("S&OP ledger of %s failed: %s", company.name, exc)
             self.env["ir.cron"]._commit_progress(1)
 
     @api.model
     def _update_actuals(self, companies):
-        """Measure the rows of months that are over, per company."""
-        today = first_of_this_month(self)
-        recent = today - relativedelta(months=REMEASURE_MONTHS)
+        """Measure the rows of months that are over, per company: the
+        actuals step's three parts in this transaction."""
         for company in companies:
-            self.flush_model()
-            rows = self.env.execute_query(
-                self._search(
-                    [
-                        ("company_id", "=", company.id),
-                        ("date_month", "<", today),
-                        ("date_month", ">=", today - relativedelta(months=12)),
-                        "|",
-                        ("has_actual", "=", False),
-                        ("date_month", ">=", recent),
-                    ]
-                ).select(
-                    "id",
-                    *KEYS[:2],
-                    "date_month",
-                    "statistical_qty",
-                    "consensus_qty",
-                    "scale",
-                )
+            ledger = self.with_company(company)
+            product_ids, frames, info = ledger._actuals_prepare()
+            ledger._actuals_finalize(ledger._actuals_chunk(product_ids, frames), info)
+
+    # ------------------------------------------------------------------
+    # Actuals as a step of the company (sop_step_run.py)
+    # ------------------------------------------------------------------
+    @api.model
+    def _actuals_domain(self, product_ids=None):
+        """Rows of the current company to measure: months over, in a year."""
+        today = first_of_this_month(self)
+        domain = [
+            ("company_id", "=", self.env.company.id),
+            ("date_month", "<", today),
+            ("date_month", ">=", today - relativedelta(months=12)),
+            "|",
+            ("has_actual", "=", False),
+            ("date_month", ">=", today - relativedelta(months=REMEASURE_MONTHS)),
+        ]
+        if product_ids is not None:
+            domain.append(("product_id", "in", list(product_ids)))
+        return domain
+
+    @api.model
+    def _actuals_size(self):
+        return len(self._read_group(self._actuals_domain(), ["product_id"]))
+
+    @api.model
+    def _actuals_prepare(self):
+        """The products of the rows to measure."""
+        self.flush_model()
+        product_ids = sorted(
+            product.id
+            for [product] in self._read_group(self._actuals_domain(), ["product_id"])
+        )
+        return product_ids, {}, {}
+
+    @api.model
+    def _actuals_chunk(self, product_ids, frames):
+        """Measure the rows of ``product_ids`` (idempotent: values in place)."""
+        self.flush_model()
+        rows = self.env.execute_query(
+            self._search(self._actuals_domain(product_ids)).select(
+                "id",
+                *KEYS[:2],
+                "date_month",
+                "statistical_qty",
+                "consensus_qty",
+                "scale",
             )
-            if rows:
-                self._measure(company, rows, today)
-            self.env["sop.accuracy.month"]._rebuild(company)
+        )
+        if rows:
+            self._measure(self.env.company, rows, first_of_this_month(self))
+        return {"rows": len(rows)}
+
+    @api.model
+    def _actuals_finalize(self, counts, info):
+        """The monthly trends of the company, from every measured row."""
+        self.env["sop.accuracy.month"]._rebuild(self.env.company)
+        return True
 
     @api.model
     def _measure(self, company, rows, today):

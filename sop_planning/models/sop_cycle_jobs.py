@@ -12,11 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .sop_common import GROUP_EXECUTIVE
-from .sop_step_run import (
-    DEFAULT_THRESHOLD,
-    STEP_GROUPS,
-    THRESHOLD_PARAM,
-)
+from .sop_step_run import STEP_GROUPS
 
 
 class SopCycle(models.Model):
@@ -26,7 +22,7 @@ class SopCycle(models.Model):
     step_running = fields.Boolean(compute="_compute_step_running")
     step_progress = fields.Char(compute="_compute_step_running")
 
-    @api.depends("step_run_ids.state")
+    @api.depends("step_run_ids.state", "step_run_ids.chunk_ids.state")
     def _compute_step_running(self):
         for cycle in self:
             run = cycle.step_run_ids.sorted("id")[-1:]
@@ -44,41 +40,13 @@ class SopCycle(models.Model):
         )[step]
         self._check_group(STEP_GROUPS[step], step_name)
         self._sop_check_no_run()
-        threshold = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(THRESHOLD_PARAM, DEFAULT_THRESHOLD)
+        return self.env["sop.step.run"]._sop_start(
+            step, self._sop_step_size(step), cycle=self
         )
-        size = self._sop_step_size(step)
-        mode = "jobs" if size > threshold else "inline"
-        run = (
-            self.env["sop.step.run"]
-            .sudo()
-            .create({"cycle_id": self.id, "step": step, "mode": mode})
-            .sudo(False)
-        )
-        if mode == "inline":
-            return run._sop_run_inline()
-        run._sop_enqueue()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "title": self.name,
-                "message": self.env._(
-                    "%(step)s of %(count)s products started in the background; "
-                    "you will be told when it ends.",
-                    step=step_name,
-                    count=size,
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
 
     def _sop_step_size(self, step):
         """Products the step works on, to choose inline or jobs."""
-        if step in ("supply", "approval"):
+        if step in ("supply", "approval", "scoring"):
             return len(
                 self.env["sop.forecast"]._read_group(
                     [("cycle_id", "=", self.id)], ["product_id"]

@@ -1,21 +1,21 @@
-import logging
-
 import pandas as pd
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import BASE, EngineInputError, PlanInputs, evaluate_plan
+from ..engine.scenario import PlanEvaluation, kpis_from_totals
+from . import sop_step_run
 from .sop_common import GROUP_EXECUTIVE, GROUP_PLANNER, GROUP_USER, filtered_action
 
 # Simulated demand paths per item and their seed: every scenario of a cycle
-# is scored on the same paths, so they differ by their deltas only.
+# is scored on the same paths, so they differ by their deltas only. The plan
+# is scored in blocks of ``sop_step_run.CHUNK_SIZE`` products (block ``b``
+# with seed ``SCENARIO_SEED + b``), in the request or one block per job, so
+# both give the same scores.
 SCENARIO_PATHS = 10
 SCENARIO_SEED = 0
-# Products x scored scenarios (base plan included) scored while the user
-# waits (about 1 ms each); larger plans are scored by a background job.
-SCORE_AT_ONCE_MAX = 10000
-_logger = logging.getLogger(__name__)
+MONTH_FIGURES = ("revenue", "margin", "inventory_value", "purchase_spend")
 
 
 class SopCycle(models.Model):
@@ -29,12 +29,6 @@ class SopCycle(models.Model):
     scenario_count = fields.Integer(
         compute="_compute_scenario_count", groups=GROUP_USER
     )
-    scenario_scoring_queued = fields.Boolean(
-        readonly=True,
-        copy=False,
-        groups=GROUP_USER,
-        help="The scenarios of this large plan are being scored in the background.",
-    )
     approved_scenario_id = fields.Many2one(
         "sop.scenario",
         string="Approve with Scenario",
@@ -46,10 +40,6 @@ class SopCycle(models.Model):
         help="Its deltas (demand, lead time, MOQ, service level) are applied to "
         "the inventory policies computed at approval. Set by an executive.",
     )
-
-    def _frozen_exempt_fields(self):
-        """The background-scoring flag is cleared on a cycle approved meanwhile."""
-        return super()._frozen_exempt_fields() | {"scenario_scoring_queued"}
 
     @api.depends("scenario_ids")
     def _compute_scenario_count(self):
@@ -103,63 +93,17 @@ class SopCycle(models.Model):
     def action_score_scenarios(self):
         """Score the base plan and every scenario of each cycle.
 
-        Plans too large to score while the user waits are queued for the
-        background job, which posts on the cycle when they are scored. The
-        scenarios of a frozen (approved or closed) plan are not scored again.
+        A step (``sop_step_run``): a large plan is scored by background jobs
+        and the button returns at once. The scenarios of a frozen (approved
+        or closed) plan are not scored again.
         """
         what = self.env._("score S&OP scenarios")
         self._check_group(GROUP_PLANNER, what)
         self._check_not_frozen(what)
+        result = True
         for cycle in self:
-            products = self.env["sop.forecast"].search_count(
-                [("cycle_id", "=", cycle.id), ("state", "=", "ok")]
-            )
-            scored = len(cycle.scenario_ids.filtered(lambda s: not s.is_base)) + 1
-            if products * scored <= SCORE_AT_ONCE_MAX:
-                cycle._score_scenarios()
-                continue
-            cycle.sudo().scenario_scoring_queued = True
-            cycle.message_post(
-                body=self.env._(
-                    "Scoring of %(products)s products x %(scenarios)s scenarios "
-                    "queued by %(user)s: it runs in the background and is "
-                    "posted here when done.",
-                    products=products,
-                    scenarios=scored,
-                    user=self.env.user.name,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-            self.env.ref("sop_planning.ir_cron_sop_score_scenarios")._trigger()
-        return True
-
-    @api.model
-    def _cron_score_scenarios(self):
-        """Background job: score the queued cycles, one commit each.
-
-        A cycle that cannot be scored is unqueued with the reason posted on
-        it; the other cycles go on.
-        """
-        domain = [("scenario_scoring_queued", "=", True)]
-        for cycle in self.sudo().search(domain):
-            try:
-                with self.env.cr.savepoint():
-                    cycle.with_company(cycle.company_id)._score_scenarios()
-                    body = self.env._("Scenarios scored in the background.")
-            except (UserError, EngineInputError) as exc:
-                _logger.warning("S&OP cycle %s: scoring failed: %s", cycle.name, exc)
-                body = self.env._("Scenario scoring failed: %s", exc)
-            except Exception:  # noqa: BLE001 - logged; the queue goes on
-                _logger.exception("S&OP cycle %s: scoring crashed", cycle.name)
-                body = self.env._(
-                    "Scenario scoring failed on an unexpected error: see the "
-                    "server log."
-                )
-            cycle.scenario_scoring_queued = False
-            cycle.message_post(body=body, subtype_xmlid="mail.mt_note")
-            remaining = self.sudo().search_count(domain)
-            if self.env["ir.cron"]._commit_progress(1, remaining=remaining) <= 0:
-                break
+            result = cycle._sop_run_step("scoring")
+        return result if len(self) == 1 else True
 
     # ------------------------------------------------------------------
     # Scoring
@@ -191,25 +135,26 @@ class SopCycle(models.Model):
             )
         return base
 
-    def _scenario_inputs(self):
+    def _scenario_inputs(self, product_ids=None):
         """Engine ``PlanInputs`` read from the cycle's forecasts and plan lines.
 
         Items are the forecasts the policies cover (vendor lead time known),
         with their price, category and stock on hand; demand is the consensus
         of the months ahead, as for the policies. The plan as is: no
-        scenario's deltas (each scenario applies its own when scored).
+        scenario's deltas (each scenario applies its own when scored). With
+        ``product_ids``, the forecasts of those products only, and None when
+        none of them can be scored.
         """
         self.ensure_one()
-        forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
+        domain = [("cycle_id", "=", self.id)]
+        if product_ids is not None:
+            domain.append(("product_id", "in", list(product_ids)))
+        forecasts = self.env["sop.forecast"].search(domain)
         items, _skipped = self._policy_items(forecasts)
         if items.empty:
-            raise UserError(
-                self.env._(
-                    "Cycle %s has no forecast with a vendor lead time to score: "
-                    "run the forecast and the supply review first.",
-                    self.display_name,
-                )
-            )
+            if product_ids is not None:
+                return None
+            raise UserError(self._scenario_nothing_to_score())
         # floored at the plan lines' recent demand (approval reads it off the
         # sales history inside engine.planned_policy)
         demand = self._policy_stock_demand(items)
@@ -219,6 +164,8 @@ class SopCycle(models.Model):
         # on nothing
         demand = demand[demand["period"] >= pd.Timestamp(self.date_month)]
         if demand.empty:
+            if product_ids is not None:
+                return None
             raise UserError(
                 self.env._("Cycle %s has no plan months ahead.", self.display_name)
             )
@@ -241,29 +188,154 @@ class SopCycle(models.Model):
         )
         return PlanInputs(items, demand, freq="M")
 
+    def _scenario_nothing_to_score(self):
+        return self.env._(
+            "Cycle %s has no forecast with a vendor lead time to score: "
+            "run the forecast and the supply review first.",
+            self.display_name,
+        )
+
     def _score_scenarios(self):
-        """Score base plan + scenarios on the same demand paths; store results."""
+        """Score base plan + scenarios on the same demand paths; store results.
+
+        The scoring step's three parts in this transaction.
+        """
+        self.ensure_one()
+        product_ids, frames, info = self._scoring_prepare()
+        counts = self._scoring_chunk(product_ids, frames)
+        self._scoring_finalize(counts, info)
+        return True
+
+    # ------------------------------------------------------------------
+    # Scoring as a step (sop_step_run.py)
+    # ------------------------------------------------------------------
+    def _scoring_prepare(self):
+        """The products to score, their block, the scenarios (base first)."""
         self.ensure_one()
         self._check_not_frozen(self.env._("score S&OP scenarios"))
-        base = self._base_scenario()
-        others = self.scenario_ids.filtered(lambda s: not s.is_base)
-        inputs = self._scenario_inputs()
-        options = {"n_paths": SCENARIO_PATHS, "seed": SCENARIO_SEED}
-        try:
-            base_eval = evaluate_plan(inputs, BASE, **options)
-            evaluations = [base_eval] + [
-                evaluate_plan(inputs, s._engine_scenario(), base=base_eval, **options)
-                for s in others
-            ]
-        except EngineInputError as exc:
-            raise UserError(
-                self.env._(
-                    "Cycle %(cycle)s: the scenarios cannot be scored: %(error)s",
-                    cycle=self.display_name,
-                    error=exc,
-                )
-            ) from exc
-        base_kpis = base_eval.kpis
-        for scenario, evaluation in zip(base | others, evaluations, strict=True):
+        scenarios = self._base_scenario() | self.scenario_ids.filtered(
+            lambda s: not s.is_base
+        )
+        product_ids = sorted(
+            product.id
+            for [product] in self.env["sop.forecast"]._read_group(
+                [("cycle_id", "=", self.id)], ["product_id"]
+            )
+        )
+        if not product_ids:
+            raise UserError(self._scenario_nothing_to_score())
+        frames = {
+            "blocks": pd.DataFrame(
+                {
+                    "product_id": product_ids,
+                    "block": [
+                        n // sop_step_run.CHUNK_SIZE for n in range(len(product_ids))
+                    ],
+                }
+            ),
+            "scenarios": pd.DataFrame({"scenario_id": scenarios.ids}),
+        }
+        return product_ids, frames, {"scenario_ids": scenarios.ids}
+
+    def _scoring_chunk(self, product_ids, frames):
+        """Score the scenarios on the items of ``product_ids``, block by block.
+
+        Writes nothing: returns the sums behind each scenario's KPIs and
+        monthly money, keyed ``"<scenario id>|<figure>"`` and
+        ``"<scenario id>|<month>|<figure>"``, which the finalize adds up.
+        """
+        inputs = self._scenario_inputs(product_ids)
+        if inputs is None:
+            return {}
+        scenarios = self.env["sop.scenario"].browse(
+            frames["scenarios"]["scenario_id"].tolist()
+        )
+        base, others = scenarios[:1], scenarios[1:]
+        product_of_item = pd.Series(
+            self.env["sop.forecast"]
+            .browse(inputs.items["item_id"].tolist())
+            .mapped(lambda forecast: forecast.product_id.id),
+            index=inputs.items["item_id"].to_numpy(),
+        )
+        block_of_product = frames["blocks"].set_index("product_id")["block"]
+        item_block = product_of_item.map(block_of_product)
+        counts = {"items": len(inputs.items)}
+        for block, item_ids in item_block.groupby(item_block).groups.items():
+            part = PlanInputs(
+                inputs.items[inputs.items["item_id"].isin(item_ids)],
+                inputs.demand[inputs.demand["item_id"].isin(item_ids)],
+                freq=inputs.freq,
+            )
+            options = {"n_paths": SCENARIO_PATHS, "seed": SCENARIO_SEED + int(block)}
+            try:
+                base_eval = evaluate_plan(part, BASE, **options)
+                evaluations = [base_eval] + [
+                    evaluate_plan(part, s._engine_scenario(), base=base_eval, **options)
+                    for s in others
+                ]
+            except EngineInputError as exc:
+                raise UserError(
+                    self.env._(
+                        "Cycle %(cycle)s: the scenarios cannot be scored: %(error)s",
+                        cycle=self.display_name,
+                        error=exc,
+                    )
+                ) from exc
+            for scenario, evaluation in zip(base | others, evaluations, strict=True):
+                _add_scores(counts, scenario.id, evaluation)
+        return counts
+
+    def _scoring_finalize(self, counts, info):
+        """Store each scenario's KPIs and monthly money from the summed sums."""
+        if not counts.get("items"):
+            raise UserError(self._scenario_nothing_to_score())
+        scenarios = self.env["sop.scenario"].browse(info["scenario_ids"]).exists()
+        evaluations = [_summed_evaluation(counts, s.id, s.name) for s in scenarios]
+        base_kpis = evaluations[0].kpis
+        for scenario, evaluation in zip(scenarios, evaluations, strict=True):
             scenario._store_scores(evaluation, base_kpis)
         return True
+
+
+def _add_scores(counts, scenario_id, evaluation):
+    """Add one evaluation's KPI sums and monthly money to ``counts``."""
+    for key, value in evaluation.totals.items():
+        counts[f"{scenario_id}|{key}"] = counts.get(f"{scenario_id}|{key}", 0.0) + value
+    months = (
+        evaluation.financial.groupby("period")[["revenue", "margin", "inventory_value"]]
+        .sum()
+        .join(evaluation.spend.groupby("period")["purchase_spend"].sum())
+        .fillna(0.0)
+    )
+    for period, row in months.iterrows():
+        for name in MONTH_FIGURES:
+            key = f"{scenario_id}|{period:%Y-%m-%d}|{name}"
+            counts[key] = counts.get(key, 0.0) + float(row[name])
+
+
+def _summed_evaluation(counts, scenario_id, name):
+    """A ``PlanEvaluation`` (KPIs and monthly money) of the summed ``counts``."""
+    prefix = f"{scenario_id}|"
+    totals, months = {}, {}
+    for key, value in counts.items():
+        if not key.startswith(prefix):
+            continue
+        parts = key[len(prefix) :].split("|")
+        if len(parts) == 1:
+            totals[parts[0]] = value
+        else:
+            months.setdefault(parts[0], {})[parts[1]] = value
+    kpis = kpis_from_totals(name, totals)
+    kpis["purchase_spend"] = totals["purchase_spend"]
+    frame = pd.DataFrame(
+        [{"period": pd.Timestamp(month), **values} for month, values in months.items()],
+        columns=["period", *MONTH_FIGURES],
+    ).fillna(0.0)
+    return PlanEvaluation(
+        kpis,
+        policy=None,
+        supply=None,
+        financial=frame[["period", "revenue", "margin", "inventory_value"]],
+        spend=frame[["period", "purchase_spend"]],
+        totals=totals,
+    )

@@ -40,6 +40,16 @@ from .sop_common import (
 _logger = logging.getLogger(__name__)
 
 PAIR = ["product_id", "warehouse_id"]
+# the stock figures per warehouse: sums over products, added up over chunks
+STOCK_FIGURES = (
+    "demand_products",
+    "stockout_days",
+    "stockout_products",
+    "excess_value",
+    "cogs",
+    "stock_value_days",
+    "avg_stock_value",
+)
 
 
 class SopKpiSnapshot(models.Model):
@@ -110,50 +120,170 @@ class SopKpiSnapshot(models.Model):
     )
 
     def action_compute_snapshots(self):
-        """Button: KPIs of last month and of this month so far."""
+        """Button: KPIs of last month and of this month so far.
+
+        A step per company (``sop_step_run``): a large catalogue is computed
+        by background jobs and the button returns at once.
+        """
         self.env["sop.cycle"]._check_group(
             GROUP_PLANNER, self.env._("compute the KPI snapshots")
         )
         this_month = first_of_this_month(self)
-        for company in self.env.companies:
-            for month in (this_month - relativedelta(months=1), this_month):
-                self.sudo()._compute_month(company, month)
-        return {"type": "ir.actions.client", "tag": "soft_reload"}
+        months = [str(this_month - relativedelta(months=1)), str(this_month)]
+        Run = self.env["sop.step.run"]
+        results = [
+            Run._sop_start_company_step("kpis", company, {"months": months})
+            for company in self.env.companies
+        ]
+        started = [result for result in results if isinstance(result, dict)]
+        return (
+            started[0]
+            if started
+            else {
+                "type": "ir.actions.client",
+                "tag": "soft_reload",
+            }
+        )
 
     @api.model
     def _cron_compute_snapshots(self):
-        """Monthly: last month's KPIs (final) of every company."""
+        """Monthly: last month's KPIs (final) of every company (as jobs for a
+        large catalogue)."""
         month = first_of_this_month(self) - relativedelta(months=1)
         for company in self.env["res.company"].sudo().search([("active", "=", True)]):
             try:
                 with self.env.cr.savepoint():
-                    self.sudo()._compute_month(company, month)
+                    self.env["sop.step.run"].sudo()._sop_start_company_step(
+                        "kpis", company, {"months": [str(month)]}
+                    )
             except Exception as exc:  # noqa: BLE001 - logged, next company goes on
                 _logger.warning("S&OP KPIs of %s failed: %s", company.name, exc)
             self.env["ir.cron"]._commit_progress(1)
 
     @api.model
     def _compute_month(self, company, month):
-        """Replace the snapshots of ``company`` for ``month``; return them."""
-        month = month.replace(day=1)
-        warehouses = self.env["stock.warehouse"].search(
-            [("company_id", "=", company.id)]
+        """Replace the snapshots of ``company`` for ``month``; return them
+        (the KPI step's three parts in this transaction)."""
+        snapshots = self.with_company(company)
+        product_ids, frames, info = snapshots._kpis_prepare([str(month.replace(day=1))])
+        return snapshots._kpis_finalize(
+            snapshots._kpis_chunk(product_ids, frames), info
         )
+
+    # ------------------------------------------------------------------
+    # KPI snapshots as a step of the company (sop_step_run.py): deliveries
+    # per warehouse in the finalize, stock figures per chunk of products
+    # ------------------------------------------------------------------
+    @api.model
+    def _kpis_period(self, month):
+        """``(month, end)`` of a month string; ``end`` is None when the month
+        has no day yet or the company no warehouse."""
+        month = fields.Date.to_date(month).replace(day=1)
+        tomorrow = fields.Date.context_today(self) + relativedelta(days=1)
+        end = min(month + relativedelta(months=1), tomorrow)
+        return month, (end if end > month else None)
+
+    @api.model
+    def _kpis_warehouses(self):
+        return self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)]
+        )
+
+    @api.model
+    def _kpis_size(self, months):
+        return len(self._kpis_prepare(months)[0])
+
+    @api.model
+    def _kpis_prepare(self, months):
+        """Products with demand or stock moves in each month's window."""
+        company = self.env.company
+        warehouses = self._kpis_warehouses()
+        self.env.flush_all()
+        demand, moved = [], []
+        for name in months:
+            month, end = self._kpis_period(name)
+            if not warehouses or end is None:
+                continue
+            demand.append(
+                self._demand_pairs(company, warehouses, end).assign(month=name)
+            )
+            moved.append(
+                pd.DataFrame(
+                    {"product_id": self._moved_products(company, end), "month": name}
+                )
+            )
+        demand = pd.concat(demand) if demand else pd.DataFrame(columns=[*PAIR, "month"])
+        moved = (
+            pd.concat(moved) if moved else pd.DataFrame(columns=["product_id", "month"])
+        )
+        product_ids = sorted(
+            {int(p) for p in demand["product_id"]}
+            | {int(p) for p in moved["product_id"]}
+        )
+        return product_ids, {"demand": demand, "moved": moved}, {"months": months}
+
+    @api.model
+    def _kpis_chunk(self, product_ids, frames):
+        """Stock figures of ``product_ids`` per month and warehouse, keyed
+        ``"<month>|<warehouse id>|<figure>"`` (sums; writes nothing)."""
+        company = self.env.company
+        warehouses = self._kpis_warehouses()
+        demand, moved = frames["demand"], frames["moved"]
+        counts = {}
+        for name in sorted(set(demand["month"]) | set(moved["month"])):
+            month, end = self._kpis_period(name)
+            if end is None:
+                continue
+            stock = self._stock_kpis(
+                company,
+                warehouses,
+                month,
+                end,
+                demand=demand.loc[demand["month"] == name, PAIR].astype(int),
+                product_ids=moved.loc[moved["month"] == name, "product_id"]
+                .astype(int)
+                .tolist(),
+            )
+            for row in stock.to_dict("records"):
+                warehouse = int(row.pop("warehouse_id"))
+                for figure, value in row.items():
+                    key = f"{name}|{warehouse}|{figure}"
+                    counts[key] = counts.get(key, 0.0) + float(value)
+        return counts
+
+    @api.model
+    def _kpis_finalize(self, counts, info):
+        """Replace each month's snapshots: deliveries plus the summed stock
+        figures of the chunks; return the snapshots."""
+        snapshots = self.browse()
+        for name in info["months"]:
+            rows = {}
+            for key, value in counts.items():
+                month, warehouse, figure = key.split("|")
+                if month == name:
+                    rows.setdefault(int(warehouse), {})[figure] = value
+            stock = pd.DataFrame(
+                [{"warehouse_id": wh, **figures} for wh, figures in rows.items()],
+                columns=["warehouse_id", *STOCK_FIGURES],
+            )
+            snapshots |= self._store_month(name, stock)
+        return snapshots
+
+    @api.model
+    def _store_month(self, name, stock):
+        """Replace the company's snapshots of month ``name`` with its
+        deliveries and the ``stock`` figures per warehouse."""
+        company = self.env.company
+        month, end = self._kpis_period(name)
         self.search(
             [("company_id", "=", company.id), ("date_month", "=", month)]
         ).unlink()
-        if not warehouses:
-            return self
-        tomorrow = fields.Date.context_today(self) + relativedelta(days=1)
-        end = min(month + relativedelta(months=1), tomorrow)
-        if end <= month:
-            return self
+        warehouses = self._kpis_warehouses()
+        if not warehouses or end is None:
+            return self.browse()
         self.env.flush_all()
         frame = pd.DataFrame({"warehouse_id": warehouses.ids})
-        for part in (
-            self._deliveries(company, warehouses, month, end),
-            self._stock_kpis(company, warehouses, month, end),
-        ):
+        for part in (self._deliveries(company, warehouses, month, end), stock):
             frame = frame.merge(part, on="warehouse_id", how="left")
         frame = frame.apply(pd.to_numeric).fillna(0.0)
         vals_list = []
@@ -285,20 +415,9 @@ class SopKpiSnapshot(models.Model):
         ).astype({"first_ordered_qty": float, "first_shipped_qty": float})
 
     @api.model
-    def _stock_kpis(self, company, warehouses, month, end):
-        """Stockout days, excess value, COGS and stock value-days per warehouse."""
-        columns = [
-            "warehouse_id",
-            "demand_products",
-            "stockout_days",
-            "stockout_products",
-            "excess_value",
-            "cogs",
-            "stock_value_days",
-            "avg_stock_value",
-        ]
-        demand = self._demand_pairs(company, warehouses, end)
-        product_ids = [
+    def _moved_products(self, company, end):
+        """Storable products with a done stock move of ``company`` before ``end``."""
+        return [
             row[0]
             for row in self.env.execute_query(
                 SQL(
@@ -312,6 +431,21 @@ class SopKpiSnapshot(models.Model):
                 )
             )
         ]
+
+    @api.model
+    def _stock_kpis(
+        self, company, warehouses, month, end, demand=None, product_ids=None
+    ):
+        """Stockout days, excess value, COGS and stock value-days per warehouse.
+
+        ``demand`` (product x warehouse pairs with demand) and ``product_ids``
+        (products moved) default to every product of the company.
+        """
+        columns = ["warehouse_id", *STOCK_FIGURES]
+        if demand is None:
+            demand = self._demand_pairs(company, warehouses, end)
+        if product_ids is None:
+            product_ids = self._moved_products(company, end)
         levels = self._daily_levels(company, warehouses, product_ids, month, end)
         # products with demand and no stock move at all: level 0 every day
         index = pd.MultiIndex.from_frame(demand)

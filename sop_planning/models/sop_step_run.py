@@ -1,6 +1,8 @@
 """Long steps of a cycle in chunks of products, in the request or as jobs.
 
-A step is three methods of ``sop.cycle`` (``STEPS``):
+A step is three methods of ``sop.cycle`` (``STEPS``), or of the model of
+``STEP_MODELS`` for a step of a whole company (accuracy actuals, KPI
+snapshots: the run has no cycle, its ``params`` go to the prepare):
 
 - *prepare* (whole catalogue) returns the product ids, DataFrames with a
   ``product_id`` column for the chunks, and a dict for the finalize;
@@ -27,6 +29,7 @@ import logging
 import pandas as pd
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -40,17 +43,28 @@ STEPS = {
     "forecast": ("_forecast_prepare", "_forecast_chunk", "_forecast_finalize"),
     "supply": ("_supply_prepare", "_supply_chunk", "_supply_finalize"),
     "approval": ("_approval_prepare", "_approval_chunk", "_approval_finalize"),
+    "scoring": ("_scoring_prepare", "_scoring_chunk", "_scoring_finalize"),
+    "actuals": ("_actuals_prepare", "_actuals_chunk", "_actuals_finalize"),
+    "kpis": ("_kpis_prepare", "_kpis_chunk", "_kpis_finalize"),
 }
+# steps of a whole company: the model whose methods they are
+STEP_MODELS = {"actuals": "sop.accuracy.line", "kpis": "sop.kpi.snapshot"}
 STEP_NAMES = [
     ("forecast", "Forecast run"),
     ("supply", "Supply review"),
     ("approval", "Approval"),
+    ("scoring", "Scenario scoring"),
+    ("actuals", "Accuracy actuals"),
+    ("kpis", "KPI snapshots"),
 ]
 # who may start a step (checked again on the server before anything runs)
 STEP_GROUPS = {
     "forecast": GROUP_PLANNER,
     "supply": GROUP_PLANNER,
     "approval": GROUP_EXECUTIVE,
+    "scoring": GROUP_PLANNER,
+    "actuals": GROUP_PLANNER,
+    "kpis": GROUP_PLANNER,
 }
 CHANNEL = "root.sop"
 CHUNK_SIZE = 1000  # products per chunk job
@@ -66,9 +80,16 @@ class SopStepRun(models.Model):
     _order = "id desc"
 
     cycle_id = fields.Many2one(
-        "sop.cycle", required=True, ondelete="cascade", index=True, readonly=True
+        "sop.cycle", ondelete="cascade", index=True, readonly=True
     )
-    company_id = fields.Many2one(related="cycle_id.company_id", store=True)
+    company_id = fields.Many2one(
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+    )
     step = fields.Selection(STEP_NAMES, required=True, readonly=True)
     mode = fields.Selection(
         [("inline", "In the request"), ("jobs", "Background jobs")],
@@ -87,6 +108,7 @@ class SopStepRun(models.Model):
     date_start = fields.Datetime(default=fields.Datetime.now, readonly=True)
     date_end = fields.Datetime(readonly=True)
     product_count = fields.Integer(readonly=True)
+    params = fields.Json(readonly=True, help="Arguments of the prepare.")
     info = fields.Json(readonly=True, help="What the finalize needs from the prepare.")
     chunk_ids = fields.One2many("sop.step.chunk", "run_id", readonly=True)
     chunk_count = fields.Integer(compute="_compute_progress")
@@ -94,6 +116,13 @@ class SopStepRun(models.Model):
     product_done_count = fields.Integer(compute="_compute_progress")
     progress = fields.Char(compute="_compute_progress")
     error = fields.Text(readonly=True)
+
+    @api.depends("cycle_id")
+    def _compute_company_id(self):
+        for run in self:
+            run.company_id = (
+                run.cycle_id.company_id or run.company_id or self.env.company
+            )
 
     @api.depends("chunk_ids.state", "state", "date_start", "date_end")
     def _compute_progress(self):
@@ -139,14 +168,96 @@ class SopStepRun(models.Model):
     # The three parts, in the order they run
     # ------------------------------------------------------------------
     def _sop_methods(self):
-        cycle = self.cycle_id
-        return [getattr(cycle, name) for name in STEPS[self.step]]
+        target = self.cycle_id
+        if self.step in STEP_MODELS:  # as the buttons did: group checked at start
+            target = self._sop_company_target(self.step, self.company_id)
+        return [getattr(target, name) for name in STEPS[self.step]]
+
+    @api.model
+    def _sop_company_target(self, step, company):
+        """The model of a company's ``step``, on ``company``, as superuser."""
+        return self.env[STEP_MODELS[step]].sudo().with_company(company)
+
+    def _sop_step_name(self):
+        return dict(self._fields["step"]._description_selection(self.env))[self.step]
+
+    def _sop_label(self):
+        """The cycle's name, or the company's for a step of a whole company."""
+        return self.cycle_id.name or self.company_id.name
+
+    @api.model
+    def _sop_start(self, step, size, cycle=None, company=None, params=None):
+        """Run ``step`` of ``size`` products: inline when at most the
+        threshold, else as jobs. Return True, or the notification that it
+        started in the background."""
+        threshold = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(THRESHOLD_PARAM, DEFAULT_THRESHOLD)
+        )
+        mode = "jobs" if size > threshold else "inline"
+        vals = {"step": step, "mode": mode, "params": params or {}}
+        if cycle:
+            vals["cycle_id"] = cycle.id
+        else:
+            vals["company_id"] = company.id
+        run = self.sudo().create(vals).sudo(False)
+        if mode == "inline":
+            return run._sop_run_inline()
+        run._sop_enqueue()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": run._sop_label(),
+                "message": self.env._(
+                    "%(step)s of %(count)s products started in the background; "
+                    "you will be told when it ends.",
+                    step=run._sop_step_name(),
+                    count=size,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _sop_start_company_step(self, step, company, params=None):
+        """Start ``step`` of ``STEP_MODELS`` for ``company``; refused to a
+        user without its group and while the same step of the company runs."""
+        self.env["sop.cycle"]._check_group(
+            STEP_GROUPS[step],
+            self.env._(
+                "start: %s",
+                dict(self._fields["step"]._description_selection(self.env))[step],
+            ),
+        )
+        runs = self.sudo().search(
+            [
+                ("step", "=", step),
+                ("company_id", "=", company.id),
+                ("state", "=", "running"),
+            ]
+        )
+        runs._sop_check_interrupted()
+        running = runs.filtered(lambda r: r.state == "running")
+        if running:
+            raise UserError(
+                self.env._(
+                    "%(company)s is busy: %(progress)s. Wait until it ends.",
+                    company=company.name,
+                    progress=running[0].progress,
+                )
+            )
+        target = self._sop_company_target(step, company)
+        size = getattr(target, f"_{step}_size")(**(params or {}))
+        return self._sop_start(step, size, company=company, params=params)
 
     def _sop_run_inline(self):
         """Prepare, one chunk of every product, finalize: in this request."""
         self.ensure_one()
         prepare, chunk, finalize = self._sop_methods()
-        product_ids, frames, info = prepare()
+        product_ids, frames, info = prepare(**(self.params or {}))
         counts = chunk(product_ids, frames)
         self.env["sop.step.chunk"].sudo().create(
             {
@@ -171,7 +282,7 @@ class SopStepRun(models.Model):
             channel=CHANNEL,
             max_retries=MAX_RETRIES,
             identity_key=self._sop_identity("prepare"),
-            description=self.env._("S&OP %s: prepare", self.cycle_id.name),
+            description=self.env._("S&OP %s: prepare", self._sop_label()),
         )._sop_job_prepare().delay()
         return True
 
@@ -182,12 +293,12 @@ class SopStepRun(models.Model):
             return "nothing to do: the run is over or prepared"
         prepare = self._sop_methods()[0]
         try:
-            product_ids, frames, info = prepare()
+            product_ids, frames, info = prepare(**(self.params or {}))
         except Exception as exc:  # noqa: BLE001 - queue_job retries, then reports
             raise RetryableJobError(str(exc) or type(exc).__name__) from exc
         chunks = self._sop_create_chunks(product_ids, frames)
         self.sudo().write({"info": info, "product_count": len(product_ids)})
-        name = self.cycle_id.name
+        name = self._sop_label()
         chunk_jobs = [
             chunk.delayable(
                 channel=CHANNEL,
@@ -289,16 +400,15 @@ class SopStepRun(models.Model):
             {"state": "failed", "date_end": fields.Datetime.now(), "error": reason}
         )
         self.chunk_ids.sudo().payload = False
-        self.cycle_id.sudo().message_post(
-            body=self.env._(
-                "%(step)s failed: %(reason)s",
-                step=dict(self._fields["step"]._description_selection(self.env))[
-                    self.step
-                ],
-                reason=reason,
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
+        if self.cycle_id:  # a company's step has no chatter
+            self.cycle_id.sudo().message_post(
+                body=self.env._(
+                    "%(step)s failed: %(reason)s",
+                    step=self._sop_step_name(),
+                    reason=reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
         self._sop_jobs().filtered(
             lambda job: job.state in ("wait_dependencies", "pending")
         ).button_cancelled()
@@ -339,7 +449,7 @@ class SopStepRun(models.Model):
             {
                 "type": "danger" if failed else "success",
                 "sticky": failed,
-                "title": self.cycle_id.name,
+                "title": self._sop_label(),
                 "message": self.progress
                 + (f": {self.error}" if failed and self.error else ""),
             },
@@ -415,7 +525,7 @@ class SopStepChunk(models.Model):
             reason=exc_message or exc_name,
         )
         self.sudo().write({"state": "failed", "error": error})
-        _logger.warning("S&OP %s: %s", self.run_id.cycle_id.name, error)
+        _logger.warning("S&OP %s: %s", self.run_id._sop_label(), error)
         self.run_id._sop_fail_if_chunks_failed()
 
 

@@ -1,9 +1,22 @@
 import calendar
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from ..models import sop_step_run
 from .common_data import SopDataCase
+from .test_step_jobs import _trapped_jobs_kept
+
+LEDGER_FIELDS = ("actual_qty", "has_actual", "abs_error", "wape", "mase", "exception")
+KPI_FIELDS = ("delivery_count", "otif", "fill_rate", "stockout_days", "excess_value")
+
+
+def _values(records, names):
+    return [tuple(record[name] for name in names) for record in records]
 
 
 @tagged("post_install", "-at_install")
@@ -282,3 +295,95 @@ class TestAccuracyKpi(SopDataCase):
                 [("company_id", "=", self.company_a.id)]
             )
         )
+
+    # ------------------------------------------------------------------
+    # Actuals and KPI snapshots as steps of the company (background jobs)
+    # ------------------------------------------------------------------
+    def _run_company_step_by_jobs(self, step, start):
+        """``start()`` as the planner with one product per chunk; perform the
+        jobs, one chunk twice; return the run."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
+        Run = self.env["sop.step.run"]
+        with patch.object(sop_step_run, "CHUNK_SIZE", 1), trap_jobs() as trap:
+            action = start()
+            self.assertEqual(action["tag"], "display_notification")
+            run = Run.search([("step", "=", step)], limit=1)
+            self.assertEqual((run.mode, run.state), ("jobs", "running"))
+            self.assertEqual(run.company_id, self.company_a)
+            self.assertIn("preparing", run.progress)
+            with self.assertRaisesRegex(UserError, "busy"), _trapped_jobs_kept():
+                start()
+            trap.perform_enqueued_jobs()  # prepare: one chunk per product
+            self.assertEqual(len(run.chunk_ids), 2)
+            chunk_jobs = [
+                job
+                for job in trap.enqueued_jobs
+                if job.recordset._name == "sop.step.chunk"
+            ]
+            for job in chunk_jobs:
+                self.assertEqual(job.channel, "root.sop")
+                job.perform()
+            self.assertIn("2 / 2 chunks", run.progress)
+            # a chunk whose commit was lost runs again and doubles nothing
+            chunk_jobs[0].recordset.sudo().state = "pending"
+            chunk_jobs[0].perform()
+            trap.perform_enqueued_jobs()  # finalize
+        self.assertEqual(run.state, "done")
+        return run
+
+    def test_actuals_by_jobs_as_in_the_request(self):
+        cycle, _lines = self._ledger_case()  # measured in the request
+        rows = cycle.accuracy_line_ids
+        inline = rows.read(LEDGER_FIELDS)
+        Month = self.env["sop.accuracy.month"]
+        months = _values(Month.search([]), ("date_month", "wape", "bias"))
+        self.assertTrue(any(row["has_actual"] for row in inline))
+        rows.sudo().write(
+            {"actual_qty": 0, "has_actual": False, "wape": 0, "abs_error": 0}
+        )
+        Month.search([]).unlink()
+        ledger = self.Ledger.with_user(self.planner)
+        self._run_company_step_by_jobs("actuals", ledger.action_update_actuals)
+        self.assertEqual(rows.read(LEDGER_FIELDS), inline)
+        self.assertEqual(
+            _values(Month.search([]), ("date_month", "wape", "bias")), months
+        )
+
+    def test_kpis_by_jobs_as_in_the_request(self):
+        month = self._month(-1)
+        self._done_move(self.p1, self.suppliers, self.stock, 100.0, self._month(-2))
+        self._deliver(10.0, 6.0, month + timedelta(days=9), month + timedelta(days=4))
+        self._sale(self.p2, 5.0, month + timedelta(days=3))  # never in stock
+        Snapshot = self.env["sop.kpi.snapshot"]
+        inline = _values(Snapshot._compute_month(self.company_a, month), KPI_FIELDS)
+        self.assertTrue(any(row[3] for row in inline), "stockout days")
+        Snapshot.search([]).unlink()
+        self._run_company_step_by_jobs(
+            "kpis",
+            lambda: (
+                self.env["sop.step.run"]
+                .with_user(self.planner)
+                ._sop_start_company_step(
+                    "kpis", self.company_a, {"months": [str(month)]}
+                )
+            ),
+        )
+        by_jobs = Snapshot.search([("date_month", "=", month)])
+        self.assertEqual(_values(by_jobs, KPI_FIELDS), inline)
+
+    def test_only_planners_start_actuals_and_kpis(self):
+        Run = self.env["sop.step.run"].with_user(self.sop_user)
+        with trap_jobs() as trap:
+            with self.assertRaises(AccessError):
+                self.Ledger.with_user(self.sop_user).action_update_actuals()
+            with self.assertRaises(AccessError):
+                self.env["sop.kpi.snapshot"].with_user(
+                    self.sop_user
+                ).action_compute_snapshots()
+            for step in ("actuals", "kpis"):
+                with self.assertRaises(AccessError):
+                    Run._sop_start_company_step(step, self.company_a, {})
+            trap.assert_jobs_count(0)
+        self.assertFalse(self.env["sop.step.run"].search([]))

@@ -93,9 +93,7 @@ class TestCycleFreeze(SopPolicyCase):
 
     def test_frozen_cycle_accepts_only_exempt_fields(self):
         cycle, scenario = self._approved_with_scenario()
-        # exempt: a technical flag (scenario file), actuals (facts), chatter
-        cycle.sudo().scenario_scoring_queued = True
-        self.assertTrue(cycle.scenario_scoring_queued)
+        # exempt: actuals (facts), chatter
         line = cycle.plan_line_ids[:1]
         line.with_user(self.planner).write({"actual_qty": 7.0, "has_actual": True})
         self.assertEqual(line.actual_qty, 7.0)

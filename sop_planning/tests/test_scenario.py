@@ -8,11 +8,15 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 from ..engine import SHEETS, Scenario, score_scenarios
-from ..models import sop_cycle_scenario
+from ..models import sop_step_run
 from ..models.sop_cycle_scenario import SCENARIO_PATHS, SCENARIO_SEED
 from ..models.sop_scenario import RESULT_FIELDS
 from .common_policy import MONTH_DAYS, SopPolicyCase
+from .test_step_jobs import _trapped_jobs_kept
 
 
 @tagged("post_install", "-at_install")
@@ -124,26 +128,104 @@ class TestScenario(SopPolicyCase):
         cycle.with_user(self.planner).action_score_scenarios()
         self.assertEqual(scenario.state, "scored")
 
-    def test_large_plan_scored_in_background(self):
-        cycle = self._review(self.pump)
-        scenario = self._scenario(cycle, demand_pct=20)
-        unscorable = self._review(self.orphan)  # no vendor lead time
-        with patch.object(sop_cycle_scenario, "SCORE_AT_ONCE_MAX", 0):
-            (cycle | unscorable).with_user(self.planner).action_score_scenarios()
-        self.assertTrue(cycle.scenario_scoring_queued)
-        self.assertEqual(scenario.state, "draft", "not scored while waiting")
-        self.assertIn("queued", cycle.message_ids[0].body)
+    def _scores(self, cycle):
+        return {
+            scenario.name: (
+                scenario.state,
+                *(round(scenario[name], 6) for name in RESULT_FIELDS),
+                tuple(
+                    (m.date_month, round(m.revenue, 6), round(m.purchase_spend, 6))
+                    for m in scenario.month_ids.sorted("date_month")
+                ),
+            )
+            for scenario in cycle.scenario_ids
+        }
 
-        cron = self.env.ref("sop_planning.ir_cron_sop_score_scenarios")
-        with self.enter_registry_test_mode():
-            cron.method_direct_trigger()
-        (cycle | unscorable).invalidate_recordset()
-        self.assertFalse(cycle.scenario_scoring_queued)
-        self.assertEqual(scenario.state, "scored")
-        self.assertEqual(cycle.scenario_ids.filtered("is_base").state, "scored")
-        self.assertIn("scored in the background", cycle.message_ids[0].body)
-        self.assertFalse(unscorable.scenario_scoring_queued)
-        self.assertIn("no forecast with a vendor", unscorable.message_ids[0].body)
+    def test_large_plan_scored_by_jobs_as_in_the_request(self):
+        cycle = self._review(self.pump | self.valve)
+        self._scenario(cycle, name="Demand +20 %", demand_pct=20)
+        self._scenario(cycle, name="Late", lead_time_days=14)
+        params = self.env["ir.config_parameter"].sudo()
+        # one product per chunk (and per scoring block): 2 chunks
+        with patch.object(sop_step_run, "CHUNK_SIZE", 1):
+            cycle.with_user(self.planner).action_score_scenarios()
+            inline = self._scores(cycle)
+            run = cycle.step_run_ids.sorted("id")[-1]
+            self.assertEqual((run.step, run.mode), ("scoring", "inline"))
+            cycle.scenario_ids.sudo().write({"state": "draft", "fill_rate": 0.0})
+            cycle.scenario_ids.month_ids.sudo().unlink()
+            params.set_param(sop_step_run.THRESHOLD_PARAM, 0)
+            with trap_jobs() as trap:
+                action = cycle.with_user(self.planner).action_score_scenarios()
+                self.assertEqual(action["tag"], "display_notification")
+                self.assertEqual(
+                    set(cycle.scenario_ids.mapped("state")), {"draft"}, "not yet"
+                )
+                run = cycle.step_run_ids.sorted("id")[-1]
+                self.assertEqual((run.step, run.mode), ("scoring", "jobs"))
+                self.assertIn("Scenario scoring: preparing", cycle.step_progress)
+                with (
+                    self.assertRaisesRegex(UserError, "busy: Scenario scoring"),
+                    _trapped_jobs_kept(),
+                ):
+                    cycle.with_user(self.planner).action_score_scenarios()
+                trap.perform_enqueued_jobs()  # prepare: 2 chunks + finalize
+                self.assertEqual(len(run.chunk_ids), 2)
+                trap.assert_jobs_count(2 + 1)
+                chunk_jobs = [
+                    job
+                    for job in trap.enqueued_jobs
+                    if job.recordset._name == "sop.step.chunk"
+                ]
+                for job in chunk_jobs:
+                    self.assertEqual(job.channel, "root.sop")
+                    job.perform()
+                self.assertIn("2 / 2 chunks", cycle.step_progress)
+                # a repeated chunk, even one whose commit was lost, adds nothing
+                self.assertIn("nothing to do", chunk_jobs[0].perform())
+                chunk_jobs[0].recordset.sudo().state = "pending"
+                chunk_jobs[0].perform()
+                trap.perform_enqueued_jobs()  # finalize
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._scores(cycle), inline)
+        self.assertEqual(set(cycle.scenario_ids.mapped("state")), {"scored"})
+
+    def test_unscorable_plan_by_jobs_is_reported_on_the_cycle(self):
+        cycle = self._review(self.orphan)  # no vendor lead time
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
+        with trap_jobs() as trap:
+            cycle.with_user(self.planner).action_score_scenarios()
+            trap.perform_enqueued_jobs()  # prepare
+            jobs = {job.recordset._name: job for job in trap.enqueued_jobs}
+            finalize = jobs["sop.step.run"]
+            jobs["sop.step.chunk"].perform()  # the only chunk: nothing to score
+            for _try in range(finalize.max_retries - 1):
+                with self.assertRaises(RetryableJobError):
+                    finalize.perform()
+            with self.assertRaises(FailedJobError) as failure:
+                finalize.perform()
+            finalize.on_fail(
+                {"exc_name": "UserError", "exc_message": str(failure.exception)}
+            )
+        run = cycle.step_run_ids.filtered(lambda r: r.step == "scoring")
+        self.assertEqual(run.state, "failed")
+        self.assertIn("no forecast with a vendor lead time", run.error)
+        self.assertIn("Scenario scoring failed", cycle.message_ids[0].body)
+
+    def test_user_cannot_start_the_scoring(self):
+        cycle = self._review(self.pump)
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
+        with trap_jobs() as trap:
+            with self.assertRaises(AccessError):
+                cycle.with_user(self.sop_user).action_score_scenarios()
+            with self.assertRaises(AccessError):
+                cycle.with_user(self.sop_user)._sop_run_step("scoring")
+            trap.assert_jobs_count(0)
+        self.assertNotIn("scoring", cycle.step_run_ids.mapped("step"))
 
     def test_approve_with_later_lead_time_raises_reorder_points(self):
         cycle = self._review(self.pump)
