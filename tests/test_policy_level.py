@@ -2,43 +2,10 @@
 
 import numpy as np
 import pytest
-from test_policy_law import flat_forecast, lumpy_demand, lumpy_items
+from test_policy_law import flat_forecast, lumpy_items
+from test_policy_slow_fill_rate import plan_and_replay
 
 from sop_planning.engine.policy_calibration import planned_policy
-from sop_planning.engine.policy_law import review_periods
-from sop_planning.engine.simulate import simulate
-
-N_ITEMS = 1500
-MONTH = 30.4375
-
-
-def plan_and_replay(make_history, law_options=None):
-    """Plan stationary lumpy items as the add-on does (95 % cycle, daily
-    review, ``planned_policy``) and replay 20 years of new draws."""
-    history = lumpy_demand(N_ITEMS, 48, seed=10)
-    item_ids = np.arange(N_ITEMS)
-    items = lumpy_items(item_ids, 0.95).assign(service_type="cycle", review_days=0.0)
-    policy = planned_policy(
-        items,
-        flat_forecast(history, item_ids),
-        make_history(history),
-        freq="M",
-        max_cover_days=61,
-        law_options=law_options,
-    )
-    lead, review = review_periods(items["lead_time_days"] / MONTH, 0.0)
-    result = simulate(
-        lumpy_demand(N_ITEMS, 240, seed=11),
-        policy["reorder_point"],
-        policy["order_up_to"],
-        policy="RsS",
-        review=review,
-        lead_time=lead,
-        lost_sales=True,
-    )
-    reached = result.served.sum() / result.demand.sum()
-    promised = np.average(policy["expected_fill_rate"], weights=result.demand)
-    return reached, promised, result.avg_value.sum()
 
 
 def test_slow_items_keep_their_promise_at_their_own_level(make_history):
@@ -46,10 +13,12 @@ def test_slow_items_keep_their_promise_at_their_own_level(make_history):
     year's and half-year's means) overstates a slow item's rate: scaled to
     it, the law promised 94 % and the items got 97 % with 60 % more stock.
     At the level of their own last two years the promise holds."""
-    reached, promised, stock = plan_and_replay(make_history)
+    _policy, reached, promised, stock = plan_and_replay(make_history, planned=True)
     assert reached == pytest.approx(promised, abs=0.02)
     assert reached >= 0.92
-    floored = plan_and_replay(make_history, {"history_level_patterns": []})
+    floored = plan_and_replay(
+        make_history, {"history_level_patterns": []}, planned=True
+    )[1:]
     assert floored[0] - floored[1] > 0.025
     assert stock < 0.8 * floored[2]
 

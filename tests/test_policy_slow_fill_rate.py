@@ -5,6 +5,7 @@ import pytest
 from test_policy_law import flat_forecast, lumpy_demand, lumpy_items
 
 from sop_planning.engine.policy import compute_policy
+from sop_planning.engine.policy_calibration import planned_policy
 from sop_planning.engine.policy_law import review_periods
 from sop_planning.engine.simulate import simulate
 
@@ -12,20 +13,22 @@ N_ITEMS = 1500
 MONTH = 30.4375
 
 
-def plan_and_replay(make_history, law_options=None):
-    """Plan lumpy items at 95 % cycle, reviewed daily (the add-on's rules);
-    replay them on 20 years of new draws of the same demand."""
+def plan_and_replay(make_history, law_options=None, *, planned=False):
+    """Plan lumpy items at 95 % cycle, reviewed daily (the add-on's rules),
+    by ``compute_policy`` or, ``planned``, by ``planned_policy`` as the
+    add-on does; replay them on 20 years of new draws of the same demand.
+    Returns (policy, reached fill, promised fill, average stock value)."""
     history = lumpy_demand(N_ITEMS, 48, seed=10)
     item_ids = np.arange(N_ITEMS)
     items = lumpy_items(item_ids, 0.95).assign(service_type="cycle", review_days=0.0)
-    policy = compute_policy(
-        items,
-        flat_forecast(history, item_ids),
-        freq="M",
-        history=make_history(history),
-        max_cover_days=61,
-        law_options=law_options,
-    )
+    options = {"freq": "M", "max_cover_days": 61, "law_options": law_options}
+    forecast = flat_forecast(history, item_ids)
+    if planned:
+        policy = planned_policy(items, forecast, make_history(history), **options)
+    else:
+        policy = compute_policy(
+            items, forecast, history=make_history(history), **options
+        )
     lead, review = review_periods(items["lead_time_days"] / MONTH, 0.0)
     result = simulate(
         lumpy_demand(N_ITEMS, 240, seed=11),
@@ -38,11 +41,11 @@ def plan_and_replay(make_history, law_options=None):
     )
     reached = result.served.sum() / result.demand.sum()
     promised = np.average(policy["expected_fill_rate"], weights=result.demand)
-    return policy, reached, promised
+    return policy, reached, promised, result.avg_value.sum()
 
 
 def test_lumpy_items_on_a_cycle_target_reach_it_as_a_fill_rate(make_history):
-    policy, reached, promised = plan_and_replay(make_history)
+    policy, reached, promised, _stock = plan_and_replay(make_history)
     resampled = policy["method"] == "bootstrap"
     assert resampled.mean() > 0.95
     # planned on the fill rate the law gives, said so on the policy
@@ -55,7 +58,7 @@ def test_lumpy_items_on_a_cycle_target_reach_it_as_a_fill_rate(make_history):
 
 def test_a_cycle_quantile_serves_lumpy_items_far_below_the_target(make_history):
     """Why: the 95 % quantile of lead-time demand serves about 86 %."""
-    policy, reached, promised = plan_and_replay(
+    policy, reached, promised, _stock = plan_and_replay(
         make_history, {"fill_rate_patterns": ()}
     )
     assert (policy["service_type"] == "cycle").all()
@@ -64,7 +67,9 @@ def test_a_cycle_quantile_serves_lumpy_items_far_below_the_target(make_history):
 
 
 def test_without_allocation_each_item_aims_at_its_own_target(make_history):
-    policy, reached, _promised = plan_and_replay(make_history, {"allocate": False})
+    policy, reached, _promised, _stock = plan_and_replay(
+        make_history, {"allocate": False}
+    )
     resampled = policy.loc[policy["method"] == "bootstrap", "expected_fill_rate"]
     assert resampled.median() == pytest.approx(0.95, abs=0.01)
     assert reached >= 0.94

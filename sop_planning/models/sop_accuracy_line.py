@@ -220,19 +220,8 @@ class SopAccuracyLine(models.Model):
         self.env["sop.cycle"]._check_group(
             GROUP_PLANNER, self.env._("update the accuracy ledger")
         )
-        Run = self.env["sop.step.run"]
-        results = [
-            Run._sop_start_company_step("actuals", company)
-            for company in self.env.companies
-        ]
-        started = [result for result in results if isinstance(result, dict)]
-        return (
-            started[0]
-            if started
-            else {
-                "type": "ir.actions.client",
-                "tag": "soft_reload",
-            }
+        return self.env["sop.step.run"]._sop_start_company_steps(
+            "actuals", self.env.companies
         )
 
     @api.model

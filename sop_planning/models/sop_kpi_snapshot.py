@@ -130,19 +130,8 @@ class SopKpiSnapshot(models.Model):
         )
         this_month = first_of_this_month(self)
         months = [str(this_month - relativedelta(months=1)), str(this_month)]
-        Run = self.env["sop.step.run"]
-        results = [
-            Run._sop_start_company_step("kpis", company, {"months": months})
-            for company in self.env.companies
-        ]
-        started = [result for result in results if isinstance(result, dict)]
-        return (
-            started[0]
-            if started
-            else {
-                "type": "ir.actions.client",
-                "tag": "soft_reload",
-            }
+        return self.env["sop.step.run"]._sop_start_company_steps(
+            "kpis", self.env.companies, {"months": months}
         )
 
     @api.model

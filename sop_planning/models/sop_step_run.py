@@ -222,6 +222,19 @@ class SopStepRun(models.Model):
         }
 
     @api.model
+    def _sop_start_company_steps(self, step, companies, params=None):
+        """Start ``step`` for each of ``companies``; return the first run's
+        action, or a reload where every company ran it inline."""
+        results = [
+            self._sop_start_company_step(step, company, params) for company in companies
+        ]
+        started = [result for result in results if isinstance(result, dict)]
+        return (
+            started[0]
+            if started
+            else {"type": "ir.actions.client", "tag": "soft_reload"}
+        )
+
     def _sop_start_company_step(self, step, company, params=None):
         """Start ``step`` of ``STEP_MODELS`` for ``company``; refused to a
         user without its group and while the same step of the company runs."""
