@@ -288,8 +288,11 @@ class SopCycle(models.Model):
         cycle that has a plan (``_run_supply_review``, sop_cycle_supply.py).
         """
         self._move_to("supply_review", "demand_review")
-        for cycle in self.filtered("plan_line_ids"):
-            cycle._run_supply_review()
+        PlanLine = self.env["sop.plan.line"]
+        for cycle in self:
+            # an existence check: reading a big plan's line ids takes long
+            if PlanLine.search_count([("cycle_id", "=", cycle.id)], limit=1):
+                cycle._run_supply_review()
         return True
 
     def action_submit_reconciliation(self):
