@@ -332,7 +332,10 @@ class SopStepRun(models.Model):
             identity_key=self._sop_identity("finalize"),
             description=self.env._("S&OP %s: finalize", name),
         )._sop_job_finalize()
-        group(*chunk_jobs).on_done(finalize_job).delay()
+        if chunk_jobs:
+            group(*chunk_jobs).on_done(finalize_job).delay()
+        else:  # a group without jobs would never run its on_done
+            finalize_job.delay()
         return f"{len(chunks)} chunk(s) of {len(product_ids)} product(s)"
 
     def _sop_create_chunks(self, product_ids, frames):

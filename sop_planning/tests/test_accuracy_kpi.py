@@ -373,6 +373,24 @@ class TestAccuracyKpi(SopDataCase):
         by_jobs = Snapshot.search([("date_month", "=", month)])
         self.assertEqual(_values(by_jobs, KPI_FIELDS), inline)
 
+    def test_run_with_nothing_left_to_do_finishes(self):
+        """Rows measured between the click and the prepare job leave no
+        chunk: the run still finishes."""
+        self._ledger_case()
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
+        ledger = type(self.Ledger)
+        with (
+            patch.object(ledger, "_actuals_prepare", lambda _self: ([], {}, {})),
+            trap_jobs() as trap,
+        ):
+            self.Ledger.with_user(self.planner).action_update_actuals()
+            trap.perform_enqueued_jobs()  # prepare: no chunk
+            trap.perform_enqueued_jobs()  # finalize
+        run = self.env["sop.step.run"].search([("step", "=", "actuals")], limit=1)
+        self.assertEqual((run.mode, run.state), ("jobs", "done"))
+
     def test_only_planners_start_actuals_and_kpis(self):
         Run = self.env["sop.step.run"].with_user(self.sop_user)
         with trap_jobs() as trap:
