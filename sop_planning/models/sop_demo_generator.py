@@ -566,7 +566,22 @@ class SopDemoGenerator(models.AbstractModel):
             [("sop_policy_id.cycle_id", "=", approved.id)]
         )
         self.env["sop.reorder.proposal"]._refresh_for_orderpoints(rules)
-        self.env["sop.vendor.order"]._build_vendor_orders(self.env.company)
+        VendorOrder = self.env["sop.vendor.order"]
+        VendorOrder._build_vendor_orders(self.env.company)
+        # a purchase budget under this month's orders: the cockpit shows what
+        # it costs in expected fill rate
+        ordered = sum(
+            VendorOrder.search([("state", "=", "draft")]).mapped("amount_total")
+        )
+        if ordered:
+            self.env["sop.purchase.budget"].create(
+                {
+                    "company_id": self.env.company.id,
+                    "date_month": this_month,
+                    "amount": round(0.8 * ordered, -2),
+                }
+            )
+            VendorOrder._build_vendor_orders(self.env.company)
 
         cycle = self.env["sop.cycle"].create(values)
         self.env["ir.model.data"].create(
