@@ -40,8 +40,10 @@ class SopCycle(models.Model):
         )[step]
         self._check_group(STEP_GROUPS[step], step_name)
         self._sop_check_no_run()
+        # scoring evaluates every product once per scenario and the base plan
+        per = len(self.scenario_ids) + 1 if step == "scoring" else 1
         return self.env["sop.step.run"]._sop_start(
-            step, self._sop_step_size(step), cycle=self
+            step, self._sop_step_size(step), cycle=self, per=per
         )
 
     def _sop_step_size(self, step):

@@ -186,8 +186,9 @@ class SopStepRun(models.Model):
         return self.cycle_id.name or self.company_id.name
 
     @api.model
-    def _sop_start(self, step, size, cycle=None, company=None, params=None):
-        """Run ``step`` of ``size`` products: inline when at most the
+    def _sop_start(self, step, size, cycle=None, company=None, params=None, per=1):
+        """Run ``step`` of ``size`` products: inline when ``size`` x ``per``
+        (the evaluations per product, e.g. scenarios scored) is at most the
         threshold, else as jobs. Return True, or the notification that it
         started in the background."""
         threshold = int(
@@ -195,7 +196,7 @@ class SopStepRun(models.Model):
             .sudo()
             .get_param(THRESHOLD_PARAM, DEFAULT_THRESHOLD)
         )
-        mode = "jobs" if size > threshold else "inline"
+        mode = "jobs" if size * per > threshold else "inline"
         vals = {"step": step, "mode": mode, "params": params or {}}
         if cycle:
             vals["cycle_id"] = cycle.id

@@ -141,6 +141,22 @@ class TestScenario(SopPolicyCase):
             for scenario in cycle.scenario_ids
         }
 
+    def test_scoring_counts_each_scenario_to_go_to_the_background(self):
+        """2 products under a threshold of 4 run in the request, but scored
+        for the base plan and 2 scenarios (6 evaluations) they are queued."""
+        cycle = self._review(self.pump | self.valve)
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 4
+        )
+        cycle.with_user(self.planner).action_score_scenarios()
+        self.assertEqual(cycle.step_run_ids.sorted("id")[-1].mode, "inline")
+        self._scenario(cycle, name="Demand +20 %", demand_pct=20)
+        self._scenario(cycle, name="Late", lead_time_days=14)
+        with trap_jobs():
+            action = cycle.with_user(self.planner).action_score_scenarios()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(cycle.step_run_ids.sorted("id")[-1].mode, "jobs")
+
     def test_large_plan_scored_by_jobs_as_in_the_request(self):
         cycle = self._review(self.pump | self.valve)
         self._scenario(cycle, name="Demand +20 %", demand_pct=20)
