@@ -23,16 +23,6 @@ class ProductProduct(models.Model):
             location, route_ids=route_ids, seen_rules=seen_rules
         )
 
-    def _sop_purchase_packaging(self, vendor, company):
-        """The vendor's purchase unit of this product if it is a pack of it
-        (``_sop_purchase_packagings`` of one product); empty where the vendor
-        sells single units."""
-        self.ensure_one()
-        key = (self.id, vendor.id)
-        return self._sop_purchase_packagings([key], company).get(
-            key, self.env["uom.uom"]
-        )
-
     def _sop_purchase_packagings(self, pairs, company):
         """{(product id, vendor id): purchase unit} of the ``pairs`` whose
         vendor sells the product in packs of it, in one query.

@@ -339,8 +339,8 @@ class SopVendorOrder(models.Model):
 
     def _rule_quanta(self, frame, company):
         """The order step of each rule in its product's unit: the vendor's
-        pack (``_sop_purchase_packaging``), else the rule's replenishment
-        unit if a pack, at least the unit's quantity step."""
+        pack (``product.product._sop_purchase_packagings``), else the rule's
+        replenishment unit if a pack, at least the unit's quantity step."""
         pairs = zip(frame["product_id"], frame["vendor_id"], strict=True)
         vendor_packs = self.env["product.product"]._sop_purchase_packagings(
             pairs, company

@@ -9,7 +9,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..models import sop_step_run
 from .common_data import SopDataCase
-from .test_step_jobs import _trapped_jobs_kept
+from .test_step_jobs import _perform_chunk_jobs, _trapped_jobs_kept
 
 LEDGER_FIELDS = ("actual_qty", "has_actual", "abs_error", "wape", "mase", "exception")
 KPI_FIELDS = ("delivery_count", "otif", "fill_rate", "stockout_days", "excess_value")
@@ -317,14 +317,7 @@ class TestAccuracyKpi(SopDataCase):
                 start()
             trap.perform_enqueued_jobs()  # prepare: one chunk per product
             self.assertEqual(len(run.chunk_ids), 2)
-            chunk_jobs = [
-                job
-                for job in trap.enqueued_jobs
-                if job.recordset._name == "sop.step.chunk"
-            ]
-            for job in chunk_jobs:
-                self.assertEqual(job.channel, "root.sop")
-                job.perform()
+            chunk_jobs = _perform_chunk_jobs(self, trap)
             self.assertIn("2 / 2 chunks", run.progress)
             # a chunk whose commit was lost runs again and doubles nothing
             chunk_jobs[0].recordset.sudo().state = "pending"

@@ -16,7 +16,7 @@ from ..models import sop_step_run
 from ..models.sop_cycle_scenario import SCENARIO_PATHS, SCENARIO_SEED
 from ..models.sop_scenario import RESULT_FIELDS
 from .common_policy import MONTH_DAYS, SopPolicyCase
-from .test_step_jobs import _trapped_jobs_kept
+from .test_step_jobs import _perform_chunk_jobs, _trapped_jobs_kept
 
 
 @tagged("post_install", "-at_install")
@@ -188,14 +188,7 @@ class TestScenario(SopPolicyCase):
                 trap.perform_enqueued_jobs()  # prepare: 2 chunks + finalize
                 self.assertEqual(len(run.chunk_ids), 2)
                 trap.assert_jobs_count(2 + 1)
-                chunk_jobs = [
-                    job
-                    for job in trap.enqueued_jobs
-                    if job.recordset._name == "sop.step.chunk"
-                ]
-                for job in chunk_jobs:
-                    self.assertEqual(job.channel, "root.sop")
-                    job.perform()
+                chunk_jobs = _perform_chunk_jobs(self, trap)
                 self.assertIn("2 / 2 chunks", cycle.step_progress)
                 # a repeated chunk, even one whose commit was lost, adds nothing
                 self.assertIn("nothing to do", chunk_jobs[0].perform())

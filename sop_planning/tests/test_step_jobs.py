@@ -23,6 +23,18 @@ def _trapped_jobs_kept():
     )
 
 
+def _perform_chunk_jobs(case, trap):
+    """Perform the trapped chunk jobs, each on the ``root.sop`` channel;
+    return them."""
+    chunk_jobs = [
+        job for job in trap.enqueued_jobs if job.recordset._name == "sop.step.chunk"
+    ]
+    for job in chunk_jobs:
+        case.assertEqual(job.channel, "root.sop")
+        job.perform()
+    return chunk_jobs
+
+
 @tagged("post_install", "-at_install")
 class TestStepJobs(SopDataCase):
     """Long steps as queue_job jobs: chunks, retries, refusals, equal results."""
