@@ -39,8 +39,9 @@ class ProductProduct(models.Model):
             SQL(
                 """
                 SELECT DISTINCT ON (pp.id, si.partner_id)
-                       pp.id, si.partner_id, si.product_uom_id
+                       pp.id, si.partner_id, si.product_uom_id, pt.uom_id
                   FROM product_product pp
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN product_supplierinfo si
                     ON si.product_tmpl_id = pp.product_tmpl_id
                    AND (si.product_id IS NULL OR si.product_id = pp.id)
@@ -56,16 +57,18 @@ class ProductProduct(models.Model):
                 fields.Date.context_today(self),
             )
         )
-        rows = [row for row in rows if row[:2] in pairs and row[2]]
-        products = self.browse([product for product, _vendor, _uom in rows])
-        unit_of = {product.id: product.uom_id for product in products}
+        # a line in the product's own unit is no pack
+        rows = [
+            row for row in rows if row[:2] in pairs and row[2] not in (None, row[3])
+        ]
         Uom = self.env["uom.uom"]
         packs = {}  # (purchase unit, product unit) -> is a pack
         result = {}
-        for product, vendor, uom_id in rows:
-            unit = unit_of[product]
-            if (uom_id, unit.id) not in packs:
-                packs[uom_id, unit.id] = bool(Uom.browse(uom_id)._sop_packs(unit))
-            if packs[uom_id, unit.id]:
+        for product, vendor, uom_id, unit_id in rows:
+            if (uom_id, unit_id) not in packs:
+                packs[uom_id, unit_id] = bool(
+                    Uom.browse(uom_id)._sop_packs(Uom.browse(unit_id))
+                )
+            if packs[uom_id, unit_id]:
                 result[product, vendor] = Uom.browse(uom_id)
         return result

@@ -6,6 +6,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 from ..engine import (
     MAX_LEAD_TIME_DAYS,
@@ -37,6 +38,17 @@ POLICY_COLUMNS = {
     "coverage_days": "coverage_days",
     "explanation": "explanation",
 }
+# Columns of the engine's result and of its items that a policy stores.
+RESULT_COLUMNS = [
+    *dict.fromkeys(POLICY_COLUMNS.values()),
+    "target",
+    "expected_fill_rate",
+    "backtest_state",
+    "backtest_fill_rate",
+    "backtest_avg_stock",
+    "backtest_avg_stock_value",
+]
+ITEM_COLUMNS = ["lead_time_days", "lead_time_std_days", "purchase_uom_id"]
 # The resampled law reads two years of history; its backtest plans a year
 # back from the two years before that.
 POLICY_HISTORY_MONTHS = 36
@@ -314,83 +326,12 @@ class SopCycle(models.Model):
         review): a bought item from its vendor (lead time plus measured
         delay, MOQ, pack, order cost); a resupplied one from its source
         warehouse (the transfer's lead time plus its measured delay, a lot of
-        the company's transfer days of demand, no order cost).
+        the company's transfer days of demand, no order cost). The forecasts
+        are read in one query, the items built column by column.
         """
-        skipped = {}
-        transfer_lots = self._transfer_lots(
-            forecasts.filtered(lambda f: f.supply_route == "resupply")
-        )
-        rows = []
-        default_level = self.service_level / 100.0
-        # costs are per company: the cycle's, whoever approves or scores it
-        forecasts = forecasts.with_company(self.company_id)
-        steps = {uom: uom._sop_quantity_step() for uom in forecasts.product_id.uom_id}
-        packs = forecasts.product_id._sop_purchase_packagings(
-            [(f.product_id.id, f.vendor_id.id) for f in forecasts if f.vendor_id],
-            self.company_id,
-        )
-        for forecast in forecasts:
-            if forecast.state != "ok":
-                skipped[forecast.id] = forecast.skip_reason or self.env._(
-                    "No statistical forecast."
-                )
-            elif forecast.supply_route == "none" and forecast.vendor_id:
-                skipped[forecast.id] = forecast.supply_note or self.env._(
-                    "No route: Odoo would neither buy, resupply nor manufacture "
-                    "this product here."
-                )
-            elif forecast.supply_route in ("resupply", "manufacture") and (
-                forecast.lead_time_days > MAX_LEAD_TIME_DAYS
-            ):
-                skipped[forecast.id] = self.env._(
-                    "Lead time of %s days on the route is not plausible: check "
-                    "the route's rules.",
-                    forecast.lead_time_days,
-                )
-            elif forecast.supply_route not in ("resupply", "manufacture") and (
-                not forecast.vendor_id or forecast.lead_time_days <= 0
-            ):
-                skipped[forecast.id] = self.env._(
-                    "No vendor lead time: set a vendor on the product."
-                )
-            elif forecast.vendor_id and forecast.lead_time_days > MAX_LEAD_TIME_DAYS:
-                skipped[forecast.id] = self._supply_note(
-                    forecast.vendor_id.id, forecast.lead_time_days
-                )
-            else:
-                has_class = bool(forecast.abc and forecast.xyz)
-                product = forecast.product_id
-                step = steps[product.uom_id]
-                pack = packs.get(
-                    (product.id, forecast.vendor_id.id), self.env["uom.uom"]
-                )
-                order_cost = self.company_id.sop_order_cost
-                moq = forecast.moq or 0.0
-                if forecast.supply_route == "resupply":  # lot: days of demand
-                    order_cost, moq = 0.0, transfer_lots.get(forecast.id, 0.0)
-                rows.append(
-                    {
-                        "item_id": forecast.id,
-                        # a transfer takes at least a day
-                        "lead_time_days": max(forecast.lead_time_days, 1)
-                        + max(forecast.delay_mean or 0.0, 0.0),
-                        "lead_time_std_days": forecast.delay_std or 0.0,
-                        "unit_cost": max(forecast.product_id.standard_price, 0.0),
-                        "moq": moq,
-                        # the vendor's order cycle (res.partner terms)
-                        "review_days": forecast.vendor_id.sop_review_days,
-                        "order_cost": order_cost,
-                        "holding_rate": self.company_id.sop_holding_rate / 100.0,
-                        "abc": forecast.abc or None,
-                        "xyz": forecast.xyz or None,
-                        "pattern": forecast.pattern or None,
-                        "service_level": np.nan if has_class else default_level,
-                        # whole pieces, vendor packs (engine.policy_rounding)
-                        "rounding": step,
-                        "multiple": pack._sop_packs(product.uom_id) if pack else step,
-                        "purchase_uom_id": pack.id,
-                    }
-                )
+        frame = self._forecast_frame(forecasts)
+        skipped = self._policy_skips(frame)
+        frame = frame[~frame.index.isin(list(skipped))]
         by_reason = {}  # one line per reason: the supply review runs this too
         for forecast_id, reason in skipped.items():
             by_reason.setdefault(reason, []).append(forecast_id)
@@ -402,10 +343,187 @@ class SopCycle(models.Model):
                 ids[:5],
                 reason,
             )
-        items = pd.DataFrame(rows, columns=list(rows[0]) if rows else ["item_id"])
-        if scenario and not items.empty:
+        if frame.empty:
+            return pd.DataFrame(columns=["item_id"]), skipped
+        company = self.company_id
+        resupplied = frame["supply_route"].eq("resupply").to_numpy()
+        lots = self._transfer_lots(
+            self.env["sop.forecast"].browse(frame.index[resupplied].tolist())
+        )
+        vendors = self.env["res.partner"].browse(
+            frame["vendor_id"].dropna().unique().tolist()
+        )
+        review_days = dict(
+            zip(vendors.ids, vendors.mapped("sop_review_days"), strict=True)
+        )
+        # costs are per company: the cycle's, whoever approves or scores it
+        products = (
+            self.env["product.product"]
+            .sudo()
+            .with_company(company)
+            .browse(frame["product_id"].unique().tolist())
+        )
+        cost = dict(zip(products.ids, products.mapped("standard_price"), strict=True))
+        steps, multiples, pack_ids = self._policy_units(frame)
+        has_class = frame["abc"].notna() & frame["xyz"].notna()
+        items = pd.DataFrame(
+            {
+                "item_id": frame.index.to_numpy(),
+                # a transfer takes at least a day
+                "lead_time_days": frame["lead_time_days"].clip(lower=1)
+                + frame["delay_mean"].clip(lower=0.0),
+                "lead_time_std_days": frame["delay_std"],
+                "unit_cost": frame["product_id"].map(cost).astype(float).clip(0.0),
+                "moq": np.where(
+                    resupplied,
+                    frame.index.map(lots).fillna(0.0).to_numpy(float),
+                    frame["moq"],
+                ),
+                # the vendor's order cycle (res.partner terms)
+                "review_days": frame["vendor_id"].map(review_days).fillna(0),
+                "order_cost": np.where(resupplied, 0.0, company.sop_order_cost),
+                "holding_rate": company.sop_holding_rate / 100.0,
+                "abc": frame["abc"],
+                "xyz": frame["xyz"],
+                "pattern": frame["pattern"],
+                "service_level": np.where(
+                    has_class, np.nan, self.service_level / 100.0
+                ),
+                # whole pieces, vendor packs (engine.policy_rounding)
+                "rounding": steps,
+                "multiple": multiples,
+                "purchase_uom_id": pack_ids,
+            }
+        ).reset_index(drop=True)
+        items = items.astype({"review_days": int, "lead_time_days": float})
+        if scenario:
             items = scenario._apply_to_items(items)
         return items, skipped
+
+    def _forecast_frame(self, forecasts):
+        """The columns of ``forecasts`` that plan a policy, read in one query.
+
+        DataFrame indexed by forecast id in the order of ``forecasts``; empty
+        numbers are 0, empty texts None, empty links <NA>; ``uom_id`` is the
+        product's unit.
+        """
+        names = [
+            "state",
+            "skip_reason",
+            "supply_route",
+            "supply_source",
+            "source_warehouse_id",
+            "supply_note",
+            "vendor_id",
+            "lead_time_days",
+            "delay_mean",
+            "delay_std",
+            "moq",
+            "abc",
+            "xyz",
+            "pattern",
+            "product_id",
+            "warehouse_id",
+        ]
+        forecasts.flush_recordset(names)
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT f.id, %s, t.uom_id
+                     FROM sop_forecast f
+                     JOIN product_product p ON p.id = f.product_id
+                     JOIN product_template t ON t.id = p.product_tmpl_id
+                    WHERE f.id = ANY(%s)""",
+                SQL(", ").join(SQL("f.%s", SQL.identifier(name)) for name in names),
+                forecasts.ids,
+            )
+        )
+        frame = pd.DataFrame(rows, columns=["id", *names, "uom_id"]).set_index("id")
+        frame = frame.reindex(pd.Index(forecasts.ids, name="id"))
+        numbers = ["lead_time_days", "delay_mean", "delay_std", "moq"]
+        frame[numbers] = frame[numbers].astype(float).fillna(0.0)
+        links = ["vendor_id", "source_warehouse_id", "uom_id"]
+        frame[links] = frame[links].astype("Int64")
+        return frame
+
+    def _policy_skips(self, frame):
+        """{forecast id: reason} of the forecasts no policy can be planned
+        for (``_forecast_frame`` rows): no statistical forecast, no route,
+        no vendor lead time or an implausible one."""
+        route = frame["supply_route"]
+        vendor = frame["vendor_id"].notna()
+        days = frame["lead_time_days"]
+        moved = route.isin(["resupply", "manufacture"])
+        reasons = [
+            (
+                frame["state"] != "ok",
+                lambda row: row.skip_reason or self.env._("No statistical forecast."),
+            ),
+            (
+                route.eq("none") & vendor,
+                lambda row: (
+                    row.supply_note
+                    or self.env._(
+                        "No route: Odoo would neither buy, resupply nor manufacture "
+                        "this product here."
+                    )
+                ),
+            ),
+            (
+                moved & (days > MAX_LEAD_TIME_DAYS),
+                lambda row: self.env._(
+                    "Lead time of %s days on the route is not plausible: check "
+                    "the route's rules.",
+                    int(row.lead_time_days),
+                ),
+            ),
+            (
+                ~moved & (~vendor | (days <= 0)),
+                lambda row: self.env._(
+                    "No vendor lead time: set a vendor on the product."
+                ),
+            ),
+            (
+                vendor & (days > MAX_LEAD_TIME_DAYS),
+                lambda row: self._supply_note(row.vendor_id, int(row.lead_time_days)),
+            ),
+        ]
+        skipped = {}
+        left = pd.Series(True, index=frame.index)
+        for condition, reason in reasons:
+            hit = left & condition
+            for row in frame[hit].itertuples():
+                skipped[int(row.Index)] = reason(row)
+            left &= ~hit
+        return skipped
+
+    def _policy_units(self, frame):
+        """Rounding step, order multiple and purchase unit id (0: none) of
+        each ``_forecast_frame`` row: whole pieces, vendor packs."""
+        uoms = self.env["uom.uom"].browse(frame["uom_id"].unique().tolist())
+        step_of = {uom.id: uom._sop_quantity_step() for uom in uoms}
+        steps = frame["uom_id"].map(step_of).to_numpy(float)
+        bought = frame[frame["vendor_id"].notna()]
+        packs = self.env["product.product"]._sop_purchase_packagings(
+            zip(
+                bought["product_id"].tolist(), bought["vendor_id"].tolist(), strict=True
+            ),
+            self.company_id,
+        )
+        pack_ids = np.zeros(len(frame), dtype=int)
+        multiples = steps.copy()
+        Uom = self.env["uom.uom"]
+        packs_of = {}  # (purchase unit, product unit) -> packs
+        positions = np.flatnonzero(frame["vendor_id"].notna().to_numpy())
+        for row in positions if packs else ():
+            key = (frame["product_id"].iat[row], frame["vendor_id"].iat[row])
+            pack = packs.get(key)
+            if pack:
+                unit = frame["uom_id"].iat[row]
+                if (pack.id, unit) not in packs_of:
+                    packs_of[pack.id, unit] = pack._sop_packs(Uom.browse(unit))
+                pack_ids[row] = pack.id
+                multiples[row] = packs_of[pack.id, unit]
+        return steps, multiples, pack_ids
 
     def _transfer_lots(self, forecasts):
         """{forecast id: lot} of resupplied items: the company's transfer days
@@ -448,21 +566,33 @@ class SopCycle(models.Model):
             return pd.DataFrame(columns=columns)
         this_month = first_of_this_month(self)
         fed = self._fed_forecasts(items)
-        groups = self.env["sop.plan.line"]._read_group(
-            [("forecast_id", "in", items["item_id"].tolist() + fed.index.tolist())],
-            ["forecast_id", "date_month:month"],
-            ["consensus_qty:sum", "sigma_cum:max"],
+        forecast_ids = items["item_id"].tolist() + fed.index.tolist()
+        self.env["sop.plan.line"].flush_model(
+            ["forecast_id", "date_month", "consensus_qty", "sigma_cum"]
         )
+        self.env["sop.forecast"].flush_model(["sigma"])
         lines = pd.DataFrame(
-            [(f.id, month, qty, cum or np.nan) for f, month, qty, cum in groups],
+            self.env.execute_query(
+                SQL(
+                    """SELECT forecast_id, date_trunc('month', date_month)::date,
+                              sum(consensus_qty), nullif(max(sigma_cum), 0)
+                         FROM sop_plan_line
+                        WHERE forecast_id = ANY(%s)
+                     GROUP BY 1, 2""",
+                    forecast_ids,
+                )
+            ),
             columns=["item_id", "period", "forecast", "sigma_cum"],
-        )
-        sigma = {
-            f.id: f.sigma
-            for f in self.env["sop.forecast"].browse(
-                items["item_id"].tolist() + fed.index.tolist()
+        ).astype({"forecast": float, "sigma_cum": float})
+        sigma = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT id, coalesce(sigma, 0) FROM sop_forecast "
+                    "WHERE id = ANY(%s)",
+                    forecast_ids,
+                )
             )
-        }
+        )
         lines, sigma = self._with_pulled_demand(lines, sigma, fed)
         lines = lines[lines["item_id"].isin(items["item_id"])]
         past = lines[lines["period"] < this_month]
@@ -607,55 +737,72 @@ class SopCycle(models.Model):
         return pd.Series(rate, index=items["item_id"].to_numpy())
 
     def _policy_values(self, forecasts, items, result, skipped):
-        by_item = result.set_index("item_id").to_dict("index") if len(result) else {}
-        lead = items.set_index("item_id").to_dict("index") if len(items) else {}
+        """Values of the policies of ``forecasts``: the engine's ``result``
+        rows, or ``skipped`` with their reason."""
+        frame = self._forecast_frame(forecasts)
+        by_item, lead = {}, {}
+        if len(result):  # only the columns read below: to_dict is the cost
+            stored = [name for name in RESULT_COLUMNS if name in result.columns]
+            by_item = result.set_index("item_id")[stored].to_dict("index")
+            lead = items.set_index("item_id")[ITEM_COLUMNS].to_dict("index")
         fed = self._fed_forecasts(items)
+        fed_frame = self._forecast_frame(
+            self.env["sop.forecast"].browse(fed.index.tolist())
+        )
+        warehouses = self.env["stock.warehouse"].browse(
+            fed_frame["warehouse_id"].unique().tolist()
+        )
+        names = {w.id: w.code or w.name for w in warehouses}
         pulled_by = defaultdict(list)
-        for fed_forecast in self.env["sop.forecast"].browse(fed.index.tolist()):
-            pulled_by[fed["item_id"][fed_forecast.id]].append(
-                fed_forecast.warehouse_id.code or fed_forecast.warehouse_id.name
-            )
+        for fed_id, warehouse_id in fed_frame["warehouse_id"].items():
+            pulled_by[fed["item_id"][fed_id]].append(names[warehouse_id])
+        no_result = self.env._("The policy engine returned nothing.")
+        # plain Python values (ids, None for empty), as the ORM would read them
+        plain = frame.astype(object).where(frame.notna(), None).reset_index()
         vals_list = []
-        for forecast in forecasts:
+        for forecast in plain.itertuples(index=False):
             vals = {
                 "cycle_id": self.id,
                 "company_id": self.company_id.id,
                 "forecast_id": forecast.id,
-                "product_id": forecast.product_id.id,
-                "warehouse_id": forecast.warehouse_id.id,
+                "product_id": forecast.product_id,
+                "warehouse_id": forecast.warehouse_id,
                 "abc": forecast.abc,
                 "xyz": forecast.xyz,
                 "pattern": forecast.pattern,
                 "supply_route": forecast.supply_route,
-                "source_warehouse_id": forecast.source_warehouse_id.id,
+                "source_warehouse_id": forecast.source_warehouse_id,
                 "supply_source": forecast.supply_source,
             }
             row = by_item.get(forecast.id)
             if row is None:
                 vals.update(
                     state="skipped",
-                    skip_reason=skipped.get(forecast.id)
-                    or self.env._("The policy engine returned nothing."),
+                    skip_reason=skipped.get(forecast.id) or no_result,
                 )
             else:
+                item = lead[forecast.id]
                 vals.update(
                     {field: row[column] for field, column in POLICY_COLUMNS.items()},
                     explanation=self._source_explanation(
-                        forecast, pulled_by.get(forecast.id)
+                        forecast.supply_route,
+                        forecast.supply_source,
+                        pulled_by.get(forecast.id),
                     )
                     + row["explanation"],
                     **self._policy_backtest_values(row),
                     service_level=100.0 * row["target"],
-                    lead_time_days=lead[forecast.id]["lead_time_days"],
-                    lead_time_std_days=lead[forecast.id]["lead_time_std_days"],
-                    purchase_uom_id=lead[forecast.id]["purchase_uom_id"] or None,
+                    lead_time_days=item["lead_time_days"],
+                    lead_time_std_days=item["lead_time_std_days"],
+                    purchase_uom_id=item["purchase_uom_id"] or None,
                 )
             vals_list.append(vals)
         return vals_list
 
-    def _source_explanation(self, forecast, pulled_by=None):
+    def _source_explanation(self, route, source, pulled_by=None):
         """First words of a policy's explanation: where its supply comes from
-        and which warehouses pull from it."""
+        (``route``, ``source``: the forecast's) and which warehouses pull
+        from it."""
         pulled = ""
         if pulled_by:
             pulled = self.env._(
@@ -663,15 +810,15 @@ class SopCycle(models.Model):
                 "a transfer's lead time earlier; errors added as independent). ",
                 ", ".join(sorted(pulled_by)),
             )
-        if forecast.supply_route == "resupply":
+        if route == "resupply":
             return pulled + self.env._(
                 "Resupplied %(warehouse)s (Odoo's route); lot = %(days)s days of "
                 "demand (transfer setting). ",
-                warehouse=forecast.supply_source,
+                warehouse=source,
                 days=self.company_id.sop_transfer_days or 7,
             )
-        if forecast.supply_source:
-            return self.env._("Source: %s. ", forecast.supply_source) + pulled
+        if source:
+            return self.env._("Source: %s. ", source) + pulled
         return pulled
 
     @api.model
