@@ -518,7 +518,7 @@ class SopCycle(models.Model):
             key = (frame["product_id"].iat[row], frame["vendor_id"].iat[row])
             pack = packs.get(key)
             if pack:
-                unit = frame["uom_id"].iat[row]
+                unit = int(frame["uom_id"].iat[row])
                 if (pack.id, unit) not in packs_of:
                     packs_of[pack.id, unit] = pack._sop_packs(Uom.browse(unit))
                 pack_ids[row] = pack.id

@@ -164,13 +164,16 @@ class SopKpiSnapshot(models.Model):
     # per warehouse in the finalize, stock figures per chunk of products
     # ------------------------------------------------------------------
     @api.model
-    def _kpis_period(self, month):
-        """``(month, end)`` of a month string; ``end`` is None when the month
-        has no day yet or the company no warehouse."""
+    def _kpis_period(self, month, end=False):
+        """``(month, end)`` of a month string; ``end`` (excluded) is the
+        month's end or tomorrow, or the ``end`` the prepare fixed; None when
+        the month has no day yet."""
         month = fields.Date.to_date(month).replace(day=1)
-        tomorrow = fields.Date.context_today(self) + relativedelta(days=1)
-        end = min(month + relativedelta(months=1), tomorrow)
-        return month, (end if end > month else None)
+        if end is False:
+            tomorrow = fields.Date.context_today(self) + relativedelta(days=1)
+            end = min(month + relativedelta(months=1), tomorrow)
+            return month, (end if end > month else None)
+        return month, end and fields.Date.to_date(end)
 
     @api.model
     def _kpis_warehouses(self):
@@ -189,8 +192,11 @@ class SopKpiSnapshot(models.Model):
         warehouses = self._kpis_warehouses()
         self.env.flush_all()
         demand, moved = [], []
+        # each month's end, fixed here: chunks running after midnight count
+        # the same days as the prepare did
+        ends = {name: self._kpis_period(name)[1] for name in months}
         for name in months:
-            month, end = self._kpis_period(name)
+            end = ends[name]
             if not warehouses or end is None:
                 continue
             demand.append(
@@ -209,7 +215,10 @@ class SopKpiSnapshot(models.Model):
             {int(p) for p in demand["product_id"]}
             | {int(p) for p in moved["product_id"]}
         )
-        return product_ids, {"demand": demand, "moved": moved}, {"months": months}
+        ends = {name: end and str(end) for name, end in ends.items()}
+        periods = pd.DataFrame({"month": list(ends), "end": list(ends.values())})
+        frames = {"demand": demand, "moved": moved, "periods": periods}
+        return product_ids, frames, {"months": months, "ends": ends}
 
     @api.model
     def _kpis_chunk(self, product_ids, frames):
@@ -218,9 +227,14 @@ class SopKpiSnapshot(models.Model):
         company = self.env.company
         warehouses = self._kpis_warehouses()
         demand, moved = frames["demand"], frames["moved"]
+        periods = frames["periods"]
+        ends = {
+            month: None if pd.isna(end) else end
+            for month, end in zip(periods["month"], periods["end"], strict=True)
+        }
         counts = {}
         for name in sorted(set(demand["month"]) | set(moved["month"])):
-            month, end = self._kpis_period(name)
+            month, end = self._kpis_period(name, ends.get(name))
             if end is None:
                 continue
             stock = self._stock_kpis(
@@ -255,15 +269,16 @@ class SopKpiSnapshot(models.Model):
                 [{"warehouse_id": wh, **figures} for wh, figures in rows.items()],
                 columns=["warehouse_id", *STOCK_FIGURES],
             )
-            snapshots |= self._store_month(name, stock)
+            snapshots |= self._store_month(name, stock, info["ends"].get(name))
         return snapshots
 
     @api.model
-    def _store_month(self, name, stock):
-        """Replace the company's snapshots of month ``name`` with its
-        deliveries and the ``stock`` figures per warehouse."""
+    def _store_month(self, name, stock, end):
+        """Replace the company's snapshots of month ``name`` (counted up to
+        ``end``, excluded) with its deliveries and the ``stock`` figures per
+        warehouse."""
         company = self.env.company
-        month, end = self._kpis_period(name)
+        month, end = self._kpis_period(name, end)
         self.search(
             [("company_id", "=", company.id), ("date_month", "=", month)]
         ).unlink()

@@ -72,6 +72,7 @@ MAX_RETRIES = 3  # tries of a chunk before it is reported as failed
 THRESHOLD_PARAM = "sop_planning.job_product_threshold"
 DEFAULT_THRESHOLD = 2000
 ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
+RUN_RETENTION_DAYS = 90  # finished runs kept, besides the last of each step
 
 
 class SopStepRun(models.Model):
@@ -116,6 +117,16 @@ class SopStepRun(models.Model):
     product_done_count = fields.Integer(compute="_compute_progress")
     progress = fields.Char(compute="_compute_progress")
     error = fields.Text(readonly=True)
+
+    # a second start of a step waits for the first's transaction, then fails
+    _one_running_per_cycle = models.UniqueIndex(
+        "(cycle_id) WHERE state = 'running' AND cycle_id IS NOT NULL",
+        "A step of this cycle is already running: wait until it ends.",
+    )
+    _one_running_per_company_step = models.UniqueIndex(
+        "(company_id, step) WHERE state = 'running' AND cycle_id IS NULL",
+        "This step of the company is already running: wait until it ends.",
+    )
 
     @api.depends("cycle_id")
     def _compute_company_id(self):
@@ -164,6 +175,28 @@ class SopStepRun(models.Model):
                     left=_duration(left / rate) if rate else self.env._("unknown"),
                 )
 
+    @api.autovacuum
+    def _gc_finished_runs(self):
+        """Delete runs that ended over ``RUN_RETENTION_DAYS`` ago, with their
+        chunks, but the last run of each step of a cycle or company."""
+        last = self._read_group(
+            [("state", "!=", "running")],
+            ["cycle_id", "company_id", "step"],
+            ["id:max"],
+        )
+        ended_before = fields.Datetime.subtract(
+            fields.Datetime.now(), days=RUN_RETENTION_DAYS
+        )
+        old = self.search(
+            [
+                ("state", "!=", "running"),
+                ("date_end", "<", ended_before),
+                ("id", "not in", [run_id for *_group, run_id in last]),
+            ]
+        )
+        _logger.info("S&OP: %s finished step runs deleted", len(old))
+        old.unlink()
+
     # ------------------------------------------------------------------
     # The three parts, in the order they run
     # ------------------------------------------------------------------
@@ -202,6 +235,8 @@ class SopStepRun(models.Model):
             vals["cycle_id"] = cycle.id
         else:
             vals["company_id"] = company.id
+        # a run that just ended in this transaction is no longer running
+        self.flush_model(["state"])
         run = self.sudo().create(vals).sudo(False)
         if mode == "inline":
             return run._sop_run_inline()

@@ -2,12 +2,14 @@ import calendar
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..models import sop_step_run
+from ..models.sop_step_run import _frames_from_json, _frames_to_json
 from .common_data import SopDataCase
 from .test_step_jobs import _perform_chunk_jobs, _trapped_jobs_kept
 
@@ -364,6 +366,24 @@ class TestAccuracyKpi(SopDataCase):
             ),
         )
         by_jobs = Snapshot.search([("date_month", "=", month)])
+        self.assertEqual(_values(by_jobs, KPI_FIELDS), inline)
+
+    def test_kpi_chunks_after_midnight_count_the_days_of_their_prepare(self):
+        month = self._month(-1)
+        self._sale(self.p2, 5.0, month + timedelta(days=3))  # never in stock
+        Snapshot = self.env["sop.kpi.snapshot"].with_company(self.company_a)
+
+        def on_day(day):
+            return patch.object(fields.Date, "context_today", lambda *_a, **_k: day)
+
+        with on_day(month + timedelta(days=9)):  # the month is being counted
+            inline = _values(Snapshot._compute_month(self.company_a, month), KPI_FIELDS)
+            product_ids, frames, info = Snapshot._kpis_prepare([str(month)])
+        self.assertTrue(any(row[3] for row in inline), "stockout days")
+        frames = _frames_from_json(_frames_to_json(frames))  # as a chunk job reads
+        with on_day(month + timedelta(days=10)):  # the chunks run the next day
+            counts = Snapshot._kpis_chunk(product_ids, frames)
+            by_jobs = Snapshot._kpis_finalize(counts, info)
         self.assertEqual(_values(by_jobs, KPI_FIELDS), inline)
 
     def test_run_with_nothing_left_to_do_finishes(self):

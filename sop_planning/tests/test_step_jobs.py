@@ -1,8 +1,11 @@
 from unittest.mock import patch
 
+from psycopg2 import IntegrityError
+
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -334,6 +337,55 @@ class TestStepJobs(SopDataCase):
             trap.perform_enqueued_jobs()
         busy_line.write({"adjustment_qty": 2, "adjustment_reason": "promotion"})
         self.assertEqual(run.state, "done")
+
+    def test_database_refuses_a_second_running_run(self):
+        """Two clicks at once both pass the busy check; the second start's
+        run is still refused, by the database."""
+        cycle = self._cycle()
+        runs = self.env["sop.step.run"].sudo()
+        runs.create({"step": "forecast", "mode": "jobs", "cycle_id": cycle.id})
+        company_step = {
+            "step": "kpis",
+            "mode": "jobs",
+            "company_id": self.env.company.id,
+        }
+        runs.create(company_step)
+        for second in (
+            {"step": "scoring", "mode": "jobs", "cycle_id": cycle.id},
+            company_step,
+        ):
+            with (
+                self.assertRaises(IntegrityError),
+                mute_logger("odoo.sql_db"),
+                self.cr.savepoint(),
+            ):
+                runs.create(second)
+                runs.flush_model()
+        # another step of the company, and any step once the run ended
+        runs.create(dict(company_step, step="actuals")).flush_recordset()
+        cycle.step_run_ids.sudo().state = "done"
+        runs.flush_model()
+        runs.create({"step": "scoring", "mode": "jobs", "cycle_id": cycle.id})
+        runs.flush_model()
+
+    def test_old_finished_runs_are_deleted_but_each_steps_last(self):
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        cycle.action_run_forecast()
+        first, last = cycle.step_run_ids.sorted("id")
+        self.assertTrue(first.chunk_ids)
+        runs = self.env["sop.step.run"].sudo()  # as the autovacuum cron
+        runs._gc_finished_runs()
+        self.assertTrue(first.exists(), "finished today: kept")
+        long_ago = fields.Datetime.subtract(
+            fields.Datetime.now(), days=sop_step_run.RUN_RETENTION_DAYS + 1
+        )
+        (first | last).sudo().date_end = long_ago
+        chunks = first.chunk_ids
+        runs._gc_finished_runs()
+        self.assertFalse(first.exists())
+        self.assertFalse(chunks.exists())
+        self.assertTrue(last.exists(), "the last forecast run of the cycle stays")
 
     def test_supply_review_by_jobs_gives_the_inline_lines(self):
         cycle = self._cycle()
