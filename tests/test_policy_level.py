@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
-from test_policy_law import flat_forecast, lumpy_items
+from test_policy_law import flat_forecast, lumpy_demand, lumpy_items
 from test_policy_slow_fill_rate import plan_and_replay
 
 from sop_planning.engine.policy_calibration import planned_policy
+from sop_planning.engine.policy_law import review_periods
+from sop_planning.engine.simulate import simulate
 
 
 def test_slow_items_keep_their_promise_at_their_own_level(make_history):
@@ -84,3 +86,54 @@ def test_a_planners_cut_lowers_a_slow_items_reorder_point(make_history):
     ).iloc[0]
     assert adjusted["reorder_point"] < 0.6 * unadjusted["reorder_point"]
     assert not adjusted["own_level"] and unadjusted["own_level"]
+
+
+def test_a_slow_item_forecast_at_zero_promises_what_it_holds(make_history):
+    """Intermittent items that paused for their last year are forecast at
+    zero and planned at min = max = 0; their own two years still sell, and
+    so do the items when they resume (over a fifth of the replayed
+    demand). Before, they promised 100 % ("no forecast demand") and the
+    group promised 30 points more than its replay gave; now they promise
+    0 % and the group's promise holds (within 3 points, the other items'
+    own gap). An item a planner set to zero (``plan_adjusted``) keeps
+    100 %: its law takes the plan's level."""
+    n_items = 400
+    history = lumpy_demand(n_items, 36, seed=20)
+    # paused: sold in the first year of their two-year window, not since
+    paused = (np.arange(n_items) % 4 == 0) & (history[:, -24:-12].sum(axis=1) > 0)
+    history[paused, -12:] = 0.0
+    item_ids = np.arange(n_items)
+    items = lumpy_items(item_ids, 0.95).assign(
+        pattern="intermittent", service_type="cycle", review_days=0.0
+    )
+    forecast = flat_forecast(history[:, -12:], item_ids)
+    policy = planned_policy(
+        items, forecast, make_history(history), freq="M", max_cover_days=61
+    )
+    assert (policy.loc[paused, "method"] == "zero_demand").all()
+    assert (policy.loc[paused, "order_up_to"] == 0.0).all()
+    assert (policy.loc[paused, "expected_fill_rate"] == 0.0).all()
+    assert "expected fill rate 0" in policy.loc[paused, "explanation"].iloc[0]
+    lead, review = review_periods(items["lead_time_days"] / 30.4375, 0.0)
+    result = simulate(
+        lumpy_demand(n_items, 120, seed=21),
+        policy["reorder_point"],
+        policy["order_up_to"],
+        policy="RsS",
+        review=review,
+        lead_time=lead,
+        lost_sales=True,
+    )
+    assert result.demand[paused].sum() > 0.2 * result.demand.sum()
+    assert result.served[paused].sum() == 0.0
+    reached = result.served.sum() / result.demand.sum()
+    promised = np.average(policy["expected_fill_rate"], weights=result.demand)
+    assert reached == pytest.approx(promised, abs=0.03)
+    adjusted = planned_policy(
+        items.assign(plan_adjusted=paused),
+        forecast,
+        make_history(history),
+        freq="M",
+        max_cover_days=61,
+    )
+    assert (adjusted.loc[paused, "expected_fill_rate"] == 1.0).all()

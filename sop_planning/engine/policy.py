@@ -65,7 +65,10 @@ Method, per item, over the protection window ``W = lead time + review``:
   the forecast's level, except for the ``history_level_patterns`` (none
   by default; ``policy_calibration.planned_policy``, whose forecast is
   floored at the recent rate, sets intermittent and lumpy): these keep the
-  level of their own window;
+  level of their own window; such an item forecast at zero is still
+  planned at min = max = 0, but its ``expected_fill_rate`` is 0, not 1,
+  when its window sold (at its own level the law sells, and a rule
+  holding nothing serves none of it);
 - ``reorder_point = LTD + SS``; ``order_qty`` = EOQ ``sqrt(2 x D x order_cost
   / (holding_rate x unit_cost))`` (D the yearly forecast), capped at
   ``max_cover_days`` of demand, raised to the MOQ, rounded up to the
@@ -489,11 +492,12 @@ LAW_DEFAULTS = {
 
 
 def _bootstrap_rows(history, item_ids, inputs, candidates, options):
-    """Return (rows, reorder point, fill rate, stock) of the resampled items.
+    """Return (rows, reorder point, fill rate, stock, sells) of the resampled items.
 
     Items with at least ``MIN_HISTORY_PERIODS`` known periods and some demand
     in the last ``window`` of them take their law from their own history
-    (``policy_law``); the others keep the forecast's law.
+    (``policy_law``); the others keep the forecast's law. ``sells``: per
+    item, whether its history qualifies (resampled or not).
     """
     options = {**LAW_DEFAULTS, **options}
     for name in ("fill_rate_patterns", "history_level_patterns", "to_forecast"):
@@ -506,17 +510,16 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
     matrix = history_matrix(history, item_ids)
     recent = matrix[:, -options["window"] :]
     known = np.isfinite(recent).sum(axis=1)
-    rows = np.flatnonzero(
-        candidates & (known >= MIN_HISTORY_PERIODS) & (np.nansum(recent, axis=1) > 0)
-    )
+    sells = (known >= MIN_HISTORY_PERIODS) & (np.nansum(recent, axis=1) > 0)
+    rows = np.flatnonzero(candidates & sells)
     if not len(rows):
-        return rows, np.zeros(0), np.zeros(0), np.zeros(0)
+        return rows, np.zeros(0), np.zeros(0), np.zeros(0), sells
     picked = {
         name: None if value is None else np.asarray(value)[rows]
         for name, value in inputs.items()
     }
     point, fill, stock = bootstrap_policy(matrix[rows], **picked, **options)
-    return rows, point, fill, stock
+    return rows, point, fill, stock, sells
 
 
 def compute_policy(
@@ -646,9 +649,13 @@ def compute_policy(
     frame["expected_fill_rate"] = expected_fill_rate(frame)
     frame["expected_stock"] = expected_stock(frame)
     if resampled is not None:
-        rows, _point, fill, stock = resampled
+        rows, _point, fill, stock, sells = resampled
         frame.loc[rows, "expected_fill_rate"] = fill
         frame.loc[rows, "expected_stock"] = stock
+        # at its own level the law of an item forecast at zero still sells:
+        # a rule holding nothing serves none of it
+        idle = zero & own_level & sells
+        frame.loc[idle, "expected_fill_rate"] = 0.0
     frame["expected_stock_value"] = frame["expected_stock"] * items["unit_cost"]
     frame["min_qty"] = frame["reorder_point"]
     frame["max_qty"] = frame["order_up_to"]
@@ -657,4 +664,8 @@ def compute_policy(
     frame["explanation"] = _explain(
         frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_level
     )
+    if resampled is not None:
+        frame.loc[idle, "explanation"] += (
+            "; its own history sold in the window: expected fill rate 0"
+        )
     return frame
