@@ -189,17 +189,31 @@ class SopInventoryPolicyChange(models.Model):
         if not changes:
             return
         bulk_create(self.sudo(), changes)
-        self.env.cr.execute(
+        # first the few policies over the limit: the statistics of a table
+        # just filled in this transaction can make one big DELETE quadratic
+        long = self.env.execute_query(
             SQL(
-                """DELETE FROM sop_inventory_policy_change c
-                    USING (SELECT id, row_number() OVER (
-                                      PARTITION BY policy_id ORDER BY id DESC) AS n
-                             FROM sop_inventory_policy_change
-                            WHERE policy_id = ANY(%s)) kept
-                    WHERE c.id = kept.id AND kept.n > %s""",
+                """SELECT policy_id FROM sop_inventory_policy_change
+                    WHERE policy_id = ANY(%s)
+                 GROUP BY policy_id HAVING count(*) > %s""",
                 list({change["policy_id"] for change in changes}),
                 HISTORY_LENGTH,
             )
         )
+        if long:
+            self.env.cr.execute(
+                SQL(
+                    """DELETE FROM sop_inventory_policy_change
+                        WHERE id IN (
+                            SELECT id FROM (
+                                SELECT id, row_number() OVER (
+                                    PARTITION BY policy_id ORDER BY id DESC) AS n
+                                  FROM sop_inventory_policy_change
+                                 WHERE policy_id = ANY(%s)) ranked
+                             WHERE n > %s)""",
+                    [policy_id for (policy_id,) in long],
+                    HISTORY_LENGTH,
+                )
+            )
         self.invalidate_model()
         self.env["sop.inventory.policy"].invalidate_model(["change_ids"])
