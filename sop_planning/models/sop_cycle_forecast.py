@@ -22,6 +22,16 @@ CREATE_BATCH = 5000
 PATTERN_MAP = {"no demand": "none"}
 ITEM_FIELDS = ("abc", "xyz", "pattern", "adi", "cv2", "n_periods")
 SCORE_FIELDS = ("wape", "mase", "bias", "sigma")
+# what a chunk reads of the prepare's frames (_write_forecasts, _write_plan_lines)
+KEYS = ("product_id", "warehouse_id")
+CHUNK_ITEM_COLUMNS = (
+    *KEYS,
+    *("state", "skip_reason", "model", "params", "reason"),
+    *ITEM_FIELDS,
+    *SCORE_FIELDS,
+)
+CHUNK_FORECAST_COLUMNS = (*KEYS, "period", "forecast", "lower", "upper", "sigma_cum")
+CHUNK_HISTORY_COLUMNS = (*KEYS, "period", "qty")
 
 
 # sop.cycle is split by review step to keep each file short and focused.
@@ -137,10 +147,13 @@ class SopCycle(models.Model):
         planned = self.forecast_ids.product_id
         # the plan lines show the history of a year before each plan month
         year_before = pd.Timestamp(self.date_month) - pd.DateOffset(years=1)
+        # only the columns the chunks write: every chunk's payload is smaller
         frames = {
-            "items": items,
-            "forecast": forecast,
-            "history": history[history["period"] >= year_before],
+            "items": _columns(items, CHUNK_ITEM_COLUMNS),
+            "forecast": _columns(forecast, CHUNK_FORECAST_COLUMNS),
+            "history": _columns(
+                history[history["period"] >= year_before], CHUNK_HISTORY_COLUMNS
+            ),
             "kept": pd.DataFrame(list(kept), columns=["product_id", "warehouse_id"]),
         }
         info = {"date_from": str(date_from), "date_to": str(date_to)}
@@ -474,6 +487,11 @@ class _Timer:
 
     def __str__(self):
         return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.laps)
+
+
+def _columns(frame, names):
+    """``frame`` with only those of ``names`` it has."""
+    return frame[[name for name in names if name in frame]]
 
 
 def _empty_items():
