@@ -23,7 +23,6 @@ ends.
 """
 
 import io
-import json
 import logging
 
 import numpy as np
@@ -508,7 +507,8 @@ class SopStepChunk(models.Model):
         readonly=True,
         groups="base.group_system",
         prefetch=False,  # MBs per chunk: read only where it is used
-        help="The chunk's part of the prepare's frames (JSON), until it is done.",
+        help="The chunk's part of the prepare's frames (a line of JSON each), "
+        "until it is done.",
     )
 
     def init(self):
@@ -600,18 +600,21 @@ def _split_by_chunk(frame, product_ids):
 
 
 def _frames_to_json(frames):
-    return json.dumps(
-        {
-            name: frame.to_json(
-                orient="table", index=False, date_format="iso", double_precision=15
-            )
-            for name, frame in frames.items()
-        }
+    """One line per frame: its name, a tab, the frame as JSON (no JSON string
+    around it: escaping megabytes of JSON again cost a third of the time)."""
+    return "\n".join(
+        name
+        + "\t"
+        + frame.to_json(
+            orient="table", index=False, date_format="iso", double_precision=15
+        )
+        for name, frame in frames.items()
     )
 
 
 def _frames_from_json(payload):
+    lines = (payload or "").split("\n")
     return {
         name: pd.read_json(io.StringIO(text), orient="table")
-        for name, text in json.loads(payload or "{}").items()
+        for name, text in (line.split("\t", 1) for line in lines if line)
     }
