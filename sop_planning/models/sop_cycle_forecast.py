@@ -10,18 +10,28 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..engine import run_forecast
-from .sop_bulk import bulk_update
+from .sop_bulk import bulk_create, bulk_update
 from .sop_common import GROUP_PLANNER, filtered_action, first_of_this_month
 
 _logger = logging.getLogger(__name__)
 
 ENGINE_BATCH = 500  # items per engine call when the whole run fails
-CREATE_BATCH = 5000
 PATTERN_MAP = {"no demand": "none"}
 ITEM_FIELDS = ("abc", "xyz", "pattern", "adi", "cv2", "n_periods")
 SCORE_FIELDS = ("wape", "mase", "bias", "sigma")
+# what a chunk reads of the prepare's frames (_write_forecasts, _write_plan_lines)
+KEYS = ("product_id", "warehouse_id")
+CHUNK_ITEM_COLUMNS = (
+    *KEYS,
+    *("state", "skip_reason", "model", "params", "reason"),
+    *ITEM_FIELDS,
+    *SCORE_FIELDS,
+)
+CHUNK_FORECAST_COLUMNS = (*KEYS, "period", "forecast", "lower", "upper", "sigma_cum")
+CHUNK_HISTORY_COLUMNS = (*KEYS, "period", "qty")
 
 
 # sop.cycle is split by review step to keep each file short and focused.
@@ -134,17 +144,23 @@ class SopCycle(models.Model):
         timer.lap("engine")
         items, kept = self._keep_previous_on_engine_failure(items)
         _logger.info("S&OP forecast run of %s, whole catalogue: %s", self.name, timer)
-        planned = self.forecast_ids.product_id
+        planned = self.env["sop.forecast"]._read_group(
+            [("cycle_id", "=", self.id)], ["product_id"]
+        )  # no ORM read of 100k forecasts on a re-run
         # the plan lines show the history of a year before each plan month
         year_before = pd.Timestamp(self.date_month) - pd.DateOffset(years=1)
+        # only the columns the chunks write: every chunk's payload is smaller
         frames = {
-            "items": items,
-            "forecast": forecast,
-            "history": history[history["period"] >= year_before],
+            "items": _columns(items, CHUNK_ITEM_COLUMNS),
+            "forecast": _columns(forecast, CHUNK_FORECAST_COLUMNS),
+            "history": _columns(
+                history[history["period"] >= year_before], CHUNK_HISTORY_COLUMNS
+            ),
             "kept": pd.DataFrame(list(kept), columns=["product_id", "warehouse_id"]),
         }
         info = {"date_from": str(date_from), "date_to": str(date_to)}
-        return (products | archived | planned).ids, frames, info
+        product_ids = {*products.ids, *archived.ids, *(p.id for (p,) in planned)}
+        return sorted(product_ids), frames, info
 
     def _forecast_chunk(self, product_ids, frames):
         """Write the forecasts and plan lines of ``product_ids`` (idempotent)."""
@@ -216,7 +232,8 @@ class SopCycle(models.Model):
     def _get_scope_archived_products(self):
         """Archived products of the scope: reported as skipped if they sold."""
         scope = self.with_context(active_test=False)._get_scope_products()
-        return scope.filtered(lambda p: not p.active)
+        # one query, not a read of every product of the scope
+        return scope.search([("id", "in", scope.ids), ("active", "=", False)])
 
     def _forecast_history(self, history, date_to):
         """Run the engine; return (items, forecast) keyed by product/warehouse.
@@ -344,12 +361,8 @@ class SopCycle(models.Model):
     def _write_forecasts(self, items):
         """Create or update one sop.forecast per item; return {(p, w): id}."""
         Forecast = self.env["sop.forecast"]
-        existing = {
-            (f.product_id.id, f.warehouse_id.id): f.id
-            for f in Forecast.search_fetch(
-                [("cycle_id", "=", self.id)], ["product_id", "warehouse_id"]
-            )
-        }
+        product_ids = items["product_id"].astype(int).unique().tolist()
+        existing = self._forecast_ids(product_ids)
         items = items.replace({np.nan: None})
         records = []
         for row in items.itertuples(index=False):
@@ -390,11 +403,61 @@ class SopCycle(models.Model):
             for key, vals in records
             if key not in existing
         ]
-        for start in range(0, len(new), CREATE_BATCH):
-            batch = new[start : start + CREATE_BATCH]
-            for record, vals in zip(Forecast.create(batch), batch, strict=True):
-                existing[vals["product_id"], vals["warehouse_id"]] = record.id
+        if new:
+            self._insert_forecasts(new)
+            existing = self._forecast_ids(product_ids)
         return existing
+
+    def _forecast_ids(self, product_ids):
+        """{(product, warehouse): id} of this cycle's forecasts of ``product_ids``."""
+        self.env["sop.forecast"].flush_model()
+        return {
+            (product_id, warehouse_id): forecast_id
+            for forecast_id, product_id, warehouse_id in self.env.execute_query(
+                SQL(
+                    """SELECT id, product_id, warehouse_id FROM sop_forecast
+                        WHERE cycle_id = %s AND product_id = ANY(%s)""",
+                    self.id,
+                    product_ids,
+                )
+            )
+        }
+
+    def _insert_forecasts(self, vals_list):
+        """Insert new forecasts in SQL, with the values the ORM would store.
+
+        A forecast has no create side effect; its stored related fields are set
+        here. Products and warehouses are the cycle's company's (the scope).
+        """
+        Forecast = self.env["sop.forecast"]
+        Forecast.check_access("create")
+        self._check_not_frozen()
+        templates = {
+            product_id: (template_id, categ_id)
+            for product_id, template_id, categ_id in self.env.execute_query(
+                SQL(
+                    """SELECT pp.id, pt.id, pt.categ_id FROM product_product pp
+                         JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                        WHERE pp.id = ANY(%s)""",
+                    list({vals["product_id"] for vals in vals_list}),
+                )
+            )
+        }
+        numbers = ITEM_FIELDS[3:] + SCORE_FIELDS  # the ORM stores 0 for None
+        bulk_create(
+            Forecast,
+            [
+                dict(
+                    vals,
+                    params=vals["params"] or None,
+                    product_tmpl_id=templates[vals["product_id"]][0],
+                    categ_id=templates[vals["product_id"]][1],
+                    **{name: vals[name] or 0 for name in numbers},
+                )
+                for vals in vals_list
+            ],
+        )
+        Forecast.invalidate_model()
 
     def _plan_months(self):
         return [
@@ -474,6 +537,11 @@ class _Timer:
 
     def __str__(self):
         return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.laps)
+
+
+def _columns(frame, names):
+    """``frame`` with only those of ``names`` it has."""
+    return frame[[name for name in names if name in frame]]
 
 
 def _empty_items():

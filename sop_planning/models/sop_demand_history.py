@@ -27,6 +27,8 @@ Rules (also shown in the settings):
   month like one out of stock.
 """
 
+import datetime
+import io
 import logging
 
 import numpy as np
@@ -43,6 +45,8 @@ _logger = logging.getLogger(__name__)
 COLUMNS = ["product_id", "warehouse_id", "period", "qty", "value"]
 PAIR = ["product_id", "warehouse_id"]
 ITEM_BASE = 2**20  # item_id = product_id x ITEM_BASE + warehouse_id
+# the dtype pandas gives to dates (months), as the other frames have them
+DATE_DTYPE = pd.to_datetime(pd.Series([datetime.date(2000, 1, 1)])).dtype
 
 
 class SopDemandHistory(models.AbstractModel):
@@ -142,34 +146,62 @@ class SopDemandHistory(models.AbstractModel):
 
         Return (DataFrame of COLUMNS, {product_id: lines with an alien UoM}).
         """
-        rows = self.env.execute_query(
+        frame = self._query_frame(
             SQL(
                 """
                 WITH raw AS (%(raw)s)
                 SELECT raw.product_id, raw.warehouse_id, raw.period,
-                       SUM(raw.qty * lu.factor / pu.factor), SUM(raw.value),
+                       raw.qty * lu.factor / pu.factor, raw.value,
                        split_part(lu.parent_path, '/', 1)
                            = split_part(pu.parent_path, '/', 1),
-                       SUM(raw.n)
+                       raw.n
                   FROM raw
                   JOIN product_product pp ON pp.id = raw.product_id
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN uom_uom lu ON lu.id = raw.uom_id
                   JOIN uom_uom pu ON pu.id = pt.uom_id
-                 GROUP BY 1, 2, 3, 6
                 """,
                 raw=raw_query,
-            )
+            ),
+            [*COLUMNS, "convertible", "n"],
         )
-        frame = pd.DataFrame(rows, columns=[*COLUMNS, "convertible", "n"])
-        bad = frame[~frame["convertible"].astype(bool)]
+        convertible = frame["convertible"].astype(bool)
+        bad = frame[~convertible]
         mismatch = {
             int(pid): int(n) for pid, n in bad.groupby("product_id")["n"].sum().items()
         }
-        frame = frame[frame["convertible"].astype(bool)][COLUMNS].copy()
-        frame["period"] = pd.to_datetime(frame["period"])
+        frame = frame.loc[convertible, COLUMNS].reset_index(drop=True)
+        keys = COLUMNS[:3]
+        if frame.duplicated(keys).any():  # a month sold in several units
+            frame = frame.groupby(keys, as_index=False)[["qty", "value"]].sum(
+                min_count=1
+            )
+        frame["period"] = pd.to_datetime(frame["period"]).astype(DATE_DTYPE)
         frame[["qty", "value"]] = frame[["qty", "value"]].astype(float)
-        return frame.reset_index(drop=True), mismatch
+        return frame, mismatch
+
+    def _query_frame(self, query, columns):
+        """The rows of ``query`` as a DataFrame of ``columns``.
+
+        Read with COPY as CSV: millions of rows without a Python object per
+        value (a tenth of the memory of fetched tuples). Booleans come as
+        bool, numbers as int64 or float64, dates as text.
+        """
+        buffer = io.BytesIO()  # bytes: a StringIO holds 4 bytes a character
+        sql = self.env.cr.mogrify(query).decode()
+        self.env.cr.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", buffer)
+        if not buffer.tell():
+            return pd.DataFrame(columns=columns)
+        buffer.seek(0)
+        return pd.read_csv(
+            buffer,
+            header=None,
+            names=columns,
+            true_values=["t"],
+            false_values=["f"],
+            keep_default_na=False,
+            na_values=[""],
+        )
 
     def _ordered_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
         return SQL(

@@ -23,13 +23,14 @@ ends.
 """
 
 import io
-import json
 import logging
 
+import numpy as np
 import pandas as pd
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -68,6 +69,7 @@ STEP_GROUPS = {
 }
 CHANNEL = "root.sop"
 CHUNK_SIZE = 1000  # products per chunk job
+CHUNK_CREATE_BATCH = 10  # chunk records (and payloads) created at a time
 MAX_RETRIES = 3  # tries of a chunk before it is reported as failed
 THRESHOLD_PARAM = "sop_planning.job_product_threshold"
 DEFAULT_THRESHOLD = 2000
@@ -375,17 +377,20 @@ class SopStepRun(models.Model):
         return f"{len(chunks)} chunk(s) of {len(product_ids)} product(s)"
 
     def _sop_create_chunks(self, product_ids, frames):
-        """One chunk record per ``CHUNK_SIZE`` products, with its frames."""
+        """One chunk record per ``CHUNK_SIZE`` products, with its frames.
+
+        Each frame is split once; the payloads are written a few chunks at a
+        time, so that they are never all in memory at once.
+        """
         product_ids = sorted(product_ids)
-        vals_list = []
+        parts = {
+            name: _split_by_chunk(frame, product_ids) for name, frame in frames.items()
+        }
+        Chunk = self.env["sop.step.chunk"].sudo()
+        chunks, vals_list = Chunk, []
         for sequence, start in enumerate(range(0, len(product_ids), CHUNK_SIZE), 1):
             ids = product_ids[start : start + CHUNK_SIZE]
-            part = {
-                name: frame[frame["product_id"].isin(ids)]
-                if "product_id" in frame
-                else frame
-                for name, frame in frames.items()
-            }
+            part = {name: split(sequence - 1) for name, split in parts.items()}
             vals_list.append(
                 {
                     "run_id": self.id,
@@ -395,7 +400,12 @@ class SopStepRun(models.Model):
                     "payload": _frames_to_json(part),
                 }
             )
-        return self.env["sop.step.chunk"].sudo().create(vals_list).sudo(False)
+            last = start + CHUNK_SIZE >= len(product_ids)
+            if len(vals_list) == CHUNK_CREATE_BATCH or last:
+                batch = Chunk.create(vals_list)
+                batch.invalidate_recordset(["payload"])
+                chunks, vals_list = chunks | batch, []
+        return chunks.sudo(False)
 
     def _sop_job_finalize(self):
         """Job: finalize the step once every chunk is done."""
@@ -531,8 +541,28 @@ class SopStepChunk(models.Model):
     payload = fields.Text(
         readonly=True,
         groups="base.group_system",
-        help="The chunk's part of the prepare's frames (JSON), until it is done.",
+        prefetch=False,  # MBs per chunk: read only where it is used
+        help="The chunk's part of the prepare's frames (a line of JSON each), "
+        "until it is done.",
     )
+
+    def init(self):
+        """Payloads are written once and read once: compressed with LZ4 where
+        PostgreSQL has it, about five times faster than its default (pglz)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                "WHERE name = 'default_toast_compression'"
+            )
+        )
+        row = self.env.cr.fetchone()
+        if row and row[0]:
+            self.env.cr.execute(
+                SQL(
+                    "ALTER TABLE %s ALTER COLUMN payload SET COMPRESSION lz4",
+                    SQL.identifier(self._table),
+                )
+            )
 
     def _sop_job_run_chunk(self):
         """Job: the chunk's database work; a raising chunk is retried."""
@@ -588,19 +618,38 @@ def _duration(seconds):
     return f"{seconds // 60} min {seconds % 60:02d} s"
 
 
+def _split_by_chunk(frame, product_ids):
+    """Return ``part(k)``: the rows of ``frame`` whose product is in the k-th
+    ``CHUNK_SIZE`` of the sorted ``product_ids``, in their order (the whole
+    frame when it has no ``product_id`` column)."""
+    if "product_id" not in frame:
+        return lambda index: frame
+    groups = {}
+    if len(product_ids) and not frame.empty:
+        sorted_ids = np.asarray(product_ids)
+        products = frame["product_id"].to_numpy()
+        position = np.searchsorted(sorted_ids, products).clip(max=len(sorted_ids) - 1)
+        known = sorted_ids[position] == products
+        groups = dict(iter(frame[known].groupby(position[known] // CHUNK_SIZE)))
+    return lambda index: groups.get(index, frame.iloc[:0])
+
+
 def _frames_to_json(frames):
-    return json.dumps(
-        {
-            name: frame.to_json(
-                orient="table", index=False, date_format="iso", double_precision=15
-            )
-            for name, frame in frames.items()
-        }
+    """One line per frame: its name, a tab, the frame as JSON (no JSON string
+    around it: escaping megabytes of JSON again cost a third of the time)."""
+    return "\n".join(
+        name
+        + "\t"
+        + frame.to_json(
+            orient="table", index=False, date_format="iso", double_precision=15
+        )
+        for name, frame in frames.items()
     )
 
 
 def _frames_from_json(payload):
+    lines = (payload or "").split("\n")
     return {
         name: pd.read_json(io.StringIO(text), orient="table")
-        for name, text in json.loads(payload or "{}").items()
+        for name, text in (line.split("\t", 1) for line in lines if line)
     }

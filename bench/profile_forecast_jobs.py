@@ -1,0 +1,91 @@
+"""Time and peak memory of the forecast run's prepare job and of one chunk job.
+
+Runs the job methods directly in an Odoo shell (no HTTP, no job runner), on a
+database built by ``bench_odoo_demand.py`` (e.g. ``sop_jobs_bench_100k``, or
+a copy: ``createdb -T sop_jobs_bench_100k mycopy``). Prints wall times, the
+peak resident memory of the process (sampled every 20 ms) and, with
+``PROFILE=1``, the cProfile of the part. Prints, never asserts.
+
+Prepare (creates a cycle in demand review and a job run, runs
+``_sop_job_prepare``: extraction, engine, chunk records; ``COMMIT=1`` keeps
+them for the chunk profile)::
+
+    PART=prepare COMMIT=1 python3 -m odoo shell -d DB --addons-path=. \\
+        --no-http < bench/profile_forecast_jobs.py
+
+One chunk of that run (rolled back, so it can be repeated)::
+
+    PART=chunk RUN=<run id printed above> SEQ=50 python3 -m odoo shell -d DB \\
+        --addons-path=. --no-http < bench/profile_forecast_jobs.py
+"""
+# ruff: noqa: F821 - ``env`` is the Odoo shell's
+
+import cProfile
+import os
+import pstats
+import threading
+import time
+
+
+class PeakMemory:
+    """Resident memory of this process, sampled in a thread."""
+
+    def __init__(self):
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        self.peak = 0.0
+        self.running = True
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def rss(self):
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * self.page / 2**20
+
+    def _sample(self):
+        while self.running:
+            self.peak = max(self.peak, self.rss())
+            time.sleep(0.02)
+
+
+def timed(label, function, *args):
+    memory = PeakMemory()
+    start_mb = memory.rss()
+    profile = cProfile.Profile() if os.environ.get("PROFILE") == "1" else None
+    start = time.perf_counter()
+    if profile:
+        profile.enable()
+    result = function(*args)
+    env.flush_all()
+    if profile:
+        profile.disable()
+    seconds = time.perf_counter() - start
+    memory.running = False
+    print(
+        f"{label}: {seconds:.1f} s, resident memory {start_mb:.0f} MB before, "
+        f"peak {max(memory.peak, memory.rss()):.0f} MB; {result}; "
+        f"load {os.getloadavg()[0]:.2f}"
+    )
+    if profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+if os.environ.get("PART", "prepare") == "prepare":
+    cycle = env["sop.cycle"].create({"history_months": 36, "horizon_months": 12})
+    cycle.action_start_demand_review()
+    run = env["sop.step.run"].create(
+        {"cycle_id": cycle.id, "step": "forecast", "mode": "jobs"}
+    )
+    env.cr.commit()
+    print(f"cycle {cycle.name}, run {run.id}")
+    timed("prepare job", run._sop_job_prepare)
+else:
+    chunk = env["sop.step.chunk"].search(
+        [
+            ("run_id", "=", int(os.environ["RUN"])),
+            ("sequence", "=", int(os.environ.get("SEQ", 1))),
+        ]
+    )
+    timed(f"chunk {chunk.sequence} job", chunk._sop_job_run_chunk)
+if os.environ.get("COMMIT") == "1":
+    env.cr.commit()
+else:
+    env.cr.rollback()
