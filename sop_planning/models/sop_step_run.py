@@ -75,7 +75,7 @@ DEFAULT_THRESHOLD = 2000
 ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 RUN_RETENTION_DAYS = 90  # finished runs kept, besides the last of each step
 BUSY_RETRY_SECONDS = 300  # a cron's step waiting for a running one tries again
-RUNNING_COMPANY_STEP_INDEX = "sop_step_run__one_running_per_company_step"
+RUNNING_COMPANY_STEP_INDEX = "sop_step_run_one_running_per_company_step"
 
 
 class SopStepRun(models.Model):

@@ -507,6 +507,30 @@ class TestAccuracyKpi(SopDataCase):
         )
         self.assertGreater(snapshot.stockout_days, 0)
 
+    def test_cron_racing_a_click_waits_too(self):
+        """A planner's run started between the cron's check and its start:
+        the unique index refuses the cron's run, which waits as if found busy."""
+        self._done_move(self.p1, self.suppliers, self.stock, 100.0, self._month(-2))
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
+        Run = self.env["sop.step.run"]
+        with trap_jobs() as trap, _trapped_jobs_kept():
+            Run.with_user(self.planner)._sop_start_company_step(
+                "kpis", self.company_a, {"months": [str(self.this_month)]}
+            )
+            with patch.object(
+                type(Run), "_sop_running_company_step", lambda *_a: Run.browse()
+            ):
+                self._cron(self.env["sop.kpi.snapshot"]._cron_compute_snapshots)
+            waiting = [
+                job
+                for job in trap.enqueued_jobs
+                if job.method_name == "_sop_job_start_company_step"
+            ]
+        self.assertEqual(len(waiting), 1)
+        self.assertEqual(len(Run.search([("step", "=", "kpis")])), 1)
+
     def test_cron_with_nothing_to_do_leaves_no_run(self):
         """Company B has no sale and no move, company A no ledger: the crons
         make no run; a planner's click is told there is nothing to do."""
