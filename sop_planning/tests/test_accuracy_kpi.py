@@ -531,6 +531,28 @@ class TestAccuracyKpi(SopDataCase):
         self.assertEqual(len(waiting), 1)
         self.assertEqual(len(Run.search([("step", "=", "kpis")])), 1)
 
+    def test_kpis_of_deliveries_without_stocked_products_are_not_skipped(self):
+        """Deliveries of products not stocked: no product to chunk, but the
+        cron still counts them (OTIF)."""
+        month = self._month(-1)
+        service = self._product("Not stocked", is_storable=False)
+        order = self._sale(service, 3.0, month, keep=True)
+        picking = order.picking_ids
+        picking.move_ids.write({"quantity": 3.0, "picked": True})
+        picking._action_done()
+        picking.date_done = datetime.combine(
+            month + timedelta(days=5), datetime.min.time()
+        )
+        Snapshot = self.env["sop.kpi.snapshot"]
+        self.assertEqual(
+            Snapshot.with_company(self.company_a)._kpis_size([str(month)]), 1
+        )
+        self._cron(Snapshot._cron_compute_snapshots)
+        snapshot = Snapshot.search(
+            [("date_month", "=", month), ("warehouse_id", "=", self.warehouse.id)]
+        )
+        self.assertEqual(snapshot.delivery_count, 1)
+
     def test_cron_with_nothing_to_do_leaves_no_run(self):
         """Company B has no sale and no move, company A no ledger: the crons
         make no run; a planner's click is told there is nothing to do."""
