@@ -553,6 +553,28 @@ class TestAccuracyKpi(SopDataCase):
         )
         self.assertEqual(snapshot.delivery_count, 1)
 
+    def test_click_for_two_companies_tells_each(self):
+        """One company computed in the request, the other with nothing to do:
+        one notice names both, then the page reloads."""
+        self._done_move(self.p1, self.suppliers, self.stock, 100.0, self._month(-2))
+        companies = (self.company_a | self.company_b).ids
+        action = (
+            self.env["sop.kpi.snapshot"]
+            .with_user(self.sop_admin)
+            .with_context(allowed_company_ids=companies)
+            .action_compute_snapshots()
+        )
+        self.assertEqual(action["params"]["next"]["tag"], "soft_reload")
+        self.assertIn(
+            f"{self.company_b.name}: KPI snapshots: nothing to do",
+            action["params"]["message"],
+        )
+        self.assertTrue(
+            self.env["sop.kpi.snapshot"].search(
+                [("company_id", "=", self.company_a.id)]
+            )
+        )
+
     def test_cron_with_nothing_to_do_leaves_no_run(self):
         """Company B has no sale and no move, company A no ledger: the crons
         make no run; a planner's click is told there is nothing to do."""
