@@ -215,7 +215,11 @@ class SopStepRun(models.Model):
         return self.env[STEP_MODELS[step]].sudo().with_company(company)
 
     def _sop_step_name(self):
-        return dict(self._fields["step"]._description_selection(self.env))[self.step]
+        return self._sop_step_label(self.step)
+
+    @api.model
+    def _sop_step_label(self, step):
+        return dict(self._fields["step"]._description_selection(self.env))[step]
 
     def _sop_label(self):
         """The cycle's name, or the company's for a step of a whole company."""
@@ -293,9 +297,7 @@ class SopStepRun(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "title": dict(self._fields["step"]._description_selection(self.env))[
-                    step
-                ],
+                "title": self._sop_step_label(step),
                 "message": "\n".join(
                     f"{notice['title']}: {notice['message']}" for notice in notices
                 ),
@@ -309,10 +311,7 @@ class SopStepRun(models.Model):
         A company with nothing to do is told so, and no run is made."""
         self.env["sop.cycle"]._check_group(
             STEP_GROUPS[step],
-            self.env._(
-                "start: %s",
-                dict(self._fields["step"]._description_selection(self.env))[step],
-            ),
+            self.env._("start: %s", self._sop_step_label(step)),
         )
         running = self._sop_running_company_step(step, company)
         if running:
@@ -333,9 +332,7 @@ class SopStepRun(models.Model):
                     "title": company.name,
                     "message": self.env._(
                         "%(step)s: nothing to do, no product to measure.",
-                        step=dict(
-                            self._fields["step"]._description_selection(self.env)
-                        )[step],
+                        step=self._sop_step_label(step),
                     ),
                 },
             }
@@ -383,9 +380,7 @@ class SopStepRun(models.Model):
                 description=self.env._(
                     "S&OP %(company)s: %(step)s once the running one ends",
                     company=company.name,
-                    step=dict(self._fields["step"]._description_selection(self.env))[
-                        step
-                    ],
+                    step=self._sop_step_label(step),
                 ),
             )._sop_job_start_company_step(step, company, params).delay()
             _logger.info(
