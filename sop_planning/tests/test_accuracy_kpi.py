@@ -5,6 +5,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -519,8 +520,11 @@ class TestAccuracyKpi(SopDataCase):
             Run.with_user(self.planner)._sop_start_company_step(
                 "kpis", self.company_a, {"months": [str(self.this_month)]}
             )
-            with patch.object(
-                type(Run), "_sop_running_company_step", lambda *_a: Run.browse()
+            with (
+                patch.object(
+                    type(Run), "_sop_running_company_step", lambda *_a: Run.browse()
+                ),
+                mute_logger("odoo.sql_db"),  # the refused INSERT
             ):
                 self._cron(self.env["sop.kpi.snapshot"]._cron_compute_snapshots)
             waiting = [
