@@ -227,12 +227,12 @@ class SopAccuracyLine(models.Model):
     @api.model
     def _cron_update_actuals(self):
         """Nightly: actuals and monthly trends of every company (as jobs for
-        a large ledger)."""
+        a large ledger; see ``_sop_cron_company_step`` for a busy company)."""
         companies = self.env["res.company"].sudo().search([("active", "=", True)])
         for company in companies:
             try:
                 with self.env.cr.savepoint():
-                    self.env["sop.step.run"].sudo()._sop_start_company_step(
+                    self.env["sop.step.run"].sudo()._sop_cron_company_step(
                         "actuals", company
                     )
             except Exception as exc:  # noqa: BLE001 - logged, next company goes on
@@ -268,8 +268,26 @@ class SopAccuracyLine(models.Model):
         return domain
 
     @api.model
-    def _actuals_size(self):
-        return len(self._read_group(self._actuals_domain(), ["product_id"]))
+    def _actuals_size(self, limit=None):
+        """Products with rows to measure, at most ``limit``: one query that
+        looks for one row per product and stops at ``limit`` products."""
+        self.flush_model()
+        row = self._search(self._actuals_domain())
+        row.add_where(SQL("%s = pp.id", SQL.identifier(row.table, "product_id")))
+        row.order = None
+        row.limit = 1
+        [(count,)] = self.env.execute_query(
+            SQL(
+                """SELECT COUNT(*) FROM (
+                       SELECT 1 FROM product_product pp
+                        CROSS JOIN LATERAL (%s) row_to_measure
+                        LIMIT %s
+                   ) products""",
+                row.select(SQL("1")),
+                limit,
+            )
+        )
+        return count
 
     @api.model
     def _actuals_prepare(self):

@@ -137,12 +137,12 @@ class SopKpiSnapshot(models.Model):
     @api.model
     def _cron_compute_snapshots(self):
         """Monthly: last month's KPIs (final) of every company (as jobs for a
-        large catalogue)."""
+        large catalogue; see ``_sop_cron_company_step`` for a busy company)."""
         month = first_of_this_month(self) - relativedelta(months=1)
         for company in self.env["res.company"].sudo().search([("active", "=", True)]):
             try:
                 with self.env.cr.savepoint():
-                    self.env["sop.step.run"].sudo()._sop_start_company_step(
+                    self.env["sop.step.run"].sudo()._sop_cron_company_step(
                         "kpis", company, {"months": [str(month)]}
                     )
             except Exception as exc:  # noqa: BLE001 - logged, next company goes on
@@ -182,8 +182,73 @@ class SopKpiSnapshot(models.Model):
         )
 
     @api.model
-    def _kpis_size(self, months):
-        return len(self._kpis_prepare(months)[0])
+    def _kpis_size(self, months, limit=None):
+        """Products the prepare finds, at most ``limit``: one query that looks
+        for one move or sale per product (indexed) and stops at ``limit``
+        products. With no product, 1 when the months have customer deliveries
+        (of products not stocked: the finalize counts them), else 0."""
+        company = self.env.company
+        warehouses = self._kpis_warehouses()
+        periods = [self._kpis_period(name) for name in months]
+        periods = [(month, end) for month, end in periods if end]
+        if not warehouses or not periods:
+            return 0
+        self.env.flush_all()
+        # the union over the months: moved before the last end, sold in the
+        # 12 months before one of the ends
+        ends = [end for _month, end in periods]
+        [(count,)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*) FROM (
+                  SELECT 1
+                    FROM product_product pp
+                    JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                   CROSS JOIN LATERAL (
+                       (SELECT 1 FROM stock_move m
+                         WHERE m.product_id = pp.id AND m.state = 'done'
+                           AND m.company_id = %(company)s AND m.date < %(dto)s
+                         LIMIT 1)
+                       UNION ALL
+                       (SELECT 1 FROM sale_order_line sol
+                          JOIN sale_order so ON so.id = sol.order_id
+                         WHERE sol.product_id = pp.id AND so.state = 'sale'
+                           AND so.company_id = %(company)s
+                           AND so.warehouse_id = ANY(%(wh)s)
+                           AND so.date_order >= %(dfrom)s
+                           AND so.date_order < %(dto)s
+                         LIMIT 1)
+                       LIMIT 1
+                   ) moved_or_sold
+                   WHERE pt.is_storable
+                   LIMIT %(limit)s
+                ) products
+                """,
+                company=company.id,
+                wh=warehouses.ids,
+                dfrom=min(ends) - relativedelta(months=12),
+                dto=max(ends),
+                limit=limit,
+            )
+        )
+        if count:
+            return count
+        delivered = self.env.execute_query(
+            SQL(
+                """SELECT 1 FROM stock_picking p
+                     JOIN stock_picking_type pt ON pt.id = p.picking_type_id
+                     JOIN stock_location dl ON dl.id = p.location_dest_id
+                    WHERE p.state = 'done' AND p.company_id = %(company)s
+                      AND dl.usage = 'customer' AND pt.warehouse_id = ANY(%(wh)s)
+                      AND p.date_done >= %(dfrom)s AND p.date_done < %(dto)s
+                    LIMIT 1""",
+                company=company.id,
+                wh=warehouses.ids,
+                dfrom=min(month for month, _end in periods),
+                dto=max(ends),
+            )
+        )
+        return len(delivered)
 
     @api.model
     def _kpis_prepare(self, months):

@@ -27,6 +27,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -75,6 +76,8 @@ THRESHOLD_PARAM = "sop_planning.job_product_threshold"
 DEFAULT_THRESHOLD = 2000
 ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 RUN_RETENTION_DAYS = 90  # finished runs kept, besides the last of each step
+BUSY_RETRY_SECONDS = 300  # a cron's step waiting for a running one tries again
+RUNNING_COMPANY_STEP_INDEX = "sop_step_run_one_running_per_company_step"
 
 
 class SopStepRun(models.Model):
@@ -214,23 +217,35 @@ class SopStepRun(models.Model):
         return self.env[STEP_MODELS[step]].sudo().with_company(company)
 
     def _sop_step_name(self):
-        return dict(self._fields["step"]._description_selection(self.env))[self.step]
+        return self._sop_step_label(self.step)
+
+    @api.model
+    def _sop_step_label(self, step):
+        return dict(self._fields["step"]._description_selection(self.env))[step]
 
     def _sop_label(self):
         """The cycle's name, or the company's for a step of a whole company."""
         return self.cycle_id.name or self.company_id.name
 
     @api.model
-    def _sop_start(self, step, size, cycle=None, company=None, params=None, per=1):
-        """Run ``step`` of ``size`` products: inline when ``size`` x ``per``
-        (the evaluations per product, e.g. scenarios scored) is at most the
-        threshold, else as jobs. Return True, or the notification that it
-        started in the background."""
-        threshold = int(
+    def _sop_threshold(self):
+        """Products (x evaluations) above which a step runs as jobs."""
+        return int(
             self.env["ir.config_parameter"]
             .sudo()
             .get_param(THRESHOLD_PARAM, DEFAULT_THRESHOLD)
         )
+
+    @api.model
+    def _sop_start(
+        self, step, size, cycle=None, company=None, params=None, per=1, capped=False
+    ):
+        """Run ``step`` of ``size`` products: inline when ``size`` x ``per``
+        (the evaluations per product, e.g. scenarios scored) is at most the
+        threshold, else as jobs. ``capped``: ``size`` is a count stopped past
+        the threshold. Return True, or the notification that it started in
+        the background."""
+        threshold = self._sop_threshold()
         mode = "jobs" if size * per > threshold else "inline"
         vals = {"step": step, "mode": mode, "params": params or {}}
         if cycle:
@@ -254,6 +269,13 @@ class SopStepRun(models.Model):
                     "you will be told when it ends.",
                     step=run._sop_step_name(),
                     count=size,
+                )
+                if not capped
+                else self.env._(
+                    "%(step)s of more than %(count)s products started in the "
+                    "background; you will be told when it ends.",
+                    step=run._sop_step_name(),
+                    count=threshold,
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
@@ -261,37 +283,39 @@ class SopStepRun(models.Model):
 
     @api.model
     def _sop_start_company_steps(self, step, companies, params=None):
-        """Start ``step`` for each of ``companies``; return the first run's
-        action, or a reload where every company ran it inline."""
+        """Start ``step`` for each of ``companies``; return the company's
+        notice (in the background, nothing to do), the notices of several
+        companies in one, or a reload where every company ran it inline."""
         results = [
             self._sop_start_company_step(step, company, params) for company in companies
         ]
-        started = [result for result in results if isinstance(result, dict)]
-        return (
-            started[0]
-            if started
-            else {"type": "ir.actions.client", "tag": "soft_reload"}
-        )
+        notices = [result["params"] for result in results if isinstance(result, dict)]
+        if not notices:
+            return {"type": "ir.actions.client", "tag": "soft_reload"}
+        if len(results) == 1:
+            return results[0]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self._sop_step_label(step),
+                "message": "\n".join(
+                    f"{notice['title']}: {notice['message']}" for notice in notices
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _sop_start_company_step(self, step, company, params=None):
         """Start ``step`` of ``STEP_MODELS`` for ``company``; refused to a
-        user without its group and while the same step of the company runs."""
+        user without its group and while the same step of the company runs.
+        A company with nothing to do is told so, and no run is made."""
         self.env["sop.cycle"]._check_group(
             STEP_GROUPS[step],
-            self.env._(
-                "start: %s",
-                dict(self._fields["step"]._description_selection(self.env))[step],
-            ),
+            self.env._("start: %s", self._sop_step_label(step)),
         )
-        runs = self.sudo().search(
-            [
-                ("step", "=", step),
-                ("company_id", "=", company.id),
-                ("state", "=", "running"),
-            ]
-        )
-        runs._sop_check_interrupted()
-        running = runs.filtered(lambda r: r.state == "running")
+        running = self._sop_running_company_step(step, company)
         if running:
             raise UserError(
                 self.env._(
@@ -300,9 +324,106 @@ class SopStepRun(models.Model):
                     progress=running[0].progress,
                 )
             )
+        size, capped = self._sop_company_step_size(step, company, params)
+        if not size:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "title": company.name,
+                    "message": self.env._(
+                        "%(step)s: nothing to do, no product to measure.",
+                        step=self._sop_step_label(step),
+                    ),
+                },
+            }
+        return self._sop_start(
+            step, size, company=company, params=params, capped=capped
+        )
+
+    @api.model
+    def _sop_running_company_step(self, step, company):
+        """The running run of ``step`` of ``company`` (one left running by a
+        stopped server is failed first)."""
+        runs = self.sudo().search(
+            [
+                ("step", "=", step),
+                ("company_id", "=", company.id),
+                ("state", "=", "running"),
+            ]
+        )
+        runs._sop_check_interrupted()
+        return runs.filtered(lambda r: r.state == "running")
+
+    @api.model
+    def _sop_company_step_size(self, step, company, params=None):
+        """``(size, capped)``: the products of ``step`` of ``company``,
+        counted by a cheap query that stops past the threshold."""
+        limit = self._sop_threshold() + 1
         target = self._sop_company_target(step, company)
-        size = getattr(target, f"_{step}_size")(**(params or {}))
-        return self._sop_start(step, size, company=company, params=params)
+        size = getattr(target, f"_{step}_size")(limit=limit, **(params or {}))
+        return size, size >= limit
+
+    @api.model
+    def _sop_cron_company_step(self, step, company, params=None):
+        """Cron: start ``step`` of ``company`` as superuser, losing no work.
+
+        Nothing to do: a log line, no run. The step already running (a
+        planner started it): a job starts it once that run has ended.
+        """
+        if not self._sop_try_company_step(step, company, params):
+            self.browse().delayable(
+                channel=CHANNEL,
+                identity_key=(
+                    f"sop.company.step:{company.id}:{step}:"
+                    f"{json.dumps(params or {}, sort_keys=True)}"
+                ),
+                description=self.env._(
+                    "S&OP %(company)s: %(step)s once the running one ends",
+                    company=company.name,
+                    step=self._sop_step_label(step),
+                ),
+            )._sop_job_start_company_step(step, company, params).delay()
+            _logger.info(
+                "S&OP %s of %s is running: started again when it ends",
+                step,
+                company.name,
+            )
+
+    @api.model
+    def _sop_job_start_company_step(self, step, company, params=None):
+        """Job: a cron's ``step`` of ``company``, once the running one ends
+        (tried again every ``BUSY_RETRY_SECONDS``, not counted as a failure)."""
+        if not self._sop_try_company_step(step, company, params):
+            raise RetryableJobError(
+                self.env._("The same step of the company is running."),
+                seconds=BUSY_RETRY_SECONDS,
+                ignore_retry=True,
+            )
+        return "started"
+
+    @api.model
+    def _sop_try_company_step(self, step, company, params=None):
+        """Start ``step`` of ``company`` as superuser, or log that it has
+        nothing to do; False when the step of the company is running."""
+        Run = self.sudo()
+        if Run._sop_running_company_step(step, company):
+            return False
+        size, capped = Run._sop_company_step_size(step, company, params)
+        if not size:
+            _logger.info("S&OP %s of %s: nothing to do, no run", step, company.name)
+            return True
+        try:
+            with self.env.cr.savepoint():
+                Run._sop_start(
+                    step, size, company=company, params=params, capped=capped
+                )
+        except UniqueViolation as exc:  # a planner started it meanwhile
+            if exc.diag.constraint_name != RUNNING_COMPANY_STEP_INDEX:
+                raise
+            return False
+        return True
 
     def _sop_run_inline(self):
         """Prepare, one chunk of every product, finalize: in this request."""

@@ -5,7 +5,9 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..models import sop_step_run
@@ -418,3 +420,183 @@ class TestAccuracyKpi(SopDataCase):
                     Run._sop_start_company_step(step, self.company_a, {})
             trap.assert_jobs_count(0)
         self.assertFalse(self.env["sop.step.run"].search([]))
+
+    # ------------------------------------------------------------------
+    # Sizes, crons that find the step running or nothing to do
+    # ------------------------------------------------------------------
+    def test_sizes_counted_without_the_prepare(self):
+        """The button counts the products in one query; the prepare (whole
+        catalogue, frames) runs only in the job."""
+        month = self._month(-1)
+        self._done_move(self.p1, self.suppliers, self.stock, 100.0, self._month(-2))
+        self._sale(self.p2, 5.0, month + timedelta(days=3))  # sold, never moved
+        Snapshot = self.env["sop.kpi.snapshot"].with_company(self.company_a)
+        months = [str(month), str(self.this_month)]
+        products = Snapshot._kpis_prepare(months)[0]
+        self.assertEqual(products, sorted((self.p1 | self.p2).ids))
+        self.assertEqual(Snapshot._kpis_size(months), 2)
+        self.assertEqual(Snapshot._kpis_size(months, limit=1), 1)
+        self._ledger_case()
+        Ledger = self.Ledger.with_company(self.company_a)
+        self.assertEqual(Ledger._actuals_size(), len(Ledger._actuals_prepare()[0]))
+        self.assertEqual(Ledger._actuals_size(limit=1), 1)
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 1
+        )
+
+        def no_prepare(*_args, **_kwargs):
+            raise AssertionError("the prepare ran in the request")
+
+        with (
+            patch.object(type(Snapshot), "_kpis_prepare", no_prepare),
+            patch.object(type(Ledger), "_actuals_prepare", no_prepare),
+            trap_jobs() as trap,
+        ):
+            action = (
+                self.env["sop.step.run"]
+                .with_user(self.planner)
+                ._sop_start_company_step("kpis", self.company_a, {"months": months})
+            )
+            self.assertIn("more than 1 products", action["params"]["message"])
+            self.Ledger.with_user(self.planner).action_update_actuals()
+            trap.assert_jobs_count(2)
+
+    def _cron(self, method):
+        """Run the cron ``method`` of every company in this transaction."""
+        cron = type(self.env["ir.cron"])
+        with patch.object(cron, "_commit_progress", lambda *_a, **_k: 0.0):
+            method()
+
+    def test_cron_of_a_busy_company_runs_when_the_step_ends(self):
+        """The monthly KPI cron finds a planner's run: a job computes its
+        month once that run ends, instead of skipping it."""
+        month = self._month(-1)
+        self._done_move(self.p1, self.suppliers, self.stock, 100.0, self._month(-2))
+        self._sale(self.p2, 5.0, month + timedelta(days=3))
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
+        Run = self.env["sop.step.run"]
+        Snapshot = self.env["sop.kpi.snapshot"]
+        with trap_jobs() as trap, _trapped_jobs_kept():
+            Run.with_user(self.planner)._sop_start_company_step(
+                "kpis", self.company_a, {"months": [str(self.this_month)]}
+            )
+            planner_run = Run.search([("step", "=", "kpis")])
+            self._cron(Snapshot._cron_compute_snapshots)
+            [waiting] = [
+                job
+                for job in trap.enqueued_jobs
+                if job.method_name == "_sop_job_start_company_step"
+            ]
+            trap.enqueued_jobs.remove(waiting)
+            with self.assertRaises(RetryableJobError):
+                waiting.perform()  # the planner's run still runs
+            trap.perform_enqueued_jobs()  # prepare
+            trap.perform_enqueued_jobs()  # chunks, finalize
+            self.assertEqual(planner_run.state, "done")
+            self.assertFalse(Snapshot.search([("date_month", "=", month)]))
+            waiting.perform()
+            cron_run = Run.search([("step", "=", "kpis")], limit=1)
+            self.assertNotEqual(cron_run, planner_run)
+            self.assertEqual(cron_run.params, {"months": [str(month)]})
+            trap.perform_enqueued_jobs()  # prepare
+            trap.perform_enqueued_jobs()  # chunks, finalize
+        self.assertEqual(cron_run.state, "done")
+        snapshot = Snapshot.search(
+            [("date_month", "=", month), ("warehouse_id", "=", self.warehouse.id)]
+        )
+        self.assertGreater(snapshot.stockout_days, 0)
+
+    def test_cron_racing_a_click_waits_too(self):
+        """A planner's run started between the cron's check and its start:
+        the unique index refuses the cron's run, which waits as if found busy."""
+        self._done_move(self.p1, self.suppliers, self.stock, 100.0, self._month(-2))
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
+        Run = self.env["sop.step.run"]
+        with trap_jobs() as trap, _trapped_jobs_kept():
+            Run.with_user(self.planner)._sop_start_company_step(
+                "kpis", self.company_a, {"months": [str(self.this_month)]}
+            )
+            with (
+                patch.object(
+                    type(Run), "_sop_running_company_step", lambda *_a: Run.browse()
+                ),
+                mute_logger("odoo.sql_db"),  # the refused INSERT
+            ):
+                self._cron(self.env["sop.kpi.snapshot"]._cron_compute_snapshots)
+            waiting = [
+                job
+                for job in trap.enqueued_jobs
+                if job.method_name == "_sop_job_start_company_step"
+            ]
+        self.assertEqual(len(waiting), 1)
+        self.assertEqual(len(Run.search([("step", "=", "kpis")])), 1)
+
+    def test_kpis_of_deliveries_without_stocked_products_are_not_skipped(self):
+        """Deliveries of products not stocked: no product to chunk, but the
+        cron still counts them (OTIF)."""
+        month = self._month(-1)
+        service = self._product("Not stocked", is_storable=False)
+        order = self._sale(service, 3.0, month, keep=True)
+        picking = order.picking_ids
+        picking.move_ids.write({"quantity": 3.0, "picked": True})
+        picking._action_done()
+        picking.date_done = datetime.combine(
+            month + timedelta(days=5), datetime.min.time()
+        )
+        Snapshot = self.env["sop.kpi.snapshot"]
+        self.assertEqual(
+            Snapshot.with_company(self.company_a)._kpis_size([str(month)]), 1
+        )
+        self._cron(Snapshot._cron_compute_snapshots)
+        snapshot = Snapshot.search(
+            [("date_month", "=", month), ("warehouse_id", "=", self.warehouse.id)]
+        )
+        self.assertEqual(snapshot.delivery_count, 1)
+
+    def test_click_for_two_companies_tells_each(self):
+        """One company computed in the request, the other with nothing to do:
+        one notice names both, then the page reloads."""
+        self._done_move(self.p1, self.suppliers, self.stock, 100.0, self._month(-2))
+        companies = (self.company_a | self.company_b).ids
+        action = (
+            self.env["sop.kpi.snapshot"]
+            .with_user(self.sop_admin)
+            .with_context(allowed_company_ids=companies)
+            .action_compute_snapshots()
+        )
+        self.assertEqual(action["params"]["next"]["tag"], "soft_reload")
+        self.assertIn(
+            f"{self.company_b.name}: KPI snapshots: nothing to do",
+            action["params"]["message"],
+        )
+        self.assertTrue(
+            self.env["sop.kpi.snapshot"].search(
+                [("company_id", "=", self.company_a.id)]
+            )
+        )
+
+    def test_cron_with_nothing_to_do_leaves_no_run(self):
+        """Company B has no sale and no move, company A no ledger: the crons
+        make no run; a planner's click is told there is nothing to do."""
+        self._done_move(self.p1, self.suppliers, self.stock, 100.0, self._month(-2))
+        Run = self.env["sop.step.run"]
+        with patch.object(sop_step_run._logger, "info") as log:
+            self._cron(self.env["sop.kpi.snapshot"]._cron_compute_snapshots)
+            self._cron(self.Ledger._cron_update_actuals)
+        self.assertEqual(Run.search([]).mapped("company_id"), self.company_a)
+        self.assertEqual(Run.search([]).step, "kpis")
+        logged = [call.args[0] % call.args[1:] for call in log.call_args_list]
+        self.assertEqual(sum("nothing to do" in line for line in logged), 3, logged)
+        for action in (
+            self.env["sop.kpi.snapshot"]
+            .with_user(self.planner_b)
+            .action_compute_snapshots(),
+            self.Ledger.with_user(self.planner).action_update_actuals(),
+        ):
+            self.assertEqual(action["tag"], "display_notification")
+            self.assertIn("nothing to do", action["params"]["message"])
+        self.assertEqual(len(Run.search([])), 1)
