@@ -23,6 +23,7 @@ ends.
 """
 
 import io
+import json
 import logging
 
 import numpy as np
