@@ -32,6 +32,7 @@ from odoo.tools import format_date
 from ..engine import plan_supply
 from .sop_bulk import bulk_update
 from .sop_common import filtered_action
+from .sop_supply_data import query_frame
 
 _logger = logging.getLogger(__name__)
 
@@ -244,21 +245,20 @@ class SopCycle(models.Model):
         projection the supply review's chunks stored on the plan lines."""
         Line = self.env["sop.plan.line"]
         Line.flush_model()
-        lines = pd.DataFrame(
-            self.env.execute_query(
-                Line._search([("cycle_id", "=", self.id)]).select(
-                    "id",
-                    "product_id",
-                    "warehouse_id",
-                    "date_month",
-                    "consensus_qty",
-                    "pulled_qty",
-                    "incoming_qty",
-                    "committed_qty",
-                    "cost_unit",
-                )
+        lines = query_frame(
+            self.env,
+            Line._search([("cycle_id", "=", self.id)]).select(
+                "id",
+                "product_id",
+                "warehouse_id",
+                "date_month",
+                "consensus_qty",
+                "pulled_qty",
+                "incoming_qty",
+                "committed_qty",
+                "cost_unit",
             ),
-            columns=[
+            [
                 "id",
                 *KEYS,
                 "period",
@@ -268,10 +268,10 @@ class SopCycle(models.Model):
                 "committed",
                 "cost",
             ],
+            dates=["period"],
         )
         if lines.empty:
             return
-        lines["period"] = pd.to_datetime(lines["period"])
         numbers = ["consensus", "pulled", "incoming", "committed", "cost"]
         lines[numbers] = lines[numbers].astype(float).fillna(0.0)
         products = self.env["product.product"].browse(
