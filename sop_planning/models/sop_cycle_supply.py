@@ -160,8 +160,9 @@ class SopCycle(models.Model):
         """Project stock per month and value the plan; flag shortage/excess.
 
         A step of ``_sop_run_step`` (sop_cycle_jobs.py): ``_supply_prepare``
-        (capacity loads: they sum products of all chunks), ``_supply_chunk``
-        per chunk of products and ``_supply_finalize``.
+        (the plan's products), ``_supply_chunk`` per chunk of products and
+        ``_supply_finalize`` (draft policies, planned receipts and capacity
+        loads of the whole plan).
         """
         self.ensure_one()
         what = self.env._("run the supply review")
