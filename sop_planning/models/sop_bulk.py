@@ -35,7 +35,9 @@ def bulk_update(model, ids, columns, only_changed=False):
     model.flush_model(names + ["write_uid", "write_date"])
     for start in range(0, len(ids), BATCH):
         stop = start + BATCH
-        arrays = [SQL("%s::int4[]", _array_text(ids[start:stop], integer=True))]
+        part = ids[start:stop]
+        id_text = _plain_array_text(part, "int4[]") or _array_text(part, integer=True)
+        arrays = [SQL("%s::int4[]", id_text)]
         for name in names:
             arrays.append(_column_array(model._fields[name], columns[name][start:stop]))
         assignments = SQL(", ").join(

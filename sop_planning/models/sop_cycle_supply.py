@@ -27,11 +27,12 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update
 from .sop_common import GROUP_PLANNER
-from .sop_supply_data import pulled_demand
+from .sop_supply_data import pulled_demand, query_frame
 
 SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
 KEYS = ["product_id", "warehouse_id"]
@@ -159,8 +160,9 @@ class SopCycle(models.Model):
         """Project stock per month and value the plan; flag shortage/excess.
 
         A step of ``_sop_run_step`` (sop_cycle_jobs.py): ``_supply_prepare``
-        (capacity loads: they sum products of all chunks), ``_supply_chunk``
-        per chunk of products and ``_supply_finalize``.
+        (the plan's products), ``_supply_chunk`` per chunk of products and
+        ``_supply_finalize`` (draft policies, planned receipts and capacity
+        loads of the whole plan).
         """
         self.ensure_one()
         what = self.env._("run the supply review")
@@ -185,22 +187,29 @@ class SopCycle(models.Model):
         domain = [("cycle_id", "=", self.id)]
         if product_ids is not None:
             domain.append(("product_id", "in", product_ids))
-        lines = pd.DataFrame(
-            self.env.execute_query(
-                Line._search(domain).select(
-                    "id", "product_id", "warehouse_id", "date_month", "consensus_qty"
-                )
+        lines = query_frame(
+            self.env,
+            Line._search(domain).select(
+                "id", "product_id", "warehouse_id", "date_month", "consensus_qty"
             ),
-            columns=["id", *KEYS, "period", "consensus"],
+            ["id", *KEYS, "period", "consensus"],
+            dates=["period"],
         )
-        lines["period"] = pd.to_datetime(lines["period"])
         lines["consensus"] = lines["consensus"].astype(float)
         return lines
 
     def _supply_prepare(self):
-        """The plan's products: chunks project stock product by product."""
-        lines = self._supply_lines()
-        return lines["product_id"].unique().tolist(), {}, {}
+        """The plan's products (read in SQL, not its lines): chunks project
+        stock product by product."""
+        Line = self.env["sop.plan.line"]
+        Line.flush_model(["cycle_id", "product_id"])
+        query = Line._search([("cycle_id", "=", self.id)])
+        rows = self.env.execute_query(
+            query.select(
+                SQL("DISTINCT %s", Line._field_to_sql(Line._table, "product_id", query))
+            )
+        )
+        return [product_id for (product_id,) in rows], {}, {}
 
     def _supply_finalize(self, counts, info):
         """The supply plan on the whole plan, then date the supply review.
@@ -429,10 +438,16 @@ class SopCycle(models.Model):
         summary = self._merge_reliability(
             summary, per_product, per_vendor, date_from, products
         )
-        forecasts = self.env["sop.forecast"].search_fetch(
-            [("cycle_id", "=", self.id)], ["product_id", "warehouse_id"]
-        )
-        ids = {(f.product_id.id, f.warehouse_id.id): f.id for f in forecasts}
+        Forecast = self.env["sop.forecast"]
+        Forecast.flush_model(["cycle_id", "product_id", "warehouse_id"])
+        ids = {
+            (product_id, warehouse_id): fid
+            for fid, product_id, warehouse_id in self.env.execute_query(
+                Forecast._search(
+                    [("cycle_id", "=", self.id), ("product_id", "in", products.ids)]
+                ).select("id", "product_id", "warehouse_id")
+            )
+        }
         summary["fid"] = [
             ids.get(k)
             for k in zip(summary["product_id"], summary["warehouse_id"], strict=True)

@@ -32,6 +32,7 @@ from odoo.tools import format_date
 from ..engine import plan_supply
 from .sop_bulk import bulk_update
 from .sop_common import filtered_action
+from .sop_supply_data import query_frame
 
 _logger = logging.getLogger(__name__)
 
@@ -241,24 +242,37 @@ class SopCycle(models.Model):
     # ------------------------------------------------------------------
     def _supply_plan_whole(self):
         """Supply plan and capacity loads of the whole plan, from the stock
-        projection the supply review's chunks stored on the plan lines."""
+        projection the supply review's chunks stored on the plan lines.
+
+        The draft policies come first, before the plan lines are read: the
+        policy engine's peak memory (100,000 products) is then not on top of
+        the 1.2 M lines'.
+        """
+        product_ids = self._supply_prepare()[0]
+        if not product_ids:
+            return
+        start = time.perf_counter()
+        forecasts = self.env["sop.forecast"].search(
+            [("cycle_id", "=", self.id), ("product_id", "in", product_ids)]
+        )
+        drafts = self._store_draft_policies(forecasts)
+        drafted = time.perf_counter()
         Line = self.env["sop.plan.line"]
         Line.flush_model()
-        lines = pd.DataFrame(
-            self.env.execute_query(
-                Line._search([("cycle_id", "=", self.id)]).select(
-                    "id",
-                    "product_id",
-                    "warehouse_id",
-                    "date_month",
-                    "consensus_qty",
-                    "pulled_qty",
-                    "incoming_qty",
-                    "committed_qty",
-                    "cost_unit",
-                )
+        lines = query_frame(
+            self.env,
+            Line._search([("cycle_id", "=", self.id)]).select(
+                "id",
+                "product_id",
+                "warehouse_id",
+                "date_month",
+                "consensus_qty",
+                "pulled_qty",
+                "incoming_qty",
+                "committed_qty",
+                "cost_unit",
             ),
-            columns=[
+            [
                 "id",
                 *KEYS,
                 "period",
@@ -268,10 +282,10 @@ class SopCycle(models.Model):
                 "committed",
                 "cost",
             ],
+            dates=["period"],
         )
         if lines.empty:
             return
-        lines["period"] = pd.to_datetime(lines["period"])
         numbers = ["consensus", "pulled", "incoming", "committed", "cost"]
         lines[numbers] = lines[numbers].astype(float).fillna(0.0)
         products = self.env["product.product"].browse(
@@ -285,7 +299,16 @@ class SopCycle(models.Model):
         lines = lines.merge(on_hand, on=KEYS, how="left")
         lines["on_hand"] = lines["on_hand"].astype(float).fillna(0.0)
         lines = lines.sort_values([*KEYS, "period"]).reset_index(drop=True)
-        lines = self._plan_supply(lines)
+        lines = self._plan_supply(lines, drafts)
+        _logger.info(
+            "S&OP supply plan of %s: %s draft policies (%s applicable) in %.1f s, "
+            "planned receipts in %.1f s",
+            self.name,
+            len(forecasts),
+            len(drafts),
+            drafted - start,
+            time.perf_counter() - drafted,
+        )
         lines = self._capacity_load(
             lines, products, data._vendors(self.company_id, products)
         )
@@ -305,25 +328,16 @@ class SopCycle(models.Model):
             only_changed=True,
         )
 
-    def _plan_supply(self, lines):
+    def _plan_supply(self, lines, drafts):
         """Add the supply plan to the supply review's ``lines`` (DataFrame).
 
-        ``lines`` (any subset of the cycle's products) carry ``product_id,
-        warehouse_id, period, on_hand, incoming, committed, consensus, cost``;
-        the draft policies of their forecasts are computed and stored first.
+        ``lines`` carry ``product_id, warehouse_id, period, on_hand,
+        incoming, committed, consensus, cost``; ``drafts`` are the draft
+        policies of their forecasts (``_store_draft_policies``).
         Adds ``planned_receipts``, ``projected_with_plan``, ``purchase_spend``
         (confirmed and planned receipts at cost) and ``planned_value``.
         """
         self.ensure_one()
-        start = time.perf_counter()
-        forecasts = self.env["sop.forecast"].search(
-            [
-                ("cycle_id", "=", self.id),
-                ("product_id", "in", lines["product_id"].unique().tolist()),
-            ]
-        )
-        drafts = self._store_draft_policies(forecasts)
-        drafted = time.perf_counter()
         frame = lines.assign(
             item_id=lines.groupby(KEYS, sort=False).ngroup(),
             confirmed=lines["incoming"],
@@ -346,15 +360,6 @@ class SopCycle(models.Model):
         )
         lines["planned_value"] = (
             lines["projected_with_plan"].clip(lower=0.0) * lines["cost"]
-        )
-        _logger.info(
-            "S&OP supply plan of %s: %s draft policies (%s applicable) in %.1f s, "
-            "planned receipts in %.1f s",
-            self.name,
-            len(forecasts),
-            len(drafts),
-            drafted - start,
-            time.perf_counter() - drafted,
         )
         return lines
 
@@ -428,12 +433,48 @@ class SopCycle(models.Model):
     def _policy_inputs(self, forecasts, scenario=None):
         """The policy engine's inputs for ``forecasts``, as approval reads them:
         ``(items, skipped, demand, history)``."""
+        self._prefetch_policy_fields(forecasts)
         items, skipped = self._policy_items(forecasts, scenario)
         if items.empty:
             return items, skipped, None, None
         demand = self._policy_demand(items, scenario)
         history = self._policy_history(items, scenario)
         return items, skipped, demand, history
+
+    def _prefetch_policy_fields(self, forecasts):
+        """Read at once what ``_policy_items`` and ``_policy_values``
+        (sop_cycle_execution.py) read forecast by forecast: the ORM would
+        fetch it in batches of 1,000 records, each batch scanning the whole
+        prefetch set (100,000 forecasts: 45 s instead of about 15 s)."""
+        forecasts = forecasts.with_company(self.company_id)
+        forecasts.fetch(
+            [
+                "product_id",
+                "warehouse_id",
+                "state",
+                "skip_reason",
+                "supply_route",
+                "supply_source",
+                "supply_note",
+                "source_warehouse_id",
+                "vendor_id",
+                "lead_time_days",
+                "moq",
+                "delay_mean",
+                "delay_std",
+                "abc",
+                "xyz",
+                "pattern",
+            ]
+        )
+        # plain recordsets: their prefetch is a list of ids, not a generator
+        # over the forecasts that each batch would scan again
+        products = forecasts.product_id.browse(forecasts.product_id.ids)
+        products.fetch(["product_tmpl_id", "standard_price"])
+        products.product_tmpl_id.browse(products.product_tmpl_id.ids).fetch(["uom_id"])
+        # inherited from the template: computed for all products in one call
+        products._fields["uom_id"].compute_value(products)
+        forecasts.vendor_id.fetch(["sop_review_days"])
 
     def _policy_vals_from_inputs(self, forecasts, inputs, scenario=None):
         """Policy values of ``forecasts`` from ``_policy_inputs``, computed as
