@@ -433,48 +433,12 @@ class SopCycle(models.Model):
     def _policy_inputs(self, forecasts, scenario=None):
         """The policy engine's inputs for ``forecasts``, as approval reads them:
         ``(items, skipped, demand, history)``."""
-        self._prefetch_policy_fields(forecasts)
         items, skipped = self._policy_items(forecasts, scenario)
         if items.empty:
             return items, skipped, None, None
         demand = self._policy_demand(items, scenario)
         history = self._policy_history(items, scenario)
         return items, skipped, demand, history
-
-    def _prefetch_policy_fields(self, forecasts):
-        """Read at once what ``_policy_items`` and ``_policy_values``
-        (sop_cycle_execution.py) read forecast by forecast: the ORM would
-        fetch it in batches of 1,000 records, each batch scanning the whole
-        prefetch set (100,000 forecasts: 45 s instead of about 15 s)."""
-        forecasts = forecasts.with_company(self.company_id)
-        forecasts.fetch(
-            [
-                "product_id",
-                "warehouse_id",
-                "state",
-                "skip_reason",
-                "supply_route",
-                "supply_source",
-                "supply_note",
-                "source_warehouse_id",
-                "vendor_id",
-                "lead_time_days",
-                "moq",
-                "delay_mean",
-                "delay_std",
-                "abc",
-                "xyz",
-                "pattern",
-            ]
-        )
-        # plain recordsets: their prefetch is a list of ids, not a generator
-        # over the forecasts that each batch would scan again
-        products = forecasts.product_id.browse(forecasts.product_id.ids)
-        products.fetch(["product_tmpl_id", "standard_price"])
-        products.product_tmpl_id.browse(products.product_tmpl_id.ids).fetch(["uom_id"])
-        # inherited from the template: computed for all products in one call
-        products._fields["uom_id"].compute_value(products)
-        forecasts.vendor_id.fetch(["sop_review_days"])
 
     def _policy_vals_from_inputs(self, forecasts, inputs, scenario=None):
         """Policy values of ``forecasts`` from ``_policy_inputs``, computed as
