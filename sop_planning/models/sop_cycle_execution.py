@@ -181,7 +181,7 @@ class SopCycle(models.Model):
         vals_list = self._policy_values(forecasts, items, result, skipped)
         return policy_model.browse(self._insert_policies(vals_list))
 
-    def _plan_policies(self, items, scenario=None, history=None):
+    def _plan_policies(self, items, scenario=None, history=None, demand=None):
         """Engine policies of ``items``, rounded, with their backtest.
 
         The CLI's path (``engine.planned_policy``): the plan floored at the
@@ -191,13 +191,15 @@ class SopCycle(models.Model):
         ``scenario`` scales demand and history by its demand %. Adds
         ``backtest_state``: ``ok``, ``no_history`` (fewer than 12 known
         months before the replayed year) or ``no_demand``. ``history``:
-        ``_policy_history`` when the caller has read it already. Returns
+        ``_policy_history`` and ``demand`` ``_policy_demand`` when the caller
+        has read them already. Returns
         (result, {forecast id: reason}) of the items the engine failed on
         (``_isolated_policies``): they are skipped, the others planned.
         """
         if items.empty:
             return pd.DataFrame(columns=["item_id"]), {}
-        demand = self._policy_demand(items, scenario)
+        if demand is None:
+            demand = self._policy_demand(items, scenario)
         if history is None:
             history = self._policy_history(items, scenario)
         items = items.assign(

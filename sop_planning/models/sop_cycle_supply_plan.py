@@ -443,8 +443,10 @@ class SopCycle(models.Model):
     def _policy_vals_from_inputs(self, forecasts, inputs, scenario=None):
         """Policy values of ``forecasts`` from ``_policy_inputs``, computed as
         ``_compute_policies`` computes them."""
-        items, skipped, _demand, history = inputs
-        result, failed = self._plan_policies(items, scenario, history=history)
+        items, skipped, demand, history = inputs
+        result, failed = self._plan_policies(
+            items, scenario, history=history, demand=demand
+        )
         return self._policy_values(forecasts, items, result, {**skipped, **failed})
 
     @api.model
