@@ -12,8 +12,11 @@ cache *without* a second flush afterwards (nothing pending can land on top of
 the SQL).
 """
 
+import io
 import json
 import math
+
+import pandas as pd
 
 from odoo.tools import SQL
 
@@ -204,3 +207,32 @@ def bulk_create(model, vals_list):
 def none_if_nan(value):
     """None for NaN (a missing number), the value otherwise."""
     return _clean(value)
+
+
+def query_frame(env, query, columns, dates=()):
+    """The rows of ``query`` (SQL) as a DataFrame of ``columns``.
+
+    Read with COPY as CSV: millions of rows without a Python object per
+    value (a tenth of the memory of fetched tuples, three times faster).
+    Booleans come as bool, numbers as int64 or float64, NULL as NaN, texts
+    as they are, dates as text or, for ``dates``, as datetimes in seconds.
+    """
+    buffer = io.BytesIO()  # bytes: a StringIO holds 4 bytes a character
+    sql = env.cr.mogrify(query).decode()
+    env.cr.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", buffer)
+    if not buffer.tell():
+        frame = pd.DataFrame(columns=columns)
+    else:
+        buffer.seek(0)
+        frame = pd.read_csv(
+            buffer,
+            header=None,
+            names=columns,
+            true_values=["t"],
+            false_values=["f"],
+            keep_default_na=False,
+            na_values=[""],
+        )
+    for name in dates:
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
+    return frame

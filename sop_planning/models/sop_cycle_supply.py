@@ -30,9 +30,9 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..engine import MAX_LEAD_TIME_DAYS
-from .sop_bulk import bulk_update
+from .sop_bulk import bulk_update, query_frame
 from .sop_common import GROUP_PLANNER
-from .sop_supply_data import pulled_demand, query_frame
+from .sop_supply_data import pulled_demand
 
 SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
 KEYS = ["product_id", "warehouse_id"]

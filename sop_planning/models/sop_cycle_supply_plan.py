@@ -30,9 +30,8 @@ from odoo import api, fields, models
 from odoo.tools import format_date
 
 from ..engine import plan_supply
-from .sop_bulk import bulk_update
+from .sop_bulk import bulk_update, query_frame
 from .sop_common import filtered_action
-from .sop_supply_data import query_frame
 
 _logger = logging.getLogger(__name__)
 

@@ -28,7 +28,6 @@ Rules (also shown in the settings):
 """
 
 import datetime
-import io
 import logging
 
 import numpy as np
@@ -38,6 +37,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, models
 from odoo.tools import SQL
 
+from .sop_bulk import query_frame
 from .sop_common import MOVE_QTY, MOVE_UOM_JOIN
 
 _logger = logging.getLogger(__name__)
@@ -146,7 +146,8 @@ class SopDemandHistory(models.AbstractModel):
 
         Return (DataFrame of COLUMNS, {product_id: lines with an alien UoM}).
         """
-        frame = self._query_frame(
+        frame = query_frame(
+            self.env,
             SQL(
                 """
                 WITH raw AS (%(raw)s)
@@ -179,29 +180,6 @@ class SopDemandHistory(models.AbstractModel):
         frame["period"] = pd.to_datetime(frame["period"]).astype(DATE_DTYPE)
         frame[["qty", "value"]] = frame[["qty", "value"]].astype(float)
         return frame, mismatch
-
-    def _query_frame(self, query, columns):
-        """The rows of ``query`` as a DataFrame of ``columns``.
-
-        Read with COPY as CSV: millions of rows without a Python object per
-        value (a tenth of the memory of fetched tuples). Booleans come as
-        bool, numbers as int64 or float64, dates as text.
-        """
-        buffer = io.BytesIO()  # bytes: a StringIO holds 4 bytes a character
-        sql = self.env.cr.mogrify(query).decode()
-        self.env.cr.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", buffer)
-        if not buffer.tell():
-            return pd.DataFrame(columns=columns)
-        buffer.seek(0)
-        return pd.read_csv(
-            buffer,
-            header=None,
-            names=columns,
-            true_values=["t"],
-            false_values=["f"],
-            keep_default_na=False,
-            na_values=[""],
-        )
 
     def _ordered_query(self, company_id, warehouse_ids, product_ids, dfrom, dto):
         return SQL(

@@ -22,7 +22,6 @@
   (promised day: the move's deadline).
 """
 
-import io
 import logging
 
 import pandas as pd
@@ -55,26 +54,6 @@ def pulled_demand(fed, columns):
         **{c: fed[c] * share for c in columns},
     )
     return pd.concat([same, early[share > 0]], ignore_index=True)
-
-
-def query_frame(env, query, columns, dates=()):
-    """The rows of ``query`` (an SQL select) as a DataFrame of ``columns``,
-    read through ``COPY``: for the 1.2 M plan lines of 100,000 products
-    three times faster than rows fetched as tuples (numbers come as floats
-    or integers, NULL as NaN; ``dates`` as datetimes in seconds)."""
-    buffer = io.StringIO()
-    env.cr.copy_expert(
-        f"COPY ({env.cr.mogrify(query).decode()}) TO STDOUT WITH (FORMAT csv)",
-        buffer,
-    )
-    if not buffer.tell():
-        frame = pd.DataFrame(columns=columns)
-    else:
-        buffer.seek(0)
-        frame = pd.read_csv(buffer, names=columns, header=None)
-    for name in dates:
-        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
-    return frame
 
 
 class SopSupplyData(models.AbstractModel):
