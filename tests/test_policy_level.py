@@ -3,11 +3,9 @@
 import numpy as np
 import pytest
 from test_policy_law import flat_forecast, lumpy_demand, lumpy_items
-from test_policy_slow_fill_rate import plan_and_replay
+from test_policy_slow_fill_rate import plan_and_replay, replay_reviewed_daily
 
 from sop_planning.engine.policy_calibration import planned_policy
-from sop_planning.engine.policy_law import review_periods
-from sop_planning.engine.simulate import simulate
 
 
 def test_slow_items_keep_their_promise_at_their_own_level(make_history):
@@ -114,16 +112,7 @@ def test_a_slow_item_forecast_at_zero_promises_what_it_holds(make_history):
     assert (policy.loc[paused, "order_up_to"] == 0.0).all()
     assert (policy.loc[paused, "expected_fill_rate"] == 0.0).all()
     assert "expected fill rate 0" in policy.loc[paused, "explanation"].iloc[0]
-    lead, review = review_periods(items["lead_time_days"] / 30.4375, 0.0)
-    result = simulate(
-        lumpy_demand(n_items, 120, seed=21),
-        policy["reorder_point"],
-        policy["order_up_to"],
-        policy="RsS",
-        review=review,
-        lead_time=lead,
-        lost_sales=True,
-    )
+    result = replay_reviewed_daily(policy, items, lumpy_demand(n_items, 120, seed=21))
     assert result.demand[paused].sum() > 0.2 * result.demand.sum()
     assert result.served[paused].sum() == 0.0
     reached = result.served.sum() / result.demand.sum()

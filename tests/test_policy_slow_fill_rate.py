@@ -13,6 +13,21 @@ N_ITEMS = 1500
 MONTH = 30.4375
 
 
+def replay_reviewed_daily(policy, items, demand):
+    """Lost-sales replay of ``policy``'s min / max on ``demand`` (months),
+    reviewed daily, each item at its lead time."""
+    lead, review = review_periods(items["lead_time_days"] / MONTH, 0.0)
+    return simulate(
+        demand,
+        policy["reorder_point"],
+        policy["order_up_to"],
+        policy="RsS",
+        review=review,
+        lead_time=lead,
+        lost_sales=True,
+    )
+
+
 def plan_and_replay(make_history, law_options=None, *, planned=False):
     """Plan lumpy items at 95 % cycle, reviewed daily (the add-on's rules),
     by ``compute_policy`` or, ``planned``, by ``planned_policy`` as the
@@ -29,16 +44,7 @@ def plan_and_replay(make_history, law_options=None, *, planned=False):
         policy = compute_policy(
             items, forecast, history=make_history(history), **options
         )
-    lead, review = review_periods(items["lead_time_days"] / MONTH, 0.0)
-    result = simulate(
-        lumpy_demand(N_ITEMS, 240, seed=11),
-        policy["reorder_point"],
-        policy["order_up_to"],
-        policy="RsS",
-        review=review,
-        lead_time=lead,
-        lost_sales=True,
-    )
+    result = replay_reviewed_daily(policy, items, lumpy_demand(N_ITEMS, 240, seed=11))
     reached = result.served.sum() / result.demand.sum()
     promised = np.average(policy["expected_fill_rate"], weights=result.demand)
     return policy, reached, promised, result.avg_value.sum()

@@ -236,3 +236,19 @@ def query_frame(env, query, columns, dates=()):
     for name in dates:
         frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
     return frame
+
+
+def product_templates(env, product_ids):
+    """{product id: (template id, category id)}, for the stored related
+    columns of rows inserted in SQL."""
+    return {
+        product_id: (template_id, categ_id)
+        for product_id, template_id, categ_id in env.execute_query(
+            SQL(
+                """SELECT pp.id, pt.id, pt.categ_id FROM product_product pp
+                     JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                    WHERE pp.id = ANY(%s)""",
+                list(product_ids),
+            )
+        )
+    }

@@ -13,7 +13,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..engine import run_forecast
-from .sop_bulk import bulk_create, bulk_update
+from .sop_bulk import bulk_create, bulk_update, product_templates
 from .sop_common import GROUP_PLANNER, filtered_action, first_of_this_month
 
 _logger = logging.getLogger(__name__)
@@ -432,17 +432,9 @@ class SopCycle(models.Model):
         Forecast = self.env["sop.forecast"]
         Forecast.check_access("create")
         self._check_not_frozen()
-        templates = {
-            product_id: (template_id, categ_id)
-            for product_id, template_id, categ_id in self.env.execute_query(
-                SQL(
-                    """SELECT pp.id, pt.id, pt.categ_id FROM product_product pp
-                         JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                        WHERE pp.id = ANY(%s)""",
-                    list({vals["product_id"] for vals in vals_list}),
-                )
-            )
-        }
+        templates = product_templates(
+            self.env, {vals["product_id"] for vals in vals_list}
+        )
         numbers = ITEM_FIELDS[3:] + SCORE_FIELDS  # the ORM stores 0 for None
         bulk_create(
             Forecast,

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from .sop_bulk import bulk_insert, bulk_update, none_if_nan
+from .sop_bulk import bulk_insert, bulk_update, none_if_nan, product_templates
 from .sop_common import adjustment_problem
 
 # Computed fields that _sql_recompute stores in one statement.
@@ -443,18 +443,7 @@ class SopPlanLine(models.Model):
         computes give a line without adjustment, price or actual.
         """
         Line = self
-        product_ids = list({vals["product_id"] for vals in new})
-        info = {
-            pid: (tmpl, categ)
-            for pid, tmpl, categ in self.env.execute_query(
-                SQL(
-                    """SELECT pp.id, pt.id, pt.categ_id FROM product_product pp
-                         JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                        WHERE pp.id = ANY(%s)""",
-                    product_ids,
-                )
-            )
-        }
+        info = product_templates(self.env, {vals["product_id"] for vals in new})
         columns = {
             name: [vals[name] for vals in new]
             for name in (
