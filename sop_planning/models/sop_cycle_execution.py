@@ -445,6 +445,10 @@ class SopCycle(models.Model):
         frame[numbers] = frame[numbers].astype(float).fillna(0.0)
         links = ["vendor_id", "source_warehouse_id", "uom_id"]
         frame[links] = frame[links].astype("Int64")
+        # texts as the ORM gives them: pandas reads a NULL among strings as
+        # NaN, which is true where a reason falls back to a default
+        texts = ["skip_reason", "supply_source", "supply_note"]
+        frame[texts] = frame[texts].astype(object).where(frame[texts].notna(), None)
         return frame
 
     def _policy_skips(self, frame):

@@ -44,6 +44,21 @@ class TestInventoryPolicy(SopPolicyCase):
         items, _skipped = elsewhere._policy_items(elsewhere.forecast_ids)
         self.assertEqual(items["unit_cost"].tolist(), [40.0])
 
+    def test_skip_reasons_fall_back_to_their_default(self):
+        """A forecast without statistics and without a stored reason, next to
+        one with a reason, is skipped as "No statistical forecast."."""
+        cycle = self._plan(self.pump | self.valve)
+        self._to_executive_review_from_demand(cycle)
+        pump, valve = (
+            cycle.forecast_ids.filtered(lambda f, p=p: f.product_id == p)
+            for p in (self.pump, self.valve)
+        )
+        pump.write({"state": "skipped", "skip_reason": "Engine failed"})
+        valve.write({"state": "no_history", "skip_reason": False})
+        _items, skipped = cycle._policy_items(cycle.forecast_ids)
+        self.assertEqual(skipped[pump.id], "Engine failed")
+        self.assertEqual(skipped[valve.id], "No statistical forecast.")
+
     def test_cumulative_error_sizes_safety_stock_from_this_month(self):
         cycle = self._plan(self.pump)
         lines = cycle.plan_line_ids.sorted("date_month")
