@@ -144,9 +144,7 @@ class SopCycle(models.Model):
         timer.lap("engine")
         items, kept = self._keep_previous_on_engine_failure(items)
         _logger.info("S&OP forecast run of %s, whole catalogue: %s", self.name, timer)
-        planned = self.env["sop.forecast"]._read_group(
-            [("cycle_id", "=", self.id)], ["product_id"]
-        )  # no ORM read of 100k forecasts on a re-run
+        planned = self._cycle_product_ids()  # no ORM read of 100k forecasts
         # the plan lines show the history of a year before each plan month
         year_before = pd.Timestamp(self.date_month) - pd.DateOffset(years=1)
         # only the columns the chunks write: every chunk's payload is smaller
@@ -159,7 +157,7 @@ class SopCycle(models.Model):
             "kept": pd.DataFrame(list(kept), columns=["product_id", "warehouse_id"]),
         }
         info = {"date_from": str(date_from), "date_to": str(date_to)}
-        product_ids = {*products.ids, *archived.ids, *(p.id for (p,) in planned)}
+        product_ids = {*products.ids, *archived.ids, *planned}
         return sorted(product_ids), frames, info
 
     def _forecast_chunk(self, product_ids, frames):

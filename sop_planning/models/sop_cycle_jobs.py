@@ -50,18 +50,21 @@ class SopCycle(models.Model):
     def _sop_step_size(self, step):
         """Products the step works on, to choose inline or jobs."""
         if step in ("supply", "approval", "scoring"):
-            # counted in SQL: the button's request reads no product records
-            Forecast = self.env["sop.forecast"]
-            query = Forecast._search([("cycle_id", "=", self.id)])
-            return self.env.execute_query(
-                query.select(
-                    SQL(
-                        "COUNT(DISTINCT %s)",
-                        Forecast._field_to_sql(Forecast._table, "product_id", query),
-                    )
-                )
-            )[0][0]
+            return len(self._cycle_product_ids())
         return len(self._get_scope_products())
+
+    def _cycle_product_ids(self, model="sop.forecast"):
+        """Sorted ids of the products of this cycle's ``model`` rows (its
+        forecasts, or plan lines), read in SQL: no product record is read."""
+        Rows = self.env[model]
+        Rows.flush_model(["cycle_id", "product_id"])
+        query = Rows._search([("cycle_id", "=", self.id)])
+        rows = self.env.execute_query(
+            query.select(
+                SQL("DISTINCT %s", Rows._field_to_sql(Rows._table, "product_id", query))
+            )
+        )
+        return sorted(product_id for (product_id,) in rows)
 
     # ------------------------------------------------------------------
     # Approval as a step (the pipeline of sop_cycle_approval.py)

@@ -216,12 +216,7 @@ class SopCycle(models.Model):
         scenarios = self._base_scenario() | self.scenario_ids.filtered(
             lambda s: not s.is_base
         )
-        product_ids = sorted(
-            product.id
-            for [product] in self.env["sop.forecast"]._read_group(
-                [("cycle_id", "=", self.id)], ["product_id"]
-            )
-        )
+        product_ids = self._cycle_product_ids()
         if not product_ids:
             raise UserError(self._scenario_nothing_to_score())
         frames = {

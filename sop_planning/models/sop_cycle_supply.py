@@ -27,7 +27,6 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update, query_frame
@@ -201,15 +200,7 @@ class SopCycle(models.Model):
     def _supply_prepare(self):
         """The plan's products (read in SQL, not its lines): chunks project
         stock product by product."""
-        Line = self.env["sop.plan.line"]
-        Line.flush_model(["cycle_id", "product_id"])
-        query = Line._search([("cycle_id", "=", self.id)])
-        rows = self.env.execute_query(
-            query.select(
-                SQL("DISTINCT %s", Line._field_to_sql(Line._table, "product_id", query))
-            )
-        )
-        return [product_id for (product_id,) in rows], {}, {}
+        return self._cycle_product_ids("sop.plan.line"), {}, {}
 
     def _supply_finalize(self, counts, info):
         """The supply plan on the whole plan, then date the supply review.
