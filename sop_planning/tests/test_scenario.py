@@ -16,7 +16,11 @@ from ..models import sop_step_run
 from ..models.sop_cycle_scenario import SCENARIO_PATHS, SCENARIO_SEED
 from ..models.sop_scenario import RESULT_FIELDS
 from .common_policy import MONTH_DAYS, SopPolicyCase
-from .test_step_jobs import _perform_chunk_jobs, _trapped_jobs_kept
+from .test_step_jobs import (
+    _assert_step_refused,
+    _perform_chunk_jobs,
+    _trapped_jobs_kept,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -225,16 +229,9 @@ class TestScenario(SopPolicyCase):
 
     def test_user_cannot_start_the_scoring(self):
         cycle = self._review(self.pump)
-        self.env["ir.config_parameter"].sudo().set_param(
-            sop_step_run.THRESHOLD_PARAM, 0
+        _assert_step_refused(
+            self, cycle, self.sop_user, "action_score_scenarios", "scoring"
         )
-        with trap_jobs() as trap:
-            with self.assertRaises(AccessError):
-                cycle.with_user(self.sop_user).action_score_scenarios()
-            with self.assertRaises(AccessError):
-                cycle.with_user(self.sop_user)._sop_run_step("scoring")
-            trap.assert_jobs_count(0)
-        self.assertNotIn("scoring", cycle.step_run_ids.mapped("step"))
 
     def test_approve_with_later_lead_time_raises_reorder_points(self):
         cycle = self._review(self.pump)

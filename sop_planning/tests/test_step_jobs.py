@@ -26,6 +26,19 @@ def _trapped_jobs_kept():
     )
 
 
+def _assert_step_refused(case, cycle, user, button, step):
+    """``user`` can start ``step`` of ``cycle`` neither by its ``button`` nor
+    by the step machinery, even as jobs: nothing is enqueued, no run made."""
+    case.env["ir.config_parameter"].sudo().set_param(sop_step_run.THRESHOLD_PARAM, 0)
+    with trap_jobs() as trap:
+        with case.assertRaises(AccessError):
+            getattr(cycle.with_user(user), button)()
+        with case.assertRaises(AccessError):
+            cycle.with_user(user)._sop_run_step(step)
+        trap.assert_jobs_count(0)
+    case.assertNotIn(step, cycle.step_run_ids.mapped("step"))
+
+
 def _perform_chunk_jobs(case, trap):
     """Perform the trapped chunk jobs, each on the ``root.sop`` channel;
     return them."""
@@ -501,14 +514,5 @@ class TestApprovalJobs(SopPolicyCase):
     def test_planner_cannot_enqueue_an_approval(self):
         cycle = self._plan(self.products)
         self._to_executive_review_from_demand(cycle)  # supply review inline
-        self.env["ir.config_parameter"].sudo().set_param(
-            sop_step_run.THRESHOLD_PARAM, 0
-        )
-        with trap_jobs() as trap:
-            with self.assertRaises(AccessError):
-                cycle.with_user(self.planner).action_approve()
-            with self.assertRaises(AccessError):
-                cycle.with_user(self.planner)._sop_run_step("approval")
-            trap.assert_jobs_count(0)
-        self.assertNotIn("approval", cycle.step_run_ids.mapped("step"))
+        _assert_step_refused(self, cycle, self.planner, "action_approve", "approval")
         self.assertEqual(cycle.state, "executive_review")
