@@ -75,10 +75,20 @@ class SopCycle(models.Model):
         self._approve_close_previous()
         self._approve_mark_approved()
         policies = self._compute_policies(scenario=self.approved_scenario_id)
+        policies.flush_recordset(["product_id"])
+        product_of = dict(  # one query, not a read of every policy
+            self.env.execute_query(
+                SQL(
+                    "SELECT id, product_id FROM sop_inventory_policy "
+                    "WHERE id = ANY(%s)",
+                    policies.ids,
+                )
+            )
+        )
         frame = pd.DataFrame(
             {
                 "policy_id": policies.ids,
-                "product_id": [policy.product_id.id for policy in policies],
+                "product_id": [product_of[policy_id] for policy_id in policies.ids],
             }
         )
         return sorted(set(frame["product_id"])), {"policies": frame}, {}
