@@ -51,7 +51,9 @@ training and the held-out periods; and the average stock value (all items
 of the pattern with training demand) of the policy, of (a) the
 empirical-quantile baseline (reorder point = the target's quantile of the
 training history's rolling demand over lead time + review, order-up-to =
-that plus two months of average training demand) and (b) a static min/max
+that plus two months of average training demand, or plus the MOQ where that
+is more: an order under the vendor's MOQ cannot be placed; the columns
+``baseline_no_moq_*`` show it without) and (b) a static min/max
 (min = k x average training demand x (lead time + review), max = min + the
 policy's lot) with k tuned per pattern to the policy's reached fill rate.
 The engine's former law (normal / Poisson / negative binomial from the
@@ -59,7 +61,10 @@ forecast's mean and sigma, no history) is shown for reference. A last table
 says per set, target and pattern with at least 50 items which of the
 issue's targets are met: reached within 2 points of promised; at the
 baseline's fill, no more stock than the baseline (the policy's stock at that
-fill interpolated over the targets run, see ``stock_at_fill``); at least
+fill interpolated on its fill/stock curve: the targets reported plus
+``--curve-targets`` run only for the curve, so that a baseline above the
+reported targets' fill is still compared and the straight line between two
+far points does not stand for a curve that bends, see ``stock_at_fill``); at least
 20 % less stock than the static min/max at the same fill.
 """
 
@@ -219,19 +224,20 @@ def run_set(args, name):
     lead = items["lead_time_days"].to_numpy() / days
     review = items["review_days"].to_numpy() / days
     replay = Replay(held_out, train, lead, review, items["unit_cost"].to_numpy())
+    moq = items["moq"].to_numpy(float) if "moq" in items else np.zeros(len(items))
     half = item_half(items["item_id"].to_numpy()) == args.half
     groups = {p: half & (pattern == p) for p in PATTERNS}
     groups["all"] = half & np.isin(pattern, PATTERNS)
     months = MONTH_DAYS / days
-    rows = []
-    for target in args.targets:
+    options = {
+        "freq": SETS[name][1],
+        "max_cover_days": args.lot_months * MONTH_DAYS,
+    }
+
+    def plan(target):
         table = items.assign(
             service_level=target, service_type=args.service_type, pattern=pattern
         )
-        options = {
-            "freq": SETS[name][1],
-            "max_cover_days": args.lot_months * MONTH_DAYS,
-        }
         policy = planned_policy(
             table,
             forecast.forecast,
@@ -240,13 +246,35 @@ def run_set(args, name):
             law_options=args.law,
             **options,
         )
+        return table, policy
+
+    curve = []
+    for target in args.curve_targets:
+        policy = plan(target)[1]
+        reached = replay.run(policy["reorder_point"], policy["order_up_to"])
+        for group, mask in groups.items():
+            fill, value = group_figures(reached, replay, mask)
+            curve.append(
+                {
+                    "set": name,
+                    "target": target,
+                    "pattern": group,
+                    "reached": fill,
+                    "stock_value": value,
+                }
+            )
+    rows = []
+    for target in args.targets:
+        table, policy = plan(target)
         former = compute_policy(table, forecast.forecast, **options)
         lot = policy["order_qty"].to_numpy()
         reached = replay.run(policy["reorder_point"], policy["order_up_to"])
         old = replay.run(former["reorder_point"], former["order_up_to"])
         cover = np.round(replay.lead) + np.round(replay.review)
         base_s = rolling_quantile(train, cover.astype(int), target)
-        baseline = replay.run(base_s, base_s + 2 * months * train.mean(axis=1))
+        base_lot = 2 * months * train.mean(axis=1)
+        baseline = replay.run(base_s, base_s + np.maximum(base_lot, moq))
+        raw_baseline = replay.run(base_s, base_s + base_lot)
         # k tuned per pattern ("all" then sums the patterns' own rules)
         goal = {
             g: group_figures(reached, replay, m)[0]
@@ -271,6 +299,7 @@ def run_set(args, name):
             )
             fill, value = group_figures(reached, replay, mask)
             base_fill, base_value = group_figures(baseline, replay, mask)
+            raw_fill, raw_value = group_figures(raw_baseline, replay, mask)
             static_fill, static_value = group_figures(static, replay, mask)
             old_fill, old_value = group_figures(old, replay, mask)
             old_promise = (
@@ -293,6 +322,8 @@ def run_set(args, name):
                     "stock_value": value,
                     "baseline_fill": base_fill,
                     "baseline_value": base_value,
+                    "baseline_no_moq_fill": raw_fill,
+                    "baseline_no_moq_value": raw_value,
                     "static_fill": static_fill,
                     "static_value": static_value,
                     "vs_baseline_%": 100 * (value / base_value - 1),
@@ -302,19 +333,20 @@ def run_set(args, name):
                     "former_value": old_value,
                 }
             )
-    return rows
+    return rows, curve
 
 
-def stock_at_fill(frame, row):
+def stock_at_fill(points, row):
     """Return the policy's stock value at the baseline's fill rate of ``row``.
 
     Interpolated on the policy's (reached fill, stock value) points of the
-    same set and pattern over the targets run; the stock of the lowest
-    point when the baseline's fill is below every point (the policy gives
-    more for that stock), infinite when it is above every point.
+    same set and pattern: the targets reported and the judge's extra
+    ``--curve-targets``; the stock of the lowest point when the baseline's
+    fill is below every point (the policy gives more for that stock),
+    infinite when it is above every point.
     """
-    curve = frame[
-        (frame["set"] == row.set) & (frame["pattern"] == row.pattern)
+    curve = points[
+        (points["set"] == row.set) & (points["pattern"] == row.pattern)
     ].sort_values("reached")
     fills, values = curve["reached"].to_numpy(), curve["stock_value"].to_numpy()
     if row.baseline_fill <= fills[0]:
@@ -331,6 +363,14 @@ def main(argv=None):
     parser.add_argument("--half", choices=["report", "choose"], default="report")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     parser.add_argument("--targets", nargs="+", type=float, default=[0.9, 0.95, 0.98])
+    parser.add_argument(
+        "--curve-targets",
+        nargs="*",
+        type=float,
+        default=[0.85, 0.925, 0.965, 0.99, 0.995, 0.999],
+        help="extra targets run only to draw the policy's fill/stock curve "
+        "on which the judge reads its stock at the baseline's fill",
+    )
     parser.add_argument(
         "--lot-months",
         type=float,
@@ -363,15 +403,20 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    rows = []
+    rows, curves = [], []
     for name in args.sets:
-        rows.extend(run_set(args, name))
-        frame = pd.DataFrame(rows)
-        print(markdown(frame[frame["set"] == name], digits=3), flush=True)
+        set_rows, set_curve = run_set(args, name)
+        rows.extend(set_rows)
+        curves.extend(set_curve)
+        print(markdown(pd.DataFrame(set_rows), digits=3), flush=True)
     frame = pd.DataFrame(rows)
+    curve = pd.DataFrame(
+        curves, columns=["set", "target", "pattern", "reached", "stock_value"]
+    )
+    points = pd.concat([frame[curve.columns], curve], ignore_index=True)
     elapsed = time.perf_counter() - started
     checked = frame[(frame["items"] >= 50) & (frame["pattern"] != "all")]
-    at_baseline = [stock_at_fill(frame, row) for row in checked.itertuples()]
+    at_baseline = [stock_at_fill(points, row) for row in checked.itertuples()]
     verdict = pd.DataFrame(
         {
             "set": checked["set"],
@@ -418,6 +463,13 @@ def main(argv=None):
             f"figures of the {args.half} half only.",
             "",
             markdown(frame, digits=3),
+            "",
+            "The policy's curve at the judge's extra targets (its stock at "
+            "the baseline's fill is read on it and on the rows above):",
+            "",
+            markdown(
+                curve.merge(checked[["set", "pattern"]].drop_duplicates()), digits=3
+            ),
             "",
             "Targets (patterns with at least 50 items):",
             "",
