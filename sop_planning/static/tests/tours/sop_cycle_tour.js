@@ -104,6 +104,10 @@ registry.category("web_tour.tours").add("sop_cycle_planner_forecast_adjust", {
             run: "click",
         },
         {
+            content: "Plan months read as months, with their year (Dec 2026, not Dec 1)",
+            trigger: `${firstPumpLine} td[name=date_month]:contains('${luxon.DateTime.now().toFormat("LLL yyyy")}')`,
+        },
+        {
             content: "Edit the adjustment of the first month",
             trigger: `${firstPumpLine} td[name=adjustment_qty]`,
             run: "click",
