@@ -62,7 +62,11 @@ Method, per item, over the protection window ``W = lead time + review``:
   serves far less than the level (about 86 % for 95 % on lumpy items
   reviewed daily), chosen on the ``choose`` half of
   ``bench/bench_policy_calibration.py``; the resampled law is scaled to
-  the forecast's level, except for the ``history_level_patterns`` (none
+  the forecast's level (for fill-rate targets with a level uncertainty of
+  at least ``level_floor``, 7.5 %: a steady item's level drifts from year
+  to year, so the allocation does not buy a near-certain fill on it, same
+  fill with less stock on the ``choose`` half of hospital), except for the
+  ``history_level_patterns`` (none
   by default; ``policy_calibration.planned_policy``, whose forecast is
   floored at the recent rate, sets intermittent and lumpy): these keep the
   level of their own window; such an item forecast at zero is still
@@ -483,6 +487,7 @@ LAW_DEFAULTS = {
     "window_days": 2 * DAYS_PER_YEAR,
     "n_periods": 480,
     "level_spread": 1.5,
+    "level_floor": 0.075,
     "block": 1,
     "to_forecast": True,
     "allocate": True,
@@ -500,7 +505,12 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
     item, whether its history qualifies (resampled or not).
     """
     options = {**LAW_DEFAULTS, **options}
-    for name in ("fill_rate_patterns", "history_level_patterns", "to_forecast"):
+    for name in (
+        "fill_rate_patterns",
+        "history_level_patterns",
+        "to_forecast",
+        "level_floor",
+    ):
         options.pop(name)  # read by compute_policy
     if not options.pop("allocate"):
         inputs = {**inputs, "groups": None}
@@ -594,6 +604,7 @@ def compute_policy(
                 "unit_cost": items["unit_cost"].to_numpy(float),
                 "groups": items["pattern"].fillna("").astype(str).to_numpy(object),
                 "to_forecast": ~own_level,
+                "level_floor": np.where(as_fill_rate, law["level_floor"], 0.0),
             },
             ~zero,
             {"period_days": days, **(law_options or {})},
