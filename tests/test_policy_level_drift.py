@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sop_planning.engine.errors import EngineInputError
 from sop_planning.engine.policy import compute_policy
 from sop_planning.engine.simulate import simulate
 
@@ -81,3 +82,47 @@ def test_steady_items_reach_their_fill_with_less_stock_value(make_history):
     assert reached == pytest.approx(promised, abs=0.02)
     assert reached >= figures["no drift"][0] - 0.005
     assert value <= 0.95 * figures["no drift"][2]
+
+
+def test_group_weight_by_forecast_moves_stock_off_fading_items(make_history):
+    """``group_weight`` "forecast": a fading item weighs what it will sell."""
+    rng = np.random.default_rng(3)
+    chance = rng.uniform(0.1, 0.4, (N_ITEMS, 1))
+    size = rng.gamma(1.0, 5.0, (N_ITEMS, 1)) + 1
+    fading = np.arange(N_ITEMS) % 2 == 0
+    rate = np.where(fading, 0.25, 1.0)[:, None]  # of the first year's chance
+    occurs = np.concatenate(
+        [rng.random((N_ITEMS, 12)) < chance, rng.random((N_ITEMS, 12)) < chance * rate],
+        axis=1,
+    )
+    history = occurs * np.ceil(rng.exponential(size, (N_ITEMS, 24)))
+    periods = pd.date_range("2030-01-01", periods=12, freq="MS")
+    forecast = pd.DataFrame(
+        {
+            "item_id": np.repeat(np.arange(N_ITEMS), 12),
+            "period": np.tile(periods, N_ITEMS),
+            "forecast": np.repeat(history[:, -12:].mean(axis=1), 12),
+            "sigma": np.repeat(history[:, -12:].std(axis=1), 12),
+        }
+    )
+    items = steady_items()[2].assign(pattern="lumpy")
+    value = {}
+    for weight in ("history", "forecast"):
+        policy = compute_policy(
+            items,
+            forecast,
+            freq="M",
+            history=make_history(history),
+            max_cover_days=61,
+            law_options={"group_weight": weight, "history_level_patterns": ["lumpy"]},
+        )
+        value[weight] = policy["expected_stock_value"].to_numpy()
+    assert value["forecast"][fading].sum() < 0.85 * value["history"][fading].sum()
+    with pytest.raises(EngineInputError, match="group_weight"):
+        compute_policy(
+            items,
+            forecast,
+            freq="M",
+            history=make_history(history),
+            law_options={"group_weight": "sales"},
+        )

@@ -65,7 +65,9 @@ Method, per item, over the protection window ``W = lead time + review``:
   the forecast's level (for fill-rate targets with a level uncertainty of
   at least ``level_floor``, 7.5 %: a steady item's level drifts from year
   to year, so the allocation does not buy a near-certain fill on it, same
-  fill with less stock on the ``choose`` half of hospital), except for the
+  fill with less stock on the ``choose`` half of hospital; ``group_weight``
+  "forecast" weighs each item in its group's target by its forecast, not
+  by its resampled history, "history" by default), except for the
   ``history_level_patterns`` (none
   by default; ``policy_calibration.planned_policy``, whose forecast is
   floored at the recent rate, sets intermittent and lumpy): these keep the
@@ -488,12 +490,26 @@ LAW_DEFAULTS = {
     "n_periods": 480,
     "level_spread": 1.5,
     "level_floor": 0.075,
+    "group_weight": "history",
     "block": 1,
     "to_forecast": True,
     "allocate": True,
     "lost_sales": True,
     "seed": 0,
 }
+
+
+def _group_weights(kind, level):
+    """Return per item its weight in its group's fill-rate target, or None.
+
+    ``"history"``: the resampled demand's mean (None); ``"forecast"``: the
+    forecast demand per period ``level``, the demand the target is about.
+    """
+    if kind == "history":
+        return None
+    if kind == "forecast":
+        return level
+    raise EngineInputError(f"group_weight must be history or forecast (got {kind!r})")
 
 
 def _bootstrap_rows(history, item_ids, inputs, candidates, options):
@@ -510,6 +526,7 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
         "history_level_patterns",
         "to_forecast",
         "level_floor",
+        "group_weight",
     ):
         options.pop(name)  # read by compute_policy
     if not options.pop("allocate"):
@@ -605,6 +622,7 @@ def compute_policy(
                 "groups": items["pattern"].fillna("").astype(str).to_numpy(object),
                 "to_forecast": ~own_level,
                 "level_floor": np.where(as_fill_rate, law["level_floor"], 0.0),
+                "demand_weight": _group_weights(law["group_weight"], d_window * days),
             },
             ~zero,
             {"period_days": days, **(law_options or {})},

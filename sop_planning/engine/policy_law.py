@@ -386,6 +386,7 @@ def bootstrap_policy(
     block=None,
     groups=None,
     unit_cost=1.0,
+    demand_weight=None,
 ):
     """Return (reorder_point, expected_fill_rate, expected_stock) per item.
 
@@ -400,7 +401,9 @@ def bootstrap_policy(
     of theirs, reached at least stock value (``allocate``, ``unit_cost``
     per item): each item's own promise is then its expected fill rate.
     ``level_floor`` (per item or for all): the least coefficient of
-    variation of the level factor. See the module docstring.
+    variation of the level factor; ``demand_weight`` (per item, demand per
+    period): the weight of each item in its group's target instead of the
+    resampled demand's mean (NaN: that mean). See the module docstring.
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
@@ -473,6 +476,9 @@ def bootstrap_policy(
         cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
         group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
         weight = paths[rows].mean(axis=1) / fraction[rows]  # per whole period
+        if demand_weight is not None:
+            given = np.broadcast_to(np.asarray(demand_weight, float), (n_items,))[rows]
+            weight = np.where(np.isfinite(given), given, weight)
         # chosen on one sample, judged on another: a group whose promise
         # falls short there (the choice fitted the noise) aims higher
         shift = np.zeros(len(rows))
