@@ -62,7 +62,13 @@ Method, per item, over the protection window ``W = lead time + review``:
   serves far less than the level (about 86 % for 95 % on lumpy items
   reviewed daily), chosen on the ``choose`` half of
   ``bench/bench_policy_calibration.py``; the resampled law is scaled to
-  the forecast's level, except for the ``history_level_patterns`` (none
+  the forecast's level (for fill-rate targets with a level uncertainty of
+  at least ``level_floor``, 7.5 %: a steady item's level drifts from year
+  to year, so the allocation does not buy a near-certain fill on it, same
+  fill with less stock on the ``choose`` half of hospital; ``group_weight``
+  "forecast" weighs each item in its group's target by its forecast, not
+  by its resampled history, "history" by default), except for the
+  ``history_level_patterns`` (none
   by default; ``policy_calibration.planned_policy``, whose forecast is
   floored at the recent rate, sets intermittent and lumpy): these keep the
   level of their own window; such an item forecast at zero is still
@@ -483,12 +489,27 @@ LAW_DEFAULTS = {
     "window_days": 2 * DAYS_PER_YEAR,
     "n_periods": 480,
     "level_spread": 1.5,
+    "level_floor": 0.075,
+    "group_weight": "history",
     "block": 1,
     "to_forecast": True,
     "allocate": True,
     "lost_sales": True,
     "seed": 0,
 }
+
+
+def _group_weights(kind, level):
+    """Return per item its weight in its group's fill-rate target, or None.
+
+    ``"history"``: the resampled demand's mean (None); ``"forecast"``: the
+    forecast demand per period ``level``, the demand the target is about.
+    """
+    if kind == "history":
+        return None
+    if kind == "forecast":
+        return level
+    raise EngineInputError(f"group_weight must be history or forecast (got {kind!r})")
 
 
 def _bootstrap_rows(history, item_ids, inputs, candidates, options):
@@ -500,7 +521,13 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
     item, whether its history qualifies (resampled or not).
     """
     options = {**LAW_DEFAULTS, **options}
-    for name in ("fill_rate_patterns", "history_level_patterns", "to_forecast"):
+    for name in (
+        "fill_rate_patterns",
+        "history_level_patterns",
+        "to_forecast",
+        "level_floor",
+        "group_weight",
+    ):
         options.pop(name)  # read by compute_policy
     if not options.pop("allocate"):
         inputs = {**inputs, "groups": None}
@@ -594,6 +621,8 @@ def compute_policy(
                 "unit_cost": items["unit_cost"].to_numpy(float),
                 "groups": items["pattern"].fillna("").astype(str).to_numpy(object),
                 "to_forecast": ~own_level,
+                "level_floor": np.where(as_fill_rate, law["level_floor"], 0.0),
+                "demand_weight": _group_weights(law["group_weight"], d_window * days),
             },
             ~zero,
             {"period_days": days, **(law_options or {})},

@@ -21,7 +21,10 @@ items, ``policy_calibration``). The rate an item sells at is itself only
 known to the precision of its history, so every year of resampled demand
 is multiplied by a level factor with mean 1 and a coefficient of variation
 of ``level_spread`` times the relative standard error of the item's mean
-(few sales in the window: a wide spread). The policy is then simulated on
+(few sales in the window: a wide spread), at least ``level_floor`` (the
+year-to-year drift of a steady item's level, which that standard error,
+built on independent periods, misses; ``compute_policy`` sets it for
+fill-rate targets only, 7.5 %). The policy is then simulated on
 this demand for ``n_periods`` periods, with its real review period, lead
 time and order quantity (lost sales by default, as a lost-sales replay
 judges it):
@@ -48,7 +51,8 @@ judges it):
   the law the reorder point is set on, undershoot at review and whole lots
   included.
 
-Settings (window 2 years, level spread 1.5, level from the forecast, or in
+Settings (window 2 years, level spread 1.5, level floor 7.5 % for fill-rate
+targets, level from the forecast, or in
 planned policies of intermittent and lumpy items from their own window,
 480 simulated periods, allocation per pattern) were chosen on the
 ``choose`` half of the items of ``bench/bench_policy_calibration.py``.
@@ -377,10 +381,12 @@ def bootstrap_policy(
     seed=0,
     to_forecast=True,
     level_spread=0.0,
+    level_floor=0.0,
     segment=12,
     block=None,
     groups=None,
     unit_cost=1.0,
+    demand_weight=None,
 ):
     """Return (reorder_point, expected_fill_rate, expected_stock) per item.
 
@@ -394,7 +400,10 @@ def bootstrap_policy(
     fill-rate items of a group share one target, the demand-weighted mean
     of theirs, reached at least stock value (``allocate``, ``unit_cost``
     per item): each item's own promise is then its expected fill rate.
-    See the module docstring.
+    ``level_floor`` (per item or for all): the least coefficient of
+    variation of the level factor; ``demand_weight`` (per item, demand per
+    period): the weight of each item in its group's target instead of the
+    resampled demand's mean (NaN: that mean). See the module docstring.
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
@@ -421,7 +430,11 @@ def bootstrap_policy(
         scale = np.where((own > 0) & np.isfinite(level), level / own, 1.0)
     to_forecast = np.broadcast_to(np.asarray(to_forecast, dtype=bool), (n_items,))
     scale = np.where(to_forecast, scale, 1.0)
-    level_cv = level_spread * mean_uncertainty(matrix, window) if level_spread else None
+    level_cv = None
+    if level_spread or level_floor:
+        level_cv = np.maximum(
+            level_spread * mean_uncertainty(matrix, window), level_floor
+        )
     resampling = {
         "window": window,
         "block": protection if block is None else block,
@@ -463,6 +476,9 @@ def bootstrap_policy(
         cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
         group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
         weight = paths[rows].mean(axis=1) / fraction[rows]  # per whole period
+        if demand_weight is not None:
+            given = np.broadcast_to(np.asarray(demand_weight, float), (n_items,))[rows]
+            weight = np.where(np.isfinite(given), given, weight)
         # chosen on one sample, judged on another: a group whose promise
         # falls short there (the choice fitted the noise) aims higher
         shift = np.zeros(len(rows))
