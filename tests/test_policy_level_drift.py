@@ -33,7 +33,7 @@ def steady_items():
 
 
 def test_steady_items_reach_their_fill_with_less_stock_value(make_history):
-    """A year's level moves ~7.5 %: same group fill, at least 5 % less stock.
+    """A year's level moves ~7.5 %: same group fill, at least 3 % less stock.
 
     Chosen on the choose half of ``bench/bench_policy_calibration.py``
     (hospital, smooth items on a fill-rate target); here on a seeded set.
@@ -81,7 +81,7 @@ def test_steady_items_reach_their_fill_with_less_stock_value(make_history):
     reached, promised, value = figures["drift"]
     assert reached == pytest.approx(promised, abs=0.02)
     assert reached >= figures["no drift"][0] - 0.005
-    assert value <= 0.95 * figures["no drift"][2]
+    assert value <= 0.97 * figures["no drift"][2]
 
 
 def test_group_weight_by_forecast_moves_stock_off_fading_items(make_history):

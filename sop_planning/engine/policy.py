@@ -66,8 +66,9 @@ Method, per item, over the protection window ``W = lead time + review``:
   at least ``level_floor``, 7.5 %: a steady item's level drifts from year
   to year, so the allocation does not buy a near-certain fill on it, same
   fill with less stock on the ``choose`` half of hospital; ``group_weight``
-  "forecast" weighs each item in its group's target by its forecast, not
-  by its resampled history, "history" by default), except for the
+  "forecast", the default, weighs each item in its group's target by its
+  forecast, the demand the target is about, "history" by its resampled
+  history), except for the
   ``history_level_patterns`` (none
   by default; ``policy_calibration.planned_policy``, whose forecast is
   floored at the recent rate, sets intermittent and lumpy): these keep the
@@ -490,7 +491,7 @@ LAW_DEFAULTS = {
     "n_periods": 480,
     "level_spread": 1.5,
     "level_floor": 0.075,
-    "group_weight": "history",
+    "group_weight": "forecast",
     "block": 1,
     "to_forecast": True,
     "allocate": True,
