@@ -50,7 +50,8 @@ def psql(db, query):
 
 
 def backends(db):
-    return [int(pid) for (pid,) in psql(db, f"SELECT pid FROM pg_stat_activity WHERE datname = '{db}'")]
+    query = f"SELECT pid FROM pg_stat_activity WHERE datname = '{db}'"
+    return [int(pid) for (pid,) in psql(db, query)]
 
 
 def main():
