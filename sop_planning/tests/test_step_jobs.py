@@ -443,6 +443,14 @@ class TestStepJobs(SopDataCase):
 class TestApprovalJobs(SopPolicyCase):
     """Approval as jobs: the same rules as inline; only executives start it."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # two years of uneven sales: the ledger's error scales are measured
+        for offset in range(1, 25):
+            cls._sale(cls.pump, 20 + 7 * (offset % 5), cls._past_day(offset))
+            cls._sale(cls.valve, 3 + offset % 4, cls._past_day(offset))
+
     def setUp(self):
         super().setUp()
         patcher = patch.object(sop_step_run, "CHUNK_SIZE", 2)
@@ -489,6 +497,11 @@ class TestApprovalJobs(SopPolicyCase):
         inline = self._rules()
         inline_ledger = self._ledger(inline_cycle)
         self.assertEqual(len(inline_ledger), 3 * 12, "12 months of 3 products")
+        self.assertEqual(
+            {row[0] for row in inline_ledger if row[-1]},
+            {self.pump.id, self.valve.id},
+            "the scales of the products sold",
+        )
         # the pump's S&OP rule, the valve's manual one (the orphan has no vendor)
         self.assertEqual(len(inline), 2)
         managed = self.env["stock.warehouse.orderpoint"].search(
