@@ -1,9 +1,9 @@
 """Approval of a cycle: one pipeline of named steps, in a fixed order.
 
 ``action_approve`` checks the group and the state, then runs, in this order
-(``_approval_prepare``, ``_approval_chunk`` per chunk of products and
-``_approval_finalize`` in sop_cycle_jobs.py: in the request, or as background
-jobs for a large plan):
+(``_approval_prepare``: steps 1-3; ``_approval_chunk``: steps 4 and 5 for
+a chunk of products; ``_approval_finalize``: the chatter of 4 and 6; in
+sop_cycle_jobs.py, in the request or as background jobs for a large plan):
 
 1. ``_approve_close_previous``: the company's active plan is closed;
 2. ``_approve_mark_approved``: the cycle is approved (by whom, when) and
@@ -96,10 +96,11 @@ class SopCycle(models.Model):
         self._close_step_activities()
         return True
 
-    def _approve_freeze_accuracy(self):
-        """Copy each plan's forecast into the accuracy ledger."""
+    def _approve_freeze_accuracy(self, product_ids=None):
+        """Copy each plan's forecast into the accuracy ledger (only the lines
+        of ``product_ids``: a chunk of the approval)."""
         for cycle in self:
-            self.env["sop.accuracy.line"]._freeze(cycle)
+            self.env["sop.accuracy.line"]._freeze(cycle, product_ids=product_ids)
         return True
 
     def _approve_notify(self):

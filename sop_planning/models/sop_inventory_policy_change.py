@@ -66,6 +66,9 @@ class SopInventoryPolicyChange(models.Model):
         """
         logged = self._logged_levels([p.id for p in policies if p])
         now = fields.Datetime.now()
+        # the same words for every policy: translated once, not 100,000 times
+        new_reason = self.env._("New policy from plan %s.", cycle.name)
+        plan_reason = self.env._("Plan %s approved.", cycle.name)
         changes = []
         for row_index, (policy, vals) in enumerate(zip(policies, rows, strict=True)):
             new = self._levels(vals)
@@ -79,17 +82,10 @@ class SopInventoryPolicyChange(models.Model):
             }
             if not policy:
                 old = (0.0, 0.0)
-                change.update(
-                    row=row_index,
-                    kind="created",
-                    reason=self.env._("New policy from plan %s.", cycle.name),
-                )
+                change.update(row=row_index, kind="created", reason=new_reason)
             elif policy.cycle_id != cycle or not policy.active:
                 old = self._levels(policy)
-                change.update(
-                    kind="plan",
-                    reason=self.env._("Plan %s approved.", cycle.name),
-                )
+                change.update(kind="plan", reason=plan_reason)
             else:
                 old = logged.get(policy.id) or self._levels(policy)
                 if not self._is_material(old, new):

@@ -12,7 +12,13 @@ class UomUom(models.Model):
         otherwise (Odoo 19: the "Product Unit" precision, 0.01 by default).
         """
         self.ensure_one()
-        unit = self.env.ref("uom.product_uom_unit", raise_if_not_found=False)
+        # the unit's id, cached by Odoo (env.ref also queries that it exists:
+        # a query per rule whose quantity to order Odoo computes); unlinking
+        # a record deletes its external id
+        unit_id = self.env["ir.model.data"]._xmlid_to_res_model_res_id(
+            "uom.product_uom_unit"
+        )[1]
+        unit = self.browse(unit_id)
         if unit and self._has_common_reference(unit):
             return max(self.rounding, 1.0)
         return self.rounding

@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+import pandas as pd
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
@@ -442,6 +443,14 @@ class TestStepJobs(SopDataCase):
 class TestApprovalJobs(SopPolicyCase):
     """Approval as jobs: the same rules as inline; only executives start it."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # two years of uneven sales: the ledger's error scales are measured
+        for offset in range(1, 25):
+            cls._sale(cls.pump, 20 + 7 * (offset % 5), cls._past_day(offset))
+            cls._sale(cls.valve, 3 + offset % 4, cls._past_day(offset))
+
     def setUp(self):
         super().setUp()
         patcher = patch.object(sop_step_run, "CHUNK_SIZE", 2)
@@ -465,9 +474,34 @@ class TestApprovalJobs(SopPolicyCase):
             for rule in rules
         }
 
+    def _ledger(self, cycle):
+        """The cycle's accuracy ledger, as comparable tuples."""
+        return sorted(
+            (
+                line.product_id.id,
+                line.warehouse_id.id,
+                line.date_month,
+                line.lag,
+                line.abc,
+                line.categ_id.id,
+                line.adjusted_by_id.id,
+                line.statistical_qty,
+                line.consensus_qty,
+                line.scale,
+            )
+            for line in cycle.accuracy_line_ids
+        )
+
     def test_approval_by_jobs_writes_the_inline_rules(self):
-        self._approve(self._plan(self.products))
+        inline_cycle = self._approve(self._plan(self.products))
         inline = self._rules()
+        inline_ledger = self._ledger(inline_cycle)
+        self.assertEqual(len(inline_ledger), 3 * 12, "12 months of 3 products")
+        self.assertEqual(
+            {row[0] for row in inline_ledger if row[-1]},
+            {self.pump.id, self.valve.id},
+            "the scales of the products sold",
+        )
         # the pump's S&OP rule, the valve's manual one (the orphan has no vendor)
         self.assertEqual(len(inline), 2)
         managed = self.env["stock.warehouse.orderpoint"].search(
@@ -502,7 +536,24 @@ class TestApprovalJobs(SopPolicyCase):
             trap.perform_enqueued_jobs()
         self.assertEqual(run.state, "done")
         self.assertEqual(self._rules(), inline)
-        self.assertTrue(cycle.accuracy_line_ids, "the finalize froze the plan")
+        # each chunk froze the plan lines of its products, as inline
+        self.assertEqual(self._ledger(cycle), inline_ledger)
+        # a chunk run again doubles nothing: same rules, same ledger
+        chunk = run.chunk_ids.sorted("sequence")[0]
+        policies = cycle.policy_ids.filtered(
+            lambda p: p.product_id.id in chunk.product_ids
+        )
+        frames = {
+            "policies": pd.DataFrame(
+                {
+                    "policy_id": policies.ids,
+                    "product_id": [policy.product_id.id for policy in policies],
+                }
+            )
+        }
+        cycle._approval_chunk(chunk.product_ids, frames)
+        self.assertEqual(self._rules(), inline)
+        self.assertEqual(self._ledger(cycle), inline_ledger)
         summaries = cycle.message_ids.filtered(
             lambda m: "reordering rules set" in (m.body or "")
         )
