@@ -428,7 +428,8 @@ class SopPlanLine(models.Model):
         update_rows.extend([[0.0, 0.0, 0.0, None, None]] * len(existing))
         if update_ids:
             columns = {name: [r[i] for r in update_rows] for i, name in enumerate(stat)}
-            bulk_update(Line, update_ids, columns)
+            # a re-run that changed a few forecasts rewrites only their lines
+            bulk_update(Line, update_ids, columns, only_changed=True)
             Line._sql_recompute(cycle, product_ids)
         if new:
             self._insert_lines(new)
