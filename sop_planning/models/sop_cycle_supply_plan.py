@@ -8,7 +8,10 @@ stored on the cycle's forecasts, never on reordering rules. The engine's
 ``plan_supply`` then places planned orders each time the projected position
 reaches the draft reorder point, arriving after the draft lead time (vendor
 lead time + measured delay): planned receipts, stock with the plan and
-purchase spend per plan line.
+purchase spend per plan line. Each chunk of the supply review plans its
+products with the drafts stored before the run; the finalize computes the
+drafts of the whole plan and plans again only the products whose draft
+changed, and those under a capacity.
 
 Each draft keeps a fingerprint of the inputs it was computed from (the
 policy items, the consensus demand and the demand history as the engine
