@@ -180,7 +180,8 @@ class SopCycle(models.Model):
         return self._sop_run_step("supply")
 
     def _supply_lines(self, product_ids=None):
-        """The plan lines (id, keys, period, consensus) of ``product_ids``."""
+        """The plan lines (id, keys, period, consensus, stored capacity load
+        and flag) of ``product_ids``."""
         Line = self.env["sop.plan.line"]
         Line.flush_model()
         domain = [("cycle_id", "=", self.id)]
@@ -189,12 +190,29 @@ class SopCycle(models.Model):
         lines = query_frame(
             self.env,
             Line._search(domain).select(
-                "id", "product_id", "warehouse_id", "date_month", "consensus_qty"
+                "id",
+                "product_id",
+                "warehouse_id",
+                "date_month",
+                "consensus_qty",
+                "capacity_load",
+                "is_over_capacity",
             ),
-            ["id", *KEYS, "period", "consensus"],
+            [
+                "id",
+                *KEYS,
+                "period",
+                "consensus",
+                "stored_capacity_load",
+                "stored_over_capacity",
+            ],
             dates=["period"],
         )
         lines["consensus"] = lines["consensus"].astype(float)
+        lines["stored_capacity_load"] = lines["stored_capacity_load"].astype(float)
+        lines["stored_over_capacity"] = (
+            lines["stored_over_capacity"].astype("boolean").fillna(False).astype(bool)
+        )
         return lines
 
     def _supply_prepare(self):
@@ -203,11 +221,12 @@ class SopCycle(models.Model):
         return self._cycle_product_ids("sop.plan.line"), {}, {}
 
     def _supply_finalize(self, counts, info):
-        """The supply plan on the whole plan, then date the supply review.
+        """Draft policies of the whole plan, then date the supply review.
 
         Draft policies are computed on every product at once, as approval
-        computes them (items of a demand pattern share their target), and
-        capacity loads add up the receipts of products of all chunks.
+        computes them (items of a demand pattern share their target); the
+        supply plan of the products whose draft changed, and capacity loads
+        (they add up the receipts of products of all chunks), are redone.
         """
         self._supply_plan_whole()  # sop_cycle_supply_plan.py
         self.sudo().write({"date_supply": fields.Datetime.now()})
@@ -215,7 +234,8 @@ class SopCycle(models.Model):
 
     def _supply_chunk(self, product_ids, frames):
         """Supply review of the plan lines of ``product_ids`` (idempotent):
-        stock projection, values, and the vendor or source data."""
+        stock projection, values, the supply plan with the stored drafts
+        (``_supply_plan_chunk``), and the vendor or source data."""
         Line = self.env["sop.plan.line"]
         lines = self._supply_lines(product_ids)
         products = self.env["product.product"].browse(
@@ -230,11 +250,13 @@ class SopCycle(models.Model):
         lines = self._project_stock(lines, products, warehouses, sources)
         lines = self._value_lines(lines, products)
         money = self._line_money(lines)
+        plan = self._supply_plan_chunk(lines, product_ids)  # one UPDATE for both
         bulk_update(
             Line,
             lines["id"].tolist(),
             {
                 **{name: column.tolist() for name, column in money.items()},
+                **plan,
                 "incoming_qty": lines["incoming"].tolist(),
                 "committed_qty": lines["committed"].tolist(),
                 "pulled_qty": lines["pulled"].tolist(),
@@ -364,23 +386,25 @@ class SopCycle(models.Model):
         sums = sums[sums["qty"] > 0]
         return (sums["value"] / sums["qty"]).to_dict()
 
-    def _capacity_load(self, lines, products, vendors):
+    def _capacity_load(self, lines, products, vendors, capacities=None):
         """Add ``capacity_load``: highest load (%) of the capacities of a line.
 
         Load = confirmed and planned receipts of all products under the
         capacity in that month (all warehouses) / monthly capacity; a zero
         capacity with receipts is 999 %. Adds ``receipts`` (of the line).
+        ``capacities``: the company's, when the caller has read them.
         """
         lines["capacity_load"] = 0.0
         lines["receipts"] = lines["incoming"] + lines.get("planned_receipts", 0.0)
-        capacities = self.env["sop.capacity"].search(
-            [("company_id", "=", self.company_id.id)]
-        )
+        if capacities is None:
+            capacities = self.env["sop.capacity"].search(
+                [("company_id", "=", self.company_id.id)]
+            )
         for capacity in capacities:  # a few configuration records
             if capacity.categ_id:
                 path = capacity.categ_id.parent_path
                 members = products.filtered(
-                    lambda p, path=path: p.categ_id.parent_path.startswith(path)
+                    lambda p, path=path: (p.categ_id.parent_path or "").startswith(path)
                 ).ids
             else:
                 members = vendors.loc[

@@ -8,7 +8,10 @@ stored on the cycle's forecasts, never on reordering rules. The engine's
 ``plan_supply`` then places planned orders each time the projected position
 reaches the draft reorder point, arriving after the draft lead time (vendor
 lead time + measured delay): planned receipts, stock with the plan and
-purchase spend per plan line.
+purchase spend per plan line. Each chunk of the supply review plans its
+products with the drafts stored before the run; the finalize computes the
+drafts of the whole plan and plans again only the products whose draft
+changed, and those under a capacity.
 
 Each draft keeps a fingerprint of the inputs it was computed from (the
 policy items, the consensus demand and the demand history as the engine
@@ -37,6 +40,7 @@ _logger = logging.getLogger(__name__)
 
 KEYS = ["product_id", "warehouse_id"]
 SIMULATION_GAP = 0.10  # relative gap of plan and simulation worth a note
+DRAFT_COLUMNS = [*KEYS, "reorder_point", "order_qty", "lead_time_days", "multiple"]
 
 
 # sop.cycle is split by review step to keep each file short and focused.
@@ -240,12 +244,14 @@ class SopCycle(models.Model):
     # Supply review: draft policies and planned receipts
     # ------------------------------------------------------------------
     def _supply_plan_whole(self):
-        """Supply plan and capacity loads of the whole plan, from the stock
-        projection the supply review's chunks stored on the plan lines.
+        """Draft policies of the whole plan; then the supply plan and capacity
+        loads of the few products the chunks could not finish.
 
-        The draft policies come first, before the plan lines are read: the
-        policy engine's peak memory (100,000 products) is then not on top of
-        the 1.2 M lines'.
+        Each chunk planned its lines with the drafts stored before this run
+        (``_supply_plan_chunk``). Here the drafts are computed for every
+        product at once, as approval computes them; only the lines of
+        products whose draft changed, and of products under a capacity (it
+        adds up products of all chunks), are read and planned again.
         """
         product_ids = self._supply_prepare()[0]
         if not product_ids:
@@ -254,13 +260,60 @@ class SopCycle(models.Model):
         forecasts = self.env["sop.forecast"].search(
             [("cycle_id", "=", self.id), ("product_id", "in", product_ids)]
         )
-        drafts = self._store_draft_policies(forecasts)
+        stored = self._stored_drafts(forecasts)
+        used = self._drafts_frame([policy for _print, policy in stored.values()])
+        drafts = self._store_draft_policies(forecasts, stored)
         drafted = time.perf_counter()
+        changed = _changed_draft_products(used, drafts)
+        capacities = self.env["sop.capacity"].search(
+            [("company_id", "=", self.company_id.id)]
+        )
+        under_capacity = self._capacity_product_ids(capacities, product_ids)
+        again = sorted(changed | under_capacity)
+        lines = self._supply_plan_lines(again)
+        _logger.info(
+            "S&OP supply plan of %s: %s draft policies (%s applicable) in %.1f s; "
+            "%s product(s) planned again (draft changed or under a capacity) "
+            "in %.1f s",
+            self.name,
+            len(forecasts),
+            len(drafts),
+            drafted - start,
+            len(again),
+            time.perf_counter() - drafted,
+        )
+        if lines.empty:
+            return
+        lines = self._plan_supply(lines, drafts)
+        products = self.env["product.product"].browse(
+            lines["product_id"].unique().tolist()
+        )
+        vendors = (
+            self.env["sop.supply.data"]._vendors(self.company_id, products)
+            if capacities.vendor_id
+            else None
+        )
+        lines = self._capacity_load(lines, products, vendors, capacities)
+        bulk_update(
+            self.env["sop.plan.line"],
+            lines["id"].tolist(),
+            self._supply_plan_columns(lines),
+            only_changed=True,
+        )
+
+    def _supply_plan_lines(self, product_ids):
+        """The plan lines of ``product_ids`` as the chunks left them
+        (projection inputs, unit cost) with the stock on hand, sorted."""
+        columns = [*KEYS, "period", "consensus", "pulled", "incoming", "committed"]
+        if not product_ids:
+            return pd.DataFrame(columns=["id", *columns, "cost", "on_hand"])
         Line = self.env["sop.plan.line"]
         Line.flush_model()
         lines = query_frame(
             self.env,
-            Line._search([("cycle_id", "=", self.id)]).select(
+            Line._search(
+                [("cycle_id", "=", self.id), ("product_id", "in", product_ids)]
+            ).select(
                 "id",
                 "product_id",
                 "warehouse_id",
@@ -271,20 +324,9 @@ class SopCycle(models.Model):
                 "committed_qty",
                 "cost_unit",
             ),
-            [
-                "id",
-                *KEYS,
-                "period",
-                "consensus",
-                "pulled",
-                "incoming",
-                "committed",
-                "cost",
-            ],
+            ["id", *columns, "cost"],
             dates=["period"],
         )
-        if lines.empty:
-            return
         numbers = ["consensus", "pulled", "incoming", "committed", "cost"]
         lines[numbers] = lines[numbers].astype(float).fillna(0.0)
         products = self.env["product.product"].browse(
@@ -293,39 +335,82 @@ class SopCycle(models.Model):
         warehouses = self.env["stock.warehouse"].browse(
             lines["warehouse_id"].unique().tolist()
         )
-        data = self.env["sop.supply.data"]
-        on_hand = data._on_hand(self.company_id, warehouses, products)
+        on_hand = self.env["sop.supply.data"]._on_hand(
+            self.company_id, warehouses, products
+        )
         lines = lines.merge(on_hand, on=KEYS, how="left")
         lines["on_hand"] = lines["on_hand"].astype(float).fillna(0.0)
-        lines = lines.sort_values([*KEYS, "period"]).reset_index(drop=True)
+        return lines.sort_values([*KEYS, "period"]).reset_index(drop=True)
+
+    def _supply_plan_chunk(self, lines, product_ids):
+        """Supply plan columns of a chunk's ``lines`` (its stock projection),
+        with the drafts stored so far: the finalize plans again only the
+        products whose draft it changes, or under a capacity. Capacity
+        loads: 0 off any capacity, else kept as stored (the finalize's)."""
+        forecasts = self.env["sop.forecast"].search(
+            [("cycle_id", "=", self.id), ("product_id", "in", product_ids)]
+        )
+        drafts = self._drafts_frame(
+            [policy for _print, policy in self._stored_drafts(forecasts).values()]
+        )
         lines = self._plan_supply(lines, drafts)
-        _logger.info(
-            "S&OP supply plan of %s: %s draft policies (%s applicable) in %.1f s, "
-            "planned receipts in %.1f s",
-            self.name,
-            len(forecasts),
-            len(drafts),
-            drafted - start,
-            time.perf_counter() - drafted,
+        capacities = self.env["sop.capacity"].search(
+            [("company_id", "=", self.company_id.id)]
         )
-        lines = self._capacity_load(
-            lines, products, data._vendors(self.company_id, products)
+        under = lines["product_id"].isin(
+            list(self._capacity_product_ids(capacities, product_ids))
         )
-        bulk_update(
-            Line,
-            lines["id"].tolist(),
-            {
-                "capacity_load": lines["capacity_load"].tolist(),
-                "is_over_capacity": (
-                    (lines["capacity_load"] > 100 + 1e-9) & (lines["receipts"] > 0)
-                ).tolist(),
-                "planned_receipt_qty": lines["planned_receipts"].tolist(),
-                "planned_on_hand": lines["projected_with_plan"].tolist(),
-                "purchase_spend": lines["purchase_spend"].tolist(),
-                "planned_inventory_value": lines["planned_value"].tolist(),
-            },
-            only_changed=True,
+        lines["capacity_load"] = lines["stored_capacity_load"].where(under, 0.0)
+        lines["receipts"] = lines["incoming"] + lines["planned_receipts"]
+        columns = self._supply_plan_columns(lines)
+        columns["is_over_capacity"] = (
+            lines["stored_over_capacity"].where(under, False).astype(bool).tolist()
         )
+        return columns
+
+    @api.model
+    def _supply_plan_columns(self, lines):
+        """The supply plan's plan line columns of ``lines`` (lists)."""
+        return {
+            "capacity_load": lines["capacity_load"].tolist(),
+            "is_over_capacity": (
+                (lines["capacity_load"] > 100 + 1e-9) & (lines["receipts"] > 0)
+            ).tolist(),
+            "planned_receipt_qty": lines["planned_receipts"].tolist(),
+            "planned_on_hand": lines["projected_with_plan"].tolist(),
+            "purchase_spend": lines["purchase_spend"].tolist(),
+            "planned_inventory_value": lines["planned_value"].tolist(),
+        }
+
+    def _capacity_product_ids(self, capacities, product_ids):
+        """The products of ``product_ids`` under one of ``capacities``, as
+        ``_capacity_load`` counts them: of its category (or a subcategory),
+        or whose first vendor is its vendor."""
+        if not capacities or not product_ids:
+            return set()
+        Product = self.env["product.product"].with_context(active_test=False)
+        members = set()
+        categories = capacities.categ_id
+        if categories:
+            members.update(
+                Product.search(
+                    [
+                        ("id", "in", product_ids),
+                        ("categ_id", "child_of", categories.ids),
+                    ]
+                ).ids
+            )
+        vendor_ids = capacities.filtered(lambda c: not c.categ_id).vendor_id.ids
+        if vendor_ids:
+            vendors = self.env["sop.supply.data"]._vendors(
+                self.company_id, Product.browse(product_ids)
+            )
+            members.update(
+                vendors.loc[vendors["vendor_id"].isin(vendor_ids), "product_id"]
+                .astype(int)
+                .tolist()
+            )
+        return members
 
     def _plan_supply(self, lines, drafts):
         """Add the supply plan to the supply review's ``lines`` (DataFrame).
@@ -362,19 +447,21 @@ class SopCycle(models.Model):
         )
         return lines
 
-    def _store_draft_policies(self, forecasts):
+    def _store_draft_policies(self, forecasts, stored=None):
         """Compute and store the draft policies of ``forecasts``.
 
         A refresh keeps the stored drafts when none of their inputs changed
         (same fingerprints): the policy engine runs only when needed.
         Returns ``product_id, warehouse_id, reorder_point, order_qty,
         lead_time_days, multiple`` of the policies that apply (skipped ones:
-        no planned orders).
+        no planned orders). ``stored``: ``_stored_drafts`` when the caller
+        has read them already.
         """
         scenario = self.approved_scenario_id or None
         inputs = self._policy_inputs(forecasts, scenario)
         prints = self._policy_fingerprints(forecasts, inputs)
-        stored = self._stored_drafts(forecasts)
+        if stored is None:
+            stored = self._stored_drafts(forecasts)
         if all(
             stored.get(fid, (None, None))[1] and stored[fid][0] == prints[fid]
             for fid in forecasts.ids
@@ -392,8 +479,16 @@ class SopCycle(models.Model):
                     "draft_reorder_point": [d.get("reorder_point") for d in drafts],
                     "draft_order_qty": [d.get("order_qty") for d in drafts],
                 },
+                only_changed=True,
             )
-        applied = [d for d in drafts if d.get("state") != "skipped"]
+        return self._drafts_frame(drafts)
+
+    @api.model
+    def _drafts_frame(self, drafts):
+        """``product_id, warehouse_id, reorder_point, order_qty,
+        lead_time_days, multiple`` of the ``drafts`` (policy values) that
+        apply; skipped or missing ones (None) get no planned orders."""
+        applied = [d for d in drafts if d and d.get("state") != "skipped"]
         return pd.DataFrame(
             [
                 {
@@ -406,13 +501,7 @@ class SopCycle(models.Model):
                 }
                 for d in applied
             ],
-            columns=[
-                *KEYS,
-                "reorder_point",
-                "order_qty",
-                "lead_time_days",
-                "multiple",
-            ],
+            columns=DRAFT_COLUMNS,
         ).astype(float)
 
     def _stored_drafts(self, forecasts):
@@ -536,3 +625,16 @@ def _json_safe(vals):
             value = None
         safe[name] = value
     return safe
+
+
+def _changed_draft_products(before, after):
+    """Product ids whose drafts (``_drafts_frame``) differ between ``before``
+    and ``after``: a draft added, removed, or with another value."""
+    merged = before.merge(
+        after, on=KEYS, how="outer", suffixes=("_before", "_after"), indicator=True
+    )
+    differ = merged["_merge"] != "both"
+    for name in DRAFT_COLUMNS[2:]:
+        old, new = merged[f"{name}_before"], merged[f"{name}_after"]
+        differ |= (old != new) & ~(old.isna() & new.isna())
+    return set(merged.loc[differ, "product_id"].astype(int).tolist())

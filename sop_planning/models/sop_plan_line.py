@@ -1,4 +1,5 @@
 from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -428,7 +429,8 @@ class SopPlanLine(models.Model):
         update_rows.extend([[0.0, 0.0, 0.0, None, None]] * len(existing))
         if update_ids:
             columns = {name: [r[i] for r in update_rows] for i, name in enumerate(stat)}
-            bulk_update(Line, update_ids, columns)
+            # a re-run that changed a few forecasts rewrites only their lines
+            bulk_update(Line, update_ids, columns, only_changed=True)
             Line._sql_recompute(cycle, product_ids)
         if new:
             self._insert_lines(new)
@@ -464,7 +466,11 @@ class SopPlanLine(models.Model):
         columns["categ_id"] = [info[v["product_id"]][1] for v in new]
         # computed fields of a fresh line: no adjustment, no price, no actual
         columns["adjustment_mode"] = ["qty"] * len(new)
-        columns["consensus_qty"] = [max(v["forecast_qty"], 0.0) for v in new]
+        # rounded as _sql_recompute rounds it: a re-run then rewrites nothing
+        digits = self._fields["consensus_qty"].get_digits(self.env)[1]
+        columns["consensus_qty"] = [
+            _numeric_round(max(v["forecast_qty"], 0.0), digits) for v in new
+        ]
         for name in ("adjustment_qty", "fva_qty", "revenue", "cost", "margin"):
             columns[name] = [0.0] * len(new)
         columns["inventory_value"] = [0.0] * len(new)
@@ -491,3 +497,11 @@ class SopPlanLine(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+
+
+def _numeric_round(value, digits):
+    """``value`` rounded to ``digits`` as PostgreSQL's ``ROUND(numeric)``
+    rounds the number stored from it (its shortest decimal text, halves away
+    from zero)."""
+    exact = Decimal(repr(float(value)))
+    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))

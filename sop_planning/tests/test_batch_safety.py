@@ -482,8 +482,20 @@ class TestConcurrentRuns(TransactionCase):
             self.assertEqual(rfq[rule_id], before_rfq[rule_id])
         self._assert_ordered_once(rules)
 
+    def _stale_statistic(self, line_id):
+        """Commit another statistic on the line than the engine gives, so the
+        next run rewrites it (a run leaves lines whose statistics it does not
+        change alone: they cannot overwrite anything)."""
+        with self._cursor() as env:
+            env.cr.execute(
+                "UPDATE sop_plan_line SET forecast_qty = forecast_qty + 1 "
+                "WHERE id = %s",
+                [line_id],
+            )
+
     def test_3_forecast_run_never_overwrites_a_planner_adjustment(self):
         line_id = self.data["line"]
+        self._stale_statistic(line_id)
         # the planner saves while a forecast run is under way (older snapshot)
         with self._cursor() as run, self._cursor() as planner:
             cycle = run["sop.cycle"].browse(self.data["cycle"])
@@ -501,6 +513,7 @@ class TestConcurrentRuns(TransactionCase):
             # Odoo retries a request that hit a serialization failure
             cycle.action_run_forecast()
         # the run commits while the planner edits (planner has the older snapshot)
+        self._stale_statistic(line_id)
         with self._cursor() as run, self._cursor() as planner:
             line = planner["sop.plan.line"].browse(line_id)
             self.assertEqual(line.adjustment_qty, 7.0)  # planner's snapshot

@@ -1,5 +1,6 @@
 from dateutil.relativedelta import relativedelta
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -117,6 +118,38 @@ class TestForecastRun(SopDataCase):
         self.assertAlmostEqual(second.consensus_qty, 8.0, places=2)
         self.assertAlmostEqual(launch.consensus_qty, 30.0, places=2)
         self.assertEqual(launch.adjusted_by_id, self.planner)
+
+    def test_rerun_rewrites_only_the_lines_whose_forecast_changed(self):
+        """A re-run that changed nothing rewrites no plan line (their
+        write_date stays); a product with a new sale gets new statistics."""
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sop_plan_line SET write_date = '2000-01-01' WHERE cycle_id = %s",
+            [cycle.id],
+        )
+        self.env.invalidate_all()
+        steady = self._lines(cycle, self.steady).sorted("date_month")
+        before = steady.mapped("forecast_qty")
+        cycle.action_run_forecast()
+        self.assertEqual(
+            set(cycle.plan_line_ids.mapped("write_date")),
+            {fields.Datetime.to_datetime("2000-01-01")},
+        )
+        self._sale(self.new, 50, self._past_day(1))
+        cycle.action_run_forecast()
+        launch = self._lines(cycle, self.new)
+        self.assertGreater(sum(launch.mapped("forecast_qty")), 0)
+        self.assertGreater(min(launch.mapped("write_date")).year, 2000)
+        self.assertEqual(
+            {line.write_date.year for line in self._lines(cycle, self.steady)},
+            {2000},
+            "the steady product's forecast did not change",
+        )
+        self.assertEqual(steady.mapped("forecast_qty"), before)
+        for line, qty in zip(steady, before, strict=True):
+            self.assertAlmostEqual(line.consensus_qty, qty, places=2)
 
     def test_forecast_rules_state_group_and_frozen(self):
         cycle = self._new_cycle(product_category_ids=[(6, 0, self.category.ids)])

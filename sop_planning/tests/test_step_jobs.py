@@ -414,14 +414,23 @@ class TestStepJobs(SopDataCase):
             "capacity_load",
             "is_over_capacity",
             "price_unit",
+            "planned_receipt_qty",
+            "planned_on_hand",
+            "purchase_spend",
         )
         inline = {
             line.id: tuple(line[n] for n in fields_) for line in cycle.plan_line_ids
         }
         self.assertTrue(any(values[2] for values in inline.values()))
+        self.assertTrue(any(values[4] for values in inline.values()))
         self.env.cr.execute(
             "UPDATE sop_plan_line SET capacity_load = 0, is_over_capacity = false,"
-            " projected_on_hand = 0, price_unit = 0 WHERE cycle_id = %s",
+            " projected_on_hand = 0, price_unit = 0, planned_receipt_qty = NULL,"
+            " planned_on_hand = NULL, purchase_spend = NULL WHERE cycle_id = %s",
+            [cycle.id],
+        )
+        self.env.cr.execute(  # no stored draft: the finalize plans every product
+            "UPDATE sop_forecast SET draft_policy = NULL WHERE cycle_id = %s",
             [cycle.id],
         )
         self.env.invalidate_all()

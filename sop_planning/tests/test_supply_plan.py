@@ -229,3 +229,54 @@ class TestSupplyPlan(SopDataCase):
         self.assertEqual(
             self._policy(cycle, self.item).reorder_point, draft["reorder_point"]
         )
+
+    def _plan_values(self, cycle):
+        return {
+            (line.product_id.id, line.date_month): (
+                line.planned_receipt_qty,
+                line.planned_on_hand,
+                line.purchase_spend,
+                line.planned_inventory_value,
+            )
+            for line in cycle.plan_line_ids
+        }
+
+    def test_refresh_plans_again_only_the_products_whose_draft_changed(self):
+        """Chunks plan with the drafts stored before the run; the finalize
+        plans again the products whose draft it changed: the same lines as
+        a review from scratch (no stored draft, no plan)."""
+        cycle = self._supply_review()
+        before = self._plan_values(cycle)
+        self.item.standard_price *= 3  # another order quantity
+        cycle_class = type(self.env["sop.cycle"])
+        original = cycle_class._supply_plan_lines
+        replanned = []
+
+        def spy(records, product_ids):
+            replanned.append(list(product_ids))
+            return original(records, product_ids)
+
+        with patch.object(cycle_class, "_supply_plan_lines", spy):
+            cycle.action_run_supply_review()
+        self.assertEqual(replanned, [[self.item.id]], "the orphan has no draft")
+        refreshed = self._plan_values(cycle)
+        self.assertNotEqual(
+            [values[0] for values in refreshed.values()],
+            [values[0] for values in before.values()],
+            "other planned receipts",
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sop_forecast SET draft_policy = NULL, draft_fingerprint = NULL "
+            "WHERE cycle_id = %s",
+            [cycle.id],
+        )
+        self.env.cr.execute(
+            "UPDATE sop_plan_line SET planned_receipt_qty = NULL, "
+            "planned_on_hand = NULL, purchase_spend = NULL, "
+            "planned_inventory_value = NULL WHERE cycle_id = %s",
+            [cycle.id],
+        )
+        self.env.invalidate_all()
+        cycle.action_run_supply_review()
+        self.assertEqual(self._plan_values(cycle), refreshed)
