@@ -68,7 +68,10 @@ Method, per item, over the protection window ``W = lead time + review``:
   fill with less stock on the ``choose`` half of hospital; ``group_weight``
   "forecast", the default, weighs each item in its group's target by its
   forecast, the demand the target is about, "history" by its resampled
-  history), except for the
+  history; ``price_cap``, 10, on the ``fill_rate_patterns``: a group
+  buys no unit of fill whose stock value is over 10 times its average per
+  unit served, and promises the fill it then gets, below a high target on
+  items whose tail costs that much), except for the
   ``history_level_patterns`` (none
   by default; ``policy_calibration.planned_policy``, whose forecast is
   floored at the recent rate, sets intermittent and lumpy): these keep the
@@ -492,6 +495,7 @@ LAW_DEFAULTS = {
     "level_spread": 1.5,
     "level_floor": 0.075,
     "group_weight": "forecast",
+    "price_cap": 10.0,
     "block": 1,
     "to_forecast": True,
     "allocate": True,
@@ -528,6 +532,7 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
         "to_forecast",
         "level_floor",
         "group_weight",
+        "price_cap",
     ):
         options.pop(name)  # read by compute_policy
     if not options.pop("allocate"):
@@ -624,6 +629,11 @@ def compute_policy(
                 "to_forecast": ~own_level,
                 "level_floor": np.where(as_fill_rate, law["level_floor"], 0.0),
                 "demand_weight": _group_weights(law["group_weight"], d_window * days),
+                "price_cap": np.where(
+                    np.isin(pattern, law["fill_rate_patterns"]),
+                    law["price_cap"] or np.nan,
+                    np.nan,
+                ),
             },
             ~zero,
             {"period_days": days, **(law_options or {})},

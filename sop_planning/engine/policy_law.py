@@ -35,7 +35,9 @@ judges it):
   pattern) the items of a group share their target instead, reached at
   least stock value: candidate reorder points (quantiles of the resampled
   lead-time demand) are simulated side by side and one price of stock per
-  unit served, bisected per group, picks each item's (``allocate``);
+  unit served, bisected per group, picks each item's (``allocate``),
+  at most ``price_cap`` times the group's average stock value per unit
+  served (the group then falls short of its target and says so);
 - for a cycle service level it is the level's quantile of the resampled
   demand over lead time + review;
 - a review under half a period (the add-on's rules are checked every day,
@@ -334,7 +336,7 @@ CANDIDATE_LEVELS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97)
 CANDIDATE_LEVELS += (0.98, 0.99, 0.995, 0.999, 1.0)
 
 
-def allocate(fill, stock, weight, unit_cost, group, target, steps=50):
+def allocate(fill, stock, weight, unit_cost, group, target, steps=50, price_cap=None):
     """Return per item the chosen candidate column (marginal allocation).
 
     ``fill`` / ``stock``: items x candidates; per group, one price ``lam``
@@ -342,7 +344,12 @@ def allocate(fill, stock, weight, unit_cost, group, target, steps=50):
     scale) until the group's demand-weighted fill rate reaches its target
     (the demand-weighted mean of its items' ``target``); each item takes
     the candidate maximising ``weight x fill - lam x unit_cost x stock``.
+    ``price_cap`` (per item, NaN none; one per group): the stock value
+    paid for the last unit served (``1 / lam``) is at most that many times
+    the group's average (its stock value per unit served), the group
+    falling short of its target rather than buying the far tail.
     """
+    caps = np.full(len(fill), np.nan) if price_cap is None else price_cap
     choice = np.zeros(len(fill), dtype=int)
     for name in np.unique(group):
         rows = np.flatnonzero(group == name)
@@ -361,7 +368,16 @@ def allocate(fill, stock, weight, unit_cost, group, target, steps=50):
                 low = middle
             else:
                 high = middle
-        choice[rows] = np.argmax(gain - np.exp(low) * cost, axis=1)
+        price = np.exp(low)
+        cap = np.nanmax(caps[rows], initial=-np.inf)
+        if cap > 0:
+            index = np.argmax(gain - price * cost, axis=1)
+            picked = np.arange(len(rows)), index
+            average = cost[picked].sum() / max(gain[picked].sum(), 1e-12)
+            # ``price`` buys fill per unit of stock value: its inverse is the
+            # stock value paid for the last unit served
+            price = max(price, 1.0 / (cap * average))
+        choice[rows] = np.argmax(gain - price * cost, axis=1)
     return choice
 
 
@@ -387,6 +403,7 @@ def bootstrap_policy(
     groups=None,
     unit_cost=1.0,
     demand_weight=None,
+    price_cap=None,
 ):
     """Return (reorder_point, expected_fill_rate, expected_stock) per item.
 
@@ -479,11 +496,22 @@ def bootstrap_policy(
         if demand_weight is not None:
             given = np.broadcast_to(np.asarray(demand_weight, float), (n_items,))[rows]
             weight = np.where(np.isfinite(given), given, weight)
+        caps = None
+        if price_cap is not None:
+            caps = np.broadcast_to(np.asarray(price_cap, float), (n_items,))[rows]
         # chosen on one sample, judged on another: a group whose promise
         # falls short there (the choice fitted the noise) aims higher
         shift = np.zeros(len(rows))
         for _ in range(3):
-            choice = allocate(fills, stocks, weight, cost, group, target[rows] + shift)
+            choice = allocate(
+                fills,
+                stocks,
+                weight,
+                cost,
+                group,
+                target[rows] + shift,
+                price_cap=caps,
+            )
             point[rows] = grid[np.arange(len(rows)), choice]
             fill, stock = simulate_levels(
                 fresh, point, point + lot, lead, review, lost_sales=lost_sales
