@@ -33,13 +33,15 @@ def steady_items():
 
 
 def test_steady_items_reach_their_fill_with_less_stock_value(make_history):
-    """A year's level moves ~7.5 %: same group fill, at least 3 % less stock.
+    """A year's level moves ~5 %: same group fill, at least 3 % less stock.
 
-    Chosen on the choose half of ``bench/bench_policy_calibration.py``
-    (hospital, smooth items on a fill-rate target); here on a seeded set.
+    The floor (7.5 %) was chosen on the choose half of
+    ``bench/bench_policy_calibration.py`` (hospital, smooth items on a
+    fill-rate target); here a seeded set whose level drifts by another
+    amount than the floor.
     """
     level, history, items = steady_items()
-    shift = np.random.default_rng(8).gamma(1 / 0.075**2, 0.075**2, (YEARS * N_ITEMS, 1))
+    shift = np.random.default_rng(8).gamma(1 / 0.05**2, 0.05**2, (YEARS * N_ITEMS, 1))
     noise = np.random.default_rng(9).gamma(400, 1 / 400, (YEARS * N_ITEMS, 12))
     future = np.round(np.tile(level, YEARS)[:, None] * shift * noise)
     periods = pd.date_range("2030-01-01", periods=12, freq="MS")

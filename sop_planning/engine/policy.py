@@ -72,10 +72,10 @@ Method, per item, over the protection window ``W = lead time + review``:
   buys no unit of fill whose stock value is over 10 times its average per
   unit served, and promises the fill it then gets, below a high target on
   items whose tail costs that much), except for the
-  ``history_level_patterns`` (none
-  by default; ``policy_calibration.planned_policy``, whose forecast is
-  floored at the recent rate, sets intermittent and lumpy): these keep the
-  level of their own window; such an item forecast at zero is still
+  ``history_level_patterns`` (none by default;
+  ``policy_calibration.planned_policy``, whose forecast is floored at the
+  recent rate, sets intermittent and lumpy): these keep the level of their
+  own window; such an item forecast at zero is still
   planned at min = max = 0, but its ``expected_fill_rate`` is 0, not 1,
   when its window sold (at its own level the law sells, and a rule
   holding nothing serves none of it);
@@ -394,6 +394,24 @@ def _fmt(values, digits=1):
     return pd.Series(np.round(np.asarray(values, dtype=float), digits)).astype(str)
 
 
+def _explain_shared(pattern, fill, capped, price_cap):
+    """Return the note of items whose pattern shares its fill-rate target
+    (``capped``: the items whose group buys no fill above ``price_cap``)."""
+    cap = (
+        f", no fill bought at more than {price_cap:g} x the group's average "
+        "stock value per unit served"
+        if price_cap
+        else ""
+    )
+    note = (
+        "; the target is shared by the "
+        + pd.Series(pattern, dtype=object)
+        + " items: their reorder points are chosen together to reach it at "
+        "the least stock value" + pd.Series(np.where(capped, cap, ""), dtype=object)
+    )
+    return (note + "; this item's simulated fill rate " + _fmt(fill, 3)).to_numpy()
+
+
 def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_level):
     """Return the explanation text of every item.
 
@@ -438,9 +456,9 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_lev
     )
     resampled = (
         frame["service_type"]
-        .map({"fill_rate": "smallest s whose simulated fill rate reaches "})
-        .fillna("quantile of lead-time demand at ")
-        .radd("ROP = ")
+        .map({"fill_rate": "for a simulated fill rate of "})
+        .fillna("= quantile of lead-time demand at ")
+        .radd("ROP ")
         + _fmt(frame["service_level"], 3)
         + pd.Series(
             np.where(
@@ -644,7 +662,7 @@ def compute_policy(
     if resampled is not None:
         discrete[resampled[0]] = False
     if discrete.any():
-        point, law = _discrete_reorder_point(
+        point, discrete_law = _discrete_reorder_point(
             ltd[discrete],
             sigma_total[discrete] ** 2,
             target[discrete],
@@ -652,7 +670,7 @@ def compute_policy(
             order_qty[discrete],
         )
         safety[discrete] = point - ltd[discrete]
-        method[discrete] = law
+        method[discrete] = discrete_law
         z[discrete] = np.nan
     safety[zero] = 0.0
     method[zero] = "zero_demand"
@@ -708,4 +726,16 @@ def compute_policy(
         frame.loc[idle, "explanation"] += (
             "; its own history sold in the window: expected fill rate 0"
         )
+        if law["allocate"]:
+            shared = np.zeros(len(items), dtype=bool)
+            shared[resampled[0]] = as_fill_rate[resampled[0]]
+            capped = np.isin(pattern, law["fill_rate_patterns"]) & bool(
+                law["price_cap"]
+            )
+            frame.loc[shared, "explanation"] += _explain_shared(
+                pattern[shared],
+                frame.loc[shared, "expected_fill_rate"],
+                capped[shared],
+                law["price_cap"],
+            )
     return frame

@@ -448,7 +448,7 @@ def bootstrap_policy(
     to_forecast = np.broadcast_to(np.asarray(to_forecast, dtype=bool), (n_items,))
     scale = np.where(to_forecast, scale, 1.0)
     level_cv = None
-    if level_spread or level_floor:
+    if level_spread or np.any(level_floor):
         level_cv = np.maximum(
             level_spread * mean_uncertainty(matrix, window), level_floor
         )

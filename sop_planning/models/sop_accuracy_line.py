@@ -123,17 +123,14 @@ class SopAccuracyLine(models.Model):
     # Freeze
     # ------------------------------------------------------------------
     @api.model
-    def _freeze(self, cycle, product_ids=None):
-        """Copy the plan of an approved ``cycle`` into the ledger: all of it,
-        or the lines of ``product_ids`` (a chunk of the approval; each
-        product's figures depend on its own lines and history only). The
-        lines it copies replace those frozen before: a repeat doubles nothing.
+    def _freeze(self, cycle, product_ids):
+        """Copy the plan lines of ``product_ids`` of an approved ``cycle``
+        into the ledger (a chunk of the approval; each product's figures
+        depend on its own lines and history only). The lines it copies
+        replace those frozen before: a repeat doubles nothing.
         """
         cycle.ensure_one()
         self.env.flush_all()
-        of_products = SQL("")
-        if product_ids is not None:
-            of_products = SQL(" AND l.product_id = ANY(%s)", list(product_ids))
         rows = self.env.execute_query(
             SQL(
                 """
@@ -144,17 +141,16 @@ class SopAccuracyLine(models.Model):
                        l.categ_id, f.abc
                   FROM sop_plan_line l
                   LEFT JOIN sop_forecast f ON f.id = l.forecast_id
-                 WHERE l.cycle_id = %s%s
+                 WHERE l.cycle_id = %s AND l.product_id = ANY(%s)
                 """,
                 cycle.id,
-                of_products,
+                list(product_ids),
             )
         )
         Line = self.sudo()
-        frozen = [("cycle_id", "=", cycle.id)]
-        if product_ids is not None:
-            frozen.append(("product_id", "in", list(product_ids)))
-        Line.search(frozen).unlink()
+        Line.search(
+            [("cycle_id", "=", cycle.id), ("product_id", "in", list(product_ids))]
+        ).unlink()
         if not rows:
             return Line
         frame = pd.DataFrame(

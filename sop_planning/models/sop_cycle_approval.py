@@ -96,9 +96,9 @@ class SopCycle(models.Model):
         self._close_step_activities()
         return True
 
-    def _approve_freeze_accuracy(self, product_ids=None):
-        """Copy each plan's forecast into the accuracy ledger (only the lines
-        of ``product_ids``: a chunk of the approval)."""
+    def _approve_freeze_accuracy(self, product_ids):
+        """Copy each plan's forecast of ``product_ids`` (a chunk of the
+        approval) into the accuracy ledger."""
         for cycle in self:
             self.env["sop.accuracy.line"]._freeze(cycle, product_ids=product_ids)
         return True

@@ -1,3 +1,4 @@
+import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { DateTimeField, dateField } from "@web/views/fields/datetime/datetime_field";
 import { ListDateTimeField } from "@web/views/fields/datetime/list_datetime_field";
@@ -31,7 +32,7 @@ const extractMonthProps = (fieldInfo, dynamicInfo) => ({
 export const monthField = {
     ...dateField,
     component: MonthField,
-    displayName: "Month",
+    displayName: _t("Month"),
     extractProps: extractMonthProps,
 };
 
