@@ -128,3 +128,29 @@ def test_group_weight_by_forecast_moves_stock_off_fading_items(make_history):
             history=make_history(history),
             law_options={"group_weight": "sales"},
         )
+
+
+def test_no_spread_keeps_the_level_floor(make_history):
+    """``level_spread`` 0: the level's uncertainty is the floor alone."""
+    level, history, items = steady_items()
+    periods = pd.date_range("2030-01-01", periods=12, freq="MS")
+    forecast = pd.DataFrame(
+        {
+            "item_id": np.repeat(items["item_id"], 12),
+            "period": np.tile(periods, N_ITEMS),
+            "forecast": np.repeat(history.mean(axis=1), 12),
+            "sigma": np.repeat(history.std(axis=1), 12),
+        }
+    )
+    stock = {}
+    for floor in (0.0, 0.075):
+        policy = compute_policy(
+            items,
+            forecast,
+            freq="M",
+            history=make_history(history),
+            law_options={"level_spread": 0, "level_floor": floor},
+        )
+        assert np.isfinite(policy["reorder_point"]).all()
+        stock[floor] = policy["expected_stock_value"].sum()
+    assert stock[0.075] != stock[0.0]
