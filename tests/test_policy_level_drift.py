@@ -32,6 +32,19 @@ def steady_items():
     return level, history, items
 
 
+def flat_forecast(history):
+    """Each item's next 12 months: the mean and spread of its ``history``."""
+    periods = pd.date_range("2030-01-01", periods=12, freq="MS")
+    return pd.DataFrame(
+        {
+            "item_id": np.repeat(np.arange(len(history)), 12),
+            "period": np.tile(periods, len(history)),
+            "forecast": np.repeat(history.mean(axis=1), 12),
+            "sigma": np.repeat(history.std(axis=1), 12),
+        }
+    )
+
+
 def test_steady_items_reach_their_fill_with_less_stock_value(make_history):
     """A year's level moves ~5 %: same group fill, at least 3 % less stock.
 
@@ -44,15 +57,7 @@ def test_steady_items_reach_their_fill_with_less_stock_value(make_history):
     shift = np.random.default_rng(8).gamma(1 / 0.05**2, 0.05**2, (YEARS * N_ITEMS, 1))
     noise = np.random.default_rng(9).gamma(400, 1 / 400, (YEARS * N_ITEMS, 12))
     future = np.round(np.tile(level, YEARS)[:, None] * shift * noise)
-    periods = pd.date_range("2030-01-01", periods=12, freq="MS")
-    forecast = pd.DataFrame(
-        {
-            "item_id": np.repeat(items["item_id"], 12),
-            "period": np.tile(periods, N_ITEMS),
-            "forecast": np.repeat(history.mean(axis=1), 12),
-            "sigma": np.repeat(history.std(axis=1), 12),
-        }
-    )
+    forecast = flat_forecast(history)
     figures = {}
     for name, law in (("drift", None), ("no drift", {"level_floor": 0.0})):
         policy = compute_policy(
@@ -98,15 +103,7 @@ def test_group_weight_by_forecast_moves_stock_off_fading_items(make_history):
         axis=1,
     )
     history = occurs * np.ceil(rng.exponential(size, (N_ITEMS, 24)))
-    periods = pd.date_range("2030-01-01", periods=12, freq="MS")
-    forecast = pd.DataFrame(
-        {
-            "item_id": np.repeat(np.arange(N_ITEMS), 12),
-            "period": np.tile(periods, N_ITEMS),
-            "forecast": np.repeat(history[:, -12:].mean(axis=1), 12),
-            "sigma": np.repeat(history[:, -12:].std(axis=1), 12),
-        }
-    )
+    forecast = flat_forecast(history[:, -12:])
     items = steady_items()[2].assign(pattern="lumpy")
     value = {}
     for weight in ("history", "forecast"):
@@ -133,15 +130,7 @@ def test_group_weight_by_forecast_moves_stock_off_fading_items(make_history):
 def test_no_spread_keeps_the_level_floor(make_history):
     """``level_spread`` 0: the level's uncertainty is the floor alone."""
     level, history, items = steady_items()
-    periods = pd.date_range("2030-01-01", periods=12, freq="MS")
-    forecast = pd.DataFrame(
-        {
-            "item_id": np.repeat(items["item_id"], 12),
-            "period": np.tile(periods, N_ITEMS),
-            "forecast": np.repeat(history.mean(axis=1), 12),
-            "sigma": np.repeat(history.std(axis=1), 12),
-        }
-    )
+    forecast = flat_forecast(history)
     stock = {}
     for floor in (0.0, 0.075):
         policy = compute_policy(
