@@ -68,10 +68,11 @@ Method, per item, over the protection window ``W = lead time + review``:
   fill with less stock on the ``choose`` half of hospital; ``group_weight``
   "forecast", the default, weighs each item in its group's target by its
   forecast, the demand the target is about, "history" by its resampled
-  history; ``price_cap``, 10, on the ``fill_rate_patterns``: a group
-  buys no unit of fill whose stock value is over 10 times its average per
-  unit served, and promises the fill it then gets, below a high target on
-  items whose tail costs that much), except for the
+  history; ``price_cap`` (None by default; e.g. 10, on the ``fill_rate_patterns``:
+  a group buys no unit of fill whose stock value is over 10 times its
+  average per unit served, and promises the fill it then gets; off because
+  a pattern of one or few items then falls far short of its target, a lone
+  lumpy item planned at 95 % promised 63 %), except for the
   ``history_level_patterns`` (none by default;
   ``policy_calibration.planned_policy``, whose forecast is floored at the
   recent rate, sets intermittent and lumpy): these keep the level of their
@@ -513,7 +514,7 @@ LAW_DEFAULTS = {
     "level_spread": 1.5,
     "level_floor": 0.075,
     "group_weight": "forecast",
-    "price_cap": 10.0,
+    "price_cap": None,
     "block": 1,
     "to_forecast": True,
     "allocate": True,

@@ -50,7 +50,7 @@ class TestPolicyBacktest(SopPolicyCase):
         self.assertEqual(policy.state, "applied", policy.skip_reason)
         self.assertEqual(policy.method, "bootstrap", "law from its own history")
         # lumpy: its class's service level is planned as a fill rate
-        self.assertIn("simulated fill rate reaches", policy.explanation)
+        self.assertIn("ROP for a simulated fill rate of 0.95", policy.explanation)
         self.assertEqual(policy.backtest_state, "ok")
         # the forecast's law served 78.6 % of this year: far below the target
         self.assertGreaterEqual(policy.backtest_fill_rate, policy.service_level - 3.0)
