@@ -109,6 +109,8 @@ def run_odoo_suite(python, test_tags):
                 filestore / template, filestore / db_name, dirs_exist_ok=True
             )
     log_path = Path(tempfile.gettempdir()) / f"{db_name}.log"
+    # Odoo appends to its log: a former run with the same pid would be counted
+    log_path.unlink(missing_ok=True)
     command = [
         python,
         "-m",
