@@ -268,7 +268,15 @@ class SopCycle(models.Model):
         capacities = self.env["sop.capacity"].search(
             [("company_id", "=", self.company_id.id)]
         )
-        under_capacity = self._capacity_product_ids(capacities, product_ids)
+        # read once for the members and the loads of the vendors' capacities
+        vendors = (
+            self.env["sop.supply.data"]._vendors(
+                self.company_id, self.env["product.product"].browse(product_ids)
+            )
+            if capacities.vendor_id
+            else None
+        )
+        under_capacity = self._capacity_product_ids(capacities, product_ids, vendors)
         again = sorted(changed | under_capacity)
         lines = self._supply_plan_lines(again)
         _logger.info(
@@ -287,11 +295,6 @@ class SopCycle(models.Model):
         lines = self._plan_supply(lines, drafts)
         products = self.env["product.product"].browse(
             lines["product_id"].unique().tolist()
-        )
-        vendors = (
-            self.env["sop.supply.data"]._vendors(self.company_id, products)
-            if capacities.vendor_id
-            else None
         )
         lines = self._capacity_load(lines, products, vendors, capacities)
         bulk_update(
@@ -382,10 +385,11 @@ class SopCycle(models.Model):
             "planned_inventory_value": lines["planned_value"].tolist(),
         }
 
-    def _capacity_product_ids(self, capacities, product_ids):
+    def _capacity_product_ids(self, capacities, product_ids, vendors=None):
         """The products of ``product_ids`` under one of ``capacities``, as
         ``_capacity_load`` counts them: of its category (or a subcategory),
-        or whose first vendor is its vendor."""
+        or whose first vendor is its vendor (``vendors``: ``_vendors`` of
+        ``product_ids``, when the caller has read them)."""
         if not capacities or not product_ids:
             return set()
         Product = self.env["product.product"].with_context(active_test=False)
@@ -402,9 +406,10 @@ class SopCycle(models.Model):
             )
         vendor_ids = capacities.filtered(lambda c: not c.categ_id).vendor_id.ids
         if vendor_ids:
-            vendors = self.env["sop.supply.data"]._vendors(
-                self.company_id, Product.browse(product_ids)
-            )
+            if vendors is None:
+                vendors = self.env["sop.supply.data"]._vendors(
+                    self.company_id, Product.browse(product_ids)
+                )
             members.update(
                 vendors.loc[vendors["vendor_id"].isin(vendor_ids), "product_id"]
                 .astype(int)
