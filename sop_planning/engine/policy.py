@@ -506,11 +506,13 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_lev
 
 
 MIN_HISTORY_PERIODS = 12
+MAX_SIMULATED_PERIODS = 2086  # 40 years of weeks (speed)
 LAW_DEFAULTS = {
     "fill_rate_patterns": ("intermittent", "lumpy"),
     "history_level_patterns": (),
     "window_days": 2 * DAYS_PER_YEAR,
-    "n_periods": 480,
+    "simulated_years": 40,
+    "n_periods": None,
     "level_spread": 1.5,
     "level_floor": 0.075,
     "group_weight": "forecast",
@@ -559,6 +561,13 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
     days = options.pop("period_days")
     options.setdefault("window", max(int(round(options.pop("window_days") / days)), 1))
     options.setdefault("segment", max(int(round(DAYS_PER_YEAR / days)), 1))
+    years = options.pop("simulated_years")
+    if options["n_periods"] is None:
+        # the level factor is drawn once a year: as many years whatever the
+        # period, at most MAX_SIMULATED_PERIODS
+        options["n_periods"] = min(
+            max(int(round(years * DAYS_PER_YEAR / days)), 1), MAX_SIMULATED_PERIODS
+        )
     matrix = history_matrix(history, item_ids)
     recent = matrix[:, -options["window"] :]
     known = np.isfinite(recent).sum(axis=1)
