@@ -52,8 +52,9 @@ Method, per item, over the protection window ``W = lead time + review``:
 - ``bootstrap`` when ``history`` (long ``item_id, period, qty``) is given:
   items with at least 12 known periods and demand in the last two years
   take their lead-time demand law from their own history, resampled and
-  simulated with the policy (``policy_law``; ``law_options`` override its
-  settings, ``LAW_DEFAULTS``); the reorder point, ``expected_fill_rate``
+  simulated with the policy over 40 years (``simulated_years``: 480 months,
+  2086 weeks; ``policy_law``; ``law_options`` override its settings,
+  ``LAW_DEFAULTS``); the reorder point, ``expected_fill_rate``
   and ``expected_stock`` all come from that simulation; fill-rate items
   of one ``pattern`` share their target at least stock value; resampled
   items of the ``fill_rate_patterns`` (intermittent, lumpy) take their

@@ -56,8 +56,14 @@ judges it):
 Settings (window 2 years, level spread 1.5, level floor 7.5 % for fill-rate
 targets, level from the forecast, or in
 planned policies of intermittent and lumpy items from their own window,
-480 simulated periods, allocation per pattern) were chosen on the
+40 simulated years, allocation per pattern) were chosen on the
 ``choose`` half of the items of ``bench/bench_policy_calibration.py``.
+The level factor is drawn once per simulated year, so the years, not the
+periods, set how noisy the candidates and the promise are: 480 periods
+were 40 years of months but 9 of weeks, and on weekly spare parts a
+shared target then asked more than the law gave on its second sample,
+every item taking its largest candidate (``compute_policy`` sets
+``n_periods`` to 40 years, ``MAX_SIMULATED_PERIODS`` at most).
 
 Everything is vectorised across items: one simulation is a loop over the
 simulated periods on arrays of all items.
