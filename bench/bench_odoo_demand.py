@@ -258,6 +258,7 @@ def bench_jobs(env, args):
                 f"{result['longest_request']:.2f} s; peak MB per process {peaks}; "
                 f"load {before} -> {load()}"
             )
+            print(f"  {result['cpu']}")
             if result["error"]:
                 print(f"  error: {result['error']}")
             if result["state"] != "done":

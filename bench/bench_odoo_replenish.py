@@ -470,6 +470,7 @@ def bench_jobs(registry, fresh, args):
             f"longest request {result['longest_request']:.2f} s; peak MB per "
             f"process {peaks}; load {before} -> {load()}"
         )
+        print(f"  {result['cpu']}")
         if result["error"]:
             print(f"  error: {result['error']}")
     subprocess.run(["dropdb", "--if-exists", copy], check=True)

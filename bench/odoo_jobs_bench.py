@@ -6,7 +6,11 @@ with ``capacity`` jobs at a time), clicks the step's button over JSON-RPC
 as the admin, and polls until its ``sop.step.run`` ends. Reports the
 click-to-done time, the longest HTTP request the user made (the click and
 the form reloads every second), and the peak memory of each process of the
-server (VmHWM of the master, the job runner and the workers).
+server (VmHWM of the master, the job runner and the workers), and where the
+machine's CPU went during the run: the server's processes, the database's
+PostgreSQL backends (autovacuum included), PostgreSQL's background writers,
+the rest of the machine (other users), and idle. Chunk jobs that wait on one
+another leave the CPU idle; other users take it.
 """
 
 import json
@@ -20,6 +24,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "bench"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PG_BACKGROUND = ("checkpointer", "walwriter", "background writer")
 
 
 def _peak_mb(pid):
@@ -40,6 +46,72 @@ def _children(pid):
         return []
     pids = [int(p) for p in out.split()]
     return pids + [c for p in pids for c in _children(p)]
+
+
+def _cpu_seconds(pid):
+    """User + system CPU of a process (all its threads); None once ended."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(stat[11]) + int(stat[12])) / CLOCK_TICKS
+
+
+def _machine_cpu():
+    """(busy, idle) CPU seconds of the machine since it started."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split()[1:9]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks) - idle) / CLOCK_TICKS, idle / CLOCK_TICKS
+
+
+class CpuAccount:
+    """CPU used during a run by groups of processes, sampled at each poll
+    (a process is counted from its first sample to its last)."""
+
+    def __init__(self, db):
+        from odoo.sql_db import db_connect  # noqa: PLC0415 - needs Odoo, only here
+
+        self.connection = db_connect(db)
+        self.db = db
+        self.first, self.last, self.group = {}, {}, {}
+        self.machine = _machine_cpu()
+
+    def _postgres_pids(self):
+        with self.connection.cursor() as cr:
+            cr.execute(
+                """SELECT pid, CASE WHEN datname = %s THEN 'backends'
+                                    ELSE 'background' END
+                     FROM pg_stat_activity
+                    WHERE pid <> pg_backend_pid()
+                      AND (datname = %s OR backend_type IN %s)""",
+                [self.db, self.db, PG_BACKGROUND],
+            )
+            return cr.fetchall()
+
+    def sample(self, server_pids):
+        pids = [(pid, "odoo") for pid in server_pids] + self._postgres_pids()
+        for pid, group in pids:
+            cpu = _cpu_seconds(pid)
+            if cpu is not None:
+                self.first.setdefault(pid, cpu)
+                self.last[pid] = cpu
+                self.group[pid] = group
+
+    def summary(self):
+        busy, idle = (
+            now - before
+            for now, before in zip(_machine_cpu(), self.machine, strict=True)
+        )
+        used = dict.fromkeys(("odoo", "backends", "background"), 0.0)
+        for pid, cpu in self.last.items():
+            used[self.group[pid]] += cpu - self.first[pid]
+        return (
+            f"CPU s: Odoo {used['odoo']:.0f}, PostgreSQL backends of the "
+            f"database {used['backends']:.0f}, its writers "
+            f"{used['background']:.0f}, rest of the machine "
+            f"{busy - sum(used.values()):.0f}, idle {idle:.0f} "
+            f"(of {busy + idle:.0f})"
+        )
 
 
 class Client:
@@ -134,11 +206,15 @@ def click_to_done(db, cycle_id, button, port, workers, capacity, poll=1.0):
         runs_before = client.call_kw(
             "sop.step.run", "search", [[("cycle_id", "=", cycle_id)]]
         )
+        cpu = CpuAccount(db)
+        cpu.sample([server.pid, *_children(server.pid)])
         start = time.perf_counter()
         client.call_kw("sop.cycle", button, [[cycle_id]])
         click = time.perf_counter() - start
         while True:
-            for pid in [server.pid, *_children(server.pid)]:
+            server_pids = [server.pid, *_children(server.pid)]
+            cpu.sample(server_pids)
+            for pid in server_pids:
                 peaks[pid] = max(peaks.get(pid, 0.0), _peak_mb(pid))
             runs = client.call_kw(
                 "sop.step.run",
@@ -159,6 +235,7 @@ def click_to_done(db, cycle_id, button, port, workers, capacity, poll=1.0):
             "mode": runs[0]["mode"],
             "error": runs[0]["error"],
             "peak_mb": sorted(peaks.values(), reverse=True),
+            "cpu": cpu.summary(),
         }
     finally:
         server.terminate()

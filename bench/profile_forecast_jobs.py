@@ -17,12 +17,24 @@ One chunk of that run (rolled back, so it can be repeated)::
 
     PART=chunk RUN=<run id printed above> SEQ=50 python3 -m odoo shell -d DB \\
         --addons-path=. --no-http < bench/profile_forecast_jobs.py
+
+Several chunks one after the other, each rolled back (``COMMIT=1``: each
+committed, as a job does), with the CPU each took in this process (Python)
+and in its PostgreSQL backend: two shells at once on different chunks of the
+same run give two job runners without the HTTP server. When the CPU per
+chunk stays the same and the wall time grows, the chunks wait (on a lock,
+IO) or the cores are busy with something else::
+
+    PART=chunks RUN=<run id> SEQS=20,21,22,23 python3 -m odoo shell -d DB \\
+        --addons-path=. --no-http < bench/profile_forecast_jobs.py
 """
 # ruff: noqa: F821 - ``env`` is the Odoo shell's
 
 import cProfile
 import os
 import pstats
+import resource
+import statistics
 import threading
 import time
 
@@ -68,7 +80,59 @@ def timed(label, function, *args):
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
 
-if os.environ.get("PART", "prepare") == "prepare":
+def own_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu(pid):
+    """User + system CPU of this session's PostgreSQL backend (same host)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_chunks(run_id, sequences, commit):
+    env.cr.execute("SELECT pg_backend_pid()")
+    backend = env.cr.fetchone()[0]
+    rows = []
+    for sequence in sequences:
+        chunk = env["sop.step.chunk"].search(
+            [("run_id", "=", run_id), ("sequence", "=", sequence)]
+        )
+        start = (time.perf_counter(), own_cpu(), backend_cpu(backend))
+        chunk._sop_job_run_chunk()
+        env.flush_all()
+        if commit:
+            env.cr.commit()
+        else:
+            env.cr.execute("SELECT 1")  # the backend's work is done
+        end = (time.perf_counter(), own_cpu(), backend_cpu(backend))
+        if not commit:
+            env.cr.rollback()
+        env.invalidate_all()
+        rows.append([b - a for a, b in zip(start, end, strict=True)])
+        wall, python, postgres = rows[-1]
+        print(
+            f"chunk {sequence}: wall {wall:.2f} s, CPU Python {python:.2f} s, "
+            f"PostgreSQL {postgres:.2f} s; load {os.getloadavg()[0]:.2f}"
+        )
+    wall, python, postgres = (
+        statistics.mean(column) for column in zip(*rows, strict=True)
+    )
+    print(
+        f"mean: wall {wall:.2f} s, CPU Python {python:.2f} s, "
+        f"PostgreSQL {postgres:.2f} s"
+    )
+
+
+if os.environ.get("PART") == "chunks":
+    run_chunks(
+        int(os.environ["RUN"]),
+        [int(seq) for seq in os.environ["SEQS"].split(",")],
+        os.environ.get("COMMIT") == "1",
+    )
+elif os.environ.get("PART", "prepare") == "prepare":
     cycle = env["sop.cycle"].create({"history_months": 36, "horizon_months": 12})
     cycle.action_start_demand_review()
     run = env["sop.step.run"].create(
