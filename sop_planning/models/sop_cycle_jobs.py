@@ -78,10 +78,12 @@ class SopCycle(models.Model):
         self._approve_close_previous()
         self._approve_mark_approved()
         vals_list = self._compute_policy_values(scenario=self.approved_scenario_id)
-        vals_list = vals_list or []
-        self.env["sop.inventory.policy"]._archive_left_plan(
-            self, {(vals["product_id"], vals["warehouse_id"]) for vals in vals_list}
-        )
+        if vals_list is None:  # no forecast: the policies are left as they are
+            vals_list = []
+        else:
+            self.env["sop.inventory.policy"]._archive_left_plan(
+                self, {(vals["product_id"], vals["warehouse_id"]) for vals in vals_list}
+            )
         # one JSON text per policy: its values come back as they were
         frame = pd.DataFrame(
             {
