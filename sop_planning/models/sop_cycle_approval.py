@@ -8,15 +8,18 @@ sop_cycle_jobs.py, in the request or as background jobs for a large plan):
 1. ``_approve_close_previous``: the company's active plan is closed;
 2. ``_approve_mark_approved``: the cycle is approved (by whom, when) and
    frozen; the review to-dos are closed, as on every move;
-3. ``_compute_policies(scenario)``: inventory policies from the plan, with the
-   deltas of the scenario the executive chose (sop_cycle_execution.py);
-4. ``_apply_policies_to_rules(policies)``: Odoo's reordering rules set from
-   them (sop_cycle_execution.py);
+3. ``_compute_policy_values(scenario)``: the values of the inventory
+   policies from the plan, with the deltas of the scenario the executive
+   chose (sop_cycle_execution.py); policies that left the plan are archived;
+4. ``_apply_policies_to_rules(policies)``: the policies of a chunk stored
+   (``_insert_policies``), then Odoo's reordering rules set from them
+   (sop_cycle_execution.py);
 5. ``_approve_freeze_accuracy``: the plan copied into the accuracy ledger;
 6. ``_approve_notify``: the chatter names the scenario approved with.
 
 A later feature extends a step with ``super()``, never ``action_approve``.
-Steps 3 and 4 are the ones the nightly refresh of the active plans runs too.
+Steps 3 and 4 are the ones the nightly refresh of the active plans runs too
+(``_compute_policies``: the values, stored at once).
 """
 
 from odoo import api, fields, models

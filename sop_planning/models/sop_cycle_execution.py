@@ -172,14 +172,22 @@ class SopCycle(models.Model):
         """
         self.ensure_one()
         policy_model = self.env["sop.inventory.policy"].sudo()
+        vals_list = self._compute_policy_values(scenario=scenario)
+        if vals_list is None:
+            return policy_model
+        return policy_model.browse(self._insert_policies(vals_list))
+
+    def _compute_policy_values(self, scenario=None):
+        """Values of the policies of this cycle's plan (one per forecast);
+        None when the plan has no forecast. Stored by ``_insert_policies``."""
+        self.ensure_one()
         forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
         if not forecasts:
-            return policy_model
+            return None
         items, skipped = self._policy_items(forecasts, scenario)
         result, failed = self._plan_policies(items, scenario)
         skipped.update(failed)
-        vals_list = self._policy_values(forecasts, items, result, skipped)
-        return policy_model.browse(self._insert_policies(vals_list))
+        return self._policy_values(forecasts, items, result, skipped)
 
     def _plan_policies(self, items, scenario=None, history=None, demand=None):
         """Engine policies of ``items``, rounded, with their backtest.
@@ -311,12 +319,15 @@ class SopCycle(models.Model):
         calendar = pd.DataFrame({"item_id": 0, "period": months, "qty": 0.0})
         return pd.concat([history, calendar], ignore_index=True)
 
-    def _insert_policies(self, vals_list):
+    def _insert_policies(self, vals_list, product_ids=None):
         """Update the company's policies in place, create the missing ones and
         archive those that left the plan (``sop.inventory.policy.
-        _sync_policies``); return their ids.
+        _sync_policies``); return their ids. With ``product_ids`` (a chunk
+        of the approval), only the policies of those products.
         """
-        ids = self.env["sop.inventory.policy"]._sync_policies(self, vals_list)
+        ids = self.env["sop.inventory.policy"]._sync_policies(
+            self, vals_list, product_ids=product_ids
+        )
         self.invalidate_recordset(["policy_ids", "policy_count"])
         return ids
 

@@ -4,6 +4,7 @@ Also the approval as a step: prepare, chunk and finalize around the pipeline
 of sop_cycle_approval.py.
 """
 
+import json
 from collections import Counter
 
 import pandas as pd
@@ -70,25 +71,24 @@ class SopCycle(models.Model):
     # Approval as a step (the pipeline of sop_cycle_approval.py)
     # ------------------------------------------------------------------
     def _approval_prepare(self):
-        """Close the previous plan, approve, compute the policies (all)."""
+        """Close the previous plan, approve, compute the values of all the
+        policies (the engine needs the whole catalogue at once) and archive
+        the policies that left the plan; the chunks store the others."""
         self._check_group(GROUP_EXECUTIVE, self.env._("approve an S&OP cycle"))
         self._approve_close_previous()
         self._approve_mark_approved()
-        policies = self._compute_policies(scenario=self.approved_scenario_id)
-        policies.flush_recordset(["product_id"])
-        product_of = dict(  # one query, not a read of every policy
-            self.env.execute_query(
-                SQL(
-                    "SELECT id, product_id FROM sop_inventory_policy "
-                    "WHERE id = ANY(%s)",
-                    policies.ids,
-                )
+        vals_list = self._compute_policy_values(scenario=self.approved_scenario_id)
+        if vals_list is None:  # no forecast: the policies are left as they are
+            vals_list = []
+        else:
+            self.env["sop.inventory.policy"]._archive_left_plan(
+                self, {(vals["product_id"], vals["warehouse_id"]) for vals in vals_list}
             )
-        )
+        # one JSON text per policy: its values come back as they were
         frame = pd.DataFrame(
             {
-                "policy_id": policies.ids,
-                "product_id": [product_of[policy_id] for policy_id in policies.ids],
+                "product_id": [vals["product_id"] for vals in vals_list],
+                "vals": [json.dumps(vals, default=_plain) for vals in vals_list],
             }
         )
         # the chunks also freeze the plan lines of their products
@@ -98,11 +98,12 @@ class SopCycle(models.Model):
         return sorted(product_ids), {"policies": frame}, {}
 
     def _approval_chunk(self, product_ids, frames):
-        """Write the reordering rules of the policies of ``product_ids``;
-        freeze their plan lines into the accuracy ledger (in parallel
-        chunks: a million lines for 100,000 products)."""
+        """Store the policies of ``product_ids`` and write their reordering
+        rules; freeze their plan lines into the accuracy ledger (in
+        parallel chunks: a million lines for 100,000 products)."""
+        vals_list = [json.loads(text) for text in frames["policies"]["vals"]]
         policies = self.env["sop.inventory.policy"].browse(
-            frames["policies"]["policy_id"].tolist()
+            self._insert_policies(vals_list, product_ids=product_ids)
         )
         self.with_context(sop_policy_summary_later=True)._apply_policies_to_rules(
             policies
@@ -178,3 +179,8 @@ class SopCycle(models.Model):
             return None
         pending = runs.chunk_ids.filtered(lambda c: c.state != "done")
         return {pid for chunk in pending for pid in chunk.product_ids}
+
+
+def _plain(value):
+    """A numpy scalar as the Python value JSON writes."""
+    return value.item()

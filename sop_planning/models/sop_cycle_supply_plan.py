@@ -16,7 +16,7 @@ changed, and those under a capacity.
 Each draft keeps a fingerprint of the inputs it was computed from (the
 policy items, the consensus demand and the demand history as the engine
 receives them: plan lines, settings, vendors, costs, scenario). Approval's
-``_compute_policies`` (extended here) recomputes the fingerprints: when none
+``_compute_policy_values`` (extended here) recomputes the fingerprints: when none
 changed, it applies the drafts as they are; otherwise it computes every
 policy anew. The chatter says which.
 """
@@ -535,7 +535,7 @@ class SopCycle(models.Model):
 
     def _policy_vals_from_inputs(self, forecasts, inputs, scenario=None):
         """Policy values of ``forecasts`` from ``_policy_inputs``, computed as
-        ``_compute_policies`` computes them."""
+        ``_compute_policy_values`` computes them."""
         items, skipped, demand, history = inputs
         result, failed = self._plan_policies(
             items, scenario, history=history, demand=demand
@@ -570,7 +570,7 @@ class SopCycle(models.Model):
     # ------------------------------------------------------------------
     # Approval: the drafts, when nothing they depend on changed
     # ------------------------------------------------------------------
-    def _compute_policies(self, scenario=None):
+    def _compute_policy_values(self, scenario=None):
         """Extended: apply the supply review's drafts when their inputs did not
         change since, else compute anew (``super()``); the chatter says which.
 
@@ -579,10 +579,12 @@ class SopCycle(models.Model):
         the nightly refresh computes as before.
         """
         self.ensure_one()
-        forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
-        offered = forecasts.filtered("draft_fingerprint")
+        offered = self.env["sop.forecast"].search(
+            [("cycle_id", "=", self.id), ("draft_fingerprint", "!=", False)]
+        )
         if not offered:
-            return super()._compute_policies(scenario=scenario)
+            return super()._compute_policy_values(scenario=scenario)
+        forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
         prints = self._policy_fingerprints(
             forecasts, self._policy_inputs(forecasts, scenario)
         )
@@ -591,7 +593,7 @@ class SopCycle(models.Model):
             lambda f: not stored[f.id][1] or stored[f.id][0] != prints[f.id]
         )
         if changed:
-            policies = super()._compute_policies(scenario=scenario)
+            vals_list = super()._compute_policy_values(scenario=scenario)
             names = ", ".join(changed[:5].mapped("product_id.display_name"))
             if len(changed) > 5:
                 names += " " + self.env._("and %s more", len(changed) - 5)
@@ -606,9 +608,6 @@ class SopCycle(models.Model):
             )
         else:
             vals_list = [dict(stored[f.id][1], cycle_id=self.id) for f in forecasts]
-            policies = self.env["sop.inventory.policy"].browse(
-                self._insert_policies(vals_list)
-            )
             body = self.env._(
                 "Inventory policies: the %(total)s draft policies of the supply "
                 "review applied as they were; nothing they depend on changed "
@@ -617,7 +616,7 @@ class SopCycle(models.Model):
             )
         offered.write({"draft_fingerprint": False})
         self.message_post(body=body)
-        return policies
+        return vals_list
 
 
 def _json_safe(vals):

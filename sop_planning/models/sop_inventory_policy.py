@@ -161,7 +161,7 @@ class SopInventoryPolicy(models.Model):
     )
 
     @api.model
-    def _sync_policies(self, cycle, vals_list):
+    def _sync_policies(self, cycle, vals_list, product_ids=None):
         """Set the company's policies to ``vals_list``, in place; return their ids.
 
         One policy per product and warehouse: the existing one (archived
@@ -169,12 +169,17 @@ class SopInventoryPolicy(models.Model):
         every link to it stay; a missing one is created; the company's other
         active policies left the plan and are archived. Material changes go
         to each policy's history. Values come from the cycle and its own
-        forecasts, so they are written in one statement per batch.
+        forecasts, so they are written in one statement per batch. With
+        ``product_ids`` (a chunk of an approval), only the policies of those
+        products are read, and archived if they left the plan.
         """
         policy_model = self.sudo().with_context(active_test=False)
         policy_model.flush_model()
+        domain = [("company_id", "=", cycle.company_id.id)]
+        if product_ids is not None:
+            domain.append(("product_id", "in", list(product_ids)))
         existing = policy_model.search_fetch(
-            [("company_id", "=", cycle.company_id.id)],
+            domain,
             ["product_id", "warehouse_id", "cycle_id", "active", "state"]
             + ["reorder_point", "order_up_to", *DRIVERS],
             order="id",
@@ -213,6 +218,31 @@ class SopInventoryPolicy(models.Model):
             change["policy_id"] = change["policy_id"] or result[change.pop("row")]
         change_model._log(changes)
         return result
+
+    @api.model
+    def _archive_left_plan(self, cycle, keys):
+        """Archive the company's active policies whose (product, warehouse)
+        is not in ``keys`` (the new plan's), with their history; as
+        ``_sync_policies`` does, once for all the chunks of an approval."""
+        policy_model = self.sudo()
+        policy_model.flush_model(["company_id", "product_id", "warehouse_id", "active"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, product_id, warehouse_id FROM sop_inventory_policy "
+                "WHERE company_id = %s AND active",
+                cycle.company_id.id,
+            )
+        )
+        left = policy_model.browse(
+            [policy_id for policy_id, *key in rows if tuple(key) not in keys]
+        )
+        if not left:
+            return left
+        change_model = self.env["sop.inventory.policy.change"].sudo()
+        changes = change_model._prepare_left_plan(cycle, left)
+        left.write({"active": False})
+        change_model._log(changes)
+        return left
 
     @api.model
     def _refresh_plan(self, cycle):

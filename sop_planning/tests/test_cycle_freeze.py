@@ -11,7 +11,7 @@ from .common_policy import SopPolicyCase
 APPROVAL_STEPS = (
     "_approve_close_previous",
     "_approve_mark_approved",
-    "_compute_policies",
+    "_compute_policy_values",
     "_apply_policies_to_rules",
     "_approve_freeze_accuracy",
     "_approve_notify",
@@ -64,8 +64,10 @@ class TestCycleFreeze(SopPolicyCase):
         self.assertEqual([call[0] for call in calls], list(APPROVAL_STEPS))
         states = {name: state for name, state, _args, _kwargs in calls}
         self.assertEqual(states["_approve_mark_approved"], "executive_review")
-        self.assertEqual(states["_compute_policies"], "approved", "after the state")
-        policies_kwargs = calls[APPROVAL_STEPS.index("_compute_policies")][3]
+        self.assertEqual(
+            states["_compute_policy_values"], "approved", "after the state"
+        )
+        policies_kwargs = calls[APPROVAL_STEPS.index("_compute_policy_values")][3]
         self.assertEqual(policies_kwargs, {"scenario": late}, "scenario as argument")
         # the effect of each step
         self.assertEqual(previous.state, "closed")

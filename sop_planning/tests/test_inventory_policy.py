@@ -1,5 +1,6 @@
 from math import ceil, sqrt
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common_policy import MONTH_DAYS, Z_95, SopPolicyCase
@@ -147,6 +148,33 @@ class TestInventoryPolicy(SopPolicyCase):
             1,
             "no second rule for the same product and location",
         )
+
+    def test_rules_created_together_still_checked_for_their_company(self):
+        """The batched company check lets Odoo's own check refuse a rule
+        whose location is of another company, among valid ones."""
+        warehouse_b = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_b.id)], limit=1
+        )
+        warehouse_a = self.stock.warehouse_id
+        values = [
+            {
+                "product_id": product.id,
+                "warehouse_id": warehouse_a.id,
+                "location_id": location.id,
+                "company_id": self.company_a.id,
+            }
+            for product, location in (
+                (self.pump, self.stock),
+                (self.valve, warehouse_b.lot_stock_id),
+            )
+        ]
+        Rule = self.env["stock.warehouse.orderpoint"].sudo()
+        with (
+            self.assertRaisesRegex(UserError, "no company crossover"),
+            self.env.cr.savepoint(),
+        ):
+            Rule.create(values)
+        self.assertEqual(len(Rule.create(values[:1])), 1, "a valid rule passes")
 
     def test_other_company_rules_untouched(self):
         warehouse_b = self.env["stock.warehouse"].search(

@@ -1,6 +1,5 @@
 from unittest.mock import patch
 
-import pandas as pd
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
@@ -538,6 +537,10 @@ class TestApprovalJobs(SopPolicyCase):
             self.assertEqual(
                 (run.step, run.mode, len(run.chunk_ids)), ("approval", "jobs", 2)
             )
+            # the chunks store the policies: none of this plan yet
+            self.assertFalse(cycle.policy_ids)
+            chunk = run.chunk_ids.sorted("sequence")[0]
+            frames = sop_step_run._frames_from_json(chunk.sudo().payload)
             # the daily replenishment leaves this company alone meanwhile
             today = fields.Date.today()
             domain = self.env["sop.reorder.proposal"]._pending_rules_domain(today)
@@ -547,20 +550,21 @@ class TestApprovalJobs(SopPolicyCase):
         self.assertEqual(self._rules(), inline)
         # each chunk froze the plan lines of its products, as inline
         self.assertEqual(self._ledger(cycle), inline_ledger)
-        # a chunk run again doubles nothing: same rules, same ledger
-        chunk = run.chunk_ids.sorted("sequence")[0]
-        policies = cycle.policy_ids.filtered(
-            lambda p: p.product_id.id in chunk.product_ids
+        policies = self.env["sop.inventory.policy"].search(
+            [("product_id", "in", self.products.ids)]
         )
-        frames = {
-            "policies": pd.DataFrame(
-                {
-                    "policy_id": policies.ids,
-                    "product_id": [policy.product_id.id for policy in policies],
-                }
-            )
-        }
+        self.assertEqual(policies.cycle_id, cycle, "the inline plan's, in place")
+        self.assertEqual(len(policies), 3, "one per product")
+        changes = policies.change_ids
+        # a chunk run again doubles nothing: same policies, rules and ledger
         cycle._approval_chunk(chunk.product_ids, frames)
+        self.assertEqual(
+            self.env["sop.inventory.policy"].search(
+                [("product_id", "in", self.products.ids)]
+            ),
+            policies,
+        )
+        self.assertEqual(policies.change_ids, changes, "no new history")
         self.assertEqual(self._rules(), inline)
         self.assertEqual(self._ledger(cycle), inline_ledger)
         summaries = cycle.message_ids.filtered(
