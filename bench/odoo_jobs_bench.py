@@ -79,7 +79,9 @@ class CpuAccount:
     def _postgres_pids(self):
         with self.connection.cursor() as cr:
             cr.execute(
-                """SELECT pid, CASE WHEN datname = %s THEN 'backends'
+                """SELECT pid, CASE WHEN backend_type = 'autovacuum worker'
+                                    THEN 'autovacuum'
+                                    WHEN datname = %s THEN 'backends'
                                     ELSE 'background' END
                      FROM pg_stat_activity
                     WHERE pid <> pg_backend_pid()
@@ -102,12 +104,13 @@ class CpuAccount:
             now - before
             for now, before in zip(_machine_cpu(), self.machine, strict=True)
         )
-        used = dict.fromkeys(("odoo", "backends", "background"), 0.0)
+        used = dict.fromkeys(("odoo", "backends", "autovacuum", "background"), 0.0)
         for pid, cpu in self.last.items():
             used[self.group[pid]] += cpu - self.first[pid]
         return (
             f"CPU s: Odoo {used['odoo']:.0f}, PostgreSQL backends of the "
-            f"database {used['backends']:.0f}, its writers "
+            f"database {used['backends']:.0f}, its autovacuum "
+            f"{used['autovacuum']:.0f}, its writers "
             f"{used['background']:.0f}, rest of the machine "
             f"{busy - sum(used.values()):.0f}, idle {idle:.0f} "
             f"(of {busy + idle:.0f})"
@@ -240,6 +243,9 @@ def click_to_done(db, cycle_id, button, port, workers, capacity, poll=1.0):
     finally:
         server.terminate()
         server.wait(timeout=60)
+        from odoo.sql_db import close_db  # noqa: PLC0415 - needs Odoo, only here
+
+        close_db(db)  # the CPU account's connection: the copy can be dropped
 
 
 def load():
