@@ -8,9 +8,10 @@ click-to-done time, the longest HTTP request the user made (the click and
 the form reloads every second), and the peak memory of each process of the
 server (VmHWM of the master, the job runner and the workers), and where the
 machine's CPU went during the run: the server's processes, the database's
-PostgreSQL backends (autovacuum included), PostgreSQL's background writers,
+PostgreSQL backends and its autovacuum, PostgreSQL's background writers,
 the rest of the machine (other users), and idle. Chunk jobs that wait on one
-another leave the CPU idle; other users take it.
+another leave the CPU idle; other users take it. The click waits until the
+job runner serves the database (it starts 5 s after the server).
 """
 
 import json
@@ -193,11 +194,36 @@ def start_server(db, port, workers, capacity):
     for _ in range(120):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=5)
-            return process
+            break
         except OSError:
             time.sleep(1)
+    else:
+        process.terminate()
+        raise RuntimeError("the Odoo server did not answer")
+    _wait_for_job_runner(process, db)
+    return process
+
+
+def _wait_for_job_runner(process, db):
+    """Wait until queue_job's runner serves ``db`` (it holds its advisory lock).
+
+    The runner starts 5 s after the server (queue_job's ``START_DELAY``); a
+    click before then would time that start-up, which a server in use has
+    long passed.
+    """
+    query = (
+        "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid) "
+        f"WHERE locktype = 'advisory' AND datname = '{db}'"
+    )
+    for _ in range(60):
+        out = subprocess.run(
+            ["psql", "-d", db, "-Atc", query], capture_output=True, text=True
+        )
+        if out.stdout.strip() not in ("", "0"):
+            return
+        time.sleep(0.5)
     process.terminate()
-    raise RuntimeError("the Odoo server did not answer")
+    raise RuntimeError("queue_job's runner did not start")
 
 
 def click_to_done(db, cycle_id, button, port, workers, capacity, poll=1.0):
