@@ -49,13 +49,14 @@ def _children(pid):
     return pids + [c for p in pids for c in _children(p)]
 
 
-def _cpu_seconds(pid):
-    """User + system CPU of a process (all its threads); None once ended."""
+def _process_times(pid):
+    """(user + system CPU of a process, all its threads; its start in seconds
+    since boot), or None once it ended."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(stat[11]) + int(stat[12])) / CLOCK_TICKS
+    return (int(stat[11]) + int(stat[12])) / CLOCK_TICKS, int(stat[19]) / CLOCK_TICKS
 
 
 def _machine_cpu():
@@ -67,7 +68,8 @@ def _machine_cpu():
 
 class CpuAccount:
     """CPU used during a run by groups of processes, sampled at each poll
-    (a process is counted from its first sample to its last)."""
+    (a process is counted from its first sample, or its start if it started
+    during the run, to its last sample)."""
 
     def __init__(self, db):
         import psycopg2  # noqa: PLC0415 - Odoo's requirement, only here
@@ -77,6 +79,7 @@ class CpuAccount:
         self.db = db
         self.first, self.last, self.group = {}, {}, {}
         self.machine = _machine_cpu()
+        self.since = float(Path("/proc/uptime").read_text().split()[0])
 
     def _postgres_pids(self):
         with self.connection.cursor() as cr:
@@ -95,9 +98,11 @@ class CpuAccount:
     def sample(self, server_pids):
         pids = [(pid, "odoo") for pid in server_pids] + self._postgres_pids()
         for pid, group in pids:
-            cpu = _cpu_seconds(pid)
-            if cpu is not None:
-                self.first.setdefault(pid, cpu)
+            times = _process_times(pid)
+            if times is not None:
+                cpu, started = times
+                # a process started during the run counts from its start
+                self.first.setdefault(pid, 0.0 if started > self.since else cpu)
                 self.last[pid] = cpu
                 self.group[pid] = group
 
