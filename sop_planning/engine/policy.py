@@ -523,23 +523,7 @@ LAW_DEFAULTS = {
     "allocate": True,
     "lost_sales": True,
     "seed": 0,
-    "idle_rule": None,
-    "idle_size": 0.5,
-    "idle_point": 0.0,
-    "idle_cap_cover": None,
-    "idle_min_sales": 1,
-    "slow_weight": None,
-    "idle_price": None,
 }
-IDLE_SETTINGS = (
-    "idle_rule",
-    "idle_size",
-    "idle_point",
-    "idle_cap_cover",
-    "idle_min_sales",
-    "slow_weight",
-    "idle_price",
-)
 
 
 def _group_weights(kind, level):
@@ -555,97 +539,13 @@ def _group_weights(kind, level):
     raise EngineInputError(f"group_weight must be history or forecast (got {kind!r})")
 
 
-def _sale_size_rule(recent, protection, moq, multiple, rule):
-    """Return (reorder point, lot) of rarely selling items forecast at zero.
-
-    ``recent``: their window of history; the order-up-to level is the
-    ``idle_size`` quantile of their non-zero periods (their typical sale),
-    at most ``idle_cap_cover`` times their window's mean demand over the
-    ``protection`` periods (when set), at least the MOQ, rounded up to the
-    multiple (whole units by default); the reorder point is ``idle_point``
-    times it, rounded down to the multiple.
-    """
-    sales = np.where(recent > 0, recent, np.nan)
-    size = np.nanquantile(sales, rule["idle_size"], axis=1)
-    if rule["idle_cap_cover"]:
-        cover = rule["idle_cap_cover"] * np.nanmean(recent, axis=1) * protection
-        size = np.minimum(size, cover)
-    step = np.where(multiple > 0, multiple, 1.0)
-    top = np.ceil(np.maximum(size, moq) / step - 1e-9) * step
-    point = np.floor(rule["idle_point"] * top / step + 1e-9) * step
-    return point, top - point
-
-
-def _pick(inputs, rows):
-    """Return ``inputs`` of ``rows`` only (None stays None)."""
-    return {
-        name: None if value is None else np.asarray(value)[rows]
-        for name, value in inputs.items()
-    }
-
-
-def _cap_idle(picked, sub, recent, moq, multiple, rule):
-    """Let the ``sub`` items of ``picked`` share their group's target.
-
-    Weighed at their own history's rate, with reorder points up to their
-    typical sale (``_sale_size_rule``) and a lot of the MOQ.
-    """
-    protection = np.maximum(picked["lead"] + picked["review"], 1.0)[sub]
-    point, size = _sale_size_rule(
-        recent[sub], protection, moq[sub], multiple[sub], rule
-    )
-    cap = np.full(len(sub), np.inf)
-    cap[sub] = point + size
-    picked["point_cap"] = cap
-    step = np.where(multiple > 0, multiple, 1.0)[sub]
-    lot = np.array(picked["order_qty"], dtype=float)
-    lot[sub] = np.ceil(np.maximum(moq[sub], step) / step - 1e-9) * step
-    picked["order_qty"] = lot
-    if picked["demand_weight"] is not None:
-        weight = np.array(picked["demand_weight"], dtype=float)
-        weight[sub] = np.nan  # its own history's rate
-        picked["demand_weight"] = weight
-
-
-def _worth_holding(inputs, rows, planned, alone, rule_result, recent, rule):
-    """Return per ``alone`` item whether its sale-size rule is worth its stock.
-
-    Its stock value per unit of its own history's rate served must be at
-    most ``idle_price`` times its group's (the shared-target items of its
-    pattern, stock value per unit of forecast served).
-    """
-    cost = np.asarray(inputs["unit_cost"], dtype=float)
-    group = np.asarray(inputs["groups"], dtype=object)
-    weight = np.asarray(inputs["demand_weight"], dtype=float)
-    _point, fill, stock = planned
-    shared = np.asarray(inputs["fill_rate"], dtype=bool)[rows]
-    frame = pd.DataFrame(
-        {
-            "group": group[rows][shared],
-            "value": (cost[rows] * stock)[shared],
-            "served": (weight[rows] * fill)[shared],
-        }
-    ).groupby("group")[["value", "served"]].sum()
-    average = (frame["value"] / frame["served"].where(frame["served"] > 0)).reindex(
-        group[alone]
-    )
-    _point, own_fill, own_stock = rule_result
-    served = np.nanmean(recent[alone], axis=1) * own_fill
-    with np.errstate(divide="ignore", invalid="ignore"):
-        price = cost[alone] * own_stock / served
-    return price <= rule["idle_price"] * average.to_numpy(float)
-
-
-def _bootstrap_rows(history, item_ids, inputs, candidates, options, idle=None):
-    """Return (rows, reorder point, fill rate, stock, sells, lot) of resampled items.
+def _bootstrap_rows(history, item_ids, inputs, candidates, options):
+    """Return (rows, reorder point, fill rate, stock, sells) of the resampled items.
 
     Items with at least ``MIN_HISTORY_PERIODS`` known periods and some demand
     in the last ``window`` of them take their law from their own history
     (``policy_law``); the others keep the forecast's law. ``sells``: per
-    item, whether its history qualifies (resampled or not). ``idle``: items
-    forecast at zero that ``idle_rule`` may plan on their own history
-    (``inputs`` then also gives ``moq`` and ``multiple``); ``lot``: the
-    order quantity of every returned row.
+    item, whether its history qualifies (resampled or not).
     """
     options = {**LAW_DEFAULTS, **options}
     for name in (
@@ -657,9 +557,6 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options, idle=None):
         "price_cap",
     ):
         options.pop(name)  # read by compute_policy
-    rule = {name: options.pop(name) for name in IDLE_SETTINGS}
-    inputs = dict(inputs)
-    moq, multiple = inputs.pop("moq"), inputs.pop("multiple")
     if not options.pop("allocate"):
         inputs = {**inputs, "groups": None}
     days = options.pop("period_days")
@@ -675,51 +572,16 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options, idle=None):
     matrix = history_matrix(history, item_ids)
     recent = matrix[:, -options["window"] :]
     known = np.isfinite(recent).sum(axis=1)
-    sales = (recent > 0).sum(axis=1)
-    sells = (known >= MIN_HISTORY_PERIODS) & (sales > 0)
-    planned = np.zeros(len(item_ids), dtype=bool)
-    if idle is not None and rule["idle_rule"]:
-        planned = idle & sells & (sales >= rule["idle_min_sales"])
-    joined = planned if rule["idle_rule"] == "allocate" else False
-    rows = np.flatnonzero((candidates | joined) & sells)
-    point, fill, stock, lot = (np.zeros(0),) * 4
-    if len(rows):
-        picked = _pick(inputs, rows)
-        if rule["idle_rule"] == "allocate" and planned[rows].any():
-            _cap_idle(picked, planned[rows], recent[rows], moq[rows], multiple[rows], rule)
-        if rule["slow_weight"] == "own_max" and picked["demand_weight"] is not None:
-            own = np.nanmean(recent[rows], axis=1)
-            picked["demand_weight"] = np.where(
-                picked["to_forecast"],
-                picked["demand_weight"],
-                np.fmax(picked["demand_weight"], own),
-            )
-        lot = np.asarray(picked["order_qty"], dtype=float)
-        point, fill, stock = bootstrap_policy(matrix[rows], **picked, **options)
-    if rule["idle_rule"] == "sale_size" and planned.any():
-        # simulated apart: the other items' resampled demand stays the same
-        alone = np.flatnonzero(planned)
-        picked = {**_pick(inputs, alone), "groups": None}
-        protection = np.maximum(picked["lead"] + picked["review"], 1.0)
-        fixed, size = _sale_size_rule(
-            recent[alone], protection, moq[alone], multiple[alone], rule
-        )
-        picked["order_qty"] = size
-        extra = bootstrap_policy(
-            matrix[alone], **picked, **options, fixed_point=fixed
-        )
-        keep = np.ones(len(alone), dtype=bool)
-        if rule["idle_price"] is not None and len(rows):
-            keep = _worth_holding(
-                inputs, rows, (point, fill, stock), alone, extra, recent, rule
-            )
-        rows = np.concatenate([rows, alone[keep]])
-        point, fill, stock = (
-            np.concatenate([mine, theirs[keep]])
-            for mine, theirs in zip((point, fill, stock), extra, strict=True)
-        )
-        lot = np.concatenate([lot, size[keep]])
-    return rows, point, fill, stock, sells, lot
+    sells = (known >= MIN_HISTORY_PERIODS) & (np.nansum(recent, axis=1) > 0)
+    rows = np.flatnonzero(candidates & sells)
+    if not len(rows):
+        return rows, np.zeros(0), np.zeros(0), np.zeros(0), sells
+    picked = {
+        name: None if value is None else np.asarray(value)[rows]
+        for name, value in inputs.items()
+    }
+    point, fill, stock = bootstrap_policy(matrix[rows], **picked, **options)
+    return rows, point, fill, stock, sells
 
 
 def compute_policy(
@@ -801,14 +663,10 @@ def compute_policy(
                     law["price_cap"] or np.nan,
                     np.nan,
                 ),
-                "moq": items["moq"].to_numpy(float),
-                "multiple": items["multiple"].to_numpy(float),
             },
             ~zero,
             {"period_days": days, **(law_options or {})},
-            idle=zero & own_level,
         )
-        order_qty[resampled[0]] = resampled[5]
     discrete = (np.isin(pattern, DISCRETE_PATTERNS) | (ltd < discrete_below)) & (
         ltd > 0
     )
@@ -860,13 +718,12 @@ def compute_policy(
     frame["expected_fill_rate"] = expected_fill_rate(frame)
     frame["expected_stock"] = expected_stock(frame)
     if resampled is not None:
-        rows, _point, fill, stock, sells, _lot = resampled
+        rows, _point, fill, stock, sells = resampled
         frame.loc[rows, "expected_fill_rate"] = fill
         frame.loc[rows, "expected_stock"] = stock
         # at its own level the law of an item forecast at zero still sells:
         # a rule holding nothing serves none of it
         idle = zero & own_level & sells
-        idle[rows] = False
         frame.loc[idle, "expected_fill_rate"] = 0.0
     frame["expected_stock_value"] = frame["expected_stock"] * items["unit_cost"]
     frame["min_qty"] = frame["reorder_point"]
@@ -880,23 +737,9 @@ def compute_policy(
         frame.loc[idle, "explanation"] += (
             "; its own history sold in the window: expected fill rate 0"
         )
-        held = np.zeros(len(items), dtype=bool)
-        if law["idle_rule"] == "sale_size":
-            held[resampled[0]] = zero[resampled[0]]
-        frame.loc[held, "explanation"] = (
-            "no forecast demand, but its own history sold in the window: "
-            "max = its typical sale "
-            + _fmt(frame.loc[held, "order_up_to"])
-            + " (MOQ, multiple), min = "
-            + _fmt(frame.loc[held, "reorder_point"])
-            + "; simulated fill rate "
-            + _fmt(frame.loc[held, "expected_fill_rate"], 3)
-            + " on its own demand history resampled at its own level (bootstrap)"
-        ).to_numpy()
         if law["allocate"]:
             shared = np.zeros(len(items), dtype=bool)
             shared[resampled[0]] = as_fill_rate[resampled[0]]
-            shared &= ~held
             capped = np.isin(pattern, law["fill_rate_patterns"]) & bool(
                 law["price_cap"]
             )

@@ -410,8 +410,6 @@ def bootstrap_policy(
     unit_cost=1.0,
     demand_weight=None,
     price_cap=None,
-    fixed_point=None,
-    point_cap=None,
 ):
     """Return (reorder_point, expected_fill_rate, expected_stock) per item.
 
@@ -428,10 +426,7 @@ def bootstrap_policy(
     ``level_floor`` (per item or for all): the least coefficient of
     variation of the level factor; ``demand_weight`` (per item, demand per
     period): the weight of each item in its group's target instead of the
-    resampled demand's mean (NaN: that mean). ``fixed_point`` (per item,
-    NaN none): a reorder point given, not chosen, only simulated for its
-    promise; ``point_cap`` (per item, inf none): the largest reorder point
-    an item may take. See the module docstring.
+    resampled demand's mean (NaN: that mean). See the module docstring.
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
@@ -481,16 +476,8 @@ def bootstrap_policy(
     target = np.broadcast_to(np.asarray(target, dtype=float), (n_items,))
 
     fill_rate = np.broadcast_to(np.asarray(fill_rate, dtype=bool), (n_items,))
-    cap = np.full(n_items, np.inf)
-    if point_cap is not None:
-        cap = np.broadcast_to(np.asarray(point_cap, dtype=float), (n_items,))
-    fixed = np.full(n_items, np.nan)
-    if fixed_point is not None:
-        fixed = np.broadcast_to(np.asarray(fixed_point, dtype=float), (n_items,))
-    given = np.isfinite(fixed)
-    fill_rate = fill_rate & ~given
     sums, count = _window_sums(paths, protection)
-    point = np.where(given, fixed, np.minimum(_quantile_of(sums, count, target), cap))
+    point = _quantile_of(sums, count, target)
     if groups is not None and fill_rate.any():
         rows = np.flatnonzero(fill_rate)
         grid = np.stack(
@@ -501,7 +488,6 @@ def bootstrap_policy(
             axis=1,
         )
         grid[:, 0] = 0.0
-        grid = np.minimum(grid, cap[rows, None])
         fills, stocks = simulate_levels(
             paths[rows],
             grid,
@@ -551,7 +537,6 @@ def bootstrap_policy(
         rows = np.flatnonzero(fill_rate)
         low = np.zeros(len(rows))
         high = protection[rows] * np.max(paths[rows], axis=1, initial=0.0)
-        high = np.minimum(high, cap[rows])
         for _ in range(steps):
             middle = 0.5 * (low + high)
             fill = simulate_levels(
