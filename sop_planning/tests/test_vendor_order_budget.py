@@ -1,8 +1,8 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import new_test_user, tagged
 
 from .test_vendor_order import VendorOrderCase
 
@@ -103,6 +103,27 @@ class TestPurchaseBudget(VendorOrderCase):
         self.assertEqual(soon.reason, "deferred")
         self.assertEqual(soon.budget_id, company)
         self.assertEqual(self._line(order, self.due).reason, "due")
+
+    def test_scores_are_not_typed_in_by_the_purchase_manager(self):
+        """The budget's cost is the run's: refused by hand over RPC or import."""
+        manager = new_test_user(
+            self.env, "vo_budget_manager", groups="purchase.group_purchase_manager"
+        )
+        budget = self._budget(480.0).with_user(manager)
+        budget.amount = 500.0  # the budget itself is the manager's
+        with self.assertRaisesRegex(UserError, "Fill Rate Cost"):
+            budget.write({"fill_rate_cost": 0.0})
+        with self.assertRaisesRegex(UserError, "scored by the vendor order run"):
+            budget.create(
+                {
+                    "date_month": fields.Date.today() + relativedelta(months=1),
+                    "amount": 100.0,
+                    "deferred_count": 3,
+                }
+            )
+        self._run()
+        self.assertEqual(budget.deferred_count, 1, "the run still scores it")
+        self.assertGreater(budget.fill_rate_cost, 0.05)
 
     def test_one_budget_per_company_month_and_category(self):
         self._budget(100.0)
