@@ -1,19 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
-
-# what the daily run scores (``_score_budgets``): never typed in by a user
-SCORED_FIELDS = frozenset(
-    {
-        "deferred_count",
-        "deferred_value",
-        "scored_demand",
-        "fill_rate_without",
-        "fill_rate_with",
-        "fill_rate_cost",
-    }
-)
+from odoo.exceptions import ValidationError
 
 
 class SopPurchaseBudget(models.Model):
@@ -27,9 +15,21 @@ class SopPurchaseBudget(models.Model):
     """
 
     _name = "sop.purchase.budget"
+    _inherit = ["sop.run.fields.mixin"]
     _description = "S&OP Purchase Budget"
     _order = "date_month desc, categ_id"
     _check_company_auto = True
+    # what the daily run scores (``_score_budgets``)
+    _sop_run_fields = frozenset(
+        {
+            "deferred_count",
+            "deferred_value",
+            "scored_demand",
+            "fill_rate_without",
+            "fill_rate_with",
+            "fill_rate_cost",
+        }
+    )
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda s: s.env.company
@@ -78,30 +78,8 @@ class SopPurchaseBudget(models.Model):
         "CHECK (amount >= 0)", "A purchase budget cannot be negative."
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_scored_fields(set().union(*vals_list))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_scored_fields(vals)
-        return super().write(vals)
-
-    def _check_scored_fields(self, names):
-        """Refuse scores set by hand (forms, RPC, imports): only the run's
-        ``sudo`` write stores them."""
-        typed = SCORED_FIELDS.intersection(names)
-        if typed and not self.env.su:
-            raise UserError(
-                self.env._(
-                    "The cost of a purchase budget (%(fields)s) is scored by the "
-                    "vendor order run; it cannot be set by hand.",
-                    fields=", ".join(
-                        self._fields[name].get_description(self.env)["string"]
-                        for name in sorted(typed)
-                    ),
-                )
-            )
+    def _sop_run_name(self):
+        return self.env._("the vendor order run")
 
     @api.depends("date_month", "categ_id")
     def _compute_display_name(self):

@@ -29,7 +29,7 @@ class SopScenario(models.Model):
     """
 
     _name = "sop.scenario"
-    _inherit = ["sop.frozen.mixin"]
+    _inherit = ["sop.frozen.mixin", "sop.run.fields.mixin"]
     _description = "S&OP Scenario"
     _order = "cycle_id, is_base desc, sequence, id"
     _check_company_auto = True
@@ -97,6 +97,15 @@ class SopScenario(models.Model):
     _one_base_per_cycle = models.UniqueIndex(
         "(cycle_id) WHERE is_base", "A cycle has one base plan scenario."
     )
+
+    # the scores (``_store_scores``)
+    _sop_run_fields = frozenset(
+        {*RESULT_FIELDS, *(f"{name}_diff" for name in DIFF_FIELDS)}
+        | {"date_scored", "month_ids"}
+    )
+
+    def _sop_run_name(self):
+        return self.env._("scenario scoring")
 
     def _frozen_exempt_fields(self):
         """The display order of the comparison list stays free."""
@@ -205,4 +214,4 @@ class SopScenario(models.Model):
                 for period, row in months.iterrows()
             ],
         )
-        self.write(values)
+        self.sudo().write(values)  # scores: no user may type them

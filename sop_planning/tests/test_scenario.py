@@ -132,6 +132,20 @@ class TestScenario(SopPolicyCase):
         cycle.with_user(self.planner).action_score_scenarios()
         self.assertEqual(scenario.state, "scored")
 
+    def test_planner_cannot_type_in_scores(self):
+        """Scores are the simulation's: refused by hand over RPC or import."""
+        cycle = self._review(self.pump)
+        scenario = self._scenario(cycle, demand_pct=20)
+        cycle.with_user(self.planner).action_score_scenarios()
+        scored = scenario.fill_rate
+        with self.assertRaisesRegex(UserError, "computed by scenario scoring"):
+            scenario.with_user(self.planner).write({"fill_rate": 1.0})
+        with self.assertRaisesRegex(UserError, "Margin vs Base"):
+            self._scenario(cycle, name="Faked", margin_diff=1e6)
+        self.assertEqual(scenario.fill_rate, scored)
+        scenario.with_user(self.planner).demand_pct = 10  # the deltas stay free
+        self.assertEqual(scenario.state, "draft")
+
     def _scores(self, cycle):
         return {
             scenario.name: (

@@ -113,7 +113,7 @@ class TestPurchaseBudget(VendorOrderCase):
         budget.amount = 500.0  # the budget itself is the manager's
         with self.assertRaisesRegex(UserError, "Fill Rate Cost"):
             budget.write({"fill_rate_cost": 0.0})
-        with self.assertRaisesRegex(UserError, "scored by the vendor order run"):
+        with self.assertRaisesRegex(UserError, "computed by the vendor order run"):
             budget.create(
                 {
                     "date_month": fields.Date.today() + relativedelta(months=1),
