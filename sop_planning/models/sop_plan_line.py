@@ -48,7 +48,7 @@ class SopPlanLine(models.Model):
     """
 
     _name = "sop.plan.line"
-    _inherit = ["sop.frozen.mixin"]
+    _inherit = ["sop.frozen.mixin", "sop.run.fields.mixin"]
     _description = "S&OP Plan Line"
     _order = "cycle_id, product_id, warehouse_id, date_month"
     _check_company_auto = True
@@ -202,6 +202,42 @@ class SopPlanLine(models.Model):
             line.cost = line.consensus_qty * line.cost_unit
             line.margin = line.revenue - line.cost
             line.inventory_value = max(line.projected_on_hand, 0.0) * line.cost_unit
+
+    # the forecast run's statistics, the supply review's projection and
+    # supply plan, the actuals, and what is computed from them
+    _sop_run_fields = frozenset(
+        {
+            "history_qty",
+            "forecast_qty",
+            "lower_qty",
+            "upper_qty",
+            "sigma_cum",
+            "consensus_qty",
+            "actual_qty",
+            "has_actual",
+            "fva_qty",
+            "incoming_qty",
+            "committed_qty",
+            "pulled_qty",
+            "projected_on_hand",
+            "is_shortage",
+            "is_excess",
+            "price_unit",
+            "cost_unit",
+            "revenue",
+            "cost",
+            "margin",
+            "inventory_value",
+            "stockout_before_receipt",
+            "planned_receipt_qty",
+            "planned_on_hand",
+            "purchase_spend",
+            "planned_inventory_value",
+        }
+    )
+
+    def _sop_run_name(self):
+        return self.env._("the forecast run, the supply review and the actuals")
 
     def _frozen_exempt_fields(self):
         """Actuals are facts, recorded on frozen plans too (FVA)."""

@@ -32,9 +32,14 @@ class TestAdjustmentState(SopPolicyCase):
                 ):
                     planner_line.write(values)
             with self.assertRaisesRegex(UserError, REFUSED), self.cr.savepoint():
+                keys = {
+                    name: value
+                    for name, value in line.copy_data()[0].items()
+                    if name not in line._sop_run_fields  # the runs' figures
+                }
                 self.env["sop.plan.line"].with_user(self.sop_admin).create(
                     dict(
-                        line.copy_data()[0],
+                        keys,
                         date_month=self._month(13),
                         adjustment_qty=3.0,
                         adjustment_reason="customer",
@@ -64,3 +69,26 @@ class TestAdjustmentState(SopPolicyCase):
             )
         )
         self.assertEqual(created.consensus_qty, created.forecast_qty)
+
+    def test_planner_cannot_type_in_the_runs_figures(self):
+        """The statistical forecast and the projection are the runs', not a
+        planner's: refused over RPC and in an import, nothing saved."""
+        cycle = self._plan(self.pump)
+        line = cycle.plan_line_ids[:1].with_user(self.planner)
+        statistical = line.forecast_qty
+        with self.assertRaisesRegex(UserError, "Statistical can only be computed"):
+            line.write({"forecast_qty": statistical + 100.0})
+        with self.assertRaisesRegex(UserError, "Projected On Hand"):
+            line.write({"projected_on_hand": 1e6})
+        result = (
+            self.env["sop.plan.line"]
+            .with_user(self.planner)
+            .load([".id", "forecast_qty"], [[str(line.id), "999"]])
+        )
+        self.assertFalse(result["ids"])
+        self.assertIn("can only be computed", result["messages"][0]["message"])
+        line.invalidate_recordset()
+        self.assertEqual(line.forecast_qty, statistical)
+        # the planner's own figure is the adjustment
+        line.write({"adjustment_qty": 5.0, "adjustment_reason": "promotion"})
+        self.assertEqual(line.consensus_qty, statistical + 5.0)

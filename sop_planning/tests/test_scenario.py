@@ -105,7 +105,7 @@ class TestScenario(SopPolicyCase):
         valve_line = cycle.plan_line_ids.filtered(
             lambda line: line.product_id == self.valve
         )[:1]
-        valve_line.copy({"date_month": self._month(0)})
+        valve_line.sudo().copy({"date_month": self._month(0)})
         self._to_executive_review_from_demand(cycle)
         cycle.with_user(self.planner).action_score_scenarios()
         inputs = cycle._scenario_inputs()
