@@ -29,11 +29,47 @@ class SopForecast(models.Model):
     """
 
     _name = "sop.forecast"
-    _inherit = ["sop.frozen.mixin"]
+    _inherit = ["sop.frozen.mixin", "sop.run.fields.mixin"]
     _description = "S&OP Product Forecast"
     _order = "cycle_id, abc, product_id, warehouse_id"
     _check_company_auto = True
     _rec_name = "product_id"
+    # the engine's model and statistics (the forecast run) and the supply
+    # data (the supply review)
+    _sop_run_fields = frozenset(
+        {
+            "model",
+            "params",
+            "engine_reason",
+            "abc",
+            "xyz",
+            "pattern",
+            "adi",
+            "cv2",
+            "n_periods",
+            "wape",
+            "mase",
+            "bias",
+            "sigma",
+            "on_hand_qty",
+            "supply_route",
+            "source_warehouse_id",
+            "supply_source",
+            "vendor_id",
+            "lead_time_days",
+            "moq",
+            "order_multiple",
+            "delay_mean",
+            "delay_std",
+            "otif_rate",
+            "vendor_delay_mean",
+            "vendor_delay_std",
+            "vendor_otif_rate",
+            "supply_note",
+            "shortage_months",
+            "excess_months",
+        }
+    )
 
     cycle_id = fields.Many2one(
         "sop.cycle", required=True, ondelete="cascade", index=True, check_company=True
@@ -123,6 +159,9 @@ class SopForecast(models.Model):
         "(cycle_id, product_id, warehouse_id)",
         "A cycle has one forecast per product and warehouse.",
     )
+
+    def _sop_run_name(self):
+        return self.env._("the forecast run and the supply review")
 
     @api.depends("params")
     def _compute_params_display(self):

@@ -92,3 +92,12 @@ class TestAdjustmentState(SopPolicyCase):
         # the planner's own figure is the adjustment
         line.write({"adjustment_qty": 5.0, "adjustment_reason": "promotion"})
         self.assertEqual(line.consensus_qty, statistical + 5.0)
+
+    def test_planner_cannot_type_in_the_engines_statistics(self):
+        """A forecast's model, error and supply data are the runs'."""
+        cycle = self._plan(self.pump)
+        forecast = cycle.forecast_ids[:1].with_user(self.planner)
+        with self.assertRaisesRegex(UserError, "MASE"):
+            forecast.write({"mase": 0.1})
+        with self.assertRaisesRegex(UserError, "forecast run and the supply review"):
+            forecast.write({"lead_time_days": 1.0})

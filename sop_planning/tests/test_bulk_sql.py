@@ -66,7 +66,7 @@ class TestBulkSql(SopPolicyCase):
         forecast = cycle.forecast_ids
         Forecast = self.env["sop.forecast"]
         Forecast.flush_model()
-        forecast.sigma = 7.0  # pending in the cache, not yet in the database
+        forecast.sudo().sigma = 7.0  # pending in the cache, not yet in the database
         forecast.skip_reason = "kept"
         bulk_update(Forecast, forecast.ids, {"sigma": [3.0]})
         self.env.flush_all()

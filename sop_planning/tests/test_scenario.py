@@ -117,7 +117,7 @@ class TestScenario(SopPolicyCase):
         # adjustments are made in demand review: the supply data as the
         # supply review of an earlier pass would have left it
         cycle = self._plan(self.pump)
-        self._forecast(cycle, self.pump).write(
+        self._forecast(cycle, self.pump).sudo().write(
             {"vendor_id": self.vendor.id, "lead_time_days": 30.0}
         )
         scenario = self._scenario(cycle, demand_pct=20)
