@@ -228,7 +228,6 @@ class SopPlanLine(models.Model):
             "cost",
             "margin",
             "inventory_value",
-            "stockout_before_receipt",
             "planned_receipt_qty",
             "planned_on_hand",
             "purchase_spend",
@@ -237,7 +236,7 @@ class SopPlanLine(models.Model):
     )
 
     def _sop_run_name(self):
-        return self.env._("the forecast run, the supply review and the actuals")
+        return self.env._("the forecast run, the supply review or the actuals update")
 
     def _frozen_exempt_fields(self):
         """Actuals are facts, recorded on frozen plans too (FVA)."""

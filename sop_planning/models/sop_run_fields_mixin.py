@@ -7,7 +7,7 @@ class SopRunFieldsMixin(models.AbstractModel):
 
     Forms show them read-only; this refuses them on ``create`` and ``write``
     (RPC and imports alike) unless the run itself writes them, in superuser
-    mode (``sudo``).
+    mode (``sudo``). A copy made by a user starts without them.
     """
 
     _name = "sop.run.fields.mixin"
@@ -29,6 +29,20 @@ class SopRunFieldsMixin(models.AbstractModel):
         self._check_run_fields(vals)
         return super().write(vals)
 
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default)
+        if self.env.su:
+            return vals_list
+        given = set(default or ())
+        return [
+            {
+                name: value
+                for name, value in vals.items()
+                if name not in self._sop_run_fields or name in given
+            }
+            for vals in vals_list
+        ]
+
     def _check_run_fields(self, names):
         typed = self._sop_run_fields.intersection(names)
         if typed and not self.env.su:
@@ -36,8 +50,10 @@ class SopRunFieldsMixin(models.AbstractModel):
                 self.env._(
                     "%(fields)s can only be computed by %(run)s, not set by hand.",
                     fields=", ".join(
-                        self._fields[name].get_description(self.env)["string"]
-                        for name in sorted(typed)
+                        sorted(
+                            self._fields[name].get_description(self.env)["string"]
+                            for name in typed
+                        )
                     ),
                     run=self._sop_run_name(),
                 )

@@ -71,6 +71,7 @@ class SopScenario(models.Model):
     state = fields.Selection(
         [("draft", "Draft"), ("scored", "Scored")],
         default="draft",
+        copy=False,
         required=True,
         readonly=True,
     )
@@ -197,7 +198,7 @@ class SopScenario(models.Model):
             .join(evaluation.spend.groupby("period")["purchase_spend"].sum())
             .fillna(0.0)
         )
-        self.month_ids.unlink()
+        self.month_ids.sudo().unlink()
         values.update(
             state="scored",
             date_scored=fields.Datetime.now(),

@@ -5,9 +5,13 @@ class SopScenarioMonth(models.Model):
     """Money of one scenario in one month, for the comparison graphs."""
 
     _name = "sop.scenario.month"
-    _inherit = ["sop.frozen.mixin"]
+    _inherit = ["sop.frozen.mixin", "sop.run.fields.mixin"]
     _description = "S&OP Scenario Month"
     _order = "scenario_id, date_month"
+    # the scoring's money (``sop.scenario._store_scores``)
+    _sop_run_fields = frozenset(
+        {"date_month", "revenue", "margin", "purchase_spend", "stock_value"}
+    )
 
     scenario_id = fields.Many2one(
         "sop.scenario", required=True, ondelete="cascade", index=True
@@ -22,3 +26,6 @@ class SopScenarioMonth(models.Model):
     margin = fields.Monetary()
     purchase_spend = fields.Monetary(help="Cash out for the month's receipts.")
     stock_value = fields.Monetary(help="Projected stock at the month's end x cost.")
+
+    def _sop_run_name(self):
+        return self.env._("scenario scoring")

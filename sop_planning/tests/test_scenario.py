@@ -143,6 +143,19 @@ class TestScenario(SopPolicyCase):
         with self.assertRaisesRegex(UserError, "Margin vs Base"):
             self._scenario(cycle, name="Faked", margin_diff=1e6)
         self.assertEqual(scenario.fill_rate, scored)
+        with self.assertRaisesRegex(UserError, "computed by scenario scoring"):
+            self.env["sop.scenario.month"].with_user(self.planner).create(
+                {
+                    "scenario_id": scenario.id,
+                    "date_month": self._month(1),
+                    "revenue": 1e6,
+                }
+            )
+        # Duplicate: the deltas, not the scores
+        copy = scenario.with_user(self.planner).copy({"name": "Copy"})
+        self.assertEqual(copy.demand_pct, 20)
+        self.assertEqual((copy.state, copy.fill_rate), ("draft", 0.0))
+        self.assertFalse(copy.month_ids)
         scenario.with_user(self.planner).demand_pct = 10  # the deltas stay free
         self.assertEqual(scenario.state, "draft")
 
