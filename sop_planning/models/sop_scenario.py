@@ -108,6 +108,14 @@ class SopScenario(models.Model):
     def _sop_run_name(self):
         return self.env._("scenario scoring")
 
+    def copy_data(self, default=None):
+        """Duplicate: the deltas under a name that says it is a copy."""
+        vals_list = super().copy_data(default)
+        for scenario, vals in zip(self, vals_list, strict=True):
+            if "name" not in (default or {}):
+                vals["name"] = self.env._("%s (copy)", scenario.name)
+        return vals_list
+
     def _frozen_exempt_fields(self):
         """The display order of the comparison list stays free."""
         return super()._frozen_exempt_fields() | {"sequence"}

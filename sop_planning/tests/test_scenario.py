@@ -152,7 +152,8 @@ class TestScenario(SopPolicyCase):
                 }
             )
         # Duplicate: the deltas, not the scores
-        copy = scenario.with_user(self.planner).copy({"name": "Copy"})
+        copy = scenario.with_user(self.planner).copy()
+        self.assertEqual(copy.name, "Scenario (copy)")
         self.assertEqual(copy.demand_pct, 20)
         self.assertEqual((copy.state, copy.fill_rate), ("draft", 0.0))
         self.assertFalse(copy.month_ids)
