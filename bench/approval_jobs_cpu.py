@@ -14,32 +14,13 @@ The copy keeps the approved plan (drop it after). Prints, never asserts.
 """
 
 import argparse
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from odoo_jobs_bench import (  # noqa: E402
-    Client,
-    _children,
-    load,
-    start_server,
-)
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    """User + system CPU seconds of process ``pid`` (0 when it is gone)."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = text.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+from odoo_jobs_bench import click_to_done, load  # noqa: E402
 
 
 def psql(db, query):
@@ -47,11 +28,6 @@ def psql(db, query):
         ["psql", "-d", db, "-Atc", query], capture_output=True, text=True, check=True
     )
     return [line.split("|") for line in out.stdout.splitlines() if line]
-
-
-def backends(db):
-    query = f"SELECT pid FROM pg_stat_activity WHERE datname = '{db}'"
-    return [int(pid) for (pid,) in psql(db, query)]
 
 
 def main():
@@ -63,45 +39,19 @@ def main():
     (cycle_id,) = psql(
         args.db, "SELECT max(id) FROM sop_cycle WHERE state = 'executive_review'"
     )[0]
-    workers = args.runners + 1
-    server = start_server(args.db, args.port, workers, args.runners)
-    try:
-        client = Client(args.port, args.db)
-        seen = {}  # pid -> CPU seconds at start (processes alive then)
-
-        def sample():
-            for pid in [server.pid, *_children(server.pid), *backends(args.db)]:
-                seen.setdefault(pid, cpu_seconds(pid))
-                last[pid] = cpu_seconds(pid)
-
-        last = {}
-        sample()
-        before = load()
-        start = time.perf_counter()
-        client.call_kw("sop.cycle", "action_approve", [[int(cycle_id)]])
-        while True:
-            sample()
-            runs = client.call_kw(
-                "sop.step.run",
-                "search_read",
-                [[("cycle_id", "=", int(cycle_id)), ("step", "=", "approval")]],
-                {"fields": ["state"]},
-            )
-            if runs and runs[0]["state"] != "running":
-                break
-            time.sleep(1.0)
-        done = time.perf_counter() - start
-        sample()
-        pg = set(backends(args.db))
-        odoo_cpu = sum(last[p] - seen[p] for p in last if p not in pg)
-        pg_cpu = sum(last[p] - seen[p] for p in last if p in pg)
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+    before = load()
+    result = click_to_done(
+        args.db,
+        int(cycle_id),
+        "action_approve",
+        args.port,
+        args.runners + 1,
+        args.runners,
+    )
     print(
-        f"approval, {args.runners} runner(s): click-to-done {done:.1f} s, "
-        f"{runs[0]['state']}; CPU Odoo {odoo_cpu:.1f} s + PostgreSQL {pg_cpu:.1f} s "
-        f"(backends alive at the end); load {before} -> {load()}"
+        f"approval, {args.runners} runner(s): click-to-done "
+        f"{result['click_to_done']:.1f} s, {result['state']}; load {before} -> "
+        f"{load()}\n  {result['cpu']}"
     )
     for kind, count, total, mean, low, high in psql(
         args.db,

@@ -49,7 +49,7 @@ def _children(pid):
     return pids + [c for p in pids for c in _children(p)]
 
 
-def _process_times(pid):
+def process_times(pid):
     """(user + system CPU of a process, all its threads; its start in seconds
     since boot), or None once it ended."""
     try:
@@ -98,7 +98,7 @@ class CpuAccount:
     def sample(self, server_pids):
         pids = [(pid, "odoo") for pid in server_pids] + self._postgres_pids()
         for pid, group in pids:
-            times = _process_times(pid)
+            times = process_times(pid)
             if times is not None:
                 cpu, started = times
                 # a process started during the run counts from its start

@@ -27,16 +27,17 @@ otherwise each is rolled back, so they can be repeated)::
 import cProfile
 import os
 import pstats
+import sys
 import time
 
-TICKS = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.join(os.getcwd(), "bench"))  # run from the repository
+
+from odoo_jobs_bench import process_times  # noqa: E402
 
 
 def backend_cpu(pid):
     """CPU seconds (user + system) of the PostgreSQL backend ``pid``."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return process_times(pid)[0]
 
 
 def timed(label, function, *args):

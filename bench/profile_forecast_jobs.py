@@ -35,8 +35,13 @@ import os
 import pstats
 import resource
 import statistics
+import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.getcwd(), "bench"))  # run from the repository
+
+from odoo_jobs_bench import process_times  # noqa: E402
 
 
 class PeakMemory:
@@ -87,9 +92,7 @@ def own_cpu():
 
 def backend_cpu(pid):
     """User + system CPU of this session's PostgreSQL backend (same host)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return process_times(pid)[0]
 
 
 def run_chunks(run_id, sequences, commit):
