@@ -13,10 +13,10 @@ N_ITEMS = 1500
 MONTH = 30.4375
 
 
-def replay_reviewed_daily(policy, items, demand):
-    """Lost-sales replay of ``policy``'s min / max on ``demand`` (months),
-    reviewed daily, each item at its lead time."""
-    lead, review = review_periods(items["lead_time_days"] / MONTH, 0.0)
+def replay_reviewed_daily(policy, items, demand, period_days=MONTH, unit_cost=None):
+    """Lost-sales replay of ``policy``'s min / max on ``demand`` (periods of
+    ``period_days``), reviewed daily, each item at its lead time."""
+    lead, review = review_periods(items["lead_time_days"] / period_days, 0.0)
     return simulate(
         demand,
         policy["reorder_point"],
@@ -25,6 +25,7 @@ def replay_reviewed_daily(policy, items, demand):
         review=review,
         lead_time=lead,
         lost_sales=True,
+        unit_cost=unit_cost,
     )
 
 

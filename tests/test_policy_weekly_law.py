@@ -3,10 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from test_policy_slow_fill_rate import replay_reviewed_daily
 
 from sop_planning.engine.policy import compute_policy
-from sop_planning.engine.policy_law import review_periods
-from sop_planning.engine.simulate import simulate
 
 N_ITEMS = 600
 WEEK = 7.0
@@ -56,15 +55,11 @@ def plan_and_replay(make_history, law_options=None):
         max_cover_days=61,
         law_options=law_options,
     )
-    lead, review = review_periods(items["lead_time_days"] / WEEK, 0.0)
-    result = simulate(
+    result = replay_reviewed_daily(
+        policy,
+        items,
         rare_weekly_demand(1040, seed=11),
-        policy["reorder_point"],
-        policy["order_up_to"],
-        policy="RsS",
-        review=review,
-        lead_time=lead,
-        lost_sales=True,
+        period_days=WEEK,
         unit_cost=items["unit_cost"].to_numpy(),
     )
     reached = result.served.sum() / result.demand.sum()
