@@ -28,4 +28,4 @@ class SopScenarioMonth(models.Model):
     stock_value = fields.Monetary(help="Projected stock at the month's end x cost.")
 
     def _sop_run_name(self):
-        return self.env._("scenario scoring")
+        return self.env["sop.scenario"]._sop_run_name()

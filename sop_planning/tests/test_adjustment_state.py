@@ -32,14 +32,10 @@ class TestAdjustmentState(SopPolicyCase):
                 ):
                     planner_line.write(values)
             with self.assertRaisesRegex(UserError, REFUSED), self.cr.savepoint():
-                keys = {
-                    name: value
-                    for name, value in line.copy_data()[0].items()
-                    if name not in line._sop_run_fields  # the runs' figures
-                }
                 self.env["sop.plan.line"].with_user(self.sop_admin).create(
                     dict(
-                        keys,
+                        # a user's copy: without the runs' figures
+                        line.with_user(self.sop_admin).copy_data()[0],
                         date_month=self._month(13),
                         adjustment_qty=3.0,
                         adjustment_reason="customer",
