@@ -11,11 +11,17 @@ machine's CPU went during the run: the server's processes, the database's
 PostgreSQL backends and its autovacuum, PostgreSQL's background writers,
 the rest of the machine (other users), and idle. Chunk jobs that wait on one
 another leave the CPU idle; other users take it. The click waits until the
-job runner serves the database (it starts 5 s after the server).
+job runner serves the database (it starts 5 s after the server). Before and
+after the run, a probe times a fixed pure-Python loop in one process, then
+in two at once: how many cores' worth the virtual machine gave two busy
+processes at the time (2.0 on two whole cores), the ceiling of what two
+runners can gain over one.
 """
 
 import json
+import multiprocessing
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -57,6 +63,28 @@ def process_times(pid):
     except OSError:
         return None
     return (int(stat[11]) + int(stat[12])) / CLOCK_TICKS, int(stat[19]) / CLOCK_TICKS
+
+
+def _probe_loop(count):
+    total = 0
+    for i in range(count):
+        total += i * i % 7
+    return total
+
+
+def parallelism(count=4_000_000, repeats=3):
+    """Cores' worth two CPU-bound processes get: 2 x (one alone) / (two at
+    once), the median of ``repeats`` tries."""
+    ratios = []
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            pool.apply(_probe_loop, (count,))
+            alone = time.perf_counter() - start
+            start = time.perf_counter()
+            pool.map(_probe_loop, [count, count], chunksize=1)
+            ratios.append(2 * alone / (time.perf_counter() - start))
+    return statistics.median(ratios)
 
 
 def _machine_cpu():
@@ -238,6 +266,7 @@ def _wait_for_job_runner(process, db):
 
 def click_to_done(db, cycle_id, button, port, workers, capacity, poll=1.0):
     """Click ``button`` on the cycle; return the figures of the run."""
+    cores_before = parallelism()
     server = start_server(db, port, workers, capacity)
     peaks, cpu = {}, None
     try:
@@ -266,7 +295,7 @@ def click_to_done(db, cycle_id, button, port, workers, capacity, poll=1.0):
                 break
             time.sleep(poll)
         done = time.perf_counter() - start
-        return {
+        result = {
             "click_to_done": done,
             "click": click,
             "longest_request": client.longest,
@@ -281,6 +310,11 @@ def click_to_done(db, cycle_id, button, port, workers, capacity, poll=1.0):
         server.wait(timeout=60)
         if cpu:
             cpu.close()
+    result["cpu"] += (
+        f"; two busy processes got {cores_before:.2f} / {parallelism():.2f} "
+        "cores' worth (probe before / after)"
+    )
+    return result
 
 
 def load():
