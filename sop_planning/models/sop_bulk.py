@@ -69,7 +69,9 @@ def bulk_update(model, ids, columns, only_changed=False):
                 changed=changed,
             )
         )
-    model.invalidate_model(names + ["write_uid", "write_date"], flush=False)
+    # and what the cache computed from them without storing it
+    unstored = [name for name, field in model._fields.items() if not field.store]
+    model.invalidate_model(names + unstored + ["write_uid", "write_date"], flush=False)
 
 
 def _array_type(sql_type):

@@ -42,6 +42,7 @@ POLICY_COLUMNS = {
 RESULT_COLUMNS = [
     *dict.fromkeys(POLICY_COLUMNS.values()),
     "target",
+    "service_type",
     "expected_fill_rate",
     "backtest_state",
     "backtest_fill_rate",
@@ -809,6 +810,7 @@ class SopCycle(models.Model):
                     + row["explanation"],
                     **self._policy_backtest_values(row),
                     service_level=100.0 * row["target"],
+                    service_type=row["service_type"],
                     lead_time_days=item["lead_time_days"],
                     lead_time_std_days=item["lead_time_std_days"],
                     purchase_uom_id=item["purchase_uom_id"] or None,

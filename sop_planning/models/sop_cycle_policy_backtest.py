@@ -48,7 +48,10 @@ class SopCyclePolicyBacktest(models.Model):
     target = fields.Float(
         string="Target (%)",
         readonly=True,
-        help="Service level of the replayed policies, weighted by their demand.",
+        help="Service level of the replayed policies, weighted by their demand: "
+        "a cycle service level (no stockout in that share of order cycles) "
+        "for most items, a fill rate for slow and lumpy ones (each policy's "
+        "Target Type).",
     )
     promised_fill_rate = fields.Float(string="Promised Fill (%)", readonly=True)
     plan_fill_rate = fields.Float(

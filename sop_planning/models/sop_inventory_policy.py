@@ -29,12 +29,17 @@ SYNC_RESET = (
     "order_up_to",
     "order_qty",
     "explanation",
+    "service_type",
     "expected_fill_rate",
     "backtest_state",
     "backtest_fill_rate",
     "backtest_avg_stock",
     "backtest_avg_stock_value",
 )
+SERVICE_TYPES = [
+    ("cycle", "Cycle Service Level"),
+    ("fill_rate", "Fill Rate"),
+]
 BACKTEST_STATES = [
     ("ok", "Replayed"),
     ("no_history", "Not Enough History"),
@@ -91,6 +96,15 @@ class SopInventoryPolicy(models.Model):
     skip_reason = fields.Char(readonly=True)
     method = fields.Char(readonly=True)
     service_level = fields.Float(string="Service Level (%)", readonly=True)
+    service_type = fields.Selection(
+        SERVICE_TYPES,
+        string="Target Type",
+        readonly=True,
+        help="Cycle service level: the service level is the share of order "
+        "cycles without a stockout. Fill rate: it is the share of demand "
+        "served from stock. Slow and lumpy items take theirs as a fill rate "
+        "(a cycle quantile of their demand would serve far less).",
+    )
     supply_route = fields.Selection(SUPPLY_ROUTES, readonly=True)
     source_warehouse_id = fields.Many2one(
         "stock.warehouse", string="Resupplied From", readonly=True
@@ -138,7 +152,12 @@ class SopInventoryPolicy(models.Model):
         string="Promised Fill (%)",
         readonly=True,
         help="Share of demand served from stock that this policy promises, "
-        "read off the same simulation its reorder point is set on.",
+        "read off the same simulation its reorder point is set on. Under a "
+        "cycle service level it can be lower than the level: an item whose "
+        "rare sales are large loses many units in the one cycle a large "
+        "order outruns the stock. Items of one demand pattern with a fill "
+        "rate target share it at the least stock value: an item whose stock "
+        "costs much per unit served promises less, a cheap one more.",
     )
     backtest_state = fields.Selection(BACKTEST_STATES, string="Backtest", readonly=True)
     backtest_fill_rate = fields.Float(
@@ -450,11 +469,25 @@ class SopInventoryPolicy(models.Model):
         "backtest_avg_stock",
         "backtest_avg_stock_value",
         "service_level",
+        "service_type",
     )
     def _compute_backtest_summary(self):
         for policy in self:
             if policy.state == "skipped":
                 policy.backtest_summary = False
+            elif policy.backtest_state == "ok" and policy.service_type == "cycle":
+                policy.backtest_summary = self.env._(
+                    "Over the last 12 months this policy would have given "
+                    "%(fill).1f %% fill with %(stock)s %(uom)s average stock "
+                    "(%(value)s); its target is no stockout in %(target).1f %% "
+                    "of order cycles.",
+                    fill=policy.backtest_fill_rate,
+                    target=policy.service_level,
+                    stock=f"{policy.backtest_avg_stock:.1f}",
+                    uom=policy.uom_id.name or "",
+                    value=f"{policy.backtest_avg_stock_value:,.2f} "
+                    f"{policy.currency_id.symbol or ''}".strip(),
+                )
             elif policy.backtest_state == "ok":
                 policy.backtest_summary = self.env._(
                     "Over the last 12 months this policy would have given "

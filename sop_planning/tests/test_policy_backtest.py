@@ -64,6 +64,24 @@ class TestPolicyBacktest(SopPolicyCase):
         self.assertEqual(pump.backtest_state, "no_history")
         self.assertIn("Not enough sales history", pump.backtest_summary)
 
+    def test_target_type_says_what_the_service_level_counts(self):
+        """A lumpy item's service level is a fill rate, a smooth item's the
+        share of order cycles without a stockout; the backtest's sentence
+        says which, since its fill is not what a cycle target promises."""
+        lumpy = self._policy(self._approve(self._slow_plan(self.slow)), self.slow)
+        self.assertEqual(lumpy.service_type, "fill_rate")
+        self.assertIn("fill (target", lumpy.backtest_summary)
+        cycle = self._slow_plan(self.slow)
+        self._forecast(cycle, self.slow).sudo().write({"pattern": "smooth"})
+        smooth = self._policy(self._approve(cycle), self.slow)
+        self.assertEqual(smooth.backtest_state, "ok")
+        self.assertEqual(smooth.service_type, "cycle")
+        self.assertIn("quantile of lead-time demand", smooth.explanation)
+        self.assertIn(
+            f"no stockout in {smooth.service_level:.1f} % of order cycles",
+            smooth.backtest_summary,
+        )
+
     def test_planners_adjustment_sets_a_slow_movers_level(self):
         """A slow mover's law keeps its own history's level when its plan is
         a forecast, and takes the plan's level when a planner set it: the
