@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import float_round
 
 
@@ -32,6 +32,40 @@ class StockWarehouseOrderpoint(models.Model):
     sop_cycle_id = fields.Many2one(
         related="sop_policy_id.cycle_id", string="S&OP Cycle"
     )
+
+    @api.autovacuum
+    def _unlink_processed_orderpoints(self):
+        """Odoo deletes the manual rules the superuser created once nothing is
+        left to order (its replenishment report's own, refilled): daily and
+        on opening the report. The rules of the S&OP plan stay: the nightly
+        refresh creates them as the cron's user, and refilled is their
+        normal state."""
+        rules = self.with_context(active_test=False)
+        domain = [("sop_managed", "=", False)]
+        if rules:
+            rules = rules.filtered_domain(domain)
+        else:
+            rules = rules.search(
+                [*domain, ("create_uid", "=", SUPERUSER_ID), ("trigger", "=", "manual")]
+            )
+        if not rules:  # Odoo's would search every rule
+            return rules
+        return super(StockWarehouseOrderpoint, rules)._unlink_processed_orderpoints()
+
+    def action_replenish(self, force_to_max=False):
+        """Order now, as Odoo does; an S&OP rule stays after it (Odoo then
+        deletes the superuser's manual rules with nothing left to order)."""
+        return super(
+            StockWarehouseOrderpoint, self.with_context(sop_keep_plan_rules=True)
+        ).action_replenish(force_to_max=force_to_max)
+
+    def unlink(self):
+        if self.env.context.get("sop_keep_plan_rules"):
+            return super(
+                StockWarehouseOrderpoint,
+                self.filtered_domain([("sop_managed", "=", False)]),
+            ).unlink()
+        return super().unlink()
 
     def _check_company(self, fnames=None):
         """Check the companies of many rules at once, then as Odoo does.

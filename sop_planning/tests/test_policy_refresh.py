@@ -1,7 +1,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import SUPERUSER_ID, fields
 from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common_policy import SopPolicyCase
@@ -83,6 +83,39 @@ class TestPolicyRefresh(SopPolicyCase):
         self._refresh()  # the same figures again: quiet
         self.assertEqual(len(self._nightly_messages(cycle)), 1)
         self.assertEqual(len(policy.change_ids), 2)
+
+    def test_odoos_clean_up_keeps_the_plans_rules(self):
+        """Odoo deletes the superuser's manual rules with nothing left to
+        order (daily, on opening the replenishment report, after Order
+        Once); the plan's rules, which the nightly refresh creates as the
+        cron's user, stay, refilled or just ordered."""
+        cycle = self._approve(self._plan(self.pump))
+        Rule = self.env["stock.warehouse.orderpoint"]
+        rule = Rule.browse(self._policy(cycle, self.pump).orderpoint_id.id)
+        self.assertEqual(rule.trigger, "manual")
+        self.env.cr.execute(
+            "UPDATE stock_warehouse_orderpoint SET create_uid = %s WHERE id = %s",
+            [SUPERUSER_ID, rule.id],
+        )
+        reports_own = Rule.create(
+            {
+                "product_id": self.orphan.id,
+                "warehouse_id": self.warehouse.id,
+                "location_id": self.stock.id,
+                "trigger": "manual",
+            }
+        )
+        self.env.invalidate_all()
+        self.assertGreater(rule.qty_to_order, 0.0)
+        rule.action_replenish()  # Order Once: it is on order now
+        self.env.invalidate_all()
+        self.assertTrue(rule.exists())
+        self.assertLessEqual(rule.qty_to_order, 0.0)
+        Rule._unlink_processed_orderpoints()  # Odoo's daily autovacuum
+        self.assertFalse(reports_own.exists(), "Odoo's clean-up still works")
+        Rule.action_open_orderpoints()  # the Replenishment menu
+        self.assertTrue(rule.exists())
+        self.assertEqual(self._policy(cycle, self.pump).orderpoint_id.id, rule.id)
 
     def test_small_moves_stay_out_of_the_chatter(self):
         cycle = self._approve(self._plan(self.pump))
