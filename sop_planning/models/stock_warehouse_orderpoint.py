@@ -60,6 +60,7 @@ class StockWarehouseOrderpoint(models.Model):
         ).action_replenish(force_to_max=force_to_max)
 
     def unlink(self):
+        """Within ``action_replenish``, only the rules that are not the plan's."""
         if self.env.context.get("sop_keep_plan_rules"):
             return super(
                 StockWarehouseOrderpoint,
