@@ -17,11 +17,13 @@ that it computes draft policies and planned orders for every product.
 
 With ``--jobs``, the forecast run, then the supply review (the move to it),
 are instead clicked over HTTP on an Odoo server with queue_job's job runner
-(``odoo_jobs_bench.py``), on a fresh cycle each: inline in the request
-(threshold above the catalogue), then as jobs on channel ``root.sop`` with 1
-and with 2 jobs at a time (2 and 3 HTTP worker processes); it prints
-click-to-done, the longest request, peak memory per process and the
-machine's load.
+(``odoo_jobs_bench.py``), each setting on a new cycle in its own fresh copy
+of the database (``createdb -T``: a setting run after another would find
+the other's cycle, 1.2 M more plan lines at 100,000 products, and be
+slower for it): inline in the request (threshold above the catalogue),
+then as jobs on channel ``root.sop`` with 1 and with 2 jobs at a time (2
+and 3 HTTP worker processes); it prints click-to-done, the longest request,
+peak memory per process and the machine's load.
 
 Usage::
 
@@ -36,10 +38,11 @@ Targets (issue 5): extraction <= 15 s, full run incl. writes <= 90 s.
 import argparse
 import logging
 import os
+import subprocess
 import time
 from datetime import date
 
-from odoo_bench_db import clone_products, prepare_database, rss_mb
+from odoo_bench_db import clone_products, copy_database, prepare_database, rss_mb
 
 
 def fill(env, n_products, n_lines):
@@ -158,8 +161,14 @@ def main():
         if fresh:
             fill(env, args.products, args.lines)
         if args.jobs:
+            from odoo_jobs_bench import PASSWORD  # noqa: PLC0415
+
+            env.ref("base.user_admin").password = PASSWORD
             cr.commit()
-            return bench_jobs(env, args)
+    if args.jobs:
+        return bench_jobs(args)
+    with registry.cursor() as cr:
+        env = Environment(cr, SUPERUSER_ID, {})
         # in this process, as before queue_job: the steps run inline
         env["ir.config_parameter"].set_param(
             "sop_planning.job_product_threshold", str(10**9)
@@ -223,23 +232,36 @@ JOB_SETTINGS = {  # label, threshold, HTTP workers, jobs at a time on root.sop
 }
 
 
-def bench_jobs(env, args):
-    """Click Run Forecast, then the supply review, on a served database:
-    inline, 1 and 2 job runners."""
-    from odoo_jobs_bench import PASSWORD, click_to_done, load  # noqa: PLC0415
+def bench_jobs(args):
+    """Click Run Forecast, then the supply review, on a served copy of the
+    database: inline, 1 and 2 job runners."""
+    from odoo_jobs_bench import click_to_done, load  # noqa: PLC0415
 
-    env.ref("base.user_admin").password = PASSWORD
-    params = env["ir.config_parameter"]
+    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
+    from odoo.modules.registry import Registry  # noqa: PLC0415
+    from odoo.sql_db import close_db  # noqa: PLC0415
+
+    close_db(args.db)  # the copies need the database without sessions
     settings = [  # label, threshold, HTTP workers, jobs at a time on root.sop
         setting
         for name, setting in JOB_SETTINGS.items()
         if name in args.settings.split(",")
     ]
+    copy = f"{args.db}_jobs"
     for label, threshold, workers, capacity in settings:
-        params.set_param("sop_planning.job_product_threshold", threshold)
-        cycle = env["sop.cycle"].create({"history_months": 36, "horizon_months": 12})
-        cycle.action_start_demand_review()
-        env.cr.commit()
+        copy_database(copy, args.db)
+        with Registry(copy).cursor() as cr:
+            env = Environment(cr, SUPERUSER_ID, {})
+            env["ir.config_parameter"].set_param(
+                "sop_planning.job_product_threshold", threshold
+            )
+            cycle = env["sop.cycle"].create(
+                {"history_months": 36, "horizon_months": 12}
+            )
+            cycle.action_start_demand_review()
+            cycle_id = cycle.id
+        Registry.delete(copy)
+        close_db(copy)
         # the forecast run, then the supply review of its plan (the move to
         # supply review, then the review as a step)
         for step, button in (
@@ -247,9 +269,7 @@ def bench_jobs(env, args):
             ("supply review", "action_submit_supply_review"),
         ):
             before = load()
-            result = click_to_done(
-                args.db, cycle.id, button, args.port, workers, capacity
-            )
+            result = click_to_done(copy, cycle_id, button, args.port, workers, capacity)
             peaks = ", ".join(f"{mb:.0f}" for mb in result["peak_mb"][:4])
             print(
                 f"{step}, {label}: click-to-done {result['click_to_done']:.1f} s "
@@ -263,7 +283,8 @@ def bench_jobs(env, args):
                 print(f"  error: {result['error']}")
             if result["state"] != "done":
                 break
-    print(f"run on {date.today()}; cycles kept in {args.db}")
+    subprocess.run(["dropdb", "--if-exists", copy], check=True)
+    print(f"run on {date.today()}; each setting on a fresh copy of {args.db}")
 
 
 if __name__ == "__main__":
