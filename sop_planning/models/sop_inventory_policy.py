@@ -475,31 +475,8 @@ class SopInventoryPolicy(models.Model):
         for policy in self:
             if policy.state == "skipped":
                 policy.backtest_summary = False
-            elif policy.backtest_state == "ok" and policy.service_type == "cycle":
-                policy.backtest_summary = self.env._(
-                    "Over the last 12 months this policy would have given "
-                    "%(fill).1f %% fill with %(stock)s %(uom)s average stock "
-                    "(%(value)s); its target is no stockout in %(target).1f %% "
-                    "of order cycles.",
-                    fill=policy.backtest_fill_rate,
-                    target=policy.service_level,
-                    stock=f"{policy.backtest_avg_stock:.1f}",
-                    uom=policy.uom_id.name or "",
-                    value=f"{policy.backtest_avg_stock_value:,.2f} "
-                    f"{policy.currency_id.symbol or ''}".strip(),
-                )
             elif policy.backtest_state == "ok":
-                policy.backtest_summary = self.env._(
-                    "Over the last 12 months this policy would have given "
-                    "%(fill).1f %% fill (target %(target).1f %%) with %(stock)s "
-                    "%(uom)s average stock (%(value)s).",
-                    fill=policy.backtest_fill_rate,
-                    target=policy.service_level,
-                    stock=f"{policy.backtest_avg_stock:.1f}",
-                    uom=policy.uom_id.name or "",
-                    value=f"{policy.backtest_avg_stock_value:,.2f} "
-                    f"{policy.currency_id.symbol or ''}".strip(),
-                )
+                policy.backtest_summary = policy._backtest_sentence()
             elif policy.backtest_state == "no_demand":
                 policy.backtest_summary = self.env._(
                     "No sales in the last 12 months: nothing to replay."
@@ -509,3 +486,29 @@ class SopInventoryPolicy(models.Model):
                     "Not enough sales history to replay this policy on its "
                     "own past (a year before the last 12 months is needed)."
                 )
+
+    def _backtest_sentence(self):
+        """What a replayed policy would have given, against what its target
+        counts."""
+        figures = {
+            "fill": self.backtest_fill_rate,
+            "target": self.service_level,
+            "stock": f"{self.backtest_avg_stock:.1f}",
+            "uom": self.uom_id.name or "",
+            "value": f"{self.backtest_avg_stock_value:,.2f} "
+            f"{self.currency_id.symbol or ''}".strip(),
+        }
+        if self.service_type == "cycle":
+            return self.env._(
+                "Over the last 12 months this policy would have given "
+                "%(fill).1f %% fill with %(stock)s %(uom)s average stock "
+                "(%(value)s); its target is no stockout in %(target).1f %% "
+                "of order cycles.",
+                **figures,
+            )
+        return self.env._(
+            "Over the last 12 months this policy would have given "
+            "%(fill).1f %% fill (target %(target).1f %%) with %(stock)s "
+            "%(uom)s average stock (%(value)s).",
+            **figures,
+        )
