@@ -4,7 +4,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL, float_compare, format_amount, formatLang
 
 from .sop_bulk import bulk_create, bulk_update
 from .sop_forecast import ABC, PATTERNS, SUPPLY_ROUTES, XYZ
@@ -471,6 +471,7 @@ class SopInventoryPolicy(models.Model):
         "service_level",
         "service_type",
     )
+    @api.depends_context("lang")
     def _compute_backtest_summary(self):
         for policy in self:
             if policy.state == "skipped":
@@ -490,25 +491,26 @@ class SopInventoryPolicy(models.Model):
     def _backtest_sentence(self):
         """What a replayed policy would have given, against what its target
         counts."""
-        figures = {
-            "fill": self.backtest_fill_rate,
-            "target": self.service_level,
-            "stock": f"{self.backtest_avg_stock:.1f}",
+        figures = {  # numbers written as the user's language writes them
+            "fill": formatLang(self.env, self.backtest_fill_rate, digits=1),
+            "target": formatLang(self.env, self.service_level, digits=1),
+            "stock": formatLang(self.env, self.backtest_avg_stock, digits=1),
             "uom": self.uom_id.name or "",
-            "value": f"{self.backtest_avg_stock_value:,.2f} "
-            f"{self.currency_id.symbol or ''}".strip(),
+            "value": format_amount(
+                self.env, self.backtest_avg_stock_value, self.currency_id
+            ),
         }
         if self.service_type == "cycle":
             return self.env._(
                 "Over the last 12 months this policy would have given "
-                "%(fill).1f %% fill with %(stock)s %(uom)s average stock "
-                "(%(value)s); its target is no stockout in %(target).1f %% "
+                "%(fill)s %% fill with %(stock)s %(uom)s average stock "
+                "(%(value)s); its target is no stockout in %(target)s %% "
                 "of order cycles.",
                 **figures,
             )
         return self.env._(
             "Over the last 12 months this policy would have given "
-            "%(fill).1f %% fill (target %(target).1f %%) with %(stock)s "
+            "%(fill)s %% fill (target %(target)s %%) with %(stock)s "
             "%(uom)s average stock (%(value)s).",
             **figures,
         )

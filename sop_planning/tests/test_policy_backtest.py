@@ -81,6 +81,12 @@ class TestPolicyBacktest(SopPolicyCase):
             f"no stockout in {smooth.service_level:.1f} % of order cycles",
             smooth.backtest_summary,
         )
+        # numbers as the reader's language writes them: 95,0 in Danish
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.assertIn(
+            f"{smooth.service_level:.1f} %".replace(".", ","),
+            smooth.with_context(lang="da_DK").backtest_summary,
+        )
 
     def test_planners_adjustment_sets_a_slow_movers_level(self):
         """A slow mover's law keeps its own history's level when its plan is
