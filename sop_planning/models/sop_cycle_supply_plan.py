@@ -30,7 +30,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.tools import format_date
+from odoo.tools import format_date, formatLang
 
 from ..engine import plan_supply
 from .sop_bulk import bulk_update, query_frame
@@ -154,9 +154,11 @@ class SopCycle(models.Model):
                 items.append(
                     Markup("<li>%s</li>")
                     % self.env._(
-                        "%(month)s: %(load).0f %% of capacity; receiving: %(products)s",
+                        "%(month)s: %(load)s %% of capacity; receiving: %(products)s",
                         month=format_date(self.env, month, date_format="MMM y"),
-                        load=max(load for _q, load, _n in products),
+                        load=formatLang(
+                            self.env, max(load for _q, load, _n in products), digits=0
+                        ),
                         products=shown,
                     )
                 )
@@ -171,11 +173,15 @@ class SopCycle(models.Model):
         currency = self.company_id.currency_id
 
         def money(value):
-            return escape(
-                f"{currency.round(value):,.{currency.decimal_places}f}"
-                if currency
-                else f"{value:,.2f}"
-            )
+            if currency:
+                return escape(
+                    formatLang(
+                        self.env,
+                        currency.round(value),
+                        digits=currency.decimal_places,
+                    )
+                )
+            return escape(formatLang(self.env, value, digits=2))
 
         headers = [
             self.env._("Month"),

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from .sop_bulk import bulk_create
 
@@ -149,7 +149,8 @@ class SopInventoryPolicyChange(models.Model):
             "order_qty": self.env._("order quantity"),
         }
         moved = [
-            f"{labels[name]} {policy[name]:.2f} -> {float(vals.get(name) or 0.0):.2f}"
+            f"{labels[name]} {formatLang(self.env, policy[name], digits=2)} -> "
+            f"{formatLang(self.env, float(vals.get(name) or 0.0), digits=2)}"
             for name in DRIVERS
             if round(policy[name], 2) != round(float(vals.get(name) or 0.0), 2)
         ]

@@ -3,7 +3,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from .sop_bulk import bulk_insert, bulk_update, none_if_nan, product_templates
 from .sop_common import adjustment_problem
@@ -523,11 +523,13 @@ class SopPlanLine(models.Model):
             cycle.message_post(
                 body=self.env._(
                     "%(user)s adjusted %(count)s plan line(s) (%(products)s "
-                    "product(s)); consensus now %(total).2f. Reasons: %(reasons)s",
+                    "product(s)); consensus now %(total)s. Reasons: %(reasons)s",
                     user=self.env.user.name,
                     count=len(lines),
                     products=len(lines.product_id),
-                    total=sum(lines.mapped("consensus_qty")),
+                    total=formatLang(
+                        self.env, sum(lines.mapped("consensus_qty")), digits=2
+                    ),
                     reasons=", ".join(f"{r} ({n})" for r, n in reasons.items()),
                 ),
                 subtype_xmlid="mail.mt_note",
