@@ -42,7 +42,7 @@ import subprocess
 import time
 from datetime import date
 
-from odoo_bench_db import clone_products, copy_database, prepare_database, rss_mb
+from odoo_bench_db import clone_products, copy_environment, prepare_database, rss_mb
 
 
 def fill(env, n_products, n_lines):
@@ -237,11 +237,6 @@ def bench_jobs(args):
     database: inline, 1 and 2 job runners."""
     from odoo_jobs_bench import click_to_done, load  # noqa: PLC0415
 
-    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
-    from odoo.modules.registry import Registry  # noqa: PLC0415
-    from odoo.sql_db import close_db  # noqa: PLC0415
-
-    close_db(args.db)  # the copies need the database without sessions
     settings = [  # label, threshold, HTTP workers, jobs at a time on root.sop
         setting
         for name, setting in JOB_SETTINGS.items()
@@ -249,9 +244,7 @@ def bench_jobs(args):
     ]
     copy = f"{args.db}_jobs"
     for label, threshold, workers, capacity in settings:
-        copy_database(copy, args.db)
-        with Registry(copy).cursor() as cr:
-            env = Environment(cr, SUPERUSER_ID, {})
+        with copy_environment(copy, args.db) as env:
             env["ir.config_parameter"].set_param(
                 "sop_planning.job_product_threshold", threshold
             )
@@ -260,8 +253,6 @@ def bench_jobs(args):
             )
             cycle.action_start_demand_review()
             cycle_id = cycle.id
-        Registry.delete(copy)
-        close_db(copy)
         # the forecast run, then the supply review of its plan (the move to
         # supply review, then the review as a step)
         for step, button in (

@@ -48,7 +48,12 @@ import time
 from datetime import date
 
 from bench_odoo_demand import JOB_SETTINGS
-from odoo_bench_db import clone_products, copy_database, prepare_database
+from odoo_bench_db import (
+    clone_products,
+    copy_database,
+    copy_environment,
+    prepare_database,
+)
 
 
 def add_depot(env, warehouse, products):
@@ -269,21 +274,12 @@ def time_create_rfqs(env):
 
 def time_cron_on_copy(db, xmlid):
     """Time a scheduled action on a copy of ``db`` (same rules and stock)."""
-    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
-    from odoo.modules.registry import Registry  # noqa: PLC0415
-    from odoo.sql_db import close_db  # noqa: PLC0415
-
     copy = f"{db}_odoo_run"
-    close_db(db)
-    copy_database(copy, db)
     try:
-        with Registry(copy).cursor() as cr:
-            env = Environment(cr, SUPERUSER_ID, {})
+        with copy_environment(copy, db) as env:
             seconds, _runs = time_cron(env, xmlid)
-            lines, qty = count_rfq_lines(cr)
+            lines, qty = count_rfq_lines(env.cr)
     finally:
-        Registry.delete(copy)
-        close_db(copy)
         subprocess.run(["dropdb", "--if-exists", copy], check=True)
     return seconds, lines, qty
 

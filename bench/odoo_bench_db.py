@@ -3,6 +3,7 @@
 import resource
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,6 +34,25 @@ def copy_database(db, template):
     """Replace ``db`` by a copy of ``template``."""
     subprocess.run(["dropdb", "--if-exists", db], check=True)
     subprocess.run(["createdb", "-T", template, db], check=True)
+
+
+@contextmanager
+def copy_environment(copy, template):
+    """Copy ``template`` to ``copy`` and yield a superuser environment on the
+    copy (committed at the end); its registry and connections are closed
+    after, so that a server can serve the copy and ``dropdb`` drop it."""
+    from odoo.api import SUPERUSER_ID, Environment  # noqa: PLC0415 - needs Odoo
+    from odoo.modules.registry import Registry  # noqa: PLC0415
+    from odoo.sql_db import close_db  # noqa: PLC0415
+
+    close_db(template)  # createdb -T needs the template without sessions
+    copy_database(copy, template)
+    try:
+        with Registry(copy).cursor() as cr:
+            yield Environment(cr, SUPERUSER_ID, {})
+    finally:
+        Registry.delete(copy)
+        close_db(copy)
 
 
 def create_database(db, template):
