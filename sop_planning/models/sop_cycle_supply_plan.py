@@ -174,14 +174,9 @@ class SopCycle(models.Model):
 
         def money(value):
             if currency:
-                return escape(
-                    formatLang(
-                        self.env,
-                        currency.round(value),
-                        digits=currency.decimal_places,
-                    )
-                )
-            return escape(formatLang(self.env, value, digits=2))
+                value = currency.round(value)
+            digits = currency.decimal_places if currency else 2
+            return escape(formatLang(self.env, value, digits=digits))
 
         headers = [
             self.env._("Month"),

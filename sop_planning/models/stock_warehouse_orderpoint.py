@@ -1,4 +1,4 @@
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import float_round
 
 
@@ -41,14 +41,11 @@ class StockWarehouseOrderpoint(models.Model):
         refresh creates them as the cron's user, and refilled is their
         normal state."""
         rules = self.with_context(active_test=False)
-        domain = [("sop_managed", "=", False)]
-        if rules:
-            rules = rules.filtered_domain(domain)
-        else:
-            rules = rules.search(
-                [*domain, ("create_uid", "=", SUPERUSER_ID), ("trigger", "=", "manual")]
-            )
-        if not rules:  # Odoo's would search every rule
+        not_planned = [("sop_managed", "=", False)]
+        rules = (
+            rules.filtered_domain(not_planned) if rules else rules.search(not_planned)
+        )
+        if not rules:  # Odoo's would then search every rule
             return rules
         return super(StockWarehouseOrderpoint, rules)._unlink_processed_orderpoints()
 
