@@ -25,17 +25,21 @@ replays the real demand of the ``replay_periods`` from t in the
 lost-sales simulator, starting on hand at
 the order-up-to level with nothing on order. With ``origins`` > 1 the
 origins step back ``replay_periods`` at a time and the figures add up.
+Rules reviewed every day with a lead time under one period are replayed
+day by day, each period's sales falling on random days of it, as the law
+simulates them (``policy_law.short_window``).
 """
 
+import dataclasses
 import warnings
 
 import numpy as np
 import pandas as pd
 
 from .errors import EngineInputError
-from .policy import compute_policy, period_length_days
+from .policy import LAW_DEFAULTS, compute_policy, period_length_days
 from .policy_demand import recent_demand_rate, stock_demand
-from .policy_law import history_matrix, review_periods
+from .policy_law import history_matrix, review_periods, sale_size, short_window
 from .service_level import service_level_for
 from .simulate import simulate
 
@@ -123,6 +127,7 @@ def policy_backtest(
         for name in ("demand", "served", "stock", "value", "promised")
     }
     season = max(int(round(DAYS_PER_YEAR / days)), 1)
+    window = _law_window(options, days)
     for fit, known, replay, dates in _replay_origins(
         items, history, replay_periods, origins
     ):
@@ -134,6 +139,7 @@ def policy_backtest(
             policy["reorder_point"].to_numpy(),
             policy["order_up_to"].to_numpy(),
             days,
+            sale_size(known, window),
         )
         totals["demand"] += result.demand
         totals["served"] += result.served
@@ -160,7 +166,13 @@ def policy_backtest(
     )
 
 
-def _replay(items, replay, reorder_point, order_up_to, days):
+def _law_window(options, days):
+    """Return the law's window of history in periods (``window_days``)."""
+    law = {**LAW_DEFAULTS, **(options.get("law_options") or {})}
+    return max(int(round(law["window_days"] / days)), 1)
+
+
+def _replay(items, replay, reorder_point, order_up_to, days, size):
     """Replay (s, S) levels on the ``replay`` matrix: review, lost sales.
 
     Lead time and review go through ``policy_law.review_periods``, as in
@@ -168,22 +180,82 @@ def _replay(items, replay, reorder_point, order_up_to, days):
     in period t at t + round(lead) + 1, like ``simulate_levels``, so a rule
     reviewed daily (``review_days`` 0 or missing, under half a period) is
     replayed with review 1 and lead max(lead - 1, 0) periods: protection
-    max(lead, 1 period), the law's.
+    max(lead, 1 period), the law's. A rule the law protects over a lead
+    time under one period (``policy_law.short_window``: a 2-day transfer,
+    a 12-day vendor) is replayed day by day instead (``_daily_replay``),
+    or its whole month's sales would have to come from the stock on hand
+    at the month's start (for those items ``stockout_periods`` and
+    ``orders`` count days). ``size``: per item, the size of one sale.
     """
     review = pd.to_numeric(items.get("review_days", 0), errors="coerce")
-    lead, every = review_periods(
-        items["lead_time_days"].to_numpy(float) / days,
-        np.nan_to_num(np.asarray(review, dtype=float)) / days,
-    )
-    return simulate(
+    review = np.nan_to_num(np.asarray(review, dtype=float)) / days
+    lead = items["lead_time_days"].to_numpy(float) / days
+    low = np.maximum(np.nan_to_num(np.asarray(reorder_point, dtype=float)), 0.0)
+    high = np.maximum(np.nan_to_num(np.asarray(order_up_to, dtype=float)), 0.0)
+    cost = items["unit_cost"].to_numpy(float)
+    periods_lead, every = review_periods(lead, review)
+    result = simulate(
         replay,
-        np.maximum(np.nan_to_num(np.asarray(reorder_point, dtype=float)), 0.0),
-        np.maximum(np.nan_to_num(np.asarray(order_up_to, dtype=float)), 0.0),
+        low,
+        high,
+        review=every,
+        policy="RsS",
+        lead_time=periods_lead,
+        lost_sales=True,
+        unit_cost=cost,
+    )
+    short = short_window(lead, review) < 1.0
+    if short.any():
+        daily = _daily_replay(
+            replay[short],
+            low[short],
+            high[short],
+            lead[short] * days,
+            days,
+            size[short],
+            cost[short],
+        )
+        for field in dataclasses.fields(result):
+            value = getattr(result, field.name)
+            if value is not None:
+                value[short] = getattr(daily, field.name)
+    return result
+
+
+def _daily_replay(replay, low, high, lead_days, days, size, cost, seed=0):
+    """Replay ``replay`` (items x periods) day by day, reviewed every day.
+
+    Each period's sales, in sales of ``size`` units (the law's
+    ``sale_size``), fall on days drawn at random in the period (seeded); the
+    levels ``low`` / ``high`` (per item) hold on every day. An order placed
+    at the end of a day arrives ``lead_days`` later (``review_periods``:
+    continuous review).
+    """
+    steps = max(int(round(days)), 1)
+    rng = np.random.default_rng(seed)
+    lump = np.where(np.isfinite(size) & (size > 0), size, 1.0)[:, None]
+    whole = np.floor(replay / lump)
+    rest = replay - whole * lump
+    shares = np.full(steps, 1.0 / steps)
+    daily = rng.multinomial(whole.astype(np.int64), shares) * lump[:, :, None]
+    day = rng.integers(0, steps, replay.shape)
+    np.put_along_axis(
+        daily,
+        day[:, :, None],
+        np.take_along_axis(daily, day[:, :, None], axis=2) + rest[:, :, None],
+        axis=2,
+    )
+    daily = daily.reshape(len(replay), -1)
+    lead, every = review_periods(lead_days * steps / days, np.zeros(len(replay)))
+    return simulate(
+        daily,
+        low,
+        high,
         review=every,
         policy="RsS",
         lead_time=lead,
         lost_sales=True,
-        unit_cost=items["unit_cost"].to_numpy(float),
+        unit_cost=cost,
     )
 
 
@@ -209,11 +281,12 @@ def rule_backtest(
     """
     days = period_length_days(history["period"], period_days=period_days, freq=freq)
     items = items.reset_index(drop=True)
-    _fit, _known, replay, _dates = next(
+    _fit, known, replay, _dates = next(
         _replay_origins(items, history, replay_periods, 1)
     )
     low = np.asarray(min_qty, dtype=float)
-    result = _replay(items, replay, low, np.fmax(max_qty, low), days)
+    size = sale_size(known, _law_window({}, days))
+    result = _replay(items, replay, low, np.fmax(max_qty, low), days, size)
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(result.demand > 0, result.served / result.demand, np.nan)
     return pd.DataFrame(
