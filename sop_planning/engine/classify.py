@@ -17,7 +17,7 @@ All functions work on whole arrays (one entry per item):
 """
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 ADI_CUTOFF = 1.32
 CV2_CUTOFF = 0.49
@@ -118,7 +118,7 @@ def seasonal(qty, season, p_value=SEASONAL_P_VALUE):
     within = n - season - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = ((reduced - full) / (season - 1)) / (full / within)
-        tail = np.where(full > 0, stats.f.sf(ratio, season - 1, within), 1.0)
+        tail = np.where(full > 0, special.fdtrc(season - 1, within, ratio), 1.0)
     result = np.zeros(len(enough), dtype=bool)
     result[enough] = tail < p_value
     return result

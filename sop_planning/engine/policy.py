@@ -101,7 +101,6 @@ and ``explanation`` writes each formula with its numbers.
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .errors import EngineInputError
 from .policy_law import bootstrap_policy, history_matrix
@@ -275,8 +274,17 @@ def _discrete_law(mean, variance):
     return overdispersed, size, prob, method
 
 
+def _scipy_stats():
+    """Return ``scipy.stats``, imported on first use: it takes most of a
+    second, and only items on a Poisson or negative binomial law need it."""
+    from scipy import stats  # pylint: disable=import-outside-toplevel
+
+    return stats
+
+
 def _discrete_cdf(k, mean, overdispersed, size, prob, shift=0):
     """Return ``P(X <= k)``; ``shift=1`` uses the size-biased law."""
+    stats = _scipy_stats()
     poisson = stats.poisson.cdf(k, mean)
     negbin = stats.nbinom.cdf(k, size + shift, prob)
     return np.where(overdispersed, negbin, poisson)
@@ -284,6 +292,7 @@ def _discrete_cdf(k, mean, overdispersed, size, prob, shift=0):
 
 def _discrete_quantile(level, mean, overdispersed, size, prob):
     """Return the smallest whole ``s`` with ``P(X <= s) >= level``."""
+    stats = _scipy_stats()
     return np.where(
         overdispersed,
         stats.nbinom.ppf(level, size, prob),

@@ -16,7 +16,7 @@ All helpers take scalars or numpy arrays and are vectorised.
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .errors import EngineInputError
 
@@ -62,13 +62,14 @@ def _check_probability(p, name):
 
 def z_for(p):
     """Return the safety factor z of cycle service level ``p`` (0 < p < 1)."""
-    return stats.norm.ppf(_check_probability(p, "service level"))
+    return special.ndtri(_check_probability(p, "service level"))
 
 
 def normal_loss(z):
     """Return the standard normal loss function ``G(z) = phi(z) - z (1 - Phi(z))``."""
     z = np.asarray(z, dtype=float)
-    return stats.norm.pdf(z) - z * stats.norm.sf(z)
+    density = np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi)
+    return density - z * special.ndtr(-z)
 
 
 def z_for_fill_rate(fill_rate, order_qty, sigma):
