@@ -138,8 +138,11 @@ def test_bad_input_exits_2_naming_the_item(files, capsys):
     )
 
 
-def test_policy_command_plans_from_history_as_the_add_on(tmp_path, make_history):
-    """--history: floor at the recent rate, law from history, backtest columns."""
+def test_policy_command_plans_from_history_as_the_add_on(
+    tmp_path, make_history, capsys
+):
+    """--history: floor at the recent rate, law from history, backtest columns;
+    without it the command says that its law is not the add-on's."""
     months = pd.date_range("2030-01-01", periods=12, freq="MS")
     forecast = pd.DataFrame(
         {"item_id": "P", "period": months, "forecast": 2.0, "sigma": 1.0}
@@ -165,7 +168,9 @@ def test_policy_command_plans_from_history_as_the_add_on(tmp_path, make_history)
     assert planned["backtest_fill_rate"] >= 0
     assert planned["backtest_avg_stock_value"] > 0
     assert planned["expected_fill_rate"] == pytest.approx(0.95, abs=0.03)
+    assert "--history" not in capsys.readouterr().err
     assert main(args) == 0  # the forecast's law, no history
+    assert "without --history" in capsys.readouterr().err
     former = pd.read_csv(paths["p"]).iloc[0]
     # the lumpy history (3 a month on average, in lumps of 9-15) needs more
     # than the forecast's 2 a month with sigma 1 suggests

@@ -29,6 +29,8 @@ from average demand with the same lot sizes, and prints per item and in
 total the fill rate, stockout periods, average stock units and value.
 """
 
+import sys
+
 import pandas as pd
 
 from .policy import compute_policy, period_length_days
@@ -47,6 +49,12 @@ POLICY_COLUMNS = [
     "expected_fill_rate",
 ]
 BACKTEST_COLUMNS = ["backtest_fill_rate", "backtest_avg_stock_value"]
+NO_HISTORY_NOTE = (
+    "note: without --history the lead-time demand law is the forecast's "
+    "(normal, Poisson or negative binomial), not the add-on's: it understates "
+    "the risk of slow and lumpy items, which then serve less than promised; "
+    "pass --history HISTORY.csv to plan as the add-on does"
+)
 
 
 def run_policy(args):
@@ -68,6 +76,7 @@ def run_policy(args):
         )
         columns += BACKTEST_COLUMNS if args.backtest else []
     elif args.aggregate_fill_rate is None:
+        print(NO_HISTORY_NOTE, file=sys.stderr)
         policy = compute_policy(items, forecast, freq=args.freq)
     else:
         policy = allocate_service_levels(
