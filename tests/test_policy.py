@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sop_planning.engine.errors import EngineInputError
-from sop_planning.engine.policy import compute_policy
+from sop_planning.engine.policy import METHODS, compute_policy
 from sop_planning.engine.service_level import normal_loss
 
 
@@ -321,3 +321,22 @@ def test_negative_cumulative_sigma_is_refused():
     demand["sigma_cum"] = [3.0, -1.0, 5.0]
     with pytest.raises(EngineInputError, match="sigma_cum"):
         compute_policy(make_items(), demand, period_days=1)
+
+
+def test_every_method_is_one_the_add_on_can_name(make_history):
+    """``method`` takes only ``METHODS`` values (the add-on labels each)."""
+    items = make_items(
+        6,
+        service_type=["cycle", "fill_rate", "cycle", "cycle", "cycle", "cycle"],
+        pattern=["smooth", "smooth", "intermittent", "lumpy", "smooth", "smooth"],
+    )
+    demand = make_demand([100.0, 100.0, 0.5, 2.0, 0.0, 30.0], [20, 20, 0.5, 6, 0, 5])
+    history = make_history(
+        [np.zeros(24)] * 5 + [np.random.default_rng(3).poisson(30.0, 24)],
+        item_ids=range(6),
+    )
+    every = set(compute_policy(items, demand, period_days=1.0)["method"])
+    every |= set(
+        compute_policy(items, demand, period_days=1.0, history=history)["method"]
+    )
+    assert every == set(METHODS)

@@ -22,6 +22,7 @@ _API = {
     "mase_scale": "metrics",
     "ITEM_DEFAULTS": "policy",
     "MAX_LEAD_TIME_DAYS": "policy",
+    "METHODS": "policy",
     "compute_policy": "policy",
     "period_length_days": "policy",
     "allocate_service_levels": "policy_allocation",

@@ -136,6 +136,8 @@ NON_NEGATIVE_COLUMNS = (
 )
 DISCRETE_PATTERNS = ("intermittent", "lumpy")
 SERVICE_TYPES = ("cycle", "fill_rate")
+# how a reorder point was set (output column ``method``)
+METHODS = ("normal", "fill_rate_loss", "poisson", "negbin", "bootstrap", "zero_demand")
 
 
 def _raise_for(ids, bad, column, what, values):

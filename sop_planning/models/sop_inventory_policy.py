@@ -40,6 +40,15 @@ SERVICE_TYPES = [
     ("cycle", "Cycle Service Level"),
     ("fill_rate", "Fill Rate"),
 ]
+# labels of the engine's ``METHODS`` (how the reorder point was set)
+METHODS = [
+    ("bootstrap", "Own History, Resampled"),
+    ("normal", "Normal Law"),
+    ("fill_rate_loss", "Normal Law, Fill Rate"),
+    ("poisson", "Poisson Law"),
+    ("negbin", "Negative Binomial Law"),
+    ("zero_demand", "No Demand"),
+]
 BACKTEST_STATES = [
     ("ok", "Replayed"),
     ("no_history", "Not Enough History"),
@@ -94,7 +103,13 @@ class SopInventoryPolicy(models.Model):
     pattern = fields.Selection(PATTERNS, readonly=True)
     state = fields.Selection(STATES, required=True, default="applied", readonly=True)
     skip_reason = fields.Char(readonly=True)
-    method = fields.Char(readonly=True)
+    method = fields.Selection(
+        METHODS,
+        readonly=True,
+        help="How the reorder point was set: on the item's own sales history "
+        "resampled, or for items with less history on the forecast's error "
+        "(normal, Poisson or negative binomial law).",
+    )
     service_level = fields.Float(string="Service Level (%)", readonly=True)
     service_type = fields.Selection(
         SERVICE_TYPES,

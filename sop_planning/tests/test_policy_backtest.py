@@ -5,6 +5,7 @@ import openpyxl
 
 from odoo.tests import tagged
 
+from ..engine import METHODS
 from .common_policy import SopPolicyCase
 
 # 36 months of a slow mover, oldest first: demand in 7 months, in lumps.
@@ -87,6 +88,14 @@ class TestPolicyBacktest(SopPolicyCase):
         self.assertAlmostEqual(
             policy.backtest_fill_rate, policy.expected_fill_rate, delta=2.0
         )
+
+    def test_method_is_named_in_words_for_every_engine_method(self):
+        """The form says how a reorder point was set ("Own History,
+        Resampled"), not the engine's code, for each method it uses."""
+        field = self.env["sop.inventory.policy"]._fields["method"]
+        labels = dict(field._description_selection(self.env))
+        self.assertEqual(set(labels), set(METHODS))
+        self.assertEqual(labels["bootstrap"], "Own History, Resampled")
 
     def test_target_type_says_what_the_service_level_counts(self):
         """A lumpy item's service level is a fill rate, a smooth item's the
