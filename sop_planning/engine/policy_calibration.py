@@ -233,19 +233,16 @@ def _daily_replay(replay, low, high, lead_days, days, size, cost, seed=0):
     """
     steps = max(int(round(days)), 1)
     rng = np.random.default_rng(seed)
-    lump = np.where(np.isfinite(size) & (size > 0), size, 1.0)[:, None]
-    whole = np.floor(replay / lump)
-    rest = replay - whole * lump
+    lump = np.where(np.isfinite(size) & (size > 0), size, 1.0)
     shares = np.full(steps, 1.0 / steps)
-    daily = rng.multinomial(whole.astype(np.int64), shares) * lump[:, :, None]
-    day = rng.integers(0, steps, replay.shape)
-    np.put_along_axis(
-        daily,
-        day[:, :, None],
-        np.take_along_axis(daily, day[:, :, None], axis=2) + rest[:, :, None],
-        axis=2,
-    )
-    daily = daily.reshape(len(replay), -1)
+    daily = np.empty((len(replay), replay.shape[1] * steps))
+    rows = np.arange(len(replay))
+    for period in range(replay.shape[1]):  # a period at a time: memory
+        qty = replay[:, period]
+        whole = np.floor(qty / lump)
+        days_of = daily[:, period * steps : (period + 1) * steps]
+        days_of[:] = rng.multinomial(whole.astype(np.int64), shares) * lump[:, None]
+        days_of[rows, rng.integers(0, steps, len(replay))] += qty - whole * lump
     lead, every = review_periods(lead_days * steps / days, np.zeros(len(replay)))
     return simulate(
         daily,
