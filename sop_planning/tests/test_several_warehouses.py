@@ -173,3 +173,36 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertEqual((depot.delay_mean, depot.otif_rate), (3.0, 0.0))
         self.assertFalse(depot.vendor_delay_mean, "no vendor behind a transfer")
         self.assertEqual(self._at(cycle.policy_ids, self.depot).lead_time_days, 5.0)
+
+    def test_transfers_to_the_depot_are_not_purchase_spend(self):
+        """The depot's planned receipts and transfers on their way are
+        internal moves: the money is spent once, by the main warehouse's
+        purchases (which carry what the depot pulls)."""
+        transit = self.company_a.internal_transit_location_id
+        arriving = self.env["stock.move"].create(
+            {
+                "product_id": self.pump.id,
+                "product_uom_qty": 50.0,
+                "product_uom": self.unit.id,
+                "location_id": transit.id,
+                "location_dest_id": self.depot.lot_stock_id.id,
+                "company_id": self.company_a.id,
+            }
+        )
+        arriving._action_confirm()
+        cycle = self._two_warehouse_plan(self.pump)
+        cycle.action_submit_supply_review()
+        depot = self._at(self._lines(cycle, self.pump), self.depot)
+        self.assertGreater(sum(depot.mapped("planned_receipt_qty")), 0.0)
+        self.assertEqual(sum(depot.mapped("incoming_qty")), 50.0)
+        self.assertEqual(depot.mapped("purchase_spend"), [0.0] * len(depot))
+        main = self._at(self._lines(cycle, self.pump), self.warehouse)
+        bought = sum(main.mapped("planned_receipt_qty")) + sum(
+            main.mapped("incoming_qty")
+        )
+        self.assertAlmostEqual(
+            sum(main.mapped("purchase_spend")), bought * 40.0, places=2
+        )
+        self.assertAlmostEqual(
+            cycle.purchase_spend_total, sum(main.mapped("purchase_spend")), places=2
+        )
