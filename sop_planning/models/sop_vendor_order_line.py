@@ -1,6 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import float_compare
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_round, formatLang
 
 REASONS = [
     ("due", "Due Now"),
@@ -14,9 +14,34 @@ class SopVendorOrderLine(models.Model):
     """One product of a vendor order: why it is there and how much."""
 
     _name = "sop.vendor.order.line"
+    _inherit = ["sop.run.fields.mixin"]
     _description = "S&OP Vendor Order Line"
     _order = "order_id, sequence, id"
     _check_company_auto = True
+    # what the run builds: a buyer changes the quantity (priced again) only
+    _sop_run_fields = frozenset(
+        {
+            "order_id",
+            "company_id",
+            "vendor_id",
+            "product_id",
+            "orderpoint_id",
+            "proposal_id",
+            "reason",
+            "proposed_qty",
+            "price_unit",
+            "subtotal",
+            "volume",
+            "weight",
+            "days_to_stockout",
+            "qty_projected",
+            "reorder_point",
+            "explanation",
+            "budget_id",
+            "budget_note",
+            "purchase_line_id",
+        }
+    )
 
     order_id = fields.Many2one(
         "sop.vendor.order", required=True, index=True, ondelete="cascade"
@@ -94,6 +119,29 @@ class SopVendorOrderLine(models.Model):
             line.volume = line.quantity * line.product_id.volume
             line.weight = line.quantity * line.product_id.weight
 
+    @api.constrains("quantity", "product_id")
+    def _check_whole_quantity(self):
+        """Products counted in pieces are ordered in whole pieces."""
+        for line in self:
+            step = line.product_id.uom_id._sop_quantity_step()
+            if step >= 1.0 and float_compare(
+                line.quantity,
+                float_round(line.quantity, precision_rounding=step),
+                precision_rounding=line.product_id.uom_id.rounding,
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is ordered in whole %(unit)s: %(quantity)s "
+                        "is not a whole number.",
+                        product=line.product_id.display_name,
+                        unit=line.product_id.uom_id.name,
+                        quantity=formatLang(self.env, line.quantity, dp="Product Unit"),
+                    )
+                )
+
+    def _sop_run_name(self):
+        return self.env._("the vendor order run")
+
     def write(self, vals):
         if "quantity" in vals and not self.env.su:
             ordered = self.filtered(lambda x: x.order_id.state != "draft")
@@ -125,7 +173,7 @@ class SopVendorOrderLine(models.Model):
             if price is not None and float_compare(
                 price, line.price_unit, precision_digits=digits
             ):
-                line.write({"price_unit": price})
+                line.sudo().write({"price_unit": price})  # the run's field
 
     def _built_reason(self):
         """The reason the run gave this line before any budget deferral."""
