@@ -310,6 +310,24 @@ class TestVendorOrder(VendorOrderCase):
             line.quantity = -5.0
             line.flush_recordset()
 
+    def test_buyers_quantity_kept_when_the_next_run_adds_a_line(self):
+        """The next day's run rebuilds the draft order (a product became
+        due); the buyer's quantity of a line the run proposes again the same
+        way stays, priced at it."""
+        order = self._run()
+        self._line(order, self.due).with_user(self.buyer).quantity = 60.0
+        idle_rule = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "=", self.idle.id)]
+        )
+        idle_rule.write({"product_min_qty": 30.0, "product_max_qty": 40.0})
+        self.assertEqual(self._run(), order)
+        self.assertEqual(self._line(order, self.idle).reason, "due", "rebuilt")
+        due = self._line(order, self.due)
+        self.assertEqual((due.quantity, due.proposed_qty), (60.0, 45.0))
+        self.assertEqual(order.amount_total, sum(order.line_ids.mapped("subtotal")))
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertEqual(due.purchase_line_id.product_qty, 60.0)
+
     def test_buyers_quantity_in_the_rfq(self):
         order = self._run()
         order.with_user(self.buyer).write(
