@@ -206,3 +206,16 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertAlmostEqual(
             cycle.purchase_spend_total, sum(main.mapped("purchase_spend")), places=2
         )
+
+    def test_depot_stock_with_the_plan_is_not_a_month_short(self):
+        """Resupplied every week in 2 days, the depot's plan keeps stock: the
+        monthly plan no longer waits a month for each transfer (its stock
+        with the plan was a month of demand below zero all year)."""
+        cycle = self._two_warehouse_plan(self.pump)
+        cycle.action_submit_supply_review()
+        depot = self._at(self._lines(cycle, self.pump), self.depot)
+        policy = self._at(cycle.forecast_ids, self.depot, self.pump)
+        self.assertEqual(policy.lead_time_days, 2)
+        stock = depot.sorted("date_month").mapped("planned_on_hand")
+        self.assertGreaterEqual(min(stock), 0.0, stock)
+        self.assertGreater(depot.sorted("date_month")[-1].planned_inventory_value, 0.0)
