@@ -177,11 +177,14 @@ class SopVendorOrder(models.Model):
                 )
             )
         )
-        if empty:
+        # several selected: an order with nothing to order (deferred whole by
+        # the budget, or cut to zero) stays as it is, the others are ordered
+        if empty == self:
             raise UserError(
                 self.env._("Vendor order %s has nothing to order.", empty[0].name)
             )
-        for order in self:
+        ordered = self - empty
+        for order in ordered:
             order._create_rfq()
         if len(self) == 1:
             return {
@@ -190,7 +193,21 @@ class SopVendorOrder(models.Model):
                 "res_id": self.purchase_id.id,
                 "view_mode": "form",
             }
-        return True
+        message = self.env._("%s RFQ(s) created.", len(ordered))
+        if empty:
+            message += " " + self.env._(
+                "Nothing to order on %s: left as proposed.",
+                ", ".join(empty.mapped("name")),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "warning" if empty else "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _create_rfq(self):
         self.ensure_one()
