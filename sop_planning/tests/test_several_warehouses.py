@@ -5,6 +5,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
+from ..engine.scenario import evaluate_plan
+from ..models.sop_cycle_scenario import SCENARIO_PATHS, SCENARIO_SEED
 from .common_policy import MONTH_DAYS, SopDepotCase
 
 
@@ -219,3 +221,22 @@ class TestSeveralWarehouses(SopDepotCase):
         stock = depot.sorted("date_month").mapped("planned_on_hand")
         self.assertGreaterEqual(min(stock), 0.0, stock)
         self.assertGreater(depot.sorted("date_month")[-1].planned_inventory_value, 0.0)
+
+    def test_scenarios_pay_the_depots_transfers_once(self):
+        """Scored scenarios (the cockpit's cash out) count the main
+        warehouse's purchases, not the depot's transfers too."""
+        cycle = self._two_warehouse_plan(self.pump)
+        self._to_executive_review_from_demand(cycle)
+        cycle.with_user(self.planner).action_score_scenarios()
+        inputs = cycle._scenario_inputs()
+        depot = self._at(cycle.forecast_ids, self.depot, self.pump)
+        purchased = dict(
+            zip(inputs.items["item_id"], inputs.items["purchased"], strict=True)
+        )
+        self.assertFalse(purchased[depot.id])
+        base = cycle.scenario_ids.filtered("is_base")
+        evaluation = evaluate_plan(inputs, n_paths=SCENARIO_PATHS, seed=SCENARIO_SEED)
+        spend = evaluation.spend.groupby("item_id")["purchase_spend"].sum()
+        self.assertEqual(spend.get(depot.id, 0.0), 0.0)
+        self.assertGreater(spend.sum(), 0.0)
+        self.assertAlmostEqual(base.purchase_spend, spend.sum(), delta=0.01)
