@@ -153,9 +153,42 @@ class SopVendorOrderLine(models.Model):
                     )
                 )
         result = super().write(vals)
+        if "quantity" in vals and not self.env.su:
+            self._check_vendor_minimum()
         if "quantity" in vals and "price_unit" not in vals:
             self._reprice()
         return result
+
+    def _check_vendor_minimum(self):
+        """A buyer's quantity is at least the vendor's minimum (or 0): below
+        it the vendor has no price, and the RFQ line would cost nothing."""
+        for line in self.filtered(
+            lambda x: x.quantity > 0 and x.reason in ("due", "added")
+        ):
+            product = line.product_id.with_company(line.company_id)
+            sellers = product._get_filtered_sellers(
+                partner_id=line.vendor_id, quantity=None, uom_id=product.uom_id
+            )
+            if not sellers or product._get_filtered_sellers(
+                partner_id=line.vendor_id,
+                quantity=line.quantity,
+                uom_id=product.uom_id,
+            ):
+                continue
+            minimum = min(
+                seller.product_uom_id._compute_quantity(seller.min_qty, product.uom_id)
+                for seller in sellers
+            )
+            raise UserError(
+                self.env._(
+                    "%(vendor)s sells %(product)s from %(minimum)s %(unit)s: order "
+                    "at least that, or 0 to leave it out.",
+                    vendor=line.vendor_id.display_name,
+                    product=product.display_name,
+                    minimum=formatLang(self.env, minimum, dp="Product Unit"),
+                    unit=product.uom_id.name,
+                )
+            )
 
     def _reprice(self):
         """The vendor's price for the line's quantity (its price breaks)."""

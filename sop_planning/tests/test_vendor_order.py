@@ -328,6 +328,22 @@ class TestVendorOrder(VendorOrderCase):
         order.with_user(self.buyer).action_create_rfq()
         self.assertEqual(due.purchase_line_id.product_qty, 60.0)
 
+    def test_buyer_cannot_go_below_the_vendors_minimum(self):
+        """Below the vendor's minimum its price list has no price: the RFQ
+        line would be priced 0. The buyer orders the minimum, or nothing."""
+        self.due.seller_ids.write({"min_qty": 40.0, "price": 9.0})
+        order = self._run()
+        line = self._line(order, self.due).with_user(self.buyer)
+        self.assertEqual(line.quantity, 45.0)
+        with self.assertRaisesRegex(UserError, "from 40.00 Units"):
+            line.quantity = 30.0
+        line.quantity = 40.0
+        line.quantity = 0.0
+        line.quantity = 41.0
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertEqual(line.purchase_line_id.product_qty, 41.0)
+        self.assertEqual(line.purchase_line_id.price_unit, 9.0)
+
     def test_buyers_quantity_in_the_rfq(self):
         order = self._run()
         order.with_user(self.buyer).write(
