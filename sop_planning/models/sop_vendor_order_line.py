@@ -152,6 +152,19 @@ class SopVendorOrderLine(models.Model):
                         ordered[0].order_id.name,
                     )
                 )
+            left_out = self.filtered(lambda x: x.reason not in ("due", "added"))
+            if left_out:
+                raise UserError(
+                    self.env._(
+                        "%(product)s is not on the RFQ (%(reason)s): its quantity "
+                        "is not ordered. Raise the purchase budget or the order's "
+                        "capacity to order it.",
+                        product=left_out[0].product_id.display_name,
+                        reason=dict(
+                            left_out._fields["reason"]._description_selection(self.env)
+                        )[left_out[0].reason],
+                    )
+                )
         result = super().write(vals)
         if "quantity" in vals and not self.env.su:
             self._check_vendor_minimum()

@@ -93,6 +93,17 @@ class TestPurchaseBudget(VendorOrderCase):
         with self.assertRaisesRegex(UserError, "has nothing to order"):
             deferred.with_user(self.buyer).action_create_rfq()
 
+    def test_a_deferred_lines_quantity_is_not_changed_for_nothing(self):
+        """A deferred line is not on the RFQ: a buyer's quantity on it would
+        be ignored without a word, so it is refused with what to do."""
+        self._budget(480.0)
+        order = self._run()
+        soon = self._line(order, self.soon).with_user(self.buyer)
+        self.assertEqual(soon.reason, "deferred")
+        with self.assertRaisesRegex(UserError, "not on the RFQ .Deferred .Budget.."):
+            soon.quantity = 10.0
+        self._line(order, self.due).with_user(self.buyer).quantity = 50.0
+
     def test_ordered_rfq_leaves_no_cost_in_the_cockpit(self):
         budget = self._budget(480.0)
         order = self._run()
