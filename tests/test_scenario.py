@@ -110,6 +110,25 @@ def test_items_in_whole_units_are_scored_on_whole_policies():
     assert (policy["reorder_point"] >= raw.policy["reorder_point"]).all()
 
 
+def test_transfers_are_no_purchase_spend():
+    """Items a warehouse is resupplied with from another (``purchased``
+    False) receive transfers: stock and money as before, no cash out."""
+    inputs = _inputs()
+    bought = evaluate_plan(inputs, n_paths=N_PATHS, seed=SEED)
+    moved = inputs.items["item_id"].isin(["P0", "P1"])
+    items = inputs.items.assign(purchased=~moved)
+    plan = evaluate_plan(
+        PlanInputs(items, inputs.demand, "M"), n_paths=N_PATHS, seed=SEED
+    )
+    spend = plan.spend.groupby("item_id")["purchase_spend"].sum()
+    assert spend.loc[["P0", "P1"]].sum() == 0.0
+    assert spend.drop(["P0", "P1"]).sum() > 0.0
+    kept = bought.spend[~bought.spend["item_id"].isin(["P0", "P1"])]
+    assert plan.kpis["purchase_spend"] == pytest.approx(kept["purchase_spend"].sum())
+    assert plan.kpis["avg_stock_value"] == pytest.approx(bought.kpis["avg_stock_value"])
+    assert plan.kpis["margin"] == pytest.approx(bought.kpis["margin"])
+
+
 def test_chunks_of_items_simulate_like_one_run():
     inputs = _inputs()
     plan = evaluate_plan(inputs, n_paths=N_PATHS, seed=SEED, chunk_items=3)

@@ -98,3 +98,58 @@ def test_lead_months_rounds_to_whole_months():
     np.testing.assert_array_equal(
         lead_months([0.0, 14.0, 30.0, 45.0, 46.0, np.nan]), [1, 1, 1, 1, 2, 1]
     )
+
+
+def test_short_lead_time_keeps_the_stock_the_policy_keeps():
+    """A 2-day transfer (or a 14-day vendor): the reorder point covers days,
+    not the month a monthly plan waits for a receipt. Orders placed at a
+    month's end arrive during the next month, before its demand is gone:
+    the plan's month-end stock stays near the policy's, not a month short."""
+    demand = [304.0] * 12
+    rop, lot = 40.0, 71.0  # 2 days and safety; a week of demand
+    planned, projected, _spend = project_supply(
+        [0.0],
+        [[0.0] * 12],
+        [demand],
+        [rop],
+        [lot],
+        lead_months([2.0]),
+        lead_days=[2.0],
+    )
+    assert (projected[0] >= 0.0).all(), projected[0]
+    assert (projected[0] <= rop + lot).all(), projected[0]
+    # the stock balances: receipts - demand = the last month's stock
+    assert abs(planned[0].sum() - sum(demand) - projected[0][-1]) < 1e-9
+    # a 14-day vendor: the same
+    _planned, projected, _spend = project_supply(
+        [0.0],
+        [[0.0] * 12],
+        [demand],
+        [200.0],
+        [300.0],
+        lead_months([14.0]),
+        lead_days=[14.0],
+    )
+    assert (projected[0] >= 0.0).all(), projected[0]
+
+
+def test_plan_supply_reads_the_lead_time_in_days():
+    lines = pd.DataFrame(
+        {
+            "item_id": 1,
+            "period": MONTHS,
+            "on_hand": 0.0,
+            "confirmed": 0.0,
+            "demand": 304.0,
+        }
+    )
+    policy = pd.DataFrame(
+        {
+            "item_id": [1],
+            "reorder_point": [40.0],
+            "order_qty": [71.0],
+            "lead_time_days": [2.0],
+        }
+    )
+    result = plan_supply(lines, policy)
+    assert (result["projected_with_plan"] >= 0.0).all()

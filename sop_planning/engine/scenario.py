@@ -39,7 +39,9 @@ Scoring (``evaluate_plan``), for the base plan and each scenario:
    stock balance is replayed from the capped receipts. Items run in chunks
    of ``chunk_items`` to bound memory (rows item x path x days);
 4. the money: ``finance.financial_plan`` on the plan demand and the simulated
-   stock, ``finance.purchase_spend`` on the simulated receipts.
+   stock, ``finance.purchase_spend`` on the simulated receipts (none for items
+   whose optional ``purchased`` column is False: transfers from another
+   warehouse).
 
 ``score_scenarios(base, scenarios)`` returns one row per scenario (the base
 plan first): ``scenario, fill_rate`` (demand served from stock at once /
@@ -508,7 +510,12 @@ def evaluate_plan(
     prices = items[["item_id", "unit_price", "unit_cost"]]
     financial = financial_plan(supply.rename(columns={"demand": "qty"}), prices)
     receipts = supply[["item_id", "period", "receipts"]]
-    spend = purchase_spend(receipts.rename(columns={"receipts": "qty"}), prices)
+    # transfers from another warehouse (``purchased`` False) cost no cash
+    bought = _item_column(items, "purchased", 1.0) > 0
+    spend = purchase_spend(
+        receipts.rename(columns={"receipts": "qty"}),
+        prices.assign(unit_cost=prices["unit_cost"].where(bought, 0.0)),
+    )
     totals = _totals(items, outcome, financial, n_paths)
     spend_per_period = spend.groupby("period")["purchase_spend"].sum()
     totals["purchase_spend"] = float(spend_per_period.sum())

@@ -14,8 +14,13 @@ the order quantity (rounded up to the order multiple, as the reordering rule
 will be, ``policy_rounding.ceil_to``) as bring the position above it. An
 order placed at the end of month ``m`` arrives in month ``m + lead`` (lead in
 whole months, at least one); an order placed at the start arrives in month
-``lead - 1``. Stock may go negative (backorders are served later), as in the
-projection without plan. Purchase spend = planned receipts x unit cost, in
+``lead - 1``. Where the lead time in days is shorter than those whole months
+(a 2-day transfer, a 14-day vendor), the order arrives before the month's
+demand is gone: the position is checked against the reorder point plus the
+demand of the days of the arrival month the lead time does not cover, so the
+month-end stock stays near the policy's instead of a month short. Stock may
+go negative (backorders are served later), as in the projection without
+plan. Purchase spend = planned receipts x unit cost, in
 the month they arrive. Items without a positive order quantity or a finite
 reorder point get no planned orders.
 
@@ -46,12 +51,14 @@ def project_supply(
     lead,
     unit_cost=None,
     multiple=None,
+    lead_days=None,
 ):
     """Return ``planned, projected, spend`` arrays (items x months).
 
     ``on_hand`` (n,), ``confirmed`` and ``demand`` (n, T) receipts and demand
     per month, ``reorder_point`` and ``order_qty`` (n,), ``lead`` (n,) whole
-    months (``lead_months``), ``unit_cost`` and ``multiple`` (n,) optional.
+    months (``lead_months``), ``unit_cost``, ``multiple`` and ``lead_days``
+    (n,, the lead time in days ``lead`` was rounded from) optional.
     """
     on_hand = np.nan_to_num(np.asarray(on_hand, dtype=float))
     confirmed = np.nan_to_num(np.asarray(confirmed, dtype=float))
@@ -62,6 +69,19 @@ def project_supply(
     if multiple is not None:
         order_qty = ceil_to(order_qty, np.nan_to_num(np.asarray(multiple, float)))
     lead = np.maximum(np.asarray(lead, dtype=int), 1)
+    # share of the arrival month's demand the lead time in days leaves
+    # uncovered (0 where the whole months are not longer than it)
+    uncovered = (
+        np.zeros(n_items)
+        if lead_days is None
+        else np.clip(
+            lead
+            - np.nan_to_num(np.asarray(lead_days, dtype=float), nan=0.0)
+            / DAYS_PER_MONTH,
+            0.0,
+            1.0,
+        )
+    )
     active = (order_qty > 0) & np.isfinite(reorder_point)
     safe_rop = np.where(active, reorder_point, 0.0)
     safe_qty = np.where(active, order_qty, 1.0)
@@ -74,8 +94,10 @@ def project_supply(
 
     def order(position, arrival):
         nonlocal on_order
-        short = active & (position <= safe_rop + TOLERANCE)
-        lots = np.floor((safe_rop - position) / safe_qty + TOLERANCE) + 1
+        month = np.minimum(arrival, n_months - 1)
+        threshold = safe_rop + uncovered * demand[rows, month]
+        short = active & (position <= threshold + TOLERANCE)
+        lots = np.floor((threshold - position) / safe_qty + TOLERANCE) + 1
         qty = np.where(short, lots * safe_qty, 0.0)
         on_order = on_order + qty
         inside = short & (arrival < n_months)
@@ -139,6 +161,7 @@ def plan_supply(lines, policy):
         lead_months(column("lead_time_days")),
         unit_cost=column("unit_cost"),
         multiple=column("multiple"),
+        lead_days=column("lead_time_days"),
     )
     result = lines.copy()
     result["planned_receipts"] = planned[row, col]

@@ -250,6 +250,11 @@ class SopCycle(models.Model):
         lines = self._project_stock(lines, products, warehouses, sources)
         lines = self._value_lines(lines, products)
         money = self._line_money(lines)
+        lines["route"] = (
+            lines[KEYS]
+            .merge(sources[[*KEYS, "route"]], on=KEYS, how="left")["route"]
+            .to_numpy()
+        )
         plan = self._supply_plan_chunk(lines, product_ids)  # one UPDATE for both
         bulk_update(
             Line,

@@ -310,7 +310,7 @@ class SopCycle(models.Model):
         (projection inputs, unit cost) with the stock on hand, sorted."""
         columns = [*KEYS, "period", "consensus", "pulled", "incoming", "committed"]
         if not product_ids:
-            return pd.DataFrame(columns=["id", *columns, "cost", "on_hand"])
+            return pd.DataFrame(columns=["id", *columns, "cost", "on_hand", "route"])
         Line = self.env["sop.plan.line"]
         Line.flush_model()
         lines = query_frame(
@@ -344,6 +344,16 @@ class SopCycle(models.Model):
         )
         lines = lines.merge(on_hand, on=KEYS, how="left")
         lines["on_hand"] = lines["on_hand"].astype(float).fillna(0.0)
+        Forecast = self.env["sop.forecast"]
+        Forecast.flush_model(["product_id", "warehouse_id", "supply_route"])
+        routes = query_frame(
+            self.env,
+            Forecast._search(
+                [("cycle_id", "=", self.id), ("product_id", "in", product_ids)]
+            ).select("product_id", "warehouse_id", "supply_route"),
+            [*KEYS, "route"],
+        )
+        lines = lines.merge(routes, on=KEYS, how="left")
         return lines.sort_values([*KEYS, "period"]).reset_index(drop=True)
 
     def _supply_plan_chunk(self, lines, product_ids):
@@ -422,10 +432,12 @@ class SopCycle(models.Model):
         """Add the supply plan to the supply review's ``lines`` (DataFrame).
 
         ``lines`` carry ``product_id, warehouse_id, period, on_hand,
-        incoming, committed, consensus, cost``; ``drafts`` are the draft
-        policies of their forecasts (``_store_draft_policies``).
-        Adds ``planned_receipts``, ``projected_with_plan``, ``purchase_spend``
-        (confirmed and planned receipts at cost) and ``planned_value``.
+        incoming, committed, consensus, cost, route`` (the supply route);
+        ``drafts`` are the draft policies of their forecasts
+        (``_store_draft_policies``). Adds ``planned_receipts``,
+        ``projected_with_plan``, ``purchase_spend`` (confirmed and planned
+        receipts at cost, none for a resupplied warehouse) and
+        ``planned_value``.
         """
         self.ensure_one()
         frame = lines.assign(
@@ -445,8 +457,13 @@ class SopCycle(models.Model):
         )
         lines["planned_receipts"] = planned["planned_receipts"].to_numpy()
         lines["projected_with_plan"] = planned["projected_with_plan"].to_numpy()
-        lines["purchase_spend"] = (
-            planned["purchase_spend"].to_numpy() + lines["incoming"] * lines["cost"]
+        # receipts of a resupplied warehouse are transfers: no cash out (the
+        # source's purchases, which carry what it pulls, pay for them)
+        bought = lines["route"].ne("resupply").to_numpy()
+        lines["purchase_spend"] = np.where(
+            bought,
+            planned["purchase_spend"].to_numpy() + lines["incoming"] * lines["cost"],
+            0.0,
         )
         lines["planned_value"] = (
             lines["projected_with_plan"].clip(lower=0.0) * lines["cost"]

@@ -412,7 +412,32 @@ class SopInventoryPolicy(models.Model):
         orderpoint_model = self.env["stock.warehouse.orderpoint"].sudo()
         for changed, ids in groups.items():
             orderpoint_model.browse(ids).write(dict(changed))
+        self._propose_again(
+            orderpoint_model.browse([i for ids in groups.values() for i in ids])
+        )
         return sum(len(ids) for ids in groups.values())
+
+    @api.model
+    def _propose_again(self, orderpoints):
+        """Rules that changed with a proposal still open: the daily run
+        proposes them again now, not tomorrow (ordered as it stands, the
+        proposal would buy for the old minimum and maximum)."""
+        if not orderpoints:
+            return
+        stale = (
+            self.env["sop.reorder.proposal"]
+            .sudo()
+            .search(
+                [
+                    ("orderpoint_id", "in", orderpoints.ids),
+                    ("state", "in", ("proposed", "exception")),
+                ]
+            )
+            .orderpoint_id
+        )
+        if stale:
+            stale.sop_date_checked = False
+            self.env.ref("sop_planning.ir_cron_sop_replenish").sudo()._trigger()
 
     @api.model
     def _differs(self, record, name, value):

@@ -29,7 +29,8 @@ class SopPlanLine(models.Model):
     purchase_spend = fields.Monetary(
         readonly=True,
         help="Confirmed and planned receipts of the month at unit cost (cash "
-        "out in the month they arrive).",
+        "out in the month they arrive); none where the warehouse is resupplied "
+        "from another (transfers).",
     )
     planned_inventory_value = fields.Monetary(
         string="Inventory Value with Plan",

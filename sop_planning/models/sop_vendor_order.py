@@ -17,9 +17,34 @@ class SopVendorOrder(models.Model):
     """
 
     _name = "sop.vendor.order"
+    _inherit = ["sop.run.fields.mixin"]
     _description = "S&OP Vendor Order"
     _order = "date_order, vendor_id, id"
     _check_company_auto = True
+    # what the run builds: a buyer changes the lines' quantities only
+    _sop_run_fields = frozenset(
+        {
+            "name",
+            "company_id",
+            "vendor_id",
+            "warehouse_id",
+            "date_order",
+            "purchase_id",
+            "state",
+            "amount_total",
+            "volume_total",
+            "weight_total",
+            "min_value",
+            "free_freight_value",
+            "capacity_volume",
+            "capacity_weight",
+            "below_minimum",
+            "over_capacity",
+            "line_count",
+            "deferred_count",
+            "explanation",
+        }
+    )
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -127,6 +152,9 @@ class SopVendorOrder(models.Model):
                 )
             )
 
+    def _sop_run_name(self):
+        return self.env._("the vendor order run")
+
     def _check_purchase_user(self):
         if not (self.env.su or self.env.user.has_group(GROUP_PURCHASE)):
             raise AccessError(
@@ -149,11 +177,14 @@ class SopVendorOrder(models.Model):
                 )
             )
         )
-        if empty:
+        # several selected: an order with nothing to order (deferred whole by
+        # the budget, or cut to zero) stays as it is, the others are ordered
+        if empty == self:
             raise UserError(
                 self.env._("Vendor order %s has nothing to order.", empty[0].name)
             )
-        for order in self:
+        ordered = self - empty
+        for order in ordered:
             order._create_rfq()
         if len(self) == 1:
             return {
@@ -162,7 +193,21 @@ class SopVendorOrder(models.Model):
                 "res_id": self.purchase_id.id,
                 "view_mode": "form",
             }
-        return True
+        message = self.env._("%s RFQ(s) created.", len(ordered))
+        if empty:
+            message += " " + self.env._(
+                "Nothing to order on %s: left as proposed.",
+                ", ".join(empty.mapped("name")),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "warning" if empty else "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _create_rfq(self):
         self.ensure_one()
@@ -200,9 +245,11 @@ class SopVendorOrder(models.Model):
                 for line in lines
             ]
         )
+        # the buyer's access was checked (action_create_rfq): the links are
+        # the run's fields
         for line, purchase_line in zip(lines, purchase_lines, strict=True):
-            line.purchase_line_id = purchase_line
-        self.purchase_id = purchase
+            line.sudo().purchase_line_id = purchase_line
+        self.sudo().purchase_id = purchase
         proposals = lines.proposal_id.sudo()
         proposals._link_rfq_lines(
             {

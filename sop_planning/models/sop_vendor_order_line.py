@@ -1,6 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import float_compare
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_round, formatLang
 
 REASONS = [
     ("due", "Due Now"),
@@ -14,9 +14,34 @@ class SopVendorOrderLine(models.Model):
     """One product of a vendor order: why it is there and how much."""
 
     _name = "sop.vendor.order.line"
+    _inherit = ["sop.run.fields.mixin"]
     _description = "S&OP Vendor Order Line"
     _order = "order_id, sequence, id"
     _check_company_auto = True
+    # what the run builds: a buyer changes the quantity (priced again) only
+    _sop_run_fields = frozenset(
+        {
+            "order_id",
+            "company_id",
+            "vendor_id",
+            "product_id",
+            "orderpoint_id",
+            "proposal_id",
+            "reason",
+            "proposed_qty",
+            "price_unit",
+            "subtotal",
+            "volume",
+            "weight",
+            "days_to_stockout",
+            "qty_projected",
+            "reorder_point",
+            "explanation",
+            "budget_id",
+            "budget_note",
+            "purchase_line_id",
+        }
+    )
 
     order_id = fields.Many2one(
         "sop.vendor.order", required=True, index=True, ondelete="cascade"
@@ -94,6 +119,29 @@ class SopVendorOrderLine(models.Model):
             line.volume = line.quantity * line.product_id.volume
             line.weight = line.quantity * line.product_id.weight
 
+    @api.constrains("quantity", "product_id")
+    def _check_whole_quantity(self):
+        """Products counted in pieces are ordered in whole pieces."""
+        for line in self:
+            step = line.product_id.uom_id._sop_quantity_step()
+            if step >= 1.0 and float_compare(
+                line.quantity,
+                float_round(line.quantity, precision_rounding=step),
+                precision_rounding=line.product_id.uom_id.rounding,
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is ordered in whole %(unit)s: %(quantity)s "
+                        "is not a whole number.",
+                        product=line.product_id.display_name,
+                        unit=line.product_id.uom_id.name,
+                        quantity=formatLang(self.env, line.quantity, dp="Product Unit"),
+                    )
+                )
+
+    def _sop_run_name(self):
+        return self.env._("the vendor order run")
+
     def write(self, vals):
         if "quantity" in vals and not self.env.su:
             ordered = self.filtered(lambda x: x.order_id.state != "draft")
@@ -104,10 +152,56 @@ class SopVendorOrderLine(models.Model):
                         ordered[0].order_id.name,
                     )
                 )
+            left_out = self.filtered(lambda x: x.reason not in ("due", "added"))
+            if left_out:
+                raise UserError(
+                    self.env._(
+                        "%(product)s is not on the RFQ (%(reason)s): its quantity "
+                        "is not ordered. Raise the purchase budget or the order's "
+                        "capacity to order it.",
+                        product=left_out[0].product_id.display_name,
+                        reason=dict(
+                            left_out._fields["reason"]._description_selection(self.env)
+                        )[left_out[0].reason],
+                    )
+                )
         result = super().write(vals)
+        if "quantity" in vals and not self.env.su:
+            self._check_vendor_minimum()
         if "quantity" in vals and "price_unit" not in vals:
             self._reprice()
         return result
+
+    def _check_vendor_minimum(self):
+        """A buyer's quantity is at least the vendor's minimum (or 0): below
+        it the vendor has no price, and the RFQ line would cost nothing."""
+        for line in self.filtered(
+            lambda x: x.quantity > 0 and x.reason in ("due", "added")
+        ):
+            product = line.product_id.with_company(line.company_id)
+            sellers = product._get_filtered_sellers(
+                partner_id=line.vendor_id, quantity=None, uom_id=product.uom_id
+            )
+            if not sellers or product._get_filtered_sellers(
+                partner_id=line.vendor_id,
+                quantity=line.quantity,
+                uom_id=product.uom_id,
+            ):
+                continue
+            minimum = min(
+                seller.product_uom_id._compute_quantity(seller.min_qty, product.uom_id)
+                for seller in sellers
+            )
+            raise UserError(
+                self.env._(
+                    "%(vendor)s sells %(product)s from %(minimum)s %(unit)s: order "
+                    "at least that, or 0 to leave it out.",
+                    vendor=line.vendor_id.display_name,
+                    product=product.display_name,
+                    minimum=formatLang(self.env, minimum, dp="Product Unit"),
+                    unit=product.uom_id.name,
+                )
+            )
 
     def _reprice(self):
         """The vendor's price for the line's quantity (its price breaks)."""
@@ -125,7 +219,7 @@ class SopVendorOrderLine(models.Model):
             if price is not None and float_compare(
                 price, line.price_unit, precision_digits=digits
             ):
-                line.write({"price_unit": price})
+                line.sudo().write({"price_unit": price})  # the run's field
 
     def _built_reason(self):
         """The reason the run gave this line before any budget deferral."""

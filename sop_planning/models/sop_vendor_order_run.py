@@ -92,12 +92,19 @@ class SopVendorOrder(models.Model):
             if order and order._same_lines(header, line_vals):
                 kept |= order
                 continue
+            edited = order._buyer_quantities() if order else {}
             if order:
                 order.line_ids.unlink()
                 order.write(header)
             else:
                 order = self.create(header)
+            for vals in line_vals:
+                vals["quantity"] = edited.get(
+                    (vals["orderpoint_id"], vals["reason"], vals["proposed_qty"]),
+                    vals["quantity"],
+                )
             order.line_ids = [fields.Command.create(vals) for vals in line_vals]
+            order.line_ids.filtered(lambda x: x.quantity != x.proposed_qty)._reprice()
             order.explanation = order._explain(order_notes.get(key, []))
             kept |= order
         # drafts nobody needs any more (never an order with an RFQ)
@@ -428,6 +435,19 @@ class SopVendorOrder(models.Model):
             "explanation": "; ".join(
                 self._note_text(code, params, product) for code, params in row.notes
             ),
+        }
+
+    def _buyer_quantities(self):
+        """The quantities the buyer changed, by (rule, reason, proposed
+        quantity): a rebuilt order keeps them where the run proposes the
+        same again."""
+        self.ensure_one()
+        return {
+            (line.orderpoint_id.id, line._built_reason(), line.proposed_qty): (
+                line.quantity
+            )
+            for line in self.line_ids
+            if line.reason in ORDERED_REASONS and line.quantity != line.proposed_qty
         }
 
     def _same_lines(self, header, line_vals):

@@ -205,6 +205,28 @@ class TestAdjustmentImport(SopPolicyCase):
         )
         self.assertEqual(self._snapshot(), before)
 
+    def test_a_row_added_in_the_file_says_it_has_no_key(self):
+        """A planner types a new row (product, warehouse, month) under the
+        exported ones: it is no line of the plan, and the preview says why,
+        not that it comes from another cycle's workbook."""
+        book = self._export()
+        sheet = book["Adjustments"]
+        header = [cell.value for cell in sheet[1]]
+        added = sheet.max_row + 1
+        for name, value in (
+            ("Product", self.pump.display_name),
+            ("Warehouse", self.warehouse.code),
+            ("Month", self._month(0).strftime("%Y-%m")),
+            ("Adjustment", 5),
+            ("Reason", "Other"),
+        ):
+            sheet.cell(added, header.index(name) + 1).value = value
+        wizard = self._wizard(book)
+        wizard.action_preview()
+        self.assertEqual(wizard.rejected_ids.row, added)
+        self.assertIn("no key", wizard.rejected_ids.message)
+        self.assertFalse(wizard.change_ids)
+
     @unittest.skipUnless(shutil.which("soffice"), "LibreOffice is not installed")
     def test_a_libreoffice_saved_workbook_imports(self):
         book = self._export()

@@ -84,6 +84,31 @@ class TestPolicyRefresh(SopPolicyCase):
         self.assertEqual(len(self._nightly_messages(cycle)), 1)
         self.assertEqual(len(policy.change_ids), 2)
 
+    def test_rule_moved_by_the_refresh_is_proposed_again_the_same_day(self):
+        """The daily run already ran today; the refresh raises the rule: its
+        open proposal is proposed again at once, not ordered as it was."""
+        cycle = self._approve(self._plan(self.pump))
+        rule = cycle.policy_ids.orderpoint_id.sudo()
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        old_qty = proposal.quantity
+        rule.sop_date_checked = fields.Date.today()  # today's run is done
+        cron = self.env.ref("sop_planning.ir_cron_sop_replenish")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
+        self._double_the_plan(cycle)
+        self._refresh()
+        self.assertFalse(rule.sop_date_checked, "the rule waits for the daily run")
+        self.assertGreater(
+            Trigger.search_count([("cron_id", "=", cron.id)]),
+            triggers,
+            "the daily run is asked for now",
+        )
+        self._run_cron()
+        self.assertEqual(self._proposals(self.pump), proposal, "updated in place")
+        self.assertEqual(proposal.reorder_point, rule.product_min_qty)
+        self.assertGreater(proposal.quantity, old_qty + 250)
+
     def test_odoos_clean_up_keeps_the_plans_rules(self):
         """Odoo deletes the superuser's manual rules with nothing left to
         order (daily, on opening the replenishment report, after Order

@@ -5,6 +5,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
+from ..engine.scenario import evaluate_plan
+from ..models.sop_cycle_scenario import SCENARIO_PATHS, SCENARIO_SEED
 from .common_policy import MONTH_DAYS, SopDepotCase
 
 
@@ -173,3 +175,68 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertEqual((depot.delay_mean, depot.otif_rate), (3.0, 0.0))
         self.assertFalse(depot.vendor_delay_mean, "no vendor behind a transfer")
         self.assertEqual(self._at(cycle.policy_ids, self.depot).lead_time_days, 5.0)
+
+    def test_transfers_to_the_depot_are_not_purchase_spend(self):
+        """The depot's planned receipts and transfers on their way are
+        internal moves: the money is spent once, by the main warehouse's
+        purchases (which carry what the depot pulls)."""
+        transit = self.company_a.internal_transit_location_id
+        arriving = self.env["stock.move"].create(
+            {
+                "product_id": self.pump.id,
+                "product_uom_qty": 50.0,
+                "product_uom": self.unit.id,
+                "location_id": transit.id,
+                "location_dest_id": self.depot.lot_stock_id.id,
+                "company_id": self.company_a.id,
+            }
+        )
+        arriving._action_confirm()
+        cycle = self._two_warehouse_plan(self.pump)
+        cycle.action_submit_supply_review()
+        depot = self._at(self._lines(cycle, self.pump), self.depot)
+        self.assertGreater(sum(depot.mapped("planned_receipt_qty")), 0.0)
+        self.assertEqual(sum(depot.mapped("incoming_qty")), 50.0)
+        self.assertEqual(depot.mapped("purchase_spend"), [0.0] * len(depot))
+        main = self._at(self._lines(cycle, self.pump), self.warehouse)
+        bought = sum(main.mapped("planned_receipt_qty")) + sum(
+            main.mapped("incoming_qty")
+        )
+        self.assertAlmostEqual(
+            sum(main.mapped("purchase_spend")), bought * 40.0, places=2
+        )
+        self.assertAlmostEqual(
+            cycle.purchase_spend_total, sum(main.mapped("purchase_spend")), places=2
+        )
+
+    def test_depot_stock_with_the_plan_is_not_a_month_short(self):
+        """Resupplied every week in 2 days, the depot's plan keeps stock: the
+        monthly plan no longer waits a month for each transfer (its stock
+        with the plan was a month of demand below zero all year)."""
+        cycle = self._two_warehouse_plan(self.pump)
+        cycle.action_submit_supply_review()
+        depot = self._at(self._lines(cycle, self.pump), self.depot)
+        policy = self._at(cycle.forecast_ids, self.depot, self.pump)
+        self.assertEqual(policy.lead_time_days, 2)
+        stock = depot.sorted("date_month").mapped("planned_on_hand")
+        self.assertGreaterEqual(min(stock), 0.0, stock)
+        self.assertGreater(depot.sorted("date_month")[-1].planned_inventory_value, 0.0)
+
+    def test_scenarios_pay_the_depots_transfers_once(self):
+        """Scored scenarios (the cockpit's cash out) count the main
+        warehouse's purchases, not the depot's transfers too."""
+        cycle = self._two_warehouse_plan(self.pump)
+        self._to_executive_review_from_demand(cycle)
+        cycle.with_user(self.planner).action_score_scenarios()
+        inputs = cycle._scenario_inputs()
+        depot = self._at(cycle.forecast_ids, self.depot, self.pump)
+        purchased = dict(
+            zip(inputs.items["item_id"], inputs.items["purchased"], strict=True)
+        )
+        self.assertFalse(purchased[depot.id])
+        base = cycle.scenario_ids.filtered("is_base")
+        evaluation = evaluate_plan(inputs, n_paths=SCENARIO_PATHS, seed=SCENARIO_SEED)
+        spend = evaluation.spend.groupby("item_id")["purchase_spend"].sum()
+        self.assertEqual(spend.get(depot.id, 0.0), 0.0)
+        self.assertGreater(spend.sum(), 0.0)
+        self.assertAlmostEqual(base.purchase_spend, spend.sum(), delta=0.01)

@@ -1,8 +1,11 @@
 from datetime import date, timedelta
 
+from psycopg2 import IntegrityError
+
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common_data import SopDataCase
 from .common_policy import SopPolicyCase
@@ -184,7 +187,6 @@ class TestVendorOrder(VendorOrderCase):
         rule.product_max_qty = 90.0
         order = self._run()
         self.assertEqual(self._line(order, self.due).quantity, 90.0)
-        self.assertEqual(self._line(order, self.due).price_unit, 10.0)
 
     def test_container_cuts_the_least_urgent_line(self):
         self.supplier.sop_min_order_value = 600.0
@@ -273,6 +275,92 @@ class TestVendorOrder(VendorOrderCase):
             self.cycle.with_user(self.buyer).action_approve()
         with self.assertRaises(AccessError):
             order.with_user(self.sop_user).action_create_rfq()
+
+    def test_buyer_changes_quantities_only_in_whole_units(self):
+        """Over RPC too: the run's figures, the vendor and the lines' links
+        stay the run's; a quantity is whole pieces and never negative."""
+        order = self._run()
+        other = self.env["sop.vendor.order"].create(
+            {
+                "vendor_id": self.vendor.id,
+                "warehouse_id": self.warehouse.id,
+                "date_order": fields.Date.today(),
+            }
+        )
+        line = self._line(order, self.due).with_user(self.buyer)
+        for vals in (
+            {"price_unit": 0.01},
+            {"proposed_qty": 999.0},
+            {"reason": "cut"},
+            {"order_id": other.id},
+            {"product_id": self.idle.id},
+        ):
+            with self.assertRaisesRegex(UserError, "vendor order run"):
+                line.write(vals)
+        for vals in (
+            {"vendor_id": self.vendor.id},
+            {"date_order": fields.Date.today() + timedelta(days=3)},
+            {"line_ids": [fields.Command.link(line.id)]},
+        ):
+            with self.assertRaisesRegex(UserError, "vendor order run"):
+                other.with_user(self.buyer).write(vals)
+        with self.assertRaisesRegex(ValidationError, "whole Units: 2.50"):
+            line.quantity = 2.5
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            line.quantity = -5.0
+            line.flush_recordset()
+
+    def test_buyers_quantity_kept_when_the_next_run_adds_a_line(self):
+        """The next day's run rebuilds the draft order (a product became
+        due); the buyer's quantity of a line the run proposes again the same
+        way stays, priced at it."""
+        order = self._run()
+        self._line(order, self.due).with_user(self.buyer).quantity = 60.0
+        idle_rule = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "=", self.idle.id)]
+        )
+        idle_rule.write({"product_min_qty": 30.0, "product_max_qty": 40.0})
+        self.assertEqual(self._run(), order)
+        self.assertEqual(self._line(order, self.idle).reason, "due", "rebuilt")
+        due = self._line(order, self.due)
+        self.assertEqual((due.quantity, due.proposed_qty), (60.0, 45.0))
+        self.assertEqual(order.amount_total, sum(order.line_ids.mapped("subtotal")))
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertEqual(due.purchase_line_id.product_qty, 60.0)
+
+    def test_buyer_cannot_go_below_the_vendors_minimum(self):
+        """Below the vendor's minimum its price list has no price: the RFQ
+        line would be priced 0. The buyer orders the minimum, or nothing."""
+        self.due.seller_ids.write({"min_qty": 40.0, "price": 9.0})
+        order = self._run()
+        line = self._line(order, self.due).with_user(self.buyer)
+        self.assertEqual(line.quantity, 45.0)
+        with self.assertRaisesRegex(UserError, "from 40.00 Units"):
+            line.quantity = 30.0
+        line.quantity = 40.0
+        line.quantity = 0.0
+        line.quantity = 41.0
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertEqual(line.purchase_line_id.product_qty, 41.0)
+        self.assertEqual(line.purchase_line_id.price_unit, 9.0)
+
+    def test_buyers_quantity_in_the_rfq(self):
+        order = self._run()
+        order.with_user(self.buyer).write(
+            {
+                "line_ids": [
+                    fields.Command.update(
+                        self._line(order, self.due).id, {"quantity": 50.0}
+                    )
+                ]
+            }
+        )
+        order.with_user(self.buyer).action_create_rfq()
+        quantities = {
+            pl.product_id: pl.product_qty for pl in order.purchase_id.order_line
+        }
+        self.assertEqual(quantities[self.due], 50.0)
+        self.assertEqual(self._line(order, self.due).purchase_line_id.product_qty, 50.0)
 
     def test_two_companies_keep_separate_orders(self):
         company_b = self.company_b

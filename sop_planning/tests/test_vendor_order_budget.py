@@ -63,6 +63,47 @@ class TestPurchaseBudget(VendorOrderCase):
         self.assertEqual(budget.fill_rate_cost, 0.0)
         self.assertFalse(cycle.purchase_budget_ids)
 
+    def test_create_rfqs_skips_an_order_the_budget_deferred_whole(self):
+        """The buyer selects every proposed order: one the budget deferred
+        whole has nothing to order; the others still get their RFQs."""
+        order = self._run()
+        other_vendor = self.env["res.partner"].create({"name": "Deferred Supplier"})
+        deferred = self.env["sop.vendor.order"].create(
+            {
+                "vendor_id": other_vendor.id,
+                "warehouse_id": self.warehouse.id,
+                "date_order": fields.Date.today(),
+                "line_ids": [
+                    fields.Command.create(
+                        {
+                            "product_id": self.idle.id,
+                            "reason": "deferred",
+                            "quantity": 5.0,
+                            "proposed_qty": 5.0,
+                        }
+                    )
+                ],
+            }
+        )
+        action = (order | deferred).with_user(self.buyer).action_create_rfq()
+        self.assertEqual(order.state, "rfq")
+        self.assertEqual(deferred.state, "draft")
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn(deferred.name, action["params"]["message"])
+        with self.assertRaisesRegex(UserError, "has nothing to order"):
+            deferred.with_user(self.buyer).action_create_rfq()
+
+    def test_a_deferred_lines_quantity_is_not_changed_for_nothing(self):
+        """A deferred line is not on the RFQ: a buyer's quantity on it would
+        be ignored without a word, so it is refused with what to do."""
+        self._budget(480.0)
+        order = self._run()
+        soon = self._line(order, self.soon).with_user(self.buyer)
+        self.assertEqual(soon.reason, "deferred")
+        with self.assertRaisesRegex(UserError, "not on the RFQ .Deferred .Budget.."):
+            soon.quantity = 10.0
+        self._line(order, self.due).with_user(self.buyer).quantity = 50.0
+
     def test_ordered_rfq_leaves_no_cost_in_the_cockpit(self):
         budget = self._budget(480.0)
         order = self._run()

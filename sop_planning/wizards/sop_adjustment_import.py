@@ -184,7 +184,12 @@ class SopAdjustmentImport(models.TransientModel):
                     old_adjustment=line.adjustment_qty or 0.0,
                     new_adjustment=line.adjustment_qty or 0.0,
                 )
-            if not row.key.startswith(own):
+            if not row.key:
+                vals["message"] = self.env._(
+                    "A row with no key (the hidden first column) was added in "
+                    "the file: change the exported row of its product and month."
+                )
+            elif not row.key.startswith(own):
                 vals["message"] = self.env._("From another cycle's workbook.")
             elif not line:
                 vals["message"] = self.env._(
