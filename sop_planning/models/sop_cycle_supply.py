@@ -27,6 +27,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update, query_frame
@@ -305,9 +306,34 @@ class SopCycle(models.Model):
             lead_time.astype(float).clip(upper=MAX_LEAD_TIME_DAYS), unit="D"
         )
         uncoverable = arrival.isna() | (lines["period"] < arrival)
-        lines["shortage"] = (lines["projected"] < -1e-9) & uncoverable
+        # short by at least half of the unit's step: -0.4 of a piece is none
+        step = lines["product_id"].map(self._quantity_steps(products))
+        lines["shortage"] = (
+            lines["projected"] < -np.maximum(0.5 * step.fillna(0.0), 1e-9)
+        ) & uncoverable
         lines["excess"] = (lines["projected"] > cover + 1e-9) & (lines["projected"] > 0)
         return lines
+
+    def _quantity_steps(self, products):
+        """Per product id, the smallest quantity of its unit that S&OP plans
+        (``uom.uom._sop_quantity_step``: 1 for pieces)."""
+        rows = pd.DataFrame(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT p.id, t.uom_id
+                      FROM product_product p
+                      JOIN product_template t ON t.id = p.product_tmpl_id
+                     WHERE p.id = ANY(%s)
+                    """,
+                    products.ids,
+                )
+            ),
+            columns=["product_id", "uom_id"],
+        )
+        uoms = self.env["uom.uom"].browse(rows["uom_id"].unique().tolist())
+        step_of = {uom.id: uom._sop_quantity_step() for uom in uoms}
+        return rows.set_index("product_id")["uom_id"].map(step_of).astype(float)
 
     def _pulled_by_other_warehouses(self, lines, sources):
         """Add ``pulled``: what the warehouses resupplied from a line's

@@ -119,6 +119,24 @@ class TestSupplyReview(SopDataCase):
         self.assertTrue(all(line.projected_on_hand < 0 for line in lines))
         self.assertEqual(lines.mapped("is_shortage"), [True] * 12)
 
+    def test_a_fraction_of_a_piece_is_no_shortage(self):
+        """A part counted in pieces, planned at 0.2 a month with nothing on
+        hand and no vendor: -0.2 and -0.4 are no shortage, -0.6 is one (a
+        piece short once rounded)."""
+        gasket = self._product("Gasket", list_price=5.0, standard_price=2.0)
+        self._monthly_sales({gasket: 1})
+        cycle = self._new_cycle(
+            date_month=self._month(1), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        cycle.action_start_demand_review()
+        cycle.action_run_forecast()
+        self._lines(cycle, gasket).sudo().write({"forecast_qty": 0.2})
+        cycle.action_submit_supply_review()
+        lines = self._lines(cycle, gasket).sorted("date_month")
+        self.assertAlmostEqual(lines[1].projected_on_hand, -0.4, places=6)
+        self.assertEqual(lines.mapped("is_shortage"), [False] * 2 + [True] * 10)
+        self.assertEqual(self._forecast(cycle, gasket).shortage_months, 10)
+
     def test_vendor_reliability_from_receipts(self):
         promised = datetime(2025, 3, 10, 12, 0)
         receipts = {  # line -> (day offset, qty) of each receipt
