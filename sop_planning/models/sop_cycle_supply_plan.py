@@ -62,6 +62,11 @@ class SopCycle(models.Model):
         string="Inventory Value (end) vs Previous",
         compute="_compute_supply_plan_money",
     )
+    previous_has_supply_plan = fields.Boolean(
+        compute="_compute_supply_plan_money",
+        help="The previous approved plan has supply plan figures to compare "
+        "with (a plan approved before the supply plan existed has none).",
+    )
     supply_plan_html = fields.Html(
         string="Plan by Month",
         compute="_compute_supply_plan_money",
@@ -117,13 +122,15 @@ class SopCycle(models.Model):
             spend = sum(row[4] for row in rows)
             end_value = rows[-1][5] if rows else 0.0
             cycle.purchase_spend_total = spend
+            # without figures of its own, the previous plan would show this
+            # plan's whole spend and stock as the difference
+            compared = any(row[4] or row[5] for row in prev_rows)
+            cycle.previous_has_supply_plan = compared
             cycle.purchase_spend_diff = (
-                spend - sum(row[4] for row in prev_rows) if previous[cycle] else 0.0
+                spend - sum(row[4] for row in prev_rows) if compared else 0.0
             )
             cycle.inventory_value_end_diff = (
-                end_value - (prev_rows[-1][5] if prev_rows else 0.0)
-                if previous[cycle]
-                else 0.0
+                end_value - prev_rows[-1][5] if compared else 0.0
             )
             cycle.supply_plan_html = cycle._supply_plan_table(rows)
             cycle.simulation_note = cycle._simulation_note(rows)

@@ -217,3 +217,18 @@ class TestSupplyReview(SopDataCase):
         # same statistics, +4 units at 50 (cost 30)
         self.assertAlmostEqual(second.revenue_diff, 200.0, places=2)
         self.assertAlmostEqual(second.margin_diff, 80.0, places=2)
+        self.assertTrue(second.previous_has_supply_plan)
+        self.assertLess(
+            abs(second.purchase_spend_diff), 0.5 * second.purchase_spend_total
+        )
+        # a plan approved before the supply plan existed (an upgraded
+        # database) has no spend to compare with: no difference is shown,
+        # not the whole spend
+        self.env.cr.execute(
+            "UPDATE sop_plan_line SET purchase_spend = 0,"
+            " planned_inventory_value = 0 WHERE cycle_id = %s",
+            [first.id],
+        )
+        self.env.invalidate_all()
+        self.assertFalse(second.previous_has_supply_plan)
+        self.assertEqual(second.purchase_spend_diff, 0.0)
