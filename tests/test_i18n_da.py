@@ -74,6 +74,20 @@ def test_every_term_is_translated(pot, danish):
     assert set(danish) == set(pot), "da.po has terms the .pot no longer has"
 
 
+@pytest.mark.parametrize("name", ["sop_planning.pot", "da.po"])
+def test_every_entry_names_its_module(name):
+    """Odoo reads a .po entry by its ``#. module:`` comment: one entry
+    without it and every Python message of the add-on stays in English."""
+    text = (I18N / name).read_text(encoding="utf-8")
+    blocks = [b for b in text.split("\n\n") if re.search(r"^msgid ", b, re.M)]
+    unnamed = [
+        block
+        for block in blocks[1:]  # the header
+        if not re.search(r"^#\. modules?: \w+", block, re.M)
+    ]
+    assert not unnamed, unnamed[:2]
+
+
 def test_placeholders_and_html_survive(danish):
     wrong = [
         (msgid, msgstr)
