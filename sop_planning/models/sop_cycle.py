@@ -30,7 +30,12 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 from odoo.tools.safe_eval import safe_eval
 
-from .sop_common import GROUP_EXECUTIVE, GROUP_PLANNER, first_of_this_month
+from .sop_common import (
+    GROUP_EXECUTIVE,
+    GROUP_PLANNER,
+    check_recorded_not_typed,
+    first_of_this_month,
+)
 
 STATES = [
     ("draft", "Draft"),
@@ -62,6 +67,14 @@ STEP_FIELDS = {
 }
 
 FROZEN_STATES = ("approved", "closed")
+
+# Facts the workflow records with the move to a state (the state's group is
+# checked): who approved and when, why the plan was rejected.
+WORKFLOW_FIELDS = {
+    "approved_by_id": "approved",
+    "date_approved": "approved",
+    "rejection_reason": "reconciliation",
+}
 
 
 class SopCycle(models.Model):
@@ -249,6 +262,12 @@ class SopCycle(models.Model):
             vals["date_month"] = self._first_of_month(vals["date_month"])
         if "state" in vals:
             self._check_transition(vals["state"])
+        typed = [
+            name
+            for name, state in WORKFLOW_FIELDS.items()
+            if name in vals and vals.get("state") != state
+        ]
+        check_recorded_not_typed(self, typed)
         return super().write(vals)
 
     def _frozen_cycles(self):

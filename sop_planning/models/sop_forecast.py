@@ -163,6 +163,14 @@ class SopForecast(models.Model):
     def _sop_run_name(self):
         return self.env._("the forecast run and the supply review")
 
+    def _frozen_fixed_fields(self):
+        """A forecast is one product and warehouse of its cycle."""
+        return super()._frozen_fixed_fields() | {
+            "company_id",
+            "product_id",
+            "warehouse_id",
+        }
+
     @api.depends("params")
     def _compute_params_display(self):
         for forecast in self:

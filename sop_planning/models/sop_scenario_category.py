@@ -25,6 +25,9 @@ class SopScenarioCategory(models.Model):
     def _frozen_cycles(self):
         return self.scenario_id.cycle_id
 
+    def _frozen_fixed_fields(self):
+        return super()._frozen_fixed_fields() | {"scenario_id"}
+
     def _demand_by_category(self):
         """``{category id (str): demand %}``, sub-categories included; the
         most specific category's line wins."""
