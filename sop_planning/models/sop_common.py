@@ -28,8 +28,8 @@ def check_recorded_not_typed(records, names):
     if names and not records.env.su:
         raise UserError(
             records.env._(
-                "%(fields)s say who did what and when: the step records them "
-                "itself, not by hand.",
+                "%(fields)s: the step itself records who did what and when; these "
+                "fields are not set by hand.",
                 fields=", ".join(
                     records._fields[name].get_description(records.env)["string"]
                     for name in names

@@ -72,7 +72,7 @@ class TestPlanIntegrity(SopPolicyCase):
         for vals in forged:
             for user in (self.planner, self.executive):
                 with self.subTest(vals=vals, user=user.login):
-                    with self.assertRaisesRegex(UserError, "not by hand"):
+                    with self.assertRaisesRegex(UserError, "records who did what"):
                         cycle.with_user(user).write(vals)
         self.assertFalse(cycle.approved_by_id)
         self.assertFalse(cycle.rejection_reason)
@@ -104,7 +104,7 @@ class TestPlanIntegrity(SopPolicyCase):
             },
         ):
             with self.subTest(vals=vals):
-                with self.assertRaisesRegex(UserError, "not by hand"):
+                with self.assertRaisesRegex(UserError, "records who did what"):
                     line.write(vals)
         self.assertFalse(line.adjusted_by_id)
         line.write({"adjustment_qty": 3.0, "adjustment_reason": "customer"})
