@@ -125,13 +125,19 @@ class SopCycle(models.Model):
         self.ensure_one()
         base = self.scenario_ids.filtered("is_base")
         if not base:
-            base = self.env["sop.scenario"].create(
-                {
-                    "cycle_id": self.id,
-                    "name": self.env._("Base plan"),
-                    "is_base": True,
-                    "sequence": 0,
-                }
+            # the base flag is the scoring's, never a user's
+            base = (
+                self.env["sop.scenario"]
+                .sudo()
+                .create(
+                    {
+                        "cycle_id": self.id,
+                        "name": self.env._("Base plan"),
+                        "is_base": True,
+                        "sequence": 0,
+                    }
+                )
+                .with_env(self.env)
             )
         return base
 

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class SopScenarioCategory(models.Model):
@@ -21,6 +22,19 @@ class SopScenarioCategory(models.Model):
     _categ_unique = models.UniqueIndex(
         "(scenario_id, categ_id)", "A category appears once per scenario."
     )
+
+    @api.constrains("demand_pct")
+    def _check_demand_pct(self):
+        for line in self.filtered(lambda rec: rec.demand_pct < -100):
+            raise ValidationError(
+                self.env._(
+                    "Scenario %(scenario)s, category %(category)s: the demand "
+                    "change cannot go below -100 %% (-100 %% already brings it "
+                    "to zero).",
+                    scenario=line.scenario_id.name,
+                    category=line.categ_id.display_name,
+                )
+            )
 
     def _frozen_cycles(self):
         return self.scenario_id.cycle_id

@@ -26,3 +26,4 @@ from . import test_planning_chart
 from . import test_several_warehouses
 from . import test_supply_plan
 from . import test_plan_integrity
+from . import test_scenario_input
