@@ -68,6 +68,18 @@ STEP_FIELDS = {
 
 FROZEN_STATES = ("approved", "closed")
 
+# The scope the forecast run reads, set while the forecast can still run on
+# it (draft, demand review); the company only in draft, before any plan data.
+SCOPE_STATES = {
+    "date_month": ("draft", "demand_review"),
+    "horizon_months": ("draft", "demand_review"),
+    "history_months": ("draft", "demand_review"),
+    "warehouse_ids": ("draft", "demand_review"),
+    "product_category_ids": ("draft", "demand_review"),
+    "product_domain": ("draft", "demand_review"),
+    "company_id": ("draft",),
+}
+
 # Facts the workflow records with the move to a state (the state's group is
 # checked): who approved and when, why the plan was rejected.
 WORKFLOW_FIELDS = {
@@ -260,6 +272,7 @@ class SopCycle(models.Model):
     def write(self, vals):
         if "date_month" in vals and vals["date_month"]:
             vals["date_month"] = self._first_of_month(vals["date_month"])
+        self._check_scope_editable(vals)
         if "state" in vals:
             self._check_transition(vals["state"])
         typed = [
@@ -269,6 +282,31 @@ class SopCycle(models.Model):
         ]
         check_recorded_not_typed(self, typed)
         return super().write(vals)
+
+    def _check_scope_editable(self, vals):
+        """Refuse a scope change once the plan was handed on from the step
+        where the forecast runs on it; a frozen cycle is left to the freeze
+        rule and its own message."""
+        for name in SCOPE_STATES.keys() & set(vals):
+            late = self.filtered(
+                lambda cycle, name=name: (
+                    cycle.state not in SCOPE_STATES[name] and not cycle.is_frozen
+                )
+            )[:1]
+            if late:
+                raise UserError(
+                    self.env._(
+                        "Cycle %(cycle)s is in %(state)s: %(field)s is part of "
+                        "the scope the forecast was run on and can only be "
+                        "changed in %(states)s.",
+                        cycle=late.display_name,
+                        state=dict(STATES)[late.state],
+                        field=self._fields[name].get_description(self.env)["string"],
+                        states=", ".join(
+                            dict(STATES)[state] for state in SCOPE_STATES[name]
+                        ),
+                    )
+                )
 
     def _frozen_cycles(self):
         return self

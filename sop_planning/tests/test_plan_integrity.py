@@ -123,3 +123,39 @@ class TestPlanIntegrity(SopPolicyCase):
         )
         self.assertEqual(created.adjustment_qty, 3.0)
         self.assertEqual(created.adjusted_by_id, self.executive)
+
+    def test_scope_is_fixed_once_the_demand_is_handed_on(self):
+        cycle = self._plan(self.pump)
+        planner_cycle = cycle.with_user(self.planner)
+        # demand review: the scope still changes, the forecast runs again on it
+        planner_cycle.write({"horizon_months": 6, "history_months": 24})
+        cycle.action_submit_supply_review()
+        scope = [
+            {"date_month": "2031-06-01"},
+            {"horizon_months": 3},
+            {"history_months": 12},
+            {"warehouse_ids": [Command.clear()]},
+            {"product_category_ids": [Command.clear()]},
+            {"product_domain": "[('id', '=', 0)]"},
+            {"company_id": self.company_b.id},
+        ]
+        for state in ("supply_review", "reconciliation", "executive_review"):
+            self.assertEqual(cycle.state, state)
+            for vals in scope:
+                for user in (self.planner, self.sop_admin):
+                    with (
+                        self.subTest(state=state, vals=vals, user=user.login),
+                        self.assertRaisesRegex(UserError, "scope the forecast"),
+                        self.cr.savepoint(),
+                    ):
+                        cycle.with_user(user).write(vals)
+            # what does not change the plan's scope stays open
+            planner_cycle.write({"note": "Checked", "service_level": 97.0})
+            if state == "supply_review":
+                cycle.action_submit_reconciliation()
+            elif state == "reconciliation":
+                cycle.action_submit_executive_review()
+        cycle.invalidate_recordset()
+        self.assertEqual(cycle.horizon_months, 6)
+        self.assertEqual(cycle.warehouse_ids, self.warehouse)
+        self.assertEqual(cycle.date_month, self._month(0))
