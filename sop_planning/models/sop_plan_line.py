@@ -84,7 +84,14 @@ class SopPlanLine(models.Model):
         string="Last Year",
         digits="Product Unit",
         readonly=True,
-        help="Demand of the same month one year earlier (empty when unknown).",
+        help="Demand of the same month one year earlier; empty when it is not "
+        "known: that month is not over yet, out of the history window, or the "
+        "product was out of stock in it.",
+    )
+    history_known = fields.Boolean(
+        string="Last Year Known",
+        compute="_compute_history_known",
+        help="The demand of the same month one year earlier is known.",
     )
     forecast_qty = fields.Float(
         string="Statistical", digits="Product Unit", readonly=True
@@ -176,6 +183,23 @@ class SopPlanLine(models.Model):
         "(cycle_id, product_id, warehouse_id, date_month)",
         "A cycle has one plan line per product, warehouse and month.",
     )
+
+    @api.depends("history_qty")
+    def _compute_history_known(self):
+        """Stored NULL means unknown; the ORM reads NULL as 0.0."""
+        self.flush_recordset(["history_qty"])
+        known = {
+            line_id
+            for (line_id,) in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM sop_plan_line WHERE id = ANY(%s) "
+                    "AND history_qty IS NOT NULL",
+                    list(self._origin.ids),
+                )
+            )
+        }
+        for line in self:
+            line.history_known = line._origin.id in known
 
     @api.depends("adjustment_mode", "adjustment_percent", "forecast_qty")
     def _compute_adjustment_qty(self):
