@@ -29,3 +29,4 @@ from . import test_plan_integrity
 from . import test_scenario_input
 from . import test_forecast_views
 from . import test_last_year
+from . import test_kpi_levels
