@@ -167,6 +167,7 @@ class SopScenario(models.Model):
         if DELTA_FIELDS & set(vals):
             if self.filtered("is_base"):
                 raise UserError(self.env._("The base plan has no deltas to change."))
+            self._check_not_chosen_for_approval()
             vals = dict(vals, state="draft")
         return super().write(vals)
 
@@ -174,6 +175,32 @@ class SopScenario(models.Model):
     def _unlink_except_base(self):
         if self.filtered("is_base") and not self.env.context.get("sop_drop_base"):
             raise UserError(self.env._("The base plan scenario cannot be deleted."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_chosen_for_approval(self):
+        self._check_not_chosen_for_approval()
+
+    def _check_not_chosen_for_approval(self):
+        """The scenario an executive chose to approve with keeps the deltas
+        they reviewed: changed or deleted, the approval would apply others."""
+        if self.env.su:
+            return
+        chosen = self.filtered(
+            lambda scenario: (
+                not scenario.cycle_id.is_frozen
+                and scenario.cycle_id.sudo().approved_scenario_id == scenario
+            )
+        )[:1]
+        if chosen:
+            raise UserError(
+                self.env._(
+                    "Scenario %(scenario)s is the one chosen to approve cycle "
+                    "%(cycle)s: its deltas cannot change and it cannot be "
+                    "deleted. An executive clears the choice first.",
+                    scenario=chosen.name,
+                    cycle=chosen.cycle_id.display_name,
+                )
+            )
 
     def action_score(self):
         """Score these scenarios' cycles: the base plan and every scenario."""

@@ -23,6 +23,20 @@ class SopScenarioCategory(models.Model):
         "(scenario_id, categ_id)", "A category appears once per scenario."
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.scenario_id._check_not_chosen_for_approval()
+        return lines
+
+    def write(self, vals):
+        self.scenario_id._check_not_chosen_for_approval()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_chosen_for_approval(self):
+        self.scenario_id._check_not_chosen_for_approval()
+
     @api.constrains("demand_pct")
     def _check_demand_pct(self):
         for line in self.filtered(lambda rec: rec.demand_pct < -100):

@@ -88,3 +88,47 @@ class TestScenarioInput(SopPolicyCase):
             self._scenario(cycle, is_base=True, demand_pct=50)
         with self.assertRaisesRegex(UserError, "not set by hand"):
             copy.is_base = True
+
+    def test_scenario_chosen_for_approval_keeps_its_deltas(self):
+        cycle = self._plan(self.pump)
+        self._to_executive_review_from_demand(cycle)
+        chosen = self._scenario(
+            cycle,
+            name="Promotion",
+            demand_pct=15,
+            category_line_ids=[
+                Command.create({"categ_id": self.category.id, "demand_pct": 20})
+            ],
+        )
+        cycle.with_user(self.executive).approved_scenario_id = chosen
+        refused = "chosen to approve cycle"
+        changes = [
+            lambda: chosen.write({"demand_pct": 50}),
+            lambda: chosen.write({"lead_time_days": 30}),
+            lambda: chosen.category_line_ids.write({"demand_pct": 60}),
+            lambda: (
+                self.env["sop.scenario.category"]
+                .with_user(self.planner)
+                .create(
+                    {
+                        "scenario_id": chosen.id,
+                        "categ_id": self.env.ref("product.product_category_goods").id,
+                        "demand_pct": 5,
+                    }
+                )
+            ),
+            lambda: chosen.category_line_ids.unlink(),
+            lambda: chosen.unlink(),
+        ]
+        for change in changes:
+            with self.assertRaisesRegex(UserError, refused), self.cr.savepoint():
+                change()
+        chosen.invalidate_recordset()
+        self.assertEqual(chosen.demand_pct, 15)
+        self.assertEqual(chosen.category_line_ids.demand_pct, 20)
+        self.assertEqual(cycle.approved_scenario_id, chosen)
+        chosen.name = "Promotion (reviewed)"  # not a delta
+        # once the executive clears the choice, the planner edits again
+        cycle.with_user(self.executive).approved_scenario_id = False
+        chosen.write({"demand_pct": 50})
+        self.assertEqual(chosen.demand_pct, 50)
