@@ -54,6 +54,14 @@ class SopCycle(models.Model):
     @api.constrains("approved_scenario_id")
     def _check_approved_scenario(self):
         for cycle in self.filtered("approved_scenario_id"):
+            if cycle.approved_scenario_id.is_base:
+                raise ValidationError(
+                    self.env._(
+                        "The base plan has no deltas to approve with: leave "
+                        "the scenario empty to approve cycle %s as planned.",
+                        cycle.display_name,
+                    )
+                )
             if cycle.approved_scenario_id.cycle_id != cycle:
                 raise ValidationError(
                     self.env._(

@@ -132,3 +132,11 @@ class TestScenarioInput(SopPolicyCase):
         cycle.with_user(self.executive).approved_scenario_id = False
         chosen.write({"demand_pct": 50})
         self.assertEqual(chosen.demand_pct, 50)
+
+    def test_base_plan_is_no_scenario_to_approve_with(self):
+        cycle = self._plan(self.pump)
+        self._to_executive_review_from_demand(cycle)
+        cycle.with_user(self.planner).action_score_scenarios()
+        base = cycle.scenario_ids.filtered("is_base")
+        with self.assertRaisesRegex(ValidationError, "leave the scenario empty"):
+            cycle.with_user(self.executive).approved_scenario_id = base
