@@ -45,9 +45,14 @@ class SopCycle(models.Model):
         string="Skipped Products", compute="_compute_plan_summary"
     )
     date_forecast = fields.Datetime(string="Forecast Run On", readonly=True, copy=False)
-    date_history_from = fields.Date(readonly=True, copy=False)
+    date_history_from = fields.Date(
+        string="History From", readonly=True, copy=False, help="Its first month."
+    )
     date_history_to = fields.Date(
-        readonly=True, copy=False, help="First month not in the history."
+        string="History Before",
+        readonly=True,
+        copy=False,
+        help="First month not in the history.",
     )
 
     # ------------------------------------------------------------------

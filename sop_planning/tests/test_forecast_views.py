@@ -27,3 +27,14 @@ class TestForecastViews(SopCase):
                     self.assertTrue(nodes or name == "bias", "the field is shown")
                     for node in nodes:
                         self.assertEqual(node.get("widget"), "percentage")
+
+    def test_history_window_reads_as_months(self):
+        """The cycle's history window shows months with the year ("Dec 2026"),
+        not a day without its year ("Dec 1") under a technical label."""
+        for name, label in (
+            ("date_history_from", "History From"),
+            ("date_history_to", "History Before"),
+        ):
+            (node,) = self._field_nodes("sop.cycle", "form", f"//field[@name='{name}']")
+            self.assertEqual(node.get("widget"), "sop_month")
+            self.assertEqual(self.env["sop.cycle"]._fields[name].string, label)
