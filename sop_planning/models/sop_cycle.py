@@ -53,6 +53,9 @@ TRANSITIONS = {
     ("demand_review", "supply_review"): GROUP_PLANNER,
     ("supply_review", "reconciliation"): GROUP_PLANNER,
     ("reconciliation", "executive_review"): GROUP_PLANNER,
+    # back to the demand (after a rejection, or a supply finding)
+    ("supply_review", "demand_review"): GROUP_PLANNER,
+    ("reconciliation", "demand_review"): GROUP_PLANNER,
     ("executive_review", "reconciliation"): GROUP_EXECUTIVE,
     ("executive_review", "approved"): GROUP_EXECUTIVE,
     ("approved", "closed"): GROUP_EXECUTIVE,
@@ -359,6 +362,19 @@ class SopCycle(models.Model):
     def action_submit_executive_review(self):
         """Submit the reconciled plan to the executives."""
         return self._move_to("executive_review", "reconciliation")
+
+    def action_reopen_demand_review(self):
+        """Back to the demand review, to adjust the demand again (after a
+        rejection, or what the supply review found); handing it on runs the
+        supply review again."""
+        for cycle in self:
+            back_from = (
+                cycle.state
+                if cycle.state in ("supply_review", "reconciliation")
+                else "reconciliation"
+            )
+            cycle._move_to("demand_review", back_from)
+        return True
 
     def action_reject(self):
         """Open the wizard that asks the executive for the rejection reason."""

@@ -159,3 +159,31 @@ class TestPlanIntegrity(SopPolicyCase):
         self.assertEqual(cycle.horizon_months, 6)
         self.assertEqual(cycle.warehouse_ids, self.warehouse)
         self.assertEqual(cycle.date_month, self._month(0))
+
+    def test_rejected_plan_goes_back_to_demand_review(self):
+        cycle = self._plan(self.pump)
+        self._to_executive_review_from_demand(cycle)
+        line = cycle.plan_line_ids.sorted("date_month")[:1].with_user(self.planner)
+        # not straight from the executive review, nor by a reader
+        with self.assertRaisesRegex(UserError, "needs Reconciliation"):
+            cycle.with_user(self.planner).action_reopen_demand_review()
+        self.env["sop.cycle.reject"].with_user(self.executive).create(
+            {"cycle_ids": [Command.set(cycle.ids)], "reason": "Cut the pumps"}
+        ).action_confirm()
+        with self.assertRaises(AccessError):
+            cycle.with_user(self.sop_user).action_reopen_demand_review()
+        cycle.with_user(self.planner).action_reopen_demand_review()
+        self.assertEqual(cycle.state, "demand_review")
+        line.write({"adjustment_qty": -100.0, "adjustment_reason": "market"})
+        cycle.with_user(self.planner).action_submit_supply_review()
+        self.assertEqual(cycle.state, "supply_review")
+        cycle.with_user(self.planner).action_reopen_demand_review()
+        cycle.with_user(self.planner).action_submit_supply_review()
+        cycle.with_user(self.planner).action_submit_reconciliation()
+        cycle.with_user(self.planner).action_submit_executive_review()
+        cycle.with_user(self.executive).action_approve()
+        self.assertEqual(cycle.state, "approved")
+        ledger = cycle.accuracy_line_ids.filtered(
+            lambda row: row.date_month == line.date_month
+        )
+        self.assertAlmostEqual(ledger.consensus_qty, line.forecast_qty - 100.0, 2)
