@@ -13,6 +13,7 @@ from sop_planning.engine.scenario import (
     daily_demand,
     evaluate_plan,
     kpis_from_totals,
+    scenario_items,
     scenario_spend,
     score_scenarios,
     stock_balance,
@@ -315,3 +316,16 @@ def test_bad_inputs_name_the_item_or_column():
     demand = inputs.demand.assign(period=inputs.demand["period"] + pd.Timedelta(days=3))
     with pytest.raises(EngineInputError, match="item P0: demand period 2027-01-04"):
         evaluate_plan(PlanInputs(inputs.items, demand))
+
+
+def test_vendors_faster_than_their_lead_time_deliver_at_once():
+    """A lead time delta larger than an item's lead time gives 0 days, not
+    a negative lead time that stops the scoring of every scenario."""
+    inputs = _inputs()
+    faster = Scenario("vendors 20 days faster", lead_time_days=-20)
+    leads = inputs.items["lead_time_days"].to_numpy()
+    assert (leads < 20).any(), "some items wait less than the delta"
+    overlaid = scenario_items(inputs.items, faster)["lead_time_days"].to_numpy()
+    np.testing.assert_array_equal(overlaid, np.maximum(leads - 20, 0.0))
+    scores = _score(inputs, faster)
+    assert scores.loc["vendors 20 days faster", "fill_rate"] >= 0.0

@@ -279,8 +279,11 @@ def scenario_items(items, scenario):
     unit_price = _item_column(items, "unit_price", np.nan)
     unit_price = np.where(np.isnan(unit_price), unit_cost, unit_price)
     overlay = {
-        "lead_time_days": _item_column(items, "lead_time_days", np.nan)
-        + scenario.lead_time_days,
+        # vendors faster than their lead time deliver at once, not before
+        "lead_time_days": np.maximum(
+            _item_column(items, "lead_time_days", np.nan) + scenario.lead_time_days,
+            0.0,
+        ),
         "moq": _item_column(items, "moq", 0.0) * (1.0 + scenario.moq_pct / 100.0),
         "unit_price": unit_price * (1.0 + scenario.price_pct / 100.0),
     }

@@ -1,6 +1,7 @@
 """Helpers shared by the S&OP models: groups, months, actions, units."""
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, float_is_zero
 
 # security groups the models check on the server
@@ -19,6 +20,22 @@ MOVE_UOM_JOIN = SQL(
        JOIN uom_uom lu ON lu.id = m.product_uom
        JOIN uom_uom pu ON pu.id = pt.uom_id"""
 )
+
+
+def check_recorded_not_typed(records, names):
+    """Refuse a user typing ``names``: fields the workflow records itself
+    (who approved or adjusted, when, why rejected)."""
+    if names and not records.env.su:
+        raise UserError(
+            records.env._(
+                "%(fields)s: the step itself records who did what and when; these "
+                "fields are not set by hand.",
+                fields=", ".join(
+                    records._fields[name].get_description(records.env)["string"]
+                    for name in names
+                ),
+            )
+        )
 
 
 def first_of_this_month(record):

@@ -30,7 +30,12 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 from odoo.tools.safe_eval import safe_eval
 
-from .sop_common import GROUP_EXECUTIVE, GROUP_PLANNER, first_of_this_month
+from .sop_common import (
+    GROUP_EXECUTIVE,
+    GROUP_PLANNER,
+    check_recorded_not_typed,
+    first_of_this_month,
+)
 
 STATES = [
     ("draft", "Draft"),
@@ -48,6 +53,9 @@ TRANSITIONS = {
     ("demand_review", "supply_review"): GROUP_PLANNER,
     ("supply_review", "reconciliation"): GROUP_PLANNER,
     ("reconciliation", "executive_review"): GROUP_PLANNER,
+    # back to the demand (after a rejection, or a supply finding)
+    ("supply_review", "demand_review"): GROUP_PLANNER,
+    ("reconciliation", "demand_review"): GROUP_PLANNER,
     ("executive_review", "reconciliation"): GROUP_EXECUTIVE,
     ("executive_review", "approved"): GROUP_EXECUTIVE,
     ("approved", "closed"): GROUP_EXECUTIVE,
@@ -62,6 +70,26 @@ STEP_FIELDS = {
 }
 
 FROZEN_STATES = ("approved", "closed")
+
+# The scope the forecast run reads, set while the forecast can still run on
+# it (draft, demand review); the company only in draft, before any plan data.
+SCOPE_STATES = {
+    "date_month": ("draft", "demand_review"),
+    "horizon_months": ("draft", "demand_review"),
+    "history_months": ("draft", "demand_review"),
+    "warehouse_ids": ("draft", "demand_review"),
+    "product_category_ids": ("draft", "demand_review"),
+    "product_domain": ("draft", "demand_review"),
+    "company_id": ("draft",),
+}
+
+# Facts the workflow records with the move to a state (the state's group is
+# checked): who approved and when, why the plan was rejected.
+WORKFLOW_FIELDS = {
+    "approved_by_id": "approved",
+    "date_approved": "approved",
+    "rejection_reason": "reconciliation",
+}
 
 
 class SopCycle(models.Model):
@@ -247,9 +275,41 @@ class SopCycle(models.Model):
     def write(self, vals):
         if "date_month" in vals and vals["date_month"]:
             vals["date_month"] = self._first_of_month(vals["date_month"])
+        self._check_scope_editable(vals)
         if "state" in vals:
             self._check_transition(vals["state"])
+        typed = [
+            name
+            for name, state in WORKFLOW_FIELDS.items()
+            if name in vals and vals.get("state") != state
+        ]
+        check_recorded_not_typed(self, typed)
         return super().write(vals)
+
+    def _check_scope_editable(self, vals):
+        """Refuse a scope change once the plan was handed on from the step
+        where the forecast runs on it; a frozen cycle is left to the freeze
+        rule and its own message."""
+        for name in SCOPE_STATES.keys() & set(vals):
+            late = self.filtered(
+                lambda cycle, name=name: (
+                    cycle.state not in SCOPE_STATES[name] and not cycle.is_frozen
+                )
+            )[:1]
+            if late:
+                raise UserError(
+                    self.env._(
+                        "Cycle %(cycle)s is in %(state)s: %(field)s is part of "
+                        "the scope the forecast was run on and can only be "
+                        "changed in %(states)s.",
+                        cycle=late.display_name,
+                        state=dict(STATES)[late.state],
+                        field=self._fields[name].get_description(self.env)["string"],
+                        states=", ".join(
+                            dict(STATES)[state] for state in SCOPE_STATES[name]
+                        ),
+                    )
+                )
 
     def _frozen_cycles(self):
         return self
@@ -302,6 +362,19 @@ class SopCycle(models.Model):
     def action_submit_executive_review(self):
         """Submit the reconciled plan to the executives."""
         return self._move_to("executive_review", "reconciliation")
+
+    def action_reopen_demand_review(self):
+        """Back to the demand review, to adjust the demand again (after a
+        rejection, or what the supply review found); handing it on runs the
+        supply review again."""
+        for cycle in self:
+            back_from = (
+                cycle.state
+                if cycle.state in ("supply_review", "reconciliation")
+                else "reconciliation"
+            )
+            cycle._move_to("demand_review", back_from)
+        return True
 
     def action_reject(self):
         """Open the wizard that asks the executive for the rejection reason."""

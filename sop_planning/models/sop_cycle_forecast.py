@@ -45,9 +45,14 @@ class SopCycle(models.Model):
         string="Skipped Products", compute="_compute_plan_summary"
     )
     date_forecast = fields.Datetime(string="Forecast Run On", readonly=True, copy=False)
-    date_history_from = fields.Date(readonly=True, copy=False)
+    date_history_from = fields.Date(
+        string="History From", readonly=True, copy=False, help="Its first month."
+    )
     date_history_to = fields.Date(
-        readonly=True, copy=False, help="First month not in the history."
+        string="History Before",
+        readonly=True,
+        copy=False,
+        help="First month not in the history.",
     )
 
     # ------------------------------------------------------------------
@@ -488,10 +493,21 @@ class SopCycle(models.Model):
             ["product_id", "warehouse_id", "period"], as_index=False
         )["qty"].sum(min_count=1)
         grid = grid.merge(
-            last_year.rename(columns={"qty": "history_qty"}),
+            last_year.rename(columns={"qty": "history_qty"}).assign(has_row=True),
             on=["product_id", "warehouse_id", "period"],
             how="left",
         )
+        # a month of the history window without a row had no demand: a known
+        # zero; out of stock (NaN), not over yet or out of the window: unknown
+        date_from, date_to = map(pd.Timestamp, self._history_window())
+        year_before = grid["period"] - pd.DateOffset(years=1)
+        no_demand = (
+            grid["has_row"].isna()
+            & (year_before >= date_from)
+            & (year_before < date_to)
+        )
+        grid["history_qty"] = grid["history_qty"].mask(no_demand, 0.0)
+        grid = grid.drop(columns="has_row")
         self.env["sop.plan.line"]._save_grid(
             self, grid, forecast_ids, kept, product_ids
         )

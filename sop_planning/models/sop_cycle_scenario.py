@@ -54,6 +54,14 @@ class SopCycle(models.Model):
     @api.constrains("approved_scenario_id")
     def _check_approved_scenario(self):
         for cycle in self.filtered("approved_scenario_id"):
+            if cycle.approved_scenario_id.is_base:
+                raise ValidationError(
+                    self.env._(
+                        "The base plan has no deltas to approve with: leave "
+                        "the scenario empty to approve cycle %s as planned.",
+                        cycle.display_name,
+                    )
+                )
             if cycle.approved_scenario_id.cycle_id != cycle:
                 raise ValidationError(
                     self.env._(
@@ -125,13 +133,19 @@ class SopCycle(models.Model):
         self.ensure_one()
         base = self.scenario_ids.filtered("is_base")
         if not base:
-            base = self.env["sop.scenario"].create(
-                {
-                    "cycle_id": self.id,
-                    "name": self.env._("Base plan"),
-                    "is_base": True,
-                    "sequence": 0,
-                }
+            # the base flag is the scoring's, never a user's
+            base = (
+                self.env["sop.scenario"]
+                .sudo()
+                .create(
+                    {
+                        "cycle_id": self.id,
+                        "name": self.env._("Base plan"),
+                        "is_base": True,
+                        "sequence": 0,
+                    }
+                )
+                .with_env(self.env)
             )
         return base
 

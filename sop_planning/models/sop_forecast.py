@@ -108,9 +108,19 @@ class SopForecast(models.Model):
     adi = fields.Float(string="ADI", readonly=True, help="Average demand interval.")
     cv2 = fields.Float(string="CV²", readonly=True)
     n_periods = fields.Integer(string="History (months)", readonly=True)
-    wape = fields.Float(string="Backtest WAPE", readonly=True)
+    wape = fields.Float(
+        string="Backtest WAPE",
+        readonly=True,
+        help="Sum of the absolute backtest errors over the demand of the "
+        "backtest months, in %.",
+    )
     mase = fields.Float(string="Backtest MASE", readonly=True)
-    bias = fields.Float(string="Backtest Bias", readonly=True)
+    bias = fields.Float(
+        string="Backtest Bias",
+        readonly=True,
+        help="Sum of the backtest errors (forecast - demand) over the demand, "
+        "in %; above 0: the forecast was too high.",
+    )
     sigma = fields.Float(string="Sigma (1 month)", readonly=True)
     # supply review
     on_hand_qty = fields.Float(digits="Product Unit", readonly=True)
@@ -162,6 +172,14 @@ class SopForecast(models.Model):
 
     def _sop_run_name(self):
         return self.env._("the forecast run and the supply review")
+
+    def _frozen_fixed_fields(self):
+        """A forecast is one product and warehouse of its cycle."""
+        return super()._frozen_fixed_fields() | {
+            "company_id",
+            "product_id",
+            "warehouse_id",
+        }
 
     @api.depends("params")
     def _compute_params_display(self):

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.exceptions import UserError
 
 
 class SopFrozenMixin(models.AbstractModel):
@@ -9,6 +10,9 @@ class SopFrozenMixin(models.AbstractModel):
     touches a field outside ``_frozen_exempt_fields()``. A file that adds a
     field a frozen cycle must still accept (a technical flag, a fact recorded
     after approval) extends ``_frozen_exempt_fields`` next to that field.
+    The fields that place a record (its cycle, product, month...) are set
+    when it is created: moving it would carry plan data into a frozen cycle
+    or past the demand review (``_frozen_fixed_fields``).
     """
 
     _name = "sop.frozen.mixin"
@@ -22,6 +26,10 @@ class SopFrozenMixin(models.AbstractModel):
         """Fields written even when the cycle is frozen; extend with super()."""
         return set()
 
+    def _frozen_fixed_fields(self):
+        """Fields that place a record in its cycle: never changed by users."""
+        return {"cycle_id"} & set(self._fields)
+
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
@@ -29,6 +37,7 @@ class SopFrozenMixin(models.AbstractModel):
         return records
 
     def write(self, vals):
+        self._check_fixed_fields(vals)
         if set(vals) - self._frozen_exempt_fields():
             self._frozen_cycles()._check_not_frozen()
         return super().write(vals)
@@ -36,3 +45,24 @@ class SopFrozenMixin(models.AbstractModel):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_frozen(self):
         self._frozen_cycles()._check_not_frozen()
+
+    def _check_fixed_fields(self, vals):
+        """Refuse a user's write that moves a record (same values pass)."""
+        if self.env.su:
+            return
+        for name in sorted(self._frozen_fixed_fields() & set(vals)):
+            field = self._fields[name]
+            for record in self:
+                value = field.convert_to_record(
+                    field.convert_to_cache(vals[name], record), record
+                )
+                if value != record[name]:
+                    raise UserError(
+                        self.env._(
+                            "%(field)s of %(record)s cannot be changed: plan "
+                            "data stays in the cycle, product, warehouse and "
+                            "month it was made for.",
+                            field=field.get_description(self.env)["string"],
+                            record=record.display_name,
+                        )
+                    )

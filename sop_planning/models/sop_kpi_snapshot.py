@@ -50,6 +50,15 @@ STOCK_FIGURES = (
     "stock_value_days",
     "avg_stock_value",
 )
+# levels of a month (at its end, or over it): a group adds them up over
+# warehouses and averages them over its months, a sum of 12 month-ends is no
+# stock anybody holds
+MONTHLY_LEVELS = (
+    "demand_products",
+    "stockout_products",
+    "excess_value",
+    "avg_stock_value",
+)
 
 
 class SopKpiSnapshot(models.Model):
@@ -99,14 +108,20 @@ class SopKpiSnapshot(models.Model):
         "zero at the end of the day), for products with demand there in the "
         "last 12 months."
     )
-    stockout_products = fields.Integer(string="Products Out of Stock")
+    stockout_products = fields.Integer(
+        string="Products Out of Stock",
+        help="Over several months: their monthly average.",
+    )
     excess_value = fields.Monetary(
         help="Stock at the end of the month above the reordering rules' "
-        "maximum, at standard cost."
+        "maximum, at standard cost. Over several months: their monthly average."
     )
     cogs = fields.Monetary(string="Cost of Goods Sold")
     stock_value_days = fields.Float(string="Stock Value-Days")
-    avg_stock_value = fields.Monetary(string="Average Stock Value")
+    avg_stock_value = fields.Monetary(
+        string="Average Stock Value",
+        help="Over several months: their monthly average.",
+    )
     turns = fields.Float(
         string="Inventory Turns",
         aggregator="sum",
@@ -118,6 +133,17 @@ class SopKpiSnapshot(models.Model):
         "(warehouse_id, date_month)",
         "A warehouse has one KPI snapshot per month.",
     )
+
+    def _read_group_select(self, aggregate_spec, query):
+        """A monthly level's sum: over warehouses, averaged over months."""
+        fname, _sep, aggregate = aggregate_spec.partition(":")
+        if fname not in MONTHLY_LEVELS or aggregate != "sum":
+            return super()._read_group_select(aggregate_spec, query)
+        return SQL(
+            "SUM(%s)::float / NULLIF(COUNT(DISTINCT %s), 0)",
+            self._field_to_sql(self._table, fname, query),
+            self._field_to_sql(self._table, "date_month", query),
+        )
 
     def action_compute_snapshots(self):
         """Button: KPIs of last month and of this month so far.

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, formatLang
 
 from .sop_bulk import bulk_insert, bulk_update, none_if_nan, product_templates
-from .sop_common import adjustment_problem
+from .sop_common import adjustment_problem, check_recorded_not_typed
 
 # Computed fields that _sql_recompute stores in one statement.
 SQL_RECOMPUTED_FIELDS = (
@@ -36,6 +36,9 @@ ADJUSTMENT_FIELDS = {
     "adjustment_reason",
     "adjustment_note",
 }
+# who adjusted and when: recorded with each adjustment (and the planner's
+# forecast value added in the accuracy ledger), never typed
+ADJUSTMENT_AUTHOR_FIELDS = ("adjusted_by_id", "date_adjusted")
 
 
 class SopPlanLine(models.Model):
@@ -81,7 +84,14 @@ class SopPlanLine(models.Model):
         string="Last Year",
         digits="Product Unit",
         readonly=True,
-        help="Demand of the same month one year earlier (empty when unknown).",
+        help="Demand of the same month one year earlier; empty when it is not "
+        "known: that month is not over yet, out of the history window, or the "
+        "product was out of stock in it.",
+    )
+    history_known = fields.Boolean(
+        string="Last Year Known",
+        compute="_compute_history_known",
+        help="The demand of the same month one year earlier is known.",
     )
     forecast_qty = fields.Float(
         string="Statistical", digits="Product Unit", readonly=True
@@ -109,8 +119,8 @@ class SopPlanLine(models.Model):
     )
     adjustment_reason = fields.Selection(REASONS, string="Reason")
     adjustment_note = fields.Char(string="Reason Note")
-    adjusted_by_id = fields.Many2one("res.users", readonly=True)
-    date_adjusted = fields.Datetime(string="Adjusted On", readonly=True)
+    adjusted_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    date_adjusted = fields.Datetime(string="Adjusted On", readonly=True, copy=False)
     consensus_qty = fields.Float(
         string="Consensus",
         digits="Product Unit",
@@ -173,6 +183,23 @@ class SopPlanLine(models.Model):
         "(cycle_id, product_id, warehouse_id, date_month)",
         "A cycle has one plan line per product, warehouse and month.",
     )
+
+    @api.depends("history_qty")
+    def _compute_history_known(self):
+        """Stored NULL means unknown; the ORM reads NULL as 0.0."""
+        self.flush_recordset(["history_qty"])
+        known = {
+            line_id
+            for (line_id,) in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM sop_plan_line WHERE id = ANY(%s) "
+                    "AND history_qty IS NOT NULL",
+                    list(self._origin.ids),
+                )
+            )
+        }
+        for line in self:
+            line.history_known = line._origin.id in known
 
     @api.depends("adjustment_mode", "adjustment_percent", "forecast_qty")
     def _compute_adjustment_qty(self):
@@ -242,6 +269,16 @@ class SopPlanLine(models.Model):
         """Actuals are facts, recorded on frozen plans too (FVA)."""
         return super()._frozen_exempt_fields() | {"actual_qty", "has_actual"}
 
+    def _frozen_fixed_fields(self):
+        """A line is one product, warehouse and month of its cycle."""
+        return super()._frozen_fixed_fields() | {
+            "forecast_id",
+            "company_id",
+            "product_id",
+            "warehouse_id",
+            "date_month",
+        }
+
     @api.constrains(
         "adjustment_mode", "adjustment_percent", "adjustment_qty", "adjustment_reason"
     )
@@ -302,18 +339,34 @@ class SopPlanLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        lines = super().create(vals_list)
+        typed = set().union(*vals_list)
+        check_recorded_not_typed(
+            self, [name for name in ADJUSTMENT_AUTHOR_FIELDS if name in typed]
+        )
         given = ADJUSTMENT_FIELDS - {"adjustment_mode"}
+        adjusted = [any(vals.get(name) for name in given) for vals in vals_list]
+        now = fields.Datetime.now()
+        lines = super().create(
+            [
+                dict(vals, adjusted_by_id=self.env.uid, date_adjusted=now)
+                if is_adjusted
+                else vals
+                for vals, is_adjusted in zip(vals_list, adjusted, strict=True)
+            ]
+        )
         lines.browse(
             [
                 line.id
-                for line, vals in zip(lines, vals_list, strict=True)
-                if any(vals.get(name) for name in given)
+                for line, is_adjusted in zip(lines, adjusted, strict=True)
+                if is_adjusted
             ]
         )._check_adjustable()
         return lines
 
     def write(self, vals):
+        check_recorded_not_typed(
+            self, [name for name in ADJUSTMENT_AUTHOR_FIELDS if name in vals]
+        )
         adjusted = ADJUSTMENT_FIELDS & set(vals)
         if adjusted:
             self._check_adjustable()

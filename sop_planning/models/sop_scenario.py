@@ -1,7 +1,7 @@
 import pandas as pd
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine import KPI_COLUMNS, Scenario, demand_factor, scenario_items
 
@@ -15,6 +15,10 @@ DELTA_FIELDS = {
     "service_level",
     "moq_pct",
 }
+# Changes in % that cannot go below -100 % (a quantity or price below zero).
+PERCENT_FIELDS = ("demand_pct", "price_pct", "capacity_pct", "moq_pct")
+# The largest lead time change in days, either way (a typo guard).
+MAX_LEAD_TIME_DAYS = 365
 # The engine's figures of a scenario, stored under the same names.
 RESULT_FIELDS = tuple(name for name in KPI_COLUMNS if name != "scenario")
 DIFF_FIELDS = tuple(name for name in RESULT_FIELDS if name != "cost_of_goods")
@@ -46,7 +50,10 @@ class SopScenario(models.Model):
     cycle_state = fields.Selection(related="cycle_id.state", string="Cycle Status")
     is_frozen = fields.Boolean(related="cycle_id.is_frozen")
     is_base = fields.Boolean(
-        string="Base Plan", readonly=True, help="The plan as is, without deltas."
+        string="Base Plan",
+        readonly=True,
+        copy=False,
+        help="The plan as is, without deltas.",
     )
     demand_pct = fields.Float(
         string="Demand (%)", help="Change of every item's demand: +10 = x 1.10."
@@ -99,14 +106,50 @@ class SopScenario(models.Model):
         "(cycle_id) WHERE is_base", "A cycle has one base plan scenario."
     )
 
-    # the scores (``_store_scores``)
+    # the scores (``_store_scores``) and the base plan the scoring keeps
+    # (a copy of it is an ordinary scenario)
     _sop_run_fields = frozenset(
         {*RESULT_FIELDS, *(f"{name}_diff" for name in DIFF_FIELDS)}
-        | {"date_scored", "month_ids"}
+        | {"date_scored", "month_ids", "is_base"}
     )
 
     def _sop_run_name(self):
         return self.env._("scenario scoring")
+
+    @api.constrains(*PERCENT_FIELDS, "lead_time_days", "service_level")
+    def _check_deltas(self):
+        """Deltas the engine can plan with; checked when they are typed,
+        not when the scoring of every scenario would stop on them."""
+        for scenario in self:
+            for name in PERCENT_FIELDS:
+                if scenario[name] < -100:
+                    raise ValidationError(
+                        self.env._(
+                            "Scenario %(scenario)s: %(field)s cannot go below "
+                            "-100 %% (-100 %% already brings it to zero).",
+                            scenario=scenario.name,
+                            field=self._fields[name].get_description(self.env)[
+                                "string"
+                            ],
+                        )
+                    )
+            if abs(scenario.lead_time_days) > MAX_LEAD_TIME_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Scenario %(scenario)s: the lead time change must be "
+                        "between -%(days)s and +%(days)s days.",
+                        scenario=scenario.name,
+                        days=MAX_LEAD_TIME_DAYS,
+                    )
+                )
+            if scenario.service_level and not 50 < scenario.service_level < 100:
+                raise ValidationError(
+                    self.env._(
+                        "Scenario %(scenario)s: the service level must be above "
+                        "50 %% and below 100 %%, or 0 to keep the plan's targets.",
+                        scenario=scenario.name,
+                    )
+                )
 
     def copy_data(self, default=None):
         """Duplicate: the deltas under a name that says it is a copy."""
@@ -124,6 +167,7 @@ class SopScenario(models.Model):
         if DELTA_FIELDS & set(vals):
             if self.filtered("is_base"):
                 raise UserError(self.env._("The base plan has no deltas to change."))
+            self._check_not_chosen_for_approval()
             vals = dict(vals, state="draft")
         return super().write(vals)
 
@@ -131,6 +175,32 @@ class SopScenario(models.Model):
     def _unlink_except_base(self):
         if self.filtered("is_base") and not self.env.context.get("sop_drop_base"):
             raise UserError(self.env._("The base plan scenario cannot be deleted."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_chosen_for_approval(self):
+        self._check_not_chosen_for_approval()
+
+    def _check_not_chosen_for_approval(self):
+        """The scenario an executive chose to approve with keeps the deltas
+        they reviewed: changed or deleted, the approval would apply others."""
+        if self.env.su:
+            return
+        chosen = self.filtered(
+            lambda scenario: (
+                not scenario.cycle_id.is_frozen
+                and scenario.cycle_id.sudo().approved_scenario_id == scenario
+            )
+        )[:1]
+        if chosen:
+            raise UserError(
+                self.env._(
+                    "Scenario %(scenario)s is the one chosen to approve cycle "
+                    "%(cycle)s: its deltas cannot change and it cannot be "
+                    "deleted. An executive clears the choice first.",
+                    scenario=chosen.name,
+                    cycle=chosen.cycle_id.display_name,
+                )
+            )
 
     def action_score(self):
         """Score these scenarios' cycles: the base plan and every scenario."""

@@ -27,5 +27,8 @@ class SopScenarioMonth(models.Model):
     purchase_spend = fields.Monetary(help="Cash out for the month's receipts.")
     stock_value = fields.Monetary(help="Projected stock at the month's end x cost.")
 
+    def _frozen_fixed_fields(self):
+        return super()._frozen_fixed_fields() | {"scenario_id"}
+
     def _sop_run_name(self):
         return self.env["sop.scenario"]._sop_run_name()

@@ -25,3 +25,8 @@ from . import test_kpi_agreement
 from . import test_planning_chart
 from . import test_several_warehouses
 from . import test_supply_plan
+from . import test_plan_integrity
+from . import test_scenario_input
+from . import test_forecast_views
+from . import test_last_year
+from . import test_kpi_levels
