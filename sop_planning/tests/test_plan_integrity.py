@@ -172,7 +172,10 @@ class TestPlanIntegrity(SopPolicyCase):
         ).action_confirm()
         with self.assertRaises(AccessError):
             cycle.with_user(self.sop_user).action_reopen_demand_review()
-        cycle.with_user(self.planner).action_reopen_demand_review()
+        # the form's Action menu, as the planner clicks it
+        self.env.ref("sop_planning.sop_cycle_action_reopen_demand_review").with_user(
+            self.planner
+        ).with_context(active_model="sop.cycle", active_ids=cycle.ids).run()
         self.assertEqual(cycle.state, "demand_review")
         line.write({"adjustment_qty": -100.0, "adjustment_reason": "market"})
         cycle.with_user(self.planner).action_submit_supply_review()
