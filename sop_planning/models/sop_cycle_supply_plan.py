@@ -231,8 +231,8 @@ class SopCycle(models.Model):
                     self.env._(
                         "%(what)s %(plan)s in the plan, %(sim)s simulated",
                         what=label,
-                        plan=f"{plan:,.0f}",
-                        sim=f"{simulated:,.0f}",
+                        plan=formatLang(self.env, plan, digits=0),
+                        sim=formatLang(self.env, simulated, digits=0),
                     )
                 )
         if not gaps:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import formatLang
 
 from .common_data import SopDataCase
 
@@ -207,6 +208,15 @@ class TestSupplyPlan(SopDataCase):
         self.assertIn("purchase spend", cycle.simulation_note)
         self.assertIn("deterministic", cycle.simulation_note)
         self.assertNotIn("average stock value", cycle.simulation_note)
+        # the amounts as the reader's language writes them (Danish: 1.234)
+        self.assertGreater(spend * 1.2, 1000.0)
+        self.env["res.lang"]._activate_lang("da_DK")
+        danish = cycle.with_context(lang="da_DK")
+        danish.invalidate_recordset(["simulation_note"])
+        self.assertIn(
+            formatLang(danish.env, spend * 1.2, digits=0), danish.simulation_note
+        )
+        self.assertIn(".", formatLang(danish.env, spend * 1.2, digits=0))
 
     def test_refresh_runs_the_policy_engine_only_after_a_change(self):
         cycle = self._supply_review()
