@@ -569,8 +569,10 @@ class SopPlanLine(models.Model):
         """Post one note per cycle: who adjusted how many lines, and why."""
         for cycle in self.cycle_id:
             lines = self.filtered(lambda line, c=cycle: line.cycle_id == c)
+            # a line without a reason has no adjustment left (a reason is
+            # required for one): its adjustment was cleared
             reasons = Counter(
-                dict(REASONS).get(line.adjustment_reason, self.env._("no reason"))
+                dict(REASONS).get(line.adjustment_reason, self.env._("cleared"))
                 for line in lines
             )
             cycle.message_post(

@@ -109,6 +109,11 @@ class TestForecastRun(SopDataCase):
             )
         )
 
+        # clearing an adjustment says so, not "no reason"
+        launch.write({"adjustment_qty": 0.0, "adjustment_reason": False})
+        self.assertIn("Reasons: cleared (1)", cycle.message_ids[:1].body)
+        launch.write({"adjustment_qty": 30, "adjustment_reason": "launch"})
+
         count = len(cycle.plan_line_ids)
         cycle.action_run_forecast()
         self.assertEqual(len(cycle.plan_line_ids), count)
