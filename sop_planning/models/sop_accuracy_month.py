@@ -6,7 +6,7 @@ cycles planned it. Rebuilt after every actuals update.
 """
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 
 class SopAccuracyMonth(models.Model):
@@ -40,6 +40,23 @@ class SopAccuracyMonth(models.Model):
     bias = fields.Float(string="Bias (%)", aggregator="sum")
     fva = fields.Float(string="FVA (pts)", aggregator="sum")
     mase = fields.Float(string="MASE", aggregator="sum")
+
+    @api.depends("date_month", "categ_id", "adjusted_by_id")
+    def _compute_display_name(self):
+        for row in self:
+            row.display_name = " / ".join(
+                filter(
+                    None,
+                    (
+                        row.date_month
+                        and format_date(
+                            self.env, row.date_month, date_format="MMM yyyy"
+                        ),
+                        row.categ_id.display_name,
+                        row.adjusted_by_id.name,
+                    ),
+                )
+            )
 
     @api.model
     def _rebuild(self, company):

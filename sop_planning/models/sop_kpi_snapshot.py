@@ -28,7 +28,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from .sop_common import (
     GROUP_PLANNER,
@@ -128,6 +128,22 @@ class SopKpiSnapshot(models.Model):
         help="Cost of goods shipped to customers / average stock value, "
         "annualised (365 x COGS / stock value-days).",
     )
+
+    @api.depends("warehouse_id", "date_month")
+    def _compute_display_name(self):
+        for snapshot in self:
+            snapshot.display_name = " ".join(
+                filter(
+                    None,
+                    (
+                        snapshot.warehouse_id.name,
+                        snapshot.date_month
+                        and format_date(
+                            self.env, snapshot.date_month, date_format="MMM yyyy"
+                        ),
+                    ),
+                )
+            )
 
     _snapshot_unique = models.UniqueIndex(
         "(warehouse_id, date_month)",

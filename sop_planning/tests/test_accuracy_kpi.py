@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import format_date, mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -337,6 +337,14 @@ class TestAccuracyKpi(SopDataCase):
         Month = self.env["sop.accuracy.month"]
         months = _values(Month.search([]), ("date_month", "wape", "bias"))
         self.assertTrue(any(row["has_actual"] for row in inline))
+        # a month's row reads as its month (and category, planner)
+        row = Month.search([], limit=1)
+        self.assertTrue(
+            row.display_name.startswith(
+                format_date(self.env, row.date_month, date_format="MMM yyyy")
+            ),
+            row.display_name,
+        )
         rows.sudo().write(
             {"actual_qty": 0, "has_actual": False, "wape": 0, "abs_error": 0}
         )

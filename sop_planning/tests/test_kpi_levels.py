@@ -1,4 +1,5 @@
 from odoo.tests import tagged
+from odoo.tools import format_date
 
 from .common_data import SopDataCase
 
@@ -32,6 +33,12 @@ class TestKpiLevels(SopDataCase):
                 }
                 for month, warehouse, excess, stock, out, days in rows
             ]
+        )
+        # a snapshot reads as its warehouse and month, not "sop.kpi.snapshot,14"
+        first = Snapshot.search([("warehouse_id", "=", second.id)])
+        self.assertEqual(
+            first.display_name,
+            f"Second {format_date(self.env, self._month(-2), date_format='MMM yyyy')}",
         )
         measures = [
             "excess_value:sum",
