@@ -193,20 +193,22 @@ def _replay(items, replay, reorder_point, order_up_to, days, size):
     low = np.maximum(np.nan_to_num(np.asarray(reorder_point, dtype=float)), 0.0)
     high = np.maximum(np.nan_to_num(np.asarray(order_up_to, dtype=float)), 0.0)
     cost = items["unit_cost"].to_numpy(float)
-    periods_lead, every = review_periods(lead, review)
-    result = simulate(
-        replay,
-        low,
-        high,
-        review=every,
-        policy="RsS",
-        lead_time=periods_lead,
-        lost_sales=True,
-        unit_cost=cost,
-    )
     short = short_window(lead, review) < 1.0
+    parts = {}
+    if (~short).any():
+        periods_lead, every = review_periods(lead[~short], review[~short])
+        parts["monthly"] = simulate(
+            replay[~short],
+            low[~short],
+            high[~short],
+            review=every,
+            policy="RsS",
+            lead_time=periods_lead,
+            lost_sales=True,
+            unit_cost=cost[~short],
+        )
     if short.any():
-        daily = _daily_replay(
+        parts["daily"] = _daily_replay(
             replay[short],
             low[short],
             high[short],
@@ -215,11 +217,24 @@ def _replay(items, replay, reorder_point, order_up_to, days, size):
             size[short],
             cost[short],
         )
-        for field in dataclasses.fields(result):
-            value = getattr(result, field.name)
-            if value is not None:
-                value[short] = getattr(daily, field.name)
-    return result
+    return _merged(parts, short)
+
+
+def _merged(parts, short):
+    """One per-item result of the ``monthly`` (rows not ``short``) and
+    ``daily`` (rows ``short``) simulation results."""
+    rows = {"monthly": ~short, "daily": short}
+    first = next(iter(parts.values()))
+    merged = {}
+    for field in dataclasses.fields(first):
+        if getattr(first, field.name) is None:
+            merged[field.name] = None
+            continue
+        values = np.empty(len(short), dtype=getattr(first, field.name).dtype)
+        for name, part in parts.items():
+            values[rows[name]] = getattr(part, field.name)
+        merged[field.name] = values
+    return type(first)(**merged)
 
 
 def _daily_replay(replay, low, high, lead_days, days, size, cost, seed=0):

@@ -517,8 +517,7 @@ class SopCycle(models.Model):
     def _policy_units(self, frame):
         """Rounding step, order multiple and purchase unit id (0: none) of
         each ``_forecast_frame`` row: whole pieces, vendor packs."""
-        uoms = self.env["uom.uom"].browse(frame["uom_id"].unique().tolist())
-        step_of = {uom.id: uom._sop_quantity_step() for uom in uoms}
+        step_of = self.env["uom.uom"]._sop_quantity_steps(frame["uom_id"].unique())
         steps = frame["uom_id"].map(step_of).to_numpy(float)
         bought = frame[frame["vendor_id"].notna()]
         packs = self.env["product.product"]._sop_purchase_packagings(

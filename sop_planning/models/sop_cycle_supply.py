@@ -331,8 +331,7 @@ class SopCycle(models.Model):
             ),
             columns=["product_id", "uom_id"],
         )
-        uoms = self.env["uom.uom"].browse(rows["uom_id"].unique().tolist())
-        step_of = {uom.id: uom._sop_quantity_step() for uom in uoms}
+        step_of = self.env["uom.uom"]._sop_quantity_steps(rows["uom_id"].unique())
         return rows.set_index("product_id")["uom_id"].map(step_of).astype(float)
 
     def _pulled_by_other_warehouses(self, lines, sources):

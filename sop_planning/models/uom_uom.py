@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 
 
 class UomUom(models.Model):
@@ -22,6 +22,13 @@ class UomUom(models.Model):
         if unit and self._has_common_reference(unit):
             return max(self.rounding, 1.0)
         return self.rounding
+
+    @api.model
+    def _sop_quantity_steps(self, uom_ids):
+        """``{unit id: _sop_quantity_step}`` of the units ``uom_ids`` (a few
+        units for many products)."""
+        units = self.browse(sorted({int(uom_id) for uom_id in uom_ids}))
+        return {unit.id: unit._sop_quantity_step() for unit in units}
 
     def _sop_packs(self, product_uom):
         """How many ``product_uom`` this purchase unit holds if it is a pack.
