@@ -27,7 +27,6 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update, query_frame
@@ -317,22 +316,11 @@ class SopCycle(models.Model):
     def _quantity_steps(self, products):
         """Per product id, the smallest quantity of its unit that S&OP plans
         (``uom.uom._sop_quantity_step``: 1 for pieces)."""
-        rows = pd.DataFrame(
-            self.env.execute_query(
-                SQL(
-                    """
-                    SELECT p.id, t.uom_id
-                      FROM product_product p
-                      JOIN product_template t ON t.id = p.product_tmpl_id
-                     WHERE p.id = ANY(%s)
-                    """,
-                    products.ids,
-                )
-            ),
-            columns=["product_id", "uom_id"],
+        step_of = self.env["uom.uom"]._sop_quantity_steps(products.uom_id.ids)
+        return pd.Series(
+            {product.id: step_of[product.uom_id.id] for product in products},
+            dtype=float,
         )
-        step_of = self.env["uom.uom"]._sop_quantity_steps(rows["uom_id"].unique())
-        return rows.set_index("product_id")["uom_id"].map(step_of).astype(float)
 
     def _pulled_by_other_warehouses(self, lines, sources):
         """Add ``pulled``: what the warehouses resupplied from a line's

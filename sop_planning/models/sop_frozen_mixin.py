@@ -52,10 +52,10 @@ class SopFrozenMixin(models.AbstractModel):
             return
         for name in sorted(self._frozen_fixed_fields() & set(vals)):
             field = self._fields[name]
+            value = field.convert_to_record(
+                field.convert_to_cache(vals[name], self), self
+            )
             for record in self:
-                value = field.convert_to_record(
-                    field.convert_to_cache(vals[name], record), record
-                )
                 if value != record[name]:
                     raise UserError(
                         self.env._(

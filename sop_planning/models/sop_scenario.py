@@ -18,7 +18,7 @@ DELTA_FIELDS = {
 # Changes in % that cannot go below -100 % (a quantity or price below zero).
 PERCENT_FIELDS = ("demand_pct", "price_pct", "capacity_pct", "moq_pct")
 # The largest lead time change in days, either way (a typo guard).
-MAX_LEAD_TIME_DAYS = 365
+MAX_LEAD_TIME_CHANGE_DAYS = 365
 # The engine's figures of a scenario, stored under the same names.
 RESULT_FIELDS = tuple(name for name in KPI_COLUMNS if name != "scenario")
 DIFF_FIELDS = tuple(name for name in RESULT_FIELDS if name != "cost_of_goods")
@@ -133,13 +133,13 @@ class SopScenario(models.Model):
                             ],
                         )
                     )
-            if abs(scenario.lead_time_days) > MAX_LEAD_TIME_DAYS:
+            if abs(scenario.lead_time_days) > MAX_LEAD_TIME_CHANGE_DAYS:
                 raise ValidationError(
                     self.env._(
                         "Scenario %(scenario)s: the lead time change must be "
                         "between -%(days)s and +%(days)s days.",
                         scenario=scenario.name,
-                        days=MAX_LEAD_TIME_DAYS,
+                        days=MAX_LEAD_TIME_CHANGE_DAYS,
                     )
                 )
             if scenario.service_level and not 50 < scenario.service_level < 100:
