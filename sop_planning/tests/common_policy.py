@@ -74,6 +74,14 @@ class SopPolicyCase(SopDataCase):
                 )
         return cycle
 
+    def _scenario(self, cycle, name="Scenario", **vals):
+        """A scenario of ``cycle`` created by the planner."""
+        return (
+            self.env["sop.scenario"]
+            .with_user(self.planner)
+            .create({"cycle_id": cycle.id, "name": name, **vals})
+        )
+
     def _run_cron(self):
         """Run the daily replenishment job as Odoo's cron worker does."""
         with self.enter_registry_test_mode():

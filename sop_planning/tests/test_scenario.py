@@ -33,13 +33,6 @@ class TestScenario(SopPolicyCase):
         self._to_executive_review_from_demand(cycle)
         return cycle
 
-    def _scenario(self, cycle, **vals):
-        return (
-            self.env["sop.scenario"]
-            .with_user(self.planner)
-            .create({"cycle_id": cycle.id, "name": "Scenario", **vals})
-        )
-
     def test_scores_equal_direct_engine_call(self):
         cycle = self._review(self.pump | self.valve)
         scenarios = [

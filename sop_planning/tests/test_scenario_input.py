@@ -9,16 +9,9 @@ from .common_policy import SopPolicyCase
 class TestScenarioInput(SopPolicyCase):
     """Scenario deltas are checked when typed; duplicating works on any."""
 
-    def _scenario(self, cycle, **vals):
-        return (
-            self.env["sop.scenario"]
-            .with_user(self.planner)
-            .create({"cycle_id": cycle.id, "name": "What if", **vals})
-        )
-
     def test_absurd_deltas_are_refused_when_typed(self):
         cycle = self._plan(self.pump)
-        scenario = self._scenario(cycle, demand_pct=10)
+        scenario = self._scenario(cycle, name="What if", demand_pct=10)
         refused = [
             ({"demand_pct": -150}, "Demand .* below -100 %"),
             ({"price_pct": -120}, "Price .* below -100 %"),
@@ -40,7 +33,7 @@ class TestScenarioInput(SopPolicyCase):
                     self.assertRaisesRegex(ValidationError, message),
                     self.cr.savepoint(),
                 ):
-                    self._scenario(cycle, **vals)
+                    self._scenario(cycle, name="What if", **vals)
                 scenario.invalidate_recordset()
         with (
             self.assertRaisesRegex(ValidationError, "category .* below -100 %"),
@@ -85,7 +78,7 @@ class TestScenarioInput(SopPolicyCase):
         # nobody types the base flag: a base plan with deltas would skew
         # every comparison
         with self.assertRaisesRegex(UserError, "not set by hand"):
-            self._scenario(cycle, is_base=True, demand_pct=50)
+            self._scenario(cycle, name="What if", is_base=True, demand_pct=50)
         with self.assertRaisesRegex(UserError, "not set by hand"):
             copy.is_base = True
 
