@@ -83,8 +83,8 @@ SCOPE_STATES = {
     "company_id": ("draft",),
 }
 
-# Facts the workflow records with the move to a state (the state's group is
-# checked): who approved and when, why the plan was rejected.
+# Facts the workflow records with the move to a state (the step checks the
+# state's group): who approved and when, why the plan was rejected.
 WORKFLOW_FIELDS = {
     "approved_by_id": "approved",
     "date_approved": "approved",
@@ -278,10 +278,13 @@ class SopCycle(models.Model):
         self._check_scope_editable(vals)
         if "state" in vals:
             self._check_transition(vals["state"])
+        # recorded only by the step itself (``_reject``, the approval), which
+        # sets this context after its own group and state checks
+        recording = self.env.context.get("sop_workflow_record")
         typed = [
             name
             for name, state in WORKFLOW_FIELDS.items()
-            if name in vals and vals.get("state") != state
+            if name in vals and (vals.get("state") != state or not recording)
         ]
         check_recorded_not_typed(self, typed)
         return super().write(vals)
@@ -403,7 +406,9 @@ class SopCycle(models.Model):
         reason = (reason or "").strip()
         if not reason:
             raise UserError(self.env._("Give a reason to reject the plan."))
-        self.write({"state": "reconciliation", "rejection_reason": reason})
+        self.with_context(sop_workflow_record=True).write(
+            {"state": "reconciliation", "rejection_reason": reason}
+        )
         for cycle in self:
             cycle.message_post(
                 body=self.env._(

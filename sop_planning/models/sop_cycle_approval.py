@@ -89,7 +89,7 @@ class SopCycle(models.Model):
 
     def _approve_mark_approved(self):
         """Approved by the current user, now: frozen from here; to-dos closed."""
-        self.write(
+        self.with_context(sop_workflow_record=True).write(
             {
                 "state": "approved",
                 "approved_by_id": self.env.uid,

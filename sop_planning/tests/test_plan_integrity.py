@@ -81,6 +81,20 @@ class TestPlanIntegrity(SopPolicyCase):
             cycle.with_user(self.planner).write(
                 {"state": "approved", "approved_by_id": self.executive.id}
             )
+        # nor write them with a move its group may make: a forged rejection
+        # from the supply review, an approval in another executive's name
+        rejected = self._plan(self.valve)
+        rejected.with_user(self.planner).action_submit_supply_review()
+        with self.assertRaisesRegex(UserError, "records who did what"):
+            rejected.with_user(self.planner).write(
+                {"state": "reconciliation", "rejection_reason": "Rejected by nobody"}
+            )
+        self.assertEqual(rejected.state, "supply_review")
+        with self.assertRaisesRegex(UserError, "records who did what"):
+            cycle.with_user(self.executive).write(
+                {"state": "approved", "approved_by_id": self.planner.id}
+            )
+        self.assertEqual(cycle.state, "executive_review")
         # the workflow still records them
         self.env["sop.cycle.reject"].with_user(self.executive).create(
             {"cycle_ids": [Command.set(cycle.ids)], "reason": "Too much stock"}
