@@ -170,8 +170,35 @@ def test_policy_command_plans_from_history_as_the_add_on(
     assert planned["expected_fill_rate"] == pytest.approx(0.95, abs=0.03)
     assert "--history" not in capsys.readouterr().err
     assert main(args) == 0  # the forecast's law, no history
-    assert "without --history" in capsys.readouterr().err
+    assert "not the add-on's" in capsys.readouterr().err
     former = pd.read_csv(paths["p"]).iloc[0]
     # the lumpy history (3 a month on average, in lumps of 9-15) needs more
     # than the forecast's 2 a month with sigma 1 suggests
     assert planned["reorder_point"] > former["reorder_point"] + 5
+
+
+def test_policy_plans_from_the_history_the_forecast_was_made_from(
+    tmp_path, make_history, capsys
+):
+    """forecast then policy, no --history: the forecast's own history is used
+    (the add-on's policy), until that file changes."""
+    demand = [[0, 0, 9, 0, 0, 0, 12, 0, 0, 0, 0, 15] * 3]  # lumpy, 36 months
+    items = pd.DataFrame(
+        {"item_id": ["P"], "lead_time_days": [61.0], "unit_cost": [4.0]}
+    )
+    paths = {name: tmp_path / f"{name}.csv" for name in ("f", "i", "h", "p", "q")}
+    items.to_csv(paths["i"], index=False)
+    make_history(demand, item_ids=["P"]).to_csv(paths["h"], index=False)
+    assert main(["forecast", str(paths["h"]), "--out", str(paths["f"])]) == 0
+    policy = ["policy", str(paths["f"]), str(paths["i"]), "--out"]
+    assert main([*policy, str(paths["p"])]) == 0
+    assert f"resampled from {paths['h']}" in capsys.readouterr().err
+    assert main([*policy, str(paths["q"]), "--history", str(paths["h"])]) == 0
+    assert paths["p"].read_text() == paths["q"].read_text()
+    capsys.readouterr()
+
+    make_history([[1] * 36], item_ids=["P"]).to_csv(paths["h"], index=False)
+    assert main([*policy, str(paths["p"])]) == 0
+    err = capsys.readouterr().err
+    assert "is gone or changed since" in err and "not the add-on's" in err
+    assert paths["p"].read_text() != paths["q"].read_text()

@@ -3,13 +3,19 @@
 
 ``forecast HISTORY.csv --horizon 12 [--freq M|W] --out FORECAST.csv`` writes
 ``item_id, period, forecast, lower, upper, sigma, sigma_cum, model, abc, xyz,
-pattern, seasonal``. ``backtest HISTORY.csv --horizon 12 [--freq M|W]`` holds out the
+pattern, seasonal``, and beside it ``FORECAST.csv.source.json``: the history
+file it was made from (path, size, modification time), with which the
+``policy`` command plans as the add-on does without being told
+``--history``. ``backtest HISTORY.csv --horizon 12 [--freq M|W]`` holds out the
 last ``horizon`` periods and prints WAPE, MASE, RMSSE, bias and zero-forecast
 counts per model, per demand pattern and for the auto-selection. Progress
 goes to stderr.
 """
 
+import json
+import os
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -61,6 +67,51 @@ def _options(args):
     }
 
 
+SOURCE_SUFFIX = ".source.json"
+
+
+def _file_stamp(path):
+    """Return (size, modification time in ns) of a regular file, else None."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns) if os.path.isfile(path) else None
+
+
+def record_source(out, history):
+    """Write beside ``out`` the history file it was made from (or remove it).
+
+    Nothing is recorded for standard output or a history that is no regular
+    file (a pipe): it cannot be read again.
+    """
+    if out == "-":
+        return
+    source = Path(f"{out}{SOURCE_SUFFIX}")
+    stamp = _file_stamp(history)
+    if stamp is None:
+        source.unlink(missing_ok=True)
+        return
+    record = {"history": os.path.abspath(history), "size": stamp[0]}
+    record["mtime_ns"] = stamp[1]
+    source.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
+def recorded_history(forecast):
+    """Return (history path or None, why not) recorded beside ``forecast``."""
+    source = Path(f"{forecast}{SOURCE_SUFFIX}")
+    try:
+        record = json.loads(source.read_text(encoding="utf-8"))
+        history, size, mtime = record["history"], record["size"], record["mtime_ns"]
+    except FileNotFoundError:
+        return None, "the forecast does not say which history it was made from"
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, f"{source} cannot be read"
+    if _file_stamp(history) != (size, mtime):
+        return None, f"{history}, the forecast's history, is gone or changed since"
+    return history, ""
+
+
 def read_history(path):
     """Read a history CSV file."""
     return pd.read_csv(path)
@@ -80,6 +131,7 @@ def forecast_command(args):
     for column in ("model", "abc", "xyz", "pattern", "seasonal"):
         table[column] = np.repeat(result.items[column].to_numpy(), args.horizon)
     table.to_csv(args.out, index=False)
+    record_source(args.out, args.history)
     return 0
 
 

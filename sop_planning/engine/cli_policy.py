@@ -9,7 +9,9 @@ and optionally every other column ``compute_policy`` documents (missing ones
 take its defaults). With ``--history HISTORY.csv`` (``item_id, period,
 qty``) the policy is the one the add-on plans (``policy_calibration.
 planned_policy``): the forecast floored at the recent demand rate, the
-lead-time demand law resampled from each item's own history; ``--calibrate``
+lead-time demand law resampled from each item's own history (without
+``--history``, the history file the ``forecast`` command recorded beside
+FORECAST.csv, when it is still there unchanged); ``--calibrate``
 adds the per-pattern aims of the items' own backtest and ``--backtest`` the
 fill rate and average stock each policy would have given over the last 12
 periods. POLICY.csv gets ``item_id, safety_stock, reorder_point,
@@ -33,6 +35,7 @@ import sys
 
 import pandas as pd
 
+from .cli_forecast import recorded_history
 from .policy import compute_policy, period_length_days
 from .policy_allocation import allocate_service_levels
 from .policy_calibration import planned_policy
@@ -50,11 +53,31 @@ POLICY_COLUMNS = [
 ]
 BACKTEST_COLUMNS = ["backtest_fill_rate", "backtest_avg_stock_value"]
 NO_HISTORY_NOTE = (
-    "note: without --history the lead-time demand law is the forecast's "
+    "note: {reason}: the lead-time demand law is the forecast's "
     "(normal, Poisson or negative binomial), not the add-on's: it understates "
     "the risk of slow and lumpy items, which then serve less than promised; "
     "pass --history HISTORY.csv to plan as the add-on does"
 )
+RECORDED_HISTORY_NOTE = (
+    "note: planned as the add-on does, the lead-time demand law resampled from "
+    "{history}, the history the forecast was made from (--history to give another)"
+)
+
+
+def _history(args):
+    """Return the history CSV to plan from (or None), saying where it comes from.
+
+    ``--history`` if given, else the history the ``forecast`` command
+    recorded beside FORECAST.csv (``cli_forecast.record_source``).
+    """
+    if args.history is not None:
+        return args.history
+    history, reason = recorded_history(args.forecast)
+    if history is None:
+        print(NO_HISTORY_NOTE.format(reason=reason), file=sys.stderr)
+    else:
+        print(RECORDED_HISTORY_NOTE.format(history=history), file=sys.stderr)
+    return history
 
 
 def run_policy(args):
@@ -65,18 +88,18 @@ def run_policy(args):
         patterns = forecast.groupby("item_id", sort=False)["pattern"].first()
         items["pattern"] = items["item_id"].map(patterns)
     columns = list(POLICY_COLUMNS)
-    if args.history is not None and args.aggregate_fill_rate is None:
+    history = None if args.aggregate_fill_rate is not None else _history(args)
+    if history is not None:
         policy = planned_policy(
             items,
             forecast,
-            pd.read_csv(args.history),
+            pd.read_csv(history),
             freq=args.freq,
             calibrate=args.calibrate,
             backtest=args.backtest,
         )
         columns += BACKTEST_COLUMNS if args.backtest else []
     elif args.aggregate_fill_rate is None:
-        print(NO_HISTORY_NOTE, file=sys.stderr)
         policy = compute_policy(items, forecast, freq=args.freq)
     else:
         policy = allocate_service_levels(
@@ -145,7 +168,8 @@ def register(subparsers):
     )
     policy.add_argument(
         "--history",
-        help="CSV: item_id, period, qty: plan as the add-on does, law from history",
+        help="CSV: item_id, period, qty: plan as the add-on does, law from history "
+        "(default: the history the forecast command recorded beside FORECAST)",
     )
     policy.add_argument(
         "--calibrate",
