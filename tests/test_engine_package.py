@@ -42,3 +42,21 @@ def test_public_api_resolves_and_package_import_stays_light():
         "assert run_forecast is direct\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_policy_of_slow_items_does_not_load_scipy_stats():
+    """Poisson and negative binomial policies without scipy.stats' second of
+    import time (the CLI's start-up)."""
+    code = (
+        "import sys\n"
+        "import pandas as pd\n"
+        "from sop_planning.engine.policy import compute_policy\n"
+        "items = pd.DataFrame({'item_id': [1, 2], 'lead_time_days': 30.0,\n"
+        "    'unit_cost': 1.0, 'pattern': 'lumpy'})\n"
+        "demand = pd.DataFrame({'item_id': [1, 2], 'period': '2030-01-01',\n"
+        "    'forecast': [0.5, 3.0], 'sigma': [0.5, 9.0]})\n"
+        "policy = compute_policy(items, demand, freq='M')\n"
+        "assert set(policy['method']) == {'poisson', 'negbin'}, policy['method']\n"
+        "assert 'scipy.stats' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sop_planning.engine.errors import EngineInputError
-from sop_planning.engine.policy import METHODS, compute_policy
+from sop_planning.engine.policy import (
+    METHODS,
+    _discrete_law,
+    _discrete_quantile,
+    compute_policy,
+)
 from sop_planning.engine.service_level import normal_loss
 
 
@@ -200,6 +205,23 @@ def test_poisson_for_slow_items():
     assert row["method"] == "poisson"
     assert row["reorder_point"] == 5
     assert row["safety_stock"] == pytest.approx(3.0)
+
+
+def test_discrete_reorder_points_are_the_laws_quantiles():
+    """Poisson and negative binomial points are scipy.stats' quantiles, to the
+    unit, from a tenth of a unit to thousands, up to a 0.9999 target."""
+    rng = np.random.default_rng(5)
+    mean = np.concatenate([rng.gamma(0.5, 2.0, 2000), rng.gamma(2.0, 500.0, 2000)])
+    variance = mean * np.exp(rng.normal(0.5, 1.0, mean.size))
+    level = rng.uniform(0.5, 0.9999, mean.size)
+    overdispersed, size, prob, _method = _discrete_law(mean, variance)
+    expected = np.where(
+        overdispersed,
+        stats.nbinom.ppf(level, size, prob),
+        stats.poisson.ppf(level, mean),
+    )
+    got = _discrete_quantile(level, mean, overdispersed, size, prob)
+    np.testing.assert_array_equal(got, expected)
 
 
 def brute_force_loss(s, mean, variance):

@@ -101,11 +101,14 @@ and ``explanation`` writes each formula with its numbers.
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from .errors import EngineInputError
 from .policy_law import bootstrap_policy, history_matrix
 from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rate
 
+# bound of the discrete quantile's search: 2**64 units
+MAX_DOUBLINGS = 64
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375, "MS": 30.4375}
 DAYS_PER_YEAR = 365.0
 DEFAULT_ORDER_COST = 50.0
@@ -276,30 +279,43 @@ def _discrete_law(mean, variance):
     return overdispersed, size, prob, method
 
 
-def _scipy_stats():
-    """Return ``scipy.stats``, imported on first use: it takes most of a
-    second, and only items on a Poisson or negative binomial law need it."""
-    from scipy import stats  # pylint: disable=import-outside-toplevel
-
-    return stats
-
-
 def _discrete_cdf(k, mean, overdispersed, size, prob, shift=0):
-    """Return ``P(X <= k)``; ``shift=1`` uses the size-biased law."""
-    stats = _scipy_stats()
-    poisson = stats.poisson.cdf(k, mean)
-    negbin = stats.nbinom.cdf(k, size + shift, prob)
-    return np.where(overdispersed, negbin, poisson)
+    """Return ``P(X <= k)``; ``shift=1`` uses the size-biased law.
+
+    Through the regularised incomplete gamma and beta functions (what
+    ``scipy.stats`` computes them with, without its second of import time).
+    """
+    whole = np.floor(np.asarray(k, dtype=float)) + 1.0
+    count = np.maximum(whole, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        poisson = special.gammaincc(count, mean)
+        negbin = special.betainc(size + shift, count, prob)
+    return np.where(whole >= 1.0, np.where(overdispersed, negbin, poisson), 0.0)
 
 
 def _discrete_quantile(level, mean, overdispersed, size, prob):
-    """Return the smallest whole ``s`` with ``P(X <= s) >= level``."""
-    stats = _scipy_stats()
-    return np.where(
-        overdispersed,
-        stats.nbinom.ppf(level, size, prob),
-        stats.poisson.ppf(level, mean),
-    )
+    """Return the smallest whole ``s`` with ``P(X <= s) >= level``.
+
+    Bisected on whole numbers, above a bound doubled until it is reached
+    (infinite where it never is, as for a level of 1).
+    """
+    law = (mean, overdispersed, size, prob)
+    level = np.broadcast_to(np.asarray(level, dtype=float), np.shape(mean))
+    low = np.zeros(np.shape(mean))
+    high = np.ceil(2.0 * mean) + 1.0
+    for _ in range(MAX_DOUBLINGS):
+        short = _discrete_cdf(high, *law) < level
+        if not short.any():
+            break
+        high = np.where(short, 2.0 * high, high)
+    never = (_discrete_cdf(high, *law) < level) | (level >= 1.0)
+    high = np.where(never, np.inf, np.where(np.isnan(mean), np.nan, high))
+    while np.any(low < high):
+        middle = np.floor(0.5 * (low + high))
+        reached = _discrete_cdf(middle, *law) >= level
+        high = np.where(reached, middle, high)
+        low = np.where(reached, low, middle + 1.0)
+    return high
 
 
 def _discrete_loss(s, mean, overdispersed, size, prob):
