@@ -222,6 +222,11 @@ def test_discrete_reorder_points_are_the_laws_quantiles():
     )
     got = _discrete_quantile(level, mean, overdispersed, size, prob)
     np.testing.assert_array_equal(got, expected)
+    # a level of 1 is never reached, an unknown mean has no quantile
+    edge = _discrete_quantile(
+        np.array([1.0, 0.9]), np.array([3.0, np.nan]), np.zeros(2, bool), 1.0, 0.5
+    )
+    np.testing.assert_array_equal(edge, [np.inf, np.nan])
 
 
 def brute_force_loss(s, mean, variance):

@@ -309,7 +309,9 @@ def _discrete_quantile(level, mean, overdispersed, size, prob):
             break
         high = np.where(short, 2.0 * high, high)
     never = (_discrete_cdf(high, *law) < level) | (level >= 1.0)
-    high = np.where(never, np.inf, np.where(np.isnan(mean), np.nan, high))
+    unknown = np.isnan(mean) | np.isnan(level)
+    high = np.where(unknown, np.nan, np.where(never, np.inf, high))
+    low = np.where(np.isfinite(high), low, high)  # nothing left to bisect
     while np.any(low < high):
         middle = np.floor(0.5 * (low + high))
         reached = _discrete_cdf(middle, *law) >= level
