@@ -104,3 +104,15 @@ def test_monthly_review_keeps_its_reorder_point():
     """Review of one period: the law is the one it was before daily review
     was emulated (figure computed with that code)."""
     assert plan(MONTH)["reorder_point"].iloc[0] == pytest.approx(282.15467057859314)
+
+
+def test_items_without_a_review_column_are_replayed_as_reviewed_daily():
+    """ITEMS.csv without ``review_days`` (the CLI's ``policy --backtest``):
+    reviewed every day, as the policy is planned, not a crash."""
+    history = long_history(smooth_demand()[:20])
+    items = two_month_items(0.0).iloc[:20]
+    daily = policy_backtest(items, history, freq="M", max_cover_days=31)
+    unsaid = policy_backtest(
+        items.drop(columns="review_days"), history, freq="M", max_cover_days=31
+    )
+    pd.testing.assert_frame_equal(unsaid, daily)

@@ -104,7 +104,7 @@ import pandas as pd
 from scipy import special
 
 from .errors import EngineInputError
-from .policy_law import bootstrap_policy, history_matrix
+from .policy_law import bootstrap_policy, history_matrix, whole_periods
 from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rate
 
 # bound of the discrete quantile's search: 2**64 units
@@ -589,14 +589,14 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
     if not options.pop("allocate"):
         inputs = {**inputs, "groups": None}
     days = options.pop("period_days")
-    options.setdefault("window", max(int(round(options.pop("window_days") / days)), 1))
-    options.setdefault("segment", max(int(round(DAYS_PER_YEAR / days)), 1))
+    options.setdefault("window", whole_periods(options.pop("window_days"), days))
+    options.setdefault("segment", whole_periods(DAYS_PER_YEAR, days))
     years = options.pop("simulated_years")
     if options["n_periods"] is None:
         # the level factor is drawn once a year: as many years whatever the
         # period, at most MAX_SIMULATED_PERIODS
         options["n_periods"] = min(
-            max(int(round(years * DAYS_PER_YEAR / days)), 1), MAX_SIMULATED_PERIODS
+            whole_periods(years * DAYS_PER_YEAR, days), MAX_SIMULATED_PERIODS
         )
     matrix = history_matrix(history, item_ids)
     recent = matrix[:, -options["window"] :]

@@ -39,7 +39,13 @@ import pandas as pd
 from .errors import EngineInputError
 from .policy import LAW_DEFAULTS, compute_policy, period_length_days
 from .policy_demand import recent_demand_rate, stock_demand
-from .policy_law import history_matrix, review_periods, sale_size, short_window
+from .policy_law import (
+    history_matrix,
+    review_periods,
+    sale_size,
+    short_window,
+    whole_periods,
+)
 from .service_level import service_level_for
 from .simulate import simulate
 
@@ -126,7 +132,7 @@ def policy_backtest(
         name: np.zeros(len(items))
         for name in ("demand", "served", "stock", "value", "promised")
     }
-    season = max(int(round(DAYS_PER_YEAR / days)), 1)
+    season = whole_periods(DAYS_PER_YEAR, days)
     window = _law_window(options, days)
     for fit, known, replay, dates in _replay_origins(
         items, history, replay_periods, origins
@@ -169,7 +175,7 @@ def policy_backtest(
 def _law_window(options, days):
     """Return the law's window of history in periods (``window_days``)."""
     law = {**LAW_DEFAULTS, **(options.get("law_options") or {})}
-    return max(int(round(law["window_days"] / days)), 1)
+    return whole_periods(law["window_days"], days)
 
 
 def _replay(items, replay, reorder_point, order_up_to, days, size):
@@ -187,7 +193,8 @@ def _replay(items, replay, reorder_point, order_up_to, days, size):
     at the month's start (for those items ``stockout_periods`` and
     ``orders`` count days). ``size``: per item, the size of one sale.
     """
-    review = pd.to_numeric(items.get("review_days", 0), errors="coerce")
+    daily = pd.Series(0.0, index=items.index)
+    review = pd.to_numeric(items.get("review_days", daily), errors="coerce")
     review = np.nan_to_num(np.asarray(review, dtype=float)) / days
     lead = items["lead_time_days"].to_numpy(float) / days
     low = np.maximum(np.nan_to_num(np.asarray(reorder_point, dtype=float)), 0.0)
@@ -442,7 +449,7 @@ def planned_policy(
     options = _planned_law(options)
     items = items.reset_index(drop=True)
     item_ids = items["item_id"].to_numpy()
-    season = max(int(round(DAYS_PER_YEAR / days)), 1)
+    season = whole_periods(DAYS_PER_YEAR, days)
     rate = pd.Series(
         recent_demand_rate(history_matrix(history, item_ids), season), index=item_ids
     )

@@ -190,6 +190,11 @@ MIN_WINDOW_FRACTION = 1.0 / 31.0  # a day of a monthly period
 SUB_PERIODS = 4  # simulated steps per protection window under one period
 
 
+def whole_periods(days, period_days):
+    """Return how many whole periods of ``period_days`` make ``days`` (at least 1)."""
+    return max(int(round(days / period_days)), 1)
+
+
 def short_window(lead, review):
     """Return per item its protection window as a fraction of a period.
 
