@@ -174,12 +174,14 @@ def register(subparsers):
     policy.add_argument(
         "--calibrate",
         action="store_true",
-        help="with --history: aims per pattern from the items' own backtest (slow)",
+        help="with a history (--history or the forecast's): aims per pattern from "
+        "the items' own backtest (slow)",
     )
     policy.add_argument(
         "--backtest",
         action="store_true",
-        help="with --history: fill rate and stock over the last 12 periods",
+        help="with a history (--history or the forecast's): fill rate and stock "
+        "over the last 12 periods",
     )
     policy.add_argument("--full", action="store_true", help="write every column")
     policy.set_defaults(handler=run_policy)
