@@ -77,6 +77,9 @@ class SopCycle(models.Model):
             [("company_id", "in", self.company_id.ids), ("state", "=", "approved")]
         )
         previous.write({"state": "closed"})
+        # in the database before the approval: the one-approved-plan index
+        # would refuse the approval if the flush wrote it first
+        previous.flush_recordset(["state"])
         successor = {cycle.company_id: cycle for cycle in self}
         for old in previous:
             old.message_post(

@@ -110,6 +110,29 @@ class TestSopCycle(SopCase):
         self.assertEqual(cycle.horizon_months, 12)
         cycle.with_user(self.executive).message_post(body="Chatter stays open")
 
+    def test_approving_closes_a_plan_another_user_wrote_last(self):
+        """The active plan last written by someone else (the nightly refresh
+        runs as OdooBot): approving the next one closes it first, instead of
+        failing on the one-approved-plan index (its closing was flushed after
+        the approval when their changed fields sorted it last)."""
+        first = self._to_executive_review(self._new_cycle(date_month="2026-11-01"))
+        first.with_user(self.executive).action_approve()
+        second = self._to_executive_review(self._new_cycle(date_month="2026-12-01"))
+        # the executive wrote the new plan last (submitted it, say), OdooBot
+        # the active one
+        self.env.flush_all()
+        for cycle, user in (
+            (first, self.env.ref("base.user_root")),
+            (second, self.executive),
+        ):
+            self.env.cr.execute(
+                "UPDATE sop_cycle SET write_uid = %s WHERE id = %s", (user.id, cycle.id)
+            )
+        self.env.invalidate_all()
+        second.with_user(self.executive).action_approve()
+        self.env.flush_all()
+        self.assertEqual((first.state, second.state), ("closed", "approved"))
+
     def test_approving_second_cycle_closes_first(self):
         first = self._to_executive_review(self._new_cycle(date_month="2026-11-01"))
         first.with_user(self.executive).action_approve()
