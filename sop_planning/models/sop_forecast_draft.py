@@ -11,7 +11,10 @@ class SopForecast(models.Model):
 
     _inherit = "sop.forecast"  # pylint: disable=consider-merging-classes-inherited
 
-    draft_policy = fields.Json(readonly=True, copy=False)
+    # the engine's values as approval will write them, empty ones as null:
+    # technical (debug mode), and an XML-RPC client reading every field of a
+    # forecast gets no null it cannot receive
+    draft_policy = fields.Json(readonly=True, copy=False, groups="base.group_no_one")
     draft_fingerprint = fields.Char(readonly=True, copy=False)
     draft_reorder_point = fields.Float(digits="Product Unit", readonly=True)
     draft_order_qty = fields.Float(
