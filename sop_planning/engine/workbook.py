@@ -482,9 +482,11 @@ def _write_summary(workbook, sheet, plan, title, formats, text):
         _write_policy_backtest(sheet, backtest, formats, text)
     sheet.write_row(2, 0, [text("Indicator"), text("Value")], formats.header)
     sheet.freeze_panes(3, 0)
-    sheet.set_column(0, 0, 32)
+    kpis = _summary_kpis(plan, text)
+    longest = max((len(str(name)) for name, _value, _fmt in kpis), default=0)
+    sheet.set_column(0, 0, min(max(32, longest + 2), 60))
     sheet.set_column(1, 1, 16)
-    for offset, (name, value, fmt) in enumerate(_summary_kpis(plan, text)):
+    for offset, (name, value, fmt) in enumerate(kpis):
         sheet.write(3 + offset, 0, name)
         cell_format = formats.cells.get(fmt, formats.cells["number"])
         if isinstance(value, str):
