@@ -6,7 +6,35 @@ they are. Each phrase is a term of the add-on, without the spaces around
 it, which the explanation keeps.
 """
 
-from ..engine.policy_words import EXPLANATION_PHRASES
+from odoo import api, fields, models
+
+from ..engine.policy_words import EXPLANATION_PHRASES, translate_explanation
+
+
+class SopExplainedMixin(models.AbstractModel):
+    """An ``explanation`` (the engine's English trace) shown in the user's
+    language: policies, and the reorder proposals that quote them."""
+
+    _name = "sop.explained.mixin"
+    _description = "S&OP Explanation in the User's Language"
+
+    explanation = fields.Text(readonly=True)
+    explanation_display = fields.Text(
+        string="Explanation in Your Language",
+        compute="_compute_explanation_display",
+        help="The explanation in the user's language: its words translated, "
+        "its formulas and numbers as computed.",
+    )
+
+    @api.depends("explanation")
+    @api.depends_context("lang")
+    def _compute_explanation_display(self):
+        english = (self.env.lang or "en_US") == "en_US"
+        words = {} if english else explanation_words(self.env)
+        for record in self:
+            record.explanation_display = translate_explanation(
+                record.explanation, words
+            )
 
 
 def explanation_words(env):

@@ -6,9 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL, float_compare, format_amount, formatLang
 
-from ..engine.policy_words import translate_explanation
 from .sop_bulk import bulk_create, bulk_update
-from .sop_explanation_words import explanation_words
 from .sop_forecast import ABC, PATTERNS, SUPPLY_ROUTES, XYZ
 from .sop_inventory_policy_change import DRIVERS, MATERIAL_SHARE, MATERIAL_UNITS
 
@@ -74,6 +72,7 @@ class SopInventoryPolicy(models.Model):
     """
 
     _name = "sop.inventory.policy"
+    _inherit = ["sop.explained.mixin"]
     _description = "S&OP Inventory Policy"
     _order = "cycle_id, abc, product_id, warehouse_id"
     _check_company_auto = True
@@ -153,13 +152,6 @@ class SopInventoryPolicy(models.Model):
         "product's units; written to the reordering rule as its multiple.",
     )
     coverage_days = fields.Float(readonly=True)
-    explanation = fields.Text(readonly=True)
-    explanation_display = fields.Text(
-        string="Explanation in Your Language",
-        compute="_compute_explanation_display",
-        help="The explanation in the user's language: its words translated, "
-        "its formulas and numbers as computed.",
-    )
     orderpoint_id = fields.Many2one(
         "stock.warehouse.orderpoint",
         string="Reordering Rule",
@@ -510,16 +502,6 @@ class SopInventoryPolicy(models.Model):
             "sop_policy_id": self.id,
             "sop_managed": True,
         }
-
-    @api.depends("explanation")
-    @api.depends_context("lang")
-    def _compute_explanation_display(self):
-        english = (self.env.lang or "en_US") == "en_US"
-        words = {} if english else explanation_words(self.env)
-        for policy in self:
-            policy.explanation_display = translate_explanation(
-                policy.explanation, words
-            )
 
     @api.depends(
         "backtest_state",
