@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sop_planning.engine.finance import financial_plan, purchase_spend
-from sop_planning.engine.workbook import SHEETS, write_workbook
+from sop_planning.engine.workbook import SHEETS, WORKBOOK_LABELS, write_workbook
 
 PERIODS = pd.date_range("2027-01-01", periods=3, freq="MS")
 
@@ -188,3 +188,65 @@ def test_summary_shows_the_policy_backtest_per_class():
     assert sheet["P5"].number_format == "0.0%"
     assert sheet["T5"].value == pytest.approx(290.0)  # rules' stock value of CZ
     assert sheet["D3"].value == "Period", "the monthly table stays in place"
+
+
+def _marked(text):
+    return isinstance(text, str) and text.startswith("§")
+
+
+def test_every_word_comes_from_the_labels():
+    """A reader's language: sheet names, headers, measures, indicators and
+    formulas all take the labels given; the caller's data stays as given."""
+    labels = {english: f"§{english}" for english in WORKBOOK_LABELS}
+    buffer = io.BytesIO()
+    write_workbook(buffer, _plan(), title="Plan", labels=labels)
+    buffer.seek(0)
+    book = openpyxl.load_workbook(buffer)
+    assert book.sheetnames == [f"§{name}" for name in SHEETS]
+    for name in ("Demand plan", "Supply", "Financial"):
+        sheet = book[f"§{name}"]
+        header = [cell.value for cell in sheet[1]]
+        assert header == [
+            "§Item",
+            "§Measure",
+            "2027-01",
+            "2027-02",
+            "2027-03",
+            "§Total",
+        ]
+        measures = [row[1] for row in _rows(sheet)[1:] if row[1]]
+        assert all(_marked(measure) for measure in measures), measures
+        assert _marked(sheet["A2"].value)  # All items
+    sums = book["§Demand plan"]["C2"].value
+    assert '"§History (last year)"' in sums
+    rules = [
+        rule.formula[0]
+        for ranges in book["§Supply"].conditional_formatting
+        for rule in ranges.rules
+    ]
+    assert rules[0] == 'AND($B2="§Projected stock",C2<0)'
+    scenario_header = [cell.value for cell in book["§Scenarios"][1]]
+    assert scenario_header[:2] == ["§Scenario", "§Fill rate"]
+    assert scenario_header[-1] == "§Spend 2027-01-01"
+    assert all(_marked(cell) for cell in scenario_header)
+    assert all(_marked(cell.value) for cell in book["§Accuracy"][1])
+    summary = book["§Summary"]
+    assert (summary["A3"].value, summary["B3"].value) == ("§Indicator", "§Value")
+    indicators = [row[0] for row in _rows(summary)[3:] if row[0]]
+    assert indicators[0] == "Items", "the caller's indicators are its own"
+    assert all(_marked(name) for name in indicators[1:]), indicators
+    assert all(_marked(cell.value) for cell in summary[3][3:9])
+    comment = book["§Demand plan"]["B1"].comment
+    assert comment is None, "no adjustments in this plan, no comment"
+    adjustments = book["§Adjustments"]
+    assert adjustments["A1"].value == "§No plan lines to adjust in this plan."
+
+
+def test_a_label_that_is_no_sheet_name_is_made_one():
+    labels = {"Summary": "Resumé: [plan]", "Supply": "Demand plan"}
+    buffer = io.BytesIO()
+    write_workbook(buffer, {}, labels=labels)
+    buffer.seek(0)
+    names = openpyxl.load_workbook(buffer).sheetnames
+    assert names[0] == "Resumé   plan"
+    assert names[3] == "Supply", "a clash keeps the English name"

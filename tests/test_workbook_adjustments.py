@@ -147,3 +147,35 @@ def test_a_libreoffice_saved_file_reads_the_same(tmp_path):
     assert read["adjustment"].tolist() == [15.0, 20.0, -10.0]
     assert read["adjustment_percent"][1] == 20.0
     assert read["reason"].tolist() == ["", "Promotion / Campaign", "Market Trend"]
+
+
+DANISH = {
+    "Adjustments": "Justeringer",
+    "Key": "Nøgle",
+    "Adjustment": "Justering",
+    "Adjustment (%)": "Justering (%)",
+    "Reason": "Årsag",
+    "Reason note": "Årsagsnote",
+}
+
+
+def test_a_workbook_exported_in_danish_imports():
+    """The import finds the sheet and columns under the names of the
+    language the file was exported in, and names them so in its errors."""
+    buffer = io.BytesIO()
+    write_workbook(buffer, {"adjustments": _adjustments()}, labels=DANISH)
+    buffer.seek(0)
+    book = openpyxl.load_workbook(buffer)
+    sheet = book["Justeringer"]
+    assert [cell.value for cell in sheet[1]][:3] == ["Nøgle", "Product", "Warehouse"]
+    sheet["F3"] = "mange"
+    with pytest.raises(EngineInputError, match="no sheet named 'Adjustments'"):
+        read_adjustments(_save(book))
+    english = {"Adjustments": "Adjustments"}
+    read = read_adjustments(_save(book), labels=[english, DANISH])
+    assert read["key"].tolist() == ["7:1:1:2027-01", "7:1:1:2027-02", "7:2:1:2027-01"]
+    assert read["adjustment"].tolist()[::2] == [0.0, -10.0]
+    assert read["reason_note"].tolist()[1] == "spring campaign"
+    assert (read["text_in"][1], read["text_value"][1]) == ("Justering", "mange")
+    # an English export reads with the Danish labels given too
+    assert len(read_adjustments(_book(), labels=[DANISH])) == 3

@@ -47,6 +47,7 @@ _API = {
     "project_supply": "supply_plan",
     "plan_supply": "supply_plan",
     "SHEETS": "workbook",
+    "WORKBOOK_LABELS": "workbook",
     "write_workbook": "workbook",
     "ADJUSTMENTS_SHEET": "workbook_adjustments",
     "read_adjustments": "workbook_adjustments",

@@ -1,8 +1,10 @@
 """The S&OP workbook (xlsxwriter), written from the CLI and from Odoo.
 
-``write_workbook(path_or_buffer, plan, title="S&OP plan")`` writes seven
-sheets from ``plan``, a dict of DataFrames (every key optional, a missing
-one leaves its sheet with a note):
+``write_workbook(path_or_buffer, plan, title="S&OP plan", labels=None)``
+writes seven sheets from ``plan``, a dict of DataFrames (every key optional,
+a missing one leaves its sheet with a note). ``labels`` maps the English
+words of the workbook (``WORKBOOK_LABELS``: sheet names, headers, measures,
+indicators, notes) to the reader's language; a word it lacks stays English.
 
 - ``demand``: ``item_id, period, forecast, adjustment, consensus`` and
   optionally ``history`` (same period a year earlier), in units;
@@ -41,7 +43,14 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .finance import period_totals
-from .workbook_adjustments import ADJUSTMENTS_SHEET, write_adjustments
+from .scenario import SPEND_PREFIX
+from .workbook_adjustments import (
+    ADJUSTMENT_LABELS,
+    ADJUSTMENTS_SHEET,
+    labeller,
+    sheet_title,
+    write_adjustments,
+)
 
 SHEETS = (
     "Summary",
@@ -108,7 +117,9 @@ HEADER_LABELS = {
     "xyz": "XYZ",
     "wape": "WAPE",
     "mase": "MASE",
+    "backtest_mase": "Backtest MASE",
     "fva": "FVA",
+    "avg_stock_value": "Average stock value",
 }
 # policy_backtest column -> (header, number format)
 POLICY_BACKTEST_COLUMNS = {
@@ -127,20 +138,21 @@ POLICY_BACKTEST_TITLE = (
     "Policies replayed on the last 12 months, against the rules before the plan"
 )
 POLICY_BACKTEST_COLUMN = 10  # Summary column K, right of the monthly table
+SPEND_LABEL = "Spend"  # a scenario's ``spend <period>`` column: "Spend <period>"
 RED, AMBER, GREEN = "#F8CBAD", "#FFE699", "#C6EFCE"
-# sheet, plan key, what is missing, measures, (measure, criteria, colour)
+# sheet, plan key, note when missing, measures, (measure, criteria, colour)
 GRID_SHEETS = (
     (
         "Demand plan",
         "demand",
-        "demand plan",
+        "No demand plan in this plan.",
         DEMAND_MEASURES,
         (("Adjustment", ">0", GREEN), ("Adjustment", "<0", RED)),
     ),
     (
         "Supply",
         "supply",
-        "supply plan",
+        "No supply plan in this plan.",
         SUPPLY_MEASURES,
         (
             ("Projected stock", "<0", RED),
@@ -151,10 +163,71 @@ GRID_SHEETS = (
     (
         "Financial",
         "financial",
-        "financial plan",
+        "No financial plan in this plan.",
         FINANCIAL_MEASURES,
         (("Margin", "<0", RED),),
     ),
+)
+
+SUMMARY_LABELS = (
+    "Indicator",
+    "Value",
+    "Revenue",
+    "Cost of goods",
+    "Margin",
+    "Margin %",
+    "Inventory value (mean of period ends)",
+    "Purchase spend",
+    "Fill rate (simulated)",
+    "Stockout risk (share of item-periods)",
+    "Average stock value (simulated)",
+    "Period",
+    "Demand",
+    "Inventory value",
+    "Revenue, margin and purchase spend",
+)
+# headers of the Scenarios and Accuracy tables (``_label`` of their columns)
+TABLE_LABELS = (
+    "Scenario",
+    "Fill rate",
+    "Stockout risk",
+    "Purchase spend",
+    SPEND_LABEL,
+    "Model",
+    "Actual",
+    "Consensus of actual months",
+    "Bias",
+    "Service by scenario",
+)
+EDIT_ADJUSTMENTS_COMMENT = (
+    "Edit adjustments on the %(sheet)s sheet: the import reads that sheet only."
+)
+EMPTY_NOTES = (
+    "No plan lines to adjust in this plan.",
+    "No scenarios in this plan.",
+    "No forecast accuracy in this plan.",
+)
+# every English word the workbook writes: the keys of ``labels``
+WORKBOOK_LABELS = tuple(
+    dict.fromkeys(
+        (
+            *SHEETS,
+            ALL_ITEMS,
+            "Item",
+            "Measure",
+            "Total",
+            *(spec[1] for grid in GRID_SHEETS for spec in grid[3]),
+            *(grid[2] for grid in GRID_SHEETS),
+            *EMPTY_NOTES,
+            EDIT_ADJUSTMENTS_COMMENT,
+            *HEADER_LABELS.values(),
+            *TABLE_LABELS,
+            *SUMMARY_LABELS,
+            *(header for header, _kind in POLICY_BACKTEST_COLUMNS.values()),
+            POLICY_BACKTEST_TITLE,
+            *ADJUSTMENT_LABELS,
+        )
+    )
 )
 
 
@@ -189,12 +262,15 @@ def _period_labels(periods):
     return list(periods.strftime(pattern))
 
 
-def _label(column):
-    """Return a header for a table column: ``fill_rate`` -> ``Fill rate``."""
+def _label(column, text):
+    """Return a header for a table column: ``fill_rate`` -> ``Fill rate``,
+    in the reader's language (``text``)."""
     column = str(column)
     if column in HEADER_LABELS:
-        return HEADER_LABELS[column]
-    return column[:1].upper() + column[1:].replace("_", " ")
+        return text(HEADER_LABELS[column])
+    if column.startswith(SPEND_PREFIX):
+        return f"{text(SPEND_LABEL)} {column[len(SPEND_PREFIX) :]}"
+    return text(column[:1].upper() + column[1:].replace("_", " "))
 
 
 def _cells(values):
@@ -212,13 +288,18 @@ def _column_format(column):
     return "number"
 
 
-def _empty(sheet, formats, what):
-    sheet.write(0, 0, f"No {what} in this plan.", formats.note)
+def _empty(sheet, formats, note):
+    sheet.write(0, 0, note, formats.note)
 
 
-def _write_table(sheet, frame, formats):
+def _formula_text(label):
+    """``label`` as a string in a formula (its quotes doubled)."""
+    return label.replace('"', '""')
+
+
+def _write_table(sheet, frame, formats, text):
     """Write ``frame`` as a table with headers; return the data row range."""
-    sheet.write_row(0, 0, [_label(col) for col in frame.columns], formats.header)
+    sheet.write_row(0, 0, [_label(col, text) for col in frame.columns], formats.header)
     for offset, column in enumerate(frame.columns):
         values = frame[column]
         if pd.api.types.is_datetime64_any_dtype(values):
@@ -251,14 +332,14 @@ def _grid(frame, measures, periods):
     return items, present, blocks
 
 
-def _write_grid(sheet, frame, measures, formats):
+def _write_grid(sheet, frame, measures, formats, text):
     """Write item x measure rows by period, an All items block and totals."""
     periods = pd.DatetimeIndex(sorted(pd.to_datetime(frame["period"]).unique()))
     frame = frame.assign(period=pd.to_datetime(frame["period"]))
     items, present, blocks = _grid(frame, measures, periods)
     n_periods = len(periods)
     total_col = 2 + n_periods
-    header = ["Item", "Measure", *_period_labels(periods), "Total"]
+    header = [text("Item"), text("Measure"), *_period_labels(periods), text("Total")]
     sheet.write_row(0, 0, header, formats.header)
     sheet.freeze_panes(1, 2)
     sheet.set_column(0, 0, 18)
@@ -268,9 +349,10 @@ def _write_grid(sheet, frame, measures, formats):
     last_item_row = first_item_row + len(items) * len(present) - 1
     label_range = f"$B${first_item_row + 1}:$B${last_item_row + 1}"
     for rank, (column, name, fmt, total, across) in enumerate(present):
+        name = text(name)
         values = blocks[column].to_numpy(float)
         row = 1 + rank
-        sheet.write(row, 0, ALL_ITEMS, formats.bold)
+        sheet.write(row, 0, text(ALL_ITEMS), formats.bold)
         sheet.write(row, 1, name, formats.bold)
         function = "SUMIF" if across == "sum" else "AVERAGEIF"
         counts = np.maximum((~np.isnan(values)).sum(axis=0), 1)
@@ -282,7 +364,7 @@ def _write_grid(sheet, frame, measures, formats):
             sheet.write_formula(
                 row,
                 2 + offset,
-                f'={function}({label_range},"{name}",{cell_range})',
+                f'={function}({label_range},"{_formula_text(name)}",{cell_range})',
                 formats.bold_cells[fmt],
                 float(value),
             )
@@ -322,13 +404,13 @@ def _highlight(sheet, formats, last_row, last_col, measure, criteria, colour):
         last_col,
         {
             "type": "formula",
-            "criteria": f'=AND($B2="{measure}",C2{criteria})',
+            "criteria": f'=AND($B2="{_formula_text(measure)}",C2{criteria})',
             "format": formats.fills[colour],
         },
     )
 
 
-def _summary_kpis(plan):
+def _summary_kpis(plan, text):
     """Return the Summary indicators: given ``kpis`` then derived ones."""
     rows = []
     if plan.get("kpis") is not None:
@@ -341,39 +423,46 @@ def _summary_kpis(plan):
         revenue = totals["revenue"].sum()
         margin = totals["margin"].sum()
         rows += [
-            ("Revenue", revenue, "money"),
-            ("Cost of goods", totals["cost_of_goods"].sum(), "money"),
-            ("Margin", margin, "money"),
-            ("Margin %", margin / revenue if revenue else None, "percent"),
+            (text("Revenue"), revenue, "money"),
+            (text("Cost of goods"), totals["cost_of_goods"].sum(), "money"),
+            (text("Margin"), margin, "money"),
+            (text("Margin %"), margin / revenue if revenue else None, "percent"),
             (
-                "Inventory value (mean of period ends)",
+                text("Inventory value (mean of period ends)"),
                 totals["inventory_value"].mean(),
                 "money",
             ),
-            ("Purchase spend", totals["purchase_spend"].sum(), "money"),
+            (text("Purchase spend"), totals["purchase_spend"].sum(), "money"),
         ]
     scenarios = plan.get("scenarios")
     if scenarios is not None and len(scenarios):
         base = scenarios.iloc[0]
         rows += [
-            ("Fill rate (simulated)", base.get("fill_rate"), "percent"),
+            (text("Fill rate (simulated)"), base.get("fill_rate"), "percent"),
             (
-                "Stockout risk (share of item-periods)",
+                text("Stockout risk (share of item-periods)"),
                 base.get("stockout_risk"),
                 "percent",
             ),
-            ("Average stock value (simulated)", base.get("avg_stock_value"), "money"),
+            (
+                text("Average stock value (simulated)"),
+                base.get("avg_stock_value"),
+                "money",
+            ),
         ]
     return rows
 
 
-def _write_policy_backtest(sheet, frame, formats):
+def _write_policy_backtest(sheet, frame, formats, text):
     """The per-class policy backtest table on the Summary sheet."""
     first = POLICY_BACKTEST_COLUMN
-    sheet.write(1, first, POLICY_BACKTEST_TITLE, formats.bold)
+    sheet.write(1, first, text(POLICY_BACKTEST_TITLE), formats.bold)
     columns = [col for col in POLICY_BACKTEST_COLUMNS if col in frame]
     sheet.write_row(
-        2, first, [POLICY_BACKTEST_COLUMNS[col][0] for col in columns], formats.header
+        2,
+        first,
+        [text(POLICY_BACKTEST_COLUMNS[col][0]) for col in columns],
+        formats.header,
     )
     sheet.set_column(first, first + len(columns) - 1, 14)
     for offset, column in enumerate(columns):
@@ -385,17 +474,19 @@ def _write_policy_backtest(sheet, frame, formats):
             sheet.write_column(3, first + offset, _cells(values), formats.cells[kind])
 
 
-def _write_summary(workbook, sheet, plan, title, formats):
+def _write_summary(workbook, sheet, plan, title, formats, text):
     """Indicators, the policy backtest, the per-period money table and chart."""
     sheet.write(0, 0, title, formats.title)
     backtest = plan.get("policy_backtest")
     if backtest is not None and len(backtest):
-        _write_policy_backtest(sheet, backtest, formats)
-    sheet.write_row(2, 0, ["Indicator", "Value"], formats.header)
+        _write_policy_backtest(sheet, backtest, formats, text)
+    sheet.write_row(2, 0, [text("Indicator"), text("Value")], formats.header)
     sheet.freeze_panes(3, 0)
-    sheet.set_column(0, 0, 32)
+    kpis = _summary_kpis(plan, text)
+    longest = max((len(str(name)) for name, _value, _fmt in kpis), default=0)
+    sheet.set_column(0, 0, min(max(32, longest + 2), 60))
     sheet.set_column(1, 1, 16)
-    for offset, (name, value, fmt) in enumerate(_summary_kpis(plan)):
+    for offset, (name, value, fmt) in enumerate(kpis):
         sheet.write(3 + offset, 0, name)
         cell_format = formats.cells.get(fmt, formats.cells["number"])
         if isinstance(value, str):
@@ -416,31 +507,32 @@ def _write_summary(workbook, sheet, plan, title, formats):
             "Purchase spend": totals["purchase_spend"],
         }
     )
-    sheet.write_row(2, 3, list(table.columns), formats.header)
+    sheet.write_row(2, 3, [text(column) for column in table.columns], formats.header)
     sheet.set_column(3, 8, 14)
     sheet.write_column(3, 3, table["Period"])
     sheet.write_column(3, 4, _cells(table["Demand"]), formats.cells["qty"])
     for offset, column in enumerate(table.columns[2:]):
         sheet.write_column(3, 5 + offset, _cells(table[column]), formats.cells["money"])
+    name = sheet.get_name()
     last = 2 + len(table)
     chart = workbook.add_chart({"type": "column"})
     for col, colour in ((5, "#4472C4"), (6, "#70AD47"), (8, "#ED7D31")):
         chart.add_series(
             {
-                "name": ["Summary", 2, col],
-                "categories": ["Summary", 3, 3, last, 3],
-                "values": ["Summary", 3, col, last, col],
+                "name": [name, 2, col],
+                "categories": [name, 3, 3, last, 3],
+                "values": [name, 3, col, last, col],
                 "fill": {"color": colour},
             }
         )
-    chart.set_title({"name": "Revenue, margin and purchase spend"})
+    chart.set_title({"name": text("Revenue, margin and purchase spend")})
     chart.set_y_axis({"num_format": "#,##0"})
     chart.set_size({"width": 760, "height": 340})
     sheet.insert_chart(last + 2, 3, chart)
 
 
-def _write_scenarios(sheet, scenarios, formats):
-    rows = _write_table(sheet, scenarios, formats)
+def _write_scenarios(sheet, scenarios, formats, text):
+    rows = _write_table(sheet, scenarios, formats, text)
     sheet.freeze_panes(1, 1)
     sheet.set_column(0, 0, 28)
     columns = list(scenarios.columns)
@@ -465,9 +557,10 @@ def _write_scenarios(sheet, scenarios, formats):
             )
 
 
-def _scenario_chart(workbook, sheet, scenarios):
+def _scenario_chart(workbook, sheet, scenarios, text):
     """Bar chart of fill rate and stockout risk per scenario, under the table."""
     columns = list(scenarios.columns)
+    name = sheet.get_name()
     shown = [col for col in ("fill_rate", "stockout_risk") if col in columns]
     if not shown:
         return
@@ -477,21 +570,21 @@ def _scenario_chart(workbook, sheet, scenarios):
         col = columns.index(column)
         chart.add_series(
             {
-                "name": ["Scenarios", 0, col],
-                "categories": ["Scenarios", 1, 0, last, 0],
-                "values": ["Scenarios", 1, col, last, col],
+                "name": [name, 0, col],
+                "categories": [name, 1, 0, last, 0],
+                "values": [name, 1, col, last, col],
                 "fill": {"color": colour},
             }
         )
-    chart.set_title({"name": "Service by scenario"})
+    chart.set_title({"name": text("Service by scenario")})
     chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
     chart.set_y_axis({"reverse": True})
     chart.set_size({"width": 720, "height": 60 + 48 * last})
     sheet.insert_chart(last + 3, 0, chart)
 
 
-def _write_accuracy(sheet, accuracy, formats):
-    rows = _write_table(sheet, accuracy, formats)
+def _write_accuracy(sheet, accuracy, formats, text):
+    rows = _write_table(sheet, accuracy, formats, text)
     sheet.freeze_panes(1, 1)
     columns = list(accuracy.columns)
     rules = (
@@ -532,46 +625,71 @@ def _financial_frame(plan):
     )
 
 
-def write_workbook(path_or_buffer, plan, title="S&OP plan"):
-    """Write the S&OP workbook to a path or a binary buffer (BytesIO)."""
+def write_workbook(path_or_buffer, plan, title="S&OP plan", labels=None):
+    """Write the S&OP workbook to a path or a binary buffer (BytesIO);
+    ``labels``: English word -> the reader's (``WORKBOOK_LABELS``)."""
+    text = labeller(labels)
     options = {"in_memory": True} if hasattr(path_or_buffer, "write") else {}
     workbook = xlsxwriter.Workbook(path_or_buffer, options)
     formats = _Formats(workbook)
-    sheets = {name: workbook.add_worksheet(name) for name in SHEETS}
-    _write_summary(workbook, sheets["Summary"], plan, title, formats)
-    for name, key, what, measures, highlights in GRID_SHEETS:
+    sheets = _add_sheets(workbook, text)
+    _write_summary(workbook, sheets["Summary"], plan, title, formats, text)
+    for name, key, note, measures, highlights in GRID_SHEETS:
         frame = plan.get(key)
         if frame is None or not len(frame):
-            _empty(sheets[name], formats, what)
+            _empty(sheets[name], formats, text(note))
             continue
         if key == "financial":
             frame = _financial_frame(plan)
-        last_row, last_col = _write_grid(sheets[name], frame, measures, formats)
+        last_row, last_col = _write_grid(sheets[name], frame, measures, formats, text)
         for measure, criteria, colour in highlights:
             _highlight(
-                sheets[name], formats, last_row, last_col, measure, criteria, colour
+                sheets[name],
+                formats,
+                last_row,
+                last_col,
+                text(measure),
+                criteria,
+                colour,
             )
     adjustments = plan.get("adjustments")
     if adjustments is None or not len(adjustments):
-        _empty(sheets[ADJUSTMENTS_SHEET], formats, "plan lines to adjust")
+        _empty(sheets[ADJUSTMENTS_SHEET], formats, text(EMPTY_NOTES[0]))
     else:
         write_adjustments(
-            sheets[ADJUSTMENTS_SHEET], adjustments, formats, plan.get("reasons", ())
+            sheets[ADJUSTMENTS_SHEET],
+            adjustments,
+            formats,
+            plan.get("reasons", ()),
+            labels,
         )
         sheets["Demand plan"].write_comment(
             "B1",
-            f"Edit adjustments on the {ADJUSTMENTS_SHEET} sheet: "
-            "the import reads that sheet only.",
+            text(EDIT_ADJUSTMENTS_COMMENT)
+            % {"sheet": sheets[ADJUSTMENTS_SHEET].get_name()},
         )
     scenarios = plan.get("scenarios")
     if scenarios is None or not len(scenarios):
-        _empty(sheets["Scenarios"], formats, "scenarios")
+        _empty(sheets["Scenarios"], formats, text(EMPTY_NOTES[1]))
     else:
-        _write_scenarios(sheets["Scenarios"], scenarios, formats)
-        _scenario_chart(workbook, sheets["Scenarios"], scenarios)
+        _write_scenarios(sheets["Scenarios"], scenarios, formats, text)
+        _scenario_chart(workbook, sheets["Scenarios"], scenarios, text)
     accuracy = plan.get("accuracy")
     if accuracy is None or not len(accuracy):
-        _empty(sheets["Accuracy"], formats, "forecast accuracy")
+        _empty(sheets["Accuracy"], formats, text(EMPTY_NOTES[2]))
     else:
-        _write_accuracy(sheets["Accuracy"], accuracy, formats)
+        _write_accuracy(sheets["Accuracy"], accuracy, formats, text)
     workbook.close()
+
+
+def _add_sheets(workbook, text):
+    """The sheets, keyed by their English name, titled in the reader's
+    language (the English name where two translations would clash)."""
+    sheets, titles = {}, set()
+    for name in SHEETS:
+        title = sheet_title(text(name))
+        if title.lower() in titles:
+            title = name
+        titles.add(title.lower())
+        sheets[name] = workbook.add_worksheet(title)
+    return sheets

@@ -7,10 +7,14 @@ key that the caller chose (in Odoo ``cycle:product:warehouse:month``), so
 planners may sort and filter the rows freely; the import finds each line by
 its key, never by its position.
 
-``write_adjustments(sheet, frame, formats, reasons)`` takes ``frame`` with
-``key, product, warehouse, period, forecast, adjustment, adjustment_percent``
-(NaN when the adjustment is a quantity), ``reason`` and ``reason_note``;
-``read_adjustments(file)`` returns the rows as typed values.
+``write_adjustments(sheet, frame, formats, reasons, labels)`` takes
+``frame`` with ``key, product, warehouse, period, forecast, adjustment,
+adjustment_percent`` (NaN when the adjustment is a quantity), ``reason``
+and ``reason_note``; ``labels`` translates the headers (English word ->
+the reader's). ``read_adjustments(file, labels)`` returns the rows as typed
+values: it finds the sheet and its columns under their English names or
+under the names of any of ``labels`` (one mapping per language the file may
+have been exported in), so a workbook exported in Danish imports too.
 """
 
 import numpy as np
@@ -33,18 +37,36 @@ ADJUSTMENT_COLUMNS = (
     ("consensus", "Consensus", "qty"),
 )
 HEADERS = {column: header for column, header, _fmt in ADJUSTMENT_COLUMNS}
+# the English words of the sheet (keys of ``labels``)
+ADJUSTMENT_LABELS = (ADJUSTMENTS_SHEET, *HEADERS.values())
+# characters a sheet name may not hold (Excel)
+SHEET_NAME_FORBIDDEN = str.maketrans({char: " " for char in "[]:*?/\\"})
+SHEET_NAME_LENGTH = 31
 EDITABLE = ("adjustment", "adjustment_percent", "reason", "reason_note")
 NUMBERS = ("adjustment", "adjustment_percent")
+
+
+def labeller(labels=None):
+    """Return ``text(english)``: its label in ``labels``, else the English."""
+    labels = labels or {}
+    return lambda english: labels.get(english) or english
+
+
+def sheet_title(name):
+    """``name`` as a valid sheet name: no ``[]:*?/\\``, 31 characters."""
+    title = str(name).translate(SHEET_NAME_FORBIDDEN).strip().strip("'")
+    return title[:SHEET_NAME_LENGTH].strip() or "Sheet"
 
 
 def _letter(column):
     return chr(ord("A") + [c for c, _h, _f in ADJUSTMENT_COLUMNS].index(column))
 
 
-def write_adjustments(sheet, frame, formats, reasons=()):
+def write_adjustments(sheet, frame, formats, reasons=(), labels=None):
     """Write the editable table of plan lines, its hidden key and a filter."""
+    text = labeller(labels)
     sheet.write_row(
-        0, 0, [header for _c, header, _f in ADJUSTMENT_COLUMNS], formats.header
+        0, 0, [text(header) for _c, header, _f in ADJUSTMENT_COLUMNS], formats.header
     )
     sheet.freeze_panes(1, 4)
     sheet.set_column(0, 0, 18, None, {"hidden": True})
@@ -122,9 +144,41 @@ def _text(value):
     return "" if value is None else str(value).strip()
 
 
-def read_adjustments(file):
+def _names(english, labels):
+    """The names ``english`` may have in a file: itself and each label's,
+    compared without case or surrounding spaces."""
+    names = [english, *(mapping.get(english) for mapping in labels)]
+    return {str(name).strip().casefold() for name in names if name}
+
+
+def _adjustments_sheet(book, labels):
+    """The Adjustments sheet of ``book``, under any of its names."""
+    names = _names(ADJUSTMENTS_SHEET, labels)
+    for title in book.sheetnames:
+        if title.strip().casefold() in names:
+            return book[title]
+    raise EngineInputError(f"no sheet named {ADJUSTMENTS_SHEET!r}")
+
+
+def _column_index(header, title, labels):
+    """Column -> (position, header as written) of the columns the import reads."""
+    folded = [cell.casefold() for cell in header]
+    index = {}
+    for column in ("key", *EDITABLE):
+        names = _names(HEADERS[column], labels)
+        found = [pos for pos, cell in enumerate(folded) if cell in names]
+        if not found:
+            raise EngineInputError(f"sheet {title!r} has no column {HEADERS[column]!r}")
+        index[column] = (found[0], header[found[0]])
+    return index
+
+
+def read_adjustments(file, labels=()):
     """Read the Adjustments sheet of a workbook (path or binary buffer).
 
+    ``labels``: mappings English word -> translation, one per language the
+    workbook may have been exported in (``write_workbook``'s ``labels``);
+    the sheet and its columns are found under any of these names.
     Returns one row per non-empty sheet row: ``row`` (the sheet's row
     number), ``key``, ``adjustment`` and ``adjustment_percent`` (floats, NaN
     when blank), ``reason``, ``reason_note`` and ``text_in`` (the header of
@@ -135,22 +189,17 @@ def read_adjustments(file):
     """
     import openpyxl  # noqa: PLC0415 (only the import needs it)
 
+    labels = [mapping for mapping in labels if mapping]
     try:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # zip, XML or format errors of a bad upload
         raise EngineInputError(f"not an .xlsx workbook ({exc})") from exc
     try:
-        if ADJUSTMENTS_SHEET not in book.sheetnames:
-            raise EngineInputError(f"no sheet named {ADJUSTMENTS_SHEET!r}")
-        rows = book[ADJUSTMENTS_SHEET].iter_rows()
+        sheet = _adjustments_sheet(book, labels)
+        rows = sheet.iter_rows()
         header = [_text(cell.value) for cell in next(rows, ())]
-        index = {}
-        for column in ("key", *EDITABLE):
-            if HEADERS[column] not in header:
-                raise EngineInputError(
-                    f"sheet {ADJUSTMENTS_SHEET!r} has no column {HEADERS[column]!r}"
-                )
-            index[column] = header.index(HEADERS[column])
+        located = _column_index(header, sheet.title, labels)
+        index = {column: pos for column, (pos, _name) in located.items()}
         records = []
         for number, cells in enumerate(rows, start=2):
             cells = list(cells)
@@ -176,7 +225,7 @@ def read_adjustments(file):
                 value, is_text = _number(raw[column], cell_format)
                 record[column] = value
                 if is_text and not record["text_in"]:
-                    record["text_in"] = HEADERS[column]
+                    record["text_in"] = located[column][1]
                     record["text_value"] = _text(raw[column])
             records.append(record)
     finally:

@@ -1,4 +1,5 @@
 from . import sop_ratio_mixin
+from . import sop_explanation_words
 from . import res_company
 from . import res_config_settings
 from . import sop_capacity

@@ -8,6 +8,7 @@ from odoo import models
 from ..engine import SPEND_PREFIX, write_workbook
 from .sop_common import GROUP_PLANNER, GROUP_USER
 from .sop_scenario import RESULT_FIELDS
+from .sop_workbook_labels import workbook_labels
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LINE_COLUMNS = (
@@ -51,7 +52,12 @@ class SopCycle(models.Model):
         self._check_group(GROUP_USER, self.env._("export a plan"))
         buffer = io.BytesIO()
         title = self.env._("S&OP plan %(cycle)s", cycle=self.display_name)
-        write_workbook(buffer, self._workbook_plan(), title=title)
+        write_workbook(
+            buffer,
+            self._workbook_plan(),
+            title=title,
+            labels=workbook_labels(self.env),
+        )
         name = f"{self.name.replace('/', '-')}.xlsx"
         # the cycle's readers may export; the file is readable like the cycle
         attachments = self.env["ir.attachment"].sudo()
@@ -210,7 +216,9 @@ class SopCycle(models.Model):
             (self.env._("Planning month"), self.month_label or "", "text"),
             (
                 self.env._("Status"),
-                dict(self._fields["state"].selection)[self.state],
+                dict(self._fields["state"]._description_selection(self.env))[
+                    self.state
+                ],
                 "text",
             ),
             (

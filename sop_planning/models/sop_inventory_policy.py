@@ -72,6 +72,7 @@ class SopInventoryPolicy(models.Model):
     """
 
     _name = "sop.inventory.policy"
+    _inherit = ["sop.explained.mixin"]
     _description = "S&OP Inventory Policy"
     _order = "cycle_id, abc, product_id, warehouse_id"
     _check_company_auto = True
@@ -151,7 +152,6 @@ class SopInventoryPolicy(models.Model):
         "product's units; written to the reordering rule as its multiple.",
     )
     coverage_days = fields.Float(readonly=True)
-    explanation = fields.Text(readonly=True)
     orderpoint_id = fields.Many2one(
         "stock.warehouse.orderpoint",
         string="Reordering Rule",

@@ -5,10 +5,16 @@
   date, else the picking's deadline, else its scheduled date) and in full
   (every move shipped at least the ordered quantity: its sale line's, else its
   own demand);
-- fill rate: quantity shipped by the first delivery of an order (a done
-  picking that is no backorder, by its done date) / quantity ordered on that
-  delivery and its backorders, shipped later or never (lost sales: a
-  delivery closed without backorder) included;
+- fill rate: quantity delivered to customers by its promised day / quantity
+  promised for a day of the month (up to today), as an inventory planner
+  means it: the share of demand served from stock when it was due. A
+  customer move's promised day is its order's commitment date, else its own
+  deadline (the sale line's promised date, kept by its backorders), else its
+  delivery's deadline or scheduled date. A delivery that waited for stock and
+  left late fills nothing of it, however complete; what has not left yet, a
+  cancelled backorder and a delivery closed short (lost sales) fill nothing
+  either. OTIF counts deliveries (done this month, on time and complete),
+  the fill rate counts quantities (due this month, delivered on time);
 - stockout days: product-days with a stock level <= 0 in the warehouse, for
   products with demand there in the last 12 months (level = running sum of
   done moves, as the demand history counts it).
@@ -32,7 +38,6 @@ from odoo.tools import SQL, format_date
 
 from .sop_common import (
     GROUP_PLANNER,
-    MOVE_QTY,
     MOVE_UOM_JOIN,
     first_of_this_month,
 )
@@ -72,7 +77,7 @@ class SopKpiSnapshot(models.Model):
 
     _RATIOS = {
         "otif": ("otif_count", "delivery_count", 100.0),
-        "fill_rate": ("first_shipped_qty", "first_ordered_qty", 100.0),
+        "fill_rate": ("on_time_qty", "due_qty", 100.0),
         "turns": ("cogs", "stock_value_days", 365.0),
     }
 
@@ -89,18 +94,33 @@ class SopKpiSnapshot(models.Model):
     otif = fields.Float(
         string="OTIF (%)",
         aggregator="sum",
-        help="Share of the month's customer deliveries done on or before the "
-        "promised day and in full (every line shipped at least its ordered "
-        "quantity). A backorder delivery is neither.",
+        help="Share of the customer deliveries done this month that left on or "
+        "before their promised day (order commitment date, else deadline, else "
+        "scheduled date) and in full (every line shipped at least its ordered "
+        "quantity). It counts deliveries, whatever their size; a backorder "
+        "delivery is neither on time nor in full. See Fill Rate for quantities.",
     )
-    first_ordered_qty = fields.Float(string="Ordered (1st attempt)")
-    first_shipped_qty = fields.Float(string="Shipped (1st attempt)")
+    due_qty = fields.Float(
+        string="Quantity Due",
+        digits="Product Unit",
+        help="Quantity that customer deliveries promised for a day of this "
+        "month (up to today), delivered or not, in the products' units.",
+    )
+    on_time_qty = fields.Float(
+        string="Delivered on Time",
+        digits="Product Unit",
+        help="Part of the quantity due that left by its promised day.",
+    )
     fill_rate = fields.Float(
         string="Fill Rate (%)",
         aggregator="sum",
-        help="Quantity shipped by the first delivery of each order done this "
-        "month / quantity ordered on it, backorders and lost sales (a delivery "
-        "closed without backorder) included.",
+        help="Share of the quantity promised to customers for this month that "
+        "was delivered from stock by its promised day (order commitment date, "
+        "else the order line's deadline, else the delivery's deadline or "
+        "scheduled date). A delivery that waited for stock and left late "
+        "lowers it, even if complete; so do quantities not delivered yet and "
+        "lost sales (a cancelled backorder, a delivery closed short). OTIF "
+        "counts deliveries (on time and complete), the fill rate quantities.",
     )
     demand_products = fields.Integer(string="Products with Demand")
     stockout_days = fields.Integer(
@@ -409,7 +429,7 @@ class SopKpiSnapshot(models.Model):
                 warehouse_id=int(row["warehouse_id"]),
                 date_month=month,
                 otif=_percent(row["otif_count"], row["delivery_count"]),
-                fill_rate=_percent(row["first_shipped_qty"], row["first_ordered_qty"]),
+                fill_rate=_percent(row["on_time_qty"], row["due_qty"]),
                 turns=365.0 * row["cogs"] / row["stock_value_days"]
                 if row["stock_value_days"] > 0
                 else 0.0,
@@ -429,7 +449,7 @@ class SopKpiSnapshot(models.Model):
 
     @api.model
     def _deliveries(self, company, warehouses, month, end):
-        """OTIF and fill-rate counts per warehouse."""
+        """OTIF counts and fill-rate quantities per warehouse."""
         rows = self.env.execute_query(
             SQL(
                 """
@@ -479,41 +499,66 @@ class SopKpiSnapshot(models.Model):
             ],
         )
         return otif.merge(
-            self._first_deliveries(company, warehouses, month, end),
+            self._due_deliveries(company, warehouses, month, end),
             on="warehouse_id",
             how="outer",
         )
 
+    def _recompute_fill_rate(self):
+        """Count again the fill rate of these snapshots (the update to
+        19.0.1.2.0: it was the first deliveries' share shipped)."""
+        for company in self.company_id:
+            snapshots = self.filtered(lambda s, c=company: s.company_id == c)
+            for date_month in set(snapshots.mapped("date_month")):
+                month, end = self.with_company(company)._kpis_period(str(date_month))
+                of_month = snapshots.filtered(lambda s, m=date_month: s.date_month == m)
+                due = self._due_deliveries(company, of_month.warehouse_id, month, end)
+                due = (
+                    due.set_index("warehouse_id")
+                    .reindex(of_month.warehouse_id.ids)
+                    .fillna(0.0)
+                )
+                for snapshot in of_month:
+                    due_qty, on_time = due.loc[snapshot.warehouse_id.id]
+                    snapshot.write(
+                        {
+                            "due_qty": due_qty,
+                            "on_time_qty": on_time,
+                            "fill_rate": _percent(on_time, due_qty),
+                        }
+                    )
+
     @api.model
-    def _first_deliveries(self, company, warehouses, month, end):
-        """Fill-rate quantities: ordered on each first delivery and its backorders."""
+    def _due_deliveries(self, company, warehouses, month, end):
+        """Fill-rate quantities per warehouse (product units): promised for a
+        day in ``[month, end)`` and, of it, delivered by that day."""
         rows = self.env.execute_query(
             SQL(
                 """
-                WITH RECURSIVE chain AS (
-                    SELECT p.id AS root_id, p.id AS picking_id, pt.warehouse_id
-                      FROM stock_picking p
-                      JOIN stock_picking_type pt ON pt.id = p.picking_type_id
-                      JOIN stock_location dl ON dl.id = p.location_dest_id
-                     WHERE p.state = 'done' AND p.backorder_id IS NULL
-                       AND p.company_id = %(company)s AND dl.usage = 'customer'
-                       AND pt.warehouse_id = ANY(%(wh)s)
-                       AND p.date_done >= %(dfrom)s AND p.date_done < %(dto)s
-                    UNION ALL
-                    SELECT chain.root_id, b.id, chain.warehouse_id
-                      FROM stock_picking b
-                      JOIN chain ON b.backorder_id = chain.picking_id
-                )
-                SELECT chain.warehouse_id,
+                SELECT ptype.warehouse_id,
                        SUM(m.product_uom_qty * lu.factor / pu.factor),
-                       SUM(%(qty)s) FILTER (
-                           WHERE m.picking_id = chain.root_id AND m.state = 'done')
-                  FROM chain
-                  JOIN stock_move m ON m.picking_id = chain.picking_id
+                       SUM(LEAST(m.quantity, m.product_uom_qty)
+                           * lu.factor / pu.factor) FILTER (
+                           WHERE m.state = 'done' AND m.date::date <= due.day)
+                  FROM stock_move m
+                  JOIN stock_picking p ON p.id = m.picking_id
+                  JOIN stock_picking_type ptype ON ptype.id = p.picking_type_id
+                  JOIN stock_location dl ON dl.id = p.location_dest_id
+                  LEFT JOIN sale_order so ON so.id = p.sale_id
+                  CROSS JOIN LATERAL (
+                      SELECT COALESCE(so.commitment_date, m.date_deadline,
+                                      p.date_deadline, p.scheduled_date)::date
+                             AS day
+                  ) due
                   %(uom_join)s
-                 GROUP BY chain.warehouse_id
+                 WHERE p.company_id = %(company)s AND dl.usage = 'customer'
+                   AND ptype.warehouse_id = ANY(%(wh)s)
+                   AND (m.state NOT IN ('draft', 'cancel')
+                        OR (m.state = 'cancel' AND p.backorder_id IS NOT NULL))
+                   AND so.state IS DISTINCT FROM 'cancel'
+                   AND due.day >= %(dfrom)s AND due.day < %(dto)s
+                 GROUP BY ptype.warehouse_id
                 """,
-                qty=MOVE_QTY,
                 uom_join=MOVE_UOM_JOIN,
                 company=company.id,
                 wh=warehouses.ids,
@@ -522,8 +567,8 @@ class SopKpiSnapshot(models.Model):
             )
         )
         return pd.DataFrame(
-            rows, columns=["warehouse_id", "first_ordered_qty", "first_shipped_qty"]
-        ).astype({"first_ordered_qty": float, "first_shipped_qty": float})
+            rows, columns=["warehouse_id", "due_qty", "on_time_qty"]
+        ).astype({"due_qty": float, "on_time_qty": float})
 
     @api.model
     def _moved_products(self, company, end):

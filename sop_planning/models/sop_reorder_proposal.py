@@ -28,6 +28,7 @@ class SopReorderProposal(models.Model):
     """
 
     _name = "sop.reorder.proposal"
+    _inherit = ["sop.explained.mixin"]
     _description = "S&OP Reorder Proposal"
     _order = "date_needed, id"
     _check_company_auto = True
@@ -92,7 +93,6 @@ class SopReorderProposal(models.Model):
     )
     safety_stock = fields.Float(digits="Product Unit", readonly=True)
     service_level = fields.Float(string="Service Level (%)", readonly=True)
-    explanation = fields.Text(readonly=True)
     exception_reason = fields.Char(readonly=True)
     purchase_line_id = fields.Many2one(
         "purchase.order.line", string="RFQ Line", readonly=True, index="btree_not_null"

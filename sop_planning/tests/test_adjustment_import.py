@@ -11,6 +11,8 @@ import openpyxl
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
+from ..engine import WORKBOOK_LABELS
+from ..models.sop_workbook_labels import workbook_labels
 from .common_policy import MONTH_DAYS, SopPolicyCase
 
 FORECAST = 10.0 * MONTH_DAYS
@@ -153,6 +155,62 @@ class TestAdjustmentImport(SopPolicyCase):
         self.assertIn("2 plan line(s) adjusted, 1 row(s) rejected", notes[0])
         self.assertIn(self.planner.name, notes[0])
         self.assertIn("plan.xlsx", notes[0])
+
+    def test_a_danish_export_imports_for_an_english_colleague(self):
+        """A Danish planner's workbook has Danish sheets, headers and
+        reasons; it imports back into a user of another language."""
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env["ir.module.module"]._load_module_terms(["sop_planning"], ["da_DK"])
+        danish = self.cycle.with_context(lang="da_DK")
+        book = self._export(danish)
+        self.assertEqual(
+            book.sheetnames,
+            [
+                "Oversigt",
+                "Efterspørgselsplan",
+                "Justeringer",
+                "Forsyning",
+                "Økonomi",
+                "Scenarier",
+                "Nøjagtighed",
+            ],
+        )
+        self.assertEqual(
+            (book["Oversigt"]["A3"].value, book["Forsyning"]["B1"].value),
+            ("Nøgletal", "Måltal"),
+        )
+        sheet = book["Justeringer"]
+        header = [cell.value for cell in sheet[1]]
+        self.assertEqual(header[:4], ["Nøgle", "Produkt", "Lager", "Måned"])
+        key = self.cycle._adjustment_key(
+            self.valve.id, self.warehouse.id, self._month(2)
+        )
+        row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == key)
+        reason = danish._adjustment_reasons()["market"]
+        self.assertNotEqual(reason, "Market Trend", "the reason is in Danish")
+        row[header.index("Justering")].value = 25
+        row[header.index("Årsag")].value = reason
+        wizard = self._wizard(book)
+        self.assertIn(wizard.env.lang, (None, "en_US"))
+        wizard.action_preview()
+        self.assertFalse(wizard.rejected_ids)
+        self.assertEqual(
+            (
+                wizard.change_ids.plan_line_id,
+                wizard.change_ids.new_adjustment,
+                wizard.change_ids.reason,
+            ),
+            (self._line(self.valve, 2), 25.0, "market"),
+        )
+
+    def test_every_word_of_the_workbook_is_translated(self):
+        """Each English word the engine writes is a term of the add-on,
+        translated in Danish (a word Danish writes the same is listed)."""
+        self.env["res.lang"]._activate_lang("da_DK")
+        danish = workbook_labels(self.env(context={"lang": "da_DK"}))
+        self.assertEqual(set(danish), set(WORKBOOK_LABELS))
+        same = {english for english, text in danish.items() if text == english}
+        self.assertEqual(same, {"ABC", "XYZ", "WAPE", "MASE", "FVA", "Model", "Bias"})
 
     def test_sorted_rows_import_the_same(self):
         book = self._export()

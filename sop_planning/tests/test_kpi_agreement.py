@@ -66,7 +66,8 @@ class TestKpiAgreement(SopDataCase):
         self.assertEqual(
             (before.fill_rate, before.otif, before.stockout_days), (100.0, 100.0, 0)
         )
-        # 80 of the 100 ordered left on the first delivery of their order
+        # 80 of the 100 due left by their promised day: the 10 shipped on the
+        # 20th were due on the 10th, the last 10 never left
         self.assertAlmostEqual(after.fill_rate, 80.0)
         # on time and in full: the 3rd only; the 10th is short, the backorder late
         self.assertEqual((after.delivery_count, after.otif_count), (3, 1))
@@ -80,3 +81,45 @@ class TestKpiAgreement(SopDataCase):
         qty = dict(zip(history["period"].dt.date, history["qty"], strict=True))
         self.assertEqual(qty[calm], 20.0)
         self.assertTrue(math.isnan(qty[short]))
+
+    def test_waiting_for_stock_lowers_fill_rate(self):
+        """A complete delivery that waited for stock fills nothing of its
+        order; one on time and complete keeps the fill rate at 100 %."""
+        month = self._month(-1)
+        self._done_move(self.product, self.suppliers, self.stock, 30.0, month)
+        _order, on_time = self._order(30.0, month + timedelta(days=2))
+        self._ship(on_time, 30.0, month + timedelta(days=2))
+        self.assertAlmostEqual(self._snapshot(month).fill_rate, 100.0)
+
+        # 20 promised on the 5th, no stock until the 25th: the delivery waits
+        # and leaves complete, 20 days late
+        _order, waiting = self._order(20.0, month + timedelta(days=4))
+        self._done_move(
+            self.product, self.suppliers, self.stock, 20.0, month + timedelta(days=24)
+        )
+        self._ship(waiting, 20.0, month + timedelta(days=24))
+        snapshot = self._snapshot(month)
+        self.assertAlmostEqual(snapshot.fill_rate, 60.0)
+        self.assertEqual((snapshot.due_qty, snapshot.on_time_qty), (50.0, 30.0))
+        # OTIF counts deliveries: one of the two left on time and in full
+        self.assertEqual((snapshot.delivery_count, snapshot.otif_count), (2, 1))
+
+    def test_not_delivered_yet_counts_when_due(self):
+        """A delivery still waiting after its promised day is unfilled demand
+        of that month; one promised for next month is not due yet."""
+        month = self._month(-1)
+        self._done_move(self.product, self.suppliers, self.stock, 10.0, month)
+        _order, picking = self._order(10.0, month + timedelta(days=1))
+        self._ship(picking, 10.0, month + timedelta(days=1))
+        self._order(30.0, month + timedelta(days=9))  # never shipped
+        self._order(40.0, self._month(1))  # due next month
+        snapshot = self._snapshot(month)
+        self.assertAlmostEqual(snapshot.fill_rate, 25.0)
+        self.assertEqual((snapshot.due_qty, snapshot.on_time_qty), (40.0, 10.0))
+        # the update counts stored snapshots again with this definition
+        snapshot.write({"due_qty": 10.0, "on_time_qty": 10.0, "fill_rate": 100.0})
+        snapshot._recompute_fill_rate()
+        self.assertEqual(
+            (snapshot.due_qty, snapshot.on_time_qty, snapshot.fill_rate),
+            (40.0, 10.0, 25.0),
+        )

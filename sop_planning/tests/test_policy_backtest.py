@@ -6,6 +6,7 @@ import openpyxl
 from odoo.tests import tagged
 
 from ..engine import METHODS
+from ..models.sop_explanation_words import explanation_words
 from .common_policy import SopPolicyCase
 
 # 36 months of a slow mover, oldest first: demand in 7 months, in lumps.
@@ -120,6 +121,23 @@ class TestPolicyBacktest(SopPolicyCase):
             f"{smooth.service_level:.1f} %".replace(".", ","),
             smooth.with_context(lang="da_DK").backtest_summary,
         )
+
+    def test_explanation_in_the_readers_language(self):
+        """A Danish planner reads the explanation's words in Danish; its
+        formulas and numbers stay as the engine computed them."""
+        lumpy = self._policy(self._approve(self._slow_plan(self.slow)), self.slow)
+        english = lumpy.explanation
+        self.assertIn("ROP for a simulated fill rate of", english)
+        self.assertEqual(lumpy.explanation_display, english)
+        self.env["res.lang"]._activate_lang("da_DK")
+        danish = lumpy.with_context(lang="da_DK").explanation_display
+        self.assertIn("ROP for en simuleret leveringsgrad på", danish)
+        self.assertNotIn("simulated", danish)
+        formula = english[english.index("LTD = ") :].split(" over ")[0]
+        self.assertIn(formula, danish, "LTD = <number> stays")
+        words = explanation_words(self.env(context={"lang": "da_DK"}))
+        same = [phrase for phrase, word in words.items() if word == phrase]
+        self.assertEqual(same, [], "every phrase has its Danish words")
 
     def test_planners_adjustment_sets_a_slow_movers_level(self):
         """A slow mover's law keeps its own history's level when its plan is

@@ -37,6 +37,12 @@ class TestReorderProposal(SopPolicyCase):
         )
         self.assertIn("below the reorder point", proposal.explanation)
         self.assertIn("safety stock", proposal.explanation)
+        # the policy's trace it quotes, in a Danish buyer's words
+        self.assertIn(" d (lead ", proposal.explanation)
+        self.env["res.lang"]._activate_lang("da_DK")
+        danish = proposal.with_context(lang="da_DK").explanation_display
+        self.assertIn(" d (leveringstid ", danish)
+        self.assertNotIn(" d (lead ", danish)
 
     def test_order_twice_adds_nothing_and_receipt_closes(self):
         self._approve(self._plan(self.pump))

@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from ..engine import EngineInputError, read_adjustments
 from ..models.sop_common import adjustment_problem
 from ..models.sop_plan_line import REASONS
+from ..models.sop_workbook_labels import workbook_labels
 
 # tolerance when comparing a cell with the stored value
 EPSILON = 1e-6
@@ -122,7 +123,10 @@ class SopAdjustmentImport(models.TransientModel):
     def _read_file(self):
         """The Adjustments rows of the uploaded file; refuse another cycle's."""
         try:
-            rows = read_adjustments(io.BytesIO(base64.b64decode(self.file or b"")))
+            rows = read_adjustments(
+                io.BytesIO(base64.b64decode(self.file or b"")),
+                labels=[workbook_labels(env) for env in self._language_envs()],
+            )
         except EngineInputError as exc:
             raise UserError(
                 self.env._(
@@ -156,13 +160,25 @@ class SopAdjustmentImport(models.TransientModel):
             for line in lines
         }
 
+    def _language_envs(self):
+        """This environment in each installed language: a workbook exported
+        by a user of any of them reads (its sheet, columns and reasons)."""
+        return [
+            self.with_context(lang=code).env
+            for code, _name in self.env["res.lang"].get_installed()
+        ]
+
     def _reason_codes(self):
-        """Reason code, English label and label in the user's language -> code."""
+        """Reason code, English label and its label in each installed
+        language -> code."""
         codes = {}
         for code, label in REASONS:
             codes[code.lower()] = codes[label.lower()] = code
-        for code, label in self.cycle_id._adjustment_reasons().items():
-            codes[label.lower()] = code
+        for env in self._language_envs():
+            for code, label in (
+                self.cycle_id.with_env(env)._adjustment_reasons().items()
+            ):
+                codes[label.lower()] = code
         return codes
 
     def _preview_rows(self, rows):

@@ -222,7 +222,7 @@ registry.category("web_tour.tours").add("sop_buyer_sees_proposal", {
         },
         {
             content: "The proposal explains itself and can be ordered",
-            trigger: ".o_form_view:has(.o_field_widget[name=explanation]:contains('below the reorder point')) button[name=action_confirm]:contains('Order')",
+            trigger: ".o_form_view:has(.o_field_widget[name=explanation_display]:contains('below the reorder point')) button[name=action_confirm]:contains('Order')",
         },
     ],
 });

@@ -1,0 +1,54 @@
+"""The words of a policy's explanation, to show it in the reader's language.
+
+``compute_policy`` (with ``policy_allocation`` and ``policy_rounding``)
+writes each policy's explanation in English: formulas with their numbers,
+joined by words. ``EXPLANATION_PHRASES`` lists those words;
+``translate_explanation(text, words)`` replaces each phrase found in
+``text`` by its translation in ``words`` (English phrase -> translation),
+longest phrase first and each part of the text once, so the formulas and
+numbers stay as they are.
+"""
+
+import re
+
+PATTERNS = ("smooth", "erratic", "intermittent", "lumpy")
+EXPLANATION_PHRASES = (
+    "no forecast demand: min = max = 0",
+    " d (lead ",
+    " + review ",
+    " from G(z) = ",
+    "smallest s reaching cycle",
+    "smallest s reaching fill rate",
+    "(mean ",
+    "ROP for a simulated fill rate of ",
+    "= quantile of lead-time demand at ",
+    " on the item's own demand history resampled at its own level ",
+    " on the item's own demand history resampled to the forecast level ",
+    " (MOQ, multiple); ",
+    "; its own history sold in the window: expected fill rate 0",
+    *(f"; the target is shared by the {pattern} items: " for pattern in PATTERNS),
+    "their reorder points are chosen together to reach it at the least stock value",
+    ", no fill bought at more than ",
+    " x the group's average stock value per unit served",
+    "; this item's simulated fill rate ",
+    "service level from the ",
+    " aggregate fill-rate allocation, ",
+    " kept within ",
+    "; rounded up: min ",
+    " (steps of ",
+    " and lot ",
+    " (multiples of ",
+)
+
+
+def translate_explanation(text, words):
+    """``text`` with each phrase of ``words`` (English -> translation)
+    replaced; a phrase without a translation stays English."""
+    words = {
+        english: words[english] for english in EXPLANATION_PHRASES if words.get(english)
+    }
+    if not text or not words:
+        return text
+    phrases = sorted(words, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(phrase) for phrase in phrases))
+    return pattern.sub(lambda match: words[match.group(0)], text)

@@ -1,0 +1,65 @@
+"""A policy's explanation in the reader's language: words, not formulas."""
+
+import numpy as np
+from test_policy import make_demand, make_items, policy_of
+from test_policy_law import flat_forecast, lumpy_demand, lumpy_items
+
+from sop_planning.engine.policy import compute_policy
+from sop_planning.engine.policy_words import EXPLANATION_PHRASES, translate_explanation
+
+MARKED = {phrase: f"<{phrase.strip()}>" for phrase in EXPLANATION_PHRASES}
+
+
+def _lumpy_explanations(make_history):
+    history = lumpy_demand(20, 48, seed=10)
+    item_ids = np.arange(20)
+    items = lumpy_items(item_ids, 0.95).assign(service_type="cycle", review_days=0.0)
+    policy = compute_policy(
+        items,
+        flat_forecast(history, item_ids),
+        history=make_history(history),
+        freq="M",
+        max_cover_days=61,
+    )
+    return list(policy["explanation"])
+
+
+def test_words_are_translated_formulas_stay():
+    row = policy_of(make_items(service_level=0.95), make_demand([100], [20]))
+    words = {
+        " d (lead ": " d (levering ",
+        " + review ": " + gennemgang ",
+        " (MOQ, multiple); ": " (MOQ, multiplum); ",
+    }
+    text = translate_explanation(row["explanation"], words)
+    assert "LTD = 400.0 over 4.0 d (levering 4.0 + gennemgang 0.0); " in text
+    assert "SS = 1.645 x sqrt(4.0 x 20.0^2 + 100.0^2 x 0.0^2) = 65.8" in text
+    assert "(MOQ, multiplum); max = ROP + Q = " in text
+    assert translate_explanation(row["explanation"], {}) == row["explanation"]
+    assert translate_explanation(False, words) is False
+
+
+def test_the_phrases_are_the_engines(make_history):
+    """The phrases match the explanations the engine writes: a resampled
+    lumpy item's, a normal item's and one without demand."""
+    texts = [
+        *_lumpy_explanations(make_history),
+        policy_of(make_items(), make_demand([100], [20]))["explanation"],
+        policy_of(make_items(), make_demand([0], [0]))["explanation"],
+    ]
+    found = {
+        phrase for phrase in EXPLANATION_PHRASES for text in texts if phrase in text
+    }
+    assert {
+        "no forecast demand: min = max = 0",
+        " d (lead ",
+        " + review ",
+        " (MOQ, multiple); ",
+        "ROP for a simulated fill rate of ",
+        "; the target is shared by the lumpy items: ",
+        "their reorder points are chosen together to reach it at the least stock value",
+        "; this item's simulated fill rate ",
+    } <= found
+    lumpy = translate_explanation(texts[0], MARKED)
+    assert "<ROP for a simulated fill rate of>0.95" in lumpy
+    assert "<their reorder points are chosen together" in lumpy
