@@ -448,7 +448,16 @@ class SopReorderProposal(models.Model):
                 "Order %(qty)s to reach the order-up-to level %(max)s%(moq)s.",
                 qty=float_round(values["quantity"], digits),
                 max=float_round(values["order_up_to"], digits),
-                moq=self.env._(" (vendor minimum %s)", seller.min_qty)
+                moq=self.env._(
+                    " (vendor minimum %(qty)s %(unit)s)",
+                    qty=float_round(
+                        seller.product_uom_id._compute_quantity(
+                            seller.min_qty, seller.product_tmpl_id.uom_id
+                        ),
+                        digits,
+                    ),
+                    unit=seller.product_tmpl_id.uom_id.name,
+                )
                 if seller and seller.min_qty
                 else "",
             ),

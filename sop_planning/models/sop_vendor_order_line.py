@@ -1,6 +1,8 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare, float_round, formatLang
+from odoo.tools import float_compare, float_is_zero, float_round, formatLang
 
 REASONS = [
     ("due", "Due Now"),
@@ -168,6 +170,7 @@ class SopVendorOrderLine(models.Model):
         result = super().write(vals)
         if "quantity" in vals and not self.env.su:
             self._check_vendor_minimum()
+            self._check_vendor_pack()
         if "quantity" in vals and "price_unit" not in vals:
             self._reprice()
         return result
@@ -200,6 +203,43 @@ class SopVendorOrderLine(models.Model):
                     product=product.display_name,
                     minimum=formatLang(self.env, minimum, dp="Product Unit"),
                     unit=product.uom_id.name,
+                )
+            )
+
+    def _check_vendor_pack(self):
+        """A buyer's quantity is whole packs when the vendor sells in packs
+        (its price line's unit, e.g. a pack of 6): the RFQ cannot buy 2/3 of
+        a pack."""
+        for line in self.filtered(
+            lambda x: x.quantity > 0 and x.reason in ("due", "added")
+        ):
+            product = line.product_id.with_company(line.company_id)
+            seller = product._get_filtered_sellers(
+                partner_id=line.vendor_id, quantity=None, uom_id=product.uom_id
+            )[:1]
+            if not seller.product_uom_id or seller.product_uom_id == product.uom_id:
+                continue
+            pack = seller.product_uom_id._compute_quantity(1.0, product.uom_id)
+            packs = line.quantity / pack
+            if float_is_zero(
+                packs - round(packs), precision_rounding=product.uom_id.rounding
+            ):
+                continue
+            raise UserError(
+                self.env._(
+                    "%(vendor)s sells %(product)s in packs of %(pack)s %(unit)s: "
+                    "order %(lower)s or %(upper)s %(unit)s instead of %(quantity)s.",
+                    vendor=line.vendor_id.display_name,
+                    product=product.display_name,
+                    pack=formatLang(self.env, pack, dp="Product Unit"),
+                    unit=product.uom_id.name,
+                    lower=formatLang(
+                        self.env, math.floor(packs) * pack, dp="Product Unit"
+                    ),
+                    upper=formatLang(
+                        self.env, math.ceil(packs) * pack, dp="Product Unit"
+                    ),
+                    quantity=formatLang(self.env, line.quantity, dp="Product Unit"),
                 )
             )
 

@@ -44,6 +44,17 @@ class TestReorderProposal(SopPolicyCase):
         self.assertIn(" d (leveringstid ", danish)
         self.assertNotIn(" d (lead ", danish)
 
+    def test_vendor_minimum_explained_in_the_products_unit(self):
+        """The vendor sells packs of 6, from 2 packs: the explanation gives
+        the minimum in pieces (12 Units), like every other quantity in it."""
+        self.pump.seller_ids.write(
+            {"product_uom_id": self.env.ref("uom.product_uom_pack_6").id, "min_qty": 2}
+        )
+        self._approve(self._plan(self.pump))
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        self.assertIn("(vendor minimum 12.0 Units)", proposal.explanation)
+
     def test_order_twice_adds_nothing_and_receipt_closes(self):
         self._approve(self._plan(self.pump))
         self._run_cron()

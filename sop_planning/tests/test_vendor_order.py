@@ -344,6 +344,21 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(line.purchase_line_id.product_qty, 41.0)
         self.assertEqual(line.purchase_line_id.price_unit, 9.0)
 
+    def test_buyer_changes_quantities_only_in_whole_vendor_packs(self):
+        """A vendor selling packs of 12: the buyer's 50 would be 4 1/6 packs
+        on the RFQ; the server refuses it and names the nearest packs."""
+        self.due.seller_ids.product_uom_id = self.dozen
+        order = self._run()
+        line = self._line(order, self.due).with_user(self.buyer)
+        self.assertEqual(line.quantity, 48.0)
+        with self.assertRaisesRegex(
+            UserError, "packs of 12.00 Units: order 48.00 or 60.00"
+        ):
+            line.quantity = 50.0
+        line.quantity = 60.0
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertEqual(line.purchase_line_id.product_uom_qty, 60.0)
+
     def test_buyers_quantity_in_the_rfq(self):
         order = self._run()
         order.with_user(self.buyer).write(
