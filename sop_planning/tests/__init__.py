@@ -30,3 +30,4 @@ from . import test_scenario_input
 from . import test_forecast_views
 from . import test_last_year
 from . import test_kpi_levels
+from . import test_open_cycles
