@@ -160,6 +160,14 @@ class SopCycle(models.Model):
                 history[history["period"] >= year_before], CHUNK_HISTORY_COLUMNS
             ),
             "kept": pd.DataFrame(list(kept), columns=["product_id", "warehouse_id"]),
+            # the window the history was read on: a chunk run as a job after
+            # the month's end judges "Last Year" on it, not on its own day
+            "window": pd.DataFrame(
+                {
+                    "date_from": [pd.Timestamp(date_from)],
+                    "date_to": [pd.Timestamp(date_to)],
+                }
+            ),
         }
         info = {"date_from": str(date_from), "date_to": str(date_to)}
         product_ids = {*products.ids, *archived.ids, *planned}
@@ -172,11 +180,13 @@ class SopCycle(models.Model):
         kept = set(frames["kept"].itertuples(index=False, name=None))
         forecast_ids = self._write_forecasts(items)
         timer.lap("forecast records")
+        window = frames["window"].iloc[0]
         self._write_plan_lines(
             items,
             frames["forecast"],
             forecast_ids,
             frames["history"],
+            (window["date_from"], window["date_to"]),
             kept,
             product_ids,
         )
@@ -461,12 +471,14 @@ class SopCycle(models.Model):
         ]
 
     def _write_plan_lines(
-        self, items, forecast, forecast_ids, history, kept=(), product_ids=None
+        self, items, forecast, forecast_ids, history, window, kept=(), product_ids=None
     ):
         """Create missing lines, refresh the statistics of existing ones.
 
-        ``product_ids``: the products this write covers (a chunk of the run);
-        lines of other products are left alone. All products when None.
+        ``window``: (first month, first month after) of the ``history`` read
+        by the run. ``product_ids``: the products this write covers (a chunk
+        of the run); lines of other products are left alone. All products
+        when None.
         """
         months = pd.DatetimeIndex(self._plan_months())
         keys = items[["product_id", "warehouse_id"]].astype(int)
@@ -499,7 +511,7 @@ class SopCycle(models.Model):
         )
         # a month of the history window without a row had no demand: a known
         # zero; out of stock (NaN), not over yet or out of the window: unknown
-        date_from, date_to = map(pd.Timestamp, self._history_window())
+        date_from, date_to = map(pd.Timestamp, window)
         year_before = grid["period"] - pd.DateOffset(years=1)
         no_demand = (
             grid["has_row"].isna()
