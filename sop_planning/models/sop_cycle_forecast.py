@@ -190,6 +190,7 @@ class SopCycle(models.Model):
             kept,
             product_ids,
         )
+        self._value_plan_lines(product_ids, (window["date_from"], window["date_to"]))
         timer.lap("plan lines")
         _logger.info(
             "S&OP forecast run of %s, %d products: %s",
@@ -523,6 +524,31 @@ class SopCycle(models.Model):
         self.env["sop.plan.line"]._save_grid(
             self, grid, forecast_ids, kept, product_ids
         )
+
+    def _value_plan_lines(self, product_ids, window):
+        """Unit price and cost of the lines of ``product_ids``, as the supply
+        review values them (``_value_lines``): the plan's revenue and margin
+        show from the demand review on. ``window``: the run's history."""
+        Line = self.env["sop.plan.line"]
+        lines = self._supply_lines(product_ids)
+        if lines.empty:
+            return
+        products = self.env["product.product"].browse(
+            lines["product_id"].unique().tolist()
+        )
+        lines = self._value_lines(
+            lines, products, tuple(pd.Timestamp(day).date() for day in window)
+        )
+        bulk_update(
+            Line,
+            lines["id"].tolist(),
+            {
+                "price_unit": lines["price"].tolist(),
+                "cost_unit": lines["cost"].tolist(),
+            },
+            only_changed=True,
+        )
+        Line._sql_recompute(self, product_ids)
 
     @api.depends("forecast_ids.state")
     def _compute_plan_summary(self):

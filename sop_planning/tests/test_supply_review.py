@@ -23,6 +23,38 @@ class TestSupplyReview(SopDataCase):
         )
         cls._monthly_sales({cls.item: 10, cls.orphan: 2})
 
+    def test_demand_review_shows_the_plans_revenue(self):
+        """Revenue, cost and margin as soon as the forecast exists, valued as
+        the supply review values them (sales price, or realised price)."""
+        cycle = self._new_cycle(
+            date_month=self._month(1), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        cycle.action_start_demand_review()
+        cycle.action_run_forecast()
+        self.assertEqual(cycle.state, "demand_review")
+        lines = self._lines(cycle, self.item)
+        self.assertEqual(set(lines.mapped("price_unit")), {50.0})
+        # 12 x 10 x 50 revenue, x 30 cost; orphan 12 x 2 x (5 - 2)
+        self.assertAlmostEqual(cycle.revenue_total, 6000.0 + 120.0, places=2)
+        self.assertAlmostEqual(cycle.cost_total, 3600.0 + 48.0, places=2)
+        self.assertAlmostEqual(cycle.margin_total, 2400.0 + 72.0, places=2)
+        # an adjustment moves the money with the demand
+        lines.sorted("date_month")[0].with_user(self.planner).write(
+            {"adjustment_qty": 5.0, "adjustment_reason": "promotion"}
+        )
+        self.assertAlmostEqual(cycle.revenue_total, 6120.0 + 250.0, places=2)
+
+        # the realised price (10 a piece in the history) from the first run on
+        self.company_a.sop_price_source = "average"
+        other = self._new_cycle(
+            date_month=self._month(2), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        other.action_start_demand_review()
+        other.action_run_forecast()
+        self.assertEqual(
+            set(self._lines(other, self.item).mapped("price_unit")), {10.0}
+        )
+
     def _purchase(self, product, qty, promised):
         order = self.env["purchase.order"].create(
             {
