@@ -244,12 +244,19 @@ class TestSupplyReview(SopDataCase):
         second.action_run_forecast()
         line = self._lines(second, self.item).sorted("date_month")[0]
         line.write({"adjustment_qty": 4, "adjustment_reason": "customer"})
+        # in demand review the revenue is compared already; the spend and
+        # stock are not, before this plan's supply review (they read as the
+        # whole of the previous plan's, a decrease)
+        self.assertAlmostEqual(second.revenue_diff, 200.0, places=2)
+        self.assertFalse(second.supply_plans_compared)
+        self.assertEqual(second.purchase_spend_diff, 0.0)
+        self.assertEqual(second.inventory_value_end_diff, 0.0)
         second.action_submit_supply_review()
         self.assertEqual(second.previous_cycle_id, first)
         # same statistics, +4 units at 50 (cost 30)
         self.assertAlmostEqual(second.revenue_diff, 200.0, places=2)
         self.assertAlmostEqual(second.margin_diff, 80.0, places=2)
-        self.assertTrue(second.previous_has_supply_plan)
+        self.assertTrue(second.supply_plans_compared)
         self.assertLess(
             abs(second.purchase_spend_diff), 0.5 * second.purchase_spend_total
         )
@@ -262,5 +269,5 @@ class TestSupplyReview(SopDataCase):
             [first.id],
         )
         self.env.invalidate_all()
-        self.assertFalse(second.previous_has_supply_plan)
+        self.assertFalse(second.supply_plans_compared)
         self.assertEqual(second.purchase_spend_diff, 0.0)
