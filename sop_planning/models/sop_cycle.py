@@ -515,7 +515,9 @@ class SopCycle(models.Model):
             "warehouse, category or filter field means all of them). Change the "
             "scope of one of them, or finish the other cycle first.",
             other=other.name,
-            state=dict(STATES)[other.state],
+            state=dict(self._fields["state"]._description_selection(self.env))[
+                other.state
+            ],
             month=self.month_label,
             company=self.company_id.name,
             warehouses=", ".join(warehouses.mapped("name")),

@@ -38,6 +38,15 @@ class TestOpenCycles(SopCase):
         self.assertIn("Demand Review", message)
         self.assertIn("March 2031", message)
         self.assertIn(self.main.name, message, "and the warehouses both plan")
+        # in the planner's language, the other cycle's state too
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env["ir.module.module"]._load_module_terms(["sop_planning"], ["da_DK"])
+        with self.assertRaises(ValidationError) as refused:
+            self.env(user=self.planner, context={"lang": "da_DK"})["sop.cycle"].create(
+                {"date_month": self.month}
+            )
+        self.assertIn("planlægger allerede marts 2031", str(refused.exception))
+        self.assertIn("(Efterspørgselsgennemgang)", str(refused.exception))
 
     def test_overlap_of_each_part_of_the_scope(self):
         self._cycle(
