@@ -63,7 +63,6 @@ class SopCycle(models.Model):
         compute="_compute_supply_plan_money",
     )
     supply_plans_compared = fields.Boolean(
-        string="Supply Plans Compared",
         compute="_compute_supply_plan_money",
         help="This plan and the previous approved one both have supply plan "
         "figures to compare (none before this plan's supply review, nor in a "
