@@ -539,12 +539,19 @@ class SopCycle(models.Model):
         lines = self._value_lines(
             lines, products, tuple(pd.Timestamp(day).date() for day in window)
         )
+        # the money written with the prices, as the supply review writes it:
+        # the recompute (exact rounding, inventory value) then rewrites only
+        # the few lines it changes, not every line a second time
+        money = self._line_money(lines.assign(projected=0.0))
         bulk_update(
             Line,
             lines["id"].tolist(),
             {
                 "price_unit": lines["price"].tolist(),
                 "cost_unit": lines["cost"].tolist(),
+                **{
+                    name: money[name].tolist() for name in ("revenue", "cost", "margin")
+                },
             },
             only_changed=True,
         )
