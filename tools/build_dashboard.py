@@ -191,14 +191,19 @@ TRENDS = [
 ]
 
 
+def shown(formula, number_format):
+    """``formula`` rounded to the decimals ``number_format`` shows."""
+    return f"ROUND({formula},{FORMAT_PLACES[number_format]})"
+
+
 def data_sheet():
     cells = {"A1": _t("KPI"), "B1": _t("Month"), "C1": _t("Previous month")}
     formats = {}
     for index, (label, current, previous, number_format, *_colors) in enumerate(KPIS):
         row = index + 2
         cells[f"A{row}"] = _t(label)
-        cells[f"B{row}"] = f"=IFERROR({current},0)"
-        cells[f"C{row}"] = f"=IFERROR({previous},0)"
+        cells[f"B{row}"] = f"=IFERROR({shown(current, number_format)},0)"
+        cells[f"C{row}"] = f"=IFERROR({shown(previous, number_format)},0)"
         formats[f"B{row}:C{row}"] = FORMAT_IDS[number_format]
     return {
         "id": "data",
@@ -224,6 +229,9 @@ def data_sheet():
 
 
 FORMAT_IDS = {"0.0": 1, "#,##0": 2, "0.0%": 3}
+# decimals each format shows: a figure is rounded to them, so that a value
+# just below zero (a shortage of 0.3 kg, a bias of -0.04 %) reads 0, not -0
+FORMAT_PLACES = {"0.0": 1, "#,##0": 0, "0.0%": 3}
 TABLE_ROWS = 6
 # row, title, columns (label, measure, format), pivot, row dimension
 TABLES = [
@@ -394,7 +402,10 @@ def dashboard_sheet():
             for col, (_label, measure, number_format) in zip(
                 "BCDE", columns[1:], strict=False
             ):
-                value = f'PIVOT.VALUE({pivot_id},"{measure}","#{dimension}",{index})'
+                value = shown(
+                    f'PIVOT.VALUE({pivot_id},"{measure}","#{dimension}",{index})',
+                    number_format,
+                )
                 cells[f"{col}{line}"] = f'=IF(A{line}="","",IFERROR({value},""))'
                 formats[f"{col}{line}"] = FORMAT_IDS[number_format]
         styles[f"A{row + 2}:E{row + 1 + TABLE_ROWS}"] = 3

@@ -70,6 +70,8 @@ STEP_FIELDS = {
 }
 
 FROZEN_STATES = ("approved", "closed")
+# a cycle still being planned: its scope must not overlap another's
+OPEN_STATES = tuple(state for state, _label in STATES if state not in FROZEN_STATES)
 
 # The scope the forecast run reads, set while the forecast can still run on
 # it (draft, demand review); the company only in draft, before any plan data.
@@ -259,6 +261,38 @@ class SopCycle(models.Model):
                     )
                 ) from exc
 
+    @api.constrains(
+        "company_id",
+        "date_month",
+        "warehouse_ids",
+        "product_category_ids",
+        "product_domain",
+    )
+    def _check_scope_planned_once(self):
+        """Refuse a second open cycle of a company and month whose scope
+        overlaps: it would plan the same product in the same warehouse twice.
+
+        Scopes overlap when they share a warehouse, a product category (a
+        category includes its sub-categories) and, when both have a product
+        filter, a product that both filters select. An empty part of a scope
+        means everything. Approved and closed cycles do not count: a plan
+        approved for the month may be planned again.
+        """
+        self._check_product_domain()  # an invalid filter is reported as such
+        for cycle in self.filtered(lambda c: c.state in OPEN_STATES):
+            others = self.sudo().search(
+                [
+                    ("id", "!=", cycle.id),
+                    ("company_id", "=", cycle.company_id.id),
+                    ("date_month", "=", cycle.date_month),
+                    ("state", "in", OPEN_STATES),
+                ]
+            )
+            for other in others:
+                overlap = cycle.sudo()._scope_overlap(other)
+                if overlap:
+                    raise ValidationError(cycle._scope_overlap_message(other, *overlap))
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -426,6 +460,10 @@ class SopCycle(models.Model):
     def _get_scope_products(self):
         """Return the storable products this cycle plans."""
         self.ensure_one()
+        return self.env["product.product"].search(self._scope_product_domain())
+
+    def _scope_product_domain(self):
+        self.ensure_one()
         domain = Domain(safe_eval(self.product_domain or "[]")) & Domain(
             [
                 ("is_storable", "=", True),
@@ -434,7 +472,64 @@ class SopCycle(models.Model):
         )
         if self.product_category_ids:
             domain &= Domain("categ_id", "child_of", self.product_category_ids.ids)
-        return self.env["product.product"].search(domain)
+        return domain
+
+    def _scope_overlap(self, other):
+        """(warehouses, categories) both ``self`` and ``other`` plan, or None
+        when their scopes are disjoint (see ``_check_scope_planned_once``)."""
+        self.ensure_one()
+        warehouses = self._get_scope_warehouses() & other._get_scope_warehouses()
+        if not warehouses:
+            return None
+        Category = self.env["product.category"]
+        mine, theirs = self.product_category_ids, other.product_category_ids
+        categories = Category
+        if mine or theirs:
+            # the chosen categories that lie in the other's scope
+            categories = Category.search(
+                [("id", "in", (mine | theirs).ids)]
+                + [
+                    ("id", "child_of", chosen.ids)
+                    for chosen in (mine, theirs)
+                    if chosen
+                ]
+            )
+            if not categories:
+                return None
+        filtered = all(
+            safe_eval(cycle.product_domain or "[]") for cycle in (self, other)
+        )
+        if filtered and not self.env["product.product"].search_count(
+            self._scope_product_domain() & other._scope_product_domain(), limit=1
+        ):
+            return None
+        return warehouses, categories
+
+    def _scope_overlap_message(self, other, warehouses, categories):
+        return self.env._(
+            "Cycle %(other)s (%(state)s) already plans %(month)s for %(company)s "
+            "with a scope that overlaps this one's: warehouses %(warehouses)s, "
+            "%(categories)s. Two open cycles of the same month must plan "
+            "different warehouses, product categories that do not contain one "
+            "another, or product filters without a product in common (an empty "
+            "warehouse, category or filter field means all of them). Change the "
+            "scope of one of them, or finish the other cycle first.",
+            other=other.name,
+            state=dict(self._fields["state"]._description_selection(self.env))[
+                other.state
+            ],
+            month=self.month_label,
+            company=self.company_id.name,
+            warehouses=", ".join(warehouses.mapped("name")),
+            categories=(
+                self.env._(
+                    "product categories %s",
+                    ", ".join(categories.mapped("display_name")),
+                )
+                if categories
+                else self.env._("all product categories")
+            ),
+        )
 
     def _get_scope_warehouses(self):
         """Return the warehouses this cycle plans."""

@@ -160,6 +160,14 @@ class SopCycle(models.Model):
                 history[history["period"] >= year_before], CHUNK_HISTORY_COLUMNS
             ),
             "kept": pd.DataFrame(list(kept), columns=["product_id", "warehouse_id"]),
+            # the window the history was read on: a chunk run as a job after
+            # the month's end judges "Last Year" on it, not on its own day
+            "window": pd.DataFrame(
+                {
+                    "date_from": [pd.Timestamp(date_from)],
+                    "date_to": [pd.Timestamp(date_to)],
+                }
+            ),
         }
         info = {"date_from": str(date_from), "date_to": str(date_to)}
         product_ids = {*products.ids, *archived.ids, *planned}
@@ -172,14 +180,17 @@ class SopCycle(models.Model):
         kept = set(frames["kept"].itertuples(index=False, name=None))
         forecast_ids = self._write_forecasts(items)
         timer.lap("forecast records")
+        window = frames["window"].iloc[0]
         self._write_plan_lines(
             items,
             frames["forecast"],
             forecast_ids,
             frames["history"],
+            (window["date_from"], window["date_to"]),
             kept,
             product_ids,
         )
+        self._value_plan_lines(product_ids, (window["date_from"], window["date_to"]))
         timer.lap("plan lines")
         _logger.info(
             "S&OP forecast run of %s, %d products: %s",
@@ -461,12 +472,14 @@ class SopCycle(models.Model):
         ]
 
     def _write_plan_lines(
-        self, items, forecast, forecast_ids, history, kept=(), product_ids=None
+        self, items, forecast, forecast_ids, history, window, kept=(), product_ids=None
     ):
         """Create missing lines, refresh the statistics of existing ones.
 
-        ``product_ids``: the products this write covers (a chunk of the run);
-        lines of other products are left alone. All products when None.
+        ``window``: (first month, first month after) of the ``history`` read
+        by the run. ``product_ids``: the products this write covers (a chunk
+        of the run); lines of other products are left alone. All products
+        when None.
         """
         months = pd.DatetimeIndex(self._plan_months())
         keys = items[["product_id", "warehouse_id"]].astype(int)
@@ -499,7 +512,7 @@ class SopCycle(models.Model):
         )
         # a month of the history window without a row had no demand: a known
         # zero; out of stock (NaN), not over yet or out of the window: unknown
-        date_from, date_to = map(pd.Timestamp, self._history_window())
+        date_from, date_to = map(pd.Timestamp, window)
         year_before = grid["period"] - pd.DateOffset(years=1)
         no_demand = (
             grid["has_row"].isna()
@@ -511,6 +524,38 @@ class SopCycle(models.Model):
         self.env["sop.plan.line"]._save_grid(
             self, grid, forecast_ids, kept, product_ids
         )
+
+    def _value_plan_lines(self, product_ids, window):
+        """Unit price and cost of the lines of ``product_ids``, as the supply
+        review values them (``_value_lines``): the plan's revenue and margin
+        show from the demand review on. ``window``: the run's history."""
+        Line = self.env["sop.plan.line"]
+        lines = self._supply_lines(product_ids)
+        if lines.empty:
+            return
+        products = self.env["product.product"].browse(
+            lines["product_id"].unique().tolist()
+        )
+        lines = self._value_lines(
+            lines, products, tuple(pd.Timestamp(day).date() for day in window)
+        )
+        # the money written with the prices, as the supply review writes it:
+        # the recompute (exact rounding, inventory value) then rewrites only
+        # the few lines it changes, not every line a second time
+        money = self._line_money(lines.assign(projected=0.0))
+        bulk_update(
+            Line,
+            lines["id"].tolist(),
+            {
+                "price_unit": lines["price"].tolist(),
+                "cost_unit": lines["cost"].tolist(),
+                **{
+                    name: money[name].tolist() for name in ("revenue", "cost", "margin")
+                },
+            },
+            only_changed=True,
+        )
+        Line._sql_recompute(self, product_ids)
 
     @api.depends("forecast_ids.state")
     def _compute_plan_summary(self):

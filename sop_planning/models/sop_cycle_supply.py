@@ -18,7 +18,8 @@ while later months are what the reorder proposals will cover.
 Money per line: revenue = consensus x unit price (sales pricelist of the
 settings, or the realised average price of the history window), cost =
 consensus x product cost, margin = revenue - cost, inventory value = positive
-projection x product cost.
+projection x product cost. The forecast run sets the prices already
+(``_value_plan_lines``): the demand review shows the plan's money.
 """
 
 import numpy as np
@@ -343,8 +344,12 @@ class SopCycle(models.Model):
         lines["pulled"] = lines["pulled"].fillna(0.0)
         return lines
 
-    def _value_lines(self, lines, products):
-        """Add unit price and cost columns (company currency)."""
+    def _value_lines(self, lines, products, window=None):
+        """Add unit price and cost columns (company currency).
+
+        ``window``: (first month, first month after) of the history a
+        realised price is read on; the cycle's last forecast run's when None.
+        """
         company = self.company_id
         products = products.with_company(company)
         cost = dict(zip(products.ids, products.mapped("standard_price"), strict=True))
@@ -355,8 +360,9 @@ class SopCycle(models.Model):
             )
         else:
             prices = dict(zip(products.ids, products.mapped("lst_price"), strict=True))
-        if company.sop_price_source == "average" and self.date_history_to:
-            realised = self._average_prices(products)
+        window = window or (self.date_history_from, self.date_history_to)
+        if company.sop_price_source == "average" and window[1]:
+            realised = self._average_prices(products, window)
             prices = {pid: realised.get(pid) or price for pid, price in prices.items()}
         lines["price"] = lines["product_id"].map(prices).astype(float).fillna(0.0)
         lines["cost"] = lines["product_id"].map(cost).astype(float).fillna(0.0)
@@ -387,16 +393,15 @@ class SopCycle(models.Model):
             ),
         }
 
-    def _average_prices(self, products):
-        """Realised price per unit over the history window, all warehouses."""
+    def _average_prices(self, products, window):
+        """Realised price per unit over the history ``window``, all warehouses."""
         history = (
             self.env["sop.demand.history"]
             ._extract(
                 self.company_id,
                 self._get_scope_warehouses(),
                 products,
-                self.date_history_from,
-                self.date_history_to,
+                *window,
             )
             .dropna(subset=["qty"])
         )

@@ -62,10 +62,11 @@ class SopCycle(models.Model):
         string="Inventory Value (end) vs Previous",
         compute="_compute_supply_plan_money",
     )
-    previous_has_supply_plan = fields.Boolean(
+    supply_plans_compared = fields.Boolean(
         compute="_compute_supply_plan_money",
-        help="The previous approved plan has supply plan figures to compare "
-        "with (a plan approved before the supply plan existed has none).",
+        help="This plan and the previous approved one both have supply plan "
+        "figures to compare (none before this plan's supply review, nor in a "
+        "plan approved before the supply plan existed).",
     )
     supply_plan_html = fields.Html(
         string="Plan by Month",
@@ -96,7 +97,7 @@ class SopCycle(models.Model):
             [("cycle_id", "=", self.id)],
         )
 
-    @api.depends("plan_line_ids.purchase_spend", "plan_line_ids.revenue")
+    @api.depends("plan_line_ids.purchase_spend", "plan_line_ids.revenue", "date_supply")
     def _compute_supply_plan_money(self):
         Line = self.env["sop.plan.line"]
         previous = {cycle: cycle._previous_approved() for cycle in self}
@@ -123,9 +124,12 @@ class SopCycle(models.Model):
             end_value = rows[-1][5] if rows else 0.0
             cycle.purchase_spend_total = spend
             # without figures of its own, the previous plan would show this
-            # plan's whole spend and stock as the difference
-            compared = any(row[4] or row[5] for row in prev_rows)
-            cycle.previous_has_supply_plan = compared
+            # plan's whole spend and stock as the difference; before this
+            # plan's supply review, the previous plan's as a decrease
+            compared = bool(cycle.date_supply) and any(
+                row[4] or row[5] for row in prev_rows
+            )
+            cycle.supply_plans_compared = compared
             cycle.purchase_spend_diff = (
                 spend - sum(row[4] for row in prev_rows) if compared else 0.0
             )

@@ -23,6 +23,8 @@ class SopForecast(models.Model):
         nothing more is ordered. The reorder point and maximum are those of
         this cycle's inventory policy, else of the company's latest applied
         policy of the product in the warehouse (``policy_cycle`` names it).
+        A month without a value, and a missing policy, are False (not None:
+        XML-RPC cannot send None).
         """
         self.ensure_one()
         self.check_access("read")
@@ -59,7 +61,7 @@ class SopForecast(models.Model):
         by_month = {line.date_month: line for line in lines}
 
         def plan(name):
-            return [by_month[m][name] if m in by_month else None for m in months]
+            return [by_month[m][name] if m in by_month else False for m in months]
 
         policy = self._chart_policy()
         return {
@@ -68,7 +70,7 @@ class SopForecast(models.Model):
             "uom": self.product_id.uom_id.name,
             "months": [m.isoformat() for m in months],
             "history": [
-                _known(history.get(m, 0.0)) if m in history_months else None
+                _known(history.get(m, 0.0)) if m in history_months else False
                 for m in months
             ],
             "unknown": [
@@ -81,9 +83,9 @@ class SopForecast(models.Model):
             "planned": plan("planned_on_hand"),
             "receipts": plan("planned_receipt_qty"),
             "projected": plan("projected_on_hand"),
-            "reorder_point": policy.reorder_point if policy else None,
-            "maximum": policy.order_up_to if policy else None,
-            "policy_cycle": policy.cycle_id.display_name if policy else None,
+            "reorder_point": policy.reorder_point if policy else False,
+            "maximum": policy.order_up_to if policy else False,
+            "policy_cycle": policy.cycle_id.display_name if policy else False,
         }
 
     def _chart_policy(self):
@@ -106,4 +108,4 @@ def _is_unknown(qty):
 
 
 def _known(qty):
-    return None if _is_unknown(qty) else float(qty)
+    return False if _is_unknown(qty) else float(qty)

@@ -335,7 +335,7 @@ class TestAdjustmentImport(SopPolicyCase):
         self.assertEqual(self._snapshot(), before)
 
     def test_another_cycles_workbook_is_refused(self):
-        other = self._plan(self.valve)
+        other = self._plan(self.valve, ahead=1)
         book = self._export(other)
         self._edit(book, self.valve, 1, cycle=other, Adjustment=5, Reason="Other")
         wizard = self._wizard(book)

@@ -83,7 +83,7 @@ class TestPlanIntegrity(SopPolicyCase):
             )
         # nor write them with a move its group may make: a forged rejection
         # from the supply review, an approval in another executive's name
-        rejected = self._plan(self.valve)
+        rejected = self._plan(self.valve, ahead=1)
         rejected.with_user(self.planner).action_submit_supply_review()
         with self.assertRaisesRegex(UserError, "records who did what"):
             rejected.with_user(self.planner).write(

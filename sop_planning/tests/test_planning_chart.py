@@ -58,12 +58,12 @@ class TestPlanningChart(HttpCase, SopDataCase):
             [lost],
             "the month with a lost sale is marked; its demand is unknown",
         )
-        self.assertIsNone(data["history"][lost])
+        self.assertIs(data["history"][lost], False)
         self.assertEqual(
             [q for i, q in enumerate(data["history"][:12]) if i != lost], [10.0] * 11
         )
-        self.assertEqual(data["history"][12:], [None] * len(lines))
-        self.assertEqual(data["consensus"][:12], [None] * 12)
+        self.assertEqual(data["history"][12:], [False] * len(lines))
+        self.assertEqual(data["consensus"][:12], [False] * 12)
         self.assertEqual(data["consensus"][12:], lines.mapped("consensus_qty"))
         self.assertEqual(data["forecast"][12:], lines.mapped("forecast_qty"))
         self.assertEqual(data["low"][12:], lines.mapped("lower_qty"))
@@ -94,6 +94,36 @@ class TestPlanningChart(HttpCase, SopDataCase):
         data = self._forecast(draft, self.pump).get_planning_chart()
         self.assertEqual(data["reorder_point"], policy.reorder_point)
         self.assertEqual(data["policy_cycle"], cycle.display_name)
+
+    def test_chart_over_xmlrpc(self):
+        """An RPC client reads the chart of a plan not approved yet: False,
+        not None (XML-RPC has no null), where a month has no value and where
+        no policy exists."""
+        cycle = self._next_month_cycle()
+        cycle._run_forecast()
+        forecast = self._forecast(cycle, self.pump)
+        data = self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname,
+            self.sop_user.id,
+            "sop_reader",
+            "sop.forecast",
+            "get_planning_chart",
+            [forecast.ids],
+        )
+        months = data["months"]
+        lost = months.index(self.lost_month.isoformat())
+        self.assertIs(data["history"][lost], False, "unknown demand")
+        self.assertEqual(data["history"][lost - 1], 10.0)
+        # no value is False, not 0 (False == 0 in Python: compare identities)
+        self.assertTrue(all(value is False for value in data["history"][12:]))
+        self.assertTrue(all(value is False for value in data["consensus"][:12]))
+        self.assertEqual(
+            data["consensus"][12:],
+            self._lines(cycle, self.pump).mapped("consensus_qty"),
+        )
+        self.assertIs(data["reorder_point"], False, "no policy yet")
+        self.assertIs(data["maximum"], False)
+        self.assertIs(data["policy_cycle"], False)
 
     def test_tour_plan_line_opens_the_chart(self):
         self._approved_cycle()

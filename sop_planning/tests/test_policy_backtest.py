@@ -38,9 +38,9 @@ class TestPolicyBacktest(SopPolicyCase):
             if qty:
                 cls._sale(cls.slow, qty, cls._past_day(months - index))
 
-    def _slow_plan(self, products):
+    def _slow_plan(self, products, ahead=0):
         """A plan at the slow mover's mean with its forecast error."""
-        cycle = self._plan(products)
+        cycle = self._plan(products, ahead=ahead)
         slow = self._forecast(cycle, self.slow)
         slow.sudo().write({"sigma": 10.3, "pattern": "lumpy"})
         self._lines(cycle, self.slow).sudo().write({"forecast_qty": 3.4})
@@ -147,7 +147,7 @@ class TestPolicyBacktest(SopPolicyCase):
         self._lines(forecast, self.slow).sudo().write({"forecast_qty": 10.2})
         forecast.action_submit_supply_review()
         own = self._forecast(forecast, self.slow).draft_reorder_point
-        adjusted = self._slow_plan(self.slow)
+        adjusted = self._slow_plan(self.slow, ahead=1)
         self._lines(adjusted, self.slow).write(
             {
                 "adjustment_mode": "percent",

@@ -150,8 +150,8 @@ class TestSopCycle(SopCase):
             first.with_user(self.sop_admin).write({"note": "reopen"})
 
     def test_database_refuses_two_active_plans(self):
-        first = self._to_executive_review(self._new_cycle())
-        second = self._to_executive_review(self._new_cycle())
+        first = self._to_executive_review(self._new_cycle(date_month="2031-01-01"))
+        second = self._to_executive_review(self._new_cycle(date_month="2031-02-01"))
         first.with_user(self.executive).action_approve()
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             with self.env.cr.savepoint():
@@ -184,8 +184,8 @@ class TestSopCycle(SopCase):
             self._new_cycle(product_domain="[('no_such_field', '=', 1)]")
 
     def test_only_draft_cycles_can_be_deleted(self):
-        draft = self._new_cycle()
-        started = self._new_cycle()
+        draft = self._new_cycle(date_month="2031-01-01")
+        started = self._new_cycle(date_month="2031-02-01")
         started.action_start_demand_review()
         with self.assertRaises(UserError):
             started.unlink()

@@ -23,6 +23,38 @@ class TestSupplyReview(SopDataCase):
         )
         cls._monthly_sales({cls.item: 10, cls.orphan: 2})
 
+    def test_demand_review_shows_the_plans_revenue(self):
+        """Revenue, cost and margin as soon as the forecast exists, valued as
+        the supply review values them (sales price, or realised price)."""
+        cycle = self._new_cycle(
+            date_month=self._month(1), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        cycle.action_start_demand_review()
+        cycle.action_run_forecast()
+        self.assertEqual(cycle.state, "demand_review")
+        lines = self._lines(cycle, self.item)
+        self.assertEqual(set(lines.mapped("price_unit")), {50.0})
+        # 12 x 10 x 50 revenue, x 30 cost; orphan 12 x 2 x (5 - 2)
+        self.assertAlmostEqual(cycle.revenue_total, 6000.0 + 120.0, places=2)
+        self.assertAlmostEqual(cycle.cost_total, 3600.0 + 48.0, places=2)
+        self.assertAlmostEqual(cycle.margin_total, 2400.0 + 72.0, places=2)
+        # an adjustment moves the money with the demand
+        lines.sorted("date_month")[0].with_user(self.planner).write(
+            {"adjustment_qty": 5.0, "adjustment_reason": "promotion"}
+        )
+        self.assertAlmostEqual(cycle.revenue_total, 6120.0 + 250.0, places=2)
+
+        # the realised price (10 a piece in the history) from the first run on
+        self.company_a.sop_price_source = "average"
+        other = self._new_cycle(
+            date_month=self._month(2), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        other.action_start_demand_review()
+        other.action_run_forecast()
+        self.assertEqual(
+            set(self._lines(other, self.item).mapped("price_unit")), {10.0}
+        )
+
     def _purchase(self, product, qty, promised):
         order = self.env["purchase.order"].create(
             {
@@ -212,12 +244,19 @@ class TestSupplyReview(SopDataCase):
         second.action_run_forecast()
         line = self._lines(second, self.item).sorted("date_month")[0]
         line.write({"adjustment_qty": 4, "adjustment_reason": "customer"})
+        # in demand review the revenue is compared already; the spend and
+        # stock are not, before this plan's supply review (they read as the
+        # whole of the previous plan's, a decrease)
+        self.assertAlmostEqual(second.revenue_diff, 200.0, places=2)
+        self.assertFalse(second.supply_plans_compared)
+        self.assertEqual(second.purchase_spend_diff, 0.0)
+        self.assertEqual(second.inventory_value_end_diff, 0.0)
         second.action_submit_supply_review()
         self.assertEqual(second.previous_cycle_id, first)
         # same statistics, +4 units at 50 (cost 30)
         self.assertAlmostEqual(second.revenue_diff, 200.0, places=2)
         self.assertAlmostEqual(second.margin_diff, 80.0, places=2)
-        self.assertTrue(second.previous_has_supply_plan)
+        self.assertTrue(second.supply_plans_compared)
         self.assertLess(
             abs(second.purchase_spend_diff), 0.5 * second.purchase_spend_total
         )
@@ -230,5 +269,5 @@ class TestSupplyReview(SopDataCase):
             [first.id],
         )
         self.env.invalidate_all()
-        self.assertFalse(second.previous_has_supply_plan)
+        self.assertFalse(second.supply_plans_compared)
         self.assertEqual(second.purchase_spend_diff, 0.0)

@@ -181,8 +181,8 @@ class TestExecutiveDashboard(HttpCase):
 
         # the Data sheet reads those pivots: current and previous month
         cells = data["sheets"][1]["cells"]
-        self.assertEqual(cells["B2"], '=IFERROR(PIVOT.VALUE(1,"fill_rate"),0)')
-        self.assertEqual(cells["C2"], '=IFERROR(PIVOT.VALUE(2,"fill_rate"),0)')
+        self.assertEqual(cells["B2"], '=IFERROR(ROUND(PIVOT.VALUE(1,"fill_rate"),1),0)')
+        self.assertEqual(cells["C2"], '=IFERROR(ROUND(PIVOT.VALUE(2,"fill_rate"),1),0)')
 
     def test_scenarios_of_the_cycle_under_review(self):
         cycle = self.env["sop.cycle"].create({"note": "dashboard"})
@@ -244,6 +244,73 @@ class TestExecutiveDashboard(HttpCase):
             [(product.id, 900.0)],
         )
 
+    def test_small_shortage_reads_0_not_minus_0(self):
+        """A shortage smaller than the whole unit the list shows (0.3 kg)
+        reads 0, not -0: every figure of the tables and KPI tiles is rounded
+        to the decimals its format shows (the spreadsheet writes -0.3 with
+        format #,##0 as "-0")."""
+        cycle = self.env["sop.cycle"].create({"note": "dashboard shortage"})
+        cycle.action_start_demand_review()
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
+        product = self.env["product.product"].create(
+            {
+                "name": "Dash Resin",
+                "is_storable": True,
+                "uom_id": self.env.ref("uom.product_uom_kgm").id,
+            }
+        )
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company.id)], limit=1
+        )
+        forecast = self.env["sop.forecast"].create(
+            {
+                "cycle_id": cycle.id,
+                "company_id": self.company.id,
+                "product_id": product.id,
+                "warehouse_id": warehouse.id,
+            }
+        )
+        self.env["sop.plan.line"].create(
+            {
+                "cycle_id": cycle.id,
+                "forecast_id": forecast.id,
+                "company_id": self.company.id,
+                "product_id": product.id,
+                "warehouse_id": warehouse.id,
+                "date_month": cycle.date_month,
+                "is_shortage": True,
+                "projected_on_hand": -0.3,
+            }
+        )
+        _dashboard, loaded = self._spreadsheet()
+        data = loaded["snapshot"]
+        groups, _m = self._pivot(data, "Top shortages", ["product_id"])
+        self.assertEqual(
+            [(g["product_id"][0], g["projected_on_hand:sum"]) for g in groups],
+            [(product.id, -0.3)],
+        )
+        # its projected stock, first row of the list: rounded to whole units
+        sheet = data["sheets"][0]
+        self.assertEqual(
+            sheet["cells"]["C62"],
+            '=IF(A62="","",IFERROR(ROUND('
+            'PIVOT.VALUE(7,"projected_on_hand","#product_id",1),0),""))',
+        )
+        self.assertEqual(data["formats"][str(sheet["formats"]["C62"])], "#,##0")
+        # and so is every figure of the tables and of the KPI tiles' sheet
+        places = {"#,##0": 0, "0.0": 1, "0.0%": 3}
+        for each in data["sheets"]:
+            for cell, format_id in each["formats"].items():
+                number_format = data["formats"][str(format_id)]
+                for name in _cells(cell):
+                    self.assertIn(
+                        f"),{places[number_format]})",
+                        each["cells"][name],
+                        f"{each['name']}!{name} rounds to what {number_format} shows",
+                    )
+                    self.assertIn("ROUND(PIVOT.VALUE(", each["cells"][name])
+
     def test_tour_executive_opens_dashboard_then_chart(self):
         """The executive opens the dashboard, then a product's planning chart."""
         category = self.env["product.category"].create({"name": "Dash Tour"})
@@ -283,3 +350,12 @@ class TestExecutiveDashboard(HttpCase):
             login="dash_executive",
             timeout=300,
         )
+
+
+def _cells(reference):
+    """The cell names of ``reference`` ("B2", or "B2:C2" on one row)."""
+    first, _sep, last = reference.partition(":")
+    if not last:
+        return [first]
+    row = first[1:]
+    return [f"{col}{row}" for col in "ABCDEFGH" if first[0] <= col <= last[0]]

@@ -18,6 +18,35 @@ const COLORS = {
     maximum: "#8E44AD",
 };
 
+// the chart's series and figures; the server sends False for "no value"
+const SERIES = [
+    "history",
+    "forecast",
+    "low",
+    "high",
+    "consensus",
+    "planned",
+    "receipts",
+    "projected",
+];
+const FIGURES = ["reorder_point", "maximum", "policy_cycle"];
+
+/**
+ * The chart data with null where the server sent False (RPC has no null):
+ * Chart.js leaves a gap for null, but draws false as 0.
+ */
+function withGaps(data) {
+    const gap = (value) => (value === false ? null : value);
+    const result = { ...data };
+    for (const name of SERIES) {
+        result[name] = data[name].map(gap);
+    }
+    for (const name of FIGURES) {
+        result[name] = gap(data[name]);
+    }
+    return result;
+}
+
 /**
  * Planning chart of one product in one warehouse: history by month (months
  * out of stock or with lost sales marked), statistical forecast with its
@@ -54,7 +83,9 @@ export class PlanningChart extends Component {
 
     async load(forecastId) {
         this.state.data = forecastId
-            ? await this.orm.call("sop.forecast", "get_planning_chart", [[forecastId]])
+            ? withGaps(
+                  await this.orm.call("sop.forecast", "get_planning_chart", [[forecastId]])
+              )
             : null;
     }
 
