@@ -262,7 +262,16 @@ class SopVendorOrder(models.Model):
         proposals._close_finished_todos(proposals.todo_id)
 
     def action_view_rfq(self):
+        """Open the order's RFQ; an order without one says so (over RPC the
+        button is not hidden: a blank purchase order would open)."""
         self.ensure_one()
+        if not self.purchase_id:
+            raise UserError(
+                self.env._(
+                    "The S&OP vendor order for %s has no RFQ yet: create it first.",
+                    self.vendor_id.display_name,
+                )
+            )
         return {
             "type": "ir.actions.act_window",
             "res_model": "purchase.order",

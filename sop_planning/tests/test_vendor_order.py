@@ -177,7 +177,13 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(order.amount_total, 900.0)
         due.with_user(self.buyer).quantity = 120.0
         self.assertEqual(due.price_unit, 7.0)
+        with self.assertRaisesRegex(UserError, "has no RFQ yet"):
+            order.with_user(self.buyer).action_view_rfq()
         order.action_create_rfq()
+        self.assertEqual(
+            order.with_user(self.buyer).action_view_rfq()["res_id"],
+            order.purchase_id.id,
+        )
         rfq_line = order.purchase_id.order_line.filtered(
             lambda x: x.product_id == self.due
         )
