@@ -92,8 +92,8 @@ def record_source(out, history):
     if stamp is None:
         source.unlink(missing_ok=True)
         return
-    record = {"history": os.path.abspath(history), "size": stamp[0]}
-    record["mtime_ns"] = stamp[1]
+    size, mtime_ns = stamp
+    record = {"history": os.path.abspath(history), "size": size, "mtime_ns": mtime_ns}
     source.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 

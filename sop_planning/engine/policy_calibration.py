@@ -202,7 +202,7 @@ def _replay(items, replay, reorder_point, order_up_to, days, size):
     cost = items["unit_cost"].to_numpy(float)
     short = short_window(lead, review) < 1.0
     parts = {}
-    if (~short).any():
+    if (~short).any() or not short.any():  # no item at all: an empty result
         periods_lead, every = review_periods(lead[~short], review[~short])
         parts["monthly"] = simulate(
             replay[~short],
