@@ -180,17 +180,18 @@ class SopCycle(models.Model):
         kept = set(frames["kept"].itertuples(index=False, name=None))
         forecast_ids = self._write_forecasts(items)
         timer.lap("forecast records")
-        window = frames["window"].iloc[0]
+        row = frames["window"].iloc[0]
+        window = (row["date_from"].date(), row["date_to"].date())
         self._write_plan_lines(
             items,
             frames["forecast"],
             forecast_ids,
             frames["history"],
-            (window["date_from"], window["date_to"]),
+            window,
             kept,
             product_ids,
         )
-        self._value_plan_lines(product_ids, (window["date_from"], window["date_to"]))
+        self._value_plan_lines(product_ids, window)
         timer.lap("plan lines")
         _logger.info(
             "S&OP forecast run of %s, %d products: %s",
@@ -528,7 +529,9 @@ class SopCycle(models.Model):
     def _value_plan_lines(self, product_ids, window):
         """Unit price and cost of the lines of ``product_ids``, as the supply
         review values them (``_value_lines``): the plan's revenue and margin
-        show from the demand review on. ``window``: the run's history."""
+        show from the demand review on; then their consensus and money are
+        recomputed once. ``window``: the run's history (first month, first
+        month after)."""
         Line = self.env["sop.plan.line"]
         lines = self._supply_lines(product_ids)
         if lines.empty:
@@ -536,9 +539,7 @@ class SopCycle(models.Model):
         products = self.env["product.product"].browse(
             lines["product_id"].unique().tolist()
         )
-        lines = self._value_lines(
-            lines, products, tuple(pd.Timestamp(day).date() for day in window)
-        )
+        lines = self._value_lines(lines, products, window)
         # the money written with the prices, as the supply review writes it:
         # the recompute (exact rounding, inventory value) then rewrites only
         # the few lines it changes, not every line a second time

@@ -471,7 +471,9 @@ class SopPlanLine(models.Model):
         statistics in place (their adjustments stay), missing ones are
         inserted, lines no longer forecast keep their adjustment and get a
         zero statistic, except those of the (product, warehouse) keys ``kept``.
-        ``product_ids``: only these products' lines (a chunk of a run).
+        ``product_ids``: only these products' lines (a chunk of a run). The
+        caller recomputes the lines' consensus and money (``_sql_recompute``)
+        once it has valued them.
         """
         Line = self
         Line.flush_model()
@@ -519,7 +521,6 @@ class SopPlanLine(models.Model):
             columns = {name: [r[i] for r in update_rows] for i, name in enumerate(stat)}
             # a re-run that changed a few forecasts rewrites only their lines
             bulk_update(Line, update_ids, columns, only_changed=True)
-            Line._sql_recompute(cycle, product_ids)
         if new:
             self._insert_lines(new)
         cycle.invalidate_recordset(["plan_line_ids"])
