@@ -3,7 +3,8 @@
 ``compute_policy`` (with ``policy_allocation`` and ``policy_rounding``)
 writes each policy's explanation in English: formulas with their numbers,
 joined by words. ``EXPLANATION_PHRASES`` lists those words;
-``translate_explanation(text, words)`` replaces each phrase found in
+``translate_explanation(text, words)`` (``explanation_translator(words)``
+for many texts) replaces each phrase found in
 ``text`` by its translation in ``words`` (English phrase -> translation),
 longest phrase first and each part of the text once, so the formulas and
 numbers stay as they are.
@@ -41,14 +42,21 @@ EXPLANATION_PHRASES = (
 )
 
 
-def translate_explanation(text, words):
-    """``text`` with each phrase of ``words`` (English -> translation)
-    replaced; a phrase without a translation stays English."""
+def explanation_translator(words):
+    """Return a function that replaces in a text each phrase of ``words``
+    (English -> translation); a phrase without a translation stays English.
+    Built once for all the explanations of one language."""
     words = {
         english: words[english] for english in EXPLANATION_PHRASES if words.get(english)
     }
-    if not text or not words:
-        return text
+    if not words:
+        return lambda text: text
     phrases = sorted(words, key=len, reverse=True)
     pattern = re.compile("|".join(re.escape(phrase) for phrase in phrases))
-    return pattern.sub(lambda match: words[match.group(0)], text)
+    return lambda text: text and pattern.sub(lambda match: words[match.group(0)], text)
+
+
+def translate_explanation(text, words):
+    """``text`` with each phrase of ``words`` (English -> translation)
+    replaced; a phrase without a translation stays English."""
+    return explanation_translator(words)(text)

@@ -8,7 +8,7 @@ it, which the explanation keeps.
 
 from odoo import api, fields, models
 
-from ..engine.policy_words import EXPLANATION_PHRASES, translate_explanation
+from ..engine.policy_words import EXPLANATION_PHRASES, explanation_translator
 
 
 class SopExplainedMixin(models.AbstractModel):
@@ -30,11 +30,11 @@ class SopExplainedMixin(models.AbstractModel):
     @api.depends_context("lang")
     def _compute_explanation_display(self):
         english = (self.env.lang or "en_US") == "en_US"
-        words = {} if english else explanation_words(self.env)
+        translate = explanation_translator(
+            {} if english else explanation_words(self.env)
+        )
         for record in self:
-            record.explanation_display = translate_explanation(
-                record.explanation, words
-            )
+            record.explanation_display = translate(record.explanation)
 
 
 def explanation_words(env):

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round, formatLang
 
+from .sop_vendor_order import ORDERED_REASONS
+
 REASONS = [
     ("due", "Due Now"),
     ("added", "Brought Forward"),
@@ -154,7 +156,7 @@ class SopVendorOrderLine(models.Model):
                         ordered[0].order_id.name,
                     )
                 )
-            left_out = self.filtered(lambda x: x.reason not in ("due", "added"))
+            left_out = self.filtered(lambda x: x.reason not in ORDERED_REASONS)
             if left_out:
                 raise UserError(
                     self.env._(
@@ -169,57 +171,50 @@ class SopVendorOrderLine(models.Model):
                 )
         result = super().write(vals)
         if "quantity" in vals and not self.env.su:
-            self._check_vendor_minimum()
-            self._check_vendor_pack()
+            self._check_vendor_terms()
         if "quantity" in vals and "price_unit" not in vals:
             self._reprice()
         return result
 
-    def _check_vendor_minimum(self):
-        """A buyer's quantity is at least the vendor's minimum (or 0): below
-        it the vendor has no price, and the RFQ line would cost nothing."""
+    def _check_vendor_terms(self):
+        """A buyer's quantity is one the vendor sells: at least its minimum
+        (or 0: below it the vendor has no price, and the RFQ line would cost
+        nothing), and whole packs where it sells packs (its price line's
+        unit, e.g. a pack of 6: the RFQ cannot buy 2/3 of a pack)."""
         for line in self.filtered(
-            lambda x: x.quantity > 0 and x.reason in ("due", "added")
+            lambda x: x.quantity > 0 and x.reason in ORDERED_REASONS
         ):
             product = line.product_id.with_company(line.company_id)
             sellers = product._get_filtered_sellers(
                 partner_id=line.vendor_id, quantity=None, uom_id=product.uom_id
             )
-            if not sellers or product._get_filtered_sellers(
+            if not sellers:
+                continue
+            if not product._get_filtered_sellers(
                 partner_id=line.vendor_id,
                 quantity=line.quantity,
                 uom_id=product.uom_id,
             ):
-                continue
-            minimum = min(
-                seller.product_uom_id._compute_quantity(seller.min_qty, product.uom_id)
-                for seller in sellers
-            )
-            raise UserError(
-                self.env._(
-                    "%(vendor)s sells %(product)s from %(minimum)s %(unit)s: order "
-                    "at least that, or 0 to leave it out.",
-                    vendor=line.vendor_id.display_name,
-                    product=product.display_name,
-                    minimum=formatLang(self.env, minimum, dp="Product Unit"),
-                    unit=product.uom_id.name,
+                minimum = min(
+                    seller.product_uom_id._compute_quantity(
+                        seller.min_qty, product.uom_id
+                    )
+                    for seller in sellers
                 )
-            )
-
-    def _check_vendor_pack(self):
-        """A buyer's quantity is whole packs when the vendor sells in packs
-        (its price line's unit, e.g. a pack of 6): the RFQ cannot buy 2/3 of
-        a pack."""
-        for line in self.filtered(
-            lambda x: x.quantity > 0 and x.reason in ("due", "added")
-        ):
-            product = line.product_id.with_company(line.company_id)
-            seller = product._get_filtered_sellers(
-                partner_id=line.vendor_id, quantity=None, uom_id=product.uom_id
-            )[:1]
-            if not seller.product_uom_id or seller.product_uom_id == product.uom_id:
+                raise UserError(
+                    self.env._(
+                        "%(vendor)s sells %(product)s from %(minimum)s %(unit)s: "
+                        "order at least that, or 0 to leave it out.",
+                        vendor=line.vendor_id.display_name,
+                        product=product.display_name,
+                        minimum=formatLang(self.env, minimum, dp="Product Unit"),
+                        unit=product.uom_id.name,
+                    )
+                )
+            unit = sellers[:1].product_uom_id
+            pack = unit._sop_packs(product.uom_id) if unit else 0.0
+            if not pack:
                 continue
-            pack = seller.product_uom_id._compute_quantity(1.0, product.uom_id)
             packs = line.quantity / pack
             if float_is_zero(
                 packs - round(packs), precision_rounding=product.uom_id.rounding
