@@ -15,6 +15,7 @@ from odoo.tools import SQL
 from ..engine import run_forecast
 from .sop_bulk import bulk_create, bulk_update, product_templates
 from .sop_common import GROUP_PLANNER, filtered_action, first_of_this_month
+from .sop_cycle_supply import realised_prices
 
 _logger = logging.getLogger(__name__)
 
@@ -160,6 +161,10 @@ class SopCycle(models.Model):
                 history[history["period"] >= year_before], CHUNK_HISTORY_COLUMNS
             ),
             "kept": pd.DataFrame(list(kept), columns=["product_id", "warehouse_id"]),
+            # realised prices read once here, not by every chunk again
+            "prices": pd.Series(realised_prices(history), name="price")
+            .rename_axis("product_id")
+            .reset_index(),
             # the window the history was read on: a chunk run as a job after
             # the month's end judges "Last Year" on it, not on its own day
             "window": pd.DataFrame(
@@ -191,7 +196,13 @@ class SopCycle(models.Model):
             kept,
             product_ids,
         )
-        self._value_plan_lines(product_ids, window)
+        prices = frames.get("prices")  # absent from a run an earlier version prepared
+        realised = (
+            None
+            if prices is None
+            else dict(zip(prices["product_id"], prices["price"], strict=True))
+        )
+        self._value_plan_lines(product_ids, window, realised)
         timer.lap("plan lines")
         _logger.info(
             "S&OP forecast run of %s, %d products: %s",
@@ -526,12 +537,13 @@ class SopCycle(models.Model):
             self, grid, forecast_ids, kept, product_ids
         )
 
-    def _value_plan_lines(self, product_ids, window):
+    def _value_plan_lines(self, product_ids, window, realised):
         """Unit price and cost of the lines of ``product_ids``, as the supply
         review values them (``_value_lines``): the plan's revenue and margin
         show from the demand review on; then their consensus and money are
         recomputed once. ``window``: the run's history (first month, first
-        month after)."""
+        month after); ``realised``: its realised price by product, read
+        from the history when None."""
         Line = self.env["sop.plan.line"]
         lines = self._supply_lines(product_ids)
         if lines.empty:
@@ -539,7 +551,7 @@ class SopCycle(models.Model):
         products = self.env["product.product"].browse(
             lines["product_id"].unique().tolist()
         )
-        lines = self._value_lines(lines, products, window)
+        lines = self._value_lines(lines, products, window, realised)
         # the money written with the prices, as the supply review writes it:
         # the recompute (exact rounding, inventory value) then rewrites only
         # the few lines it changes, not every line a second time

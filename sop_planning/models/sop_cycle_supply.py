@@ -38,6 +38,13 @@ SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
 KEYS = ["product_id", "warehouse_id"]
 
 
+def realised_prices(history):
+    """Realised price per unit of each product in ``history`` (value / qty)."""
+    sums = history.dropna(subset=["qty"]).groupby("product_id")[["qty", "value"]].sum()
+    sums = sums[sums["qty"] > 0]
+    return (sums["value"] / sums["qty"]).to_dict()
+
+
 # sop.cycle is split by review step to keep each file short and focused.
 class SopCycle(models.Model):
     _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
@@ -344,11 +351,12 @@ class SopCycle(models.Model):
         lines["pulled"] = lines["pulled"].fillna(0.0)
         return lines
 
-    def _value_lines(self, lines, products, window=None):
+    def _value_lines(self, lines, products, window=None, realised=None):
         """Add unit price and cost columns (company currency).
 
         ``window``: (first month, first month after) of the history a
         realised price is read on; the cycle's last forecast run's when None.
+        ``realised``: those prices by product when the caller has them.
         """
         company = self.company_id
         products = products.with_company(company)
@@ -362,7 +370,8 @@ class SopCycle(models.Model):
             prices = dict(zip(products.ids, products.mapped("lst_price"), strict=True))
         window = window or (self.date_history_from, self.date_history_to)
         if company.sop_price_source == "average" and window[1]:
-            realised = self._average_prices(products, window)
+            if realised is None:
+                realised = self._average_prices(products, window)
             prices = {pid: realised.get(pid) or price for pid, price in prices.items()}
         lines["price"] = lines["product_id"].map(prices).astype(float).fillna(0.0)
         lines["cost"] = lines["product_id"].map(cost).astype(float).fillna(0.0)
@@ -395,19 +404,10 @@ class SopCycle(models.Model):
 
     def _average_prices(self, products, window):
         """Realised price per unit over the history ``window``, all warehouses."""
-        history = (
-            self.env["sop.demand.history"]
-            ._extract(
-                self.company_id,
-                self._get_scope_warehouses(),
-                products,
-                *window,
-            )
-            .dropna(subset=["qty"])
+        history = self.env["sop.demand.history"]._extract(
+            self.company_id, self._get_scope_warehouses(), products, *window
         )
-        sums = history.groupby("product_id")[["qty", "value"]].sum()
-        sums = sums[sums["qty"] > 0]
-        return (sums["value"] / sums["qty"]).to_dict()
+        return realised_prices(history)
 
     def _capacity_load(self, lines, products, vendors, capacities=None):
         """Add ``capacity_load``: highest load (%) of the capacities of a line.
