@@ -679,6 +679,7 @@ def compute_policy(
                 "level": d_window * days,
                 "lead": lead / days,
                 "review": review / days,
+                "lead_std": lt_std / days,
                 "order_qty": order_qty,
                 "target": target,
                 "fill_rate": as_fill_rate,

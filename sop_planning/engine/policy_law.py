@@ -2,7 +2,8 @@
 
 Public API: ``history_matrix(history, item_ids)``, ``resample_demand(matrix,
 n_periods, *, window, scale=None, seed=0)``, ``simulate_levels(paths,
-reorder_point, order_up_to, lead, review, *, lost_sales=True)`` and
+reorder_point, order_up_to, lead, review, *, lost_sales=True, lead_std=0,
+seed=0)`` and
 ``bootstrap_policy(matrix, level, lead, review, order_qty, target, *,
 fill_rate=True, ...)``, ``allocate(fill, stock, weight, unit_cost, group,
 target)``, ``mean_uncertainty(matrix, window)`` and ``review_periods(lead,
@@ -48,6 +49,11 @@ judges it):
   each resampled period's demand thinned to a step (``thin_demand``: its
   sales, sized by ``sale_size``, kept with the step's share of a period),
   so the reorder point is built on the lead time's demand, not a month's;
+- a lead time that varies (``lead_std``, the vendor's measured spread) is
+  drawn per order in the simulation and per window for a cycle service
+  level's quantile: normal around the planned lead time, rounded to whole
+  periods (simulated steps for a short window), as ``simulate.simulate``
+  replays it;
 - the expected fill rate and the expected stock (average on hand at the end
   of a period) are those of the same simulation, so the promise comes from
   the law the reorder point is set on, undershoot at review and whole lots
@@ -271,7 +277,15 @@ def mean_uncertainty(matrix, window):
 
 
 def simulate_levels(
-    paths, reorder_point, order_up_to, lead, review, *, lost_sales=True
+    paths,
+    reorder_point,
+    order_up_to,
+    lead,
+    review,
+    *,
+    lost_sales=True,
+    lead_std=0.0,
+    seed=0,
 ):
     """Return per item (fill rate, average on hand) of (R, s, S) on ``paths``.
 
@@ -279,19 +293,23 @@ def simulate_levels(
     is served, and every ``review`` periods a position at or below s orders
     up to S, arriving ``lead`` periods after the next one (protection
     interval lead + review; a review under half a period is emulated as
-    continuous, see ``review_periods``). Fill rate 1 for an item without
-    demand. s and S may be items x candidates matrices: each column is
-    simulated on the same demand and the results are matrices too.
+    continuous, see ``review_periods``). With ``lead_std`` (periods, per
+    item) each order's lead time is drawn, normal around ``lead`` and
+    rounded to whole periods (``seed``; orders may cross). Fill rate 1 for
+    an item without demand. s and S may be items x candidates matrices:
+    each column is simulated on the same demand and lead times and the
+    results are matrices too.
     """
     n_items, n_periods = paths.shape
     lead, review = review_periods(lead, review)
+    drawn = _LeadTimes(lead, lead_std, n_items, seed)
     lead = np.broadcast_to(np.round(lead).astype(int), n_items)
     review = np.broadcast_to(np.round(review).astype(int), (n_items,))
     reorder_point = np.asarray(reorder_point, dtype=float)
     order_up_to = np.asarray(order_up_to, dtype=float)
     shape = np.broadcast_shapes(reorder_point.shape, order_up_to.shape)
     wide = len(shape) == 2
-    span = int(lead.max(initial=0)) + 2
+    span = max(int(lead.max(initial=0)), drawn.longest) + 2
     # slot-major, one row per (slot, item): an order goes to row slot x items
     # + item, so the scatter indexes one axis (in place, buffers reused)
     pipeline = np.zeros((span * n_items, *shape[1:]))
@@ -332,7 +350,8 @@ def simulate_levels(
         np.subtract(order_up_to, position, out=qty)
         np.maximum(qty, 0.0, out=qty)
         qty *= due
-        pipeline[((t + lead + 1) % span) * n_items + columns] += qty
+        arrival = t + drawn.next() + 1 if drawn.varies else t + lead + 1
+        pipeline[(arrival % span) * n_items + columns] += qty
         on_order += qty
         stock += on_hand
     total = paths.sum(axis=1)
@@ -341,6 +360,28 @@ def simulate_levels(
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(total > 0, served / total, 1.0)
     return fill, stock / n_periods
+
+
+class _LeadTimes:
+    """Lead times in whole periods drawn per item: normal, rounded, >= 0."""
+
+    def __init__(self, lead, lead_std, n_items, seed):
+        self.lead = np.broadcast_to(np.asarray(lead, dtype=float), (n_items,))
+        std = np.nan_to_num(np.asarray(lead_std, dtype=float))
+        self.std = np.broadcast_to(np.maximum(std, 0.0), (n_items,))
+        self.varies = bool(self.std.any())
+        self.longest = int(np.round(np.max(self.lead + 4 * self.std, initial=0)))
+        self.rng = np.random.default_rng(seed)
+
+    def draw(self, size):
+        """Return items x ``size`` lead times (whole periods)."""
+        normal = self.rng.standard_normal((len(self.lead), size))
+        drawn = np.round(self.lead[:, None] + self.std[:, None] * normal)
+        return np.clip(drawn, 0, self.longest).astype(int)
+
+    def next(self):
+        """Return one lead time per item (whole periods)."""
+        return self.draw(1)[:, 0]
 
 
 CANDIDATE_LEVELS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97)
@@ -415,6 +456,7 @@ def bootstrap_policy(
     unit_cost=1.0,
     demand_weight=None,
     price_cap=None,
+    lead_std=0.0,
 ):
     """Return (reorder_point, expected_fill_rate, expected_stock) per item.
 
@@ -431,7 +473,9 @@ def bootstrap_policy(
     ``level_floor`` (per item or for all): the least coefficient of
     variation of the level factor; ``demand_weight`` (per item, demand per
     period): the weight of each item in its group's target instead of the
-    resampled demand's mean (NaN: that mean). See the module docstring.
+    resampled demand's mean (NaN: that mean); ``lead_std`` (periods, per
+    item): the spread of the lead time, drawn per order and per window.
+    See the module docstring.
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
@@ -448,6 +492,9 @@ def bootstrap_policy(
     short = fraction < 1.0
     lead = np.where(short, SUB_PERIODS - 1.0, lead)
     review = np.where(short, 1.0, review)
+    # a short window's lead time spread in its steps
+    lead_std = np.broadcast_to(np.asarray(lead_std, dtype=float), (n_items,))
+    lead_std = np.where(short, lead_std * SUB_PERIODS / fraction, lead_std)
     fraction = np.where(short, fraction / SUB_PERIODS, 1.0)
     protection = np.round(lead).astype(int) + np.round(review).astype(int)
     recent = matrix[:, -window:]
@@ -481,7 +528,12 @@ def bootstrap_policy(
     target = np.broadcast_to(np.asarray(target, dtype=float), (n_items,))
 
     fill_rate = np.broadcast_to(np.asarray(fill_rate, dtype=bool), (n_items,))
-    sums, count = _window_sums(paths, protection)
+    sums, count = _window_sums(
+        paths, protection, _LeadTimes(lead, lead_std, n_items, seed + 4)
+    )
+    # the candidates are judged on one draw of lead times, the promise on another
+    spread = {"lost_sales": lost_sales, "seed": seed + 5}
+    fresh_spread = {"lost_sales": lost_sales, "seed": seed + 6, "lead_std": lead_std}
     point = _quantile_of(sums, count, target)
     if groups is not None and fill_rate.any():
         rows = np.flatnonzero(fill_rate)
@@ -499,7 +551,8 @@ def bootstrap_policy(
             grid + lot[rows, None],
             lead[rows],
             review[rows],
-            lost_sales=lost_sales,
+            lead_std=lead_std[rows],
+            **spread,
         )
         cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
         group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
@@ -525,7 +578,7 @@ def bootstrap_policy(
             )
             point[rows] = grid[np.arange(len(rows)), choice]
             fill, stock = simulate_levels(
-                fresh, point, point + lot, lead, review, lost_sales=lost_sales
+                fresh, point, point + lot, lead, review, **fresh_spread
             )
             worst = 0.0
             for name in np.unique(group):
@@ -550,14 +603,15 @@ def bootstrap_policy(
                 middle + lot[rows],
                 lead[rows],
                 review[rows],
-                lost_sales=lost_sales,
+                lead_std=lead_std[rows],
+                **spread,
             )[0]
             reached = fill >= target[rows]
             high = np.where(reached, middle, high)
             low = np.where(reached, low, middle)
         point[rows] = high
     fill, stock = simulate_levels(
-        fresh, point, point + lot, lead, review, lost_sales=lost_sales
+        fresh, point, point + lot, lead, review, **fresh_spread
     )
     return point, fill, stock
 
@@ -577,22 +631,27 @@ def _hold(paths, rows):
     return paths
 
 
-def _window_sums(paths, protection):
+def _window_sums(paths, protection, lead_times=None):
     """Return per item its sorted demand sums over ``protection`` periods.
 
-    Rows are padded with ``inf`` past their count of windows (also returned).
+    With ``lead_times`` (``_LeadTimes``) each window's lead time is drawn:
+    its width moves by the drawn lead time's difference from the planned
+    one. Rows are padded with ``inf`` past their count of windows (also
+    returned).
     """
     cumulative = np.concatenate(
         [np.zeros((len(paths), 1)), np.cumsum(paths, axis=1)], axis=1
     )
     n_periods = paths.shape[1]
-    width = np.minimum(protection, n_periods)
-    starts = np.arange(n_periods + 1)
-    ends = starts[None, :] + width[:, None]
+    width = np.minimum(protection, n_periods)[:, None]
+    if lead_times is not None and lead_times.varies:
+        planned = np.round(lead_times.lead).astype(int)[:, None]
+        width = np.maximum(width + lead_times.draw(n_periods + 1) - planned, 1)
+    ends = np.arange(n_periods + 1)[None, :] + width
     valid = ends <= n_periods
     sums = np.take_along_axis(cumulative, np.minimum(ends, n_periods), axis=1)
-    return np.sort(np.where(valid, sums - cumulative, np.inf), axis=1), (
-        n_periods - width + 1
+    return np.sort(np.where(valid, sums - cumulative, np.inf), axis=1), valid.sum(
+        axis=1
     )
 
 
