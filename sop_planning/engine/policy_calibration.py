@@ -191,12 +191,16 @@ def _replay(items, replay, reorder_point, order_up_to, days, size):
     a 12-day vendor) is replayed day by day instead (``_daily_replay``),
     or its whole month's sales would have to come from the stock on hand
     at the month's start (for those items ``stockout_periods`` and
-    ``orders`` count days). ``size``: per item, the size of one sale.
+    ``orders`` count days). ``size``: per item, the size of one sale. A
+    lead time that varies (``lead_time_std_days``) is drawn per order, as
+    the law draws it (seeded: the same replay every time).
     """
     daily = pd.Series(0.0, index=items.index)
     review = pd.to_numeric(items.get("review_days", daily), errors="coerce")
     review = np.nan_to_num(np.asarray(review, dtype=float)) / days
     lead = items["lead_time_days"].to_numpy(float) / days
+    spread = pd.to_numeric(items.get("lead_time_std_days", daily), errors="coerce")
+    spread = np.nan_to_num(np.asarray(spread, dtype=float)) / days
     low = np.maximum(np.nan_to_num(np.asarray(reorder_point, dtype=float)), 0.0)
     high = np.maximum(np.nan_to_num(np.asarray(order_up_to, dtype=float)), 0.0)
     cost = items["unit_cost"].to_numpy(float)
@@ -211,6 +215,7 @@ def _replay(items, replay, reorder_point, order_up_to, days, size):
             review=every,
             policy="RsS",
             lead_time=periods_lead,
+            lead_time_std=spread[~short],
             lost_sales=True,
             unit_cost=cost[~short],
         )
@@ -223,6 +228,7 @@ def _replay(items, replay, reorder_point, order_up_to, days, size):
             days,
             size[short],
             cost[short],
+            spread_days=spread[short] * days,
         )
     return _merged(parts, short)
 
@@ -244,14 +250,16 @@ def _merged(parts, short):
     return type(first)(**merged)
 
 
-def _daily_replay(replay, low, high, lead_days, days, size, cost, seed=0):
+def _daily_replay(
+    replay, low, high, lead_days, days, size, cost, *, spread_days=0.0, seed=0
+):
     """Replay ``replay`` (items x periods) day by day, reviewed every day.
 
     Each period's sales, in sales of ``size`` units (the law's
     ``sale_size``), fall on days drawn at random in the period (seeded); the
     levels ``low`` / ``high`` (per item) hold on every day. An order placed
     at the end of a day arrives ``lead_days`` later (``review_periods``:
-    continuous review).
+    continuous review), give or take ``spread_days`` (drawn per order).
     """
     steps = max(int(round(days)), 1)
     rng = np.random.default_rng(seed)
@@ -273,6 +281,7 @@ def _daily_replay(replay, low, high, lead_days, days, size, cost, seed=0):
         review=every,
         policy="RsS",
         lead_time=lead,
+        lead_time_std=spread_days * steps / days,
         lost_sales=True,
         unit_cost=cost,
     )
