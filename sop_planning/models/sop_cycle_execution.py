@@ -568,12 +568,17 @@ class SopCycle(models.Model):
         }
 
     def _policy_demand(self, items, scenario=None):
-        """Consensus demand per forecast and month from this month on.
+        """Consensus demand per forecast and month from this month on, or
+        from the plan's first month for a cycle prepared ahead.
 
-        ``sigma`` is the forecast's one-month error scale; ``sigma_cum`` the
-        error scale of the demand summed from this month to each month: the
-        plan line's cumulative error re-based on this month (months already
-        over leave the sum), never below the independent sum of ``sigma``.
+        Every item's demand starts in the same month: a month before the
+        plan (today's) holds only what a source warehouse's transfers pull
+        early, and the engine would read it as no demand for every other
+        item, sizing their lead-time demand on nothing. ``sigma`` is the
+        forecast's one-month error scale; ``sigma_cum`` the error scale of
+        the demand summed from that first month to each month: the plan
+        line's cumulative error re-based on it (months already over leave
+        the sum), never below the independent sum of ``sigma``.
         A ``scenario`` scales the demand and its errors by its demand %.
         A warehouse that resupplies others plans their consensus on top of
         its own (``_with_pulled_demand``).
@@ -581,7 +586,7 @@ class SopCycle(models.Model):
         columns = ["item_id", "period", "forecast", "sigma", "sigma_cum"]
         if items.empty:
             return pd.DataFrame(columns=columns)
-        this_month = first_of_this_month(self)
+        this_month = max(first_of_this_month(self), self.date_month)
         fed = self._fed_forecasts(items)
         forecast_ids = items["item_id"].tolist() + fed.index.tolist()
         self.env["sop.plan.line"].flush_model(
