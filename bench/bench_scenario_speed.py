@@ -8,12 +8,16 @@ Synthetic items (lead time 10-60 days, MOQ 50, 95 % service level) and
 12 monthly consensus quantities with a 30 % error scale, scored as the
 cycle's *Score Scenarios* button does: the base plan, then demand +15 %,
 lead time +14 days and service level 98 %, each re-planned and simulated
-day by day on the same seeded demand paths. Wall-clock seconds of one run
-(the machine is shared; the load average is printed). Writes
-``bench/results/scenario.md``.
+day by day on the same seeded demand paths. Each size is timed twice:
+with 36 months of sales history per item (a third smooth, a third
+intermittent, a third lumpy), policies planned as approval plans them
+(``planned_policy``, the add-on's path), and without history (the
+forecast's law). Wall-clock seconds of one run (the machine is shared;
+the load average is printed). Writes ``bench/results/scenario.md``.
 """
 
 import argparse
+import dataclasses
 import datetime
 import os
 import sys
@@ -70,12 +74,32 @@ def make_inputs(n_items, seed=1):
     )
     demand["qty"] = rng.uniform(50, 500, len(demand))
     demand["sigma"] = 0.3 * demand["qty"]
-    return PlanInputs(items, demand)
+    return PlanInputs(items, demand, history=make_history(demand, rng))
 
 
-def time_scoring(n_items, n_paths):
+def make_history(demand, rng):
+    """36 past months per item at its plan's mean level: smooth, or sold in
+    a few lumps (intermittent, lumpy)."""
+    level = demand.groupby("item_id", sort=True)["qty"].mean().to_numpy()
+    kind = np.arange(len(level)) % 3
+    chance = np.array([1.0, 0.4, 0.15])[kind][:, None]
+    sold = rng.random((len(level), 36)) < chance
+    qty = np.where(sold, rng.poisson(level[:, None] / chance), 0.0)
+    months = pd.date_range("2024-01-01", periods=36, freq="MS")
+    return pd.DataFrame(
+        {
+            "item_id": np.repeat(np.arange(len(level)), 36),
+            "period": np.tile(months, len(level)),
+            "qty": qty.ravel(),
+        }
+    )
+
+
+def time_scoring(n_items, n_paths, history=True):
     """Seconds to score the base plan and the three scenarios."""
     inputs = make_inputs(n_items)
+    if not history:
+        inputs = dataclasses.replace(inputs, history=None)
     start = time.perf_counter()
     base = evaluate_plan(inputs, BASE, n_paths=n_paths, seed=0)
     for scenario in SCENARIOS:
@@ -90,15 +114,17 @@ def main():
     args = parser.parse_args()
     rows = []
     for n_items in (int(n) for n in args.items.split(",")):
-        seconds = time_scoring(n_items, args.paths)
-        rows.append(
-            {
-                "items x 12 months": n_items,
-                "demand paths": args.paths,
-                "base + 3 scenarios, s": round(seconds, 2),
-                "ms per item and scenario": round(1000 * seconds / n_items / 4, 3),
-            }
-        )
+        for history in (True, False):
+            seconds = time_scoring(n_items, args.paths, history)
+            rows.append(
+                {
+                    "items x 12 months": n_items,
+                    "policies": "planned from history" if history else "forecast's law",
+                    "demand paths": args.paths,
+                    "base + 3 scenarios, s": round(seconds, 2),
+                    "ms per item and scenario": round(1000 * seconds / n_items / 4, 3),
+                }
+            )
     table = markdown(pd.DataFrame(rows), digits=3)
     text = (
         "## Scenario scoring speed\n\n"

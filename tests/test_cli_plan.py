@@ -4,7 +4,9 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
+from sop_planning.engine import cli_plan
 from sop_planning.engine.cli import main
+from sop_planning.engine.scenario import evaluate_plan
 from sop_planning.engine.workbook import SHEETS
 
 
@@ -90,3 +92,37 @@ def test_missing_file_exits_2(tmp_path, capsys):
     code = main(["plan", str(tmp_path / "none.csv"), "--xlsx", str(tmp_path / "x")])
     assert code == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_plan_scores_the_policy_that_policy_history_writes(
+    tmp_path, monkeypatch, capsys
+):
+    """The base plan is scored with the policy ``forecast`` then ``policy
+    --history`` gives from the same history, not the forecast's law."""
+    history = _history(tmp_path / "history.csv")
+    items = tmp_path / "items.csv"
+    pd.DataFrame(
+        {
+            "item_id": ["A", "B", "C"],
+            "lead_time_days": [14.0, 45.0, 30.0],
+            "unit_cost": [6.0, 25.0, 4.0],
+            "service_level": 0.95,
+        }
+    ).to_csv(items, index=False)
+    evaluations = []
+
+    def keep(*args, **kwargs):
+        evaluations.append(evaluate_plan(*args, **kwargs))
+        return evaluations[-1]
+
+    monkeypatch.setattr(cli_plan, "evaluate_plan", keep)
+    xlsx, forecast, policy = (tmp_path / name for name in ("p.xlsx", "f.csv", "p.csv"))
+    argv = ["--horizon", "6"]
+    assert main(["plan", str(history), str(items), "--xlsx", str(xlsx), *argv]) == 0
+    assert main(["forecast", str(history), "--out", str(forecast), *argv]) == 0
+    assert main(["policy", str(forecast), str(items), "--out", str(policy)]) == 0
+    capsys.readouterr()
+    written = pd.read_csv(policy).set_index("item_id")
+    scored = evaluations[0].policy.set_index("item_id").loc[written.index]
+    for column in ("reorder_point", "order_up_to"):
+        np.testing.assert_allclose(scored[column], written[column], atol=1e-3)

@@ -5,9 +5,13 @@
 [--horizon 12] [--freq M|W] [--paths 10] [--seed 0]`` forecasts HISTORY.csv
 (``item_id, period, qty`` and optionally ``price`` or ``value``, as the
 ``forecast`` command), takes the forecast as consensus demand, computes the
-inventory policy, simulates it with the financial plan, scores the default
-scenarios (demand +15 %, lead time +14 days with the policy unchanged,
-service level 98 %, price -5 %) and writes the workbook.
+inventory policy as ``policy --history`` plans it from that history
+(``policy_calibration.planned_policy``: the forecast floored at the recent
+demand rate, the lead-time demand law resampled from the item's own
+history; each re-planning scenario the same with its deltas), simulates
+it with the financial plan, scores the default scenarios (demand +15 %,
+lead time +14 days with the policy unchanged, service level 98 %, price
+-5 %) and writes the workbook.
 
 ITEMS.csv has one row per item with the columns of the ``policy`` command
 (``item_id, lead_time_days, lead_time_std_days, unit_cost, moq, multiple,
@@ -162,8 +166,13 @@ def run_plan(args):
             "note: no unit_price nor history price: revenue at unit cost",
             file=sys.stderr,
         )
-    demand = result.forecast[["item_id", "period", "forecast", "sigma"]]
-    inputs = PlanInputs(items, demand.rename(columns={"forecast": "qty"}), args.freq)
+    demand = result.forecast[["item_id", "period", "forecast", "sigma", "sigma_cum"]]
+    inputs = PlanInputs(
+        items,
+        demand.rename(columns={"forecast": "qty"}),
+        args.freq,
+        history=history[["item_id", "period", "qty"]],
+    )
     base = evaluate_plan(inputs, n_paths=args.paths, seed=args.seed)
     scores = score_scenarios(
         inputs, DEFAULT_SCENARIOS, n_paths=args.paths, seed=args.seed, base=base

@@ -420,6 +420,21 @@ def _service_levels(items, service_matrix=None):
     return np.where(np.isnan(level), default, level)
 
 
+def planned_floor(items, history, period_days):
+    """Per item the recent demand rate ``planned_policy`` floors its forecast
+    at (``policy_demand.recent_demand_rate`` over a season of
+    ``period_days`` periods); items a planner set (``plan_adjusted``) are
+    left out: their plan is taken as it is. A Series by ``item_id``."""
+    item_ids = items["item_id"].to_numpy()
+    season = whole_periods(DAYS_PER_YEAR, period_days)
+    rate = pd.Series(
+        recent_demand_rate(history_matrix(history, item_ids), season), index=item_ids
+    )
+    if "plan_adjusted" in items.columns:
+        rate = rate[~items["plan_adjusted"].fillna(False).to_numpy(bool)]
+    return rate
+
+
 def planned_policy(
     items,
     demand,
@@ -457,15 +472,7 @@ def planned_policy(
     days = period_length_days(demand["period"], period_days=period_days, freq=freq)
     options = _planned_law(options)
     items = items.reset_index(drop=True)
-    item_ids = items["item_id"].to_numpy()
-    season = whole_periods(DAYS_PER_YEAR, days)
-    rate = pd.Series(
-        recent_demand_rate(history_matrix(history, item_ids), season), index=item_ids
-    )
-    # a plan a planner set is taken as it is, not floored
-    if "plan_adjusted" in items.columns:
-        rate = rate[~items["plan_adjusted"].fillna(False).to_numpy(bool)]
-    demand = stock_demand(demand, rate)
+    demand = stock_demand(demand, planned_floor(items, history, days))
     target = _service_levels(items, options.get("service_matrix"))
     items = items.assign(service_level=target)
     group = _groups(items)

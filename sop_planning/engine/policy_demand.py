@@ -19,9 +19,9 @@ already counts the recent mean above the forecast as a level error
 shortfall is in the level, so with ``level_in_sigma_cum`` its square is
 taken out of ``sigma_cum``, never below the independent sum of the period
 errors. Callers: ``policy_calibration.planned_policy`` (the CLI's ``policy
---history``), ``bench/bench_policy_outcome.py`` (engine forecast) and the
-Odoo add-on's scenario scoring (``sop.cycle._policy_stock_demand``; its
-policies go through ``planned_policy``).
+--history`` and ``plan``, the add-on's approval and scenario scoring; the
+scoring also simulates the plan floored at that rate, ``planned_floor``) and
+``bench/bench_policy_outcome.py`` (engine forecast).
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """What-if scenarios on a plan, scored with the policy engine, the simulator
 and the financial plan.
 
-Input contract, ``PlanInputs(items, demand, freq="M")``:
+Input contract, ``PlanInputs(items, demand, freq="M", history=None)``:
 
 - ``items``: one row per item with the columns of ``policy.compute_policy``
   (``item_id, lead_time_days, unit_cost`` required; ``lead_time_std_days,
@@ -12,7 +12,17 @@ Input contract, ``PlanInputs(items, demand, freq="M")``:
   empty or missing: unlimited);
 - ``demand``: ``item_id, period, qty, sigma``: the consensus demand of each
   plan period in units and the standard deviation of its forecast error
-  (``sigma`` optional, default 0); ``freq`` is the plan period, ``M`` or ``W``.
+  (``sigma`` optional, default 0; ``sigma_cum`` optional, the error of the
+  demand summed from the first period, as ``compute_policy`` takes it);
+  ``freq`` is the plan period, ``M`` or ``W``;
+- ``history`` (optional): long ``item_id, period, qty``, each item's own
+  past demand per plan period (NaN: unknown). With it every policy is
+  planned as the add-on's approval and the CLI's ``policy --history``
+  plan it (``policy_calibration.planned_policy``: the plan floored at the
+  recent demand rate, the lead-time demand law resampled from the item's
+  history, intermittent and lumpy items at their own level, fill-rate
+  targets shared per pattern; the items may carry ``plan_adjusted``), and
+  the demand simulated is the plan with that floor (``planned_floor``).
 
 A ``Scenario`` is an overlay of deltas on these inputs, never a copy of them:
 ``demand_pct`` (every item, or ``category_demand_pct`` per category, which
@@ -25,8 +35,11 @@ order-up-to levels, to see the risk of not reacting).
 
 Scoring (``evaluate_plan``), for the base plan and each scenario:
 
-1. the policy: ``compute_policy`` on the overlaid items and demand (then
-   ``policy_rounding.round_policy`` where items give a ``rounding``);
+1. the policy: with a ``history``, ``planned_policy`` on the overlaid
+   items, demand and history (the demand % scales the history too, as
+   approval with the scenario does), else ``compute_policy`` on the
+   overlaid items and demand (the forecast's law); then
+   ``policy_rounding.round_policy`` where items give a ``rounding``;
 2. the demand: ``n_paths`` daily paths per item (``daily_demand``: gamma
    law, mean ``qty / days`` and variance ``sigma^2 / days`` of each day),
    drawn from ``seed`` and scaled by each scenario's demand factor, so
@@ -54,7 +67,8 @@ column per period. ``scenario_spend(scores)`` turns those into long rows.
 
 ``evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None,
 chunk_items=2000)`` scores one scenario and returns a ``PlanEvaluation``:
-``kpis`` (the row above), ``policy`` (``compute_policy`` output), ``supply``
+``kpis`` (the row above), ``policy`` (``planned_policy`` or
+``compute_policy`` output), ``supply``
 (``item_id, period, demand, receipts, projected_on_hand, backorders,
 stockout_risk``: path means), ``financial`` and ``spend`` (``finance``),
 and ``totals``, the sums behind the KPIs: the items can be scored in parts
@@ -69,7 +83,8 @@ import pandas as pd
 from .errors import EngineInputError
 from .finance import financial_plan, purchase_spend
 from .history import check_freq
-from .policy import compute_policy
+from .policy import PERIOD_DAYS, compute_policy
+from .policy_calibration import planned_floor, planned_policy
 from .policy_rounding import round_policy
 from .simulate import simulate
 
@@ -90,11 +105,13 @@ PERIOD_OFFSET = {"M": pd.DateOffset(months=1), "W": pd.DateOffset(weeks=1)}
 
 @dataclass(frozen=True)
 class PlanInputs:
-    """A plan to score: items, consensus demand and the plan period."""
+    """A plan to score: items, consensus demand, the plan period and,
+    optionally, the items' own demand history."""
 
     items: pd.DataFrame
     demand: pd.DataFrame
     freq: str = "M"
+    history: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +160,11 @@ class PlanEvaluation:
 
 
 def demand_matrices(inputs):
-    """Return item ids, periods and the items x periods ``qty`` and ``sigma``."""
+    """Return item ids, periods and the items x periods ``qty`` and ``sigma``.
+
+    With a ``history``, ``qty`` is floored at each item's recent demand
+    rate, as ``planned_policy`` floors it.
+    """
     freq = check_freq(inputs.freq)
     demand, items = inputs.demand, inputs.items
     for name, frame, columns in (
@@ -187,7 +208,11 @@ def demand_matrices(inputs):
     index = pd.Index(item_ids, name="item_id")
     qty = wide["qty"].reindex(index=index, columns=periods).fillna(0.0)
     sigma = wide["sigma"].reindex(index=index, columns=periods).fillna(0.0)
-    return item_ids, periods, qty.to_numpy(float), sigma.to_numpy(float)
+    qty = qty.to_numpy(float)
+    if inputs.history is not None:  # the demand the planned policy sizes on
+        floor = planned_floor(items, inputs.history, PERIOD_DAYS[freq])
+        qty = np.maximum(qty, floor.reindex(index).fillna(0.0).to_numpy()[:, None])
+    return item_ids, periods, qty, sigma.to_numpy(float)
 
 
 def _calendar(periods, freq):
@@ -462,6 +487,29 @@ def kpis_from_totals(name, totals):
     }
 
 
+def _planned_policy(inputs, items, factor):
+    """``planned_policy`` of the overlaid ``items``: the plan's demand and the
+    history, both x each item's demand ``factor``."""
+    scale = pd.Series(factor, index=items["item_id"].to_numpy())
+    demand = inputs.demand
+    by_row = demand["item_id"].map(scale).fillna(1.0).to_numpy()
+    columns = {
+        "item_id": demand["item_id"].to_numpy(),
+        "period": pd.to_datetime(demand["period"]).to_numpy(),
+        "forecast": pd.to_numeric(demand["qty"]).to_numpy(float) * by_row,
+        "sigma": by_row * 0.0,
+    }
+    if "sigma" in demand.columns:
+        columns["sigma"] = pd.to_numeric(demand["sigma"]).to_numpy(float) * by_row
+    if "sigma_cum" in demand.columns:
+        columns["sigma_cum"] = pd.to_numeric(demand["sigma_cum"]).to_numpy() * by_row
+    history = inputs.history
+    history = history.assign(
+        qty=pd.to_numeric(history["qty"]) * history["item_id"].map(scale).fillna(1.0)
+    )
+    return planned_policy(items, pd.DataFrame(columns), history, freq=inputs.freq)
+
+
 def evaluate_plan(
     inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, chunk_items=CHUNK_ITEMS
 ):
@@ -486,10 +534,13 @@ def evaluate_plan(
     factor = demand_factor(items, scenario)
     plan_qty = qty * factor[:, None]
     if scenario.replan_policy or base is None:
-        demand = _long(
-            item_ids, periods, forecast=plan_qty, sigma=sigma * factor[:, None]
-        )
-        policy = compute_policy(items, demand, freq=inputs.freq)
+        if inputs.history is None:  # the forecast's law
+            demand = _long(
+                item_ids, periods, forecast=plan_qty, sigma=sigma * factor[:, None]
+            )
+            policy = compute_policy(items, demand, freq=inputs.freq)
+        else:
+            policy = _planned_policy(inputs, items, factor)
         if "rounding" in items.columns:  # whole units, packs: as approved
             policy = round_policy(policy, items)
     else:

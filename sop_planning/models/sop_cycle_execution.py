@@ -15,7 +15,6 @@ from ..engine import (
     planned_policy,
     recent_demand_rate,
     round_policy,
-    stock_demand,
 )
 from .sop_common import filtered_action, first_of_this_month
 from .sop_supply_data import pulled_demand
@@ -568,12 +567,17 @@ class SopCycle(models.Model):
         }
 
     def _policy_demand(self, items, scenario=None):
-        """Consensus demand per forecast and month from this month on.
+        """Consensus demand per forecast and month from this month on, or
+        from the plan's first month for a cycle prepared ahead.
 
-        ``sigma`` is the forecast's one-month error scale; ``sigma_cum`` the
-        error scale of the demand summed from this month to each month: the
-        plan line's cumulative error re-based on this month (months already
-        over leave the sum), never below the independent sum of ``sigma``.
+        Every item's demand starts in the same month: a month before the
+        plan (today's) holds only what a source warehouse's transfers pull
+        early, and the engine would read it as no demand for every other
+        item, sizing their lead-time demand on nothing. ``sigma`` is the
+        forecast's one-month error scale; ``sigma_cum`` the error scale of
+        the demand summed from that first month to each month: the plan
+        line's cumulative error re-based on it (months already over leave
+        the sum), never below the independent sum of ``sigma``.
         A ``scenario`` scales the demand and its errors by its demand %.
         A warehouse that resupplies others plans their consensus on top of
         its own (``_with_pulled_demand``).
@@ -581,7 +585,7 @@ class SopCycle(models.Model):
         columns = ["item_id", "period", "forecast", "sigma", "sigma_cum"]
         if items.empty:
             return pd.DataFrame(columns=columns)
-        this_month = first_of_this_month(self)
+        this_month = max(first_of_this_month(self), self.date_month)
         fed = self._fed_forecasts(items)
         forecast_ids = items["item_id"].tolist() + fed.index.tolist()
         self.env["sop.plan.line"].flush_model(
@@ -694,20 +698,6 @@ class SopCycle(models.Model):
         combined["period"] = combined["period"].dt.date
         return combined, {item: np.sqrt(v) for item, v in variance.items()}
 
-    def _policy_stock_demand(self, items):
-        """The plan floored at each item's recent demand, for scenario scoring.
-
-        A plan that lags a rise in demand would leave the safety stock short
-        (see ``engine.policy_demand``); seasonal months above the recent rate
-        stay as planned. The rate comes from the plan lines' "Last Year";
-        approval floors the plan inside ``engine.planned_policy``, at the rate
-        of the sales history (``_plan_policies``).
-        """
-        demand = self._policy_demand(items)
-        if demand.empty:
-            return demand
-        return stock_demand(demand, self._recent_demand_rate(items))
-
     def _explain_raised(self, result, raised):
         """Say in the explanation which policies sized on the recent demand."""
         rows = result["item_id"].isin(raised.index).to_numpy()
@@ -722,36 +712,6 @@ class SopCycle(models.Model):
             )
             result.loc[rows, "explanation"] = notes + result.loc[rows, "explanation"]
         return result
-
-    def _recent_demand_rate(self, items):
-        """Recent demand per month of each forecast, from its plan lines.
-
-        The lines of the 12 months from this month on carry, in "Last Year",
-        the demand of the 12 months before this month (empty: no demand or
-        unknown, counted as none); the rate is the larger of their mean and
-        the mean of the last 6 (``engine.policy_demand.recent_demand_rate``).
-        Months without a plan line are left out.
-        """
-        this_month = first_of_this_month(self)
-        months = pd.date_range(this_month, periods=12, freq="MS")
-        groups = self.env["sop.plan.line"]._read_group(
-            [
-                ("forecast_id", "in", items["item_id"].tolist()),
-                ("date_month", ">=", this_month),
-                ("date_month", "<", this_month + relativedelta(months=12)),
-            ],
-            ["forecast_id", "date_month:month"],
-            ["history_qty:sum"],
-        )
-        lines = pd.DataFrame(
-            [(f.id, pd.Timestamp(month), qty or 0.0) for f, month, qty in groups],
-            columns=["item_id", "period", "qty"],
-        )
-        matrix = lines.pivot_table(
-            index="item_id", columns="period", values="qty", aggfunc="sum"
-        ).reindex(index=items["item_id"], columns=months)
-        rate = recent_demand_rate(matrix.to_numpy(float), len(months))
-        return pd.Series(rate, index=items["item_id"].to_numpy())
 
     def _policy_values(self, forecasts, items, result, skipped):
         """Values of the policies of ``forecasts``: the engine's ``result``

@@ -152,9 +152,11 @@ class SopCycle(models.Model):
     def _scenario_inputs(self, product_ids=None):
         """Engine ``PlanInputs`` read from the cycle's forecasts and plan lines.
 
-        Items are the forecasts the policies cover (vendor lead time known),
-        with their price, category and stock on hand; demand is the consensus
-        of the months ahead, as for the policies. The plan as is: no
+        Items, demand and history as approval reads them
+        (``_policy_inputs``), so each scenario is scored with the policies
+        approval with its deltas would set (``engine.planned_policy``), plus
+        the items' price, category and stock on hand; the demand is the
+        consensus of the plan's months ahead. The plan as is: no
         scenario's deltas (each scenario applies its own when scored). With
         ``product_ids``, the forecasts of those products only, and None when
         none of them can be scored.
@@ -164,19 +166,12 @@ class SopCycle(models.Model):
         if product_ids is not None:
             domain.append(("product_id", "in", list(product_ids)))
         forecasts = self.env["sop.forecast"].search(domain)
-        items, _skipped = self._policy_items(forecasts)
+        items, _skipped, demand, history = self._policy_inputs(forecasts)
         if items.empty:
             if product_ids is not None:
                 return None
             raise UserError(self._scenario_nothing_to_score())
-        # floored at the plan lines' recent demand (approval reads it off the
-        # sales history inside engine.planned_policy)
-        demand = self._policy_stock_demand(items)
         demand = demand.rename(columns={"forecast": "qty"})
-        # the plan's months only: a month before the plan (today's, for a cycle
-        # prepared ahead) has no plan lines and would size lead-time demand
-        # on nothing
-        demand = demand[demand["period"] >= pd.Timestamp(self.date_month)]
         if demand.empty:
             if product_ids is not None:
                 return None
@@ -196,13 +191,14 @@ class SopCycle(models.Model):
             )
         )
         items = items.assign(
+            plan_adjusted=items["item_id"].isin(self._plan_adjusted_items(items)),
             unit_price=[prices.get(f) or f.product_id.lst_price for f in forecasts],
             category=self.env["sop.scenario"]._forecast_categories(forecasts),
             on_hand=[max(f.on_hand_qty, 0.0) for f in forecasts],
             # a resupplied warehouse's receipts are transfers: no cash out
             purchased=[f.supply_route != "resupply" for f in forecasts],
         )
-        return PlanInputs(items, demand, freq="M")
+        return PlanInputs(items, demand, freq="M", history=history)
 
     def _scenario_nothing_to_score(self):
         return self.env._(
@@ -272,10 +268,15 @@ class SopCycle(models.Model):
         item_block = product_of_item.map(block_of_product)
         counts = {"items": len(inputs.items)}
         for block, item_ids in item_block.groupby(item_block).groups.items():
+            history = inputs.history
             part = PlanInputs(
                 inputs.items[inputs.items["item_id"].isin(item_ids)],
                 inputs.demand[inputs.demand["item_id"].isin(item_ids)],
                 freq=inputs.freq,
+                # item 0: the calendar row of every month (_policy_history)
+                history=history[
+                    history["item_id"].isin(item_ids) | (history["item_id"] == 0)
+                ],
             )
             options = {"n_paths": SCENARIO_PATHS, "seed": SCENARIO_SEED + int(block)}
             try:

@@ -7,6 +7,7 @@ from . import test_inventory_policy
 from . import test_reorder_proposal
 from . import test_access_matrix
 from . import test_scenario
+from . import test_scenario_policy
 from . import test_accuracy_kpi
 from . import test_bad_input
 from . import test_batch_safety

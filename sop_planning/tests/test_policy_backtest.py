@@ -18,9 +18,8 @@ SLOW_HISTORY = [0, 0, 0, 38, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
 SLOW_HISTORY += [14, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 49, 0, 0, 0, 0, 7, 0]
 
 
-@tagged("post_install", "-at_install")
-class TestPolicyBacktest(SopPolicyCase):
-    """Policies replayed on their own past: on the policy and on the cycle."""
+class SlowMoverCase(SopPolicyCase):
+    """A lumpy spare part with three years of sales (``SLOW_HISTORY``)."""
 
     @classmethod
     def setUpClass(cls):
@@ -45,6 +44,11 @@ class TestPolicyBacktest(SopPolicyCase):
         slow.sudo().write({"sigma": 10.3, "pattern": "lumpy"})
         self._lines(cycle, self.slow).sudo().write({"forecast_qty": 3.4})
         return cycle
+
+
+@tagged("post_install", "-at_install")
+class TestPolicyBacktest(SlowMoverCase):
+    """Policies replayed on their own past: on the policy and on the cycle."""
 
     def test_slow_mover_reaches_its_target_in_its_own_backtest(self):
         cycle = self._approve(self._slow_plan(self.slow | self.pump))
