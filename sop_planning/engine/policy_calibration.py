@@ -184,16 +184,18 @@ def _replay(items, replay, reorder_point, order_up_to, days, size):
     Lead time and review go through ``policy_law.review_periods``, as in
     the law the levels were set on: ``simulate`` delivers an order placed
     in period t at t + round(lead) + 1, like ``simulate_levels``, so a rule
-    reviewed daily (``review_days`` 0 or missing, under half a period) is
-    replayed with review 1 and lead max(lead - 1, 0) periods: protection
-    max(lead, 1 period), the law's. A rule the law protects over a lead
-    time under one period (``policy_law.short_window``: a 2-day transfer,
-    a 12-day vendor) is replayed day by day instead (``_daily_replay``),
-    or its whole month's sales would have to come from the stock on hand
-    at the month's start (for those items ``stockout_periods`` and
-    ``orders`` count days). ``size``: per item, the size of one sale. A
-    lead time that varies (``lead_time_std_days``) is drawn per order, as
-    the law draws it (seeded: the same replay every time).
+    reviewed more often than every half period (``review_days`` 0 or
+    missing: daily; a vendor ordered from every two weeks) is replayed with
+    review 1 and lead max(lead + review - 1, 0) periods: protection
+    max(lead + review, 1 period), the law's. A rule the law protects over a
+    lead time + review under one period (``policy_law.short_window``: a
+    2-day transfer, a 12-day vendor) is replayed day by day instead
+    (``_daily_replay``, checked on the vendor's order cycle), or its whole
+    month's sales would have to come from the stock on hand at the month's
+    start (for those items ``stockout_periods`` and ``orders`` count days).
+    ``size``: per item, the size of one sale. A lead time that varies
+    (``lead_time_std_days``) is drawn per order, as the law draws it
+    (seeded: the same replay every time).
     """
     daily = pd.Series(0.0, index=items.index)
     review = pd.to_numeric(items.get("review_days", daily), errors="coerce")
@@ -229,6 +231,7 @@ def _replay(items, replay, reorder_point, order_up_to, days, size):
             size[short],
             cost[short],
             spread_days=spread[short] * days,
+            review_days=review[short] * days,
         )
     return _merged(parts, short)
 
@@ -251,15 +254,26 @@ def _merged(parts, short):
 
 
 def _daily_replay(
-    replay, low, high, lead_days, days, size, cost, *, spread_days=0.0, seed=0
+    replay,
+    low,
+    high,
+    lead_days,
+    days,
+    size,
+    cost,
+    *,
+    spread_days=0.0,
+    review_days=0.0,
+    seed=0,
 ):
-    """Replay ``replay`` (items x periods) day by day, reviewed every day.
+    """Replay ``replay`` (items x periods) day by day.
 
     Each period's sales, in sales of ``size`` units (the law's
     ``sale_size``), fall on days drawn at random in the period (seeded); the
-    levels ``low`` / ``high`` (per item) hold on every day. An order placed
-    at the end of a day arrives ``lead_days`` later (``review_periods``:
-    continuous review), give or take ``spread_days`` (drawn per order).
+    levels ``low`` / ``high`` (per item) are checked every ``review_days``
+    (the vendor's order cycle; 0: every day, ``review_periods``). An order
+    placed at the end of a day arrives ``lead_days`` later, give or take
+    ``spread_days`` (drawn per order).
     """
     steps = max(int(round(days)), 1)
     rng = np.random.default_rng(seed)
@@ -273,7 +287,8 @@ def _daily_replay(
         days_of = daily[:, period * steps : (period + 1) * steps]
         days_of[:] = rng.multinomial(whole.astype(np.int64), shares) * lump[:, None]
         days_of[rows, rng.integers(0, steps, len(replay))] += qty - whole * lump
-    lead, every = review_periods(lead_days * steps / days, np.zeros(len(replay)))
+    review = np.broadcast_to(np.asarray(review_days, dtype=float), len(replay))
+    lead, every = review_periods(lead_days * steps / days, review * steps / days)
     return simulate(
         daily,
         low,

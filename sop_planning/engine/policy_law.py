@@ -177,17 +177,18 @@ def review_periods(lead, review):
     t + round(lead) + 1 (here and in ``simulate.simulate``), so with a
     review every ``review`` periods the protection interval is lead +
     review. A review that rounds to no period at all (``review`` < 0.5,
-    e.g. a rule checked every day on monthly history) is emulated as
-    continuous review: review 1 period and lead ``max(lead - 1, 0)``, so
-    that the protection interval is ``max(lead, 1)`` periods, not lead + 1.
-    Any other review is kept, at least 1 period, with the lead unchanged.
-    Applying it twice changes nothing.
+    e.g. a rule checked every day, or a vendor ordered from every two
+    weeks, on monthly history) is emulated as continuous review over the
+    same protection: review 1 period and lead ``max(lead + review - 1,
+    0)``, so that the protection interval is ``max(lead + review, 1)``
+    periods, not lead + 1. Any other review is kept, at least 1 period,
+    with the lead unchanged. Applying it twice changes nothing.
     """
     lead = np.asarray(lead, dtype=float)
     review = np.nan_to_num(np.asarray(review, dtype=float))
     continuous = np.round(review) < 1
     return (
-        np.where(continuous, np.maximum(lead - 1.0, 0.0), lead),
+        np.where(continuous, np.maximum(lead + review - 1.0, 0.0), lead),
         np.where(continuous, 1.0, np.maximum(review, 1.0)),
     )
 
@@ -204,16 +205,16 @@ def whole_periods(days, period_days):
 def short_window(lead, review):
     """Return per item its protection window as a fraction of a period.
 
-    A continuously reviewed item (``review`` rounds to 0) with a lead time
-    under one period is protected over its lead time only, at least a day
-    of a monthly period (``MIN_WINDOW_FRACTION``); every other item gets 1
-    (whole periods, ``review_periods``).
+    An item reviewed more often than every half period (``review`` rounds
+    to 0) whose lead time + review is under one period is protected over
+    that lead time + review only, at least a day of a monthly period
+    (``MIN_WINDOW_FRACTION``); every other item gets 1 (whole periods,
+    ``review_periods``).
     """
     lead = np.nan_to_num(np.asarray(lead, dtype=float))
-    continuous = np.round(np.nan_to_num(np.asarray(review, dtype=float))) < 1
-    return np.where(
-        continuous & (lead < 1.0), np.clip(lead, MIN_WINDOW_FRACTION, 1.0), 1.0
-    )
+    review = np.nan_to_num(np.asarray(review, dtype=float))
+    window = lead + np.where(np.round(review) < 1, review, np.inf)
+    return np.where(window < 1.0, np.clip(window, MIN_WINDOW_FRACTION, 1.0), 1.0)
 
 
 def sale_size(matrix, window):
@@ -479,19 +480,17 @@ def bootstrap_policy(
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
-    fraction = short_window(
-        np.broadcast_to(np.asarray(lead, dtype=float), (n_items,)),
-        np.broadcast_to(np.asarray(review, dtype=float), (n_items,)),
-    )
-    lead, review = review_periods(
-        np.broadcast_to(np.asarray(lead, dtype=float), (n_items,)),
-        np.broadcast_to(np.asarray(review, dtype=float), (n_items,)),
-    )
-    # a window under one period is simulated in SUB_PERIODS steps: lead
-    # SUB_PERIODS - 1, review 1, each step's demand thinned from one period
+    lead = np.broadcast_to(np.asarray(lead, dtype=float), (n_items,))
+    review = np.broadcast_to(np.nan_to_num(np.asarray(review, dtype=float)), (n_items,))
+    fraction = short_window(lead, review)
+    # a window under one period is simulated in SUB_PERIODS steps, each
+    # step's demand thinned from one period: the review (at least one step,
+    # daily) and the lead time share them as they share the window
     short = fraction < 1.0
-    lead = np.where(short, SUB_PERIODS - 1.0, lead)
-    review = np.where(short, 1.0, review)
+    review_steps = np.clip(np.round(SUB_PERIODS * review / fraction), 1, SUB_PERIODS)
+    lead, review = review_periods(lead, review)
+    lead = np.where(short, SUB_PERIODS - review_steps, lead)
+    review = np.where(short, review_steps, review)
     # a short window's lead time spread in its steps
     lead_std = np.broadcast_to(np.asarray(lead_std, dtype=float), (n_items,))
     lead_std = np.where(short, lead_std * SUB_PERIODS / fraction, lead_std)
