@@ -15,7 +15,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import EngineInputError, rule_backtest
-from .sop_common import GROUP_PLANNER
+from .sop_common import GROUP_PLANNER, GROUP_USER
 from .sop_cycle_execution import BACKTEST_MONTHS
 from .sop_forecast import ABC, XYZ
 
@@ -101,7 +101,9 @@ class SopCycle(models.Model):
 
     _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
 
-    policy_backtest_ids = fields.One2many("sop.cycle.policy.backtest", "cycle_id")
+    policy_backtest_ids = fields.One2many(
+        "sop.cycle.policy.backtest", "cycle_id", groups=GROUP_USER
+    )
     date_policy_replay = fields.Datetime(
         string="Policies Replayed On", readonly=True, copy=False
     )
