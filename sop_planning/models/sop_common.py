@@ -22,6 +22,11 @@ GROUP_PURCHASE = "purchase.group_purchase_user"
 MAX_ADJUSTMENT_QTY = 1e9
 MAX_ADJUSTMENT_PERCENT = 10000.0
 
+# decimals a stored percentage keeps: float sums leave 100.00000000000003
+# where a share is whole, and an RPC client reads the stored number as it
+# is; four keep a share's sixth decimal (the workbook writes shares)
+PERCENT_DIGITS = 4
+
 # a stock move's quantity in its product's unit, with the joins it needs
 # (move ``m``; ``pp``/``pt`` its product, ``lu`` the move's unit, ``pu`` the
 # product's unit)
@@ -48,6 +53,12 @@ def check_recorded_not_typed(records, names):
                 ),
             )
         )
+
+
+def stored_percent(share):
+    """``share`` (0 to 1) in percent as the S&OP models store it: within
+    [0, 100], rounded to ``PERCENT_DIGITS`` decimals."""
+    return round(min(max(100.0 * float(share), 0.0), 100.0), PERCENT_DIGITS)
 
 
 def first_of_this_month(record):
