@@ -9,7 +9,7 @@ import pandas as pd
 from odoo.tests import tagged
 
 from ..engine import METHODS
-from ..models import sop_cycle_execution
+from ..models import sop_cycle_execution, sop_explanation_words
 from ..models.sop_explanation_words import explanation_words
 from .common_policy import SopPolicyCase
 
@@ -201,6 +201,16 @@ class TestPolicyBacktest(SopPolicyCase):
         words = explanation_words(self.env(context={"lang": "da_DK"}))
         same = [phrase for phrase, word in words.items() if word == phrase]
         self.assertEqual(same, [], "every phrase has its Danish words")
+        self.assertEqual(words[" d (lead "], " d (leveringstid ")
+        # the terms pair with the engine's phrases by their English words:
+        # listed in another order, each phrase keeps its own translation
+        terms = sop_explanation_words._explanation_terms
+        with patch.object(
+            sop_explanation_words, "_explanation_terms", lambda env: terms(env)[::-1]
+        ):
+            self.assertEqual(
+                explanation_words(self.env(context={"lang": "da_DK"})), words
+            )
 
     def test_planners_adjustment_sets_a_slow_movers_level(self):
         """A slow mover's law keeps its own history's level when its plan is
