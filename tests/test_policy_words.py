@@ -1,11 +1,17 @@
 """A policy's explanation in the reader's language: words, not formulas."""
 
 import numpy as np
+import pytest
 from test_policy import make_demand, make_items, policy_of
 from test_policy_law import flat_forecast, lumpy_demand, lumpy_items
 
+from sop_planning.engine import policy_words
 from sop_planning.engine.policy import compute_policy
-from sop_planning.engine.policy_words import EXPLANATION_PHRASES, translate_explanation
+from sop_planning.engine.policy_words import (
+    EXPLANATION_PHRASES,
+    phrase_words,
+    translate_explanation,
+)
 
 MARKED = {phrase: f"<{phrase.strip()}>" for phrase in EXPLANATION_PHRASES}
 
@@ -63,3 +69,34 @@ def test_the_phrases_are_the_engines(make_history):
     lumpy = translate_explanation(texts[0], MARKED)
     assert "<ROP for a simulated fill rate of>0.95" in lumpy
     assert "<their reorder points are chosen together" in lumpy
+
+
+def _shouted():
+    """Each phrase's words (no spaces around) -> the same words in capitals."""
+    return {phrase.strip(): phrase.strip().upper() for phrase in EXPLANATION_PHRASES}
+
+
+def test_translations_follow_their_words_not_their_place(monkeypatch):
+    """Translations keyed by their English words: listed in another order
+    than the engine's phrases (or the phrases reordered), each phrase still
+    gets its own translation, with the spaces around the phrase."""
+    shouted = _shouted()
+    monkeypatch.setattr(policy_words, "EXPLANATION_PHRASES", EXPLANATION_PHRASES[::-1])
+    words = phrase_words(dict(reversed(shouted.items())))
+    assert set(words) == set(EXPLANATION_PHRASES)
+    assert words[" d (lead "] == " D (LEAD "
+    assert words["(mean "] == "(MEAN "
+    for phrase, word in words.items():
+        assert word == phrase.replace(phrase.strip(), phrase.strip().upper())
+
+
+def test_a_missing_or_unknown_translation_fails_loudly():
+    """A phrase of the engine without a translation, or a translation of
+    words the engine does not write, is an error, not a shifted pairing."""
+    shouted = _shouted()
+    del shouted["d (lead"]
+    with pytest.raises(ValueError, match=r"without a translation: \['d \(lead'\]"):
+        phrase_words(shouted)
+    shouted = _shouted() | {"d (lead time": "D (LEAD TIME"}
+    with pytest.raises(ValueError, match=r"no explanation phrase: \['d \(lead time'\]"):
+        phrase_words(shouted)

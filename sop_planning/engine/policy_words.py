@@ -3,8 +3,10 @@
 ``compute_policy`` (with ``policy_allocation`` and ``policy_rounding``)
 writes each policy's explanation in English: formulas with their numbers,
 joined by words. ``EXPLANATION_PHRASES`` lists those words;
+``phrase_words(translations)`` turns the translations of those words,
+keyed by the English words, into the ``words`` of
 ``translate_explanation(text, words)`` (``explanation_translator(words)``
-for many texts) replaces each phrase found in
+for many texts), which replaces each phrase found in
 ``text`` by its translation in ``words`` (English phrase -> translation),
 longest phrase first and each part of the text once, so the formulas and
 numbers stay as they are.
@@ -40,6 +42,36 @@ EXPLANATION_PHRASES = (
     " and lot ",
     " (multiples of ",
 )
+
+
+def phrase_words(translations):
+    """``{phrase: translation}`` for ``explanation_translator`` from
+    ``translations``: each phrase of ``EXPLANATION_PHRASES`` without the
+    spaces around it -> its translation, which gets the phrase's spaces.
+
+    Keyed by the English words, not by position: the phrases may be listed
+    in any order. A phrase without a translation, or a translation of words
+    the engine does not write, raises ``ValueError``.
+    """
+    phrases = {phrase.strip(): phrase for phrase in EXPLANATION_PHRASES}
+    missing = sorted(phrases.keys() - translations.keys())
+    unknown = sorted(translations.keys() - phrases.keys())
+    if missing or unknown:
+        raise ValueError(
+            f"explanation words without a translation: {missing}; "
+            f"translations of no explanation phrase: {unknown}"
+        )
+    return {
+        phrase: _spaced(phrase, translations[english])
+        for english, phrase in phrases.items()
+    }
+
+
+def _spaced(phrase, word):
+    """``word`` with the spaces around ``phrase``."""
+    lead = phrase[: len(phrase) - len(phrase.lstrip())]
+    trail = phrase[len(phrase.rstrip()) :]
+    return f"{lead}{word.strip()}{trail}"
 
 
 def explanation_translator(words):

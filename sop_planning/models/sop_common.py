@@ -1,5 +1,7 @@
 """Helpers shared by the S&OP models: groups, months, actions, units."""
 
+import math
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, float_is_zero
@@ -9,6 +11,21 @@ GROUP_USER = "sop_planning.group_sop_user"
 GROUP_PLANNER = "sop_planning.group_sop_planner"
 GROUP_EXECUTIVE = "sop_planning.group_sop_executive"
 GROUP_PURCHASE = "purchase.group_purchase_user"
+
+# The largest demand adjustment a plan line takes, either way: a quantity in
+# the product's unit, a percentage of its statistical forecast (-100 % at
+# least: no negative demand). A billion units a month of one product in one
+# warehouse is beyond any real plan, and stays exact to its unit's decimals
+# in a float, summed over a plan too; 10,000 % is a hundred times the
+# forecast (a launch or a one-off order on a small forecast), beyond which
+# a quantity says better what is meant.
+MAX_ADJUSTMENT_QTY = 1e9
+MAX_ADJUSTMENT_PERCENT = 10000.0
+
+# decimals a stored percentage keeps: float sums leave 100.00000000000003
+# where a share is whole, and an RPC client reads the stored number as it
+# is; four keep a share's sixth decimal (the workbook writes shares)
+PERCENT_DIGITS = 4
 
 # a stock move's quantity in its product's unit, with the joins it needs
 # (move ``m``; ``pp``/``pt`` its product, ``lu`` the move's unit, ``pu`` the
@@ -38,6 +55,12 @@ def check_recorded_not_typed(records, names):
         )
 
 
+def stored_percent(share):
+    """``share`` (0 to 1) in percent as the S&OP models store it: within
+    [0, 100], rounded to ``PERCENT_DIGITS`` decimals."""
+    return round(min(max(100.0 * float(share), 0.0), 100.0), PERCENT_DIGITS)
+
+
 def first_of_this_month(record):
     """First day of the current month, in the user's time zone."""
     return fields.Date.context_today(record).replace(day=1)
@@ -55,15 +78,30 @@ def filtered_action(env, xmlid, domain, context=None):
     return action
 
 
-def adjustment_problem(forecast_qty, mode, adjustment_qty, percent, reason, rounding):
-    """Why a plan line adjustment is refused: ``"below_minus_100"``,
-    ``"no_reason"``, or None when it may be saved.
+def adjustment_out_of_bounds(adjustment_qty, percent):
+    """Whether an adjustment quantity or percentage is no sane number: not
+    finite, more than ``MAX_ADJUSTMENT_QTY`` units either way, or above
+    ``MAX_ADJUSTMENT_PERCENT`` (below -100 % is ``adjustment_problem``'s)."""
+    qty, percent = float(adjustment_qty or 0.0), float(percent or 0.0)
+    return (
+        not (math.isfinite(qty) and math.isfinite(percent))
+        or abs(qty) > MAX_ADJUSTMENT_QTY
+        or percent > MAX_ADJUSTMENT_PERCENT
+    )
 
-    No adjustment may cut the statistical forecast by more than 100 %, and a
-    non-zero one needs a reason (``rounding``: the product unit's). Shared by
-    the plan line's constraint and the workbook import, so both refuse the
-    same rows.
+
+def adjustment_problem(forecast_qty, mode, adjustment_qty, percent, reason, rounding):
+    """Why a plan line adjustment is refused: ``"out_of_bounds"``,
+    ``"below_minus_100"``, ``"no_reason"``, or None when it may be saved.
+
+    An adjustment is a finite number within ``MAX_ADJUSTMENT_QTY`` units and,
+    in percent, at most ``MAX_ADJUSTMENT_PERCENT``; none may cut the
+    statistical forecast by more than 100 %, and a non-zero one needs a
+    reason (``rounding``: the product unit's). Shared by the plan line's
+    constraint and the workbook import, so both refuse the same rows.
     """
+    if adjustment_out_of_bounds(adjustment_qty, percent if mode == "percent" else 0.0):
+        return "out_of_bounds"
     if mode == "percent":
         too_low = (percent or 0.0) < -100.0
     else:

@@ -25,7 +25,7 @@ Steps 3 and 4 are the ones the nightly refresh of the active plans runs too
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .sop_common import GROUP_EXECUTIVE, filtered_action
+from .sop_common import GROUP_EXECUTIVE, GROUP_USER, filtered_action
 
 
 # sop.cycle is split by review step to keep each file short and focused.
@@ -34,8 +34,12 @@ class SopCycle(models.Model):
 
     _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
 
-    accuracy_line_ids = fields.One2many("sop.accuracy.line", "cycle_id")
-    accuracy_line_count = fields.Integer(compute="_compute_accuracy_line_count")
+    accuracy_line_ids = fields.One2many(
+        "sop.accuracy.line", "cycle_id", groups=GROUP_USER
+    )
+    accuracy_line_count = fields.Integer(
+        compute="_compute_accuracy_line_count", groups=GROUP_USER
+    )
 
     @api.depends("accuracy_line_ids")
     def _compute_accuracy_line_count(self):

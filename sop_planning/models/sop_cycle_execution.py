@@ -16,7 +16,7 @@ from ..engine import (
     recent_demand_rate,
     round_policy,
 )
-from .sop_common import filtered_action, first_of_this_month
+from .sop_common import filtered_action, first_of_this_month, stored_percent
 from .sop_supply_data import pulled_demand
 
 _logger = logging.getLogger(__name__)
@@ -768,7 +768,7 @@ class SopCycle(models.Model):
                     )
                     + row["explanation"],
                     **self._policy_backtest_values(row),
-                    service_level=100.0 * row["target"],
+                    service_level=stored_percent(row["target"]),
                     service_type=row["service_type"],
                     lead_time_days=item["lead_time_days"],
                     lead_time_std_days=item["lead_time_std_days"],
@@ -805,14 +805,14 @@ class SopCycle(models.Model):
         state = row.get("backtest_state") or "no_history"
         replayed = state == "ok"
 
-        def number(column, scale=1.0):
+        def number(column):
             value = row.get(column)
-            return scale * float(value) if replayed and pd.notna(value) else 0.0
+            return float(value) if replayed and pd.notna(value) else 0.0
 
         return {
-            "expected_fill_rate": 100.0 * float(row["expected_fill_rate"]),
+            "expected_fill_rate": stored_percent(row["expected_fill_rate"]),
             "backtest_state": state,
-            "backtest_fill_rate": number("backtest_fill_rate", 100.0),
+            "backtest_fill_rate": stored_percent(number("backtest_fill_rate")),
             "backtest_avg_stock": number("backtest_avg_stock"),
             "backtest_avg_stock_value": number("backtest_avg_stock_value"),
         }

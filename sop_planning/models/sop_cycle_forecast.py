@@ -14,7 +14,7 @@ from odoo.tools import SQL
 
 from ..engine import run_forecast
 from .sop_bulk import bulk_create, bulk_update, product_templates
-from .sop_common import GROUP_PLANNER, filtered_action, first_of_this_month
+from .sop_common import GROUP_PLANNER, GROUP_USER, filtered_action, first_of_this_month
 from .sop_cycle_supply import realised_prices
 
 _logger = logging.getLogger(__name__)
@@ -39,11 +39,17 @@ CHUNK_HISTORY_COLUMNS = (*KEYS, "period", "qty")
 class SopCycle(models.Model):
     _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
 
-    forecast_ids = fields.One2many("sop.forecast", "cycle_id", string="Forecasts")
-    plan_line_ids = fields.One2many("sop.plan.line", "cycle_id", string="Plan Lines")
-    forecast_count = fields.Integer(compute="_compute_plan_summary")
+    forecast_ids = fields.One2many(
+        "sop.forecast", "cycle_id", string="Forecasts", groups=GROUP_USER
+    )
+    plan_line_ids = fields.One2many(
+        "sop.plan.line", "cycle_id", string="Plan Lines", groups=GROUP_USER
+    )
+    forecast_count = fields.Integer(compute="_compute_plan_summary", groups=GROUP_USER)
     skipped_count = fields.Integer(
-        string="Skipped Products", compute="_compute_plan_summary"
+        string="Skipped Products",
+        compute="_compute_plan_summary",
+        groups=GROUP_USER,
     )
     date_forecast = fields.Datetime(string="Forecast Run On", readonly=True, copy=False)
     date_history_from = fields.Date(

@@ -13,16 +13,18 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .sop_common import GROUP_EXECUTIVE
+from .sop_common import GROUP_EXECUTIVE, GROUP_USER
 from .sop_step_run import STEP_GROUPS
 
 
 class SopCycle(models.Model):
     _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
 
-    step_run_ids = fields.One2many("sop.step.run", "cycle_id", string="Step Runs")
-    step_running = fields.Boolean(compute="_compute_step_running")
-    step_progress = fields.Char(compute="_compute_step_running")
+    step_run_ids = fields.One2many(
+        "sop.step.run", "cycle_id", string="Step Runs", groups=GROUP_USER
+    )
+    step_running = fields.Boolean(compute="_compute_step_running", groups=GROUP_USER)
+    step_progress = fields.Char(compute="_compute_step_running", groups=GROUP_USER)
 
     @api.depends("step_run_ids.state", "step_run_ids.chunk_ids.state")
     def _compute_step_running(self):

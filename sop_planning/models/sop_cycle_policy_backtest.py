@@ -15,7 +15,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import EngineInputError, rule_backtest
-from .sop_common import GROUP_PLANNER
+from .sop_common import GROUP_PLANNER, GROUP_USER, stored_percent
 from .sop_cycle_execution import BACKTEST_MONTHS
 from .sop_forecast import ABC, XYZ
 
@@ -101,7 +101,9 @@ class SopCycle(models.Model):
 
     _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
 
-    policy_backtest_ids = fields.One2many("sop.cycle.policy.backtest", "cycle_id")
+    policy_backtest_ids = fields.One2many(
+        "sop.cycle.policy.backtest", "cycle_id", groups=GROUP_USER
+    )
     date_policy_replay = fields.Datetime(
         string="Policies Replayed On", readonly=True, copy=False
     )
@@ -288,7 +290,7 @@ class SopCycle(models.Model):
     @api.model
     def _backtest_row(self, total, **keys):
         def share(part, whole):
-            return 100.0 * part / whole if whole > 0 else 0.0
+            return stored_percent(part / whole) if whole > 0 else 0.0
 
         demand = total["backtest_demand"]
         return {

@@ -31,7 +31,7 @@ from odoo.exceptions import UserError
 
 from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update, query_frame
-from .sop_common import GROUP_PLANNER
+from .sop_common import GROUP_PLANNER, GROUP_USER
 from .sop_supply_data import pulled_demand
 
 SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
@@ -55,30 +55,47 @@ class SopCycle(models.Model):
         help="Plan lines (product x warehouse x month) projected below zero "
         "before an order placed today could arrive (vendor lead time), or of a "
         "product without vendor.",
+        groups=GROUP_USER,
     )
-    excess_count = fields.Integer(string="Excess", compute="_compute_supply_summary")
+    excess_count = fields.Integer(
+        string="Excess", compute="_compute_supply_summary", groups=GROUP_USER
+    )
     over_capacity_count = fields.Integer(
-        string="Over Capacity", compute="_compute_supply_summary"
+        string="Over Capacity",
+        compute="_compute_supply_summary",
+        groups=GROUP_USER,
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    revenue_total = fields.Monetary(string="Revenue", compute="_compute_supply_summary")
-    cost_total = fields.Monetary(string="Cost", compute="_compute_supply_summary")
-    margin_total = fields.Monetary(string="Margin", compute="_compute_supply_summary")
+    revenue_total = fields.Monetary(
+        string="Revenue", compute="_compute_supply_summary", groups=GROUP_USER
+    )
+    cost_total = fields.Monetary(
+        string="Cost", compute="_compute_supply_summary", groups=GROUP_USER
+    )
+    margin_total = fields.Monetary(
+        string="Margin", compute="_compute_supply_summary", groups=GROUP_USER
+    )
     inventory_value_end = fields.Monetary(
         string="Inventory Value (end)",
         compute="_compute_supply_summary",
         help="Inventory value in the last month of the horizon, with the supply plan.",
+        groups=GROUP_USER,
     )
     previous_cycle_id = fields.Many2one(
         "sop.cycle",
         string="Previous Approved Cycle",
         compute="_compute_supply_summary",
+        groups=GROUP_USER,
     )
     revenue_diff = fields.Monetary(
-        string="Revenue vs Previous", compute="_compute_supply_summary"
+        string="Revenue vs Previous",
+        compute="_compute_supply_summary",
+        groups=GROUP_USER,
     )
     margin_diff = fields.Monetary(
-        string="Margin vs Previous", compute="_compute_supply_summary"
+        string="Margin vs Previous",
+        compute="_compute_supply_summary",
+        groups=GROUP_USER,
     )
     date_supply = fields.Datetime(string="Supply Review On", readonly=True, copy=False)
 

@@ -34,7 +34,7 @@ from odoo.tools import format_date, formatLang
 
 from ..engine import plan_supply
 from .sop_bulk import bulk_update, query_frame
-from .sop_common import filtered_action
+from .sop_common import GROUP_USER, filtered_action
 
 _logger = logging.getLogger(__name__)
 
@@ -54,19 +54,24 @@ class SopCycle(models.Model):
         compute="_compute_supply_plan_money",
         help="Confirmed and planned receipts of the horizon at unit cost "
         "(cash out in the month they arrive).",
+        groups=GROUP_USER,
     )
     purchase_spend_diff = fields.Monetary(
-        string="Purchase Spend vs Previous", compute="_compute_supply_plan_money"
+        string="Purchase Spend vs Previous",
+        compute="_compute_supply_plan_money",
+        groups=GROUP_USER,
     )
     inventory_value_end_diff = fields.Monetary(
         string="Inventory Value (end) vs Previous",
         compute="_compute_supply_plan_money",
+        groups=GROUP_USER,
     )
     supply_plans_compared = fields.Boolean(
         compute="_compute_supply_plan_money",
         help="This plan and the previous approved one both have supply plan "
         "figures to compare (none before this plan's supply review, nor in a "
         "plan approved before the supply plan existed).",
+        groups=GROUP_USER,
     )
     supply_plan_html = fields.Html(
         string="Plan by Month",
@@ -74,11 +79,13 @@ class SopCycle(models.Model):
         sanitize=False,
         help="Money with the supply plan, month by month: revenue, cost of "
         "goods, margin, purchase spend and inventory value at month end.",
+        groups=GROUP_USER,
     )
     simulation_note = fields.Char(
         compute="_compute_supply_plan_money",
         help="Why the base-plan scenario's simulated figures differ from the "
         "plan's by more than 10 %.",
+        groups=GROUP_USER,
     )
     capacity_note = fields.Html(
         string="Over-Capacity Months",
@@ -86,6 +93,7 @@ class SopCycle(models.Model):
         sanitize=False,
         help="Months where planned and confirmed receipts exceed a monthly "
         "capacity, with the products receiving in them.",
+        groups=GROUP_USER,
     )
 
     def action_open_supply_plan(self):

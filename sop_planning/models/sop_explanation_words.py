@@ -8,7 +8,7 @@ it, which the explanation keeps.
 
 from odoo import api, fields, models
 
-from ..engine.policy_words import EXPLANATION_PHRASES, explanation_translator
+from ..engine.policy_words import explanation_translator, phrase_words
 
 
 class SopExplainedMixin(models.AbstractModel):
@@ -38,8 +38,18 @@ class SopExplainedMixin(models.AbstractModel):
 
 
 def explanation_words(env):
-    """English phrase of an explanation -> the phrase in ``env``'s language."""
-    words = (
+    """English phrase of an explanation -> the phrase in ``env``'s language.
+
+    The terms are paired with the engine's phrases by their English words
+    (the same terms read in English), not by their place in a list.
+    """
+    english = _explanation_terms(env(context=dict(env.context, lang="en_US")))
+    return phrase_words(dict(zip(english, _explanation_terms(env), strict=True)))
+
+
+def _explanation_terms(env):
+    """The words of an explanation, as the add-on's terms in ``env``'s language."""
+    return (
         env._("no forecast demand: min = max = 0"),
         env._("d (lead"),
         env._("+ review"),
@@ -72,14 +82,3 @@ def explanation_words(env):
         env._("and lot"),
         env._("(multiples of"),
     )
-    return {
-        phrase: _spaced(phrase, word)
-        for phrase, word in zip(EXPLANATION_PHRASES, words, strict=True)
-    }
-
-
-def _spaced(phrase, word):
-    """``word`` with the spaces around ``phrase``."""
-    lead = phrase[: len(phrase) - len(phrase.lstrip())]
-    trail = phrase[len(phrase.rstrip()) :]
-    return f"{lead}{word.strip()}{trail}"

@@ -6,7 +6,13 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, formatLang
 
 from .sop_bulk import bulk_insert, bulk_update, none_if_nan, product_templates
-from .sop_common import adjustment_problem, check_recorded_not_typed
+from .sop_common import (
+    MAX_ADJUSTMENT_PERCENT,
+    MAX_ADJUSTMENT_QTY,
+    adjustment_out_of_bounds,
+    adjustment_problem,
+    check_recorded_not_typed,
+)
 
 # Computed fields that _sql_recompute stores in one statement.
 SQL_RECOMPUTED_FIELDS = (
@@ -283,7 +289,9 @@ class SopPlanLine(models.Model):
         "adjustment_mode", "adjustment_percent", "adjustment_qty", "adjustment_reason"
     )
     def _check_adjustment(self):
-        """An adjustment needs a reason and cannot go below -100 %.
+        """An adjustment needs a reason, stays within its bounds (a finite
+        number of units and percent, see ``adjustment_problem``) and cannot
+        go below -100 %.
 
         Checked on the server whatever the way in (form, RPC, import); the
         list view asks for the reason too.
@@ -300,6 +308,11 @@ class SopPlanLine(models.Model):
             if not problem:
                 continue
             month = line.date_month.strftime("%Y-%m") if line.date_month else ""
+            if problem == "out_of_bounds":
+                line._raise_out_of_bounds(
+                    line.adjustment_qty,
+                    line.adjustment_percent if line.adjustment_mode == "percent" else 0,
+                )
             if problem == "below_minus_100":
                 raise ValidationError(
                     self.env._(
@@ -317,6 +330,39 @@ class SopPlanLine(models.Model):
                     month=month,
                 )
             )
+
+    def _check_adjustment_numbers(self, vals):
+        """Refuse an absurd adjustment number as given, before the ORM
+        rounds it (infinity or NaN cannot even be rounded)."""
+        qty, percent = vals.get("adjustment_qty"), vals.get("adjustment_percent")
+        if adjustment_out_of_bounds(qty, percent):
+            self._raise_out_of_bounds(qty, percent)
+
+    def _raise_out_of_bounds(self, qty, percent):
+        """The error of an adjustment of ``qty`` units or ``percent`` % of
+        the first line of ``self`` (a line being created: its product only)
+        that is out of bounds."""
+        line = self[:1]
+        unit = line.uom_id.name or line.product_id.uom_id.name
+        given = (
+            f"{float(percent):g} %"
+            if adjustment_out_of_bounds(0.0, percent)
+            else f"{float(qty or 0.0):g} {unit}"
+        )
+        raise ValidationError(
+            self.env._(
+                "Plan line %(product)s, %(month)s: an adjustment of %(given)s is "
+                "out of bounds. Adjust by at most %(max_qty)s %(unit)s either "
+                "way, or by -100 %% to %(max_percent)s %% of the statistical "
+                "forecast.",
+                product=line.product_id.display_name,
+                month=line.date_month.strftime("%Y-%m") if line.date_month else "",
+                given=given,
+                unit=unit,
+                max_qty=formatLang(self.env, MAX_ADJUSTMENT_QTY, digits=0),
+                max_percent=formatLang(self.env, MAX_ADJUSTMENT_PERCENT, digits=0),
+            )
+        )
 
     def _check_adjustable(self):
         """Plan lines are adjusted in demand review only.
@@ -339,6 +385,10 @@ class SopPlanLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self.new(
+                {key: vals[key] for key in ("product_id", "date_month") if key in vals}
+            )._check_adjustment_numbers(vals)
         typed = set().union(*vals_list)
         check_recorded_not_typed(
             self, [name for name in ADJUSTMENT_AUTHOR_FIELDS if name in typed]
@@ -370,6 +420,7 @@ class SopPlanLine(models.Model):
         adjusted = ADJUSTMENT_FIELDS & set(vals)
         if adjusted:
             self._check_adjustable()
+            self._check_adjustment_numbers(vals)
             vals = dict(
                 vals,
                 adjusted_by_id=self.env.uid,

@@ -263,6 +263,29 @@ class TestAdjustmentImport(SopPolicyCase):
         )
         self.assertEqual(self._snapshot(), before)
 
+    def test_absurd_numbers_are_rejected_with_the_bounds(self):
+        """Rows adjusting by 1e15 units, 1e6 % or 1e308 % (infinity once
+        applied to the forecast) are rejected with the bounds; the preview
+        neither stores nor fails on them, and nothing is saved."""
+        book = self._export()
+        self._edit(book, self.pump, 0, Adjustment=1e15, Reason="Other")
+        self._edit(book, self.pump, 1, **{"Adjustment (%)": 1e6, "Reason": "Other"})
+        self._edit(book, self.pump, 2, **{"Adjustment (%)": 1e308, "Reason": "Other"})
+        self._edit(book, self.valve, 0, Adjustment=-1e15, Reason="Other")
+        before = self._snapshot()
+        wizard = self._wizard(book)
+        wizard.action_preview()
+        self.assertFalse(wizard.change_ids)
+        self.assertEqual(
+            wizard.rejected_ids.mapped("message"),
+            [
+                "An adjustment is at most 1,000,000,000 units either way, or "
+                "-100 % to 10,000 % of the forecast."
+            ]
+            * 4,
+        )
+        self.assertEqual(self._snapshot(), before)
+
     def test_a_row_added_in_the_file_says_it_has_no_key(self):
         """A planner types a new row (product, warehouse, month) under the
         exported ones: it is no line of the plan, and the preview says why,

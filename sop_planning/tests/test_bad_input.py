@@ -164,6 +164,57 @@ class TestBadInput(SopPolicyCase):
                 )
             )
 
+    def test_absurd_adjustment_is_refused_with_its_bounds(self):
+        """A planner's adjustment of 1e15 units, 1e6 %, infinity or NaN (all
+        reach the server over RPC or an import) is refused with the product
+        and the bounds, not stored (1e15 read back as 1000000000000001.0) nor
+        a server error (infinity cannot be rounded); within the bounds it
+        is saved."""
+        self._monthly_sales({self.pump: 10})
+        cycle = self._next_month_cycle()
+        cycle.action_run_forecast()
+        line = self._lines(cycle, self.pump)[:1].with_user(self.planner)
+        before = line.consensus_qty
+        bounds = (
+            r"Plan line Pump, \d{4}-\d\d: an adjustment of %s is out of bounds\. "
+            r"Adjust by at most 1,000,000,000 Units either way, or by -100 %% "
+            r"to 10,000 %% of the statistical forecast\."
+        )
+        for values, given in (
+            ({"adjustment_qty": 1e15}, "1e\\+15 Units"),
+            ({"adjustment_qty": -1e15}, "-1e\\+15 Units"),
+            ({"adjustment_qty": math.inf}, "inf Units"),
+            ({"adjustment_qty": math.nan}, "nan Units"),
+            ({"adjustment_mode": "percent", "adjustment_percent": 1e6}, "1e\\+06 %"),
+            ({"adjustment_mode": "percent", "adjustment_percent": math.nan}, "nan %"),
+            ({"adjustment_mode": "percent", "adjustment_percent": -math.inf}, "-inf %"),
+        ):
+            with (
+                self.subTest(values=values),
+                self.assertRaisesRegex(ValidationError, bounds % given),
+                self.cr.savepoint(),
+            ):
+                line.write(dict(values, adjustment_reason="market"))
+        with (
+            self.assertRaisesRegex(ValidationError, bounds % "inf Units"),
+            self.cr.savepoint(),
+        ):
+            self.env["sop.plan.line"].create(
+                dict(
+                    line.copy_data()[0],
+                    date_month=self._month(13),
+                    adjustment_qty=math.inf,
+                    adjustment_reason="market",
+                )
+            )
+        line.invalidate_recordset()
+        self.assertEqual(line.consensus_qty, before)
+        # at the bounds: a billion units, or 10,000 % of the forecast
+        line.write({"adjustment_qty": 1e9, "adjustment_reason": "one_off"})
+        self.assertEqual(line.adjustment_qty, 1e9)
+        line.write({"adjustment_mode": "percent", "adjustment_percent": 10000})
+        self.assertAlmostEqual(line.consensus_qty, 101 * line.forecast_qty, places=1)
+
     def test_adjustment_without_reason_is_refused(self):
         self._monthly_sales({self.pump: 10})
         cycle = self._next_month_cycle()

@@ -1,11 +1,15 @@
 import base64
 import io
+from unittest.mock import patch
 
+import numpy as np
 import openpyxl
+import pandas as pd
 
 from odoo.tests import tagged
 
 from ..engine import METHODS
+from ..models import sop_cycle_execution, sop_explanation_words
 from ..models.sop_explanation_words import explanation_words
 from .common_policy import SopPolicyCase
 
@@ -102,6 +106,65 @@ class TestPolicyBacktest(SlowMoverCase):
         self.assertEqual(set(labels), set(METHODS))
         self.assertEqual(labels["bootstrap"], "Own History, Resampled")
 
+    def test_stored_percentages_read_without_float_noise(self):
+        """Float sums leave 100.00000000000003 where a share is whole, and an
+        RPC client reads the stored number as it is: a policy stores its
+        target, promise and backtest fill rounded within [0, 100], and so
+        does the per-class replay."""
+        planned_policy = sop_cycle_execution.planned_policy
+
+        def noisy(*args, **kwargs):
+            result = planned_policy(*args, **kwargs).assign(
+                target=0.57,  # 100 * 0.57 = 56.99999999999999
+                expected_fill_rate=0.9400000000000002,  # 94.00000000000001
+            )
+            if "backtest_state" in result:  # planned with its backtest
+                replayed = result["backtest_state"] == "ok"
+                result["backtest_fill_rate"] = np.where(
+                    replayed, 1.0000000000000002, result["backtest_fill_rate"]
+                )
+            return result
+
+        with patch.object(sop_cycle_execution, "planned_policy", noisy):
+            cycle = self._approve(self._slow_plan(self.slow))
+        policy = self._policy(cycle, self.slow)
+        self.assertEqual(policy.backtest_state, "ok")
+        names = ["service_level", "expected_fill_rate", "backtest_fill_rate"]
+        self.assertEqual(
+            policy.with_user(self.planner).read(names)[0],
+            {"id": policy.id, "service_level": 57.0, "expected_fill_rate": 94.0}
+            | {"backtest_fill_rate": 100.0},
+        )
+        # a class whose 0.1 + 0.2 units served are all its 0.3 demanded
+        whole = 0.1 + 0.2
+        row = self.env["sop.cycle"]._backtest_row(
+            pd.Series(
+                {
+                    "items": 1,
+                    "replayed": 1,
+                    "ruled": 1,
+                    "backtest_demand": 0.3,
+                    "backtest_served": whole,
+                    "backtest_avg_stock_value": 5.0,
+                    "wanted": 0.3 * 0.95,
+                    "promised": whole,
+                    "rule_demand": 0.3,
+                    "rule_served": whole,
+                    "rule_value": 4.0,
+                    "ruled_demand": 0.3,
+                    "ruled_served": whole,
+                    "ruled_value": 5.0,
+                }
+            ),
+            is_total=True,
+        )
+        shares = ["target", "promised_fill_rate", "plan_fill_rate"]
+        shares += ["rule_fill_rate", "plan_fill_rate_ruled"]
+        self.assertEqual(
+            {name: row[name] for name in shares},
+            {"target": 95.0} | dict.fromkeys(shares[1:], 100.0),
+        )
+
     def test_target_type_says_what_the_service_level_counts(self):
         """A lumpy item's service level is a fill rate, a smooth item's the
         share of order cycles without a stockout; the backtest's sentence
@@ -142,6 +205,16 @@ class TestPolicyBacktest(SlowMoverCase):
         words = explanation_words(self.env(context={"lang": "da_DK"}))
         same = [phrase for phrase, word in words.items() if word == phrase]
         self.assertEqual(same, [], "every phrase has its Danish words")
+        self.assertEqual(words[" d (lead "], " d (leveringstid ")
+        # the terms pair with the engine's phrases by their English words:
+        # listed in another order, each phrase keeps its own translation
+        terms = sop_explanation_words._explanation_terms
+        with patch.object(
+            sop_explanation_words, "_explanation_terms", lambda env: terms(env)[::-1]
+        ):
+            self.assertEqual(
+                explanation_words(self.env(context={"lang": "da_DK"})), words
+            )
 
     def test_planners_adjustment_sets_a_slow_movers_level(self):
         """A slow mover's law keeps its own history's level when its plan is

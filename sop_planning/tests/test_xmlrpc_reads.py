@@ -1,4 +1,9 @@
-from odoo.tests import HttpCase, tagged
+from xmlrpc.client import Fault
+
+from lxml import etree
+
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common_data import SopDataCase
 
@@ -19,6 +24,10 @@ class TestXmlRpcReads(HttpCase, SopDataCase):
             }
         )
         cls._monthly_sales({cls.valve: 14.0})
+        # a buyer reads the cycles its policies and proposals link to
+        cls.buyer = new_test_user(
+            cls.env, "sop_buyer", groups="purchase.group_purchase_user"
+        )
 
     def _read_everything(self, login):
         """The S&OP models of which ``login`` read records, all fields, over XML-RPC."""
@@ -38,9 +47,10 @@ class TestXmlRpcReads(HttpCase, SopDataCase):
         return read
 
     def test_every_record_reads_over_xmlrpc(self):
-        """After a plan's approval, admin and a planner read every S&OP
-        record with all its fields, the draft policies the supply review
-        stored (a JSON of the engine's values, with empty ones) among them."""
+        """After a plan's approval, admin, a planner and a buyer read every
+        S&OP record they may read with all its fields, the draft policies the
+        supply review stored (a JSON of the engine's values, with empty ones)
+        among them; the buyer reads the cycle without its plan and money."""
         cycle = self._next_month_cycle()
         cycle._run_forecast()
         cycle.action_submit_supply_review()
@@ -52,3 +62,43 @@ class TestXmlRpcReads(HttpCase, SopDataCase):
             read = self._read_everything(login)
             for model in ("sop.forecast", "sop.inventory.policy", "sop.plan.line"):
                 self.assertIn(model, read, f"{login} reads {model}")
+        read = self._read_everything("sop_buyer")
+        self.assertIn("sop.cycle", read, "a buyer reads the cycles")
+        self.assertIn("sop.inventory.policy", read)
+        self.assertNotIn("sop.plan.line", read)
+        for name in ("revenue_total", "margin_total", "plan_line_ids", "forecast_ids"):
+            with (
+                self.assertRaisesRegex(
+                    Fault, f"enough rights to access the field .{name}."
+                ),
+                mute_logger("odoo.http"),
+            ):
+                self.xmlrpc_object.execute_kw(
+                    self.env.cr.dbname,
+                    self.buyer.id,
+                    "sop_buyer",
+                    "sop.cycle",
+                    "read",
+                    [cycle.ids],
+                    {"fields": [name]},
+                )
+
+    def test_buyers_forms_ask_for_nothing_the_buyer_cannot_read(self):
+        """A buyer opens a cycle, a policy and a reorder proposal: their forms
+        name only fields the buyer may read (Odoo drops the others), and the
+        policy's planning chart, which reads the forecast and its plan lines
+        (S&OP users only), is not in the buyer's form (the web client showed
+        an access error and left the form)."""
+        for model in ("sop.cycle", "sop.inventory.policy", "sop.reorder.proposal"):
+            records = self.env[model].with_user(self.buyer)
+            arch = records.get_views([(False, "form")])["views"]["form"]["arch"]
+            readable = records.fields_get(attributes=["type"])
+            named = {
+                node.get("name")
+                for node in etree.fromstring(arch).iter("field")
+                if not any(up.tag == "field" for up in node.iterancestors())
+            }
+            self.assertLessEqual(named, set(readable), model)
+            self.assertNotIn("sop_planning_chart", arch, model)
+        policy_form = self.env["sop.inventory.policy"].get_views([(False, "form")])
+        self.assertIn("sop_planning_chart", policy_form["views"]["form"]["arch"])

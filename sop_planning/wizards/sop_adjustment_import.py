@@ -5,9 +5,14 @@ from collections import namedtuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import formatLang
 
 from ..engine import EngineInputError, read_adjustments
-from ..models.sop_common import adjustment_problem
+from ..models.sop_common import (
+    MAX_ADJUSTMENT_PERCENT,
+    MAX_ADJUSTMENT_QTY,
+    adjustment_problem,
+)
 from ..models.sop_plan_line import REASONS
 from ..models.sop_workbook_labels import workbook_labels
 
@@ -228,7 +233,6 @@ class SopAdjustmentImport(models.TransientModel):
                 if new is None:
                     seen.add(row.key)
                     continue
-                vals.update(new)
                 rounding = roundings[line.product_id]
                 problem = adjustment_problem(
                     line.forecast_qty,
@@ -238,6 +242,10 @@ class SopAdjustmentImport(models.TransientModel):
                     new["reason"],
                     rounding or 0.01,
                 )
+                # an absurd number (a percent of 1e308 gives infinity) is
+                # not stored: a rejected row shows its message only
+                if problem != "out_of_bounds":
+                    vals.update(new)
                 vals.update(
                     status="rejected" if problem else "change",
                     message=problem and self._problem_message(problem),
@@ -249,6 +257,12 @@ class SopAdjustmentImport(models.TransientModel):
     def _problem_message(self, problem):
         """The preview's words for a code of ``adjustment_problem``."""
         return {
+            "out_of_bounds": self.env._(
+                "An adjustment is at most %(max_qty)s units either way, or -100 %% "
+                "to %(max_percent)s %% of the forecast.",
+                max_qty=formatLang(self.env, MAX_ADJUSTMENT_QTY, digits=0),
+                max_percent=formatLang(self.env, MAX_ADJUSTMENT_PERCENT, digits=0),
+            ),
             "below_minus_100": self.env._(
                 "An adjustment cannot go below -100 % of the forecast."
             ),
