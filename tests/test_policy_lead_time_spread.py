@@ -76,7 +76,9 @@ def test_a_varying_lead_time_keeps_the_promise(make_history):
     policy, reached, promised = plan_and_replay(make_history, MONTH, MONTH)
     assert (policy["method"] == "bootstrap").all()
     assert reached == pytest.approx(promised, abs=0.01)
+    assert "(lead time drawn per order, sd 30.4 d)" in policy.loc[0, "explanation"]
     fixed, _reached, _promised = plan_and_replay(make_history, 0.0, 0.0)
+    assert "drawn per order" not in fixed.loc[0, "explanation"]
     # the spread is paid for with a higher reorder point
     assert (policy["reorder_point"] > fixed["reorder_point"]).mean() > 0.95
 

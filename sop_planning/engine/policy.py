@@ -498,7 +498,15 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_lev
                 " on the item's own demand history resampled to the forecast level ",
             )
         )
-        + "(bootstrap); SS = ROP - LTD = "
+        + "(bootstrap)"
+        + pd.Series(
+            np.where(
+                lt_std > 0,
+                " (lead time drawn per order, sd " + _fmt(lt_std) + " d)",
+                "",
+            )
+        )
+        + "; SS = ROP - LTD = "
         + _fmt(frame["safety_stock"])
     )
     method = frame["method"]

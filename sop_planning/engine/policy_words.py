@@ -27,6 +27,7 @@ EXPLANATION_PHRASES = (
     "= quantile of lead-time demand at ",
     " on the item's own demand history resampled at its own level ",
     " on the item's own demand history resampled to the forecast level ",
+    " (lead time drawn per order, sd ",
     " (MOQ, multiple); ",
     "; its own history sold in the window: expected fill rate 0",
     *(f"; the target is shared by the {pattern} items: " for pattern in PATTERNS),

@@ -61,6 +61,7 @@ def _explanation_terms(env):
         env._("= quantile of lead-time demand at"),
         env._("on the item's own demand history resampled at its own level"),
         env._("on the item's own demand history resampled to the forecast level"),
+        env._("(lead time drawn per order, sd"),
         env._("(MOQ, multiple);"),
         env._("; its own history sold in the window: expected fill rate 0"),
         env._("; the target is shared by the smooth items:"),
