@@ -85,6 +85,17 @@ class SopCyclePolicyBacktest(models.Model):
     plan_stock_value_ruled = fields.Monetary(
         string="Plan Avg. Stock Value, Same Items", readonly=True
     )
+    set_fill_rate = fields.Float(
+        string="Plan as Set: Fill (%)",
+        readonly=True,
+        help="The min / max this plan sets, replayed as the rules before are: "
+        "on the same months and items, with levels chosen knowing those "
+        "months. Where the plan keeps a rule's levels, the two read the same; "
+        "Plan Fill replans from the months before them only.",
+    )
+    set_stock_value = fields.Monetary(
+        string="Plan as Set: Avg. Stock Value", readonly=True
+    )
 
     @api.depends("abc", "xyz", "is_total")
     def _compute_display_name(self):
@@ -245,8 +256,37 @@ class SopCycle(models.Model):
                 }
             )[columns]
         frame = frame.merge(replayed, on="item_id", how="left")
+        frame = frame.merge(
+            self._replay_set_levels(ruled, result, history), on="item_id", how="left"
+        )
         frame["ruled"] = frame["rule_demand"].notna()
-        return frame.fillna({"rule_served": 0.0, "rule_demand": 0.0, "rule_value": 0.0})
+        replays = ["rule_served", "rule_demand", "rule_value"]
+        replays += ["set_served", "set_demand", "set_value"]
+        frame[replays] = frame[replays].astype(float).fillna(0.0)
+        return frame
+
+    def _replay_set_levels(self, ruled, result, history):
+        """The plan's min / max replayed as the rules before (``ruled``)."""
+        columns = ["item_id", "set_served", "set_demand", "set_value"]
+        if ruled.empty:
+            return pd.DataFrame(columns=columns)
+        levels = ruled[["item_id"]].merge(
+            result[["item_id", "min_qty", "max_qty"]], on="item_id"
+        )
+        return rule_backtest(
+            ruled.set_index("item_id").loc[levels["item_id"]].reset_index(),
+            history,
+            levels["min_qty"].to_numpy(float),
+            levels["max_qty"].to_numpy(float),
+            freq="M",
+            replay_periods=BACKTEST_MONTHS,
+        ).rename(
+            columns={
+                "backtest_served": "set_served",
+                "backtest_demand": "set_demand",
+                "backtest_avg_stock_value": "set_value",
+            }
+        )[columns]
 
     @api.model
     def _backtest_class_rows(self, frame):
@@ -274,6 +314,9 @@ class SopCycle(models.Model):
             "rule_demand",
             "rule_served",
             "rule_value",
+            "set_demand",
+            "set_served",
+            "set_value",
             "ruled_demand",
             "ruled_served",
             "ruled_value",
@@ -308,4 +351,6 @@ class SopCycle(models.Model):
             "rule_stock_value": float(total["rule_value"]),
             "plan_fill_rate_ruled": share(total["ruled_served"], total["ruled_demand"]),
             "plan_stock_value_ruled": float(total["ruled_value"]),
+            "set_fill_rate": share(total["set_served"], total["set_demand"]),
+            "set_stock_value": float(total["set_value"]),
         }

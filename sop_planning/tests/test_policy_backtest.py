@@ -154,12 +154,15 @@ class TestPolicyBacktest(SlowMoverCase):
                     "ruled_demand": 0.3,
                     "ruled_served": whole,
                     "ruled_value": 5.0,
+                    "set_demand": 0.3,
+                    "set_served": whole,
+                    "set_value": 5.0,
                 }
             ),
             is_total=True,
         )
         shares = ["target", "promised_fill_rate", "plan_fill_rate"]
-        shares += ["rule_fill_rate", "plan_fill_rate_ruled"]
+        shares += ["rule_fill_rate", "plan_fill_rate_ruled", "set_fill_rate"]
         self.assertEqual(
             {name: row[name] for name in shares},
             {"target": 95.0} | dict.fromkeys(shares[1:], 100.0),
@@ -271,6 +274,9 @@ class TestPolicyBacktest(SlowMoverCase):
             slow_class.plan_fill_rate_ruled, slow_class.plan_fill_rate, places=6
         )
         self.assertAlmostEqual(total.plan_fill_rate, slow_class.plan_fill_rate)
+        # the plan's levels replayed as the rule is: far above the rule too
+        self.assertGreater(slow_class.set_fill_rate, slow_class.rule_fill_rate + 40)
+        self.assertGreater(slow_class.set_stock_value, slow_class.rule_stock_value)
         # nothing written before approval; the rule is still the company's own
         self.assertFalse(cycle.policy_ids)
         self.assertEqual(rule.product_min_qty, 5.0)
@@ -297,3 +303,35 @@ class TestPolicyBacktest(SlowMoverCase):
         cycle.with_user(self.executive).action_approve()
         self.assertEqual(self._policy(cycle, self.slow).orderpoint_id, rule)
         self.assertGreater(rule.product_min_qty, 5.0)
+
+    def test_plan_as_set_reads_as_the_rule_it_keeps(self):
+        """A plan whose min / max equal the rule before replays exactly as
+        that rule: like with like."""
+        self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": self.slow.id,
+                "warehouse_id": self.warehouse.id,
+                "location_id": self.stock.id,
+                "product_min_qty": 5.0,
+                "product_max_qty": 10.0,
+            }
+        )
+        cycle = self._slow_plan(self.slow)
+        self._to_executive_review_from_demand(cycle)
+        forecasts = self.env["sop.forecast"].search([("cycle_id", "=", cycle.id)])
+        items, _skipped = cycle._policy_items(forecasts, cycle.approved_scenario_id)
+        history = cycle._policy_history(items, cycle.approved_scenario_id)
+        levels = cycle._plan_policies(items, cycle.approved_scenario_id, history)[0]
+        self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "=", self.slow.id)]
+        ).write(
+            {
+                "product_min_qty": float(levels["min_qty"].iloc[0]),
+                "product_max_qty": float(levels["max_qty"].iloc[0]),
+            }
+        )
+        cycle.with_user(self.planner).action_replay_policies()
+        total = cycle.policy_backtest_ids.filtered("is_total")
+        self.assertEqual(total.rule_count, 1)
+        self.assertAlmostEqual(total.set_fill_rate, total.rule_fill_rate, places=6)
+        self.assertAlmostEqual(total.set_stock_value, total.rule_stock_value, places=2)
