@@ -133,6 +133,8 @@ POLICY_BACKTEST_COLUMNS = {
     "rules": ("With a rule before", "number"),
     "rules_fill_rate": ("Rules before: fill", "percent"),
     "rules_stock_value": ("Rules before: avg. stock value", "money"),
+    "set_fill_rate": ("Plan as set: fill", "percent"),
+    "set_stock_value": ("Plan as set: avg. stock value", "money"),
 }
 POLICY_BACKTEST_TITLE = (
     "Policies replayed on the last 12 months, against the rules before the plan"

@@ -323,6 +323,8 @@ class SopCycle(models.Model):
                 if row.rule_count
                 else None,
                 "rules_stock_value": row.rule_stock_value if row.rule_count else None,
+                "set_fill_rate": row.set_fill_rate / 100.0 if row.rule_count else None,
+                "set_stock_value": row.set_stock_value if row.rule_count else None,
             }
             for row in self.policy_backtest_ids
         ]

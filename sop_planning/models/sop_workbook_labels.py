@@ -91,6 +91,8 @@ def workbook_labels(env):
         "With a rule before": env._("With a rule before"),
         "Rules before: fill": env._("Rules before: fill"),
         "Rules before: avg. stock value": env._("Rules before: avg. stock value"),
+        "Plan as set: fill": env._("Plan as set: fill"),
+        "Plan as set: avg. stock value": env._("Plan as set: avg. stock value"),
         POLICY_BACKTEST_TITLE: env._(
             "Policies replayed on the last 12 months, against the rules before the plan"
         ),

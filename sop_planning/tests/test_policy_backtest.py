@@ -299,6 +299,13 @@ class TestPolicyBacktest(SlowMoverCase):
             for row in range(4, 4 + len(cycle.policy_backtest_ids))
         }
         self.assertAlmostEqual(table["CZ"], 17 / 56, places=5)  # rules' fill
+        self.assertEqual(summary.cell(3, 21).value, "Plan as set: fill")
+        as_set = {
+            summary.cell(row, 11).value: summary.cell(row, 21).value
+            for row in range(4, 4 + len(cycle.policy_backtest_ids))
+        }
+        replayed_cz = cycle.policy_backtest_ids.filtered(lambda r: r.abc == "C")
+        self.assertAlmostEqual(as_set["CZ"], replayed_cz.set_fill_rate / 100, places=5)
         # approval then writes the rule as before
         cycle.with_user(self.executive).action_approve()
         self.assertEqual(self._policy(cycle, self.slow).orderpoint_id, rule)
