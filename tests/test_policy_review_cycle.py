@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from test_policy_law import flat_forecast
 
 from sop_planning.engine.policy import compute_policy
 from sop_planning.engine.policy_law import review_periods, short_window
@@ -38,15 +39,7 @@ def plan_and_replay(make_history, review_days, service_type):
             "pattern": "smooth",
         }
     )
-    months = pd.date_range("2030-01-01", periods=12, freq="MS")
-    forecast = pd.DataFrame(
-        {
-            "item_id": np.repeat(item_ids, len(months)),
-            "period": np.tile(months, N_ITEMS),
-            "forecast": np.repeat(history.mean(axis=1), len(months)),
-            "sigma": np.repeat(history.std(axis=1), len(months)),
-        }
-    )
+    forecast = flat_forecast(history, item_ids)
     policy = compute_policy(
         items,
         forecast,

@@ -21,6 +21,12 @@ from .sop_forecast import ABC, XYZ
 
 _logger = logging.getLogger(__name__)
 REPLAY_STATES = ("reconciliation", "executive_review")
+# a replay's sums, by the name of the rule_backtest column they come from
+REPLAY_SUMS = {
+    "served": "served",
+    "demand": "demand",
+    "value": "avg_stock_value",
+}
 
 
 class SopCyclePolicyBacktest(models.Model):
@@ -238,53 +244,42 @@ class SopCycle(models.Model):
         frame[measures] = frame[measures].where(frame["replayed"], 0.0).fillna(0.0)
         ruled = items.merge(before, on="item_id")
         ruled = ruled[ruled["item_id"].isin(frame.loc[frame["replayed"], "item_id"])]
-        columns = ["item_id", "rule_served", "rule_demand", "rule_value"]
-        replayed = pd.DataFrame(columns=columns)
-        if not ruled.empty:
-            replayed = rule_backtest(
-                ruled,
-                history,
-                ruled["min_qty"].to_numpy(float),
-                ruled["max_qty"].to_numpy(float),
-                freq="M",
-                replay_periods=BACKTEST_MONTHS,
-            ).rename(
-                columns={
-                    "backtest_served": "rule_served",
-                    "backtest_demand": "rule_demand",
-                    "backtest_avg_stock_value": "rule_value",
-                }
-            )[columns]
-        frame = frame.merge(replayed, on="item_id", how="left")
-        frame = frame.merge(
-            self._replay_set_levels(ruled, result, history), on="item_id", how="left"
+        planned = ruled[["item_id"]].merge(
+            result[["item_id", "min_qty", "max_qty"]], on="item_id"
         )
+        for prefix, levels in (("rule", ruled), ("set", planned)):
+            frame = frame.merge(
+                self._replay_levels(ruled, levels, history, prefix),
+                on="item_id",
+                how="left",
+            )
         frame["ruled"] = frame["rule_demand"].notna()
-        replays = ["rule_served", "rule_demand", "rule_value"]
-        replays += ["set_served", "set_demand", "set_value"]
+        replays = [
+            f"{prefix}_{name}" for prefix in ("rule", "set") for name in REPLAY_SUMS
+        ]
         frame[replays] = frame[replays].astype(float).fillna(0.0)
         return frame
 
-    def _replay_set_levels(self, ruled, result, history):
-        """The plan's min / max replayed as the rules before (``ruled``)."""
-        columns = ["item_id", "set_served", "set_demand", "set_value"]
-        if ruled.empty:
+    @api.model
+    def _replay_levels(self, items, levels, history, prefix):
+        """``levels`` (``item_id, min_qty, max_qty``, items of ``items``)
+        replayed on the last months: ``<prefix>_served, _demand, _value``."""
+        columns = ["item_id", *(f"{prefix}_{name}" for name in REPLAY_SUMS)]
+        if levels.empty:
             return pd.DataFrame(columns=columns)
-        levels = ruled[["item_id"]].merge(
-            result[["item_id", "min_qty", "max_qty"]], on="item_id"
-        )
-        return rule_backtest(
-            ruled.set_index("item_id").loc[levels["item_id"]].reset_index(),
+        items = items.set_index("item_id").loc[levels["item_id"]].reset_index()
+        replayed = rule_backtest(
+            items,
             history,
             levels["min_qty"].to_numpy(float),
             levels["max_qty"].to_numpy(float),
             freq="M",
             replay_periods=BACKTEST_MONTHS,
-        ).rename(
+        )
+        return replayed.rename(
             columns={
-                "backtest_served": "set_served",
-                "backtest_demand": "set_demand",
-                "backtest_avg_stock_value": "set_value",
+                f"backtest_{source}": f"{prefix}_{name}"
+                for name, source in REPLAY_SUMS.items()
             }
         )[columns]
 
