@@ -531,8 +531,8 @@ def bootstrap_policy(
         paths, protection, _LeadTimes(lead, lead_std, n_items, seed + 4)
     )
     # the candidates are judged on one draw of lead times, the promise on another
-    spread = {"lost_sales": lost_sales, "seed": seed + 5}
-    fresh_spread = {"lost_sales": lost_sales, "seed": seed + 6, "lead_std": lead_std}
+    candidate_run = {"lost_sales": lost_sales, "seed": seed + 5}
+    promise_run = {"lost_sales": lost_sales, "seed": seed + 6, "lead_std": lead_std}
     point = _quantile_of(sums, count, target)
     if groups is not None and fill_rate.any():
         rows = np.flatnonzero(fill_rate)
@@ -551,7 +551,7 @@ def bootstrap_policy(
             lead[rows],
             review[rows],
             lead_std=lead_std[rows],
-            **spread,
+            **candidate_run,
         )
         cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
         group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
@@ -577,7 +577,7 @@ def bootstrap_policy(
             )
             point[rows] = grid[np.arange(len(rows)), choice]
             fill, stock = simulate_levels(
-                fresh, point, point + lot, lead, review, **fresh_spread
+                fresh, point, point + lot, lead, review, **promise_run
             )
             worst = 0.0
             for name in np.unique(group):
@@ -603,14 +603,14 @@ def bootstrap_policy(
                 lead[rows],
                 review[rows],
                 lead_std=lead_std[rows],
-                **spread,
+                **candidate_run,
             )[0]
             reached = fill >= target[rows]
             high = np.where(reached, middle, high)
             low = np.where(reached, low, middle)
         point[rows] = high
     fill, stock = simulate_levels(
-        fresh, point, point + lot, lead, review, **fresh_spread
+        fresh, point, point + lot, lead, review, **promise_run
     )
     return point, fill, stock
 
