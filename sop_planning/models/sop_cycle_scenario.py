@@ -420,12 +420,16 @@ class SopCycle(models.Model):
         """The planner's note: the products left out of the scores and why
         (``left_out``: {forecast id: reason or None})."""
         forecasts = self.env["sop.forecast"].browse(list(left_out)).exists()
-        names = ", ".join(
-            f"{forecast.display_name} ({left_out[forecast.id]})"
-            if left_out[forecast.id]
-            else forecast.display_name
-            for forecast in forecasts[:10]
-        )
+        names = []
+        for forecast in forecasts[:10]:
+            name = self.env._(
+                "%(product)s in %(warehouse)s",
+                product=forecast.product_id.display_name,
+                warehouse=forecast.warehouse_id.code or forecast.warehouse_id.name,
+            )
+            reason = left_out[forecast.id]
+            names.append(f"{name} ({reason})" if reason else name)
+        names = ", ".join(names)
         if len(forecasts) > 10:
             names += self.env._(" and %s more", len(forecasts) - 10)
         return self.env._(
