@@ -16,7 +16,8 @@ from .sop_cycle_execution import ISOLATION_CALLS, isolate_failing_items
 # is scored on the same paths, so they differ by their deltas only. The plan
 # is scored in blocks of ``sop_step_run.CHUNK_SIZE`` products (block ``b``
 # with seed ``SCENARIO_SEED + b``), in the request or one block per job, so
-# both give the same scores.
+# both give the same scores; the policies of every block are planned once,
+# on the whole cycle (``_scoring_prepare``).
 SCENARIO_PATHS = 10
 SCENARIO_SEED = 0
 MONTH_FIGURES = ("revenue", "margin", "inventory_value", "purchase_spend")
