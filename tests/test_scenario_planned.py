@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from conftest import long_history
 
+from sop_planning.engine.errors import EngineInputError
 from sop_planning.engine.policy_calibration import planned_floor, planned_policy
 from sop_planning.engine.policy_rounding import round_policy
 from sop_planning.engine.scenario import (
@@ -12,6 +13,7 @@ from sop_planning.engine.scenario import (
     Scenario,
     evaluate_plan,
     scenario_items,
+    scenario_policy,
     score_scenarios,
 )
 
@@ -122,3 +124,30 @@ def test_scenarios_differ_by_their_deltas_only():
     assert cheaper["revenue"] == pytest.approx(base["revenue"] * 0.95)
     busier = scores.loc["demand +15 %", "revenue"] / base["revenue"]
     assert busier == pytest.approx(1.15, rel=0.02)
+
+
+def test_a_part_scored_with_the_whole_plans_policy():
+    """The policy planned once on the whole plan (``scenario_policy``) and
+    given to the scoring of a part: that part is simulated with its rows of
+    it, as the whole plan's scoring simulates them; an item without a row is
+    refused."""
+    inputs = _inputs()
+    late = Scenario("late", lead_time_days=10.0)
+    whole = evaluate_plan(inputs, late, n_paths=N_PATHS, seed=SEED)
+    policy = scenario_policy(inputs, late)
+    pd.testing.assert_frame_equal(policy, whole.policy)
+    ids = ["P4", "P1"]
+    part = PlanInputs(
+        inputs.items[inputs.items["item_id"].isin(ids)].iloc[::-1],
+        inputs.demand[inputs.demand["item_id"].isin(ids)],
+        "M",
+        history=inputs.history,
+    )
+    scored = evaluate_plan(part, late, n_paths=N_PATHS, seed=SEED, policy=policy)
+    expected = whole.policy.set_index("item_id").loc[["P4", "P1"]]
+    assert scored.policy["item_id"].tolist() == ["P4", "P1"]
+    assert np.allclose(
+        scored.policy["reorder_point"], expected["reorder_point"].to_numpy()
+    )
+    with pytest.raises(EngineInputError, match="P4: no row in the policy"):
+        evaluate_plan(part, late, policy=policy[policy["item_id"] != "P4"])

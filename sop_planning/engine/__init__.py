@@ -41,6 +41,7 @@ _API = {
     "evaluate_plan": "scenario",
     "kpis_from_totals": "scenario",
     "scenario_items": "scenario",
+    "scenario_policy": "scenario",
     "score_scenarios": "scenario",
     "backtest": "simulate_backtest",
     "lead_months": "supply_plan",

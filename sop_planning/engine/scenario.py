@@ -66,7 +66,7 @@ i.e. per item the plan quantity x the share of simulated demand shipped),
 column per period. ``scenario_spend(scores)`` turns those into long rows.
 
 ``evaluate_plan(inputs, scenario=BASE, *, n_paths=10, seed=0, base=None,
-chunk_items=2000)`` scores one scenario and returns a ``PlanEvaluation``:
+chunk_items=2000, policy=None)`` scores one scenario and returns a ``PlanEvaluation``:
 ``kpis`` (the row above), ``policy`` (``planned_policy`` or
 ``compute_policy`` output), ``supply``
 (``item_id, period, demand, receipts, projected_on_hand, backorders,
@@ -510,14 +510,61 @@ def _planned_policy(inputs, items, factor):
     return planned_policy(items, pd.DataFrame(columns), history, freq=inputs.freq)
 
 
+def scenario_policy(inputs, scenario=BASE):
+    """The policy ``evaluate_plan`` plans for ``scenario`` on ``inputs``.
+
+    With a ``history``, ``planned_policy`` (step 1 of the scoring), else
+    ``compute_policy`` on the forecast's law; rounded where items give a
+    ``rounding``. Planned once for a whole plan, it can be given to the
+    ``evaluate_plan`` of each part of the items (``policy``), so that the
+    items of one pattern share their fill-rate target across the plan.
+    """
+    items = scenario_items(inputs.items, scenario)
+    factor = demand_factor(items, scenario)
+    if inputs.history is None:  # the forecast's law
+        item_ids, periods, qty, sigma = demand_matrices(inputs)
+        demand = _long(
+            item_ids,
+            periods,
+            forecast=qty * factor[:, None],
+            sigma=sigma * factor[:, None],
+        )
+        policy = compute_policy(items, demand, freq=inputs.freq)
+    else:
+        policy = _planned_policy(inputs, items, factor)
+    if "rounding" in items.columns:  # whole units, packs: as approved
+        policy = round_policy(policy, items)
+    return policy
+
+
+def _policy_rows(policy, item_ids):
+    """The rows of ``policy`` (planned beforehand) of ``item_ids``, in order."""
+    missing = ~np.isin(item_ids, policy["item_id"].to_numpy())
+    if missing.any():
+        raise EngineInputError(
+            f"item {item_ids[np.flatnonzero(missing)[0]]}: no row in the policy given"
+        )
+    return policy.set_index("item_id").loc[item_ids].reset_index()
+
+
 def evaluate_plan(
-    inputs, scenario=BASE, *, n_paths=10, seed=0, base=None, chunk_items=CHUNK_ITEMS
+    inputs,
+    scenario=BASE,
+    *,
+    n_paths=10,
+    seed=0,
+    base=None,
+    chunk_items=CHUNK_ITEMS,
+    policy=None,
 ):
     """Score ``scenario`` on ``inputs``; return a ``PlanEvaluation``.
 
     ``base``, the base plan's evaluation (computed when needed and not
     given), gives the policy kept when the scenario does not replan and the
-    capacity reference. Items are simulated in chunks of ``chunk_items``
+    capacity reference. ``policy``: the scenario's ``scenario_policy``
+    planned beforehand, e.g. on the whole plan whose items are scored here
+    in parts (its rows of these items are used); else it is planned here.
+    Items are simulated in chunks of ``chunk_items``
     (memory), with the paths of ``daily_demand``; the chunk starting at item
     ``k`` draws lead times with seed ``seed + k``.
     """
@@ -533,18 +580,12 @@ def evaluate_plan(
     items = scenario_items(inputs.items, scenario)
     factor = demand_factor(items, scenario)
     plan_qty = qty * factor[:, None]
-    if scenario.replan_policy or base is None:
-        if inputs.history is None:  # the forecast's law
-            demand = _long(
-                item_ids, periods, forecast=plan_qty, sigma=sigma * factor[:, None]
-            )
-            policy = compute_policy(items, demand, freq=inputs.freq)
-        else:
-            policy = _planned_policy(inputs, items, factor)
-        if "rounding" in items.columns:  # whole units, packs: as approved
-            policy = round_policy(policy, items)
-    else:
+    if not scenario.replan_policy and base is not None:
         policy = base.policy
+    elif policy is not None:
+        policy = _policy_rows(policy, item_ids)
+    else:
+        policy = scenario_policy(inputs, scenario)
     reference = None
     if base is not None:
         receipts = base.supply.groupby("item_id", sort=False)["receipts"].max()

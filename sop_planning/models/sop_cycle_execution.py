@@ -818,43 +818,53 @@ class SopCycle(models.Model):
         }
 
 
-def _isolated_policies(items, demand, history, budget, *, backtest):
-    """``planned_policy`` of ``items``; (policies, {item id: reason}).
+# what the engine raises on data it cannot plan (``isolate_failing_items``)
+ENGINE_ERRORS = (EngineInputError, ValueError, ArithmeticError, IndexError)
 
-    The engine plans all items at once. Should it fail on bad data, the
-    items are halved until the ones it fails on are found (``budget``: a
-    one-element list of the engine calls left; once spent, a failing part
-    is skipped whole), so one product never stops the others.
+
+def isolate_failing_items(items, run, budget):
+    """``run(items)``; (results, {item id: reason}).
+
+    Should ``run`` fail on bad data, the items are halved until the ones it
+    fails on are found (``budget``: a one-element list of the engine calls
+    left; once spent, a failing part is skipped whole), so one product never
+    stops the others. ``results``: what ``run`` returned for each part of
+    the items it planned (one part when none failed).
     """
     budget[0] -= 1
     try:
-        return planned_policy(
-            items,
-            demand,
-            history,
-            freq="M",
-            backtest=backtest,
-            replay_periods=BACKTEST_MONTHS,
-        ), {}
-    except (EngineInputError, ValueError, ArithmeticError, IndexError) as exc:
+        return [run(items)], {}
+    except ENGINE_ERRORS as exc:
         if len(items) == 1 or budget[0] <= 0:
-            return pd.DataFrame(columns=["item_id"]), dict.fromkeys(
-                items["item_id"], str(exc)
-            )
+            return [], dict.fromkeys(items["item_id"], str(exc))
     results, failed = [], {}
     half = len(items) // 2
     for part in (items.iloc[:half], items.iloc[half:]):
+        part_results, part_failed = isolate_failing_items(
+            part.reset_index(drop=True), run, budget
+        )
+        results += part_results
+        failed.update(part_failed)
+    return results, failed
+
+
+def _isolated_policies(items, demand, history, budget, *, backtest):
+    """``planned_policy`` of ``items``; (policies, {item id: reason}) of
+    the items it failed on (``isolate_failing_items``)."""
+
+    def plan(part):
         ids = part["item_id"]
-        policy, part_failed = _isolated_policies(
-            part.reset_index(drop=True),
+        return planned_policy(
+            part,
             demand[demand["item_id"].isin(ids)],
             history[history["item_id"].isin(ids) | (history["item_id"] == 0)],
-            budget,
+            freq="M",
             backtest=backtest,
+            replay_periods=BACKTEST_MONTHS,
         )
-        if not policy.empty:
-            results.append(policy)
-        failed.update(part_failed)
+
+    results, failed = isolate_failing_items(items, plan, budget)
+    results = [policy for policy in results if not policy.empty]
     if not results:
         return pd.DataFrame(columns=["item_id"]), failed
     return pd.concat(results, ignore_index=True), failed

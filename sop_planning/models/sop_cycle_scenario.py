@@ -1,21 +1,30 @@
+import logging
+from functools import partial
+
 import pandas as pd
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..engine import BASE, EngineInputError, PlanInputs, evaluate_plan
+from ..engine import BASE, PlanInputs, evaluate_plan, scenario_policy
 from ..engine.scenario import PlanEvaluation, kpis_from_totals
 from . import sop_step_run
 from .sop_common import GROUP_EXECUTIVE, GROUP_PLANNER, GROUP_USER, filtered_action
+from .sop_cycle_execution import ISOLATION_CALLS, isolate_failing_items
 
 # Simulated demand paths per item and their seed: every scenario of a cycle
 # is scored on the same paths, so they differ by their deltas only. The plan
 # is scored in blocks of ``sop_step_run.CHUNK_SIZE`` products (block ``b``
 # with seed ``SCENARIO_SEED + b``), in the request or one block per job, so
-# both give the same scores.
+# both give the same scores; the policies of every block are planned once,
+# on the whole cycle (``_scoring_prepare``).
 SCENARIO_PATHS = 10
 SCENARIO_SEED = 0
 MONTH_FIGURES = ("revenue", "margin", "inventory_value", "purchase_spend")
+# the columns of a policy the simulation reads: the prepare hands them over
+SIMULATED_POLICY_COLUMNS = ("item_id", "reorder_point", "order_up_to", "multiple")
+
+_logger = logging.getLogger(__name__)
 
 
 class SopCycle(models.Model):
@@ -222,7 +231,14 @@ class SopCycle(models.Model):
     # Scoring as a step (sop_step_run.py)
     # ------------------------------------------------------------------
     def _scoring_prepare(self):
-        """The products to score, their block, the scenarios (base first)."""
+        """The products to score, their block, the scenarios (base first) and
+        their policies.
+
+        The policies are planned here for the whole plan, as approval plans
+        them: the items of one pattern share their fill-rate target across
+        the cycle, not within a block. Items the engine fails on are left
+        out of every scenario's scores (``info["left_out"]``).
+        """
         self.ensure_one()
         self._check_not_frozen(self.env._("score S&OP scenarios"))
         scenarios = self._base_scenario() | self.scenario_ids.filtered(
@@ -231,6 +247,10 @@ class SopCycle(models.Model):
         product_ids = self._cycle_product_ids()
         if not product_ids:
             raise UserError(self._scenario_nothing_to_score())
+        inputs = self._scenario_inputs()
+        policies, left_out = self._scoring_policies(inputs, scenarios)
+        if policies.empty:
+            raise UserError(self._scenario_nothing_scored(left_out))
         frames = {
             "blocks": pd.DataFrame(
                 {
@@ -241,23 +261,81 @@ class SopCycle(models.Model):
                 }
             ),
             "scenarios": pd.DataFrame({"scenario_id": scenarios.ids}),
+            "policies": policies,
         }
-        return product_ids, frames, {"scenario_ids": scenarios.ids}
+        info = {
+            "scenario_ids": scenarios.ids,
+            "left_out": {str(item): reason for item, reason in left_out.items()},
+        }
+        return product_ids, frames, info
+
+    def _scoring_policies(self, inputs, scenarios):
+        """Policies of the base plan and of each scenario that replans, planned
+        on all ``inputs`` (``scenario_policy``); (frame, {forecast id: reason}).
+
+        Rows ``product_id, scenario_id, item_id`` and what the simulation
+        reads. An item the engine fails on in one scenario is left out of all
+        (``isolate_failing_items``, as approval isolates them), so that every
+        scenario is scored on the same items.
+        """
+        frames, left_out = [], {}
+        for scenario in scenarios:
+            engine_scenario = BASE if scenario.is_base else scenario._engine_scenario()
+            if not engine_scenario.replan_policy:
+                continue  # keeps the base plan's policies
+
+            def plan(items, engine_scenario=engine_scenario):
+                return scenario_policy(_inputs_of(inputs, items), engine_scenario)
+
+            results, failed = isolate_failing_items(
+                inputs.items, plan, [ISOLATION_CALLS]
+            )
+            left_out.update(failed)
+            if results:
+                policy = pd.concat(results, ignore_index=True)
+                frames.append(
+                    policy[list(SIMULATED_POLICY_COLUMNS)].assign(
+                        scenario_id=scenario.id
+                    )
+                )
+        if left_out:
+            self._log_left_out(left_out)
+        if not frames:
+            return pd.DataFrame(columns=["item_id"]), left_out
+        policies = pd.concat(frames, ignore_index=True)
+        policies = policies[~policies["item_id"].isin(list(left_out))]
+        forecasts = self.env["sop.forecast"].browse(inputs.items["item_id"].tolist())
+        product_of = pd.Series(
+            forecasts.mapped(lambda forecast: forecast.product_id.id),
+            index=forecasts.ids,
+        )
+        return policies.assign(product_id=policies["item_id"].map(product_of)), left_out
 
     def _scoring_chunk(self, product_ids, frames):
-        """Score the scenarios on the items of ``product_ids``, block by block.
+        """Score the scenarios on the items of ``product_ids``, block by block,
+        with the policies of the prepare.
 
         Writes nothing: returns the sums behind each scenario's KPIs and
         monthly money, keyed ``"<scenario id>|<figure>"`` and
-        ``"<scenario id>|<month>|<figure>"``, which the finalize adds up.
+        ``"<scenario id>|<month>|<figure>"``, which the finalize adds up, and
+        ``"left_out|<forecast id>"`` of the items the engine failed on.
         """
         inputs = self._scenario_inputs(product_ids)
         if inputs is None:
             return {}
+        policies = frames["policies"]
+        # an item left out by the prepare has no policy: not scored
+        inputs = _inputs_of(
+            inputs, inputs.items[inputs.items["item_id"].isin(policies["item_id"])]
+        )
         scenarios = self.env["sop.scenario"].browse(
             frames["scenarios"]["scenario_id"].tolist()
         )
         base, others = scenarios[:1], scenarios[1:]
+        policy_of = {
+            scenario_id: rows.drop(columns=["scenario_id", "product_id"])
+            for scenario_id, rows in policies.groupby("scenario_id")
+        }
         product_of_item = pd.Series(
             self.env["sop.forecast"]
             .browse(inputs.items["item_id"].tolist())
@@ -266,47 +344,127 @@ class SopCycle(models.Model):
         )
         block_of_product = frames["blocks"].set_index("product_id")["block"]
         item_block = product_of_item.map(block_of_product)
-        counts = {"items": len(inputs.items)}
-        for block, item_ids in item_block.groupby(item_block).groups.items():
-            history = inputs.history
-            part = PlanInputs(
-                inputs.items[inputs.items["item_id"].isin(item_ids)],
-                inputs.demand[inputs.demand["item_id"].isin(item_ids)],
-                freq=inputs.freq,
-                # item 0: the calendar row of every month (_policy_history)
-                history=history[
-                    history["item_id"].isin(item_ids) | (history["item_id"] == 0)
-                ],
+        engine_scenarios = [(s.id, s._engine_scenario()) for s in others]
+
+        def score(items, seed):
+            """Evaluations of the base plan and each scenario on ``items``."""
+            part = _inputs_of(inputs, items)
+            options = {"n_paths": SCENARIO_PATHS, "seed": seed}
+            base_eval = evaluate_plan(
+                part, BASE, policy=policy_of.get(base.id), **options
             )
-            options = {"n_paths": SCENARIO_PATHS, "seed": SCENARIO_SEED + int(block)}
-            try:
-                base_eval = evaluate_plan(part, BASE, **options)
-                evaluations = [base_eval] + [
-                    evaluate_plan(part, s._engine_scenario(), base=base_eval, **options)
-                    for s in others
-                ]
-            except EngineInputError as exc:
-                raise UserError(
-                    self.env._(
-                        "Cycle %(cycle)s: the scenarios cannot be scored: %(error)s",
-                        cycle=self.display_name,
-                        error=exc,
-                    )
-                ) from exc
-            for scenario, evaluation in zip(base | others, evaluations, strict=True):
-                _add_scores(counts, scenario.id, evaluation)
+            return [base_eval] + [
+                evaluate_plan(
+                    part,
+                    scenario,
+                    base=base_eval,
+                    policy=policy_of.get(scenario_id),
+                    **options,
+                )
+                for scenario_id, scenario in engine_scenarios
+            ], len(items)
+
+        counts = {"items": 0}
+        for block, item_ids in item_block.groupby(item_block).groups.items():
+            results, failed = isolate_failing_items(
+                inputs.items[inputs.items["item_id"].isin(item_ids)],
+                partial(score, seed=SCENARIO_SEED + int(block)),
+                [ISOLATION_CALLS],
+            )
+            for evaluations, scored in results:
+                counts["items"] += scored
+                for scenario, evaluation in zip(
+                    base | others, evaluations, strict=True
+                ):
+                    _add_scores(counts, scenario.id, evaluation)
+            if failed:
+                self._log_left_out(failed)
+            counts.update({f"left_out|{item}": 1 for item in failed})
         return counts
 
     def _scoring_finalize(self, counts, info):
-        """Store each scenario's KPIs and monthly money from the summed sums."""
+        """Store each scenario's KPIs and monthly money from the summed sums;
+        tell the planner which items were left out of them."""
+        left_out = {
+            int(item): reason for item, reason in info.get("left_out", {}).items()
+        }
+        left_out.update(
+            {
+                int(key.split("|")[1]): None
+                for key in counts
+                if key.startswith("left_out|")
+            }
+        )
         if not counts.get("items"):
-            raise UserError(self._scenario_nothing_to_score())
+            raise UserError(self._scenario_nothing_scored(left_out))
         scenarios = self.env["sop.scenario"].browse(info["scenario_ids"]).exists()
         evaluations = [_summed_evaluation(counts, s.id, s.name) for s in scenarios]
         base_kpis = evaluations[0].kpis
         for scenario, evaluation in zip(scenarios, evaluations, strict=True):
             scenario._store_scores(evaluation, base_kpis)
+        if left_out:
+            self.message_post(body=self._scenario_left_out_note(left_out))
         return True
+
+    def _log_left_out(self, left_out):
+        """Log the items the engine failed on while scoring, with a reason."""
+        _logger.warning(
+            "S&OP cycle %s: %s item(s) left out of the scenario scores, the "
+            "engine failed on them (e.g. %s): %s",
+            self.name,
+            len(left_out),
+            list(left_out)[:5],
+            next(iter(left_out.values())),
+        )
+
+    def _scenario_left_out_note(self, left_out):
+        """The planner's note: the products left out of the scores and why
+        (``left_out``: {forecast id: reason or None})."""
+        forecasts = self.env["sop.forecast"].browse(list(left_out)).exists()
+        names = []
+        for forecast in forecasts[:10]:
+            name = self.env._(
+                "%(product)s in %(warehouse)s",
+                product=forecast.product_id.display_name,
+                warehouse=forecast.warehouse_id.code or forecast.warehouse_id.name,
+            )
+            reason = left_out[forecast.id]
+            names.append(f"{name} ({reason})" if reason else name)
+        names = ", ".join(names)
+        if len(forecasts) > 10:
+            names += self.env._(" and %s more", len(forecasts) - 10)
+        return self.env._(
+            "Scenario scoring: %(count)s product(s) left out of the scores, the "
+            "policy engine could not plan them: %(names)s.",
+            count=len(forecasts),
+            names=names,
+        )
+
+    def _scenario_nothing_scored(self, left_out):
+        if not left_out:
+            return self._scenario_nothing_to_score()
+        return self.env._(
+            "Cycle %(cycle)s: no product could be scored. %(note)s",
+            cycle=self.display_name,
+            note=self._scenario_left_out_note(left_out),
+        )
+
+
+def _inputs_of(inputs, items):
+    """``inputs`` restricted to ``items`` (rows of its items)."""
+    if len(items) == len(inputs.items):
+        return inputs
+    ids = items["item_id"]
+    history = inputs.history
+    if history is not None:
+        # item 0: the calendar row of every month (_policy_history)
+        history = history[history["item_id"].isin(ids) | (history["item_id"] == 0)]
+    return PlanInputs(
+        items.reset_index(drop=True),
+        inputs.demand[inputs.demand["item_id"].isin(ids)],
+        freq=inputs.freq,
+        history=history,
+    )
 
 
 def _add_scores(counts, scenario_id, evaluation):

@@ -231,16 +231,14 @@ class TestScenario(SopPolicyCase):
         )
         with trap_jobs() as trap:
             cycle.with_user(self.planner).action_score_scenarios()
-            trap.perform_enqueued_jobs()  # prepare
-            jobs = {job.recordset._name: job for job in trap.enqueued_jobs}
-            finalize = jobs["sop.step.run"]
-            jobs["sop.step.chunk"].perform()  # the only chunk: nothing to score
-            for _try in range(finalize.max_retries - 1):
+            # the prepare plans the policies: it finds nothing to score
+            (prepare,) = trap.enqueued_jobs
+            for _try in range(prepare.max_retries - 1):
                 with self.assertRaises(RetryableJobError):
-                    finalize.perform()
+                    prepare.perform()
             with self.assertRaises(FailedJobError) as failure:
-                finalize.perform()
-            finalize.on_fail(
+                prepare.perform()
+            prepare.on_fail(
                 {"exc_name": "UserError", "exc_message": str(failure.exception)}
             )
         run = cycle.step_run_ids.filtered(lambda r: r.step == "scoring")
