@@ -590,34 +590,25 @@ class SopCycle(models.Model):
         vendors = self.env["res.partner"].browse(
             summary["vendor_id"].dropna().astype(int).unique().tolist()
         )
-        names = {("w", w.id): w.code or w.name for w in warehouses}
-        names.update({("v", v.id): v.display_name for v in vendors})
-        labels = []
-        for route, source, vendor, lead in zip(
-            summary["route"],
-            summary["source_warehouse_id"],
-            summary["vendor_id"],
-            summary["lead_time"],
-            strict=True,
-        ):
-            days = None if pd.isna(lead) else int(lead)
-            if route == "resupply":
-                name = names[("w", int(source))]
-                labels.append(
-                    self.env._(
-                        "from %(warehouse)s, %(days)s days", warehouse=name, days=days
-                    )
-                )
-            elif route == "buy" and not pd.isna(vendor):
-                name = names[("v", int(vendor))]
-                labels.append(
-                    self.env._("%(vendor)s, %(days)s days", vendor=name, days=days)
-                )
-            elif route == "manufacture":
-                labels.append(self.env._("manufactured, %s days", days))
-            else:
-                labels.append(None)
-        return labels
+        # read once for all the rows
+        warehouses.mapped("code")
+        vendors.mapped("display_name")
+        label = self.env["sop.forecast"]._supply_source_label
+        return [
+            label(
+                route,
+                warehouses.browse(None if pd.isna(source) else int(source)),
+                vendors.browse(None if pd.isna(vendor) else int(vendor)),
+                None if pd.isna(lead) else int(lead),
+            )
+            for route, source, vendor, lead in zip(
+                summary["route"],
+                summary["source_warehouse_id"],
+                summary["vendor_id"],
+                summary["lead_time"],
+                strict=True,
+            )
+        ]
 
     def _supply_note(self, vendor, lead_time, route="buy"):
         if route in ("resupply", "manufacture"):

@@ -29,12 +29,15 @@ class SopExplainedMixin(models.AbstractModel):
     @api.depends("explanation")
     @api.depends_context("lang")
     def _compute_explanation_display(self):
-        english = (self.env.lang or "en_US") == "en_US"
-        translate = explanation_translator(
-            {} if english else explanation_words(self.env)
-        )
+        translate = self._explanation_translator()
         for record in self:
             record.explanation_display = translate(record.explanation)
+
+    def _explanation_translator(self):
+        """A function translating the engine's words of an explanation to the
+        language of ``self.env``."""
+        english = (self.env.lang or "en_US") == "en_US"
+        return explanation_translator({} if english else explanation_words(self.env))
 
 
 def explanation_words(env):

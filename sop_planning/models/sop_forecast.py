@@ -137,8 +137,13 @@ class SopForecast(models.Model):
         help="The warehouse Odoo's resupply route takes this product from.",
     )
     supply_source = fields.Char(
-        string="Source",
+        string="Source as Written",
         readonly=True,
+        help="The source in the language of the user who ran the supply review.",
+    )
+    supply_source_display = fields.Char(
+        string="Source",
+        compute="_compute_supply_source_display",
         help="Where the product comes from and in how many days, as Odoo's "
         "route says (e.g. from WH1, 2 days).",
     )
@@ -180,6 +185,45 @@ class SopForecast(models.Model):
             "product_id",
             "warehouse_id",
         }
+
+    @api.depends(
+        "supply_source",
+        "supply_route",
+        "source_warehouse_id",
+        "vendor_id",
+        "lead_time_days",
+    )
+    @api.depends_context("lang")
+    def _compute_supply_source_display(self):
+        for forecast in self:
+            forecast.supply_source_display = (
+                forecast.supply_source
+                and self._supply_source_label(
+                    forecast.supply_route,
+                    forecast.source_warehouse_id,
+                    forecast.vendor_id,
+                    forecast.lead_time_days,
+                )
+                or forecast.supply_source
+            )
+
+    @api.model
+    def _supply_source_label(self, route, warehouse, vendor, days):
+        """'from WH1, 2 days' / 'Vendor, 30 days' / 'manufactured, 5 days' in
+        the language of ``self.env``; None without a source."""
+        if route == "resupply" and warehouse:
+            return self.env._(
+                "from %(warehouse)s, %(days)s days",
+                warehouse=warehouse.code or warehouse.name,
+                days=days,
+            )
+        if route == "buy" and vendor:
+            return self.env._(
+                "%(vendor)s, %(days)s days", vendor=vendor.display_name, days=days
+            )
+        if route == "manufacture":
+            return self.env._("manufactured, %s days", days)
+        return None
 
     @api.depends("params")
     def _compute_params_display(self):

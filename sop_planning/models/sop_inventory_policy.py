@@ -125,7 +125,17 @@ class SopInventoryPolicy(models.Model):
     source_warehouse_id = fields.Many2one(
         "stock.warehouse", string="Resupplied From", readonly=True
     )
-    supply_source = fields.Char(string="Source", readonly=True)
+    supply_source = fields.Char(
+        string="Source as Written",
+        readonly=True,
+        help="The source in the language of the user who ran the supply review.",
+    )
+    supply_source_display = fields.Char(
+        string="Source",
+        compute="_compute_supply_source_display",
+        help="Where the product comes from and in how many days, as Odoo's "
+        "route said when the policy was planned, in your language.",
+    )
     lead_time_days = fields.Float(string="Lead Time (days)", readonly=True)
     lead_time_std_days = fields.Float(string="Lead Time Std Dev (days)", readonly=True)
     demand_per_day = fields.Float(digits="Product Unit", readonly=True)
@@ -193,6 +203,20 @@ class SopInventoryPolicy(models.Model):
         "(product_id, warehouse_id) WHERE active",
         "A product has one inventory policy per warehouse.",
     )
+
+    @api.depends("supply_source", "forecast_id.supply_source_display")
+    @api.depends_context("lang")
+    def _compute_supply_source_display(self):
+        """The forecast's source in the reader's words while it is the one
+        the policy was planned with; else the policy's own text."""
+        for policy in self:
+            forecast = policy.sudo().forecast_id
+            policy.supply_source_display = (
+                forecast.supply_source_display
+                if policy.supply_source
+                and forecast.supply_source == policy.supply_source
+                else policy.supply_source
+            )
 
     @api.model
     def _sync_policies(self, cycle, vals_list, product_ids=None):

@@ -94,6 +94,13 @@ class SopReorderProposal(models.Model):
     safety_stock = fields.Float(digits="Product Unit", readonly=True)
     service_level = fields.Float(string="Service Level (%)", readonly=True)
     exception_reason = fields.Char(readonly=True)
+    explanation_values = fields.Json(
+        readonly=True,
+        groups="base.group_no_one",
+        help="What the explanation quotes besides the proposal's numbers (the "
+        "vendor's minimum, the policy's explanation), to word it in each "
+        "reader's language.",
+    )
     purchase_line_id = fields.Many2one(
         "purchase.order.line", string="RFQ Line", readonly=True, index="btree_not_null"
     )
@@ -405,11 +412,64 @@ class SopReorderProposal(models.Model):
             "service_level": policy.service_level,
             "exception_reason": exception,
         }
-        values["explanation"] = self._explain(values, policy, seller, source)
+        min_qty = (
+            seller.product_uom_id._compute_quantity(seller.min_qty, product.uom_id)
+            if seller
+            else 0.0
+        )
+        lines = self._explain(
+            values, seller.partner_id, source, min_qty, product.uom_id, policy.cycle_id
+        )
+        values["explanation"] = "\n".join(filter(None, [*lines, policy.explanation]))
+        values["explanation_values"] = {
+            "vendor_min_qty": min_qty,
+            "policy": policy.explanation or "",
+        }
         return values
 
+    @api.depends(
+        "explanation",
+        "explanation_values",
+        "vendor_id",
+        "source_warehouse_id",
+        "lead_days",
+        "quantity",
+        "qty_on_hand",
+        "qty_projected",
+        "reorder_point",
+        "order_up_to",
+        "lead_time_demand",
+        "safety_stock",
+        "service_level",
+        "cycle_id",
+    )
+    @api.depends_context("lang")
+    def _compute_explanation_display(self):
+        """The proposal's own sentences worded in the reader's language from
+        its numbers, then the policy's trace it quotes; proposals made before
+        their values were stored show their text, its policy words
+        translated."""
+        worded = self.filtered(lambda x: x.sudo().explanation_values)
+        translate = self._explanation_translator()
+        for proposal in worded:
+            values = proposal.sudo().explanation_values
+            lines = proposal._explain(
+                proposal,
+                proposal.vendor_id,
+                proposal.source_warehouse_id,
+                values["vendor_min_qty"],
+                proposal.product_id.uom_id,
+                proposal.cycle_id,
+            )
+            proposal.explanation_display = "\n".join(
+                filter(None, [*lines, translate(values["policy"])])
+            )
+        return super(SopReorderProposal, self - worded)._compute_explanation_display()
+
     @api.model
-    def _explain(self, values, policy, seller, source=None):
+    def _explain(self, values, vendor, source, min_qty, uom, cycle):
+        """The proposal's sentences in the language of ``self.env``, from
+        ``values`` (its numbers, a dict or the proposal itself)."""
         digits = 2
         lines = []
         if source:
@@ -420,11 +480,11 @@ class SopReorderProposal(models.Model):
                     days=int(values["lead_days"]),
                 )
             )
-        elif seller:
+        elif vendor:
             lines.append(
                 self.env._(
                     "Bought from %(vendor)s, %(days)s days.",
-                    vendor=seller.partner_id.display_name,
+                    vendor=vendor.display_name,
                     days=int(values["lead_days"]),
                 )
             )
@@ -450,23 +510,16 @@ class SopReorderProposal(models.Model):
                 max=float_round(values["order_up_to"], digits),
                 moq=self.env._(
                     " (vendor minimum %(qty)s %(unit)s)",
-                    qty=float_round(
-                        seller.product_uom_id._compute_quantity(
-                            seller.min_qty, seller.product_tmpl_id.uom_id
-                        ),
-                        digits,
-                    ),
-                    unit=seller.product_tmpl_id.uom_id.name,
+                    qty=float_round(min_qty, digits),
+                    unit=uom.name,
                 )
-                if seller and seller.min_qty
+                if vendor and min_qty
                 else "",
             ),
         ]
-        if policy.cycle_id:
-            lines.append(self.env._("Plan: %s.", policy.cycle_id.name))
-        if policy.explanation:
-            lines.append(policy.explanation)
-        return "\n".join(lines)
+        if cycle:
+            lines.append(self.env._("Plan: %s.", cycle.name))
+        return lines
 
     @api.model
     def _cron_replenish(self, batch_size=1000):

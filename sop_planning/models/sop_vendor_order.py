@@ -43,6 +43,7 @@ class SopVendorOrder(models.Model):
             "line_count",
             "deferred_count",
             "explanation",
+            "explanation_values",
         }
     )
 
@@ -103,15 +104,42 @@ class SopVendorOrder(models.Model):
         string="Deferred Lines", compute="_compute_totals", store=True
     )
     explanation = fields.Text(
+        string="Explanation as Built",
         readonly=True,
-        help="The rules applied when the order was built, one per line; kept "
-        "when the buyer changes quantities.",
+        help="The explanation in the language of the user who ran the build; "
+        "shown for orders built before Explanation Values were stored.",
+    )
+    explanation_values = fields.Json(
+        readonly=True,
+        groups="base.group_no_one",
+        help="The order's own notes as built, (code, values) pairs, to word "
+        "them in each reader's language.",
+    )
+    explanation_display = fields.Text(
+        string="Explanation",
+        compute="_compute_explanation_display",
+        help="The rules applied when the order was built, one per line, in "
+        "your language; kept when the buyer changes quantities.",
     )
 
     @api.depends("vendor_id.name", "date_order")
     def _compute_name(self):
         for order in self:
             order.name = f"{order.vendor_id.name or ''} {order.date_order or ''}"
+
+    @api.depends(
+        "explanation",
+        "explanation_values",
+        "line_ids.explanation_display",
+        "line_ids.budget_note_display",
+    )
+    @api.depends_context("lang")
+    def _compute_explanation_display(self):
+        for order in self:
+            notes = order.sudo().explanation_values
+            order.explanation_display = (
+                order._explain(notes) if notes else order.explanation
+            )
 
     @api.depends("purchase_id.state")
     def _compute_state(self):

@@ -113,10 +113,10 @@ class SopVendorOrder(models.Model):
         old_notes = set(lines.filtered("budget_note").mapped("budget_note"))
         for line in lines:
             budget = deferred.get(line.id, Budget)
-            note = self._budget_note(budget) if budget else False
+            values = self._budget_note_values(budget) if budget else False
             if (
                 line.budget_id == budget
-                and line.budget_note == note
+                and line.budget_note_values == values
                 and (line.reason == "deferred") == bool(budget)
             ):
                 continue
@@ -124,11 +124,16 @@ class SopVendorOrder(models.Model):
                 {
                     "reason": "deferred" if budget else line._built_reason(),
                     "budget_id": budget.id,
-                    "budget_note": note,
+                    "budget_note_values": values,
+                    "budget_note": values and self._note_text("deferred", values),
                 }
             )
             changed |= line.order_id
         for order in changed:
+            if order.explanation_values:
+                order.explanation = order._explain(order.explanation_values)
+                continue
+            # built before the values were stored: its text, budget notes renewed
             kept = [
                 text
                 for text in (order.explanation or "").split("\n")
@@ -139,10 +144,9 @@ class SopVendorOrder(models.Model):
             )
             order.explanation = "\n".join(filter(None, kept + list(notes)))
 
-    def _budget_note(self, budget):
-        return self._note_text(
-            "deferred", {"budget": budget.amount, "name": budget.display_name}
-        )
+    def _budget_note_values(self, budget):
+        """What the deferral note of ``budget`` says, to word it per reader."""
+        return {"budget": budget.amount, "name": budget.display_name}
 
     def _score_budgets(self, budgets, deferred_lines):
         """Store what each budget's deferrals cost in expected fill rate.

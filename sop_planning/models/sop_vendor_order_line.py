@@ -41,8 +41,10 @@ class SopVendorOrderLine(models.Model):
             "qty_projected",
             "reorder_point",
             "explanation",
+            "note_values",
             "budget_id",
             "budget_note",
+            "budget_note_values",
             "purchase_line_id",
         }
     )
@@ -94,7 +96,24 @@ class SopVendorOrderLine(models.Model):
         string="Projected Stock", digits="Product Unit", readonly=True
     )
     reorder_point = fields.Float(digits="Product Unit", readonly=True)
-    explanation = fields.Char(readonly=True)
+    explanation = fields.Char(
+        string="Explanation as Built",
+        readonly=True,
+        help="The line's notes in the language of the user who ran the build; "
+        "shown for lines built before Note Values were stored.",
+    )
+    note_values = fields.Json(
+        readonly=True,
+        groups="base.group_no_one",
+        help="The line's notes as built, (code, values) pairs, to word them in "
+        "each reader's language.",
+    )
+    explanation_display = fields.Char(
+        string="Explanation",
+        compute="_compute_notes_display",
+        help="The rules applied to the line (packs, minimum, capacity), in your "
+        "language.",
+    )
     budget_id = fields.Many2one(
         "sop.purchase.budget",
         string="Deferred By",
@@ -104,9 +123,23 @@ class SopVendorOrderLine(models.Model):
         check_company=True,
     )
     budget_note = fields.Char(
-        string="Deferral Reason",
+        string="Deferral Reason as Written",
         readonly=True,
-        help="Why the purchase budget deferred this line.",
+        help="Why the purchase budget deferred this line, in the language of "
+        "the user who ran the budget; shown for lines deferred before Deferral "
+        "Values were stored.",
+    )
+    budget_note_values = fields.Json(
+        string="Deferral Values",
+        readonly=True,
+        groups="base.group_no_one",
+        help="The budget's amount and name when it deferred this line, to word "
+        "the reason in each reader's language.",
+    )
+    budget_note_display = fields.Char(
+        string="Deferral Reason",
+        compute="_compute_notes_display",
+        help="Why the purchase budget deferred this line, in your language.",
     )
     purchase_line_id = fields.Many2one(
         "purchase.order.line", string="RFQ Line", readonly=True, index="btree_not_null"
@@ -115,6 +148,32 @@ class SopVendorOrderLine(models.Model):
     _quantity_positive = models.Constraint(
         "CHECK (quantity >= 0)", "A vendor order quantity cannot be negative."
     )
+
+    @api.depends(
+        "explanation",
+        "note_values",
+        "budget_note",
+        "budget_note_values",
+        "product_id.uom_id",
+        "order_id.currency_id",
+    )
+    @api.depends_context("lang")
+    def _compute_notes_display(self):
+        for line in self:
+            notes = line.sudo().note_values
+            deferral = line.sudo().budget_note_values
+            order = line.order_id
+            line.explanation_display = (
+                "; ".join(
+                    order._note_text(code, params, line.product_id)
+                    for code, params in notes
+                )
+                if notes
+                else line.explanation
+            )
+            line.budget_note_display = (
+                order._note_text("deferred", deferral) if deferral else line.budget_note
+            )
 
     @api.depends("quantity", "price_unit", "product_id.volume", "product_id.weight")
     def _compute_amounts(self):

@@ -3,18 +3,26 @@
 import functools
 import logging
 import math
+import numbers
 
 import numpy as np
 import pandas as pd
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..engine.policy_rounding import ceil_to
 from ..engine.vendor_order import build_vendor_orders
 from .sop_vendor_order import ORDERED_REASONS
 
 _logger = logging.getLogger(__name__)
+
+
+def _json_number(value):
+    """``value`` as JSON stores it: numpy numbers as Python's."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return float(value) if isinstance(value, numbers.Real) else value
 
 
 class SopVendorOrder(models.Model):
@@ -105,7 +113,12 @@ class SopVendorOrder(models.Model):
                 )
             order.line_ids = [fields.Command.create(vals) for vals in line_vals]
             order.line_ids.filtered(lambda x: x.quantity != x.proposed_qty)._reprice()
-            order.explanation = order._explain(order_notes.get(key, []))
+            notes = order._json_notes(
+                [("due_lines", order._due_lines_params()), *order_notes.get(key, [])]
+            )
+            order.write(
+                {"explanation_values": notes, "explanation": order._explain(notes)}
+            )
             kept |= order
         # drafts nobody needs any more (never an order with an RFQ)
         (drafts - kept).filtered(lambda o: not o.purchase_id).unlink()
@@ -432,10 +445,23 @@ class SopVendorOrder(models.Model):
             else 0.0,
             "qty_projected": row.projected,
             "reorder_point": row.reorder_point,
+            "note_values": self._json_notes(row.notes),
             "explanation": "; ".join(
                 self._note_text(code, params, product) for code, params in row.notes
             ),
         }
+
+    @api.model
+    def _json_notes(self, notes):
+        """The engine's ``(code, params)`` notes as JSON, to word them for
+        each reader."""
+        return [
+            [
+                code,
+                {name: _json_number(value) for name, value in params.items()},
+            ]
+            for code, params in notes
+        ]
 
     def _buyer_quantities(self):
         """The quantities the buyer changed, by (rule, reason, proposed
@@ -464,14 +490,19 @@ class SopVendorOrder(models.Model):
         return mine == new and self.date_order == header["date_order"]
 
     def _note_text(self, code, params, product=None):
-        """One rule applied, in words (translated)."""
-        amount = self.env.company.currency_id.format
+        """One rule applied, in words in the language of ``self.env``."""
+        amount = (self.currency_id or self.env.company.currency_id).format
         uom = product.uom_id.name if product else ""
 
         def number(value):
             return f"{round(value, 2):g}"
 
         texts = {
+            "due_lines": lambda: self.env._(
+                "%(due)s lines below their reorder point; order date %(date)s.",
+                due=params["due"],
+                date=format_date(self.env, params["date"]),
+            ),
             "pack": lambda: self.env._(
                 "raised from %(need)s to %(qty)s: pack of %(pack)s %(uom)s",
                 need=number(params["need"]),
@@ -517,20 +548,26 @@ class SopVendorOrder(models.Model):
         }
         return texts[code]()
 
-    def _explain(self, order_notes):
-        """The order's explanation: one line per rule applied."""
+    def _due_lines_params(self):
+        """How many lines are due, and the order date, for its first note."""
         self.ensure_one()
-        lines = [self._note_text(code, params) for code, params in order_notes]
+        return {
+            "due": len(self.line_ids.filtered(lambda x: x.reason == "due")),
+            "date": fields.Date.to_string(self.date_order),
+        }
+
+    def _explain(self, notes):
+        """The order's explanation in the language of ``self.env``: its own
+        notes (``explanation_values``), one line per rule applied, then its
+        lines' notes and the budgets that deferred lines."""
+        self.ensure_one()
+        lines = [self._note_text(code, params) for code, params in notes]
         for line in self.line_ids:
-            if line.explanation:
-                lines.append(f"{line.product_id.display_name}: {line.explanation}")
-        due = self.line_ids.filtered(lambda x: x.reason == "due")
-        lines.insert(
-            0,
-            self.env._(
-                "%(due)s lines below their reorder point; order date %(date)s.",
-                due=len(due),
-                date=self.date_order,
-            ),
+            if line.explanation_display:
+                lines.append(
+                    f"{line.product_id.display_name}: {line.explanation_display}"
+                )
+        lines += dict.fromkeys(
+            self.line_ids.filtered("budget_id").mapped("budget_note_display")
         )
-        return "\n".join(lines)
+        return "\n".join(filter(None, lines))

@@ -22,6 +22,7 @@ from . import test_step_jobs
 from . import test_vendor_order
 from . import test_vendor_order_budget
 from . import test_vendor_order_warehouses
+from . import test_vendor_order_words
 from . import test_kpi_agreement
 from . import test_planning_chart
 from . import test_several_warehouses

@@ -55,6 +55,49 @@ class TestReorderProposal(SopPolicyCase):
         proposal = self._proposals(self.pump)
         self.assertIn("(vendor minimum 12.0 Units)", proposal.explanation)
 
+    def test_sentences_of_a_run_by_odoobot_read_in_the_readers_language(self):
+        """OdooBot (English) runs the replenishment; a Danish buyer reads the
+        proposal's sentences in Danish, the vendor's minimum included, an
+        English buyer in English; a proposal made before its values were
+        stored shows its text."""
+        self.pump.seller_ids.write(
+            {"product_uom_id": self.env.ref("uom.product_uom_pack_6").id, "min_qty": 2}
+        )
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env.ref("base.user_root").lang = "en_US"
+        danish_buyer = new_test_user(
+            self.env,
+            "sop_danish_buyer",
+            groups="purchase.group_purchase_user",
+            lang="da_DK",
+        )
+        self._approve(self._plan(self.pump))
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        self.assertIn("Projected stock", proposal.explanation, "as OdooBot wrote it")
+        danish = (
+            proposal.with_user(danish_buyer)
+            .with_context(lang="da_DK")
+            .explanation_display
+        )
+        self.assertIn(f"Købt hos {self.vendor.display_name}, 30 dage.", danish)
+        self.assertIn("Forventet lager", danish)
+        self.assertIn("(leverandørens minimum 12.0 ", danish)
+        self.assertIn(" d (leveringstid ", danish, "the policy's trace, translated")
+        self.assertNotIn("Projected stock", danish)
+        english = (
+            proposal.with_user(self.buyer)
+            .with_context(lang="en_US")
+            .explanation_display
+        )
+        self.assertEqual(english, proposal.explanation)
+        proposal.sudo().explanation_values = False
+        proposal.explanation = "Projected stock before: d (lead 30"
+        self.assertEqual(
+            proposal.with_context(lang="da_DK").explanation_display,
+            "Projected stock before: d (leveringstid 30",
+        )
+
     def test_order_twice_adds_nothing_and_receipt_closes(self):
         self._approve(self._plan(self.pump))
         self._run_cron()

@@ -52,6 +52,38 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertEqual(policy.order_qty, math.ceil(monthly / MONTH_DAYS * 7 - 1e-6))
         self.assertIn("Resupplied from WH, 2 days", policy.explanation)
 
+    def test_source_read_in_the_readers_language(self):
+        """The supply review ran in English; a Danish planner reads the
+        forecasts' sources in Danish, a Danish buyer the policies' ones, an
+        English buyer in English."""
+        self.env["res.lang"]._activate_lang("da_DK")
+        cycle = self._approve(self._two_warehouse_plan(self.pump))
+        depot = self._at(cycle.forecast_ids, self.depot, self.pump)
+        main = self._at(cycle.forecast_ids, self.warehouse, self.pump)
+        self.assertEqual(depot.supply_source, "from WH, 2 days")
+        planner = self.env(user=self.planner, context={"lang": "da_DK"})
+        self.assertEqual(
+            planner["sop.forecast"].browse(depot.id).supply_source_display,
+            "fra WH, 2 dage",
+        )
+        self.assertEqual(
+            planner["sop.forecast"].browse(main.id).supply_source_display,
+            f"{self.vendor.display_name}, 30 dage",
+        )
+        policy = self._at(cycle.policy_ids, self.depot, self.pump)
+        buyer = self.env(user=self.buyer, context={"lang": "da_DK"})
+        danish = buyer["sop.inventory.policy"].browse(policy.id)
+        self.assertEqual(danish.supply_source_display, "fra WH, 2 dage")
+        english = policy.with_user(self.buyer).with_context(lang="en_US")
+        self.assertEqual(english.supply_source_display, "from WH, 2 days")
+        # a source the forecast does not have: the policy's own text
+        self.env.cr.execute(
+            "UPDATE sop_inventory_policy SET supply_source = %s WHERE id = %s",
+            ("fra WH, 3 dage", policy.id),
+        )
+        self.env.invalidate_all()
+        self.assertEqual(danish.supply_source_display, "fra WH, 3 dage")
+
     def test_depot_reorder_point_built_on_the_transfer_lead_time(self):
         """Two years of sales at the depot: the law is resampled from them
         and, reviewed every day, protects the 2-day transfer, not a month."""
