@@ -13,12 +13,20 @@ import argparse
 import base64
 import json
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
 
 import requests
 import websocket
+
+
+def free_port():
+    """Return a TCP port free on this machine now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def authenticate(base_url, db, login, password):
@@ -90,7 +98,7 @@ def main():
     args = parser.parse_args()
 
     session_id = authenticate(args.base_url, args.db, args.login, args.password)
-    port = 9333
+    port = free_port()  # never another session's Chromium
     width, height = (int(v) for v in args.size.split(","))
     profile = tempfile.mkdtemp(prefix="sop_shot_")
     browser = subprocess.Popen(
