@@ -141,7 +141,7 @@ def _is_number(text):
         ({"lead_time_days": 1e6}, "item SKU-7: column 'lead_time_days' is absurd"),
         ({"lead_time_days": np.inf}, "item SKU-7: column 'lead_time_days' is absurd"),
         ({"unit_cost": -1.0}, "item SKU-7: column 'unit_cost' is negative"),
-        ({"moq": -10.0}, "item SKU-7: column 'moq' is negative"),
+        ({"moq": -10.0}, r"item SKU-7: column 'moq' is negative \(got -10\.0\)$"),
         ({"service_level": 0.0}, "item SKU-7: column 'service_level' not in"),
         ({"service_level": 1.0}, "item SKU-7: column 'service_level' not in"),
         ({"service_type": "best"}, "item SKU-7: column 'service_type' not cycle"),

@@ -29,7 +29,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from .errors import EngineInputError
+from .errors import EngineInputError, shown
 from .forecast import run_forecast
 from .policy import ITEM_DEFAULTS as POLICY_DEFAULTS
 from .scenario import PlanInputs, Scenario, evaluate_plan, score_scenarios
@@ -99,7 +99,7 @@ def read_items(path, classes, history):
             first = int(np.flatnonzero(bad.to_numpy())[0])
             raise EngineInputError(
                 f"item {items['item_id'].iloc[first]}: column '{column}' is not a "
-                f"number (got {items[column].iloc[first]!r})"
+                f"number (got {shown(items[column].iloc[first])})"
             )
         items[column] = values.fillna(default)
     price = _realised_price(history)

@@ -23,7 +23,7 @@ The same formulas as the Odoo plan lines, so both agree to the cent.
 import numpy as np
 import pandas as pd
 
-from .errors import EngineInputError
+from .errors import EngineInputError, shown
 
 MONEY_COLUMNS = ("revenue", "cost_of_goods", "margin", "inventory_value")
 
@@ -43,7 +43,7 @@ def _numbers(frame, name, column):
         first = int(np.flatnonzero(bad)[0])
         raise EngineInputError(
             f"{name}: item {frame['item_id'].iloc[first]}: column '{column}' "
-            f"must be a number >= 0 (got {frame[column].iloc[first]!r})"
+            f"must be a number >= 0 (got {shown(frame[column].iloc[first])})"
         )
     return values
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import EngineInputError
+from .errors import EngineInputError, shown
 
 SEASON_LENGTH = {"M": 12, "W": 52}
 REQUIRED_COLUMNS = ("item_id", "period", "qty")
@@ -97,10 +97,10 @@ def _validate(history):
     negative = qty < 0
     if negative.any():
         item = history.loc[negative, "item_id"].iloc[0]
-        raise EngineInputError(f"column qty is negative for item {item!r}")
+        raise EngineInputError(f"column qty is negative for item {shown(item)}")
     if not np.isfinite(qty.fillna(0.0)).all():
         item = history.loc[~np.isfinite(qty.fillna(0.0)), "item_id"].iloc[0]
-        raise EngineInputError(f"column qty is infinite for item {item!r}")
+        raise EngineInputError(f"column qty is infinite for item {shown(item)}")
     return periods, qty, columns["value"], columns["price"]
 
 

@@ -103,7 +103,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .errors import EngineInputError
+from .errors import EngineInputError, shown
 from .policy_law import bootstrap_policy, history_matrix, whole_periods
 from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rate
 
@@ -148,7 +148,7 @@ def _raise_for(ids, bad, column, what, values):
     if np.any(bad):
         first = int(np.flatnonzero(bad)[0])
         raise EngineInputError(
-            f"item {ids[first]}: column '{column}' {what} (got {values[first]!r})"
+            f"item {ids[first]}: column '{column}' {what} (got {shown(values[first])})"
         )
 
 

@@ -27,7 +27,7 @@ scoring also simulates the plan floored at that rate, ``planned_floor``) and
 import numpy as np
 import pandas as pd
 
-from .errors import EngineInputError
+from .errors import EngineInputError, shown
 
 
 def recent_demand_rate(qty, season):
@@ -65,7 +65,7 @@ def stock_demand(demand, rate, *, level_in_sigma_cum=True):
         item = rate.index[int(np.flatnonzero(bad)[0])]
         raise EngineInputError(
             f"item {item}: recent demand rate must be a number >= 0 "
-            f"(got {rate[item]!r})"
+            f"(got {shown(rate[item])})"
         )
     if demand.empty:
         return demand.copy()

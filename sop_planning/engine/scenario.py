@@ -80,7 +80,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import EngineInputError
+from .errors import EngineInputError, shown
 from .finance import financial_plan, purchase_spend
 from .history import check_freq
 from .policy import PERIOD_DAYS, compute_policy
@@ -187,7 +187,7 @@ def demand_matrices(inputs):
             first = int(np.flatnonzero(bad)[0])
             raise EngineInputError(
                 f"item {frame['item_id'].iloc[first]}: demand column '{column}' "
-                f"must be a number >= 0 (got {demand[column].iloc[first]!r})"
+                f"must be a number >= 0 (got {shown(demand[column].iloc[first])})"
             )
     wide = frame.pivot_table(
         index="item_id", columns="period", values=["qty", "sigma"], aggfunc="sum"
@@ -280,7 +280,7 @@ def _item_column(items, column, default):
         first = int(np.flatnonzero(bad)[0])
         raise EngineInputError(
             f"item {items['item_id'].iloc[first]}: column '{column}' must be a "
-            f"number >= 0 (got {items[column].iloc[first]!r})"
+            f"number >= 0 (got {shown(items[column].iloc[first])})"
         )
     return np.where(np.isnan(values), default, values)
 
