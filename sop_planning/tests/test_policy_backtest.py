@@ -1,4 +1,5 @@
 import base64
+import importlib.util
 import io
 from unittest.mock import patch
 
@@ -7,6 +8,7 @@ import openpyxl
 import pandas as pd
 
 from odoo.tests import tagged
+from odoo.tools.misc import file_path
 
 from ..engine import METHODS
 from ..models import sop_cycle_execution, sop_explanation_words
@@ -342,3 +344,23 @@ class TestPolicyBacktest(SlowMoverCase):
         self.assertEqual(total.rule_count, 1)
         self.assertAlmostEqual(total.set_fill_rate, total.rule_fill_rate, places=6)
         self.assertAlmostEqual(total.set_stock_value, total.rule_stock_value, places=2)
+
+    def test_update_rounds_percentages_stored_before(self):
+        """The 19.0.1.3.0 update rounds what earlier versions stored."""
+        policy = self._policy(self._approve(self._slow_plan(self.slow)), self.slow)
+        self.env.cr.execute(
+            "UPDATE sop_inventory_policy SET backtest_fill_rate = "
+            "100.00000000000003, expected_fill_rate = 94.00000000000001 "
+            "WHERE id = %s",
+            [policy.id],
+        )
+        path = file_path("sop_planning/migrations/19.0.1.3.0/post-migrate.py")
+        spec = importlib.util.spec_from_file_location("sop_migration", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "19.0.1.2.0")
+        policy.invalidate_recordset()
+        self.assertEqual(
+            policy.read(["backtest_fill_rate", "expected_fill_rate"])[0],
+            {"id": policy.id, "backtest_fill_rate": 100.0, "expected_fill_rate": 94.0},
+        )
