@@ -47,6 +47,7 @@ RESULT_COLUMNS = [
     "backtest_fill_rate",
     "backtest_avg_stock",
     "backtest_avg_stock_value",
+    "raised_rate",
 ]
 ITEM_COLUMNS = ["lead_time_days", "lead_time_std_days", "purchase_uom_id"]
 # The resampled law reads two years of history; its backtest plans a year
@@ -238,7 +239,9 @@ class SopCycle(models.Model):
             & ~raised_ids.isin(items.loc[items["plan_adjusted"], "item_id"])
         ]
         raised = rate[rate.index.isin(raised_ids)]
-        result = self._explain_raised(round_policy(policy, items), raised)
+        # the explanation says so (``_head_parts``)
+        result = round_policy(policy, items)
+        result["raised_rate"] = result["item_id"].map(raised)
         known = np.zeros(len(item_ids))
         if replay:
             known = np.isfinite(matrix[:, :-BACKTEST_MONTHS]).sum(axis=1)
@@ -698,21 +701,6 @@ class SopCycle(models.Model):
         combined["period"] = combined["period"].dt.date
         return combined, {item: np.sqrt(v) for item, v in variance.items()}
 
-    def _explain_raised(self, result, raised):
-        """Say in the explanation which policies sized on the recent demand."""
-        rows = result["item_id"].isin(raised.index).to_numpy()
-        if rows.any():
-            rates = raised.loc[result.loc[rows, "item_id"]].to_numpy()
-            note = self.env._(
-                "Plan below the recent demand of %(rate)s a month: sized on that. "
-            )  # translated once, filled per policy
-            notes = pd.Series(
-                [note % {"rate": f"{rate:.2f}"} for rate in rates],
-                index=result.index[rows],
-            )
-            result.loc[rows, "explanation"] = notes + result.loc[rows, "explanation"]
-        return result
-
     def _policy_values(self, forecasts, items, result, skipped):
         """Values of the policies of ``forecasts``: the engine's ``result``
         rows, or ``skipped`` with their reason."""
@@ -761,12 +749,7 @@ class SopCycle(models.Model):
                 item = lead[forecast.id]
                 vals.update(
                     {field: row[column] for field, column in POLICY_COLUMNS.items()},
-                    explanation=self._source_explanation(
-                        forecast.supply_route,
-                        forecast.supply_source,
-                        pulled_by.get(forecast.id),
-                    )
-                    + row["explanation"],
+                    **self._explanation_values(forecast, row, pulled_by),
                     **self._policy_backtest_values(row),
                     service_level=stored_percent(row["target"]),
                     service_type=row["service_type"],
@@ -777,27 +760,31 @@ class SopCycle(models.Model):
             vals_list.append(vals)
         return vals_list
 
-    def _source_explanation(self, route, source, pulled_by=None):
-        """First words of a policy's explanation: where its supply comes from
-        (``route``, ``source``: the forecast's) and which warehouses pull
-        from it."""
-        pulled = ""
-        if pulled_by:
-            pulled = self.env._(
-                "Demand = own consensus + what %s pulls from here (its consensus, "
-                "a transfer's lead time earlier; errors added as independent). ",
-                ", ".join(sorted(pulled_by)),
-            )
-        if route == "resupply":
-            return pulled + self.env._(
-                "Resupplied %(warehouse)s (Odoo's route); lot = %(days)s days of "
-                "demand (transfer setting). ",
-                warehouse=source,
-                days=self.company_id.sop_transfer_days or 7,
-            )
-        if source:
-            return self.env._("Source: %s. ", source) + pulled
-        return pulled
+    def _explanation_values(self, forecast, row, pulled_by):
+        """A policy's ``explanation``: the add-on's first sentences (where its
+        supply comes from, which warehouses pull from it, a plan sized on the
+        recent demand) in this user's language, then the engine's trace; and
+        its ``explanation_head``, those sentences as (code, values) to word
+        them in each reader's language."""
+        parts = []
+        pulled = pulled_by.get(forecast.id)
+        if pulled:
+            parts.append(["pulled", {"warehouses": ", ".join(sorted(pulled))}])
+        if forecast.supply_route == "resupply":
+            days = self.company_id.sop_transfer_days or 7
+            parts.append(["resupplied", {"days": days}])
+        elif forecast.supply_source:
+            parts.insert(0, ["source", {}])
+        rate = row.get("raised_rate")
+        if rate is not None and pd.notna(rate):
+            parts.append(["raised", {"rate": f"{rate:.2f}"}])
+        head = self.env["sop.inventory.policy"]._head_text(
+            parts, forecast.supply_source
+        )
+        return {
+            "explanation": head + row["explanation"],
+            "explanation_head": {"parts": parts, "length": len(head)},
+        }
 
     @api.model
     def _policy_backtest_values(self, row):

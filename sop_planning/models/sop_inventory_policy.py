@@ -29,6 +29,7 @@ SYNC_RESET = (
     "order_up_to",
     "order_qty",
     "explanation",
+    "explanation_head",
     "service_type",
     "expected_fill_rate",
     "backtest_state",
@@ -198,6 +199,14 @@ class SopInventoryPolicy(models.Model):
         string="Backtest Average Stock Value", readonly=True
     )
     backtest_summary = fields.Char(compute="_compute_backtest_summary")
+    explanation_head = fields.Json(
+        readonly=True,
+        groups="base.group_no_one",
+        help="The explanation's first sentences as planned (where the supply "
+        "comes from, who pulls from here, a plan sized on the recent demand): "
+        "(code, values) pairs and their length in the stored text, to word "
+        "them in each reader's language.",
+    )
 
     _product_warehouse_unique = models.UniqueIndex(
         "(product_id, warehouse_id) WHERE active",
@@ -217,6 +226,46 @@ class SopInventoryPolicy(models.Model):
                 and forecast.supply_source == policy.supply_source
                 else policy.supply_source
             )
+
+    @api.depends("explanation", "explanation_head", "supply_source_display")
+    @api.depends_context("lang")
+    def _compute_explanation_display(self):
+        """The add-on's first sentences worded in the reader's language, then
+        the engine's trace with its words translated; policies planned
+        before their head was stored show their text, translated as it is."""
+        headed = self.filtered(lambda policy: policy.sudo().explanation_head)
+        translate = self._explanation_translator()
+        for policy in headed:
+            head = policy.sudo().explanation_head
+            policy.explanation_display = policy._head_text(
+                head["parts"], policy.supply_source_display
+            ) + translate((policy.explanation or "")[head["length"] :])
+        return super(SopInventoryPolicy, self - headed)._compute_explanation_display()
+
+    @api.model
+    def _head_text(self, parts, source):
+        """The explanation's first sentences in ``self.env``'s language from
+        their (code, values) ``parts``; ``source``: the supply source label."""
+        env = self.env
+        words = {
+            "pulled": lambda v: env._(
+                "Demand = own consensus + what %s pulls from here (its consensus, "
+                "a transfer's lead time earlier; errors added as independent). ",
+                v["warehouses"],
+            ),
+            "resupplied": lambda v: env._(
+                "Resupplied %(warehouse)s (Odoo's route); lot = %(days)s days of "
+                "demand (transfer setting). ",
+                warehouse=source,
+                days=v["days"],
+            ),
+            "source": lambda v: env._("Source: %s. ", source),
+            "raised": lambda v: env._(
+                "Plan below the recent demand of %(rate)s a month: sized on that. ",
+                rate=v["rate"],
+            ),
+        }
+        return "".join(words[code](values) for code, values in parts)
 
     @api.model
     def _sync_policies(self, cycle, vals_list, product_ids=None):

@@ -84,7 +84,9 @@ class TestReorderProposal(SopPolicyCase):
         self.assertIn("Forventet lager", danish)
         self.assertIn("(leverandørens minimum 12.0 ", danish)
         self.assertIn(" d (leveringstid ", danish, "the policy's trace, translated")
+        self.assertIn(f"Kilde: {self.vendor.display_name}, 30 dage. ", danish)
         self.assertNotIn("Projected stock", danish)
+        self.assertNotIn("Source:", danish)
         english = (
             proposal.with_user(self.buyer)
             .with_context(lang="en_US")

@@ -76,6 +76,24 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertEqual(danish.supply_source_display, "fra WH, 2 dage")
         english = policy.with_user(self.buyer).with_context(lang="en_US")
         self.assertEqual(english.supply_source_display, "from WH, 2 days")
+        # the explanation's first sentences too, the engine's trace after them
+        self.assertTrue(policy.explanation.startswith("Resupplied from WH, 2 days"))
+        self.assertTrue(
+            danish.explanation_display.startswith(
+                "Genopfyldt fra WH, 2 dage (Odoos rute)"
+            ),
+            danish.explanation_display,
+        )
+        source = self._at(cycle.policy_ids, self.warehouse, self.pump)
+        main_danish = buyer["sop.inventory.policy"].browse(source.id)
+        self.assertTrue(
+            main_danish.explanation_display.startswith(
+                f"Kilde: {self.vendor.display_name}, 30 dage. Efterspørgsel = "
+                "egen konsensus + hvad DEP trækker herfra"
+            ),
+            main_danish.explanation_display,
+        )
+        self.assertEqual(english.explanation_display[:60], policy.explanation[:60])
         # a source the forecast does not have: the policy's own text
         self.env.cr.execute(
             "UPDATE sop_inventory_policy SET supply_source = %s WHERE id = %s",
