@@ -324,6 +324,7 @@ class SopCycle(models.Model):
         if inputs is None:
             return {}
         policies = frames["policies"]
+        policies = policies[policies["product_id"].isin(product_ids)]
         # an item left out by the prepare has no policy: not scored
         inputs = _inputs_of(
             inputs, inputs.items[inputs.items["item_id"].isin(policies["item_id"])]

@@ -231,16 +231,24 @@ class SopInventoryPolicy(models.Model):
     @api.depends_context("lang")
     def _compute_explanation_display(self):
         """The add-on's first sentences worded in the reader's language, then
-        the engine's trace with its words translated; policies planned
-        before their head was stored show their text, translated as it is."""
-        headed = self.filtered(lambda policy: policy.sudo().explanation_head)
+        the engine's trace with its words translated (``_worded_explanation``)."""
         translate = self._explanation_translator()
-        for policy in headed:
-            head = policy.sudo().explanation_head
-            policy.explanation_display = policy._head_text(
-                head["parts"], policy.supply_source_display
-            ) + translate((policy.explanation or "")[head["length"] :])
-        return super(SopInventoryPolicy, self - headed)._compute_explanation_display()
+        for policy in self:
+            policy.explanation_display = policy._worded_explanation(
+                policy.explanation, policy.sudo().explanation_head, translate
+            )
+
+    def _worded_explanation(self, text, head, translate):
+        """``text``, this policy's explanation as stored (or as a proposal
+        quotes it), in the reader's language: its first sentences worded from
+        their stored ``head`` (the source as the policy shows it), the rest
+        through ``translate``; without a head (planned before it was
+        stored) all of it through ``translate``."""
+        if not head:
+            return translate(text)
+        return self._head_text(head["parts"], self.supply_source_display) + translate(
+            (text or "")[head["length"] :]
+        )
 
     @api.model
     def _head_text(self, parts, source):

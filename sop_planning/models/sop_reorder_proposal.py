@@ -464,21 +464,17 @@ class SopReorderProposal(models.Model):
                 proposal.cycle_id,
             )
             proposal.explanation_display = "\n".join(
-                filter(None, [*lines, proposal._policy_words(values, translate)])
+                filter(
+                    None,
+                    [
+                        *lines,
+                        proposal.sudo().policy_id._worded_explanation(
+                            values["policy"], values.get("policy_head"), translate
+                        ),
+                    ],
+                )
             )
         return super(SopReorderProposal, self - worded)._compute_explanation_display()
-
-    def _policy_words(self, values, translate):
-        """The policy's explanation the proposal quotes, in the reader's
-        language: its first sentences worded from their stored values (the
-        source as the policy shows it), the engine's trace translated."""
-        text, head = values["policy"], values.get("policy_head")
-        if not head:
-            return translate(text)
-        policy = self.sudo().policy_id
-        return policy._head_text(
-            head["parts"], policy.supply_source_display
-        ) + translate(text[head["length"] :])
 
     @api.model
     def _explain(self, values, vendor, source, min_qty, uom, cycle):

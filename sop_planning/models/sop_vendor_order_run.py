@@ -3,7 +3,6 @@
 import functools
 import logging
 import math
-import numbers
 
 import numpy as np
 import pandas as pd
@@ -13,16 +12,10 @@ from odoo.tools import SQL, format_date
 
 from ..engine.policy_rounding import ceil_to
 from ..engine.vendor_order import build_vendor_orders
+from .sop_cycle_supply_plan import _json_safe
 from .sop_vendor_order import ORDERED_REASONS
 
 _logger = logging.getLogger(__name__)
-
-
-def _json_number(value):
-    """``value`` as JSON stores it: numpy numbers as Python's."""
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    return float(value) if isinstance(value, numbers.Real) else value
 
 
 class SopVendorOrder(models.Model):
@@ -455,13 +448,7 @@ class SopVendorOrder(models.Model):
     def _json_notes(self, notes):
         """The engine's ``(code, params)`` notes as JSON, to word them for
         each reader."""
-        return [
-            [
-                code,
-                {name: _json_number(value) for name, value in params.items()},
-            ]
-            for code, params in notes
-        ]
+        return [[code, _json_safe(params)] for code, params in notes]
 
     def _buyer_quantities(self):
         """The quantities the buyer changed, by (rule, reason, proposed
