@@ -71,10 +71,11 @@ def test_rare_weekly_items_reach_their_target(make_history):
     """The level factor is drawn once a simulated year: 480 weeks gave 9
     draws, a candidate grid too noisy to choose on; the shared target
     then asked more than the law could give and every item took its
-    largest reorder point (4 points short of 95 %, with more stock)."""
-    reached, promised, stock = plan_and_replay(make_history)
+    largest reorder point (4 points short of 95 %, with more stock; the
+    allocation kept since, the cheapest one tried that keeps its promise,
+    still falls short on 480 weeks)."""
+    reached, promised, _stock = plan_and_replay(make_history)
     assert reached >= 0.935
     assert reached == pytest.approx(promised, abs=0.02)
     short = plan_and_replay(make_history, {"n_periods": 480})
     assert short[0] < reached - 0.015
-    assert short[2] > stock

@@ -104,6 +104,7 @@ import pandas as pd
 from scipy import special
 
 from .errors import EngineInputError, shown
+from .item_random import item_keys
 from .policy_law import bootstrap_policy, history_matrix, whole_periods
 from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rate
 
@@ -617,7 +618,8 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
         name: None if value is None else np.asarray(value)[rows]
         for name, value in inputs.items()
     }
-    point, fill, stock = bootstrap_policy(matrix[rows], **picked, **options)
+    keys = item_keys(np.asarray(item_ids)[rows])
+    point, fill, stock = bootstrap_policy(matrix[rows], **picked, keys=keys, **options)
     return rows, point, fill, stock, sells
 
 

@@ -78,6 +78,7 @@ simulated periods on arrays of all items.
 import numpy as np
 import pandas as pd
 
+from .item_random import ItemRandom
 from .simulate_backtest import history_qty
 
 
@@ -121,6 +122,7 @@ def resample_demand(
     level_cv=None,
     segment=12,
     seed=0,
+    keys=None,
 ):
     """Return items x ``n_periods`` demand drawn from each item's recent periods.
 
@@ -133,7 +135,8 @@ def resample_demand(
     multiplied by its own level factor, gamma distributed with mean 1 and
     that coefficient of variation: the rate an item will sell at is only
     known to the precision its history gives. Rows without a known period
-    get zero demand.
+    get zero demand. Each item draws from its own stream (``keys``, see
+    ``ItemRandom``).
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     recent = matrix[:, -window:]
@@ -146,10 +149,10 @@ def resample_demand(
         np.broadcast_to(np.asarray(block, dtype=int), (len(matrix),)),
         np.maximum(span, 1),
     )
-    rng = np.random.default_rng(seed)
+    rng = ItemRandom(keys, seed, len(matrix))
     steps = np.arange(n_periods)
     n_blocks = -(-n_periods // max(int(block.min(initial=1)), 1))
-    draw = rng.random((len(matrix), n_blocks))
+    draw = rng.random(n_blocks)
     starts = first[:, None] + (draw * (span - block + 1)[:, None]).astype(int)
     which = steps[None, :] // block[:, None]
     offset = steps[None, :] % block[:, None]
@@ -164,7 +167,7 @@ def resample_demand(
         cv2 = np.asarray(level_cv, dtype=float)[:, None] ** 2
         stretches = -(-n_periods // segment)
         shape = np.where(cv2 > 0, 1.0 / np.maximum(cv2, 1e-12), 1.0)
-        factor = rng.gamma(shape, np.where(cv2 > 0, cv2, 1.0), (len(matrix), stretches))
+        factor = rng.gamma(shape, np.where(cv2 > 0, cv2, 1.0), stretches)
         factor = np.where(cv2 > 0, factor, 1.0)
         paths *= np.repeat(factor, segment, axis=1)[:, :n_periods]
     return paths
@@ -236,27 +239,29 @@ def sale_size(matrix, window):
     )
 
 
-def thin_demand(paths, fraction, *, size=1.0, seed=0):
+def thin_demand(paths, fraction, *, size=1.0, seed=0, keys=None):
     """Return ``paths`` of sub-periods a ``fraction`` (per item) of a period.
 
     Each resampled period's demand is cut into sales of ``size`` units (per
     item, ``sale_size``) and every sale is kept with probability
     ``fraction`` (binomial thinning; the rest under one sale with the same
     probability): the mean is ``fraction`` of the period's and lumpy demand
-    stays lumpy. Rows with ``fraction`` 1 are returned unchanged.
+    stays lumpy. Rows with ``fraction`` 1 are returned unchanged. Each item
+    draws from its own stream (``keys``, see ``ItemRandom``).
     """
     rows = np.flatnonzero(fraction < 1.0)
     if not len(rows):
         return paths
-    rng = np.random.default_rng(seed)
+    keys = np.arange(len(paths)) if keys is None else np.asarray(keys)
+    rng = ItemRandom(keys[rows], seed)
     lump = np.broadcast_to(np.asarray(size, dtype=float), fraction.shape)[rows, None]
     # an item forecast at zero has its demand (and sale size) scaled to zero
     lump = np.where(np.isfinite(lump) & (lump > 0.0), lump, 1.0)
     part = np.maximum(np.nan_to_num(paths[rows]), 0.0)
     whole = np.floor(part / lump)
     keep = fraction[rows, None]
-    thinned = rng.binomial(whole.astype(np.int64), keep) * lump
-    thinned += (part - whole * lump) * (rng.random(part.shape) < keep)
+    thinned = rng.binomial(whole, keep) * lump
+    thinned += (part - whole * lump) * (rng.random(part.shape[1]) < keep)
     paths = paths.copy()
     paths[rows] = thinned
     return paths
@@ -287,6 +292,7 @@ def simulate_levels(
     lost_sales=True,
     lead_std=0.0,
     seed=0,
+    keys=None,
 ):
     """Return per item (fill rate, average on hand) of (R, s, S) on ``paths``.
 
@@ -296,14 +302,15 @@ def simulate_levels(
     interval lead + review; a review under half a period is emulated as
     continuous, see ``review_periods``). With ``lead_std`` (periods, per
     item) each order's lead time is drawn, normal around ``lead`` and
-    rounded to whole periods (``seed``; orders may cross). Fill rate 1 for
+    rounded to whole periods (``seed``, per item ``keys``; orders may
+    cross). Fill rate 1 for
     an item without demand. s and S may be items x candidates matrices:
     each column is simulated on the same demand and lead times and the
     results are matrices too.
     """
     n_items, n_periods = paths.shape
     lead, review = review_periods(lead, review)
-    drawn = _LeadTimes(lead, lead_std, n_items, seed)
+    drawn = _LeadTimes(lead, lead_std, n_items, seed, keys)
     lead = np.broadcast_to(np.round(lead).astype(int), n_items)
     review = np.broadcast_to(np.round(review).astype(int), (n_items,))
     reorder_point = np.asarray(reorder_point, dtype=float)
@@ -366,17 +373,17 @@ def simulate_levels(
 class _LeadTimes:
     """Lead times in whole periods drawn per item: normal, rounded, >= 0."""
 
-    def __init__(self, lead, lead_std, n_items, seed):
+    def __init__(self, lead, lead_std, n_items, seed, keys=None):
         self.lead = np.broadcast_to(np.asarray(lead, dtype=float), (n_items,))
         std = np.nan_to_num(np.asarray(lead_std, dtype=float))
         self.std = np.broadcast_to(np.maximum(std, 0.0), (n_items,))
         self.varies = bool(self.std.any())
         self.longest = int(np.round(np.max(self.lead + 4 * self.std, initial=0)))
-        self.rng = np.random.default_rng(seed)
+        self.rng = ItemRandom(keys, seed, n_items)
 
     def draw(self, size):
         """Return items x ``size`` lead times (whole periods)."""
-        normal = self.rng.standard_normal((len(self.lead), size))
+        normal = self.rng.standard_normal(size)
         drawn = np.round(self.lead[:, None] + self.std[:, None] * normal)
         return np.clip(drawn, 0, self.longest).astype(int)
 
@@ -400,7 +407,11 @@ def allocate(fill, stock, weight, unit_cost, group, target, steps=50, price_cap=
     ``price_cap`` (per item, NaN none; one per group): the stock value
     paid for the last unit served (``1 / lam``) is at most that many times
     the group's average (its stock value per unit served), the group
-    falling short of its target rather than buying the far tail.
+    falling short of its target rather than buying the far tail. The
+    price picks only corners of each item's fill / stock curve, so a small
+    group overshoots its target: items then step down to their best
+    cheaper candidate, cheapest fill lost per stock value saved first, as
+    long as the group still reaches its target (``_step_down``).
     """
     caps = np.full(len(fill), np.nan) if price_cap is None else price_cap
     choice = np.zeros(len(fill), dtype=int)
@@ -430,8 +441,27 @@ def allocate(fill, stock, weight, unit_cost, group, target, steps=50, price_cap=
             # ``price`` buys fill per unit of stock value: its inverse is the
             # stock value paid for the last unit served
             price = max(price, 1.0 / (cap * average))
-        choice[rows] = np.argmax(gain - price * cost, axis=1)
+        index = np.argmax(gain - price * cost, axis=1)
+        choice[rows] = _step_down(fill[rows], cost, weight_rows, goal, index)
     return choice
+
+
+def _step_down(fill, cost, weight, goal, index):
+    """Return ``index`` with items moved to their best cheaper candidate
+    while the weighted fill rate stays at least ``goal``."""
+    items = np.arange(len(fill))
+    chosen_fill, chosen_cost = fill[items, index], cost[items, index]
+    cheaper = cost < chosen_cost[:, None]
+    lower = np.argmax(np.where(cheaper, fill, -np.inf), axis=1)
+    loss = weight * (chosen_fill - fill[items, lower])
+    saving = chosen_cost - cost[items, lower]
+    slack = weight @ chosen_fill - goal * weight.sum()
+    movable = np.flatnonzero(cheaper.any(axis=1) & (saving > 0))
+    order = movable[np.argsort(loss[movable] / saving[movable], kind="stable")]
+    moved = order[np.cumsum(loss[order]) <= slack]
+    index = index.copy()
+    index[moved] = lower[moved]
+    return index
 
 
 def bootstrap_policy(
@@ -458,6 +488,7 @@ def bootstrap_policy(
     demand_weight=None,
     price_cap=None,
     lead_std=0.0,
+    keys=None,
 ):
     """Return (reorder_point, expected_fill_rate, expected_stock) per item.
 
@@ -475,11 +506,14 @@ def bootstrap_policy(
     variation of the level factor; ``demand_weight`` (per item, demand per
     period): the weight of each item in its group's target instead of the
     resampled demand's mean (NaN: that mean); ``lead_std`` (periods, per
-    item): the spread of the lead time, drawn per order and per window.
-    See the module docstring.
+    item): the spread of the lead time, drawn per order and per window;
+    ``keys`` (per item, ``item_keys``): each item's own random stream, so
+    that its policy does not depend on the items planned with it (None:
+    the row numbers). See the module docstring.
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
+    keys = np.arange(n_items) if keys is None else np.asarray(keys)
     lead = np.broadcast_to(np.asarray(lead, dtype=float), (n_items,))
     review = np.broadcast_to(np.nan_to_num(np.asarray(review, dtype=float)), (n_items,))
     fraction = short_window(lead, review)
@@ -516,19 +550,20 @@ def bootstrap_policy(
         "level_cv": level_cv,
         "segment": segment,
     }
-    paths = resample_demand(matrix, n_periods, seed=seed, **resampling)
+    paths = resample_demand(matrix, n_periods, seed=seed, keys=keys, **resampling)
     # the promise is read off a second sample: judged on the sample it was
     # chosen on, a reorder point's fill rate is flattered by that noise
-    fresh = resample_demand(matrix, n_periods, seed=seed + 1, **resampling)
+    fresh = resample_demand(matrix, n_periods, seed=seed + 1, keys=keys, **resampling)
     size = sale_size(matrix, window) * scale
-    paths = thin_demand(_hold(paths, short), fraction, size=size, seed=seed + 2)
-    fresh = thin_demand(_hold(fresh, short), fraction, size=size, seed=seed + 3)
+    thinning = {"size": size, "keys": keys}
+    paths = thin_demand(_hold(paths, short), fraction, seed=seed + 2, **thinning)
+    fresh = thin_demand(_hold(fresh, short), fraction, seed=seed + 3, **thinning)
     lot = np.maximum(np.broadcast_to(np.asarray(order_qty, float), (n_items,)), 0.0)
     target = np.broadcast_to(np.asarray(target, dtype=float), (n_items,))
 
     fill_rate = np.broadcast_to(np.asarray(fill_rate, dtype=bool), (n_items,))
     sums, count = _window_sums(
-        paths, protection, _LeadTimes(lead, lead_std, n_items, seed + 4)
+        paths, protection, _LeadTimes(lead, lead_std, n_items, seed + 4, keys)
     )
     # the candidates are judged on one draw of lead times, the promise on another
     candidate_run = {"lost_sales": lost_sales, "seed": seed + 5}
@@ -551,6 +586,7 @@ def bootstrap_policy(
             lead[rows],
             review[rows],
             lead_std=lead_std[rows],
+            keys=keys[rows],
             **candidate_run,
         )
         cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
@@ -565,6 +601,7 @@ def bootstrap_policy(
         # chosen on one sample, judged on another: a group whose promise
         # falls short there (the choice fitted the noise) aims higher
         shift = np.zeros(len(rows))
+        tried = []
         for _ in range(3):
             choice = allocate(
                 fills,
@@ -577,8 +614,9 @@ def bootstrap_policy(
             )
             point[rows] = grid[np.arange(len(rows)), choice]
             fill, stock = simulate_levels(
-                fresh, point, point + lot, lead, review, **promise_run
+                fresh, point, point + lot, lead, review, keys=keys, **promise_run
             )
+            tried.append((point[rows].copy(), fill[rows], stock[rows]))
             worst = 0.0
             for name in np.unique(group):
                 members = group == name
@@ -589,6 +627,8 @@ def bootstrap_policy(
                     worst = max(worst, abs(wanted - promised))
             if worst < 0.002:
                 break
+        best = _best_tried(tried, weight, cost, group, target[rows])
+        point[rows], fill[rows], stock[rows] = best
         return point, fill, stock
     if fill_rate.any():
         rows = np.flatnonzero(fill_rate)
@@ -603,6 +643,7 @@ def bootstrap_policy(
                 lead[rows],
                 review[rows],
                 lead_std=lead_std[rows],
+                keys=keys[rows],
                 **candidate_run,
             )[0]
             reached = fill >= target[rows]
@@ -610,9 +651,30 @@ def bootstrap_policy(
             low = np.where(reached, low, middle)
         point[rows] = high
     fill, stock = simulate_levels(
-        fresh, point, point + lot, lead, review, **promise_run
+        fresh, point, point + lot, lead, review, keys=keys, **promise_run
     )
     return point, fill, stock
+
+
+def _best_tried(tried, weight, cost, group, target):
+    """Return the (points, fill, stock) of the allocations ``tried``, per
+    group the one of least stock value whose promise reaches the group's
+    target (0.2 point spared), else the one promising most."""
+    points, fills, stocks = (np.stack(part) for part in zip(*tried, strict=True))
+    best = [array[-1].copy() for array in (points, fills, stocks)]
+    for name in np.unique(group):
+        members = group == name
+        if weight[members].sum() <= 0:
+            continue
+        promised = fills[:, members] @ weight[members] / weight[members].sum()
+        wanted = np.average(target[members], weights=weight[members])
+        value = stocks[:, members] @ cost[members]
+        kept = promised >= wanted - 0.002
+        pick = np.argmin(np.where(kept, value, np.inf)) if kept.any() else None
+        pick = np.argmax(promised) if pick is None else pick
+        for result, array in zip(best, (points, fills, stocks), strict=True):
+            result[members] = array[pick, members]
+    return best
 
 
 def _hold(paths, rows):

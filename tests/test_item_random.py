@@ -1,0 +1,133 @@
+"""Each item draws its law from a random stream of its own."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sop_planning.engine.item_random import ItemRandom, item_keys
+from sop_planning.engine.policy import compute_policy
+from sop_planning.engine.policy_law import _best_tried, allocate
+
+N_ITEMS = 60
+
+
+def slow_catalogue():
+    """Seeded slow and lumpy monthly sales of ``N_ITEMS`` parts, 36 months."""
+    rng = np.random.default_rng(21)
+    sells = rng.random((N_ITEMS, 36)) < rng.uniform(0.1, 0.6, (N_ITEMS, 1))
+    matrix = sells * rng.integers(1, 12, (N_ITEMS, 36))
+    ids = [f"PART-{n:03d}" for n in range(N_ITEMS)]
+    periods = pd.date_range("2028-01-01", periods=36, freq="MS")
+    history = pd.DataFrame(
+        {
+            "item_id": np.repeat(ids, 36),
+            "period": np.tile(periods, N_ITEMS),
+            "qty": matrix.ravel().astype(float),
+        }
+    )
+    months = pd.date_range("2031-01-01", periods=12, freq="MS")
+    forecast = pd.DataFrame(
+        {
+            "item_id": np.repeat(ids, 12),
+            "period": np.tile(months, N_ITEMS),
+            "forecast": np.repeat(matrix.mean(axis=1), 12),
+            "sigma": np.repeat(matrix.std(axis=1), 12),
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "item_id": ids,
+            "lead_time_days": 45.0,
+            "review_days": 30.4,
+            "unit_cost": 5.0,
+            "service_level": 0.95,
+            "service_type": "cycle",
+        }
+    )
+    return items, forecast, history
+
+
+def plan(items, forecast, history):
+    policy = compute_policy(items, forecast, freq="M", history=history)
+    return policy.set_index("item_id")
+
+
+def test_an_items_policy_does_not_move_with_the_rest_of_the_catalogue():
+    """A part added or archived elsewhere, or the catalogue read in another
+    order, leaves every other part's policy as it was (with one generator
+    for all, leaving 5 parts out moved most others' reorder points)."""
+    items, forecast, history = slow_catalogue()
+    whole = plan(items, forecast, history)
+    assert (whole["method"] == "bootstrap").all()
+    kept = items["item_id"].iloc[5:].sample(frac=1.0, random_state=3)
+    part = plan(
+        items.set_index("item_id").loc[kept].reset_index(),
+        forecast[forecast["item_id"].isin(kept)],
+        history[history["item_id"].isin(kept)],
+    )
+    columns = ["reorder_point", "order_up_to", "expected_fill_rate"]
+    pd.testing.assert_frame_equal(part.loc[kept, columns], whole.loc[kept, columns])
+
+
+def test_streams_are_the_items_own_and_uniform():
+    keys = item_keys([f"P{n}" for n in range(2000)])
+    draws = ItemRandom(keys, seed=7).random(400)
+    assert ((draws > 0) & (draws < 1)).all()
+    assert draws.mean() == pytest.approx(0.5, abs=0.002)
+    assert draws.var() == pytest.approx(1 / 12, rel=0.01)
+    # an item's draws are the same drawn alone and do not follow its neighbour's
+    alone = ItemRandom(keys[[17]], seed=7).random(400)
+    np.testing.assert_array_equal(alone[0], draws[17])
+    neighbours = [np.corrcoef(draws[n], draws[n + 1])[0, 1] for n in range(0, 1998)]
+    assert abs(np.mean(neighbours)) < 0.005
+    assert np.std(neighbours) == pytest.approx(1 / np.sqrt(400), rel=0.1)
+    # another seed, another stream
+    other = ItemRandom(keys, seed=8).random(400)
+    assert abs(np.corrcoef(draws.ravel(), other.ravel())[0, 1]) < 0.005
+
+
+def test_normal_gamma_and_binomial_draws_have_their_laws_moments():
+    draw = ItemRandom(None, seed=1, n_items=1000)
+    normal = draw.standard_normal(500)
+    assert normal.mean() == pytest.approx(0.0, abs=0.01)
+    assert normal.std() == pytest.approx(1.0, abs=0.01)
+    shape = np.full((1000, 1), 0.5)
+    gamma = draw.gamma(shape, 2.0, 200)
+    assert gamma.mean() == pytest.approx(1.0, abs=0.02)
+    assert gamma.var() == pytest.approx(2.0, rel=0.05)
+    count = np.tile(np.array([0, 1, 5, 40, 64, 65, 300]), (1000, 1))
+    chance = np.full((1000, 1), 0.3)
+    kept = draw.binomial(count, chance)
+    assert (kept >= 0).all() and (kept <= count).all()
+    assert kept.mean(axis=0) == pytest.approx(count[0] * 0.3, abs=0.5)
+    expected_var = count[0] * 0.3 * 0.7
+    assert kept.var(axis=0) == pytest.approx(expected_var, rel=0.12, abs=0.02)
+    assert (draw.binomial(count, np.ones((1000, 1))) == count).all()
+
+
+def test_a_small_group_steps_down_to_a_candidate_between_the_corners():
+    """One item: its 95 % lies on a candidate the price never picks (below
+    the line between its neighbours), the allocation stops there, not at
+    100 % for 5 % more stock value."""
+    fill = np.array([[0.0, 0.90, 0.953, 1.0]])
+    stock = np.array([[0.0, 10.0, 20.0, 21.0]])
+    one = np.ones(1)
+    choice = allocate(fill, stock, one, one, np.array(["lumpy"]), np.array([0.95]))
+    assert choice[0] == 2
+
+
+def test_the_cheapest_allocation_tried_that_keeps_the_promise_is_kept():
+    """The target's shift is tried a few times; per group the plan keeps the
+    allocation of least stock value whose promise reaches the target, not
+    the last one tried."""
+    group = np.array(["a", "a", "b"])
+    weight, cost = np.ones(3), np.array([1.0, 1.0, 2.0])
+    tried = [
+        (np.array([5.0, 5.0, 9.0]), np.array([0.99, 0.99, 0.90]), np.full(3, 8.0)),
+        (np.array([3.0, 3.0, 7.0]), np.array([0.96, 0.95, 0.80]), np.full(3, 5.0)),
+        (np.array([2.0, 2.0, 8.0]), np.array([0.90, 0.90, 0.85]), np.full(3, 4.0)),
+    ]
+    points, fills, stocks = _best_tried(tried, weight, cost, group, np.full(3, 0.95))
+    np.testing.assert_array_equal(points, [3.0, 3.0, 9.0])  # b: none reaches 95 %
+    np.testing.assert_array_equal(fills, [0.96, 0.95, 0.90])
+    np.testing.assert_array_equal(stocks, [5.0, 5.0, 8.0])
