@@ -22,7 +22,10 @@ period_days=None, freq=None)``.
   (default 0.25), ``moq`` (default 0), ``multiple`` (default 1),
 - ``abc``, ``xyz``, ``pattern`` (optional classes from the forecast engine),
 - ``plan_adjusted`` (default False): the demand was set by a planner, not
-  only forecast; a resampled law then always takes the forecast's level.
+  only forecast; a resampled law then always takes the forecast's level,
+- ``stream_key`` (default ``item_id``): what names the item's own random
+  stream in a resampled law (``item_random``): the add-on gives product and
+  warehouse, so a product keeps its draws from one plan to the next.
 
 ``demand``: long ``item_id, period, forecast, sigma`` per future period (the
 forecast engine's output), ``sigma`` being the standard deviation of the
@@ -618,8 +621,7 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
         name: None if value is None else np.asarray(value)[rows]
         for name, value in inputs.items()
     }
-    keys = item_keys(np.asarray(item_ids)[rows])
-    point, fill, stock = bootstrap_policy(matrix[rows], **picked, keys=keys, **options)
+    point, fill, stock = bootstrap_policy(matrix[rows], **picked, **options)
     return rows, point, fill, stock, sells
 
 
@@ -698,6 +700,7 @@ def compute_policy(
                 "to_forecast": ~own_level,
                 "level_floor": np.where(as_fill_rate, law["level_floor"], 0.0),
                 "demand_weight": _group_weights(law["group_weight"], d_window * days),
+                "keys": item_keys(items.get("stream_key", items["item_id"])),
                 "price_cap": np.where(
                     np.isin(pattern, law["fill_rate_patterns"]),
                     law["price_cap"] or np.nan,

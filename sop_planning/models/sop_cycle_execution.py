@@ -409,6 +409,11 @@ class SopCycle(models.Model):
                 "rounding": steps,
                 "multiple": multiples,
                 "purchase_uom_id": pack_ids,
+                # the law's random draws follow the product at the warehouse,
+                # not this plan's forecast ids: the same draws every plan
+                "stream_key": frame["product_id"].astype(str)
+                + "@"
+                + frame["warehouse_id"].astype(str),
             }
         ).reset_index(drop=True)
         items = items.astype({"review_days": int, "lead_time_days": float})
