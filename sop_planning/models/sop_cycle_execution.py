@@ -426,7 +426,7 @@ class SopCycle(models.Model):
 
         DataFrame indexed by forecast id in the order of ``forecasts``; empty
         numbers are 0, empty texts None, empty links <NA>; ``uom_id`` is the
-        product's unit.
+        product's unit, ``product_active`` whether it is still in use.
         """
         names = [
             "state",
@@ -449,7 +449,7 @@ class SopCycle(models.Model):
         forecasts.flush_recordset(names)
         rows = self.env.execute_query(
             SQL(
-                """SELECT f.id, %s, t.uom_id
+                """SELECT f.id, %s, t.uom_id, p.active AND t.active
                      FROM sop_forecast f
                      JOIN product_product p ON p.id = f.product_id
                      JOIN product_template t ON t.id = p.product_tmpl_id
@@ -458,7 +458,8 @@ class SopCycle(models.Model):
                 forecasts.ids,
             )
         )
-        frame = pd.DataFrame(rows, columns=["id", *names, "uom_id"]).set_index("id")
+        columns = ["id", *names, "uom_id", "product_active"]
+        frame = pd.DataFrame(rows, columns=columns).set_index("id")
         frame = frame.reindex(pd.Index(forecasts.ids, name="id"))
         numbers = ["lead_time_days", "delay_mean", "delay_std", "moq"]
         frame[numbers] = frame[numbers].astype(float).fillna(0.0)
@@ -472,13 +473,19 @@ class SopCycle(models.Model):
 
     def _policy_skips(self, frame):
         """{forecast id: reason} of the forecasts no policy can be planned
-        for (``_forecast_frame`` rows): no statistical forecast, no route,
-        no vendor lead time or an implausible one."""
+        for (``_forecast_frame`` rows): an archived product, no statistical
+        forecast, no route, no vendor lead time or an implausible one."""
         route = frame["supply_route"]
         vendor = frame["vendor_id"].notna()
         days = frame["lead_time_days"]
         moved = route.isin(["resupply", "manufacture"])
         reasons = [
+            (
+                ~frame["product_active"].astype(bool),
+                lambda row: self.env._(
+                    "Product archived: no reordering rule is planned for it."
+                ),
+            ),
             (
                 frame["state"] != "ok",
                 lambda row: row.skip_reason or self.env._("No statistical forecast."),

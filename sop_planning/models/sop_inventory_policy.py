@@ -411,16 +411,18 @@ class SopInventoryPolicy(models.Model):
     def _write_orderpoints(self):
         """Write min and max of applicable policies to reordering rules.
 
-        Creates the missing rules; a rule a user marked as manual is kept as
-        it is and the policy says so. Runs as superuser after the caller's
-        own access check: approving a plan sets the company's rules.
+        Creates the missing rules; a rule a user marked as manual or
+        archived is kept as it is and the policy says so. Runs as superuser
+        after the caller's own access check: approving a plan sets the
+        company's rules.
         """
         policies = self.filtered(lambda p: p.state != "skipped").sudo()
         if not policies:
             return
         orderpoint_model = self.env["stock.warehouse.orderpoint"].sudo()
         locations = policies.warehouse_id.lot_stock_id
-        existing = orderpoint_model.search(
+        # an archived rule still holds its product and location (unique)
+        existing = orderpoint_model.with_context(active_test=False).search(
             [
                 ("product_id", "in", policies.product_id.ids),
                 ("location_id", "in", locations.ids),
@@ -436,7 +438,7 @@ class SopInventoryPolicy(models.Model):
                 policy.product_id, policy.warehouse_id.lot_stock_id
             )
             orderpoint = by_key.get(key)
-            if orderpoint and orderpoint.sop_manual:
+            if orderpoint and (orderpoint.sop_manual or not orderpoint.active):
                 states[policy.id], orderpoint_ids[policy.id] = "manual", orderpoint.id
             elif orderpoint:
                 to_update[orderpoint] = policy._orderpoint_values()

@@ -142,6 +142,44 @@ class TestPolicyRefresh(SopPolicyCase):
         self.assertTrue(rule.exists())
         self.assertEqual(self._policy(cycle, self.pump).orderpoint_id.id, rule.id)
 
+    def test_archived_product_or_rule_leaves_the_refresh_running(self):
+        """Archiving a product archives its rule (Odoo), which still holds its
+        product and location: the refresh recreated it, hit the unique
+        constraint and every later night failed the whole plan. Now the
+        product's policy is skipped, a rule a user archived stays archived
+        (as Odoo's replenishment report leaves it) and the rest refresh."""
+        cycle = self._approve(self._plan(self.pump | self.gasket))
+        Rule = self.env["stock.warehouse.orderpoint"].sudo()
+        Rule = Rule.with_context(active_test=False)
+        gasket_rule = Rule.browse(self._policy(cycle, self.gasket).orderpoint_id.id)
+        pump_policy = self._policy(cycle, self.pump)
+        self.gasket.product_tmpl_id.sudo().active = False
+        self.assertFalse(gasket_rule.active, "Odoo archives the product's rule")
+
+        self._double_the_plan(cycle)
+        self._refresh()
+        gasket_policy = self._policy(cycle, self.gasket)
+        self.assertEqual(gasket_policy.state, "skipped")
+        self.assertIn("archived", gasket_policy.skip_reason)
+        self.assertEqual(
+            Rule.search([("product_id", "=", self.gasket.id)]), gasket_rule
+        )
+        self.assertFalse(gasket_rule.active)
+        self.assertEqual(pump_policy.change_ids[0].kind, "refresh", "the pump moved")
+        self.assertAlmostEqual(
+            Rule.browse(pump_policy.orderpoint_id.id).product_min_qty,
+            pump_policy.reorder_point,
+            2,
+        )
+
+        pump_rule = Rule.browse(pump_policy.orderpoint_id.id)
+        pump_rule.active = False  # a user stops the pump's rule
+        self._double_the_plan(cycle)
+        self._refresh()
+        self.assertEqual(pump_policy.state, "manual")
+        self.assertEqual(pump_policy.orderpoint_id, pump_rule)
+        self.assertFalse(pump_rule.active)
+
     def test_small_moves_stay_out_of_the_chatter(self):
         cycle = self._approve(self._plan(self.pump))
         policy = cycle.policy_ids
