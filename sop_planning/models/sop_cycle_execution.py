@@ -479,13 +479,11 @@ class SopCycle(models.Model):
         vendor = frame["vendor_id"].notna()
         days = frame["lead_time_days"]
         moved = route.isin(["resupply", "manufacture"])
+        archived = self.env._(
+            "Product archived: no reordering rule is planned for it."
+        )
         reasons = [
-            (
-                ~frame["product_active"].astype(bool),
-                lambda row: self.env._(
-                    "Product archived: no reordering rule is planned for it."
-                ),
-            ),
+            (~frame["product_active"].astype(bool), lambda row: archived),
             (
                 frame["state"] != "ok",
                 lambda row: row.skip_reason or self.env._("No statistical forecast."),
