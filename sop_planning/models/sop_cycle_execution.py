@@ -479,9 +479,7 @@ class SopCycle(models.Model):
         vendor = frame["vendor_id"].notna()
         days = frame["lead_time_days"]
         moved = route.isin(["resupply", "manufacture"])
-        archived = self.env._(
-            "Product archived: no reordering rule is planned for it."
-        )
+        archived = self.env._("Product archived: no reordering rule is planned for it.")
         reasons = [
             (~frame["product_active"].astype(bool), lambda row: archived),
             (
