@@ -8,14 +8,13 @@ A seeded synthetic monthly panel (a third smooth, a third intermittent, a
 third lumpy; lead times 1-3 months) is written to a temporary folder, then
 ``python -m sop_planning.engine forecast`` and ``policy --history`` (the
 add-on's policy: law resampled from the history) run on it as separate
-processes. Prints each step's wall time and CPU time (user + system) and the
-machine's load average: on the shared 2-core machine wall time depends on
-what else runs.
+processes. Prints each step's wall time, CPU time (user + system) and peak
+memory (max RSS) and the machine's load average: on the shared 2-core
+machine wall time depends on what else runs.
 """
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -62,15 +61,24 @@ def write_panel(folder, n_items, n_months, seed=7):
 
 
 def timed(label, command, folder):
-    """Run ``command`` in ``folder``; print and return its wall and CPU time."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Run ``command`` in ``folder``; print and return its wall and CPU time
+    (and print its peak memory)."""
     started = time.perf_counter()
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True)
+    process = subprocess.Popen(
+        command,
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    print(f"{label}: wall {wall:.1f} s, CPU {cpu:.1f} s")
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{label} failed: {' '.join(command)}")
+    cpu = usage.ru_utime + usage.ru_stime
+    peak = usage.ru_maxrss // 1024
+    print(f"{label}: wall {wall:.1f} s, CPU {cpu:.1f} s, max RSS {peak} MB")
     return wall, cpu
 
 

@@ -4,9 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sop_planning.engine import policy_law
 from sop_planning.engine.item_random import ItemRandom, item_keys
 from sop_planning.engine.policy import compute_policy
-from sop_planning.engine.policy_law import _best_tried, allocate
+from sop_planning.engine.policy_law import _best_tried, allocate, bootstrap_policy
 
 N_ITEMS = 60
 
@@ -131,3 +132,35 @@ def test_the_cheapest_allocation_tried_that_keeps_the_promise_is_kept():
     np.testing.assert_array_equal(points, [3.0, 3.0, 9.0])  # b: none reaches 95 %
     np.testing.assert_array_equal(fills, [0.96, 0.95, 0.90])
     np.testing.assert_array_equal(stocks, [5.0, 5.0, 8.0])
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_planning_in_chunks_gives_each_item_what_one_call_gives(monkeypatch, grouped):
+    """The law simulates a large catalogue a chunk of items at a time (its
+    memory grew about 40 KB an item: 20,000 items took 793 MB, now 221 MB);
+    every item drawing from its own stream, the chunks change nothing."""
+    rng = np.random.default_rng(4)
+    n_items = 45
+    matrix = rng.poisson(rng.uniform(0.3, 20, (n_items, 1)), (n_items, 30)) * (
+        rng.random((n_items, 30)) < rng.uniform(0.2, 1.0, (n_items, 1))
+    )
+    lead = rng.choice([0.3, 1.0, 2.0], n_items)  # some under a period
+    inputs = {
+        "matrix": matrix.astype(float),
+        "level": matrix.mean(axis=1),
+        "lead": lead,
+        "review": np.where(lead < 1, 0.0, 1.0),
+        "order_qty": matrix.mean(axis=1),
+        "target": 0.95,
+        "fill_rate": np.arange(n_items) % 3 != 0,
+        "groups": rng.choice(["intermittent", "lumpy"], n_items) if grouped else None,
+        "unit_cost": rng.uniform(1, 30, n_items),
+        "lead_std": np.where(np.arange(n_items) % 4 == 0, 0.5, 0.0),
+        "level_spread": 1.5,
+        "keys": item_keys(np.arange(n_items)),
+    }
+    whole = bootstrap_policy(**inputs)
+    monkeypatch.setattr(policy_law, "CHUNK_ITEMS", 7)
+    chunked = bootstrap_policy(**inputs)
+    for one, other in zip(whole, chunked, strict=True):
+        np.testing.assert_array_equal(one, other)

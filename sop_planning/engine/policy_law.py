@@ -72,7 +72,9 @@ every item taking its largest candidate (``compute_policy`` sets
 ``n_periods`` to 40 years, ``MAX_SIMULATED_PERIODS`` at most).
 
 Everything is vectorised across items: one simulation is a loop over the
-simulated periods on arrays of all items.
+simulated periods on arrays of up to ``CHUNK_ITEMS`` items (a large
+catalogue is simulated a chunk at a time, its memory bounded; every item
+drawing from its own stream, ``item_random``, the chunks change nothing).
 """
 
 import numpy as np
@@ -151,7 +153,8 @@ def resample_demand(
     )
     rng = ItemRandom(keys, seed, len(matrix))
     steps = np.arange(n_periods)
-    n_blocks = -(-n_periods // max(int(block.min(initial=1)), 1))
+    # one draw per period whatever the blocks: an item's draws stay its own
+    n_blocks = n_periods
     draw = rng.random(n_blocks)
     starts = first[:, None] + (draw * (span - block + 1)[:, None]).astype(int)
     which = steps[None, :] // block[:, None]
@@ -317,7 +320,7 @@ def simulate_levels(
     order_up_to = np.asarray(order_up_to, dtype=float)
     shape = np.broadcast_shapes(reorder_point.shape, order_up_to.shape)
     wide = len(shape) == 2
-    span = max(int(lead.max(initial=0)), drawn.longest) + 2
+    span = max(int(lead.max(initial=0)), int(drawn.longest.max(initial=0))) + 2
     # slot-major, one row per (slot, item): an order goes to row slot x items
     # + item, so the scatter indexes one axis (in place, buffers reused)
     pipeline = np.zeros((span * n_items, *shape[1:]))
@@ -378,14 +381,14 @@ class _LeadTimes:
         std = np.nan_to_num(np.asarray(lead_std, dtype=float))
         self.std = np.broadcast_to(np.maximum(std, 0.0), (n_items,))
         self.varies = bool(self.std.any())
-        self.longest = int(np.round(np.max(self.lead + 4 * self.std, initial=0)))
+        self.longest = np.round(self.lead + 4 * self.std).astype(int)
         self.rng = ItemRandom(keys, seed, n_items)
 
     def draw(self, size):
         """Return items x ``size`` lead times (whole periods)."""
         normal = self.rng.standard_normal(size)
         drawn = np.round(self.lead[:, None] + self.std[:, None] * normal)
-        return np.clip(drawn, 0, self.longest).astype(int)
+        return np.clip(drawn, 0, self.longest[:, None]).astype(int)
 
     def next(self):
         """Return one lead time per item (whole periods)."""
@@ -538,122 +541,177 @@ def bootstrap_policy(
         scale = np.where((own > 0) & np.isfinite(level), level / own, 1.0)
     to_forecast = np.broadcast_to(np.asarray(to_forecast, dtype=bool), (n_items,))
     scale = np.where(to_forecast, scale, 1.0)
-    level_cv = None
+    level_cv = np.zeros(n_items)
     if level_spread or np.any(level_floor):
         level_cv = np.maximum(
             level_spread * mean_uncertainty(matrix, window), level_floor
         )
-    resampling = {
-        "window": window,
-        "block": protection if block is None else block,
-        "scale": scale,
-        "level_cv": level_cv,
-        "segment": segment,
-    }
-    paths = resample_demand(matrix, n_periods, seed=seed, keys=keys, **resampling)
-    # the promise is read off a second sample: judged on the sample it was
-    # chosen on, a reorder point's fill rate is flattered by that noise
-    fresh = resample_demand(matrix, n_periods, seed=seed + 1, keys=keys, **resampling)
+    block = np.broadcast_to(protection if block is None else block, (n_items,))
     size = sale_size(matrix, window) * scale
-    thinning = {"size": size, "keys": keys}
-    paths = thin_demand(_hold(paths, short), fraction, seed=seed + 2, **thinning)
-    fresh = thin_demand(_hold(fresh, short), fraction, seed=seed + 3, **thinning)
     lot = np.maximum(np.broadcast_to(np.asarray(order_qty, float), (n_items,)), 0.0)
     target = np.broadcast_to(np.asarray(target, dtype=float), (n_items,))
-
     fill_rate = np.broadcast_to(np.asarray(fill_rate, dtype=bool), (n_items,))
-    sums, count = _window_sums(
-        paths, protection, _LeadTimes(lead, lead_std, n_items, seed + 4, keys)
-    )
+
+    def demand(rows, sample):
+        """Resampled demand of ``rows``: sample 0 to choose on, 1 to promise
+        on (the promise is read off a second sample: judged on the sample
+        it was chosen on, a reorder point's fill rate is flattered by that
+        noise)."""
+        paths = resample_demand(
+            matrix[rows],
+            n_periods,
+            window=window,
+            block=block[rows],
+            scale=scale[rows],
+            level_cv=level_cv[rows] if level_cv.any() else None,
+            segment=segment,
+            seed=seed + sample,
+            keys=keys[rows],
+        )
+        return thin_demand(
+            _hold(paths, short[rows]),
+            fraction[rows],
+            size=size[rows],
+            seed=seed + 2 + sample,
+            keys=keys[rows],
+        )
+
     # the candidates are judged on one draw of lead times, the promise on another
     candidate_run = {"lost_sales": lost_sales, "seed": seed + 5}
-    promise_run = {"lost_sales": lost_sales, "seed": seed + 6, "lead_std": lead_std}
-    point = _quantile_of(sums, count, target)
-    if groups is not None and fill_rate.any():
-        rows = np.flatnonzero(fill_rate)
-        grid = np.stack(
-            [
-                _quantile_of(sums[rows], count[rows], np.full(len(rows), level))
-                for level in CANDIDATE_LEVELS
-            ],
-            axis=1,
-        )
-        grid[:, 0] = 0.0
-        fills, stocks = simulate_levels(
-            paths[rows],
-            grid,
-            grid + lot[rows, None],
-            lead[rows],
-            review[rows],
-            lead_std=lead_std[rows],
-            keys=keys[rows],
-            **candidate_run,
-        )
-        cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
-        group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
-        weight = paths[rows].mean(axis=1) / fraction[rows]  # per whole period
-        if demand_weight is not None:
-            given = np.broadcast_to(np.asarray(demand_weight, float), (n_items,))[rows]
-            weight = np.where(np.isfinite(given), given, weight)
-        caps = None
-        if price_cap is not None:
-            caps = np.broadcast_to(np.asarray(price_cap, float), (n_items,))[rows]
-        # chosen on one sample, judged on another: a group whose promise
-        # falls short there (the choice fitted the noise) aims higher
-        shift = np.zeros(len(rows))
-        tried = []
-        for _ in range(3):
-            choice = allocate(
-                fills,
-                stocks,
-                weight,
-                cost,
-                group,
-                target[rows] + shift,
-                price_cap=caps,
-            )
-            point[rows] = grid[np.arange(len(rows)), choice]
-            fill, stock = simulate_levels(
-                fresh, point, point + lot, lead, review, keys=keys, **promise_run
-            )
-            tried.append((point[rows].copy(), fill[rows], stock[rows]))
-            worst = 0.0
-            for name in np.unique(group):
-                members = group == name
-                if weight[members].sum() > 0:
-                    promised = np.average(fill[rows][members], weights=weight[members])
-                    wanted = np.average(target[rows][members], weights=weight[members])
-                    shift[members] += wanted - promised
-                    worst = max(worst, abs(wanted - promised))
-            if worst < 0.002:
-                break
-        best = _best_tried(tried, weight, cost, group, target[rows])
-        point[rows], fill[rows], stock[rows] = best
-        return point, fill, stock
-    if fill_rate.any():
-        rows = np.flatnonzero(fill_rate)
-        low = np.zeros(len(rows))
-        high = protection[rows] * np.max(paths[rows], axis=1, initial=0.0)
-        for _ in range(steps):
-            middle = 0.5 * (low + high)
-            fill = simulate_levels(
-                paths[rows],
-                middle,
-                middle + lot[rows],
+    promise_run = {"lost_sales": lost_sales, "seed": seed + 6}
+
+    def promise(point):
+        """Per item (fill rate, stock) of ``point`` on the second sample."""
+        fill, stock = np.zeros(n_items), np.zeros(n_items)
+        for rows in _chunks(n_items):
+            fill[rows], stock[rows] = simulate_levels(
+                demand(rows, 1),
+                point[rows],
+                point[rows] + lot[rows],
                 lead[rows],
                 review[rows],
                 lead_std=lead_std[rows],
                 keys=keys[rows],
-                **candidate_run,
-            )[0]
-            reached = fill >= target[rows]
-            high = np.where(reached, middle, high)
-            low = np.where(reached, low, middle)
-        point[rows] = high
-    fill, stock = simulate_levels(
-        fresh, point, point + lot, lead, review, keys=keys, **promise_run
-    )
+                **promise_run,
+            )
+        return fill, stock
+
+    grouped = groups is not None and fill_rate.any()
+    point = np.zeros(n_items)
+    grid = np.zeros((n_items, len(CANDIDATE_LEVELS)))
+    fills, stocks, weight = np.zeros_like(grid), np.zeros_like(grid), np.zeros(n_items)
+    for rows in _chunks(n_items):
+        paths = demand(rows, 0)
+        sums, count = _window_sums(
+            paths,
+            protection[rows],
+            _LeadTimes(lead[rows], lead_std[rows], len(paths), seed + 4, keys[rows]),
+        )
+        point[rows] = _quantile_of(sums, count, target[rows])
+        weight[rows] = paths.mean(axis=1) / fraction[rows]  # per whole period
+        judged = np.flatnonzero(fill_rate[rows])
+        if not len(judged):
+            continue
+        inside = rows.start + judged
+        run = {
+            "lead_std": lead_std[inside],
+            "keys": keys[inside],
+            **candidate_run,
+        }
+        if grouped:
+            levels = [np.full(len(judged), level) for level in CANDIDATE_LEVELS]
+            grid[inside] = np.stack(
+                [_quantile_of(sums[judged], count[judged], at) for at in levels],
+                axis=1,
+            )
+            grid[inside, 0] = 0.0
+            fills[inside], stocks[inside] = simulate_levels(
+                paths[judged],
+                grid[inside],
+                grid[inside] + lot[inside, None],
+                lead[inside],
+                review[inside],
+                **run,
+            )
+        else:
+            point[inside] = _bisected_point(
+                paths[judged],
+                target[inside],
+                lot[inside],
+                lead[inside],
+                review[inside],
+                protection[inside],
+                steps,
+                run,
+            )
+    if not grouped:
+        return (point, *promise(point))
+    rows = np.flatnonzero(fill_rate)
+    cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
+    group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
+    weight = weight[rows]
+    if demand_weight is not None:
+        given = np.broadcast_to(np.asarray(demand_weight, float), (n_items,))[rows]
+        weight = np.where(np.isfinite(given), given, weight)
+    caps = None
+    if price_cap is not None:
+        caps = np.broadcast_to(np.asarray(price_cap, float), (n_items,))[rows]
+    # chosen on one sample, judged on another: a group whose promise
+    # falls short there (the choice fitted the noise) aims higher
+    shift = np.zeros(len(rows))
+    tried = []
+    for _ in range(3):
+        choice = allocate(
+            fills[rows],
+            stocks[rows],
+            weight,
+            cost,
+            group,
+            target[rows] + shift,
+            price_cap=caps,
+        )
+        point[rows] = grid[rows, choice]
+        fill, stock = promise(point)
+        tried.append((point[rows].copy(), fill[rows], stock[rows]))
+        worst = 0.0
+        for name in np.unique(group):
+            members = group == name
+            if weight[members].sum() > 0:
+                promised = np.average(fill[rows][members], weights=weight[members])
+                wanted = np.average(target[rows][members], weights=weight[members])
+                shift[members] += wanted - promised
+                worst = max(worst, abs(wanted - promised))
+        if worst < 0.002:
+            break
+    best = _best_tried(tried, weight, cost, group, target[rows])
+    point[rows], fill[rows], stock[rows] = best
     return point, fill, stock
+
+
+CHUNK_ITEMS = 2000  # items simulated at a time: memory, not results
+
+
+def _chunks(n_items):
+    """Slices of at most ``CHUNK_ITEMS`` items: every item draws from its own
+    stream, so planning in chunks gives each item what one call gives."""
+    return [
+        slice(first, min(first + CHUNK_ITEMS, n_items))
+        for first in range(0, n_items, CHUNK_ITEMS)
+    ]
+
+
+def _bisected_point(paths, target, lot, lead, review, protection, steps, run):
+    """The smallest reorder point whose simulated fill rate on ``paths``
+    reaches ``target`` (bisection, every item at once)."""
+    low = np.zeros(len(paths))
+    high = protection * np.max(paths, axis=1, initial=0.0)
+    for _ in range(steps):
+        middle = 0.5 * (low + high)
+        fill = simulate_levels(paths, middle, middle + lot, lead, review, **run)[0]
+        reached = fill >= target
+        high = np.where(reached, middle, high)
+        low = np.where(reached, low, middle)
+    return high
 
 
 def _best_tried(tried, weight, cost, group, target):
