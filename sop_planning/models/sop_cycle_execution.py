@@ -410,10 +410,9 @@ class SopCycle(models.Model):
                 "multiple": multiples,
                 "purchase_uom_id": pack_ids,
                 # the law's random draws follow the product at the warehouse,
-                # not this plan's forecast ids: the same draws every plan
-                "stream_key": frame["product_id"].astype(str)
-                + "@"
-                + frame["warehouse_id"].astype(str),
+                # not this plan's forecast ids: the same draws every plan,
+                # and in a copy of the database
+                "stream_key": frame["stream_key"],
             }
         ).reset_index(drop=True)
         items = items.astype({"review_days": int, "lead_time_days": float})
@@ -426,7 +425,9 @@ class SopCycle(models.Model):
 
         DataFrame indexed by forecast id in the order of ``forecasts``; empty
         numbers are 0, empty texts None, empty links <NA>; ``uom_id`` is the
-        product's unit, ``product_active`` whether it is still in use.
+        product's unit, ``product_active`` whether it is still in use,
+        ``stream_key`` the product's internal reference (else its id) and
+        the warehouse's short name.
         """
         names = [
             "state",
@@ -449,16 +450,19 @@ class SopCycle(models.Model):
         forecasts.flush_recordset(names)
         rows = self.env.execute_query(
             SQL(
-                """SELECT f.id, %s, t.uom_id, p.active AND t.active
+                """SELECT f.id, %s, t.uom_id, p.active AND t.active,
+                          COALESCE(p.default_code, 'product ' || p.id)
+                          || '@' || w.code
                      FROM sop_forecast f
                      JOIN product_product p ON p.id = f.product_id
                      JOIN product_template t ON t.id = p.product_tmpl_id
+                     JOIN stock_warehouse w ON w.id = f.warehouse_id
                     WHERE f.id = ANY(%s)""",
                 SQL(", ").join(SQL("f.%s", SQL.identifier(name)) for name in names),
                 forecasts.ids,
             )
         )
-        columns = ["id", *names, "uom_id", "product_active"]
+        columns = ["id", *names, "uom_id", "product_active", "stream_key"]
         frame = pd.DataFrame(rows, columns=columns).set_index("id")
         frame = frame.reindex(pd.Index(forecasts.ids, name="id"))
         numbers = ["lead_time_days", "delay_mean", "delay_std", "moq"]

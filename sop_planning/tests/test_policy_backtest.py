@@ -30,7 +30,9 @@ class SlowMoverCase(SopPolicyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.slow = cls._product("Slow spare", standard_price=40.0)
+        cls.slow = cls._product(
+            "Slow spare", standard_price=40.0, default_code="SLOW-SPARE"
+        )
         cls.env["product.supplierinfo"].create(
             {
                 "partner_id": cls.vendor.id,
