@@ -106,9 +106,15 @@ def _plain_array_text(values, array_type):
 
 
 def _column_value(model, name):
-    """The unnested column ``v.name``, cast back to JSON where needed."""
-    cast = SQL("::jsonb") if model._fields[name].type == "json" else SQL("")
-    return SQL("v.%s%s", SQL.identifier(name), cast)
+    """The unnested column ``v.name``, cast back to JSON where needed and a
+    float with digits rounded to them, as the ORM writes it."""
+    field = model._fields[name]
+    if field.type == "json":
+        return SQL("v.%s::jsonb", SQL.identifier(name))
+    digits = field.get_digits(model.env) if field.type == "float" else None
+    if digits:
+        return SQL("round(v.%s::numeric, %s)::float8", SQL.identifier(name), digits[1])
+    return SQL("v.%s", SQL.identifier(name))
 
 
 def _array(values, array_type):

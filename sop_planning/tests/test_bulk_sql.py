@@ -60,6 +60,19 @@ class TestBulkSql(SopPolicyCase):
         self.assertEqual(forecast.skip_reason, AWKWARD)
         self.assertEqual((forecast.sigma, second.sigma), (1.0, 4.0))
 
+    def test_floats_rounded_to_their_digits_as_the_orm_does(self):
+        """A plan line's statistical quantity read 12.669035294117647 over
+        RPC where the ORM would have stored it to the unit's digits."""
+        cycle = self._plan(self.pump)
+        first, second = self._lines(cycle, self.pump)[:2]
+        value = 12.669035294117647
+        bulk_update(self.env["sop.plan.line"], [first.id], {"forecast_qty": [value]})
+        second.sudo().write({"forecast_qty": value})
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(first.forecast_qty, second.forecast_qty)
+        self.assertNotEqual(first.forecast_qty, value)
+
     def test_pending_orm_write_is_not_lost(self):
         """SQL run while an ORM write is pending: both land, the SQL last."""
         cycle = self._plan(self.pump)
