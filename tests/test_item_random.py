@@ -70,6 +70,20 @@ def test_an_items_policy_does_not_move_with_the_rest_of_the_catalogue():
     pd.testing.assert_frame_equal(part.loc[kept, columns], whole.loc[kept, columns])
 
 
+def test_a_shared_target_plans_alike_whatever_the_order_of_its_items():
+    """Lumpy parts share their pattern's fill-rate target: read in another
+    order, every part gets the same policy."""
+    items, forecast, history = slow_catalogue()
+    items = items.assign(pattern="lumpy", service_type="fill_rate")
+    whole = plan(items, forecast, history)
+    assert whole["service_type"].eq("fill_rate").all()
+    shuffled = plan(items.sample(frac=1.0, random_state=8), forecast, history)
+    columns = ["reorder_point", "order_up_to", "expected_fill_rate"]
+    pd.testing.assert_frame_equal(
+        shuffled.loc[whole.index, columns], whole.loc[:, columns]
+    )
+
+
 def test_streams_are_the_items_own_and_uniform():
     keys = item_keys([f"P{n}" for n in range(2000)])
     draws = ItemRandom(keys, seed=7).random(400)
@@ -97,12 +111,15 @@ def test_normal_gamma_and_binomial_draws_have_their_laws_moments():
     assert gamma.mean() == pytest.approx(1.0, abs=0.02)
     assert gamma.var() == pytest.approx(2.0, rel=0.05)
     count = np.tile(np.array([0, 1, 5, 40, 64, 65, 300]), (1000, 1))
-    chance = np.full((1000, 1), 0.3)
-    kept = draw.binomial(count, chance)
-    assert (kept >= 0).all() and (kept <= count).all()
-    assert kept.mean(axis=0) == pytest.approx(count[0] * 0.3, abs=0.5)
-    expected_var = count[0] * 0.3 * 0.7
-    assert kept.var(axis=0) == pytest.approx(expected_var, rel=0.12, abs=0.02)
+    # many trials of a small chance are drawn exactly too
+    for chance, n_items in ((0.3, 1000), (0.01, 4000)):
+        trials = np.tile(count[0], (n_items, 1))
+        kept = ItemRandom(None, seed=2, n_items=n_items).binomial(trials, chance)
+        assert (kept >= 0).all() and (kept <= trials).all()
+        mean = count[0] * chance
+        assert kept.mean(axis=0) == pytest.approx(mean, rel=0.05, abs=0.02)
+        variance = mean * (1 - chance)
+        assert kept.var(axis=0) == pytest.approx(variance, rel=0.12, abs=0.02)
     assert (draw.binomial(count, np.ones((1000, 1))) == count).all()
 
 

@@ -169,7 +169,7 @@ def test_policy_command_plans_from_history_as_the_add_on(
     assert planned["backtest_avg_stock_value"] > 0
     # one lumpy item: its reorder points come in coarse steps, so its
     # promise is at its target or above
-    assert 0.95 - 0.03 <= planned["expected_fill_rate"] <= 1.0
+    assert planned["expected_fill_rate"] >= 0.95 - 0.03
     assert "--history" not in capsys.readouterr().err
     assert main(args) == 0  # the forecast's law, no history
     assert "not the add-on's" in capsys.readouterr().err

@@ -101,9 +101,9 @@ def test_daily_review_sizes_a_two_month_lead_on_two_months_not_three():
 
 
 def test_monthly_review_keeps_its_reorder_point():
-    """Review of one period: the law is the one it was before daily review
-    was emulated (figure computed with that code, then again when each item
-    drew from its own random stream and small groups stepped down)."""
+    """Review of one period: a snapshot of the law's reorder point (first
+    taken before daily review was emulated, which left it unchanged; taken
+    again when each item drew from its own random stream)."""
     assert plan(MONTH)["reorder_point"].iloc[0] == pytest.approx(247.1580265164739)
 
 

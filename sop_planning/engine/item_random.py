@@ -22,7 +22,9 @@ from scipy import special
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
-_EXACT_BINOMIAL = 64  # larger counts are drawn from the normal approximation
+# drawn exactly up to 64 trials or a variance of 25, else from the normal law
+_EXACT_BINOMIAL = 64
+_EXACT_VARIANCE = 25.0
 _BLOCK = 1 << 18  # draws worked on at a time (small buffers, reused)
 
 
@@ -53,7 +55,7 @@ class ItemRandom:
         if keys is None:
             keys = np.arange(n_items, dtype=np.uint64)
         keys = np.array(keys, dtype=np.uint64)
-        seed = np.array([seed], dtype=np.uint64) + _GOLDEN
+        seed = np.array([int(seed) % 2**64], dtype=np.uint64) + _GOLDEN
         keys ^= _mix(seed, np.empty(1, dtype=np.uint64))
         self.start = _mix(keys, np.empty_like(keys))
         self.used = 0
@@ -75,7 +77,8 @@ class ItemRandom:
             uniform[first : first + rows] = block
         uniform += 0.5
         uniform *= 2.0**-53
-        return uniform
+        # the top draw would round to 1.0
+        return np.minimum(uniform, np.nextafter(1.0, 0.0), out=uniform)
 
     def standard_normal(self, size):
         """Return standard normal draws (inverse of the normal CDF)."""
@@ -87,18 +90,23 @@ class ItemRandom:
 
     def binomial(self, count, chance):
         """Return binomial draws of ``count`` trials (items x size) at
-        ``chance`` (per item, items x 1): exact up to ``_EXACT_BINOMIAL``
-        trials (the CDF inverted), normal above."""
+        ``chance`` (per item, items x 1): exact (the CDF inverted) up to
+        ``_EXACT_BINOMIAL`` trials or a variance of ``_EXACT_VARIANCE``,
+        from the normal law above (rounded, within 0 .. ``count``)."""
         count = np.asarray(count, dtype=float)
         chance = np.clip(np.broadcast_to(chance, count.shape), 0.0, 1.0)
         draw = self.random(count.shape[1])
         result = np.where(chance >= 1.0, count, 0.0)
-        many = np.flatnonzero((count > _EXACT_BINOMIAL) & (chance < 1.0))
+        drawn = (count > 0) & (chance < 1.0)
+        exact = (count <= _EXACT_BINOMIAL) | (
+            count * chance * (1.0 - chance) <= _EXACT_VARIANCE
+        )
+        many = np.flatnonzero(drawn & ~exact)
         mean = count.flat[many] * chance.flat[many]
         spread = np.sqrt(mean * (1.0 - chance.flat[many]))
         normal = np.round(mean + spread * special.ndtri(draw.flat[many]))
         result.flat[many] = np.clip(normal, 0.0, count.flat[many])
-        few = np.flatnonzero((count <= _EXACT_BINOMIAL) & (count > 0) & (chance < 1.0))
+        few = np.flatnonzero(drawn & exact)
         for first in range(0, len(few), _BLOCK):
             where = few[first : first + _BLOCK]
             result.flat[where] = _inverse_binomial(

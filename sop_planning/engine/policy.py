@@ -23,9 +23,10 @@ period_days=None, freq=None)``.
 - ``abc``, ``xyz``, ``pattern`` (optional classes from the forecast engine),
 - ``plan_adjusted`` (default False): the demand was set by a planner, not
   only forecast; a resampled law then always takes the forecast's level,
-- ``stream_key`` (default ``item_id``): what names the item's own random
-  stream in a resampled law (``item_random``): the add-on gives product and
-  warehouse, so a product keeps its draws from one plan to the next.
+- ``stream_key`` (default, and where empty, ``item_id``): what names the
+  item's own random stream in a resampled law (``item_random``; items of
+  one key draw alike): the add-on gives product and warehouse, so a
+  product keeps its draws from one plan to the next.
 
 ``demand``: long ``item_id, period, forecast, sigma`` per future period (the
 forecast engine's output), ``sigma`` being the standard deviation of the
@@ -580,6 +581,13 @@ def _group_weights(kind, level):
     raise EngineInputError(f"group_weight must be history or forecast (got {kind!r})")
 
 
+def _stream_keys(items):
+    """Per item the key of its random stream: ``stream_key``, else its id."""
+    if "stream_key" not in items.columns:
+        return items["item_id"]
+    return items["stream_key"].where(items["stream_key"].notna(), items["item_id"])
+
+
 def _bootstrap_rows(history, item_ids, inputs, candidates, options):
     """Return (rows, reorder point, fill rate, stock, sells) of the resampled items.
 
@@ -700,7 +708,7 @@ def compute_policy(
                 "to_forecast": ~own_level,
                 "level_floor": np.where(as_fill_rate, law["level_floor"], 0.0),
                 "demand_weight": _group_weights(law["group_weight"], d_window * days),
-                "keys": item_keys(items.get("stream_key", items["item_id"])),
+                "keys": item_keys(_stream_keys(items)),
                 "price_cap": np.where(
                     np.isin(pattern, law["fill_rate_patterns"]),
                     law["price_cap"] or np.nan,

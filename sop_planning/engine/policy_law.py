@@ -154,12 +154,11 @@ def resample_demand(
     rng = ItemRandom(keys, seed, len(matrix))
     steps = np.arange(n_periods)
     # one draw per period whatever the blocks: an item's draws stay its own
-    n_blocks = n_periods
-    draw = rng.random(n_blocks)
+    draw = rng.random(n_periods)
     starts = first[:, None] + (draw * (span - block + 1)[:, None]).astype(int)
     which = steps[None, :] // block[:, None]
     offset = steps[None, :] % block[:, None]
-    index = np.take_along_axis(starts, np.minimum(which, n_blocks - 1), axis=1) + offset
+    index = np.take_along_axis(starts, which, axis=1) + offset
     paths = np.nan_to_num(
         np.take_along_axis(recent, np.minimum(index, width - 1), axis=1)
     )

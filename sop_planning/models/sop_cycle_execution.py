@@ -412,13 +412,21 @@ class SopCycle(models.Model):
                 # the law's random draws follow the product at the warehouse,
                 # not this plan's forecast ids: the same draws every plan,
                 # and in a copy of the database
-                "stream_key": frame["stream_key"],
+                "stream_key": self._stream_keys(frame),
             }
         ).reset_index(drop=True)
         items = items.astype({"review_days": int, "lead_time_days": float})
         if scenario:
             items = scenario._apply_to_items(items)
         return items, skipped
+
+    @api.model
+    def _stream_keys(self, frame):
+        """``frame``'s stream keys; products sharing an internal reference
+        (Odoo allows it) take their id too, so that they draw apart."""
+        keys = frame["stream_key"]
+        shared = keys.duplicated(keep=False)
+        return keys.where(~shared, keys + " #" + frame["product_id"].astype(str))
 
     def _forecast_frame(self, forecasts):
         """The columns of ``forecasts`` that plan a policy, read in one query.
@@ -451,7 +459,8 @@ class SopCycle(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """SELECT f.id, %s, t.uom_id, p.active AND t.active,
-                          COALESCE(p.default_code, 'product ' || p.id)
+                          COALESCE(NULLIF(btrim(p.default_code), ''),
+                                   'product ' || p.id)
                           || '@' || w.code
                      FROM sop_forecast f
                      JOIN product_product p ON p.id = f.product_id
