@@ -103,7 +103,15 @@ class SopInventoryPolicy(models.Model):
     abc = fields.Selection(ABC, string="ABC", readonly=True)
     xyz = fields.Selection(XYZ, string="XYZ", readonly=True)
     pattern = fields.Selection(PATTERNS, readonly=True)
-    state = fields.Selection(STATES, required=True, default="applied", readonly=True)
+    state = fields.Selection(
+        STATES,
+        required=True,
+        default="applied",
+        readonly=True,
+        help="Applied: min and max written to the reordering rule. Kept Manual: "
+        "the rule is marked manual or archived; S&OP leaves it as it is. "
+        "Skipped: no policy could be planned (see Skip Reason).",
+    )
     skip_reason = fields.Char(readonly=True)
     method = fields.Selection(
         METHODS,
