@@ -678,9 +678,11 @@ def bootstrap_policy(
             if weight[members].sum() > 0:
                 promised = np.average(fill[rows][members], weights=weight[members])
                 wanted = np.average(target[rows][members], weights=weight[members])
-                shift[members] += wanted - promised
+                # a group within CONVERGED keeps its aim while others move
+                if abs(wanted - promised) >= CONVERGED:
+                    shift[members] += wanted - promised
                 worst = max(worst, abs(wanted - promised))
-        if worst < 0.002:
+        if worst < CONVERGED:
             break
     best = _best_tried(tried, weight, cost, group, target[rows])
     point[rows], fill[rows], stock[rows] = best
@@ -688,6 +690,7 @@ def bootstrap_policy(
 
 
 CHUNK_ITEMS = 2000  # items simulated at a time: memory, not results
+CONVERGED = 0.002  # a group's promise this close to its target is kept
 
 
 def _chunks(n_items):
@@ -726,7 +729,7 @@ def _best_tried(tried, weight, cost, group, target):
         promised = fills[:, members] @ weight[members] / weight[members].sum()
         wanted = np.average(target[members], weights=weight[members])
         value = stocks[:, members] @ cost[members]
-        kept = promised >= wanted - 0.002
+        kept = promised >= wanted - CONVERGED
         pick = np.argmin(np.where(kept, value, np.inf)) if kept.any() else None
         pick = np.argmax(promised) if pick is None else pick
         for result, array in zip(best, (points, fills, stocks), strict=True):
