@@ -492,48 +492,44 @@ class SopCycle(models.Model):
         vendor = frame["vendor_id"].notna()
         days = frame["lead_time_days"]
         moved = route.isin(["resupply", "manufacture"])
-        archived = self.env._("Product archived: no reordering rule is planned for it.")
+        # worded as codes too, to be read in each reader's language; texts
+        # of the forecast (its skip reason, its supply note) as they are
+        worded = self.env["sop.inventory.policy"]._skip_reason
         reasons = [
-            (~frame["product_active"].astype(bool), lambda row: archived),
+            (~frame["product_active"].astype(bool), lambda row: worded("archived")),
             (
                 frame["state"] != "ok",
-                lambda row: row.skip_reason or self.env._("No statistical forecast."),
+                lambda row: row.skip_reason or worded("no_forecast"),
             ),
             (
                 route.eq("none") & vendor,
                 lambda row: (
-                    row.supply_note
-                    or self.env._(
-                        "No route: Odoo would neither buy, resupply nor manufacture "
-                        "this product here."
-                    )
+                    row.supply_note or worded("no_route", vendor_id=int(row.vendor_id))
                 ),
             ),
             (
                 moved & (days > MAX_LEAD_TIME_DAYS),
-                lambda row: self.env._(
-                    "Lead time of %s days on the route is not plausible: check "
-                    "the route's rules.",
-                    int(row.lead_time_days),
-                ),
+                lambda row: worded("route_lead_time", days=int(row.lead_time_days)),
             ),
             (
                 ~moved & (~vendor | (days <= 0)),
-                lambda row: self.env._(
-                    "No vendor lead time: set a vendor on the product."
-                ),
+                lambda row: worded("no_vendor_lead_time"),
             ),
             (
                 vendor & (days > MAX_LEAD_TIME_DAYS),
-                lambda row: self._supply_note(row.vendor_id, int(row.lead_time_days)),
+                lambda row: worded(
+                    "vendor_lead_time",
+                    vendor_id=int(row.vendor_id),
+                    days=int(row.lead_time_days),
+                ),
             ),
         ]
         skipped = {}
         left = pd.Series(True, index=frame.index)
-        for condition, reason in reasons:
+        for condition, reason_of in reasons:
             hit = left & condition
             for row in frame[hit].itertuples():
-                skipped[int(row.Index)] = reason(row)
+                skipped[int(row.Index)] = reason_of(row)
             left &= ~hit
         return skipped
 
@@ -762,9 +758,11 @@ class SopCycle(models.Model):
             }
             row = by_item.get(forecast.id)
             if row is None:
+                reason = skipped.get(forecast.id) or no_result
                 vals.update(
                     state="skipped",
-                    skip_reason=skipped.get(forecast.id) or no_result,
+                    skip_reason=str(reason),
+                    skip_words=getattr(reason, "words", None),
                 )
             else:
                 item = lead[forecast.id]

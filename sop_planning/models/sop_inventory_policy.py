@@ -22,6 +22,7 @@ STATES = [
 SYNC_RESET = (
     "state",
     "skip_reason",
+    "skip_words",
     "method",
     "lead_time_demand",
     "safety_stock",
@@ -37,6 +38,18 @@ SYNC_RESET = (
     "backtest_avg_stock",
     "backtest_avg_stock_value",
 )
+
+
+class SkipReason(str):
+    """A skip reason worded in the runner's language that keeps its
+    (code, values) ``words``, to be worded again in each reader's."""
+
+    def __new__(cls, text, words):
+        reason = super().__new__(cls, text)
+        reason.words = words
+        return reason
+
+
 SERVICE_TYPES = [
     ("cycle", "Cycle Service Level"),
     ("fill_rate", "Fill Rate"),
@@ -207,6 +220,15 @@ class SopInventoryPolicy(models.Model):
         string="Backtest Average Stock Value", readonly=True
     )
     backtest_summary = fields.Char(compute="_compute_backtest_summary")
+    skip_words = fields.Json(
+        readonly=True,
+        groups="base.group_no_one",
+        help="The skip reason as planned: a (code, values) pair, to word it in "
+        "each reader's language (none: the stored text is shown).",
+    )
+    skip_reason_display = fields.Char(
+        string="Skip Reason", compute="_compute_skip_reason_display"
+    )
     explanation_head = fields.Json(
         readonly=True,
         groups="base.group_no_one",
@@ -234,6 +256,48 @@ class SopInventoryPolicy(models.Model):
                 and forecast.supply_source == policy.supply_source
                 else policy.supply_source
             )
+
+    @api.depends("skip_reason", "skip_words")
+    @api.depends_context("lang")
+    def _compute_skip_reason_display(self):
+        """The skip reason in the reader's words; as stored without words."""
+        for policy in self:
+            words = policy.sudo().skip_words
+            policy.skip_reason_display = (
+                self._skip_text(words) if words else policy.skip_reason
+            )
+
+    @api.model
+    def _skip_text(self, words):
+        """A skip reason in ``self.env``'s language from its (code, values)
+        ``words`` (``SkipReason``)."""
+        env, values = self.env, words.get("values") or {}
+        supply_note = env["sop.cycle"]._supply_note
+        texts = {
+            "archived": lambda: env._(
+                "Product archived: no reordering rule is planned for it."
+            ),
+            "no_forecast": lambda: env._("No statistical forecast."),
+            "no_route": lambda: supply_note(values["vendor_id"], 0, route="none"),
+            "route_lead_time": lambda: env._(
+                "Lead time of %s days on the route is not plausible: check "
+                "the route's rules.",
+                values["days"],
+            ),
+            "no_vendor_lead_time": lambda: env._(
+                "No vendor lead time: set a vendor on the product."
+            ),
+            "vendor_lead_time": lambda: supply_note(
+                values["vendor_id"], values["days"]
+            ),
+        }
+        return texts[words["code"]]()
+
+    @api.model
+    def _skip_reason(self, code, **values):
+        """A ``SkipReason`` of ``code`` worded in ``self.env``'s language."""
+        words = {"code": code, "values": values}
+        return SkipReason(self._skip_text(words), words)
 
     @api.depends("explanation", "explanation_head", "supply_source_display")
     @api.depends_context("lang")

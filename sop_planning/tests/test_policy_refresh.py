@@ -180,6 +180,35 @@ class TestPolicyRefresh(SopPolicyCase):
         self.assertEqual(pump_policy.orderpoint_id, pump_rule)
         self.assertFalse(pump_rule.active)
 
+    def test_skip_reason_of_a_nightly_run_read_in_the_readers_language(self):
+        """OdooBot (English) runs the nightly refresh; a Danish planner reads
+        why a policy is skipped in Danish, an English one in English; a
+        reason without its words (planned before they were stored) shows its
+        text."""
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env.ref("base.user_root").lang = "en_US"
+        danish_planner = new_test_user(
+            self.env,
+            "sop_danish_planner",
+            groups="sop_planning.group_sop_user",
+            lang="da_DK",
+        )
+        cycle = self._approve(self._plan(self.pump | self.gasket))
+        self.gasket.product_tmpl_id.sudo().active = False
+        self._refresh()
+        policy = self._policy(cycle, self.gasket)
+        english = "Product archived: no reordering rule is planned for it."
+        self.assertEqual(policy.skip_reason, english, "as OdooBot wrote it")
+        danish = policy.with_user(danish_planner).with_context(lang="da_DK")
+        self.assertEqual(
+            danish.skip_reason_display,
+            "Produkt arkiveret: der planlægges ingen genbestillingsregel for det.",
+        )
+        self.assertEqual(policy.with_context(lang="en_US").skip_reason_display, english)
+        policy.sudo().skip_words = False
+        danish.invalidate_recordset()
+        self.assertEqual(danish.skip_reason_display, english)
+
     def test_small_moves_stay_out_of_the_chatter(self):
         cycle = self._approve(self._plan(self.pump))
         policy = cycle.policy_ids
