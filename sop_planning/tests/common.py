@@ -34,6 +34,12 @@ class SopCase(TransactionCase):
             company_ids=[(6, 0, companies)],
         )
 
+    def _danish_reader(self, login, groups):
+        """A user reading in Danish, while OdooBot (the crons) runs in English."""
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env.ref("base.user_root").lang = "en_US"
+        return new_test_user(self.env, login, groups=groups, lang="da_DK")
+
     def _new_cycle(self, user=None, **vals):
         env = self.env(user=user or self.planner)
         return env["sop.cycle"].create(vals)

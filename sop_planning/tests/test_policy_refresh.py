@@ -185,13 +185,8 @@ class TestPolicyRefresh(SopPolicyCase):
         why a policy is skipped in Danish, an English one in English; a
         reason without its words (planned before they were stored) shows its
         text."""
-        self.env["res.lang"]._activate_lang("da_DK")
-        self.env.ref("base.user_root").lang = "en_US"
-        danish_planner = new_test_user(
-            self.env,
-            "sop_danish_planner",
-            groups="sop_planning.group_sop_user",
-            lang="da_DK",
+        danish_planner = self._danish_reader(
+            "sop_danish_planner", "sop_planning.group_sop_user"
         )
         cycle = self._approve(self._plan(self.pump | self.gasket))
         self.gasket.product_tmpl_id.sudo().active = False

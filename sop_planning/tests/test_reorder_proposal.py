@@ -63,13 +63,8 @@ class TestReorderProposal(SopPolicyCase):
         self.pump.seller_ids.write(
             {"product_uom_id": self.env.ref("uom.product_uom_pack_6").id, "min_qty": 2}
         )
-        self.env["res.lang"]._activate_lang("da_DK")
-        self.env.ref("base.user_root").lang = "en_US"
-        danish_buyer = new_test_user(
-            self.env,
-            "sop_danish_buyer",
-            groups="purchase.group_purchase_user",
-            lang="da_DK",
+        danish_buyer = self._danish_reader(
+            "sop_danish_buyer", "purchase.group_purchase_user"
         )
         self._approve(self._plan(self.pump))
         self._run_cron()
