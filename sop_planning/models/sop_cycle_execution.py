@@ -492,8 +492,8 @@ class SopCycle(models.Model):
         vendor = frame["vendor_id"].notna()
         days = frame["lead_time_days"]
         moved = route.isin(["resupply", "manufacture"])
-        # worded as codes too, to be read in each reader's language; texts
-        # of the forecast (its skip reason, its supply note) as they are
+        # worded as codes too, to be read in each reader's language; the
+        # forecast's own skip reason as it is
         worded = self.env["sop.inventory.policy"]._skip_reason
         reasons = [
             (~frame["product_active"].astype(bool), lambda row: worded("archived")),
@@ -503,9 +503,7 @@ class SopCycle(models.Model):
             ),
             (
                 route.eq("none") & vendor,
-                lambda row: (
-                    row.supply_note or worded("no_route", vendor_id=int(row.vendor_id))
-                ),
+                lambda row: worded("no_route", vendor_id=int(row.vendor_id)),
             ),
             (
                 moved & (days > MAX_LEAD_TIME_DAYS),

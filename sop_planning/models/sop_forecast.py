@@ -167,6 +167,9 @@ class SopForecast(models.Model):
     vendor_delay_std = fields.Float(string="Vendor Delay Std Dev (days)", readonly=True)
     vendor_otif_rate = fields.Float(string="Vendor OTIF (%)", readonly=True)
     supply_note = fields.Char(readonly=True)
+    supply_note_display = fields.Char(
+        string="Supply Note", compute="_compute_supply_note_display"
+    )
     shortage_months = fields.Integer(readonly=True)
     excess_months = fields.Integer(readonly=True)
 
@@ -205,6 +208,22 @@ class SopForecast(models.Model):
                     forecast.lead_time_days,
                 )
                 or forecast.supply_source
+            )
+
+    @api.depends("supply_note", "supply_route", "vendor_id", "lead_time_days")
+    @api.depends_context("lang")
+    def _compute_supply_note_display(self):
+        """The supply review's note in the reader's words, worded again from
+        the route, vendor and lead time it was written from."""
+        supply_note = self.env["sop.cycle"]._supply_note
+        for forecast in self:
+            forecast.supply_note_display = forecast.supply_note and (
+                supply_note(
+                    forecast.vendor_id.id or None,
+                    forecast.lead_time_days,
+                    forecast.supply_route,
+                )
+                or forecast.supply_note
             )
 
     @api.model

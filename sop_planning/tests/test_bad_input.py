@@ -286,6 +286,34 @@ class TestBadInput(SopPolicyCase):
         self.assertEqual(pump.state, "applied")
         self.assertGreater(pump.reorder_point, 0.0)
 
+    def test_supply_notes_and_skip_reasons_read_in_the_readers_language(self):
+        """The planner (English) runs the plan; a Danish reader reads the
+        supply review's note and the policies' reasons in Danish."""
+        reader = self._danish_reader("sop_danish_reader", "sop_planning.group_sop_user")
+        self.valve.seller_ids.delay = 100000
+        cycle = self._approve(self._plan(self.pump | self.valve | self.orphan))
+        danish = {"lang": "da_DK"}
+        valve = self._forecast(cycle, self.valve).with_user(reader)
+        orphan = self._forecast(cycle, self.orphan).with_user(reader)
+        self.assertIn("not plausible", valve.supply_note, "as the planner wrote it")
+        self.assertIn(
+            "ikke plausibel", valve.with_context(**danish).supply_note_display
+        )
+        self.assertIn(
+            "Ingen leverandør", orphan.with_context(**danish).supply_note_display
+        )
+        self.assertEqual(
+            valve.with_context(lang="en_US").supply_note_display, valve.supply_note
+        )
+        policy = self._policy(cycle, self.valve).with_user(reader)
+        self.assertIn(
+            "ikke plausibel", policy.with_context(**danish).skip_reason_display
+        )
+        no_vendor = self._policy(cycle, self.orphan).with_user(reader)
+        self.assertNotEqual(
+            no_vendor.with_context(**danish).skip_reason_display, no_vendor.skip_reason
+        )
+
     def test_price_zero_still_gives_a_finite_policy(self):
         self.pump.standard_price = 0.0
         cycle = self._approve(self._plan(self.pump))
