@@ -94,6 +94,15 @@ class SopReorderProposal(models.Model):
     safety_stock = fields.Float(digits="Product Unit", readonly=True)
     service_level = fields.Float(string="Service Level (%)", readonly=True)
     exception_reason = fields.Char(readonly=True)
+    exception_words = fields.Json(
+        readonly=True,
+        groups="base.group_no_one",
+        help="Why the proposal needs attention as a (code, values) pair, to "
+        "word it in each reader's language (none: the stored text is shown).",
+    )
+    exception_reason_display = fields.Char(
+        string="Exception Reason", compute="_compute_exception_reason_display"
+    )
     explanation_values = fields.Json(
         readonly=True,
         groups="base.group_no_one",
@@ -228,9 +237,12 @@ class SopReorderProposal(models.Model):
             transfers = unlinked._new_transfer_moves(open_moves, moves_before)
             self._link_transfer_moves(transfers)
             unlinked -= self.browse(transfers)
-            unlinked.exception_reason = self.env._(
-                "Odoo's procurement created no RFQ line and no transfer: check "
-                "the product's route and vendor."
+            words = {"code": "no_procurement", "values": {}}
+            unlinked.sudo().write(
+                {
+                    "exception_reason": self._exception_text(words),
+                    "exception_words": words,
+                }
             )
         self._close_finished_todos(self.todo_id)
 
@@ -281,6 +293,7 @@ class SopReorderProposal(models.Model):
             {
                 "move_id": [move_by_proposal[i] for i in ids],
                 "exception_reason": [None] * len(ids),
+                "exception_words": [None] * len(ids),
                 "state": ["ordered"] * len(ids),
             },
         )
@@ -362,6 +375,32 @@ class SopReorderProposal(models.Model):
         )
 
     @api.model
+    @api.depends("exception_reason", "exception_words")
+    @api.depends_context("lang")
+    def _compute_exception_reason_display(self):
+        """Why the proposal needs attention, in the reader's words; as stored
+        without words."""
+        for proposal in self:
+            words = proposal.sudo().exception_words
+            proposal.exception_reason_display = (
+                self._exception_text(words) if words else proposal.exception_reason
+            )
+
+    @api.model
+    def _exception_text(self, words):
+        """An exception reason in ``self.env``'s language from its (code,
+        values) ``words``."""
+        if words["code"] == "no_vendor":
+            product = self.env["product.product"].browse(words["values"]["product_id"])
+            return self.env._(
+                "No vendor for %s: add one on the product.",
+                product.sudo().display_name,
+            )
+        return self.env._(
+            "Odoo's procurement created no RFQ line and no transfer: check "
+            "the product's route and vendor."
+        )
+
     def _proposal_values(self, orderpoint, qty):
         """Values of the proposal of ``orderpoint`` for ``qty``, from its source.
 
@@ -374,7 +413,7 @@ class SopReorderProposal(models.Model):
         rules = orderpoint.rule_ids
         source = self.env["stock.warehouse"]
         seller = self.env["product.supplierinfo"]
-        exception = False
+        exception, words = False, None
         if "buy" in rules.mapped("action") or not rules:
             seller = product._select_seller(
                 quantity=qty,
@@ -383,9 +422,8 @@ class SopReorderProposal(models.Model):
             )
             lead_days = seller.delay if seller else 0
             if not seller:
-                exception = self.env._(
-                    "No vendor for %s: add one on the product.", product.display_name
-                )
+                words = {"code": "no_vendor", "values": {"product_id": product.id}}
+                exception = self._exception_text(words)
         else:
             last = rules[-1]
             if last.location_src_id.warehouse_id != orderpoint.warehouse_id:
@@ -411,6 +449,7 @@ class SopReorderProposal(models.Model):
             "safety_stock": policy.safety_stock,
             "service_level": policy.service_level,
             "exception_reason": exception,
+            "exception_words": words,
         }
         min_qty = (
             seller.product_uom_id._compute_quantity(seller.min_qty, product.uom_id)

@@ -138,6 +138,7 @@ class TestReorderProposal(SopPolicyCase):
         self.pump.seller_ids.unlink()  # the vendor is gone before purchasing orders
         second.with_user(self.buyer).action_confirm()
         self.assertEqual(second.state, "exception")
+        self.assertIn("created no RFQ line", second.exception_reason_display)
         self.assertFalse(second.purchase_line_id)
         self.assertEqual(old_line.product_qty, ordered)
         self.assertEqual(first.purchase_line_id, old_line)
@@ -167,6 +168,10 @@ class TestReorderProposal(SopPolicyCase):
         self.assertEqual(orphan.state, "exception")
         self.assertIn("No vendor", orphan.exception_reason)
         self.assertEqual(self._proposals(self.pump).state, "proposed")
+        # OdooBot wrote it in English; a Danish buyer reads it in Danish
+        reader = self._danish_reader("sop_danish_buyer", "purchase.group_purchase_user")
+        danish = orphan.with_user(reader).with_context(lang="da_DK")
+        self.assertIn("Ingen leverandør for", danish.exception_reason_display)
 
     def test_auto_rfq_setting_orders_at_once(self):
         self.company_a.sop_auto_rfq = True
