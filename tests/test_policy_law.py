@@ -40,6 +40,28 @@ def flat_forecast(history, item_ids, horizon=12):
     )
 
 
+def plan_smooth_items(history, make_history, **columns):
+    """Policies of smooth items (cost 20, 95 %, the ``columns`` given) planned
+    on their ``history`` (items x months from 2027) and its flat forecast."""
+    item_ids = np.arange(len(history))
+    items = pd.DataFrame(
+        {
+            "item_id": item_ids,
+            "unit_cost": 20.0,
+            "service_level": 0.95,
+            "pattern": "smooth",
+            **columns,
+        }
+    )
+    return compute_policy(
+        items,
+        flat_forecast(history, item_ids),
+        history=make_history(history, first="2027-01-01"),
+        freq="M",
+        max_cover_days=61,
+    )
+
+
 def lumpy_items(item_ids, target):
     rng = np.random.default_rng(3)
     return pd.DataFrame(

@@ -3,9 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from test_policy_law import flat_forecast
+from test_policy_law import plan_smooth_items
 
-from sop_planning.engine.policy import compute_policy
 from sop_planning.engine.policy_calibration import rule_backtest
 from sop_planning.engine.policy_law import simulate_levels
 from sop_planning.engine.simulate import simulate
@@ -27,26 +26,13 @@ def plan_and_replay(make_history, planned_std_days, actual_std_days):
     years of new months whose orders take two months with
     ``actual_std_days`` of spread. Returns (policy, reached, promised)."""
     history = steady_demand(36, seed=10)
-    item_ids = np.arange(N_ITEMS)
-    items = pd.DataFrame(
-        {
-            "item_id": item_ids,
-            "lead_time_days": LEAD_MONTHS * MONTH,
-            "lead_time_std_days": planned_std_days,
-            "review_days": MONTH,
-            "unit_cost": 20.0,
-            "service_level": 0.95,
-            "service_type": "cycle",
-            "pattern": "smooth",
-        }
-    )
-    forecast = flat_forecast(history, item_ids)
-    policy = compute_policy(
-        items,
-        forecast,
-        history=make_history(history, first="2027-01-01"),
-        freq="M",
-        max_cover_days=61,
+    policy = plan_smooth_items(
+        history,
+        make_history,
+        lead_time_days=LEAD_MONTHS * MONTH,
+        lead_time_std_days=planned_std_days,
+        review_days=MONTH,
+        service_type="cycle",
     )
     new = steady_demand(240, seed=11)
     result = simulate(

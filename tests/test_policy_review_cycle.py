@@ -1,11 +1,9 @@
 """A vendor ordered from every two weeks: protected over lead time + review."""
 
 import numpy as np
-import pandas as pd
 import pytest
-from test_policy_law import flat_forecast
+from test_policy_law import plan_smooth_items
 
-from sop_planning.engine.policy import compute_policy
 from sop_planning.engine.policy_law import review_periods, short_window
 from sop_planning.engine.simulate import simulate
 
@@ -27,25 +25,12 @@ def plan_and_replay(make_history, review_days, service_type):
     sales day by day on 20 new years, orders placed on the vendor's days.
     Returns (policy, reached, promised)."""
     history = daily_demand(36 * 30, seed=10).reshape(N_ITEMS, 36, 30).sum(axis=2)
-    item_ids = np.arange(N_ITEMS)
-    items = pd.DataFrame(
-        {
-            "item_id": item_ids,
-            "lead_time_days": float(LEAD_DAYS),
-            "review_days": float(review_days),
-            "unit_cost": 20.0,
-            "service_level": 0.95,
-            "service_type": service_type,
-            "pattern": "smooth",
-        }
-    )
-    forecast = flat_forecast(history, item_ids)
-    policy = compute_policy(
-        items,
-        forecast,
-        history=make_history(history, first="2027-01-01"),
-        freq="M",
-        max_cover_days=61,
+    policy = plan_smooth_items(
+        history,
+        make_history,
+        lead_time_days=float(LEAD_DAYS),
+        review_days=float(review_days),
+        service_type=service_type,
     )
     lead, review = review_periods(LEAD_DAYS, review_days)
     result = simulate(

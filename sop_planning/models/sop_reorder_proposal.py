@@ -97,8 +97,8 @@ class SopReorderProposal(models.Model):
     exception_words = fields.Json(
         readonly=True,
         groups="base.group_no_one",
-        help="Why the proposal needs attention as a (code, values) pair, to "
-        "word it in each reader's language (none: the stored text is shown).",
+        help="Why the proposal needs attention as a code, to word it in each "
+        "reader's language (none: the stored text is shown).",
     )
     exception_reason_display = fields.Char(
         string="Exception Reason", compute="_compute_exception_reason_display"
@@ -237,11 +237,10 @@ class SopReorderProposal(models.Model):
             transfers = unlinked._new_transfer_moves(open_moves, moves_before)
             self._link_transfer_moves(transfers)
             unlinked -= self.browse(transfers)
-            words = {"code": "no_procurement", "values": {}}
             unlinked.sudo().write(
                 {
-                    "exception_reason": self._exception_text(words),
-                    "exception_words": words,
+                    "exception_reason": self._exception_text("no_procurement"),
+                    "exception_words": {"code": "no_procurement"},
                 }
             )
         self._close_finished_todos(self.todo_id)
@@ -383,15 +382,16 @@ class SopReorderProposal(models.Model):
         for proposal in self:
             words = proposal.sudo().exception_words
             proposal.exception_reason_display = (
-                self._exception_text(words) if words else proposal.exception_reason
+                self._exception_text(words["code"], proposal.product_id)
+                if words
+                else proposal.exception_reason
             )
 
     @api.model
-    def _exception_text(self, words):
-        """An exception reason in ``self.env``'s language from its (code,
-        values) ``words``."""
-        if words["code"] == "no_vendor":
-            product = self.env["product.product"].browse(words["values"]["product_id"])
+    def _exception_text(self, code, product=None):
+        """An exception reason of ``code`` in ``self.env``'s language
+        (``no_vendor`` names the ``product``)."""
+        if code == "no_vendor":
             return self.env._(
                 "No vendor for %s: add one on the product.",
                 product.sudo().display_name,
@@ -422,8 +422,8 @@ class SopReorderProposal(models.Model):
             )
             lead_days = seller.delay if seller else 0
             if not seller:
-                words = {"code": "no_vendor", "values": {"product_id": product.id}}
-                exception = self._exception_text(words)
+                words = {"code": "no_vendor"}
+                exception = self._exception_text("no_vendor", product)
         else:
             last = rules[-1]
             if last.location_src_id.warehouse_id != orderpoint.warehouse_id:
