@@ -3,15 +3,16 @@
 Run from the repository root::
 
     python3 bench/bench_policy_calibration.py [--half report|choose]
-        [--sets carparts hospital spares_man] [--targets 0.9 0.95 0.98]
+        [--sets carparts hospital spares_man spares_man_monthly]
+        [--targets 0.9 0.95 0.98]
         [--service-type fill_rate|cycle] [--review-days DAYS]
 
 ``--service-type cycle --review-days 0`` plans as the add-on does (a cycle
 service level per item, rules checked every day: continuous review on the
 monthly history); ``--service-type cycle`` alone as the issue's outside
-measurement did (cycle service level, review every period). Intermittent
-and lumpy items are planned on a fill-rate target either way (the
-engine's ``fill_rate_patterns``).
+measurement did (cycle service level, review every period). Erratic,
+intermittent and lumpy items are planned on a fill-rate target either way
+(the engine's ``fill_rate_patterns``).
 
 PROTOCOL: methods and settings were chosen on the ``choose`` half of the
 items (``bench/holdout_split.py``, a hash of the item id); the figures written
@@ -26,9 +27,14 @@ Data and set-up, per set:
   defaults); review every month (``--review-days``);
 - spares_man (3451 x 150 weeks): weekly, its real lead times (7 or 16
   weeks), unit costs, order costs, holding costs and MOQ
-  (``spares_man_items.csv``); review every week (``--review-days``).
+  (``spares_man_items.csv``); review every week (``--review-days``);
+- spares_man_monthly: the same items and settings, their weeks summed to
+  calendar months (each week's demand spread over its days; the last,
+  incomplete month left out: 34 months), reviewed every month, as monthly
+  spare-parts data sets are planned. Not new data: another view of the
+  same sales, where more items are smooth or erratic (a sale most months).
 
-The last 12 months (52 weeks for spares_man) are held out. Everything is
+The last 12 months (52 weeks for weekly spares_man) are held out. Everything is
 planned from the earlier periods only: the engine's forecast
 (``run_forecast``), then the engine's policy as the CLI and the add-on plan
 it (``policy_calibration.planned_policy``: forecast floored at the recent
@@ -105,6 +111,7 @@ SETS = {
     "carparts": ("carparts_monthly.csv.gz", "M", 12),
     "hospital": ("hospital_monthly.csv.gz", "M", 12),
     "spares_man": ("spares_man_weekly.csv.gz", "W", 52),
+    "spares_man_monthly": ("spares_man_weekly.csv.gz", "M", 12),
 }
 SEED = 14
 
@@ -114,12 +121,14 @@ def load(data_dir, name):
     file, freq, _holdout = SETS[name]
     history = pd.read_csv(data_dir / file)
     history["period"] = pd.to_datetime(history["period"])
+    if name == "spares_man_monthly":
+        history = by_month(history)
     wide = history.pivot_table(
         index="item_id", columns="period", values="qty", aggfunc="sum"
     ).sort_index(axis=1)
     item_ids = wide.index.to_numpy()
     days = MONTH_DAYS if freq == "M" else 7.0
-    if name == "spares_man":
+    if name.startswith("spares_man"):
         table = pd.read_csv(data_dir / "spares_man_items.csv").set_index("item_id")
         table = table.reindex(item_ids)
         cost = table["cost_price_eur"].to_numpy(float)
@@ -146,6 +155,17 @@ def load(data_dir, name):
             }
         )
     return history, wide.fillna(0.0).to_numpy(float), wide.columns, items, days
+
+
+def by_month(history):
+    """Weekly history summed to calendar months, each week's demand spread
+    evenly over its seven days; the last month, not complete, is left out."""
+    days = history.loc[history.index.repeat(7)].copy()
+    days["period"] += pd.to_timedelta(np.tile(np.arange(7), len(history)), unit="D")
+    days["qty"] /= 7.0
+    days["period"] = days["period"].dt.to_period("M").dt.to_timestamp()
+    monthly = days.groupby(["item_id", "period"], as_index=False)["qty"].sum()
+    return monthly[monthly["period"] < monthly["period"].max()]
 
 
 def rolling_quantile(train, width, level):

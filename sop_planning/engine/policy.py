@@ -61,12 +61,13 @@ Method, per item, over the protection window ``W = lead time + review``:
   ``LAW_DEFAULTS``); the reorder point, ``expected_fill_rate``
   and ``expected_stock`` all come from that simulation; fill-rate items
   of one ``pattern`` share their target at least stock value; resampled
-  items of the ``fill_rate_patterns`` (intermittent, lumpy) take their
-  service level as a fill rate whatever their ``service_type`` (output
-  ``service_type`` says so): a cycle quantile of their lead-time demand
-  serves far less than the level (about 86 % for 95 % on lumpy items
-  reviewed daily), chosen on the ``choose`` half of
-  ``bench/bench_policy_calibration.py``; the resampled law is scaled to
+  items of the ``fill_rate_patterns`` (erratic, intermittent, lumpy) take
+  their service level as a fill rate whatever their ``service_type``
+  (output ``service_type`` says so): a cycle quantile of their lead-time
+  demand serves far less than the level on slow items (about 86 % for
+  95 % on lumpy items reviewed daily) and buys fill far above it with much
+  more stock on erratic ones (sales of widely varying size), chosen on the
+  ``choose`` half of ``bench/bench_policy_calibration.py``; the resampled law is scaled to
   the forecast's level (for fill-rate targets with a level uncertainty of
   at least ``level_floor``, 7.5 %: a steady item's level drifts from year
   to year, so the allocation does not buy a near-certain fill on it, same
@@ -551,7 +552,7 @@ def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_lev
 MIN_HISTORY_PERIODS = 12
 MAX_SIMULATED_PERIODS = 2086  # 40 years of weeks (speed)
 LAW_DEFAULTS = {
-    "fill_rate_patterns": ("intermittent", "lumpy"),
+    "fill_rate_patterns": ("erratic", "intermittent", "lumpy"),
     "history_level_patterns": (),
     "window_days": 2 * DAYS_PER_YEAR,
     "simulated_years": 40,
