@@ -140,8 +140,9 @@ class SopInventoryPolicy(models.Model):
         readonly=True,
         help="Cycle service level: the service level is the share of order "
         "cycles without a stockout. Fill rate: it is the share of demand "
-        "served from stock. Slow and lumpy items take theirs as a fill rate "
-        "(a cycle quantile of their demand would serve far less).",
+        "served from stock. Slow, lumpy and erratic items take theirs as a "
+        "fill rate (a cycle quantile of their demand would serve slow items "
+        "far less than the target, erratic ones far more at a high stock).",
     )
     supply_route = fields.Selection(SUPPLY_ROUTES, readonly=True)
     source_warehouse_id = fields.Many2one(
