@@ -43,8 +43,9 @@ def bulk_update(model, ids, columns, only_changed=False):
         arrays = [SQL("%s::int4[]", id_text)]
         for name in names:
             arrays.append(_column_array(model._fields[name], columns[name][start:stop]))
+        company = _row_company(model, "t")
         assignments = SQL(", ").join(
-            SQL("%s = %s", SQL.identifier(name), _column_value(model, name))
+            SQL("%s = %s", SQL.identifier(name), _column_value(model, name, company))
             for name in names
         )
         changed = SQL("")
@@ -52,7 +53,7 @@ def bulk_update(model, ids, columns, only_changed=False):
             changed = SQL(
                 " AND (%s) IS DISTINCT FROM (%s)",
                 SQL(", ").join(SQL("t.%s", SQL.identifier(name)) for name in names),
-                SQL(", ").join(_column_value(model, name) for name in names),
+                SQL(", ").join(_column_value(model, name, company) for name in names),
             )
         model.env.cr.execute(
             SQL(
@@ -105,16 +106,52 @@ def _plain_array_text(values, array_type):
     return "{" + (text.replace("nan", "NULL") if kind is float else text) + "}"
 
 
-def _column_value(model, name):
-    """The unnested column ``v.name``, cast back to JSON where needed and a
-    float with digits rounded to them, as the ORM writes it."""
+def _column_value(model, name, company=None):
+    """The unnested column ``v.name``, cast back to JSON where needed, a
+    float with digits rounded to them and an amount to its currency's
+    decimals, as the ORM writes them.
+
+    ``company``: the SQL of the row's company, whose currency rounds an
+    amount (the environment's company's where None).
+    """
     field = model._fields[name]
+    value = SQL("v.%s", SQL.identifier(name))
     if field.type == "json":
-        return SQL("v.%s::jsonb", SQL.identifier(name))
+        return SQL("%s::jsonb", value)
+    if field.type == "monetary":
+        return SQL(
+            "round(%s::numeric, %s)::float8", value, _currency_places(model, company)
+        )
     digits = field.get_digits(model.env) if field.type == "float" else None
     if digits:
-        return SQL("round(v.%s::numeric, %s)::float8", SQL.identifier(name), digits[1])
-    return SQL("v.%s", SQL.identifier(name))
+        return SQL("round(%s::numeric, %s)::float8", value, digits[1])
+    return value
+
+
+def _currency_places(model, company):
+    """SQL of the decimal places of the currency of ``company`` (SQL), the
+    environment's company's where it has none."""
+    default = model.env.company.currency_id.decimal_places
+    if company is None:
+        return default
+    return SQL(
+        """COALESCE((SELECT cur.decimal_places
+                       FROM res_company co
+                       JOIN res_currency cur ON cur.id = co.currency_id
+                      WHERE co.id = %s), %s)""",
+        company,
+        default,
+    )
+
+
+def _row_company(model, alias, names=None):
+    """SQL of the company of the row ``alias`` (``t`` the table's, ``v`` the
+    values') where the model stores one (and, for ``v``, it is written)."""
+    field = model._fields.get("company_id")
+    written = names is None or "company_id" in names
+    if not (field and field.store and written):
+        return None
+    return SQL("%s.company_id", SQL.identifier(alias))
 
 
 def _array(values, array_type):
@@ -174,6 +211,7 @@ def bulk_insert(model, columns):
     if not count:
         return []
     model.flush_model(names)
+    company = _row_company(model, "v", names)
     ids = []
     for start in range(0, count, BATCH):
         stop = start + BATCH
@@ -191,7 +229,9 @@ def bulk_insert(model, columns):
                    RETURNING id""",
                 table=SQL.identifier(model._table),
                 names=SQL(", ").join(SQL.identifier(name) for name in names),
-                values=SQL(", ").join(_column_value(model, name) for name in names),
+                values=SQL(", ").join(
+                    _column_value(model, name, company) for name in names
+                ),
                 uid=model.env.uid,
                 arrays=SQL(", ").join(arrays),
             )

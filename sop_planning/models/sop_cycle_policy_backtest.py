@@ -318,15 +318,19 @@ class SopCycle(models.Model):
         ]
         frame[sums] = frame[sums].astype(float)
         by_class = frame.groupby(["abc", "xyz"])[sums].sum()
+        currency = self.company_id.currency_id
         rows = [
-            self._backtest_row(total, abc=abc, xyz=xyz)
+            self._backtest_row(total, currency, abc=abc, xyz=xyz)
             for (abc, xyz), total in by_class.iterrows()
         ]
-        rows.append(self._backtest_row(frame[sums].sum(), is_total=True))
+        rows.append(self._backtest_row(frame[sums].sum(), currency, is_total=True))
         return rows
 
     @api.model
-    def _backtest_row(self, total, **keys):
+    def _backtest_row(self, total, currency, **keys):
+        """The stored row of one class (or the total): shares in percent,
+        amounts rounded to ``currency``."""
+
         def share(part, whole):
             return stored_percent(part / whole) if whole > 0 else 0.0
 
@@ -340,12 +344,12 @@ class SopCycle(models.Model):
             "target": share(total["wanted"], demand),
             "promised_fill_rate": share(total["promised"], demand),
             "plan_fill_rate": share(total["backtest_served"], demand),
-            "plan_stock_value": float(total["backtest_avg_stock_value"]),
+            "plan_stock_value": currency.round(total["backtest_avg_stock_value"]),
             "rule_count": int(total["ruled"]),
             "rule_fill_rate": share(total["rule_served"], total["rule_demand"]),
-            "rule_stock_value": float(total["rule_value"]),
+            "rule_stock_value": currency.round(total["rule_value"]),
             "plan_fill_rate_ruled": share(total["ruled_served"], total["ruled_demand"]),
-            "plan_stock_value_ruled": float(total["ruled_value"]),
+            "plan_stock_value_ruled": currency.round(total["ruled_value"]),
             "set_fill_rate": share(total["set_served"], total["set_demand"]),
-            "set_stock_value": float(total["set_value"]),
+            "set_stock_value": currency.round(total["set_value"]),
         }

@@ -73,6 +73,36 @@ class TestBulkSql(SopPolicyCase):
         self.assertEqual(first.forecast_qty, second.forecast_qty)
         self.assertNotEqual(first.forecast_qty, value)
 
+    def test_amounts_rounded_to_their_currency_as_the_orm_does(self):
+        """A policy's backtest stock value read 1000.7425290362412 over RPC;
+        an amount is stored to its company's currency, whatever its
+        decimals (none here)."""
+        self.env.company.currency_id.rounding = 1.0
+        cycle = self._approve(self._plan(self.pump | self.valve))
+        first, second = cycle.policy_ids[:2]
+        value = 1000.7425290362412
+        Policy = self.env["sop.inventory.policy"]
+        bulk_update(Policy, [first.id], {"backtest_avg_stock_value": [value]})
+        second.sudo().write({"backtest_avg_stock_value": value})
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(first.backtest_avg_stock_value, 1001.0)
+        self.assertEqual(second.backtest_avg_stock_value, 1001.0)
+        new = Policy.browse(
+            bulk_create(
+                Policy,
+                [
+                    {
+                        **first.sudo().copy_data()[0],
+                        "product_id": self.orphan.id,
+                        "state": first.state,
+                        "backtest_avg_stock_value": value,
+                    }
+                ],
+            )
+        )
+        self.assertEqual(new.backtest_avg_stock_value, 1001.0)
+
     def test_pending_orm_write_is_not_lost(self):
         """SQL run while an ORM write is pending: both land, the SQL last."""
         cycle = self._plan(self.pump)

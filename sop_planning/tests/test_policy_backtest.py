@@ -163,6 +163,7 @@ class TestPolicyBacktest(SlowMoverCase):
                     "set_value": 5.0,
                 }
             ),
+            self.env.company.currency_id,
             is_total=True,
         )
         shares = ["target", "promised_fill_rate", "plan_fill_rate"]
@@ -281,6 +282,10 @@ class TestPolicyBacktest(SlowMoverCase):
         # the plan's levels replayed as the rule is: far above the rule too
         self.assertGreater(slow_class.set_fill_rate, slow_class.rule_fill_rate + 40)
         self.assertGreater(slow_class.set_stock_value, slow_class.rule_stock_value)
+        # amounts stored to the currency, as an RPC client reads them
+        for name in ("plan_stock_value", "rule_stock_value", "set_stock_value"):
+            amount = slow_class[name]
+            self.assertEqual(amount, cycle.company_id.currency_id.round(amount))
         # nothing written before approval; the rule is still the company's own
         self.assertFalse(cycle.policy_ids)
         self.assertEqual(rule.product_min_qty, 5.0)
