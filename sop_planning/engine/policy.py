@@ -67,9 +67,10 @@ Method, per item, over the protection window ``W = lead time + review``:
   demand serves far less than the level on slow items (about 86 % for
   95 % on lumpy items reviewed daily) and buys fill far above it with much
   more stock on erratic ones (sales of widely varying size), chosen on the
-  ``choose`` half of ``bench/bench_policy_calibration.py``; the resampled law is scaled to
-  the forecast's level (for fill-rate targets with a level uncertainty of
-  at least ``level_floor``, 7.5 %: a steady item's level drifts from year
+  ``choose`` half of ``bench/bench_policy_calibration.py``; the resampled
+  law is scaled to the forecast's level (for fill-rate targets with a level
+  uncertainty of at least ``level_floor``, 7.5 %: a steady item's level
+  drifts from year
   to year, so the allocation does not buy a near-certain fill on it, same
   fill with less stock on the ``choose`` half of hospital; ``group_weight``
   "forecast", the default, weighs each item in its group's target by its
