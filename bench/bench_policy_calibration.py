@@ -158,14 +158,20 @@ def load(data_dir, name):
 
 
 def by_month(history):
-    """Weekly history summed to calendar months, each week's demand spread
-    evenly over its seven days; the last month, not complete, is left out."""
-    days = history.loc[history.index.repeat(7)].copy()
-    days["period"] += pd.to_timedelta(np.tile(np.arange(7), len(history)), unit="D")
-    days["qty"] /= 7.0
-    days["period"] = days["period"].dt.to_period("M").dt.to_timestamp()
-    monthly = days.groupby(["item_id", "period"], as_index=False)["qty"].sum()
-    return monthly[monthly["period"] < monthly["period"].max()]
+    """Weekly history summed to calendar months, each week whole in the month
+    of its Thursday (ISO weeks: sales stay whole, a month holds 4 or 5
+    weeks); the last month, when it ends after the last week, is left out."""
+    thursday = history["period"] + pd.Timedelta(days=3)
+    month = thursday.dt.to_period("M")
+    monthly = (
+        history.assign(period=month.dt.to_timestamp())
+        .groupby(["item_id", "period"], as_index=False)["qty"]
+        .sum()
+    )
+    last_week_ends = history["period"].max() + pd.Timedelta(days=6)
+    if last_week_ends < month.max().end_time.normalize():
+        monthly = monthly[monthly["period"] < monthly["period"].max()]
+    return monthly
 
 
 def rolling_quantile(train, width, level):

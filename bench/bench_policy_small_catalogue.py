@@ -3,7 +3,8 @@
 Run from the repository root::
 
     python3 bench/bench_policy_small_catalogue.py [--half report|choose]
-        [--sets carparts spares_man] [--size 40] [--catalogues 20]
+        [--sets carparts spares_man spares_man_monthly] [--size 40]
+        [--catalogues 20]
 
 A small company plans a few dozen products: a demand pattern then has a
 handful of items, or one, to share its fill-rate target. Draws

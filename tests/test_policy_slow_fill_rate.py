@@ -30,14 +30,25 @@ def replay_reviewed_daily(policy, items, demand, period_days=MONTH, unit_cost=No
     )
 
 
-def plan_and_replay(make_history, law_options=None, *, planned=False):
-    """Plan lumpy items at 95 % cycle, reviewed daily (the add-on's rules),
-    by ``compute_policy`` or, ``planned``, by ``planned_policy`` as the
-    add-on does; replay them on 20 years of new draws of the same demand.
-    Returns (policy, reached fill, promised fill, average stock value)."""
-    history = lumpy_demand(N_ITEMS, 48, seed=10)
-    item_ids = np.arange(N_ITEMS)
-    items = lumpy_items(item_ids, 0.95).assign(service_type="cycle", review_days=0.0)
+def plan_and_replay(
+    make_history,
+    law_options=None,
+    *,
+    planned=False,
+    demand=lumpy_demand,
+    pattern="lumpy",
+    n_items=N_ITEMS,
+):
+    """Plan ``n_items`` items of ``demand`` (``pattern``) at 95 % cycle,
+    reviewed daily (the add-on's rules), by ``compute_policy`` or,
+    ``planned``, by ``planned_policy`` as the add-on does; replay them on 20
+    years of new draws of the same demand. Returns (policy, reached fill,
+    promised fill, average stock value)."""
+    history = demand(n_items, 48, seed=10)
+    item_ids = np.arange(n_items)
+    items = lumpy_items(item_ids, 0.95).assign(
+        service_type="cycle", review_days=0.0, pattern=pattern
+    )
     options = {"freq": "M", "max_cover_days": 61, "law_options": law_options}
     forecast = flat_forecast(history, item_ids)
     if planned:
@@ -46,7 +57,7 @@ def plan_and_replay(make_history, law_options=None, *, planned=False):
         policy = compute_policy(
             items, forecast, history=make_history(history), **options
         )
-    result = replay_reviewed_daily(policy, items, lumpy_demand(N_ITEMS, 240, seed=11))
+    result = replay_reviewed_daily(policy, items, demand(n_items, 240, seed=11))
     reached = result.served.sum() / result.demand.sum()
     promised = np.average(policy["expected_fill_rate"], weights=result.demand)
     return policy, reached, promised, result.avg_value.sum()
@@ -86,45 +97,28 @@ def test_without_allocation_each_item_aims_at_its_own_target(make_history):
 
 
 def erratic_demand(n_items, n_periods, seed):
-    """Seeded erratic demand: a sale most months, of widely varying size."""
+    """Seeded erratic demand: a sale in 90 % of months, gamma sized (CV 1.1)
+    around each item's own mean size (the same for every ``seed``)."""
     rng = np.random.default_rng(seed)
     mean_size = np.random.default_rng(2).gamma(2.0, 10.0, (n_items, 1)) + 5
     occurs = rng.random((n_items, n_periods)) < 0.9
     return occurs * np.ceil(rng.gamma(0.8, mean_size / 0.8, (n_items, n_periods)))
 
 
-def plan_and_replay_erratic(make_history, law_options=None):
-    """Plan erratic items at 95 % cycle, reviewed daily, as the add-on does;
-    replay them on 20 years of new draws. Returns (policy, reached fill,
-    promised fill, average stock value)."""
-    n_items = 600
-    history = erratic_demand(n_items, 48, seed=10)
-    item_ids = np.arange(n_items)
-    items = lumpy_items(item_ids, 0.95).assign(
-        service_type="cycle", review_days=0.0, pattern="erratic"
-    )
-    policy = planned_policy(
-        items,
-        flat_forecast(history, item_ids),
-        make_history(history),
-        freq="M",
-        max_cover_days=61,
-        law_options=law_options,
-    )
-    result = replay_reviewed_daily(policy, items, erratic_demand(n_items, 240, seed=11))
-    reached = result.served.sum() / result.demand.sum()
-    promised = np.average(policy["expected_fill_rate"], weights=result.demand)
-    return policy, reached, promised, result.avg_value.sum()
-
-
 def test_erratic_items_on_a_cycle_target_reach_it_as_a_fill_rate(make_history):
     """Sales of widely varying size: a cycle quantile buys fill far above
     the target; planned on the fill rate they reach it with less stock."""
-    policy, reached, promised, stock = plan_and_replay_erratic(make_history)
+    erratic = {"planned": True, "demand": erratic_demand, "pattern": "erratic"}
+    policy, reached, promised, stock = plan_and_replay(
+        make_history, n_items=600, **erratic
+    )
     assert (policy["service_type"] == "fill_rate").all()
     assert 0.94 <= reached <= promised + 0.025
-    quantile, quantile_reached, _promised, quantile_stock = plan_and_replay_erratic(
-        make_history, {"fill_rate_patterns": ("intermittent", "lumpy")}
+    quantile, quantile_reached, _promised, quantile_stock = plan_and_replay(
+        make_history,
+        {"fill_rate_patterns": ("intermittent", "lumpy")},
+        n_items=600,
+        **erratic,
     )
     assert (quantile["service_type"] == "cycle").all()
     assert quantile_reached > 0.975

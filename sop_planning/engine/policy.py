@@ -70,9 +70,9 @@ Method, per item, over the protection window ``W = lead time + review``:
   ``choose`` half of ``bench/bench_policy_calibration.py``; the resampled
   law is scaled to the forecast's level (for fill-rate targets with a level
   uncertainty of at least ``level_floor``, 7.5 %: a steady item's level
-  drifts from year
-  to year, so the allocation does not buy a near-certain fill on it, same
-  fill with less stock on the ``choose`` half of hospital; ``group_weight``
+  drifts from year to year, so the allocation does not buy a near-certain
+  fill on it, same fill with less stock on the ``choose`` half of
+  hospital; ``group_weight``
   "forecast", the default, weighs each item in its group's target by its
   forecast, the demand the target is about, "history" by its resampled
   history; ``price_cap`` (None by default; e.g. 10, on the ``fill_rate_patterns``:
@@ -686,7 +686,7 @@ def compute_policy(
     own_level = np.zeros(len(items), dtype=bool)
     if history is not None:
         law = {**LAW_DEFAULTS, **(law_options or {})}
-        # slow and lumpy items resampled: their target is a fill rate
+        # slow, lumpy and erratic items resampled: their target is a fill rate
         as_fill_rate = fill_rate | np.isin(pattern, law["fill_rate_patterns"])
         # their law keeps the level of their own history, not the forecast's
         # unless a planner set their demand

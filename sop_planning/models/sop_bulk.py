@@ -6,10 +6,10 @@ stored columns with ``UPDATE ... FROM unnest(arrays)``, set the log columns and
 invalidate the ORM cache. Computed columns depending on them must be
 recomputed by the caller (``sop.plan.line._sql_recompute``).
 
-Safe by construction: each helper flushes the fields it writes *before* its
-SQL (a pending ORM write lands first, then the SQL wins), and invalidates the
-cache *without* a second flush afterwards (nothing pending can land on top of
-the SQL).
+Safe by construction: each helper flushes what its SQL writes or reads
+*before* it (a pending ORM write lands first, then the SQL wins), and
+invalidates the cache *without* a second flush afterwards (nothing pending
+can land on top of the SQL).
 """
 
 import io
@@ -35,7 +35,19 @@ def bulk_update(model, ids, columns, only_changed=False):
         return
     names = list(columns)
     table = model._table
-    model.flush_model(names + ["write_uid", "write_date"])
+    model.flush_model()  # what it writes and what its SQL reads (a row's company)
+    values = [_column_value(model, name, ("t", None)) for name in names]
+    assignments = SQL(", ").join(
+        SQL("%s = %s", SQL.identifier(name), value)
+        for name, value in zip(names, values, strict=True)
+    )
+    changed = SQL("")
+    if only_changed:
+        changed = SQL(
+            " AND (%s) IS DISTINCT FROM (%s)",
+            SQL(", ").join(SQL("t.%s", SQL.identifier(name)) for name in names),
+            SQL(", ").join(values),
+        )
     for start in range(0, len(ids), BATCH):
         stop = start + BATCH
         part = ids[start:stop]
@@ -43,18 +55,6 @@ def bulk_update(model, ids, columns, only_changed=False):
         arrays = [SQL("%s::int4[]", id_text)]
         for name in names:
             arrays.append(_column_array(model._fields[name], columns[name][start:stop]))
-        company = _row_company(model, "t")
-        assignments = SQL(", ").join(
-            SQL("%s = %s", SQL.identifier(name), _column_value(model, name, company))
-            for name in names
-        )
-        changed = SQL("")
-        if only_changed:
-            changed = SQL(
-                " AND (%s) IS DISTINCT FROM (%s)",
-                SQL(", ").join(SQL("t.%s", SQL.identifier(name)) for name in names),
-                SQL(", ").join(_column_value(model, name, company) for name in names),
-            )
         model.env.cr.execute(
             SQL(
                 """UPDATE %(table)s t
@@ -106,52 +106,60 @@ def _plain_array_text(values, array_type):
     return "{" + (text.replace("nan", "NULL") if kind is float else text) + "}"
 
 
-def _column_value(model, name, company=None):
+def _column_value(model, name, row=None):
     """The unnested column ``v.name``, cast back to JSON where needed, a
     float with digits rounded to them and an amount to its currency's
-    decimals, as the ORM writes them.
+    rounding, as the ORM writes them.
 
-    ``company``: the SQL of the row's company, whose currency rounds an
-    amount (the environment's company's where None).
+    ``row``: (alias, columns) of the row being written, whose currency
+    rounds an amount; columns None: every stored column of the table.
     """
     field = model._fields[name]
     value = SQL("v.%s", SQL.identifier(name))
     if field.type == "json":
         return SQL("%s::jsonb", value)
     if field.type == "monetary":
-        return SQL(
-            "round(%s::numeric, %s)::float8", value, _currency_places(model, company)
-        )
+        step = _currency_rounding(model, field, row)
+        return SQL("round(%s::numeric / %s) * %s", value, step, step)
     digits = field.get_digits(model.env) if field.type == "float" else None
     if digits:
         return SQL("round(%s::numeric, %s)::float8", value, digits[1])
     return value
 
 
-def _currency_places(model, company):
-    """SQL of the decimal places of the currency of ``company`` (SQL), the
-    environment's company's where it has none."""
-    default = model.env.company.currency_id.decimal_places
-    if company is None:
-        return default
+def _currency_rounding(model, field, row):
+    """SQL of the rounding step of the amount ``field`` on ``row``: that of
+    the row's currency, or of its company's where the currency is the
+    company's; the environment's company's where the row does not tell."""
+    currency_name = field.get_currency_field(model)
+    currency_field = model._fields[currency_name]
+    if currency_field.store:
+        key = currency_name
+        currencies = model.env["res.currency"].with_context(active_test=False)
+        steps = {c.id: c.rounding for c in currencies.search([])}
+    elif currency_field.related == "company_id.currency_id":
+        key = "company_id"
+        companies = model.env["res.company"].sudo().with_context(active_test=False)
+        steps = {c.id: c.currency_id.rounding for c in companies.search([])}
+    else:
+        key, steps = None, {}
+    default = model.env.company.currency_id.rounding
+    alias, columns = row or (None, None)
+    known = alias and key and model._fields[key].store
+    if not known or (columns is not None and key not in columns):
+        steps = {}
+    if set(steps.values()) <= {default}:
+        return SQL("%s::numeric", default)
     return SQL(
-        """COALESCE((SELECT cur.decimal_places
-                       FROM res_company co
-                       JOIN res_currency cur ON cur.id = co.currency_id
-                      WHERE co.id = %s), %s)""",
-        company,
+        "(CASE %s.%s %s ELSE %s::numeric END)",
+        SQL.identifier(alias),
+        SQL.identifier(key),
+        SQL(" ").join(
+            SQL("WHEN %s THEN %s::numeric", key_id, step)
+            for key_id, step in steps.items()
+        ),
         default,
     )
-
-
-def _row_company(model, alias, names=None):
-    """SQL of the company of the row ``alias`` (``t`` the table's, ``v`` the
-    values') where the model stores one (and, for ``v``, it is written)."""
-    field = model._fields.get("company_id")
-    written = names is None or "company_id" in names
-    if not (field and field.store and written):
-        return None
-    return SQL("%s.company_id", SQL.identifier(alias))
 
 
 def _array(values, array_type):
@@ -211,7 +219,7 @@ def bulk_insert(model, columns):
     if not count:
         return []
     model.flush_model(names)
-    company = _row_company(model, "v", names)
+    values = SQL(", ").join(_column_value(model, name, ("v", names)) for name in names)
     ids = []
     for start in range(0, count, BATCH):
         stop = start + BATCH
@@ -229,9 +237,7 @@ def bulk_insert(model, columns):
                    RETURNING id""",
                 table=SQL.identifier(model._table),
                 names=SQL(", ").join(SQL.identifier(name) for name in names),
-                values=SQL(", ").join(
-                    _column_value(model, name, company) for name in names
-                ),
+                values=values,
                 uid=model.env.uid,
                 arrays=SQL(", ").join(arrays),
             )

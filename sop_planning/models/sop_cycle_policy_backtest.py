@@ -56,8 +56,8 @@ class SopCyclePolicyBacktest(models.Model):
         readonly=True,
         help="Service level of the replayed policies, weighted by their demand: "
         "a cycle service level (no stockout in that share of order cycles) "
-        "for most items, a fill rate for slow and lumpy ones (each policy's "
-        "Target Type).",
+        "for most items, a fill rate for slow, lumpy and erratic ones (each "
+        "policy's Target Type).",
     )
     promised_fill_rate = fields.Float(string="Promised Fill (%)", readonly=True)
     plan_fill_rate = fields.Float(
@@ -283,7 +283,6 @@ class SopCycle(models.Model):
             }
         )[columns]
 
-    @api.model
     def _backtest_class_rows(self, frame):
         """Values of one row per ABC x XYZ class and one for all classes."""
         demand = frame["backtest_demand"]

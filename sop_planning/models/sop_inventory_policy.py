@@ -142,7 +142,8 @@ class SopInventoryPolicy(models.Model):
         "cycles without a stockout. Fill rate: it is the share of demand "
         "served from stock. Slow, lumpy and erratic items take theirs as a "
         "fill rate (a cycle quantile of their demand would serve slow items "
-        "far less than the target, erratic ones far more at a high stock).",
+        "far less than the target, erratic ones far more at a much higher "
+        "stock).",
     )
     supply_route = fields.Selection(SUPPLY_ROUTES, readonly=True)
     source_warehouse_id = fields.Many2one(

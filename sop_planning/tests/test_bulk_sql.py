@@ -103,6 +103,37 @@ class TestBulkSql(SopPolicyCase):
         )
         self.assertEqual(new.backtest_avg_stock_value, 1001.0)
 
+    def test_amounts_rounded_to_each_rows_currency(self):
+        """Rows of companies whose currencies round differently (cents, whole
+        yen) written in one statement: each amount to its own currency."""
+        yen = self.env["res.company"].create(
+            {"name": "Yen Co", "currency_id": self.env.ref("base.JPY").id}
+        )
+        cycle = self._plan(self.pump)
+        line = self._lines(cycle, self.pump)[0]
+        value = 1000.7425290362412
+        row = {
+            "cycle_id": cycle.id,
+            "product_id": self.valve.id,
+            "warehouse_id": self.warehouse.id,
+            "date_month": line.date_month,
+            "adjustment_mode": "qty",
+            "revenue": value,
+        }
+        Line = self.env["sop.plan.line"]
+        cents, whole = Line.browse(
+            bulk_create(
+                Line,
+                [
+                    {**row, "company_id": cycle.company_id.id},
+                    {**row, "company_id": yen.id, "product_id": self.orphan.id},
+                ],
+            )
+        )
+        self.assertEqual((cents.revenue, whole.revenue), (1000.74, 1001.0))
+        bulk_update(Line, [cents.id, whole.id], {"revenue": [2.005001, 2.5]})
+        self.assertEqual((cents.revenue, whole.revenue), (2.01, 3.0))
+
     def test_pending_orm_write_is_not_lost(self):
         """SQL run while an ORM write is pending: both land, the SQL last."""
         cycle = self._plan(self.pump)

@@ -283,7 +283,9 @@ class TestPolicyBacktest(SlowMoverCase):
         self.assertGreater(slow_class.set_fill_rate, slow_class.rule_fill_rate + 40)
         self.assertGreater(slow_class.set_stock_value, slow_class.rule_stock_value)
         # amounts stored to the currency, as an RPC client reads them
-        for name in ("plan_stock_value", "rule_stock_value", "set_stock_value"):
+        slow_class.invalidate_recordset()
+        amounts = ["plan_stock_value", "plan_stock_value_ruled"]
+        for name in amounts + ["rule_stock_value", "set_stock_value"]:
             amount = slow_class[name]
             self.assertEqual(amount, cycle.company_id.currency_id.round(amount))
         # nothing written before approval; the rule is still the company's own
