@@ -440,6 +440,7 @@ class SopCycle(models.Model):
         names = [
             "state",
             "skip_reason",
+            "skip_words",
             "supply_route",
             "supply_source",
             "source_warehouse_id",
@@ -480,7 +481,7 @@ class SopCycle(models.Model):
         frame[links] = frame[links].astype("Int64")
         # texts as the ORM gives them: pandas reads a NULL among strings as
         # NaN, which is true where a reason falls back to a default
-        texts = ["skip_reason", "supply_source", "supply_note"]
+        texts = ["skip_reason", "skip_words", "supply_source", "supply_note"]
         frame[texts] = frame[texts].astype(object).where(frame[texts].notna(), None)
         return frame
 
@@ -493,13 +494,17 @@ class SopCycle(models.Model):
         days = frame["lead_time_days"]
         moved = route.isin(["resupply", "manufacture"])
         # worded as codes too, to be read in each reader's language; the
-        # forecast's own skip reason as it is
+        # forecast's own skip reason through its words (as it is without)
         worded = self.env["sop.inventory.policy"]._skip_reason
         reasons = [
             (~frame["product_active"].astype(bool), lambda row: worded("archived")),
             (
                 frame["state"] != "ok",
-                lambda row: row.skip_reason or worded("no_forecast"),
+                lambda row: (
+                    worded("forecast", words=row.skip_words)
+                    if row.skip_words
+                    else row.skip_reason or worded("no_forecast")
+                ),
             ),
             (
                 route.eq("none") & vendor,

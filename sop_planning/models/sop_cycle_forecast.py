@@ -27,7 +27,7 @@ SCORE_FIELDS = ("wape", "mase", "bias", "sigma")
 KEYS = ("product_id", "warehouse_id")
 CHUNK_ITEM_COLUMNS = (
     *KEYS,
-    *("state", "skip_reason", "model", "params", "reason"),
+    *("state", "skip_reason", "skip_words", "model", "params", "reason"),
     *ITEM_FIELDS,
     *SCORE_FIELDS,
 )
@@ -312,15 +312,17 @@ class SopCycle(models.Model):
                 result = run_forecast(part, horizon=horizon, freq="M")
             except Exception as exc:  # noqa: BLE001 - skip this batch only
                 _logger.warning("S&OP forecast batch failed: %s", exc)
+                reason, words = self.env["sop.forecast"]._skip_words(
+                    "engine_failed", error=str(exc)
+                )
                 items.append(
                     pd.DataFrame(
                         {
                             "item_id": batch,
                             "state": "skipped",
                             "engine_failed": True,
-                            "skip_reason": self.env._(
-                                "The forecast engine failed on this batch: %s", exc
-                            ),
+                            "skip_reason": reason,
+                            "skip_words": [words] * len(batch),
                         }
                     )
                 )
@@ -354,33 +356,24 @@ class SopCycle(models.Model):
     ):
         """Add visible records for products the engine did not forecast."""
         rows = []
+        worded = self.env["sop.forecast"]._skip_words
         sold = set(history.dropna(subset=["qty"])["product_id"])
+        archived_reason = worded("archived")
         for product in archived.filtered(lambda p: p.id in sold):
             for wh in history.loc[
                 history["product_id"] == product.id, "warehouse_id"
             ].unique():
-                rows.append(
-                    (
-                        product.id,
-                        int(wh),
-                        "skipped",
-                        self.env._("Archived product: not forecast."),
-                    )
-                )
+                rows.append((product.id, int(wh), "skipped", *archived_reason))
         for product_id in set(products.ids) - sold:
-            reason = self.env._("No sales history in the window.")
+            reason = worded("no_history")
             if product_id in mismatch:
-                reason = self.env._(
-                    "No usable sales history: %s line(s) in a unit that cannot "
-                    "be converted to the product's unit.",
-                    mismatch[product_id],
-                )
+                reason = worded("unit_mismatch", lines=mismatch[product_id])
             for warehouse in warehouses:
-                rows.append((product_id, warehouse.id, "no_history", reason))
+                rows.append((product_id, warehouse.id, "no_history", *reason))
         if rows:
-            extra = pd.DataFrame(
-                rows, columns=["product_id", "warehouse_id", "state", "skip_reason"]
-            ).drop_duplicates(["product_id", "warehouse_id"])
+            columns = ["product_id", "warehouse_id", "state", "skip_reason"]
+            extra = pd.DataFrame(rows, columns=[*columns, "skip_words"])
+            extra = extra.drop_duplicates(["product_id", "warehouse_id"])
             items = pd.concat([items, extra], ignore_index=True)
         if rows:
             _logger.info(
@@ -401,6 +394,7 @@ class SopCycle(models.Model):
             vals = {
                 "state": row.state,
                 "skip_reason": getattr(row, "skip_reason", None),
+                "skip_words": getattr(row, "skip_words", None),
                 "model": getattr(row, "model", None),
                 "params": getattr(row, "params", None) or {},
                 "engine_reason": getattr(row, "reason", None),

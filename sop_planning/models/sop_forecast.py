@@ -96,6 +96,16 @@ class SopForecast(models.Model):
     skip_reason = fields.Char(
         help="Why the product has no statistical forecast or no supply data."
     )
+    skip_words = fields.Json(
+        readonly=True,
+        groups="base.group_no_one",
+        help="The skip reason as the forecast run gave it: a (code, values) "
+        "pair, to word it in each reader's language (none: the stored text "
+        "is shown).",
+    )
+    skip_reason_display = fields.Char(
+        string="Skip Reason", compute="_compute_skip_reason_display"
+    )
     model = fields.Char(readonly=True)
     params = fields.Json(string="Parameters", readonly=True)
     params_display = fields.Char(
@@ -225,6 +235,41 @@ class SopForecast(models.Model):
                 )
                 or forecast.supply_note
             )
+
+    @api.depends("skip_reason", "skip_words")
+    @api.depends_context("lang")
+    def _compute_skip_reason_display(self):
+        """The skip reason in the reader's words; as stored without words."""
+        for forecast in self:
+            words = forecast.sudo().skip_words
+            forecast.skip_reason_display = (
+                self._skip_text(words) if words else forecast.skip_reason
+            )
+
+    @api.model
+    def _skip_text(self, words):
+        """A forecast's skip reason in ``self.env``'s language from its
+        (code, values) ``words`` (``_skip_words``)."""
+        env, values = self.env, words.get("values") or {}
+        texts = {
+            "archived": lambda: env._("Archived product: not forecast."),
+            "no_history": lambda: env._("No sales history in the window."),
+            "unit_mismatch": lambda: env._(
+                "No usable sales history: %s line(s) in a unit that cannot be "
+                "converted to the product's unit.",
+                values["lines"],
+            ),
+            "engine_failed": lambda: env._(
+                "The forecast engine failed on this batch: %s", values["error"]
+            ),
+        }
+        return texts[words["code"]]()
+
+    @api.model
+    def _skip_words(self, code, **values):
+        """(text in ``self.env``'s language, words) of a skip reason."""
+        words = {"code": code, "values": values}
+        return self._skip_text(words), words
 
     @api.model
     def _supply_source_label(self, route, warehouse, vendor, days):

@@ -280,6 +280,7 @@ class SopInventoryPolicy(models.Model):
                 "Product archived: no reordering rule is planned for it."
             ),
             "no_forecast": lambda: env._("No statistical forecast."),
+            "forecast": lambda: env["sop.forecast"]._skip_text(values["words"]),
             "no_route": lambda: supply_note(values["vendor_id"], 0, route="none"),
             "route_lead_time": lambda: env._(
                 "Lead time of %s days on the route is not plausible: check "

@@ -110,6 +110,19 @@ class TestBadInput(SopPolicyCase):
         valve = self._forecast(cycle, self.valve)
         self.assertEqual(valve.state, "no_history")
         self.assertIn("1 line(s) in a unit that cannot be converted", valve.skip_reason)
+        # run by an English planner, read by a Danish one in Danish; the
+        # policy skipped for it quotes it so too
+        reader = self._danish_reader("sop_unit_reader", "sop_planning.group_sop_user")
+        danish = {"lang": "da_DK"}
+        read = valve.with_user(reader).with_context(**danish)
+        self.assertIn("1 linje(r) i en enhed", read.skip_reason_display)
+        self.assertEqual(valve.skip_reason_display, valve.skip_reason)
+        self._approve(cycle)
+        policy = self._policy(cycle, self.valve).with_user(reader)
+        self.assertEqual(policy.state, "skipped")
+        self.assertIn(
+            "1 linje(r) i en enhed", policy.with_context(**danish).skip_reason_display
+        )
 
     def test_archived_product_with_sales_is_skipped_and_logged(self):
         self._monthly_sales({self.valve: 4}, months=6)

@@ -272,6 +272,8 @@ class TestForecastRunSafety(SopDataCase):
         other = self._forecast(cycle, self.other)
         self.assertEqual(other.state, "skipped")
         self.assertIn("engine failed on this batch", other.skip_reason)
+        self.assertEqual(other.sudo().skip_words["code"], "engine_failed")
+        self.assertEqual(other.skip_reason_display, other.skip_reason)
         steady = self._forecast(cycle, self.steady)
         self.assertEqual(steady.state, "ok")
 

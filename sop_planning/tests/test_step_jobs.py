@@ -149,6 +149,9 @@ class TestStepJobs(SopDataCase):
             self.assertFalse(self.env[model].with_user(self.planner_b).search([]))
         by_jobs = self._snapshot(cycle)
         self.assertEqual(len(by_jobs[0]), 5)
+        # the never-sold product's reason kept its words through the chunk
+        unsold = cycle.forecast_ids.filtered(lambda f: f.product_id == self.products[4])
+        self.assertEqual(unsold.sudo().skip_words, {"code": "no_history", "values": {}})
         self.assertEqual(len(by_jobs[1]), 5 * 12)
 
         # the same cycle planned again from scratch, inline
