@@ -55,6 +55,15 @@ def check_recorded_not_typed(records, names):
         )
 
 
+def set_worded(records, display, stored, words, text):
+    """Set ``display`` of ``records`` in the reader's language: ``text(record,
+    words)`` from their technical ``words`` field, their ``stored`` text where
+    they have none (written before their words were stored)."""
+    for record in records:
+        value = record.sudo()[words]
+        record[display] = text(record, value) if value else record[stored]
+
+
 def stored_percent(share):
     """``share`` (0 to 1) in percent as the S&OP models store it: within
     [0, 100], rounded to ``PERCENT_DIGITS`` decimals."""

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .sop_common import filtered_action
+from .sop_common import filtered_action, set_worded
 
 ABC = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
@@ -240,11 +240,13 @@ class SopForecast(models.Model):
     @api.depends_context("lang")
     def _compute_skip_reason_display(self):
         """The skip reason in the reader's words; as stored without words."""
-        for forecast in self:
-            words = forecast.sudo().skip_words
-            forecast.skip_reason_display = (
-                self._skip_text(words) if words else forecast.skip_reason
-            )
+        set_worded(
+            self,
+            "skip_reason_display",
+            "skip_reason",
+            "skip_words",
+            lambda _forecast, words: self._skip_text(words),
+        )
 
     @api.model
     def _skip_text(self, words):

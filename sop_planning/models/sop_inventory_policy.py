@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, float_compare, format_amount, formatLang
 
 from .sop_bulk import bulk_create, bulk_update
+from .sop_common import set_worded
 from .sop_forecast import ABC, PATTERNS, SUPPLY_ROUTES, XYZ
 from .sop_inventory_policy_change import DRIVERS, MATERIAL_SHARE, MATERIAL_UNITS
 
@@ -263,11 +264,13 @@ class SopInventoryPolicy(models.Model):
     @api.depends_context("lang")
     def _compute_skip_reason_display(self):
         """The skip reason in the reader's words; as stored without words."""
-        for policy in self:
-            words = policy.sudo().skip_words
-            policy.skip_reason_display = (
-                self._skip_text(words) if words else policy.skip_reason
-            )
+        set_worded(
+            self,
+            "skip_reason_display",
+            "skip_reason",
+            "skip_words",
+            lambda _policy, words: self._skip_text(words),
+        )
 
     @api.model
     def _skip_text(self, words):

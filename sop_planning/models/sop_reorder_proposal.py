@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
 from .sop_bulk import bulk_create, bulk_update
-from .sop_common import GROUP_PURCHASE
+from .sop_common import GROUP_PURCHASE, set_worded
 
 _logger = logging.getLogger(__name__)
 
@@ -373,19 +373,20 @@ class SopReorderProposal(models.Model):
             self, ids, {name: [v[name] for v in vals_list] for name in vals_list[0]}
         )
 
-    @api.model
     @api.depends("exception_reason", "exception_words")
     @api.depends_context("lang")
     def _compute_exception_reason_display(self):
         """Why the proposal needs attention, in the reader's words; as stored
         without words."""
-        for proposal in self:
-            words = proposal.sudo().exception_words
-            proposal.exception_reason_display = (
-                self._exception_text(words["code"], proposal.product_id)
-                if words
-                else proposal.exception_reason
-            )
+        set_worded(
+            self,
+            "exception_reason_display",
+            "exception_reason",
+            "exception_words",
+            lambda proposal, words: self._exception_text(
+                words["code"], proposal.product_id
+            ),
+        )
 
     @api.model
     def _exception_text(self, code, product=None):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .sop_common import GROUP_PURCHASE
+from .sop_common import GROUP_PURCHASE, set_worded
 
 ORDERED_REASONS = ("due", "added")
 
@@ -135,11 +135,13 @@ class SopVendorOrder(models.Model):
     )
     @api.depends_context("lang")
     def _compute_explanation_display(self):
-        for order in self:
-            notes = order.sudo().explanation_values
-            order.explanation_display = (
-                order._explain(notes) if notes else order.explanation
-            )
+        set_worded(
+            self,
+            "explanation_display",
+            "explanation",
+            "explanation_values",
+            lambda order, notes: order._explain(notes),
+        )
 
     @api.depends("purchase_id.state")
     def _compute_state(self):

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round, formatLang
 
+from .sop_common import set_worded
 from .sop_vendor_order import ORDERED_REASONS
 
 REASONS = [
@@ -159,21 +160,23 @@ class SopVendorOrderLine(models.Model):
     )
     @api.depends_context("lang")
     def _compute_notes_display(self):
-        for line in self:
-            notes = line.sudo().note_values
-            deferral = line.sudo().budget_note_values
-            order = line.order_id
-            line.explanation_display = (
-                "; ".join(
-                    order._note_text(code, params, line.product_id)
-                    for code, params in notes
-                )
-                if notes
-                else line.explanation
-            )
-            line.budget_note_display = (
-                order._note_text("deferred", deferral) if deferral else line.budget_note
-            )
+        set_worded(
+            self,
+            "explanation_display",
+            "explanation",
+            "note_values",
+            lambda line, notes: "; ".join(
+                line.order_id._note_text(code, params, line.product_id)
+                for code, params in notes
+            ),
+        )
+        set_worded(
+            self,
+            "budget_note_display",
+            "budget_note",
+            "budget_note_values",
+            lambda line, deferral: line.order_id._note_text("deferred", deferral),
+        )
 
     @api.depends("quantity", "price_unit", "product_id.volume", "product_id.weight")
     def _compute_amounts(self):
