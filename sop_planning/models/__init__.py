@@ -5,6 +5,7 @@ from . import res_config_settings
 from . import sop_capacity
 from . import sop_frozen_mixin
 from . import sop_run_fields_mixin
+from . import sop_skip_reason_mixin
 from . import sop_cycle
 from . import sop_cycle_actuals
 from . import sop_cycle_forecast

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .sop_common import filtered_action, set_worded
+from .sop_common import filtered_action
 
 ABC = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
@@ -29,7 +29,7 @@ class SopForecast(models.Model):
     """
 
     _name = "sop.forecast"
-    _inherit = ["sop.frozen.mixin", "sop.run.fields.mixin"]
+    _inherit = ["sop.frozen.mixin", "sop.run.fields.mixin", "sop.skip.reason.mixin"]
     _description = "S&OP Product Forecast"
     _order = "cycle_id, abc, product_id, warehouse_id"
     _check_company_auto = True
@@ -95,16 +95,6 @@ class SopForecast(models.Model):
     )
     skip_reason = fields.Char(
         help="Why the product has no statistical forecast or no supply data."
-    )
-    skip_words = fields.Json(
-        readonly=True,
-        groups="base.group_no_one",
-        help="The skip reason as the forecast run gave it: a (code, values) "
-        "pair, to word it in each reader's language (none: the stored text "
-        "is shown).",
-    )
-    skip_reason_display = fields.Char(
-        string="Skip Reason", compute="_compute_skip_reason_display"
     )
     model = fields.Char(readonly=True)
     params = fields.Json(string="Parameters", readonly=True)
@@ -235,18 +225,6 @@ class SopForecast(models.Model):
                 )
                 or forecast.supply_note
             )
-
-    @api.depends("skip_reason", "skip_words")
-    @api.depends_context("lang")
-    def _compute_skip_reason_display(self):
-        """The skip reason in the reader's words; as stored without words."""
-        set_worded(
-            self,
-            "skip_reason_display",
-            "skip_reason",
-            "skip_words",
-            lambda _forecast, words: self._skip_text(words),
-        )
 
     @api.model
     def _skip_text(self, words):

@@ -7,7 +7,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL, float_compare, format_amount, formatLang
 
 from .sop_bulk import bulk_create, bulk_update
-from .sop_common import set_worded
 from .sop_forecast import ABC, PATTERNS, SUPPLY_ROUTES, XYZ
 from .sop_inventory_policy_change import DRIVERS, MATERIAL_SHARE, MATERIAL_UNITS
 
@@ -87,7 +86,7 @@ class SopInventoryPolicy(models.Model):
     """
 
     _name = "sop.inventory.policy"
-    _inherit = ["sop.explained.mixin"]
+    _inherit = ["sop.explained.mixin", "sop.skip.reason.mixin"]
     _description = "S&OP Inventory Policy"
     _order = "cycle_id, abc, product_id, warehouse_id"
     _check_company_auto = True
@@ -126,7 +125,6 @@ class SopInventoryPolicy(models.Model):
         "the rule is marked manual or archived; S&OP leaves it as it is. "
         "Skipped: no policy could be planned (see Skip Reason).",
     )
-    skip_reason = fields.Char(readonly=True)
     method = fields.Selection(
         METHODS,
         readonly=True,
@@ -223,15 +221,6 @@ class SopInventoryPolicy(models.Model):
         string="Backtest Average Stock Value", readonly=True
     )
     backtest_summary = fields.Char(compute="_compute_backtest_summary")
-    skip_words = fields.Json(
-        readonly=True,
-        groups="base.group_no_one",
-        help="The skip reason as planned: a (code, values) pair, to word it in "
-        "each reader's language (none: the stored text is shown).",
-    )
-    skip_reason_display = fields.Char(
-        string="Skip Reason", compute="_compute_skip_reason_display"
-    )
     explanation_head = fields.Json(
         readonly=True,
         groups="base.group_no_one",
@@ -259,18 +248,6 @@ class SopInventoryPolicy(models.Model):
                 and forecast.supply_source == policy.supply_source
                 else policy.supply_source
             )
-
-    @api.depends("skip_reason", "skip_words")
-    @api.depends_context("lang")
-    def _compute_skip_reason_display(self):
-        """The skip reason in the reader's words; as stored without words."""
-        set_worded(
-            self,
-            "skip_reason_display",
-            "skip_reason",
-            "skip_words",
-            lambda _policy, words: self._skip_text(words),
-        )
 
     @api.model
     def _skip_text(self, words):
