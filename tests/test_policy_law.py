@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sop_planning.engine import policy_law
 from sop_planning.engine.errors import EngineInputError
 from sop_planning.engine.policy import compute_policy
 from sop_planning.engine.policy_calibration import (
@@ -12,7 +13,7 @@ from sop_planning.engine.policy_calibration import (
     policy_backtest,
     rule_backtest,
 )
-from sop_planning.engine.policy_law import history_matrix
+from sop_planning.engine.policy_law import allocate, history_matrix
 from sop_planning.engine.simulate import simulate
 
 N_ITEMS = 1500
@@ -225,3 +226,50 @@ def test_calibrated_aims_reach_the_target_in_the_items_own_backtest(make_history
     )
     assert reached_or_capped.all()
     assert np.allclose(aims["target"], 0.9)
+
+
+def bursty_demand(n_items, n_periods, seed):
+    """Seeded rare sales (8-30 % of months), one in eight a burst of 15-40x."""
+    rng = np.random.default_rng(seed)
+    chance = np.random.default_rng(1).uniform(0.08, 0.3, (n_items, 1))
+    occurs = rng.random((n_items, n_periods)) < chance
+    size = np.ceil(rng.exponential(3.0, (n_items, n_periods)))
+    burst = rng.random((n_items, n_periods)) < 0.12
+    return occurs * np.where(burst, size * rng.uniform(15, 40, size.shape), size)
+
+
+def test_a_group_short_of_its_target_does_not_buy_the_far_tail(
+    make_history, monkeypatch
+):
+    """Judged on the law's second sample, bursty items fall short of 98 %:
+    the group aims at most halfway to 100 %, not past it, where every item
+    would take the far tail of its law for a fraction of a point."""
+    history = bursty_demand(200, 24, seed=10)
+    item_ids = np.arange(200)
+    items = lumpy_items(item_ids, 0.98).assign(review_days=0.0)
+
+    def plan():
+        aims = []
+
+        def spy(fill, stock, weight, unit_cost, group, target, **options):
+            aims.append(target.max())
+            return allocate(fill, stock, weight, unit_cost, group, target, **options)
+
+        monkeypatch.setattr(policy_law, "allocate", spy)
+        policy = compute_policy(
+            items,
+            flat_forecast(history, item_ids),
+            history=make_history(history, first="2028-01-01"),
+            freq="M",
+            max_cover_days=61,
+        )
+        promised = np.average(policy["expected_fill_rate"], weights=history.mean(1))
+        return max(aims), promised, policy["expected_stock_value"].sum()
+
+    aim, promised, stock = plan()
+    monkeypatch.setattr(policy_law, "AIM_SHIFT", 10.0)  # no bound
+    unbounded_aim, unbounded_promise, unbounded_stock = plan()
+    assert unbounded_aim > 1.0  # the case: past 100 %, every item at its tail
+    assert aim == pytest.approx(0.99)
+    assert stock < 0.95 * unbounded_stock
+    assert promised > unbounded_promise - 0.01

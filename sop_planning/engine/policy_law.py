@@ -38,7 +38,9 @@ judges it):
   lead-time demand) are simulated side by side and one price of stock per
   unit served, bisected per group, picks each item's (``allocate``),
   at most ``price_cap`` times the group's average stock value per unit
-  served (the group then falls short of its target and says so);
+  served (the group then falls short of its target and says so); a group
+  whose promise, read on a second sample, falls short aims higher, at most
+  halfway to 100 % (``AIM_SHIFT``), and otherwise promises what it gets;
 - for a cycle service level it is the level's quantile of the resampled
   demand over lead time + review;
 - a review under half a period (the add-on's rules are checked every day,
@@ -656,8 +658,11 @@ def bootstrap_policy(
     if price_cap is not None:
         caps = np.broadcast_to(np.asarray(price_cap, float), (n_items,))[rows]
     # chosen on one sample, judged on another: a group whose promise
-    # falls short there (the choice fitted the noise) aims higher
+    # falls short there (the choice fitted the noise) aims higher, at most
+    # AIM_SHIFT of the way to 100 %: past it every item buys the far tail
+    # of its law for the last point of promise
     shift = np.zeros(len(rows))
+    highest = target[rows] + AIM_SHIFT * (1.0 - target[rows])
     tried = []
     for _ in range(3):
         choice = allocate(
@@ -666,7 +671,7 @@ def bootstrap_policy(
             weight,
             cost,
             group,
-            target[rows] + shift,
+            np.minimum(target[rows] + shift, highest),
             price_cap=caps,
         )
         point[rows] = grid[rows, choice]
@@ -691,6 +696,7 @@ def bootstrap_policy(
 
 CHUNK_ITEMS = 2000  # items simulated at a time: memory, not results
 CONVERGED = 0.002  # a group's promise this close to its target is kept
+AIM_SHIFT = 0.5  # a group's aim moves at most this share of the way to 100 %
 
 
 def _chunks(n_items):
