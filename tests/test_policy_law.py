@@ -264,12 +264,21 @@ def test_a_group_short_of_its_target_does_not_buy_the_far_tail(
             max_cover_days=61,
         )
         promised = np.average(policy["expected_fill_rate"], weights=history.mean(1))
-        return max(aims), promised, policy["expected_stock_value"].sum()
+        return max(aims), promised, policy
 
-    aim, promised, stock = plan()
+    aim, promised, policy = plan()
     monkeypatch.setattr(policy_law, "AIM_SHIFT", 10.0)  # no bound
-    unbounded_aim, unbounded_promise, unbounded_stock = plan()
+    unbounded_aim, unbounded_promise, unbounded = plan()
     assert unbounded_aim > 1.0  # the case: past 100 %, every item at its tail
     assert aim == pytest.approx(0.99)
-    assert stock < 0.95 * unbounded_stock
+    stock = policy["expected_stock_value"].sum()
+    assert stock < 0.95 * unbounded["expected_stock_value"].sum()
     assert promised > unbounded_promise - 0.01
+    # each policy of the group says that it falls short, and by how much
+    note = (
+        "; together they fall short of the target, at a simulated fill rate "
+        f"of {round(promised, 3)} (more would only buy the far tail of their demand)"
+    )
+    grouped = policy["method"] == "bootstrap"  # the others never sold
+    assert grouped.sum() >= 190
+    assert policy.loc[grouped, "explanation"].str.endswith(note).all()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from test_policy import make_demand, make_items, policy_of
-from test_policy_law import flat_forecast, lumpy_demand, lumpy_items
+from test_policy_law import bursty_demand, flat_forecast, lumpy_demand, lumpy_items
 
 from sop_planning.engine import policy_words
 from sop_planning.engine.policy import compute_policy
@@ -16,10 +16,10 @@ from sop_planning.engine.policy_words import (
 MARKED = {phrase: f"<{phrase.strip()}>" for phrase in EXPLANATION_PHRASES}
 
 
-def _lumpy_explanations(make_history):
-    history = lumpy_demand(20, 48, seed=10)
+def _lumpy_explanations(make_history, demand=lumpy_demand, target=0.95):
+    history = demand(20, 48, seed=10)
     item_ids = np.arange(20)
-    items = lumpy_items(item_ids, 0.95).assign(service_type="cycle", review_days=0.0)
+    items = lumpy_items(item_ids, target).assign(service_type="cycle", review_days=0.0)
     policy = compute_policy(
         items,
         flat_forecast(history, item_ids),
@@ -50,6 +50,7 @@ def test_the_phrases_are_the_engines(make_history):
     lumpy item's, a normal item's and one without demand."""
     texts = [
         *_lumpy_explanations(make_history),
+        *_lumpy_explanations(make_history, bursty_demand, 0.98),
         policy_of(make_items(), make_demand([100], [20]))["explanation"],
         policy_of(make_items(), make_demand([0], [0]))["explanation"],
     ]
@@ -65,6 +66,8 @@ def test_the_phrases_are_the_engines(make_history):
         "; the target is shared by the lumpy items: ",
         "their reorder points are chosen together to reach it at the least stock value",
         "; this item's simulated fill rate ",
+        "; together they fall short of the target, at a simulated fill rate of ",
+        " (more would only buy the far tail of their demand)",
     } <= found
     lumpy = translate_explanation(texts[0], MARKED)
     assert "<ROP for a simulated fill rate of>0.95" in lumpy

@@ -111,7 +111,7 @@ from scipy import special
 
 from .errors import EngineInputError, shown
 from .item_random import item_keys
-from .policy_law import bootstrap_policy, history_matrix, whole_periods
+from .policy_law import CONVERGED, bootstrap_policy, history_matrix, whole_periods
 from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rate
 
 # bound of the discrete quantile's search: 2**64 units
@@ -448,6 +448,26 @@ def _explain_shared(pattern, fill, capped, price_cap):
         "the least stock value" + pd.Series(np.where(capped, cap, ""), dtype=object)
     )
     return (note + "; this item's simulated fill rate " + _fmt(fill, 3)).to_numpy()
+
+
+def _explain_short(pattern, fill, target, weight):
+    """Return per item the note of its group when the group's simulated fill
+    rate (``weight``-ed, as the allocation weighs its items) falls short of
+    its target, else an empty note."""
+    frame = pd.DataFrame(
+        {"pattern": pattern, "fill": fill * weight, "target": target * weight}
+    ).assign(weight=weight)
+    sums = frame.groupby("pattern")[["fill", "target", "weight"]].transform("sum")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        group_fill = (sums["fill"] / sums["weight"]).to_numpy()
+        group_target = (sums["target"] / sums["weight"]).to_numpy()
+    short = group_fill < group_target - CONVERGED
+    note = (
+        "; together they fall short of the target, at a simulated fill rate of "
+        + _fmt(group_fill, 3)
+        + " (more would only buy the far tail of their demand)"
+    )
+    return np.where(short, note, "")
 
 
 def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_level):
@@ -801,5 +821,13 @@ def compute_policy(
                 frame.loc[shared, "expected_fill_rate"],
                 capped[shared],
                 law["price_cap"],
+            )
+            # weighed by the forecast, as the group's target weighs its items
+            # by default (group_weight)
+            frame.loc[shared, "explanation"] += _explain_short(
+                pattern[shared],
+                frame.loc[shared, "expected_fill_rate"].to_numpy(),
+                target[shared],
+                (d_window * days)[shared],
             )
     return frame

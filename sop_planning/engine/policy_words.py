@@ -35,6 +35,8 @@ EXPLANATION_PHRASES = (
     ", no fill bought at more than ",
     " x the group's average stock value per unit served",
     "; this item's simulated fill rate ",
+    "; together they fall short of the target, at a simulated fill rate of ",
+    " (more would only buy the far tail of their demand)",
     "service level from the ",
     " aggregate fill-rate allocation, ",
     " kept within ",
