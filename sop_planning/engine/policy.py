@@ -455,19 +455,17 @@ def _explain_short(pattern, fill, target, weight):
     rate (``weight``-ed, as the allocation weighs its items) falls short of
     its target, else an empty note."""
     frame = pd.DataFrame(
-        {"pattern": pattern, "fill": fill * weight, "target": target * weight}
+        {"pattern": pattern, "served": fill * weight, "wanted": target * weight}
     ).assign(weight=weight)
-    sums = frame.groupby("pattern")[["fill", "target", "weight"]].transform("sum")
+    sums = frame.groupby("pattern")[["served", "wanted", "weight"]].transform("sum")
     with np.errstate(divide="ignore", invalid="ignore"):
-        group_fill = (sums["fill"] / sums["weight"]).to_numpy()
-        group_target = (sums["target"] / sums["weight"]).to_numpy()
-    short = group_fill < group_target - CONVERGED
+        group_fill = (sums["served"] / sums["weight"]).to_numpy()
+        group_target = (sums["wanted"] / sums["weight"]).to_numpy()
     note = (
         "; together they fall short of the target, at a simulated fill rate of "
         + _fmt(group_fill, 3)
-        + " (more would only buy the far tail of their demand)"
     )
-    return np.where(short, note, "")
+    return np.where(group_fill < group_target - CONVERGED, note, "")
 
 
 def _explain(frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_level):
@@ -822,12 +820,12 @@ def compute_policy(
                 capped[shared],
                 law["price_cap"],
             )
-            # weighed by the forecast, as the group's target weighs its items
-            # by default (group_weight)
-            frame.loc[shared, "explanation"] += _explain_short(
-                pattern[shared],
-                frame.loc[shared, "expected_fill_rate"].to_numpy(),
-                target[shared],
-                (d_window * days)[shared],
-            )
+            weight = _group_weights(law["group_weight"], d_window * days)
+            if weight is not None:  # "history": weights the law keeps to itself
+                frame.loc[shared, "explanation"] += _explain_short(
+                    pattern[shared],
+                    frame.loc[shared, "expected_fill_rate"].to_numpy(),
+                    target[shared],
+                    weight[shared],
+                )
     return frame

@@ -40,7 +40,8 @@ judges it):
   at most ``price_cap`` times the group's average stock value per unit
   served (the group then falls short of its target and says so); a group
   whose promise, read on a second sample, falls short aims higher, at most
-  halfway to 100 % (``AIM_SHIFT``), and otherwise promises what it gets;
+  three quarters of the way to 100 % (``AIM_SHIFT``), and otherwise
+  promises what it gets;
 - for a cycle service level it is the level's quantile of the resampled
   demand over lead time + review;
 - a review under half a period (the add-on's rules are checked every day,
@@ -657,46 +658,58 @@ def bootstrap_policy(
     caps = None
     if price_cap is not None:
         caps = np.broadcast_to(np.asarray(price_cap, float), (n_items,))[rows]
-    # chosen on one sample, judged on another: a group whose promise
-    # falls short there (the choice fitted the noise) aims higher, at most
-    # AIM_SHIFT of the way to 100 %: past it every item buys the far tail
-    # of its law for the last point of promise
-    shift = np.zeros(len(rows))
-    highest = target[rows] + AIM_SHIFT * (1.0 - target[rows])
-    tried = []
-    for _ in range(3):
+    promised = {}
+
+    def judged(aim):
+        """(points, fill, stock) of ``rows`` allocated at ``aim``, the fill
+        and stock read on the promise's sample (kept for every item)."""
         choice = allocate(
-            fills[rows],
-            stocks[rows],
-            weight,
-            cost,
-            group,
-            np.minimum(target[rows] + shift, highest),
-            price_cap=caps,
+            fills[rows], stocks[rows], weight, cost, group, aim, price_cap=caps
         )
         point[rows] = grid[rows, choice]
-        fill, stock = promise(point)
-        tried.append((point[rows].copy(), fill[rows], stock[rows]))
+        promised["fill"], promised["stock"] = promise(point)
+        return point[rows].copy(), promised["fill"][rows], promised["stock"][rows]
+
+    best = _aimed_allocation(judged, weight, cost, group, target[rows])
+    fill, stock = promised["fill"], promised["stock"]
+    point[rows], fill[rows], stock[rows] = best
+    return point, fill, stock
+
+
+def _aimed_allocation(judged, weight, cost, group, target):
+    """Return the (points, fill, stock) of a group allocation kept to its
+    promise: ``judged(aim)`` allocates at ``aim`` and reads the promise on a
+    second sample; a group whose promise falls short there (the choice
+    fitted the noise) aims higher, at most ``AIM_SHIFT`` of the way to 100 %
+    (near it every item buys the far tail of its law for the last point of
+    promise), three tries at most (``_best_tried`` keeps the best)."""
+    shift = np.zeros(len(target))
+    highest = target + AIM_SHIFT * (1.0 - target)
+    tried, aim = [], None
+    for _ in range(3):
+        previous, aim = aim, np.minimum(target + shift, highest)
+        if previous is not None and np.array_equal(aim, previous):
+            break  # every group that moved is at its highest aim
+        tried.append(judged(aim))
+        fill = tried[-1][1]
         worst = 0.0
         for name in np.unique(group):
             members = group == name
             if weight[members].sum() > 0:
-                promised = np.average(fill[rows][members], weights=weight[members])
-                wanted = np.average(target[rows][members], weights=weight[members])
+                promised = np.average(fill[members], weights=weight[members])
+                wanted = np.average(target[members], weights=weight[members])
                 # a group within CONVERGED keeps its aim while others move
                 if abs(wanted - promised) >= CONVERGED:
                     shift[members] += wanted - promised
                 worst = max(worst, abs(wanted - promised))
         if worst < CONVERGED:
             break
-    best = _best_tried(tried, weight, cost, group, target[rows])
-    point[rows], fill[rows], stock[rows] = best
-    return point, fill, stock
+    return _best_tried(tried, weight, cost, group, target)
 
 
 CHUNK_ITEMS = 2000  # items simulated at a time: memory, not results
 CONVERGED = 0.002  # a group's promise this close to its target is kept
-AIM_SHIFT = 0.5  # a group's aim moves at most this share of the way to 100 %
+AIM_SHIFT = 0.75  # a group's aim moves at most this share of the way to 100 %
 
 
 def _chunks(n_items):

@@ -36,7 +36,6 @@ EXPLANATION_PHRASES = (
     " x the group's average stock value per unit served",
     "; this item's simulated fill rate ",
     "; together they fall short of the target, at a simulated fill rate of ",
-    " (more would only buy the far tail of their demand)",
     "service level from the ",
     " aggregate fill-rate allocation, ",
     " kept within ",

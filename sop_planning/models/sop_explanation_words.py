@@ -79,7 +79,6 @@ def _explanation_terms(env):
         env._("x the group's average stock value per unit served"),
         env._("; this item's simulated fill rate"),
         env._("; together they fall short of the target, at a simulated fill rate of"),
-        env._("(more would only buy the far tail of their demand)"),
         env._("service level from the"),
         env._("aggregate fill-rate allocation,"),
         env._("kept within"),
