@@ -712,6 +712,7 @@ def compute_policy(
             ~np.asarray(law["to_forecast"], dtype=bool)
             | np.isin(pattern, law["history_level_patterns"])
         ) & ~items["plan_adjusted"].fillna(False).to_numpy(bool)
+        groups = items["pattern"].fillna("").astype(str).to_numpy(object)
         resampled = _bootstrap_rows(
             history,
             item_ids,
@@ -724,7 +725,7 @@ def compute_policy(
                 "target": target,
                 "fill_rate": as_fill_rate,
                 "unit_cost": items["unit_cost"].to_numpy(float),
-                "groups": items["pattern"].fillna("").astype(str).to_numpy(object),
+                "groups": groups,
                 "to_forecast": ~own_level,
                 "level_floor": np.where(as_fill_rate, law["level_floor"], 0.0),
                 "demand_weight": _group_weights(law["group_weight"], d_window * days),
@@ -823,7 +824,7 @@ def compute_policy(
             weight = _group_weights(law["group_weight"], d_window * days)
             if weight is not None:  # "history": weights the law keeps to itself
                 frame.loc[shared, "explanation"] += _explain_short(
-                    pattern[shared],
+                    groups[shared],
                     frame.loc[shared, "expected_fill_rate"].to_numpy(),
                     target[shared],
                     weight[shared],
