@@ -450,14 +450,14 @@ def _explain_shared(pattern, fill, capped, price_cap):
     return (note + "; this item's simulated fill rate " + _fmt(fill, 3)).to_numpy()
 
 
-def _explain_short(pattern, fill, target, weight):
-    """Return per item the note of its group when the group's simulated fill
-    rate (``weight``-ed, as the allocation weighs its items) falls short of
-    its target, else an empty note."""
+def _explain_short(group, fill, target, weight):
+    """Return per item the note of its ``group`` when the group's simulated
+    fill rate (``weight``-ed, as the allocation weighs its items) falls short
+    of its target, else an empty note."""
     frame = pd.DataFrame(
-        {"pattern": pattern, "served": fill * weight, "wanted": target * weight}
+        {"group": group, "served": fill * weight, "wanted": target * weight}
     ).assign(weight=weight)
-    sums = frame.groupby("pattern")[["served", "wanted", "weight"]].transform("sum")
+    sums = frame.groupby("group")[["served", "wanted", "weight"]].transform("sum")
     with np.errstate(divide="ignore", invalid="ignore"):
         group_fill = (sums["served"] / sums["weight"]).to_numpy()
         group_target = (sums["wanted"] / sums["weight"]).to_numpy()

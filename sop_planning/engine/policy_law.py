@@ -658,27 +658,33 @@ def bootstrap_policy(
     caps = None
     if price_cap is not None:
         caps = np.broadcast_to(np.asarray(price_cap, float), (n_items,))[rows]
-    promised = {}
+    last_promise = {}
 
-    def judged(aim):
+    def allocated_at(aim):
         """(points, fill, stock) of ``rows`` allocated at ``aim``, the fill
         and stock read on the promise's sample (kept for every item)."""
         choice = allocate(
             fills[rows], stocks[rows], weight, cost, group, aim, price_cap=caps
         )
         point[rows] = grid[rows, choice]
-        promised["fill"], promised["stock"] = promise(point)
-        return point[rows].copy(), promised["fill"][rows], promised["stock"][rows]
+        last_promise["fill"], last_promise["stock"] = promise(point)
+        return (
+            point[rows].copy(),
+            last_promise["fill"][rows],
+            last_promise["stock"][rows],
+        )
 
-    best = _aimed_allocation(judged, weight, cost, group, target[rows])
-    fill, stock = promised["fill"], promised["stock"]
+    best = _aimed_allocation(allocated_at, weight, cost, group, target[rows])
+    # the items outside the groups keep the last promise's figures: their
+    # points are the same in every try
+    fill, stock = last_promise["fill"], last_promise["stock"]
     point[rows], fill[rows], stock[rows] = best
     return point, fill, stock
 
 
-def _aimed_allocation(judged, weight, cost, group, target):
+def _aimed_allocation(allocated_at, weight, cost, group, target):
     """Return the (points, fill, stock) of a group allocation kept to its
-    promise: ``judged(aim)`` allocates at ``aim`` and reads the promise on a
+    promise: ``allocated_at(aim)`` allocates at ``aim`` and reads the promise on a
     second sample; a group whose promise falls short there (the choice
     fitted the noise) aims higher, at most ``AIM_SHIFT`` of the way to 100 %
     (near it every item buys the far tail of its law for the last point of
@@ -689,8 +695,8 @@ def _aimed_allocation(judged, weight, cost, group, target):
     for _ in range(3):
         previous, aim = aim, np.minimum(target + shift, highest)
         if previous is not None and np.array_equal(aim, previous):
-            break  # every group that moved is at its highest aim
-        tried.append(judged(aim))
+            break  # no group's aim moved: the same allocation again
+        tried.append(allocated_at(aim))
         fill = tried[-1][1]
         worst = 0.0
         for name in np.unique(group):
