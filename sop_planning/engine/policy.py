@@ -713,6 +713,7 @@ def compute_policy(
             | np.isin(pattern, law["history_level_patterns"])
         ) & ~items["plan_adjusted"].fillna(False).to_numpy(bool)
         groups = items["pattern"].fillna("").astype(str).to_numpy(object)
+        group_weights = _group_weights(law["group_weight"], d_window * days)
         resampled = _bootstrap_rows(
             history,
             item_ids,
@@ -728,7 +729,7 @@ def compute_policy(
                 "groups": groups,
                 "to_forecast": ~own_level,
                 "level_floor": np.where(as_fill_rate, law["level_floor"], 0.0),
-                "demand_weight": _group_weights(law["group_weight"], d_window * days),
+                "demand_weight": group_weights,
                 "keys": item_keys(_stream_keys(items)),
                 "price_cap": np.where(
                     np.isin(pattern, law["fill_rate_patterns"]),
@@ -821,12 +822,11 @@ def compute_policy(
                 capped[shared],
                 law["price_cap"],
             )
-            weight = _group_weights(law["group_weight"], d_window * days)
-            if weight is not None:  # "history": weights the law keeps to itself
+            if group_weights is not None:  # "history": the law's own weights
                 frame.loc[shared, "explanation"] += _explain_short(
                     groups[shared],
                     frame.loc[shared, "expected_fill_rate"].to_numpy(),
                     target[shared],
-                    weight[shared],
+                    group_weights[shared],
                 )
     return frame

@@ -148,7 +148,8 @@ def _currency_rounding(model, field, row):
     known = alias and key and model._fields[key].store
     if not known or (columns is not None and key not in columns):
         steps = {}
-    if set(steps.values()) <= {default}:
+    steps = {key_id: step for key_id, step in steps.items() if step != default}
+    if not steps:
         return SQL("%s::numeric", default)
     return SQL(
         "(CASE %s.%s %s ELSE %s::numeric END)",

@@ -246,12 +246,6 @@ class SopForecast(models.Model):
         return texts[words["code"]]()
 
     @api.model
-    def _skip_words(self, code, **values):
-        """(text in ``self.env``'s language, words) of a skip reason."""
-        words = {"code": code, "values": values}
-        return self._skip_text(words), words
-
-    @api.model
     def _supply_source_label(self, route, warehouse, vendor, days):
         """'from WH1, 2 days' / 'Vendor, 30 days' / 'manufactured, 5 days' in
         the language of ``self.env``; None without a source."""

@@ -279,8 +279,7 @@ class SopInventoryPolicy(models.Model):
     @api.model
     def _skip_reason(self, code, **values):
         """A ``SkipReason`` of ``code`` worded in ``self.env``'s language."""
-        words = {"code": code, "values": values}
-        return SkipReason(self._skip_text(words), words)
+        return SkipReason(*self._skip_words(code, **values))
 
     @api.depends("explanation", "explanation_head", "supply_source_display")
     @api.depends_context("lang")

@@ -38,3 +38,9 @@ class SopSkipReasonMixin(models.AbstractModel):
         """A skip reason in ``self.env``'s language from its (code, values)
         ``words``."""
         raise NotImplementedError
+
+    @api.model
+    def _skip_words(self, code, **values):
+        """(text in ``self.env``'s language, words) of a skip reason."""
+        words = {"code": code, "values": values}
+        return self._skip_text(words), words
