@@ -94,7 +94,9 @@ class SopForecast(models.Model):
         required=True,
     )
     skip_reason = fields.Char(
-        help="Why the product has no statistical forecast or no supply data."
+        string="Skip Reason as Written",
+        help="Why the product has no statistical forecast or no supply data, in "
+        "the language of the run that found it; Skip Reason shows it in yours.",
     )
     model = fields.Char(readonly=True)
     params = fields.Json(string="Parameters", readonly=True)
@@ -166,7 +168,12 @@ class SopForecast(models.Model):
     vendor_delay_mean = fields.Float(string="Vendor Mean Delay (days)", readonly=True)
     vendor_delay_std = fields.Float(string="Vendor Delay Std Dev (days)", readonly=True)
     vendor_otif_rate = fields.Float(string="Vendor OTIF (%)", readonly=True)
-    supply_note = fields.Char(readonly=True)
+    supply_note = fields.Char(
+        string="Supply Note as Written",
+        readonly=True,
+        help="The supply note in the language of the run that wrote it; "
+        "Supply Note shows it in yours.",
+    )
     supply_note_display = fields.Char(
         string="Supply Note", compute="_compute_supply_note_display"
     )

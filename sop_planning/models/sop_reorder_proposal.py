@@ -93,7 +93,12 @@ class SopReorderProposal(models.Model):
     )
     safety_stock = fields.Float(digits="Product Unit", readonly=True)
     service_level = fields.Float(string="Service Level (%)", readonly=True)
-    exception_reason = fields.Char(readonly=True)
+    exception_reason = fields.Char(
+        string="Exception Reason as Written",
+        readonly=True,
+        help="The exception reason in the language of the run that found it; "
+        "Exception Reason shows it in yours.",
+    )
     exception_words = fields.Json(
         readonly=True,
         groups="base.group_no_one",

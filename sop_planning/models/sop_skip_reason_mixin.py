@@ -10,7 +10,12 @@ class SopSkipReasonMixin(models.AbstractModel):
     _name = "sop.skip.reason.mixin"
     _description = "S&OP Skip Reason in the Reader's Words"
 
-    skip_reason = fields.Char(readonly=True)
+    skip_reason = fields.Char(
+        string="Skip Reason as Written",
+        readonly=True,
+        help="The skip reason in the language of the run that found it; "
+        "Skip Reason shows it in yours.",
+    )
     skip_words = fields.Json(
         readonly=True,
         groups="base.group_no_one",

@@ -38,3 +38,18 @@ class TestForecastViews(SopCase):
             (node,) = self._field_nodes("sop.cycle", "form", f"//field[@name='{name}']")
             self.assertEqual(node.get("widget"), "sop_month")
             self.assertEqual(self.env["sop.cycle"]._fields[name].string, label)
+
+    def test_no_two_fields_of_a_model_share_a_label(self):
+        """A stored text and its display in the reader's language read apart
+        in filters and exports (Odoo warns of a shared label at install)."""
+        for name in self.env.registry:
+            if not name.startswith("sop."):
+                continue
+            labels = {}
+            for field in self.env[name]._fields.values():
+                with self.subTest(model=name, label=field.string):
+                    self.assertFalse(
+                        field.string in labels,
+                        f"{field.name} has the label of {labels.get(field.string)}",
+                    )
+                labels.setdefault(field.string, field.name)
