@@ -68,8 +68,9 @@ says per set, target and pattern with at least 50 items which of the
 issue's targets are met: reached within 2 points of promised; at the
 baseline's fill, no more stock than the baseline (the policy's stock at that
 fill interpolated on its fill/stock curve: the targets reported plus
-``--curve-targets`` run only for the curve, so that a baseline above the
-reported targets' fill is still compared and the straight line between two
+``--curve-targets`` run only for the curve, so that a baseline below or
+above the reported targets' fill is still compared at its own fill (a cycle
+target buys smooth items a fill far above it) and the straight line between two
 far points does not stand for a curve that bends, see ``stock_at_fill``; also
 against the baseline without the MOQ, the issue's definition); at least
 20 % less stock than the static min/max at the same fill. Next to the gap,
@@ -496,7 +497,7 @@ def main(argv=None):
         "--curve-targets",
         nargs="*",
         type=float,
-        default=[0.85, 0.925, 0.965, 0.99, 0.995, 0.999],
+        default=[0.5, 0.7, 0.85, 0.925, 0.965, 0.99, 0.995, 0.999],
         help="extra targets run only to draw the policy's fill/stock curve "
         "on which the judge reads its stock at the baseline's fill",
     )
