@@ -40,6 +40,25 @@ def test_plan_of_a_noisy_seasonal_item_peaks_in_july(make_history, n_months):
         ), model
 
 
+@pytest.mark.parametrize(("n_months", "horizon"), [(24, 13), (30, 19)])
+def test_a_plan_reaching_far_past_a_short_history_keeps_the_season(
+    make_history, n_months, horizon
+):
+    """Two years of history planned a month ahead (13 months), or 30
+    months planned 7 months ahead: the backtest's first origins hold less
+    than a season, where no calendar method forecasts; the plan still
+    follows the season (it was flat)."""
+    series = np.stack([beverage(n_months, seed) for seed in range(8)])
+    result = run_forecast(make_history(series), horizon=horizon)
+    assert result.items["seasonal"].all()
+    plan = result.forecast["forecast"].to_numpy().reshape(len(series), horizon)
+    months = result.forecast["period"].dt.month.to_numpy().reshape(len(series), -1)
+    july = np.nanmean(np.where(months == JULY + 1, plan, np.nan), axis=1)
+    january = np.nanmean(np.where(months == 1, plan, np.nan), axis=1)
+    # the true July / January ratio is about 6; a flat plan gives 1
+    assert np.all(july > 3.0 * january), (july, january)
+
+
 def test_flat_noisy_item_is_not_seasonal_and_gets_no_season(make_history):
     series = np.stack([flat(48, seed) for seed in range(20)])
     result = run_forecast(make_history(series), horizon=12)

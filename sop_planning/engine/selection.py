@@ -23,7 +23,11 @@ needs a forecast and a safety stock for an item that still sells). The floor
 applies in the backtest too, so selection and error scale see it.
 
 A model is a candidate for an item only when it could forecast at every
-scored origin. Items with no origin having at least ``MIN_TRAIN`` periods of
+scored origin; an item classed seasonal is scored only at the origins with
+a season of its history, where the calendar-following methods can
+forecast (a plan of 19 months on 30 months of history put its first
+origin 11 months in: no seasonal method was a candidate there and the
+season was planned flat). Items with no origin having at least ``MIN_TRAIN`` periods of
 history use the mean of their history ("too little history" rule); items that
 never had demand get zero. Items first sold less than half a season ago
 (``new_item_rule``, model ``new_item``) are not backtested: their history
@@ -363,6 +367,12 @@ def backtest_methods(
     actuals = _actual_windows(qty, censored, origins, horizon)
     history_at = np.asarray(origins, dtype=float)[:, None] - start[None, :]
     scored = (history_at >= MIN_TRAIN) & np.isfinite(actuals).any(axis=2)
+    if seasonal is not None:
+        # a seasonal item is scored where calendar methods can forecast it:
+        # at origins with a season of its history, if it has any
+        full_season = scored & (history_at >= season)
+        calendar_scored = seasonal & full_season.any(axis=0)
+        scored = np.where(calendar_scored[None, :], full_season, scored)
     actuals = np.where(scored[:, :, None], actuals, np.nan)
     forecastable = np.isfinite(backtests).all(axis=3) | ~scored[None]
     candidate = forecastable.all(axis=1) & scored.any(axis=0)[None]
