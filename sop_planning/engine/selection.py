@@ -23,18 +23,18 @@ needs a forecast and a safety stock for an item that still sells). The floor
 applies in the backtest too, so selection and error scale see it.
 
 A model is a candidate for an item only when it could forecast at every
-scored origin; an item classed seasonal is scored only at the origins with
-a season of its history, where the calendar-following methods can
-forecast (a plan of 19 months on 30 months of history put its first
-origin 11 months in: no seasonal method was a candidate there and the
-season was planned flat). Items with no origin having at least ``MIN_TRAIN`` periods of
-history use the mean of their history ("too little history" rule); items that
-never had demand get zero. Items first sold less than half a season ago
+scored origin; an item classed seasonal is scored only at the origins with a
+season of its history, where the calendar-following methods can forecast (a
+plan of 19 months on 30 months of history put its first origin 11 months in:
+no seasonal method was a candidate there and the season was planned flat).
+Items with no origin having at least ``MIN_TRAIN`` periods of history use
+the mean of their history ("too little history" rule); items that never had
+demand get zero. Items first sold less than half a season ago
 (``new_item_rule``, model ``new_item``) are not backtested: their history
 opens on a sale by construction, so one order would read as a weekly rate
 (1000 units once last week gave 1000 a week for a year, and a reorder point
-of 17 weeks of it). Per item, ``wape``, ``mase`` and ``bias`` are those
-of the kept forecast over the backtest points, MASE scaled by the in-sample
+of 17 weeks of it). Per item, ``wape``, ``mase`` and ``bias`` are those of
+the kept forecast over the backtest points, MASE scaled by the in-sample
 seasonal-naive (else naive) MAE of the history before the last origin.
 
 Items classed seasonal (``classify.seasonal``, passed as ``seasonal``)
