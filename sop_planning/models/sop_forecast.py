@@ -94,7 +94,6 @@ class SopForecast(models.Model):
         required=True,
     )
     skip_reason = fields.Char(
-        string="Skip Reason as Written",
         help="Why the product has no statistical forecast or no supply data, in "
         "the language of the run that found it; Skip Reason shows it in yours.",
     )
