@@ -101,6 +101,16 @@ def test_streams_are_the_items_own_and_uniform():
     assert abs(np.corrcoef(draws.ravel(), other.ravel())[0, 1]) < 0.005
 
 
+def test_drawing_for_some_items_moves_every_stream_on():
+    """Draws for a few items (``rows``) are theirs in the full draw, and the
+    next draw of every item is the same as after a full draw."""
+    keys = item_keys([f"P{n}" for n in range(300)])
+    full, partial = ItemRandom(keys, seed=3), ItemRandom(keys, seed=3)
+    rows = np.arange(300) % 7 == 0
+    np.testing.assert_array_equal(partial.random(50, rows), full.random(50)[rows])
+    np.testing.assert_array_equal(partial.random(20), full.random(20))
+
+
 def test_normal_gamma_and_binomial_draws_have_their_laws_moments():
     draw = ItemRandom(None, seed=1, n_items=1000)
     normal = draw.standard_normal(500)

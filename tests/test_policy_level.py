@@ -87,7 +87,7 @@ def test_a_planners_cut_lowers_a_slow_items_reorder_point(make_history):
 
 
 def test_a_slow_item_forecast_at_zero_promises_what_it_holds(make_history):
-    """Intermittent items that paused for their last year are forecast at
+    """Lumpy items that paused for their last year are forecast at
     zero and planned at min = max = 0; their own two years still sell, and
     so do the items when they resume (over a fifth of the replayed
     demand). Before, they promised 100 % ("no forecast demand") and the
@@ -102,7 +102,7 @@ def test_a_slow_item_forecast_at_zero_promises_what_it_holds(make_history):
     history[paused, -12:] = 0.0
     item_ids = np.arange(n_items)
     items = lumpy_items(item_ids, 0.95).assign(
-        pattern="intermittent", service_type="cycle", review_days=0.0
+        pattern="lumpy", service_type="cycle", review_days=0.0
     )
     forecast = flat_forecast(history[:, -12:], item_ids)
     policy = planned_policy(

@@ -60,21 +60,23 @@ class ItemRandom:
         self.start = _mix(keys, np.empty_like(keys))
         self.used = 0
 
-    def random(self, size):
-        """Return uniform draws in (0, 1)."""
+    def random(self, size, rows=None):
+        """Return uniform draws in (0, 1); with ``rows`` (an index of the
+        items) those items' draws only, the other streams moving on alike."""
         counter = np.arange(self.used + 1, self.used + size + 1, dtype=np.uint64)
         counter *= _GOLDEN
         self.used += size
-        uniform = np.empty((len(self.start), size))
-        rows = max(1, _BLOCK // max(size, 1))
-        bits = np.empty((rows, size), dtype=np.uint64)
+        starts = self.start if rows is None else self.start[rows]
+        uniform = np.empty((len(starts), size))
+        per_block = max(1, _BLOCK // max(size, 1))
+        bits = np.empty((per_block, size), dtype=np.uint64)
         scratch = np.empty_like(bits)
-        for first in range(0, len(self.start), rows):
-            start = self.start[first : first + rows, None]
+        for first in range(0, len(starts), per_block):
+            start = starts[first : first + per_block, None]
             block, spare = bits[: len(start)], scratch[: len(start)]
             _mix(np.add(start, counter[None, :], out=block), spare)
             block >>= np.uint64(11)
-            uniform[first : first + rows] = block
+            uniform[first : first + per_block] = block
         uniform += 0.5
         uniform *= 2.0**-53
         # the top draw would round to 1.0

@@ -25,7 +25,11 @@ of ``level_spread`` times the relative standard error of the item's mean
 (few sales in the window: a wide spread), at least ``level_floor`` (the
 year-to-year drift of a steady item's level, which that standard error,
 built on independent periods, misses; ``compute_policy`` sets it for
-fill-rate targets only, 7.5 %). The policy is then simulated on
+fill-rate targets only, 7.5 %). For intermittent items (``by_rate``: sales
+of about one size, in fewer than three periods out of four) the factor
+changes how often they sell, not how much each sale is: a customer who
+orders more often still orders the usual quantity (their spread 2.25, not
+1.5). The policy is then simulated on
 this demand for ``n_periods`` periods, with its real review period, lead
 time and order quantity (lost sales by default, as a lost-sales replay
 judges it):
@@ -62,7 +66,8 @@ judges it):
   the law the reorder point is set on, undershoot at review and whole lots
   included.
 
-Settings (window 2 years, level spread 1.5, level floor 7.5 % for fill-rate
+Settings (window 2 years, level spread 1.5, for intermittent items by
+their rate with spread 2.25, level floor 7.5 % for fill-rate
 targets, level from the forecast, or in
 planned policies of intermittent and lumpy items from their own window,
 40 simulated years, allocation per pattern) were chosen on the
@@ -128,6 +133,7 @@ def resample_demand(
     segment=12,
     seed=0,
     keys=None,
+    by_rate=None,
 ):
     """Return items x ``n_periods`` demand drawn from each item's recent periods.
 
@@ -139,8 +145,10 @@ def resample_demand(
     ``level_cv`` (per item) every stretch of ``segment`` periods is also
     multiplied by its own level factor, gamma distributed with mean 1 and
     that coefficient of variation: the rate an item will sell at is only
-    known to the precision its history gives. Rows without a known period
-    get zero demand. Each item draws from its own stream (``keys``, see
+    known to the precision its history gives. For the items of ``by_rate``
+    (per item) the factor changes how often they sell instead of how much
+    each sale is (``_level_by_rate``). Rows without a known period get zero
+    demand. Each item draws from its own stream (``keys``, see
     ``ItemRandom``).
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
@@ -174,8 +182,67 @@ def resample_demand(
         shape = np.where(cv2 > 0, 1.0 / np.maximum(cv2, 1e-12), 1.0)
         factor = rng.gamma(shape, np.where(cv2 > 0, cv2, 1.0), stretches)
         factor = np.where(cv2 > 0, factor, 1.0)
-        paths *= np.repeat(factor, segment, axis=1)[:, :n_periods]
+        level = np.repeat(factor, segment, axis=1)[:, :n_periods]
+        rate = False if by_rate is None else by_rate
+        rate = np.broadcast_to(np.asarray(rate, dtype=bool), (len(matrix),))
+        if rate.any():
+            sizes = np.nan_to_num(recent)
+            if scale is not None:
+                sizes = sizes * np.asarray(scale, dtype=float)[:, None]
+            paths[rate] = _level_by_rate(
+                paths[rate], level[rate], sizes[rate], count[rate], rng, rate
+            )
+        paths[~rate] *= level[~rate]
     return paths
+
+
+def _level_by_rate(paths, level, sizes, count, rng, rows):
+    """``paths`` with each period's ``level`` factor applied to how often the
+    item sells, its sales' sizes kept: under 1 a period's sale is kept with
+    that probability, over 1 Poisson-many more sales are added (mean: the
+    factor less 1, times the share of periods with a sale), each drawn from
+    the item's own non-zero ``sizes`` (the first added sale and the further
+    ones draw a size each). ``rows``: the items' rows in ``rng``'s draws.
+    """
+    n_periods = paths.shape[1]
+    sizes = np.sort(sizes, axis=1)
+    sold = (sizes > 0).sum(axis=1)
+    kept = rng.random(n_periods, rows) < level
+    more = np.maximum(level - 1.0, 0.0) * (sold / np.maximum(count, 1))[:, None]
+    added = _poisson_counts(rng.random(n_periods, rows), more)
+    first = _drawn_size(sizes, sold, rng.random(n_periods, rows))
+    further = _drawn_size(sizes, sold, rng.random(n_periods, rows))
+    extra = np.where(added > 0, first + (added - 1) * further, 0.0)
+    return np.where(level < 1.0, paths * kept, paths + extra)
+
+
+POISSON_MAX = 60  # sales added to one period at most
+
+
+def _poisson_counts(uniform, mean):
+    """Poisson counts of ``mean`` (per cell), the CDF inverted at ``uniform``."""
+    count = np.zeros(mean.shape)
+    some = mean > 0  # the other cells count 0
+    uniform, mean = uniform[some], mean[some]
+    term = np.exp(-mean)
+    below = term.copy()
+    counted = np.zeros(mean.shape)
+    for k in range(1, POISSON_MAX + 1):
+        more = uniform > below
+        if not more.any():
+            break
+        counted += more
+        term *= mean / k
+        below += term
+    count[some] = counted
+    return count
+
+
+def _drawn_size(sizes, sold, uniform):
+    """Per cell one of the row's ``sold`` non-zero ``sizes`` (sorted)."""
+    width = sizes.shape[1]
+    index = width - 1 - (uniform * np.maximum(sold, 1)[:, None]).astype(int)
+    return np.take_along_axis(sizes, np.clip(index, 0, width - 1), axis=1)
 
 
 def review_periods(lead, review):
@@ -494,6 +561,8 @@ def bootstrap_policy(
     price_cap=None,
     lead_std=0.0,
     keys=None,
+    by_rate=False,
+    rate_level_spread=None,
 ):
     """Return (reorder_point, expected_fill_rate, expected_stock) per item.
 
@@ -514,7 +583,11 @@ def bootstrap_policy(
     item): the spread of the lead time, drawn per order and per window;
     ``keys`` (per item, ``item_keys``): each item's own random stream, so
     that its policy does not depend on the items planned with it (None:
-    the row numbers). See the module docstring.
+    the row numbers); ``by_rate`` (per item or for all): items whose level
+    factor changes how often they sell, if their window has as many periods
+    without a sale as an intermittent item has (``RATE_ZERO_SHARE``), their
+    level spread ``rate_level_spread`` (None: ``level_spread``). See the
+    module docstring.
     """
     matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
     n_items = len(matrix)
@@ -548,6 +621,13 @@ def bootstrap_policy(
         level_cv = np.maximum(
             level_spread * mean_uncertainty(matrix, window), level_floor
         )
+    by_rate = np.broadcast_to(np.asarray(by_rate, dtype=bool), (n_items,))
+    by_rate = by_rate & (_zero_share(recent) >= RATE_ZERO_SHARE) & (level_cv > 0)
+    if rate_level_spread is not None and by_rate.any():
+        rate_cv = np.maximum(
+            rate_level_spread * mean_uncertainty(matrix, window), level_floor
+        )
+        level_cv = np.where(by_rate, rate_cv, level_cv)
     block = np.broadcast_to(protection if block is None else block, (n_items,))
     size = sale_size(matrix, window) * scale
     lot = np.maximum(np.broadcast_to(np.asarray(order_qty, float), (n_items,)), 0.0)
@@ -566,6 +646,7 @@ def bootstrap_policy(
             block=block[rows],
             scale=scale[rows],
             level_cv=level_cv[rows] if level_cv.any() else None,
+            by_rate=by_rate[rows],
             segment=segment,
             seed=seed + sample,
             keys=keys[rows],
@@ -714,8 +795,18 @@ def _aimed_allocation(allocated_at, weight, cost, group, target):
 
 
 CHUNK_ITEMS = 2000  # items simulated at a time: memory, not results
+# a period without a sale in at least this share of them: the average
+# demand interval of 1.32 periods that classes an item intermittent
+RATE_ZERO_SHARE = 1.0 - 1.0 / 1.32
 CONVERGED = 0.002  # a group's promise this close to its target is kept
 AIM_SHIFT = 0.75  # a group's aim moves at most this share of the way to 100 %
+
+
+def _zero_share(recent):
+    """Per row, the share of its known periods without a sale."""
+    known = np.isfinite(recent)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ((np.nan_to_num(recent) <= 0) & known).sum(axis=1) / known.sum(axis=1)
 
 
 def _chunks(n_items):
