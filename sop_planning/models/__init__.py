@@ -10,6 +10,7 @@ from . import sop_cycle
 from . import sop_cycle_actuals
 from . import sop_cycle_forecast
 from . import sop_cycle_supply
+from . import sop_cycle_prior_demand
 from . import sop_cycle_execution
 from . import sop_scenario
 from . import sop_scenario_category

@@ -32,6 +32,7 @@ CHUNK_ITEM_COLUMNS = (
     *SCORE_FIELDS,
 )
 CHUNK_FORECAST_COLUMNS = (*KEYS, "period", "forecast", "lower", "upper", "sigma_cum")
+CHUNK_GAP_COLUMNS = (*KEYS, "period", "forecast")
 CHUNK_HISTORY_COLUMNS = (*KEYS, "period", "qty")
 
 
@@ -147,7 +148,7 @@ class SopCycle(models.Model):
         )
         mismatch = history.attrs.get("uom_mismatch", {})
         timer.lap("extraction")
-        items, forecast = self._forecast_history(
+        items, forecast, gap = self._forecast_history(
             history[~history["product_id"].isin(archived.ids)], date_to
         )
         items = self._add_unforecast_items(
@@ -163,6 +164,7 @@ class SopCycle(models.Model):
         frames = {
             "items": _columns(items, CHUNK_ITEM_COLUMNS),
             "forecast": _columns(forecast, CHUNK_FORECAST_COLUMNS),
+            "gap_forecast": _columns(gap, CHUNK_GAP_COLUMNS),
             "history": _columns(
                 history[history["period"] >= year_before], CHUNK_HISTORY_COLUMNS
             ),
@@ -189,7 +191,8 @@ class SopCycle(models.Model):
         timer = _Timer()
         items = frames["items"]
         kept = set(frames["kept"].itertuples(index=False, name=None))
-        forecast_ids = self._write_forecasts(items)
+        # absent from a run an earlier version prepared: left as stored
+        forecast_ids = self._write_forecasts(items, frames.get("gap_forecast"))
         timer.lap("forecast records")
         row = frames["window"].iloc[0]
         window = (row["date_from"].date(), row["date_to"].date())
@@ -268,16 +271,20 @@ class SopCycle(models.Model):
         return scope.search([("id", "in", scope.ids), ("active", "=", False)])
 
     def _forecast_history(self, history, date_to):
-        """Run the engine; return (items, forecast) keyed by product/warehouse.
+        """Run the engine; return (items, forecast, gap) keyed by
+        product/warehouse.
 
-        The history frame gets a zero row in the last month of each item so the
-        engine's calendar ends right before ``date_to``. When the whole run
-        fails, items are retried in batches and a failing batch is skipped.
+        ``forecast``: the plan's months; ``gap``: the months from ``date_to``
+        to the plan's first month (none when the plan starts there), which
+        the supply review takes from today's stock. The history frame gets a
+        zero row in the last month of each item so the engine's calendar ends
+        right before ``date_to``. When the whole run fails, items are retried
+        in batches and a failing batch is skipped.
         """
         known = history.dropna(subset=["qty"])
         pairs = known[["product_id", "warehouse_id"]].drop_duplicates()
         if pairs.empty:
-            return _empty_items(), pd.DataFrame()
+            return _empty_items(), pd.DataFrame(), pd.DataFrame()
         history = history.merge(pairs, on=["product_id", "warehouse_id"])
         engine_input = self.env["sop.demand.history"]._engine_input(
             history, pairs, date_to - relativedelta(months=1)
@@ -297,10 +304,12 @@ class SopCycle(models.Model):
             state=items.get("state", pd.Series("ok", index=items.index)),
         )
         items["state"] = items["state"].fillna("ok")
+        gap = pd.DataFrame()
         if not forecast.empty:
-            forecast = forecast[forecast["period"] >= pd.Timestamp(self.date_month)]
             forecast = demand_history._with_pair(forecast)
-        return items, forecast
+            in_plan = forecast["period"] >= pd.Timestamp(self.date_month)
+            gap, forecast = forecast[~in_plan], forecast[in_plan]
+        return items, forecast, gap
 
     def _forecast_in_batches(self, engine_input, horizon):
         item_ids = engine_input["item_id"].unique()
@@ -383,11 +392,17 @@ class SopCycle(models.Model):
             )
         return items
 
-    def _write_forecasts(self, items):
-        """Create or update one sop.forecast per item; return {(p, w): id}."""
+    def _write_forecasts(self, items, gap=None):
+        """Create or update one sop.forecast per item; return {(p, w): id}.
+
+        ``gap``: the forecast of the months before the plan
+        (``_forecast_history``), stored as each item's ``gap_forecast``;
+        left as stored when None.
+        """
         Forecast = self.env["sop.forecast"]
         product_ids = items["product_id"].astype(int).unique().tolist()
         existing = self._forecast_ids(product_ids)
+        gap_forecasts = None if gap is None else _gap_forecasts(gap)
         items = items.replace({np.nan: None})
         records = []
         for row in items.itertuples(index=False):
@@ -409,7 +424,10 @@ class SopCycle(models.Model):
                 vals[name] = (
                     None if value is None or not math.isfinite(value) else value
                 )
-            records.append(((int(row.product_id), int(row.warehouse_id)), vals))
+            key = (int(row.product_id), int(row.warehouse_id))
+            if gap_forecasts is not None:
+                vals["gap_forecast"] = gap_forecasts.get(key)
+            records.append((key, vals))
         to_update = [(existing[key], vals) for key, vals in records if key in existing]
         if to_update:
             ids = [rid for rid, _vals in to_update]
@@ -606,6 +624,27 @@ class _Timer:
 def _columns(frame, names):
     """``frame`` with only those of ``names`` it has."""
     return frame[[name for name in names if name in frame]]
+
+
+def _gap_forecasts(gap):
+    """{(product, warehouse): {"YYYY-MM-01": forecast}} of the months before
+    the plan (``gap``: product_id, warehouse_id, period, forecast), a
+    negative forecast as none (as the plan lines store it)."""
+    if gap.empty:
+        return {}
+    gap = gap.sort_values([*KEYS, "period"])
+    months = pd.to_datetime(gap["period"]).dt.strftime("%Y-%m-%d")
+    quantities = gap["forecast"].astype(float).clip(lower=0.0)
+    result = {}
+    for product_id, warehouse_id, month, qty in zip(
+        gap["product_id"].astype(int).tolist(),
+        gap["warehouse_id"].astype(int).tolist(),
+        months.tolist(),
+        quantities.tolist(),
+        strict=True,
+    ):
+        result.setdefault((product_id, warehouse_id), {})[month] = qty
+    return result
 
 
 def _empty_items():

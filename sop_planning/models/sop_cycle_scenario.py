@@ -164,7 +164,8 @@ class SopCycle(models.Model):
         Items, demand and history as approval reads them
         (``_policy_inputs``), so each scenario is scored with the policies
         approval with its deltas would set (``engine.planned_policy``), plus
-        the items' price, category and stock on hand; the demand is the
+        the items' price, category and the stock the plan starts with (on
+        hand less the demand before the plan); the demand is the
         consensus of the plan's months ahead. The plan as is: no
         scenario's deltas (each scenario applies its own when scored). With
         ``product_ids``, the forecasts of those products only, and None when
@@ -199,11 +200,23 @@ class SopCycle(models.Model):
                 ["price_unit:avg"],
             )
         )
+        # the stock the plan starts with: today's less the demand before the
+        # plan, as the supply review projects it
+        prior = dict(
+            self.env["sop.plan.line"]._read_group(
+                [
+                    ("forecast_id", "in", forecasts.ids),
+                    ("date_month", "=", self.date_month),
+                ],
+                ["forecast_id"],
+                ["prior_demand_qty:sum"],
+            )
+        )
         items = items.assign(
             plan_adjusted=items["item_id"].isin(self._plan_adjusted_items(items)),
             unit_price=[prices.get(f) or f.product_id.lst_price for f in forecasts],
             category=self.env["sop.scenario"]._forecast_categories(forecasts),
-            on_hand=[max(f.on_hand_qty, 0.0) for f in forecasts],
+            on_hand=[max(f.on_hand_qty - prior.get(f, 0.0), 0.0) for f in forecasts],
             # a resupplied warehouse's receipts are transfers: no cash out
             purchased=[f.supply_route != "resupply" for f in forecasts],
         )

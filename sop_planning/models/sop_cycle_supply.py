@@ -2,11 +2,14 @@
 
 Projection per product x warehouse, month by month from the plan's first month:
 
-    projected[m] = projected[m-1] + incoming[m] - max(consensus[m], committed[m])
+    projected[m] = projected[m-1] + incoming[m]
+                   - max(consensus[m] + pulled[m] + prior[m], committed[m])
     projected[-1] = on hand today
 
 (committed deliveries are part of the demand; the larger of the two is used so
-confirmed orders are not counted twice). A month is short when the projection
+confirmed orders are not counted twice; ``pulled``: what the warehouses it
+resupplies take; ``prior``: on the first month only, the demand between today
+and the plan, ``sop_cycle_prior_demand.py``). A month is short when the projection
 is below zero, in excess when it is above ``company.sop_excess_months`` times
 the average monthly consensus of the horizon. A month below zero is a
 shortage when it starts before an order placed today could arrive (the lead
@@ -272,6 +275,7 @@ class SopCycle(models.Model):
         data = self.env["sop.supply.data"]
         sources = data._supply_sources(self.company_id, warehouses, products)
         lines = self._pulled_by_other_warehouses(lines, sources)
+        lines = self._prior_demand(lines, products, warehouses)
         lines = self._project_stock(lines, products, warehouses, sources)
         lines = self._value_lines(lines, products)
         money = self._line_money(lines)
@@ -290,6 +294,7 @@ class SopCycle(models.Model):
                 "incoming_qty": lines["incoming"].tolist(),
                 "committed_qty": lines["committed"].tolist(),
                 "pulled_qty": lines["pulled"].tolist(),
+                "prior_demand_qty": lines["prior"].tolist(),
                 "projected_on_hand": lines["projected"].tolist(),
                 "is_shortage": lines["shortage"].tolist(),
                 "is_excess": lines["excess"].tolist(),
@@ -315,7 +320,10 @@ class SopCycle(models.Model):
         )
         lines = lines.sort_values([*KEYS, "period"]).reset_index(drop=True)
         demand = lines["consensus"] + lines["pulled"]  # own + other warehouses'
-        flow = lines["incoming"] - np.maximum(demand, lines["committed"])
+        # the first month also carries the demand before the plan
+        flow = lines["incoming"] - np.maximum(
+            demand + lines["prior"], lines["committed"]
+        )
         lines["projected"] = (
             lines["on_hand"]
             + flow.groupby([lines["product_id"], lines["warehouse_id"]]).cumsum()

@@ -327,7 +327,15 @@ class SopCycle(models.Model):
     def _supply_plan_lines(self, product_ids):
         """The plan lines of ``product_ids`` as the chunks left them
         (projection inputs, unit cost) with the stock on hand, sorted."""
-        columns = [*KEYS, "period", "consensus", "pulled", "incoming", "committed"]
+        columns = [
+            *KEYS,
+            "period",
+            "consensus",
+            "pulled",
+            "prior",
+            "incoming",
+            "committed",
+        ]
         if not product_ids:
             return pd.DataFrame(columns=["id", *columns, "cost", "on_hand", "route"])
         Line = self.env["sop.plan.line"]
@@ -343,6 +351,7 @@ class SopCycle(models.Model):
                 "date_month",
                 "consensus_qty",
                 "pulled_qty",
+                "prior_demand_qty",
                 "incoming_qty",
                 "committed_qty",
                 "cost_unit",
@@ -350,7 +359,7 @@ class SopCycle(models.Model):
             ["id", *columns, "cost"],
             dates=["period"],
         )
-        numbers = ["consensus", "pulled", "incoming", "committed", "cost"]
+        numbers = ["consensus", "pulled", "prior", "incoming", "committed", "cost"]
         lines[numbers] = lines[numbers].astype(float).fillna(0.0)
         products = self.env["product.product"].browse(
             lines["product_id"].unique().tolist()
@@ -451,7 +460,9 @@ class SopCycle(models.Model):
         """Add the supply plan to the supply review's ``lines`` (DataFrame).
 
         ``lines`` carry ``product_id, warehouse_id, period, on_hand,
-        incoming, committed, consensus, cost, route`` (the supply route);
+        incoming, committed, consensus, cost, route`` (the supply route),
+        optionally ``pulled`` and ``prior`` (demand added to the consensus:
+        other warehouses', and before the plan on its first month);
         ``drafts`` are the draft policies of their forecasts
         (``_store_draft_policies``). Adds ``planned_receipts``,
         ``projected_with_plan``, ``purchase_spend`` (confirmed and planned
@@ -462,9 +473,11 @@ class SopCycle(models.Model):
         frame = lines.assign(
             item_id=lines.groupby(KEYS, sort=False).ngroup(),
             confirmed=lines["incoming"],
-            # own consensus and what other warehouses pull (their resupplies)
+            # own consensus, what other warehouses pull (their resupplies)
+            # and, in the first month, the demand before the plan
             demand=np.maximum(
-                lines["consensus"] + lines.get("pulled", 0.0), lines["committed"]
+                lines["consensus"] + lines.get("pulled", 0.0) + lines.get("prior", 0.0),
+                lines["committed"],
             ),
         )
         policy = frame[["item_id", *KEYS, "cost"]].drop_duplicates("item_id")

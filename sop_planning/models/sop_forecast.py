@@ -51,6 +51,7 @@ class SopForecast(models.Model):
             "mase",
             "bias",
             "sigma",
+            "gap_forecast",
             "on_hand_qty",
             "supply_route",
             "source_warehouse_id",
@@ -123,6 +124,15 @@ class SopForecast(models.Model):
         "in %; above 0: the forecast was too high.",
     )
     sigma = fields.Float(string="Sigma (1 month)", readonly=True)
+    gap_forecast = fields.Json(
+        string="Forecast Before the Plan",
+        readonly=True,
+        help="Statistical forecast of the months between the end of the "
+        "history and the plan's first month, by month "
+        '({"YYYY-MM-01": quantity}); empty when the plan starts right after '
+        "the history. The supply review takes what is still to come of it "
+        "from today's stock.",
+    )
     # supply review
     on_hand_qty = fields.Float(digits="Product Unit", readonly=True)
     supply_route = fields.Selection(

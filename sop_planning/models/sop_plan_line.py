@@ -161,6 +161,19 @@ class SopPlanLine(models.Model):
         "this month: their consensus, a transfer's lead time earlier. The "
         "projection and the inventory policy plan it on top of the consensus.",
     )
+    prior_demand_qty = fields.Float(
+        string="Demand Before the Plan",
+        digits="Product Unit",
+        readonly=True,
+        help="On the plan's first month only: the forecast demand still "
+        "expected between today and that month (this month's forecast less "
+        "what has sold since it began, and the forecast of the months in "
+        "between in full). Today's stock does not hold it any more when the "
+        "plan starts: the projection takes it from today's stock in the "
+        "first month. In a plan that starts this month it is negative: what "
+        "has sold this month already left today's stock, so that part of the "
+        "month's consensus is not taken twice.",
+    )
     projected_on_hand = fields.Float(digits="Product Unit", readonly=True)
     is_shortage = fields.Boolean(
         string="Shortage",
@@ -252,6 +265,7 @@ class SopPlanLine(models.Model):
             "incoming_qty",
             "committed_qty",
             "pulled_qty",
+            "prior_demand_qty",
             "projected_on_hand",
             "is_shortage",
             "is_excess",

@@ -34,3 +34,4 @@ from . import test_last_year
 from . import test_kpi_levels
 from . import test_xmlrpc_reads
 from . import test_open_cycles
+from . import test_prior_demand

@@ -152,9 +152,10 @@ class TestSupplyReview(SopDataCase):
         self.assertEqual(lines.mapped("is_shortage"), [True] * 12)
 
     def test_a_fraction_of_a_piece_is_no_shortage(self):
-        """A part counted in pieces, planned at 0.2 a month with nothing on
-        hand and no vendor: -0.2 and -0.4 are no shortage, -0.6 is one (a
-        piece short once rounded)."""
+        """A part counted in pieces, planned at 0.2 a month (this month
+        too, before the plan) with nothing on hand and no vendor: -0.2 this
+        month and -0.4 at the plan's first month are no shortage, -0.6 is
+        one (a piece short once rounded)."""
         gasket = self._product("Gasket", list_price=5.0, standard_price=2.0)
         self._monthly_sales({gasket: 1})
         cycle = self._new_cycle(
@@ -163,11 +164,17 @@ class TestSupplyReview(SopDataCase):
         cycle.action_start_demand_review()
         cycle.action_run_forecast()
         self._lines(cycle, gasket).sudo().write({"forecast_qty": 0.2})
+        self._forecast(cycle, gasket).sudo().write(
+            {"gap_forecast": {self.this_month.isoformat(): 0.2}}
+        )
         cycle.action_submit_supply_review()
         lines = self._lines(cycle, gasket).sorted("date_month")
-        self.assertAlmostEqual(lines[1].projected_on_hand, -0.4, places=6)
-        self.assertEqual(lines.mapped("is_shortage"), [False] * 2 + [True] * 10)
-        self.assertEqual(self._forecast(cycle, gasket).shortage_months, 10)
+        self.assertAlmostEqual(lines[0].prior_demand_qty, 0.2, places=6)
+        # 0.2 before the plan, then 0.2 a month
+        self.assertAlmostEqual(lines[0].projected_on_hand, -0.4, places=6)
+        self.assertAlmostEqual(lines[1].projected_on_hand, -0.6, places=6)
+        self.assertEqual(lines.mapped("is_shortage"), [False] + [True] * 11)
+        self.assertEqual(self._forecast(cycle, gasket).shortage_months, 11)
 
     def test_vendor_reliability_from_receipts(self):
         promised = datetime(2025, 3, 10, 12, 0)

@@ -1,0 +1,108 @@
+from datetime import date, datetime, time, timedelta
+
+from odoo.tests import freeze_time, tagged
+
+from .common_data import SopDataCase
+
+ON_HAND = 100.0
+
+
+@tagged("post_install", "-at_install")
+class TestPriorDemand(SopDataCase):
+    """The projection starts from today's stock: the demand still expected
+    between today and the plan's first month is taken from it there
+    ("forecast consumption"), and what has sold this month is not taken
+    twice."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.item = cls._product("Valve", list_price=50.0, standard_price=30.0)
+        cls.env["product.supplierinfo"].create(
+            {
+                "partner_id": cls.vendor.id,
+                "product_tmpl_id": cls.item.product_tmpl_id.id,
+                "delay": 7,
+                "price": 25.0,
+            }
+        )
+        cls._monthly_sales({cls.item: 10})
+        cls._done_move(cls.item, cls.suppliers, cls.stock, ON_HAND, date.today())
+
+    def _reviewed_cycle(self, date_month):
+        """A cycle of ``date_month`` with its forecast run, in supply review."""
+        cycle = self._new_cycle(
+            date_month=date_month, product_category_ids=[(6, 0, self.category.ids)]
+        )
+        cycle.action_start_demand_review()
+        cycle.action_run_forecast()
+        cycle.action_submit_supply_review()
+        return cycle
+
+    def _assert_projection(self, lines, prior):
+        """Today's stock, less ``prior`` and the consensus month by month; the
+        projection with the plan adds its planned receipts to it."""
+        lines = lines.sorted("date_month")
+        stock, receipts = ON_HAND - prior, 0.0
+        for line in lines:
+            stock -= line.consensus_qty
+            receipts += line.planned_receipt_qty
+            self.assertAlmostEqual(line.projected_on_hand, stock, places=2)
+            self.assertAlmostEqual(line.planned_on_hand, stock + receipts, places=2)
+        self.assertAlmostEqual(lines[0].prior_demand_qty, prior, places=2)
+        self.assertEqual(set(lines[1:].mapped("prior_demand_qty")), {0.0})
+
+    def test_next_months_plan_takes_the_rest_of_this_months_forecast(self):
+        self._sale(self.item, 4, date.today())  # sold this month already
+        cycle = self._reviewed_cycle(self._month(1))
+        gap = self._forecast(cycle, self.item).gap_forecast
+        self.assertEqual(list(gap), [self.this_month.isoformat()])
+        self.assertAlmostEqual(gap[self.this_month.isoformat()], 10.0, places=2)
+        lines = self._lines(cycle, self.item).sorted("date_month")
+        # 100 on hand - (this month's forecast 10 - 4 sold) - January's 10
+        self.assertAlmostEqual(
+            lines[0].projected_on_hand,
+            ON_HAND - (gap[self.this_month.isoformat()] - 4) - lines[0].consensus_qty,
+            places=2,
+        )
+        self._assert_projection(lines, gap[self.this_month.isoformat()] - 4)
+
+    def test_months_between_today_and_the_plan_are_taken_in_full(self):
+        cycle = self._reviewed_cycle(self._month(3))
+        gap = self._forecast(cycle, self.item).gap_forecast
+        months = [self._month(k).isoformat() for k in range(3)]
+        self.assertEqual(sorted(gap), months)
+        # nothing sold this month yet: the three months' forecast in full
+        self._assert_projection(self._lines(cycle, self.item), sum(gap.values()))
+
+        # a month later, this month is over (today's stock holds what sold
+        # in it), next month has sold 3 of its forecast, the third is ahead
+        later = self._month(1) + timedelta(days=14)
+        self._sale(self.item, 3, later)
+        with freeze_time(datetime.combine(later, time(12))):
+            cycle.action_run_supply_review()
+        self._assert_projection(
+            self._lines(cycle, self.item), gap[months[1]] - 3 + gap[months[2]]
+        )
+
+    def test_this_months_plan_does_not_take_what_sold_twice(self):
+        """Today's stock no longer holds this month's sales: the month's
+        consensus less them is taken, never less than nothing."""
+        big_seller = self._product("Seal", list_price=5.0, standard_price=2.0)
+        self._monthly_sales({big_seller: 10})
+        self._done_move(big_seller, self.suppliers, self.stock, ON_HAND, date.today())
+        self._sale(self.item, 4, date.today())
+        self._sale(big_seller, 30, date.today())  # beyond its month's plan
+        cycle = self._reviewed_cycle(self.this_month)
+        self.assertFalse(self._forecast(cycle, self.item).gap_forecast)
+        lines = self._lines(cycle, self.item).sorted("date_month")
+        self.assertAlmostEqual(
+            lines[0].projected_on_hand,
+            ON_HAND - (lines[0].consensus_qty - 4),
+            places=2,
+        )
+        self._assert_projection(lines, -4.0)
+        sealed = self._lines(cycle, big_seller).sorted("date_month")
+        # sold more than planned: the first month takes nothing more
+        self.assertAlmostEqual(sealed[0].projected_on_hand, ON_HAND, places=2)
+        self._assert_projection(sealed, -sealed[0].consensus_qty)
