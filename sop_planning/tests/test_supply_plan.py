@@ -40,8 +40,9 @@ class TestSupplyPlan(SopDataCase):
         return cycle
 
     def test_hand_computed_product(self):
-        """On hand 100, 40 a month, reorder point 60, lots of 120, lead 1
-        month: planned receipts, stock and spend as computed by hand."""
+        """On hand 100, 40 a month (this month's 40 still to sell before the
+        plan), reorder point 60, lots of 120, lead 1 month: planned
+        receipts, stock and spend as computed by hand."""
         hand_policy = pd.DataFrame(
             {
                 "product_id": [float(self.item.id)],
@@ -61,16 +62,22 @@ class TestSupplyPlan(SopDataCase):
         self.assertEqual(
             [round(x, 2) for x in lines.mapped("consensus_qty")], [40.0] * 12
         )
-        receipts = [0, 120, 0, 0, 120, 0, 0, 120, 0, 0, 120, 0]
+        # nothing sold this month yet: its forecast is taken before the plan
+        self.assertEqual(lines[0].prior_demand_qty, 40.0)
+        stock, arriving, receipts, stocks = 100.0 - 40.0, 0.0, [], []
+        for _month in lines:
+            stock += arriving - 40.0
+            receipts.append(arriving)
+            stocks.append(stock)
+            # at the reorder point: a lot ordered, received next month
+            arriving = 120.0 if stock <= 60.0 else 0.0
+        self.assertEqual(receipts, [0, 120, 0, 120, 0, 0, 120, 0, 0, 120, 0, 0])
         self.assertEqual(lines.mapped("planned_receipt_qty"), receipts)
-        self.assertEqual(
-            lines.mapped("planned_on_hand"),
-            [60, 140, 100, 60, 140, 100, 60, 140, 100, 60, 140, 100],
-        )
+        self.assertEqual(lines.mapped("planned_on_hand"), stocks)
         self.assertEqual(lines.mapped("purchase_spend"), [5.0 * q for q in receipts])
         # the projection without plan still runs down and drives the flags
-        self.assertEqual(lines[-1].projected_on_hand, 100 - 12 * 40)
-        self.assertEqual(lines[-1].planned_inventory_value, 500.0)
+        self.assertEqual(lines[-1].projected_on_hand, 100 - 40 - 12 * 40)
+        self.assertEqual(lines[-1].planned_inventory_value, stocks[-1] * 5.0)
 
     def test_drafts_year_end_value_and_workbook(self):
         cycle = self._supply_review()
