@@ -94,7 +94,10 @@ def test_a_slow_item_forecast_at_zero_promises_what_it_holds(make_history):
     group promised 30 points more than its replay gave; now they promise
     0 % and the group's promise holds (within 3 points, the other items'
     own gap). An item a planner set to zero (``plan_adjusted``) keeps
-    100 %: its law takes the plan's level."""
+    100 %: its law takes the plan's level. The seeded sales vary in size,
+    as lumpy items' do (intermittent items sell about one size, and their
+    law draws their level on how often they sell:
+    ``test_policy_rate_level.py``)."""
     n_items = 400
     history = lumpy_demand(n_items, 36, seed=20)
     # paused: sold in the first year of their two-year window, not since

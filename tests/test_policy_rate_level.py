@@ -1,6 +1,7 @@
 """An intermittent item's uncertain rate changes how often it sells."""
 
 import numpy as np
+import pytest
 from test_policy_slow_fill_rate import plan_and_replay
 
 from sop_planning.engine.policy_law import resample_demand
@@ -30,6 +31,18 @@ def test_an_uncertain_rate_keeps_the_items_sale_sizes():
     assert abs(by_rate.mean() / (2.0 / 3.0) - 1.0) < 0.1
     selling_months = (by_rate.reshape(100, 12) > 0).sum(axis=1)
     assert selling_months.min() < 3 and selling_months.max() > 6
+
+
+def test_months_of_unknown_demand_do_not_raise_the_rate():
+    """Months whose demand is unknown (a stock-out) are drawn as months
+    without a sale: the added sales come at the rate of the months drawn
+    from, so the mean demand is the same as with each sale scaled."""
+    months = np.tile([2.0, 0.0, 0.0], 8)
+    months[[4, 5, 10, 11, 16, 17]] = np.nan
+    options = {"window": 24, "level_cv": [0.8], "seed": 5, "keys": [3]}
+    by_rate = resample_demand(months[None, :], 2400, by_rate=[True], **options)
+    scaled = resample_demand(months[None, :], 2400, **options)
+    assert by_rate.mean() == pytest.approx(scaled.mean(), rel=0.04)
 
 
 def test_steady_sized_intermittent_items_hold_less_for_their_target(make_history):

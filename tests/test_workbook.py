@@ -89,6 +89,20 @@ def _total(sheet, item, measure):
     raise AssertionError(f"no row {item} / {measure}")
 
 
+def test_the_supply_sheet_shows_the_demand_before_the_plan():
+    """The projection's first month also takes the demand between today
+    and the plan: the Supply sheet shows it, so demand, receipts and the
+    projected stock add up; a plan without it has no such row."""
+    plan = _plan()
+    plan["supply"]["prior_demand"] = np.where(
+        plan["supply"]["period"] == plan["supply"]["period"].min(), 7.0, 0.0
+    )
+    total, months = _total(_read(plan)["Supply"], "A", "Demand before the plan")
+    assert total == 7.0 and months == [7.0, 0.0, 0.0]
+    measures = {row[1] for row in _rows(_read(_plan())["Supply"])}
+    assert "Demand before the plan" not in measures
+
+
 def test_sheets_headers_and_frozen_panes():
     book = _read(_plan())
     assert book.sheetnames == list(SHEETS)

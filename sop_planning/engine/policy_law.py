@@ -26,7 +26,7 @@ of ``level_spread`` times the relative standard error of the item's mean
 year-to-year drift of a steady item's level, which that standard error,
 built on independent periods, misses; ``compute_policy`` sets it for
 fill-rate targets only, 7.5 %). For intermittent items (``by_rate``: sales
-of about one size, in fewer than three periods out of four) the factor
+of about one size, in about three periods out of four or fewer) the factor
 changes how often they sell, not how much each sale is: a customer who
 orders more often still orders the usual quantity (their spread 2.25, not
 1.5). The policy is then simulated on
@@ -190,25 +190,27 @@ def resample_demand(
             if scale is not None:
                 sizes = sizes * np.asarray(scale, dtype=float)[:, None]
             paths[rate] = _level_by_rate(
-                paths[rate], level[rate], sizes[rate], count[rate], rng, rate
+                paths[rate], level[rate], sizes[rate], span[rate], rng, rate
             )
         paths[~rate] *= level[~rate]
     return paths
 
 
-def _level_by_rate(paths, level, sizes, count, rng, rows):
+def _level_by_rate(paths, level, sizes, span, rng, rows):
     """``paths`` with each period's ``level`` factor applied to how often the
     item sells, its sales' sizes kept: under 1 a period's sale is kept with
     that probability, over 1 Poisson-many more sales are added (mean: the
-    factor less 1, times the share of periods with a sale), each drawn from
-    the item's own non-zero ``sizes`` (the first added sale and the further
-    ones draw a size each). ``rows``: the items' rows in ``rng``'s draws.
+    factor less 1, times the share of the ``span`` periods drawn from that
+    had a sale, so the mean demand is the factor's), sized from the item's
+    own non-zero ``sizes``: the first added sale draws one size, the further
+    ones of the period share another. ``rows``: the items' rows in
+    ``rng``'s draws.
     """
     n_periods = paths.shape[1]
     sizes = np.sort(sizes, axis=1)
     sold = (sizes > 0).sum(axis=1)
     kept = rng.random(n_periods, rows) < level
-    more = np.maximum(level - 1.0, 0.0) * (sold / np.maximum(count, 1))[:, None]
+    more = np.maximum(level - 1.0, 0.0) * (sold / np.maximum(span, 1))[:, None]
     added = _poisson_counts(rng.random(n_periods, rows), more)
     first = _drawn_size(sizes, sold, rng.random(n_periods, rows))
     further = _drawn_size(sizes, sold, rng.random(n_periods, rows))
@@ -216,7 +218,7 @@ def _level_by_rate(paths, level, sizes, count, rng, rows):
     return np.where(level < 1.0, paths * kept, paths + extra)
 
 
-POISSON_MAX = 60  # sales added to one period at most
+POISSON_MAX = 60  # sales added to one period at most (a mean of 45 and more)
 
 
 def _poisson_counts(uniform, mean):

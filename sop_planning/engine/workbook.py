@@ -9,8 +9,10 @@ indicators, notes) to the reader's language; a word it lacks stays English.
 - ``demand``: ``item_id, period, forecast, adjustment, consensus`` and
   optionally ``history`` (same period a year earlier), in units;
 - ``supply``: ``item_id, period, demand, receipts, projected_on_hand`` and
-  optionally ``planned_receipts``, ``projected_no_plan`` (the projection
-  without planned orders), ``backorders``, ``stockout_risk`` (0-1);
+  optionally ``prior_demand`` (the demand between today and the plan, on
+  its first month), ``planned_receipts``, ``projected_no_plan`` (the
+  projection without planned orders), ``backorders``, ``stockout_risk``
+  (0-1);
 - ``financial``: ``finance.financial_plan`` rows; ``spend``:
   ``finance.purchase_spend`` rows;
 - ``scenarios``: ``scenario.score_scenarios`` rows;
@@ -71,6 +73,7 @@ DEMAND_MEASURES = (
 )
 SUPPLY_MEASURES = (
     ("demand", "Demand", "qty", "sum", "sum"),
+    ("prior_demand", "Demand before the plan", "qty", "sum", "sum"),
     ("receipts", "Receipts", "qty", "sum", "sum"),
     ("planned_receipts", "Planned receipts", "qty", "sum", "sum"),
     ("projected_on_hand", "Projected stock", "qty", None, "sum"),

@@ -629,12 +629,12 @@ def _columns(frame, names):
 def _gap_forecasts(gap):
     """{(product, warehouse): {"YYYY-MM-01": forecast}} of the months before
     the plan (``gap``: product_id, warehouse_id, period, forecast), a
-    negative forecast as none (as the plan lines store it)."""
+    negative or missing forecast as none (as the plan lines store it)."""
     if gap.empty:
         return {}
     gap = gap.sort_values([*KEYS, "period"])
     months = pd.to_datetime(gap["period"]).dt.strftime("%Y-%m-%d")
-    quantities = gap["forecast"].astype(float).clip(lower=0.0)
+    quantities = gap["forecast"].astype(float).fillna(0.0).clip(lower=0.0)
     result = {}
     for product_id, warehouse_id, month, qty in zip(
         gap["product_id"].astype(int).tolist(),

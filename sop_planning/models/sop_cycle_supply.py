@@ -274,8 +274,8 @@ class SopCycle(models.Model):
         )
         data = self.env["sop.supply.data"]
         sources = data._supply_sources(self.company_id, warehouses, products)
-        lines = self._pulled_by_other_warehouses(lines, sources)
         lines = self._prior_demand(lines, products, warehouses)
+        lines = self._pulled_by_other_warehouses(lines, sources)
         lines = self._project_stock(lines, products, warehouses, sources)
         lines = self._value_lines(lines, products)
         money = self._line_money(lines)
@@ -358,16 +358,19 @@ class SopCycle(models.Model):
     def _pulled_by_other_warehouses(self, lines, sources):
         """Add ``pulled``: what the warehouses resupplied from a line's
         warehouse pull from it that month (their consensus, a transfer's lead
-        time earlier; ``sop_supply_data.pulled_demand``)."""
+        time earlier, ``sop_supply_data.pulled_demand``; their demand before
+        the plan, ``prior``, in the plan's first month)."""
         fed = sources.loc[
             sources["route"] == "resupply",
             [*KEYS, "source_warehouse_id", "lead_time"],
         ]
-        fed = lines[[*KEYS, "period", "consensus"]].merge(fed, on=KEYS)
+        fed = lines[[*KEYS, "period", "consensus", "prior"]].merge(fed, on=KEYS)
         lines = lines.drop(columns="pulled", errors="ignore")
         if fed.empty:
             return lines.assign(pulled=0.0)
-        fed = pulled_demand(fed, ["consensus"])
+        before_plan = fed.assign(consensus=fed["prior"])[fed["prior"] != 0]
+        fed = pulled_demand(fed.drop(columns="prior"), ["consensus"])
+        fed = pd.concat([fed, before_plan[fed.columns]], ignore_index=True)
         fed["warehouse_id"] = fed["source_warehouse_id"].astype(int)
         pulled = (
             fed.groupby([*KEYS, "period"])["consensus"].sum().rename("pulled")

@@ -21,6 +21,7 @@ LINE_COLUMNS = (
     "adjustment_qty",
     "consensus_qty",
     "incoming_qty",
+    "prior_demand_qty",
     "projected_on_hand",
     "price_unit",
     "cost_unit",
@@ -129,6 +130,7 @@ class SopCycle(models.Model):
             )
             plan["supply"] = keys.assign(
                 demand=lines["consensus_qty"],
+                prior_demand=lines["prior_demand_qty"],
                 receipts=lines["incoming_qty"],
                 planned_receipts=lines["planned_receipt_qty"],
                 projected_on_hand=lines["planned_on_hand"],

@@ -165,14 +165,14 @@ class SopPlanLine(models.Model):
         string="Demand Before the Plan",
         digits="Product Unit",
         readonly=True,
-        help="On the plan's first month only: the forecast demand still "
-        "expected between today and that month (this month's forecast less "
-        "what has sold since it began, and the forecast of the months in "
-        "between in full). Today's stock does not hold it any more when the "
-        "plan starts: the projection takes it from today's stock in the "
+        help="On the plan's first month only: the demand still expected "
+        "between today and that month (this month's forecast less what has "
+        "been delivered since it began, and the forecast of the months in "
+        "between in full). By the time the plan starts it will have left "
+        "today's stock: the projection takes it from today's stock in the "
         "first month. In a plan that starts this month it is negative: what "
-        "has sold this month already left today's stock, so that part of the "
-        "month's consensus is not taken twice.",
+        "has been delivered this month already left today's stock, so that "
+        "part of the month's consensus is not taken twice.",
     )
     projected_on_hand = fields.Float(digits="Product Unit", readonly=True)
     is_shortage = fields.Boolean(

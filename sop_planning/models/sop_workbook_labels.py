@@ -28,6 +28,7 @@ def workbook_labels(env):
         "Consensus": env._("Consensus"),
         "Demand": env._("Demand"),
         "Receipts": env._("Receipts"),
+        "Demand before the plan": env._("Demand before the plan"),
         "Planned receipts": env._("Planned receipts"),
         "Projected stock": env._("Projected stock"),
         "Projected stock, no new orders": env._("Projected stock, no new orders"),

@@ -119,6 +119,23 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertLess(policy.reorder_point, 7 * per_day)
         self.assertGreater(policy.reorder_point, policy.lead_time_demand)
 
+    def test_main_warehouse_pulls_the_depots_demand_before_the_plan(self):
+        """A plan for next month: what the depot will still sell this month
+        is restocked from the main warehouse before the plan starts, so the
+        main warehouse's first month gives it too."""
+        cycle = self._plan(self.pump, self.warehouse | self.depot, ahead=1)
+        depot_forecast = self._at(cycle.forecast_ids, self.depot, self.pump)
+        depot_forecast.sudo().gap_forecast = {self.this_month.isoformat(): 50.0}
+        cycle.action_submit_supply_review()
+        lines = self._lines(cycle, self.pump)
+        depot = self._at(lines, self.depot).sorted("date_month")
+        self.assertEqual(depot[0].prior_demand_qty, 50.0)
+        main = self._at(lines, self.warehouse).sorted("date_month")
+        self.assertAlmostEqual(
+            main[0].pulled_qty, main[0].consensus_qty + 50.0, places=6
+        )
+        self.assertAlmostEqual(main[1].pulled_qty, main[1].consensus_qty, places=6)
+
     def test_main_warehouse_plans_what_the_depot_pulls(self):
         cycle = self._approve(self._two_warehouse_plan(self.pump | self.valve))
         main = self._at(self._lines(cycle, self.pump), self.warehouse)
