@@ -470,15 +470,26 @@ class SopCycle(models.Model):
         ``planned_value``.
         """
         self.ensure_one()
-        frame = lines.assign(
-            item_id=lines.groupby(KEYS, sort=False).ngroup(),
-            confirmed=lines["incoming"],
-            # own consensus, what other warehouses pull (their resupplies)
-            # and, in the first month, the demand before the plan
-            demand=np.maximum(
+        # own consensus and what other warehouses pull (their resupplies)
+        demand = np.maximum(
+            lines["consensus"] + lines.get("pulled", 0.0), lines["committed"]
+        )
+        # the demand before the plan (first month) is gone when the plan
+        # starts: the plan starts from the stock it leaves, and its first
+        # orders see that stock (the projection is the same)
+        before_plan = (
+            np.maximum(
                 lines["consensus"] + lines.get("pulled", 0.0) + lines.get("prior", 0.0),
                 lines["committed"],
-            ),
+            )
+            - demand
+        )
+        item_id = lines.groupby(KEYS, sort=False).ngroup()
+        frame = lines.assign(
+            item_id=item_id,
+            confirmed=lines["incoming"],
+            demand=demand,
+            on_hand=lines["on_hand"] - before_plan.groupby(item_id).transform("sum"),
         )
         policy = frame[["item_id", *KEYS, "cost"]].drop_duplicates("item_id")
         policy = policy.merge(drafts, on=KEYS, how="left").rename(

@@ -41,8 +41,9 @@ class TestSupplyPlan(SopDataCase):
 
     def test_hand_computed_product(self):
         """On hand 100, 40 a month (this month's 40 still to sell before the
-        plan), reorder point 60, lots of 120, lead 1 month: planned
-        receipts, stock and spend as computed by hand."""
+        plan: the plan starts at 60, its reorder point, and orders at once),
+        reorder point 60, lots of 120, lead 1 month: planned receipts, stock
+        and spend as computed by hand."""
         hand_policy = pd.DataFrame(
             {
                 "product_id": [float(self.item.id)],
@@ -64,14 +65,17 @@ class TestSupplyPlan(SopDataCase):
         )
         # nothing sold this month yet: its forecast is taken before the plan
         self.assertEqual(lines[0].prior_demand_qty, 40.0)
-        stock, arriving, receipts, stocks = 100.0 - 40.0, 0.0, [], []
+        stock, receipts, stocks = 100.0 - 40.0, [], []
+        # the plan's start at the reorder point: a lot ordered, received in
+        # the first month
+        arriving = 120.0 if stock <= 60.0 else 0.0
         for _month in lines:
             stock += arriving - 40.0
             receipts.append(arriving)
             stocks.append(stock)
             # at the reorder point: a lot ordered, received next month
             arriving = 120.0 if stock <= 60.0 else 0.0
-        self.assertEqual(receipts, [0, 120, 0, 120, 0, 0, 120, 0, 0, 120, 0, 0])
+        self.assertEqual(receipts, [120, 0, 0, 120, 0, 0, 120, 0, 0, 120, 0, 0])
         self.assertEqual(lines.mapped("planned_receipt_qty"), receipts)
         self.assertEqual(lines.mapped("planned_on_hand"), stocks)
         self.assertEqual(lines.mapped("purchase_spend"), [5.0 * q for q in receipts])
