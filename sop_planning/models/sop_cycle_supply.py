@@ -35,7 +35,7 @@ from odoo.exceptions import UserError
 from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update, query_frame
 from .sop_common import GROUP_PLANNER, GROUP_USER
-from .sop_supply_data import pulled_demand
+from .sop_supply_data import projected_demand, pulled_demand
 
 SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
 KEYS = ["product_id", "warehouse_id"]
@@ -319,15 +319,12 @@ class SopCycle(models.Model):
             lines[["incoming", "committed", "on_hand"]].astype(float).fillna(0.0)
         )
         lines = lines.sort_values([*KEYS, "period"]).reset_index(drop=True)
-        demand = lines["consensus"] + lines["pulled"]  # own + other warehouses'
-        # the first month also carries the demand before the plan
-        flow = lines["incoming"] - np.maximum(
-            demand + lines["prior"], lines["committed"]
-        )
+        flow = lines["incoming"] - projected_demand(lines)
         lines["projected"] = (
             lines["on_hand"]
             + flow.groupby([lines["product_id"], lines["warehouse_id"]]).cumsum()
         )
+        demand = lines["consensus"] + lines["pulled"]  # own + other warehouses'
         cover = demand.groupby([lines[k] for k in KEYS]).transform("mean") * (
             self.company_id.sop_excess_months or 6
         )

@@ -35,6 +35,7 @@ from odoo.tools import format_date, formatLang
 from ..engine import plan_supply
 from .sop_bulk import bulk_update, query_frame
 from .sop_common import GROUP_USER, filtered_action
+from .sop_supply_data import projected_demand
 
 _logger = logging.getLogger(__name__)
 
@@ -460,9 +461,8 @@ class SopCycle(models.Model):
         """Add the supply plan to the supply review's ``lines`` (DataFrame).
 
         ``lines`` carry ``product_id, warehouse_id, period, on_hand,
-        incoming, committed, consensus, cost, route`` (the supply route),
-        optionally ``pulled`` and ``prior`` (demand added to the consensus:
-        other warehouses', and before the plan on its first month);
+        incoming, committed, consensus, pulled, prior, cost, route`` (the
+        supply route; ``pulled`` and ``prior``: ``projected_demand``);
         ``drafts`` are the draft policies of their forecasts
         (``_store_draft_policies``). Adds ``planned_receipts``,
         ``projected_with_plan``, ``purchase_spend`` (confirmed and planned
@@ -470,20 +470,11 @@ class SopCycle(models.Model):
         ``planned_value``.
         """
         self.ensure_one()
-        # own consensus and what other warehouses pull (their resupplies)
-        demand = np.maximum(
-            lines["consensus"] + lines.get("pulled", 0.0), lines["committed"]
-        )
+        demand = projected_demand(lines, before_plan=False)
         # the demand before the plan (first month) is gone when the plan
         # starts: the plan starts from the stock it leaves, and its first
         # orders see that stock (the projection is the same)
-        before_plan = (
-            np.maximum(
-                lines["consensus"] + lines.get("pulled", 0.0) + lines.get("prior", 0.0),
-                lines["committed"],
-            )
-            - demand
-        )
+        before_plan = projected_demand(lines) - demand
         item_id = lines.groupby(KEYS, sort=False).ngroup()
         frame = lines.assign(
             item_id=item_id,

@@ -24,6 +24,7 @@
 
 import logging
 
+import numpy as np
 import pandas as pd
 
 from odoo import api, models
@@ -54,6 +55,17 @@ def pulled_demand(fed, columns):
         **{c: fed[c] * share for c in columns},
     )
     return pd.concat([same, early[share > 0]], ignore_index=True)
+
+
+def projected_demand(lines, before_plan=True):
+    """Each month's demand the stock projection takes from ``lines``: the
+    consensus and what other warehouses pull (``pulled``), with
+    ``before_plan`` the first month's demand before the plan (``prior``),
+    at least the deliveries already committed (not counted twice)."""
+    demand = lines["consensus"] + lines["pulled"]
+    if before_plan:
+        demand = demand + lines["prior"]
+    return np.maximum(demand, lines["committed"])
 
 
 class SopSupplyData(models.AbstractModel):
