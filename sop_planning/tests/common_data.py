@@ -38,6 +38,19 @@ class SopDataCase(SopCase):
         )
 
     @classmethod
+    def _vendor_price(cls, product, delay, vendor=None, **vals):
+        """The ``product.supplierinfo`` of ``product``: bought from ``vendor``
+        (the test vendor by default), delivered in ``delay`` days."""
+        return cls.env["product.supplierinfo"].create(
+            {
+                "partner_id": (vendor or cls.vendor).id,
+                "product_tmpl_id": product.product_tmpl_id.id,
+                "delay": delay,
+                **vals,
+            }
+        )
+
+    @classmethod
     def _sale(
         cls, product, qty, when, uom=None, company=None, state="sale", keep=False
     ):

@@ -14,14 +14,7 @@ class SopPolicyCase(SopDataCase):
         cls.valve = cls._product("Valve", standard_price=10.0)
         cls.orphan = cls._product("Orphan part", standard_price=5.0)
         for product in cls.pump | cls.valve:
-            cls.env["product.supplierinfo"].create(
-                {
-                    "partner_id": cls.vendor.id,
-                    "product_tmpl_id": product.product_tmpl_id.id,
-                    "delay": 30,
-                    "min_qty": 50.0,
-                }
-            )
+            cls._vendor_price(product, 30, min_qty=50.0)
         cls.manual_rule = cls.env["stock.warehouse.orderpoint"].create(
             {
                 "product_id": cls.valve.id,

@@ -61,13 +61,7 @@ class TestBatchSafety(SopDataCase):
         cls.rules = cls.env["stock.warehouse.orderpoint"]
         for index in range(5):
             product = cls._product(f"Part {index}", standard_price=10.0)
-            cls.env["product.supplierinfo"].create(
-                {
-                    "partner_id": cls.vendor.id,
-                    "product_tmpl_id": product.product_tmpl_id.id,
-                    "delay": 10,
-                }
-            )
+            cls._vendor_price(product, 10)
             cls.products |= product
             cls.rules |= cls.env["stock.warehouse.orderpoint"].create(
                 {

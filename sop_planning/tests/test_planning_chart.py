@@ -13,13 +13,7 @@ class TestPlanningChart(HttpCase, SopDataCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.pump = cls._product("Chart Pump", standard_price=40.0)
-        cls.env["product.supplierinfo"].create(
-            {
-                "partner_id": cls.vendor.id,
-                "product_tmpl_id": cls.pump.product_tmpl_id.id,
-                "delay": 20,
-            }
-        )
+        cls._vendor_price(cls.pump, 20)
         cls._monthly_sales({cls.pump: 10.0})
         # three months ago 4 were in stock for an order of 6: 4 shipped, the
         # delivery closed without backorder (a lost sale)

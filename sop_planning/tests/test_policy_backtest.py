@@ -33,13 +33,7 @@ class SlowMoverCase(SopPolicyCase):
         cls.slow = cls._product(
             "Slow spare", standard_price=40.0, default_code="SLOW-SPARE"
         )
-        cls.env["product.supplierinfo"].create(
-            {
-                "partner_id": cls.vendor.id,
-                "product_tmpl_id": cls.slow.product_tmpl_id.id,
-                "delay": 30,
-            }
-        )
+        cls._vendor_price(cls.slow, 30)
         months = len(SLOW_HISTORY)
         for index, qty in enumerate(SLOW_HISTORY):
             if qty:
@@ -85,13 +79,7 @@ class TestPolicyBacktest(SlowMoverCase):
         month by month, a month's sales had to come from the stock on hand at
         its start: 84 % fill for a promise of 100 %)."""
         fast = self._product("Fast valve", standard_price=200.0)
-        self.env["product.supplierinfo"].create(
-            {
-                "partner_id": self.vendor.id,
-                "product_tmpl_id": fast.product_tmpl_id.id,
-                "delay": 15,
-            }
-        )
+        self._vendor_price(fast, 15)
         for offset in range(1, 37):
             self._sale(fast, 280.0 + 20.0 * (offset % 3), self._past_day(offset))
         policy = self._policy(self._approve(self._plan(fast)), fast)

@@ -22,14 +22,7 @@ class TestPriorDemand(SopDataCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.item = cls._product("Valve", list_price=50.0, standard_price=30.0)
-        cls.env["product.supplierinfo"].create(
-            {
-                "partner_id": cls.vendor.id,
-                "product_tmpl_id": cls.item.product_tmpl_id.id,
-                "delay": 7,
-                "price": 25.0,
-            }
-        )
+        cls._vendor_price(cls.item, 7, price=25.0)
         cls._monthly_sales({cls.item: 10})
         cls._done_move(cls.item, cls.suppliers, cls.stock, ON_HAND, date.today())
 

@@ -318,15 +318,7 @@ class TestReorderProposal(SopPolicyCase):
             company_ids=[(6, 0, company_b.ids)],
         )
         pump_b = self._product("Pump B", standard_price=40.0, company_id=company_b.id)
-        self.env["product.supplierinfo"].create(
-            {
-                "partner_id": self.vendor.id,
-                "product_tmpl_id": pump_b.product_tmpl_id.id,
-                "company_id": company_b.id,
-                "delay": 30,
-                "min_qty": 50.0,
-            }
-        )
+        self._vendor_price(pump_b, 30, company_id=company_b.id, min_qty=50.0)
         cycle_a = self._approve(self._plan(self.pump))
         cycle_b = self._approve(
             self._plan(pump_b, warehouse=warehouse_b, user=self.planner_b),

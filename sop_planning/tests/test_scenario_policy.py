@@ -102,13 +102,7 @@ class TestScenarioPolicy(SlowMoverCase):
         sets, where the two share their pattern's fill-rate target, not
         each its own block's."""
         rare = self._product("Rare spare", standard_price=400.0)
-        self.env["product.supplierinfo"].create(
-            {
-                "partner_id": self.vendor.id,
-                "product_tmpl_id": rare.product_tmpl_id.id,
-                "delay": 30,
-            }
-        )
+        self._vendor_price(rare, 30)
         for index, qty in enumerate(RARE_HISTORY):
             if qty:
                 self._sale(rare, qty, self._past_day(len(RARE_HISTORY) - index))

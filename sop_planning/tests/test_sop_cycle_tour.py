@@ -38,13 +38,7 @@ class TestSopFullFlowTour(HttpCase, SopDataCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.pump = cls._product("Tour Pump", standard_price=40.0)
-        cls.env["product.supplierinfo"].create(
-            {
-                "partner_id": cls.vendor.id,
-                "product_tmpl_id": cls.pump.product_tmpl_id.id,
-                "delay": 30,
-            }
-        )
+        cls._vendor_price(cls.pump, 30)
         cls._monthly_sales({cls.pump: 10})
         cls.buyer = new_test_user(
             cls.env, "tour_buyer", groups="purchase.group_purchase_user"

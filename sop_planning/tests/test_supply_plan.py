@@ -22,14 +22,7 @@ class TestSupplyPlan(SopDataCase):
         super().setUpClass()
         cls.item = cls._product("Pump", list_price=12.0, standard_price=5.0)
         cls.orphan = cls._product("No Vendor", list_price=5.0, standard_price=2.0)
-        cls.env["product.supplierinfo"].create(
-            {
-                "partner_id": cls.vendor.id,
-                "product_tmpl_id": cls.item.product_tmpl_id.id,
-                "delay": 30,
-                "price": 5.0,
-            }
-        )
+        cls._vendor_price(cls.item, 30, price=5.0)
         cls._monthly_sales({cls.item: 40, cls.orphan: 2}, months=24)
         cls._done_move(cls.item, cls.suppliers, cls.stock, 100, date.today())
 

@@ -12,15 +12,7 @@ class TestSupplyReview(SopDataCase):
         super().setUpClass()
         cls.item = cls._product("Filter", list_price=50.0, standard_price=30.0)
         cls.orphan = cls._product("No Vendor", list_price=5.0, standard_price=2.0)
-        cls.env["product.supplierinfo"].create(
-            {
-                "partner_id": cls.vendor.id,
-                "product_tmpl_id": cls.item.product_tmpl_id.id,
-                "delay": 7,
-                "min_qty": 12,
-                "price": 25.0,
-            }
-        )
+        cls._vendor_price(cls.item, 7, min_qty=12, price=25.0)
         cls._monthly_sales({cls.item: 10, cls.orphan: 2})
 
     def test_demand_review_shows_the_plans_revenue(self):
@@ -136,10 +128,7 @@ class TestSupplyReview(SopDataCase):
 
     def test_shortage_is_what_an_order_today_cannot_cover(self):
         slow = self._product("Slow Casting", list_price=50.0, standard_price=30.0)
-        self.env["product.supplierinfo"].create(
-            {"partner_id": self.vendor.id, "product_tmpl_id": slow.product_tmpl_id.id}
-        )
-        slow.seller_ids.delay = 400  # beyond the whole 12-month horizon
+        self._vendor_price(slow, 400)  # beyond the whole 12-month horizon
         self._monthly_sales({slow: 10})
         cycle = self._new_cycle(
             date_month=self._month(1), product_category_ids=[(6, 0, self.category.ids)]

@@ -38,14 +38,7 @@ class VendorOrderCase(SopDataCase):
     @classmethod
     def _rule(cls, name, cost, per_day, on_hand, low, high, price, **seller):
         product = cls._product(name, standard_price=cost, list_price=price)
-        cls.env["product.supplierinfo"].create(
-            {
-                "partner_id": cls.supplier.id,
-                "product_tmpl_id": product.product_tmpl_id.id,
-                "delay": 5,
-                **seller,
-            }
-        )
+        cls._vendor_price(product, 5, vendor=cls.supplier, **seller)
         if on_hand:
             cls.env["stock.quant"]._update_available_quantity(
                 product, cls.stock, on_hand
@@ -157,15 +150,7 @@ class TestVendorOrder(VendorOrderCase):
         )
         rule.product_max_qty = 120.0
         self.due.seller_ids.price = 10.0
-        self.env["product.supplierinfo"].create(
-            {
-                "partner_id": self.supplier.id,
-                "product_tmpl_id": self.due.product_tmpl_id.id,
-                "min_qty": 100.0,
-                "price": 7.0,
-                "delay": 5,
-            }
-        )
+        self._vendor_price(self.due, 5, vendor=self.supplier, min_qty=100.0, price=7.0)
         order = self._run()
         due = self._line(order, self.due)
         self.assertEqual(due.quantity, 120.0)
@@ -389,13 +374,7 @@ class TestVendorOrder(VendorOrderCase):
             [("company_id", "=", company_b.id)], limit=1
         )
         product = self._product("B part", standard_price=10.0)
-        self.env["product.supplierinfo"].create(
-            {
-                "partner_id": self.supplier.id,
-                "product_tmpl_id": product.product_tmpl_id.id,
-                "delay": 5,
-            }
-        )
+        self._vendor_price(product, 5, vendor=self.supplier)
         env_b = self.env(
             context=dict(self.env.context, allowed_company_ids=[company_b.id])
         )

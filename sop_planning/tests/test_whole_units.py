@@ -14,15 +14,7 @@ class TestWholeUnits(SopPolicyCase):
         super().setUpClass()
         cls.pack = cls.env.ref("uom.product_uom_pack_6")
         cls.bottle = cls._product("Bottle 0.5 L", standard_price=1.2)
-        cls.env["product.supplierinfo"].create(
-            {
-                "partner_id": cls.vendor.id,
-                "product_tmpl_id": cls.bottle.product_tmpl_id.id,
-                "product_uom_id": cls.pack.id,
-                "delay": 30,
-                "price": 6.0,
-            }
-        )
+        cls._vendor_price(cls.bottle, 30, product_uom_id=cls.pack.id, price=6.0)
         cls.buyer = new_test_user(
             cls.env, "sop_units_buyer", groups="purchase.group_purchase_user"
         )

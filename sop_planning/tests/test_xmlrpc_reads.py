@@ -16,13 +16,7 @@ class TestXmlRpcReads(HttpCase, SopDataCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.valve = cls._product("RPC Valve", standard_price=12.0)
-        cls.env["product.supplierinfo"].create(
-            {
-                "partner_id": cls.vendor.id,
-                "product_tmpl_id": cls.valve.product_tmpl_id.id,
-                "delay": 20,
-            }
-        )
+        cls._vendor_price(cls.valve, 20)
         cls._monthly_sales({cls.valve: 14.0})
         # a buyer reads the cycles its policies and proposals link to
         cls.buyer = new_test_user(
