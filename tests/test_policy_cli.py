@@ -119,6 +119,28 @@ def test_simulate_command_prints_totals(files, capsys):
     assert "fill_rate" in out and "avg_value" in out
 
 
+def test_items_without_forecast_are_named_and_the_others_planned(files, capsys):
+    """An item master lists items that never sold; a forecast may hold items
+    the master lacks: the others are planned, the left-out ones named."""
+    items = pd.read_csv(files["items"])
+    never_sold = pd.DataFrame(
+        {"item_id": ["NEW"], "lead_time_days": [14.0], "unit_cost": [3.0]}
+    )
+    pd.concat([items[items["item_id"] == "A"], never_sold]).to_csv(
+        files["items"], index=False
+    )
+    argv = ["policy", str(files["forecast"]), str(files["items"])]
+    assert main([*argv, "--out", str(files["policy"])]) == 0
+    assert pd.read_csv(files["policy"])["item_id"].tolist() == ["A"]
+    err = capsys.readouterr().err
+    assert "1 item(s) of " in err and "not planned: NEW" in err
+    assert "no row in" in err and "not planned: B" in err
+
+    never_sold.to_csv(files["items"], index=False)
+    assert main([*argv, "--out", str(files["policy"])]) == 2
+    assert "error: no item of" in capsys.readouterr().err
+
+
 def test_bad_input_exits_2_naming_the_item(files, capsys):
     items = pd.read_csv(files["items"])
     items.loc[1, "lead_time_days"] = -3

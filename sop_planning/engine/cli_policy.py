@@ -22,7 +22,9 @@ order_up_to, order_qty, service_level, expected_fill_rate`` (plus
 forecast law, no history) instead of using each item's own. With a
 ``rounding`` column (1 for items counted in pieces) reorder point,
 order-up-to level and lot are rounded up to it and to the ``multiple``
-(``policy_rounding``).
+(``policy_rounding``). Items of ITEMS.csv without rows in FORECAST.csv
+(never sold) and items of FORECAST.csv without a row in ITEMS.csv are not
+planned; a note on stderr names them.
 
 ``python -m sop_planning.engine simulate HISTORY.csv POLICY.csv ITEMS.csv
 [--freq D|W|M] [--lost-sales]`` replays the real demand of HISTORY.csv
@@ -36,6 +38,7 @@ import sys
 import pandas as pd
 
 from .cli_forecast import recorded_history
+from .errors import EngineInputError
 from .policy import compute_policy, period_length_days
 from .policy_allocation import allocate_service_levels
 from .policy_calibration import planned_policy
@@ -52,6 +55,7 @@ POLICY_COLUMNS = [
     "expected_fill_rate",
 ]
 BACKTEST_COLUMNS = ["backtest_fill_rate", "backtest_avg_stock_value"]
+NAMED_ITEMS = 5  # items named in a note; the others counted
 NO_HISTORY_NOTE = (
     "note: {reason}: the lead-time demand law is the forecast's "
     "(normal, Poisson or negative binomial), not the add-on's: it understates "
@@ -80,10 +84,48 @@ def _history(args):
     return history
 
 
+def _note_not_planned(ids, why):
+    """Say on stderr which items are not planned and why (the first few)."""
+    if not len(ids):
+        return
+    named = ", ".join(str(item) for item in ids[:NAMED_ITEMS])
+    if len(ids) > NAMED_ITEMS:
+        named += f" and {len(ids) - NAMED_ITEMS} more"
+    print(f"note: {len(ids)} item(s) {why}: not planned: {named}", file=sys.stderr)
+
+
+def _items_with_forecast(items, forecast, args):
+    """Return the rows of ITEMS.csv that FORECAST.csv has rows for.
+
+    An item master lists items that never sold (the forecast has no rows
+    for them) and a forecast may hold items the master lacks (no lead time,
+    no cost): neither can be planned. Both are named on stderr and the
+    other items are planned.
+    """
+    if "item_id" not in items.columns or not {"item_id", "period"} <= set(
+        forecast.columns
+    ):
+        return items  # compute_policy names the missing column
+    dated = forecast.loc[forecast["period"].notna(), "item_id"]
+    planned = items["item_id"].isin(dated).to_numpy()
+    _note_not_planned(
+        items.loc[~planned, "item_id"].to_numpy(),
+        f"of {args.items} have no rows in {args.forecast} (no sales in the "
+        "history it was made from)",
+    )
+    _note_not_planned(
+        pd.unique(dated[~dated.isin(items["item_id"])]),
+        f"of {args.forecast} have no row in {args.items} (no lead time, no cost)",
+    )
+    if len(items) and not planned.any():
+        raise EngineInputError(f"no item of {args.items} has rows in {args.forecast}")
+    return items[planned]
+
+
 def run_policy(args):
     """Compute the policy of FORECAST.csv and ITEMS.csv; write POLICY.csv."""
     forecast = pd.read_csv(args.forecast)
-    items = pd.read_csv(args.items)
+    items = _items_with_forecast(pd.read_csv(args.items), forecast, args)
     if "pattern" in forecast.columns and "pattern" not in items.columns:
         patterns = forecast.groupby("item_id", sort=False)["pattern"].first()
         items["pattern"] = items["item_id"].map(patterns)
