@@ -111,7 +111,7 @@ from scipy import special
 
 from .errors import EngineInputError, shown
 from .item_random import item_keys
-from .policy_law import CONVERGED, bootstrap_policy, history_matrix, whole_periods
+from .policy_law import CONVERGED, bootstrap_policy, planning_matrix, whole_periods
 from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rate
 
 # bound of the discrete quantile's search: 2**64 units
@@ -641,7 +641,7 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
         options["n_periods"] = min(
             whole_periods(years * DAYS_PER_YEAR, days), MAX_SIMULATED_PERIODS
         )
-    matrix = history_matrix(history, item_ids)
+    matrix = planning_matrix(history, item_ids)
     recent = matrix[:, -options["window"] :]
     known = np.isfinite(recent).sum(axis=1)
     sells = (known >= MIN_HISTORY_PERIODS) & (np.nansum(recent, axis=1) > 0)

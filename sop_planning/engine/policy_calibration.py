@@ -41,6 +41,7 @@ from .policy import LAW_DEFAULTS, compute_policy, period_length_days
 from .policy_demand import recent_demand_rate, stock_demand
 from .policy_law import (
     history_matrix,
+    planning_matrix,
     review_periods,
     sale_size,
     short_window,
@@ -443,7 +444,7 @@ def planned_floor(items, history, period_days):
     item_ids = items["item_id"].to_numpy()
     season = whole_periods(DAYS_PER_YEAR, period_days)
     rate = pd.Series(
-        recent_demand_rate(history_matrix(history, item_ids), season), index=item_ids
+        recent_demand_rate(planning_matrix(history, item_ids), season), index=item_ids
     )
     if "plan_adjusted" in items.columns:
         rate = rate[~items["plan_adjusted"].fillna(False).to_numpy(bool)]

@@ -1,6 +1,7 @@
 """Lead-time demand law from the item's own history, by resampling.
 
-Public API: ``history_matrix(history, item_ids)``, ``resample_demand(matrix,
+Public API: ``history_matrix(history, item_ids)``, ``planning_matrix(history,
+item_ids)``, ``resample_demand(matrix,
 n_periods, *, window, scale=None, seed=0)``, ``simulate_levels(paths,
 reorder_point, order_up_to, lead, review, *, lost_sales=True, lead_std=0,
 seed=0)`` and
@@ -88,6 +89,7 @@ drawing from its own stream, ``item_random``, the chunks change nothing).
 import numpy as np
 import pandas as pd
 
+from .cleaning import cap_outliers
 from .item_random import ItemRandom
 from .simulate_backtest import history_qty
 
@@ -120,6 +122,19 @@ def history_matrix(history, item_ids):
     # a missing period after the item's first row is a period without demand
     values = np.where(started & ~present.notna().to_numpy(), 0.0, values)
     return np.where(started, values, np.nan)
+
+
+def planning_matrix(history, item_ids):
+    """Return ``history_matrix`` with each item's gross outliers capped.
+
+    A period more than ``GROSS_OUTLIER_MAD`` robust standard deviations
+    above the item's typical sale (``cleaning.cap_outliers``: median and MAD
+    of its periods with a sale) is a data error or a one-off order: a policy
+    resampling it would stock for it again. It is capped at that band, far
+    beyond the 3 of the forecast's cleaning, so a lumpy item's real large
+    orders stay in its law.
+    """
+    return cap_outliers(history_matrix(history, item_ids), GROSS_OUTLIER_MAD)
 
 
 def resample_demand(
@@ -796,6 +811,10 @@ def _aimed_allocation(allocated_at, weight, cost, group, target):
     return _best_tried(tried, weight, cost, group, target)
 
 
+# robust standard deviations above an item's median sale where the
+# planning history caps a period (chosen on the choose half: no target met
+# or missed changes, see README)
+GROSS_OUTLIER_MAD = 30.0
 CHUNK_ITEMS = 2000  # items simulated at a time: memory, not results
 # a period without a sale in at least this share of them: the average
 # demand interval of 1.32 periods that classes an item intermittent

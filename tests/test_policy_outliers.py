@@ -1,0 +1,47 @@
+"""A gross outlier in the history (a typo, a one-off order) does not set the
+policy; an item's real large orders still do."""
+
+import numpy as np
+from test_policy_law import flat_forecast, lumpy_items
+
+from sop_planning.engine.policy_calibration import planned_policy
+from sop_planning.engine.policy_law import planning_matrix
+
+TYPO = 1e6
+
+
+def sales(seed, months=36):
+    """Monthly sales of a part ordered most months, about 500 at a time."""
+    rng = np.random.default_rng(seed)
+    return (rng.random(months) < 0.7) * rng.integers(200, 900, months).astype(float)
+
+
+def test_the_planning_history_caps_a_typo_and_keeps_large_orders(make_history):
+    ordinary = sales(1)
+    history = ordinary.copy()
+    history[20] = TYPO  # 1,000,000 keyed in for 1,000
+    history[26] = 8 * np.median(ordinary[ordinary > 0])  # a real large order
+    matrix = planning_matrix(make_history(history[None, :]), [0])[0]
+    assert matrix[26] == history[26]
+    assert 2 * ordinary.max() < matrix[20] < 0.05 * TYPO
+    np.testing.assert_array_equal(np.delete(matrix, 20), np.delete(history, 20))
+
+
+def test_a_typo_does_not_set_the_policy(make_history):
+    """One month of 1,000,000 among sales of about 500 planned a reorder
+    point of 6.9 million (resampled as if it could recur); capped at the
+    planning history's band, the item holds what a large real order of its
+    own would ask, within its scale."""
+    ordinary = np.vstack([sales(1), sales(2)])
+    typo = ordinary.copy()
+    typo[0, 20] = TYPO
+    items = lumpy_items([0, 1], 0.95)
+
+    def plan(matrix):
+        return planned_policy(
+            items, flat_forecast(matrix, [0, 1]), make_history(matrix), freq="M"
+        ).set_index("item_id")
+
+    clean, typed = plan(ordinary), plan(typo)
+    assert typed.loc[0, "reorder_point"] < 20 * clean.loc[0, "reorder_point"]
+    assert typed.loc[0, "reorder_point"] < 0.05 * TYPO
