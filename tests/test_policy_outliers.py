@@ -21,9 +21,11 @@ def test_the_planning_history_caps_a_typo_and_keeps_large_orders(make_history):
     history = ordinary.copy()
     history[20] = TYPO  # 1,000,000 keyed in for 1,000
     history[26] = 8 * np.median(ordinary[ordinary > 0])  # a real large order
-    matrix = planning_matrix(make_history(history[None, :]), [0])[0]
+    matrix, capped_at = planning_matrix(make_history(history[None, :]), [0])
+    matrix = matrix[0]
     assert matrix[26] == history[26]
     assert 2 * ordinary.max() < matrix[20] < 0.05 * TYPO
+    assert capped_at[0] == matrix[20]
     np.testing.assert_array_equal(np.delete(matrix, 20), np.delete(history, 20))
 
 
@@ -45,3 +47,5 @@ def test_a_typo_does_not_set_the_policy(make_history):
     clean, typed = plan(ordinary), plan(typo)
     assert typed.loc[0, "reorder_point"] < 20 * clean.loc[0, "reorder_point"]
     assert typed.loc[0, "reorder_point"] < 0.05 * TYPO
+    assert "counted as that (a typo or a one-off order)" in typed.loc[0, "explanation"]
+    assert "a typo" not in clean.loc[0, "explanation"]

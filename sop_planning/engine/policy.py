@@ -611,12 +611,15 @@ def _stream_keys(items):
 
 
 def _bootstrap_rows(history, item_ids, inputs, candidates, options):
-    """Return (rows, reorder point, fill rate, stock, sells) of the resampled items.
+    """Return (rows, reorder point, fill rate, stock, sells, capped at) of
+    the resampled items.
 
     Items with at least ``MIN_HISTORY_PERIODS`` known periods and some demand
     in the last ``window`` of them take their law from their own history
     (``policy_law``); the others keep the forecast's law. ``sells``: per
-    item, whether its history qualifies (resampled or not).
+    item, whether its history qualifies (resampled or not); ``capped at``:
+    per item, the level its gross outliers were capped at (NaN: none,
+    ``planning_matrix``).
     """
     options = {**LAW_DEFAULTS, **options}
     for name in (
@@ -641,19 +644,19 @@ def _bootstrap_rows(history, item_ids, inputs, candidates, options):
         options["n_periods"] = min(
             whole_periods(years * DAYS_PER_YEAR, days), MAX_SIMULATED_PERIODS
         )
-    matrix = planning_matrix(history, item_ids)
+    matrix, capped_at = planning_matrix(history, item_ids)
     recent = matrix[:, -options["window"] :]
     known = np.isfinite(recent).sum(axis=1)
     sells = (known >= MIN_HISTORY_PERIODS) & (np.nansum(recent, axis=1) > 0)
     rows = np.flatnonzero(candidates & sells)
     if not len(rows):
-        return rows, np.zeros(0), np.zeros(0), np.zeros(0), sells
+        return rows, np.zeros(0), np.zeros(0), np.zeros(0), sells, capped_at
     picked = {
         name: None if value is None else np.asarray(value)[rows]
         for name, value in inputs.items()
     }
     point, fill, stock = bootstrap_policy(matrix[rows], **picked, **options)
-    return rows, point, fill, stock, sells
+    return rows, point, fill, stock, sells, capped_at
 
 
 def compute_policy(
@@ -795,7 +798,7 @@ def compute_policy(
     frame["expected_fill_rate"] = expected_fill_rate(frame)
     frame["expected_stock"] = expected_stock(frame)
     if resampled is not None:
-        rows, _point, fill, stock, sells = resampled
+        rows, _point, fill, stock, sells, capped_at = resampled
         frame.loc[rows, "expected_fill_rate"] = fill
         frame.loc[rows, "expected_stock"] = stock
         # at its own level the law of an item forecast at zero still sells:
@@ -813,6 +816,12 @@ def compute_policy(
     if resampled is not None:
         frame.loc[idle, "explanation"] += (
             "; its own history sold in the window: expected fill rate 0"
+        )
+        capped = np.isfinite(capped_at)
+        frame.loc[capped, "explanation"] += (
+            "; periods of its history above "
+            + _fmt(capped_at[capped]).to_numpy()
+            + " counted as that (a typo or a one-off order)"
         )
         if law["allocate"]:
             shared = np.zeros(len(items), dtype=bool)

@@ -444,7 +444,8 @@ def planned_floor(items, history, period_days):
     item_ids = items["item_id"].to_numpy()
     season = whole_periods(DAYS_PER_YEAR, period_days)
     rate = pd.Series(
-        recent_demand_rate(planning_matrix(history, item_ids), season), index=item_ids
+        recent_demand_rate(planning_matrix(history, item_ids)[0], season),
+        index=item_ids,
     )
     if "plan_adjusted" in items.columns:
         rate = rate[~items["plan_adjusted"].fillna(False).to_numpy(bool)]

@@ -125,7 +125,9 @@ def history_matrix(history, item_ids):
 
 
 def planning_matrix(history, item_ids):
-    """Return ``history_matrix`` with each item's gross outliers capped.
+    """Return ``(matrix, band)``: ``history_matrix`` with each item's gross
+    outliers capped, and per item the level its periods were capped at (NaN
+    where none was).
 
     A period more than ``GROSS_OUTLIER_MAD`` robust standard deviations
     above the item's typical sale (``cleaning.cap_outliers``: median and MAD
@@ -134,7 +136,11 @@ def planning_matrix(history, item_ids):
     beyond the 3 of the forecast's cleaning, so a lumpy item's real large
     orders stay in its law.
     """
-    return cap_outliers(history_matrix(history, item_ids), GROSS_OUTLIER_MAD)
+    raw = history_matrix(history, item_ids)
+    matrix = cap_outliers(raw, GROSS_OUTLIER_MAD)
+    capped = np.nan_to_num(raw) > np.nan_to_num(matrix)
+    band = np.max(np.where(capped, matrix, -np.inf), axis=1, initial=-np.inf)
+    return matrix, np.where(capped.any(axis=1), band, np.nan)
 
 
 def resample_demand(
@@ -812,8 +818,7 @@ def _aimed_allocation(allocated_at, weight, cost, group, target):
 
 
 # robust standard deviations above an item's median sale where the
-# planning history caps a period (chosen on the choose half: no target met
-# or missed changes, see README)
+# planning history caps a period (chosen on the choose half, see README)
 GROSS_OUTLIER_MAD = 30.0
 CHUNK_ITEMS = 2000  # items simulated at a time: memory, not results
 # a period without a sale in at least this share of them: the average

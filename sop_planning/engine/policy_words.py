@@ -30,6 +30,8 @@ EXPLANATION_PHRASES = (
     " (lead time drawn per order, sd ",
     " (MOQ, multiple); ",
     "; its own history sold in the window: expected fill rate 0",
+    "; periods of its history above ",
+    " counted as that (a typo or a one-off order)",
     *(f"; the target is shared by the {pattern} items: " for pattern in PATTERNS),
     "their reorder points are chosen together to reach it at the least stock value",
     ", no fill bought at more than ",

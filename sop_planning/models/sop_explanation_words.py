@@ -67,6 +67,8 @@ def _explanation_terms(env):
         env._("(lead time drawn per order, sd"),
         env._("(MOQ, multiple);"),
         env._("; its own history sold in the window: expected fill rate 0"),
+        env._("; periods of its history above"),
+        env._("counted as that (a typo or a one-off order)"),
         env._("; the target is shared by the smooth items:"),
         env._("; the target is shared by the erratic items:"),
         env._("; the target is shared by the intermittent items:"),
