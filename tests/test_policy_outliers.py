@@ -29,6 +29,16 @@ def test_the_planning_history_caps_a_typo_and_keeps_large_orders(make_history):
     np.testing.assert_array_equal(np.delete(matrix, 20), np.delete(history, 20))
 
 
+def test_the_planning_history_keeps_a_small_sale_of_a_steady_item(make_history):
+    """Sizes within a unit of 100 make a narrow band: a sale of 5 (a partial
+    month) is not raised to it, only periods above it are capped."""
+    steady = 100.0 + np.tile([0.0, 1.0, -1.0], 12)
+    steady[7] = 5.0
+    matrix, capped_at = planning_matrix(make_history(steady[None, :]), [0])
+    np.testing.assert_array_equal(matrix[0], steady)
+    assert np.isnan(capped_at[0])
+
+
 def test_a_typo_does_not_set_the_policy(make_history):
     """One month of 1,000,000 among sales of about 500 planned a reorder
     point of 6.9 million (resampled as if it could recur); capped at the

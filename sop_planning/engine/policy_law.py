@@ -137,9 +137,10 @@ def planning_matrix(history, item_ids):
     orders stay in its law.
     """
     raw = history_matrix(history, item_ids)
-    matrix = cap_outliers(raw, GROSS_OUTLIER_MAD)
-    capped = np.nan_to_num(raw) > np.nan_to_num(matrix)
-    band = np.max(np.where(capped, matrix, -np.inf), axis=1, initial=-np.inf)
+    banded = cap_outliers(raw, GROSS_OUTLIER_MAD)
+    capped = banded < raw  # the band's upper side only: a small sale stays
+    matrix = np.where(capped, banded, raw)
+    band = np.max(np.where(capped, banded, -np.inf), axis=1, initial=-np.inf)
     return matrix, np.where(capped.any(axis=1), band, np.nan)
 
 
