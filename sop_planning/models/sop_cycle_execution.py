@@ -12,8 +12,9 @@ from ..engine import (
     MAX_LEAD_TIME_DAYS,
     EngineInputError,
     history_matrix,
+    period_length_days,
+    planned_floor,
     planned_policy,
-    recent_demand_rate,
     round_policy,
 )
 from .sop_common import filtered_action, first_of_this_month, stored_percent
@@ -229,8 +230,11 @@ class SopCycle(models.Model):
             )
         if policy.empty:
             return policy, failed
-        # the plan raised to the recent rate, where the law was sized on it
-        rate = pd.Series(recent_demand_rate(matrix, 12), index=item_ids)
+        # the plan raised to the recent rate (the engine's floor: gross
+        # outliers capped), where the law was sized on it
+        rate = planned_floor(
+            items, history, period_length_days(demand["period"], freq="M")
+        )
         below = demand["forecast"] < demand["item_id"].map(rate).fillna(0.0)
         sized = policy.loc[~policy["own_level"].astype(bool), "item_id"]
         raised_ids = demand.loc[below, "item_id"]
