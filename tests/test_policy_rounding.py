@@ -56,6 +56,20 @@ def test_whole_units_and_packaging_multiples():
     assert "rounded up: min" in bottle["explanation"]
 
 
+def test_a_large_rule_is_explained_in_plain_digits():
+    """A minimum in the millions reads as the rule holds it, not 3.46e+06."""
+    items = make_items(moq=0.0)
+    demand = fractional_policy(items)
+    big = demand.assign(
+        reorder_point=3463908.9, order_up_to=3468382.9, order_qty=4474.0
+    )
+    bottle = round_policy(big, items).set_index("item_id").loc["bottle"]
+    assert (
+        "rounded up: min 3463909 (steps of 1), max 3468383" in (bottle["explanation"])
+    )
+    assert "e+" not in bottle["explanation"]
+
+
 def test_general_units_round_to_their_rounding_and_raw_stays():
     items = make_items()
     raw = fractional_policy(items).set_index("item_id")

@@ -143,5 +143,11 @@ def round_policy(policy, items):
 
 
 def _fmt(values):
-    """Numbers as short text: 6 not 6.0, 0.25 as is."""
-    return pd.Series([f"{value:g}" for value in np.asarray(values, dtype=float)])
+    """Numbers as short text in plain digits: 6 not 6.0, 0.25 as is,
+    3463909 not 3.46391e+06."""
+    return pd.Series(
+        [
+            np.format_float_positional(value, precision=10, trim="-")
+            for value in np.asarray(values, dtype=float)
+        ]
+    )

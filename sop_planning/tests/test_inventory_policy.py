@@ -107,6 +107,30 @@ class TestInventoryPolicy(SopPolicyCase):
         for line in lines:
             self.assertAlmostEqual(line.consensus_qty, 10.0 * MONTH_DAYS, delta=0.01)
 
+    def test_a_typo_in_the_sales_is_capped_before_it_sizes_the_policy(self):
+        """Two years of 200 a month and one order keyed in as 1,000,000: the
+        policy is planned on the history with that month capped at 30
+        robust standard deviations (200 + 30 x 200 = 6200: the sales are all
+        alike, the spread is the median), and its explanation says so; the
+        recent rate the plan is raised to is that history's (5 x 200 + 6200
+        over the last six months), as the engine sized it. Before: 'recent
+        demand of 166866.67 a month' and a reorder point above 164,000."""
+        for offset in range(1, 25):
+            self._sale(self.pump, 200.0, self._past_day(offset))
+        self._sale(self.pump, 1_000_000.0, self._past_day(2))
+        policy = self._approve(self._plan(self.pump)).policy_ids
+        self.assertEqual(policy.state, "applied", policy.skip_reason)
+        self.assertIn(
+            "periods of its history above 6200.0 counted as that (a typo or a "
+            "one-off order)",
+            policy.explanation,
+        )
+        self.assertIn("recent demand of 1200.00 a month", policy.explanation)
+        self.assertAlmostEqual(policy.lead_time_demand, 1200.0 * 30 / MONTH_DAYS, 0)
+        # the capped month may still be drawn (5-12 thousand, by the item's
+        # draws); the typo's 166,867 a month is not
+        self.assertLess(policy.reorder_point, 50_000)
+
     def test_manual_rule_untouched_and_no_vendor_skipped(self):
         cycle = self._approve(self._plan(self.pump | self.valve | self.orphan))
         by_product = {p.product_id: p for p in cycle.policy_ids}
