@@ -26,7 +26,6 @@ _API = {
     "compute_policy": "policy",
     "period_length_days": "policy",
     "allocate_service_levels": "policy_allocation",
-    "planned_floor": "policy_calibration",
     "planned_policy": "policy_calibration",
     "rule_backtest": "policy_calibration",
     "history_matrix": "policy_law",

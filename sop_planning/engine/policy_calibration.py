@@ -483,13 +483,15 @@ def planned_policy(
     between the law's promise and the replay, so that it is the fill rate
     the past says the policy gives. Columns: those of ``compute_policy``
     plus ``target`` (the item's own service level; ``service_level`` is
-    then the aim) and, with ``backtest``, the ``policy_backtest`` columns
+    then the aim), ``recent_rate`` (the floor, ``planned_floor``; NaN where
+    a planner set the plan) and, with ``backtest``, the ``policy_backtest`` columns
     of the last ``replay_periods``. ``options`` go to ``compute_policy``.
     """
     days = period_length_days(demand["period"], period_days=period_days, freq=freq)
     options = _planned_law(options)
     items = items.reset_index(drop=True)
-    demand = stock_demand(demand, planned_floor(items, history, days))
+    floor = planned_floor(items, history, days)
+    demand = stock_demand(demand, floor)
     target = _service_levels(items, options.get("service_matrix"))
     items = items.assign(service_level=target)
     group = _groups(items)
@@ -506,6 +508,7 @@ def planned_policy(
         policy["expected_fill_rate"].to_numpy() - gap, 0.0, 1.0
     )
     policy.insert(policy.columns.get_loc("service_level"), "target", target)
+    policy["recent_rate"] = policy["item_id"].map(floor)
     if backtest:
         replayed = policy_backtest(items, history, **common)
         policy = policy.merge(replayed, on="item_id", how="left")

@@ -12,8 +12,6 @@ from ..engine import (
     MAX_LEAD_TIME_DAYS,
     EngineInputError,
     history_matrix,
-    period_length_days,
-    planned_floor,
     planned_policy,
     round_policy,
 )
@@ -232,9 +230,7 @@ class SopCycle(models.Model):
             return policy, failed
         # the plan raised to the recent rate (the engine's floor: gross
         # outliers capped), where the law was sized on it
-        rate = planned_floor(
-            items, history, period_length_days(demand["period"], freq="M")
-        )
+        rate = policy.set_index("item_id")["recent_rate"]
         below = demand["forecast"] < demand["item_id"].map(rate).fillna(0.0)
         sized = policy.loc[~policy["own_level"].astype(bool), "item_id"]
         raised_ids = demand.loc[below, "item_id"]
