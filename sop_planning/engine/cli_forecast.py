@@ -9,7 +9,8 @@ file it was made from (path, size, modification time), with which the
 ``--history``. ``backtest HISTORY.csv --horizon 12 [--freq M|W]`` holds out the
 last ``horizon`` periods and prints WAPE, MASE, RMSSE, bias and zero-forecast
 counts per model, per demand pattern and for the auto-selection. Progress
-goes to stderr.
+goes to stderr. Returns (negative quantities) are netted against their item's
+sales of the same period (``read_history``).
 """
 
 import json
@@ -22,6 +23,7 @@ import pandas as pd
 
 from .forecast import run_forecast
 from .forecast_backtest import AUTO, evaluate_holdout, score_table
+from .history import net_returns
 
 
 def _progress(label):
@@ -112,15 +114,34 @@ def recorded_history(forecast):
     return history, ""
 
 
-def read_history(path):
-    """Read a history CSV file."""
-    return pd.read_csv(path)
+def _count(number, word):
+    return f"{number} {word}" + ("" if number == 1 else "s")
+
+
+def read_history(path, freq=None):
+    """Read a history CSV file, returns netted per item and period.
+
+    Periods are ``freq``'s months or weeks, or the file's own periods when
+    ``freq`` is None; stderr says how many rows were returns.
+    """
+    history, returned, below = net_returns(pd.read_csv(path), freq)
+    if returned:
+        note = (
+            f"note: {path}: {_count(returned, 'row')} with a negative quantity "
+            "(returns) netted against the item's sales of the same period"
+        )
+        if below:
+            note += (
+                f"; {_count(below, 'period')} with more returned than sold counted as 0"
+            )
+        print(note, file=sys.stderr)
+    return history
 
 
 def forecast_command(args):
     """Write the forecast CSV; return the exit code."""
     result = run_forecast(
-        read_history(args.history),
+        read_history(args.history, args.freq),
         args.horizon,
         args.freq,
         progress=_progress("forecast"),
@@ -138,7 +159,7 @@ def forecast_command(args):
 def backtest_command(args):
     """Print hold-out WAPE, MASE, RMSSE and bias per model and pattern."""
     holdout = evaluate_holdout(
-        read_history(args.history),
+        read_history(args.history, args.freq),
         args.horizon,
         args.freq,
         progress=_progress("backtest"),

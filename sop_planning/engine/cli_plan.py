@@ -29,6 +29,7 @@ import sys
 import numpy as np
 import pandas as pd
 
+from .cli_forecast import read_history
 from .errors import EngineInputError, shown
 from .forecast import run_forecast
 from .policy import ITEM_DEFAULTS as POLICY_DEFAULTS
@@ -158,7 +159,7 @@ def _kpis(result, demand, horizon, freq):
 
 def run_plan(args):
     """Forecast, plan, simulate, score scenarios; write the workbook."""
-    history = pd.read_csv(args.history)
+    history = read_history(args.history, args.freq)
     result = run_forecast(history, args.horizon, args.freq)
     items = read_items(args.items, result.items, history)
     if "unit_price" not in items.columns:

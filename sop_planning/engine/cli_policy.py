@@ -37,7 +37,7 @@ import sys
 
 import pandas as pd
 
-from .cli_forecast import recorded_history
+from .cli_forecast import read_history, recorded_history
 from .errors import EngineInputError
 from .policy import compute_policy, period_length_days
 from .policy_allocation import allocate_service_levels
@@ -135,7 +135,7 @@ def run_policy(args):
         policy = planned_policy(
             items,
             forecast,
-            pd.read_csv(history),
+            read_history(history),
             freq=args.freq,
             calibrate=args.calibrate,
             backtest=args.backtest,
@@ -157,7 +157,7 @@ def run_policy(args):
 
 def run_simulate(args):
     """Backtest POLICY.csv on HISTORY.csv; print per-item and total figures."""
-    history = pd.read_csv(args.history)
+    history = read_history(args.history)
     policy = pd.read_csv(args.policy)
     items = pd.read_csv(args.items)
     days = period_length_days(history["period"], freq=args.freq)

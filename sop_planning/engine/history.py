@@ -1,7 +1,8 @@
 """Demand history: long table -> items x periods matrix.
 
 Input contract (``build_history``): a long DataFrame with columns
-``item_id, period, qty`` and optionally ``value`` (money per row) or ``price``
+``item_id, period, qty`` (no negative quantity: ``net_returns`` nets returns
+first) and optionally ``value`` (money per row) or ``price``
 (money per unit). Rows may be at any granularity; they are bucketed to calendar
 months (``freq="M"``, period = first day of the month) or ISO weeks
 (``freq="W"``, period = Monday).
@@ -74,7 +75,7 @@ def future_periods(last_period, horizon, freq):
     return pd.date_range(last_period, periods=horizon + 1, freq=_RULE[freq])[1:]
 
 
-def _validate(history):
+def _validate(history, returns_allowed=False):
     missing = [col for col in REQUIRED_COLUMNS if col not in history.columns]
     if missing:
         raise EngineInputError(f"history lacks column(s): {', '.join(missing)}")
@@ -95,7 +96,7 @@ def _validate(history):
                 raise EngineInputError(f"column {col} is not numeric: {exc}") from exc
     qty = columns["qty"]
     negative = qty < 0
-    if negative.any():
+    if negative.any() and not returns_allowed:
         item = history.loc[negative, "item_id"].iloc[0]
         raise EngineInputError(f"column qty is negative for item {shown(item)}")
     if not np.isfinite(qty.fillna(0.0)).all():
@@ -110,6 +111,35 @@ def _row_values(qty, value, price):
     if price is not None:
         return (qty * price).fillna(0.0)
     return qty.fillna(0.0)
+
+
+def net_returns(history, freq=None):
+    """Net negative quantities (returns) against their item's period.
+
+    Periods are the calendar months or weeks of ``freq`` (``"M"``, ``"W"``),
+    or the ``period`` values as given when ``freq`` is None. Return
+    ``(netted, return_rows, periods_below_zero)``: the history summed per
+    item and period (``value`` too where the table has money), a period where
+    returns exceed sales counted as zero, as the add-on's "net returns"
+    counts a month; a history without returns comes back as it is.
+    """
+    if not isinstance(history, pd.DataFrame):
+        raise EngineInputError("history must be a pandas DataFrame")
+    periods, qty, value, price = _validate(history, returns_allowed=True)
+    returned = int((qty < 0).sum())
+    if not returned:
+        return history, 0, 0
+    if freq is not None:
+        periods = period_start(periods, check_freq(freq))
+    frame = pd.DataFrame({"item_id": history["item_id"], "period": periods, "qty": qty})
+    if value is not None or price is not None:
+        frame["value"] = _row_values(qty, value, price)
+    netted = frame.groupby(["item_id", "period"], sort=False, as_index=False).sum(
+        min_count=1
+    )
+    below = netted["qty"] < 0
+    netted.loc[below, netted.columns[2:]] = 0.0
+    return netted, returned, int(below.sum())
 
 
 def build_history(history, freq="M"):
