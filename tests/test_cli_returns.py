@@ -1,6 +1,7 @@
-"""Command line: customer returns (negative quantities) in a history file are
-netted against the item's sales of their period, as the add-on nets them,
-instead of stopping the run."""
+"""Command line: a history file of daily rows is summed into the plan's
+periods, and customer returns (negative quantities) are netted against the
+item's sales of their period, as the add-on nets them, instead of stopping
+the run."""
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,7 @@ import pytest
 
 from sop_planning.engine.cli import main
 from sop_planning.engine.errors import EngineInputError
-from sop_planning.engine.history import net_returns
+from sop_planning.engine.history import bucket_history
 
 
 def sales_with_returns():
@@ -24,7 +25,7 @@ def sales_with_returns():
 
 
 def test_returns_are_netted_per_month_and_a_month_never_goes_below_zero():
-    netted, returned, below = net_returns(sales_with_returns(), "M")
+    netted, returned, below = bucket_history(sales_with_returns(), "M")
     assert (returned, below) == (2, 1)
     months = netted[netted["item_id"] == "A"].set_index("period")
     assert months.loc[pd.Timestamp("2030-03-01"), ["qty", "value"]].tolist() == [
@@ -41,23 +42,29 @@ def test_returns_are_netted_per_month_and_a_month_never_goes_below_zero():
     assert unknown["qty"].isna().sum() == 1
 
 
-def test_a_history_without_returns_is_left_as_it_is():
-    history = sales_with_returns().query("qty >= 0 or qty != qty")
-    assert net_returns(history, "M")[0] is history
+def test_a_history_in_months_without_returns_is_left_as_it_is():
+    daily = sales_with_returns().query("qty >= 0 or qty != qty")
+    monthly = bucket_history(daily, "M")[0]
+    assert len(monthly) == 12 + 2
+    assert bucket_history(monthly, "M")[0] is monthly
 
 
 def test_other_bad_quantities_are_still_refused():
     history = sales_with_returns()
     history.loc[0, "qty"] = np.inf
     with pytest.raises(EngineInputError, match="infinite for item 'A'"):
-        net_returns(history, "M")
+        bucket_history(history, "M")
 
 
-def test_forecast_and_policy_run_on_a_history_with_returns(tmp_path, capsys):
-    paths = {name: tmp_path / f"{name}.csv" for name in ("h", "n", "f", "g", "i", "p")}
+def test_forecast_and_policy_plan_a_daily_history_with_returns_by_the_month(
+    tmp_path, capsys
+):
+    """The policy planned from the daily file the forecast recorded is the
+    one planned from that file summed into months by hand."""
+    paths = {name: tmp_path / f"{name}.csv" for name in "hnfgipq"}
     history = sales_with_returns()
     history.to_csv(paths["h"], index=False)
-    net_returns(history, "M")[0].to_csv(paths["n"], index=False)
+    bucket_history(history, "M")[0].to_csv(paths["n"], index=False)
     pd.DataFrame(
         {"item_id": ["A", "B"], "lead_time_days": [30.0, 30.0], "unit_cost": [2.0, 1.0]}
     ).to_csv(paths["i"], index=False)
@@ -67,12 +74,11 @@ def test_forecast_and_policy_run_on_a_history_with_returns(tmp_path, capsys):
     assert "2 rows with a negative quantity (returns) netted" in err
     assert "1 period with more returned than sold counted as 0" in err
     assert main(["forecast", str(paths["n"]), "--out", str(paths["g"])]) == 0
-    # the same forecast as from the history netted by hand
     assert paths["f"].read_text() == paths["g"].read_text()
 
-    assert (
-        main(["policy", str(paths["f"]), str(paths["i"]), "--out", str(paths["p"])])
-        == 0
-    )
+    policy = ["policy", str(paths["f"]), str(paths["i"]), "--out"]
+    assert main([*policy, str(paths["p"])]) == 0
     assert "2 rows with a negative quantity" in capsys.readouterr().err
+    assert main([*policy, str(paths["q"]), "--history", str(paths["n"])]) == 0
+    assert paths["p"].read_text() == paths["q"].read_text()
     assert pd.read_csv(paths["p"])["reorder_point"].notna().all()

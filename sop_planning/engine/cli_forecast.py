@@ -23,7 +23,7 @@ import pandas as pd
 
 from .forecast import run_forecast
 from .forecast_backtest import AUTO, evaluate_holdout, score_table
-from .history import net_returns
+from .history import bucket_history
 
 
 def _progress(label):
@@ -119,12 +119,14 @@ def _count(number, word):
 
 
 def read_history(path, freq=None):
-    """Read a history CSV file, returns netted per item and period.
+    """Read a history CSV file summed per item and period, returns netted.
 
-    Periods are ``freq``'s months or weeks, or the file's own periods when
-    ``freq`` is None; stderr says how many rows were returns.
+    Periods are ``freq``'s months or weeks (``M``, ``W``), or the file's own
+    periods otherwise; stderr says how many rows were returns.
     """
-    history, returned, below = net_returns(pd.read_csv(path), freq)
+    history, returned, below = bucket_history(
+        pd.read_csv(path), freq if freq in ("M", "W") else None
+    )
     if returned:
         note = (
             f"note: {path}: {_count(returned, 'row')} with a negative quantity "

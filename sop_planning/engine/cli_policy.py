@@ -22,7 +22,10 @@ order_up_to, order_qty, service_level, expected_fill_rate`` (plus
 forecast law, no history) instead of using each item's own. With a
 ``rounding`` column (1 for items counted in pieces) reorder point,
 order-up-to level and lot are rounded up to it and to the ``multiple``
-(``policy_rounding``). Items of ITEMS.csv without rows in FORECAST.csv
+(``policy_rounding``). The history is summed into the forecast's months or
+weeks (a file of daily rows as the ``forecast`` command read it), customer
+returns netted (``cli_forecast.read_history``). Items of ITEMS.csv without
+rows in FORECAST.csv
 (never sold) and items of FORECAST.csv without a row in ITEMS.csv are not
 planned; a note on stderr names them.
 
@@ -39,7 +42,7 @@ import pandas as pd
 
 from .cli_forecast import read_history, recorded_history
 from .errors import EngineInputError
-from .policy import compute_policy, period_length_days
+from .policy import PERIOD_DAYS, compute_policy, period_length_days
 from .policy_allocation import allocate_service_levels
 from .policy_calibration import planned_policy
 from .policy_rounding import round_policy
@@ -82,6 +85,13 @@ def _history(args):
     else:
         print(RECORDED_HISTORY_NOTE.format(history=history), file=sys.stderr)
     return history
+
+
+def _period_freq(periods, freq):
+    """Return the forecast's period as ``M`` or ``W`` (None for days), so
+    that a history of daily rows is summed into the periods it plans."""
+    days = period_length_days(periods, freq=freq)
+    return {PERIOD_DAYS["M"]: "M", PERIOD_DAYS["W"]: "W"}.get(days)
 
 
 def _note_not_planned(ids, why):
@@ -135,7 +145,7 @@ def run_policy(args):
         policy = planned_policy(
             items,
             forecast,
-            read_history(history),
+            read_history(history, _period_freq(forecast["period"], args.freq)),
             freq=args.freq,
             calibrate=args.calibrate,
             backtest=args.backtest,
@@ -157,7 +167,7 @@ def run_policy(args):
 
 def run_simulate(args):
     """Backtest POLICY.csv on HISTORY.csv; print per-item and total figures."""
-    history = read_history(args.history)
+    history = read_history(args.history, args.freq)
     policy = pd.read_csv(args.policy)
     items = pd.read_csv(args.items)
     days = period_length_days(history["period"], freq=args.freq)

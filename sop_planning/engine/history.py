@@ -1,8 +1,8 @@
 """Demand history: long table -> items x periods matrix.
 
 Input contract (``build_history``): a long DataFrame with columns
-``item_id, period, qty`` (no negative quantity: ``net_returns`` nets returns
-first) and optionally ``value`` (money per row) or ``price``
+``item_id, period, qty`` (no negative quantity: ``bucket_history`` nets
+returns first) and optionally ``value`` (money per row) or ``price``
 (money per unit). Rows may be at any granularity; they are bucketed to calendar
 months (``freq="M"``, period = first day of the month) or ISO weeks
 (``freq="W"``, period = Monday).
@@ -113,33 +113,34 @@ def _row_values(qty, value, price):
     return qty.fillna(0.0)
 
 
-def net_returns(history, freq=None):
-    """Net negative quantities (returns) against their item's period.
+def bucket_history(history, freq=None):
+    """Sum a long history per item and period, returns netted.
 
     Periods are the calendar months or weeks of ``freq`` (``"M"``, ``"W"``),
     or the ``period`` values as given when ``freq`` is None. Return
-    ``(netted, return_rows, periods_below_zero)``: the history summed per
-    item and period (``value`` too where the table has money), a period where
-    returns exceed sales counted as zero, as the add-on's "net returns"
-    counts a month; a history without returns comes back as it is.
+    ``(bucketed, return_rows, periods_below_zero)``: one row per item and
+    period (``value`` summed too where the table has money), a negative
+    quantity (a customer return) netted against its item's sales of the
+    period and a period where returns exceed sales counted as zero, as the
+    add-on's "net returns" counts a month. A history already in those
+    periods and without returns comes back as it is.
     """
     if not isinstance(history, pd.DataFrame):
         raise EngineInputError("history must be a pandas DataFrame")
     periods, qty, value, price = _validate(history, returns_allowed=True)
     returned = int((qty < 0).sum())
-    if not returned:
+    starts = periods if freq is None else period_start(periods, check_freq(freq))
+    if not returned and (starts == periods).all():
         return history, 0, 0
-    if freq is not None:
-        periods = period_start(periods, check_freq(freq))
-    frame = pd.DataFrame({"item_id": history["item_id"], "period": periods, "qty": qty})
+    frame = pd.DataFrame({"item_id": history["item_id"], "period": starts, "qty": qty})
     if value is not None or price is not None:
         frame["value"] = _row_values(qty, value, price)
-    netted = frame.groupby(["item_id", "period"], sort=False, as_index=False).sum(
+    bucketed = frame.groupby(["item_id", "period"], sort=False, as_index=False).sum(
         min_count=1
     )
-    below = netted["qty"] < 0
-    netted.loc[below, netted.columns[2:]] = 0.0
-    return netted, returned, int(below.sum())
+    below = bucketed["qty"] < 0
+    bucketed.loc[below, bucketed.columns[2:]] = 0.0
+    return bucketed, returned, int(below.sum())
 
 
 def build_history(history, freq="M"):
