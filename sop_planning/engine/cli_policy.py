@@ -25,9 +25,8 @@ order-up-to level and lot are rounded up to it and to the ``multiple``
 (``policy_rounding``). The history is summed into the forecast's months or
 weeks (a file of daily rows as the ``forecast`` command read it), customer
 returns netted (``cli_forecast.read_history``). Items of ITEMS.csv without
-rows in FORECAST.csv
-(never sold) and items of FORECAST.csv without a row in ITEMS.csv are not
-planned; a note on stderr names them.
+rows in FORECAST.csv (never sold) and items of FORECAST.csv without a row in
+ITEMS.csv are not planned; a note on stderr names them.
 
 ``python -m sop_planning.engine simulate HISTORY.csv POLICY.csv ITEMS.csv
 [--freq D|W|M] [--lost-sales]`` replays the real demand of HISTORY.csv
