@@ -82,3 +82,12 @@ def test_forecast_and_policy_plan_a_daily_history_with_returns_by_the_month(
     assert main([*policy, str(paths["q"]), "--history", str(paths["n"])]) == 0
     assert paths["p"].read_text() == paths["q"].read_text()
     assert pd.read_csv(paths["p"])["reorder_point"].notna().all()
+
+    # the replay of the daily file by the month is the replay of the months
+    capsys.readouterr()
+    replays = []
+    for source in ("h", "n"):
+        args = ["simulate", str(paths[source]), str(paths["p"]), str(paths["i"])]
+        assert main([*args, "--freq", "M"]) == 0
+        replays.append(capsys.readouterr().out)
+    assert replays[0] == replays[1]
