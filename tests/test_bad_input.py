@@ -17,6 +17,7 @@ from sop_planning.engine.cli import main
 from sop_planning.engine.errors import EngineInputError
 from sop_planning.engine.forecast import run_forecast
 from sop_planning.engine.policy import compute_policy
+from sop_planning.engine.policy_calibration import planned_policy, policy_backtest
 from sop_planning.engine.simulate import simulate
 
 MONTHS = pd.date_range("2024-01-01", periods=24, freq="MS")
@@ -185,6 +186,18 @@ def test_demand_with_missing_forecast_is_refused():
     gaps.loc[3, "forecast"] = np.nan
     with pytest.raises(EngineInputError, match="item SKU-7: column 'forecast' is NaN"):
         compute_policy(items(), gaps, freq="M")
+
+
+def test_a_daily_history_for_a_monthly_plan_is_refused():
+    """Resampled as if each day were a month, it would plan nonsense."""
+    days = pd.date_range("2024-01-01", periods=400, freq="D")
+    daily = history(np.ones(400), item="SKU-7", periods=days)
+    with pytest.raises(EngineInputError, match="history has 400 periods where"):
+        planned_policy(items(), demand(), daily, freq="M")
+    with pytest.raises(EngineInputError, match="sum it into the plan's periods"):
+        policy_backtest(items(), daily, freq="M")
+    monthly = history(np.ones(14), item="SKU-7")
+    assert len(planned_policy(items(), demand(), monthly, freq="M")) == 1
 
 
 def test_zero_lead_time_and_zero_price_give_a_finite_policy():
