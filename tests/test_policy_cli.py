@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -226,3 +227,19 @@ def test_policy_plans_from_the_history_the_forecast_was_made_from(
     err = capsys.readouterr().err
     assert "is gone or changed since" in err and "not the add-on's" in err
     assert paths["p"].read_text() != paths["q"].read_text()
+
+
+def test_item_ids_are_matched_as_text_across_files(tmp_path, make_history, capsys):
+    """``100`` in ITEMS.csv is the ``100`` of a history that also holds
+    ``P-1`` (read as text there), and ``007`` keeps its zeros."""
+    paths = {name: tmp_path / f"{name}.csv" for name in ("h", "f", "i", "p")}
+    make_history(np.full((3, 30), 5.0), item_ids=["P-1", "100", "007"]).to_csv(
+        paths["h"], index=False
+    )
+    paths["i"].write_text("item_id,lead_time_days,unit_cost\n100,30,3\n007,30,3\n")
+    assert main(["forecast", str(paths["h"]), "--out", str(paths["f"])]) == 0
+    policy = ["policy", str(paths["f"]), str(paths["i"]), "--out", str(paths["p"])]
+    assert main(policy) == 0
+    assert "not planned: P-1" in capsys.readouterr().err
+    planned = pd.read_csv(paths["p"], dtype={"item_id": str})
+    assert sorted(planned["item_id"]) == ["007", "100"]

@@ -114,6 +114,12 @@ def recorded_history(forecast):
     return history, ""
 
 
+def read_table(path):
+    """Read a CSV file, item ids as text: ``100`` in one file and ``"100"`` in
+    a file that also has ``"P-1"`` are one item, and ``007`` stays ``007``."""
+    return pd.read_csv(path, dtype={"item_id": str})
+
+
 def _count(number, word):
     return f"{number} {word}" + ("" if number == 1 else "s")
 
@@ -125,7 +131,7 @@ def read_history(path, freq=None):
     periods otherwise; stderr says how many rows were returns.
     """
     history, returned, below = bucket_history(
-        pd.read_csv(path), freq if freq in ("M", "W") else None
+        read_table(path), freq if freq in ("M", "W") else None
     )
     if returned:
         note = (

@@ -29,7 +29,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from .cli_forecast import read_history
+from .cli_forecast import read_history, read_table
 from .errors import EngineInputError, shown
 from .forecast import run_forecast
 from .policy import ITEM_DEFAULTS as POLICY_DEFAULTS
@@ -73,7 +73,7 @@ def read_items(path, classes, history):
     """Return one row per forecast item: ITEMS.csv (optional) with defaults."""
     items = classes[["item_id", "abc", "xyz", "pattern"]].copy()
     if path is not None:
-        given = pd.read_csv(path)
+        given = read_table(path)
         if "item_id" not in given.columns:
             raise EngineInputError(f"{path}: missing column item_id")
         duplicated = given["item_id"].duplicated()

@@ -39,7 +39,7 @@ import sys
 
 import pandas as pd
 
-from .cli_forecast import read_history, recorded_history
+from .cli_forecast import read_history, read_table, recorded_history
 from .errors import EngineInputError
 from .policy import PERIOD_DAYS, compute_policy, period_length_days
 from .policy_allocation import allocate_service_levels
@@ -133,8 +133,8 @@ def _items_with_forecast(items, forecast, args):
 
 def run_policy(args):
     """Compute the policy of FORECAST.csv and ITEMS.csv; write POLICY.csv."""
-    forecast = pd.read_csv(args.forecast)
-    items = _items_with_forecast(pd.read_csv(args.items), forecast, args)
+    forecast = read_table(args.forecast)
+    items = _items_with_forecast(read_table(args.items), forecast, args)
     if "pattern" in forecast.columns and "pattern" not in items.columns:
         patterns = forecast.groupby("item_id", sort=False)["pattern"].first()
         items["pattern"] = items["item_id"].map(patterns)
@@ -167,8 +167,8 @@ def run_policy(args):
 def run_simulate(args):
     """Backtest POLICY.csv on HISTORY.csv; print per-item and total figures."""
     history = read_history(args.history, args.freq)
-    policy = pd.read_csv(args.policy)
-    items = pd.read_csv(args.items)
+    policy = read_table(args.policy)
+    items = read_table(args.items)
     days = period_length_days(history["period"], freq=args.freq)
     per_item, summary = backtest(
         history,
