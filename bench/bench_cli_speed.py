@@ -5,7 +5,8 @@ Run from the repository root::
     python3 bench/bench_cli_speed.py [--items 10000] [--months 48]
 
 A seeded synthetic monthly panel (a third smooth, a third intermittent, a
-third lumpy; lead times 1-3 months) is written to a temporary folder, then
+third lumpy; lead times 1-3 months; text SKUs ``SKU-00042`` as real
+catalogues have) is written to a temporary folder, then
 ``python -m sop_planning.engine forecast`` and ``policy --history`` (the
 add-on's policy: law resampled from the history) run on it as separate
 processes. Prints each step's wall time, CPU time (user + system) and peak
@@ -30,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 def write_panel(folder, n_items, n_months, seed=7):
     """Write history.csv and items.csv of a seeded synthetic panel."""
     rng = np.random.default_rng(seed)
+    skus = np.char.add("SKU-", np.char.zfill(np.arange(n_items).astype(str), 5))
     kind = rng.integers(0, 3, n_items)  # smooth, intermittent, lumpy
     level = rng.gamma(2.0, 20.0, n_items)
     wave = np.sin(2 * np.pi * np.arange(n_months) / 12)[None, :]
@@ -46,14 +48,14 @@ def write_panel(folder, n_items, n_months, seed=7):
     periods = pd.date_range("2023-01-01", periods=n_months, freq="MS")
     pd.DataFrame(
         {
-            "item_id": np.repeat(np.arange(n_items), n_months),
+            "item_id": np.repeat(skus, n_months),
             "period": np.tile(periods.strftime("%Y-%m-%d"), n_items),
             "qty": qty.ravel(),
         }
     ).to_csv(folder / "history.csv", index=False)
     pd.DataFrame(
         {
-            "item_id": np.arange(n_items),
+            "item_id": skus,
             "lead_time_days": rng.integers(1, 4, n_items) * 30.4375,
             "unit_cost": np.round(rng.lognormal(np.log(20.0), 1.0, n_items), 2),
         }

@@ -13,6 +13,7 @@ goes to stderr. Returns (negative quantities) are netted against their item's
 sales of the same period (``read_history``).
 """
 
+import io
 import json
 import os
 import sys
@@ -116,8 +117,26 @@ def recorded_history(forecast):
 
 def read_table(path):
     """Read a CSV file, item ids as text: ``100`` in one file and ``"100"`` in
-    a file that also has ``"P-1"`` are one item, and ``007`` stays ``007``."""
-    return pd.read_csv(path, dtype={"item_id": str})
+    a file that also has ``"P-1"`` are one item, and ``007`` stays ``007``.
+
+    A spreadsheet's export is read as it comes: a header separated by
+    semicolons and not commas is a locale with decimal commas (Danish,
+    German, French Excel), and a file that is not UTF-8 is Windows' Western
+    encoding (an item name with "ø").
+    """
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    header = text.split("\n", 1)[0]
+    local = ";" in header and "," not in header
+    return pd.read_csv(
+        io.StringIO(text),
+        sep=";" if local else ",",
+        decimal="," if local else ".",
+        dtype={"item_id": str},
+    )
 
 
 def _count(number, word):

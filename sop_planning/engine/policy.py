@@ -230,8 +230,9 @@ def _demand_matrices(demand, item_ids):
         ids = demand["item_id"].to_numpy()
         _raise_for(ids, np.isnan(values), column, "is NaN", demand[column].to_numpy())
         _raise_for(ids, values < 0, column, "is negative", values)
-    dated = demand.loc[demand["period"].notna(), "item_id"].to_numpy()
-    no_rows = ~np.isin(item_ids, dated)
+    dated = demand.loc[demand["period"].notna(), "item_id"]
+    # a hash lookup: np.isin sorts text ids, 13 s for 10k SKUs x 48 months
+    no_rows = ~pd.Index(item_ids).isin(dated)
     _raise_for(item_ids, no_rows, "forecast", "has no rows in demand", item_ids)
     frame = demand[demand["item_id"].isin(item_ids)]
     wide = frame.pivot_table(

@@ -539,7 +539,7 @@ def scenario_policy(inputs, scenario=BASE):
 
 def _policy_rows(policy, item_ids):
     """The rows of ``policy`` (planned beforehand) of ``item_ids``, in order."""
-    missing = ~np.isin(item_ids, policy["item_id"].to_numpy())
+    missing = ~pd.Index(item_ids).isin(policy["item_id"])
     if missing.any():
         raise EngineInputError(
             f"item {item_ids[np.flatnonzero(missing)[0]]}: no row in the policy given"
