@@ -49,3 +49,21 @@ def test_progress_goes_to_stderr_on_long_runs(
     make_history(np.ones((5, 12))).to_csv(source, index=False)
     assert main(["forecast", str(source), "--out", str(tmp_path / "f.csv")]) == 0
     assert "forecast: 5/5 items" in capsys.readouterr().err
+
+
+def test_a_danish_spreadsheet_export_reads_as_its_comma_twin(tmp_path, make_history):
+    """Semicolons, decimal commas and Windows' encoding (an "ø" in an item
+    id), as a Danish Excel saves a CSV: the same forecast as from the file
+    with commas in UTF-8."""
+    rng = np.random.default_rng(5)
+    history = make_history(rng.gamma(2.0, 10.0, (2, 24)).round(1))
+    history["item_id"] = history["item_id"].map({0: "Køleskab", 1: "Lås"})
+    plain, local = tmp_path / "plain.csv", tmp_path / "local.csv"
+    history.to_csv(plain, index=False)
+    history.to_csv(local, index=False, sep=";", decimal=",", encoding="cp1252")
+    assert "," in local.read_bytes().decode("cp1252").splitlines()[1]
+    outputs = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    for source, out in zip((plain, local), outputs, strict=True):
+        assert main(["forecast", str(source), "--out", str(out)]) == 0
+    assert outputs[0].read_text() == outputs[1].read_text()
+    assert "Køleskab" in outputs[0].read_text()
