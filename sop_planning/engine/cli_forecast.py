@@ -10,21 +10,19 @@ file it was made from (path, size, modification time), with which the
 last ``horizon`` periods and prints WAPE, MASE, RMSSE, bias and zero-forecast
 counts per model, per demand pattern and for the auto-selection. Progress
 goes to stderr. Returns (negative quantities) are netted against their item's
-sales of the same period (``read_history``).
+sales of the same period (``cli_files.read_history``).
 """
 
-import io
 import json
 import os
 import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
+from .cli_files import read_history
 from .forecast import run_forecast
 from .forecast_backtest import AUTO, evaluate_holdout, score_table
-from .history import bucket_history
 
 
 def _progress(label):
@@ -113,56 +111,6 @@ def recorded_history(forecast):
     if _file_stamp(history) != (size, mtime):
         return None, f"{history}, the forecast's history, is gone or changed since"
     return history, ""
-
-
-def read_table(path):
-    """Read a CSV file, item ids as text: ``100`` in one file and ``"100"`` in
-    a file that also has ``"P-1"`` are one item, and ``007`` stays ``007``.
-
-    A spreadsheet's export is read as it comes: a header separated by
-    semicolons and not commas is a locale with decimal commas (Danish,
-    German, French Excel), and a file that is not UTF-8 is Windows' Western
-    encoding (an item name with "ø").
-    """
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    header = text.split("\n", 1)[0]
-    local = ";" in header and "," not in header
-    return pd.read_csv(
-        io.StringIO(text),
-        sep=";" if local else ",",
-        decimal="," if local else ".",
-        dtype={"item_id": str},
-    )
-
-
-def _count(number, word):
-    return f"{number} {word}" + ("" if number == 1 else "s")
-
-
-def read_history(path, freq=None):
-    """Read a history CSV file summed per item and period, returns netted.
-
-    Periods are ``freq``'s months or weeks (``M``, ``W``), or the file's own
-    periods otherwise; stderr says how many rows were returns.
-    """
-    history, returned, below = bucket_history(
-        read_table(path), freq if freq in ("M", "W") else None
-    )
-    if returned:
-        note = (
-            f"note: {path}: {_count(returned, 'row')} with a negative quantity "
-            "(returns) netted against the item's sales of the same period"
-        )
-        if below:
-            note += (
-                f"; {_count(below, 'period')} with more returned than sold counted as 0"
-            )
-        print(note, file=sys.stderr)
-    return history
 
 
 def forecast_command(args):

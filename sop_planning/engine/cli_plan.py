@@ -29,7 +29,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from .cli_forecast import read_history, read_table
+from .cli_files import read_history, read_table
 from .errors import EngineInputError, shown
 from .forecast import run_forecast
 from .policy import ITEM_DEFAULTS as POLICY_DEFAULTS

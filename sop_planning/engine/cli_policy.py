@@ -39,7 +39,8 @@ import sys
 
 import pandas as pd
 
-from .cli_forecast import read_history, read_table, recorded_history
+from .cli_files import read_history, read_table
+from .cli_forecast import recorded_history
 from .errors import EngineInputError
 from .policy import PERIOD_DAYS, compute_policy, period_length_days
 from .policy_allocation import allocate_service_levels

@@ -1,0 +1,105 @@
+# pylint: disable=print-used
+"""CSV files of the command line, read as spreadsheets save them.
+
+``read_table(path)``: item ids as text, semicolons with decimal commas and
+Windows' encoding understood, dates written day-month-year or
+month-day-year turned into ISO dates. ``read_history(path, freq)``: a
+history file summed per item and period, customer returns netted.
+"""
+
+import io
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .history import bucket_history
+
+# day and month in either order, then the year; a time after it is dropped
+_NUMERIC_DATE = r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?:[ T].*)?$"
+
+
+def read_table(path):
+    """Read a CSV file, item ids as text: ``100`` in one file and ``"100"`` in
+    a file that also has ``"P-1"`` are one item, and ``007`` stays ``007``.
+
+    A spreadsheet's export is read as it comes: a header separated by
+    semicolons and not commas is a locale with decimal commas (Danish,
+    German, French Excel), a file that is not UTF-8 is Windows' Western
+    encoding (an item name with "ø"), and a ``period`` written with the
+    year last is read in the order its values show (``_iso_periods``).
+    """
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    header = text.split("\n", 1)[0]
+    local = ";" in header and "," not in header
+    table = pd.read_csv(
+        io.StringIO(text),
+        sep=";" if local else ",",
+        decimal="," if local else ".",
+        dtype={"item_id": str},
+    )
+    return _iso_periods(table, day_first=local)
+
+
+def _iso_periods(table, day_first):
+    """Return ``table`` with its year-last ``period`` texts as ISO dates.
+
+    The day comes first where a first part is above 12, or where the first
+    part never changes while the second does (a month's first day,
+    ``01-07-2026``); the month comes first in the mirror cases; otherwise
+    ``day_first`` decides (a semicolon file is a day-first locale). Read by
+    guesswork, ``01-07-2026`` would be the 7th of January.
+    """
+    if "period" not in table.columns or table["period"].dtype != object:
+        return table
+    parts = table["period"].str.extract(_NUMERIC_DATE)
+    matched = parts[0].notna().to_numpy()
+    if not matched.any():
+        return table
+    first = parts.loc[matched, 0].astype(int)
+    second = parts.loc[matched, 1].astype(int)
+    if (first > 12).any() or (second > 12).any():
+        day_first = bool((first > 12).any())
+    elif first.nunique() == 1 and second.nunique() > 1:
+        day_first = True
+    elif second.nunique() == 1 and first.nunique() > 1:
+        day_first = False
+    day, month = (first, second) if day_first else (second, first)
+    year = parts.loc[matched, 2]
+    year = year.where(year.str.len() == 4, "20" + year)
+    iso = (
+        year + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
+    )
+    table = table.copy()
+    table.loc[matched, "period"] = iso
+    return table
+
+
+def _count(number, word):
+    return f"{number} {word}" + ("" if number == 1 else "s")
+
+
+def read_history(path, freq=None):
+    """Read a history CSV file summed per item and period, returns netted.
+
+    Periods are ``freq``'s months or weeks (``M``, ``W``), or the file's own
+    periods otherwise; stderr says how many rows were returns.
+    """
+    history, returned, below = bucket_history(
+        read_table(path), freq if freq in ("M", "W") else None
+    )
+    if returned:
+        note = (
+            f"note: {path}: {_count(returned, 'row')} with a negative quantity "
+            "(returns) netted against the item's sales of the same period"
+        )
+        if below:
+            note += (
+                f"; {_count(below, 'period')} with more returned than sold counted as 0"
+            )
+        print(note, file=sys.stderr)
+    return history
