@@ -687,10 +687,17 @@ def bootstrap_policy(
     candidate_run = {"lost_sales": lost_sales, "seed": seed + 5}
     promise_run = {"lost_sales": lost_sales, "seed": seed + 6}
 
+    promised = {"point": np.full(n_items, np.nan)}
+    promised["fill"], promised["stock"] = np.zeros(n_items), np.zeros(n_items)
+
     def promise(point):
-        """Per item (fill rate, stock) of ``point`` on the second sample."""
-        fill, stock = np.zeros(n_items), np.zeros(n_items)
-        for rows in _chunks(n_items):
+        """Per item (fill rate, stock) of ``point`` on the second sample; an
+        item whose point was promised before keeps its figures (its draws
+        are its own, whatever else is simulated with it)."""
+        fill, stock = promised["fill"].copy(), promised["stock"].copy()
+        changed = np.flatnonzero(point != promised["point"])
+        for first in range(0, len(changed), CHUNK_ITEMS):
+            rows = changed[first : first + CHUNK_ITEMS]
             fill[rows], stock[rows] = simulate_levels(
                 demand(rows, 1),
                 point[rows],
@@ -701,7 +708,8 @@ def bootstrap_policy(
                 keys=keys[rows],
                 **promise_run,
             )
-        return fill, stock
+        promised.update(point=point.copy(), fill=fill, stock=stock)
+        return fill.copy(), stock.copy()
 
     grouped = groups is not None and fill_rate.any()
     point = np.zeros(n_items)
