@@ -37,7 +37,11 @@ def _progress(label):
 
 
 def _add_common(parser):
-    parser.add_argument("history", help="CSV with columns item_id, period, qty")
+    parser.add_argument(
+        "history",
+        help="CSV with columns item_id, period, qty (rows of any date; "
+        "returns as negative qty are netted)",
+    )
     parser.add_argument("--horizon", type=int, default=12, help="periods ahead")
     parser.add_argument("--freq", choices=("M", "W"), default="M")
     parser.add_argument("--origins", type=int, default=6, help="backtest origins")

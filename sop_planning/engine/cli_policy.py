@@ -241,7 +241,9 @@ def register(subparsers):
     sim = subparsers.add_parser(
         "simulate", help="backtest a policy on real demand next to a static min/max"
     )
-    sim.add_argument("history", help="CSV: item_id, period, qty")
+    sim.add_argument(
+        "history", help="CSV: item_id, period, qty (returns as negative qty netted)"
+    )
     sim.add_argument("policy", help="CSV: item_id, reorder_point, order_up_to")
     sim.add_argument("items", help="CSV: item_id, lead_time_days, unit_cost, ...")
     sim.add_argument(
