@@ -29,6 +29,18 @@ def test_recent_rate_uses_the_last_season_only():
     assert recent_demand_rate(qty[:, -3:], 4).tolist() == [7.0 / 3.0]  # short
 
 
+def test_a_steady_items_rate_leaves_its_largest_month_out():
+    """One month far above a steady item's sales (an order, a typo capped at
+    the gross-outlier band) does not raise its rate; a level that rose does."""
+    steady = [200.0] * 11
+    qty = np.array([[*steady, 6200.0], [*steady, 6200.0], [200.0] * 6 + [300.0] * 6])
+    without = [True, False, True]
+    rate = recent_demand_rate(qty, 12, without_largest=without)
+    assert rate[0] == pytest.approx(200.0)
+    assert rate[1] == pytest.approx((5 * 200 + 6200) / 6)  # the former floor
+    assert rate[2] == pytest.approx(300.0)  # five months of the new level
+
+
 def test_stock_demand_floors_forecast_and_takes_level_out_of_sigma_cum():
     demand = pd.DataFrame(
         {

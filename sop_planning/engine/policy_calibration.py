@@ -55,6 +55,10 @@ DAYS_PER_YEAR = 365.0
 # the resampled law of these patterns keeps their own history's level, not
 # the forecast floored at the recent rate (see ``planned_policy``)
 HISTORY_LEVEL_PATTERNS = ("intermittent", "lumpy")
+# patterns whose recent-rate floor leaves each span's largest period out: a
+# smooth item's one month above the rest is an order or an error, not its
+# level (chosen on the choose half, see README)
+STEADY_FLOOR_PATTERNS = ("smooth",)
 
 
 def _planned_law(options):
@@ -457,12 +461,17 @@ def _service_levels(items, service_matrix=None):
 def planned_floor(items, history, period_days):
     """Per item the recent demand rate ``planned_policy`` floors its forecast
     at (``policy_demand.recent_demand_rate`` over a season of
-    ``period_days`` periods); items a planner set (``plan_adjusted``) are
+    ``period_days`` periods; items of the ``STEADY_FLOOR_PATTERNS`` without
+    each span's largest period); items a planner set (``plan_adjusted``) are
     left out: their plan is taken as it is. A Series by ``item_id``."""
     item_ids = items["item_id"].to_numpy()
     season = whole_periods(DAYS_PER_YEAR, period_days)
+    pattern = items.get("pattern", pd.Series("", index=items.index))
+    steady = pattern.astype(str).str.lower().isin(STEADY_FLOOR_PATTERNS).to_numpy()
     rate = pd.Series(
-        recent_demand_rate(planning_matrix(history, item_ids)[0], season),
+        recent_demand_rate(
+            planning_matrix(history, item_ids)[0], season, without_largest=steady
+        ),
         index=item_ids,
     )
     if "plan_adjusted" in items.columns:

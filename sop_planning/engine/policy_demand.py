@@ -30,22 +30,33 @@ import pandas as pd
 from .errors import EngineInputError, shown
 
 
-def recent_demand_rate(qty, season):
+def recent_demand_rate(qty, season, without_largest=None):
     """Per item, the larger of the mean demand of the last ``season`` periods
     and of the last ``season // 2`` periods (per period).
 
     ``qty``: items x periods, oldest first, NaN = unknown (left out of the
     mean); fewer periods than a season use what there is. Zero for an item
-    without a known period.
+    without a known period. ``without_largest`` (per item, True / False):
+    each span's largest period is left out of that item's mean, so that one
+    month (a one-off order, a typo) does not raise a steady item's rate
+    while a level that rose shows in the others.
     """
     qty = np.atleast_2d(np.asarray(qty, dtype=float))
     if season < 1:
         raise EngineInputError(f"season must be at least 1 (got {season})")
+    dropped = np.zeros(len(qty), dtype=bool)
+    if without_largest is not None:
+        dropped = np.broadcast_to(
+            np.asarray(without_largest, dtype=bool), dropped.shape
+        )
     rate = np.zeros(len(qty))
     for span in (season, max(season // 2, 1)):
         recent = qty[:, -span:]
         known = np.isfinite(recent).sum(axis=1)
         total = np.nansum(recent, axis=1)
+        drop = dropped & (known > 1)
+        largest = np.nanmax(np.where(drop[:, None], recent, 0.0), axis=1, initial=0.0)
+        total, known = total - largest, known - drop
         mean = np.divide(total, known, out=np.zeros(len(qty)), where=known > 0)
         rate = np.maximum(rate, mean)
     return rate
