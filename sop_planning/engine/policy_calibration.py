@@ -495,7 +495,7 @@ def planned_policy(
     """Return the policy of every item planned from its forecast and history.
 
     The forecast is floored at the item's recent demand rate
-    (``policy_demand``, a season of periods) unless a planner set it
+    (``planned_floor``, a season of periods) unless a planner set it
     (``plan_adjusted``), the lead-time demand law is
     resampled from ``history`` (``policy_law``): for intermittent and lumpy
     items (``HISTORY_LEVEL_PATTERNS``, ``law_options`` may override) at the
