@@ -113,7 +113,8 @@ class TestInventoryPolicy(SopPolicyCase):
         robust standard deviations (200 + 30 x 200 = 6200: the sales are all
         alike, the spread is the median), and its explanation says so; the
         recent rate the plan is raised to is that history's (5 x 200 + 6200
-        over the last six months), as the engine sized it. Before: 'recent
+        over the last six months; the forecast has no pattern, so its
+        largest month stays in), as the engine sized it. Before: 'recent
         demand of 166866.67 a month' and a reorder point above 164,000."""
         for offset in range(1, 25):
             self._sale(self.pump, 200.0, self._past_day(offset))
@@ -130,6 +131,21 @@ class TestInventoryPolicy(SopPolicyCase):
         # the capped month may still be drawn (5-12 thousand, by the item's
         # draws); the typo's 166,867 a month is not
         self.assertLess(policy.reorder_point, 50_000)
+
+    def test_a_smooth_items_one_high_month_does_not_raise_its_plan(self):
+        """The same sales, the item classed smooth as the forecast classes
+        it: its recent rate leaves the last half-year's largest month out
+        (200, not 1200), so the policy is sized on the plan (304.375 a
+        month), not on the one-off month."""
+        for offset in range(1, 25):
+            self._sale(self.pump, 200.0, self._past_day(offset))
+        self._sale(self.pump, 1_000_000.0, self._past_day(2))
+        cycle = self._plan(self.pump)
+        cycle.forecast_ids.sudo().write({"pattern": "smooth"})
+        policy = self._approve(cycle).policy_ids
+        self.assertEqual(policy.state, "applied", policy.skip_reason)
+        self.assertNotIn("recent demand of", policy.explanation)
+        self.assertAlmostEqual(policy.lead_time_demand, 10.0 * 30, 0)
 
     def test_manual_rule_untouched_and_no_vendor_skipped(self):
         cycle = self._approve(self._plan(self.pump | self.valve | self.orphan))
