@@ -36,3 +36,11 @@ def test_periods_with_the_year_last_are_read_in_their_order(
 ):
     table = read_table(write(tmp_path, periods, sep))
     assert pd.to_datetime(table["period"]).dt.month.tolist() == months
+
+
+def test_padded_headers_and_item_ids_are_the_same_columns_and_items(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("item_id , lead_time_days\nSKU-1 ,30\n SKU-2,14\n007,7\n")
+    table = read_table(path)
+    assert table.columns.tolist() == ["item_id", "lead_time_days"]
+    assert table["item_id"].tolist() == ["SKU-1", "SKU-2", "007"]

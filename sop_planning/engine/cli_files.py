@@ -26,22 +26,27 @@ def read_table(path):
     A spreadsheet's export is read as it comes: a header separated by
     semicolons and not commas is a locale with decimal commas (Danish,
     German, French Excel), a file that is not UTF-8 is Windows' Western
-    encoding (an item name with "ø"), and a ``period`` written with the
-    year last is read in the order its values show (``_iso_periods``).
+    encoding (an item name with "ø"), spaces around a header or an item id
+    are dropped, and a ``period`` written with the year last is read in the
+    order its values show (``_iso_periods``).
     """
     raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-    header = text.split("\n", 1)[0]
+    header, _newline, body = text.partition("\n")
     local = ";" in header and "," not in header
+    sep = ";" if local else ","
+    header = sep.join(name.strip() for name in header.split(sep))
     table = pd.read_csv(
-        io.StringIO(text),
-        sep=";" if local else ",",
+        io.StringIO(f"{header}\n{body}"),
+        sep=sep,
         decimal="," if local else ".",
         dtype={"item_id": str},
     )
+    if "item_id" in table.columns:  # a padded cell ("SKU-1 ") is that item
+        table["item_id"] = table["item_id"].str.strip()
     return _iso_periods(table, day_first=local)
 
 
@@ -56,6 +61,8 @@ def _iso_periods(table, day_first):
     """
     if "period" not in table.columns or table["period"].dtype != object:
         return table
+    if not table["period"].head(1000).str.match(_NUMERIC_DATE).any():
+        return table  # ISO dates (a file writes its dates one way)
     parts = table["period"].str.extract(_NUMERIC_DATE)
     matched = parts[0].notna().to_numpy()
     if not matched.any():
