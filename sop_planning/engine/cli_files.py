@@ -65,8 +65,6 @@ def _iso_periods(table, day_first):
         return table  # ISO dates (a file writes its dates one way)
     parts = table["period"].str.extract(_NUMERIC_DATE)
     matched = parts[0].notna().to_numpy()
-    if not matched.any():
-        return table
     first = parts.loc[matched, 0].astype(int)
     second = parts.loc[matched, 1].astype(int)
     if (first > 12).any() or (second > 12).any():
