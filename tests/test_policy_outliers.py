@@ -4,7 +4,7 @@ policy; an item's real large orders still do."""
 import numpy as np
 from test_policy_law import flat_forecast, lumpy_items
 
-from sop_planning.engine.policy_calibration import planned_policy
+from sop_planning.engine.policy_calibration import planned_floor, planned_policy
 from sop_planning.engine.policy_law import planning_matrix
 
 TYPO = 1e6
@@ -59,3 +59,17 @@ def test_a_typo_does_not_set_the_policy(make_history):
     assert typed.loc[0, "reorder_point"] < 0.05 * TYPO
     assert "counted as that (a typo or a one-off order)" in typed.loc[0, "explanation"]
     assert "a typo" not in clean.loc[0, "explanation"]
+
+
+def test_a_typo_in_the_last_year_does_not_raise_the_recent_rate(make_history):
+    """The floor of an erratic item leaves a gross outlier of its last year
+    out, as a smooth item's always leaves its largest month out; its real
+    months stay in."""
+    ordinary = np.vstack([sales(1), sales(1)])
+    ordinary[1, -3] = TYPO
+    items = lumpy_items([0, 1], 0.95).assign(pattern="erratic")
+    floor = planned_floor(items, make_history(ordinary), 30.4375)
+    clean = planned_floor(items.iloc[:1], make_history(ordinary[:1]), 30.4375)
+    assert floor[0] == clean[0]  # nothing capped: every month counts
+    assert floor[1] <= floor[0] * 1.5  # the typo's month is left out
+    assert floor[1] > 0.5 * floor[0]

@@ -461,17 +461,20 @@ def _service_levels(items, service_matrix=None):
 def planned_floor(items, history, period_days):
     """Per item the recent demand rate ``planned_policy`` floors its forecast
     at (``policy_demand.recent_demand_rate`` over a season of
-    ``period_days`` periods; items of the ``STEADY_FLOOR_PATTERNS`` without
-    each span's largest period); items a planner set (``plan_adjusted``) are
-    left out: their plan is taken as it is. A Series by ``item_id``."""
+    ``period_days`` periods, each span's largest period left out for items
+    of the ``STEADY_FLOOR_PATTERNS`` and for items with a gross outlier in
+    the season: that month was a typo or a one-off order, whatever the
+    pattern); items a planner set (``plan_adjusted``) are left out: their
+    plan is taken as it is. A Series by ``item_id``."""
     item_ids = items["item_id"].to_numpy()
     season = whole_periods(DAYS_PER_YEAR, period_days)
     pattern = items.get("pattern", pd.Series("", index=items.index))
     steady = pattern.astype(str).str.lower().isin(STEADY_FLOOR_PATTERNS).to_numpy()
+    matrix, capped_at = planning_matrix(history, item_ids)
+    recent = np.nan_to_num(matrix[:, -season:], nan=-np.inf)
+    outlier = np.max(recent, axis=1, initial=-np.inf) >= capped_at  # NaN: False
     rate = pd.Series(
-        recent_demand_rate(
-            planning_matrix(history, item_ids)[0], season, without_largest=steady
-        ),
+        recent_demand_rate(matrix, season, without_largest=steady | outlier),
         index=item_ids,
     )
     if "plan_adjusted" in items.columns:

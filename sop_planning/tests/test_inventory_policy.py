@@ -112,10 +112,11 @@ class TestInventoryPolicy(SopPolicyCase):
         policy is planned on the history with that month capped at 30
         robust standard deviations (200 + 30 x 200 = 6200: the sales are all
         alike, the spread is the median), and its explanation says so; the
-        recent rate the plan is raised to is that history's (5 x 200 + 6200
-        over the last six months; the forecast has no pattern, so its
-        largest month stays in), as the engine sized it. Before: 'recent
-        demand of 166866.67 a month' and a reorder point above 164,000."""
+        recent rate the plan is raised to leaves that month out, whatever
+        the item's pattern (this forecast has none), so the policy is sized
+        on the plan (304.375 a month). Before: 'recent demand of 166866.67
+        a month' and a reorder point above 164,000; then 1200.00 a month
+        (5 x 200 + 6200 over the last six months)."""
         for offset in range(1, 25):
             self._sale(self.pump, 200.0, self._past_day(offset))
         self._sale(self.pump, 1_000_000.0, self._past_day(2))
@@ -126,24 +127,25 @@ class TestInventoryPolicy(SopPolicyCase):
             "one-off order)",
             policy.explanation,
         )
-        self.assertIn("recent demand of 1200.00 a month", policy.explanation)
-        self.assertAlmostEqual(policy.lead_time_demand, 1200.0 * 30 / MONTH_DAYS, 0)
-        # the capped month may still be drawn (5-12 thousand, by the item's
-        # draws); the typo's 166,867 a month is not
+        self.assertNotIn("recent demand of", policy.explanation)
+        self.assertAlmostEqual(policy.lead_time_demand, 10.0 * 30, 0)
+        # the capped month may still be drawn; the typo's 166,867 a month is not
         self.assertLess(policy.reorder_point, 50_000)
 
     def test_a_smooth_items_one_high_month_does_not_raise_its_plan(self):
-        """The same sales, the item classed smooth as the forecast classes
-        it: its recent rate leaves the last half-year's largest month out
-        (200, not 1200), so the policy is sized on the plan (304.375 a
-        month), not on the one-off month."""
+        """Two years of 200 a month and one customer's one-off 1,000 (not a
+        gross outlier: kept as it is), the item classed smooth: its recent
+        rate leaves the last half-year's largest month out (200, where
+        (5 x 200 + 1200) / 6 = 366.67 raised it), so the policy is sized on
+        the plan (304.375 a month), not on the one-off month."""
         for offset in range(1, 25):
             self._sale(self.pump, 200.0, self._past_day(offset))
-        self._sale(self.pump, 1_000_000.0, self._past_day(2))
+        self._sale(self.pump, 1_000.0, self._past_day(2))
         cycle = self._plan(self.pump)
         cycle.forecast_ids.sudo().write({"pattern": "smooth"})
         policy = self._approve(cycle).policy_ids
         self.assertEqual(policy.state, "applied", policy.skip_reason)
+        self.assertNotIn("a typo", policy.explanation)
         self.assertNotIn("recent demand of", policy.explanation)
         self.assertAlmostEqual(policy.lead_time_demand, 10.0 * 30, 0)
 
