@@ -24,7 +24,7 @@ forecast law, no history) instead of using each item's own. With a
 order-up-to level and lot are rounded up to it and to the ``multiple``
 (``policy_rounding``). The history is summed into the forecast's months or
 weeks (a file of daily rows as the ``forecast`` command read it), customer
-returns netted (``cli_forecast.read_history``). Items of ITEMS.csv without
+returns netted (``cli_files.read_history``). Items of ITEMS.csv without
 rows in FORECAST.csv (never sold) and items of FORECAST.csv without a row in
 ITEMS.csv are not planned; a note on stderr names them.
 
