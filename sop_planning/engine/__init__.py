@@ -19,6 +19,7 @@ _API = {
     "evaluate_holdout": "forecast_backtest",
     "score_table": "forecast_backtest",
     "build_history": "history",
+    "net_per_period": "history",
     "mase_scale": "metrics",
     "ITEM_DEFAULTS": "policy",
     "MAX_LEAD_TIME_DAYS": "policy",

@@ -135,12 +135,20 @@ def bucket_history(history, freq=None):
     frame = pd.DataFrame({"item_id": history["item_id"], "period": starts, "qty": qty})
     if value is not None or price is not None:
         frame["value"] = _row_values(qty, value, price)
-    bucketed = frame.groupby(["item_id", "period"], sort=False, as_index=False).sum(
-        min_count=1
-    )
-    below = bucketed["qty"] < 0
-    bucketed.loc[below, bucketed.columns[2:]] = 0.0
-    return bucketed, returned, int(below.sum())
+    bucketed, below = net_per_period(frame, ["item_id", "period"])
+    return bucketed, returned, below
+
+
+def net_per_period(frame, keys, sort=False):
+    """Return ``(netted, periods_below_zero)``: ``frame``'s other columns
+    summed per ``keys`` (a period among them; NaN where every row is NaN),
+    a period whose ``qty`` is below zero (more returned than sold) counted
+    as zero in every column. The CLI's history and the add-on's "net
+    returns" net alike."""
+    netted = frame.groupby(keys, sort=sort, as_index=False).sum(min_count=1)
+    below = netted["qty"] < 0
+    netted.loc[below, [col for col in netted.columns if col not in keys]] = 0.0
+    return netted, int(below.sum())
 
 
 def build_history(history, freq="M"):

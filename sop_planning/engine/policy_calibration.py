@@ -109,19 +109,19 @@ def _replay_origins(items, history, replay_periods, origins):
         yield fit, matrix[:, :start], replay, window
 
 
-def _plan_periods_days(history, days):
-    """Return ``days``, the plan's period, after checking that ``history`` is
-    in such periods: daily rows for a monthly plan would be resampled as
-    months (``history.bucket_history`` sums them first)."""
+def _check_plan_periods(history, days):
+    """Raise unless ``history`` is in periods of ``days``: daily rows for a
+    monthly plan would be resampled as months (``history.bucket_history``
+    sums them first)."""
     periods = pd.to_datetime(pd.Series(pd.unique(history["period"]))).dropna()
-    if len(periods) > 1:
-        fitting = (periods.max() - periods.min()).days / days + 1
-        if len(periods) > 1.05 * fitting + 1:
-            raise EngineInputError(
-                f"history has {len(periods)} periods where periods of {days:g} "
-                f"days fit {fitting:.0f}: sum it into the plan's periods first"
-            )
-    return days
+    if len(periods) < 2:
+        return
+    fitting = (periods.max() - periods.min()).days / days + 1
+    if len(periods) > 1.05 * fitting + 1:
+        raise EngineInputError(
+            f"history has {len(periods)} periods where periods of {days:g} "
+            f"days fit {fitting:.0f}: sum it into the plan's periods first"
+        )
 
 
 def policy_backtest(
@@ -145,10 +145,8 @@ def policy_backtest(
     ``backtest_reorder_point, backtest_order_up_to`` (the plan of the last
     origin).
     """
-    days = _plan_periods_days(
-        history,
-        period_length_days(history["period"], period_days=period_days, freq=freq),
-    )
+    days = period_length_days(history["period"], period_days=period_days, freq=freq)
+    _check_plan_periods(history, days)
     options = _planned_law(options)
     item_ids = items["item_id"].to_numpy()
     totals = {
@@ -517,10 +515,8 @@ def planned_policy(
     a planner set the plan) and, with ``backtest``, the ``policy_backtest`` columns
     of the last ``replay_periods``. ``options`` go to ``compute_policy``.
     """
-    days = _plan_periods_days(
-        history,
-        period_length_days(demand["period"], period_days=period_days, freq=freq),
-    )
+    days = period_length_days(demand["period"], period_days=period_days, freq=freq)
+    _check_plan_periods(history, days)
     options = _planned_law(options)
     items = items.reset_index(drop=True)
     floor = planned_floor(items, history, days)

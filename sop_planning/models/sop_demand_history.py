@@ -37,6 +37,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..engine import net_per_period
 from .sop_bulk import query_frame
 from .sop_common import MOVE_QTY, MOVE_UOM_JOIN
 
@@ -322,11 +323,7 @@ class SopDemandHistory(models.AbstractModel):
             return demand
         keys = ["product_id", "warehouse_id", "period"]
         returns = returns.assign(qty=-returns["qty"], value=-returns["value"])
-        netted = pd.concat([demand, returns]).groupby(keys, as_index=False).sum()
-        ratio = np.where(netted["qty"] < 0, 0.0, 1.0)
-        netted["qty"] = netted["qty"] * ratio
-        netted["value"] = netted["value"] * ratio
-        return netted
+        return net_per_period(pd.concat([demand, returns]), keys, sort=True)[0]
 
     @api.model
     def _stockout_months(self, company_id, warehouse_ids, product_ids, dfrom, dto):
