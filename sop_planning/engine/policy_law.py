@@ -97,31 +97,28 @@ from .simulate_backtest import history_qty
 def history_matrix(history, item_ids):
     """Return the items x periods demand of ``item_ids``, NaN where unknown.
 
-    ``history``: long ``item_id, period, qty``; periods sorted; an empty
-    ``qty``, a period before the item's first row or an item without rows
-    is unknown (NaN), a period missing after it counts as zero demand.
+    ``history``: long ``item_id, period, qty``; a period whose rows all have
+    an empty ``qty`` (out of stock, sales cut short), a period before the
+    item's first row or an item without rows is unknown (NaN), a period
+    missing after it counts as zero demand. The periods are those of the
+    whole history, in order.
     """
-    qty = history_qty(history)
-    frame = pd.DataFrame(
-        {
-            "item_id": history["item_id"].to_numpy(),
-            "period": pd.to_datetime(history["period"]).to_numpy(),
-            "qty": qty.to_numpy(float),
-        }
-    )
-    wide = frame.pivot_table(
-        index="item_id", columns="period", values="qty", aggfunc="sum", dropna=False
-    )
-    present = frame.assign(row=1.0).pivot_table(
-        index="item_id", columns="period", values="row", aggfunc="sum"
-    )
-    wide = wide.reindex(index=pd.Index(item_ids, name="item_id")).sort_index(axis=1)
-    present = present.reindex(index=wide.index, columns=wide.columns)
-    started = present.notna().cumsum(axis=1).to_numpy() > 0
-    values = wide.to_numpy(float)
+    qty = history_qty(history).to_numpy(float)
+    dates = pd.to_datetime(history["period"]).to_numpy()
+    periods, column = np.unique(dates, return_inverse=True)
+    row = pd.Index(item_ids).get_indexer(history["item_id"])
+    ours = row >= 0
+    n_items, n_periods = len(item_ids), len(periods)
+    cell = row[ours] * n_periods + column[ours]
+    given = np.isfinite(qty[ours])
+    size = n_items * n_periods
+    total = np.bincount(cell[given], weights=qty[ours][given], minlength=size)
+    known = np.bincount(cell[given], minlength=size) > 0
+    present = (np.bincount(cell, minlength=size) > 0).reshape(n_items, n_periods)
+    started = np.maximum.accumulate(present, axis=1)
+    values = np.where(known, total, np.nan).reshape(n_items, n_periods)
     # a missing period after the item's first row is a period without demand
-    values = np.where(started & ~present.notna().to_numpy(), 0.0, values)
-    return np.where(started, values, np.nan)
+    return np.where(started & ~present, 0.0, np.where(started, values, np.nan))
 
 
 def planning_matrix(history, item_ids):
@@ -194,10 +191,11 @@ def resample_demand(
     """Return items x ``n_periods`` demand drawn from each item's recent periods.
 
     Blocks of ``block`` consecutive periods (per item; 1, the default, draws
-    each period on its own) are drawn with replacement from the last
-    ``window`` periods of the row from its first known one (an unknown
-    period after it counts as zero demand), times ``scale`` (per item,
-    default 1). With
+    each period on its own) are drawn with replacement from the known
+    periods among the last ``window`` of the row (an unknown one, out of
+    stock or with sales cut short, is left out: its demand is not known;
+    a block joins the known periods on either side of it), times ``scale``
+    (per item, default 1). With
     ``level_cv`` (per item) every stretch of ``segment`` periods is also
     multiplied by its own level factor, gamma distributed with mean 1 and
     that coefficient of variation: the rate an item will sell at is only
@@ -211,9 +209,9 @@ def resample_demand(
     recent = matrix[:, -window:]
     width = recent.shape[1]
     known = np.isfinite(recent)
-    count = known.sum(axis=1)
-    first = np.where(count > 0, np.argmax(known, axis=1), width)
-    span = width - first  # periods from the item's first known one
+    span = known.sum(axis=1)
+    # the known periods in order: an unknown one is not a period without demand
+    recent = np.take_along_axis(recent, np.argsort(~known, axis=1, kind="stable"), 1)
     block = np.minimum(
         np.broadcast_to(np.asarray(block, dtype=int), (len(matrix),)),
         np.maximum(span, 1),
@@ -222,14 +220,14 @@ def resample_demand(
     steps = np.arange(n_periods)
     # one draw per period whatever the blocks: an item's draws stay its own
     draw = rng.random(n_periods)
-    starts = first[:, None] + (draw * (span - block + 1)[:, None]).astype(int)
+    starts = (draw * (span - block + 1)[:, None]).astype(int)
     which = steps[None, :] // block[:, None]
     offset = steps[None, :] % block[:, None]
     index = np.take_along_axis(starts, which, axis=1) + offset
     paths = np.nan_to_num(
         np.take_along_axis(recent, np.minimum(index, width - 1), axis=1)
     )
-    paths[count == 0] = 0.0
+    paths[span == 0] = 0.0
     if scale is not None:
         paths *= np.asarray(scale, dtype=float)[:, None]
     if level_cv is not None:

@@ -1,0 +1,68 @@
+"""A month out of stock (or with sales cut short) has no known demand: the
+policy law leaves it out, it does not count it as a month without sales."""
+
+import numpy as np
+import pandas as pd
+
+from sop_planning.engine.policy_calibration import planned_policy
+from sop_planning.engine.policy_law import history_matrix, resample_demand
+
+OUT_OF_STOCK = [14, 15, 16, 20, 21, 22]  # months without a known demand
+
+
+def steady_item(stockouts=()):
+    """Two years of 10 a month, the ``stockouts`` months unknown (NaN)."""
+    sales = np.full(24, 10.0)
+    sales[list(stockouts)] = np.nan
+    return sales
+
+
+def plan(history, pattern):
+    items = pd.DataFrame(
+        {
+            "item_id": [0],
+            "lead_time_days": 2 * 30.4375,
+            "review_days": 0.0,
+            "unit_cost": 10.0,
+            "service_level": 0.95,
+            "service_type": "cycle",
+            "pattern": pattern,
+        }
+    )
+    forecast = pd.DataFrame(
+        {
+            "item_id": 0,
+            "period": pd.date_range("2022-01-01", periods=12, freq="MS"),
+            "forecast": 10.0,
+            "sigma": 1.0,
+        }
+    )
+    return planned_policy(items, forecast, history, freq="M").iloc[0]
+
+
+def test_a_month_without_a_known_sale_stays_unknown(make_history):
+    """A month whose only row has no quantity is unknown, not zero; a month
+    with one known row among unknown ones is what that row sold."""
+    history = make_history(steady_item(OUT_OF_STOCK)[None, :])
+    history = pd.concat([history, history.iloc[[3]].assign(qty=np.nan)])
+    matrix = history_matrix(history, [0])[0]
+    assert np.isnan(matrix[OUT_OF_STOCK]).all()
+    assert np.delete(matrix, OUT_OF_STOCK).tolist() == [10.0] * 18
+
+
+def test_the_law_draws_only_months_with_a_known_demand():
+    paths = resample_demand(steady_item(OUT_OF_STOCK)[None, :], 240, window=24, block=3)
+    assert (paths == 10.0).all()
+
+
+def test_months_out_of_stock_do_not_change_the_policy(make_history):
+    """Six months out of stock among two years of 10 a month were resampled
+    as months without a sale: the smooth item's law spread (reorder point
+    32.3 instead of 20), the lumpy item's fell to a level of 7.5 a month
+    (15.8 instead of 19.2); left out, each plans as the item that never
+    ran out."""
+    for pattern in ("smooth", "lumpy"):
+        never = plan(make_history(steady_item()[None, :]), pattern)
+        short = plan(make_history(steady_item(OUT_OF_STOCK)[None, :]), pattern)
+        assert short["reorder_point"] == never["reorder_point"], pattern
+        assert short["expected_fill_rate"] == never["expected_fill_rate"], pattern
