@@ -243,3 +243,14 @@ def test_item_ids_are_matched_as_text_across_files(tmp_path, make_history, capsy
     assert "not planned: P-1" in capsys.readouterr().err
     planned = pd.read_csv(paths["p"], dtype={"item_id": str})
     assert sorted(planned["item_id"]) == ["007", "100"]
+
+
+def test_an_item_listed_twice_is_named(files, capsys):
+    """An item master with a row copied twice stopped the planned policy
+    with a pandas traceback; it is named, as other bad input is."""
+    items = pd.read_csv(files["items"])
+    pd.concat([items, items.iloc[[0]]]).to_csv(files["items"], index=False)
+    args = [str(files["forecast"]), str(files["items"]), "--out", str(files["policy"])]
+    code = main(["policy", *args, "--history", str(files["history"])])
+    assert code == 2
+    assert "error: item A: column 'item_id' appears twice" in capsys.readouterr().err

@@ -4,8 +4,8 @@ Public API: ``compute_policy(items, demand, *, period_days=None, freq=None,
 service_matrix=None, max_cover_days=365, discrete_below=10, history=None,
 law_options=None)``,
 ``reorder_point_at(policy, level)``, ``expected_fill_rate(policy)``,
-``expected_stock(policy)`` and ``period_length_days(periods, *,
-period_days=None, freq=None)``.
+``expected_stock(policy)``, ``period_length_days(periods, *,
+period_days=None, freq=None)`` and ``check_item_ids(items)``.
 
 ``items``: one row per item (or item-location), columns
 
@@ -159,15 +159,22 @@ def _raise_for(ids, bad, column, what, values):
         )
 
 
+def check_item_ids(items):
+    """Raise ``EngineInputError`` naming the first item listed twice."""
+    ids = items["item_id"].to_numpy()
+    _raise_for(
+        ids, items["item_id"].duplicated().to_numpy(), "item_id", "appears twice", ids
+    )
+
+
 def _prepare_items(items, service_matrix):
     """Return ``items`` with defaults filled in and values checked."""
     missing = [col for col in REQUIRED_ITEM_COLUMNS if col not in items.columns]
     if missing:
         raise EngineInputError(f"items: missing column(s) {', '.join(missing)}")
     items = items.reset_index(drop=True).copy()
+    check_item_ids(items)
     ids = items["item_id"].to_numpy()
-    duplicated = items["item_id"].duplicated().to_numpy()
-    _raise_for(ids, duplicated, "item_id", "appears twice", ids)
     for column, default in ITEM_DEFAULTS.items():
         if column not in items.columns:
             items[column] = default

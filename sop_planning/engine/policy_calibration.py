@@ -37,7 +37,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import EngineInputError
-from .policy import LAW_DEFAULTS, compute_policy, period_length_days
+from .policy import (
+    LAW_DEFAULTS,
+    check_item_ids,
+    compute_policy,
+    period_length_days,
+)
 from .policy_demand import recent_demand_rate, stock_demand
 from .policy_law import (
     history_matrix,
@@ -519,6 +524,7 @@ def planned_policy(
     _check_plan_periods(history, days)
     options = _planned_law(options)
     items = items.reset_index(drop=True)
+    check_item_ids(items)
     floor = planned_floor(items, history, days)
     demand = stock_demand(demand, floor)
     target = _service_levels(items, options.get("service_matrix"))
