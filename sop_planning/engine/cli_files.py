@@ -88,15 +88,25 @@ def _count(number, word):
     return f"{number} {word}" + ("" if number == 1 else "s")
 
 
+# a year without a row from any item, then a few rows: dates mistyped
+STRAY_GAP = pd.Timedelta(days=366)
+STRAY_SHARE = 0.01
+
+
 def read_history(path, freq=None):
     """Read a history CSV file summed per item and period, returns netted.
 
     Periods are ``freq``'s months or weeks (``M``, ``W``), or the file's own
-    periods otherwise; stderr says how many rows were returns.
+    periods otherwise; stderr says how many rows were returns. Rows cut off
+    from the others by more than a year without a row from any item, and
+    at most ``STRAY_SHARE`` of them, are left out and named on stderr: a
+    sale keyed in as 2031 for 2013 started every item's forecast in 2031,
+    after 17 years of zeros.
     """
     history, returned, below = bucket_history(
         read_table(path), freq if freq in ("M", "W") else None
     )
+    history = _without_stray_dates(history, path)
     if returned:
         note = (
             f"note: {path}: {_count(returned, 'row')} with a negative quantity "
@@ -108,3 +118,33 @@ def read_history(path, freq=None):
             )
         print(note, file=sys.stderr)
     return history
+
+
+def _without_stray_dates(history, path):
+    """``history`` without the rows a gap of over a year leaves few of."""
+    dates = pd.to_datetime(history["period"])
+    periods = dates.drop_duplicates().sort_values()
+    gaps = periods.diff() > STRAY_GAP
+    if not gaps.any():
+        return history
+    main = pd.Series(False, index=history.index)
+    edges = [periods.iloc[0], *periods[gaps], periods.iloc[-1] + STRAY_GAP]
+    for start, end in zip(edges, edges[1:], strict=False):
+        part = (dates >= start) & (dates < end)
+        if part.sum() > main.sum():
+            main = part
+    stray = history[~main]
+    if len(stray) > STRAY_SHARE * len(history):
+        return history
+    shown = ", ".join(
+        f"item {item} on {date:%Y-%m-%d}"
+        for item, date in zip(
+            stray["item_id"][:5], pd.to_datetime(stray["period"][:5]), strict=True
+        )
+    )
+    print(
+        f"note: {path}: {_count(len(stray), 'row')} left out, more than a year "
+        f"from any other row (a mistyped date?): {shown}",
+        file=sys.stderr,
+    )
+    return history[main]
