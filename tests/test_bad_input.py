@@ -137,7 +137,11 @@ def _is_number(text):
         ),
         (
             {"lead_time_days": "two weeks"},
-            "item SKU-7: column 'lead_time_days' is missing",
+            "item SKU-7: column 'lead_time_days' is not a number",
+        ),
+        (
+            {"unit_cost": "1,87"},  # a decimal comma in a comma-separated file
+            r"item SKU-7: column 'unit_cost' is not a number \(got '1,87'\)",
         ),
         ({"lead_time_days": 1e6}, "item SKU-7: column 'lead_time_days' is absurd"),
         ({"lead_time_days": np.inf}, "item SKU-7: column 'lead_time_days' is absurd"),
@@ -151,6 +155,7 @@ def _is_number(text):
         "negative-lead-time",
         "missing-lead-time",
         "text-lead-time",
+        "decimal-comma-cost",
         "absurd-lead-time",
         "infinite-lead-time",
         "negative-cost",

@@ -180,7 +180,9 @@ def _prepare_items(items, service_matrix):
             items[column] = default
     for column in NON_NEGATIVE_COLUMNS:
         values = pd.to_numeric(items[column], errors="coerce").to_numpy(float)
-        _raise_for(ids, np.isnan(values), column, "is missing", items[column])
+        blank = items[column].isna().to_numpy()
+        _raise_for(ids, blank, column, "is missing", items[column])
+        _raise_for(ids, np.isnan(values), column, "is not a number", items[column])
         _raise_for(ids, values < 0, column, "is negative", values)
         items[column] = values
     lead = items["lead_time_days"].to_numpy()
