@@ -302,3 +302,32 @@ def test_a_short_group_weighed_by_history_gets_no_note(make_history):
     assert grouped.sum() >= 190
     assert policy.loc[grouped, "explanation"].str.contains("shared by").all()
     assert not policy["explanation"].str.contains("fall short").any()
+
+
+def test_an_item_without_a_cost_is_planned_alone_at_its_target(make_history):
+    """A product whose cost is not set (0 in Odoo) made its stock free to
+    the shared target's allocation, which took the far tail of its law (a
+    reorder point of 162 where its own target asks 114, for a lead-time
+    demand of 8); it is planned at its own target, as without the
+    allocation."""
+    history = bursty_demand(40, 24, seed=4)
+    item_ids = np.arange(40)
+    items = lumpy_items(item_ids, 0.95)
+    items.loc[0, "unit_cost"] = 0.0
+
+    def plan(**law):
+        return compute_policy(
+            items,
+            flat_forecast(history, item_ids),
+            history=make_history(history, first="2028-01-01"),
+            freq="M",
+            max_cover_days=61,
+            law_options=law,
+        ).iloc[0]
+
+    shared, alone = plan(), plan(allocate=False)
+    assert shared["method"] == "bootstrap"
+    assert shared["reorder_point"] == alone["reorder_point"]
+    assert shared["explanation"].endswith(
+        "; without a unit cost it is planned alone at its target"
+    )

@@ -836,6 +836,11 @@ def compute_policy(
         if law["allocate"]:
             shared = np.zeros(len(items), dtype=bool)
             shared[resampled[0]] = as_fill_rate[resampled[0]]
+            free = shared & (items["unit_cost"].to_numpy(float) <= 0)
+            frame.loc[free, "explanation"] += (
+                "; without a unit cost it is planned alone at its target"
+            )
+            shared &= ~free
             capped = np.isin(pattern, law["fill_rate_patterns"]) & bool(
                 law["price_cap"]
             )

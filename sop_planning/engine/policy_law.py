@@ -631,7 +631,10 @@ def bootstrap_policy(
     all). With ``groups`` (a label per item, e.g. the demand pattern) the
     fill-rate items of a group share one target, the demand-weighted mean
     of theirs, reached at least stock value (``allocate``, ``unit_cost``
-    per item): each item's own promise is then its expected fill rate.
+    per item): each item's own promise is then its expected fill rate; an
+    item without a cost (``unit_cost`` 0) reaches its own target, as
+    without ``groups``: its stock has no value to share a target by, and
+    the allocation took the far tail of its law as free.
     ``level_floor`` (per item or for all): the least coefficient of
     variation of the level factor; ``demand_weight`` (per item, demand per
     period): the weight of each item in its group's target instead of the
@@ -743,7 +746,9 @@ def bootstrap_policy(
         promised.update(point=point.copy(), fill=fill, stock=stock)
         return fill.copy(), stock.copy()
 
-    grouped = groups is not None and fill_rate.any()
+    cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))
+    # an item without a cost has no stock value to share a target by: its own
+    shared = fill_rate & (cost > 0) if groups is not None else np.zeros(n_items, bool)
     point = np.zeros(n_items)
     grid = np.zeros((n_items, len(CANDIDATE_LEVELS)))
     fills, stocks, weight = np.zeros_like(grid), np.zeros_like(grid), np.zeros(n_items)
@@ -757,44 +762,42 @@ def bootstrap_policy(
         point[rows] = _quantile_of(sums, count, target[rows])
         weight[rows] = paths.mean(axis=1) / fraction[rows]  # per whole period
         judged = np.flatnonzero(fill_rate[rows])
-        if not len(judged):
-            continue
-        inside = rows.start + judged
-        run = {
-            "lead_std": lead_std[inside],
-            "keys": keys[inside],
-            **candidate_run,
-        }
-        if grouped:
-            levels = [np.full(len(judged), level) for level in CANDIDATE_LEVELS]
+        pooled = judged[shared[rows][judged]]
+        if len(pooled):
+            inside = rows.start + pooled
+            levels = [np.full(len(pooled), level) for level in CANDIDATE_LEVELS]
             grid[inside] = np.stack(
-                [_quantile_of(sums[judged], count[judged], at) for at in levels],
+                [_quantile_of(sums[pooled], count[pooled], at) for at in levels],
                 axis=1,
             )
             grid[inside, 0] = 0.0
             fills[inside], stocks[inside] = simulate_levels(
-                paths[judged],
+                paths[pooled],
                 grid[inside],
                 grid[inside] + lot[inside, None],
                 lead[inside],
                 review[inside],
-                **run,
+                lead_std=lead_std[inside],
+                keys=keys[inside],
+                **candidate_run,
             )
-        else:
+        alone = judged[~shared[rows][judged]]
+        if len(alone):
+            inside = rows.start + alone
             point[inside] = _bisected_point(
-                paths[judged],
+                paths[alone],
                 target[inside],
                 lot[inside],
                 lead[inside],
                 review[inside],
                 protection[inside],
                 steps,
-                run,
+                {"lead_std": lead_std[inside], "keys": keys[inside], **candidate_run},
             )
-    if not grouped:
+    if not shared.any():
         return (point, *promise(point))
-    rows = np.flatnonzero(fill_rate)
-    cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n_items,))[rows]
+    rows = np.flatnonzero(shared)
+    cost = cost[rows]
     group = np.broadcast_to(np.asarray(groups, dtype=object), (n_items,))[rows]
     weight = weight[rows]
     if demand_weight is not None:

@@ -38,6 +38,7 @@ EXPLANATION_PHRASES = (
     " x the group's average stock value per unit served",
     "; this item's simulated fill rate ",
     "; together they fall short of the target, at a simulated fill rate of ",
+    "; without a unit cost it is planned alone at its target",
     "service level from the ",
     " aggregate fill-rate allocation, ",
     " kept within ",

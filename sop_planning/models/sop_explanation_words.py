@@ -81,6 +81,7 @@ def _explanation_terms(env):
         env._("x the group's average stock value per unit served"),
         env._("; this item's simulated fill rate"),
         env._("; together they fall short of the target, at a simulated fill rate of"),
+        env._("; without a unit cost it is planned alone at its target"),
         env._("service level from the"),
         env._("aggregate fill-rate allocation,"),
         env._("kept within"),
