@@ -107,3 +107,20 @@ def test_allocation_rejects_a_bad_target():
     items, demand = daily_case([1.0])
     with pytest.raises(EngineInputError, match="target fill rate"):
         allocate_service_levels(items, demand, 1.2, period_days=1)
+
+
+def test_an_item_without_a_cost_keeps_its_own_service_level():
+    """At no price per unit the allocation gave a product whose cost is not
+    set the upper bound, 99.95 %; it keeps the level it was given."""
+    items, demand = daily_case([0.0, 1.0, 100.0], moq=100.0)
+    items["service_level"] = 0.9
+    policy = allocate_service_levels(items, demand, 0.97, period_days=1)
+    free, cheap, dear = policy["service_level"]
+    assert free == pytest.approx(0.9)
+    assert cheap > dear
+    assert (
+        policy["explanation"]
+        .iloc[0]
+        .endswith("; without a unit cost it is planned alone at its target")
+    )
+    assert policy["explanation"].iloc[1].startswith("service level from the 97.0%")

@@ -18,7 +18,8 @@ all items) found by bisection so that the demand-weighted expected fill rate
 equals the target. ``p_i`` is kept within ``bounds``. Items then get their
 reorder point at ``p_i`` under their own lead-time demand law (normal,
 Poisson or negative binomial), and the explanation says where ``p_i`` comes
-from.
+from. An item without a cost (``unit_cost`` 0) keeps its own service
+level: at no price per unit it would take the upper bound.
 """
 
 import numpy as np
@@ -50,9 +51,13 @@ def allocate_service_levels(
     lot = np.maximum(base["order_qty"].to_numpy(float), 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         price = np.where(rate > 0, cost * lot / rate, np.inf)
+    # an item without a cost keeps its own level: at price 0 it took the top
+    free = ~(cost > 0)
+    own = compute_policy(items, demand, **options)["service_level"].to_numpy()
 
     def levels(log_lambda):
-        return np.clip(1.0 - price / np.exp(log_lambda), low, high)
+        allocated = np.clip(1.0 - price / np.exp(log_lambda), low, high)
+        return np.where(free, own, allocated)
 
     lower, upper = -30.0, 60.0
     if _aggregate_fill_rate(base, levels(upper), rate) >= target_fill_rate:
@@ -66,7 +71,7 @@ def allocate_service_levels(
     policy = compute_policy(
         items.assign(service_type="cycle", service_level=chosen), demand, **options
     )
-    policy["explanation"] = (
+    allocated = (
         f"service level from the {target_fill_rate:.1%} aggregate fill-rate "
         f"allocation, 1 - cost x Q / ({np.exp(upper):.4g} x d) kept within "
         f"[{low}, {high}]: "
@@ -74,4 +79,9 @@ def allocate_service_levels(
         + "; "
         + policy["explanation"]
     )
+    alone = (
+        policy["explanation"]
+        + "; without a unit cost it is planned alone at its target"
+    )
+    policy["explanation"] = np.where(free, alone, allocated)
     return policy
