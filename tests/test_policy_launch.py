@@ -21,24 +21,26 @@ def launched_sales(seed=1):
     return sales
 
 
-def plan(history):
+def plan(history, start, *, pattern="smooth", lead_months=3, level=60.0, sigma=8.0):
+    """The planned policy of item 0 at 95 %, reviewed daily, its forecast
+    ``level`` a month from ``start`` on."""
     items = pd.DataFrame(
         {
             "item_id": [0],
-            "lead_time_days": 3 * 30.4375,
+            "lead_time_days": lead_months * 30.4375,
             "review_days": 0.0,
             "unit_cost": 10.0,
             "service_level": 0.95,
             "service_type": "cycle",
-            "pattern": "smooth",
+            "pattern": pattern,
         }
     )
     forecast = pd.DataFrame(
         {
             "item_id": 0,
-            "period": pd.date_range("2023-01-01", periods=12, freq="MS"),
-            "forecast": 60.0,
-            "sigma": 8.0,
+            "period": pd.date_range(start, periods=12, freq="MS"),
+            "forecast": level,
+            "sigma": sigma,
         }
     )
     return planned_policy(items, forecast, history, freq="M").iloc[0]
@@ -57,8 +59,10 @@ def test_a_launched_item_is_planned_as_from_its_first_sale(make_history):
     launch resampled among 14 of no sale, then scaled up to the forecast);
     the export from the first sale on plans 203."""
     sales = launched_sales()
-    zero_filled = plan(make_history(sales[None, :], first="2020-01-01"))
-    from_launch = plan(make_history(sales[None, LAUNCH:], first="2022-03-01"))
+    zero_filled = plan(make_history(sales[None, :], first="2020-01-01"), "2023-01")
+    from_launch = plan(
+        make_history(sales[None, LAUNCH:], first="2022-03-01"), "2023-01"
+    )
     assert zero_filled["reorder_point"] == from_launch["reorder_point"]
     assert zero_filled["expected_fill_rate"] == from_launch["expected_fill_rate"]
     assert zero_filled["reorder_point"] < 1.5 * 3 * 60

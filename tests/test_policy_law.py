@@ -315,17 +315,12 @@ def test_an_item_without_a_cost_is_planned_alone_at_its_target(make_history):
     items = lumpy_items(item_ids, 0.95)
     items.loc[0, "unit_cost"] = 0.0
 
-    def plan(**law):
-        return compute_policy(
-            items,
-            flat_forecast(history, item_ids),
-            history=make_history(history, first="2028-01-01"),
-            freq="M",
-            max_cover_days=61,
-            law_options=law,
-        ).iloc[0]
-
-    shared, alone = plan(), plan(allocate=False)
+    forecast = flat_forecast(history, item_ids)
+    common = {"freq": "M", "max_cover_days": 61}
+    common["history"] = make_history(history, first="2028-01-01")
+    shared = compute_policy(items, forecast, **common).iloc[0]
+    alone = compute_policy(items, forecast, law_options={"allocate": False}, **common)
+    alone = alone.iloc[0]
     assert shared["method"] == "bootstrap"
     assert shared["reorder_point"] == alone["reorder_point"]
     assert shared["explanation"].endswith(

@@ -3,8 +3,8 @@ policy law leaves it out, it does not count it as a month without sales."""
 
 import numpy as np
 import pandas as pd
+from test_policy_launch import plan
 
-from sop_planning.engine.policy_calibration import planned_policy
 from sop_planning.engine.policy_law import history_matrix, resample_demand
 
 OUT_OF_STOCK = [14, 15, 16, 20, 21, 22]  # months without a known demand
@@ -15,29 +15,6 @@ def steady_item(stockouts=()):
     sales = np.full(24, 10.0)
     sales[list(stockouts)] = np.nan
     return sales
-
-
-def plan(history, pattern):
-    items = pd.DataFrame(
-        {
-            "item_id": [0],
-            "lead_time_days": 2 * 30.4375,
-            "review_days": 0.0,
-            "unit_cost": 10.0,
-            "service_level": 0.95,
-            "service_type": "cycle",
-            "pattern": pattern,
-        }
-    )
-    forecast = pd.DataFrame(
-        {
-            "item_id": 0,
-            "period": pd.date_range("2022-01-01", periods=12, freq="MS"),
-            "forecast": 10.0,
-            "sigma": 1.0,
-        }
-    )
-    return planned_policy(items, forecast, history, freq="M").iloc[0]
 
 
 def test_a_month_without_a_known_sale_stays_unknown(make_history):
@@ -62,7 +39,17 @@ def test_months_out_of_stock_do_not_change_the_policy(make_history):
     (15.8 instead of 19.2); left out, each plans as the item that never
     ran out."""
     for pattern in ("smooth", "lumpy"):
-        never = plan(make_history(steady_item()[None, :]), pattern)
-        short = plan(make_history(steady_item(OUT_OF_STOCK)[None, :]), pattern)
+        plain, stockouts = steady_item(), steady_item(OUT_OF_STOCK)
+        never, short = (
+            plan(
+                make_history(sales[None, :]),
+                "2022-01",
+                pattern=pattern,
+                lead_months=2,
+                level=10.0,
+                sigma=1.0,
+            )
+            for sales in (plain, stockouts)
+        )
         assert short["reorder_point"] == never["reorder_point"], pattern
         assert short["expected_fill_rate"] == never["expected_fill_rate"], pattern
