@@ -367,3 +367,18 @@ def test_every_method_is_one_the_add_on_can_name(make_history):
         compute_policy(items, demand, period_days=1.0, history=history)["method"]
     )
     assert every == set(METHODS)
+
+
+def test_an_item_without_a_cost_orders_a_month_of_demand():
+    """With its cost not set (0), the EOQ had no holding cost to weigh the
+    order cost against and the lot was the most the cover cap allows, a
+    year of demand; it is a month, and the explanation says why."""
+    items = make_items(n=2, unit_cost=[0.0, 10.0], order_cost=50.0)
+    policy = compute_policy(items, make_demand([10, 10], [2, 2]), period_days=1)
+    free, priced = policy.iloc[0], policy.iloc[1]
+    assert free["order_qty"] == np.ceil(10 * 30.4375)  # whole units
+    assert priced["order_qty"] == np.ceil(np.sqrt(2 * 3650 * 50 / (0.25 * 10)))
+    assert free["explanation"].endswith(
+        "; without a unit cost the EOQ is a month of demand"
+    )
+    assert "inf" not in free["explanation"]

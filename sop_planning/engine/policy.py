@@ -90,7 +90,8 @@ Method, per item, over the protection window ``W = lead time + review``:
 - ``reorder_point = LTD + SS``; ``order_qty`` = EOQ ``sqrt(2 x D x order_cost
   / (holding_rate x unit_cost))`` (D the yearly forecast), capped at
   ``max_cover_days`` of demand, raised to the MOQ, rounded up to the
-  multiple; ``order_up_to = reorder_point + order_qty``;
+  multiple (an item without a unit cost: a month of demand instead of
+  the EOQ); ``order_up_to = reorder_point + order_qty``;
 - ``coverage_days`` = average stock ``SS + Q / 2`` in days of demand.
 
 Output: one row per item with ``item_id, demand_per_day, lead_time_demand,
@@ -118,6 +119,8 @@ from .service_level import normal_loss, service_level_for, z_for, z_for_fill_rat
 MAX_DOUBLINGS = 64
 PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375, "MS": 30.4375}
 DAYS_PER_YEAR = 365.0
+# without a unit cost the EOQ has no holding cost to weigh: a month's lot
+NO_COST_LOT_DAYS = 30.4375
 DEFAULT_ORDER_COST = 50.0
 ITEM_DEFAULTS = {
     "lead_time_std_days": 0.0,
@@ -421,13 +424,18 @@ def expected_stock(policy):
 
 
 def _order_quantity(items, demand_per_day, max_cover_days):
-    """Return EOQ capped at ``max_cover_days``, raised to MOQ, rounded up."""
+    """Return EOQ capped at ``max_cover_days``, raised to MOQ, rounded up;
+    an item without a unit cost (0 where it is not set) orders a month of
+    demand (``NO_COST_LOT_DAYS``), not the most the cap allows."""
     yearly = demand_per_day * DAYS_PER_YEAR
     holding = items["holding_rate"].to_numpy() * items["unit_cost"].to_numpy()
     order_cost = items["order_cost"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         eoq = np.sqrt(2.0 * yearly * order_cost / holding)
     eoq = np.nan_to_num(eoq, nan=0.0, posinf=np.inf)
+    eoq = np.where(
+        items["unit_cost"].to_numpy() > 0, eoq, demand_per_day * NO_COST_LOT_DAYS
+    )
     capped = np.minimum(eoq, demand_per_day * max_cover_days)
     lot = np.maximum(capped, items["moq"].to_numpy())
     multiple = items["multiple"].to_numpy()
@@ -822,6 +830,10 @@ def compute_policy(
     frame["own_level"] = own_level
     frame["explanation"] = _explain(
         frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_level
+    )
+    no_cost = (items["unit_cost"].to_numpy() <= 0) & ~zero
+    frame.loc[no_cost, "explanation"] += (
+        "; without a unit cost the EOQ is a month of demand"
     )
     if resampled is not None:
         frame.loc[idle, "explanation"] += (

@@ -39,6 +39,7 @@ EXPLANATION_PHRASES = (
     "; this item's simulated fill rate ",
     "; together they fall short of the target, at a simulated fill rate of ",
     "; without a unit cost it is planned alone at its target",
+    "; without a unit cost the EOQ is a month of demand",
     "service level from the ",
     " aggregate fill-rate allocation, ",
     " kept within ",

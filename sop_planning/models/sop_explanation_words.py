@@ -82,6 +82,7 @@ def _explanation_terms(env):
         env._("; this item's simulated fill rate"),
         env._("; together they fall short of the target, at a simulated fill rate of"),
         env._("; without a unit cost it is planned alone at its target"),
+        env._("; without a unit cost the EOQ is a month of demand"),
         env._("service level from the"),
         env._("aggregate fill-rate allocation,"),
         env._("kept within"),
