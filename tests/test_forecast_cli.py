@@ -70,18 +70,18 @@ def test_a_danish_spreadsheet_export_reads_as_its_comma_twin(tmp_path, make_hist
 
 
 def test_a_mistyped_year_does_not_move_the_forecast(tmp_path, make_history, capsys):
-    """One sale keyed in as 2041 among three years to 2022 started every
-    item's forecast in 2041, after 19 years of zeros; the row is left out
-    and named, the forecast is that of the file without it."""
+    """Sales keyed in as 2041 among three years to 2022 started every
+    item's forecast in 2041, after 19 years of zeros; the rows are left out
+    and named, the forecast is that of the file without them."""
     history = make_history(np.full((3, 36), 20.0), item_ids=["A", "B", "C"])
     clean, typo = tmp_path / "clean.csv", tmp_path / "typo.csv"
     history.to_csv(clean, index=False)
-    stray = history.iloc[[40]].assign(period=pd.Timestamp("2041-06-01"), qty=5.0)
+    stray = history.iloc[[40, 40]].assign(period=pd.Timestamp("2041-06-01"), qty=5.0)
     pd.concat([history, stray]).to_csv(typo, index=False)
     for path in (clean, typo):
         assert main(["forecast", str(path), "--out", str(path) + ".out"]) == 0
     err = capsys.readouterr().err
-    assert "1 row left out" in err and "item B on 2041-06-01" in err
+    assert "2 rows left out" in err and err.count("item B on 2041-06-01") == 1
     pd.testing.assert_frame_equal(
         pd.read_csv(str(clean) + ".out"), pd.read_csv(str(typo) + ".out")
     )

@@ -136,10 +136,11 @@ def _without_stray_dates(history, path):
     stray = history[~main]
     if len(stray) > STRAY_SHARE * len(history):
         return history
+    named = stray[["item_id", "period"]].drop_duplicates()[:5]
     shown = ", ".join(
         f"item {item} on {date:%Y-%m-%d}"
         for item, date in zip(
-            stray["item_id"][:5], pd.to_datetime(stray["period"][:5]), strict=True
+            named["item_id"], pd.to_datetime(named["period"]), strict=True
         )
     )
     print(
