@@ -73,7 +73,7 @@ def test_a_mistyped_year_does_not_move_the_forecast(tmp_path, make_history, caps
     """Sales keyed in as 2041 among three years to 2022 started every
     item's forecast in 2041, after 19 years of zeros; the rows are left out
     and named, the forecast is that of the file without them."""
-    history = make_history(np.full((3, 36), 20.0), item_ids=["A", "B", "C"])
+    history = make_history(np.full((10, 36), 20.0), item_ids=list("ABCDEFGHIJ"))
     clean, typo = tmp_path / "clean.csv", tmp_path / "typo.csv"
     history.to_csv(clean, index=False)
     stray = history.iloc[[40, 40]].assign(period=pd.Timestamp("2041-06-01"), qty=5.0)
