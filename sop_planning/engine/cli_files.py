@@ -101,7 +101,7 @@ def read_history(path, freq=None):
     from the others by more than a year without a row from any item, and
     at most ``STRAY_SHARE`` of them, are left out and named on stderr: a
     sale keyed in as 2031 for 2013 started every item's forecast in 2031,
-    after 17 years of zeros.
+    after 16 years of zeros.
     """
     history, returned, below = bucket_history(
         read_table(path), freq if freq in ("M", "W") else None
