@@ -11,6 +11,7 @@ import io
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .history import bucket_history
@@ -127,21 +128,16 @@ def _without_stray_dates(history, path):
     gaps = periods.diff() > STRAY_GAP
     if not gaps.any():
         return history
-    main = pd.Series(False, index=history.index)
-    edges = [periods.iloc[0], *periods[gaps], periods.iloc[-1] + STRAY_GAP]
-    for start, end in zip(edges, edges[1:], strict=False):
-        part = (dates >= start) & (dates < end)
-        if part.sum() > main.sum():
-            main = part
+    # each row's stretch of dates between gaps; the largest is the history
+    stretch = np.searchsorted(periods[gaps].to_numpy(), dates.to_numpy(), "right")
+    main = stretch == np.bincount(stretch).argmax()
     stray = history[~main]
     if len(stray) > STRAY_SHARE * len(history):
         return history
-    named = stray[["item_id", "period"]].drop_duplicates()[:5]
+    named = pd.DataFrame({"item": stray["item_id"], "date": dates[~main]})
     shown = ", ".join(
         f"item {item} on {date:%Y-%m-%d}"
-        for item, date in zip(
-            named["item_id"], pd.to_datetime(named["period"]), strict=True
-        )
+        for item, date in named.drop_duplicates()[:5].itertuples(index=False)
     )
     print(
         f"note: {path}: {_count(len(stray), 'row')} left out, more than a year "

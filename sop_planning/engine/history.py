@@ -151,6 +151,17 @@ def net_per_period(frame, keys, sort=False):
     return netted, int(below.sum())
 
 
+def cell_totals(cell, values, size):
+    """Return ``(totals, has_rows)`` over ``size`` flat cells: per cell the
+    sum of its rows' known ``values``, NaN where it has rows and none is
+    known (an out-of-stock month), 0 without rows; ``has_rows`` per cell."""
+    known = np.isfinite(values)
+    totals = np.bincount(cell, weights=np.where(known, values, 0.0), minlength=size)
+    has_rows = np.bincount(cell, minlength=size) > 0
+    has_known = np.bincount(cell[known], minlength=size) > 0
+    return np.where(has_rows & ~has_known, np.nan, totals), has_rows
+
+
 def build_history(history, freq="M"):
     """Bucket a long history table into a ``History`` matrix.
 
@@ -174,12 +185,7 @@ def build_history(history, freq="M"):
     n_items, n_periods = len(item_ids), int(col.max()) + 1
     cell = codes * n_periods + col
     size = n_items * n_periods
-    values = qty.to_numpy()
-    known = np.isfinite(values)
-    matrix = np.bincount(cell, weights=np.where(known, values, 0.0), minlength=size)
-    has_rows = np.bincount(cell, minlength=size) > 0
-    has_known = np.bincount(cell[known], minlength=size) > 0
-    matrix = np.where(has_rows & ~has_known, np.nan, matrix).reshape(n_items, -1)
+    matrix = cell_totals(cell, qty.to_numpy(float), size)[0].reshape(n_items, -1)
     censored = np.isnan(matrix)
     positive = np.nan_to_num(matrix) > 0
     start = np.where(positive.any(axis=1), positive.argmax(axis=1), n_periods)

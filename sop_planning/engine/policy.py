@@ -831,8 +831,8 @@ def compute_policy(
     frame["explanation"] = _explain(
         frame, window, lead, review, sd_day, d_window, lt_std, eoq, own_level
     )
-    no_cost = (items["unit_cost"].to_numpy() <= 0) & ~zero
-    frame.loc[no_cost, "explanation"] += (
+    no_cost = items["unit_cost"].to_numpy(float) <= 0
+    frame.loc[no_cost & ~zero, "explanation"] += (
         "; without a unit cost the EOQ is a month of demand"
     )
     if resampled is not None:
@@ -848,7 +848,7 @@ def compute_policy(
         if law["allocate"]:
             shared = np.zeros(len(items), dtype=bool)
             shared[resampled[0]] = as_fill_rate[resampled[0]]
-            free = shared & (items["unit_cost"].to_numpy(float) <= 0)
+            free = shared & no_cost
             frame.loc[free, "explanation"] += (
                 "; without a unit cost it is planned alone at its target"
             )

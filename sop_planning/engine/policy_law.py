@@ -90,6 +90,7 @@ import numpy as np
 import pandas as pd
 
 from .cleaning import cap_outliers
+from .history import cell_totals
 from .item_random import ItemRandom
 from .simulate_backtest import history_qty
 
@@ -110,13 +111,10 @@ def history_matrix(history, item_ids):
     ours = row >= 0
     n_items, n_periods = len(item_ids), len(periods)
     cell = row[ours] * n_periods + column[ours]
-    given = np.isfinite(qty[ours])
-    size = n_items * n_periods
-    total = np.bincount(cell[given], weights=qty[ours][given], minlength=size)
-    known = np.bincount(cell[given], minlength=size) > 0
-    present = (np.bincount(cell, minlength=size) > 0).reshape(n_items, n_periods)
+    values, present = cell_totals(cell, qty[ours], n_items * n_periods)
+    values = values.reshape(n_items, n_periods)
+    present = present.reshape(n_items, n_periods)
     started = np.maximum.accumulate(present, axis=1)
-    values = np.where(known, total, np.nan).reshape(n_items, n_periods)
     # a missing period after the item's first row is a period without demand
     return np.where(started & ~present, 0.0, np.where(started, values, np.nan))
 
