@@ -184,7 +184,13 @@ class SopInventoryPolicy(models.Model):
         help="The vendor's purchase unit when it packs several of the "
         "product's units; written to the reordering rule as its multiple.",
     )
-    coverage_days = fields.Float(readonly=True)
+    coverage_days = fields.Float(
+        digits=(16, 0),
+        readonly=True,
+        help="The stock the policy holds on average, its safety stock plus "
+        "half an order, in days of demand: sort by it to find the rules "
+        "that hold most.",
+    )
     orderpoint_id = fields.Many2one(
         "stock.warehouse.orderpoint",
         string="Reordering Rule",

@@ -1,7 +1,10 @@
 from math import ceil, sqrt
 
+from lxml import etree
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common_policy import MONTH_DAYS, Z_95, SopPolicyCase
 
@@ -148,6 +151,26 @@ class TestInventoryPolicy(SopPolicyCase):
         self.assertNotIn("a typo", policy.explanation)
         self.assertNotIn("recent demand of", policy.explanation)
         self.assertAlmostEqual(policy.lead_time_demand, 10.0 * 30, 0)
+
+    def test_the_rules_holding_over_a_year_of_stock_are_found(self):
+        """A vendor selling 8,000 at a time to a product selling 10 a day:
+        its rule holds over a year of stock on average (half an order is
+        400 days); the policy list's "Over a Year of Cover" filter finds it
+        and not the pump's rule (about two weeks)."""
+        washer = self._product("Washer", standard_price=0.5)
+        self._vendor_price(washer, 30, min_qty=8000.0)
+        cycle = self._approve(self._plan(self.pump | washer))
+        by_product = {p.product_id: p for p in cycle.policy_ids}
+        self.assertGreater(by_product[washer].coverage_days, 400)
+        self.assertLess(by_product[self.pump].coverage_days, 30)
+        search = self.env.ref("sop_planning.sop_inventory_policy_view_search")
+        node = etree.fromstring(search.arch).xpath(
+            "//filter[@name='cover_over_a_year']"
+        )[0]
+        found = self.env["sop.inventory.policy"].search(
+            safe_eval(node.get("domain")) + [("cycle_id", "=", cycle.id)]
+        )
+        self.assertEqual(found.product_id, washer)
 
     def test_manual_rule_untouched_and_no_vendor_skipped(self):
         cycle = self._approve(self._plan(self.pump | self.valve | self.orphan))
