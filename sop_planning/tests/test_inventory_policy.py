@@ -155,14 +155,29 @@ class TestInventoryPolicy(SopPolicyCase):
     def test_the_rules_holding_over_a_year_of_stock_are_found(self):
         """A vendor selling 8,000 at a time to a product selling 10 a day:
         its rule holds over a year of stock on average (half an order is
-        400 days); the policy list's "Over a Year of Cover" filter finds it
-        and not the pump's rule (about two weeks)."""
+        400 days); the policy list's "Over a Year of Cover" filter finds it,
+        not the pump's rule (about two weeks) nor a product without demand
+        (nothing held)."""
         washer = self._product("Washer", standard_price=0.5)
         self._vendor_price(washer, 30, min_qty=8000.0)
-        cycle = self._approve(self._plan(self.pump | washer))
+        idle = self._product("Idle part", standard_price=5.0)
+        self._vendor_price(idle, 30)
+        cycle = self._plan(self.pump | washer | idle)
+        cycle.plan_line_ids.filtered(lambda line: line.product_id == idle).write(
+            {
+                "adjustment_mode": "percent",
+                "adjustment_percent": -100.0,
+                "adjustment_reason": "customer",
+            }
+        )
+        cycle = self._approve(cycle)
         by_product = {p.product_id: p for p in cycle.policy_ids}
         self.assertGreater(by_product[washer].coverage_days, 400)
         self.assertLess(by_product[self.pump].coverage_days, 30)
+        # no demand: min = max = 0 holds nothing, not an unknown cover that
+        # sorts above every other
+        self.assertEqual(by_product[idle].method, "zero_demand")
+        self.assertEqual(by_product[idle].coverage_days, 0.0)
         search = self.env.ref("sop_planning.sop_inventory_policy_view_search")
         node = etree.fromstring(search.arch).xpath(
             "//filter[@name='cover_over_a_year']"
