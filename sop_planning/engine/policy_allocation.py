@@ -53,11 +53,15 @@ def allocate_service_levels(
         price = np.where(rate > 0, cost * lot / rate, np.inf)
     # an item without a cost keeps its own level: at price 0 it took the top
     free = ~(cost > 0)
-    own = compute_policy(items, demand, **options)["service_level"].to_numpy()
+    own = (
+        compute_policy(items, demand, **options)["service_level"].to_numpy()
+        if free.any()
+        else None
+    )
 
     def levels(log_lambda):
         allocated = np.clip(1.0 - price / np.exp(log_lambda), low, high)
-        return np.where(free, own, allocated)
+        return allocated if own is None else np.where(free, own, allocated)
 
     lower, upper = -30.0, 60.0
     if _aggregate_fill_rate(base, levels(upper), rate) >= target_fill_rate:
