@@ -202,14 +202,10 @@ class SopCycle(models.Model):
     is_active_plan = fields.Boolean(
         string="Active Plan",
         compute="_compute_is_active_plan",
-        help="The approved cycle is the company's active plan.",
+        help="The approved cycle is the active plan of its warehouses and products.",
     )
     note = fields.Html()
 
-    _one_active_plan_per_company = models.UniqueIndex(
-        "(company_id) WHERE state = 'approved'",
-        "A company can have only one approved (active) S&OP plan.",
-    )
     _horizon_range = models.Constraint(
         "CHECK (horizon_months > 0 AND horizon_months <= 60)",
         "The horizon must be between 1 and 60 months.",
@@ -292,6 +288,38 @@ class SopCycle(models.Model):
                 overlap = cycle.sudo()._scope_overlap(other)
                 if overlap:
                     raise ValidationError(cycle._scope_overlap_message(other, *overlap))
+
+    @api.constrains("state")
+    def _check_one_approved_plan_per_scope(self):
+        """Refuse two approved plans of a company whose scopes overlap: a
+        product of a warehouse follows one active plan (approving a plan
+        closes the ones it overlaps, ``_approve_close_previous``)."""
+        for cycle in self.filtered(lambda c: c.state == "approved"):
+            overlapping = cycle.sudo()._approved_overlapping()
+            if overlapping:
+                raise ValidationError(
+                    self.env._(
+                        "Cycle %(other)s is already the approved plan of "
+                        "%(company)s for part of this cycle's scope; close it "
+                        "before approving %(cycle)s.",
+                        other=overlapping[0].name,
+                        company=cycle.company_id.name,
+                        cycle=cycle.name,
+                    )
+                )
+
+    def _approved_overlapping(self):
+        """The other approved cycles of this cycle's company whose scope
+        overlaps its own (see ``_check_scope_planned_once``)."""
+        self.ensure_one()
+        approved = self.search(
+            [
+                ("id", "!=", self.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "approved"),
+            ]
+        )
+        return approved.filtered(lambda other: self._scope_overlap(other))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -5,7 +5,8 @@
 a chunk of products; ``_approval_finalize``: the chatter of 4 and 6; in
 sop_cycle_jobs.py, in the request or as background jobs for a large plan):
 
-1. ``_approve_close_previous``: the company's active plan is closed;
+1. ``_approve_close_previous``: the company's active plans that the
+   cycle's scope overlaps are closed;
 2. ``_approve_mark_approved``: the cycle is approved (by whom, when) and
    frozen; the review to-dos are closed, as on every move;
 3. ``_compute_policy_values(scenario)``: the values of the inventory
@@ -24,8 +25,12 @@ Steps 3 and 4 are the ones the nightly refresh of the active plans runs too
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .sop_common import GROUP_EXECUTIVE, GROUP_USER, filtered_action
+
+# first key of the advisory lock an approval holds on its company
+APPROVAL_LOCK = 7342
 
 
 # sop.cycle is split by review step to keep each file short and focused.
@@ -52,7 +57,7 @@ class SopCycle(models.Model):
             cycle.accuracy_line_count = counts.get(cycle, 0)
 
     def action_approve(self):
-        """Approve the plan: it becomes the company's active plan, frozen."""
+        """Approve the plan: it becomes the active plan of its scope, frozen."""
         self._check_group(GROUP_EXECUTIVE, self.env._("approve an S&OP cycle"))
         self._check_state("executive_review")
         if len(self.company_id) != len(self):
@@ -76,22 +81,31 @@ class SopCycle(models.Model):
     # Approval steps, in the order action_approve runs them
     # ------------------------------------------------------------------
     def _approve_close_previous(self):
-        """Close the active plan of each company; say which cycle follows it."""
-        previous = self.search(
-            [("company_id", "in", self.company_id.ids), ("state", "=", "approved")]
-        )
-        previous.write({"state": "closed"})
-        # in the database before the approval: the one-approved-plan index
-        # would refuse the approval if the flush wrote it first
-        previous.flush_recordset(["state"])
-        successor = {cycle.company_id: cycle for cycle in self}
-        for old in previous:
-            old.message_post(
-                body=self.env._(
-                    "Closed: superseded by the approved cycle %s.",
-                    successor[old.company_id].name,
+        """Close the active plans whose scope this cycle's overlaps; say
+        which cycle follows them. Plans of other warehouses or product
+        families stay active."""
+        previous = self.browse()
+        for cycle in self:
+            # one approval of a company at a time: a second one waits here
+            # and then sees this one's plan as approved
+            self.env.cr.execute(
+                SQL(
+                    "SELECT pg_advisory_xact_lock(%s, %s)",
+                    APPROVAL_LOCK,
+                    cycle.company_id.id,
                 )
             )
+            superseded = cycle._approved_overlapping()
+            superseded.write({"state": "closed"})
+            for old in superseded:
+                old.message_post(
+                    body=self.env._(
+                        "Closed: superseded by the approved cycle %s.", cycle.name
+                    )
+                )
+            previous |= superseded
+        # in the database before the approval is checked against it
+        previous.flush_recordset(["state"])
         return previous
 
     def _approve_mark_approved(self):

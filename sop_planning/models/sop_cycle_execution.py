@@ -103,7 +103,10 @@ class SopCycle(models.Model):
 
     @api.model
     def _cron_open_next_cycle(self):
-        """Monthly: open next month's cycle of each company, as the last one."""
+        """Monthly: open next month's cycles of each company, as the last
+        month's: one per scope (a warehouse or product family planned in
+        its own cycle gets its own), the newest cycle of a scope planned
+        again that month setting it."""
         next_month = first_of_this_month(self) + relativedelta(months=1)
         opened = self.browse()
         for company, last_month in self.sudo()._read_group(
@@ -111,13 +114,23 @@ class SopCycle(models.Model):
         ):
             if last_month >= next_month:
                 continue
-            cycle = self.sudo().search(
+            last = self.sudo().search(
                 [("company_id", "=", company.id), ("date_month", "=", last_month)],
                 order="id desc",
-                limit=1,
             )
-            opened |= self.sudo().create(cycle._next_cycle_values(next_month))
-            _logger.info("S&OP: opened cycle for %s in %s", next_month, company.name)
+            per_scope = self.browse()
+            for cycle in last:
+                if not any(cycle._scope_overlap(kept) for kept in per_scope):
+                    per_scope |= cycle
+            opened |= self.sudo().create(
+                [cycle._next_cycle_values(next_month) for cycle in per_scope]
+            )
+            _logger.info(
+                "S&OP: opened %s cycle(s) for %s in %s",
+                len(per_scope),
+                next_month,
+                company.name,
+            )
         return opened
 
     def _next_cycle_values(self, month):

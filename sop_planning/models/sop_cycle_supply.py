@@ -39,6 +39,8 @@ from .sop_supply_data import projected_demand, pulled_demand
 
 SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
 KEYS = ["product_id", "warehouse_id"]
+# the earlier plans of a company looked through for the one a cycle follows
+PREVIOUS_PLANS_SEARCHED = 24
 
 
 def realised_prices(history):
@@ -161,11 +163,12 @@ class SopCycle(models.Model):
             cycle.margin_diff = margin - prev_totals[2] if prev else 0.0
 
     def _previous_approved(self):
-        """The latest approved or closed cycle of the company before this one."""
+        """The latest approved or closed cycle of the company before this
+        one whose scope overlaps this one's (the plan it follows)."""
         self.ensure_one()
         if not self.date_month:
             return self.browse()
-        return self.search(
+        earlier = self.search(
             [
                 ("company_id", "=", self.company_id.id),
                 ("state", "in", ("approved", "closed")),
@@ -173,7 +176,10 @@ class SopCycle(models.Model):
                 ("id", "!=", self.id or 0),
             ],
             order="date_month desc, id desc",
-            limit=1,
+            limit=PREVIOUS_PLANS_SEARCHED,
+        )
+        return next(
+            (other for other in earlier if self._scope_overlap(other)), self.browse()
         )
 
     def action_run_supply_review(self):

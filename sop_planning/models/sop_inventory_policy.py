@@ -342,7 +342,8 @@ class SopInventoryPolicy(models.Model):
         One policy per product and warehouse: the existing one (archived
         included) takes the new values and follows ``cycle``, so its id and
         every link to it stay; a missing one is created; the company's other
-        active policies left the plan and are archived. Material changes go
+        active policies left the plan and are archived, except those of its
+        other approved plans (disjoint scopes). Material changes go
         to each policy's history. Values come from the cycle and its own
         forecasts, so they are written in one statement per batch. With
         ``product_ids`` (a chunk of an approval), only the policies of those
@@ -370,7 +371,9 @@ class SopInventoryPolicy(models.Model):
             for vals in vals_list
         ]
         matched = [by_key.pop((v["product_id"], v["warehouse_id"]), None) for v in rows]
-        left = policy_model.union(*by_key.values(), *older).filtered("active")
+        left = policy_model.union(*by_key.values(), *older).filtered(
+            lambda policy: policy.active and not policy._of_other_active_plan(cycle)
+        )
         columns = sorted(set(SYNC_RESET).union(*rows))
         updated = {p.id: vals for p, vals in zip(matched, rows, strict=True) if p}
         change_model = self.env["sop.inventory.policy.change"].sudo()
@@ -394,18 +397,32 @@ class SopInventoryPolicy(models.Model):
         change_model._log(changes)
         return result
 
+    def _of_other_active_plan(self, cycle):
+        """Whether this policy follows another approved plan than ``cycle``
+        (a warehouse or product family planned in its own cycle)."""
+        self.ensure_one()
+        return self.cycle_id != cycle and self.cycle_id.state == "approved"
+
     @api.model
     def _archive_left_plan(self, cycle, keys):
         """Archive the company's active policies whose (product, warehouse)
         is not in ``keys`` (the new plan's), with their history; as
-        ``_sync_policies`` does, once for all the chunks of an approval."""
+        ``_sync_policies`` does, once for all the chunks of an approval.
+        The policies of the company's other approved plans stay."""
         policy_model = self.sudo()
-        policy_model.flush_model(["company_id", "product_id", "warehouse_id", "active"])
+        policy_model.flush_model(
+            ["company_id", "product_id", "warehouse_id", "active", "cycle_id"]
+        )
+        self.env["sop.cycle"].flush_model(["state"])
         rows = self.env.execute_query(
             SQL(
-                "SELECT id, product_id, warehouse_id FROM sop_inventory_policy "
-                "WHERE company_id = %s AND active",
+                "SELECT policy.id, policy.product_id, policy.warehouse_id "
+                "FROM sop_inventory_policy policy "
+                "LEFT JOIN sop_cycle owner ON owner.id = policy.cycle_id "
+                "WHERE policy.company_id = %s AND policy.active "
+                "AND (owner.id = %s OR owner.state IS DISTINCT FROM 'approved')",
                 cycle.company_id.id,
+                cycle.id,
             )
         )
         left = policy_model.browse(

@@ -1,4 +1,6 @@
-from odoo import Command
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -105,3 +107,36 @@ class TestOpenCycles(SopCase):
         may = self._new_cycle(date_month="2031-05-01")
         with self.assertRaises(ValidationError):
             may.date_month = self.month
+
+    def test_monthly_job_opens_next_month_for_each_scope(self):
+        """Each warehouse planned in its own cycle gets its own next cycle;
+        a scope planned twice in the month (an approved plan and its
+        re-plan) gets one, from the newest."""
+        this_month = fields.Date.today().replace(day=1)
+        main = self._new_cycle(
+            date_month=this_month, warehouse_ids=[Command.set(self.main.ids)]
+        )
+        self._to_executive_review(main)
+        main.with_user(self.executive).action_approve()
+        replan = self._new_cycle(
+            date_month=this_month,
+            warehouse_ids=[Command.set(self.main.ids)],
+            horizon_months=6,
+        )
+        self._new_cycle(
+            date_month=this_month, warehouse_ids=[Command.set(self.north.ids)]
+        )
+        cron = self.env.ref("sop_planning.ir_cron_sop_open_cycle")
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+            cron.method_direct_trigger()
+        opened = self.env["sop.cycle"].search(
+            [
+                ("company_id", "=", self.company_a.id),
+                ("date_month", "=", this_month + relativedelta(months=1)),
+            ]
+        )
+        self.assertEqual(
+            sorted((c.warehouse_ids.name, c.horizon_months) for c in opened),
+            sorted([(self.main.name, replan.horizon_months), (self.north.name, 12)]),
+        )

@@ -307,3 +307,40 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertEqual(spend.get(depot.id, 0.0), 0.0)
         self.assertGreater(spend.sum(), 0.0)
         self.assertAlmostEqual(base.purchase_spend, spend.sum(), delta=0.01)
+
+    def test_each_warehouse_keeps_its_own_approved_plan(self):
+        """The main warehouse and the depot planned in cycles of their own
+        stay approved side by side: the depot's approval and the nightly
+        refresh leave the main warehouse's policy and rule as they are; the
+        depot's next plan closes the depot's plan only, a plan of both
+        warehouses closes both."""
+        main = self._approve(self._plan(self.pump, self.warehouse))
+        policy = main.policy_ids
+        rule = policy.orderpoint_id
+        self.assertTrue(rule.product_min_qty)
+        depot = self._approve(self._plan(self.pump, self.depot))
+        self.assertEqual((main.state, depot.state), ("approved", "approved"))
+        self.assertTrue(main.is_active_plan)
+        self.assertTrue(policy.active, "the main warehouse's policy stays")
+        self.assertEqual(policy.cycle_id, main)
+        self.assertEqual(rule.sop_policy_id, policy)
+        refresh = self.env.ref("sop_planning.ir_cron_sop_refresh_plan")
+        with self.enter_registry_test_mode():
+            refresh.method_direct_trigger()
+        self.assertTrue(policy.active, "the refresh of the depot's plan keeps it")
+        self.assertTrue(depot.policy_ids.active)
+
+        depot_next = self._approve(self._plan(self.pump, self.depot, ahead=1))
+        self.assertEqual(
+            (main.state, depot.state, depot_next.state),
+            ("approved", "closed", "approved"),
+        )
+        self.assertIn(depot_next.name, depot.message_ids[0].preview)
+        both = self._approve(
+            self._plan(self.pump, self.warehouse | self.depot, ahead=2)
+        )
+        self.assertEqual(
+            (main.state, depot_next.state, both.state),
+            ("closed", "closed", "approved"),
+        )
+        self.assertEqual(policy.cycle_id, both, "the policy follows the new plan")
