@@ -368,10 +368,10 @@ class SopCycle(models.Model):
                         "the scope the forecast was run on and can only be "
                         "changed in %(states)s.",
                         cycle=late.display_name,
-                        state=dict(STATES)[late.state],
+                        state=self._state_label(late.state),
                         field=self._fields[name].get_description(self.env)["string"],
                         states=", ".join(
-                            dict(STATES)[state] for state in SCOPE_STATES[name]
+                            self._state_label(state) for state in SCOPE_STATES[name]
                         ),
                     )
                 )
@@ -395,7 +395,7 @@ class SopCycle(models.Model):
                         "Cycle %(cycle)s is %(state)s: only draft cycles can be "
                         "deleted.",
                         cycle=cycle.display_name,
-                        state=dict(STATES)[cycle.state],
+                        state=self._state_label(cycle.state),
                     )
                 )
 
@@ -543,9 +543,7 @@ class SopCycle(models.Model):
             "warehouse, category or filter field means all of them). Change the "
             "scope of one of them, or finish the other cycle first.",
             other=other.name,
-            state=dict(self._fields["state"]._description_selection(self.env))[
-                other.state
-            ],
+            state=self._state_label(other.state),
             month=self.month_label,
             company=self.company_id.name,
             warehouses=", ".join(warehouses.mapped("name")),
@@ -576,8 +574,13 @@ class SopCycle(models.Model):
         self._schedule_step_activity()
         return True
 
+    def _state_label(self, state):
+        """``state``'s label in the reader's language."""
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        return labels.get(state, state)
+
     def _step_label(self, new_state):
-        return self.env._("move an S&OP cycle to %s", dict(STATES)[new_state])
+        return self.env._("move an S&OP cycle to %s", self._state_label(new_state))
 
     def _check_group(self, group_xmlid, what):
         if self.env.su or self.env.user.has_group(group_xmlid):
@@ -598,8 +601,8 @@ class SopCycle(models.Model):
                 self.env._(
                     "Cycle %(cycle)s is in %(state)s; this step needs %(expected)s.",
                     cycle=wrong[0].display_name,
-                    state=dict(STATES)[wrong[0].state],
-                    expected=dict(STATES)[expected],
+                    state=self._state_label(wrong[0].state),
+                    expected=self._state_label(expected),
                 )
             )
 
@@ -611,8 +614,8 @@ class SopCycle(models.Model):
                     self.env._(
                         "Cycle %(cycle)s cannot go from %(old)s to %(new)s.",
                         cycle=cycle.display_name,
-                        old=dict(STATES)[cycle.state],
-                        new=dict(STATES).get(new_state, new_state),
+                        old=self._state_label(cycle.state),
+                        new=self._state_label(new_state),
                     )
                 )
             cycle._check_group(group, cycle._step_label(new_state))
@@ -622,7 +625,7 @@ class SopCycle(models.Model):
         frozen = self.filtered("is_frozen")[:1]
         if not frozen:
             return
-        names = {"cycle": frozen.display_name, "state": dict(STATES)[frozen.state]}
+        names = {"cycle": frozen.display_name, "state": self._state_label(frozen.state)}
         if what:
             raise UserError(
                 self.env._(
@@ -653,16 +656,25 @@ class SopCycle(models.Model):
         for cycle in self.filtered(lambda c: c.state in STEP_FIELDS):
             user_field, deadline_field = STEP_FIELDS[cycle.state]
             user = cycle[user_field] or cycle.env.user
+            # in the words of the user the to-do is for
+            env = cycle.with_context(lang=user.lang or cycle.env.lang).env
+            step = dict(cycle._fields["state"]._description_selection(env))
             cycle.activity_schedule(
                 "sop_planning.mail_activity_type_sop_step",
                 date_deadline=cycle[deadline_field] or fields.Date.context_today(cycle),
-                summary=self.env._(
-                    "%(step)s of %(cycle)s",
-                    step=dict(STATES)[cycle.state],
-                    cycle=cycle.name,
+                summary=env._(
+                    "%(step)s of %(cycle)s", step=step[cycle.state], cycle=cycle.name
                 ),
                 user_id=user.id,
             )
+
+    def _notes_lang(self):
+        """The language of the notes a scheduled run posts on this plan:
+        its approver's, else its company's (not OdooBot's)."""
+        self.ensure_one()
+        return (
+            self.approved_by_id.lang or self.company_id.partner_id.lang or self.env.lang
+        )
 
     def _close_step_activities(self):
         self.activity_feedback(

@@ -458,7 +458,8 @@ class SopInventoryPolicy(models.Model):
             len(moved),
         )
         if moved:
-            cycle.message_post(body=moved._moved_summary())
+            lang = cycle._notes_lang()
+            cycle.message_post(body=moved.with_context(lang=lang)._moved_summary())
         return moved
 
     def _moved_summary(self):

@@ -633,12 +633,14 @@ class SopPlanLine(models.Model):
 
     def _post_adjustment_summary(self):
         """Post one note per cycle: who adjusted how many lines, and why."""
+        field = self._fields["adjustment_reason"]
+        reason_labels = dict(field._description_selection(self.env))
         for cycle in self.cycle_id:
             lines = self.filtered(lambda line, c=cycle: line.cycle_id == c)
             # a line without a reason has no adjustment left (a reason is
             # required for one): its adjustment was cleared
             reasons = Counter(
-                dict(REASONS).get(line.adjustment_reason, self.env._("cleared"))
+                reason_labels.get(line.adjustment_reason, self.env._("cleared"))
                 for line in lines
             )
             cycle.message_post(

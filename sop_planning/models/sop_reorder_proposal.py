@@ -684,9 +684,11 @@ class SopReorderProposal(models.Model):
             if not cycle:
                 continue
             user = company.sop_purchase_user_id or self.env.ref("base.user_admin")
+            # in the words of the buyer the to-do is for
+            env = self.with_context(lang=user.lang or self.env.lang).env
             values = {
-                "summary": self.env._("%s reorder proposals to review", len(mine)),
-                "note": self.env._(
+                "summary": env._("%s reorder proposals to review", len(mine)),
+                "note": env._(
                     "The S&OP replenishment run proposes %(count)s purchases for "
                     "%(company)s; %(exceptions)s need attention.",
                     count=len(mine),

@@ -112,7 +112,13 @@ class TestForecastRun(SopDataCase):
         # clearing an adjustment says so, not "no reason"
         launch.write({"adjustment_qty": 0.0, "adjustment_reason": False})
         self.assertIn("Reasons: cleared (1)", cycle.message_ids[:1].body)
-        launch.write({"adjustment_qty": 30, "adjustment_reason": "launch"})
+        # a Danish planner's note names the reason in Danish
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env["ir.module.module"]._load_module_terms(["sop_planning"], ["da_DK"])
+        launch.with_context(lang="da_DK").write(
+            {"adjustment_qty": 30, "adjustment_reason": "launch"}
+        )
+        self.assertIn("Årsager: Nyt produkt / lancering (1)", cycle.message_ids[0].body)
 
         count = len(cycle.plan_line_ids)
         cycle.action_run_forecast()

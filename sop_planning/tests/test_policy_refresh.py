@@ -204,6 +204,27 @@ class TestPolicyRefresh(SopPolicyCase):
         danish.invalidate_recordset()
         self.assertEqual(danish.skip_reason_display, english)
 
+    def test_scheduled_runs_write_for_whom_they_are_for(self):
+        """OdooBot (English) runs the daily and nightly jobs: the buyer's
+        to-do is in the buyer's Danish, the refresh's note on a plan a
+        Danish executive approved in Danish."""
+        executive = self._danish_reader(
+            "sop_danish_executive", "sop_planning.group_sop_executive"
+        )
+        self.env["ir.module.module"]._load_module_terms(["sop_planning"], ["da_DK"])
+        self.buyer.lang = "da_DK"
+        cycle = self._approve(self._plan(self.pump), executive=executive)
+        self._run_cron()
+        todo = self.env["mail.activity"].search(
+            [("res_model", "=", "sop.cycle"), ("user_id", "=", self.buyer.id)]
+        )
+        self.assertEqual(todo.summary, "1 genbestillingsforslag til gennemsyn")
+        self.assertIn("genopfyldningskørslen foreslår 1 indkøb", todo.note)
+        self._double_the_plan(cycle)
+        self._refresh()
+        note = cycle.message_ids[0]
+        self.assertIn("Natlig opdatering af lagerpolitikkerne: 1 flyttede", note.body)
+
     def test_small_moves_stay_out_of_the_chatter(self):
         cycle = self._approve(self._plan(self.pump))
         policy = cycle.policy_ids

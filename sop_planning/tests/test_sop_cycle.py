@@ -146,6 +146,29 @@ class TestSopCycle(SopCase):
         with self.assertRaises(UserError):
             first.with_user(self.sop_admin).write({"note": "reopen"})
 
+    def test_hand_off_and_refusal_in_the_words_of_their_reader(self):
+        """An English planner hands the supply review to a Danish planner:
+        the to-do is in Danish, its step named in Danish; a Danish planner
+        refused a step reads the cycle's states in Danish."""
+        danish = self._danish_reader(
+            "sop_danish_supply", "sop_planning.group_sop_planner"
+        )
+        self.env["ir.module.module"]._load_module_terms(["sop_planning"], ["da_DK"])
+        cycle = self._new_cycle(supply_user_id=danish.id)
+        cycle.action_start_demand_review()
+        cycle.with_context(lang="en_US").action_submit_supply_review()
+        todo = cycle.activity_ids.filtered(lambda a: a.user_id == danish)
+        self.assertEqual(todo.summary, f"Forsyningsgennemgang af {cycle.name}")
+        other = self._new_cycle(date_month="2031-06-01")
+        with self.assertRaises(UserError) as refused:
+            other.with_user(danish).with_context(
+                lang="da_DK"
+            ).action_submit_reconciliation()
+        self.assertIn(
+            "er i Kladde; dette trin kræver Forsyningsgennemgang",
+            str(refused.exception),
+        )
+
     def test_server_refuses_two_active_plans_of_one_scope(self):
         """However the state is written, a warehouse follows one approved
         plan: a second one is refused on the server, naming the first."""
