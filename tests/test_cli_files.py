@@ -44,3 +44,12 @@ def test_padded_headers_and_item_ids_are_the_same_columns_and_items(tmp_path):
     table = read_table(path)
     assert table.columns.tolist() == ["item_id", "lead_time_days"]
     assert table["item_id"].tolist() == ["SKU-1", "SKU-2", "007"]
+
+
+def test_a_file_that_changes_its_way_of_writing_dates_is_read_whole(tmp_path):
+    """ISO dates for the first 1200 rows, then a spreadsheet's day-first
+    ones (a month's first day): every row is read as it was meant."""
+    periods = ["2026-01-01"] * 1200 + ["01-02-2026", "01-03-2026", "01-04-2026"]
+    table = read_table(write(tmp_path, periods))
+    months = pd.to_datetime(table["period"]).dt.month.tolist()
+    assert months == [1] * 1200 + [2, 3, 4]

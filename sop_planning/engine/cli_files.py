@@ -58,14 +58,17 @@ def _iso_periods(table, day_first):
     part never changes while the second does (a month's first day,
     ``01-07-2026``); the month comes first in the mirror cases; otherwise
     ``day_first`` decides (a semicolon file is a day-first locale). Read by
-    guesswork, ``01-07-2026`` would be the 7th of January.
+    guesswork, ``01-07-2026`` would be the 7th of January. Every distinct
+    period is looked at, so a file that changes its way of writing dates
+    part way down is read whole (the other dates are left to pandas).
     """
     if "period" not in table.columns or table["period"].dtype != object:
         return table
-    if not table["period"].head(1000).str.match(_NUMERIC_DATE).any():
-        return table  # ISO dates (a file writes its dates one way)
-    parts = table["period"].str.extract(_NUMERIC_DATE)
+    codes, periods = pd.factorize(table["period"])  # an empty cell: -1
+    parts = pd.Series(periods, dtype=object).astype(str).str.extract(_NUMERIC_DATE)
     matched = parts[0].notna().to_numpy()
+    if not matched.any():
+        return table  # ISO dates
     first = parts.loc[matched, 0].astype(int)
     second = parts.loc[matched, 1].astype(int)
     if (first > 12).any() or (second > 12).any():
@@ -80,8 +83,10 @@ def _iso_periods(table, day_first):
     iso = (
         year + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
     )
+    written = np.asarray(periods, dtype=object).copy()
+    written[matched] = iso.to_numpy()
     table = table.copy()
-    table.loc[matched, "period"] = iso
+    table["period"] = np.where(codes >= 0, written[codes], table["period"])
     return table
 
 
