@@ -22,6 +22,8 @@ The freeze rule itself is the mixin ``sop.frozen.mixin`` (``sop_frozen_mixin.py`
 shared with the plan's data (forecasts, plan lines, scenarios).
 """
 
+from datetime import datetime
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -320,6 +322,34 @@ class SopCycle(models.Model):
             ]
         )
         return approved.filtered(lambda other: self._scope_overlap(other))
+
+    def _replaced_plans(self, plans):
+        """The ``plans`` whose policies this plan takes over: itself, and
+        those no longer approved whose scope overlaps its own (a plan it
+        superseded). The policies of another approved plan, or of a closed
+        plan of other warehouses or products, are not this plan's."""
+        self.ensure_one()
+        return plans.filtered(
+            lambda plan: (
+                plan == self or (plan.state != "approved" and self._scope_overlap(plan))
+            )
+        )
+
+    def _yields_policy(self, policy):
+        """Whether the active ``policy`` stays with the approved plan that
+        holds it rather than follow this one: a product moved into that
+        plan's scope after this plan's forecast is planned by both, and the
+        plan approved last keeps it (its refresh and this one's would
+        otherwise take it in turn every night)."""
+        owner = policy.cycle_id
+        return bool(
+            policy.active
+            and owner
+            and owner != self
+            and owner.state == "approved"
+            and (owner.date_approved or datetime.min, owner.id)
+            > (self.date_approved or datetime.min, self.id)
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

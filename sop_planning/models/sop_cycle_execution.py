@@ -103,34 +103,39 @@ class SopCycle(models.Model):
 
     @api.model
     def _cron_open_next_cycle(self):
-        """Monthly: open next month's cycles of each company, as the last
-        month's: one per scope (a warehouse or product family planned in
-        its own cycle gets its own), the newest cycle of a scope planned
-        again that month setting it."""
+        """Monthly: open next month's cycles of each company, one per scope
+        (a warehouse or product family planned in its own cycle gets its
+        own): as the active plans, else as the newest cycle of the scope in
+        the company's last month; a scope next month already plans is left
+        as it is."""
         next_month = first_of_this_month(self) + relativedelta(months=1)
         opened = self.browse()
-        for company, last_month in self.sudo()._read_group(
-            [], ["company_id"], ["date_month:max"]
+        Cycle = self.sudo()
+        for company, last_month in Cycle._read_group(
+            [("date_month", "<", next_month)], ["company_id"], ["date_month:max"]
         ):
-            if last_month >= next_month:
-                continue
-            last = self.sudo().search(
-                [("company_id", "=", company.id), ("date_month", "=", last_month)],
-                order="id desc",
+            mine = [("company_id", "=", company.id)]
+            candidates = Cycle.search(
+                mine + [("state", "=", "approved"), ("date_month", "<", next_month)],
+                order="date_month desc, id desc",
+            ) + Cycle.search(mine + [("date_month", "=", last_month)], order="id desc")
+            planned = list(Cycle.search(mine + [("date_month", "=", next_month)]))
+            templates = []
+            for cycle in candidates:
+                if not any(
+                    cycle._scope_overlap(other) for other in templates + planned
+                ):
+                    templates.append(cycle)
+            opened |= Cycle.create(
+                [cycle._next_cycle_values(next_month) for cycle in templates]
             )
-            per_scope = self.browse()
-            for cycle in last:
-                if not any(cycle._scope_overlap(kept) for kept in per_scope):
-                    per_scope |= cycle
-            opened |= self.sudo().create(
-                [cycle._next_cycle_values(next_month) for cycle in per_scope]
-            )
-            _logger.info(
-                "S&OP: opened %s cycle(s) for %s in %s",
-                len(per_scope),
-                next_month,
-                company.name,
-            )
+            if templates:
+                _logger.info(
+                    "S&OP: opened %s cycle(s) for %s in %s",
+                    len(templates),
+                    next_month,
+                    company.name,
+                )
         return opened
 
     def _next_cycle_values(self, month):

@@ -39,7 +39,8 @@ from .sop_supply_data import projected_demand, pulled_demand
 
 SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
 KEYS = ["product_id", "warehouse_id"]
-# the earlier plans of a company looked through for the one a cycle follows
+# the earlier plans of a company sharing a warehouse with a cycle looked
+# through for the one it follows (a category or product filter may differ)
 PREVIOUS_PLANS_SEARCHED = 24
 
 
@@ -174,6 +175,9 @@ class SopCycle(models.Model):
                 ("state", "in", ("approved", "closed")),
                 ("date_month", "<", self.date_month),
                 ("id", "!=", self.id or 0),
+                "|",
+                ("warehouse_ids", "=", False),
+                ("warehouse_ids", "in", self._get_scope_warehouses().ids),
             ],
             order="date_month desc, id desc",
             limit=PREVIOUS_PLANS_SEARCHED,

@@ -1,5 +1,6 @@
 import logging
 from collections import defaultdict
+from itertools import compress
 
 from markupsafe import Markup
 
@@ -342,9 +343,11 @@ class SopInventoryPolicy(models.Model):
         One policy per product and warehouse: the existing one (archived
         included) takes the new values and follows ``cycle``, so its id and
         every link to it stay; a missing one is created; the company's other
-        active policies left the plan and are archived, except those of its
-        other approved plans (disjoint scopes). Material changes go
-        to each policy's history. Values come from the cycle and its own
+        active policies left the plan and are archived, except those of
+        plans ``cycle`` does not replace (``sop.cycle._replaced_plans``); a
+        policy another plan approved later holds stays that plan's
+        (``sop.cycle._yields_policy``). Material changes go to each policy's
+        history. Values come from the cycle and its own
         forecasts, so they are written in one statement per batch. With
         ``product_ids`` (a chunk of an approval), only the policies of those
         products are read, and archived if they left the plan.
@@ -371,9 +374,12 @@ class SopInventoryPolicy(models.Model):
             for vals in vals_list
         ]
         matched = [by_key.pop((v["product_id"], v["warehouse_id"]), None) for v in rows]
-        left = policy_model.union(*by_key.values(), *older).filtered(
-            lambda policy: policy.active and not policy._of_other_active_plan(cycle)
-        )
+        kept = [not policy or not cycle._yields_policy(policy) for policy in matched]
+        rows = list(compress(rows, kept))
+        matched = list(compress(matched, kept))
+        left = policy_model.union(*by_key.values(), *older).filtered("active")
+        replaced = cycle._replaced_plans(left.cycle_id)
+        left = left.filtered(lambda p: not p.cycle_id or p.cycle_id in replaced)
         columns = sorted(set(SYNC_RESET).union(*rows))
         updated = {p.id: vals for p, vals in zip(matched, rows, strict=True) if p}
         change_model = self.env["sop.inventory.policy.change"].sudo()
@@ -397,36 +403,32 @@ class SopInventoryPolicy(models.Model):
         change_model._log(changes)
         return result
 
-    def _of_other_active_plan(self, cycle):
-        """Whether this policy follows another approved plan than ``cycle``
-        (a warehouse or product family planned in its own cycle)."""
-        self.ensure_one()
-        return self.cycle_id != cycle and self.cycle_id.state == "approved"
-
     @api.model
     def _archive_left_plan(self, cycle, keys):
         """Archive the company's active policies whose (product, warehouse)
         is not in ``keys`` (the new plan's), with their history; as
         ``_sync_policies`` does, once for all the chunks of an approval.
-        The policies of the company's other approved plans stay."""
+        The policies of the company's other plans stay (``_replaced_plans``)."""
         policy_model = self.sudo()
         policy_model.flush_model(
             ["company_id", "product_id", "warehouse_id", "active", "cycle_id"]
         )
-        self.env["sop.cycle"].flush_model(["state"])
         rows = self.env.execute_query(
             SQL(
-                "SELECT policy.id, policy.product_id, policy.warehouse_id "
-                "FROM sop_inventory_policy policy "
-                "LEFT JOIN sop_cycle owner ON owner.id = policy.cycle_id "
-                "WHERE policy.company_id = %s AND policy.active "
-                "AND (owner.id = %s OR owner.state IS DISTINCT FROM 'approved')",
+                "SELECT id, product_id, warehouse_id, cycle_id "
+                "FROM sop_inventory_policy WHERE company_id = %s AND active",
                 cycle.company_id.id,
-                cycle.id,
             )
         )
+        owners = self.env["sop.cycle"].browse({row[3] for row in rows if row[3]})
+        replaced = set(cycle._replaced_plans(owners).ids)
         left = policy_model.browse(
-            [policy_id for policy_id, *key in rows if tuple(key) not in keys]
+            [
+                policy_id
+                for policy_id, product_id, warehouse_id, owner in rows
+                if (product_id, warehouse_id) not in keys
+                and (not owner or owner in replaced)
+            ]
         )
         if not left:
             return left

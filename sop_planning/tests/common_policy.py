@@ -26,16 +26,16 @@ class SopPolicyCase(SopDataCase):
             }
         )
 
-    def _plan(self, products, warehouse=None, user=None, ahead=0):
+    def _plan(self, products, warehouse=None, user=None, ahead=0, category=None):
         """A cycle in demand review with a flat plan of 304.375 a month at
         each of ``warehouse`` (one or more), for the month ``ahead`` months
-        from this one."""
+        from this one, of ``category`` (default: the products')."""
         warehouses = warehouse or self.warehouse
         cycle = self._new_cycle(
             user=user,
             date_month=self._month(ahead),
             warehouse_ids=[(6, 0, warehouses.ids)],
-            product_category_ids=[(6, 0, self.category.ids)],
+            product_category_ids=[(6, 0, (category or self.category).ids)],
             service_level=95.0,
         )
         cycle.action_start_demand_review()

@@ -109,16 +109,20 @@ class TestOpenCycles(SopCase):
             may.date_month = self.month
 
     def test_monthly_job_opens_next_month_for_each_scope(self):
-        """Each warehouse planned in its own cycle gets its own next cycle;
-        a scope planned twice in the month (an approved plan and its
-        re-plan) gets one, from the newest."""
+        """Each warehouse planned in its own cycle gets its own next cycle,
+        as its active plan (not a re-plan still open), else as its newest
+        cycle; a warehouse whose next month a planner already opened keeps
+        that one."""
         this_month = fields.Date.today().replace(day=1)
+        next_month = this_month + relativedelta(months=1)
         main = self._new_cycle(
-            date_month=this_month, warehouse_ids=[Command.set(self.main.ids)]
+            date_month=this_month,
+            warehouse_ids=[Command.set(self.main.ids)],
+            horizon_months=9,
         )
         self._to_executive_review(main)
         main.with_user(self.executive).action_approve()
-        replan = self._new_cycle(
+        self._new_cycle(
             date_month=this_month,
             warehouse_ids=[Command.set(self.main.ids)],
             horizon_months=6,
@@ -126,17 +130,23 @@ class TestOpenCycles(SopCase):
         self._new_cycle(
             date_month=this_month, warehouse_ids=[Command.set(self.north.ids)]
         )
+        south = self.env["stock.warehouse"].create(
+            {"name": "Open South", "code": "OSO", "company_id": self.company_a.id}
+        )
+        self._new_cycle(date_month=this_month, warehouse_ids=[Command.set(south.ids)])
+        self._new_cycle(
+            date_month=next_month,
+            warehouse_ids=[Command.set(self.north.ids)],
+            horizon_months=3,
+        )
         cron = self.env.ref("sop_planning.ir_cron_sop_open_cycle")
         with self.enter_registry_test_mode():
             cron.method_direct_trigger()
             cron.method_direct_trigger()
         opened = self.env["sop.cycle"].search(
-            [
-                ("company_id", "=", self.company_a.id),
-                ("date_month", "=", this_month + relativedelta(months=1)),
-            ]
+            [("company_id", "=", self.company_a.id), ("date_month", "=", next_month)]
         )
         self.assertEqual(
             sorted((c.warehouse_ids.name, c.horizon_months) for c in opened),
-            sorted([(self.main.name, replan.horizon_months), (self.north.name, 12)]),
+            sorted([(self.main.name, 9), (self.north.name, 3), (south.name, 12)]),
         )

@@ -225,6 +225,27 @@ class TestPolicyRefresh(SopPolicyCase):
         note = cycle.message_ids[0]
         self.assertIn("Natlig opdatering af lagerpolitikkerne: 1 flyttede", note.body)
 
+    def test_a_product_moved_into_another_plans_scope_stays_with_the_last(self):
+        """The pump moves to a category another plan covers: both approved
+        plans plan it, the one approved last keeps its policy and rule
+        through every night's refresh (they took it in turn); the first
+        plan keeps its valve."""
+        first = self._approve(self._plan(self.pump | self.valve))
+        moved = self.env["product.category"].create({"name": "Moved pumps"})
+        self.pump.categ_id = moved
+        second = self._approve(self._plan(self.pump, category=moved))
+        self.assertEqual((first.state, second.state), ("approved", "approved"))
+        pump = self._policy(second, self.pump)
+        rule = pump.orderpoint_id.sudo()
+        valve = self._policy(first, self.valve)
+        for _night in range(2):
+            self._refresh()
+            self.assertEqual(pump.cycle_id, second)
+            self.assertEqual(rule.sop_policy_id.cycle_id, second)
+            self.assertTrue(valve.active)
+            self.assertEqual(valve.cycle_id, first)
+        self.assertFalse(pump.change_ids.filtered(lambda c: c.kind == "refresh"))
+
     def test_small_moves_stay_out_of_the_chatter(self):
         cycle = self._approve(self._plan(self.pump))
         policy = cycle.policy_ids

@@ -325,7 +325,10 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertEqual(policy.cycle_id, main)
         self.assertEqual(rule.sop_policy_id, policy)
         refresh = self.env.ref("sop_planning.ir_cron_sop_refresh_plan")
-        with self.enter_registry_test_mode():
+        with (
+            self.enter_registry_test_mode(),
+            self.assertNoLogs("odoo.addons.sop_planning", "WARNING"),
+        ):
             refresh.method_direct_trigger()
         self.assertTrue(policy.active, "the refresh of the depot's plan keeps it")
         self.assertTrue(depot.policy_ids.active)

@@ -3,8 +3,8 @@
 Until 19.0.1.3.0 a partial unique index allowed a company one approved
 cycle; disjoint scopes (a warehouse or a product family each in its own
 cycle) may now each have theirs (``sop.cycle._check_one_approved_plan_per_scope``).
-Odoo does not drop an index a module no longer declares, so it is dropped
-here with its record.
+Odoo drops an index a module no longer declares only at the end of the
+update, after the new code ran; it is dropped here first, with its record.
 """
 
 from odoo.tools import SQL
