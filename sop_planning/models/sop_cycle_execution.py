@@ -678,15 +678,25 @@ class SopCycle(models.Model):
         return demand
 
     def _fed_forecasts(self, items):
-        """This cycle's resupplied forecasts whose source is one of ``items``.
+        """The resupplied forecasts whose source is one of ``items``: this
+        cycle's, and those of the company's other approved plans that do
+        not overlap it (a depot planned in a cycle of its own still pulls
+        from this cycle's warehouses).
 
         DataFrame indexed by the fed forecast id: ``item_id`` (the source
         warehouse's forecast of the same product) and ``lead_time`` (days).
         """
         columns = ["item_id", "lead_time"]
+        others = self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "approved"),
+                ("id", "!=", self.id),
+            ]
+        ).filtered(lambda other: not self._scope_overlap(other))
         fed = self.env["sop.forecast"].search_fetch(
             [
-                ("cycle_id", "=", self.id),
+                ("cycle_id", "in", (self | others).ids),
                 ("supply_route", "=", "resupply"),
                 ("source_warehouse_id", "!=", False),
             ],

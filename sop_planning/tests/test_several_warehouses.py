@@ -347,3 +347,21 @@ class TestSeveralWarehouses(SopDepotCase):
             ("closed", "closed", "approved"),
         )
         self.assertEqual(policy.cycle_id, both, "the policy follows the new plan")
+
+    def test_depot_planned_in_its_own_cycle_still_pulls_from_the_main(self):
+        """The depot's plan approved in a cycle of its own: the main
+        warehouse's pump plans what the depot pulls, once the nightly
+        refresh reads it (the main plan approved first) as when both were
+        in one cycle; the valve, bought at the depot, pulls nothing."""
+        main = self._approve(self._plan(self.pump | self.valve, self.warehouse))
+        pump = self._at(main.policy_ids, self.warehouse, self.pump)
+        valve = self._at(main.policy_ids, self.warehouse, self.valve)
+        own = pump.lead_time_demand
+        self.assertAlmostEqual(own, valve.lead_time_demand, delta=2.0)
+        self._approve(self._plan(self.pump | self.valve, self.depot))
+        refresh = self.env.ref("sop_planning.ir_cron_sop_refresh_plan")
+        with self.enter_registry_test_mode():
+            refresh.method_direct_trigger()
+        self.assertAlmostEqual(pump.lead_time_demand, 2 * own, delta=2.0)
+        self.assertAlmostEqual(valve.lead_time_demand, own, delta=2.0)
+        self.assertIn("what DEP pulls from here", pump.explanation)
