@@ -285,7 +285,9 @@ class SopCycle(models.Model):
         data = self.env["sop.supply.data"]
         sources = data._supply_sources(self.company_id, warehouses, products)
         lines = self._prior_demand(lines, products, warehouses)
-        lines = self._pulled_by_other_warehouses(lines, sources)
+        lines = self._pulled_by_other_warehouses(
+            lines, sources, self._pulled_by_other_plans(products)
+        )
         lines = self._project_stock(lines, products, warehouses, sources)
         lines = self._value_lines(lines, products)
         money = self._line_money(lines)
@@ -362,16 +364,55 @@ class SopCycle(models.Model):
             dtype=float,
         )
 
-    def _pulled_by_other_warehouses(self, lines, sources):
+    def _pulled_by_other_plans(self, products):
+        """The plan lines of the depots of the company's other approved plans
+        that are resupplied from this cycle's warehouses (``_fed_forecasts``):
+        ``KEYS, period, consensus, prior`` (0: their demand before the plan
+        is their own plan's), ``source_warehouse_id, lead_time``."""
+        columns = [*KEYS, "period", "consensus", "prior", "source_warehouse_id"]
+        own = self.env["sop.forecast"].search(
+            [("cycle_id", "=", self.id), ("product_id", "in", products.ids)]
+        )
+        fed = self._fed_forecasts(pd.DataFrame({"item_id": own.ids}))
+        theirs = self.env["sop.forecast"].browse(fed.index.tolist())
+        theirs = theirs.filtered(lambda forecast: forecast.cycle_id != self)
+        if not theirs:
+            return pd.DataFrame(columns=[*columns, "lead_time"])
+        groups = self.env["sop.plan.line"]._read_group(
+            [("forecast_id", "in", theirs.ids)],
+            ["forecast_id", "date_month:month"],
+            ["consensus_qty:sum"],
+        )
+        frame = pd.DataFrame(
+            [
+                (
+                    forecast.product_id.id,
+                    forecast.warehouse_id.id,
+                    pd.Timestamp(month),
+                    total,
+                    0.0,
+                    forecast.source_warehouse_id.id,
+                    forecast.lead_time_days,
+                )
+                for forecast, month, total in groups
+            ],
+            columns=[*columns, "lead_time"],
+        )
+        return frame.astype({"consensus": float, "lead_time": float})
+
+    def _pulled_by_other_warehouses(self, lines, sources, other_plans=None):
         """Add ``pulled``: what the warehouses resupplied from a line's
         warehouse pull from it that month (their consensus, a transfer's lead
         time earlier, ``sop_supply_data.pulled_demand``; their demand before
-        the plan, ``prior``, in the plan's first month)."""
+        the plan, ``prior``, in the plan's first month), those of this cycle
+        and ``other_plans``' lines (``_pulled_by_other_plans``)."""
         fed = sources.loc[
             sources["route"] == "resupply",
             [*KEYS, "source_warehouse_id", "lead_time"],
         ]
         fed = lines[[*KEYS, "period", "consensus", "prior"]].merge(fed, on=KEYS)
+        if other_plans is not None and not other_plans.empty:
+            fed = pd.concat([fed, other_plans[fed.columns]], ignore_index=True)
         lines = lines.drop(columns="pulled", errors="ignore")
         if fed.empty:
             return lines.assign(pulled=0.0)

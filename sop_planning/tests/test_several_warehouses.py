@@ -365,3 +365,23 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertAlmostEqual(pump.lead_time_demand, 2 * own, delta=2.0)
         self.assertAlmostEqual(valve.lead_time_demand, own, delta=2.0)
         self.assertIn("what DEP pulls from here", pump.explanation)
+
+    def test_main_warehouse_planned_after_its_depot_projects_its_pull(self):
+        """The depot's own plan approved first: the main warehouse's supply
+        review projects what the depot pulls each month, and its policy
+        plans it, as when both were in one cycle."""
+        self._approve(self._plan(self.pump, self.depot))
+        main = self._plan(self.pump | self.valve, self.warehouse)
+        main.action_submit_supply_review()
+        lines = self._lines(main, self.pump).sorted("date_month")[:-1]
+        for line in lines:  # the last month lacks the month after it
+            self.assertAlmostEqual(line.pulled_qty, line.consensus_qty, places=6)
+        self.assertFalse(sum(self._lines(main, self.valve).mapped("pulled_qty")))
+        main.action_submit_reconciliation()
+        main.action_submit_executive_review()
+        main.with_user(self.executive).action_approve()
+        pump = self._at(main.policy_ids, self.warehouse, self.pump)
+        valve = self._at(main.policy_ids, self.warehouse, self.valve)
+        self.assertAlmostEqual(
+            pump.lead_time_demand, 2 * valve.lead_time_demand, delta=2.0
+        )
