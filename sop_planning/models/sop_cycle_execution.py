@@ -687,33 +687,43 @@ class SopCycle(models.Model):
         warehouse's forecast of the same product) and ``lead_time`` (days).
         """
         columns = ["item_id", "lead_time"]
+        if items.empty:
+            return pd.DataFrame(columns=columns)
+        sources = self.env["sop.forecast"].browse(items["item_id"].tolist())
+        # this cycle first, then the other plans approved last first: a
+        # depot's product planned in two of them (moved since one's
+        # forecast) is pulled once, as the plan approved last has it
         others = self.search(
             [
                 ("company_id", "=", self.company_id.id),
                 ("state", "=", "approved"),
                 ("id", "!=", self.id),
-            ]
-        ).filtered(lambda other: not self._scope_overlap(other))
-        fed = self.env["sop.forecast"].search_fetch(
-            [
-                ("cycle_id", "in", (self | others).ids),
-                ("supply_route", "=", "resupply"),
-                ("source_warehouse_id", "!=", False),
             ],
-            ["product_id", "source_warehouse_id", "lead_time_days"],
-        )
-        if not fed or items.empty:
-            return pd.DataFrame(columns=columns)
-        sources = self.env["sop.forecast"].browse(items["item_id"].tolist())
-        by_key = {(f.product_id.id, f.warehouse_id.id): f.id for f in sources}
-        rows = {
-            f.id: (
-                by_key[(f.product_id.id, f.source_warehouse_id.id)],
-                f.lead_time_days,
+            order="date_approved desc, id desc",
+        ).filtered(lambda other: not self._scope_overlap(other))
+        rank = {cycle.id: order for order, cycle in enumerate(self | others)}
+        fed = (
+            self.env["sop.forecast"]
+            .search_fetch(
+                [
+                    ("cycle_id", "in", list(rank)),
+                    ("supply_route", "=", "resupply"),
+                    ("product_id", "in", sources.product_id.ids),
+                    ("source_warehouse_id", "in", sources.warehouse_id.ids),
+                ],
+                ["cycle_id", "product_id", "warehouse_id", "source_warehouse_id"]
+                + ["lead_time_days"],
             )
-            for f in fed
-            if (f.product_id.id, f.source_warehouse_id.id) in by_key
-        }
+            .sorted(lambda forecast: rank[forecast.cycle_id.id])
+        )
+        by_key = {(f.product_id.id, f.warehouse_id.id): f.id for f in sources}
+        rows, seen = {}, set()
+        for forecast in fed:
+            depot = (forecast.product_id.id, forecast.warehouse_id.id)
+            source = (forecast.product_id.id, forecast.source_warehouse_id.id)
+            if source in by_key and depot not in seen:
+                seen.add(depot)
+                rows[forecast.id] = (by_key[source], forecast.lead_time_days)
         return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
     @api.model

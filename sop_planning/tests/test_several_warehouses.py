@@ -385,3 +385,19 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertAlmostEqual(
             pump.lead_time_demand, 2 * valve.lead_time_demand, delta=2.0
         )
+
+    def test_depot_product_in_two_plans_is_pulled_once(self):
+        """The pump moved to another category after the depot's first plan:
+        two approved depot plans hold it; the main warehouse pulls the
+        depot's demand once (from the plan approved last)."""
+        self._approve(self._plan(self.pump, self.depot))
+        moved = self.env["product.category"].create({"name": "Moved pumps"})
+        self.pump.categ_id = moved
+        self._approve(self._plan(self.pump, self.depot, category=moved))
+        main = self._approve(self._plan(self.pump | self.valve, self.warehouse))
+        pump = self._at(main.policy_ids, self.warehouse, self.pump)
+        valve = self._at(main.policy_ids, self.warehouse, self.valve)
+        self.assertAlmostEqual(
+            pump.lead_time_demand, 2 * valve.lead_time_demand, delta=2.0
+        )
+        self.assertEqual(pump.explanation.count("DEP"), 1)
