@@ -310,18 +310,25 @@ class SopCycle(models.Model):
                     )
                 )
 
-    def _approved_overlapping(self):
-        """The other approved cycles of this cycle's company whose scope
-        overlaps its own (see ``_check_scope_planned_once``)."""
+    def _other_approved_plans(self):
+        """The other approved cycles of this cycle's company, approved last
+        first."""
         self.ensure_one()
-        approved = self.search(
+        return self.search(
             [
                 ("id", "!=", self.id),
                 ("company_id", "=", self.company_id.id),
                 ("state", "=", "approved"),
-            ]
+            ],
+            order="date_approved desc, id desc",
         )
-        return approved.filtered(lambda other: self._scope_overlap(other))
+
+    def _approved_overlapping(self):
+        """The other approved cycles of this cycle's company whose scope
+        overlaps its own (see ``_check_scope_planned_once``)."""
+        return self._other_approved_plans().filtered(
+            lambda other: self._scope_overlap(other)
+        )
 
     def _replaced_plans(self, plans):
         """The ``plans`` whose policies this plan takes over: itself, and
@@ -335,20 +342,19 @@ class SopCycle(models.Model):
             )
         )
 
-    def _yields_policy(self, policy):
-        """Whether the active ``policy`` stays with the approved plan that
-        holds it rather than follow this one: a product moved into that
-        plan's scope after this plan's forecast is planned by both, and the
-        plan approved last keeps it (its refresh and this one's would
-        otherwise take it in turn every night)."""
-        owner = policy.cycle_id
-        return bool(
-            policy.active
-            and owner
-            and owner != self
-            and owner.state == "approved"
-            and (owner.date_approved or datetime.min, owner.id)
-            > (self.date_approved or datetime.min, self.id)
+    def _approved_after(self, plans):
+        """The ``plans`` still approved and approved after this one: a
+        product moved into such a plan's scope after this plan's forecast is
+        planned by both, and the plan approved last keeps its policy (its
+        refresh and this one's would otherwise take it in turn every
+        night)."""
+        self.ensure_one()
+        mine = (self.date_approved or datetime.min, self.id)
+        return plans.filtered(
+            lambda plan: (
+                plan.state == "approved"
+                and (plan.date_approved or datetime.min, plan.id) > mine
+            )
         )
 
     @api.model_create_multi
@@ -687,13 +693,14 @@ class SopCycle(models.Model):
             user_field, deadline_field = STEP_FIELDS[cycle.state]
             user = cycle[user_field] or cycle.env.user
             # in the words of the user the to-do is for
-            env = cycle.with_context(lang=user.lang or cycle.env.lang).env
-            step = dict(cycle._fields["state"]._description_selection(env))
+            reader = cycle.with_context(lang=user.lang or cycle.env.lang)
             cycle.activity_schedule(
                 "sop_planning.mail_activity_type_sop_step",
                 date_deadline=cycle[deadline_field] or fields.Date.context_today(cycle),
-                summary=env._(
-                    "%(step)s of %(cycle)s", step=step[cycle.state], cycle=cycle.name
+                summary=reader.env._(
+                    "%(step)s of %(cycle)s",
+                    step=reader._state_label(cycle.state),
+                    cycle=cycle.name,
                 ),
                 user_id=user.id,
             )

@@ -693,14 +693,9 @@ class SopCycle(models.Model):
         # this cycle first, then the other plans approved last first: a
         # depot's product planned in two of them (moved since one's
         # forecast) is pulled once, as the plan approved last has it
-        others = self.search(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("state", "=", "approved"),
-                ("id", "!=", self.id),
-            ],
-            order="date_approved desc, id desc",
-        ).filtered(lambda other: not self._scope_overlap(other))
+        others = self._other_approved_plans().filtered(
+            lambda other: not self._scope_overlap(other)
+        )
         rank = {cycle.id: order for order, cycle in enumerate(self | others)}
         fed = (
             self.env["sop.forecast"]

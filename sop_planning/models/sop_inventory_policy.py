@@ -346,7 +346,7 @@ class SopInventoryPolicy(models.Model):
         active policies left the plan and are archived, except those of
         plans ``cycle`` does not replace (``sop.cycle._replaced_plans``); a
         policy another plan approved later holds stays that plan's
-        (``sop.cycle._yields_policy``). Material changes go to each policy's
+        (``sop.cycle._approved_after``). Material changes go to each policy's
         history. Values come from the cycle and its own
         forecasts, so they are written in one statement per batch. With
         ``product_ids`` (a chunk of an approval), only the policies of those
@@ -374,7 +374,13 @@ class SopInventoryPolicy(models.Model):
             for vals in vals_list
         ]
         matched = [by_key.pop((v["product_id"], v["warehouse_id"]), None) for v in rows]
-        kept = [not policy or not cycle._yields_policy(policy) for policy in matched]
+        later = cycle._approved_after(
+            policy_model.browse([p.id for p in matched if p and p.active]).cycle_id
+        )
+        kept = [
+            not (policy and policy.active and policy.cycle_id in later)
+            for policy in matched
+        ]
         rows = list(compress(rows, kept))
         matched = list(compress(matched, kept))
         left = policy_model.union(*by_key.values(), *older).filtered("active")
