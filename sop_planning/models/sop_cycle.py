@@ -491,8 +491,23 @@ class SopCycle(models.Model):
         }
 
     def action_close(self):
-        """Close an approved plan by hand (kept read-only)."""
-        return self._move_to("closed", "approved")
+        """Close an approved plan by hand (kept read-only). Its policies are
+        archived: nothing refreshes them once it is closed; their reordering
+        rules keep their last minimum and maximum."""
+        self._move_to("closed", "approved")
+        for cycle in self:
+            archived = self.env["sop.inventory.policy"]._archive_closed_plan(cycle)
+            if archived:
+                cycle.message_post(
+                    body=self.env._(
+                        "Plan closed by %(user)s: %(count)s inventory policies "
+                        "archived; their reordering rules keep their last "
+                        "minimum and maximum.",
+                        user=self.env.user.name,
+                        count=len(archived),
+                    )
+                )
+        return True
 
     # ------------------------------------------------------------------
     # Business methods

@@ -445,6 +445,27 @@ class SopInventoryPolicy(models.Model):
         return left
 
     @api.model
+    def _archive_closed_plan(self, cycle):
+        """Archive the active policies of ``cycle``, a plan closed by hand,
+        with their history: no refresh moves them any more. Their rules are
+        kept with their last minimum and maximum, as when a product leaves
+        the plan. Returns the archived policies."""
+        policies = self.sudo().search([("cycle_id", "=", cycle.id)])
+        if not policies:
+            return policies
+        change_model = self.env["sop.inventory.policy.change"].sudo()
+        changes = change_model._prepare_left_plan(
+            cycle,
+            policies,
+            reason=self.env._(
+                "Plan %s closed: archived; its reordering rule is kept.", cycle.name
+            ),
+        )
+        policies.write({"active": False})
+        change_model._log(changes)
+        return policies
+
+    @api.model
     def _refresh_plan(self, cycle):
         """Nightly: recompute ``cycle``'s policies in place and update their rules.
 

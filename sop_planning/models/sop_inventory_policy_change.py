@@ -100,9 +100,13 @@ class SopInventoryPolicyChange(models.Model):
         return changes
 
     @api.model
-    def _prepare_left_plan(self, cycle, policies):
-        """History rows of ``policies`` leaving ``cycle``'s scope."""
+    def _prepare_left_plan(self, cycle, policies, reason=None):
+        """History rows of ``policies`` leaving ``cycle``'s scope (or
+        archived for ``reason``)."""
         now = fields.Datetime.now()
+        reason = reason or self.env._(
+            "Not in plan %s: archived; its reordering rule is kept.", cycle.name
+        )
         return [
             {
                 "policy_id": policy.id,
@@ -114,10 +118,7 @@ class SopInventoryPolicyChange(models.Model):
                 "old_max_qty": levels[1],
                 "new_reorder_point": levels[0],
                 "new_max_qty": levels[1],
-                "reason": self.env._(
-                    "Not in plan %s: archived; its reordering rule is kept.",
-                    cycle.name,
-                ),
+                "reason": reason,
             }
             for policy in policies
             for levels in [self._levels(policy)]

@@ -316,6 +316,31 @@ class TestPolicyRefresh(SopPolicyCase):
             2,
         )
 
+    def test_plan_closed_by_hand_archives_its_policies_keeps_its_rules(self):
+        cycle = self._approve(self._plan(self.pump))
+        policy = cycle.policy_ids
+        rule = policy.orderpoint_id.sudo()
+        levels = rule.product_min_qty, rule.product_max_qty
+        self.assertGreater(levels[1], 0)
+
+        cycle.with_user(self.executive).action_close()
+        self.assertEqual(cycle.state, "closed")
+        self.assertFalse(policy.active, "no plan refreshes it any more")
+        self.assertEqual(policy.change_ids[0].kind, "archived")
+        self.assertIn("closed", policy.change_ids[0].reason)
+        self.assertIn("1 inventory policies archived", cycle.message_ids[0].body)
+        self.assertTrue(rule.active and rule.sop_managed, "its rule is kept")
+        self.assertEqual((rule.product_min_qty, rule.product_max_qty), levels)
+
+        self._double_the_plan(cycle)
+        self._refresh()
+        self.assertFalse(policy.active, "the nightly run leaves it archived")
+        self.assertEqual((rule.product_min_qty, rule.product_max_qty), levels)
+
+        later = self._approve(self._plan(self.pump))
+        self.assertEqual(later.policy_ids, policy, "the next plan takes it back")
+        self.assertTrue(policy.active)
+
     def test_older_per_plan_policies_archived_by_the_next_refresh(self):
         """A database from when each plan had its own policies heals itself."""
         cycle = self._approve(self._plan(self.pump))
