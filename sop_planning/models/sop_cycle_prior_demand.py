@@ -10,14 +10,17 @@ forecast, ``gap_forecast``; months already over count nothing). The supply
 review takes it from today's stock in the plan's first month
 (``prior_demand_qty`` of that month's line). A plan that starts this month
 takes from its first month what has been delivered this month instead, at
-most the month's consensus: today's stock no longer holds it.
+most the month's consensus: today's stock no longer holds it. A depot planned
+in another approved plan gives its source warehouse the same demand before
+the plan, from its own plan's months (and before them from its stored
+``gap_forecast``).
 """
 
 import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from odoo import models
+from odoo import api, models
 from odoo.tools import SQL
 
 from .sop_bulk import query_frame
@@ -37,6 +40,50 @@ class SopCycle(models.Model):
         starts this month: what has been delivered this month, at most the
         month's consensus), rounded as the consensus is; 0 on the other
         months, and in a plan whose first month is over."""
+        own = [("cycle_id", "=", self.id), ("product_id", "in", products.ids)]
+        return self._with_prior(
+            lines,
+            products,
+            warehouses,
+            lambda this_month: self._gap_months(own, this_month),
+        )
+
+    def _other_plans_prior(self, lines, forecasts):
+        """Add ``prior`` to ``lines`` of ``forecasts``, depots planned in the
+        company's other approved plans: on this plan's first month, what they
+        still expect to sell before it, as ``_prior_demand`` counts it for
+        this cycle's own (from the months of their own plan, and before it
+        from the forecast their plan stored, ``gap_forecast``)."""
+        start = pd.Timestamp(self.date_month)
+
+        def months_before(this_month):
+            planned = lines.loc[
+                (lines["period"] >= pd.Timestamp(this_month))
+                & (lines["period"] < start),
+                [*KEYS, "period", "consensus"],
+            ].rename(columns={"consensus": "forecast"})
+            stored = self._gap_months([("id", "in", forecasts.ids)], this_month)
+            # a month their plan has is read there, not in what it stored
+            stored = stored.merge(
+                planned[[*KEYS, "period"]],
+                on=[*KEYS, "period"],
+                how="left",
+                indicator=True,
+            )
+            stored = stored[
+                (stored["_merge"] == "left_only") & (stored["period"] < start)
+            ].drop(columns="_merge")
+            return pd.concat([planned, stored], ignore_index=True)
+
+        return self._with_prior(
+            lines, forecasts.product_id, forecasts.warehouse_id, months_before
+        )
+
+    def _with_prior(self, lines, products, warehouses, months_before):
+        """``lines`` with ``prior`` on this plan's first month (see
+        ``_prior_demand``); ``months_before(this_month)``: the forecast of
+        each product and warehouse for the months from this one to the
+        plan's (``product_id, warehouse_id, period, forecast``)."""
         lines["prior"] = 0.0
         this_month = first_of_this_month(self)
         first = (lines["period"] == pd.Timestamp(self.date_month)).to_numpy()
@@ -51,19 +98,22 @@ class SopCycle(models.Model):
                 lines.loc[first, "consensus"].to_numpy(),
             )
         else:
-            ahead = self._forecast_ahead(products, this_month, delivered)
+            ahead = self._ahead(months_before(this_month), delivered, this_month)
             prior = (
                 starts.merge(ahead, on=KEYS, how="left")["ahead"].fillna(0.0).to_numpy()
             )
+        lines.loc[first, "prior"] = self._rounded_prior(prior)
+        return lines
+
+    def _rounded_prior(self, prior):
+        """One value per product x warehouse, rounded as ``_sql_recompute``
+        rounds the consensus (the stored value is the one projected)."""
         digits = (
             self.env["sop.plan.line"]
             ._fields["prior_demand_qty"]
             .get_digits(self.env)[1]
         )
-        # one value per product x warehouse, rounded as _sql_recompute
-        # rounds the consensus (the stored value is the one projected)
-        lines.loc[first, "prior"] = [_numeric_round(qty, digits) for qty in prior]
-        return lines
+        return [_numeric_round(qty, digits) for qty in prior]
 
     def _delivered_this_month(self, products, warehouses, this_month):
         """``product_id, warehouse_id, delivered``: what has left each warehouse
@@ -87,16 +137,16 @@ class SopCycle(models.Model):
             {"product_id": int, "warehouse_id": int, "delivered": float}
         )
 
-    def _forecast_ahead(self, products, this_month, delivered):
-        """``product_id, warehouse_id, ahead``: the stored forecast of the
-        months before the plan that is still to come, the current month's
-        less what was ``delivered`` in it (at least 0)."""
+    def _gap_months(self, domain, this_month):
+        """``product_id, warehouse_id, period, forecast``: the forecast that
+        the forecasts of ``domain`` stored for the months before their plan
+        (``gap_forecast``), from ``this_month`` on."""
         Forecast = self.env["sop.forecast"]
         Forecast.flush_model(["cycle_id", "product_id", "warehouse_id", "gap_forecast"])
-        stored = Forecast._search(
-            [("cycle_id", "=", self.id), ("product_id", "in", products.ids)]
-        ).select("product_id", "warehouse_id", "gap_forecast")
-        gap = query_frame(
+        stored = Forecast._search(domain).select(
+            "product_id", "warehouse_id", "gap_forecast"
+        )
+        return query_frame(
             self.env,
             SQL(
                 """SELECT f.product_id, f.warehouse_id, month.key::date,
@@ -109,8 +159,14 @@ class SopCycle(models.Model):
             [*KEYS, "period", "forecast"],
             dates=["period"],
         ).astype({"product_id": int, "warehouse_id": int, "forecast": float})
-        gap = gap.merge(delivered, on=KEYS, how="left")
-        current = gap["period"] == pd.Timestamp(this_month)
-        gone = gap["delivered"].fillna(0.0).where(current, 0.0)
-        gap["ahead"] = (gap["forecast"] - gone).clip(lower=0.0)
-        return gap.groupby(KEYS, as_index=False)["ahead"].sum()
+
+    @api.model
+    def _ahead(self, months, delivered, this_month):
+        """``product_id, warehouse_id, ahead``: the ``forecast`` of ``months``
+        still to come, the current month's less what was ``delivered`` in it
+        (at least 0)."""
+        months = months.merge(delivered, on=KEYS, how="left")
+        current = months["period"] == pd.Timestamp(this_month)
+        gone = months["delivered"].fillna(0.0).where(current, 0.0)
+        months["ahead"] = (months["forecast"] - gone).clip(lower=0.0)
+        return months.groupby(KEYS, as_index=False)["ahead"].sum()

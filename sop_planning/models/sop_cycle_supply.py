@@ -367,8 +367,8 @@ class SopCycle(models.Model):
     def _pulled_by_other_plans(self, products):
         """The plan lines of the depots of the company's other approved plans
         that are resupplied from this cycle's warehouses (``_fed_forecasts``):
-        ``KEYS, period, consensus, prior`` (0: their demand before the plan
-        is their own plan's), ``source_warehouse_id, lead_time``."""
+        ``KEYS, period, consensus, prior`` (their demand before this plan,
+        ``_other_plans_prior``), ``source_warehouse_id, lead_time``."""
         columns = [*KEYS, "period", "consensus", "prior", "source_warehouse_id"]
         own = self.env["sop.forecast"].search(
             [("cycle_id", "=", self.id), ("product_id", "in", products.ids)]
@@ -397,8 +397,8 @@ class SopCycle(models.Model):
                 for forecast, month, total in groups
             ],
             columns=[*columns, "lead_time"],
-        )
-        return frame.astype({"consensus": float, "lead_time": float})
+        ).astype({"consensus": float, "lead_time": float})
+        return self._other_plans_prior(frame, theirs)
 
     def _pulled_by_other_warehouses(self, lines, sources, other_plans=None):
         """Add ``pulled``: what the warehouses resupplied from a line's

@@ -1,4 +1,5 @@
 import math
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
@@ -384,6 +385,42 @@ class TestSeveralWarehouses(SopDepotCase):
         valve = self._at(main.policy_ids, self.warehouse, self.valve)
         self.assertAlmostEqual(
             pump.lead_time_demand, 2 * valve.lead_time_demand, delta=2.0
+        )
+
+    def test_depot_of_another_plan_is_pulled_before_the_main_plan_starts(self):
+        """The depot's plan of this month approved, the main warehouse's
+        prepared for next month: what the depot still sells this month (its
+        plan's month less what it has delivered) is restocked from the main
+        warehouse before the main plan starts, as for a depot of its own
+        cycle."""
+        depot_plan = self._approve(self._plan(self.pump, self.depot))
+        this_month = self._lines(depot_plan, self.pump).sorted("date_month")[0]
+        self._done_move(
+            self.pump, self.depot.lot_stock_id, self.customers, 100, date.today()
+        )
+        main = self._plan(self.pump, self.warehouse, ahead=1)
+        main.action_submit_supply_review()
+        lines = self._lines(main, self.pump).sorted("date_month")
+        self.assertAlmostEqual(
+            lines[0].pulled_qty,
+            lines[0].consensus_qty + this_month.consensus_qty - 100,
+            places=1,
+        )
+        self.assertAlmostEqual(lines[1].pulled_qty, lines[1].consensus_qty, places=6)
+
+    def test_depot_plan_prepared_ahead_gives_what_it_stored_before_it(self):
+        """Both plans start next month: the depot's demand of this month is
+        the forecast its plan stored for it (``gap_forecast``)."""
+        depot_plan = self._plan(self.pump, self.depot, ahead=1)
+        self._forecast(depot_plan, self.pump).sudo().gap_forecast = {
+            self.this_month.isoformat(): 50.0
+        }
+        self._approve(depot_plan)
+        main = self._plan(self.pump, self.warehouse, ahead=1)
+        main.action_submit_supply_review()
+        lines = self._lines(main, self.pump).sorted("date_month")
+        self.assertAlmostEqual(
+            lines[0].pulled_qty, lines[0].consensus_qty + 50.0, places=6
         )
 
     def test_depot_product_in_two_plans_is_pulled_once(self):
