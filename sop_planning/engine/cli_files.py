@@ -62,8 +62,11 @@ def _iso_periods(table, day_first):
     period is looked at, so a file that changes its way of writing dates
     part way down is read whole (the other dates are left to pandas).
     """
-    if "period" not in table.columns or table["period"].dtype != object:
-        return table
+    column = table.get("period")
+    if column is None or not (
+        column.dtype == object or pd.api.types.is_string_dtype(column)
+    ):
+        return table  # no period, or read as numbers (pandas 3 reads text as str)
     codes, periods = pd.factorize(table["period"])  # an empty cell: -1
     parts = pd.Series(periods, dtype=object).astype(str).str.extract(_NUMERIC_DATE)
     matched = parts[0].notna().to_numpy()
