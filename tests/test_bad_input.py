@@ -246,6 +246,24 @@ def test_negative_on_hand_is_refused_naming_the_item():
         )
 
 
+def test_a_backlog_at_the_start_is_served_first():
+    demand_matrix = np.array([[5.0, 5.0]])
+    # nothing arrives within the two periods: the stock goes to what is owed
+    kept = simulate(demand_matrix, 0.0, 0.0, initial_on_hand=10.0, lead_time=5)
+    owing = simulate(
+        demand_matrix,
+        0.0,
+        0.0,
+        initial_on_hand=10.0,
+        initial_backlog=10.0,
+        lead_time=5,
+    )
+    assert kept.fill_rate[0] == 1.0
+    assert owing.fill_rate[0] == 0.0
+    with pytest.raises(EngineInputError, match="item P1: initial_backlog must be"):
+        simulate(demand_matrix, 0.0, 0.0, initial_backlog=-1.0, item_ids=["P1"])
+
+
 def test_negative_demand_is_refused_naming_item_and_period():
     demand_matrix = np.full((2, 4), 5.0)
     demand_matrix[1, 2] = -1.0

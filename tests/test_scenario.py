@@ -188,6 +188,28 @@ def test_stock_balance_replays_the_simulator():
     np.testing.assert_allclose(served_now.sum(axis=1), result.served)
 
 
+def test_a_backlog_at_the_start_is_bought_and_owed():
+    """An item already owing customers starts below zero: the plan buys
+    what it owes on top of its demand, and owes it until that arrives."""
+    inputs = _inputs(2, 4)
+    owed = inputs.demand.groupby("item_id")["qty"].first().to_numpy()
+
+    def run(on_hand):
+        plan = PlanInputs(inputs.items.assign(on_hand=on_hand), inputs.demand, "M")
+        return evaluate_plan(plan, n_paths=N_PATHS, seed=SEED)
+
+    empty, short = run([0.0, 0.0]), run(list(-owed))
+    owed_value = (owed * inputs.items["unit_cost"]).sum()
+    extra = short.kpis["purchase_spend"] - empty.kpis["purchase_spend"]
+    assert extra == pytest.approx(owed_value, rel=0.01)
+    first = short.supply.groupby("item_id")["backorders"].first()
+    first_empty = empty.supply.groupby("item_id")["backorders"].first()
+    assert (first >= first_empty).all() and (first > first_empty + 100).any()
+    # the plan's own demand is served as from an empty start: the first
+    # receipt brings what is owed as well
+    assert short.kpis["fill_rate"] == pytest.approx(empty.kpis["fill_rate"], abs=1e-3)
+
+
 def test_demand_up_15_percent_raises_revenue_15_percent():
     scores = _score(_inputs(), Scenario("demand +15%", demand_pct=15))
     ratio = scores.loc["demand +15%", "revenue"] / scores.loc["Base plan", "revenue"]

@@ -20,7 +20,8 @@ service_level``) and optionally ``unit_price``, ``category``, ``on_hand``,
 empty cells and items absent from the file take ``ITEM_DEFAULTS``:
 ``service_level`` from the item's ABC x XYZ class; ``unit_price`` the
 realised average price of the history (``value / qty`` or ``price``), else
-``unit_cost`` (no margin); ``on_hand`` the policy's order-up-to level;
+``unit_cost`` (no margin); ``on_hand`` the policy's order-up-to level (a
+value below zero: units owed to customers at the start);
 the other ``compute_policy`` columns its own defaults.
 """
 

@@ -8,7 +8,8 @@ Input contract, ``PlanInputs(items, demand, freq="M", history=None)``:
   review_days, service_level, moq, multiple, ...`` optional) and optionally
   ``unit_price`` (default: ``unit_cost``, no margin), ``category`` (default
   ``""``), ``on_hand`` (units at the start, default: the policy's
-  order-up-to level) and ``capacity`` (most units received per plan period;
+  order-up-to level; below zero: units owed to customers, served before
+  the plan's demand) and ``capacity`` (most units received per plan period;
   empty or missing: unlimited);
 - ``demand``: ``item_id, period, qty, sigma``: the consensus demand of each
   plan period in units and the standard deviation of its forecast error
@@ -267,20 +268,23 @@ def daily_demand(inputs, n_paths=10, seed=0, chunk_items=CHUNK_ITEMS):
     return DailyDemand(np.concatenate(paths), period_of_day, periods, n_paths)
 
 
-def _item_column(items, column, default):
+def _item_column(items, column, default, signed=False):
     """Return ``items[column]`` as floats, ``default`` where empty.
 
-    A value that is not a number, or is negative, raises naming its item.
+    A value that is not a number, or is negative (infinite if ``signed``),
+    raises naming its item.
     """
     if column not in items.columns:
         return np.full(len(items), float(default))
     values = pd.to_numeric(items[column], errors="coerce").to_numpy(float)
-    bad = (np.isnan(values) & items[column].notna().to_numpy()) | (values < 0)
+    out = np.isinf(values) if signed else values < 0
+    bad = (np.isnan(values) & items[column].notna().to_numpy()) | out
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
+        kind = "finite number" if signed else "number >= 0"
         raise EngineInputError(
             f"item {items['item_id'].iloc[first]}: column '{column}' must be a "
-            f"number >= 0 (got {shown(items[column].iloc[first])})"
+            f"{kind} (got {shown(items[column].iloc[first])})"
         )
     return np.where(np.isnan(values), default, values)
 
@@ -362,13 +366,14 @@ def _long(item_ids, periods, **columns):
 
 
 def _simulate_paths(items, policy, paths, n_paths, seed):
-    """Run the simulator on the paths; return its result and the start stock."""
+    """Run the simulator on the paths; return its result and the net stock
+    it starts with (below zero: owed to customers)."""
 
     def rows(values):
         return np.repeat(values, n_paths)
 
     order_up_to = policy["order_up_to"].to_numpy(float)
-    on_hand = _item_column(items, "on_hand", np.nan)
+    on_hand = _item_column(items, "on_hand", np.nan, signed=True)  # owed < 0
     on_hand = np.where(np.isnan(on_hand), order_up_to, on_hand)
     review = np.maximum(np.round(_item_column(items, "review_days", 0.0)), 1.0)
     result = simulate(
@@ -379,7 +384,8 @@ def _simulate_paths(items, policy, paths, n_paths, seed):
         review=rows(review),
         lead_time=rows(items["lead_time_days"].to_numpy(float)),
         lead_time_std=rows(_item_column(items, "lead_time_std_days", 0.0)),
-        initial_on_hand=rows(on_hand),
+        initial_on_hand=rows(np.maximum(on_hand, 0.0)),
+        initial_backlog=rows(np.maximum(-on_hand, 0.0)),
         unit_cost=rows(_item_column(items, "unit_cost", 0.0)),
         multiple=rows(policy["multiple"].to_numpy(float)),
         seed=seed,

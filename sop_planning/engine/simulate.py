@@ -29,7 +29,8 @@ policy formulas. With ``lead_time_std`` > 0 each order draws its own lead
 time ``round(N(lead_time, lead_time_std))`` clipped to ``[0, mean + 6 std]``
 from a generator seeded with ``seed`` (orders may cross). Unmet demand is
 backordered, or lost with ``lost_sales=True``. Start: ``initial_on_hand``
-(default S, or s + Q for ``sQ``), nothing on order.
+(default S, or s + Q for ``sQ``), nothing on order, and ``initial_backlog``
+(default 0) owed to customers, served before any new demand.
 
 Per item the result gives ``fill_rate`` (demand served from stock at once /
 demand, NaN without demand), ``cycle_service_level`` (share of replenishment
@@ -148,6 +149,7 @@ def simulate(
     lead_time=0,
     lead_time_std=0,
     initial_on_hand=None,
+    initial_backlog=0,
     lost_sales=False,
     unit_cost=None,
     multiple=None,
@@ -195,7 +197,7 @@ def simulate(
         scheduled = _per_item(scheduled, n_items, "scheduled", item_ids, n_periods)
         arrivals[:, :n_periods] += scheduled
         on_order += scheduled.sum(axis=1)
-    backlog = np.zeros(n_items)
+    backlog = _per_item(initial_backlog, n_items, "initial_backlog", item_ids)
     served = np.zeros(n_items)
     stockouts = np.zeros(n_items)
     orders = np.zeros(n_items)
