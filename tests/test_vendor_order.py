@@ -190,17 +190,6 @@ def test_budget_fill_rate_costs_less_the_sooner_the_next_month():
     assert budget_fill_rate(_budget_items().iloc[:0]).empty
 
 
-def test_budget_fill_rate_of_a_line_already_owed():
-    """Projected below zero at the order date: the order first serves what
-    is owed, so less of the horizon's demand is served than from zero."""
-    empty = budget_fill_rate(_budget_items(on_hand=[0.0, 0.0]))
-    owing = budget_fill_rate(_budget_items(on_hand=[-20.0, -20.0]))
-    assert (owing["served_proposed"] < empty["served_proposed"]).all()
-    # the at-risk item: 20 owed of the 30 ordered
-    assert owing["served_proposed"][0] < empty["served_proposed"][0] - 5
-    assert (owing["served_budget"] <= empty["served_budget"]).all()
-
-
 def test_budget_fill_rate_bad_input():
     with pytest.raises(EngineInputError, match="defer_days"):
         budget_fill_rate(_budget_items().drop(columns="defer_days"))

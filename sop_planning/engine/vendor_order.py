@@ -265,8 +265,7 @@ def budget_fill_rate(items, n_paths=BUDGET_PATHS, seed=0):
     """Expected fill rate of deferred lines, as proposed and as deferred.
 
     ``items``: one row per deferred line: ``item_id, demand_per_day,
-    on_hand`` (projected stock at the order date; below zero: owed to
-    customers, served first), ``reorder_point,
+    on_hand`` (projected stock at the order date), ``reorder_point,
     order_up_to, lead_time_days, proposed_qty, defer_days`` (days until the
     first order date of the next budget month), optional
     ``demand_std_per_day`` (default: Poisson-like, the square root of the
@@ -328,7 +327,6 @@ def budget_fill_rate(items, n_paths=BUDGET_PATHS, seed=0):
         "lead_time": rows(lead),
         "lead_time_std": rows(items["lead_time_std_days"].clip(lower=0.0)),
         "initial_on_hand": rows(items["on_hand"].clip(lower=0.0)),
-        "initial_backlog": rows((-items["on_hand"]).clip(lower=0.0)),
         "multiple": rows(items["multiple"].clip(lower=0.0)),
         "seed": seed,
     }
