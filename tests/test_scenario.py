@@ -208,6 +208,12 @@ def test_a_backlog_at_the_start_is_bought_and_owed():
     # the plan's own demand is served as from an empty start: the first
     # receipt brings what is owed as well
     assert short.kpis["fill_rate"] == pytest.approx(empty.kpis["fill_rate"], abs=1e-3)
+    # owing more than the plan's receipts can serve: no revenue, not less
+    late = inputs.items.assign(on_hand=-10 * owed, lead_time_days=200.0)
+    stuck = evaluate_plan(
+        PlanInputs(late, inputs.demand, "M"), n_paths=N_PATHS, seed=SEED
+    )
+    assert stuck.kpis["revenue"] >= 0.0
 
 
 def test_demand_up_15_percent_raises_revenue_15_percent():

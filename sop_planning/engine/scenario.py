@@ -425,7 +425,10 @@ def _simulate_chunk(items, policy, paths, capacity, period_starts, n_paths, seed
         "stockout_risk": path_mean(short.astype(float)),
         "demand": path_sum(paths.sum(axis=1)),
         "served_now": path_sum(served_now.sum(axis=1)),
-        "open_orders": path_sum(np.maximum(-net[:, -1], 0.0)),
+        # of the plan's own demand: a backlog it started with is served first
+        "open_orders": path_sum(
+            np.minimum(np.maximum(-net[:, -1], 0.0), paths.sum(axis=1))
+        ),
         "stock_days": path_sum(np.maximum(net, 0.0).mean(axis=1)),
     }
 

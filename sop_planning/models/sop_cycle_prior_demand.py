@@ -50,30 +50,18 @@ class SopCycle(models.Model):
 
     def _other_plans_prior(self, lines, forecasts):
         """Add ``prior`` to ``lines`` of ``forecasts``, depots planned in the
-        company's other approved plans: on this plan's first month, what they
-        still expect to sell before it, as ``_prior_demand`` counts it for
-        this cycle's own (from the months of their own plan, and before it
-        from the forecast their plan stored, ``gap_forecast``)."""
+        company's other approved plans (their months, those before their plan
+        included): on this plan's first month, what they still expect to
+        sell before it, as ``_prior_demand`` counts it for this cycle's own."""
         start = pd.Timestamp(self.date_month)
 
         def months_before(this_month):
-            planned = lines.loc[
-                (lines["period"] >= pd.Timestamp(this_month))
-                & (lines["period"] < start),
-                [*KEYS, "period", "consensus"],
-            ].rename(columns={"consensus": "forecast"})
-            stored = self._gap_months([("id", "in", forecasts.ids)], this_month)
-            # a month their plan has is read there, not in what it stored
-            stored = stored.merge(
-                planned[[*KEYS, "period"]],
-                on=[*KEYS, "period"],
-                how="left",
-                indicator=True,
+            before = (lines["period"] >= pd.Timestamp(this_month)) & (
+                lines["period"] < start
             )
-            stored = stored[
-                (stored["_merge"] == "left_only") & (stored["period"] < start)
-            ].drop(columns="_merge")
-            return pd.concat([planned, stored], ignore_index=True)
+            return lines.loc[before, [*KEYS, "period", "consensus"]].rename(
+                columns={"consensus": "forecast"}
+            )
 
         return self._with_prior(
             lines, forecasts.product_id, forecasts.warehouse_id, months_before

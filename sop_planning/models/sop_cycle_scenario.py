@@ -217,7 +217,7 @@ class SopCycle(models.Model):
             plan_adjusted=items["item_id"].isin(self._plan_adjusted_items(items)),
             unit_price=[prices.get(f) or f.product_id.lst_price for f in forecasts],
             category=self.env["sop.scenario"]._forecast_categories(forecasts),
-            on_hand=[max(f.on_hand_qty, 0.0) - prior.get(f, 0.0) for f in forecasts],
+            on_hand=[f.on_hand_qty - prior.get(f, 0.0) for f in forecasts],
             # a resupplied warehouse's receipts are transfers: no cash out
             purchased=[f.supply_route != "resupply" for f in forecasts],
         )

@@ -34,7 +34,7 @@ from odoo.exceptions import UserError
 
 from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update, query_frame
-from .sop_common import GROUP_PLANNER, GROUP_USER
+from .sop_common import GROUP_PLANNER, GROUP_USER, first_of_this_month
 from .sop_supply_data import projected_demand, pulled_demand
 
 SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
@@ -365,39 +365,56 @@ class SopCycle(models.Model):
         )
 
     def _pulled_by_other_plans(self, products):
-        """The plan lines of the depots of the company's other approved plans
-        that are resupplied from this cycle's warehouses (``_fed_forecasts``):
-        ``KEYS, period, consensus, prior`` (their demand before this plan,
-        ``_other_plans_prior``), ``source_warehouse_id, lead_time``."""
-        columns = [*KEYS, "period", "consensus", "prior", "source_warehouse_id"]
+        """The demand of the depots of the company's other approved plans
+        that are resupplied from this cycle's warehouses (``_fed_forecasts``;
+        a depot this cycle plans is its own): their plan lines, and before
+        their plan, from this month on, the forecast it kept
+        (``gap_forecast``). ``KEYS, period, consensus, prior`` (their demand
+        before this plan, ``_other_plans_prior``), ``source_warehouse_id,
+        lead_time``."""
         own = self.env["sop.forecast"].search(
             [("cycle_id", "=", self.id), ("product_id", "in", products.ids)]
         )
+        mine = {(f.product_id.id, f.warehouse_id.id) for f in own}
         fed = self._fed_forecasts(pd.DataFrame({"item_id": own.ids}))
         theirs = self.env["sop.forecast"].browse(fed.index.tolist())
-        theirs = theirs.filtered(lambda forecast: forecast.cycle_id != self)
+        theirs = theirs.filtered(
+            lambda f: (
+                f.cycle_id != self and (f.product_id.id, f.warehouse_id.id) not in mine
+            )
+        )
+        columns = [*KEYS, "period", "consensus"]
+        sources = ["source_warehouse_id", "lead_time"]
         if not theirs:
-            return pd.DataFrame(columns=[*columns, "lead_time"])
+            return pd.DataFrame(columns=[*columns, "prior", *sources])
         groups = self.env["sop.plan.line"]._read_group(
             [("forecast_id", "in", theirs.ids)],
             ["forecast_id", "date_month:month"],
             ["consensus_qty:sum"],
         )
-        frame = pd.DataFrame(
+        planned = pd.DataFrame(
             [
-                (
-                    forecast.product_id.id,
-                    forecast.warehouse_id.id,
-                    pd.Timestamp(month),
-                    total,
-                    0.0,
-                    forecast.source_warehouse_id.id,
-                    forecast.lead_time_days,
-                )
-                for forecast, month, total in groups
+                (f.product_id.id, f.warehouse_id.id, pd.Timestamp(month), total)
+                for f, month, total in groups
             ],
-            columns=[*columns, "lead_time"],
-        ).astype({"consensus": float, "lead_time": float})
+            columns=columns,
+        )
+        kept = self._gap_months(
+            [("id", "in", theirs.ids)], first_of_this_month(self)
+        ).rename(columns={"forecast": "consensus"})
+        source = pd.DataFrame(
+            [
+                (f.product_id.id, f.warehouse_id.id, f.source_warehouse_id.id)
+                + (f.lead_time_days,)
+                for f in theirs
+            ],
+            columns=[*KEYS, *sources],
+        )
+        frame = (
+            pd.concat([planned, kept], ignore_index=True)
+            .merge(source, on=KEYS)
+            .astype({"consensus": float, "lead_time": float})
+        )
         return self._other_plans_prior(frame, theirs)
 
     def _pulled_by_other_warehouses(self, lines, sources, other_plans=None):

@@ -398,6 +398,7 @@ class TestSeveralWarehouses(SopDepotCase):
         self._done_move(
             self.pump, self.depot.lot_stock_id, self.customers, 100, date.today()
         )
+        self.assertGreater(this_month.consensus_qty, 100)
         main = self._plan(self.pump, self.warehouse, ahead=1)
         main.action_submit_supply_review()
         lines = self._lines(main, self.pump).sorted("date_month")
@@ -421,6 +422,31 @@ class TestSeveralWarehouses(SopDepotCase):
         lines = self._lines(main, self.pump).sorted("date_month")
         self.assertAlmostEqual(
             lines[0].pulled_qty, lines[0].consensus_qty + 50.0, places=6
+        )
+
+    def test_depot_plan_starting_later_pulls_what_it_kept_for_the_months_before(
+        self,
+    ):
+        """The depot's plan starts in two months, the main warehouse's next
+        month: the depot's demand of this month and of next month is the
+        forecast its plan kept (``gap_forecast``), pulled before and in the
+        main plan's first month."""
+        depot_plan = self._plan(self.pump, self.depot, ahead=2)
+        forecast = self._forecast(depot_plan, self.pump)
+        forecast.sudo().gap_forecast = {
+            self.this_month.isoformat(): 50.0,
+            self._month(1).isoformat(): 60.0,
+        }
+        self._approve(depot_plan)
+        share = forecast.lead_time_days / MONTH_DAYS  # pulled a month early
+        depot_first = self._lines(depot_plan, self.pump).sorted("date_month")[0]
+        main = self._plan(self.pump, self.warehouse, ahead=1)
+        main.action_submit_supply_review()
+        lines = self._lines(main, self.pump).sorted("date_month")
+        self.assertAlmostEqual(
+            lines[0].pulled_qty,
+            50.0 + 60.0 * (1 - share) + depot_first.consensus_qty * share,
+            places=1,
         )
 
     def test_depot_product_in_two_plans_is_pulled_once(self):
