@@ -3,7 +3,7 @@ import logging
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, LockError, UserError
 from odoo.tools import float_round
 
 from .sop_bulk import bulk_create, bulk_update
@@ -174,7 +174,14 @@ class SopReorderProposal(models.Model):
                 proposal.state = "proposed"
 
     def action_confirm(self):
-        """Order the proposals through Odoo's procurement (creates the RFQs)."""
+        """Order what each proposal's rule still needs, through Odoo's
+        procurement (creates the RFQs or transfers).
+
+        The rules are proposed again first: an RFQ or transfer made since the
+        daily run (by hand, from a vendor order, an RFQ cancelled and its
+        proposal reopened) counts as incoming, so nothing is bought twice.
+        Returns a notification naming the proposals whose quantity changed.
+        """
         if not (self.env.su or self.env.user.has_group(GROUP_PURCHASE)):
             raise AccessError(
                 self.env._("Only purchase users can confirm reorder proposals.")
@@ -189,8 +196,51 @@ class SopReorderProposal(models.Model):
                     state=dict(self._fields["state"].selection)[blocked[0].state],
                 )
             )
-        self.sudo()._create_rfqs()
-        return True
+        orderpoints = self.orderpoint_id.sudo()
+        try:
+            orderpoints.lock_for_update()
+        except LockError:
+            raise UserError(
+                self.env._(
+                    "The daily reorder proposals are being refreshed for these "
+                    "products right now; order again in a minute."
+                )
+            ) from None
+        shown = {p.orderpoint_id: (p.product_id.display_name, p.quantity) for p in self}
+        current = self.sudo()._refresh_for_orderpoints(orderpoints)
+        to_order = current.filtered(lambda p: p.state == "proposed")
+        to_order._create_rfqs()
+        ordered = {p.orderpoint_id: p.quantity for p in to_order}
+        changed = [
+            (name, shown_qty, ordered.get(orderpoint, 0.0), orderpoint.product_uom)
+            for orderpoint, (name, shown_qty) in shown.items()
+            if orderpoint.product_uom.compare(ordered.get(orderpoint, 0.0), shown_qty)
+        ]
+        if not changed:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "message": self.env._(
+                    "Changed since the daily run (an RFQ, transfer, receipt or "
+                    "sale since then), ordered as the rule needs now: %s.",
+                    "; ".join(
+                        self.env._(
+                            "%(product)s %(shown)s -> %(ordered)s %(unit)s",
+                            product=name,
+                            shown=f"{shown_qty:g}",
+                            ordered=f"{qty:g}",
+                            unit=unit.name,
+                        )
+                        for name, shown_qty, qty, unit in changed
+                    ),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _create_rfqs(self):
         """Run the rules' procurement for the proposed quantities and link lines."""

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .sop_common import GROUP_PURCHASE, set_worded
+from .sop_reorder_proposal import OPEN_STATES
 
 ORDERED_REASONS = ("due", "added")
 
@@ -200,13 +201,7 @@ class SopVendorOrder(models.Model):
             raise UserError(
                 self.env._("Vendor order %s already has an RFQ.", done[0].display_name)
             )
-        empty = self.filtered(
-            lambda o: (
-                not o.line_ids.filtered(
-                    lambda x: x.reason in ORDERED_REASONS and x.quantity > 0
-                )
-            )
-        )
+        empty = self.filtered(lambda o: not o._lines_to_order())
         # several selected: an order with nothing to order (deferred whole by
         # the budget, or cut to zero) stays as it is, the others are ordered
         if empty == self:
@@ -239,11 +234,22 @@ class SopVendorOrder(models.Model):
             },
         }
 
+    def _lines_to_order(self):
+        """The lines the RFQ orders: due or added, not cut to zero, and not
+        of a proposal ordered since the run (by hand, or from another
+        vendor order): it would be bought twice."""
+        self.ensure_one()
+        return self.line_ids.filtered(
+            lambda x: (
+                x.reason in ORDERED_REASONS
+                and x.quantity > 0
+                and (not x.proposal_id or x.proposal_id.state in OPEN_STATES)
+            )
+        )
+
     def _create_rfq(self):
         self.ensure_one()
-        lines = self.line_ids.filtered(
-            lambda x: x.reason in ORDERED_REASONS and x.quantity > 0
-        )
+        lines = self._lines_to_order()
         purchase = (
             self.env["purchase.order"]
             .with_company(self.company_id)

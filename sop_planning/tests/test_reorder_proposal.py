@@ -135,13 +135,37 @@ class TestReorderProposal(SopPolicyCase):
         self._run_cron()
         second = self._proposals(self.pump) - first
         self.assertEqual(second.state, "proposed", "the higher rule needs more")
-        self.pump.seller_ids.unlink()  # the vendor is gone before purchasing orders
-        second.with_user(self.buyer).action_confirm()
+        # Odoo's procurement creates nothing (another add-on's rule refuses)
+        with patch.object(
+            type(rule), "_procure_orderpoint_confirm", lambda *args, **kwargs: None
+        ):
+            second.with_user(self.buyer).action_confirm()
         self.assertEqual(second.state, "exception")
         self.assertIn("created no RFQ line", second.exception_reason_display)
         self.assertFalse(second.purchase_line_id)
         self.assertEqual(old_line.product_qty, ordered)
         self.assertEqual(first.purchase_line_id, old_line)
+
+    def test_an_order_made_since_the_run_is_not_bought_twice(self):
+        """The proposal's RFQ line was moved to another RFQ (as a vendor
+        order does), and that RFQ cancelled: the proposal reopens with its
+        quantity while the first RFQ still buys it. Ordering it again orders
+        what the rule still needs: nothing, and the buyer is told."""
+        self._approve(self._plan(self.pump))
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        proposal.with_user(self.buyer).action_confirm()
+        first_line = proposal.purchase_line_id
+        ordered = first_line.product_qty
+        other = first_line.order_id.copy()
+        proposal.sudo().purchase_line_id = other.order_line[:1]
+        other.button_cancel()
+        self.assertEqual(proposal.state, "proposed", "reopened")
+        self.assertEqual(proposal.quantity, ordered)
+        result = proposal.with_user(self.buyer).action_confirm()
+        self.assertEqual(first_line.product_qty, ordered, "not bought twice")
+        self.assertIn(f"{ordered:g} -> 0", result["params"]["message"])
+        self.assertFalse(proposal.exists(), "nothing left to propose")
 
     def test_cancelled_rfq_reopens_proposal(self):
         self._approve(self._plan(self.pump))

@@ -256,6 +256,21 @@ class TestVendorOrder(VendorOrderCase):
         self.assertNotEqual(order.purchase_id, first)
         self.assertEqual(proposal.purchase_id, order.purchase_id)
 
+    def test_a_proposal_ordered_by_hand_is_left_out_of_the_rfq(self):
+        """The buyer ordered a proposal from the proposals list after the
+        run: Create RFQ on its vendor order does not buy it a second time."""
+        order = self._run()
+        by_hand = self._line(order, self.due).proposal_id
+        by_hand.with_user(self.buyer).action_confirm()
+        hand_line = by_hand.purchase_line_id
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertEqual(order.purchase_id.order_line.product_id, self.soon)
+        self.assertEqual(by_hand.purchase_line_id, hand_line, "still its own RFQ")
+        bought = self.env["purchase.order.line"].search(
+            [("product_id", "=", self.due.id), ("state", "!=", "cancel")]
+        )
+        self.assertEqual(bought, hand_line)
+
     def test_purchase_user_orders_but_cannot_approve_a_cycle(self):
         order = self._run()
         orders = self.env["sop.vendor.order"].with_user(self.buyer).search([])
