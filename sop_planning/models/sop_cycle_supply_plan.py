@@ -646,7 +646,11 @@ class SopCycle(models.Model):
         )
         if changed:
             vals_list = super()._compute_policy_values(scenario=scenario)
-            names = ", ".join(changed[:5].mapped("product_id.display_name"))
+            # each product x warehouse named: a product of two warehouses twice
+            names = ", ".join(
+                f"{f.product_id.display_name} ({f.warehouse_id.code})"
+                for f in changed[:5]
+            )
             if len(changed) > 5:
                 names += " " + self.env._("and %s more", len(changed) - 5)
             body = self.env._(

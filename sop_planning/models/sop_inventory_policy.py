@@ -10,6 +10,7 @@ from odoo.tools import SQL, float_compare, format_amount, formatLang
 from .sop_bulk import bulk_create, bulk_update
 from .sop_forecast import ABC, PATTERNS, SUPPLY_ROUTES, XYZ
 from .sop_inventory_policy_change import DRIVERS, MATERIAL_SHARE, MATERIAL_UNITS
+from .sop_reorder_proposal import OPEN_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -578,6 +579,28 @@ class SopInventoryPolicy(models.Model):
                 "orderpoint_id": [orderpoint_ids[i] for i in ids],
             },
         )
+        self._follow_plan_open_proposals(policies)
+
+    @api.model
+    def _follow_plan_open_proposals(self, policies):
+        """The open proposals of ``policies`` name the plan that now sets
+        their rule (ordered ones keep the plan they were made under)."""
+        self.flush_model(["cycle_id"])
+        self.env["sop.reorder.proposal"].flush_model(["cycle_id", "policy_id", "state"])
+        self.env.cr.execute(
+            SQL(
+                """UPDATE sop_reorder_proposal proposal
+                      SET cycle_id = policy.cycle_id
+                     FROM sop_inventory_policy policy
+                    WHERE proposal.policy_id = policy.id
+                      AND policy.id = ANY(%s)
+                      AND proposal.state IN %s
+                      AND proposal.cycle_id IS DISTINCT FROM policy.cycle_id""",
+                policies.ids,
+                OPEN_STATES,
+            )
+        )
+        self.env["sop.reorder.proposal"].invalidate_model(["cycle_id"])
 
     @api.model
     def _write_changed_orderpoints(self, values_by_orderpoint):

@@ -341,6 +341,18 @@ class TestPolicyRefresh(SopPolicyCase):
         self.assertEqual(later.policy_ids, policy, "the next plan takes it back")
         self.assertTrue(policy.active)
 
+    def test_open_proposals_name_the_plan_that_now_sets_their_rule(self):
+        first = self._approve(self._plan(self.pump | self.gasket))
+        self._run_cron()
+        ordered = self._proposals(self.gasket)
+        ordered.with_user(self.buyer).action_confirm()
+        open_one = self._proposals(self.pump)
+        self.assertEqual(open_one.cycle_id, first)
+        second = self._approve(self._plan(self.pump | self.gasket))
+        self.assertEqual(open_one.state, "proposed")
+        self.assertEqual(open_one.cycle_id, second, "the plan of its rule now")
+        self.assertEqual(ordered.cycle_id, first, "ordered under the first plan")
+
     def test_older_per_plan_policies_archived_by_the_next_refresh(self):
         """A database from when each plan had its own policies heals itself."""
         cycle = self._approve(self._plan(self.pump))

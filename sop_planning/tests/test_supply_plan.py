@@ -180,7 +180,7 @@ class TestSupplyPlan(SopDataCase):
         self._approve(cycle)
         messages = " ".join(cycle.message_ids.mapped("body"))
         self.assertIn("Inventory policies recomputed", messages)
-        self.assertIn("Pump", messages)
+        self.assertIn(f"Pump ({self.warehouse.code})", messages)
         self.assertNotIn("applied as they were", messages)
         self.assertGreater(self._policy(cycle, self.item).reorder_point, 0)
 
