@@ -279,6 +279,9 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(order.state, "rfq")
         with self.assertRaises(AccessError):
             self.cycle.with_user(self.buyer).action_approve()
+        # the role is named, not a technical field the buyer cannot read
+        with self.assertRaisesRegex(AccessError, "Executive may move"):
+            self.cycle.with_user(self.buyer).action_close()
         with self.assertRaises(AccessError):
             order.with_user(self.sop_user).action_create_rfq()
 
