@@ -210,6 +210,7 @@ class SopReorderProposal(models.Model):
         current = self.sudo()._refresh_for_orderpoints(orderpoints)
         to_order = current.filtered(lambda p: p.state == "proposed")
         to_order._create_rfqs()
+        self._check_again_listed(to_order)
         ordered = {p.orderpoint_id: p.quantity for p in to_order}
         changed = [
             (name, shown_qty, ordered.get(orderpoint, 0.0), orderpoint.product_uom)
@@ -241,6 +242,26 @@ class SopReorderProposal(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    @api.model
+    def _check_again_listed(self, proposals):
+        """``proposals`` just ordered that a draft vendor order still lists:
+        the daily run checks their rules again now, and rebuilds the vendor
+        orders without them (``_cron_replenish``)."""
+        listed = (
+            self.env["sop.vendor.order.line"]
+            .sudo()
+            .search_count(
+                [
+                    ("proposal_id", "in", proposals.ids),
+                    ("order_id.state", "=", "draft"),
+                ],
+                limit=1,
+            )
+        )
+        if listed:
+            proposals.orderpoint_id.sudo().sop_date_checked = False
+            self.env.ref("sop_planning.ir_cron_sop_replenish").sudo()._trigger()
 
     def _create_rfqs(self):
         """Run the rules' procurement for the proposed quantities and link lines."""

@@ -261,8 +261,14 @@ class TestVendorOrder(VendorOrderCase):
         run: Create RFQ on its vendor order does not buy it a second time."""
         order = self._run()
         by_hand = self._line(order, self.due).proposal_id
+        cron = self.env.ref("sop_planning.ir_cron_sop_replenish")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
         by_hand.with_user(self.buyer).action_confirm()
         hand_line = by_hand.purchase_line_id
+        new_triggers = (
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers
+        )
+        self.assertTrue(new_triggers, "the run rebuilds the vendor order soon")
         order.with_user(self.buyer).action_create_rfq()
         self.assertEqual(order.purchase_id.order_line.product_id, self.soon)
         self.assertEqual(by_hand.purchase_line_id, hand_line, "still its own RFQ")
@@ -270,6 +276,15 @@ class TestVendorOrder(VendorOrderCase):
             [("product_id", "=", self.due.id), ("state", "!=", "cancel")]
         )
         self.assertEqual(bought, hand_line)
+
+    def test_the_next_run_drops_a_line_ordered_by_hand(self):
+        """The only due line ordered by hand: nothing is due any more, so the
+        run drops the draft order (its other line was only brought forward)."""
+        order = self._run()
+        by_hand = self._line(order, self.due).proposal_id
+        by_hand.with_user(self.buyer).action_confirm()
+        self.assertFalse(self._run())
+        self.assertFalse(order.exists())
 
     def test_purchase_user_orders_but_cannot_approve_a_cycle(self):
         order = self._run()
