@@ -590,7 +590,8 @@ class SopInventoryPolicy(models.Model):
         self.env.cr.execute(
             SQL(
                 """UPDATE sop_reorder_proposal proposal
-                      SET cycle_id = policy.cycle_id
+                      SET cycle_id = policy.cycle_id,
+                          write_date = now() at time zone 'UTC'
                      FROM sop_inventory_policy policy
                     WHERE proposal.policy_id = policy.id
                       AND policy.id = ANY(%s)
@@ -600,7 +601,7 @@ class SopInventoryPolicy(models.Model):
                 OPEN_STATES,
             )
         )
-        self.env["sop.reorder.proposal"].invalidate_model(["cycle_id"])
+        self.env["sop.reorder.proposal"].invalidate_model()
 
     @api.model
     def _write_changed_orderpoints(self, values_by_orderpoint):

@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
-from odoo.tools import float_round
+from odoo.tools import float_round, formatLang
 
 from .sop_bulk import bulk_create, bulk_update
 from .sop_common import GROUP_PURCHASE, set_worded
@@ -198,27 +198,27 @@ class SopReorderProposal(models.Model):
             )
         orderpoints = self.orderpoint_id.sudo()
         try:
-            orderpoints.lock_for_update()
+            orderpoints.lock_for_update(allow_referencing=True)
         except LockError:
             raise UserError(
                 self.env._(
-                    "The daily reorder proposals are being refreshed for these "
-                    "products right now; order again in a minute."
+                    "The reorder proposals of these products are being worked "
+                    "on right now (the daily run or another buyer); order "
+                    "again in a minute."
                 )
             ) from None
         shown = {p.orderpoint_id: (p.product_id.display_name, p.quantity) for p in self}
+        listed = self._listed_on_draft_vendor_orders()
         current = self.sudo()._refresh_for_orderpoints(orderpoints)
-        to_order = current.filtered(lambda p: p.state == "proposed")
-        to_order._create_rfqs()
-        self._check_again_listed(to_order)
-        ordered = {p.orderpoint_id: p.quantity for p in to_order}
-        changed = [
-            (name, shown_qty, ordered.get(orderpoint, 0.0), orderpoint.product_uom)
-            for orderpoint, (name, shown_qty) in shown.items()
-            if orderpoint.product_uom.compare(ordered.get(orderpoint, 0.0), shown_qty)
-        ]
-        if not changed:
+        current.filtered(lambda p: p.state == "proposed")._create_rfqs()
+        if listed:
+            # the vendor orders are rebuilt without them (``_cron_replenish``)
+            orderpoints.sop_date_checked = False
+            self.env.ref("sop_planning.ir_cron_sop_replenish").sudo()._trigger()
+        changes = self._changes_since_the_run(shown, current)
+        if not changes:
             return True
+        gone = self.exists() != self
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -227,41 +227,70 @@ class SopReorderProposal(models.Model):
                 "sticky": True,
                 "message": self.env._(
                     "Changed since the daily run (an RFQ, transfer, receipt or "
-                    "sale since then), ordered as the rule needs now: %s.",
-                    "; ".join(
-                        self.env._(
-                            "%(product)s %(shown)s -> %(ordered)s %(unit)s",
-                            product=name,
-                            shown=f"{shown_qty:g}",
-                            ordered=f"{qty:g}",
-                            unit=unit.name,
-                        )
-                        for name, shown_qty, qty, unit in changed
-                    ),
+                    "sale since then): %s.",
+                    "; ".join(changes),
                 ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                # a proposal no longer needed is gone: back to the list
+                "next": self.env["ir.actions.act_window"]._for_xml_id(
+                    "sop_planning.sop_reorder_proposal_action"
+                )
+                if gone
+                else {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 
-    @api.model
-    def _check_again_listed(self, proposals):
-        """``proposals`` just ordered that a draft vendor order still lists:
-        the daily run checks their rules again now, and rebuilds the vendor
-        orders without them (``_cron_replenish``)."""
-        listed = (
+    def _listed_on_draft_vendor_orders(self):
+        """Whether a draft vendor order lists one of these proposals."""
+        return bool(
             self.env["sop.vendor.order.line"]
             .sudo()
             .search_count(
-                [
-                    ("proposal_id", "in", proposals.ids),
-                    ("order_id.state", "=", "draft"),
-                ],
+                [("proposal_id", "in", self.ids), ("order_id.state", "=", "draft")],
                 limit=1,
             )
         )
-        if listed:
-            proposals.orderpoint_id.sudo().sop_date_checked = False
-            self.env.ref("sop_planning.ir_cron_sop_replenish").sudo()._trigger()
+
+    @api.model
+    def _changes_since_the_run(self, shown, current):
+        """What Order did otherwise than ``shown`` ({rule: (product, quantity)}
+        as the buyer saw them), given the rules' ``current`` proposals: a
+        quantity ordered as the rule needs now, nothing needed any more, or
+        a proposal that now needs attention (with its reason)."""
+        by_rule = {p.orderpoint_id: p for p in current.exists()}
+        changes = []
+        for orderpoint, (name, qty) in shown.items():
+            proposal = by_rule.get(orderpoint)
+            unit = orderpoint.product_uom
+
+            def amount(value, unit=unit):
+                return f"{formatLang(self.env, value, dp='Product Unit')} {unit.name}"
+
+            if proposal and proposal.state == "exception":
+                changes.append(
+                    self.env._(
+                        "%(product)s not ordered: %(reason)s",
+                        product=name,
+                        reason=proposal.exception_reason_display,
+                    )
+                )
+            elif not proposal or proposal.state != "ordered":
+                changes.append(
+                    self.env._(
+                        "%(product)s %(shown)s -> nothing needed now",
+                        product=name,
+                        shown=amount(qty),
+                    )
+                )
+            elif unit.compare(proposal.quantity, qty):
+                changes.append(
+                    self.env._(
+                        "%(product)s %(shown)s -> %(ordered)s ordered",
+                        product=name,
+                        shown=amount(qty),
+                        ordered=amount(proposal.quantity),
+                    )
+                )
+        return changes
 
     def _create_rfqs(self):
         """Run the rules' procurement for the proposed quantities and link lines."""
@@ -492,7 +521,8 @@ class SopReorderProposal(models.Model):
         seller = self.env["product.supplierinfo"]
         exception, words = False, None
         if "buy" in rules.mapped("action") or not rules:
-            seller = product._select_seller(
+            # the rule's company's vendor prices, as Odoo's procurement reads them
+            seller = product.with_company(orderpoint.company_id)._select_seller(
                 quantity=qty,
                 uom_id=orderpoint.product_uom,
                 params={"orderpoint_id": orderpoint},

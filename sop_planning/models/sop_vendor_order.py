@@ -237,13 +237,18 @@ class SopVendorOrder(models.Model):
     def _lines_to_order(self):
         """The lines the RFQ orders: due or added, not cut to zero, and not
         of a proposal ordered since the run (by hand, or from another
-        vendor order): it would be bought twice."""
+        vendor order) or no longer needed (a due line whose proposal is
+        gone): it would be bought twice."""
         self.ensure_one()
         return self.line_ids.filtered(
             lambda x: (
                 x.reason in ORDERED_REASONS
                 and x.quantity > 0
-                and (not x.proposal_id or x.proposal_id.state in OPEN_STATES)
+                and (
+                    x.proposal_id.state in OPEN_STATES
+                    if x.proposal_id or x.reason == "due"
+                    else True
+                )
             )
         )
 

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 from psycopg2 import IntegrityError
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -277,6 +277,38 @@ class TestVendorOrder(VendorOrderCase):
         )
         self.assertEqual(bought, hand_line)
 
+    def test_a_due_line_no_longer_needed_is_left_out_of_the_rfq(self):
+        """An RFQ made by hand covers the due product; Order on its proposal
+        finds nothing needed (the proposal goes): Create RFQ on the vendor
+        order does not buy it, and the run rebuilds the order soon."""
+        order = self._run()
+        proposal = self._line(order, self.due).proposal_id
+        self.env["purchase.order"].create(
+            {
+                "partner_id": self.supplier.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.due.id,
+                            "product_qty": proposal.quantity,
+                            "orderpoint_id": proposal.orderpoint_id.id,
+                        }
+                    )
+                ],
+            }
+        )
+        cron = self.env.ref("sop_planning.ir_cron_sop_replenish")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        result = proposal.with_user(self.buyer).action_confirm()
+        self.assertFalse(proposal.exists())
+        self.assertIn("nothing needed now", result["params"]["message"])
+        self.assertEqual(result["params"]["next"]["res_model"], "sop.reorder.proposal")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers
+        )
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertNotIn(self.due, order.purchase_id.order_line.product_id)
+
     def test_the_next_run_drops_a_line_ordered_by_hand(self):
         """The only due line ordered by hand: nothing is due any more, so the
         run drops the draft order (its other line was only brought forward)."""
@@ -407,7 +439,8 @@ class TestVendorOrder(VendorOrderCase):
             [("company_id", "=", company_b.id)], limit=1
         )
         product = self._product("B part", standard_price=10.0)
-        self._vendor_price(product, 5, vendor=self.supplier)
+        # company B's own price: the run (in company A) reads B's prices
+        self._vendor_price(product, 5, vendor=self.supplier, company_id=company_b.id)
         env_b = self.env(
             context=dict(self.env.context, allowed_company_ids=[company_b.id])
         )
