@@ -231,8 +231,11 @@ class SopReorderProposal(models.Model):
                     "; ".join(changes),
                 ),
                 # a proposal no longer needed is gone: back to the list
-                "next": self.env["ir.actions.act_window"]._for_xml_id(
-                    "sop_planning.sop_reorder_proposal_action"
+                "next": dict(
+                    self.env["ir.actions.act_window"]._for_xml_id(
+                        "sop_planning.sop_reorder_proposal_action"
+                    ),
+                    target="main",  # the form of a proposal that is gone leaves
                 )
                 if gone
                 else {"type": "ir.actions.client", "tag": "soft_reload"},
