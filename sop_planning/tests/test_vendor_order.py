@@ -477,6 +477,23 @@ class TestVendorOrder(VendorOrderCase):
         self.assertNotIn(product, order_a.line_ids.product_id)
         visible = self.env["sop.vendor.order"].with_user(self.buyer).search([])
         self.assertEqual(visible, order_a, "the buyer of A does not see B's order")
+        # a buyer of both orders A's and B's proposals in one click, working
+        # in A: each is ordered from its own company's vendor price
+        both = new_test_user(
+            self.env,
+            "sop_buyer_of_both",
+            groups="purchase.group_purchase_user",
+            company_id=self.company_a.id,
+            company_ids=[(6, 0, (self.company_a | company_b).ids)],
+        )
+        proposals = (
+            self._line(order_a, self.due).proposal_id | order_b.line_ids.proposal_id
+        )
+        proposals.with_user(both).with_context(
+            allowed_company_ids=[self.company_a.id, company_b.id]
+        ).action_confirm()
+        self.assertEqual(set(proposals.mapped("state")), {"ordered"})
+        self.assertEqual(proposals.purchase_id.company_id, self.company_a | company_b)
 
 
 @tagged("post_install", "-at_install")
