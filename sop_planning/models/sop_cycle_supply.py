@@ -404,8 +404,12 @@ class SopCycle(models.Model):
         ).rename(columns={"forecast": "consensus"})
         source = pd.DataFrame(
             [
-                (f.product_id.id, f.warehouse_id.id, f.source_warehouse_id.id)
-                + (f.lead_time_days,)
+                (
+                    f.product_id.id,
+                    f.warehouse_id.id,
+                    f.source_warehouse_id.id,
+                    f.lead_time_days,
+                )
                 for f in theirs
             ],
             columns=[*KEYS, *sources],

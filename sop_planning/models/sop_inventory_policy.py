@@ -437,13 +437,7 @@ class SopInventoryPolicy(models.Model):
                 and (not owner or owner in replaced)
             ]
         )
-        if not left:
-            return left
-        change_model = self.env["sop.inventory.policy.change"].sudo()
-        changes = change_model._prepare_left_plan(cycle, left)
-        left.write({"active": False})
-        change_model._log(changes)
-        return left
+        return left._archive_with_history(cycle)
 
     @api.model
     def _archive_closed_plan(self, cycle):
@@ -452,19 +446,23 @@ class SopInventoryPolicy(models.Model):
         kept with their last minimum and maximum, as when a product leaves
         the plan. Returns the archived policies."""
         policies = self.sudo().search([("cycle_id", "=", cycle.id)])
-        if not policies:
-            return policies
-        change_model = self.env["sop.inventory.policy.change"].sudo()
-        changes = change_model._prepare_left_plan(
+        return policies._archive_with_history(
             cycle,
-            policies,
-            reason=self.env._(
+            self.env._(
                 "Plan %s closed: archived; its reordering rule is kept.", cycle.name
             ),
         )
-        policies.write({"active": False})
+
+    def _archive_with_history(self, cycle, reason=None):
+        """Archive these policies, each with a history row of ``cycle``
+        (``reason``: the default says they left its plan). Returns them."""
+        if not self:
+            return self
+        change_model = self.env["sop.inventory.policy.change"].sudo()
+        changes = change_model._prepare_left_plan(cycle, self, reason=reason)
+        self.write({"active": False})
         change_model._log(changes)
-        return policies
+        return self
 
     @api.model
     def _refresh_plan(self, cycle):
@@ -649,9 +647,7 @@ class SopInventoryPolicy(models.Model):
             )
             .orderpoint_id
         )
-        if stale:
-            stale.sop_date_checked = False
-            self.env.ref("sop_planning.ir_cron_sop_replenish").sudo()._trigger()
+        stale._sop_check_again()
 
     @api.model
     def _differs(self, record, name, value):

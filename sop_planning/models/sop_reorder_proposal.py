@@ -213,8 +213,7 @@ class SopReorderProposal(models.Model):
         current.filtered(lambda p: p.state == "proposed")._create_rfqs()
         if listed:
             # the vendor orders are rebuilt without them (``_cron_replenish``)
-            orderpoints.sop_date_checked = False
-            self.env.ref("sop_planning.ir_cron_sop_replenish").sudo()._trigger()
+            orderpoints._sop_check_again()
         changes = self._changes_since_the_run(shown, current)
         if not changes:
             return True
@@ -260,14 +259,14 @@ class SopReorderProposal(models.Model):
         quantity ordered as the rule needs now, nothing needed any more, or
         a proposal that now needs attention (with its reason)."""
         by_rule = {p.orderpoint_id: p for p in current.exists()}
+
+        def amount(value, unit):
+            return f"{formatLang(self.env, value, dp='Product Unit')} {unit.name}"
+
         changes = []
         for orderpoint, (name, qty) in shown.items():
             proposal = by_rule.get(orderpoint)
             unit = orderpoint.product_uom
-
-            def amount(value, unit=unit):
-                return f"{formatLang(self.env, value, dp='Product Unit')} {unit.name}"
-
             if proposal and proposal.state == "exception":
                 changes.append(
                     self.env._(
@@ -281,7 +280,7 @@ class SopReorderProposal(models.Model):
                     self.env._(
                         "%(product)s %(shown)s -> nothing needed now",
                         product=name,
-                        shown=amount(qty),
+                        shown=amount(qty, unit),
                     )
                 )
             elif unit.compare(proposal.quantity, qty):
@@ -289,8 +288,8 @@ class SopReorderProposal(models.Model):
                     self.env._(
                         "%(product)s %(shown)s -> %(ordered)s ordered",
                         product=name,
-                        shown=amount(qty),
-                        ordered=amount(proposal.quantity),
+                        shown=amount(qty, unit),
+                        ordered=amount(proposal.quantity, unit),
                     )
                 )
         return changes

@@ -49,6 +49,12 @@ class StockWarehouseOrderpoint(models.Model):
             return rules
         return super(StockWarehouseOrderpoint, rules)._unlink_processed_orderpoints()
 
+    def _sop_check_again(self):
+        """The daily S&OP run checks these rules again now, not tomorrow."""
+        if self:
+            self.sudo().sop_date_checked = False
+            self.env.ref("sop_planning.ir_cron_sop_replenish").sudo()._trigger()
+
     def action_replenish(self, force_to_max=False):
         """Order now, as Odoo does; an S&OP rule stays after it (Odoo then
         deletes the superuser's manual rules with nothing left to order)."""
