@@ -190,6 +190,28 @@ def test_budget_fill_rate_costs_less_the_sooner_the_next_month():
     assert budget_fill_rate(_budget_items().iloc[:0]).empty
 
 
+def test_budget_fill_rate_starts_from_what_is_owed_and_what_is_coming():
+    def served(**columns):
+        incoming = columns.pop("incoming", None)
+        scores = budget_fill_rate(_budget_items(**columns), incoming=incoming)
+        return scores.set_index("item_id")["served_budget"]
+
+    before = served()
+    # 10 owed to customers: the 10 on hand go to them, the next days go short
+    owed = served(backlog=[10.0, 0.0])
+    assert owed.loc[1] < before.loc[1] - 5
+    assert owed.loc[2] == pytest.approx(before.loc[2])
+    # 30 arriving on day 3 (an open purchase) carry the item to the deferred order
+    coming = pd.DataFrame(
+        {"item_id": [1, 1, 9], "day": [3, 500, 1], "qty": [30, 5, 99]}
+    )
+    arriving = served(incoming=coming)
+    assert arriving.loc[1] > before.loc[1] + 20
+    assert arriving.loc[2] == pytest.approx(before.loc[2])
+    # owed first, then the receipt: between the two
+    assert owed.loc[1] < served(backlog=[10.0, 0.0], incoming=coming).loc[1]
+
+
 def test_budget_fill_rate_bad_input():
     with pytest.raises(EngineInputError, match="defer_days"):
         budget_fill_rate(_budget_items().drop(columns="defer_days"))

@@ -76,6 +76,7 @@ BUDGET_ITEM_COLUMNS = (
     "defer_days",
 )
 BUDGET_ITEM_DEFAULTS = {
+    "backlog": 0.0,
     "demand_std_per_day": np.nan,
     "lead_time_std_days": 0.0,
     "review_days": 0.0,
@@ -121,6 +122,19 @@ def _with_defaults(frame, defaults):
             frame[column] = default
         frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(default)
     return frame
+
+
+def _incoming_by_day(item_ids, incoming, days):
+    """Items x ``days`` matrix of the receipts on order, by day of arrival."""
+    matrix = np.zeros((len(item_ids), days))
+    if incoming is None or incoming.empty:
+        return matrix
+    row = pd.Index(item_ids).get_indexer(incoming["item_id"])
+    day = pd.to_numeric(incoming["day"], errors="coerce").to_numpy(float)
+    qty = pd.to_numeric(incoming["qty"], errors="coerce").to_numpy(float)
+    keep = (row >= 0) & (day >= 0) & (day < days) & (qty > 0)
+    np.add.at(matrix, (row[keep], day[keep].astype(int)), qty[keep])
+    return matrix
 
 
 def _fill_to(value_now, target, values):
@@ -261,16 +275,19 @@ def apply_budget(lines, budget):
     return lines["line_id"].to_numpy()[order][~kept].tolist()
 
 
-def budget_fill_rate(items, n_paths=BUDGET_PATHS, seed=0):
+def budget_fill_rate(items, incoming=None, n_paths=BUDGET_PATHS, seed=0):
     """Expected fill rate of deferred lines, as proposed and as deferred.
 
     ``items``: one row per deferred line: ``item_id, demand_per_day,
-    on_hand`` (projected stock at the order date), ``reorder_point,
-    order_up_to, lead_time_days, proposed_qty, defer_days`` (days until the
-    first order date of the next budget month), optional
+    on_hand`` (stock at the order date), ``reorder_point, order_up_to,
+    lead_time_days, proposed_qty, defer_days`` (days until the first order
+    date of the next budget month), optional ``backlog`` (deliveries owed
+    at the order date, served first from stock and arrivals),
     ``demand_std_per_day`` (default: Poisson-like, the square root of the
     mean), ``lead_time_std_days``, ``review_days`` (the vendor's order
-    cycle), ``multiple``.
+    cycle), ``multiple``. ``incoming`` (optional): ``item_id, day, qty``,
+    receipts already on order, arriving ``day`` days after the order date
+    (0: today; later than the item's horizon: not counted).
 
     Both runs simulate the same ``n_paths`` daily demand paths (gamma,
     seeded) with the min/max policy reviewed on the vendor's cycle, up to
@@ -317,8 +334,9 @@ def budget_fill_rate(items, n_paths=BUDGET_PATHS, seed=0):
         return np.repeat(np.asarray(values, dtype=float), n_paths)
 
     arrival = np.minimum(lead + 1, days - 1).astype(int)
-    scheduled = np.zeros((len(items), days))
-    scheduled[np.arange(len(items)), arrival] = np.maximum(
+    on_order = _incoming_by_day(items["item_id"], incoming, days)
+    scheduled = on_order.copy()
+    scheduled[np.arange(len(items)), arrival] += np.maximum(
         items["proposed_qty"].to_numpy(float), 0.0
     )
     common = {
@@ -327,6 +345,7 @@ def budget_fill_rate(items, n_paths=BUDGET_PATHS, seed=0):
         "lead_time": rows(lead),
         "lead_time_std": rows(items["lead_time_std_days"].clip(lower=0.0)),
         "initial_on_hand": rows(items["on_hand"].clip(lower=0.0)),
+        "initial_backlog": rows(items["backlog"].clip(lower=0.0)),
         "multiple": rows(items["multiple"].clip(lower=0.0)),
         "seed": seed,
     }
@@ -341,7 +360,13 @@ def budget_fill_rate(items, n_paths=BUDGET_PATHS, seed=0):
         order_from=rows(review),
         **common,
     )
-    budget = simulate(paths, *levels, order_from=rows(defer), **common)
+    budget = simulate(
+        paths,
+        *levels,
+        scheduled=np.repeat(on_order, n_paths, axis=0),
+        order_from=rows(defer),
+        **common,
+    )
 
     def path_mean(values):
         return values.reshape(-1, n_paths).mean(axis=1)

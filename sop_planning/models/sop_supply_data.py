@@ -94,10 +94,11 @@ class SopSupplyData(models.AbstractModel):
         return pd.DataFrame(rows, columns=["product_id", "warehouse_id", "on_hand"])
 
     @api.model
-    def _open_moves(self, company, warehouses, products, first_month):
+    def _open_moves(self, company, warehouses, products, first_month, unit="month"):
         """DataFrame product_id, warehouse_id, period, incoming, committed.
 
-        Moves dated before ``first_month`` (late) count in that month.
+        ``period``: the move's month (``unit`` "day": its day). Moves dated
+        before ``first_month`` (late) count in that month (day).
         """
         self.env.flush_all()
         rows = self.env.execute_query(
@@ -107,7 +108,7 @@ class SopSupplyData(models.AbstractModel):
                     SELECT m.product_id, m.product_qty AS qty,
                            sl.usage AS src_usage, sl.warehouse_id AS src_wh,
                            dl.usage AS dest_usage, dl.warehouse_id AS dest_wh,
-                           GREATEST(date_trunc('month', m.date)::date, %(first)s)
+                           GREATEST(date_trunc(%(unit)s, m.date)::date, %(first)s)
                                AS period
                       FROM stock_move m
                       JOIN stock_location sl ON sl.id = m.location_id
@@ -136,6 +137,7 @@ class SopSupplyData(models.AbstractModel):
                  GROUP BY 1, 2, 3
                 """,
                 first=first_month,
+                unit=unit,
                 company=company.id,
                 products=products.ids,
                 wh=warehouses.ids,

@@ -155,8 +155,8 @@ class SopVendorOrder(models.Model):
         vendor's first order date of the next month (``budget_fill_rate``);
         a budget that defers nothing costs nothing.
         """
-        items = self._budget_items(deferred_lines)
-        scores = budget_fill_rate(items)
+        items, incoming = self._budget_items(deferred_lines)
+        scores = budget_fill_rate(items, incoming)
         scores["budget_id"] = scores["item_id"].map(
             {line.id: line.budget_id.id for line in deferred_lines}
         )
@@ -185,8 +185,15 @@ class SopVendorOrder(models.Model):
                 budget.sudo().write(values)  # scores: no user may type them
 
     def _budget_items(self, lines):
-        """The engine's items of ``budget_fill_rate`` for deferred lines."""
+        """The engine's items and receipts of ``budget_fill_rate`` for lines.
+
+        Each line starts on its order date from the warehouse's stock on
+        hand, owing the deliveries dated before it; receipts dated before it
+        arrive on it, later ones on their day. Deliveries from the order
+        date on are left to the simulated demand, which they are part of.
+        """
         lines = lines.filtered("orderpoint_id.sop_policy_id")
+        on_hand, moves = self._budget_stock(lines)
         policies = lines.orderpoint_id.sop_policy_id
         sigmas = {
             (f.cycle_id.id, f.product_id.id, f.warehouse_id.id): f.sigma
@@ -198,11 +205,19 @@ class SopVendorOrder(models.Model):
                 ]
             )
         }
-        rows = []
+        rows, incoming = [], []
         for line in lines:
             rule = line.orderpoint_id
             policy = rule.sop_policy_id
             order = line.order_id
+            key = (line.product_id.id, rule.warehouse_id.id)
+            flows = moves.get(key, [])
+            start = order.date_order
+            incoming += [
+                {"item_id": line.id, "day": max((day - start).days, 0), "qty": qty}
+                for day, qty, _out in flows
+                if qty
+            ]
             sigma = sigmas.get(
                 (policy.cycle_id.id, policy.product_id.id, policy.warehouse_id.id)
             )
@@ -216,7 +231,8 @@ class SopVendorOrder(models.Model):
                     "demand_std_per_day": sigma / math.sqrt(DAYS_PER_MONTH)
                     if sigma
                     else math.nan,
-                    "on_hand": line.qty_projected,
+                    "on_hand": on_hand.get(key, 0.0),
+                    "backlog": sum(out for day, _in, out in flows if day < start),
                     "reorder_point": rule.product_min_qty,
                     "order_up_to": rule.product_max_qty,
                     "lead_time_days": policy.lead_time_days,
@@ -227,4 +243,28 @@ class SopVendorOrder(models.Model):
                     "defer_days": (goes_out - order.date_order).days,
                 }
             )
-        return pd.DataFrame(rows)
+        incoming = pd.DataFrame(incoming, columns=["item_id", "day", "qty"])
+        return pd.DataFrame(rows), incoming
+
+    def _budget_stock(self, lines):
+        """Stock on hand and open moves of the lines' products and warehouses.
+
+        Returns ``({(product, warehouse): on hand}, {(product, warehouse):
+        [(day, incoming, committed)]})``; moves dated before the lines'
+        first order date count on the day before it.
+        """
+        data = self.env["sop.supply.data"].sudo()
+        on_hand, moves = {}, {}
+        for company in lines.order_id.company_id:
+            mine = lines.filtered(lambda x, c=company: x.order_id.company_id == c)
+            args = (company, mine.orderpoint_id.warehouse_id, mine.product_id)
+            for row in data._on_hand(*args).itertuples(index=False):
+                on_hand[row.product_id, row.warehouse_id] = row.on_hand
+            first = min(mine.order_id.mapped("date_order")) - relativedelta(days=1)
+            for row in data._open_moves(*args, first, unit="day").itertuples(
+                index=False
+            ):
+                moves.setdefault((row.product_id, row.warehouse_id), []).append(
+                    (row.period.date(), row.incoming, row.committed)
+                )
+        return on_hand, moves

@@ -1,9 +1,12 @@
+from datetime import datetime, timedelta
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from ..engine.vendor_order import budget_fill_rate
 from .test_vendor_order import VendorOrderCase
 
 
@@ -62,6 +65,56 @@ class TestPurchaseBudget(VendorOrderCase):
         self.assertEqual(budget.deferred_count, 0)
         self.assertEqual(budget.fill_rate_cost, 0.0)
         self.assertFalse(cycle.purchase_budget_ids)
+
+    def _open_move(self, source, dest, qty, when, warehouse=None):
+        move = self.env["stock.move"].create(
+            {
+                "product_id": self.soon.id,
+                "product_uom_qty": qty,
+                "product_uom": self.soon.uom_id.id,
+                "location_id": source.id,
+                "location_dest_id": dest.id,
+                "date": datetime.combine(when, datetime.min.time()).replace(hour=9),
+                "warehouse_id": (warehouse or self.warehouse).id,
+            }
+        )
+        move._action_confirm()
+        move.date = datetime.combine(when, datetime.min.time()).replace(hour=9)
+        return move
+
+    def test_the_cost_starts_from_stock_owed_deliveries_and_receipts(self):
+        """The deferral is scored from the stock on hand, less the deliveries
+        already late (owed first), with each open receipt on its day;
+        deliveries from the order date on are the simulated demand itself,
+        not taken off twice, and stock owed beyond what is on hand is not
+        lost (it used to start at zero)."""
+        self._budget(480.0)
+        line = self._line(self._run(), self.soon)
+        today = line.order_id.date_order
+        customers = self.env.ref("stock.stock_location_customers")
+        vendors = self.env.ref("stock.stock_location_suppliers")
+        self._open_move(self.stock, customers, 30.0, today - timedelta(days=3))
+        self._open_move(self.stock, customers, 7.0, today)
+        self._open_move(self.stock, customers, 9.0, today + timedelta(days=4))
+        self._open_move(vendors, self.stock, 11.0, today - timedelta(days=1))
+        self._open_move(vendors, self.stock, 25.0, today + timedelta(days=2))
+        items, incoming = line.order_id._budget_items(line)
+        item = items.set_index("item_id").loc[line.id]
+        self.assertEqual(item["on_hand"], 16.0)
+        self.assertEqual(item["backlog"], 30.0, "the late delivery only")
+        self.assertEqual(
+            sorted(incoming[["day", "qty"]].itertuples(index=False, name=None)),
+            [(0, 11.0), (2, 25.0)],
+            "a late receipt on the order date, the next one on its day",
+        )
+        # 16 on hand and 11 received do not cover the 30 owed: the 25 on day
+        # 2 first pay the rest, so less is served than from an empty start
+        scores = budget_fill_rate(items, incoming).set_index("item_id")
+        at_zero = budget_fill_rate(items.assign(on_hand=0.0, backlog=0.0), incoming)
+        self.assertLess(
+            scores.loc[line.id, "served_budget"],
+            at_zero.set_index("item_id").loc[line.id, "served_budget"],
+        )
 
     def test_create_rfqs_skips_an_order_the_budget_deferred_whole(self):
         """The buyer selects every proposed order: one the budget deferred
