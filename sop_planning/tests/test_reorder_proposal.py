@@ -3,7 +3,7 @@ from unittest.mock import patch
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, LockError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common_policy import SopPolicyCase
@@ -168,6 +168,31 @@ class TestReorderProposal(SopPolicyCase):
         self.assertIn("Pump", result["params"]["message"])
         self.assertIn("nothing needed now", result["params"]["message"])
         self.assertFalse(proposal.exists(), "nothing left to propose")
+
+    def test_rules_held_by_the_daily_run_or_another_buyer(self):
+        """While the daily run (or another buyer) works on a product's rule,
+        Order tells the buyer to try again and changes nothing; the daily run
+        in turn leaves rules a buyer holds to its next pass."""
+        self._approve(self._plan(self.pump))
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        Rule = type(self.env["stock.warehouse.orderpoint"])
+        held = LockError("could not obtain lock")
+        with (
+            patch.object(Rule, "lock_for_update", side_effect=held),
+            self.assertRaisesRegex(UserError, "being worked on right now"),
+        ):
+            proposal.with_user(self.buyer).action_confirm()
+        self.assertEqual(proposal.state, "proposed")
+        self.assertFalse(proposal.purchase_line_id, "no RFQ")
+        Proposal = type(self.env["sop.reorder.proposal"])
+        with (
+            patch.object(Rule, "try_lock_for_update", lambda rules, **kw: rules[:0]),
+            patch.object(Proposal, "_replenish_batch") as replenished,
+        ):
+            self._run_cron()
+        replenished.assert_not_called()
+        self.assertTrue(proposal.exists())
 
     def test_cancelled_rfq_reopens_proposal(self):
         self._approve(self._plan(self.pump))
