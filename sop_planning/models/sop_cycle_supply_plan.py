@@ -644,7 +644,16 @@ class SopCycle(models.Model):
         changed = forecasts.filtered(
             lambda f: not stored[f.id][1] or stored[f.id][0] != prints[f.id]
         )
-        if changed:
+        if changed and scenario:
+            vals_list = super()._compute_policy_values(scenario=scenario)
+            body = self.env._(
+                "Inventory policies recomputed for the approved scenario "
+                "%(scenario)s: the supply review's %(total)s draft policies "
+                "were made without it.",
+                scenario=scenario.display_name,
+                total=len(forecasts),
+            )
+        elif changed:
             vals_list = super()._compute_policy_values(scenario=scenario)
             # each product x warehouse named: a product of two warehouses twice
             names = ", ".join(

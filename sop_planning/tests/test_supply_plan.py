@@ -184,6 +184,23 @@ class TestSupplyPlan(SopDataCase):
         self.assertNotIn("applied as they were", messages)
         self.assertGreater(self._policy(cycle, self.item).reorder_point, 0)
 
+    def test_approval_with_a_scenario_says_the_policies_follow_it(self):
+        """An approved scenario changes every policy's inputs: the note
+        names the scenario instead of listing every product as changed."""
+        cycle = self._supply_review()
+        cycle.action_submit_reconciliation()
+        cycle.action_submit_executive_review()
+        late = (
+            self.env["sop.scenario"]
+            .with_user(self.planner)
+            .create({"cycle_id": cycle.id, "name": "Vendor late", "lead_time_days": 14})
+        )
+        cycle.with_user(self.executive).approved_scenario_id = late
+        cycle.with_user(self.executive).action_approve()
+        messages = " ".join(cycle.message_ids.mapped("body"))
+        self.assertIn("recomputed for the approved scenario Vendor late", messages)
+        self.assertNotIn("product(s) x warehouse(s) changed", messages)
+
     def test_only_planners_refresh_the_supply_review(self):
         cycle = self._supply_review()
         with self.assertRaises(AccessError):
