@@ -133,14 +133,15 @@ class SopCycle(models.Model):
                 ["__count"],
             )
         )
+        # each cycle's own last month (another cycle's last month is not)
         last_month = {
-            cycle.id: value
-            for cycle, value in Line._read_group(
+            (cycle.id, month): value
+            for cycle, month, value in Line._read_group(
                 [
                     ("cycle_id", "in", self.ids),
                     ("date_month", "in", [c._plan_months()[-1] for c in self]),
                 ],
-                ["cycle_id"],
+                ["cycle_id", "date_month:day"],
                 ["planned_inventory_value:sum"],
             )
         }
@@ -156,7 +157,9 @@ class SopCycle(models.Model):
             cycle.revenue_total = revenue
             cycle.cost_total = cost
             cycle.margin_total = margin
-            cycle.inventory_value_end = last_month.get(cycle.id, 0.0)
+            cycle.inventory_value_end = last_month.get(
+                (cycle.id, cycle._plan_months()[-1]), 0.0
+            )
             prev = previous[cycle]
             cycle.previous_cycle_id = prev
             prev_totals = totals.get(prev.id, (0.0, 0.0, 0.0))

@@ -256,6 +256,16 @@ class TestSupplyReview(SopDataCase):
         self.assertLess(
             abs(second.purchase_spend_diff), 0.5 * second.purchase_spend_total
         )
+        # the list reads both cycles at once: each its own year-end stock
+        # (the second's last month is not added to the first's)
+        alone = []
+        for cycle in (first, second):
+            self.env.invalidate_all()
+            alone.append(cycle.inventory_value_end)
+        self.env.invalidate_all()
+        listed = (first | second).read(["inventory_value_end"])
+        self.assertEqual([row["inventory_value_end"] for row in listed], alone)
+        self.assertGreater(min(alone), 0.0)
         # a plan approved before the supply plan existed (an upgraded
         # database) has no spend to compare with: no difference is shown,
         # not the whole spend
