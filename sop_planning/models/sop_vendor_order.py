@@ -268,15 +268,14 @@ class SopVendorOrder(models.Model):
             )
         )
         # the lines as Odoo's procurement prepares them (vendor price, taxes,
-        # dates): no onchange per line
+        # dates), in the vendor's unit (packs): no onchange per line
         PurchaseLine = self.env["purchase.order.line"].with_company(self.company_id)
         purchase_lines = PurchaseLine.create(
             [
                 {
                     **PurchaseLine._prepare_purchase_order_line(
                         line.product_id,
-                        line.quantity,
-                        line.product_id.uom_id,
+                        *self._in_vendor_unit(line),
                         self.company_id,
                         self.vendor_id,
                         purchase,
@@ -301,6 +300,20 @@ class SopVendorOrder(models.Model):
         )
         proposals.invalidate_recordset(["purchase_line_id", "state"])
         proposals._close_finished_todos(proposals.todo_id)
+
+    def _in_vendor_unit(self, line):
+        """(quantity, unit) of ``line`` in the unit of the vendor's price line
+        for it, as Odoo's procurement writes an RFQ line (packs of 6: 294
+        Units are 49 packs at the pack's price)."""
+        product = line.product_id
+        seller = product.with_company(self.company_id)._select_seller(
+            partner_id=self.vendor_id,
+            quantity=line.quantity,
+            date=fields.Date.context_today(self),
+            uom_id=product.uom_id,
+        )
+        unit = seller.product_uom_id or product.uom_id
+        return product.uom_id._compute_quantity(line.quantity, unit), unit
 
     def action_view_rfq(self):
         """Open the order's RFQ; an order without one says so (over RPC the

@@ -412,8 +412,16 @@ class TestVendorOrder(VendorOrderCase):
         ):
             line.quantity = 50.0
         line.quantity = 60.0
+        self.due.seller_ids.price = 96.0  # a pack of 12
         order.with_user(self.buyer).action_create_rfq()
         self.assertEqual(line.purchase_line_id.product_uom_qty, 60.0)
+        # the RFQ in the vendor's packs at the pack's price, as Odoo's
+        # procurement (a proposal's Order) writes it
+        rfq_line = line.purchase_line_id
+        self.assertEqual(rfq_line.product_uom_id, self.dozen)
+        self.assertEqual(rfq_line.product_qty, 5.0)
+        self.assertEqual(rfq_line.price_unit, 96.0)
+        self.assertEqual(rfq_line.price_subtotal, 480.0)
 
     def test_buyers_quantity_in_the_rfq(self):
         order = self._run()
