@@ -509,6 +509,28 @@ class SopReorderProposal(models.Model):
             "the product's route and vendor."
         )
 
+    def _seller_for(self, orderpoint, qty):
+        """(vendor price line, quantity) for ``qty`` of ``orderpoint``: the
+        rule's company's vendor prices, as Odoo's procurement reads them.
+        A vendor whose minimum is above ``qty`` (raised since the plan was
+        approved) still sells it: its minimum is ordered, rounded up as the
+        rule rounds (its multiple, whole pieces)."""
+        product = orderpoint.product_id.with_company(orderpoint.company_id)
+        ask = {
+            "uom_id": orderpoint.product_uom,
+            "params": {"orderpoint_id": orderpoint},
+        }
+        seller = product._select_seller(quantity=qty, **ask)
+        if seller:
+            return seller, qty
+        seller = product._select_seller(quantity=None, **ask)
+        if not seller:
+            return seller, qty
+        minimum = seller.product_uom_id._compute_quantity(
+            seller.min_qty, orderpoint.product_uom, round=False
+        )
+        return seller, max(qty, orderpoint._get_multiple_rounded_qty(minimum))
+
     def _proposal_values(self, orderpoint, qty):
         """Values of the proposal of ``orderpoint`` for ``qty``, from its source.
 
@@ -523,12 +545,7 @@ class SopReorderProposal(models.Model):
         seller = self.env["product.supplierinfo"]
         exception, words = False, None
         if "buy" in rules.mapped("action") or not rules:
-            # the rule's company's vendor prices, as Odoo's procurement reads them
-            seller = product.with_company(orderpoint.company_id)._select_seller(
-                quantity=qty,
-                uom_id=orderpoint.product_uom,
-                params={"orderpoint_id": orderpoint},
-            )
+            seller, qty = self._seller_for(orderpoint, qty)
             lead_days = seller.delay if seller else 0
             if not seller:
                 words = {"code": "no_vendor"}

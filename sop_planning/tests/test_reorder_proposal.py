@@ -55,6 +55,23 @@ class TestReorderProposal(SopPolicyCase):
         proposal = self._proposals(self.pump)
         self.assertIn("(vendor minimum 12.0 Units)", proposal.explanation)
 
+    def test_a_vendor_minimum_raised_after_approval_is_ordered(self):
+        """The vendor raises its minimum above what the rule needs after the
+        plan was approved: the proposal orders the minimum from that vendor
+        (it read "No vendor" and nothing was ordered)."""
+        cycle = self._approve(self._plan(self.pump))
+        rule = cycle.policy_ids.orderpoint_id.sudo()
+        self.pump.seller_ids.min_qty = rule.product_max_qty + 100.0
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        self.assertEqual(proposal.state, "proposed")
+        self.assertEqual(proposal.vendor_id, self.vendor)
+        self.assertEqual(proposal.quantity, rule.product_max_qty + 100.0)
+        self.assertIn("(vendor minimum", proposal.explanation)
+        proposal.with_user(self.buyer).action_confirm()
+        self.assertEqual(proposal.purchase_line_id.product_qty, proposal.quantity)
+        self.assertEqual(proposal.purchase_line_id.partner_id, self.vendor)
+
     def test_sentences_of_a_run_by_odoobot_read_in_the_readers_language(self):
         """OdooBot (English) runs the replenishment; a Danish buyer reads the
         proposal's sentences in Danish, the vendor's minimum included, an
