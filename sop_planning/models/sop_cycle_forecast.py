@@ -135,14 +135,15 @@ class SopCycle(models.Model):
         """Read the history and run the engine on the whole catalogue.
 
         Return (product ids, frames keyed by product for the chunks, info for
-        the finalize). Products planned before and no longer in scope are
-        included, so their lines get a zero statistic as on every run.
+        the finalize). Products and warehouses planned before and no longer
+        in scope leave the plan first (``_remove_out_of_scope``).
         """
         timer = _Timer()
         date_from, date_to = self._history_window()
         products = self._get_scope_products()
         archived = self._get_scope_archived_products()
         warehouses = self._get_scope_warehouses()
+        self._remove_out_of_scope(products | archived, warehouses)
         history = self.env["sop.demand.history"]._extract(
             self.company_id, warehouses, products | archived, date_from, date_to
         )
@@ -185,6 +186,50 @@ class SopCycle(models.Model):
         info = {"date_from": str(date_from), "date_to": str(date_to)}
         product_ids = {*products.ids, *archived.ids, *planned}
         return sorted(product_ids), frames, info
+
+    def _remove_out_of_scope(self, products, warehouses):
+        """Remove the forecasts and plan lines of products or warehouses the
+        cycle no longer plans (its scope was narrowed): they would become
+        policies and stock at approval. The chatter names them and how many
+        adjusted lines went with them."""
+        gone = (
+            self.env["sop.forecast"]
+            .sudo()
+            .search(
+                [
+                    ("cycle_id", "=", self.id),
+                    "|",
+                    ("product_id", "not in", products.ids),
+                    ("warehouse_id", "not in", warehouses.ids),
+                ]
+            )
+        )
+        if not gone:
+            return
+        adjusted = (
+            self.env["sop.plan.line"]
+            .sudo()
+            .search_count(
+                [("forecast_id", "in", gone.ids), ("adjustment_qty", "!=", 0.0)]
+            )
+        )
+        names = ", ".join(
+            f"{f.product_id.display_name} ({f.warehouse_id.code})" for f in gone[:5]
+        )
+        if len(gone) > 5:
+            names += " " + self.env._("and %s more", len(gone) - 5)
+        gone.unlink()
+        self.message_post(
+            body=self.env._(
+                "%(count)s product(s) x warehouse(s) no longer in the cycle's "
+                "scope left the plan, with %(adjusted)s adjusted plan line(s): "
+                "%(names)s.",
+                count=len(gone),
+                adjusted=adjusted,
+                names=names,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
 
     def _forecast_chunk(self, product_ids, frames):
         """Write the forecasts and plan lines of ``product_ids`` (idempotent)."""

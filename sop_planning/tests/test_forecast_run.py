@@ -130,6 +130,24 @@ class TestForecastRun(SopDataCase):
         self.assertAlmostEqual(launch.consensus_qty, 30.0, places=2)
         self.assertEqual(launch.adjusted_by_id, self.planner)
 
+    def test_a_product_out_of_the_narrowed_scope_leaves_the_plan(self):
+        """The planner narrows the scope in demand review (here the product
+        moved to another category): the next run removes its forecast and
+        lines, so approval makes no policy or stock of it; the chatter says
+        so, adjusted lines counted."""
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        line = self._lines(cycle, self.steady)[:1]
+        line.write({"adjustment_qty": 5, "adjustment_reason": "promotion"})
+        self.steady.categ_id = self.env["product.category"].create({"name": "Other"})
+        cycle.action_run_forecast()
+        self.assertFalse(self._forecast(cycle, self.steady))
+        self.assertFalse(self._lines(cycle, self.steady))
+        self.assertTrue(self._lines(cycle, self.new), "the scope's products stay")
+        note = cycle.message_ids.filtered(lambda m: "left the plan" in m.body)
+        self.assertIn("1 product(s) x warehouse(s)", note.body)
+        self.assertIn("with 1 adjusted plan line(s): Steady", note.body)
+
     def test_rerun_rewrites_only_the_lines_whose_forecast_changed(self):
         """A re-run that changed nothing rewrites no plan line (their
         write_date stays); a product with a new sale gets new statistics."""
