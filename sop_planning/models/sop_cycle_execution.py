@@ -584,13 +584,14 @@ class SopCycle(models.Model):
 
     def _transfer_lots(self, forecasts):
         """{forecast id: lot} of resupplied items: the company's transfer days
-        of their mean daily consensus over the next three months, so a
-        transfer is sized as often as the company moves goods (default
-        weekly), not as a purchase's EOQ. Rounded by the engine's rounding.
+        of their mean daily consensus over the next three months (from the
+        plan's first month for a cycle prepared ahead), so a transfer is
+        sized as often as the company moves goods (default weekly), not as a
+        purchase's EOQ. Rounded by the engine's rounding.
         """
         if not forecasts:
             return {}
-        this_month = first_of_this_month(self)
+        this_month = max(first_of_this_month(self), self.date_month)
         groups = self.env["sop.plan.line"]._read_group(
             [
                 ("forecast_id", "in", forecasts.ids),

@@ -53,6 +53,16 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertEqual(policy.order_qty, math.ceil(monthly / MONTH_DAYS * 7 - 1e-6))
         self.assertIn("Resupplied from WH, 2 days", policy.explanation)
 
+    def test_depot_plan_prepared_months_ahead_still_moves_a_week_at_a_time(self):
+        """A plan prepared three months ahead: the depot's transfer lot is a
+        week of the plan's first months (it read the three months from today,
+        which that plan has no line in: lot 0, min = max)."""
+        plan = self._plan(self.pump, self.warehouse | self.depot, ahead=3)
+        policy = self._at(self._approve(plan).policy_ids, self.depot, self.pump)
+        self.assertAlmostEqual(policy.order_qty, 70.0, delta=1.0, msg="a week")
+        rule = policy.orderpoint_id.sudo()
+        self.assertGreater(rule.product_max_qty, rule.product_min_qty)
+
     def test_source_read_in_the_readers_language(self):
         """The supply review ran in English; a Danish planner reads the
         forecasts' sources in Danish, a Danish buyer the policies' ones, an
