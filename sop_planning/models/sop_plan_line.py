@@ -425,7 +425,44 @@ class SopPlanLine(models.Model):
                 if is_adjusted
             ]
         )._check_adjustable()
+        if not self.env.su:
+            lines._check_placement()
         return lines
+
+    def _check_placement(self):
+        """A line a user creates belongs to its forecast's product and
+        warehouse, in a month of its cycle's plan (the forecast run places
+        its own lines; a line elsewhere would be projected and bought)."""
+        for line in self:
+            forecast = line.forecast_id
+            if forecast and (
+                forecast.cycle_id,
+                forecast.product_id,
+                forecast.warehouse_id,
+            ) != (line.cycle_id, line.product_id, line.warehouse_id):
+                raise UserError(
+                    self.env._(
+                        "A plan line of %(product)s at %(warehouse)s must belong "
+                        "to that product's forecast in the same cycle and "
+                        "warehouse (not %(forecast)s).",
+                        product=line.product_id.display_name,
+                        warehouse=line.warehouse_id.display_name,
+                        forecast=forecast.display_name,
+                    )
+                )
+            months = line.cycle_id._plan_months()
+            if line.date_month not in months:
+                raise UserError(
+                    self.env._(
+                        "%(month)s is not a month of the plan of %(cycle)s: plan "
+                        "lines start on the first of a month from %(first)s to "
+                        "%(last)s.",
+                        month=line.date_month,
+                        cycle=line.cycle_id.display_name,
+                        first=months[0],
+                        last=months[-1],
+                    )
+                )
 
     def write(self, vals):
         check_recorded_not_typed(

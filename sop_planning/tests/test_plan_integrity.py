@@ -61,6 +61,39 @@ class TestPlanIntegrity(SopPolicyCase):
         )
         self.assertEqual(line.adjustment_qty, 5.0)
 
+    def test_a_planners_new_line_belongs_to_its_forecast_and_plan(self):
+        """Over RPC a planner may create a plan line: it must be its
+        forecast's product and warehouse, in a month of the plan (a line
+        elsewhere was projected and bought by the supply review)."""
+        self.gasket = self._product("Gasket")
+        cycle = self._plan(self.pump, ahead=1)
+        pump = cycle.forecast_ids.filtered(lambda f: f.product_id == self.pump)
+        first = pump.plan_line_ids.sorted("date_month")[:1]
+        values = {
+            "cycle_id": cycle.id,
+            "company_id": cycle.company_id.id,
+            "forecast_id": pump.id,
+            "product_id": self.pump.id,
+            "warehouse_id": self.warehouse.id,
+            "date_month": first.date_month,
+        }
+        first.sudo().unlink()
+        Line = self.env["sop.plan.line"].with_user(self.planner)
+        refused = [
+            ({"product_id": self.gasket.id}, "must belong to that product's forecast"),
+            ({"date_month": self._month(1).replace(day=15)}, "not a month of the plan"),
+            ({"date_month": self._month(30)}, "not a month of the plan"),
+            ({"date_month": self._month(-24)}, "not a month of the plan"),
+        ]
+        for change, message in refused:
+            with (
+                self.subTest(change=change),
+                self.assertRaisesRegex(UserError, message),
+                self.cr.savepoint(),
+            ):
+                Line.create(dict(values, **change))
+        self.assertEqual(Line.create(values).forecast_id, pump)
+
     def test_approval_record_cannot_be_forged(self):
         cycle = self._plan(self.pump)
         self._to_executive_review_from_demand(cycle)
@@ -124,15 +157,16 @@ class TestPlanIntegrity(SopPolicyCase):
         line.write({"adjustment_qty": 3.0, "adjustment_reason": "customer"})
         self.assertEqual(line.adjusted_by_id, self.planner)
         # a line created with an adjustment records its author, a copy of
-        # an adjusted line records who made the copy
+        # an adjusted line records who made the copy (in a month of the plan
+        # left free for it)
+        last = line.forecast_id.plan_line_ids.sorted("date_month")[-1:]
+        month = last.date_month
+        last.sudo().unlink()
         created = (
             self.env["sop.plan.line"]
             .with_user(self.executive)
             .create(
-                dict(
-                    line.with_user(self.executive).copy_data()[0],
-                    date_month=self._month(13),
-                )
+                dict(line.with_user(self.executive).copy_data()[0], date_month=month)
             )
         )
         self.assertEqual(created.adjustment_qty, 3.0)
