@@ -43,6 +43,14 @@ class SopScenario(models.Model):
     cycle_id = fields.Many2one(
         "sop.cycle", required=True, ondelete="cascade", index=True, check_company=True
     )
+    cycle_scenario = fields.Char(
+        string="Cycle and Scenario",
+        compute="_compute_cycle_scenario",
+        store=True,
+        help="The scenario named with its cycle: the scenarios of cycles "
+        "reviewed side by side (one per warehouse or product family) are "
+        "listed apart, not added up.",
+    )
     company_id = fields.Many2one(
         related="cycle_id.company_id", store=True, index=True, precompute=True
     )
@@ -115,6 +123,11 @@ class SopScenario(models.Model):
 
     def _sop_run_name(self):
         return self.env._("scenario scoring")
+
+    @api.depends("name", "cycle_id.name")
+    def _compute_cycle_scenario(self):
+        for scenario in self:
+            scenario.cycle_scenario = f"{scenario.cycle_id.name}: {scenario.name}"
 
     @api.constrains(*PERCENT_FIELDS, "lead_time_days", "service_level")
     def _check_deltas(self):

@@ -185,24 +185,47 @@ class TestExecutiveDashboard(HttpCase):
         self.assertEqual(cells["C2"], '=IFERROR(ROUND(PIVOT.VALUE(2,"fill_rate"),1),0)')
 
     def test_scenarios_of_the_cycle_under_review(self):
-        cycle = self.env["sop.cycle"].create({"note": "dashboard"})
-        cycle.action_start_demand_review()
-        cycle.action_submit_supply_review()
-        cycle.action_submit_reconciliation()
+        """Two cycles under review side by side (one per warehouse): each
+        cycle's scenarios are listed apart, never added up by name (the two
+        base plans read 189 % fill)."""
+        warehouses = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company.id)], limit=2
+        )
+        cycles = self.env["sop.cycle"]
+        for warehouse in warehouses:
+            cycle = self.env["sop.cycle"].create(
+                {"note": "dashboard", "warehouse_ids": [Command.set(warehouse.ids)]}
+            )
+            cycle.action_start_demand_review()
+            cycle.action_submit_supply_review()
+            cycle.action_submit_reconciliation()
+            cycles |= cycle
         self.env["sop.scenario"].create(
             [
-                {"cycle_id": cycle.id, "name": "Dash promo", "demand_pct": 15.0},
-                {"cycle_id": cycle.id, "name": "Dash late", "lead_time_days": 14.0},
+                {"cycle_id": cycles[0].id, "name": "Dash promo", "demand_pct": 15.0},
+                {"cycle_id": cycles[0].id, "name": "Dash late", "lead_time_days": 14},
+                {"cycle_id": cycles[1].id, "name": "Dash promo", "demand_pct": 15.0},
             ]
-        ).write({"margin": 1000.0})
+        ).write({"margin": 1000.0, "fill_rate": 0.95})
         _dashboard, loaded = self._spreadsheet()
         groups, _m = self._pivot(
-            loaded["snapshot"], "Scenarios of the next cycle", ["name"]
+            loaded["snapshot"], "Scenarios of the next cycle", ["cycle_scenario"]
         )
+        shown = {
+            group["cycle_scenario"]: (group["margin:sum"], group["fill_rate:sum"])
+            for group in groups
+            if "Dash" in group["cycle_scenario"]
+        }
         self.assertEqual(
-            {group["name"]: group["margin:sum"] for group in groups},
-            {"Dash promo": 1000.0, "Dash late": 1000.0},
+            shown,
+            {
+                f"{cycles[0].name}: Dash promo": (1000.0, 0.95),
+                f"{cycles[0].name}: Dash late": (1000.0, 0.95),
+                f"{cycles[1].name}: Dash promo": (1000.0, 0.95),
+            },
         )
+        cells = loaded["snapshot"]["sheets"][0]["cells"]
+        self.assertIn('"#cycle_scenario",1', cells["B53"])
 
     def test_top_excess_is_valued_with_the_supply_plan(self):
         cycle = self.env["sop.cycle"].create({"note": "dashboard excess"})
