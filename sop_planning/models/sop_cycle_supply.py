@@ -168,7 +168,9 @@ class SopCycle(models.Model):
 
     def _previous_approved(self):
         """The latest approved or closed cycle of the company before this
-        one whose scope overlaps this one's (the plan it follows)."""
+        one whose scope overlaps this one's (the plan it follows): of an
+        earlier month, or of the same month made before it (a re-plan
+        follows the plan it would replace)."""
         self.ensure_one()
         if not self.date_month:
             return self.browse()
@@ -176,8 +178,11 @@ class SopCycle(models.Model):
             [
                 ("company_id", "=", self.company_id.id),
                 ("state", "in", ("approved", "closed")),
+                "|",
                 ("date_month", "<", self.date_month),
-                ("id", "!=", self.id or 0),
+                "&",
+                ("date_month", "=", self.date_month),
+                ("id", "<", self.id or 0),
                 "|",
                 ("warehouse_ids", "=", False),
                 ("warehouse_ids", "in", self._get_scope_warehouses().ids),

@@ -224,6 +224,27 @@ class TestSupplyReview(SopDataCase):
         self.assertFalse(any(orphan.mapped("is_over_capacity")))
         self.assertEqual(cycle.over_capacity_count, sum(q > 10 for q in receipts))
 
+    def test_a_re_plan_is_compared_with_the_plan_it_would_replace(self):
+        scope = {"product_category_ids": [(6, 0, self.category.ids)]}
+        steps = (
+            "action_start_demand_review",
+            "action_run_forecast",
+            "action_submit_supply_review",
+        )
+        earlier = self._new_cycle(date_month=self._month(1), **scope)
+        plan = self._new_cycle(date_month=self._month(2), **scope)
+        for cycle in (earlier, plan):
+            for step in steps:
+                getattr(cycle, step)()
+            cycle.action_submit_reconciliation()
+            cycle.action_submit_executive_review()
+            cycle.with_user(self.executive).action_approve()
+        re_plan = self._new_cycle(date_month=self._month(2), **scope)
+        for step in steps:
+            getattr(re_plan, step)()
+        self.assertEqual(re_plan.previous_cycle_id, plan, "not the month before")
+        self.assertEqual(plan.previous_cycle_id, earlier)
+
     def test_difference_to_previous_approved_cycle(self):
         scope = {"product_category_ids": [(6, 0, self.category.ids)]}
         first = self._new_cycle(date_month=self._month(1), **scope)
