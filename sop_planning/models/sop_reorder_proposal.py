@@ -196,6 +196,17 @@ class SopReorderProposal(models.Model):
                     state=dict(self._fields["state"].selection)[blocked[0].state],
                 )
             )
+        archived = self.sudo().filtered(
+            lambda p: not (p.orderpoint_id.active and p.product_id.active)
+        )
+        if archived:
+            raise UserError(
+                self.env._(
+                    "%(product)s is not ordered: the product or its reordering "
+                    "rule is archived (the daily run removes its proposal).",
+                    product=archived[0].product_id.display_name,
+                )
+            )
         orderpoints = self.orderpoint_id.sudo()
         try:
             orderpoints.lock_for_update(allow_referencing=True)
@@ -712,6 +723,7 @@ class SopReorderProposal(models.Model):
         its purchase in the same run.
         """
         today = fields.Date.context_today(self)
+        self._drop_archived()
         orderpoint_model = self.env["stock.warehouse.orderpoint"].sudo()
         domain = self._pending_rules_domain(today)
         checked = False
@@ -779,6 +791,26 @@ class SopReorderProposal(models.Model):
                     orderpoint.product_id.display_name,
                     exc,
                 )
+
+    @api.model
+    def _drop_archived(self):
+        """Remove the open proposals of archived rules or products: the run
+        no longer checks those rules, and nothing is bought for them."""
+        gone = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("state", "in", OPEN_STATES),
+                    "|",
+                    ("orderpoint_id.active", "=", False),
+                    ("product_id.active", "=", False),
+                ]
+            )
+        )
+        todos = gone.todo_id
+        gone.unlink()
+        self._close_finished_todos(todos)
 
     def _auto_order(self):
         to_order = self.filtered(

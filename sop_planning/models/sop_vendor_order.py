@@ -201,6 +201,8 @@ class SopVendorOrder(models.Model):
             raise UserError(
                 self.env._("Vendor order %s already has an RFQ.", done[0].display_name)
             )
+        if not self:
+            raise UserError(self.env._("Select the vendor orders to order."))
         empty = self.filtered(lambda o: not o._lines_to_order())
         # several selected: an order with nothing to order (deferred whole by
         # the budget, or cut to zero) stays as it is, the others are ordered
@@ -238,12 +240,15 @@ class SopVendorOrder(models.Model):
         """The lines the RFQ orders: due or added, not cut to zero, and not
         of a proposal ordered since the run (by hand, or from another
         vendor order) or no longer needed (a due line whose proposal is
-        gone): it would be bought twice."""
+        gone): it would be bought twice; nor of a product or rule archived
+        since."""
         self.ensure_one()
         return self.line_ids.filtered(
             lambda x: (
                 x.reason in ORDERED_REASONS
                 and x.quantity > 0
+                and x.product_id.active
+                and (not x.orderpoint_id or x.orderpoint_id.active)
                 and (
                     x.proposal_id.state in OPEN_STATES
                     if x.proposal_id or x.reason == "due"

@@ -211,6 +211,20 @@ class TestReorderProposal(SopPolicyCase):
         replenished.assert_not_called()
         self.assertTrue(proposal.exists())
 
+    def test_a_product_archived_since_the_run_is_not_ordered(self):
+        """Archived after the run: Order refuses with the reason and buys
+        nothing; the next daily run removes the proposal (its rule is no
+        longer checked)."""
+        self._approve(self._plan(self.pump))
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        self.pump.action_archive()
+        with self.assertRaisesRegex(UserError, "Pump is not ordered: .* archived"):
+            proposal.with_user(self.buyer).action_confirm()
+        self.assertFalse(proposal.purchase_line_id)
+        self._run_cron()
+        self.assertFalse(proposal.exists())
+
     def test_cancelled_rfq_reopens_proposal(self):
         self._approve(self._plan(self.pump))
         self._run_cron()

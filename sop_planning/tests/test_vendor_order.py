@@ -309,6 +309,16 @@ class TestVendorOrder(VendorOrderCase):
         order.with_user(self.buyer).action_create_rfq()
         self.assertNotIn(self.due, order.purchase_id.order_line.product_id)
 
+    def test_a_product_archived_since_the_run_is_not_bought(self):
+        order = self._run()
+        self.assertTrue(self._line(order, self.due))
+        self.due.action_archive()
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertNotIn(self.due, order.purchase_id.order_line.product_id)
+        self.assertIn(self.soon, order.purchase_id.order_line.product_id)
+        with self.assertRaisesRegex(UserError, "Select the vendor orders"):
+            order.browse().with_user(self.buyer).action_create_rfq()
+
     def test_the_next_run_drops_a_line_ordered_by_hand(self):
         """The only due line ordered by hand: nothing is due any more, so the
         run drops the draft order (its other line was only brought forward)."""
