@@ -363,24 +363,26 @@ class SopReorderProposal(models.Model):
             )
         self._close_finished_todos(self.todo_id)
 
-    def _link_rfq_lines(self, line_by_proposal):
+    def _link_rfq_lines(self, line_by_proposal, ordered_qty=None):
         """Link {proposal id: new draft RFQ line id} in one statement.
 
         A proposal linked to a draft line is ordered, as its state compute
         would say; the lines were just created by Odoo's procurement.
+        ``ordered_qty`` ({proposal id: quantity}, product unit): what was
+        ordered (a vendor order's line, the buyer may have changed it), so
+        the ordered proposal shows its RFQ's quantity.
         """
         if not line_by_proposal:
             return
         self.flush_model()
         ids = list(line_by_proposal)
-        bulk_update(
-            self,
-            ids,
-            {
-                "purchase_line_id": [line_by_proposal[i] for i in ids],
-                "state": ["ordered"] * len(ids),
-            },
-        )
+        values = {
+            "purchase_line_id": [line_by_proposal[i] for i in ids],
+            "state": ["ordered"] * len(ids),
+        }
+        if ordered_qty is not None:
+            values["quantity"] = [ordered_qty[i] for i in ids]
+        bulk_update(self, ids, values)
 
     def _new_transfer_moves(self, open_moves, moves_before):
         """{proposal id: move id} of the moves into each proposal's location

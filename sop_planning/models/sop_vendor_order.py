@@ -301,9 +301,10 @@ class SopVendorOrder(models.Model):
                 line.proposal_id.id: line.purchase_line_id.id
                 for line in lines
                 if line.proposal_id
-            }
+            },
+            {line.proposal_id.id: line.quantity for line in lines if line.proposal_id},
         )
-        proposals.invalidate_recordset(["purchase_line_id", "state"])
+        proposals.invalidate_recordset(["purchase_line_id", "state", "quantity"])
         proposals._close_finished_todos(proposals.todo_id)
 
     def _in_vendor_unit(self, line):

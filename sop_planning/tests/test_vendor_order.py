@@ -222,7 +222,8 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(self._run(), order)
         self.assertEqual(order.line_ids, lines, "same lines, not rebuilt")
         self._line(order, self.soon).with_user(self.buyer).quantity = 20.0
-        self.assertEqual(order.amount_total, 550.0, "totals follow the buyer")
+        self._line(order, self.due).with_user(self.buyer).quantity = 50.0
+        self.assertEqual(order.amount_total, 600.0, "totals follow the buyer")
         self.assertIn("reaches", order.explanation, "the explanation stays")
         order.with_user(self.buyer).action_create_rfq()
         purchase = order.purchase_id
@@ -230,10 +231,11 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(order.state, "rfq")
         self.assertEqual(purchase.partner_id, self.supplier)
         quantities = {pl.product_id: pl.product_qty for pl in purchase.order_line}
-        self.assertEqual(quantities, {self.due: 45.0, self.soon: 20.0})
+        self.assertEqual(quantities, {self.due: 50.0, self.soon: 20.0})
         proposal = self._line(order, self.due).proposal_id
         self.assertEqual(proposal.state, "ordered")
         self.assertEqual(proposal.purchase_id, purchase)
+        self.assertEqual(proposal.quantity, 50.0, "the RFQ's, not the 45 proposed")
         self.assertEqual(self._run(), order, "no second order the next run")
         self.assertEqual(len(purchase.order_line), 2)
         self.assertEqual(
