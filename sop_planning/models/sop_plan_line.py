@@ -347,10 +347,25 @@ class SopPlanLine(models.Model):
 
     def _check_adjustment_numbers(self, vals):
         """Refuse an absurd adjustment number as given, before the ORM
-        rounds it (infinity or NaN cannot even be rounded)."""
+        rounds it (infinity or NaN cannot even be rounded), and a reason
+        that is not one of the list (the ORM's error is a traceback)."""
         qty, percent = vals.get("adjustment_qty"), vals.get("adjustment_percent")
         if adjustment_out_of_bounds(qty, percent):
             self._raise_out_of_bounds(qty, percent)
+        reason = vals.get("adjustment_reason")
+        reasons = dict(
+            self._fields["adjustment_reason"]._description_selection(self.env)
+        )
+        if reason and reason not in reasons:
+            raise ValidationError(
+                self.env._(
+                    "Unknown reason %(reason)s: use one of %(reasons)s.",
+                    reason=reason,
+                    reasons=", ".join(
+                        f"{key} ({label})" for key, label in reasons.items()
+                    ),
+                )
+            )
 
     def _raise_out_of_bounds(self, qty, percent):
         """The error of an adjustment of ``qty`` units or ``percent`` % of

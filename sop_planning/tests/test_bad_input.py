@@ -177,6 +177,20 @@ class TestBadInput(SopPolicyCase):
                 )
             )
 
+    def test_unknown_adjustment_reason_is_a_clear_error(self):
+        """A reason not in the list (over RPC) is refused with the list, not
+        a server error; nothing is saved."""
+        self._monthly_sales({self.pump: 10})
+        cycle = self._next_month_cycle()
+        cycle.action_run_forecast()
+        line = self._lines(cycle, self.pump)[:1].with_user(self.planner)
+        with self.assertRaisesRegex(
+            ValidationError,
+            r"Unknown reason whim: use one of promotion \(Promotion / Campaign\)",
+        ):
+            line.write({"adjustment_qty": 5.0, "adjustment_reason": "whim"})
+        self.assertFalse(line.adjustment_qty)
+
     def test_absurd_adjustment_is_refused_with_its_bounds(self):
         """A planner's adjustment of 1e15 units, 1e6 %, infinity or NaN (all
         reach the server over RPC or an import) is refused with the product
