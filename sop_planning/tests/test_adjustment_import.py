@@ -395,6 +395,11 @@ class TestAdjustmentImport(SopPolicyCase):
             self.env["sop.adjustment.import"].with_user(self.sop_user).create(
                 {"cycle_id": self.cycle.id, "file": base64.b64encode(b"x")}
             )
+        # another company's planner: refused when the import is made
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            self.env["sop.adjustment.import"].with_user(self.planner_b).create(
+                {"cycle_id": self.cycle.id, "file": base64.b64encode(b"x")}
+            )
         book = self._export()
         self._three_edits(book)
         wizard = self._wizard(book)

@@ -69,6 +69,14 @@ class SopAdjustmentImport(models.TransientModel):
     change_count = fields.Integer(compute="_compute_counts")
     rejected_count = fields.Integer(compute="_compute_counts")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """An import of a cycle the user may not read (another company's) is
+        refused when it is made, not at its preview."""
+        imports = super().create(vals_list)
+        imports.cycle_id.check_access("read")
+        return imports
+
     @api.depends("line_ids.status")
     def _compute_counts(self):
         for wizard in self:
