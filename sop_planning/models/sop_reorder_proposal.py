@@ -826,8 +826,9 @@ class SopReorderProposal(models.Model):
         """One open summary to-do per company for its purchasing responsible.
 
         The to-do still open from an earlier day is updated (count, note,
-        deadline) rather than a second one added; it announces every open
-        proposal, and is marked done once none of them is open.
+        deadline, the newest plan of the proposals) rather than a second one
+        added; it announces every open proposal, and is marked done once none
+        of them is open.
         """
         today = fields.Date.context_today(self)
         for company in proposals.company_id:
@@ -853,7 +854,8 @@ class SopReorderProposal(models.Model):
             }
             todo = mine.todo_id.filtered("active").sorted("id")[-1:]
             if todo:
-                todo.sudo().write(dict(values, date_deadline=today))
+                # on the plan that sets the rules now, not a closed one
+                todo.sudo().write(dict(values, date_deadline=today, res_id=cycle.id))
             else:
                 todo = cycle.sudo().activity_schedule(
                     "mail.mail_activity_data_todo", **values

@@ -329,6 +329,20 @@ class TestReorderProposal(SopPolicyCase):
         self.assertEqual(len(todos), 1)
         self.assertEqual(todos.summary, "2 reorder proposals to review")
 
+    def test_the_summary_to_do_follows_the_plan_that_sets_the_rules(self):
+        """Next month's plan is approved while proposals are open: the
+        buyer's summary to-do moves to it, none stays on the closed plan."""
+        self.company_a.sop_purchase_user_id = self.buyer
+        first = self._approve(self._plan(self.pump))
+        self._run_cron()
+        self.assertTrue(first.activity_ids.filtered(lambda a: a.user_id == self.buyer))
+        second = self._approve(self._plan(self.pump, ahead=1))
+        self.assertEqual(first.state, "closed")
+        self._run_cron()
+        self.assertFalse(first.activity_ids.filtered(lambda a: a.user_id == self.buyer))
+        todos = second.activity_ids.filtered(lambda a: a.user_id == self.buyer)
+        self.assertEqual(todos.summary, "1 reorder proposals to review")
+
     def test_purchase_user_sees_proposals_cannot_approve(self):
         self._approve(self._plan(self.pump))
         self._run_cron()
