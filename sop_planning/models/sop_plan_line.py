@@ -445,21 +445,23 @@ class SopPlanLine(models.Model):
         return lines
 
     def _check_placement(self):
-        """A line a user creates belongs to its forecast's product and
-        warehouse, in a month of its cycle's plan (the forecast run places
-        its own lines; a line elsewhere would be projected and bought)."""
+        """A line a user creates belongs to a forecast of the cycle, of its
+        product and warehouse, in a month of the plan (the forecast run
+        places its own lines; a line elsewhere, or of a product the cycle
+        does not plan, would be projected, bought and measured)."""
         for line in self:
             forecast = line.forecast_id
-            if forecast and (
-                forecast.cycle_id,
-                forecast.product_id,
-                forecast.warehouse_id,
-            ) != (line.cycle_id, line.product_id, line.warehouse_id):
+            if (forecast.cycle_id, forecast.product_id, forecast.warehouse_id) != (
+                line.cycle_id,
+                line.product_id,
+                line.warehouse_id,
+            ):
                 raise UserError(
                     self.env._(
                         "A plan line of %(product)s at %(warehouse)s must belong "
                         "to that product's forecast in the same cycle and "
-                        "warehouse (not %(forecast)s).",
+                        "warehouse (not %(forecast)s): the forecast run plans "
+                        "the products of the cycle's scope.",
                         product=line.product_id.display_name,
                         warehouse=line.warehouse_id.display_name,
                         forecast=forecast.display_name,

@@ -81,6 +81,10 @@ class TestPlanIntegrity(SopPolicyCase):
         Line = self.env["sop.plan.line"].with_user(self.planner)
         refused = [
             ({"product_id": self.gasket.id}, "must belong to that product's forecast"),
+            (
+                {"product_id": self.gasket.id, "forecast_id": False},
+                "must belong to that product's forecast",
+            ),
             ({"date_month": self._month(1).replace(day=15)}, "not a month of the plan"),
             ({"date_month": self._month(30)}, "not a month of the plan"),
             ({"date_month": self._month(-24)}, "not a month of the plan"),
