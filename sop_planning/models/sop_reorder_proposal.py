@@ -526,8 +526,8 @@ class SopReorderProposal(models.Model):
         """(vendor price line, quantity) for ``qty`` of ``orderpoint``: the
         rule's company's vendor prices, as Odoo's procurement reads them.
         A vendor whose minimum is above ``qty`` (raised since the plan was
-        approved) still sells it: its minimum is ordered, rounded up as the
-        rule rounds (its multiple, whole pieces)."""
+        approved) still sells it: its smallest minimum is ordered, rounded
+        up as the rule rounds, at the price line for that quantity."""
         product = orderpoint.product_id.with_company(orderpoint.company_id)
         ask = {
             "uom_id": orderpoint.product_uom,
@@ -536,13 +536,19 @@ class SopReorderProposal(models.Model):
         seller = product._select_seller(quantity=qty, **ask)
         if seller:
             return seller, qty
-        seller = product._select_seller(quantity=None, **ask)
-        if not seller:
+        vendor = product._select_seller(quantity=None, **ask).partner_id
+        if not vendor:
             return seller, qty
-        minimum = seller.product_uom_id._compute_quantity(
-            seller.min_qty, orderpoint.product_uom, round=False
+        minimum = min(
+            line.product_uom_id._compute_quantity(
+                line.min_qty, orderpoint.product_uom, round=False
+            )
+            for line in product._get_filtered_sellers(
+                partner_id=vendor, quantity=None, **ask
+            )
         )
-        return seller, max(qty, orderpoint._get_multiple_rounded_qty(minimum))
+        qty = max(qty, orderpoint._get_multiple_rounded_qty(minimum))
+        return product._select_seller(partner_id=vendor, quantity=qty, **ask), qty
 
     def _proposal_values(self, orderpoint, qty):
         """Values of the proposal of ``orderpoint`` for ``qty``, from its source.

@@ -61,7 +61,13 @@ class TestReorderProposal(SopPolicyCase):
         (it read "No vendor" and nothing was ordered)."""
         cycle = self._approve(self._plan(self.pump))
         rule = cycle.policy_ids.orderpoint_id.sudo()
-        self.pump.seller_ids.min_qty = rule.product_max_qty + 100.0
+        self.pump.seller_ids.write(
+            {"min_qty": rule.product_max_qty + 100.0, "price": 40}
+        )
+        # a cheaper price break from 1000 more: the minimum is the first break
+        self.pump.seller_ids.copy(
+            {"min_qty": rule.product_max_qty + 1000.0, "price": 30}
+        )
         self._run_cron()
         proposal = self._proposals(self.pump)
         self.assertEqual(proposal.state, "proposed")
