@@ -129,7 +129,59 @@ class SopCycle(models.Model):
         self._check_scope_warehouses_active()
         if not self._get_scope_warehouses():
             raise UserError(self.env._("The company has no warehouse to plan."))
+        self._check_no_adjustment_leaves()
         return self._sop_run_step("forecast")
+
+    def _out_of_scope_forecasts(self, products=None, warehouses=None):
+        """The cycle's forecasts of products or warehouses its scope no
+        longer holds (archived products of the scope stay: they are
+        reported as skipped)."""
+        if products is None:
+            products = self._get_scope_products() | self._get_scope_archived_products()
+        if warehouses is None:
+            warehouses = self._get_scope_warehouses()
+        return (
+            self.env["sop.forecast"]
+            .sudo()
+            .search(
+                [
+                    ("cycle_id", "=", self.id),
+                    "|",
+                    ("product_id", "not in", products.ids),
+                    ("warehouse_id", "not in", warehouses.ids),
+                ]
+            )
+        )
+
+    def _check_no_adjustment_leaves(self):
+        """Refuse a run that would remove adjusted plan lines with their
+        products (the scope was narrowed, a product moved to another category
+        or is no longer storable): the planner clears them, or restores the
+        scope, first; nothing a planner typed is deleted unasked."""
+        adjusted = (
+            self.env["sop.plan.line"]
+            .sudo()
+            .search(
+                [
+                    ("forecast_id", "in", self._out_of_scope_forecasts().ids),
+                    ("adjustment_qty", "!=", 0.0),
+                ]
+            )
+        )
+        if adjusted:
+            raise UserError(
+                self.env._(
+                    "%(count)s adjusted plan line(s) of products no longer in "
+                    "the scope of %(cycle)s would be removed by this run: "
+                    "%(names)s. Clear their adjustments to let them go, or "
+                    "restore the scope.",
+                    count=len(adjusted),
+                    cycle=self.display_name,
+                    names=", ".join(
+                        sorted(set(adjusted.mapped("product_id.display_name")))[:5]
+                    ),
+                )
+            )
 
     def _forecast_prepare(self):
         """Read the history and run the engine on the whole catalogue.
@@ -158,7 +210,6 @@ class SopCycle(models.Model):
         timer.lap("engine")
         items, kept = self._keep_previous_on_engine_failure(items)
         _logger.info("S&OP forecast run of %s, whole catalogue: %s", self.name, timer)
-        planned = self._cycle_product_ids()  # no ORM read of 100k forecasts
         # the plan lines show the history of a year before each plan month
         year_before = pd.Timestamp(self.date_month) - pd.DateOffset(years=1)
         # only the columns the chunks write: every chunk's payload is smaller
@@ -184,35 +235,16 @@ class SopCycle(models.Model):
             ),
         }
         info = {"date_from": str(date_from), "date_to": str(date_to)}
-        product_ids = {*products.ids, *archived.ids, *planned}
-        return sorted(product_ids), frames, info
+        return sorted({*products.ids, *archived.ids}), frames, info
 
     def _remove_out_of_scope(self, products, warehouses):
         """Remove the forecasts and plan lines of products or warehouses the
         cycle no longer plans (its scope was narrowed): they would become
-        policies and stock at approval. The chatter names them and how many
-        adjusted lines went with them."""
-        gone = (
-            self.env["sop.forecast"]
-            .sudo()
-            .search(
-                [
-                    ("cycle_id", "=", self.id),
-                    "|",
-                    ("product_id", "not in", products.ids),
-                    ("warehouse_id", "not in", warehouses.ids),
-                ]
-            )
-        )
+        policies and stock at approval. Adjusted ones were refused before
+        the run (``_check_no_adjustment_leaves``); the chatter names them."""
+        gone = self._out_of_scope_forecasts(products, warehouses)
         if not gone:
             return
-        adjusted = (
-            self.env["sop.plan.line"]
-            .sudo()
-            .search_count(
-                [("forecast_id", "in", gone.ids), ("adjustment_qty", "!=", 0.0)]
-            )
-        )
         names = ", ".join(
             f"{f.product_id.display_name} ({f.warehouse_id.code})" for f in gone[:5]
         )
@@ -222,10 +254,8 @@ class SopCycle(models.Model):
         self.message_post(
             body=self.env._(
                 "%(count)s product(s) x warehouse(s) no longer in the cycle's "
-                "scope left the plan, with %(adjusted)s adjusted plan line(s): "
-                "%(names)s.",
+                "scope left the plan: %(names)s.",
                 count=len(gone),
-                adjusted=adjusted,
                 names=names,
             ),
             subtype_xmlid="mail.mt_note",

@@ -134,19 +134,26 @@ class TestForecastRun(SopDataCase):
         """The planner narrows the scope in demand review (here the product
         moved to another category): the next run removes its forecast and
         lines, so approval makes no policy or stock of it; the chatter says
-        so, adjusted lines counted."""
+        so. Adjusted lines are not deleted unasked: the run is refused until
+        the planner clears them (or restores the scope)."""
         cycle = self._cycle()
         cycle.action_run_forecast()
-        line = self._lines(cycle, self.steady)[:1]
+        line = self._lines(cycle, self.steady)[:1].with_user(self.planner)
         line.write({"adjustment_qty": 5, "adjustment_reason": "promotion"})
         self.steady.categ_id = self.env["product.category"].create({"name": "Other"})
-        cycle.action_run_forecast()
+        with self.assertRaisesRegex(
+            UserError, "1 adjusted plan line.* would be removed by this run: Steady"
+        ):
+            cycle.with_user(self.planner).action_run_forecast()
+        self.assertTrue(self._lines(cycle, self.steady), "nothing lost")
+        line.write({"adjustment_qty": 0.0, "adjustment_reason": False})
+        cycle.with_user(self.planner).action_run_forecast()
         self.assertFalse(self._forecast(cycle, self.steady))
         self.assertFalse(self._lines(cycle, self.steady))
         self.assertTrue(self._lines(cycle, self.new), "the scope's products stay")
         note = cycle.message_ids.filtered(lambda m: "left the plan" in m.body)
         self.assertIn("1 product(s) x warehouse(s)", note.body)
-        self.assertIn("with 1 adjusted plan line(s): Steady", note.body)
+        self.assertIn("left the plan: Steady", note.body)
 
     def test_rerun_rewrites_only_the_lines_whose_forecast_changed(self):
         """A re-run that changed nothing rewrites no plan line (their
