@@ -132,7 +132,9 @@ def _incoming_by_day(item_ids, incoming, days):
     row = pd.Index(item_ids).get_indexer(incoming["item_id"])
     day = pd.to_numeric(incoming["day"], errors="coerce").to_numpy(float)
     qty = pd.to_numeric(incoming["qty"], errors="coerce").to_numpy(float)
-    keep = (row >= 0) & (day >= 0) & (day < days) & (qty > 0)
+    keep = (row >= 0) & (day >= 0) & (qty > 0)
+    # later than the horizon: on order all along, arriving on its last day
+    day = np.minimum(day, days - 1)
     np.add.at(matrix, (row[keep], day[keep].astype(int)), qty[keep])
     return matrix
 
@@ -287,7 +289,8 @@ def budget_fill_rate(items, incoming=None, n_paths=BUDGET_PATHS, seed=0):
     mean), ``lead_time_std_days``, ``review_days`` (the vendor's order
     cycle), ``multiple``. ``incoming`` (optional): ``item_id, day, qty``,
     receipts already on order, arriving ``day`` days after the order date
-    (0: today; later than the item's horizon: not counted).
+    (0: today; one later than the horizon arrives on its last day: it is on
+    order all along).
 
     Both runs simulate the same ``n_paths`` daily demand paths (gamma,
     seeded) with the min/max policy reviewed on the vendor's cycle, up to

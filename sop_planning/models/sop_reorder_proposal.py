@@ -841,7 +841,8 @@ class SopReorderProposal(models.Model):
             mine = proposals.filtered(
                 lambda p, c=company: p.company_id == c and p.state in OPEN_STATES
             )
-            cycle = mine.cycle_id.sorted("id")[-1:]
+            # the newest plan (by month, then the latest made of a month)
+            cycle = mine.cycle_id.sorted(lambda c: (c.date_month, c.id))[-1:]
             if not cycle:
                 continue
             user = company.sop_purchase_user_id or self.env.ref("base.user_admin")

@@ -97,9 +97,11 @@ class SopSupplyData(models.AbstractModel):
     def _open_moves(self, company, warehouses, products, first_month, unit="month"):
         """DataFrame product_id, warehouse_id, period, incoming, committed.
 
-        ``period``: the move's month (``unit`` "day": its day). Moves dated
-        before ``first_month`` (late) count in that month (day).
+        ``period``: the move's month (``unit`` "day": its day in the
+        company's time zone, as order dates are). Moves dated before
+        ``first_month`` (late) count in that month (day).
         """
+        tz = (company.partner_id.tz if unit == "day" else None) or "UTC"
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
@@ -108,8 +110,13 @@ class SopSupplyData(models.AbstractModel):
                     SELECT m.product_id, m.product_qty AS qty,
                            sl.usage AS src_usage, sl.warehouse_id AS src_wh,
                            dl.usage AS dest_usage, dl.warehouse_id AS dest_wh,
-                           GREATEST(date_trunc(%(unit)s, m.date)::date, %(first)s)
-                               AS period
+                           GREATEST(
+                               date_trunc(
+                                   %(unit)s,
+                                   m.date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s
+                               )::date,
+                               %(first)s
+                           ) AS period
                       FROM stock_move m
                       JOIN stock_location sl ON sl.id = m.location_id
                       JOIN stock_location dl ON dl.id = m.location_dest_id
@@ -138,6 +145,7 @@ class SopSupplyData(models.AbstractModel):
                 """,
                 first=first_month,
                 unit=unit,
+                tz=tz,
                 company=company.id,
                 products=products.ids,
                 wh=warehouses.ids,

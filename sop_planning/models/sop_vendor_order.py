@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_round
 
 from .sop_common import GROUP_PURCHASE, set_worded
 from .sop_reorder_proposal import OPEN_STATES
@@ -280,7 +281,7 @@ class SopVendorOrder(models.Model):
                 {
                     **PurchaseLine._prepare_purchase_order_line(
                         line.product_id,
-                        *self._in_vendor_unit(line),
+                        *self._in_vendor_unit(line, purchase),
                         self.company_id,
                         self.vendor_id,
                         purchase,
@@ -302,24 +303,32 @@ class SopVendorOrder(models.Model):
                 for line in lines
                 if line.proposal_id
             },
-            {line.proposal_id.id: line.quantity for line in lines if line.proposal_id},
+            {
+                line.proposal_id.id: line.purchase_line_id.product_uom_qty
+                for line in lines
+                if line.proposal_id
+            },
         )
         proposals.invalidate_recordset(["purchase_line_id", "state", "quantity"])
         proposals._close_finished_todos(proposals.todo_id)
 
-    def _in_vendor_unit(self, line):
+    def _in_vendor_unit(self, line, purchase):
         """(quantity, unit) of ``line`` in the unit of the vendor's price line
-        for it, as Odoo's procurement writes an RFQ line (packs of 6: 294
-        Units are 49 packs at the pack's price)."""
+        Odoo's RFQ picks for it, in whole steps of that unit (packs of 6: 294
+        Units are 49 packs at the pack's price; a quantity between two packs
+        is rounded up to whole packs, as the vendor sells them)."""
         product = line.product_id
         seller = product.with_company(self.company_id)._select_seller(
             partner_id=self.vendor_id,
             quantity=line.quantity,
-            date=fields.Date.context_today(self),
+            date=max(purchase.date_order.date(), fields.Date.today()),
             uom_id=product.uom_id,
         )
         unit = seller.product_uom_id or product.uom_id
-        return product.uom_id._compute_quantity(line.quantity, unit), unit
+        quantity = product.uom_id._compute_quantity(line.quantity, unit, round=False)
+        return float_round(
+            quantity, precision_rounding=unit._sop_quantity_step(), rounding_method="UP"
+        ), unit
 
     def action_view_rfq(self):
         """Open the order's RFQ; an order without one says so (over RPC the

@@ -434,6 +434,14 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(rfq_line.product_qty, 5.0)
         self.assertEqual(rfq_line.price_unit, 96.0)
         self.assertEqual(rfq_line.price_subtotal, 480.0)
+        # a quantity between two packs (a line cut to a capacity) goes out in
+        # whole packs: 50 Units are 5 packs, not 4.17
+        between = self.env["sop.vendor.order.line"].new(
+            {"product_id": self.due.id, "quantity": 50.0}
+        )
+        self.assertEqual(
+            order._in_vendor_unit(between, order.purchase_id), (5.0, self.dozen)
+        )
 
     def test_buyers_quantity_in_the_rfq(self):
         order = self._run()

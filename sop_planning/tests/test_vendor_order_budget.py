@@ -98,6 +98,12 @@ class TestPurchaseBudget(VendorOrderCase):
         self._open_move(self.stock, customers, 9.0, today + timedelta(days=4))
         self._open_move(vendors, self.stock, 11.0, today - timedelta(days=1))
         self._open_move(vendors, self.stock, 25.0, today + timedelta(days=2))
+        # 08:00 on the order date in Auckland is 19:00 UTC the day before:
+        # a delivery of the order date there, not a late one
+        self.env.company.partner_id.tz = "Pacific/Auckland"
+        auckland = self._open_move(self.stock, customers, 5.0, today)
+        auckland.date = datetime.combine(today - timedelta(days=1), datetime.min.time())
+        auckland.date += timedelta(hours=19)
         items, incoming = line.order_id._budget_items(line)
         item = items.set_index("item_id").loc[line.id]
         self.assertEqual(item["on_hand"], 16.0)
