@@ -47,6 +47,24 @@ def test_minimum_reached_by_most_urgent_brought_forward_lines():
     assert not notes
 
 
+def test_a_need_below_the_vendors_minimum_is_raised_to_it_then_to_packs():
+    vendors = pd.DataFrame({"order_key": ["v"], "review_days": [7.0]})
+    lines = _lines(
+        due=[True, True, True, False],
+        need_qty=[5.0, 30.0, 0.0, 10.0],
+        min_qty=[14.0, 14.0, 14.0, 0.0],
+        quantum=[6.0, 6.0, 6.0, 1.0],
+    )
+    by_id = build_vendor_orders(lines, vendors)[0].set_index("line_id")
+    # 5 -> the minimum 14 -> 3 packs of 6; 30 is above it: 5 packs
+    assert by_id.loc[1, "qty"] == 18.0
+    assert by_id.loc[1, "notes"] == [
+        ("vendor_min", {"minimum": 14.0, "need": 5.0, "qty": 18.0})
+    ]
+    assert by_id.loc[2, "qty"] == 30.0
+    assert by_id.loc[3, "qty"] == 0.0, "nothing needed, nothing bought"
+
+
 def test_below_minimum_with_nothing_urgent_adds_least_extra_value():
     vendors = pd.DataFrame(
         {"order_key": ["v"], "min_value": [1000.0], "review_days": [1.0]}

@@ -12,6 +12,8 @@ the vendor's order, columns
 - ``due`` (bool): below its reorder point now (a reorder proposal exists),
 - ``need_qty``: what it needs to reach its order-up-to level (> 0), in the
   product's unit,
+- ``min_qty`` (optional, default 0): the least the vendor sells it from,
+  in the product's unit (a need below it is raised to it, "vendor_min"),
 - ``quantum``: the order step in the product's unit (purchase pack, else 1
   for pieces; 0: not rounded),
 - ``unit_cost``, ``unit_volume``, ``unit_weight`` (per product unit),
@@ -26,7 +28,8 @@ the vendor's order, columns
 
 Rules, per order, in this order (each applied one is noted on its line):
 
-1. due lines are ordered, rounded up to whole packs ("pack");
+1. due lines are ordered, raised to the vendor's minimum ("vendor_min")
+   and rounded up to whole packs ("pack");
 2. lines that cross their reorder point before the following order date
    (``days_to_reorder < review_days``) are brought forward, most urgent
    (fewest days to stockout) first, until the order reaches the minimum
@@ -59,6 +62,7 @@ from .scenario import _draw_paths
 from .simulate import simulate
 
 LINE_DEFAULTS = {
+    "min_qty": 0.0,
     "quantum": 0.0,
     "unit_volume": 0.0,
     "unit_weight": 0.0,
@@ -232,14 +236,22 @@ def build_vendor_orders(lines, vendors):
     vendors = _with_defaults(vendors, VENDOR_DEFAULTS)
     terms_by_key = {row["order_key"]: row for row in vendors.to_dict("records")}
     need = np.maximum(lines["need_qty"].to_numpy(float), 0.0)
+    minimum = np.maximum(lines["min_qty"].to_numpy(float), 0.0)
     quantum = lines["quantum"].to_numpy(float)
-    rounded = ceil_to(need, quantum)
+    below_minimum = (need > 0) & (minimum > need + 1e-9)
+    rounded = ceil_to(np.where(below_minimum, minimum, need), quantum)
     lines["rounded_qty"] = rounded
     lines["due"] = lines["due"].astype(bool)
     raised = (quantum > 1.0) & (rounded > need + 1e-9)
     lines["notes"] = [
-        [("pack", {"pack": q, "need": n, "qty": r})] if up else []
-        for up, q, n, r in zip(raised, quantum, need, rounded, strict=True)
+        [("vendor_min", {"minimum": m, "need": n, "qty": r})]
+        if low
+        else [("pack", {"pack": q, "need": n, "qty": r})]
+        if up
+        else []
+        for low, up, m, q, n, r in zip(
+            below_minimum, raised, minimum, quantum, need, rounded, strict=True
+        )
     ]
     lines["qty"] = 0.0
     lines["status"] = "idle"

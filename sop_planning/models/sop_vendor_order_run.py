@@ -172,13 +172,15 @@ class SopVendorOrder(models.Model):
         return pd.DataFrame(rows), pd.DataFrame(terms), dates
 
     def _vendor_prices(self, company, products, vendor_ids, today):
-        """{(product_id, vendor_id): (price per product unit, price breaks)}.
+        """{(product_id, vendor_id): (price per product unit, price breaks,
+        minimum)}.
 
         From the vendor's first valid price line, net of its discount, in
         the company's currency; a product without one is left out. ``price
         breaks`` is True when the vendor has several valid lines (quantity
         breaks): the line's price is then Odoo's seller selection for its
-        quantity (``_break_price``).
+        quantity (``_break_price``); ``minimum``: the smallest quantity the
+        vendor sells it from (its lines' least ``min_qty``, product unit).
         """
         if not products or not vendor_ids:
             return {}
@@ -190,7 +192,9 @@ class SopVendorOrder(models.Model):
                        si.price * pu.factor / COALESCE(su.factor, pu.factor)
                            * (1 - COALESCE(si.discount, 0) / 100),
                        si.currency_id,
-                       COUNT(*) OVER (PARTITION BY pp.id, si.partner_id) > 1
+                       COUNT(*) OVER (PARTITION BY pp.id, si.partner_id) > 1,
+                       MIN(si.min_qty * COALESCE(su.factor, pu.factor) / pu.factor)
+                           OVER (PARTITION BY pp.id, si.partner_id)
                   FROM product_product pp
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN uom_uom pu ON pu.id = pt.uom_id
@@ -221,8 +225,12 @@ class SopVendorOrder(models.Model):
             for currency in currencies
         }
         return {
-            (product_id, vendor_id): (price * rates.get(currency_id, 1.0), breaks)
-            for product_id, vendor_id, price, currency_id, breaks in rows
+            (product_id, vendor_id): (
+                price * rates.get(currency_id, 1.0),
+                breaks,
+                minimum or 0.0,
+            )
+            for product_id, vendor_id, price, currency_id, breaks, minimum in rows
         }
 
     def _break_price(self, product, vendor, quantity, company, today):
@@ -309,7 +317,12 @@ class SopVendorOrder(models.Model):
             dtype=float,
         )
         breaks = np.array([prices.get(pair, (0.0, False))[1] for pair in pairs])
-        quantities = ceil_to(need.to_numpy(float), frame["quantum"].to_numpy(float))
+        minimum = np.array([prices.get(pair, (0.0, False, 0.0))[2] for pair in pairs])
+        # what the line orders if ordered: at least the vendor's minimum, packs
+        quantities = ceil_to(
+            np.where(need > 0, np.maximum(need, minimum), 0.0),
+            frame["quantum"].to_numpy(float),
+        )
         for row in np.flatnonzero(breaks & (quantities > 0)):
             # the price break of the quantity the line orders if ordered
             price = self._break_price(
@@ -334,6 +347,7 @@ class SopVendorOrder(models.Model):
                 "order_key": frame["order_key"],
                 "due": frame["due"],
                 "need_qty": need,
+                "min_qty": minimum,
                 "quantum": frame["quantum"],
                 "unit_cost": np.maximum(unit_cost, 0.0),
                 "unit_volume": frame["volume"],
@@ -495,6 +509,14 @@ class SopVendorOrder(models.Model):
                 need=number(params["need"]),
                 qty=number(params["qty"]),
                 pack=number(params["pack"]),
+                uom=uom,
+            ),
+            "vendor_min": lambda: self.env._(
+                "raised from %(need)s to %(qty)s: the vendor sells from "
+                "%(minimum)s %(uom)s",
+                need=number(params["need"]),
+                qty=number(params["qty"]),
+                minimum=number(params["minimum"]),
                 uom=uom,
             ),
             "added_min": lambda: self.env._(

@@ -122,6 +122,20 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(line.quantity, 48.0, "45 raised to 4 packs of 12")
         self.assertIn("pack of 12", line.explanation)
 
+    def test_a_need_below_the_vendors_minimum_is_raised_to_it(self):
+        """The vendor sells from 50 (raised after the plan was approved): the
+        due line orders 50 at the vendor's price, as its proposal does (it
+        ordered the 45 needed, and the RFQ line had no price)."""
+        self.due.seller_ids.write({"min_qty": 50.0, "price": 9.0})
+        order = self._run()
+        line = self._line(order, self.due)
+        self.assertEqual(line.quantity, 50.0)
+        self.assertIn("the vendor sells from 50", line.explanation)
+        self.assertEqual(self._proposals(self.due).quantity, 50.0)
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertEqual(line.purchase_line_id.product_qty, 50.0)
+        self.assertEqual(line.purchase_line_id.price_unit, 9.0)
+
     def test_order_value_at_the_vendors_price_in_its_currency(self):
         company_currency = self.company_a.currency_id
         foreign = (self.env.ref("base.EUR") | self.env.ref("base.USD")).filtered(
