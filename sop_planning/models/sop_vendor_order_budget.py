@@ -54,8 +54,10 @@ class SopVendorOrder(models.Model):
             lines = drafts.line_ids.filtered(
                 lambda x: x.reason in ORDERED_REASONS or x.reason == "deferred"
             )
+            # what the month's RFQs buy: a line left off its RFQ (archived,
+            # ordered elsewhere) spends nothing
             committed = (month_orders - drafts).line_ids.filtered(
-                lambda x: x.reason in ORDERED_REASONS
+                lambda x: x.reason in ORDERED_REASONS and x.purchase_line_id
             )
             deferred = self._budget_deferrals(budgets, lines, committed)
             self._write_deferrals(lines, deferred)
@@ -82,7 +84,9 @@ class SopVendorOrder(models.Model):
             covered = set(budget._covers(lines.product_id | committed.product_id).ids)
             scope = lines.filtered(
                 lambda x, covered=covered: (
-                    x.id not in deferred and x.product_id.id in covered
+                    x.id not in deferred
+                    and x.product_id.id in covered
+                    and x.quantity > 0  # the buyer's 0: left out, not deferred
                 )
             )
             spent = committed.filtered(
@@ -172,7 +176,7 @@ class SopVendorOrder(models.Model):
             with_budget = with_budget / demand if demand > 0 else 0.0
             values = {
                 "deferred_count": len(mine),
-                "deferred_value": sum(x.proposed_qty * x.price_unit for x in mine),
+                "deferred_value": sum(x.quantity * x.price_unit for x in mine),
                 "scored_demand": demand,
                 "fill_rate_without": without,
                 "fill_rate_with": with_budget,

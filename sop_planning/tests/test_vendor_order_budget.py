@@ -122,6 +122,22 @@ class TestPurchaseBudget(VendorOrderCase):
             at_zero.set_index("item_id").loc[line.id, "served_budget"],
         )
 
+    def test_a_budget_values_the_buyers_quantities(self):
+        """The buyer changed a line before the budget was set: the deferral
+        and its value are the buyer's quantity, and a line the buyer set to
+        0 (left out) is not deferred."""
+        self.supplier.sop_min_order_value = 600.0  # the later line comes too
+        order = self._run()
+        self.assertTrue(self._line(order, self.later))
+        self._line(order, self.soon).with_user(self.buyer).quantity = 10.0
+        self._line(order, self.later).with_user(self.buyer).quantity = 0.0
+        budget = self._budget(460.0)
+        self._run()
+        self.assertEqual(self._line(order, self.soon).reason, "deferred")
+        self.assertNotEqual(self._line(order, self.later).reason, "deferred")
+        self.assertEqual(budget.deferred_count, 1)
+        self.assertEqual(budget.deferred_value, 50.0, "10 x 5, not the 14 proposed")
+
     def test_create_rfqs_skips_an_order_the_budget_deferred_whole(self):
         """The buyer selects every proposed order: one the budget deferred
         whole has nothing to order; the others still get their RFQs."""
