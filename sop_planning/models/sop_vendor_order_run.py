@@ -113,8 +113,11 @@ class SopVendorOrder(models.Model):
                 {"explanation_values": notes, "explanation": order._explain(notes)}
             )
             kept |= order
-        # drafts nobody needs any more (never an order with an RFQ)
-        (drafts - kept).filtered(lambda o: not o.purchase_id).unlink()
+        # drafts nobody needs any more (never an order with a live RFQ; one
+        # whose RFQ was cancelled is a draft again)
+        (drafts - kept).filtered(
+            lambda o: o.purchase_id.state in (False, "cancel")
+        ).unlink()
         self._apply_budget(company, kept)
 
     def _vendor_order_input(self, company, proposals, today):

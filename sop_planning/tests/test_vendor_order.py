@@ -271,6 +271,15 @@ class TestVendorOrder(VendorOrderCase):
         order.with_user(self.buyer).action_create_rfq()
         self.assertNotEqual(order.purchase_id, first)
         self.assertEqual(proposal.purchase_id, order.purchase_id)
+        # cancelled again, and all its proposals ordered from the proposals
+        # list: the next run removes the order nobody needs any more
+        order.purchase_id.button_cancel()
+        open_proposals = order.line_ids.proposal_id.filtered(
+            lambda p: p.state == "proposed"
+        )
+        open_proposals.with_user(self.buyer).action_confirm()
+        self._run()
+        self.assertFalse(order.exists())
 
     def test_a_proposal_ordered_by_hand_is_left_out_of_the_rfq(self):
         """The buyer ordered a proposal from the proposals list after the
