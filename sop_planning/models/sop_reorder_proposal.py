@@ -339,6 +339,9 @@ class SopReorderProposal(models.Model):
             orderpoints.with_context(
                 global_horizon_days=0, sop_rule_chains=chains
             )._procure_orderpoint_confirm(company_id=company, raise_user_error=False)
+            # ordered: the quantity set for it is spent, as Odoo's own
+            # replenishment clears it (left, every run would order it again)
+            orderpoints.action_remove_manual_qty_to_order()
             # only a line this procurement created or increased orders the
             # proposal: an older RFQ line of the rule does not
             line_by_orderpoint = {}
@@ -439,7 +442,8 @@ class SopReorderProposal(models.Model):
         to_create, to_update, stale = [], {}, self.browse()
         for orderpoint in orderpoints:
             proposal = by_orderpoint.get(orderpoint)
-            qty = orderpoint.qty_to_order
+            # what the rule needs now, not a quantity typed on it once
+            qty = orderpoint.qty_to_order_computed
             if orderpoint.product_uom.compare(qty, 0.0) <= 0:
                 stale |= proposal or self.browse()
                 continue

@@ -77,6 +77,11 @@ class TestReorderProposal(SopPolicyCase):
         proposal.with_user(self.buyer).action_confirm()
         self.assertEqual(proposal.purchase_line_id.product_qty, proposal.quantity)
         self.assertEqual(proposal.purchase_line_id.partner_id, self.vendor)
+        # ordered once: the next runs propose nothing more (the quantity set
+        # on the rule to order it was left there and bought every day)
+        self._run_cron()
+        self.assertEqual(self._proposals(self.pump), proposal)
+        self.assertEqual(proposal.purchase_line_id.product_qty, proposal.quantity)
 
     def test_sentences_of_a_run_by_odoobot_read_in_the_readers_language(self):
         """OdooBot (English) runs the replenishment; a Danish buyer reads the
