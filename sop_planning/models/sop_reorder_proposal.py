@@ -314,7 +314,9 @@ class SopReorderProposal(models.Model):
                 if orderpoint.product_uom.compare(
                     orderpoint.qty_to_order, proposal.quantity
                 ):
-                    orderpoint.qty_to_order = proposal.quantity
+                    # set as Odoo's manual quantity whatever the rule's
+                    # trigger (an automatic rule's inverse would drop it)
+                    orderpoint.qty_to_order_manual = proposal.quantity
             orderpoints = proposals.orderpoint_id
             chains = {
                 (op.product_id.id, op.location_id.id, op.route_id.id): tuple(
