@@ -446,20 +446,16 @@ class SopInventoryPolicy(models.Model):
         kept with their last minimum and maximum, as when a product leaves
         the plan. Returns the archived policies."""
         policies = self.sudo().search([("cycle_id", "=", cycle.id)])
-        return policies._archive_with_history(
-            cycle,
-            self.env._(
-                "Plan %s closed: archived; its reordering rule is kept.", cycle.name
-            ),
-        )
+        return policies._archive_with_history(cycle, code="closed")
 
-    def _archive_with_history(self, cycle, reason=None):
+    def _archive_with_history(self, cycle, code="left"):
         """Archive these policies, each with a history row of ``cycle``
-        (``reason``: the default says they left its plan). Returns them."""
+        (``code``: "left" its plan, or archived with it, "closed"). Returns
+        them."""
         if not self:
             return self
         change_model = self.env["sop.inventory.policy.change"].sudo()
-        changes = change_model._prepare_left_plan(cycle, self, reason=reason)
+        changes = change_model._prepare_left_plan(cycle, self, code=code)
         self.write({"active": False})
         change_model._log(changes)
         return self

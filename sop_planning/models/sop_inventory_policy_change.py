@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, formatLang
 
 from .sop_bulk import bulk_create
+from .sop_common import set_worded
 
 # A change of reorder point or maximum is material, and kept in the policy's
 # history, above this share of the old value and this many units.
@@ -54,7 +55,79 @@ class SopInventoryPolicyChange(models.Model):
     new_max_qty = fields.Float(
         string="New Maximum", digits="Product Unit", readonly=True
     )
-    reason = fields.Char(string="Why", readonly=True)
+    reason = fields.Char(string="Why as Written", readonly=True)
+    reason_words = fields.Json(
+        readonly=True,
+        groups="base.group_no_one",
+        help="Why, as (code, values), to word it in each reader's language.",
+    )
+    reason_display = fields.Char(
+        string="Why",
+        compute="_compute_reason_display",
+        help="Why the policy changed, in the reader's language.",
+    )
+
+    @api.depends("reason", "reason_words")
+    @api.depends_context("lang")
+    def _compute_reason_display(self):
+        """Why in the reader's words; as written for rows without words."""
+        set_worded(
+            self,
+            "reason_display",
+            "reason",
+            "reason_words",
+            lambda _change, words: self._reason_text(words),
+        )
+
+    @api.model
+    def _reason_text(self, words):
+        """A history reason in ``self.env``'s language from its ``words``:
+        ``code`` (created, plan, refresh, left, closed), ``plan`` (its
+        name), ``moved`` ([driver, old, new] of a refresh) and ``skip`` (the
+        policy's skip words, when it is skipped; ``skip_text`` without
+        them)."""
+        plan = words["plan"]
+        code = words["code"]
+        if code == "created":
+            text = self.env._("New policy from plan %s.", plan)
+        elif code == "plan":
+            text = self.env._("Plan %s approved.", plan)
+        elif code == "left":
+            text = self.env._(
+                "Not in plan %s: archived; its reordering rule is kept.", plan
+            )
+        elif code == "closed":
+            text = self.env._(
+                "Plan %s closed: archived; its reordering rule is kept.", plan
+            )
+        else:
+            labels = {
+                "lead_time_days": self.env._("lead time (days)"),
+                "lead_time_demand": self.env._("demand over the lead time"),
+                "safety_stock": self.env._("safety stock"),
+                "order_qty": self.env._("order quantity"),
+            }
+            moved = [
+                f"{labels[name]} {formatLang(self.env, old, digits=2)} -> "
+                f"{formatLang(self.env, new, digits=2)}"
+                for name, old, new in words.get("moved") or []
+            ]
+            text = self.env._(
+                "Nightly refresh of plan %(plan)s: %(moved)s.",
+                plan=plan,
+                moved=", ".join(moved) or self.env._("recomputed"),
+            )
+        if words.get("skip"):
+            text += " " + self.env["sop.inventory.policy"]._skip_text(words["skip"])
+        elif words.get("skip_text"):  # skipped without words: as written
+            text += " " + words["skip_text"]
+        return text
+
+    @api.model
+    def _worded(self, words):
+        """``reason`` (in the writer's language, for rows read without
+        words) and ``reason_words`` of a history row."""
+        return {"reason": self._reason_text(words), "reason_words": words}
 
     @api.model
     def _prepare_changes(self, cycle, policies, rows):
@@ -66,9 +139,9 @@ class SopInventoryPolicyChange(models.Model):
         """
         logged = self._logged_levels([p.id for p in policies if p])
         now = fields.Datetime.now()
-        # the same words for every policy: translated once, not 100,000 times
-        new_reason = self.env._("New policy from plan %s.", cycle.name)
-        plan_reason = self.env._("Plan %s approved.", cycle.name)
+        # the same words for every policy: worded once, not 100,000 times
+        created = self._worded({"code": "created", "plan": cycle.name})
+        approved = self._worded({"code": "plan", "plan": cycle.name})
         changes = []
         for row_index, (policy, vals) in enumerate(zip(policies, rows, strict=True)):
             new = self._levels(vals)
@@ -82,31 +155,36 @@ class SopInventoryPolicyChange(models.Model):
             }
             if not policy:
                 old = (0.0, 0.0)
-                change.update(row=row_index, kind="created", reason=new_reason)
+                change.update(created, row=row_index, kind="created")
             elif policy.cycle_id != cycle or not policy.active:
                 old = self._levels(policy)
-                change.update(kind="plan", reason=plan_reason)
+                change.update(approved, kind="plan")
             else:
                 old = logged.get(policy.id) or self._levels(policy)
                 if not self._is_material(old, new):
                     continue
                 change.update(
-                    kind="refresh", reason=self._refresh_reason(cycle, policy, vals)
+                    self._worded(self._refresh_words(cycle, policy, vals)),
+                    kind="refresh",
                 )
             change.update(old_reorder_point=old[0], old_max_qty=old[1])
             if vals["state"] == "skipped":
-                change["reason"] += " " + (vals.get("skip_reason") or "")
+                words = dict(
+                    change["reason_words"],
+                    skip=vals.get("skip_words"),
+                    skip_text=vals.get("skip_reason") or "",
+                )
+                change.update(self._worded(words))
             changes.append(change)
         return changes
 
     @api.model
-    def _prepare_left_plan(self, cycle, policies, reason=None):
-        """History rows of ``policies`` leaving ``cycle``'s scope (or
-        archived for ``reason``)."""
+    def _prepare_left_plan(self, cycle, policies, code="left"):
+        """History rows of ``policies`` leaving ``cycle``'s scope (``code``
+        "left"), or archived with it (``code`` "closed": the plan was closed
+        by hand)."""
         now = fields.Datetime.now()
-        reason = reason or self.env._(
-            "Not in plan %s: archived; its reordering rule is kept.", cycle.name
-        )
+        worded = self._worded({"code": code, "plan": cycle.name})
         return [
             {
                 "policy_id": policy.id,
@@ -118,7 +196,7 @@ class SopInventoryPolicyChange(models.Model):
                 "old_max_qty": levels[1],
                 "new_reorder_point": levels[0],
                 "new_max_qty": levels[1],
-                "reason": reason,
+                **worded,
             }
             for policy in policies
             for levels in [self._levels(policy)]
@@ -141,25 +219,17 @@ class SopInventoryPolicyChange(models.Model):
         )
 
     @api.model
-    def _refresh_reason(self, cycle, policy, vals):
+    def _refresh_words(self, cycle, policy, vals):
         """Why a nightly refresh moved ``policy``: the figures that moved."""
-        labels = {
-            "lead_time_days": self.env._("lead time (days)"),
-            "lead_time_demand": self.env._("demand over the lead time"),
-            "safety_stock": self.env._("safety stock"),
-            "order_qty": self.env._("order quantity"),
+        return {
+            "code": "refresh",
+            "plan": cycle.name,
+            "moved": [
+                [name, policy[name], float(vals.get(name) or 0.0)]
+                for name in DRIVERS
+                if round(policy[name], 2) != round(float(vals.get(name) or 0.0), 2)
+            ],
         }
-        moved = [
-            f"{labels[name]} {formatLang(self.env, policy[name], digits=2)} -> "
-            f"{formatLang(self.env, float(vals.get(name) or 0.0), digits=2)}"
-            for name in DRIVERS
-            if round(policy[name], 2) != round(float(vals.get(name) or 0.0), 2)
-        ]
-        return self.env._(
-            "Nightly refresh of plan %(plan)s: %(moved)s.",
-            plan=cycle.name,
-            moved=", ".join(moved) or self.env._("recomputed"),
-        )
 
     @api.model
     def _logged_levels(self, policy_ids):

@@ -74,7 +74,13 @@ class TestPolicyRefresh(SopPolicyCase):
         self.assertAlmostEqual(change.old_reorder_point, old_min, places=2)
         self.assertAlmostEqual(change.new_reorder_point, rule.product_min_qty, 2)
         self.assertAlmostEqual(change.old_max_qty, old_max, places=2)
-        self.assertRegex(change.reason, r"lead time 300\.\d+ -> 600\.\d+")
+        self.assertRegex(change.reason_display, r"lead time 300\.\d+ -> 600\.\d+")
+        # in the words of the reader, not of the nightly run
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env["ir.module.module"]._load_module_terms(["sop_planning"], ["da_DK"])
+        danish = change.with_context(lang="da_DK").reason_display
+        self.assertIn("Natlig opdatering af plan", danish)
+        self.assertRegex(danish, r"300,\d+ -> 600,\d+")
         message = self._nightly_messages(cycle)
         self.assertEqual(len(message), 1)
         self.assertIn("inventory policies: 1 moved by more than 10 %", message.body)
@@ -327,7 +333,7 @@ class TestPolicyRefresh(SopPolicyCase):
         self.assertEqual(cycle.state, "closed")
         self.assertFalse(policy.active, "no plan refreshes it any more")
         self.assertEqual(policy.change_ids[0].kind, "archived")
-        self.assertIn("closed", policy.change_ids[0].reason)
+        self.assertIn("closed", policy.change_ids[0].reason_display)
         self.assertIn("1 inventory policies archived", cycle.message_ids[0].body)
         self.assertTrue(rule.active and rule.sop_managed, "its rule is kept")
         self.assertEqual((rule.product_min_qty, rule.product_max_qty), levels)
