@@ -10,6 +10,7 @@ from odoo import fields, models
 
 from ..engine import EngineInputError
 from ..engine.vendor_order import apply_budget, budget_fill_rate
+from .sop_reorder_proposal import OPEN_STATES
 from .sop_vendor_order import ORDERED_REASONS
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -25,7 +26,8 @@ class SopVendorOrder(models.Model):
         Per month of order date and per budget (categories, deepest first,
         then the company's total): the budget less what RFQs of that month
         already commit to it; only proposed orders' lines are deferred. Then
-        the deferral is scored (``_score_budgets``).
+        the deferral is scored (``_score_budgets``), with the lines deferred
+        on orders since sent whose proposals still wait.
         """
         Budget = self.env["sop.purchase.budget"]
         months = {order.date_order.replace(day=1) for order in orders}
@@ -61,9 +63,19 @@ class SopVendorOrder(models.Model):
             )
             deferred = self._budget_deferrals(budgets, lines, committed)
             self._write_deferrals(lines, deferred)
+            # deferred on an order since sent as an RFQ, its proposal still
+            # waiting (and on no draft): still what the budget costs
+            listed = lines.proposal_id
+            waiting = (month_orders - drafts).line_ids.filtered(
+                lambda x, budgets=budgets, listed=listed: (
+                    x.budget_id in budgets
+                    and x.proposal_id.state in OPEN_STATES
+                    and x.proposal_id not in listed
+                )
+            )
             try:
                 with self.env.cr.savepoint():
-                    self._score_budgets(budgets, lines.filtered("budget_id"))
+                    self._score_budgets(budgets, lines.filtered("budget_id") | waiting)
             except EngineInputError as exc:  # the orders stand; logged
                 _logger.warning(
                     "S&OP purchase budgets of %s, %s: not scored: %s",

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -188,6 +188,34 @@ class TestPurchaseBudget(VendorOrderCase):
         self.assertEqual(budget.deferred_count, 0, "nothing proposed is deferred")
         self.assertEqual(budget.fill_rate_cost, 0.0)
         self.assertFalse(self.cycle.purchase_budget_ids)
+
+    def test_a_deferred_purchase_still_waiting_still_costs(self):
+        """A due product deferred by the budget while the rest of its order
+        went out as an RFQ: its proposal still waits for next month, so the
+        budget still costs its fill rate (it read 0 once the order had its
+        RFQ)."""
+        self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "=", self.soon.id)]
+        ).product_min_qty = 20.0  # due now: a proposal of its own
+        budget = self._budget(460.0)
+        order = self._run()
+        soon = self._line(order, self.soon)
+        self.assertEqual(soon.reason, "deferred")
+        self.assertTrue(soon.proposal_id)
+        cost = budget.fill_rate_cost
+        self.assertGreater(cost, 0.0)
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertNotIn(self.soon, order.purchase_id.order_line.product_id)
+        # the vendor's next order day is tomorrow: no new order holds it yet
+        tomorrow = date.today() + timedelta(days=1)
+        self.supplier.write(
+            {"sop_order_weekday": str(tomorrow.weekday()), "sop_order_lead_days": 0}
+        )
+        self._run()
+        self.assertFalse(order.search([("state", "=", "draft")]))
+        self.assertEqual(soon.proposal_id.state, "proposed")
+        self.assertEqual(budget.deferred_count, 1)
+        self.assertAlmostEqual(budget.fill_rate_cost, cost, delta=0.05)
 
     def test_no_budget_no_cost(self):
         order = self._run()
