@@ -827,8 +827,17 @@ class SopReorderProposal(models.Model):
         self._close_finished_todos(todos)
 
     def _auto_order(self):
+        """Order the proposals of companies that order automatically, but
+        not where the company set a purchase budget for this month: those
+        go through its vendor orders, where the budget defers what is over
+        it (ordered at once, they would spend past it unseen)."""
+        today = fields.Date.context_today(self)
+        Budget = self.env["sop.purchase.budget"].sudo()
+        automatic = self.company_id.filtered(
+            lambda c: c.sop_auto_rfq and not Budget._month_budgets(c, today)
+        )
         to_order = self.filtered(
-            lambda p: p.state == "proposed" and p.company_id.sop_auto_rfq
+            lambda p: p.state == "proposed" and p.company_id in automatic
         )
         if to_order:
             to_order._create_rfqs()
