@@ -75,7 +75,8 @@ class ResCompany(models.Model):
     sop_auto_rfq = fields.Boolean(
         string="S&OP Creates RFQs",
         help="The daily S&OP replenishment confirms its proposals into RFQs "
-        "at once instead of waiting for purchasing.",
+        "at once instead of waiting for purchasing; not in a month with a "
+        "purchase budget, whose vendor orders defer what is over it.",
     )
     sop_purchase_user_id = fields.Many2one(
         "res.users",
