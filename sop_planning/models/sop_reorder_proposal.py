@@ -883,7 +883,9 @@ class SopReorderProposal(models.Model):
                     "mail.mail_activity_data_todo", **values
                 )
             stale = mine.todo_id.filtered("active") - todo
-            mine.sudo().todo_id = todo
+            # only those not linked yet: a write of every open proposal each
+            # day collided with a buyer ordering some of them meanwhile
+            mine.filtered(lambda p, todo=todo: p.todo_id != todo).sudo().todo_id = todo
             self._close_finished_todos(stale)
 
     @api.model
