@@ -137,6 +137,14 @@ def test_totals_equal_the_inputs():
     assert receipts == 30.0
     summary = {row[0]: row[1] for row in _rows(book["Summary"])[3:] if row[0]}
     assert summary["Revenue"] == pytest.approx(plan["financial"]["revenue"].sum())
+    # the year-end stock the cycle shows, next to the mean of the period ends
+    last = plan["financial"]["period"].max()
+    year_end = (
+        plan["financial"]
+        .loc[plan["financial"]["period"] == last, "inventory_value"]
+        .sum()
+    )
+    assert summary["Inventory value at the end"] == pytest.approx(year_end)
     assert summary["Fill rate (simulated)"] == 0.97
     assert summary["Items"] == 2
     scenario_rows = _rows(book["Scenarios"])[1:]

@@ -182,6 +182,7 @@ SUMMARY_LABELS = (
     "Margin",
     "Margin %",
     "Inventory value (mean of period ends)",
+    "Inventory value at the end",
     "Purchase spend",
     "Fill rate (simulated)",
     "Stockout risk (share of item-periods)",
@@ -435,6 +436,11 @@ def _summary_kpis(plan, text):
             (
                 text("Inventory value (mean of period ends)"),
                 totals["inventory_value"].mean(),
+                "money",
+            ),
+            (
+                text("Inventory value at the end"),
+                totals["inventory_value"].iloc[-1],
                 "money",
             ),
             (text("Purchase spend"), totals["purchase_spend"].sum(), "money"),

@@ -73,6 +73,7 @@ def workbook_labels(env):
         "Inventory value (mean of period ends)": env._(
             "Inventory value (mean of period ends)"
         ),
+        "Inventory value at the end": env._("Inventory value at the end"),
         "Fill rate (simulated)": env._("Fill rate (simulated)"),
         "Stockout risk (share of item-periods)": env._(
             "Stockout risk (share of item-periods)"

@@ -129,6 +129,11 @@ class TestSupplyPlan(SopDataCase):
         self.assertAlmostEqual(
             rows["Inventory value"][11], cycle.inventory_value_end, places=2
         )
+        # and the Summary the cycle's year-end stock
+        summary = {row[0].value: row[1].value for row in book["Summary"].iter_rows()}
+        self.assertAlmostEqual(
+            summary["Inventory value at the end"], cycle.inventory_value_end, places=2
+        )
 
     def test_capacity_over_100_flags_the_receiving_products(self):
         # 30 units a month for the whole category: the pump's lots exceed it
