@@ -75,8 +75,9 @@ class ResCompany(models.Model):
     sop_auto_rfq = fields.Boolean(
         string="S&OP Creates RFQs",
         help="The daily S&OP replenishment confirms its proposals into RFQs "
-        "at once instead of waiting for purchasing; not in a month with a "
-        "purchase budget, whose vendor orders defer what is over it.",
+        "at once instead of waiting for purchasing; purchases a purchase "
+        "budget of the month caps go through the vendor orders instead, "
+        "where the budget defers what is over it.",
     )
     sop_purchase_user_id = fields.Many2one(
         "res.users",

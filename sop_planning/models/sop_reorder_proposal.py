@@ -828,17 +828,24 @@ class SopReorderProposal(models.Model):
 
     def _auto_order(self):
         """Order the proposals of companies that order automatically, but
-        not where the company set a purchase budget for this month: those
-        go through its vendor orders, where the budget defers what is over
-        it (ordered at once, they would spend past it unseen)."""
-        today = fields.Date.context_today(self)
+        not purchases a purchase budget of this month caps: those go through
+        the vendor orders, where the budget defers what is over it (ordered
+        at once, they would spend past it unseen). Transfers and products no
+        budget covers are ordered as before."""
+        proposed = self.filtered(
+            lambda p: p.state == "proposed" and p.company_id.sop_auto_rfq
+        )
         Budget = self.env["sop.purchase.budget"].sudo()
-        automatic = self.company_id.filtered(
-            lambda c: c.sop_auto_rfq and not Budget._month_budgets(c, today)
-        )
-        to_order = self.filtered(
-            lambda p: p.state == "proposed" and p.company_id in automatic
-        )
+        held = self.browse()
+        for company in proposed.company_id:
+            today = fields.Date.context_today(self.with_company(company))
+            bought = proposed.filtered(
+                lambda p, c=company: p.company_id == c and p.vendor_id
+            )
+            for budget in Budget._month_budgets(company, today):
+                covered = budget._covers(bought.product_id)
+                held |= bought.filtered(lambda p, c=covered: p.product_id in c)
+        to_order = proposed - held
         if to_order:
             to_order._create_rfqs()
 

@@ -65,14 +65,7 @@ class SopVendorOrder(models.Model):
             self._write_deferrals(lines, deferred)
             # deferred on an order since sent as an RFQ, its proposal still
             # waiting (and on no draft): still what the budget costs
-            listed = lines.proposal_id
-            waiting = (month_orders - drafts).line_ids.filtered(
-                lambda x, budgets=budgets, listed=listed: (
-                    x.budget_id in budgets
-                    and x.proposal_id.state in OPEN_STATES
-                    and x.proposal_id not in listed
-                )
-            )
+            waiting = self._deferred_waiting(budgets, month_orders - drafts)
             try:
                 with self.env.cr.savepoint():
                     self._score_budgets(budgets, lines.filtered("budget_id") | waiting)
@@ -87,6 +80,22 @@ class SopVendorOrder(models.Model):
                 _logger.exception(
                     "S&OP purchase budgets of %s, %s: not scored", company.name, month
                 )
+
+    def _deferred_waiting(self, budgets, sent):
+        """Lines of orders already ``sent`` that ``budgets`` deferred and
+        whose proposal still waits: the newest line of each proposal, none
+        of a proposal a draft order lists again."""
+        drafted = self.search([("state", "=", "draft")]).line_ids.proposal_id
+        newest = {}
+        for line in sent.line_ids.sorted(lambda x: (x.order_id.date_order, x.id)):
+            proposal = line.proposal_id
+            if (
+                line.budget_id in budgets
+                and proposal.state in OPEN_STATES
+                and proposal not in drafted
+            ):
+                newest[proposal] = line
+        return self.env["sop.vendor.order.line"].union(*newest.values())
 
     def _budget_deferrals(self, budgets, lines, committed):
         """{line id: the budget that defers it}, each budget in turn on the
@@ -104,7 +113,16 @@ class SopVendorOrder(models.Model):
             spent = committed.filtered(
                 lambda x, covered=covered: x.product_id.id in covered
             )
-            remaining = budget.amount - sum(spent.mapped("subtotal"))
+            # what the RFQ lines buy (whole packs, the buyer's edits there)
+            remaining = budget.amount - sum(
+                line.currency_id._convert(
+                    line.price_subtotal,
+                    budget.company_id.currency_id,
+                    budget.company_id,
+                    line.order_id.date_order,
+                )
+                for line in spent.purchase_line_id
+            )
             # the buyer's quantity, at its price (repriced when it changes)
             frame = pd.DataFrame(
                 {
@@ -255,7 +273,7 @@ class SopVendorOrder(models.Model):
                     "lead_time_std_days": policy.lead_time_std_days,
                     "review_days": vendor.sop_review_days,
                     "multiple": policy.qty_multiple,
-                    "proposed_qty": line.proposed_qty,
+                    "proposed_qty": line.quantity,  # the buyer's
                     "defer_days": (goes_out - order.date_order).days,
                 }
             )

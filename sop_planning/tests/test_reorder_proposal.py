@@ -80,6 +80,7 @@ class TestReorderProposal(SopPolicyCase):
         self.assertEqual(proposal.purchase_line_id.partner_id, self.vendor)
         # ordered once: the next runs propose nothing more (the quantity set
         # on the rule to order it was left there and bought every day)
+        self.assertEqual(rule.qty_to_order_manual, 0.0)
         self._run_cron()
         self.assertEqual(self._proposals(self.pump), proposal)
         self.assertEqual(proposal.purchase_line_id.product_qty, proposal.quantity)

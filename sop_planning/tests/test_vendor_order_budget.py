@@ -218,17 +218,19 @@ class TestPurchaseBudget(VendorOrderCase):
         self.assertAlmostEqual(budget.fill_rate_cost, cost, delta=0.05)
 
     def test_automatic_ordering_respects_a_budget(self):
-        """A company ordering automatically sets a budget: its proposals go
-        through the vendor order, where the budget defers what is over it
-        (they were ordered at once, past the budget)."""
+        """A company ordering automatically sets a budget: the purchases it
+        caps go through the vendor order, where the budget defers what is
+        over it (they were ordered at once, past the budget); a product no
+        budget covers is ordered at once."""
         self.company_a.sop_auto_rfq = True
         budget = self._budget(460.0)
         order = self._run()
         self.assertEqual(self._proposals(self.due).state, "proposed")
         self.assertEqual(order.state, "draft")
         self.assertEqual(budget.deferred_count, 1)
-        # without a budget this month, ordered at once as before
+        # a budget of another category only: ordered at once as before
         budget.unlink()
+        self._budget(10.0, self.env["product.category"].create({"name": "Other"}))
         self.env["stock.warehouse.orderpoint"].search(
             [("product_id", "=", self.due.id)]
         ).sop_date_checked = False
