@@ -102,6 +102,25 @@ def test_capacity_cuts_the_least_urgent_line():
     assert (by_id["qty"] * 0.1).sum() <= 2.5
 
 
+def test_a_due_line_cut_below_the_vendors_minimum_is_left_out():
+    """A due line alone over the capacity keeps the packs that fit, unless
+    that is below the vendor's minimum: it cannot be bought (its RFQ line
+    would have no price)."""
+    vendors = pd.DataFrame(
+        {"order_key": ["v"], "review_days": [7.0], "capacity_volume": [0.6]}
+    )
+    lines = _lines(
+        due=[True, False, False, False],
+        need_qty=[10.0, 0.0, 0.0, 0.0],
+        unit_volume=[0.1, 0.1, 0.1, 0.1],
+    )
+    fits = build_vendor_orders(lines, vendors)[0].set_index("line_id")
+    assert fits.loc[1, "qty"] == 6.0, "the 6 that fit"
+    minimum = build_vendor_orders(lines.assign(min_qty=8.0), vendors)[0]
+    cut = minimum.set_index("line_id").loc[1]
+    assert (cut["qty"], cut["status"]) == (0.0, "cut")
+
+
 def test_budget_defers_lowest_risk_times_margin():
     lines = pd.DataFrame(
         {

@@ -38,7 +38,8 @@ Rules, per order, in this order (each applied one is noted on its line):
    of least extra stock value ("added_min");
 4. over the capacity (volume or weight), the least urgent lines are cut,
    brought-forward ones first ("cut_capacity"); a due line alone over the
-   capacity is reduced to the whole packs that fit.
+   capacity is reduced to the whole packs that fit (to none when that is
+   below the vendor's minimum).
 
 Output: ``lines`` with ``qty`` (what to order, 0 if not ordered),
 ``status`` (due, added, cut, idle) and ``notes``: a list of ``(code,
@@ -216,6 +217,8 @@ def _build_one(group, terms):
             fits = 0.0
             if group["due"].iat[row] and others < capacity and unit[row] > 0:
                 fits = np.floor((capacity - others) / unit[row] / step + 1e-9) * step
+            if fits < group["min_qty"].iat[row] - 1e-9:
+                fits = 0.0  # below the vendor's minimum it cannot be bought
             qty[row] = max(fits, 0.0)
             status[row] = "cut" if qty[row] <= 0 else status[row]
             notes[row].append(
