@@ -1,8 +1,9 @@
 """Vendor orders built to the vendor's terms: minimum, packs, capacity, budget.
 
-Public API: ``build_vendor_orders(lines, vendors)``, ``apply_budget(lines,
-budget)``, ``budget_fill_rate(items)`` and ``next_order_date(today,
-weekday, interval_days)``.
+Public API: ``build_vendor_orders(lines, vendors)``, ``ordered_quantity(need,
+minimum, quantum)``, ``apply_budget(lines, budget)``,
+``budget_fill_rate(items)`` and ``next_order_date(today, weekday,
+interval_days)``.
 
 ``lines``: one row per reordering rule of a vendor's product that may go on
 the vendor's order, columns
@@ -144,6 +145,16 @@ def _incoming_by_day(item_ids, incoming, days):
     return matrix
 
 
+def ordered_quantity(need, minimum, quantum):
+    """What a line orders for its ``need``: at least the vendor's
+    ``minimum`` when it needs anything, in whole ``quantum`` steps; and
+    whether the minimum raised it."""
+    need = np.maximum(np.asarray(need, dtype=float), 0.0)
+    minimum = np.maximum(np.asarray(minimum, dtype=float), 0.0)
+    below_minimum = (need > 0) & (minimum > need + 1e-9)
+    return ceil_to(np.where(below_minimum, minimum, need), quantum), below_minimum
+
+
 def _fill_to(value_now, target, values):
     """Boolean mask of ``values`` (in rank order) added until ``target``.
 
@@ -241,8 +252,7 @@ def build_vendor_orders(lines, vendors):
     need = np.maximum(lines["need_qty"].to_numpy(float), 0.0)
     minimum = np.maximum(lines["min_qty"].to_numpy(float), 0.0)
     quantum = lines["quantum"].to_numpy(float)
-    below_minimum = (need > 0) & (minimum > need + 1e-9)
-    rounded = ceil_to(np.where(below_minimum, minimum, need), quantum)
+    rounded, below_minimum = ordered_quantity(need, minimum, quantum)
     lines["rounded_qty"] = rounded
     lines["due"] = lines["due"].astype(bool)
     raised = (quantum > 1.0) & (rounded > need + 1e-9)

@@ -118,7 +118,8 @@ class SopCycle(models.Model):
             raise UserError(
                 self.env._("The forecast runs only in the demand review step.")
             )
-        if not self._get_scope_products():
+        products = self._get_scope_products()
+        if not products:
             raise UserError(
                 self.env._(
                     "Cycle %s has no storable product in its scope: check its "
@@ -127,19 +128,18 @@ class SopCycle(models.Model):
                 )
             )
         self._check_scope_warehouses_active()
-        if not self._get_scope_warehouses():
+        warehouses = self._get_scope_warehouses()
+        if not warehouses:
             raise UserError(self.env._("The company has no warehouse to plan."))
-        self._check_no_adjustment_leaves()
+        self._check_no_adjustment_leaves(
+            products | self._get_scope_archived_products(), warehouses
+        )
         return self._sop_run_step("forecast")
 
-    def _out_of_scope_forecasts(self, products=None, warehouses=None):
+    def _out_of_scope_forecasts(self, products, warehouses):
         """The cycle's forecasts of products or warehouses its scope no
-        longer holds (archived products of the scope stay: they are
-        reported as skipped)."""
-        if products is None:
-            products = self._get_scope_products() | self._get_scope_archived_products()
-        if warehouses is None:
-            warehouses = self._get_scope_warehouses()
+        longer holds: not among ``products`` (the scope's, archived ones
+        included: they are reported as skipped) or ``warehouses``."""
         return (
             self.env["sop.forecast"]
             .sudo()
@@ -153,7 +153,7 @@ class SopCycle(models.Model):
             )
         )
 
-    def _check_no_adjustment_leaves(self):
+    def _check_no_adjustment_leaves(self, products, warehouses):
         """Refuse a run that would remove adjusted plan lines with their
         products (the scope was narrowed, a product moved to another category
         or is no longer storable): the planner clears them, or restores the
@@ -163,7 +163,11 @@ class SopCycle(models.Model):
             .sudo()
             .search(
                 [
-                    ("forecast_id", "in", self._out_of_scope_forecasts().ids),
+                    (
+                        "forecast_id",
+                        "in",
+                        self._out_of_scope_forecasts(products, warehouses).ids,
+                    ),
                     ("adjustment_qty", "!=", 0.0),
                 ]
             )

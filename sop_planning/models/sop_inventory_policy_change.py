@@ -169,12 +169,14 @@ class SopInventoryPolicyChange(models.Model):
                 )
             change.update(old_reorder_point=old[0], old_max_qty=old[1])
             if vals["state"] == "skipped":
-                words = dict(
+                # the skip reason is already worded: added, not worded again
+                skip_text = vals.get("skip_reason") or ""
+                change["reason"] += " " + skip_text
+                change["reason_words"] = dict(
                     change["reason_words"],
                     skip=vals.get("skip_words"),
-                    skip_text=vals.get("skip_reason") or "",
+                    skip_text=skip_text,
                 )
-                change.update(self._worded(words))
             changes.append(change)
         return changes
 

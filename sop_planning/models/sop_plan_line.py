@@ -353,10 +353,11 @@ class SopPlanLine(models.Model):
         if adjustment_out_of_bounds(qty, percent):
             self._raise_out_of_bounds(qty, percent)
         reason = vals.get("adjustment_reason")
-        reasons = dict(
-            self._fields["adjustment_reason"]._description_selection(self.env)
-        )
-        if reason and reason not in reasons:
+        if reason and reason not in dict(REASONS):
+            # the reasons in the reader's words
+            reasons = dict(
+                self._fields["adjustment_reason"]._description_selection(self.env)
+            )
             raise ValidationError(
                 self.env._(
                     "Unknown reason %(reason)s: use one of %(reasons)s.",

@@ -31,7 +31,7 @@ class SopVendorOrder(models.Model):
         """
         Budget = self.env["sop.purchase.budget"]
         months = {order.date_order.replace(day=1) for order in orders}
-        # budgets that deferred lines since ordered by RFQs: cost nothing now
+        # budgets that deferred lines: scored again (some may be ordered since)
         this_month = fields.Date.context_today(self).replace(day=1)
         months |= {
             budget.date_month.replace(day=1)
@@ -43,6 +43,12 @@ class SopVendorOrder(models.Model):
                 ]
             )
         }
+        # proposals a draft order lists (any month): not waiting on a sent one
+        drafted = set(
+            self.search(
+                [("company_id", "=", company.id), ("state", "=", "draft")]
+            ).line_ids.proposal_id.ids
+        )
         for month in sorted(months):
             budgets = Budget._month_budgets(company, month)
             month_orders = self.search(
@@ -65,7 +71,7 @@ class SopVendorOrder(models.Model):
             self._write_deferrals(lines, deferred)
             # deferred on an order since sent as an RFQ, its proposal still
             # waiting (and on no draft): still what the budget costs
-            waiting = self._deferred_waiting(budgets, month_orders - drafts)
+            waiting = self._deferred_waiting(budgets, month_orders - drafts, drafted)
             try:
                 with self.env.cr.savepoint():
                     self._score_budgets(budgets, lines.filtered("budget_id") | waiting)
@@ -81,19 +87,15 @@ class SopVendorOrder(models.Model):
                     "S&OP purchase budgets of %s, %s: not scored", company.name, month
                 )
 
-    def _deferred_waiting(self, budgets, sent):
+    def _deferred_waiting(self, budgets, sent, drafted):
         """Lines of orders already ``sent`` that ``budgets`` deferred and
         whose proposal still waits: the newest line of each proposal, none
-        of a proposal a draft order lists again."""
-        drafted = self.search([("state", "=", "draft")]).line_ids.proposal_id
+        of a proposal a draft order lists again (``drafted``: their ids)."""
         newest = {}
-        for line in sent.line_ids.sorted(lambda x: (x.order_id.date_order, x.id)):
+        deferred = sent.line_ids.filtered(lambda x: x.budget_id in budgets)
+        for line in deferred.sorted(lambda x: (x.order_id.date_order, x.id)):
             proposal = line.proposal_id
-            if (
-                line.budget_id in budgets
-                and proposal.state in OPEN_STATES
-                and proposal not in drafted
-            ):
+            if proposal.state in OPEN_STATES and proposal.id not in drafted:
                 newest[proposal] = line
         return self.env["sop.vendor.order.line"].union(*newest.values())
 

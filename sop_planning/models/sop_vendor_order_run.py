@@ -10,8 +10,7 @@ import pandas as pd
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 
-from ..engine.policy_rounding import ceil_to
-from ..engine.vendor_order import build_vendor_orders
+from ..engine.vendor_order import build_vendor_orders, ordered_quantity
 from .sop_cycle_supply_plan import _json_safe
 from .sop_vendor_order import ORDERED_REASONS
 
@@ -312,20 +311,18 @@ class SopVendorOrder(models.Model):
         # before Odoo's rounding, so the pack rounding is said
         need = np.maximum(frame["product_max_qty"] - projected, 0.0)
         pairs = list(zip(frame["product_id"], frame["vendor_id"], strict=True))
-        unit_cost = np.array(
-            [
-                prices.get(pair, (standard, False))[0]
-                for pair, standard in zip(pairs, frame["standard_price"], strict=True)
-            ],
-            dtype=float,
-        )
-        breaks = np.array([prices.get(pair, (0.0, False))[1] for pair in pairs])
-        minimum = np.array([prices.get(pair, (0.0, False, 0.0))[2] for pair in pairs])
-        # what the line orders if ordered: at least the vendor's minimum, packs
-        quantities = ceil_to(
-            np.where(need > 0, np.maximum(need, minimum), 0.0),
-            frame["quantum"].to_numpy(float),
-        )
+        # without a vendor price: the product's cost, no breaks, no minimum
+        terms = [
+            prices.get(pair, (standard, False, 0.0))
+            for pair, standard in zip(pairs, frame["standard_price"], strict=True)
+        ]
+        unit_cost = np.array([price for price, _b, _m in terms], dtype=float)
+        breaks = np.array([has_breaks for _p, has_breaks, _m in terms], dtype=bool)
+        minimum = np.array([least for _p, _b, least in terms], dtype=float)
+        # what the line orders if ordered (the engine's rule)
+        quantities = ordered_quantity(
+            need.to_numpy(float), minimum, frame["quantum"].to_numpy(float)
+        )[0]
         for row in np.flatnonzero(breaks & (quantities > 0)):
             # the price break of the quantity the line orders if ordered
             price = self._break_price(
