@@ -136,6 +136,21 @@ def test_budget_defers_lowest_risk_times_margin():
     assert apply_budget(lines, 0.0) == []
 
 
+def test_budget_left_by_a_line_that_does_not_fit_goes_to_the_next_that_do():
+    lines = pd.DataFrame(
+        {
+            "line_id": [1, 2, 3, 4],
+            "value": [900.0, 500.0, 80.0, 30.0],
+            "days_to_stockout": [1.0, 2.0, 3.0, 4.0],
+            "margin": [100.0, 100.0, 100.0, 100.0],
+        }
+    )
+    # 900 fits, 500 does not, then 80 does; 30 no longer
+    assert apply_budget(lines, 1000.0) == [2, 4]
+    assert apply_budget(lines, 1010.0) == [2]
+    assert apply_budget(lines, 10.0) == [1, 2, 3, 4]
+
+
 def test_next_order_date_on_the_weekday_and_rhythm():
     monday = date(2026, 12, 7)
     assert next_order_date(date(2026, 12, 5), 0) == monday

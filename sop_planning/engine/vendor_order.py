@@ -287,8 +287,10 @@ def apply_budget(lines, budget):
 
     ``lines``: ``line_id, value, days_to_stockout, margin`` (the margin of
     the line's quantity). Risk = 1 / (1 + days to stockout, at least 0):
-    the sooner out, the higher. Returns the ``line_id`` of the lines
-    deferred (empty when the total fits or ``budget`` <= 0).
+    the sooner out, the higher. Lines are kept by score while they fit; a
+    line that does not fit is deferred and the budget left goes on to the
+    next lines that do. Returns the ``line_id`` of the lines deferred
+    (empty when the total fits or ``budget`` <= 0).
     """
     if budget is None or budget <= 0 or lines.empty:
         return []
@@ -298,7 +300,19 @@ def apply_budget(lines, budget):
     risk = 1.0 / (1.0 + np.maximum(lines["days_to_stockout"].to_numpy(float), 0.0))
     score = risk * np.maximum(lines["margin"].to_numpy(float), 0.0)
     order = np.lexsort((value, -score))
-    kept = np.cumsum(value[order]) <= budget + 1e-9
+    value = value[order]
+    kept = np.cumsum(value) <= budget + 1e-9
+    left = budget - value[kept].sum()
+    # after the first line that does not fit: each next one that still does
+    rest = np.flatnonzero(~kept)
+    while rest.size:
+        fits = value[rest] <= left + 1e-9
+        if not fits.any():
+            break
+        first = np.argmax(fits)
+        kept[rest[first]] = True
+        left -= value[rest[first]]
+        rest = rest[first + 1 :]
     return lines["line_id"].to_numpy()[order][~kept].tolist()
 
 

@@ -363,7 +363,7 @@ class SopCycle(models.Model):
         the company's transfer days of demand, no order cost). The forecasts
         are read in one query, the items built column by column.
         """
-        frame = self._forecast_frame(forecasts)
+        frame = self._policy_frame(forecasts)
         skipped = self._policy_skips(frame)
         frame = frame[~frame.index.isin(list(skipped))]
         by_reason = {}  # one line per reason: the supply review runs this too
@@ -437,6 +437,61 @@ class SopCycle(models.Model):
         if scenario:
             items = scenario._apply_to_items(items)
         return items, skipped
+
+    def _policy_frame(self, forecasts):
+        """``_forecast_frame`` of ``forecasts`` as their policies plan them:
+        with the vendor terms of today in the nightly refresh (context
+        ``sop_vendor_terms_now``)."""
+        frame = self._forecast_frame(forecasts)
+        if self.env.context.get("sop_vendor_terms_now"):
+            frame = self._with_vendor_terms_now(frame)
+        return frame
+
+    def _with_vendor_terms_now(self, frame):
+        """``frame`` (``_forecast_frame``) with the vendor, lead time, MOQ and
+        source label of its bought items as the vendor pricelist has them
+        now: the nightly refresh follows a vendor's new terms, while the
+        approved plan keeps those of its supply review. Items Odoo no longer
+        buys keep their reviewed source until the next plan."""
+        bought = frame[frame["supply_route"].eq("buy")]
+        if bought.empty:
+            return frame
+        sources = self.env["sop.supply.data"]._supply_sources(
+            self.company_id,
+            self.env["stock.warehouse"].browse(
+                bought["warehouse_id"].unique().tolist()
+            ),
+            self.env["product.product"].browse(bought["product_id"].unique().tolist()),
+        )
+        now = (
+            bought[["product_id", "warehouse_id"]]
+            .reset_index()
+            .merge(
+                sources[sources["route"].eq("buy")], on=["product_id", "warehouse_id"]
+            )
+            .set_index("id")
+        )
+        if now.empty:
+            return frame
+        frame = frame.copy()
+        vendors = self.env["res.partner"].browse(
+            now["vendor_id"].dropna().astype(int).unique().tolist()
+        )
+        label = self.env["sop.forecast"]._supply_source_label
+        frame.loc[now.index, "vendor_id"] = now["vendor_id"].astype("Int64")
+        # whole days, as the supply review stores them
+        frame.loc[now.index, "lead_time_days"] = np.floor(now["lead_time"].fillna(0.0))
+        frame.loc[now.index, "moq"] = now["moq"].astype(float).fillna(0.0)
+        frame.loc[now.index, "supply_source"] = [
+            label(
+                "buy",
+                self.env["stock.warehouse"],
+                vendors.browse(None if pd.isna(vendor) else int(vendor)),
+                None if pd.isna(lead) else int(lead),
+            )
+            for vendor, lead in zip(now["vendor_id"], now["lead_time"], strict=True)
+        ]
+        return frame
 
     @api.model
     def _stream_keys(self, frame):
@@ -758,7 +813,7 @@ class SopCycle(models.Model):
     def _policy_values(self, forecasts, items, result, skipped):
         """Values of the policies of ``forecasts``: the engine's ``result``
         rows, or ``skipped`` with their reason."""
-        frame = self._forecast_frame(forecasts)
+        frame = self._policy_frame(forecasts)
         by_item, lead = {}, {}
         if len(result):  # only the columns read below: to_dict is the cost
             stored = [name for name in RESULT_COLUMNS if name in result.columns]

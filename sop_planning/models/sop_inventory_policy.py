@@ -470,7 +470,9 @@ class SopInventoryPolicy(models.Model):
         """
         change_model = self.env["sop.inventory.policy.change"].sudo()
         last = change_model.search([], order="id desc", limit=1).id or 0
-        policies = cycle._compute_policies(scenario=cycle.approved_scenario_id)
+        policies = cycle.with_context(sop_vendor_terms_now=True)._compute_policies(
+            scenario=cycle.approved_scenario_id
+        )
         policies._write_orderpoints()
         moved = change_model.search(
             [("id", ">", last), ("cycle_id", "=", cycle.id), ("kind", "=", "refresh")]

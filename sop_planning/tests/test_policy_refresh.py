@@ -90,6 +90,28 @@ class TestPolicyRefresh(SopPolicyCase):
         self.assertEqual(len(self._nightly_messages(cycle)), 1)
         self.assertEqual(len(policy.change_ids), 2)
 
+    def test_refresh_follows_the_vendors_new_lead_time(self):
+        """The vendor now delivers in 90 days instead of 30: the next night's
+        policy and rule plan on it, while the approved plan keeps the terms
+        it was reviewed with."""
+        cycle = self._approve(self._plan(self.pump))
+        policy = cycle.policy_ids
+        rule = policy.orderpoint_id.sudo()
+        old_days, old_min = policy.lead_time_days, rule.product_min_qty
+        self.pump.seller_ids.delay = 90
+
+        self._refresh()
+        self.assertAlmostEqual(policy.lead_time_days, old_days + 60, places=2)
+        self.assertGreater(rule.product_min_qty, old_min + 400, "two more months")
+        self.assertAlmostEqual(rule.product_min_qty, policy.reorder_point, places=2)
+        self.assertIn("90 days", policy.supply_source)
+        self.assertRegex(
+            policy.change_ids[0].reason_display,
+            rf"lead time \(days\) {old_days:.2f} -> {old_days + 60:.2f}",
+        )
+        forecast = self.env["sop.forecast"].search([("cycle_id", "=", cycle.id)])
+        self.assertEqual(forecast.lead_time_days, 30, "the plan as approved")
+
     def test_rule_moved_by_the_refresh_is_proposed_again_the_same_day(self):
         """The daily run already ran today; the refresh raises the rule: its
         open proposal is proposed again at once, not ordered as it was."""
