@@ -3,7 +3,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from odoo import models
+from odoo import fields, models
 
 from ..engine import SPEND_PREFIX, write_workbook
 from .sop_common import GROUP_PLANNER, GROUP_USER
@@ -47,6 +47,12 @@ class SopCycle(models.Model):
 
     _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
 
+    # the last export, kept as the field's attachment: readable by S&OP users
+    # only (a purchase user reads the cycle, not its plan and money)
+    workbook_file = fields.Binary(
+        string="Workbook", attachment=True, readonly=True, copy=False, groups=GROUP_USER
+    )
+
     def action_export_workbook(self):
         """Write the cycle's workbook as an attachment and download it."""
         self.ensure_one()
@@ -60,13 +66,13 @@ class SopCycle(models.Model):
             labels=workbook_labels(self.env),
         )
         name = f"{self.name.replace('/', '-')}.xlsx"
-        # the cycle's readers may export; the file is readable like the cycle
+        # the file is readable as the cycle's workbook_file: by S&OP users
         attachments = self.env["ir.attachment"].sudo()
         attachments.search(
             [
                 ("res_model", "=", self._name),
                 ("res_id", "=", self.id),
-                ("name", "=", name),
+                ("res_field", "=", "workbook_file"),
             ]
         ).unlink()
         attachment = attachments.create(
@@ -76,6 +82,7 @@ class SopCycle(models.Model):
                 "mimetype": XLSX,
                 "res_model": self._name,
                 "res_id": self.id,
+                "res_field": "workbook_file",
             }
         )
         return {

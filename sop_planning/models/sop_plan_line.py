@@ -409,7 +409,7 @@ class SopPlanLine(models.Model):
                     "Cycle %(cycle)s is in %(state)s: demand is adjusted in the "
                     "Demand Review step only.",
                     cycle=closed.display_name,
-                    state=dict(closed._fields["state"].selection)[closed.state],
+                    state=closed._state_label(closed.state),
                 )
             )
 

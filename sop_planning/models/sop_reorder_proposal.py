@@ -193,7 +193,9 @@ class SopReorderProposal(models.Model):
                     "Proposal %(proposal)s is %(state)s: only proposed ones can be "
                     "confirmed.",
                     proposal=blocked[0].display_name,
-                    state=dict(self._fields["state"].selection)[blocked[0].state],
+                    state=dict(self._fields["state"]._description_selection(self.env))[
+                        blocked[0].state
+                    ],
                 )
             )
         archived = self.sudo().filtered(

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from ..engine import WORKBOOK_LABELS
 from ..models.sop_workbook_labels import workbook_labels
@@ -70,6 +70,11 @@ class TestAdjustmentImport(SopPolicyCase):
         with Form(wizard.with_context(**context)) as form:
             form.file = base64.b64encode(raw)
         return form.save()
+
+    def _apply(self, book):
+        wizard = self._wizard(book)
+        wizard.action_preview()
+        wizard.action_confirm()
 
     def _snapshot(self):
         self.env.invalidate_all()
@@ -155,6 +160,51 @@ class TestAdjustmentImport(SopPolicyCase):
         self.assertIn("2 plan line(s) adjusted, 1 row(s) rejected", notes[0])
         self.assertIn(self.planner.name, notes[0])
         self.assertIn("plan.xlsx", notes[0])
+
+    def test_the_exported_file_is_read_by_sop_users_only(self):
+        """A purchase user reads the cycle, not its plan and money: neither
+        the exported workbook's attachment nor its download."""
+        action = self.cycle.with_user(self.planner).action_export_workbook()
+        attachment_id = int(action["url"].split("/")[-1].split("?")[0])
+        self.cycle.with_user(self.planner).action_export_workbook()
+        Attachment = self.env["ir.attachment"]
+        self.assertFalse(Attachment.browse(attachment_id).exists(), "replaced")
+        attachment = Attachment.search(
+            [("res_id", "=", self.cycle.id), ("res_field", "=", "workbook_file")]
+        )
+        self.assertEqual(len(attachment), 1)
+        self.assertTrue(attachment.with_user(self.sop_user).raw)
+        buyer = new_test_user(
+            self.env, "sop_import_buyer", groups="purchase.group_purchase_user"
+        )
+        self.cycle.with_user(buyer).check_access("read")
+        with self.assertRaises(AccessError):
+            attachment.with_user(buyer).check_access("read")
+        found = Attachment.with_user(buyer).search([("res_model", "=", "sop.cycle")])
+        self.assertNotIn(attachment, found)
+
+    def test_the_same_file_imported_again_changes_nothing(self):
+        """A percent typed in the workbook leaves the exported 0 in the
+        Adjustment cell: importing the file a second time keeps the percent;
+        a quantity is typed with the percent cell cleared."""
+        book = self._export()
+        self._edit(
+            book, self.pump, 1, **{"Adjustment (%)": 20, "Reason": "Market Trend"}
+        )
+        self._apply(book)
+        line = self._line(self.pump, 1)
+        self.assertAlmostEqual(line.consensus_qty, FORECAST * 1.20, delta=0.01)
+
+        again = self._wizard(book)
+        again.action_preview()
+        self.assertFalse(again.change_ids, "nothing to change")
+        self._apply(book)
+        self.assertEqual(line.adjustment_mode, "percent")
+        self.assertAlmostEqual(line.consensus_qty, FORECAST * 1.20, delta=0.01)
+
+        self._edit(book, self.pump, 1, **{"Adjustment (%)": None, "Adjustment": 30})
+        self._apply(book)
+        self.assertEqual((line.adjustment_mode, line.adjustment_qty), ("qty", 30.0))
 
     def test_a_danish_export_imports_for_an_english_colleague(self):
         """A Danish planner's workbook has Danish sheets, headers and

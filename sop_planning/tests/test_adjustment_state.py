@@ -51,6 +51,16 @@ class TestAdjustmentState(SopPolicyCase):
             line.invalidate_recordset()
             self.assertEqual(line.adjustment_qty, 20.0, "the demand review's one")
             self.assertEqual(line.consensus_qty, line.forecast_qty + 20.0)
+            if state == "reconciliation":
+                # in the reader's language, the state too
+                self.env["res.lang"]._activate_lang("da_DK")
+                self.env["ir.module.module"]._load_module_terms(
+                    ["sop_planning"], ["da_DK"]
+                )
+                with self.assertRaisesRegex(UserError, "er i Afstemning:"):
+                    planner_line.with_context(lang="da_DK").write(
+                        {"adjustment_note": "sent kundeopkald"}
+                    )
             if state == "supply_review":
                 cycle.action_submit_reconciliation()
             elif state == "reconciliation":

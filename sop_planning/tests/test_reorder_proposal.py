@@ -139,6 +139,11 @@ class TestReorderProposal(SopPolicyCase):
         self._run_cron()
         self.assertEqual(self._proposals(self.pump), proposal, "no second proposal")
         self.assertEqual(line.product_qty, ordered, "the RFQ did not grow")
+        # ordered again by a Danish buyer: told so, the state in Danish too
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env["ir.module.module"]._load_module_terms(["sop_planning"], ["da_DK"])
+        with self.assertRaisesRegex(UserError, "er Bestilt: kun foreslåede"):
+            proposal.with_user(self.buyer).with_context(lang="da_DK").action_confirm()
 
         order = line.order_id
         order.button_confirm()

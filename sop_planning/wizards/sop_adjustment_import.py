@@ -280,8 +280,10 @@ class SopAdjustmentImport(models.TransientModel):
     def _new_adjustment(self, line, row, reason):
         """The adjustment a row asks for, or None when it changes nothing.
 
-        A percent that differs from the line's applies in percent of the
-        forecast; otherwise the Adjustment cell is a quantity (blank = 0).
+        A filled Adjustment (%) cell applies in percent of the forecast,
+        whatever the Adjustment cell holds (it may still hold the quantity of
+        the export: the same file imported again changes nothing); with the
+        percent cell blank, the Adjustment cell is a quantity (blank = 0).
         """
         percent = row.adjustment_percent
         qty = 0.0 if math.isnan(row.adjustment) else row.adjustment
@@ -290,7 +292,7 @@ class SopAdjustmentImport(models.TransientModel):
             was_percent and abs(percent - (line.adjustment_percent or 0.0)) < EPSILON
         )
         same_qty = abs(qty - (line.adjustment_qty or 0.0)) < EPSILON
-        if not math.isnan(percent) and not (same_percent and not same_qty):
+        if not math.isnan(percent):
             mode, new_qty = "percent", (line.forecast_qty or 0.0) * percent / 100
         else:
             mode, new_qty, percent = "qty", qty, 0.0
