@@ -440,10 +440,14 @@ class SopReorderProposal(models.Model):
             [
                 ("orderpoint_id", "in", orderpoints.ids),
                 ("state", "in", OPEN_STATES),
-            ]
+            ],
+            order="id",
         )
+        # the newest of a rule's open proposals: a cancelled RFQ opens its
+        # proposal again next to the one made since for the rest of the need
         by_orderpoint = {p.orderpoint_id: p for p in open_proposals}
-        to_create, to_update, stale = [], {}, self.browse()
+        stale = open_proposals - self.browse(p.id for p in by_orderpoint.values())
+        to_create, to_update = [], {}
         for orderpoint in orderpoints:
             proposal = by_orderpoint.get(orderpoint)
             # what the rule needs now, not a quantity typed on it once

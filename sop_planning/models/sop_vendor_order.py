@@ -209,7 +209,12 @@ class SopVendorOrder(models.Model):
         # the budget, or cut to zero) stays as it is, the others are ordered
         if empty == self:
             raise UserError(
-                self.env._("Vendor order %s has nothing to order.", empty[0].name)
+                self.env._(
+                    "Vendor order %s has nothing to order: its lines were "
+                    "ordered since the daily run, are no longer needed, "
+                    "deferred, cut or set to 0.",
+                    empty[0].name,
+                )
             )
         ordered = self - empty
         for order in ordered:

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round, formatLang
 
 from .sop_common import set_worded
+from .sop_reorder_proposal import OPEN_STATES
 from .sop_vendor_order import ORDERED_REASONS
 
 REASONS = [
@@ -210,6 +211,10 @@ class SopVendorOrderLine(models.Model):
 
     def write(self, vals):
         if "quantity" in vals and not self.env.su:
+            if (vals["quantity"] or 0.0) < 0:
+                raise UserError(
+                    self.env._("A vendor order quantity cannot be negative.")
+                )
             ordered = self.filtered(lambda x: x.order_id.state != "draft")
             if ordered:
                 raise UserError(
@@ -229,6 +234,20 @@ class SopVendorOrderLine(models.Model):
                         reason=dict(
                             left_out._fields["reason"]._description_selection(self.env)
                         )[left_out[0].reason],
+                    )
+                )
+            settled = self.filtered(
+                lambda x: (
+                    (x.proposal_id or x.reason == "due")
+                    and x.proposal_id.state not in OPEN_STATES
+                )
+            )
+            if settled:
+                raise UserError(
+                    self.env._(
+                        "%s was ordered since the daily run, or is no longer "
+                        "needed: this order's RFQ leaves it out.",
+                        settled[0].product_id.display_name,
                     )
                 )
         result = super().write(vals)

@@ -112,6 +112,37 @@ class TestPolicyRefresh(SopPolicyCase):
         forecast = self.env["sop.forecast"].search([("cycle_id", "=", cycle.id)])
         self.assertEqual(forecast.lead_time_days, 30, "the plan as approved")
 
+    def test_a_cancelled_rfq_leaves_one_open_proposal_per_rule(self):
+        """Ordered, then the rule needs more (a new proposal for the rest),
+        then the RFQ is cancelled: its proposal opens again next to the new
+        one. The next run keeps one, for the whole need, so the vendor order
+        does not buy both."""
+        cycle = self._approve(self._plan(self.pump))
+        self._run_cron()
+        first = self._proposals(self.pump)
+        first.with_user(self.buyer).action_confirm()
+        self._double_the_plan(cycle)
+        self._refresh()
+        self._run_cron()
+        rest = self._proposals(self.pump) - first
+        self.assertEqual(rest.state, "proposed", "a proposal for the rest")
+        first.purchase_id.button_cancel()
+        self.assertEqual(first.state, "proposed", "opened again")
+
+        self._run_cron()
+        rule = cycle.policy_ids.orderpoint_id.sudo()
+        open_ones = self._proposals(self.pump).filtered(
+            lambda p: p.state in ("proposed", "exception")
+        )
+        self.assertEqual(len(open_ones), 1)
+        self.assertAlmostEqual(
+            open_ones.quantity, rule.product_max_qty, places=2, msg="the whole need"
+        )
+        lines = self.env["sop.vendor.order.line"].search(
+            [("product_id", "=", self.pump.id), ("order_id.state", "=", "draft")]
+        )
+        self.assertLessEqual(len(lines), 1)
+
     def test_rule_moved_by_the_refresh_is_proposed_again_the_same_day(self):
         """The daily run already ran today; the refresh raises the rule: its
         open proposal is proposed again at once, not ordered as it was."""
