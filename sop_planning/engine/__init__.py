@@ -24,6 +24,7 @@ _API = {
     "ITEM_DEFAULTS": "policy",
     "MAX_LEAD_TIME_DAYS": "policy",
     "METHODS": "policy",
+    "PERIOD_DAYS": "policy",
     "compute_policy": "policy",
     "period_length_days": "policy",
     "allocate_service_levels": "policy_allocation",

@@ -216,6 +216,30 @@ def demand_matrices(inputs):
     return item_ids, periods, qty, sigma.to_numpy(float)
 
 
+def sales_matrix(inputs, item_ids, periods):
+    """The items x periods demand whose money counts: the demand's optional
+    ``sales`` column (an item's own sales, where ``qty`` also carries what
+    other warehouses pull from it), else ``qty``; never floored, as the
+    plan's revenue is its consensus."""
+    demand = inputs.demand
+    column = "sales" if "sales" in demand.columns else "qty"
+    frame = pd.DataFrame(
+        {
+            "item_id": demand["item_id"].to_numpy(),
+            "period": pd.to_datetime(demand["period"]).astype("datetime64[ns]"),
+            "qty": pd.to_numeric(demand[column], errors="coerce").fillna(0.0),
+        }
+    )
+    wide = frame.pivot_table(
+        index="item_id", columns="period", values="qty", aggfunc="sum"
+    )
+    return (
+        wide.reindex(index=pd.Index(item_ids), columns=periods)
+        .fillna(0.0)
+        .to_numpy(float)
+    )
+
+
 def _calendar(periods, freq):
     """Return the number of days of each period."""
     return np.asarray(((periods + PERIOD_OFFSET[freq]) - periods).days, dtype=int)
@@ -606,13 +630,17 @@ def evaluate_plan(
         item_ids,
         periods,
         demand=plan_qty,
+        sales=sales_matrix(inputs, item_ids, periods) * factor[:, None],
         **{
             key: outcome[key]
             for key in ("receipts", "projected_on_hand", "backorders", "stockout_risk")
         },
     )
     prices = items[["item_id", "unit_price", "unit_cost"]]
-    financial = financial_plan(supply.rename(columns={"demand": "qty"}), prices)
+    # money on the sales, served as the simulated demand is
+    financial = financial_plan(
+        supply.drop(columns="demand").rename(columns={"sales": "qty"}), prices
+    )
     receipts = supply[["item_id", "period", "receipts"]]
     # transfers from another warehouse (``purchased`` False) cost no cash
     bought = _item_column(items, "purchased", 1.0) > 0

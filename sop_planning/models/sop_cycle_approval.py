@@ -25,7 +25,7 @@ Steps 3 and 4 are the ones the nightly refresh of the active plans runs too
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from .sop_common import GROUP_EXECUTIVE, GROUP_USER, filtered_action
 
@@ -59,11 +59,38 @@ class SopCycle(models.Model):
         self._check_state("executive_review")
         if len(self.company_id) != len(self):
             raise UserError(self.env._("Approve one cycle per company at a time."))
+        self._check_not_older_than_the_active_plan()
         # the steps below, in the request or as jobs (sop_cycle_jobs.py)
         result = True
         for cycle in self:
             result = cycle._sop_run_step("approval")
         return result
+
+    def _check_not_older_than_the_active_plan(self):
+        """A plan of an earlier month does not replace an approved plan of
+        a later one (it would close it and take its policies back): a
+        re-plan is of the active plan's month or later."""
+        for cycle in self:
+            later = cycle._approved_overlapping().filtered(
+                lambda other, month=cycle.date_month: other.date_month > month
+            )[:1]
+            if later:
+                raise UserError(
+                    self.env._(
+                        "%(cycle)s plans %(month)s, before the approved plan "
+                        "%(active)s (%(active_month)s) of the same products and "
+                        "warehouses: approve a plan of %(active_month)s or later "
+                        "instead.",
+                        cycle=cycle.name,
+                        month=format_date(
+                            self.env, cycle.date_month, date_format="MMMM y"
+                        ),
+                        active=later.name,
+                        active_month=format_date(
+                            self.env, later.date_month, date_format="MMMM y"
+                        ),
+                    )
+                )
 
     def action_open_accuracy(self):
         """Open the frozen forecast of this cycle and its accuracy."""

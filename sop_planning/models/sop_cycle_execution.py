@@ -10,6 +10,7 @@ from odoo.tools import SQL
 
 from ..engine import (
     MAX_LEAD_TIME_DAYS,
+    PERIOD_DAYS,
     EngineInputError,
     history_matrix,
     planned_policy,
@@ -273,24 +274,46 @@ class SopCycle(models.Model):
         return result, failed
 
     def _plan_adjusted_items(self, items):
-        """Forecast ids of ``items`` whose plan from this month on a planner
-        adjusted, or that of a warehouse they resupply.
+        """Forecast ids of ``items`` whose plan a planner adjusted in the
+        months their lead-time demand is read from (lead time + review from
+        the plan's first month), or that of a warehouse they resupply.
 
         The policy engine then sizes a slow item's law on that plan, not on
-        its own history's level (``plan_adjusted``).
+        its own history's level (``plan_adjusted``); an adjustment later in
+        the year does not change the demand over the lead time, nor the law.
         """
         fed = self._fed_forecasts(items)
+        start = max(first_of_this_month(self), self.date_month)
         groups = self.env["sop.plan.line"]._read_group(
             [
                 ("forecast_id", "in", items["item_id"].tolist() + fed.index.tolist()),
-                ("date_month", ">=", first_of_this_month(self)),
+                ("date_month", ">=", start),
                 ("adjustment_qty", "!=", 0),  # the effective one, in either mode
             ],
-            ["forecast_id"],
+            ["forecast_id", "date_month:month"],
         )
-        adjusted = {forecast.id for (forecast,) in groups}
-        sources = fed.loc[fed.index.isin(list(adjusted)), "item_id"]
-        return adjusted | set(sources.tolist())
+        if not groups:
+            return set()
+        adjusted = pd.DataFrame(
+            [
+                (
+                    forecast.id,
+                    (month.year - start.year) * 12 + month.month - start.month,
+                )
+                for forecast, month in groups
+            ],
+            columns=["item_id", "offset"],
+        )
+        # a depot's adjustment is its source's demand
+        adjusted["item_id"] = adjusted["item_id"].map(
+            lambda forecast_id: fed["item_id"].get(forecast_id, forecast_id)
+        )
+        window = items.set_index("item_id")[["lead_time_days", "review_days"]].sum(
+            axis=1
+        )
+        months = np.ceil(window / PERIOD_DAYS["MS"]).clip(lower=1)
+        inside = adjusted["offset"] < adjusted["item_id"].map(months).fillna(0)
+        return set(adjusted.loc[inside, "item_id"].tolist())
 
     def _policy_history(self, items, scenario=None):
         """Monthly demand history of ``items`` (forecast ids), read in bulk.

@@ -181,7 +181,7 @@ class SopCycle(models.Model):
             if product_ids is not None:
                 return None
             raise UserError(self._scenario_nothing_to_score())
-        demand = demand.rename(columns={"forecast": "qty"})
+        demand = self._with_own_sales(demand.rename(columns={"forecast": "qty"}))
         if demand.empty:
             if product_ids is not None:
                 return None
@@ -222,6 +222,29 @@ class SopCycle(models.Model):
             purchased=[f.supply_route != "resupply" for f in forecasts],
         )
         return PlanInputs(items, demand, freq="M", history=history)
+
+    def _with_own_sales(self, demand):
+        """``demand`` (``_policy_demand``, ``qty``) with ``sales``: each
+        item's own consensus. A warehouse's ``qty`` also carries what the
+        warehouses it resupplies pull from it; their sales are counted as
+        theirs, not twice in the revenue."""
+        groups = self.env["sop.plan.line"]._read_group(
+            [("forecast_id", "in", demand["item_id"].unique().tolist())],
+            ["forecast_id", "date_month:month"],
+            ["consensus_qty:sum"],
+        )
+        own = pd.DataFrame(
+            [(forecast.id, month, qty) for forecast, month, qty in groups],
+            columns=["item_id", "period", "sales"],
+        )
+        keys = demand[["item_id", "period"]]
+        # the same kind of month on both sides (dates or timestamps)
+        keys = keys.assign(
+            period=pd.to_datetime(keys["period"]).astype("datetime64[ns]")
+        )
+        own["period"] = pd.to_datetime(own["period"]).astype("datetime64[ns]")
+        sales = keys.merge(own, on=["item_id", "period"], how="left")["sales"]
+        return demand.assign(sales=sales.fillna(0.0).to_numpy(float))
 
     def _scenario_nothing_to_score(self):
         return self.env._(

@@ -233,6 +233,24 @@ class TestPolicyBacktest(SlowMoverCase):
         self.assertGreater(own, 0.0)
         self.assertGreater(planned, 1.25 * own)
 
+    def test_an_adjustment_after_the_lead_time_keeps_the_own_level(self):
+        """One more unit in the plan's last month is not demand over the lead
+        time: the slow mover keeps its own history's level. The same unit in
+        the first month is: the law takes the plan's level."""
+        cycle = self._slow_plan(self.slow)
+        lines = self._lines(cycle, self.slow).sorted("date_month")
+        lines.sudo().write({"forecast_qty": 10.2})
+        forecast = self._forecast(cycle, self.slow)
+        cycle.action_run_supply_review()
+        own = forecast.draft_reorder_point
+        adjust = {"adjustment_qty": 1.0, "adjustment_reason": "customer"}
+        lines[-1].with_user(self.planner).write(adjust)
+        cycle.action_run_supply_review()
+        self.assertEqual(forecast.draft_reorder_point, own)
+        lines[0].with_user(self.planner).write(adjust)
+        cycle.action_run_supply_review()
+        self.assertGreater(forecast.draft_reorder_point, 1.25 * own)
+
     def test_cycle_shows_backtest_per_class_against_the_former_rules(self):
         rule = self.env["stock.warehouse.orderpoint"].create(
             {

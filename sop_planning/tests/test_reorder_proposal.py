@@ -361,6 +361,19 @@ class TestReorderProposal(SopPolicyCase):
         todos = second.activity_ids.filtered(lambda a: a.user_id == self.buyer)
         self.assertEqual(todos.summary, "1 reorder proposals to review")
 
+    def test_an_earlier_months_plan_does_not_replace_a_later_one(self):
+        """Next month's plan is approved; a plan of this month (a re-plan)
+        would close it and take its policies back: refused, nothing moved.
+        Another product's plan of this month is approved as before."""
+        later = self._approve(self._plan(self.pump, ahead=1))
+        policy = later.policy_ids
+        earlier = self._plan(self.pump)
+        self._to_executive_review_from_demand(earlier)
+        with self.assertRaisesRegex(UserError, "before the approved plan"):
+            earlier.with_user(self.executive).action_approve()
+        self.assertEqual((later.state, earlier.state), ("approved", "executive_review"))
+        self.assertEqual(policy.cycle_id, later)
+
     def test_purchase_user_sees_proposals_cannot_approve(self):
         self._approve(self._plan(self.pump))
         self._run_cron()

@@ -319,6 +319,19 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertGreater(spend.sum(), 0.0)
         self.assertAlmostEqual(base.purchase_spend, spend.sum(), delta=0.01)
 
+    def test_scenarios_count_the_depots_sales_once(self):
+        """The main warehouse's demand carries what the depot pulls, for its
+        stock; the base plan's revenue counts the depot's sales at the depot
+        only, as the plan's revenue does (it read the plan's revenue plus
+        the depot's)."""
+        cycle = self._two_warehouse_plan(self.pump)
+        self._to_executive_review_from_demand(cycle)
+        cycle.with_user(self.planner).action_score_scenarios()
+        base = cycle.scenario_ids.filtered("is_base")
+        self.assertGreater(cycle.revenue_total, 0.0)
+        self.assertGreater(base.revenue, 0.8 * cycle.revenue_total)
+        self.assertLessEqual(base.revenue, cycle.revenue_total * 1.001)
+
     def test_each_warehouse_keeps_its_own_approved_plan(self):
         """The main warehouse and the depot planned in cycles of their own
         stay approved side by side: the depot's approval and the nightly
