@@ -304,9 +304,11 @@ class SopCycle(models.Model):
             ],
             columns=["item_id", "offset"],
         )
-        # a depot's adjustment is its source's demand
-        adjusted["item_id"] = adjusted["item_id"].map(
-            lambda forecast_id: fed["item_id"].get(forecast_id, forecast_id)
+        # a depot's adjustment is its own and its source's demand
+        pulled = adjusted[adjusted["item_id"].isin(fed.index)]
+        adjusted = pd.concat(
+            [adjusted, pulled.assign(item_id=pulled["item_id"].map(fed["item_id"]))],
+            ignore_index=True,
         )
         window = items.set_index("item_id")[["lead_time_days", "review_days"]].sum(
             axis=1

@@ -319,6 +319,23 @@ class TestSeveralWarehouses(SopDepotCase):
         self.assertGreater(spend.sum(), 0.0)
         self.assertAlmostEqual(base.purchase_spend, spend.sum(), delta=0.01)
 
+    def test_a_depot_adjustment_sets_its_own_and_its_sources_level(self):
+        """A planner's adjustment of the depot's first month is the depot's
+        plan and what it pulls from the main warehouse: both policies take
+        the plan's level; one in the plan's last month neither."""
+        cycle = self._two_warehouse_plan(self.pump)
+        depot_lines = self._at(self._lines(cycle, self.pump), self.depot).sorted(
+            "date_month"
+        )
+        cycle.action_run_supply_review()  # the depot's route and source
+        forecasts = cycle.forecast_ids
+        items, _skipped = cycle._policy_items(forecasts)
+        adjust = {"adjustment_qty": 5.0, "adjustment_reason": "customer"}
+        depot_lines[-1].with_user(self.planner).write(adjust)
+        self.assertEqual(cycle._plan_adjusted_items(items), set())
+        depot_lines[0].with_user(self.planner).write(adjust)
+        self.assertEqual(cycle._plan_adjusted_items(items), set(forecasts.ids))
+
     def test_scenarios_count_the_depots_sales_once(self):
         """The main warehouse's demand carries what the depot pulls, for its
         stock; the base plan's revenue counts the depot's sales at the depot
