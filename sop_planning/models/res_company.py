@@ -82,7 +82,8 @@ class ResCompany(models.Model):
     sop_purchase_user_id = fields.Many2one(
         "res.users",
         string="S&OP Purchasing Responsible",
-        help="Receives the daily summary of reorder proposals.",
+        help="Receives the daily summary of reorder proposals (empty: the "
+        "executive who approved the plan).",
     )
     sop_excess_months = fields.Integer(
         string="S&OP Excess Cover (months)",

@@ -60,6 +60,21 @@ class SopCycle(models.Model):
         if len(self.company_id) != len(self):
             raise UserError(self.env._("Approve one cycle per company at a time."))
         self._check_not_older_than_the_active_plan()
+        empty = self.filtered(
+            lambda cycle: (
+                not self.env["sop.plan.line"].search_count(
+                    [("cycle_id", "=", cycle.id)], limit=1
+                )
+            )
+        )[:1]
+        if empty:
+            raise UserError(
+                self.env._(
+                    "%s has no plan to approve: reopen the demand review and "
+                    "run the forecast first.",
+                    empty.name,
+                )
+            )
         # the steps below, in the request or as jobs (sop_cycle_jobs.py)
         result = True
         for cycle in self:

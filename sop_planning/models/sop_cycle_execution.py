@@ -477,8 +477,9 @@ class SopCycle(models.Model):
         source label of its bought items as the vendor pricelist has them
         now: the nightly refresh follows a vendor's new terms, while the
         approved plan keeps those of its supply review. Items Odoo no longer
-        buys keep their reviewed source until the next plan."""
-        bought = frame[frame["supply_route"].eq("buy")]
+        buys keep their reviewed source until the next plan; one without a
+        vendor at the review that has one now is bought from it."""
+        bought = frame[frame["supply_route"].isin(["buy", "none"])]
         if bought.empty:
             return frame
         sources = self.env["sop.supply.data"]._supply_sources(
@@ -499,6 +500,7 @@ class SopCycle(models.Model):
         if now.empty:
             return frame
         frame = frame.copy()
+        frame.loc[now.index, "supply_route"] = "buy"
         vendors = self.env["res.partner"].browse(
             now["vendor_id"].dropna().astype(int).unique().tolist()
         )

@@ -423,6 +423,17 @@ class SopPlanLine(models.Model):
         check_recorded_not_typed(
             self, [name for name in ADJUSTMENT_AUTHOR_FIELDS if name in typed]
         )
+        # the cycle's company, as the forecast run writes it
+        cycles = self.env["sop.cycle"].browse(
+            {vals["cycle_id"] for vals in vals_list if vals.get("cycle_id")}
+        )
+        company_of = {cycle.id: cycle.company_id.id for cycle in cycles.sudo()}
+        vals_list = [
+            vals
+            if vals.get("company_id") or not vals.get("cycle_id")
+            else dict(vals, company_id=company_of[vals["cycle_id"]])
+            for vals in vals_list
+        ]
         given = ADJUSTMENT_FIELDS - {"adjustment_mode"}
         adjusted = [any(vals.get(name) for name in given) for vals in vals_list]
         now = fields.Datetime.now()

@@ -873,7 +873,13 @@ class SopReorderProposal(models.Model):
             cycle = mine.cycle_id.sorted(lambda c: (c.date_month, c.id))[-1:]
             if not cycle:
                 continue
-            user = company.sop_purchase_user_id or self.env.ref("base.user_admin")
+            # else the executive who approved the plan, not the database's
+            # administrator (another company's, maybe)
+            user = (
+                company.sop_purchase_user_id
+                or cycle.approved_by_id
+                or self.env.ref("base.user_admin")
+            )
             # in the words of the buyer the to-do is for
             env = self.with_context(lang=user.lang or self.env.lang).env
             values = {

@@ -69,9 +69,8 @@ class TestPlanIntegrity(SopPolicyCase):
         cycle = self._plan(self.pump, ahead=1)
         pump = cycle.forecast_ids.filtered(lambda f: f.product_id == self.pump)
         first = pump.plan_line_ids.sorted("date_month")[:1]
-        values = {
+        values = {  # the company taken from the cycle
             "cycle_id": cycle.id,
-            "company_id": cycle.company_id.id,
             "forecast_id": pump.id,
             "product_id": self.pump.id,
             "warehouse_id": self.warehouse.id,
@@ -96,7 +95,9 @@ class TestPlanIntegrity(SopPolicyCase):
                 self.cr.savepoint(),
             ):
                 Line.create(dict(values, **change))
-        self.assertEqual(Line.create(values).forecast_id, pump)
+        created = Line.create(values)
+        self.assertEqual(created.forecast_id, pump)
+        self.assertEqual(created.company_id, cycle.company_id)
 
     def test_approval_record_cannot_be_forged(self):
         cycle = self._plan(self.pump)

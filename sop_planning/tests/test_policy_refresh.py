@@ -112,6 +112,33 @@ class TestPolicyRefresh(SopPolicyCase):
         forecast = self.env["sop.forecast"].search([("cycle_id", "=", cycle.id)])
         self.assertEqual(forecast.lead_time_days, 30, "the plan as approved")
 
+    def test_a_vendor_added_after_approval_is_planned_the_next_night(self):
+        """Approved without a vendor, the policy says to set one; once the
+        buyer does, the next night's refresh plans it and sets its rule."""
+        tap = self._product("Tap", standard_price=3.0)
+        cycle = self._approve(self._plan(tap))
+        policy = cycle.policy_ids
+        self.assertEqual(policy.state, "skipped")
+        self.assertIn("set a vendor", policy.skip_reason)
+        self._vendor_price(tap, 10)
+
+        self._refresh()
+        self.assertEqual(policy.state, "applied", policy.skip_reason)
+        self.assertEqual(policy.supply_route, "buy")
+        self.assertAlmostEqual(policy.lead_time_days, 10.0, places=2)
+        self.assertEqual(policy.orderpoint_id.product_min_qty, policy.reorder_point)
+
+    def test_the_summary_to_do_goes_to_the_plans_approver_by_default(self):
+        """No purchasing responsible set: the to-do is the approver's, not
+        the database administrator's (another company's, maybe)."""
+        self.company_a.sop_purchase_user_id = False
+        cycle = self._approve(self._plan(self.pump))
+        self._run_cron()
+        todo = cycle.activity_ids.filtered(
+            lambda a: "reorder proposals to review" in (a.summary or "")
+        )
+        self.assertEqual(todo.user_id, self.executive)
+
     def test_a_cancelled_rfq_leaves_one_open_proposal_per_rule(self):
         """Ordered, then the rule needs more (a new proposal for the rest),
         then the RFQ is cancelled: its proposal opens again next to the new

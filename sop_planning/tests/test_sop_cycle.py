@@ -25,12 +25,27 @@ class TestSopCycle(SopCase):
         for method, state in steps:
             getattr(cycle, method)()
             self.assertEqual(cycle.state, state)
+            if state == "demand_review":
+                self._one_line_plan(cycle)
         cycle.with_user(self.executive).action_approve()
         self.assertEqual(cycle.state, "approved")
         self.assertTrue(cycle.is_active_plan)
         self.assertEqual(cycle.approved_by_id, self.executive)
         cycle.with_user(self.executive).action_close()
         self.assertEqual(cycle.state, "closed")
+
+    def test_a_cycle_without_a_plan_is_not_approved(self):
+        """A cycle whose forecast never ran (a company without a warehouse)
+        reaches the executive review; its approval is refused, so it closes
+        no active plan."""
+        cycle = self._new_cycle()
+        cycle.action_start_demand_review()
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
+        cycle.action_submit_executive_review()
+        with self.assertRaisesRegex(UserError, "has no plan to approve"):
+            cycle.with_user(self.executive).action_approve()
+        self.assertEqual(cycle.state, "executive_review")
 
     def test_hand_off_schedules_activity_for_next_responsible(self):
         cycle = self._new_cycle(

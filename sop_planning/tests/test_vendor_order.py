@@ -399,6 +399,13 @@ class TestVendorOrder(VendorOrderCase):
             line.quantity = 2.5
         with self.assertRaisesRegex(UserError, "cannot be negative"):
             line.quantity = -5.0
+        # what an RPC client may send: a clear error, no traceback
+        for value in (float("nan"), float("inf"), "abc", 1e15):
+            with (
+                self.subTest(value=value),
+                self.assertRaisesRegex(UserError, "number of units up to"),
+            ):
+                line.write({"quantity": value})
 
     def test_buyers_quantity_kept_when_the_next_run_adds_a_line(self):
         """The next day's run rebuilds the draft order (a product became
