@@ -469,12 +469,16 @@ class SopCycle(models.Model):
         rejection, or what the supply review found); handing it on runs the
         supply review again."""
         for cycle in self:
-            back_from = (
-                cycle.state
-                if cycle.state in ("supply_review", "reconciliation")
-                else "reconciliation"
-            )
-            cycle._move_to("demand_review", back_from)
+            if cycle.state not in ("supply_review", "reconciliation"):
+                raise UserError(
+                    self.env._(
+                        "Cycle %(cycle)s is in %(state)s: the demand review is "
+                        "reopened from the supply review or the reconciliation.",
+                        cycle=cycle.display_name,
+                        state=self._state_label(cycle.state),
+                    )
+                )
+            cycle._move_to("demand_review", cycle.state)
         return True
 
     def action_reject(self):

@@ -96,6 +96,8 @@ class SopCycle(models.Model):
     revenue_diff = fields.Monetary(
         string="Revenue vs Previous",
         compute="_compute_supply_summary",
+        help="Against the previous approved plan's revenue of the products and "
+        "warehouses this plan plans.",
         groups=GROUP_USER,
     )
     margin_diff = fields.Monetary(
@@ -109,14 +111,22 @@ class SopCycle(models.Model):
     def _compute_supply_summary(self):
         Line = self.env["sop.plan.line"]
         previous = {cycle: cycle._previous_approved() for cycle in self}
-        cycles = self | self.browse([p.id for p in previous.values() if p])
         totals = {
             cycle.id: (revenue, cost, margin)
             for cycle, revenue, cost, margin in Line._read_group(
-                [("cycle_id", "in", cycles.ids)],
+                [("cycle_id", "in", self.ids)],
                 ["cycle_id"],
                 ["revenue:sum", "cost:sum", "margin:sum"],
             )
+        }
+        prev_totals = {
+            cycle: Line._read_group(
+                cycle._previous_lines_domain(prev),
+                [],
+                ["revenue:sum", "cost:sum", "margin:sum"],
+            )[0]
+            for cycle, prev in previous.items()
+            if prev
         }
         flags = {
             (cycle.id, short, excess): count
@@ -162,9 +172,23 @@ class SopCycle(models.Model):
             )
             prev = previous[cycle]
             cycle.previous_cycle_id = prev
-            prev_totals = totals.get(prev.id, (0.0, 0.0, 0.0))
-            cycle.revenue_diff = revenue - prev_totals[0] if prev else 0.0
-            cycle.margin_diff = margin - prev_totals[2] if prev else 0.0
+            before = prev_totals.get(cycle, (0.0, 0.0, 0.0))
+            cycle.revenue_diff = revenue - (before[0] or 0.0) if prev else 0.0
+            cycle.margin_diff = margin - (before[2] or 0.0) if prev else 0.0
+
+    def _previous_lines_domain(self, previous):
+        """The plan lines of ``previous`` of the products and warehouses this
+        cycle plans: "vs previous" compares like for like (a previous plan of
+        more categories or warehouses read as a fall of their whole plan).
+        A cycle not saved yet plans nothing."""
+        if not self.id:
+            return [("id", "=", False)]
+        mine = self.env["sop.plan.line"]._search([("cycle_id", "=", self.id)])
+        return [
+            ("cycle_id", "=", previous.id),
+            ("product_id", "in", mine.subselect("product_id")),
+            ("warehouse_id", "in", mine.subselect("warehouse_id")),
+        ]
 
     def _previous_approved(self):
         """The latest approved or closed cycle of the company before this

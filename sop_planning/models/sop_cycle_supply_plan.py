@@ -110,25 +110,35 @@ class SopCycle(models.Model):
     def _compute_supply_plan_money(self):
         Line = self.env["sop.plan.line"]
         previous = {cycle: cycle._previous_approved() for cycle in self}
-        cycles = self | self.browse([p.id for p in previous.values() if p])
+        money = [
+            "revenue:sum",
+            "cost:sum",
+            "margin:sum",
+            "purchase_spend:sum",
+            "planned_inventory_value:sum",
+        ]
         months = Line._read_group(
-            [("cycle_id", "in", cycles.ids)],
+            [("cycle_id", "in", self.ids)],
             ["cycle_id", "date_month:month"],
-            [
-                "revenue:sum",
-                "cost:sum",
-                "margin:sum",
-                "purchase_spend:sum",
-                "planned_inventory_value:sum",
-            ],
+            money,
             order="date_month:month",
         )
         per_cycle = {}
-        for cycle, month, *money in months:
-            per_cycle.setdefault(cycle.id, []).append((month, *money))
+        for cycle, month, *values in months:
+            per_cycle.setdefault(cycle.id, []).append((month, *values))
         for cycle in self:
             rows = per_cycle.get(cycle.id, [])
-            prev_rows = per_cycle.get(previous[cycle].id, [])
+            # the previous plan's lines of this plan's products and warehouses
+            prev_rows = (
+                Line._read_group(
+                    cycle._previous_lines_domain(previous[cycle]),
+                    ["date_month:month"],
+                    money,
+                    order="date_month:month",
+                )
+                if previous[cycle]
+                else []
+            )
             spend = sum(row[4] for row in rows)
             end_value = rows[-1][5] if rows else 0.0
             cycle.purchase_spend_total = spend

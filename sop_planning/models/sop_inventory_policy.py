@@ -724,6 +724,16 @@ class SopInventoryPolicy(models.Model):
         for policy in self:
             if policy.state == "skipped":
                 policy.backtest_summary = False
+            elif policy.backtest_state == "ok" and not (
+                policy.backtest_fill_rate or policy.backtest_avg_stock
+            ):
+                # planned on a year without sales: it held nothing
+                policy.backtest_summary = self.env._(
+                    "Over the last 12 months this policy, planned from the sales "
+                    "before them (none in the year before), would have held "
+                    "nothing and served none of their demand (target %s %%).",
+                    formatLang(self.env, policy.service_level, digits=1),
+                )
             elif policy.backtest_state == "ok":
                 policy.backtest_summary = policy._backtest_sentence()
             elif policy.backtest_state == "no_demand":
@@ -750,14 +760,16 @@ class SopInventoryPolicy(models.Model):
         }
         if self.service_type == "cycle":
             return self.env._(
-                "Over the last 12 months this policy would have given "
+                "Over the last 12 months this policy, planned from the sales "
+                "before them, would have given "
                 "%(fill)s %% fill with %(stock)s %(uom)s average stock "
                 "(%(value)s); its target is no stockout in %(target)s %% "
                 "of order cycles.",
                 **figures,
             )
         return self.env._(
-            "Over the last 12 months this policy would have given "
+            "Over the last 12 months this policy, planned from the sales "
+            "before them, would have given "
             "%(fill)s %% fill (target %(target)s %%) with %(stock)s "
             "%(uom)s average stock (%(value)s).",
             **figures,

@@ -218,7 +218,9 @@ class TestPlanIntegrity(SopPolicyCase):
         self._to_executive_review_from_demand(cycle)
         line = cycle.plan_line_ids.sorted("date_month")[:1].with_user(self.planner)
         # not straight from the executive review, nor by a reader
-        with self.assertRaisesRegex(UserError, "needs Reconciliation"):
+        with self.assertRaisesRegex(
+            UserError, "is in Executive Review: the demand review is reopened from"
+        ):
             cycle.with_user(self.planner).action_reopen_demand_review()
         self.env["sop.cycle.reject"].with_user(self.executive).create(
             {"cycle_ids": [Command.set(cycle.ids)], "reason": "Cut the pumps"}

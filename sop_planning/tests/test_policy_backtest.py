@@ -64,8 +64,18 @@ class TestPolicyBacktest(SlowMoverCase):
         self.assertGreaterEqual(policy.backtest_fill_rate, policy.service_level - 3.0)
         self.assertGreater(policy.expected_fill_rate, 0.0)
         self.assertGreater(policy.backtest_avg_stock_value, 0.0)
-        self.assertIn("would have given", policy.backtest_summary)
+        self.assertIn(
+            "this policy, planned from the sales before them, would have given",
+            policy.backtest_summary,
+        )
         self.assertIn("resampled at its own level", policy.explanation)
+        # replayed from a year without sales: it held nothing, and says why
+        # (not "this policy would have given 0.0 % fill" next to its 13 / 23)
+        policy.sudo().write({"backtest_fill_rate": 0.0, "backtest_avg_stock": 0.0})
+        self.assertIn(
+            "(none in the year before), would have held nothing",
+            policy.backtest_summary,
+        )
         # the pump never sold: no fake 0 %, it says why
         pump = self._policy(cycle, self.pump)
         self.assertEqual(pump.state, "applied", pump.skip_reason)

@@ -245,6 +245,38 @@ class TestSupplyReview(SopDataCase):
         self.assertEqual(re_plan.previous_cycle_id, plan, "not the month before")
         self.assertEqual(plan.previous_cycle_id, earlier)
 
+    def _to_approved(self, cycle):
+        cycle.action_start_demand_review()
+        cycle.action_run_forecast()
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
+        cycle.action_submit_executive_review()
+        cycle.with_user(self.executive).action_approve()
+
+    def test_difference_to_a_previous_plan_of_more_products(self):
+        """The previous plan planned the filter and another part; this one
+        plans the other part only: "vs previous" compares the part with the
+        part, not with both (the filter's whole plan read as a fall)."""
+        first = self._new_cycle(
+            date_month=self._month(1),
+            product_category_ids=[(6, 0, self.category.ids)],
+        )
+        self._to_approved(first)
+        self.assertEqual(first.forecast_ids.product_id, self.item | self.orphan)
+        second = self._new_cycle(
+            date_month=self._month(2),
+            product_category_ids=[(6, 0, self.category.ids)],
+            product_domain=f"[('id', '=', {self.orphan.id})]",
+        )
+        second.action_start_demand_review()
+        second.action_run_forecast()
+        self.assertEqual(second.previous_cycle_id, first)
+        self.assertEqual(second.forecast_ids.product_id, self.orphan)
+        # the same statistics for the part: about no difference
+        self.assertGreater(second.revenue_total, 0.0)
+        self.assertLess(abs(second.revenue_diff), 0.05 * second.revenue_total)
+        self.assertLess(abs(second.margin_diff), 0.05 * second.margin_total)
+
     def test_difference_to_previous_approved_cycle(self):
         scope = {"product_category_ids": [(6, 0, self.category.ids)]}
         first = self._new_cycle(date_month=self._month(1), **scope)
