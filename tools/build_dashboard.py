@@ -42,6 +42,17 @@ def _t(text):
     return f'=_t("{text}")'
 
 
+def _measure(spec):
+    """A pivot measure: ``field`` with its default aggregate, or
+    ``field:aggregator`` (a stock level's lowest or highest month, not a sum
+    of months)."""
+    field, _sep, aggregator = spec.partition(":")
+    measure = {"id": spec, "fieldName": field}
+    if aggregator:
+        measure["aggregator"] = aggregator
+    return measure
+
+
 def pivot(formula_id, name, model, measures, rows=(), domain=(), offset=None, **extra):
     """An Odoo pivot of the spreadsheet; ``offset`` binds the month filter."""
     matching = {}
@@ -59,7 +70,7 @@ def pivot(formula_id, name, model, measures, rows=(), domain=(), offset=None, **
         "model": model,
         "domain": list(domain),
         "context": {},
-        "measures": [{"id": m, "fieldName": m} for m in measures],
+        "measures": [_measure(m) for m in measures],
         "rows": [{"fieldName": r} for r in rows],
         "columns": [],
         "sortedColumn": extra.get("sorted"),
@@ -105,14 +116,14 @@ PIVOTS = [
         "Scenarios of the next cycle",
         "sop.scenario",
         ["fill_rate", "avg_stock_value", "margin", "purchase_spend"],
-        rows=["name"],
+        rows=["cycle_scenario"],  # each named with its cycle
         domain=OPEN_CYCLE,
     ),
     pivot(
         7,
         "Top shortages",
         "sop.plan.line",
-        ["__count", "projected_on_hand", "revenue"],
+        ["__count", "projected_on_hand:min", "revenue"],
         rows=["product_id"],
         domain=[*OPEN_CYCLE, ["is_shortage", "=", True]],
         sorted={"measure": "revenue", "order": "desc", "domain": []},
@@ -121,10 +132,14 @@ PIVOTS = [
         8,
         "Top excess stock",
         "sop.plan.line",
-        ["__count", "planned_inventory_value"],
+        ["__count", "planned_inventory_value:max"],
         rows=["product_id"],
         domain=[*OPEN_CYCLE, ["is_excess", "=", True]],
-        sorted={"measure": "planned_inventory_value", "order": "desc", "domain": []},
+        sorted={
+            "measure": "planned_inventory_value:max",
+            "order": "desc",
+            "domain": [],
+        },
     ),
 ]
 
@@ -259,7 +274,7 @@ TABLES = [
             ("Cash out (purchases)", "purchase_spend", "#,##0"),
         ],
         6,
-        "name",
+        "cycle_scenario",
     ),
     (
         60,
@@ -267,7 +282,7 @@ TABLES = [
         [
             ("Product", None, None),
             ("Months short", "__count", "#,##0"),
-            ("Projected stock", "projected_on_hand", "#,##0"),
+            ("Lowest projected stock", "projected_on_hand:min", "#,##0"),
             ("Planned revenue", "revenue", "#,##0"),
         ],
         7,
@@ -279,7 +294,7 @@ TABLES = [
         [
             ("Product", None, None),
             ("Months in excess", "__count", "#,##0"),
-            ("Projected stock value", "planned_inventory_value", "#,##0"),
+            ("Highest stock value", "planned_inventory_value:max", "#,##0"),
         ],
         8,
         "product_id",

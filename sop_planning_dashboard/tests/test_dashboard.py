@@ -115,13 +115,14 @@ class TestExecutiveDashboard(HttpCase):
             start = self.last_month + relativedelta(months=match["offset"])
             end = start + relativedelta(months=1, days=-1)
             domain += [(match["chain"], ">=", start), (match["chain"], "<=", end)]
-        measures = [m["fieldName"] for m in pivot["measures"]]
+        measures = [
+            m["id"]
+            if m["id"] == "__count"
+            else f"{m['fieldName']}:{m.get('aggregator', 'sum')}"
+            for m in pivot["measures"]
+        ]
         model = self.env[pivot["model"]].with_user(self.executive)
-        groups = model.formatted_read_group(
-            domain,
-            list(groupby),
-            [m if m == "__count" else f"{m}:sum" for m in measures],
-        )
+        groups = model.formatted_read_group(domain, list(groupby), measures)
         return groups, measures
 
     def test_dashboard_loads_for_executives(self):
@@ -245,25 +246,29 @@ class TestExecutiveDashboard(HttpCase):
                 .id,
             }
         )
+        # two months in excess: the highest month-end value, not their sum
         self.env["sop.plan.line"].create(
-            {
-                "cycle_id": cycle.id,
-                "forecast_id": forecast.id,
-                "company_id": self.company.id,
-                "product_id": product.id,
-                "warehouse_id": forecast.warehouse_id.id,
-                "date_month": cycle.date_month,
-                "is_excess": True,
-                "planned_inventory_value": 900.0,
-            }
+            [
+                {
+                    "cycle_id": cycle.id,
+                    "forecast_id": forecast.id,
+                    "company_id": self.company.id,
+                    "product_id": product.id,
+                    "warehouse_id": forecast.warehouse_id.id,
+                    "date_month": cycle.date_month + relativedelta(months=offset),
+                    "is_excess": True,
+                    "planned_inventory_value": value,
+                }
+                for offset, value in ((0, 900.0), (1, 500.0))
+            ]
         )
         _dashboard, loaded = self._spreadsheet()
         groups, measures = self._pivot(
             loaded["snapshot"], "Top excess stock", ["product_id"]
         )
-        self.assertIn("planned_inventory_value", measures)
+        self.assertIn("planned_inventory_value:max", measures)
         self.assertEqual(
-            [(g["product_id"][0], g["planned_inventory_value:sum"]) for g in groups],
+            [(g["product_id"][0], g["planned_inventory_value:max"]) for g in groups],
             [(product.id, 900.0)],
         )
 
@@ -310,15 +315,16 @@ class TestExecutiveDashboard(HttpCase):
         data = loaded["snapshot"]
         groups, _m = self._pivot(data, "Top shortages", ["product_id"])
         self.assertEqual(
-            [(g["product_id"][0], g["projected_on_hand:sum"]) for g in groups],
+            [(g["product_id"][0], g["projected_on_hand:min"]) for g in groups],
             [(product.id, -0.3)],
         )
-        # its projected stock, first row of the list: rounded to whole units
+        # its lowest projected stock, first row of the list: rounded to whole
+        # units
         sheet = data["sheets"][0]
         self.assertEqual(
             sheet["cells"]["C62"],
             '=IF(A62="","",IFERROR(ROUND('
-            'PIVOT.VALUE(7,"projected_on_hand","#product_id",1),0),""))',
+            'PIVOT.VALUE(7,"projected_on_hand:min","#product_id",1),0),""))',
         )
         self.assertEqual(data["formats"][str(sheet["formats"]["C62"])], "#,##0")
         # and so is every figure of the tables and of the KPI tiles' sheet
