@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .sop_step_run import DEFAULT_THRESHOLD, THRESHOLD_PARAM
 
@@ -13,3 +14,13 @@ class ResConfigSettings(models.TransientModel):
         help="Long S&OP steps of more products than this run as background "
         "jobs; smaller ones run at once in the request.",
     )
+
+    @api.constrains("sop_job_product_threshold")
+    def _check_sop_job_product_threshold(self):
+        if any(settings.sop_job_product_threshold < 0 for settings in self):
+            raise ValidationError(
+                self.env._(
+                    "Background Jobs Above is a number of products, 0 or more "
+                    "(0: every long step runs as background jobs)."
+                )
+            )

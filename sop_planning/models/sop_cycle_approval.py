@@ -56,7 +56,11 @@ class SopCycle(models.Model):
     def action_approve(self):
         """Approve the plan: it becomes the active plan of its scope, frozen."""
         self._check_group(GROUP_EXECUTIVE, self.env._("approve an S&OP cycle"))
-        self._check_state("executive_review")
+        # an approval whose background run failed is run again to finish it
+        # (its chunks write in place: nothing is doubled)
+        self.filtered(lambda cycle: not cycle.sudo().approval_unfinished)._check_state(
+            "executive_review"
+        )
         if len(self.company_id) != len(self):
             raise UserError(self.env._("Approve one cycle per company at a time."))
         self._check_not_older_than_the_active_plan()
@@ -148,8 +152,11 @@ class SopCycle(models.Model):
         return previous
 
     def _approve_mark_approved(self):
-        """Approved by the current user, now: frozen from here; to-dos closed."""
-        self.with_context(sop_workflow_record=True).write(
+        """Approved by the current user, now: frozen from here; to-dos closed.
+        A plan approved already (its approval finished again) stays as it
+        was approved."""
+        approving = self.filtered(lambda cycle: cycle.state != "approved")
+        approving.with_context(sop_workflow_record=True).write(
             {
                 "state": "approved",
                 "approved_by_id": self.env.uid,

@@ -25,6 +25,13 @@ class SopCycle(models.Model):
     )
     step_running = fields.Boolean(compute="_compute_step_running", groups=GROUP_USER)
     step_progress = fields.Char(compute="_compute_step_running", groups=GROUP_USER)
+    approval_unfinished = fields.Boolean(
+        compute="_compute_step_running",
+        groups=GROUP_USER,
+        help="The plan is approved but its approval's background run failed "
+        "before every policy, rule and ledger row was written: approve again "
+        "to finish it.",
+    )
 
     @api.depends("step_run_ids.state", "step_run_ids.chunk_ids.state")
     def _compute_step_running(self):
@@ -32,6 +39,11 @@ class SopCycle(models.Model):
             run = cycle.step_run_ids.sorted("id")[-1:]
             cycle.step_running = run.state == "running"
             cycle.step_progress = run.progress if run else False
+            cycle.approval_unfinished = (
+                cycle.state == "approved"
+                and run.step == "approval"
+                and run.state == "failed"
+            )
 
     def _sop_run_step(self, step):
         """Run ``step`` (a key of ``STEPS``): inline when small, else as jobs.

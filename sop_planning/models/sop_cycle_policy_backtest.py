@@ -128,6 +128,11 @@ class SopCycle(models.Model):
     def action_submit_executive_review(self):
         """Submit, then replay the policies so the executive sees the service."""
         result = super().action_submit_executive_review()
+        # the move in the database first: a concurrent submission fails to
+        # serialize here (the request is retried and told the new state),
+        # not inside the replay's savepoint, whose catch-all would leave
+        # the transaction aborted
+        self.env.flush_all()
         for cycle in self:
             try:
                 with self.env.cr.savepoint():

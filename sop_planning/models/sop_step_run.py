@@ -230,12 +230,28 @@ class SopStepRun(models.Model):
 
     @api.model
     def _sop_threshold(self):
-        """Products (x evaluations) above which a step runs as jobs."""
-        return int(
+        """Products (x evaluations) above which a step runs as jobs; the
+        default, logged, when the system parameter is no whole number of
+        0 or more (typed by hand: "2 000")."""
+        value = (
             self.env["ir.config_parameter"]
             .sudo()
             .get_param(THRESHOLD_PARAM, DEFAULT_THRESHOLD)
         )
+        try:
+            threshold = int(str(value).replace(" ", "").replace("_", ""))
+        except ValueError:
+            threshold = -1
+        if threshold < 0:
+            _logger.warning(
+                "S&OP: system parameter %s is %r, not a number of products of "
+                "0 or more: %s is used",
+                THRESHOLD_PARAM,
+                value,
+                DEFAULT_THRESHOLD,
+            )
+            return DEFAULT_THRESHOLD
+        return threshold
 
     @api.model
     def _sop_start(
@@ -585,14 +601,17 @@ class SopStepRun(models.Model):
         )
         self.chunk_ids.sudo().payload = False
         if self.cycle_id:  # a company's step has no chatter
-            self.cycle_id.sudo().message_post(
-                body=self.env._(
-                    "%(step)s failed: %(reason)s",
-                    step=self._sop_step_name(),
-                    reason=reason,
-                ),
-                subtype_xmlid="mail.mt_note",
+            body = self.env._(
+                "%(step)s failed: %(reason)s",
+                step=self._sop_step_name(),
+                reason=reason,
             )
+            if self.step == "approval" and self.cycle_id.state == "approved":
+                body += " " + self.env._(
+                    "The plan is approved, but not all its policies, rules "
+                    "and ledger rows are written: press Finish Approval."
+                )
+            self.cycle_id.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")
         self._sop_jobs().filtered(
             lambda job: job.state in ("wait_dependencies", "pending")
         ).button_cancelled()

@@ -3,7 +3,7 @@ from unittest.mock import patch
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -162,6 +162,23 @@ class TestStepJobs(SopDataCase):
         inline = cycle.step_run_ids.sorted("id")[-1]
         self.assertEqual((inline.mode, inline.state), ("inline", "done"))
         self.assertEqual(self._snapshot(cycle), by_jobs)
+
+    def test_a_threshold_typed_by_hand_is_read_or_replaced(self):
+        """The system parameter typed "2 000", as text or below zero: the
+        steps still run (they raised ValueError), and Settings refuses a
+        number of products below zero."""
+        StepRun = self.env["sop.step.run"]
+        for typed, read in (
+            ("2 000", 2000),
+            ("0", 0),
+            ("lots", sop_step_run.DEFAULT_THRESHOLD),
+            ("-1", sop_step_run.DEFAULT_THRESHOLD),
+        ):
+            self._use_jobs(typed)
+            with self.subTest(typed=typed), mute_logger(sop_step_run.__name__):
+                self.assertEqual(StepRun._sop_threshold(), read)
+        with self.assertRaisesRegex(ValidationError, "0 or more"):
+            self.env["res.config.settings"].create({"sop_job_product_threshold": -1})
 
     def test_failing_chunk_is_retried_then_reported_others_kept(self):
         self._use_jobs()
@@ -577,6 +594,55 @@ class TestApprovalJobs(SopPolicyCase):
         self.assertIn("1 reordering rules set, 1 kept manual", summaries.body)
         domain = self.env["sop.reorder.proposal"]._pending_rules_domain(today)
         self.assertNotIn(("company_id", "not in", self.company_a.ids), domain)
+
+    def test_an_approval_whose_chunk_failed_is_finished_by_approving_again(self):
+        """A chunk of the approval fails for good: the plan is approved but
+        some policies and ledger rows are missing. The executive sees it
+        (approval_unfinished) and approving again writes the rest."""
+        cycle = self._plan(self.products)
+        self._to_executive_review_from_demand(cycle)  # supply review inline
+        self.env["ir.config_parameter"].sudo().set_param(
+            sop_step_run.THRESHOLD_PARAM, 0
+        )
+        cycle_class = type(self.env["sop.cycle"])
+        original = cycle_class._approval_chunk
+        bad = self.products[0]
+
+        def failing(cycle, product_ids, frames):
+            if bad.id in product_ids:
+                raise ValueError("lock timeout")
+            return original(cycle, product_ids, frames)
+
+        with patch.object(cycle_class, "_approval_chunk", failing), trap_jobs() as trap:
+            cycle.with_user(self.executive).action_approve()
+            trap.perform_enqueued_jobs()  # prepare
+            jobs, trap.enqueued_jobs = trap.enqueued_jobs, []
+            for job in jobs:
+                if job.recordset._name != "sop.step.chunk":
+                    continue
+                if bad.id not in job.recordset.product_ids:
+                    job.perform()
+                    continue
+                for _try in range(job.max_retries - 1):
+                    with self.assertRaises(RetryableJobError):
+                        job.perform()
+                with self.assertRaises(FailedJobError):
+                    job.perform()
+                job.on_fail({"exc_name": "ValueError", "exc_message": "lock timeout"})
+        self.assertEqual(cycle.state, "approved")
+        self.assertTrue(cycle.approval_unfinished)
+        self.assertIn("press Finish Approval", cycle.message_ids[0].body)
+        self.assertNotIn(bad, cycle.policy_ids.product_id)
+        with trap_jobs() as trap:
+            cycle.with_user(self.executive).action_approve()
+            trap.perform_enqueued_jobs()
+            trap.perform_enqueued_jobs()
+        self.assertFalse(cycle.approval_unfinished)
+        self.assertEqual(cycle.policy_ids.product_id, self.products)
+        self.assertEqual(len(self._ledger(cycle)), 3 * 12)
+        # a finished approval is not run again
+        with self.assertRaisesRegex(UserError, "needs Executive Review"):
+            cycle.with_user(self.executive).action_approve()
 
     def test_planner_cannot_enqueue_an_approval(self):
         cycle = self._plan(self.products)
