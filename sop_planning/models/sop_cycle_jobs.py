@@ -6,6 +6,7 @@ of sop_cycle_approval.py.
 
 import json
 from collections import Counter
+from textwrap import shorten
 
 import pandas as pd
 
@@ -14,7 +15,15 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .sop_common import GROUP_EXECUTIVE, GROUP_USER
+from .sop_cycle import SCOPE_STATES
 from .sop_step_run import STEP_GROUPS
+
+
+# a hand-off refused while the last run of the step it leaves failed
+STEP_BEFORE_MOVE = {
+    ("demand_review", "supply_review"): "forecast",
+    ("supply_review", "reconciliation"): "supply",
+}
 
 
 class SopCycle(models.Model):
@@ -149,7 +158,38 @@ class SopCycle(models.Model):
 
     def _move_to(self, new_state, from_state):
         self._sop_check_no_run()
+        step = STEP_BEFORE_MOVE.get((from_state, new_state))
+        if step:
+            self._sop_check_last_run_done(step)
         return super()._move_to(new_state, from_state)
+
+    def _sop_check_last_run_done(self, step):
+        """Refuse to hand a plan on whose last ``step`` run failed in the
+        background: some of its products kept the former figures."""
+        for cycle in self:
+            run = (
+                cycle.sudo()
+                .step_run_ids.filtered(lambda r, step=step: r.step == step)
+                .sorted("id")[-1:]
+            )
+            if run.state == "failed":
+                raise UserError(
+                    self.env._(
+                        "Cycle %(cycle)s: the last %(step)s failed (%(reason)s); "
+                        "some products keep their former figures. Run it again "
+                        "before handing the plan on.",
+                        cycle=cycle.display_name,
+                        step=run._sop_step_name(),
+                        reason=shorten(run.error or "", 200, placeholder="..."),
+                    )
+                )
+
+    def write(self, vals):
+        # what a running step reads: its scope, horizon and history, and the
+        # service level its policies plan (the runs write as superuser)
+        if not self.env.su and (set(SCOPE_STATES) | {"service_level"}) & set(vals):
+            self._sop_check_no_run()
+        return super().write(vals)
 
     def action_reject(self):
         self._sop_check_no_run()

@@ -230,9 +230,14 @@ class TestStepJobs(SopDataCase):
         self.assertEqual(len(planned), 3)
         self.assertNotIn(bad, planned)
         self.assertFalse(cycle.date_forecast)
+        # the plan is not handed on with a product on its former figures
+        with self.assertRaisesRegex(UserError, "the last Forecast run failed"):
+            cycle.action_submit_supply_review()
         # a new click is allowed and completes the plan
         self._run_jobs(cycle)
         self.assertEqual(len(cycle.forecast_ids), 5)
+        cycle.action_submit_supply_review()
+        self.assertEqual(cycle.state, "supply_review")
 
     def test_failing_prepare_is_retried_then_reported(self):
         self._use_jobs()
@@ -293,6 +298,17 @@ class TestStepJobs(SopDataCase):
         self.assertEqual(run._sop_jobs().mapped("state"), ["pending"])
         with self.assertRaisesRegex(UserError, "busy"):
             cycle.action_run_forecast()
+        # nor may what the run reads change under it: the horizon, the
+        # history, a scenario's deltas (the note may)
+        for vals in ({"horizon_months": 6}, {"history_months": 24}):
+            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "busy"):
+                cycle.with_user(self.planner).write(vals)
+        scenario = self.env["sop.scenario"].create(
+            {"cycle_id": cycle.id, "name": "Demand up"}
+        )
+        with self.assertRaisesRegex(UserError, "busy"):
+            scenario.with_user(self.planner).write({"demand_pct": 30.0})
+        cycle.with_user(self.planner).note = "Waiting for the run"
         # a run whose jobs are gone from the queue is not running for ever
         run._sop_jobs().button_cancelled()
         cycle.action_run_forecast()
