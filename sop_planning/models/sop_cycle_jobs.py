@@ -18,7 +18,6 @@ from .sop_common import GROUP_EXECUTIVE, GROUP_USER
 from .sop_cycle import SCOPE_STATES
 from .sop_step_run import STEP_GROUPS
 
-
 # a hand-off refused while the last run of the step it leaves failed
 STEP_BEFORE_MOVE = {
     ("demand_review", "supply_review"): "forecast",
