@@ -482,7 +482,11 @@ class SopStepRun(models.Model):
             return "nothing to do: the run is over or prepared"
         prepare = self._sop_methods()[0]
         try:
-            product_ids, frames, info = prepare(**(self.params or {}))
+            with self.env.cr.savepoint():
+                product_ids, frames, info = prepare(**(self.params or {}))
+        except UserError as exc:  # the user's to mend: told at once, not retried
+            self._sop_fail(str(exc))
+            return "failed"
         except Exception as exc:  # noqa: BLE001 - queue_job retries, then reports
             raise RetryableJobError(str(exc) or type(exc).__name__) from exc
         chunks = self._sop_create_chunks(product_ids, frames)
@@ -559,7 +563,11 @@ class SopStepRun(models.Model):
                 counts[key] = counts.get(key, 0) + value
         finalize = self._sop_methods()[2]
         try:
-            finalize(counts, self.info or {})
+            with self.env.cr.savepoint():
+                finalize(counts, self.info or {})
+        except UserError as exc:  # the user's to mend: told at once, not retried
+            self._sop_fail(str(exc))
+            return "failed"
         except Exception as exc:  # noqa: BLE001 - queue_job retries, then reports
             raise RetryableJobError(str(exc) or type(exc).__name__) from exc
         self.sudo().write({"state": "done", "date_end": fields.Datetime.now()})

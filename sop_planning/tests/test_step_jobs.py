@@ -265,6 +265,31 @@ class TestStepJobs(SopDataCase):
         self.assertFalse(cycle.step_running)
         self.assertFalse(cycle.forecast_ids)
 
+    def test_a_users_error_in_a_job_is_told_at_once(self):
+        """The prepare finds something the user must mend (a UserError):
+        the run fails at the first try with that message, nothing it wrote
+        before is kept, and no retry makes the user wait a minute."""
+        self._use_jobs()
+        cycle = self._cycle()
+        cycle_class = type(self.env["sop.cycle"])
+
+        def refused(cycle):
+            cycle.sudo().note = "half written"
+            raise UserError("Set a warehouse for the plan.")
+
+        with (
+            patch.object(cycle_class, "_forecast_prepare", refused),
+            trap_jobs() as trap,
+        ):
+            cycle.action_run_forecast()
+            job = trap.enqueued_jobs[0]
+            self.assertEqual(job.perform(), "failed")
+        run = job.recordset
+        self.assertEqual(run.state, "failed")
+        self.assertEqual(run.error, "Set a warehouse for the plan.")
+        self.assertIn("Set a warehouse for the plan.", cycle.message_ids[0].body)
+        self.assertFalse(cycle.note, "the prepare's own writes rolled back")
+
     def test_running_a_chunk_twice_doubles_nothing(self):
         self._use_jobs()
         cycle = self._cycle()
