@@ -275,7 +275,7 @@ class TestStepJobs(SopDataCase):
 
         def refused(cycle):
             cycle.sudo().note = "half written"
-            raise UserError("Set a warehouse for the plan.")
+            raise UserError(cycle.env._("Set a warehouse for the plan."))
 
         with (
             patch.object(cycle_class, "_forecast_prepare", refused),
