@@ -287,8 +287,26 @@ class SopCycle(models.Model):
 
     def _supply_prepare(self):
         """The plan's products (read in SQL, not its lines): chunks project
-        stock product by product."""
-        return self._cycle_product_ids("sop.plan.line"), {}, {}
+        stock product by product; and each vendor's delivery reliability
+        over all of them, the same whichever chunk a product is in."""
+        product_ids = self._cycle_product_ids("sop.plan.line")
+        data = self.env["sop.supply.data"]
+        receipts = data._receipts(
+            self.company_id,
+            self.env["product.product"].browse(product_ids),
+            self._reliability_from(),
+            self.date_month,
+        )
+        per_vendor = data._reliability(receipts, "vendor_id").rename(
+            columns=lambda name: name if name == "vendor_id" else f"vendor_{name}"
+        )
+        return product_ids, {"vendor_reliability": per_vendor}, {}
+
+    def _reliability_from(self):
+        """The first day of the receipts that measure reliability."""
+        return self.date_history_from or (
+            self.date_month - relativedelta(months=self.history_months)
+        )
 
     def _supply_finalize(self, counts, info):
         """Draft policies of the whole plan, then date the supply review.
@@ -349,7 +367,9 @@ class SopCycle(models.Model):
         )
         # exact (numeric) rounding: rewrites only the lines it changes
         Line._sql_recompute(self, product_ids)
-        self._write_forecast_supply(lines, products, sources)
+        self._write_forecast_supply(
+            lines, products, sources, frames.get("vendor_reliability")
+        )
         return {"lines": len(lines)}
 
     def _project_stock(self, lines, products, warehouses, sources):
@@ -576,22 +596,23 @@ class SopCycle(models.Model):
             )
         return lines
 
-    def _write_forecast_supply(self, lines, products, sources):
+    def _write_forecast_supply(self, lines, products, sources, per_vendor=None):
         """Source, lead time, reliability and flag counts on sop.forecast.
 
         Vendor, its terms and purchase reliability for bought items only;
         resupplied items get their transfers' reliability instead.
+        ``per_vendor``: each vendor's reliability over the whole plan
+        (``_supply_prepare``); else over ``products``.
         """
         company = self.company_id
         data = self.env["sop.supply.data"]
-        date_from = self.date_history_from or (
-            self.date_month - relativedelta(months=self.history_months)
-        )
+        date_from = self._reliability_from()
         receipts = data._receipts(company, products, date_from, self.date_month)
         per_product = data._reliability(receipts, "product_id")
-        per_vendor = data._reliability(receipts, "vendor_id").rename(
-            columns=lambda name: name if name == "vendor_id" else f"vendor_{name}"
-        )
+        if per_vendor is None:
+            per_vendor = data._reliability(receipts, "vendor_id").rename(
+                columns=lambda name: name if name == "vendor_id" else f"vendor_{name}"
+            )
         summary = (
             lines.groupby(KEYS)
             .agg(

@@ -284,7 +284,7 @@ class SopCycle(models.Model):
         products whose draft changed, and of products under a capacity (it
         adds up products of all chunks), are read and planned again.
         """
-        product_ids = self._supply_prepare()[0]
+        product_ids = self._cycle_product_ids("sop.plan.line")
         if not product_ids:
             return
         start = time.perf_counter()

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from unittest.mock import patch
 
 from psycopg2 import IntegrityError
@@ -461,7 +462,35 @@ class TestStepJobs(SopDataCase):
         self.assertFalse(chunks.exists())
         self.assertTrue(last.exists(), "the last forecast run of the cycle stays")
 
+    def _received(self, product, days_late):
+        """A purchase of ``product`` received today, ``days_late`` days
+        after its promised date."""
+        order = self.env["purchase.order"].create(
+            {
+                "partner_id": self.vendor.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_qty": 10.0,
+                            "date_planned": fields.Datetime.now()
+                            - timedelta(days=days_late),
+                        }
+                    )
+                ],
+            }
+        )
+        order.button_confirm()
+        moves = order.picking_ids.move_ids
+        moves.quantity = 10.0
+        moves.picked = True
+        order.picking_ids._action_done()
+
     def test_supply_review_by_jobs_gives_the_inline_lines(self):
+        # the vendor delivered a product of the first chunk 60 days late and
+        # one of the last 10 days late: its reliability is over both
+        self._received(self.products[0], 60)
+        self._received(self.products[4], 10)
         cycle = self._cycle()
         cycle.action_run_forecast()
         # a capacity shared by products of different chunks
@@ -481,6 +510,9 @@ class TestStepJobs(SopDataCase):
         inline = {
             line.id: tuple(line[n] for n in fields_) for line in cycle.plan_line_ids
         }
+        vendor_delays = set(cycle.forecast_ids.mapped("vendor_delay_mean"))
+        self.assertEqual(len(vendor_delays), 1)
+        self.assertAlmostEqual(vendor_delays.pop(), 35.0, delta=1.0)
         self.assertTrue(any(values[2] for values in inline.values()))
         self.assertTrue(any(values[4] for values in inline.values()))
         self.env.cr.execute(
@@ -506,6 +538,11 @@ class TestStepJobs(SopDataCase):
             line.id: tuple(line[n] for n in fields_) for line in cycle.plan_line_ids
         }
         self.assertEqual(jobs, inline)
+        # the vendor's reliability over the whole plan, not over each chunk
+        self.assertAlmostEqual(
+            set(cycle.forecast_ids.mapped("vendor_delay_mean")).pop(), 35.0, delta=1.0
+        )
+        self.assertEqual(len(set(cycle.forecast_ids.mapped("vendor_delay_mean"))), 1)
 
 
 @tagged("post_install", "-at_install")
