@@ -228,6 +228,18 @@ class SopStepRun(models.Model):
         """The cycle's name, or the company's for a step of a whole company."""
         return self.cycle_id.name or self.company_id.name
 
+    @api.depends("step", "cycle_id.name", "company_id.name")
+    def _compute_display_name(self):
+        for run in self:
+            run.display_name = run._sop_job_name() if run.step else False
+
+    def _sop_job_name(self):
+        """"Forecast run, S&OP/2027-01/003": the step and what it runs on, as
+        the queue's jobs and the run are named."""
+        return self.env._(
+            "%(step)s, %(target)s", step=self._sop_step_name(), target=self._sop_label()
+        )
+
     @api.model
     def _sop_threshold(self):
         """Products (x evaluations) above which a step runs as jobs; the
@@ -471,7 +483,7 @@ class SopStepRun(models.Model):
             channel=CHANNEL,
             max_retries=MAX_RETRIES,
             identity_key=self._sop_identity("prepare"),
-            description=self.env._("S&OP %s: prepare", self._sop_label()),
+            description=self.env._("%s: prepare", self._sop_job_name()),
         )._sop_job_prepare().delay()
         return True
 
@@ -491,15 +503,15 @@ class SopStepRun(models.Model):
             raise RetryableJobError(str(exc) or type(exc).__name__) from exc
         chunks = self._sop_create_chunks(product_ids, frames)
         self.sudo().write({"info": info, "product_count": len(product_ids)})
-        name = self._sop_label()
+        name = self._sop_job_name()
         chunk_jobs = [
             chunk.delayable(
                 channel=CHANNEL,
                 max_retries=MAX_RETRIES,
                 identity_key=self._sop_identity(f"chunk:{chunk.id}"),
                 description=self.env._(
-                    "S&OP %(cycle)s: chunk %(chunk)s of %(total)s",
-                    cycle=name,
+                    "%(run)s: chunk %(chunk)s of %(total)s",
+                    run=name,
                     chunk=chunk.sequence,
                     total=len(chunks),
                 ),
@@ -510,7 +522,7 @@ class SopStepRun(models.Model):
             channel=CHANNEL,
             max_retries=MAX_RETRIES,
             identity_key=self._sop_identity("finalize"),
-            description=self.env._("S&OP %s: finalize", name),
+            description=self.env._("%s: finalize", name),
         )._sop_job_finalize()
         if chunk_jobs:
             group(*chunk_jobs).on_done(finalize_job).delay()

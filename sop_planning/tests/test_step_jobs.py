@@ -108,11 +108,14 @@ class TestStepJobs(SopDataCase):
             self.assertEqual(action["tag"], "display_notification")
             trap.assert_jobs_count(1)
             run = cycle.step_run_ids.sorted("id")[-1]
+            # named by step and cycle on queue_job's screens
+            self.assertEqual(run.display_name, f"Forecast run, {cycle.name}")
             trap.assert_enqueued_job(
                 run._sop_job_prepare,
                 properties={
                     "channel": "root.sop",
                     "identity_key": f"sop.step.run:{run.id}:prepare",
+                    "description": f"Forecast run, {cycle.name}: prepare",
                 },
             )
             self.assertEqual(cycle.forecast_ids, planned, "the button only enqueues")
