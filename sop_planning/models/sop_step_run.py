@@ -234,8 +234,8 @@ class SopStepRun(models.Model):
             run.display_name = run._sop_job_name() if run.step else False
 
     def _sop_job_name(self):
-        """"Forecast run, S&OP/2027-01/003": the step and what it runs on, as
-        the queue's jobs and the run are named."""
+        """The step and what it runs on ("Forecast run, S&OP/2027-01/003"),
+        as the queue's jobs and the run are named."""
         return self.env._(
             "%(step)s, %(target)s", step=self._sop_step_name(), target=self._sop_label()
         )
