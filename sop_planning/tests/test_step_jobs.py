@@ -279,7 +279,7 @@ class TestStepJobs(SopDataCase):
 
         def refused(cycle):
             cycle.sudo().note = "half written"
-            raise UserError(cycle.env._("Set a warehouse for the plan."))
+            raise UserError(cycle.env._("Run the forecast first: the plan is empty."))
 
         with (
             patch.object(cycle_class, "_forecast_prepare", refused),
@@ -290,8 +290,10 @@ class TestStepJobs(SopDataCase):
             self.assertEqual(job.perform(), "failed")
         run = job.recordset
         self.assertEqual(run.state, "failed")
-        self.assertEqual(run.error, "Set a warehouse for the plan.")
-        self.assertIn("Set a warehouse for the plan.", cycle.message_ids[0].body)
+        self.assertEqual(run.error, "Run the forecast first: the plan is empty.")
+        self.assertIn(
+            "Run the forecast first: the plan is empty.", cycle.message_ids[0].body
+        )
         self.assertFalse(cycle.note, "the prepare's own writes rolled back")
 
     def test_running_a_chunk_twice_doubles_nothing(self):
