@@ -49,34 +49,36 @@ class SopCase(TransactionCase):
         of a part at the company's warehouse where it has none."""
         cycle.action_start_demand_review()
         if not cycle.plan_line_ids:
-            self._one_line_plan(cycle)
+            one_line_plan(cycle)
         cycle.action_submit_supply_review()
         cycle.action_submit_reconciliation()
         cycle.action_submit_executive_review()
         return cycle
 
-    def _one_line_plan(self, cycle):
-        """A forecast and one plan line of a part, as a forecast run makes."""
-        env = cycle.sudo().env
-        product = env["product.product"].create({"name": "Plan part", "type": "consu"})
-        warehouse = env["stock.warehouse"].search(
-            [("company_id", "=", cycle.company_id.id)], limit=1
-        )
-        forecast = env["sop.forecast"].create(
-            {
-                "cycle_id": cycle.id,
-                "company_id": cycle.company_id.id,
-                "product_id": product.id,
-                "warehouse_id": warehouse.id,
-            }
-        )
-        env["sop.plan.line"].create(
-            {
-                "cycle_id": cycle.id,
-                "forecast_id": forecast.id,
-                "product_id": product.id,
-                "warehouse_id": warehouse.id,
-                "date_month": cycle.date_month,
-                "forecast_qty": 10.0,
-            }
-        )
+
+def one_line_plan(cycle):
+    """A forecast and one plan line of a part for ``cycle``, as a forecast
+    run makes (a plan to approve)."""
+    env = cycle.sudo().env
+    product = env["product.product"].create({"name": "Plan part", "type": "consu"})
+    warehouse = env["stock.warehouse"].search(
+        [("company_id", "=", cycle.company_id.id)], limit=1
+    )
+    forecast = env["sop.forecast"].create(
+        {
+            "cycle_id": cycle.id,
+            "company_id": cycle.company_id.id,
+            "product_id": product.id,
+            "warehouse_id": warehouse.id,
+        }
+    )
+    return env["sop.plan.line"].create(
+        {
+            "cycle_id": cycle.id,
+            "forecast_id": forecast.id,
+            "product_id": product.id,
+            "warehouse_id": warehouse.id,
+            "date_month": cycle.date_month,
+            "forecast_qty": 10.0,
+        }
+    )

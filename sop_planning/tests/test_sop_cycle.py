@@ -3,7 +3,7 @@ from datetime import date
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import SopCase
+from .common import SopCase, one_line_plan
 
 
 @tagged("post_install", "-at_install")
@@ -26,7 +26,7 @@ class TestSopCycle(SopCase):
             getattr(cycle, method)()
             self.assertEqual(cycle.state, state)
             if state == "demand_review":
-                self._one_line_plan(cycle)
+                one_line_plan(cycle)
         cycle.with_user(self.executive).action_approve()
         self.assertEqual(cycle.state, "approved")
         self.assertTrue(cycle.is_active_plan)

@@ -1,5 +1,6 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import one_line_plan
 from .common_data import SopDataCase
 
 CYCLES = "/odoo/action-sop_planning.sop_cycle_action"
@@ -21,29 +22,7 @@ class TestSopCycleTour(HttpCase):
 
         self.start_tour(CYCLES, "sop_cycle_planner_submit", login="tour_planner")
         self.assertEqual(cycle.state, "executive_review")
-        # a plan to approve: one month of a part, as a forecast run makes
-        part = self.env["product.product"].create({"name": "Tour part"})
-        forecast = self.env["sop.forecast"].create(
-            {
-                "cycle_id": cycle.id,
-                "company_id": cycle.company_id.id,
-                "product_id": part.id,
-                "warehouse_id": self.env["stock.warehouse"]
-                .search([("company_id", "=", cycle.company_id.id)], limit=1)
-                .id,
-            }
-        )
-        self.env["sop.plan.line"].create(
-            {
-                "cycle_id": cycle.id,
-                "forecast_id": forecast.id,
-                "product_id": part.id,
-                "warehouse_id": forecast.warehouse_id.id,
-                "date_month": cycle.date_month,
-                "forecast_qty": 10.0,
-            }
-        )
-
+        one_line_plan(cycle)  # a plan to approve
         self.start_tour(
             CYCLES, "sop_cycle_executive_reject_approve", login="tour_executive"
         )
