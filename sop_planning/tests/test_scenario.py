@@ -8,7 +8,6 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..engine import SHEETS, Scenario, score_scenarios
@@ -231,16 +230,10 @@ class TestScenario(SopPolicyCase):
         )
         with trap_jobs() as trap:
             cycle.with_user(self.planner).action_score_scenarios()
-            # the prepare plans the policies: it finds nothing to score
+            # the prepare plans the policies: it finds nothing to score, the
+            # user's to mend, told at its first try
             (prepare,) = trap.enqueued_jobs
-            for _try in range(prepare.max_retries - 1):
-                with self.assertRaises(RetryableJobError):
-                    prepare.perform()
-            with self.assertRaises(FailedJobError) as failure:
-                prepare.perform()
-            prepare.on_fail(
-                {"exc_name": "UserError", "exc_message": str(failure.exception)}
-            )
+            self.assertEqual(prepare.perform(), "failed")
         run = cycle.step_run_ids.filtered(lambda r: r.step == "scoring")
         self.assertEqual(run.state, "failed")
         self.assertIn("no forecast with a vendor lead time", run.error)
