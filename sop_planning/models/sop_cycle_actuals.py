@@ -15,8 +15,10 @@ class SopCycle(models.Model):
     _inherit = "sop.cycle"  # pylint: disable=consider-merging-classes-inherited
 
     def action_refresh_actuals(self):
-        """Button: record what was really sold in the plan's past months."""
+        """Button: record what was really sold in the plan's past months
+        (not while a step of the cycle, its approval say, writes the plan)."""
         for cycle in self:
+            cycle._sop_check_no_run()
             cycle._update_actuals()
         return True
 

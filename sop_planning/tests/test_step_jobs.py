@@ -334,6 +334,8 @@ class TestStepJobs(SopDataCase):
         for vals in ({"horizon_months": 6}, {"history_months": 24}):
             with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "busy"):
                 cycle.with_user(self.planner).write(vals)
+        with self.assertRaisesRegex(UserError, "busy"):
+            cycle.with_user(self.planner).action_refresh_actuals()
         scenario = self.env["sop.scenario"].create(
             {"cycle_id": cycle.id, "name": "Demand up"}
         )
