@@ -170,6 +170,12 @@ def _column_index(header, title, labels):
         if not found:
             raise EngineInputError(f"sheet {title!r} has no column {HEADERS[column]!r}")
         index[column] = (found[0], header[found[0]])
+    # the product as the row shows it, when the column is there: a row whose
+    # product was typed over is not applied to its key's product unsaid
+    names = _names(HEADERS["product"], labels)
+    found = [pos for pos, cell in enumerate(folded) if cell in names]
+    if found:
+        index["product"] = (found[0], header[found[0]])
     return index
 
 
@@ -180,7 +186,8 @@ def read_adjustments(file, labels=()):
     workbook may have been exported in (``write_workbook``'s ``labels``);
     the sheet and its columns are found under any of these names.
     Returns one row per non-empty sheet row: ``row`` (the sheet's row
-    number), ``key``, ``adjustment`` and ``adjustment_percent`` (floats, NaN
+    number), ``key``, ``product`` (as the row shows it, "" without the
+    column), ``adjustment`` and ``adjustment_percent`` (floats, NaN
     when blank), ``reason``, ``reason_note`` and ``text_in`` (the header of
     a number column holding text, else "") and ``text_value`` (that text).
     Cached values are read, not
@@ -215,6 +222,7 @@ def read_adjustments(file, labels=()):
             record = {
                 "row": number,
                 "key": _text(raw["key"]),
+                "product": _text(raw.get("product")),
                 "reason": _text(raw["reason"]),
                 "reason_note": _text(raw["reason_note"]),
                 "text_in": "",
@@ -230,5 +238,6 @@ def read_adjustments(file, labels=()):
             records.append(record)
     finally:
         book.close()
-    columns = ["row", "key", *NUMBERS, "reason", "reason_note", "text_in", "text_value"]
+    columns = ["row", "key", "product", *NUMBERS, "reason", "reason_note"]
+    columns += ["text_in", "text_value"]
     return pd.DataFrame(records, columns=columns)

@@ -183,6 +183,31 @@ class TestAdjustmentImport(SopPolicyCase):
         found = Attachment.with_user(buyer).search([("res_model", "=", "sop.cycle")])
         self.assertNotIn(attachment, found)
 
+    def test_a_row_whose_product_was_typed_over_is_rejected(self):
+        """The planner typed another product's name over a row: its hidden
+        key still names the pump's line, so it is rejected with the reason,
+        not applied to the pump unsaid."""
+        (self.pump | self.valve).write({"default_code": False})
+        self.pump.default_code = "PUMP-1"
+        self.valve.default_code = "VALVE-1"
+        book = self._export()
+        row = self._edit(
+            book,
+            self.pump,
+            1,
+            **{
+                "Product": self.valve.display_name,
+                "Adjustment": 20,
+                "Reason": "Market Trend",
+            },
+        )
+        wizard = self._wizard(book)
+        wizard.action_preview()
+        self.assertFalse(wizard.change_ids)
+        self.assertEqual(wizard.rejected_ids.row, row)
+        self.assertIn("reads [VALVE-1] Valve", wizard.rejected_ids.message)
+        self.assertIn("line of [PUMP-1]", wizard.rejected_ids.message)
+
     def test_the_same_file_imported_again_changes_nothing(self):
         """A percent typed in the workbook leaves the exported 0 in the
         Adjustment cell: importing the file a second time keeps the percent;

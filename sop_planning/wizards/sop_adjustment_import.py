@@ -1,6 +1,7 @@
 import base64
 import io
 import math
+import re
 from collections import namedtuple
 
 from odoo import api, fields, models
@@ -203,6 +204,7 @@ class SopAdjustmentImport(models.TransientModel):
             {line.product_id for line in lines.values()}
         )
         roundings = {product.id: product.uom_id.rounding for product in products}
+        codes_of = {product.id: product.default_code for product in products}
         seen, result = set(), []
         for row in rows.itertuples(index=False):
             line = lines.get(row.key)
@@ -226,6 +228,14 @@ class SopAdjustmentImport(models.TransientModel):
                 )
             elif row.key in seen:
                 vals["message"] = self.env._("This line appears twice in the file.")
+            elif _typed_over(row.product, codes_of[line.product_id]):
+                vals["message"] = self.env._(
+                    "The Product column reads %(typed)s, but the row is the line "
+                    "of [%(code)s] (its hidden key decides): change that "
+                    "product's own row instead.",
+                    typed=row.product,
+                    code=codes_of[line.product_id],
+                )
             elif row.text_in:
                 vals["message"] = self.env._(
                     "Text in a number cell (%(column)s): %(value)s",
@@ -386,3 +396,11 @@ class SopAdjustmentImportLine(models.TransientModel):
         if self.new_mode == "qty":
             vals["adjustment_qty"] = self.new_adjustment
         return vals
+
+
+def _typed_over(shown, code):
+    """Whether the product a row shows (``[CODE] Name``) is another one than
+    its key's, of internal reference ``code`` (names may be translated:
+    only references are compared)."""
+    match = re.match(r"\[([^\]]+)\]", shown or "")
+    return bool(code and match and match.group(1) != code)
