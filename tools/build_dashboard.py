@@ -29,7 +29,12 @@ ACCURACY_MENU = "sop_planning.sop_accuracy_month_menu"
 OPEN_CYCLE = [
     ["cycle_id.state", "in", ["supply_review", "reconciliation", "executive_review"]]
 ]
-TREND_DOMAIN = [["date_month", ">=", "today =1d -12m"]]
+# the last 12 months that are over: a snapshot of this month so far (Compute
+# KPIs mid-month) would end every trend on a partial month
+TREND_DOMAIN = [
+    ["date_month", ">=", "today =1d -12m"],
+    ["date_month", "<", "today =1d"],
+]
 GREEN, RED, GREY = "#00A04A", "#DC6965", "#8F8F8F"
 TILE_WIDTH, TILE_HEIGHT, GAP = 250, 108, 10
 

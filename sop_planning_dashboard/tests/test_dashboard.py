@@ -151,6 +151,14 @@ class TestExecutiveDashboard(HttpCase):
             f"the dashboard reads S&OP's stored models only: {models}",
         )
         self.assertFalse(self.env.ref(DASHBOARD)._dashboard_is_empty())
+        # the trends read the months that are over: a snapshot of this month
+        # so far (Compute KPIs mid-month) would end them on a partial month
+        for figure in figures:
+            if figure["data"]["type"] == "odoo_line":
+                self.assertIn(
+                    ["date_month", "<", "today =1d"],
+                    figure["data"]["searchParams"]["domain"],
+                )
 
     def test_kpi_sources_on_a_hand_built_month(self):
         _dashboard, loaded = self._spreadsheet()
