@@ -439,7 +439,9 @@ class SopCycle(models.Model):
     # Workflow buttons
     # ------------------------------------------------------------------
     def action_start_demand_review(self):
-        """Open the demand review step."""
+        """Open the demand review step (not for a plan that could not be
+        approved: one of a month before the approved plan it overlaps)."""
+        self._check_not_older_than_the_active_plan()
         return self._move_to("demand_review", "draft")
 
     def action_submit_supply_review(self):

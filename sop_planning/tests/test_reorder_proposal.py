@@ -367,8 +367,23 @@ class TestReorderProposal(SopPolicyCase):
         Another product's plan of this month is approved as before."""
         later = self._approve(self._plan(self.pump, ahead=1))
         policy = later.policy_ids
+        # told when its demand review would start, before any work on it
+        draft = self._new_cycle(date_month=self._month(0))
+        with self.assertRaisesRegex(UserError, "before the approved plan"):
+            draft.action_start_demand_review()
+        draft.unlink()
+        # one that started before the later plan was approved
+        self.env.cr.execute(
+            "UPDATE sop_cycle SET state = 'executive_review' WHERE id = %s",
+            [later.id],
+        )
+        self.env.invalidate_all()
         earlier = self._plan(self.pump)
         self._to_executive_review_from_demand(earlier)
+        self.env.cr.execute(
+            "UPDATE sop_cycle SET state = 'approved' WHERE id = %s", [later.id]
+        )
+        self.env.invalidate_all()
         with self.assertRaisesRegex(UserError, "before the approved plan"):
             earlier.with_user(self.executive).action_approve()
         self.assertEqual((later.state, earlier.state), ("approved", "executive_review"))
