@@ -288,7 +288,9 @@ class SopCycle(models.Model):
     def _supply_prepare(self):
         """The plan's products (read in SQL, not its lines): chunks project
         stock product by product; and each vendor's delivery reliability
-        over all of them, the same whichever chunk a product is in."""
+        over all of them, the same whichever chunk a product is in (each
+        product's own reliability goes to its chunk): the receipts are read
+        once."""
         product_ids = self._cycle_product_ids("sop.plan.line")
         data = self.env["sop.supply.data"]
         receipts = data._receipts(
@@ -300,7 +302,11 @@ class SopCycle(models.Model):
         per_vendor = data._reliability(receipts, "vendor_id").rename(
             columns=lambda name: name if name == "vendor_id" else f"vendor_{name}"
         )
-        return product_ids, {"vendor_reliability": per_vendor}, {}
+        frames = {
+            "product_reliability": data._reliability(receipts, "product_id"),
+            "vendor_reliability": per_vendor,
+        }
+        return product_ids, frames, {}
 
     def _reliability_from(self):
         """The first day of the receipts that measure reliability."""
@@ -368,7 +374,11 @@ class SopCycle(models.Model):
         # exact (numeric) rounding: rewrites only the lines it changes
         Line._sql_recompute(self, product_ids)
         self._write_forecast_supply(
-            lines, products, sources, frames.get("vendor_reliability")
+            lines,
+            products,
+            sources,
+            frames["product_reliability"],
+            frames["vendor_reliability"],
         )
         return {"lines": len(lines)}
 
@@ -596,23 +606,15 @@ class SopCycle(models.Model):
             )
         return lines
 
-    def _write_forecast_supply(self, lines, products, sources, per_vendor=None):
+    def _write_forecast_supply(self, lines, products, sources, per_product, per_vendor):
         """Source, lead time, reliability and flag counts on sop.forecast.
 
         Vendor, its terms and purchase reliability for bought items only;
         resupplied items get their transfers' reliability instead.
-        ``per_vendor``: each vendor's reliability over the whole plan
-        (``_supply_prepare``); else over ``products``.
+        ``per_product`` and ``per_vendor``: the purchase reliability of the
+        products and their vendors (``_supply_prepare``).
         """
-        company = self.company_id
-        data = self.env["sop.supply.data"]
         date_from = self._reliability_from()
-        receipts = data._receipts(company, products, date_from, self.date_month)
-        per_product = data._reliability(receipts, "product_id")
-        if per_vendor is None:
-            per_vendor = data._reliability(receipts, "vendor_id").rename(
-                columns=lambda name: name if name == "vendor_id" else f"vendor_{name}"
-            )
         summary = (
             lines.groupby(KEYS)
             .agg(
@@ -695,7 +697,10 @@ class SopCycle(models.Model):
         """Transfer reliability on resupplied rows, purchase reliability on others."""
         moved = summary["route"] == "resupply"
         resupplied = summary[moved]
-        summary = summary[~moved].merge(per_product, on="product_id", how="left")
+        # typed ids: an empty frame read back from a chunk's payload is not
+        summary = summary[~moved].merge(
+            per_product.astype({"product_id": int}), on="product_id", how="left"
+        )
         summary = summary.merge(
             per_vendor.astype({"vendor_id": float}), on="vendor_id", how="left"
         )
