@@ -849,8 +849,8 @@ class SopReorderProposal(models.Model):
                 lambda p, c=company: p.company_id == c and p.vendor_id
             )
             for budget in Budget._month_budgets(company, today):
-                covered = budget._covers(bought.product_id)
-                held |= bought.filtered(lambda p, c=covered: p.product_id in c)
+                covered = set(budget._covers(bought.product_id).ids)
+                held |= bought.filtered(lambda p, c=covered: p.product_id.id in c)
         to_order = proposed - held
         if to_order:
             to_order._create_rfqs()

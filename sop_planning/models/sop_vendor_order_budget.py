@@ -2,6 +2,7 @@
 
 import logging
 import math
+from collections import defaultdict
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
@@ -115,15 +116,17 @@ class SopVendorOrder(models.Model):
             spent = committed.filtered(
                 lambda x, covered=covered: x.product_id.id in covered
             )
-            # what the RFQ lines buy (whole packs, the buyer's edits there)
+            # what the RFQ lines buy (whole packs, the buyer's edits there),
+            # converted once per currency and order day
+            bought = defaultdict(float)
+            for line in spent.purchase_line_id:
+                day = line.order_id.date_order.date()
+                bought[line.currency_id, day] += line.price_subtotal
             remaining = budget.amount - sum(
-                line.currency_id._convert(
-                    line.price_subtotal,
-                    budget.company_id.currency_id,
-                    budget.company_id,
-                    line.order_id.date_order,
+                currency._convert(
+                    amount, budget.company_id.currency_id, budget.company_id, day
                 )
-                for line in spent.purchase_line_id
+                for (currency, day), amount in bought.items()
             )
             # the buyer's quantity, at its price (repriced when it changes)
             frame = pd.DataFrame(
