@@ -301,18 +301,17 @@ def apply_budget(lines, budget):
     score = risk * np.maximum(lines["margin"].to_numpy(float), 0.0)
     order = np.lexsort((value, -score))
     value = value[order]
-    kept = np.cumsum(value) <= budget + 1e-9
-    left = budget - value[kept].sum()
-    # after the first line that does not fit: each next one that still does
-    rest = np.flatnonzero(~kept)
+    kept = np.zeros(len(value), dtype=bool)
+    left, rest = float(budget), np.arange(len(value))
+    # in score order, each line that still fits: a line over what is left
+    # never fits later (it only shrinks); of the others, the leading ones
+    # that fit together are kept at once
     while rest.size:
-        fits = value[rest] <= left + 1e-9
-        if not fits.any():
-            break
-        first = np.argmax(fits)
-        kept[rest[first]] = True
-        left -= value[rest[first]]
-        rest = rest[first + 1 :]
+        rest = rest[value[rest] <= left + 1e-9]
+        count = int((np.cumsum(value[rest]) <= left + 1e-9).sum())
+        kept[rest[:count]] = True
+        left -= value[rest[:count]].sum()
+        rest = rest[count:]
     return lines["line_id"].to_numpy()[order][~kept].tolist()
 
 
