@@ -203,10 +203,11 @@ class SopCycle(models.Model):
         forecasts = self.env["sop.forecast"].search([("cycle_id", "=", self.id)])
         if not forecasts:
             return None
-        items, skipped = self._policy_items(forecasts, scenario)
+        frame = self._policy_frame(forecasts)  # read once for both
+        items, skipped = self._policy_items(forecasts, scenario, frame=frame)
         result, failed = self._plan_policies(items, scenario)
         skipped.update(failed)
-        return self._policy_values(forecasts, items, result, skipped)
+        return self._policy_values(forecasts, items, result, skipped, frame=frame)
 
     def _plan_policies(self, items, scenario=None, history=None, demand=None):
         """Engine policies of ``items``, rounded, with their backtest.
@@ -377,7 +378,7 @@ class SopCycle(models.Model):
         self.invalidate_recordset(["policy_ids", "policy_count"])
         return ids
 
-    def _policy_items(self, forecasts, scenario=None):
+    def _policy_items(self, forecasts, scenario=None, frame=None):
         """Engine items (one per forecast) and skip reasons of the others.
 
         With a ``scenario``, items take its lead time, MOQ and service level.
@@ -386,9 +387,11 @@ class SopCycle(models.Model):
         delay, MOQ, pack, order cost); a resupplied one from its source
         warehouse (the transfer's lead time plus its measured delay, a lot of
         the company's transfer days of demand, no order cost). The forecasts
-        are read in one query, the items built column by column.
+        are read in one query (``frame``: their ``_policy_frame`` when the
+        caller read it), the items built column by column.
         """
-        frame = self._policy_frame(forecasts)
+        if frame is None:
+            frame = self._policy_frame(forecasts)
         skipped = self._policy_skips(frame)
         frame = frame[~frame.index.isin(list(skipped))]
         by_reason = {}  # one line per reason: the supply review runs this too
@@ -837,10 +840,12 @@ class SopCycle(models.Model):
         combined["period"] = combined["period"].dt.date
         return combined, {item: np.sqrt(v) for item, v in variance.items()}
 
-    def _policy_values(self, forecasts, items, result, skipped):
+    def _policy_values(self, forecasts, items, result, skipped, frame=None):
         """Values of the policies of ``forecasts``: the engine's ``result``
-        rows, or ``skipped`` with their reason."""
-        frame = self._policy_frame(forecasts)
+        rows, or ``skipped`` with their reason (``frame``: their
+        ``_policy_frame`` when the caller read it)."""
+        if frame is None:
+            frame = self._policy_frame(forecasts)
         by_item, lead = {}, {}
         if len(result):  # only the columns read below: to_dict is the cost
             stored = [name for name in RESULT_COLUMNS if name in result.columns]

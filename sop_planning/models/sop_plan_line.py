@@ -461,6 +461,7 @@ class SopPlanLine(models.Model):
         product and warehouse, in a month of the plan (the forecast run
         places its own lines; a line elsewhere, or of a product the cycle
         does not plan, would be projected, bought and measured)."""
+        months_of = {cycle: cycle._plan_months() for cycle in self.cycle_id}
         for line in self:
             forecast = line.forecast_id
             if (forecast.cycle_id, forecast.product_id, forecast.warehouse_id) != (
@@ -479,7 +480,7 @@ class SopPlanLine(models.Model):
                         forecast=forecast.display_name,
                     )
                 )
-            months = line.cycle_id._plan_months()
+            months = months_of[line.cycle_id]
             if line.date_month not in months:
                 raise UserError(
                     self.env._(
