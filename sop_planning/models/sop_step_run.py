@@ -17,9 +17,12 @@ returns at once; that job splits the products into chunk jobs followed by a
 finalize job (a job graph: the finalize runs when every chunk is done). A
 failing chunk is retried by queue_job (``MAX_RETRIES``, the retry pattern of
 ``data/queue_job_data.xml``), then reported with its products and reason on
-the run and the cycle; the other chunks are kept. The progress of a run
-(``sop.step.run``) is shown on the cycle; the user is told on the bus when it
-ends.
+the run and the cycle; the other chunks are kept. Within a chunk (or an
+inline run), a product whose own data makes the chunk raise is found by
+halving the chunk in savepoints and skipped, its reason posted on the cycle
+and logged; the other products are written (``_sop_guarded_chunk``). The
+progress of a run (``sop.step.run``) is shown on the cycle; the user is told
+on the bus when it ends.
 """
 
 import io
@@ -28,6 +31,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+import psycopg2
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
@@ -79,6 +83,15 @@ ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 RUN_RETENTION_DAYS = 90  # finished runs kept, besides the last of each step
 BUSY_RETRY_SECONDS = 300  # a cron's step waiting for a running one tries again
 RUNNING_COMPANY_STEP_INDEX = "sop_step_run_one_running_per_company_step"
+# errors of the server, not of a product: the chunk is tried again as a whole
+SERVER_ERRORS = (
+    psycopg2.OperationalError,  # serialization, deadlock, lock, disk, timeout
+    psycopg2.InterfaceError,
+    MemoryError,
+    RetryableJobError,
+)
+MAX_SKIPPED = 20  # products skipped per chunk; more: the chunk itself fails
+SKIPPED_LISTED = 10  # skipped products named in the cycle's message
 
 
 class SopStepRun(models.Model):
@@ -459,7 +472,7 @@ class SopStepRun(models.Model):
         self.ensure_one()
         prepare, chunk, finalize = self._sop_methods()
         product_ids, frames, info = prepare(**(self.params or {}))
-        counts = chunk(product_ids, frames)
+        counts, skipped = self._sop_guarded_chunk(chunk, product_ids, frames)
         self.env["sop.step.chunk"].sudo().create(
             {
                 "run_id": self.id,
@@ -467,6 +480,7 @@ class SopStepRun(models.Model):
                 "product_count": len(product_ids),
                 "state": "done",
                 "counts": counts,
+                "skipped": skipped,
                 "date_done": fields.Datetime.now(),
             }
         )
@@ -474,7 +488,92 @@ class SopStepRun(models.Model):
         self.sudo().write(
             {"state": "done", "date_end": fields.Datetime.now(), "info": info}
         )
+        self._sop_report_skipped()
         return True
+
+    def _sop_guarded_chunk(self, chunk, product_ids, frames):
+        """Run ``chunk`` on ``product_ids``; return (counts, skipped).
+
+        When it raises for a reason of the data (not ``SERVER_ERRORS``), its
+        products are halved, each half run in its own savepoint, down to the
+        products that raise alone: those are skipped, ``skipped`` maps their
+        id to the reason, and the others are written. Past ``MAX_SKIPPED``
+        products, or when every product raises (the error is not a
+        product's), the error is raised: the chunk fails as a whole.
+        """
+        errors = {}
+        counts = self._sop_chunk_part(chunk, list(product_ids), frames, errors)
+        if errors and len(errors) == len(product_ids):
+            raise next(iter(errors.values()))
+        for product_id, exc in errors.items():
+            _logger.warning(
+                "S&OP %s: product %s (id %s) skipped: %s",
+                self._sop_job_name(),
+                self.env["product.product"].browse(product_id).display_name,
+                product_id,
+                _error_text(exc),
+            )
+        skipped = {
+            str(product_id): _error_text(exc) for product_id, exc in errors.items()
+        }
+        return counts, skipped
+
+    def _sop_chunk_part(self, chunk, product_ids, frames, errors):
+        try:
+            with self.env.cr.savepoint():
+                return chunk(product_ids, frames) or {}
+        except SERVER_ERRORS:
+            raise
+        except Exception as exc:
+            if len(product_ids) == 1 and len(errors) < MAX_SKIPPED:
+                errors[product_ids[0]] = exc
+                return {}
+            if len(product_ids) == 1:
+                raise
+            error = exc
+        _logger.info(
+            "S&OP %s: %s products raised (%s): halved to find which",
+            self._sop_step_name(),
+            len(product_ids),
+            _error_text(error),
+        )
+        middle = len(product_ids) // 2
+        counts = {}
+        for part in (product_ids[:middle], product_ids[middle:]):
+            part_counts = self._sop_chunk_part(
+                chunk, part, _frames_of(frames, part), errors
+            )
+            for key, value in part_counts.items():
+                counts[key] = counts.get(key, 0) + value
+        return counts
+
+    def _sop_report_skipped(self):
+        """Post the products the run skipped, and why, on the cycle."""
+        self.ensure_one()
+        skipped = {}
+        for chunk in self.chunk_ids:
+            skipped.update(chunk.skipped or {})
+        if not skipped or not self.cycle_id:  # a company's step: logged only
+            return
+        products = self.env["product.product"].browse(
+            [int(product_id) for product_id in skipped]
+        )
+        listed = "; ".join(
+            f"{product.display_name}: {skipped[str(product.id)]}"
+            for product in products[:SKIPPED_LISTED]
+        )
+        if len(products) > SKIPPED_LISTED:
+            listed += self.env._(" and %s more", len(products) - SKIPPED_LISTED)
+        self.cycle_id.sudo().message_post(
+            body=self.env._(
+                "%(step)s: %(count)s product(s) skipped, their former figures "
+                "kept (mend them and run the step again): %(products)s",
+                step=self._sop_step_name(),
+                count=len(products),
+                products=listed,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
 
     def _sop_enqueue(self):
         """Enqueue the prepare job of this run (the button's only work)."""
@@ -584,6 +683,7 @@ class SopStepRun(models.Model):
             raise RetryableJobError(str(exc) or type(exc).__name__) from exc
         self.sudo().write({"state": "done", "date_end": fields.Datetime.now()})
         self.chunk_ids.sudo().payload = False
+        self._sop_report_skipped()
         self._sop_notify()
         return "done"
 
@@ -697,6 +797,9 @@ class SopStepChunk(models.Model):
         readonly=True,
     )
     counts = fields.Json(readonly=True)
+    skipped = fields.Json(
+        readonly=True, help="Products skipped by the chunk: their id and why."
+    )
     error = fields.Text(readonly=True)
     date_done = fields.Datetime(readonly=True)
     payload = fields.Text(
@@ -734,13 +837,14 @@ class SopStepChunk(models.Model):
         frames = _frames_from_json(self.sudo().payload)
         chunk = run._sop_methods()[1]
         try:
-            counts = chunk(self.product_ids, frames)
+            counts, skipped = run._sop_guarded_chunk(chunk, self.product_ids, frames)
         except Exception as exc:  # noqa: BLE001 - queue_job retries, then reports
-            raise RetryableJobError(str(exc) or type(exc).__name__) from exc
+            raise RetryableJobError(_error_text(exc)) from exc
         self.sudo().write(
             {
                 "state": "done",
                 "counts": counts,
+                "skipped": skipped,
                 "date_done": fields.Datetime.now(),
             }
         )
@@ -777,6 +881,27 @@ def _duration(seconds):
     if seconds < 60:
         return f"{seconds} s"
     return f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def _error_text(exc):
+    """The reason of ``exc`` for a user: a database error's first line, without
+    PostgreSQL's DETAIL and CONTEXT."""
+    if isinstance(exc, psycopg2.Error) and exc.diag.message_primary:
+        return exc.diag.message_primary
+    text = str(exc.args[0]) if exc.args else ""
+    return text.strip() or type(exc).__name__
+
+
+def _frames_of(frames, product_ids):
+    """The rows of ``frames`` of ``product_ids`` (frames without a
+    ``product_id`` column whole)."""
+    wanted = list(product_ids)
+    return {
+        name: frame[frame["product_id"].isin(wanted)]
+        if "product_id" in frame
+        else frame
+        for name, frame in frames.items()
+    }
 
 
 def _split_by_chunk(frame, product_ids):

@@ -1,7 +1,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from psycopg2 import IntegrityError
+from psycopg2 import IntegrityError, OperationalError
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -192,8 +192,8 @@ class TestStepJobs(SopDataCase):
         original = cycle_class._forecast_chunk
 
         def flaky(cycle, product_ids, frames):
-            if bad.id in product_ids:
-                raise ValueError("disk full")
+            if bad.id in product_ids:  # the server's, not the product's
+                raise OperationalError("disk full")
             return original(cycle, product_ids, frames)
 
         with patch.object(cycle_class, "_forecast_chunk", flaky), trap_jobs() as trap:
@@ -216,7 +216,7 @@ class TestStepJobs(SopDataCase):
                     job.perform()
             with self.assertRaises(FailedJobError):
                 job.perform()
-            job.on_fail({"exc_name": "ValueError", "exc_message": "disk full"})
+            job.on_fail({"exc_name": "OperationalError", "exc_message": "disk full"})
             # the other chunks; the finalize never runs: one of its
             # dependencies failed
             for other in jobs:
@@ -242,6 +242,64 @@ class TestStepJobs(SopDataCase):
         self.assertEqual(len(cycle.forecast_ids), 5)
         cycle.action_submit_supply_review()
         self.assertEqual(cycle.state, "supply_review")
+
+    def test_a_product_failing_alone_is_skipped_its_chunk_kept(self):
+        """One product's data makes its chunk raise: the chunk is halved to
+        find it; it alone is skipped, named with the reason on the cycle, and
+        the product sharing its chunk is forecast; the run is done."""
+        self._use_jobs()
+        cycle = self._cycle()
+        bad = self.products[2]
+        cycle_class = type(self.env["sop.cycle"])
+        original = cycle_class._forecast_chunk
+
+        def flaky(cycle, product_ids, frames):
+            result = original(cycle, product_ids, frames)  # written, then undone
+            if bad.id in product_ids:
+                raise ValueError("Unit of measure Box of 6 has no rounding")
+            return result
+
+        with patch.object(cycle_class, "_forecast_chunk", flaky):
+            run = self._run_jobs(cycle)
+        self.assertEqual(run.state, "done")
+        chunk = run.chunk_ids.filtered(lambda c: bad.id in c.product_ids)
+        self.assertEqual(chunk.state, "done")
+        self.assertEqual(
+            chunk.skipped, {str(bad.id): "Unit of measure Box of 6 has no rounding"}
+        )
+        self.assertEqual(
+            cycle.forecast_ids.product_id,
+            self.env["product.product"].concat(*(p for p in self.products if p != bad)),
+        )
+        notes = cycle.message_ids.mapped("body")
+        self.assertTrue(
+            any(
+                "1 product(s) skipped" in body
+                and bad.display_name in body
+                and "Box of 6 has no rounding" in body
+                for body in notes
+            ),
+            notes,
+        )
+        self.assertTrue(cycle.date_forecast)
+        cycle.action_submit_supply_review()
+        self.assertEqual(cycle.state, "supply_review")
+
+    def test_an_error_of_every_product_is_the_users(self):
+        """Every product raises the same refusal: it is not a product's
+        fault, so no product is skipped and the user gets the refusal."""
+        cycle = self._cycle()
+        cycle_class = type(self.env["sop.cycle"])
+
+        def refused(cycle, product_ids, frames):
+            reason = "The plan's currency has no rate today."  # a module's refusal
+            raise UserError(reason)
+
+        with (
+            patch.object(cycle_class, "_forecast_chunk", refused),
+            self.assertRaisesRegex(UserError, "no rate today"),
+        ):
+            cycle.action_run_forecast()
 
     def test_failing_prepare_is_retried_then_reported(self):
         self._use_jobs()
@@ -694,8 +752,8 @@ class TestApprovalJobs(SopPolicyCase):
         bad = self.products[0]
 
         def failing(cycle, product_ids, frames):
-            if bad.id in product_ids:
-                raise ValueError("lock timeout")
+            if bad.id in product_ids:  # the server's, not the product's
+                raise OperationalError("lock timeout")
             return original(cycle, product_ids, frames)
 
         with patch.object(cycle_class, "_approval_chunk", failing), trap_jobs() as trap:
@@ -713,7 +771,9 @@ class TestApprovalJobs(SopPolicyCase):
                         job.perform()
                 with self.assertRaises(FailedJobError):
                     job.perform()
-                job.on_fail({"exc_name": "ValueError", "exc_message": "lock timeout"})
+                job.on_fail(
+                    {"exc_name": "OperationalError", "exc_message": "lock timeout"}
+                )
         self.assertEqual(cycle.state, "approved")
         self.assertTrue(cycle.approval_unfinished)
         self.assertIn("press Finish Approval", cycle.message_ids[0].body)
@@ -728,6 +788,38 @@ class TestApprovalJobs(SopPolicyCase):
         # a finished approval is not run again
         with self.assertRaisesRegex(UserError, "needs Executive Review"):
             cycle.with_user(self.executive).action_approve()
+
+    def test_a_product_whose_rule_is_refused_is_skipped_the_plan_approved(self):
+        """In the request: the rule of one product is refused; its policy and
+        ledger rows are rolled back, the others' are written, and the
+        executive reads which product was skipped and why."""
+        cycle = self._plan(self.products)
+        self._to_executive_review_from_demand(cycle)
+        cycle_class = type(self.env["sop.cycle"])
+        original = cycle_class._apply_policies_to_rules
+        bad = self.valve
+
+        def refusing(cycle, policies):
+            original(cycle, policies)
+            if bad in policies.product_id:
+                reason = "The route of this rule is archived."  # Odoo's refusal
+                raise ValidationError(reason)
+
+        before = self._rules()
+        with patch.object(cycle_class, "_apply_policies_to_rules", refusing):
+            cycle.with_user(self.executive).action_approve()
+        self.assertEqual(cycle.state, "approved")
+        self.assertEqual(cycle.policy_ids.product_id, self.products - bad)
+        self.assertNotIn(bad, cycle.accuracy_line_ids.product_id)
+        self.assertTrue(cycle.accuracy_line_ids)
+        rules = self._rules()
+        self.assertEqual(rules.get(bad.id), before.get(bad.id), "its rule untouched")
+        self.assertTrue(rules[self.pump.id][4], "the pump's rule is the plan's")
+        body = cycle.message_ids.filtered(
+            lambda m: "Approval: 1 product" in m.body
+        ).body
+        self.assertIn(bad.display_name, body)
+        self.assertIn("The route of this rule is archived.", body)
 
     def test_planner_cannot_enqueue_an_approval(self):
         cycle = self._plan(self.products)
