@@ -83,12 +83,18 @@ ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 RUN_RETENTION_DAYS = 90  # finished runs kept, besides the last of each step
 BUSY_RETRY_SECONDS = 300  # a cron's step waiting for a running one tries again
 RUNNING_COMPANY_STEP_INDEX = "sop_step_run_one_running_per_company_step"
-# errors of the server, not of a product: the chunk is tried again as a whole
-SERVER_ERRORS = (
-    psycopg2.OperationalError,  # serialization, deadlock, lock, disk, timeout
-    psycopg2.InterfaceError,
-    MemoryError,
-    RetryableJobError,
+# errors a product's own data raises (a rule Odoo refuses, a value out of
+# range); any other (lost connection, lock, serialization, a worker's time
+# limit) is the server's: the chunk is tried again as a whole
+DATA_ERRORS = (
+    UserError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    ArithmeticError,
+    psycopg2.IntegrityError,
+    psycopg2.DataError,
 )
 MAX_SKIPPED = 20  # products skipped per chunk; more: the chunk itself fails
 SKIPPED_LISTED = 10  # skipped products named in the cycle's message
@@ -494,7 +500,7 @@ class SopStepRun(models.Model):
     def _sop_guarded_chunk(self, chunk, product_ids, frames):
         """Run ``chunk`` on ``product_ids``; return (counts, skipped).
 
-        When it raises for a reason of the data (not ``SERVER_ERRORS``), its
+        When it raises for a reason of the data (``DATA_ERRORS``), its
         products are halved, each half run in its own savepoint, down to the
         products that raise alone: those are skipped, ``skipped`` maps their
         id to the reason, and the others are written. Past ``MAX_SKIPPED``
@@ -522,9 +528,7 @@ class SopStepRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 return chunk(product_ids, frames) or {}
-        except SERVER_ERRORS:
-            raise
-        except Exception as exc:
+        except DATA_ERRORS as exc:
             if len(product_ids) == 1 and len(errors) < MAX_SKIPPED:
                 errors[product_ids[0]] = exc
                 return {}
@@ -832,6 +836,17 @@ class SopStepChunk(models.Model):
         """Job: the chunk's database work; a raising chunk is retried."""
         self.ensure_one()
         run = self.run_id
+        if self.state == "failed" and run.state != "running":
+            # requeued by hand: the run ended and dropped the chunk's data
+            raise UserError(
+                self.env._(
+                    "%(run)s failed and no longer holds this chunk's data: "
+                    "start %(step)s again from %(target)s.",
+                    run=run._sop_job_name(),
+                    step=run._sop_step_name(),
+                    target=run._sop_label(),
+                )
+            )
         if self.state == "done" or run.state != "running":
             return "nothing to do: the chunk or its run is over"
         frames = _frames_from_json(self.sudo().payload)
@@ -858,6 +873,8 @@ class SopStepChunk(models.Model):
         pending any more.
         """
         self.ensure_one()
+        if self.state == "failed":  # requeued by hand after its run: told so
+            return
         products = self.env["product.product"].browse(self.product_ids).exists()
         names = ", ".join(products[:10].mapped("display_name"))
         if len(products) > 10:

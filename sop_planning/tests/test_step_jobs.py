@@ -229,6 +229,13 @@ class TestStepJobs(SopDataCase):
         self.assertEqual(run.state, "failed")
         self.assertIn("disk full", run.error)
         self.assertIn("failed", cycle.message_ids[0].body)
+        # queue_job's Requeue of the failed chunk: told to start the step
+        # again, not marked done without work; the chunk's report is kept
+        error = chunk.error
+        with self.assertRaisesRegex(UserError, "start Forecast run again from S&OP/"):
+            chunk._sop_job_run_chunk()
+        chunk._sop_on_job_failed(exc_name="UserError", exc_message="requeued")
+        self.assertEqual((chunk.state, chunk.error), ("failed", error))
         # the other chunks kept their work; the cycle did not move on
         planned = cycle.forecast_ids.product_id
         self.assertEqual(len(planned), 3)
