@@ -360,6 +360,7 @@ class SopCycle(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_company_allowed(vals)
             if vals.get("state", "draft") != "draft":
                 raise UserError(self.env._("A new S&OP cycle always starts in draft."))
             if vals.get("date_month"):
@@ -371,6 +372,7 @@ class SopCycle(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_company_allowed(vals)
         if "date_month" in vals and vals["date_month"]:
             vals["date_month"] = self._first_of_month(vals["date_month"])
         self._check_scope_editable(vals)
@@ -386,6 +388,18 @@ class SopCycle(models.Model):
         ]
         check_recorded_not_typed(self, typed)
         return super().write(vals)
+
+    def _check_company_allowed(self, vals):
+        """A cycle is put only in a company the user works in (the record
+        rules judge a record as it was before the write)."""
+        company_id = vals.get("company_id")
+        if company_id and not self.env.su and company_id not in self.env.companies.ids:
+            raise AccessError(
+                self.env._(
+                    "A cycle can only be put in one of your companies: that "
+                    "company is not one of them."
+                )
+            )
 
     def _check_scope_editable(self, vals):
         """Refuse a scope change once the plan was handed on from the step
@@ -525,8 +539,14 @@ class SopCycle(models.Model):
         reason = (reason or "").strip()
         if not reason:
             raise UserError(self.env._("Give a reason to reject the plan."))
+        # the scenario chosen for this approval is released with it: the
+        # planners rework it
         self.with_context(sop_workflow_record=True).write(
-            {"state": "reconciliation", "rejection_reason": reason}
+            {
+                "state": "reconciliation",
+                "rejection_reason": reason,
+                "approved_scenario_id": False,
+            }
         )
         for cycle in self:
             cycle.message_post(

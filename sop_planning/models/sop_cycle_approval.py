@@ -25,6 +25,7 @@ Steps 3 and 4 are the ones the nightly refresh of the active plans runs too
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
 from .sop_common import GROUP_EXECUTIVE, GROUP_USER, filtered_action
@@ -64,6 +65,9 @@ class SopCycle(models.Model):
         if len(self.company_id) != len(self):
             raise UserError(self.env._("Approve one cycle per company at a time."))
         self._check_not_older_than_the_active_plan()
+        self._check_closes_whole_plans()
+        for cycle in self:  # nor a plan whose step still runs
+            cycle._approved_overlapping()._sop_check_no_run()
         empty = self.filtered(
             lambda cycle: (
                 not self.env["sop.plan.line"].search_count(
@@ -110,6 +114,47 @@ class SopCycle(models.Model):
                         ),
                     )
                 )
+
+    def _check_closes_whole_plans(self):
+        """Approving a plan closes the approved plans its scope overlaps:
+        refused when one of them also plans products or warehouses outside
+        this plan's scope, which would be left without a plan (their
+        policies archived, nothing refreshing their rules)."""
+        Policy = self.env["sop.inventory.policy"].sudo()
+        Product = self.env["product.product"].sudo()
+        for cycle in self:
+            warehouses = cycle._get_scope_warehouses()
+            for active in cycle._approved_overlapping():
+                policies = Policy.search([("cycle_id", "=", active.id)])
+                inside = policies.filtered(
+                    lambda p, wh=warehouses: p.warehouse_id in wh
+                )
+                # a product or warehouse that left the old plan's own scope
+                # (archived, moved to another category) counts for neither
+                still = Domain("id", "in", inside.product_id.ids)
+                dropped = Product.search(
+                    still & active._scope_product_domain()
+                ) - Product.search(still & cycle._scope_product_domain())
+                left = (policies - inside).filtered(
+                    lambda p: p.warehouse_id.active
+                ) | inside.filtered(lambda p, gone=dropped: p.product_id in gone)
+                if left:
+                    raise UserError(
+                        self.env._(
+                            "Approving %(cycle)s would close the approved plan "
+                            "%(active)s, which also plans %(count)s product(s) "
+                            "outside %(cycle)s's scope (e.g. %(product)s at "
+                            "%(warehouse)s): they would be left without a plan. "
+                            "Widen %(cycle)s's scope to cover them, or close "
+                            "%(active)s first (Close Plan) if they are to be "
+                            "planned in a cycle of their own.",
+                            cycle=cycle.name,
+                            active=active.name,
+                            count=len(left),
+                            product=left[0].product_id.display_name,
+                            warehouse=left[0].warehouse_id.name,
+                        )
+                    )
 
     def action_open_accuracy(self):
         """Open the frozen forecast of this cycle and its accuracy."""

@@ -492,7 +492,12 @@ class SopStepRun(models.Model):
         )
         finalize(counts, info)
         self.sudo().write(
-            {"state": "done", "date_end": fields.Datetime.now(), "info": info}
+            {
+                "state": "done",
+                "date_end": fields.Datetime.now(),
+                "info": info,
+                "product_count": len(product_ids),
+            }
         )
         self._sop_report_skipped()
         return True

@@ -288,6 +288,19 @@ class TestScenario(SopPolicyCase):
         self.assertFalse(cycle.approved_scenario_id)
         self.assertEqual(cycle.state, "executive_review")
 
+    def test_a_rejected_plan_releases_its_chosen_scenario(self):
+        """The executive chose a scenario, then rejected the plan to have it
+        reworked: the choice goes with the rejection, so the planners may
+        change or delete the scenario."""
+        cycle = self._review(self.pump)
+        late = self._scenario(cycle, name="Vendor late", lead_time_days=14)
+        cycle.with_user(self.executive).approved_scenario_id = late
+        cycle.with_user(self.executive)._reject("Rework the late vendor")
+        self.assertEqual(cycle.state, "reconciliation")
+        self.assertFalse(cycle.approved_scenario_id)
+        late.with_user(self.planner).lead_time_days = 21
+        self.assertEqual(late.lead_time_days, 21)
+
     def test_other_company_sees_no_scenarios(self):
         cycle = self._review(self.pump)
         self._scenario(cycle, demand_pct=10)

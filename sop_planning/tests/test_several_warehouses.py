@@ -4,6 +4,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from ..engine.scenario import evaluate_plan
@@ -388,6 +389,28 @@ class TestSeveralWarehouses(SopDepotCase):
             ("closed", "closed", "approved"),
         )
         self.assertEqual(policy.cycle_id, both, "the policy follows the new plan")
+
+    def test_a_plan_of_the_depot_does_not_close_the_plan_of_both(self):
+        """Approving a depot-only plan would close the plan of both
+        warehouses and leave the main warehouse without a plan: refused,
+        naming what would be left; once the executive closed that plan by
+        hand, the depot's plan is approved."""
+        both = self._approve(self._two_warehouse_plan())
+        main_policies = self._at(both.policy_ids, self.warehouse)
+        self.assertTrue(main_policies)
+        depot = self._plan(self.pump | self.valve, self.depot, ahead=1)
+        self._to_executive_review_from_demand(depot)
+        with self.assertRaisesRegex(
+            UserError,
+            f"would close the approved plan {both.name}, which also plans 2 "
+            f"product.* at {self.warehouse.name}\\): they would be left",
+        ):
+            depot.with_user(self.executive).action_approve()
+        self.assertEqual((both.state, depot.state), ("approved", "executive_review"))
+        self.assertTrue(all(main_policies.mapped("active")))
+        both.with_user(self.executive).action_close()
+        depot.with_user(self.executive).action_approve()
+        self.assertEqual(depot.state, "approved")
 
     def test_depot_planned_in_its_own_cycle_still_pulls_from_the_main(self):
         """The depot's plan approved in a cycle of its own: the main

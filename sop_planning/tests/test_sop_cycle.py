@@ -194,6 +194,19 @@ class TestSopCycle(SopCase):
             second.with_user(self.executive).write({"state": "approved"})
         self.assertIn(first.name, str(refused.exception))
 
+    def test_approval_does_not_close_a_plan_whose_step_runs(self):
+        """The approved plan a new approval would close is still running a
+        step: the approval waits, as Close Plan does."""
+        first = self._to_executive_review(self._new_cycle(date_month="2031-01-01"))
+        first.with_user(self.executive).action_approve()
+        second = self._to_executive_review(self._new_cycle(date_month="2031-02-01"))
+        self.env["sop.step.run"].sudo().create(
+            {"cycle_id": first.id, "step": "scoring", "mode": "inline"}
+        )
+        with self.assertRaisesRegex(UserError, f"Cycle {first.name} is busy"):
+            second.with_user(self.executive).action_approve()
+        self.assertEqual((first.state, second.state), ("approved", "executive_review"))
+
     def test_other_company_cycles_are_invisible(self):
         cycle_a = self._new_cycle()
         cycle_b = self._new_cycle(user=self.planner_b)
@@ -205,6 +218,18 @@ class TestSopCycle(SopCase):
             cycle_a.with_user(self.planner_b).read(["name"])
         with self.assertRaises(AccessError):
             cycle_a.with_user(self.planner_b).action_start_demand_review()
+
+    def test_a_cycle_is_not_moved_into_another_company(self):
+        """A planner of company B moves their draft cycle to company A,
+        which is not theirs: refused before any check reads company A's
+        plans (whose names an overlap message would show)."""
+        cycle_b = self._new_cycle(user=self.planner_b)
+        self._new_cycle(date_month=cycle_b.date_month)  # company A's plan
+        with self.assertRaisesRegex(AccessError, "one of your companies"):
+            cycle_b.with_user(self.planner_b).write({"company_id": self.company_a.id})
+        self.assertEqual(cycle_b.company_id, self.company_b)
+        with self.assertRaisesRegex(AccessError, "one of your companies"):
+            self._new_cycle(user=self.planner_b, company_id=self.company_a.id)
 
     def test_warehouse_of_another_company_refused(self):
         warehouse_b = self.env["stock.warehouse"].search(
