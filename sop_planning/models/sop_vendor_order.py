@@ -300,6 +300,8 @@ class SopVendorOrder(models.Model):
         # the run's fields
         for line, purchase_line in zip(lines, purchase_lines, strict=True):
             line.sudo().purchase_line_id = purchase_line
+        # a line left off this RFQ buys nothing (not the line of a cancelled one)
+        (self.line_ids - lines).sudo().purchase_line_id = False
         self.sudo().purchase_id = purchase
         proposals = lines.proposal_id.sudo()
         proposals._link_rfq_lines(

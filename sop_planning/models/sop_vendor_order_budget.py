@@ -119,7 +119,9 @@ class SopVendorOrder(models.Model):
             # what the RFQ lines buy (whole packs, the buyer's edits there),
             # converted once per currency and order day
             bought = defaultdict(float)
-            for line in spent.purchase_line_id:
+            for line in spent.purchase_line_id.filtered(
+                lambda x: x.order_id.state != "cancel"  # a cancelled RFQ buys nothing
+            ):
                 day = line.order_id.date_order.date()
                 bought[line.currency_id, day] += line.price_subtotal
             remaining = budget.amount - sum(

@@ -278,6 +278,32 @@ class TestVendorOrder(VendorOrderCase):
         self._run()
         self.assertFalse(order.exists())
 
+    def test_a_line_left_off_the_next_rfq_spends_nothing(self):
+        """The RFQ was cancelled, a product archived, the RFQ made again
+        without it: its line no longer points at the cancelled RFQ's line,
+        and the month's budget counts only what the new RFQ buys."""
+        order = self._run()
+        order.with_user(self.buyer).action_create_rfq()
+        soon = self._line(order, self.soon)
+        cancelled = soon.purchase_line_id
+        self.assertTrue(cancelled)
+        order.purchase_id.button_cancel()
+        self.soon.active = False
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertEqual(order.purchase_id.order_line.product_id, self.due)
+        self.assertFalse(soon.purchase_line_id)
+        # the new RFQ buys 45 x 10: a budget of 525 leaves room for the 14 x 5
+        # of the product back on sale, even on a line still pointing at the
+        # cancelled RFQ (as the former code left it)
+        self.soon.active = True
+        soon.purchase_line_id = cancelled
+        budget = self.env["sop.purchase.budget"].create(
+            {"date_month": fields.Date.today(), "amount": 525.0}
+        )
+        self.assertFalse(
+            self.env["sop.vendor.order"]._budget_deferrals(budget, soon, order.line_ids)
+        )
+
     def test_a_proposal_ordered_by_hand_is_left_out_of_the_rfq(self):
         """The buyer ordered a proposal from the proposals list after the
         run: Create RFQ on its vendor order does not buy it a second time."""
