@@ -651,8 +651,10 @@ class SopCycle(models.Model):
             forecasts, self._policy_inputs(forecasts, scenario)
         )
         stored = self._stored_drafts(forecasts)
-        changed = forecasts.filtered(
-            lambda f: not stored[f.id][1] or stored[f.id][0] != prints[f.id]
+        # a forecast skipped or without history never had a draft: not a change
+        undrafted = forecasts.filtered(lambda f: not stored[f.id][1])
+        changed = (forecasts - undrafted).filtered(
+            lambda f: stored[f.id][0] != prints[f.id]
         )
         if changed and scenario:
             vals_list = super()._compute_policy_values(scenario=scenario)
@@ -682,7 +684,12 @@ class SopCycle(models.Model):
                 names=names,
             )
         else:
-            vals_list = [dict(stored[f.id][1], cycle_id=self.id) for f in forecasts]
+            vals_list = (
+                # the same inputs give the drafts' values, and the others'
+                super()._compute_policy_values(scenario=scenario)
+                if undrafted
+                else [dict(stored[f.id][1], cycle_id=self.id) for f in forecasts]
+            )
             body = self.env._(
                 "Inventory policies: the %(total)s draft policies of the supply "
                 "review applied as they were; nothing they depend on changed "

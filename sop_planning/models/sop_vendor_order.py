@@ -204,6 +204,17 @@ class SopVendorOrder(models.Model):
             )
         if not self:
             raise UserError(self.env._("Select the vendor orders to order."))
+        archived = self.filtered(lambda o: not o.vendor_id.sudo().active)[:1]
+        if archived:
+            raise UserError(
+                self.env._(
+                    "Vendor order %(order)s: vendor %(vendor)s is archived, so "
+                    "Odoo knows none of its prices. Restore the vendor, or let "
+                    "the next daily run order these products from another one.",
+                    order=archived.name,
+                    vendor=archived.vendor_id.sudo().name,
+                )
+            )
         empty = self.filtered(lambda o: not o._lines_to_order())
         # several selected: an order with nothing to order (deferred whole by
         # the budget, or cut to zero) stays as it is, the others are ordered

@@ -163,7 +163,12 @@ class TestSupplyPlan(SopDataCase):
         cycle.with_user(self.executive).action_approve()
 
     def test_approval_reuses_unchanged_drafts(self):
+        # never sold: a forecast without history, never a draft policy (not a
+        # change at approval)
+        never = self._product("Never Sold", list_price=5.0, standard_price=2.0)
+        self._vendor_price(never, 30, price=2.0)
         cycle = self._supply_review()
+        self.assertEqual(self._forecast(cycle, never).state, "no_history")
         draft = self._forecast(cycle, self.item).sudo().draft_policy
         self._approve(cycle)
         policy = self._policy(cycle, self.item)

@@ -278,6 +278,15 @@ class TestVendorOrder(VendorOrderCase):
         self._run()
         self.assertFalse(order.exists())
 
+    def test_no_rfq_for_an_archived_vendor(self):
+        """The vendor was archived after the daily run: Create RFQ says so
+        instead of making an RFQ at price 0."""
+        order = self._run()
+        self.supplier.active = False
+        with self.assertRaisesRegex(UserError, "Weekly Supplier is archived"):
+            order.with_user(self.buyer).action_create_rfq()
+        self.assertFalse(order.purchase_id)
+
     def test_a_line_left_off_the_next_rfq_spends_nothing(self):
         """The RFQ was cancelled, a product archived, the RFQ made again
         without it: its line no longer points at the cancelled RFQ's line,
