@@ -122,7 +122,8 @@ PIVOTS = [
         "sop.scenario",
         ["fill_rate", "avg_stock_value", "margin", "purchase_spend"],
         rows=["cycle_scenario"],  # each named with its cycle
-        domain=OPEN_CYCLE,
+        # a scenario whose plan changed since it was scored is not shown
+        domain=[*OPEN_CYCLE, ["state", "=", "scored"]],
     ),
     pivot(
         7,

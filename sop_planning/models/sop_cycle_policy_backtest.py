@@ -124,10 +124,35 @@ class SopCycle(models.Model):
     date_policy_replay = fields.Datetime(
         string="Policies Replayed On", readonly=True, copy=False
     )
+    policy_replay_scenario_id = fields.Many2one(
+        "sop.scenario",
+        string="Replayed With",
+        readonly=True,
+        copy=False,
+        groups=GROUP_USER,
+        help="The scenario chosen for approval when the policies were "
+        "replayed; empty: the plan as it is.",
+    )
 
     def action_submit_executive_review(self):
         """Submit, then replay the policies so the executive sees the service."""
         result = super().action_submit_executive_review()
+        self._replay_policies_logged()
+        return result
+
+    def write(self, vals):
+        """A scenario chosen for approval is replayed at once: the backtest
+        shows the service of the policies approval would set."""
+        result = super().write(vals)
+        if "approved_scenario_id" in vals:
+            self.filtered(
+                lambda c: c.state == "executive_review"
+            )._replay_policies_logged()
+        return result
+
+    def _replay_policies_logged(self):
+        """Replay each cycle's policies; a replay that fails is logged (the
+        move or choice that asked for it stands)."""
         # the move in the database first: a concurrent submission fails to
         # serialize here (the request is retried and told the new state),
         # not inside the replay's savepoint, whose catch-all would leave
@@ -143,7 +168,6 @@ class SopCycle(models.Model):
                 )
             except Exception:  # noqa: BLE001 - the submission stands; logged
                 _logger.exception("S&OP cycle %s: policy replay failed", cycle.name)
-        return result
 
     def action_replay_policies(self):
         """Replay the plan's policies and the former rules on the last year."""
@@ -195,7 +219,12 @@ class SopCycle(models.Model):
         backtests = self.env["sop.cycle.policy.backtest"].sudo()
         backtests.search([("cycle_id", "=", self.id)]).unlink()
         backtests.create([{"cycle_id": self.id, **row} for row in rows])
-        self.sudo().date_policy_replay = fields.Datetime.now()
+        self.sudo().write(
+            {
+                "date_policy_replay": fields.Datetime.now(),
+                "policy_replay_scenario_id": self.approved_scenario_id.id,
+            }
+        )
         return True
 
     def _rules_before(self, items):

@@ -155,19 +155,27 @@ class SopReorderProposal(models.Model):
         "purchase_line_id.order_id.state",
         "purchase_line_id.qty_received",
         "purchase_line_id.product_qty",
+        "purchase_line_id.move_ids.state",
         "move_id.state",
+        "move_id.picking_id.backorder_ids.move_ids.state",
     )
     def _compute_state(self):
         for proposal in self:
             line = proposal.purchase_line_id
             move = proposal.move_id
             if move and move.state != "cancel":
-                proposal.state = "done" if move.state == "done" else "ordered"
+                # received in part: the rest on its way in a backorder
+                arrived = move.state == "done" and not _still_coming(move)
+                proposal.state = "done" if arrived else "ordered"
             elif line and line.order_id.state != "cancel":
                 received = line.product_uom_id.compare(
                     line.qty_received, line.product_qty
                 )
-                proposal.state = "done" if received >= 0 else "ordered"
+                # received in part and the rest cancelled: nothing more comes
+                ended = line.qty_received > 0 and all(
+                    m.state in ("done", "cancel") for m in line.move_ids
+                )
+                proposal.state = "done" if received >= 0 or ended else "ordered"
             elif proposal.exception_reason:
                 proposal.state = "exception"
             else:
@@ -928,3 +936,16 @@ class SopReorderProposal(models.Model):
                     "Every proposal announced is ordered or no longer needed."
                 )
             )
+
+
+def _still_coming(move):
+    """Whether moves of ``move``'s product are still to be done in the
+    backorders of its transfer (a partial validation split them off)."""
+    pickings = todo = move.picking_id
+    while todo:
+        todo = todo.backorder_ids - pickings
+        pickings |= todo
+    return any(
+        m.product_id == move.product_id and m.state not in ("done", "cancel")
+        for m in (pickings - move.picking_id).move_ids
+    )

@@ -338,6 +338,32 @@ class TestPolicyBacktest(SlowMoverCase):
         self.assertEqual(self._policy(cycle, self.slow).orderpoint_id, rule)
         self.assertGreater(rule.product_min_qty, 5.0)
 
+    def test_a_chosen_scenario_is_replayed_at_once(self):
+        """The executive chooses a scenario of a higher service level: the
+        backtest is replayed with it and says so; clearing the choice
+        replays the plan as it is."""
+        cycle = self._slow_plan(self.slow | self.pump)
+        self._forecast(cycle, self.slow).sudo().write({"abc": "C", "xyz": "Z"})
+        self._to_executive_review_from_demand(cycle)
+        base = cycle.policy_backtest_ids.filtered("is_total")
+        self.assertAlmostEqual(base.target, 85.0, places=6)  # class CZ
+        self.assertFalse(cycle.policy_replay_scenario_id)
+        higher = (
+            self.env["sop.scenario"]
+            .with_user(self.planner)
+            .create(
+                {"cycle_id": cycle.id, "name": "All at 99 %", "service_level": 99.0}
+            )
+        )
+        cycle.with_user(self.executive).approved_scenario_id = higher
+        total = cycle.policy_backtest_ids.filtered("is_total")
+        self.assertAlmostEqual(total.target, 99.0, places=6)
+        self.assertEqual(cycle.policy_replay_scenario_id, higher)
+        cycle.with_user(self.executive).approved_scenario_id = False
+        total = cycle.policy_backtest_ids.filtered("is_total")
+        self.assertAlmostEqual(total.target, 85.0, places=6)
+        self.assertFalse(cycle.policy_replay_scenario_id)
+
     def test_plan_as_set_reads_as_the_rule_it_keeps(self):
         """A plan whose min / max equal the rule before replays exactly as
         that rule: like with like."""

@@ -204,6 +204,35 @@ class TestSeveralWarehouses(SopDepotCase):
             picking._action_done()
         self.assertEqual(transfer.state, "done")
 
+    def test_transfer_received_in_part_stays_ordered_until_the_rest(self):
+        """The depot received part of its transfer, the rest in a backorder:
+        the proposal is still ordered; it is done once the backorder is."""
+        self.company_a.sop_auto_rfq = True
+        self._approve(self._two_warehouse_plan(self.pump))
+        self._run_cron()
+        transfer = self._at(self._proposals(self.pump), self.depot)
+        quantity = transfer.quantity
+        self.assertGreater(quantity, 5)
+        self.env["stock.quant"]._update_available_quantity(
+            self.pump, self.stock, quantity
+        )
+        shipped = transfer.move_id.move_orig_ids.picking_id
+        shipped.action_assign()
+        shipped.move_ids.quantity = quantity
+        shipped.move_ids.picked = True
+        shipped._action_done()
+        received = transfer.picking_id
+        received.move_ids.quantity = quantity - 5
+        received.move_ids.picked = True
+        received._action_done()
+        backorder = received.backorder_ids
+        self.assertEqual(backorder.move_ids.product_uom_qty, 5)
+        self.assertEqual(transfer.state, "ordered")
+        backorder.move_ids.quantity = 5
+        backorder.move_ids.picked = True
+        backorder._action_done()
+        self.assertEqual(transfer.state, "done")
+
     def test_cancelled_transfer_reopens_proposal(self):
         self._approve(self._two_warehouse_plan(self.pump))
         self._run_cron()

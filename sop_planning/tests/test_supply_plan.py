@@ -167,8 +167,13 @@ class TestSupplyPlan(SopDataCase):
         # change at approval)
         never = self._product("Never Sold", list_price=5.0, standard_price=2.0)
         self._vendor_price(never, 30, price=2.0)
+        gone = self._product("Discontinued", list_price=5.0, standard_price=2.0)
+        self._vendor_price(gone, 30, price=2.0)
+        self._monthly_sales({gone: 10}, months=12)
+        gone.active = False
         cycle = self._supply_review()
         self.assertEqual(self._forecast(cycle, never).state, "no_history")
+        self.assertEqual(self._forecast(cycle, gone).state, "skipped")
         draft = self._forecast(cycle, self.item).sudo().draft_policy
         self._approve(cycle)
         policy = self._policy(cycle, self.item)

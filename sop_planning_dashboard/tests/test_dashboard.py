@@ -209,13 +209,17 @@ class TestExecutiveDashboard(HttpCase):
             cycle.action_submit_supply_review()
             cycle.action_submit_reconciliation()
             cycles |= cycle
-        self.env["sop.scenario"].create(
+        scenarios = self.env["sop.scenario"].create(
             [
                 {"cycle_id": cycles[0].id, "name": "Dash promo", "demand_pct": 15.0},
                 {"cycle_id": cycles[0].id, "name": "Dash late", "lead_time_days": 14},
                 {"cycle_id": cycles[1].id, "name": "Dash promo", "demand_pct": 15.0},
+                {"cycle_id": cycles[1].id, "name": "Dash stale", "demand_pct": 5.0},
             ]
-        ).write({"margin": 1000.0, "fill_rate": 0.95})
+        )
+        scenarios.write({"margin": 1000.0, "fill_rate": 0.95, "state": "scored"})
+        # its plan changed since it was scored: its figures are not shown
+        scenarios[3].state = "draft"
         _dashboard, loaded = self._spreadsheet()
         groups, _m = self._pivot(
             loaded["snapshot"], "Scenarios of the next cycle", ["cycle_scenario"]
