@@ -732,7 +732,7 @@ class SopCycle(models.Model):
         """Give the responsible of the step each cycle is now in a to-do."""
         for cycle in self.filtered(lambda c: c.state in STEP_FIELDS):
             user_field, deadline_field = STEP_FIELDS[cycle.state]
-            user = cycle[user_field] or cycle.env.user
+            user = cycle._step_responsible(cycle[user_field])
             # in the words of the user the to-do is for
             reader = cycle.with_context(lang=user.lang or cycle.env.lang)
             cycle.activity_schedule(
@@ -745,6 +745,26 @@ class SopCycle(models.Model):
                 ),
                 user_id=user.id,
             )
+
+    def _step_responsible(self, assigned):
+        """Who gets the to-do of the cycle's step: its responsible while
+        active; else the first user of the company who may hand the step on
+        (an executive for the executive review), else the current user."""
+        self.ensure_one()
+        if assigned.active:
+            return assigned
+        group = GROUP_EXECUTIVE if self.state == "executive_review" else GROUP_PLANNER
+        able = (
+            self.env.ref(group)
+            .sudo()
+            .all_user_ids.filtered(
+                lambda u: u.active and not u.share and self.company_id in u.company_ids
+            )
+            .sorted("id")
+        )
+        if self.env.user in able:
+            return self.env.user
+        return able[:1] or self.env.user
 
     def _notes_lang(self):
         """The language of the notes a scheduled run posts on this plan:

@@ -1,7 +1,7 @@
 from datetime import date
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import SopCase, one_line_plan
 
@@ -58,6 +58,26 @@ class TestSopCycle(SopCase):
         self.assertEqual(activity.user_id, self.sop_admin)
         self.assertEqual(activity.date_deadline, date(2026, 12, 10))
         self.assertIn("Supply Review", activity.summary)
+
+    def test_a_step_without_an_active_responsible_goes_to_who_may_do_it(self):
+        """No executive named: the executive review's to-do goes to an
+        executive, not to the planner who submitted; a responsible since
+        archived is passed over."""
+        gone = new_test_user(
+            self.env, "sop_gone", groups="sop_planning.group_sop_planner"
+        )
+        cycle = self._new_cycle(demand_user_id=gone.id)
+        gone.active = False
+        cycle.action_start_demand_review()
+        self.assertEqual(cycle.activity_ids.user_id, self.planner)
+        one_line_plan(cycle)
+        cycle.action_submit_supply_review()
+        cycle.action_submit_reconciliation()
+        cycle.action_submit_executive_review()
+        todo = cycle.activity_ids
+        self.assertEqual(len(todo), 1)
+        self.assertNotEqual(todo.user_id, self.planner)
+        self.assertTrue(todo.user_id.has_group("sop_planning.group_sop_executive"))
 
     def test_reject_requires_reason_and_posts_it(self):
         cycle = self._to_executive_review(self._new_cycle())
