@@ -157,17 +157,31 @@ class SopVendorOrder(models.Model):
                 order.state = "rfq"
 
     @api.depends(
+        "state",
         "line_ids.quantity",
         "line_ids.reason",
         "line_ids.subtotal",
+        "line_ids.purchase_line_id.price_subtotal",
         "min_value",
         "capacity_volume",
         "capacity_weight",
     )
     def _compute_totals(self):
         for order in self:
-            lines = order.line_ids.filtered(lambda x: x.reason in ORDERED_REASONS)
-            order.amount_total = sum(lines.mapped("subtotal"))
+            if order.state == "draft":
+                lines = order.line_ids.filtered(lambda x: x.reason in ORDERED_REASONS)
+                order.amount_total = sum(lines.mapped("subtotal"))
+            else:  # what its RFQ buys: the lines on it, as the buyer left them
+                lines = order.line_ids.filtered("purchase_line_id")
+                order.amount_total = sum(
+                    line.currency_id._convert(
+                        line.price_subtotal,
+                        order.currency_id,
+                        order.company_id,
+                        line.order_id.date_order.date(),
+                    )
+                    for line in lines.purchase_line_id.sudo()
+                )
             order.volume_total = sum(lines.mapped("volume"))
             order.weight_total = sum(lines.mapped("weight"))
             order.line_count = len(lines)

@@ -291,6 +291,7 @@ class TestVendorOrder(VendorOrderCase):
         """The RFQ was cancelled, a product archived, the RFQ made again
         without it: its line no longer points at the cancelled RFQ's line,
         and the month's budget counts only what the new RFQ buys."""
+        (self.due | self.soon).seller_ids.price = 10.0
         order = self._run()
         order.with_user(self.buyer).action_create_rfq()
         soon = self._line(order, self.soon)
@@ -301,13 +302,17 @@ class TestVendorOrder(VendorOrderCase):
         order.with_user(self.buyer).action_create_rfq()
         self.assertEqual(order.purchase_id.order_line.product_id, self.due)
         self.assertFalse(soon.purchase_line_id)
-        # the new RFQ buys 45 x 10: a budget of 525 leaves room for the 14 x 5
-        # of the product back on sale, even on a line still pointing at the
-        # cancelled RFQ (as the former code left it)
+        # the order's total is what its RFQ buys, as the buyer changes it
+        self.assertEqual(order.amount_total, 450.0)
+        order.purchase_id.order_line.product_qty = 50
+        self.assertEqual(order.amount_total, 500.0)
+        # the new RFQ buys 50 x 10: a budget of 700 leaves room for the 14 x 10
+        # (the line's price) of the product back on sale, even on a line still
+        # pointing at the cancelled RFQ (as the former code left it)
         self.soon.active = True
         soon.purchase_line_id = cancelled
         budget = self.env["sop.purchase.budget"].create(
-            {"date_month": fields.Date.today(), "amount": 525.0}
+            {"date_month": fields.Date.today(), "amount": 700.0}
         )
         self.assertFalse(
             self.env["sop.vendor.order"]._budget_deferrals(budget, soon, order.line_ids)
