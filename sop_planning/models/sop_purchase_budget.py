@@ -1,7 +1,11 @@
+import math
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+MAX_BUDGET = 1e12  # an amount past it is a typo
 
 
 class SopPurchaseBudget(models.Model):
@@ -80,6 +84,36 @@ class SopPurchaseBudget(models.Model):
 
     def _sop_run_name(self):
         return self.env._("the vendor order run")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_amount(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_amount(vals)
+        return super().write(vals)
+
+    def _check_amount(self, vals):
+        """A budget is an amount from 0 to 1,000,000,000,000, checked before
+        the database's own check (which would log a failed query)."""
+        amount = vals.get("amount")
+        if amount is None:
+            return
+        if not (
+            isinstance(amount, (int, float))
+            and math.isfinite(amount)
+            and 0 <= amount <= MAX_BUDGET
+        ):
+            raise ValidationError(
+                self.env._(
+                    "A purchase budget is an amount from 0 to %(maximum)s, not "
+                    "%(amount)s.",
+                    maximum=f"{MAX_BUDGET:,.0f}",
+                    amount=amount,
+                )
+            )
 
     @api.depends("date_month", "categ_id")
     def _compute_display_name(self):

@@ -318,6 +318,8 @@ class TestAdjustmentImport(SopPolicyCase):
         )
         other = self._edit(book, self.valve, 1, Adjustment=5, Reason="Other")
         book["Adjustments"].cell(other, 1).value = "999999:1:1:2030-01"
+        garbled = self._edit(book, self.valve, 2, Adjustment=5, Reason="Other")
+        book["Adjustments"].cell(garbled, 1).value = "garbage-key"
         before = self._snapshot()
         wizard = self._wizard(book)
         wizard.action_preview()
@@ -333,10 +335,41 @@ class TestAdjustmentImport(SopPolicyCase):
                     "Unknown reason Because.",
                     "Unknown product, warehouse or month: no such line in this cycle.",
                     "From another cycle's workbook.",
+                    "Its key (the hidden first column) was changed: export the "
+                    "workbook again and change the row there.",
                 ]
             ),
         )
         self.assertEqual(self._snapshot(), before)
+
+    def test_a_line_twice_with_different_values_is_not_applied(self):
+        """A row pasted again below with another adjustment: which one was
+        meant is unknown, so both are rejected; a plain repeat of a row is
+        applied once."""
+        book = self._export()
+        sheet = book["Adjustments"]
+        pump = self._edit(book, self.pump, 0, Adjustment=5, Reason="Other")
+        sheet.append([cell.value for cell in sheet[pump]])
+        header = [cell.value for cell in sheet[1]]
+        sheet.cell(sheet.max_row, header.index("Adjustment") + 1).value = 7
+        valve = self._edit(book, self.valve, 0, Adjustment=3, Reason="Other")
+        sheet.append([cell.value for cell in sheet[valve]])
+        wizard = self._wizard(book)
+        wizard.action_preview()
+        self.assertEqual(wizard.change_ids.plan_line_id, self._line(self.valve, 0))
+        self.assertEqual(
+            sorted(wizard.rejected_ids.mapped("message")),
+            [
+                "This line appears twice in the file with different values: "
+                "keep one row.",
+                "This line appears twice in the file with different values: "
+                "keep one row.",
+                "This line appears twice in the file.",
+            ],
+        )
+        wizard.action_confirm()
+        self.assertEqual(self._line(self.pump, 0).adjustment_qty, 0.0)
+        self.assertEqual(self._line(self.valve, 0).adjustment_qty, 3.0)
 
     def test_absurd_numbers_are_rejected_with_the_bounds(self):
         """Rows adjusting by 1e15 units, 1e6 % or 1e308 % (infinity once

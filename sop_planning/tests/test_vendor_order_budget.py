@@ -301,3 +301,15 @@ class TestPurchaseBudget(VendorOrderCase):
         self.env["sop.purchase.budget"].create(
             {"date_month": next_month, "amount": 100.0}
         )
+
+    def test_a_budget_is_a_sensible_amount(self):
+        """A negative, endless or typo-sized budget is refused with the range,
+        before the database's check (no failed query in the log)."""
+        budget = self._budget(100.0)
+        for amount in (-5.0, 1e20, float("nan"), "lots"):
+            with (
+                self.assertRaisesRegex(ValidationError, "from 0 to 1,000,000,000,000"),
+                self.assertNoLogs("odoo.sql_db", "ERROR"),
+            ):
+                budget.write({"amount": amount})
+        self.assertEqual(budget.amount, 100.0)

@@ -17,6 +17,9 @@ from ..models.sop_common import (
 from ..models.sop_plan_line import REASONS
 from ..models.sop_workbook_labels import workbook_labels
 
+# the hidden key of a workbook row: cycle:product:warehouse:YYYY-MM
+WORKBOOK_KEY = re.compile(r"\d+:\d+:\d+:\d{4}-\d{2}")
+
 # tolerance when comparing a cell with the stored value
 EPSILON = 1e-6
 # what the preview compares a row with: the plan line as stored
@@ -205,6 +208,13 @@ class SopAdjustmentImport(models.TransientModel):
         )
         roundings = {product.id: product.uom_id.rounding for product in products}
         codes_of = {product.id: product.default_code for product in products}
+        # a line twice with different values: which one was meant is unknown
+        twice = rows[rows["key"].duplicated(keep=False)]
+        conflicting = {
+            key
+            for key, group in twice.groupby("key")
+            if len(group.drop(columns="row").drop_duplicates()) > 1
+        }
         seen, result = set(), []
         for row in rows.itertuples(index=False):
             line = lines.get(row.key)
@@ -220,11 +230,21 @@ class SopAdjustmentImport(models.TransientModel):
                     "A row with no key (the hidden first column) was added in "
                     "the file: change the exported row of its product and month."
                 )
+            elif not WORKBOOK_KEY.fullmatch(row.key):
+                vals["message"] = self.env._(
+                    "Its key (the hidden first column) was changed: export the "
+                    "workbook again and change the row there."
+                )
             elif not row.key.startswith(own):
                 vals["message"] = self.env._("From another cycle's workbook.")
             elif not line:
                 vals["message"] = self.env._(
                     "Unknown product, warehouse or month: no such line in this cycle."
+                )
+            elif row.key in conflicting:
+                vals["message"] = self.env._(
+                    "This line appears twice in the file with different values: "
+                    "keep one row."
                 )
             elif row.key in seen:
                 vals["message"] = self.env._("This line appears twice in the file.")
