@@ -56,6 +56,7 @@ POLICY_HISTORY_MONTHS = 36
 BACKTEST_MONTHS = 12
 # fewer known months before the replayed year: the backtest is not shown
 BACKTEST_MIN_MONTHS = 12
+SKIPPED_NAMED = 3  # products named per skip reason in the chatter
 
 
 # sop.cycle is split by review step to keep each file short and focused.
@@ -171,8 +172,14 @@ class SopCycle(models.Model):
         return True
 
     def _post_policy_summary(self, states):
-        """Chatter: rules set, kept manual, skipped (``states``: state -> count)."""
+        """Chatter: rules set, kept manual, skipped (``states``: state -> count)
+        and which were skipped, by reason."""
         self.ensure_one()
+        skipped = (
+            self.env["sop.inventory.policy"]
+            .sudo()
+            .search([("cycle_id", "=", self.id), ("state", "=", "skipped")])
+        )
         self.message_post(
             body=self.env._(
                 "Inventory policies: %(applied)s reordering rules set, "
@@ -181,7 +188,28 @@ class SopCycle(models.Model):
                 manual=states.get("manual", 0),
                 skipped=states.get("skipped", 0),
             )
+            + self._skipped_note(skipped)
         )
+
+    def _skipped_note(self, records):
+        """ " Skipped: <reason> (<count>): <product (warehouse)>, ...; ..." of
+        ``records`` (forecasts or policies), the most common reasons first;
+        empty without records."""
+        if not records:
+            return ""
+        by_reason = defaultdict(list)
+        for record in records:
+            by_reason[(record.skip_reason_display or "-").rstrip(".")].append(record)
+        parts = []
+        for reason, items in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+            names = ", ".join(
+                f"{r.product_id.display_name} ({r.warehouse_id.code})"
+                for r in items[:SKIPPED_NAMED]
+            )
+            if len(items) > SKIPPED_NAMED:
+                names += " " + self.env._("and %s more", len(items) - SKIPPED_NAMED)
+            parts.append(f"{reason} ({len(items)}): {names}")
+        return " " + self.env._("Skipped: %s.", "; ".join(parts))
 
     def _compute_policies(self, scenario=None):
         """Set the company's policies from this cycle's plan, in place.

@@ -324,6 +324,9 @@ class SopCycle(models.Model):
                 ok=counts.get("ok", 0),
                 none=counts.get("no_history", 0),
                 skip=counts.get("skipped", 0),
+            )
+            + self._skipped_note(
+                self.forecast_ids.filtered(lambda f: f.state == "skipped")
             ),
             subtype_xmlid="mail.mt_note",
         )

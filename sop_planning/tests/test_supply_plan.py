@@ -174,6 +174,13 @@ class TestSupplyPlan(SopDataCase):
         cycle = self._supply_review()
         self.assertEqual(self._forecast(cycle, never).state, "no_history")
         self.assertEqual(self._forecast(cycle, gone).state, "skipped")
+        # the run names what it skipped, and why
+        run_note = cycle.message_ids.filtered(lambda m: "Forecast run" in m.body)
+        self.assertIn(
+            f"Skipped: {self._forecast(cycle, gone).skip_reason_display.rstrip('.')}"
+            f" (1): Discontinued ({self.warehouse.code})",
+            run_note[0].body,
+        )
         draft = self._forecast(cycle, self.item).sudo().draft_policy
         self._approve(cycle)
         policy = self._policy(cycle, self.item)
@@ -183,6 +190,8 @@ class TestSupplyPlan(SopDataCase):
         self.assertIn(
             "applied as they were", " ".join(cycle.message_ids.mapped("body"))
         )
+        summary = cycle.message_ids.filtered(lambda m: "reordering rules set" in m.body)
+        self.assertIn(f"No Vendor ({self.warehouse.code})", summary.body)
         # offered once: the nightly refresh computes as before
         self.assertFalse(cycle.forecast_ids.filtered("draft_fingerprint"))
 
