@@ -9,6 +9,11 @@ their zeros.
 import numpy as np
 
 MAD_TO_SIGMA = 1.4826
+# robust standard deviations above an item's median sale past which a period
+# is a data error or a one-off order, not demand that recurs (chosen on the
+# choose half for the policies, see README): capped there by the planning
+# history, and in the forecast's error scales and ABC value
+GROSS_OUTLIER_MAD = 30.0
 
 
 def impute_censored(qty, censored):

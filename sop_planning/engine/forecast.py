@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from . import classify
-from .cleaning import cap_outliers, impute_censored
+from .cleaning import GROSS_OUTLIER_MAD, cap_outliers, impute_censored
 from .errors import EngineInputError
 from .history import History, build_history, future_periods
 from .selection import select_models
@@ -68,6 +68,17 @@ def clean_history(history, outlier_k=None):
     return impute_censored(cap_outliers(history.qty, outlier_k), history.censored)
 
 
+def _without_typos(qty):
+    """``qty`` with an item's one period more than ``GROSS_OUTLIER_MAD``
+    robust standard deviations above its median sale capped there: a typo or
+    a one-off order. Such periods that recur (an item's real large orders)
+    stay."""
+    banded = cap_outliers(qty, GROSS_OUTLIER_MAD)
+    above = np.nan_to_num(qty) > np.nan_to_num(banded)
+    once = above & (above.sum(axis=1) == 1)[:, None]
+    return np.where(once, banded, qty)
+
+
 def _check_arguments(horizon, n_origins, interval_level, chunk_size):
     if not isinstance(horizon, (int, np.integer)) or horizon < 1:
         raise EngineInputError(f"horizon must be a positive integer, got {horizon!r}")
@@ -81,7 +92,8 @@ def _check_arguments(horizon, n_origins, interval_level, chunk_size):
 
 def _select_in_chunks(qty, history, options, masks, chunk_size, progress):
     n_items = len(qty)
-    observed = np.where(history.censored, qty, history.qty)
+    # the real demand the error scales are measured on, a typo capped
+    observed = np.where(history.censored, qty, _without_typos(history.qty))
     parts = []
     for first in range(0, n_items, chunk_size):
         rows = slice(first, min(first + chunk_size, n_items))
@@ -130,7 +142,11 @@ def run_forecast(
     bucketed = build_history(history, freq)
     qty = clean_history(bucketed, outlier_k)
     adi, cv2, cv = classify.demand_statistics(qty)
-    abc = classify.abc(bucketed.value, abc_thresholds)
+    # a typo's value does not make an item A
+    sold = np.nansum(bucketed.qty, axis=1)
+    kept = np.nansum(_without_typos(bucketed.qty), axis=1)
+    share = np.divide(kept, sold, out=np.ones_like(sold), where=sold > 0)
+    abc = classify.abc(bucketed.value * share, abc_thresholds)
     options = {
         "horizon": horizon,
         "n_origins": n_origins,

@@ -89,7 +89,7 @@ drawing from its own stream, ``item_random``, the chunks change nothing).
 import numpy as np
 import pandas as pd
 
-from .cleaning import cap_outliers
+from .cleaning import GROSS_OUTLIER_MAD, cap_outliers
 from .history import cell_totals
 from .item_random import ItemRandom
 from .simulate_backtest import history_qty
@@ -859,9 +859,6 @@ def _aimed_allocation(allocated_at, weight, cost, group, target):
     return _best_tried(tried, weight, cost, group, target)
 
 
-# robust standard deviations above an item's median sale where the
-# planning history caps a period (chosen on the choose half, see README)
-GROSS_OUTLIER_MAD = 30.0
 CHUNK_ITEMS = 2000  # items simulated at a time: memory, not results
 # a period without a sale in at least this share of them: the average
 # demand interval of 1.32 periods that classes an item intermittent
