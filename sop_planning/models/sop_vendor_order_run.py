@@ -15,6 +15,8 @@ from .sop_cycle_supply_plan import _json_safe
 from .sop_vendor_order import ORDERED_REASONS
 
 _logger = logging.getLogger(__name__)
+# an order's header values that are the vendor's terms (refreshed daily)
+VENDOR_TERMS = ("min_value", "free_freight_value", "capacity_volume", "capacity_weight")
 
 
 class SopVendorOrder(models.Model):
@@ -90,6 +92,7 @@ class SopVendorOrder(models.Model):
             line_vals = [self._line_values(row) for row in group.itertuples()]
             order = by_key.get(key)
             if order and order._same_lines(header, line_vals):
+                order._refresh_terms(header, line_vals)
                 kept |= order
                 continue
             edited = order._buyer_quantities() if order else {}
@@ -476,6 +479,35 @@ class SopVendorOrder(models.Model):
             for line in self.line_ids
             if line.reason in ORDERED_REASONS and line.quantity != line.proposed_qty
         }
+
+    def _refresh_terms(self, header, line_vals):
+        """The vendor's terms of today on an order whose lines stay: its
+        minimum, free freight and capacities, the price of each line the
+        buyer left as proposed; a line the buyer changed is repriced."""
+        self.ensure_one()
+        terms = {
+            name: value
+            for name, value in header.items()
+            if name in VENDOR_TERMS and self[name] != value
+        }
+        if terms:
+            self.write(terms)
+        price_of = {
+            (vals["orderpoint_id"], vals["reason"], vals["proposed_qty"]): vals[
+                "price_unit"
+            ]
+            for vals in line_vals
+        }
+        edited = self.line_ids.filtered(lambda x: x.quantity != x.proposed_qty)
+        for line in self.line_ids - edited:
+            price = price_of.get(
+                (line.orderpoint_id.id, line._built_reason(), line.proposed_qty)
+            )
+            if price is not None and line.currency_id.compare_amounts(
+                price, line.price_unit
+            ):
+                line.price_unit = price
+        edited._reprice()
 
     def _same_lines(self, header, line_vals):
         """True if this order already holds exactly these lines."""

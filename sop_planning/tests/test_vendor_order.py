@@ -278,6 +278,21 @@ class TestVendorOrder(VendorOrderCase):
         self._run()
         self.assertFalse(order.exists())
 
+    def test_the_next_run_follows_the_vendors_new_terms(self):
+        """The vendor's price and minimum change after the run: the next run
+        keeps the order's lines (and the buyer's quantity) but prices them,
+        and the order's minimum, as the vendor now says."""
+        order = self._run()
+        self._line(order, self.soon).with_user(self.buyer).quantity = 20.0
+        (self.due | self.soon).seller_ids.price = 12.0
+        self.supplier.sop_min_order_value = 700.0
+        self.assertEqual(self._run(), order)
+        due, soon = self._line(order, self.due), self._line(order, self.soon)
+        self.assertEqual((due.price_unit, soon.price_unit), (12.0, 12.0))
+        self.assertEqual(soon.quantity, 20.0, "the buyer's quantity stays")
+        self.assertEqual(order.min_value, 700.0)
+        self.assertEqual(order.amount_total, 12.0 * (due.quantity + 20.0))
+
     def test_no_rfq_for_an_archived_vendor(self):
         """The vendor was archived after the daily run: Create RFQ says so
         instead of making an RFQ at price 0."""
