@@ -196,9 +196,16 @@ class TestPlanIntegrity(SopPolicyCase):
             self.assertEqual(cycle.state, state)
             for vals in scope:
                 for user in (self.planner, self.sop_admin):
+                    # a company not the user's is refused before the state
+                    expected = (
+                        "one of your companies"
+                        if "company_id" in vals
+                        and self.company_b not in user.company_ids
+                        else "scope the forecast"
+                    )
                     with (
                         self.subTest(state=state, vals=vals, user=user.login),
-                        self.assertRaisesRegex(UserError, "scope the forecast"),
+                        self.assertRaisesRegex(UserError, expected),
                         self.cr.savepoint(),
                     ):
                         cycle.with_user(user).write(vals)
