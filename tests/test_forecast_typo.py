@@ -25,7 +25,9 @@ def test_a_typo_sets_neither_the_band_nor_the_class():
     items = result.items.set_index("item_id")
     assert items.loc["typo", "abc"] == "C"
     assert items.loc["large", "abc"] == "A"
-    upper = result.forecast.groupby("item_id")["upper"].max()
-    # the band of a steady item of about 10 a month, not of a million
-    assert upper["typo"] < 2 * upper["steady"]
-    assert items.loc["typo", "sigma"] < 2 * items.loc["steady", "sigma"]
+    bands = result.forecast.groupby("item_id")[["upper", "sigma_cum"]].max()
+    # the band of a steady item of about 10 a month, not of a million (nor
+    # of the gross band's 100 it was first capped at)
+    assert bands.loc["typo", "upper"] < 1.5 * bands.loc["steady", "upper"]
+    assert bands.loc["typo", "sigma_cum"] < 2 * bands.loc["steady", "sigma_cum"]
+    assert items.loc["typo", "sigma"] < 1.5 * items.loc["steady", "sigma"]

@@ -68,15 +68,17 @@ def clean_history(history, outlier_k=None):
     return impute_censored(cap_outliers(history.qty, outlier_k), history.censored)
 
 
-def _without_typos(qty):
+def _without_typos(qty, outlier_k):
     """``qty`` with an item's one period more than ``GROSS_OUTLIER_MAD``
-    robust standard deviations above its median sale capped there: a typo or
-    a one-off order. Such periods that recur (an item's real large orders)
-    stay."""
-    banded = cap_outliers(qty, GROSS_OUTLIER_MAD)
-    above = np.nan_to_num(qty) > np.nan_to_num(banded)
+    robust standard deviations above its median sale (a typo or a one-off
+    order) taken as the forecast's cleaning takes it (``outlier_k``; the
+    gross band itself without cleaning). Such periods that recur (an item's
+    real large orders) stay."""
+    gross = cap_outliers(qty, GROSS_OUTLIER_MAD)
+    above = np.nan_to_num(qty) > np.nan_to_num(gross)
     once = above & (above.sum(axis=1) == 1)[:, None]
-    return np.where(once, banded, qty)
+    cleaned = gross if outlier_k is None else cap_outliers(qty, outlier_k)
+    return np.where(once, cleaned, qty)
 
 
 def _check_arguments(horizon, n_origins, interval_level, chunk_size):
@@ -90,10 +92,10 @@ def _check_arguments(horizon, n_origins, interval_level, chunk_size):
         raise EngineInputError(f"chunk_size must be positive, got {chunk_size!r}")
 
 
-def _select_in_chunks(qty, history, options, masks, chunk_size, progress):
+def _select_in_chunks(qty, history, options, masks, chunk_size, progress, typos):
     n_items = len(qty)
-    # the real demand the error scales are measured on, a typo capped
-    observed = np.where(history.censored, qty, _without_typos(history.qty))
+    # the real demand the error scales are measured on, a typo taken out
+    observed = np.where(history.censored, qty, typos)
     parts = []
     for first in range(0, n_items, chunk_size):
         rows = slice(first, min(first + chunk_size, n_items))
@@ -143,8 +145,9 @@ def run_forecast(
     qty = clean_history(bucketed, outlier_k)
     adi, cv2, cv = classify.demand_statistics(qty)
     # a typo's value does not make an item A
+    typos = _without_typos(bucketed.qty, outlier_k)
     sold = np.nansum(bucketed.qty, axis=1)
-    kept = np.nansum(_without_typos(bucketed.qty), axis=1)
+    kept = np.nansum(typos, axis=1)
     share = np.divide(kept, sold, out=np.ones_like(sold), where=sold > 0)
     abc = classify.abc(bucketed.value * share, abc_thresholds)
     options = {
@@ -157,7 +160,9 @@ def run_forecast(
     sparse = np.isin(pattern, ("intermittent", "lumpy"))
     seasonal = classify.seasonal(qty, bucketed.season_length) & ~sparse
     masks = {"careful": careful, "sparse": sparse, "seasonal": seasonal}
-    parts = _select_in_chunks(qty, bucketed, options, masks, chunk_size, progress)
+    parts = _select_in_chunks(
+        qty, bucketed, options, masks, chunk_size, progress, typos
+    )
     point = _concat(parts, "forecast")
     sigma_h = _concat(parts, "sigma")
     sigma_cum = _concat(parts, "sigma_cum")

@@ -126,25 +126,30 @@ class SopCycle(models.Model):
             warehouses = cycle._get_scope_warehouses()
             for active in cycle._approved_overlapping():
                 policies = Policy.search([("cycle_id", "=", active.id)])
-                inside = policies.filtered(
-                    lambda p, wh=warehouses: p.warehouse_id in wh
+                # what the old plan still plans: a product archived or moved
+                # out of its own scope, or a warehouse archived, counts not
+                still = Product.search(
+                    Domain("id", "in", policies.product_id.ids)
+                    & active._scope_product_domain()
                 )
-                # a product or warehouse that left the old plan's own scope
-                # (archived, moved to another category) counts for neither
-                still = Domain("id", "in", inside.product_id.ids)
-                dropped = Product.search(
-                    still & active._scope_product_domain()
-                ) - Product.search(still & cycle._scope_product_domain())
-                left = (policies - inside).filtered(
-                    lambda p: p.warehouse_id.active
-                ) | inside.filtered(lambda p, gone=dropped: p.product_id in gone)
+                kept = Product.search(
+                    Domain("id", "in", still.ids) & cycle._scope_product_domain()
+                )
+                left = policies.filtered(
+                    lambda p, still=still, kept=kept, wh=warehouses: (
+                        p.product_id in still
+                        and p.warehouse_id.active
+                        and (p.warehouse_id not in wh or p.product_id not in kept)
+                    )
+                )
                 if left:
                     raise UserError(
                         self.env._(
                             "Approving %(cycle)s would close the approved plan "
-                            "%(active)s, which also plans %(count)s product(s) "
-                            "outside %(cycle)s's scope (e.g. %(product)s at "
-                            "%(warehouse)s): they would be left without a plan. "
+                            "%(active)s, which also plans %(count)s product(s) x "
+                            "warehouse(s) outside %(cycle)s's scope (e.g. "
+                            "%(product)s at %(warehouse)s): they would be left "
+                            "without a plan. "
                             "Widen %(cycle)s's scope to cover them, or close "
                             "%(active)s first (Close Plan) if they are to be "
                             "planned in a cycle of their own.",

@@ -141,13 +141,11 @@ class SopCycle(models.Model):
         return result
 
     def write(self, vals):
-        """A scenario chosen for approval is replayed at once: the backtest
-        shows the service of the policies approval would set."""
+        """A scenario chosen for approval (or released) is replayed at once:
+        the backtest shows the service of the policies approval would set."""
         result = super().write(vals)
-        if "approved_scenario_id" in vals:
-            self.filtered(
-                lambda c: c.state == "executive_review"
-            )._replay_policies_logged()
+        if "approved_scenario_id" in vals:  # also released by a rejection
+            self.filtered(lambda c: c.state in REPLAY_STATES)._replay_policies_logged()
         return result
 
     def _replay_policies_logged(self):

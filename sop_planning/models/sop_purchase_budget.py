@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import formatLang
 
 MAX_BUDGET = 1e12  # an amount past it is a typo
 
@@ -97,20 +98,22 @@ class SopPurchaseBudget(models.Model):
 
     def _check_amount(self, vals):
         """A budget is an amount from 0 to 1,000,000,000,000, checked before
-        the database's own check (which would log a failed query)."""
-        amount = vals.get("amount")
-        if amount is None:
+        the database's own check (which would log a failed query); an empty
+        amount is refused, not read as a budget of 0."""
+        if "amount" not in vals:
             return
-        if not (
-            isinstance(amount, (int, float))
-            and math.isfinite(amount)
-            and 0 <= amount <= MAX_BUDGET
+        amount = vals["amount"]
+        if (
+            isinstance(amount, bool)
+            or not isinstance(amount, (int, float))
+            or not math.isfinite(amount)
+            or not 0 <= amount <= MAX_BUDGET
         ):
             raise ValidationError(
                 self.env._(
                     "A purchase budget is an amount from 0 to %(maximum)s, not "
                     "%(amount)s.",
-                    maximum=f"{MAX_BUDGET:,.0f}",
+                    maximum=formatLang(self.env, MAX_BUDGET, digits=0),
                     amount=amount,
                 )
             )

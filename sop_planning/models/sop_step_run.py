@@ -520,7 +520,7 @@ class SopStepRun(models.Model):
             _logger.warning(
                 "S&OP %s: product %s (id %s) skipped: %s",
                 self._sop_job_name(),
-                self.env["product.product"].browse(product_id).display_name,
+                self.env["product.product"].sudo().browse(product_id).display_name,
                 product_id,
                 _error_text(exc),
             )
@@ -564,8 +564,11 @@ class SopStepRun(models.Model):
             skipped.update(chunk.skipped or {})
         if not skipped or not self.cycle_id:  # a company's step: logged only
             return
-        products = self.env["product.product"].browse(
-            [int(product_id) for product_id in skipped]
+        # named even to a user the product's company hides it from
+        products = (
+            self.env["product.product"]
+            .sudo()
+            .browse([int(product_id) for product_id in skipped])
         )
         listed = "; ".join(
             f"{product.display_name}: {skipped[str(product.id)]}"
@@ -880,7 +883,7 @@ class SopStepChunk(models.Model):
         self.ensure_one()
         if self.state == "failed":  # requeued by hand after its run: told so
             return
-        products = self.env["product.product"].browse(self.product_ids).exists()
+        products = self.env["product.product"].sudo().browse(self.product_ids).exists()
         names = ", ".join(products[:10].mapped("display_name"))
         if len(products) > 10:
             names += self.env._(" and %s more", len(products) - 10)

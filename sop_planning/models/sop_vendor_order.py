@@ -161,7 +161,7 @@ class SopVendorOrder(models.Model):
         "line_ids.quantity",
         "line_ids.reason",
         "line_ids.subtotal",
-        "line_ids.purchase_line_id.price_subtotal",
+        "purchase_id.amount_untaxed",
         "min_value",
         "capacity_volume",
         "capacity_weight",
@@ -171,16 +171,14 @@ class SopVendorOrder(models.Model):
             if order.state == "draft":
                 lines = order.line_ids.filtered(lambda x: x.reason in ORDERED_REASONS)
                 order.amount_total = sum(lines.mapped("subtotal"))
-            else:  # what its RFQ buys: the lines on it, as the buyer left them
+            else:  # what its RFQ buys, as the buyer left it (lines added too)
                 lines = order.line_ids.filtered("purchase_line_id")
-                order.amount_total = sum(
-                    line.currency_id._convert(
-                        line.price_subtotal,
-                        order.currency_id,
-                        order.company_id,
-                        line.order_id.date_order.date(),
-                    )
-                    for line in lines.purchase_line_id.sudo()
+                purchase = order.purchase_id.sudo()
+                order.amount_total = purchase.currency_id._convert(
+                    purchase.amount_untaxed,
+                    order.currency_id,
+                    order.company_id,
+                    purchase.date_order.date(),
                 )
             order.volume_total = sum(lines.mapped("volume"))
             order.weight_total = sum(lines.mapped("weight"))

@@ -104,8 +104,13 @@ class SopVendorOrder(models.Model):
         """{line id: the budget that defers it}, each budget in turn on the
         lines no earlier budget deferred."""
         deferred = {}
+        # what the RFQs of the month buy: their lines as the buyer left them
+        # (lines added on the RFQ too), not those of a cancelled RFQ
+        purchased = (
+            committed.order_id.purchase_id.order_line | committed.purchase_line_id
+        ).filtered(lambda x: x.order_id.state != "cancel")
         for budget in budgets:
-            covered = set(budget._covers(lines.product_id | committed.product_id).ids)
+            covered = set(budget._covers(lines.product_id | purchased.product_id).ids)
             scope = lines.filtered(
                 lambda x, covered=covered: (
                     x.id not in deferred
@@ -113,15 +118,13 @@ class SopVendorOrder(models.Model):
                     and x.quantity > 0  # the buyer's 0: left out, not deferred
                 )
             )
-            spent = committed.filtered(
+            spent = purchased.filtered(
                 lambda x, covered=covered: x.product_id.id in covered
             )
             # what the RFQ lines buy (whole packs, the buyer's edits there),
             # converted once per currency and order day
             bought = defaultdict(float)
-            for line in spent.purchase_line_id.filtered(
-                lambda x: x.order_id.state != "cancel"  # a cancelled RFQ buys nothing
-            ):
+            for line in spent:
                 day = line.order_id.date_order.date()
                 bought[line.currency_id, day] += line.price_subtotal
             remaining = budget.amount - sum(

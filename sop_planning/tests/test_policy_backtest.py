@@ -363,6 +363,12 @@ class TestPolicyBacktest(SlowMoverCase):
         total = cycle.policy_backtest_ids.filtered("is_total")
         self.assertAlmostEqual(total.target, 85.0, places=6)
         self.assertFalse(cycle.policy_replay_scenario_id)
+        # a rejection releases the choice: the plan as it is again
+        cycle.with_user(self.executive).approved_scenario_id = higher
+        cycle.with_user(self.executive)._reject("Back to 85 % for CZ")
+        self.assertFalse(cycle.policy_replay_scenario_id)
+        total = cycle.policy_backtest_ids.filtered("is_total")
+        self.assertAlmostEqual(total.target, 85.0, places=6)
 
     def test_plan_as_set_reads_as_the_rule_it_keeps(self):
         """A plan whose min / max equal the rule before replays exactly as

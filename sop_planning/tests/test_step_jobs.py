@@ -828,6 +828,31 @@ class TestApprovalJobs(SopPolicyCase):
         self.assertIn(bad.display_name, body)
         self.assertIn("The route of this rule is archived.", body)
 
+    def test_a_product_of_another_company_is_skipped_for_any_executive(self):
+        """A product moved to another company since the supply review: its
+        rule cannot be written. It is skipped and named even though the
+        executive approving cannot read it; the others are approved."""
+        cycle = self._plan(self.products)
+        self._to_executive_review_from_demand(cycle)
+        bad = self.valve
+        self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "=", bad.id)]
+        ).unlink()
+        # as an import or a fix in the database leaves it (the form refuses
+        # it for a product with stock moves)
+        self.env.cr.execute(
+            "UPDATE product_template SET company_id = %s WHERE id = %s",
+            (self.company_b.id, bad.product_tmpl_id.id),
+        )
+        self.env.invalidate_all()
+        cycle.with_user(self.executive).action_approve()
+        self.assertEqual(cycle.state, "approved")
+        self.assertEqual(cycle.policy_ids.product_id, self.products - bad)
+        body = cycle.message_ids.filtered(
+            lambda m: "Approval: 1 product" in m.body
+        ).body
+        self.assertIn(bad.display_name, body)
+
     def test_planner_cannot_enqueue_an_approval(self):
         cycle = self._plan(self.products)
         self._to_executive_review_from_demand(cycle)  # supply review inline

@@ -321,15 +321,30 @@ class TestVendorOrder(VendorOrderCase):
         self.assertEqual(order.amount_total, 450.0)
         order.purchase_id.order_line.product_qty = 50
         self.assertEqual(order.amount_total, 500.0)
-        # the new RFQ buys 50 x 10: a budget of 700 leaves room for the 14 x 10
+        # a line the buyer adds on the RFQ is bought as well
+        self.env["purchase.order.line"].create(
+            {
+                "order_id": order.purchase_id.id,
+                "product_id": self.later.id,
+                "product_qty": 10,
+                "price_unit": 10.0,
+            }
+        )
+        self.assertEqual(order.amount_total, 600.0)
+        # the new RFQ buys 60 x 10: a budget of 800 leaves room for the 14 x 10
         # (the line's price) of the product back on sale, even on a line still
         # pointing at the cancelled RFQ (as the former code left it)
         self.soon.active = True
         soon.purchase_line_id = cancelled
         budget = self.env["sop.purchase.budget"].create(
-            {"date_month": fields.Date.today(), "amount": 700.0}
+            {"date_month": fields.Date.today(), "amount": 800.0}
         )
         self.assertFalse(
+            self.env["sop.vendor.order"]._budget_deferrals(budget, soon, order.line_ids)
+        )
+        # the line added on the RFQ spends too: 700 leaves 100, not enough
+        budget.amount = 700.0
+        self.assertTrue(
             self.env["sop.vendor.order"]._budget_deferrals(budget, soon, order.line_ids)
         )
 

@@ -306,7 +306,7 @@ class TestPurchaseBudget(VendorOrderCase):
         """A negative, endless or typo-sized budget is refused with the range,
         before the database's check (no failed query in the log)."""
         budget = self._budget(100.0)
-        for amount in (-5.0, 1e20, float("nan"), "lots"):
+        for amount in (-5.0, 1e20, float("nan"), "lots", None, False, True):
             with (
                 self.assertRaisesRegex(ValidationError, "from 0 to 1,000,000,000,000"),
                 self.assertNoLogs("odoo.sql_db", "ERROR"),
