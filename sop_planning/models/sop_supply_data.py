@@ -163,14 +163,16 @@ class SopSupplyData(models.AbstractModel):
         """DataFrame product_id, vendor_id, lead_time, moq, multiple.
 
         From the first vendor line; MOQ and order multiple (one purchase unit
-        of the vendor line, e.g. a pack of 6) are in the product's UoM.
+        of the vendor line, e.g. a pack of 6) are in the product's UoM; a
+        negative minimum reads as none, as Odoo's seller selection reads it.
         """
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT DISTINCT ON (pp.id) pp.id, si.partner_id, si.delay,
-                       si.min_qty * COALESCE(su.factor, pu.factor) / pu.factor,
+                       GREATEST(si.min_qty, 0)
+                           * COALESCE(su.factor, pu.factor) / pu.factor,
                        COALESCE(su.factor, pu.factor) / pu.factor
                   FROM product_product pp
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id

@@ -39,6 +39,17 @@ class TestInventoryPolicy(SopPolicyCase):
         self.assertIn("1.645", policy.explanation)
         self.assertNotIn("recent demand", policy.explanation)
 
+    def test_a_negative_vendor_minimum_reads_as_none(self):
+        """A vendor price line keyed with a minimum of -5: no minimum, as
+        Odoo's RFQ reads it; the policy is planned (the engine refused the
+        item: 'column moq is negative', in the approval's chatter)."""
+        self.pump.seller_ids.min_qty = -5.0
+        cycle = self._approve(self._plan(self.pump))
+        policy = cycle.policy_ids
+        self.assertEqual(policy.state, "applied", policy.skip_reason)
+        eoq = ceil(sqrt(2 * 3650 * 50 / (0.25 * 40)))
+        self.assertEqual(policy.order_qty, eoq)
+
     def test_policy_costs_use_the_cycles_company(self):
         """Product cost is per company: the cycle's counts, not the user's."""
         cycle = self._plan(self.pump)
