@@ -130,6 +130,22 @@ class TestStepJobs(SopDataCase):
             trap.perform_enqueued_jobs()
         return run
 
+    def _failing_forecast_chunk(self, bad, error, after_writing=False):
+        """A patch: the forecast chunks holding ``bad`` raise ``error``,
+        before their writes or (``after_writing``) after them."""
+        cycle_class = type(self.env["sop.cycle"])
+        original = cycle_class._forecast_chunk
+
+        def failing(cycle, product_ids, frames):
+            if bad.id in product_ids and not after_writing:
+                raise error
+            result = original(cycle, product_ids, frames)
+            if bad.id in product_ids:
+                raise error
+            return result
+
+        return patch.object(cycle_class, "_forecast_chunk", failing)
+
     def test_jobs_give_the_inline_forecasts_and_lines(self):
         self._use_jobs()
         cycle = self._cycle()
@@ -188,15 +204,9 @@ class TestStepJobs(SopDataCase):
         self._use_jobs()
         cycle = self._cycle()
         bad = self.products[2]
-        cycle_class = type(self.env["sop.cycle"])
-        original = cycle_class._forecast_chunk
-
-        def flaky(cycle, product_ids, frames):
-            if bad.id in product_ids:  # the server's, not the product's
-                raise OperationalError("disk full")
-            return original(cycle, product_ids, frames)
-
-        with patch.object(cycle_class, "_forecast_chunk", flaky), trap_jobs() as trap:
+        # the server's error, not the product's
+        failing = self._failing_forecast_chunk(bad, OperationalError("disk full"))
+        with failing, trap_jobs() as trap:
             cycle.action_run_forecast()
             trap.perform_enqueued_jobs()  # prepare
             run = cycle.step_run_ids
@@ -257,16 +267,8 @@ class TestStepJobs(SopDataCase):
         self._use_jobs()
         cycle = self._cycle()
         bad = self.products[2]
-        cycle_class = type(self.env["sop.cycle"])
-        original = cycle_class._forecast_chunk
-
-        def flaky(cycle, product_ids, frames):
-            result = original(cycle, product_ids, frames)  # written, then undone
-            if bad.id in product_ids:
-                raise ValueError("Unit of measure Box of 6 has no rounding")
-            return result
-
-        with patch.object(cycle_class, "_forecast_chunk", flaky):
+        error = ValueError("Unit of measure Box of 6 has no rounding")
+        with self._failing_forecast_chunk(bad, error, after_writing=True):
             run = self._run_jobs(cycle)
         self.assertEqual(run.state, "done")
         chunk = run.chunk_ids.filtered(lambda c: bad.id in c.product_ids)
