@@ -191,15 +191,18 @@ class SopCycle(models.Model):
             + self._skipped_note(skipped)
         )
 
-    def _skipped_note(self, records):
-        """ " Skipped: <reason> (<count>): <product (warehouse)>, ...; ..." of
-        ``records`` (forecasts or policies), the most common reasons first;
-        empty without records."""
+    def _skipped_note(self, records, reason_of=None):
+        """The sentence ``Skipped: <reason> (<count>): <product (warehouse)>,
+        ...; ...`` (with a leading space) of ``records`` (forecasts or
+        policies), the most common reasons first; empty without records.
+        ``reason_of(record)``: its reason (default: its skip reason in the
+        reader's words)."""
         if not records:
             return ""
         by_reason = defaultdict(list)
         for record in records:
-            by_reason[(record.skip_reason_display or "-").rstrip(".")].append(record)
+            reason = reason_of(record) if reason_of else record.skip_reason_display
+            by_reason[(reason or "-").rstrip(".")].append(record)
         parts = []
         for reason, items in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
             names = ", ".join(

@@ -324,7 +324,30 @@ class SopCycle(models.Model):
         """
         self._supply_plan_whole()  # sop_cycle_supply_plan.py
         self.sudo().write({"date_supply": fields.Datetime.now()})
+        self._post_undrafted()
         return True
+
+    def _post_undrafted(self):
+        """Name in the chatter the forecasts that got no draft policy, and
+        why: no planned orders for them, no rule at approval."""
+        undrafted = (
+            self.env["sop.forecast"]
+            .sudo()
+            .search([("cycle_id", "=", self.id), ("state", "=", "ok")])
+            .filtered(lambda f: (f.draft_policy or {}).get("state") == "skipped")
+        )
+        if undrafted:
+            self.message_post(
+                body=self.env._(
+                    "Supply review: %s product(s) x warehouse(s) get no draft "
+                    "policy, so no planned orders.",
+                    len(undrafted),
+                )
+                + self._skipped_note(
+                    undrafted, reason_of=lambda f: f.draft_policy.get("skip_reason")
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _supply_chunk(self, product_ids, frames):
         """Supply review of the plan lines of ``product_ids`` (idempotent):

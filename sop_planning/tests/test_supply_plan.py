@@ -174,6 +174,12 @@ class TestSupplyPlan(SopDataCase):
         cycle = self._supply_review()
         self.assertEqual(self._forecast(cycle, never).state, "no_history")
         self.assertEqual(self._forecast(cycle, gone).state, "skipped")
+        # the supply review names what gets no planned orders, and why
+        review_note = cycle.message_ids.filtered(
+            lambda m: "get no draft policy" in m.body
+        )
+        self.assertIn("Supply review: 1 product(s) x warehouse(s)", review_note.body)
+        self.assertIn(f"(1): No Vendor ({self.warehouse.code})", review_note.body)
         # the run names what it skipped, and why
         run_note = cycle.message_ids.filtered(lambda m: "Forecast run" in m.body)
         self.assertIn(
