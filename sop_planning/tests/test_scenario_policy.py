@@ -64,15 +64,15 @@ class TestScenarioPolicy(SlowMoverCase):
         self.assertGreater(pump.reorder_point, pump.lead_time_demand)
 
     def test_one_product_the_engine_refuses_leaves_the_others_scored(self):
-        """A buyer typed a minimum quantity of -5 on the valve's vendor line:
-        the policy engine refuses the valve (a negative MOQ). Scoring left
-        no scenario scored; now the pump is scored alone, as approval plans
-        it alone, and the cycle's chatter names the valve and the reason."""
-        self.valve.seller_ids.min_qty = -5.0
+        """The valve's stored MOQ is -5 (the supply review reads a negative
+        vendor minimum as none since 2026-12-08; a plan reviewed before kept
+        it): the policy engine refuses the valve. Scoring left no scenario
+        scored; now the pump is scored alone, as approval plans it alone,
+        and the cycle's chatter names the valve and the reason."""
         cycle = self._plan(self.pump | self.valve)
         self._to_executive_review_from_demand(cycle)
         valve = self._forecast(cycle, self.valve)
-        self.assertEqual(valve.moq, -5.0)
+        valve.sudo().moq = -5.0
         scenario = self._scenario(cycle, demand_pct=10.0)
         cycle.with_user(self.planner).action_score_scenarios()
         base = cycle._base_scenario()
