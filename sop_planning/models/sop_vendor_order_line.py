@@ -306,8 +306,14 @@ class SopVendorOrderLine(models.Model):
                         unit=product.uom_id.name,
                     )
                 )
-            unit = sellers[:1].product_uom_id
-            pack = unit._sop_packs(product.uom_id) if unit else 0.0
+            # the price line the RFQ picks for this quantity, as it buys it
+            pack = self.env["sop.vendor.order"]._break_pack(
+                product,
+                line.vendor_id,
+                line.quantity,
+                line.company_id,
+                fields.Date.context_today(self),
+            )
             if not pack:
                 continue
             packs = line.quantity / pack

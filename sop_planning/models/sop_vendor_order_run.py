@@ -252,6 +252,15 @@ class SopVendorOrder(models.Model):
             seller.price_discounted, company.currency_id, company, today, round=False
         )
 
+    def _break_pack(self, product, vendor, quantity, company, today):
+        """Product units per pack of the price line Odoo's RFQ picks for
+        ``quantity`` (``_select_seller``); 0 where it sells by the unit."""
+        seller = product.with_company(company)._select_seller(
+            partner_id=vendor, quantity=quantity, date=today, uom_id=product.uom_id
+        )
+        unit = seller.product_uom_id
+        return unit._sop_packs(product.uom_id) if unit else 0.0
+
     def _rule_rows(self, rules, proposals, first_vendor, vendors_by_key, prices):
         """The engine's lines: one per rule of the vendors ordering now.
 
@@ -323,17 +332,26 @@ class SopVendorOrder(models.Model):
         breaks = np.array([has_breaks for _p, has_breaks, _m in terms], dtype=bool)
         minimum = np.array([least for _p, _b, least in terms], dtype=float)
         # what the line orders if ordered (the engine's rule)
-        quantities = ordered_quantity(
-            need.to_numpy(float), minimum, frame["quantum"].to_numpy(float)
-        )[0]
+        quantum = frame["quantum"].to_numpy(float).copy()
+        quantities = ordered_quantity(need.to_numpy(float), minimum, quantum)[0]
         for row in np.flatnonzero(breaks & (quantities > 0)):
+            product = products.browse(pairs[row][0])
+            vendor = self.env["res.partner"].browse(pairs[row][1])
+            # in whole packs of the price line Odoo's RFQ picks for it (a
+            # vendor selling by the unit and, cheaper, by packs of 6)
+            pack = self._break_pack(
+                product, vendor, float(quantities[row]), rules.company_id, today
+            )
+            if pack > quantum[row]:
+                quantum[row] = pack
+                quantities[row] = ordered_quantity(
+                    need.to_numpy(float)[row : row + 1],
+                    minimum[row : row + 1],
+                    quantum[row : row + 1],
+                )[0][0]
             # the price break of the quantity the line orders if ordered
             price = self._break_price(
-                products.browse(pairs[row][0]),
-                self.env["res.partner"].browse(pairs[row][1]),
-                float(quantities[row]),
-                rules.company_id,
-                today,
+                product, vendor, float(quantities[row]), rules.company_id, today
             )
             unit_cost[row] = unit_cost[row] if price is None else price
         per_day = frame["per_day"].to_numpy(float)
@@ -351,7 +369,7 @@ class SopVendorOrder(models.Model):
                 "due": frame["due"],
                 "need_qty": need,
                 "min_qty": minimum,
-                "quantum": frame["quantum"],
+                "quantum": quantum,
                 "unit_cost": np.maximum(unit_cost, 0.0),
                 "unit_volume": frame["volume"],
                 "unit_weight": frame["weight"],

@@ -542,6 +542,33 @@ class TestVendorOrder(VendorOrderCase):
             order._in_vendor_unit(between, order.purchase_id), (5.0, self.dozen)
         )
 
+    def test_a_vendor_selling_by_the_unit_and_by_packs_orders_as_the_rfq_buys(self):
+        """Two price lines of one vendor: by the unit at 10, and by packs of
+        6 from 5 packs at 54 (9 a unit). The need of 45 is ordered as the RFQ
+        buys it, 8 packs at 9 a unit (it read 45 at 9, the RFQ bought 48);
+        the buyer's quantities are checked against the same line."""
+        pack = self.env.ref("uom.product_uom_pack_6")
+        self.due.seller_ids.price = 10.0
+        self._vendor_price(
+            self.due,
+            5,
+            vendor=self.supplier,
+            product_uom_id=pack.id,
+            min_qty=5,
+            price=54.0,
+            sequence=20,
+        )
+        order = self._run()
+        line = self._line(order, self.due).with_user(self.buyer)
+        self.assertEqual((line.quantity, line.price_unit), (48.0, 9.0))
+        with self.assertRaisesRegex(UserError, "packs of 6.00 Units: order 48.00 or"):
+            line.quantity = 50.0
+        line.quantity = 54.0
+        order.with_user(self.buyer).action_create_rfq()
+        rfq_line = line.purchase_line_id
+        self.assertEqual((rfq_line.product_qty, rfq_line.product_uom_id), (9.0, pack))
+        self.assertEqual(line.subtotal, rfq_line.price_subtotal)
+
     def test_buyers_quantity_in_the_rfq(self):
         order = self._run()
         order.with_user(self.buyer).write(
