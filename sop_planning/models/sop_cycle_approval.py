@@ -125,7 +125,10 @@ class SopCycle(models.Model):
         for cycle in self:
             warehouses = cycle._get_scope_warehouses()
             for active in cycle._approved_overlapping():
-                policies = Policy.search([("cycle_id", "=", active.id)])
+                # the rules the old plan sets (a skipped policy sets none)
+                policies = Policy.search(
+                    [("cycle_id", "=", active.id), ("state", "=", "applied")]
+                )
                 # what the old plan still plans: a product archived or moved
                 # out of its own scope, or a warehouse archived, counts not
                 still = Product.search(

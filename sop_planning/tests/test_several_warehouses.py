@@ -424,14 +424,18 @@ class TestSeveralWarehouses(SopDepotCase):
         warehouses and leave the main warehouse without a plan: refused,
         naming what would be left; once the executive closed that plan by
         hand, the depot's plan is approved."""
-        both = self._approve(self._two_warehouse_plan())
+        # a part without a vendor: a skipped policy at both, no rule to lose
+        orphan = self._product("No Vendor Part")
+        both = self._approve(self._two_warehouse_plan(self.pump | self.valve | orphan))
         main_policies = self._at(both.policy_ids, self.warehouse)
-        self.assertTrue(main_policies)
+        self.assertEqual(
+            self._at(main_policies, self.warehouse, orphan).state, "skipped"
+        )
         depot = self._plan(self.pump | self.valve, self.depot, ahead=1)
         self._to_executive_review_from_demand(depot)
         with self.assertRaisesRegex(
             UserError,
-            f"would close the approved plan {both.name}, which also plans 2 "
+            f"would close the approved plan {both.name}, which also plans 1 "
             f"product.* at {self.warehouse.name}\\): they would be left",
         ):
             depot.with_user(self.executive).action_approve()
