@@ -240,6 +240,7 @@ class SopVendorOrder(models.Model):
                 )
             )
         ordered = self - empty
+        ordered._check_budget_room()  # sop_vendor_order_budget.py
         for order in ordered:
             order._create_rfq()
         if len(self) == 1:

@@ -8,6 +8,8 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.tools import formatLang
 
 from ..engine import EngineInputError
 from ..engine.vendor_order import apply_budget, budget_fill_rate
@@ -86,6 +88,45 @@ class SopVendorOrder(models.Model):
             except Exception:  # noqa: BLE001 - the orders stand; logged
                 _logger.exception(
                     "S&OP purchase budgets of %s, %s: not scored", company.name, month
+                )
+
+    def _check_budget_room(self):
+        """Refuse an RFQ that spends past a purchase budget of its month:
+        its lines at the buyer's quantities do not fit what the month's
+        RFQs left of the budget (the daily run kept the lines that did; a
+        buyer raised a quantity since)."""
+        for order in self:
+            budgets = self.env["sop.purchase.budget"]._month_budgets(
+                order.company_id, order.date_order
+            )
+            if not budgets:
+                continue
+            first = order.date_order.replace(day=1)
+            sent = self.search(
+                [
+                    ("company_id", "=", order.company_id.id),
+                    ("state", "!=", "draft"),
+                    ("date_order", ">=", first),
+                    ("date_order", "<", first + relativedelta(months=1)),
+                ]
+            )
+            committed = sent.line_ids.filtered(
+                lambda x: x.reason in ORDERED_REASONS and x.purchase_line_id
+            )
+            over = self._budget_deferrals(budgets, order._lines_to_order(), committed)
+            if over:
+                line = self.env["sop.vendor.order.line"].browse(next(iter(over)))
+                raise UserError(
+                    self.env._(
+                        "Vendor order %(order)s spends past the purchase budget "
+                        "%(budget)s: with %(product)s at %(quantity)s its lines "
+                        "do not fit what the month's RFQs left of it. Lower the "
+                        "quantities you raised, or raise the budget.",
+                        order=order.name,
+                        budget=over[line.id].display_name,
+                        product=line.product_id.display_name,
+                        quantity=formatLang(self.env, line.quantity, dp="Product Unit"),
+                    )
                 )
 
     def _deferred_waiting(self, budgets, sent, drafted):

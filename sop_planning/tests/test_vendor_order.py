@@ -227,6 +227,26 @@ class TestVendorOrder(VendorOrderCase):
             self._line(order, self.soon),
         )
 
+    def test_a_quantity_raised_past_the_budget_is_not_ordered(self):
+        """The run kept the due line within the 480 budget; the buyer raises
+        it to 50 (500): Create RFQ refuses, naming the budget; at 45 again
+        the RFQ is made."""
+        self.env["sop.purchase.budget"].create(
+            {"date_month": fields.Date.today(), "amount": 480.0}
+        )
+        order = self._run()
+        due = self._line(order, self.due).with_user(self.buyer)
+        self.assertEqual(due.reason, "due")
+        due.quantity = 50.0
+        with self.assertRaisesRegex(
+            UserError, "spends past the purchase budget .*Due at 50"
+        ):
+            order.with_user(self.buyer).action_create_rfq()
+        self.assertFalse(order.purchase_id)
+        due.quantity = 45.0
+        order.with_user(self.buyer).action_create_rfq()
+        self.assertTrue(order.purchase_id)
+
     def test_one_rfq_with_the_orders_quantities_and_a_second_run_adds_nothing(self):
         order = self._run()
         lines = order.line_ids
