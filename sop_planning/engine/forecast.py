@@ -68,17 +68,16 @@ def clean_history(history, outlier_k=None):
     return impute_censored(cap_outliers(history.qty, outlier_k), history.censored)
 
 
-def _without_typos(qty, outlier_k):
-    """``qty`` with an item's one period more than ``GROSS_OUTLIER_MAD``
+def _without_typos(raw, cleaned):
+    """``raw`` with an item's one period more than ``GROSS_OUTLIER_MAD``
     robust standard deviations above its median sale (a typo or a one-off
-    order) taken as the forecast's cleaning takes it (``outlier_k``; the
-    gross band itself without cleaning). Such periods that recur (an item's
-    real large orders) stay."""
-    gross = cap_outliers(qty, GROSS_OUTLIER_MAD)
-    above = np.nan_to_num(qty) > np.nan_to_num(gross)
+    order) taken as the forecast's cleaning took it (``cleaned``, the model
+    matrix; the gross band itself where the cleaning caps nothing). Such
+    periods that recur (an item's real large orders) stay."""
+    gross = cap_outliers(raw, GROSS_OUTLIER_MAD)
+    above = np.nan_to_num(raw) > np.nan_to_num(gross)
     once = above & (above.sum(axis=1) == 1)[:, None]
-    cleaned = gross if outlier_k is None else cap_outliers(qty, outlier_k)
-    return np.where(once, cleaned, qty)
+    return np.where(once, np.fmin(cleaned, gross), raw)
 
 
 def _check_arguments(horizon, n_origins, interval_level, chunk_size):
@@ -145,7 +144,7 @@ def run_forecast(
     qty = clean_history(bucketed, outlier_k)
     adi, cv2, cv = classify.demand_statistics(qty)
     # a typo's value does not make an item A
-    typos = _without_typos(bucketed.qty, outlier_k)
+    typos = _without_typos(bucketed.qty, qty)
     sold = np.nansum(bucketed.qty, axis=1)
     kept = np.nansum(typos, axis=1)
     share = np.divide(kept, sold, out=np.ones_like(sold), where=sold > 0)
