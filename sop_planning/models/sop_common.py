@@ -87,6 +87,12 @@ def filtered_action(env, xmlid, domain, context=None):
     return action
 
 
+def finite_up_to(value, maximum):
+    """Whether ``value`` typed over RPC is a finite number of at most
+    ``maximum`` (not text, not NaN or infinity)."""
+    return isinstance(value, (int, float)) and math.isfinite(value) and value <= maximum
+
+
 def adjustment_out_of_bounds(adjustment_qty, percent):
     """Whether an adjustment quantity or percentage is no sane number: not
     finite, more than ``MAX_ADJUSTMENT_QTY`` units either way, or above

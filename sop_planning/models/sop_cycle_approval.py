@@ -66,8 +66,6 @@ class SopCycle(models.Model):
             raise UserError(self.env._("Approve one cycle per company at a time."))
         self._check_not_older_than_the_active_plan()
         self._check_closes_whole_plans()
-        for cycle in self:  # nor a plan whose step still runs
-            cycle._approved_overlapping()._sop_check_no_run()
         empty = self.filtered(
             lambda cycle: (
                 not self.env["sop.plan.line"].search_count(
@@ -117,14 +115,17 @@ class SopCycle(models.Model):
 
     def _check_closes_whole_plans(self):
         """Approving a plan closes the approved plans its scope overlaps:
-        refused when one of them also plans products or warehouses outside
-        this plan's scope, which would be left without a plan (their
-        policies archived, nothing refreshing their rules)."""
+        refused while a step of one of them runs, and when one of them also
+        plans products or warehouses outside this plan's scope, which would
+        be left without a plan (their policies archived, nothing refreshing
+        their rules)."""
         Policy = self.env["sop.inventory.policy"].sudo()
         Product = self.env["product.product"].sudo()
         for cycle in self:
-            warehouses = cycle._get_scope_warehouses()
-            for active in cycle._approved_overlapping():
+            overlapping = cycle._approved_overlapping()
+            overlapping._sop_check_no_run()
+            warehouse_ids = set(cycle._get_scope_warehouses().ids)
+            for active in overlapping:
                 # the rules the old plan sets (a skipped policy sets none)
                 policies = Policy.search(
                     [("cycle_id", "=", active.id), ("state", "=", "applied")]
@@ -135,14 +136,16 @@ class SopCycle(models.Model):
                     Domain("id", "in", policies.product_id.ids)
                     & active._scope_product_domain()
                 )
-                kept = Product.search(
-                    Domain("id", "in", still.ids) & cycle._scope_product_domain()
+                kept = set(
+                    Product.search(
+                        Domain("id", "in", still.ids) & cycle._scope_product_domain()
+                    ).ids
                 )
                 left = policies.filtered(
-                    lambda p, still=still, kept=kept, wh=warehouses: (
-                        p.product_id in still
+                    lambda p, still=set(still.ids), kept=kept, wh=warehouse_ids: (
+                        p.product_id.id in still
                         and p.warehouse_id.active
-                        and (p.warehouse_id not in wh or p.product_id not in kept)
+                        and (p.warehouse_id.id not in wh or p.product_id.id not in kept)
                     )
                 )
                 if left:

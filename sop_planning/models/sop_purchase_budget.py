@@ -1,10 +1,10 @@
-import math
-
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import formatLang
+
+from .sop_common import finite_up_to
 
 MAX_BUDGET = 1e12  # an amount past it is a typo
 
@@ -105,9 +105,8 @@ class SopPurchaseBudget(models.Model):
         amount = vals["amount"]
         if (
             isinstance(amount, bool)
-            or not isinstance(amount, (int, float))
-            or not math.isfinite(amount)
-            or not 0 <= amount <= MAX_BUDGET
+            or not finite_up_to(amount, MAX_BUDGET)
+            or amount < 0
         ):
             raise ValidationError(
                 self.env._(

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round, formatLang
 
-from .sop_common import MAX_ADJUSTMENT_QTY, set_worded
+from .sop_common import MAX_ADJUSTMENT_QTY, finite_up_to, set_worded
 from .sop_reorder_proposal import OPEN_STATES
 from .sop_vendor_order import ORDERED_REASONS
 
@@ -212,11 +212,7 @@ class SopVendorOrderLine(models.Model):
     def write(self, vals):
         if "quantity" in vals and not self.env.su:
             quantity = vals["quantity"] or 0.0
-            if not (
-                isinstance(quantity, (int, float))
-                and math.isfinite(quantity)
-                and quantity <= MAX_ADJUSTMENT_QTY
-            ):
+            if not finite_up_to(quantity, MAX_ADJUSTMENT_QTY):
                 raise UserError(
                     self.env._(
                         "A vendor order quantity is a number of units up to "

@@ -238,26 +238,31 @@ class SopVendorOrder(models.Model):
             for product_id, vendor_id, price, currency_id, breaks, minimum in rows
         }
 
-    def _break_price(self, product, vendor, quantity, company, today):
-        """The price per product unit of ``quantity``, as Odoo's RFQ picks
-        the vendor's price line (``_select_seller``: quantity breaks), net
-        of its discount, in the company's currency; None without one (or
-        at a price of 0, as ``_vendor_prices``)."""
-        seller = product.with_company(company)._select_seller(
+    def _break_seller(self, product, vendor, quantity, company, today):
+        """The vendor's price line Odoo's RFQ picks for ``quantity``
+        (``_select_seller``: quantity breaks, the cheapest per unit)."""
+        return product.with_company(company)._select_seller(
             partner_id=vendor, quantity=quantity, date=today, uom_id=product.uom_id
         )
+
+    def _break_price(self, product, vendor, quantity, company, today, seller=None):
+        """The price per product unit of ``quantity``, as Odoo's RFQ picks
+        the vendor's price line (``_break_seller``, or ``seller`` when picked
+        already), net of its discount, in the company's currency; None
+        without one (or at a price of 0, as ``_vendor_prices``)."""
+        if seller is None:
+            seller = self._break_seller(product, vendor, quantity, company, today)
         if not seller.price:
             return None
         return seller.currency_id._convert(
             seller.price_discounted, company.currency_id, company, today, round=False
         )
 
-    def _break_pack(self, product, vendor, quantity, company, today):
+    def _break_pack(self, product, vendor, quantity, company, today, seller=None):
         """Product units per pack of the price line Odoo's RFQ picks for
-        ``quantity`` (``_select_seller``); 0 where it sells by the unit."""
-        seller = product.with_company(company)._select_seller(
-            partner_id=vendor, quantity=quantity, date=today, uom_id=product.uom_id
-        )
+        ``quantity`` (or of ``seller``); 0 where it sells by the unit."""
+        if seller is None:
+            seller = self._break_seller(product, vendor, quantity, company, today)
         unit = seller.product_uom_id
         return unit._sop_packs(product.uom_id) if unit else 0.0
 
@@ -333,25 +338,32 @@ class SopVendorOrder(models.Model):
         minimum = np.array([least for _p, _b, least in terms], dtype=float)
         # what the line orders if ordered (the engine's rule)
         quantum = frame["quantum"].to_numpy(float).copy()
-        quantities = ordered_quantity(need.to_numpy(float), minimum, quantum)[0]
+        needed = need.to_numpy(float)
+        quantities = ordered_quantity(needed, minimum, quantum)[0]
         for row in np.flatnonzero(breaks & (quantities > 0)):
             product = products.browse(pairs[row][0])
             vendor = self.env["res.partner"].browse(pairs[row][1])
+            terms = (product, vendor, float(quantities[row]), rules.company_id, today)
+            seller = self._break_seller(*terms)
             # in whole packs of the price line Odoo's RFQ picks for it (a
             # vendor selling by the unit and, cheaper, by packs of 6)
-            pack = self._break_pack(
-                product, vendor, float(quantities[row]), rules.company_id, today
-            )
+            pack = self._break_pack(*terms, seller=seller)
             if pack > quantum[row]:
                 quantum[row] = pack
                 quantities[row] = ordered_quantity(
-                    need.to_numpy(float)[row : row + 1],
+                    needed[row : row + 1],
                     minimum[row : row + 1],
                     quantum[row : row + 1],
                 )[0][0]
+                seller = None  # the price line of the whole packs
             # the price break of the quantity the line orders if ordered
             price = self._break_price(
-                product, vendor, float(quantities[row]), rules.company_id, today
+                product,
+                vendor,
+                float(quantities[row]),
+                rules.company_id,
+                today,
+                seller=seller,
             )
             unit_cost[row] = unit_cost[row] if price is None else price
         per_day = frame["per_day"].to_numpy(float)
