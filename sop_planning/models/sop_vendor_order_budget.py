@@ -54,22 +54,12 @@ class SopVendorOrder(models.Model):
         )
         for month in sorted(months):
             budgets = Budget._month_budgets(company, month)
-            month_orders = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("date_order", ">=", month),
-                    ("date_order", "<", month + relativedelta(months=1)),
-                ]
-            )
+            month_orders = self._month_orders(company, month)
             drafts = month_orders.filtered(lambda o: o.state == "draft")
             lines = drafts.line_ids.filtered(
                 lambda x: x.reason in ORDERED_REASONS or x.reason == "deferred"
             )
-            # what the month's RFQs buy: a line left off its RFQ (archived,
-            # ordered elsewhere) spends nothing
-            committed = (month_orders - drafts).line_ids.filtered(
-                lambda x: x.reason in ORDERED_REASONS and x.purchase_line_id
-            )
+            committed = (month_orders - drafts)._committed_lines()
             deferred = self._budget_deferrals(budgets, lines, committed)
             self._write_deferrals(lines, deferred)
             # deferred on an order since sent as an RFQ, its proposal still
@@ -90,6 +80,24 @@ class SopVendorOrder(models.Model):
                     "S&OP purchase budgets of %s, %s: not scored", company.name, month
                 )
 
+    def _month_orders(self, company, month):
+        """The vendor orders of ``company`` dated in the month of ``month``
+        (its first day)."""
+        return self.search(
+            [
+                ("company_id", "=", company.id),
+                ("date_order", ">=", month),
+                ("date_order", "<", month + relativedelta(months=1)),
+            ]
+        )
+
+    def _committed_lines(self):
+        """The lines these orders (sent as RFQs) buy on their RFQs: a line
+        left off its RFQ (archived, ordered elsewhere) spends nothing."""
+        return self.line_ids.filtered(
+            lambda x: x.reason in ORDERED_REASONS and x.purchase_line_id
+        )
+
     def _check_budget_room(self):
         """Refuse an RFQ that spends past a purchase budget of its month:
         its lines at the buyer's quantities do not fit what the month's
@@ -101,19 +109,12 @@ class SopVendorOrder(models.Model):
             )
             if not budgets:
                 continue
-            first = order.date_order.replace(day=1)
-            sent = self.search(
-                [
-                    ("company_id", "=", order.company_id.id),
-                    ("state", "!=", "draft"),
-                    ("date_order", ">=", first),
-                    ("date_order", "<", first + relativedelta(months=1)),
-                ]
+            sent = self._month_orders(
+                order.company_id, order.date_order.replace(day=1)
+            ).filtered(lambda o: o.state != "draft")
+            over = self._budget_deferrals(
+                budgets, order._lines_to_order(), sent._committed_lines()
             )
-            committed = sent.line_ids.filtered(
-                lambda x: x.reason in ORDERED_REASONS and x.purchase_line_id
-            )
-            over = self._budget_deferrals(budgets, order._lines_to_order(), committed)
             if over:
                 line = self.env["sop.vendor.order.line"].browse(next(iter(over)))
                 raise UserError(
