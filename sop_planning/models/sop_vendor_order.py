@@ -240,8 +240,9 @@ class SopVendorOrder(models.Model):
                 )
             )
         ordered = self - empty
-        ordered._check_budget_room()  # sop_vendor_order_budget.py
+        # each against the month's RFQs, those just made among them
         for order in ordered:
+            order._check_budget_room()  # sop_vendor_order_budget.py
             order._create_rfq()
         if len(self) == 1:
             return {

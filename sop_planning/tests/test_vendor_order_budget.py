@@ -168,6 +168,45 @@ class TestPurchaseBudget(VendorOrderCase):
         with self.assertRaisesRegex(UserError, "has nothing to order"):
             deferred.with_user(self.buyer).action_create_rfq()
 
+    def test_orders_sent_together_share_the_budget(self):
+        """Two vendor orders of the month each fit the 480 budget alone (450
+        and 50) but not together: sent in one Create RFQs, the second is
+        refused and neither RFQ is made; sent one by one, the same."""
+        self.due.seller_ids.price = 10.0  # the RFQ buys 45 x 10
+        self._budget(480.0)
+        order = self._run()
+        self.assertEqual(order.amount_total, 450.0)
+        other_vendor = self.env["res.partner"].create({"name": "Second Supplier"})
+        second = self.env["sop.vendor.order"].create(
+            {
+                "vendor_id": other_vendor.id,
+                "warehouse_id": self.warehouse.id,
+                "date_order": fields.Date.today(),
+                "line_ids": [
+                    fields.Command.create(
+                        {
+                            "product_id": self.idle.id,
+                            "reason": "added",
+                            "quantity": 10.0,
+                            "proposed_qty": 10.0,
+                            "price_unit": 5.0,
+                        }
+                    )
+                ],
+            }
+        )
+        both = (order | second).with_user(self.buyer)
+        with self.assertRaises(UserError) as refused:  # rolled back
+            both.action_create_rfq()
+        self.assertIn(f"{second.name} spends past", str(refused.exception))
+        vendors = self.supplier | other_vendor
+        self.assertFalse(
+            self.env["purchase.order"].search([("partner_id", "in", vendors.ids)])
+        )
+        order.with_user(self.buyer).action_create_rfq()
+        with self.assertRaisesRegex(UserError, f"{second.name} spends past"):
+            second.with_user(self.buyer).action_create_rfq()
+
     def test_a_deferred_lines_quantity_is_not_changed_for_nothing(self):
         """A deferred line is not on the RFQ: a buyer's quantity on it would
         be ignored without a word, so it is refused with what to do."""
