@@ -34,6 +34,18 @@ CHUNK_ITEM_COLUMNS = (
 CHUNK_FORECAST_COLUMNS = (*KEYS, "period", "forecast", "lower", "upper", "sigma_cum")
 CHUNK_GAP_COLUMNS = (*KEYS, "period", "forecast")
 CHUNK_HISTORY_COLUMNS = (*KEYS, "period", "qty")
+# an adjustment a next month's plan takes from the last approved one
+CARRIED_COLUMNS = (
+    *KEYS,
+    "date_month",
+    "adjustment_mode",
+    "adjustment_percent",
+    "adjustment_qty",
+    "adjustment_reason",
+    "adjustment_note",
+    "adjusted_by_id",
+    "date_adjusted",
+)
 
 
 # sop.cycle is split by review step to keep each file short and focused.
@@ -238,8 +250,65 @@ class SopCycle(models.Model):
                 }
             ),
         }
-        info = {"date_from": str(date_from), "date_to": str(date_to)}
+        carried, plans = self._previous_adjustments(products, warehouses)
+        frames["carried"] = carried
+        info = {"date_from": str(date_from), "date_to": str(date_to), "plans": plans}
         return sorted({*products.ids, *archived.ids}), frames, info
+
+    def _previous_adjustments(self, products, warehouses):
+        """The adjustments the last approved plan of each product x
+        warehouse made to the months this cycle plans (a campaign planned
+        last month for the next quarter), and the names of those plans.
+
+        The newest approved (or since closed) earlier cycle of the company
+        that planned the product there is its last plan: an adjustment an
+        older plan had and the last one cleared stays cleared. Only lines
+        this cycle does not have yet take them (``_save_grid``).
+        """
+        first = self.date_month
+        months = list(range(self.horizon_months))
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH last AS (
+                    SELECT DISTINCT ON (pl.product_id, pl.warehouse_id)
+                           pl.product_id, pl.warehouse_id, pl.cycle_id
+                      FROM sop_plan_line pl
+                      JOIN sop_cycle c ON c.id = pl.cycle_id
+                     WHERE c.company_id = %(company)s
+                       AND c.state IN ('approved', 'closed')
+                       AND c.date_month < %(first)s
+                       AND c.date_month + make_interval(months => c.horizon_months)
+                           > %(first)s
+                       AND pl.product_id = ANY(%(products)s)
+                       AND pl.warehouse_id = ANY(%(warehouses)s)
+                     ORDER BY pl.product_id, pl.warehouse_id,
+                              c.date_month DESC, c.id DESC
+                )
+                SELECT pl.product_id, pl.warehouse_id, pl.date_month,
+                       pl.adjustment_mode, pl.adjustment_percent,
+                       pl.adjustment_qty, pl.adjustment_reason,
+                       pl.adjustment_note, pl.adjusted_by_id, pl.date_adjusted,
+                       c.name
+                  FROM sop_plan_line pl
+                  JOIN last ON last.cycle_id = pl.cycle_id
+                           AND last.product_id = pl.product_id
+                           AND last.warehouse_id = pl.warehouse_id
+                  JOIN sop_cycle c ON c.id = pl.cycle_id
+                 WHERE pl.adjustment_reason IS NOT NULL
+                   AND pl.date_month = ANY(%(months)s)
+                """,
+                company=self.company_id.id,
+                first=first,
+                products=products.ids,
+                warehouses=warehouses.ids,
+                months=[first + relativedelta(months=k) for k in months],
+            )
+        )
+        frame = pd.DataFrame(rows, columns=[*CARRIED_COLUMNS, "plan"])
+        for name in ("date_month", "date_adjusted"):
+            frame[name] = pd.to_datetime(frame[name])
+        return frame[list(CARRIED_COLUMNS)], sorted(set(frame["plan"]))
 
     def _remove_out_of_scope(self, products, warehouses):
         """Remove the forecasts and plan lines of products or warehouses the
@@ -275,7 +344,7 @@ class SopCycle(models.Model):
         timer.lap("forecast records")
         row = frames["window"].iloc[0]
         window = (row["date_from"].date(), row["date_to"].date())
-        self._write_plan_lines(
+        carried = self._write_plan_lines(
             items,
             frames["forecast"],
             forecast_ids,
@@ -283,6 +352,7 @@ class SopCycle(models.Model):
             window,
             kept,
             product_ids,
+            frames.get("carried"),  # absent from a run an earlier version prepared
         )
         prices = frames.get("prices")  # absent from a run an earlier version prepared
         realised = (
@@ -298,7 +368,9 @@ class SopCycle(models.Model):
             len(product_ids),
             timer,
         )
-        return items["state"].value_counts().to_dict()
+        counts = items["state"].value_counts().to_dict()
+        counts["carried"] = carried
+        return counts
 
     def _forecast_finalize(self, counts, info):
         """Tell what depends on the plan; date and sum up the run."""
@@ -327,10 +399,25 @@ class SopCycle(models.Model):
             )
             + self._skipped_note(
                 self.forecast_ids.filtered(lambda f: f.state == "skipped")
-            ),
+            )
+            + self._carried_note(counts.get("carried", 0), info.get("plans", [])),
             subtype_xmlid="mail.mt_note",
         )
         return True
+
+    def _carried_note(self, count, plans):
+        """The sentence (with a leading space) saying how many adjustments
+        the new plan lines took from the last approved ``plans``; empty
+        without any."""
+        if not count:
+            return ""
+        return " " + self.env._(
+            "%(count)s adjustment(s) of the approved plan %(plans)s brought "
+            "forward to the months this plan covers too, with their reasons: "
+            "review them on the plan lines (filter Adjusted).",
+            count=count,
+            plans=", ".join(plans),
+        )
 
     def _check_scope_warehouses_active(self):
         """Refuse archived warehouses: the plan would silently drop them."""
@@ -584,14 +671,24 @@ class SopCycle(models.Model):
         ]
 
     def _write_plan_lines(
-        self, items, forecast, forecast_ids, history, window, kept=(), product_ids=None
+        self,
+        items,
+        forecast,
+        forecast_ids,
+        history,
+        window,
+        kept=(),
+        product_ids=None,
+        carried=None,
     ):
-        """Create missing lines, refresh the statistics of existing ones.
+        """Create missing lines, refresh the statistics of existing ones;
+        return how many new lines took an adjustment from ``carried``.
 
         ``window``: (first month, first month after) of the ``history`` read
         by the run. ``product_ids``: the products this write covers (a chunk
         of the run); lines of other products are left alone. All products
-        when None.
+        when None. ``carried``: the last approved plan's adjustments
+        (``_previous_adjustments``).
         """
         months = pd.DatetimeIndex(self._plan_months())
         keys = items[["product_id", "warehouse_id"]].astype(int)
@@ -633,8 +730,8 @@ class SopCycle(models.Model):
         )
         grid["history_qty"] = grid["history_qty"].mask(no_demand, 0.0)
         grid = grid.drop(columns="has_row")
-        self.env["sop.plan.line"]._save_grid(
-            self, grid, forecast_ids, kept, product_ids
+        return self.env["sop.plan.line"]._save_grid(
+            self, grid, forecast_ids, kept, product_ids, carried
         )
 
     def _value_plan_lines(self, product_ids, window, realised):

@@ -1,6 +1,8 @@
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
+import pandas as pd
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, formatLang
@@ -45,6 +47,13 @@ ADJUSTMENT_FIELDS = {
 # who adjusted and when: recorded with each adjustment (and the planner's
 # forecast value added in the accuracy ledger), never typed
 ADJUSTMENT_AUTHOR_FIELDS = ("adjusted_by_id", "date_adjusted")
+# what a line brought forward from the last approved plan takes as it was
+CARRIED_FIELDS = (
+    "adjustment_percent",
+    "adjustment_reason",
+    "adjustment_note",
+    *ADJUSTMENT_AUTHOR_FIELDS,
+)
 
 
 class SopPlanLine(models.Model):
@@ -596,16 +605,22 @@ class SopPlanLine(models.Model):
         self.invalidate_model(list(SQL_RECOMPUTED_FIELDS), flush=False)
 
     @api.model
-    def _save_grid(self, cycle, grid, forecast_ids, kept=(), product_ids=None):
-        """Write a forecast grid (product, warehouse, period, statistics).
+    def _save_grid(
+        self, cycle, grid, forecast_ids, kept=(), product_ids=None, carried=None
+    ):
+        """Write a forecast grid (product, warehouse, period, statistics);
+        return how many inserted lines took a ``carried`` adjustment.
 
         Existing lines keyed by product x warehouse x month get the new
         statistics in place (their adjustments stay), missing ones are
         inserted, lines no longer forecast keep their adjustment and get a
         zero statistic, except those of the (product, warehouse) keys ``kept``.
-        ``product_ids``: only these products' lines (a chunk of a run). The
-        caller recomputes the lines' consensus and money (``_sql_recompute``)
-        once it has valued them.
+        ``product_ids``: only these products' lines (a chunk of a run).
+        ``carried``: adjustments (frame of the adjustment fields, who and
+        when, by product, warehouse and ``date_month``) an inserted line of
+        the same key takes, as its author made them. The caller recomputes
+        the lines' consensus and money (``_sql_recompute``) once it has
+        valued them.
         """
         Line = self
         Line.flush_model()
@@ -620,6 +635,7 @@ class SopPlanLine(models.Model):
             if (p, w) not in kept
         }
         grid["date"] = grid["period"].dt.date
+        adjustments = _carried_by_key(carried)
         stat = ["forecast_qty", "lower_qty", "upper_qty", "history_qty", "sigma_cum"]
         update_ids, update_rows, new = [], [], []
         for row in grid.itertuples(index=False):
@@ -645,6 +661,7 @@ class SopPlanLine(models.Model):
                     warehouse_id=row.warehouse_id,
                     date_month=row.date,
                 )
+                vals.update(adjustments.get(key, {}))
                 new.append(vals)
         # lines no longer forecast keep their adjustment, the statistic goes to 0
         update_ids.extend(existing.values())
@@ -656,6 +673,7 @@ class SopPlanLine(models.Model):
         if new:
             self._insert_lines(new)
         cycle.invalidate_recordset(["plan_line_ids"])
+        return sum(1 for vals in new if vals.get("adjustment_reason"))
 
     @api.model
     def _insert_lines(self, new):
@@ -685,14 +703,21 @@ class SopPlanLine(models.Model):
         }
         columns["product_tmpl_id"] = [info[v["product_id"]][0] for v in new]
         columns["categ_id"] = [info[v["product_id"]][1] for v in new]
-        # computed fields of a fresh line: no adjustment, no price, no actual
-        columns["adjustment_mode"] = ["qty"] * len(new)
-        # rounded as _sql_recompute rounds it: a re-run then rewrites nothing
+        # an adjustment brought forward as it was made; the caller's
+        # _sql_recompute sets its quantity and consensus
+        for name in CARRIED_FIELDS:
+            columns[name] = [vals.get(name) for vals in new]
+        columns["adjustment_mode"] = [
+            vals.get("adjustment_mode", "qty") for vals in new
+        ]
+        columns["adjustment_qty"] = [vals.get("adjustment_qty", 0.0) for vals in new]
+        # computed fields of a fresh line: no price, no actual; rounded as
+        # _sql_recompute rounds them: a re-run then rewrites nothing
         digits = self._fields["consensus_qty"].get_digits(self.env)[1]
         columns["consensus_qty"] = [
             _numeric_round(max(v["forecast_qty"], 0.0), digits) for v in new
         ]
-        for name in ("adjustment_qty", "fva_qty", "revenue", "cost", "margin"):
+        for name in ("fva_qty", "revenue", "cost", "margin"):
             columns[name] = [0.0] * len(new)
         columns["inventory_value"] = [0.0] * len(new)
         bulk_insert(Line, columns)
@@ -724,6 +749,33 @@ class SopPlanLine(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+
+
+def _carried_by_key(carried):
+    """{(product, warehouse, month): the adjustment's field values} of a
+    frame of ``_previous_adjustments``; empty without one."""
+    if carried is None or carried.empty:
+        return {}
+    frame = carried.astype(object).where(carried.notna(), None)
+    adjustments = {}
+    for row in frame.to_dict("records"):
+        key = (
+            int(row["product_id"]),
+            int(row["warehouse_id"]),
+            pd.Timestamp(row["date_month"]).date(),
+        )
+        when = row["date_adjusted"]
+        author = row["adjusted_by_id"]
+        adjustments[key] = {
+            "adjustment_mode": row["adjustment_mode"] or "qty",
+            "adjustment_qty": row["adjustment_qty"] or 0.0,
+            "adjustment_percent": row["adjustment_percent"],
+            "adjustment_reason": row["adjustment_reason"],
+            "adjustment_note": row["adjustment_note"],
+            "adjusted_by_id": int(author) if author else None,
+            "date_adjusted": pd.Timestamp(when).to_pydatetime() if when else None,
+        }
+    return adjustments
 
 
 def _numeric_round(value, digits):

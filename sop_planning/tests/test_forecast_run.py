@@ -1,4 +1,5 @@
 from dateutil.relativedelta import relativedelta
+from markupsafe import escape
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
@@ -129,6 +130,57 @@ class TestForecastRun(SopDataCase):
         self.assertAlmostEqual(second.consensus_qty, 8.0, places=2)
         self.assertAlmostEqual(launch.consensus_qty, 30.0, places=2)
         self.assertEqual(launch.adjusted_by_id, self.planner)
+
+    def test_next_months_plan_keeps_the_approved_plans_adjustments(self):
+        """A campaign planned last month for the coming months is still in
+        next month's plan: its first forecast run brings the approved plan's
+        adjustments forward (percent of the new forecast, reason, note,
+        author); the month the new plan no longer covers stays behind, and
+        an adjustment the planner clears is not brought back by a re-run."""
+        cycle = self._cycle()
+        cycle.action_run_forecast()
+        lines = self._lines(cycle, self.steady).sorted("date_month")
+        lines[0].write({"adjustment_qty": 3, "adjustment_reason": "one_off"})
+        lines[1].write(
+            {
+                "adjustment_mode": "percent",
+                "adjustment_percent": 20,
+                "adjustment_reason": "promotion",
+                "adjustment_note": "Summer campaign",
+            }
+        )
+        lines[2].write({"adjustment_qty": 5, "adjustment_reason": "customer"})
+        when = lines[1].date_adjusted
+        self._to_approved(cycle)
+
+        following = self._new_cycle(
+            date_month=self._month(2), product_category_ids=[(6, 0, self.category.ids)]
+        )
+        following.action_start_demand_review()
+        following.action_run_forecast()
+        carried = self._lines(following, self.steady).filtered("adjustment_reason")
+        self.assertEqual(carried.mapped("date_month"), [self._month(2), self._month(3)])
+        campaign, customer = carried.sorted("date_month")
+        self.assertEqual(campaign.adjustment_mode, "percent")
+        self.assertEqual(campaign.adjustment_percent, 20)
+        self.assertEqual(campaign.adjustment_note, "Summer campaign")
+        self.assertEqual(campaign.adjusted_by_id, self.planner)
+        self.assertEqual(campaign.date_adjusted, when)
+        self.assertAlmostEqual(campaign.consensus_qty, 12.0, places=2)
+        self.assertEqual(customer.adjustment_reason, "customer")
+        self.assertAlmostEqual(customer.consensus_qty, 15.0, places=2)
+        note = following.message_ids[:1].body
+        self.assertIn(
+            f"2 adjustment(s) of the approved plan {escape(cycle.name)}", note
+        )
+
+        campaign.write({"adjustment_percent": 0, "adjustment_reason": False})
+        following.action_run_forecast()
+        self.assertFalse(campaign.adjustment_reason)
+        self.assertAlmostEqual(campaign.consensus_qty, 10.0, places=2)
+        self.assertNotIn(
+            "adjustment(s) of the approved", following.message_ids[:1].body
+        )
 
     def test_a_product_out_of_the_narrowed_scope_leaves_the_plan(self):
         """The planner narrows the scope in demand review (here the product
