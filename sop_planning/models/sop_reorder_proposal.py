@@ -293,7 +293,7 @@ class SopReorderProposal(models.Model):
                     self.env._(
                         "%(product)s not ordered: %(reason)s",
                         product=name,
-                        reason=proposal.exception_reason_display,
+                        reason=proposal.exception_reason_display.rstrip("."),
                     )
                 )
             elif not proposal or proposal.state != "ordered":
@@ -346,7 +346,10 @@ class SopReorderProposal(models.Model):
                 ("orderpoint_id", "in", orderpoints.ids),
                 ("state", "not in", ("done", "cancel")),
             ]
-            moves_before = set(self.env["stock.move"].search(open_moves).ids)
+            moves_before = {
+                move.id: move.product_uom_qty
+                for move in self.env["stock.move"].search(open_moves)
+            }
             # same horizon as the proposals: the RFQ is dated for the need date
             orderpoints.with_context(
                 global_horizon_days=0, sop_rule_chains=chains
@@ -401,13 +404,16 @@ class SopReorderProposal(models.Model):
 
     def _new_transfer_moves(self, open_moves, moves_before):
         """{proposal id: move id} of the moves into each proposal's location
-        that this procurement created for its rule (a resupply transfer)."""
+        that this procurement created for its rule (a resupply transfer), or
+        increased: Odoo adds a quantity to the rule's open transfer
+        (``moves_before``: {move id: its quantity before})."""
         move_by_orderpoint = {}
         for move in self.env["stock.move"].search(open_moves, order="id desc"):
-            if (
-                move.id not in moves_before
-                and move.location_dest_id == move.orderpoint_id.location_id
-            ):
+            added = move.id not in moves_before or (
+                move.product_uom.compare(move.product_uom_qty, moves_before[move.id])
+                > 0
+            )
+            if added and move.location_dest_id == move.orderpoint_id.location_id:
                 move_by_orderpoint.setdefault(move.orderpoint_id, move.id)
         return {
             proposal.id: move_by_orderpoint[proposal.orderpoint_id]

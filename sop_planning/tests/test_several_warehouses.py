@@ -242,6 +242,39 @@ class TestSeveralWarehouses(SopDepotCase):
         transfer.picking_id.action_cancel()
         self.assertEqual(transfer.state, "proposed")
 
+    def test_a_transfer_added_to_the_open_one_is_ordered(self):
+        """The depot needs more while its first transfer is still open:
+        Odoo adds the second quantity to the open transfer's moves; the
+        second proposal is ordered with that move, not "not ordered"."""
+        self._approve(self._two_warehouse_plan(self.pump))
+        self._run_cron()
+        first = self._at(self._proposals(self.pump), self.depot)
+        first.with_user(self.buyer).action_confirm()
+        self.assertEqual(first.state, "ordered")
+        ordered = first.move_id.product_uom_qty
+        customers = self.env.ref("stock.stock_location_customers")
+        sale = self.env["stock.move"].create(
+            {
+                "product_id": self.pump.id,
+                "product_uom_qty": 200.0,
+                "product_uom": self.unit.id,
+                "location_id": self.depot.lot_stock_id.id,
+                "location_dest_id": customers.id,
+                "company_id": self.company_a.id,
+            }
+        )
+        sale._action_confirm()
+        self._run_cron()
+        second = self._at(self._proposals(self.pump), self.depot) - first
+        self.assertEqual(second.state, "proposed")
+        result = second.with_user(self.buyer).action_confirm()
+        self.assertEqual(second.state, "ordered", result)
+        self.assertFalse(second.exception_reason)
+        self.assertEqual(second.picking_id, first.picking_id, "one open transfer")
+        self.assertAlmostEqual(
+            second.move_id.product_uom_qty, ordered + second.quantity, places=2
+        )
+
     def test_transfer_on_its_way_counts_once(self):
         transit = self.company_a.internal_transit_location_id
         move = self.env["stock.move"].create(
