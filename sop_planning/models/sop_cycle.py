@@ -223,7 +223,18 @@ class SopCycle(models.Model):
 
     @api.model
     def _default_date_month(self):
-        return first_of_this_month(self) + relativedelta(months=1)
+        """Next month, or the month after the company's newest approved
+        plan when that is later (its plan is prepared ahead: the month
+        before it would be refused)."""
+        next_month = first_of_this_month(self) + relativedelta(months=1)
+        newest = self.search(
+            [("company_id", "=", self.env.company.id), ("state", "=", "approved")],
+            order="date_month desc",
+            limit=1,
+        )
+        if newest and newest.date_month >= next_month:
+            return newest.date_month + relativedelta(months=1)
+        return next_month
 
     @api.depends("date_month")
     def _compute_month_label(self):
@@ -378,6 +389,9 @@ class SopCycle(models.Model):
         self._check_scope_editable(vals)
         if "state" in vals:
             self._check_transition(vals["state"])
+        if vals.get("date_month") and "name" not in vals:
+            for cycle in self:
+                cycle._rename_for_month(vals["date_month"])
         # recorded only by the step itself (``_reject``, the approval), which
         # sets this context after its own group and state checks
         recording = self.env.context.get("sop_workflow_record")
@@ -781,5 +795,14 @@ class SopCycle(models.Model):
         )
 
     @api.model
+    def _rename_for_month(self, month):
+        """Its name follows a new planning month: S&OP/2027-01/004 moved to
+        February is S&OP/2027-02/004 (a name without its month is kept)."""
+        old = f"{self.date_month:%Y-%m}"
+        new = f"{month:%Y-%m}"
+        head, found, tail = self.name.rpartition(old)
+        if found and new != old:
+            super().write({"name": head + new + tail})
+
     def _first_of_month(self, value):
         return fields.Date.to_date(value).replace(day=1)

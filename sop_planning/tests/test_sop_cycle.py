@@ -34,6 +34,30 @@ class TestSopCycle(SopCase):
         cycle.with_user(self.executive).action_close()
         self.assertEqual(cycle.state, "closed")
 
+    def test_a_new_cycle_is_named_and_dated_for_the_month_it_plans(self):
+        """A duplicate moved to the next month takes that month's name (it
+        kept January's in lists, chatter and the workbook's file name); New
+        proposes the month after the company's newest approved plan, not a
+        month before it that could not start."""
+        first = self._new_cycle(date_month="2031-01-01")
+        number = first.name.rpartition("/")[2]
+        self.assertEqual(first.name, f"S&OP/2031-01/{number}")
+        first.date_month = date(2031, 2, 1)
+        self.assertEqual(first.name, f"S&OP/2031-02/{number}")
+        first.action_start_demand_review()
+        one_line_plan(first)
+        for method in (
+            "action_submit_supply_review",
+            "action_submit_reconciliation",
+            "action_submit_executive_review",
+        ):
+            getattr(first, method)()
+        first.with_user(self.executive).action_approve()
+        self.assertEqual(
+            Form(self.env["sop.cycle"].with_user(self.planner)).date_month,
+            date(2031, 3, 1),
+        )
+
     def test_a_cycle_without_a_plan_is_not_approved(self):
         """A cycle whose forecast never ran (a company without a warehouse)
         reaches the executive review; its approval is refused, so it closes
