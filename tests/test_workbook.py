@@ -151,6 +151,15 @@ def test_totals_equal_the_inputs():
     assert [row[4] for row in scenario_rows] == [420.0, 483.0]
 
 
+def test_summary_simulates_the_scenario_the_plan_was_approved_with():
+    """A plan approved with a scenario shows that scenario's simulated
+    fill and stock, not the base plan's next to its name."""
+    plan = dict(_plan(), approved_scenario="Demand +15 %")
+    summary = {row[0]: row[1] for row in _rows(_read(plan)["Summary"])[3:] if row[0]}
+    assert summary["Fill rate (simulated)"] == 0.93
+    assert summary["Average stock value (simulated)"] == 110.0
+
+
 def test_formulas_and_conditional_colours_are_written():
     buffer = io.BytesIO()
     write_workbook(buffer, _plan())

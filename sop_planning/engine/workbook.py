@@ -15,7 +15,9 @@ indicators, notes) to the reader's language; a word it lacks stays English.
   (0-1);
 - ``financial``: ``finance.financial_plan`` rows; ``spend``:
   ``finance.purchase_spend`` rows;
-- ``scenarios``: ``scenario.score_scenarios`` rows;
+- ``scenarios``: ``scenario.score_scenarios`` rows; ``approved_scenario``:
+  the ``scenario`` the plan was approved with, whose simulated figures the
+  Summary shows instead of the base row's;
 - ``accuracy``: one row per item, any columns (``wape``, ``mase``, ``bias``
   and the classes of the forecast engine's ``items`` table);
 - ``adjustments``: one row per plan line with a hidden key, and ``reasons``
@@ -23,7 +25,7 @@ indicators, notes) to the reader's language; a word it lacks stays English.
   Adjustments sheet that the import reads back (``workbook_adjustments``);
 - ``kpis``: ``kpi, value`` and optionally ``format`` (``number``, ``money``,
   ``percent``, ``text``): shown first on the Summary, before the indicators
-  derived from ``financial`` and the base row of ``scenarios``;
+  derived from ``financial`` and the base (or approved) row of ``scenarios``;
 - ``policy_backtest``: one row per ABC x XYZ class, columns of
   ``POLICY_BACKTEST_COLUMNS`` (rates as shares 0-1): the policies replayed
   on the last 12 months against the reordering rules before the plan; a
@@ -447,7 +449,8 @@ def _summary_kpis(plan, text):
         ]
     scenarios = plan.get("scenarios")
     if scenarios is not None and len(scenarios):
-        base = scenarios.iloc[0]
+        approved = scenarios[scenarios["scenario"].eq(plan.get("approved_scenario"))]
+        base = (approved if len(approved) else scenarios).iloc[0]
         rows += [
             (text("Fill rate (simulated)"), base.get("fill_rate"), "percent"),
             (

@@ -50,6 +50,34 @@ class SopCycle(models.Model):
         "the inventory policies computed at approval. Set by an executive.",
     )
 
+    # what the scenario the plan is approved with scored: the Summary's
+    # supply and finance figures are the base plan's
+    approved_scenario_state = fields.Selection(
+        related="approved_scenario_id.state",
+        string="Approved Scenario Status",
+        groups=GROUP_USER,
+    )
+    approved_fill_rate = fields.Float(
+        related="approved_scenario_id.fill_rate",
+        string="Fill Rate (simulated)",
+        groups=GROUP_USER,
+    )
+    approved_avg_stock_value = fields.Monetary(
+        related="approved_scenario_id.avg_stock_value",
+        string="Average Stock Value (simulated)",
+        groups=GROUP_USER,
+    )
+    approved_margin = fields.Monetary(
+        related="approved_scenario_id.margin",
+        string="Margin (simulated)",
+        groups=GROUP_USER,
+    )
+    approved_purchase_spend = fields.Monetary(
+        related="approved_scenario_id.purchase_spend",
+        string="Purchase Spend (simulated)",
+        groups=GROUP_USER,
+    )
+
     @api.depends("scenario_ids")
     def _compute_scenario_count(self):
         counts = dict(

@@ -158,6 +158,7 @@ class SopCycle(models.Model):
             plan["adjustments"] = self._workbook_adjustments(lines)
             plan["reasons"] = list(self._adjustment_reasons().values())
         plan["scenarios"] = self._workbook_scenarios()
+        plan["approved_scenario"] = self.approved_scenario_id.name
         plan["policy_backtest"] = self._workbook_policy_backtest()
         return plan
 

@@ -261,6 +261,35 @@ class TestScenario(SopPolicyCase):
         )
         self.assertIn("Vendor late", cycle.message_ids[:3].mapped("body")[0])
 
+    def test_the_plan_shows_what_its_approved_scenario_scored(self):
+        """Approved with a scenario, the cycle and its workbook's Summary
+        show that scenario's simulated fill, stock and spend (the Summary
+        showed the base plan's next to the scenario's name)."""
+        cycle = self._review(self.pump | self.valve)
+        late = self._scenario(cycle, name="Vendor late", lead_time_days=14)
+        cycle.with_user(self.planner).action_score_scenarios()
+        base = cycle._base_scenario()
+        self.assertNotAlmostEqual(late.avg_stock_value, base.avg_stock_value)
+        cycle.with_user(self.executive).approved_scenario_id = late
+        cycle.with_user(self.executive).action_approve()
+        executive = cycle.with_user(self.executive)
+        self.assertEqual(executive.approved_scenario_state, "scored")
+        self.assertEqual(executive.approved_fill_rate, late.fill_rate)
+        self.assertEqual(executive.approved_avg_stock_value, late.avg_stock_value)
+        self.assertEqual(executive.approved_purchase_spend, late.purchase_spend)
+        action = executive.action_export_workbook()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[-1].split("?")[0])
+        )
+        summary = openpyxl.load_workbook(
+            io.BytesIO(base64.b64decode(attachment.datas)), data_only=True
+        )["Summary"]
+        figures = {row[0]: row[1] for row in summary.iter_rows(values_only=True)}
+        self.assertEqual(figures["Approved with scenario"], "Vendor late")
+        self.assertAlmostEqual(
+            figures["Average stock value (simulated)"], late.avg_stock_value, places=2
+        )
+
     def test_approve_with_lower_demand_scales_recent_demand_too(self):
         # recent sales of 600 a month are above the plan: the policy's level
         for offset in range(1, 12):
