@@ -96,8 +96,8 @@ class SopCycle(models.Model):
     revenue_diff = fields.Monetary(
         string="Revenue vs Previous",
         compute="_compute_supply_summary",
-        help="Against the previous approved plan's revenue of the products and "
-        "warehouses this plan plans.",
+        help="Against the previous approved plan's revenue of the products, "
+        "warehouses and months both plans plan.",
         groups=GROUP_USER,
     )
     margin_diff = fields.Monetary(
@@ -119,15 +119,23 @@ class SopCycle(models.Model):
                 ["revenue:sum", "cost:sum", "margin:sum"],
             )
         }
-        prev_totals = {
-            cycle: Line._read_group(
-                cycle._previous_lines_domain(prev),
-                [],
-                ["revenue:sum", "cost:sum", "margin:sum"],
-            )[0]
-            for cycle, prev in previous.items()
-            if prev
-        }
+        # like for like: the months both plans cover
+        prev_totals, own_totals = {}, {}
+        for cycle, prev in previous.items():
+            if prev:
+                prev_totals[cycle] = Line._read_group(
+                    cycle._previous_lines_domain(prev),
+                    [],
+                    ["revenue:sum", "cost:sum", "margin:sum"],
+                )[0]
+                own_totals[cycle] = Line._read_group(
+                    [
+                        ("cycle_id", "=", cycle.id),
+                        ("date_month", "<", prev._plan_end()),
+                    ],
+                    [],
+                    ["revenue:sum", "cost:sum", "margin:sum"],
+                )[0]
         flags = {
             (cycle.id, short, excess): count
             for cycle, short, excess, count in Line._read_group(
@@ -173,14 +181,17 @@ class SopCycle(models.Model):
             prev = previous[cycle]
             cycle.previous_cycle_id = prev
             before = prev_totals.get(cycle, (0.0, 0.0, 0.0))
-            cycle.revenue_diff = revenue - (before[0] or 0.0) if prev else 0.0
-            cycle.margin_diff = margin - (before[2] or 0.0) if prev else 0.0
+            now = own_totals.get(cycle, (0.0, 0.0, 0.0))
+            cycle.revenue_diff = (now[0] or 0.0) - (before[0] or 0.0) if prev else 0.0
+            cycle.margin_diff = (now[2] or 0.0) - (before[2] or 0.0) if prev else 0.0
 
     def _previous_lines_domain(self, previous):
-        """The plan lines of ``previous`` of the products and warehouses this
-        cycle plans: "vs previous" compares like for like (a previous plan of
-        more categories or warehouses read as a fall of their whole plan).
-        A cycle not saved yet plans nothing."""
+        """The plan lines of ``previous`` of the products, warehouses and
+        months this cycle plans: "vs previous" compares like for like (a
+        previous plan of more categories or warehouses read as a fall of
+        their whole plan; a month earlier, its first month and a month fewer
+        of this plan's last as a change). This cycle's side is its lines
+        before ``previous._plan_end()``. A cycle not saved yet plans nothing."""
         if not self.id:
             return [("id", "=", False)]
         mine = self.env["sop.plan.line"]._search([("cycle_id", "=", self.id)])
@@ -188,7 +199,13 @@ class SopCycle(models.Model):
             ("cycle_id", "=", previous.id),
             ("product_id", "in", mine.subselect("product_id")),
             ("warehouse_id", "in", mine.subselect("warehouse_id")),
+            ("date_month", ">=", self.date_month),
         ]
+
+    def _plan_end(self):
+        """The first month after this plan's horizon."""
+        self.ensure_one()
+        return self.date_month + relativedelta(months=self.horizon_months)
 
     def _previous_approved(self):
         """The latest approved or closed cycle of the company before this

@@ -60,11 +60,15 @@ class SopCycle(models.Model):
     purchase_spend_diff = fields.Monetary(
         string="Purchase Spend vs Previous",
         compute="_compute_supply_plan_money",
+        help="Over the months both plans cover, of the products and warehouses "
+        "this plan plans.",
         groups=GROUP_USER,
     )
     inventory_value_end_diff = fields.Monetary(
         string="Inventory Value (end) vs Previous",
         compute="_compute_supply_plan_money",
+        help="At the end of the last month both plans cover, of the products "
+        "and warehouses this plan plans.",
         groups=GROUP_USER,
     )
     supply_plans_compared = fields.Boolean(
@@ -139,21 +143,28 @@ class SopCycle(models.Model):
                 if previous[cycle]
                 else []
             )
-            spend = sum(row[4] for row in rows)
-            end_value = rows[-1][5] if rows else 0.0
-            cycle.purchase_spend_total = spend
+            cycle.purchase_spend_total = sum(row[4] for row in rows)
+            # like for like: the months both plans cover (the previous plan's
+            # lines are of this plan's months, ``_previous_lines_domain``)
+            own = {row[0]: row for row in rows}
+            common = sorted(own.keys() & {row[0] for row in prev_rows})
             # without figures of its own, the previous plan would show this
             # plan's whole spend and stock as the difference; before this
             # plan's supply review, the previous plan's as a decrease
-            compared = bool(cycle.date_supply) and any(
-                row[4] or row[5] for row in prev_rows
+            compared = (
+                bool(cycle.date_supply)
+                and bool(common)
+                and any(row[4] or row[5] for row in prev_rows)
             )
             cycle.supply_plans_compared = compared
+            before = {row[0]: row for row in prev_rows}
             cycle.purchase_spend_diff = (
-                spend - sum(row[4] for row in prev_rows) if compared else 0.0
+                sum(own[month][4] - before[month][4] for month in common)
+                if compared
+                else 0.0
             )
             cycle.inventory_value_end_diff = (
-                end_value - prev_rows[-1][5] if compared else 0.0
+                own[common[-1]][5] - before[common[-1]][5] if compared else 0.0
             )
             cycle.supply_plan_html = cycle._supply_plan_table(rows)
             cycle.simulation_note = cycle._simulation_note(rows)

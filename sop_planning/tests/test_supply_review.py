@@ -282,11 +282,16 @@ class TestSupplyReview(SopDataCase):
         first = self._new_cycle(date_month=self._month(1), **scope)
         first.action_start_demand_review()
         first.action_run_forecast()
+        # a one-off in the first plan's first month, a month the second
+        # plan does not cover: not a change of plan
+        self._lines(first, self.item).sorted("date_month")[0].write(
+            {"adjustment_qty": 100, "adjustment_reason": "one_off"}
+        )
         first.action_submit_supply_review()
         first.action_submit_reconciliation()
         first.action_submit_executive_review()
         first.with_user(self.executive).action_approve()
-        self.assertAlmostEqual(first.revenue_total, 6120.0, places=2)
+        self.assertAlmostEqual(first.revenue_total, 6120.0 + 5000.0, places=2)
 
         second = self._new_cycle(date_month=self._month(2), **scope)
         second.action_start_demand_review()
