@@ -147,6 +147,7 @@ class SopCycle(models.Model):
             "date_month": month,
             "warehouse_ids": [Command.set(self.warehouse_ids.ids)],
             "product_category_ids": [Command.set(self.product_category_ids.ids)],
+            "scenario_ids": self._scenario_commands(),
         }
         for name in (
             "horizon_months",

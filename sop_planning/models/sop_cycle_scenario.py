@@ -3,7 +3,7 @@ from functools import partial
 
 import pandas as pd
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import BASE, PlanInputs, evaluate_plan, scenario_policy
@@ -11,6 +11,7 @@ from ..engine.scenario import PlanEvaluation, kpis_from_totals
 from . import sop_step_run
 from .sop_common import GROUP_EXECUTIVE, GROUP_PLANNER, GROUP_USER, filtered_action
 from .sop_cycle_execution import ISOLATION_CALLS, isolate_failing_items
+from .sop_scenario import DELTA_FIELDS
 
 # Simulated demand paths per item and their seed: every scenario of a cycle
 # is scored on the same paths, so they differ by their deltas only. The plan
@@ -77,6 +78,39 @@ class SopCycle(models.Model):
         string="Purchase Spend (simulated)",
         groups=GROUP_USER,
     )
+
+    def copy_data(self, default=None):
+        """A duplicate (next month's cycle, a re-plan) keeps the what-if
+        scenarios to compare again, as drafts."""
+        vals_list = super().copy_data(default)
+        if "scenario_ids" not in (default or {}):
+            for cycle, vals in zip(self, vals_list, strict=True):
+                vals["scenario_ids"] = cycle._scenario_commands()
+        return vals_list
+
+    def _scenario_commands(self):
+        """This cycle's what-if scenarios (not its base plan) as commands
+        creating them on another cycle: their names and deltas, not their
+        scores."""
+        self.ensure_one()
+        terms = ["name", "sequence", *(DELTA_FIELDS - {"category_line_ids"})]
+        return [
+            Command.create(
+                {
+                    **{name: scenario[name] for name in terms},
+                    "category_line_ids": [
+                        Command.create(
+                            {
+                                "categ_id": line.categ_id.id,
+                                "demand_pct": line.demand_pct,
+                            }
+                        )
+                        for line in scenario.category_line_ids
+                    ],
+                }
+            )
+            for scenario in self.scenario_ids.filtered(lambda s: not s.is_base)
+        ]
 
     @api.depends("scenario_ids")
     def _compute_scenario_count(self):

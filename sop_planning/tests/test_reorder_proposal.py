@@ -408,6 +408,7 @@ class TestReorderProposal(SopPolicyCase):
             horizon_months=9,
             warehouse_ids=[(6, 0, self.warehouse.ids)],
         )
+        self._scenario(cycle, name="Vendor late", lead_time_days=14)
         cron = self.env.ref("sop_planning.ir_cron_sop_open_cycle")
         with self.enter_registry_test_mode():
             cron.method_direct_trigger()
@@ -420,6 +421,9 @@ class TestReorderProposal(SopPolicyCase):
         self.assertEqual(opened.horizon_months, 9)
         self.assertEqual(opened.warehouse_ids, cycle.warehouse_ids)
         self.assertEqual(opened.state, "draft")
+        # the what-if scenarios to compare again, not their scores
+        self.assertEqual(opened.scenario_ids.mapped("name"), ["Vendor late"])
+        self.assertEqual(opened.scenario_ids.lead_time_days, 14)
 
     def test_nightly_refresh_rolls_policies_forward(self):
         cycle = self._approve(self._plan(self.pump))

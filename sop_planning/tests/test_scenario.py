@@ -290,6 +290,29 @@ class TestScenario(SopPolicyCase):
             figures["Average stock value (simulated)"], late.avg_stock_value, places=2
         )
 
+    def test_a_duplicate_keeps_the_scenarios_to_compare_again(self):
+        """Duplicated for next month, a cycle keeps its what-if scenarios
+        (deltas and category lines) as drafts to score again; not the base
+        plan, nor any score."""
+        cycle = self._review(self.pump)
+        self._scenario(
+            cycle,
+            name="Pumps -10 %",
+            category_line_ids=[
+                Command.create({"categ_id": self.category.id, "demand_pct": -10})
+            ],
+        )
+        self._scenario(cycle, name="Vendor late", lead_time_days=14)
+        cycle.with_user(self.planner).action_score_scenarios()
+        copy = cycle.with_user(self.planner).copy({"date_month": self._month(1)})
+        scenarios = copy.scenario_ids
+        self.assertEqual(scenarios.mapped("name"), ["Pumps -10 %", "Vendor late"])
+        self.assertEqual(scenarios.mapped("state"), ["draft", "draft"])
+        self.assertEqual(scenarios.mapped("fill_rate"), [0.0, 0.0])
+        self.assertEqual(scenarios[0].category_line_ids.demand_pct, -10)
+        self.assertEqual(scenarios[1].lead_time_days, 14)
+        self.assertEqual(len(cycle.scenario_ids), 3, "the original keeps its own")
+
     def test_approve_with_lower_demand_scales_recent_demand_too(self):
         # recent sales of 600 a month are above the plan: the policy's level
         for offset in range(1, 12):
