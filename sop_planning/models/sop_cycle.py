@@ -389,9 +389,9 @@ class SopCycle(models.Model):
         self._check_scope_editable(vals)
         if "state" in vals:
             self._check_transition(vals["state"])
+        names = {}
         if vals.get("date_month") and "name" not in vals:
-            for cycle in self:
-                cycle._rename_for_month(vals["date_month"])
+            names = {cycle: cycle._name_for_month(vals["date_month"]) for cycle in self}
         # recorded only by the step itself (``_reject``, the approval), which
         # sets this context after its own group and state checks
         recording = self.env.context.get("sop_workflow_record")
@@ -401,7 +401,11 @@ class SopCycle(models.Model):
             if name in vals and (vals.get("state") != state or not recording)
         ]
         check_recorded_not_typed(self, typed)
-        return super().write(vals)
+        result = super().write(vals)
+        for cycle, name in names.items():
+            if name != cycle.name:
+                cycle.write({"name": name})
+        return result
 
     def _check_company_allowed(self, vals):
         """A cycle is put only in a company the user works in (the record
@@ -795,14 +799,11 @@ class SopCycle(models.Model):
         )
 
     @api.model
-    def _rename_for_month(self, month):
-        """Its name follows a new planning month: S&OP/2027-01/004 moved to
+    def _name_for_month(self, month):
+        """Its name for a new planning month: S&OP/2027-01/004 moved to
         February is S&OP/2027-02/004 (a name without its month is kept)."""
-        old = f"{self.date_month:%Y-%m}"
-        new = f"{month:%Y-%m}"
-        head, found, tail = self.name.rpartition(old)
-        if found and new != old:
-            super().write({"name": head + new + tail})
+        head, found, tail = self.name.rpartition(f"{self.date_month:%Y-%m}")
+        return head + f"{month:%Y-%m}" + tail if found else self.name
 
     def _first_of_month(self, value):
         return fields.Date.to_date(value).replace(day=1)
