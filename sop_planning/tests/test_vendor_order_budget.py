@@ -138,28 +138,33 @@ class TestPurchaseBudget(VendorOrderCase):
         self.assertEqual(budget.deferred_count, 1)
         self.assertEqual(budget.deferred_value, 50.0, "10 x 5, not the 14 proposed")
 
-    def test_create_rfqs_skips_an_order_the_budget_deferred_whole(self):
-        """The buyer selects every proposed order: one the budget deferred
-        whole has nothing to order; the others still get their RFQs."""
-        order = self._run()
-        other_vendor = self.env["res.partner"].create({"name": "Deferred Supplier"})
-        deferred = self.env["sop.vendor.order"].create(
+    def _other_vendor_order(self, vendor, reason, quantity, price=0.0):
+        """A vendor order of today from a new ``vendor`` with one line of the
+        idle product."""
+        return self.env["sop.vendor.order"].create(
             {
-                "vendor_id": other_vendor.id,
+                "vendor_id": self.env["res.partner"].create({"name": vendor}).id,
                 "warehouse_id": self.warehouse.id,
                 "date_order": fields.Date.today(),
                 "line_ids": [
                     fields.Command.create(
                         {
                             "product_id": self.idle.id,
-                            "reason": "deferred",
-                            "quantity": 5.0,
-                            "proposed_qty": 5.0,
+                            "reason": reason,
+                            "quantity": quantity,
+                            "proposed_qty": quantity,
+                            "price_unit": price,
                         }
                     )
                 ],
             }
         )
+
+    def test_create_rfqs_skips_an_order_the_budget_deferred_whole(self):
+        """The buyer selects every proposed order: one the budget deferred
+        whole has nothing to order; the others still get their RFQs."""
+        order = self._run()
+        deferred = self._other_vendor_order("Deferred Supplier", "deferred", 5.0)
         action = (order | deferred).with_user(self.buyer).action_create_rfq()
         self.assertEqual(order.state, "rfq")
         self.assertEqual(deferred.state, "draft")
@@ -176,30 +181,12 @@ class TestPurchaseBudget(VendorOrderCase):
         self._budget(480.0)
         order = self._run()
         self.assertEqual(order.amount_total, 450.0)
-        other_vendor = self.env["res.partner"].create({"name": "Second Supplier"})
-        second = self.env["sop.vendor.order"].create(
-            {
-                "vendor_id": other_vendor.id,
-                "warehouse_id": self.warehouse.id,
-                "date_order": fields.Date.today(),
-                "line_ids": [
-                    fields.Command.create(
-                        {
-                            "product_id": self.idle.id,
-                            "reason": "added",
-                            "quantity": 10.0,
-                            "proposed_qty": 10.0,
-                            "price_unit": 5.0,
-                        }
-                    )
-                ],
-            }
-        )
+        second = self._other_vendor_order("Second Supplier", "added", 10.0, 5.0)
         both = (order | second).with_user(self.buyer)
         with self.assertRaises(UserError) as refused:  # rolled back
             both.action_create_rfq()
         self.assertIn(f"{second.name} spends past", str(refused.exception))
-        vendors = self.supplier | other_vendor
+        vendors = self.supplier | second.vendor_id
         self.assertFalse(
             self.env["purchase.order"].search([("partner_id", "in", vendors.ids)])
         )
