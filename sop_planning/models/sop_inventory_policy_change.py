@@ -133,9 +133,12 @@ class SopInventoryPolicyChange(models.Model):
     def _prepare_changes(self, cycle, policies, rows):
         """History rows of policies (None: new) taking ``rows`` under ``cycle``.
 
-        A new policy and a new plan are always kept; a nightly refresh only
-        when the reorder point or the maximum moved materially since the
-        last change kept (small daily moves add up until they are material).
+        A new policy is always kept; a new plan when the policy comes back
+        (archived), is skipped or planned again, or moved materially; a
+        nightly refresh only when the reorder point or the maximum moved
+        materially since the last change kept (small daily moves add up
+        until they are material): a monthly plan that leaves a policy as it
+        was does not push its real changes out of the history.
         """
         logged = self._logged_levels([p.id for p in policies if p])
         now = fields.Datetime.now()
@@ -158,6 +161,13 @@ class SopInventoryPolicyChange(models.Model):
                 change.update(created, row=row_index, kind="created")
             elif policy.cycle_id != cycle or not policy.active:
                 old = self._levels(policy)
+                unchanged = (
+                    policy.active
+                    and (policy.state == "skipped") == (vals["state"] == "skipped")
+                    and not self._is_material(old, new)
+                )
+                if unchanged:
+                    continue
                 change.update(approved, kind="plan")
             else:
                 old = logged.get(policy.id) or self._levels(policy)
