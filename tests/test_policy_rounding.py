@@ -103,9 +103,15 @@ def test_rounding_up_never_lowers_the_promised_fill_rate():
     assert (rounded["expected_stock_value"] == rounded["expected_stock"] * 2.0).all()
 
 
-def test_order_quantum_packaging_in_whole_steps():
-    quantum = order_quantum([1.0, 1.0, 0.01, 1.0, 0.0], [6.0, 0.5, 0.25, 2.5, 0.0])
-    np.testing.assert_allclose(quantum, [6.0, 1.0, 0.25, 3.0, 0.0])
+def test_order_quantum_is_whole_packs_and_whole_steps():
+    """A tray of 30 eggs counted in dozens (2.5) orders by 5 dozens, two
+    trays: 3 dozens was 1.2 trays on the RFQ; packs of 5 units counted in
+    dozens by 5 dozens; units bought for a product in dozens by 1 dozen."""
+    quantum = order_quantum(
+        [1.0, 1.0, 0.01, 1.0, 0.0, 1.0, 1.0, 0.001, 1.0],
+        [6.0, 0.5, 0.25, 2.5, 0.0, 5 / 12, 1 / 12, 25.0, 0.0],
+    )
+    np.testing.assert_allclose(quantum, [6.0, 1.0, 0.25, 5.0, 0.0, 5.0, 1.0, 25.0, 1.0])
 
 
 def test_float_noise_is_not_rounded_up():

@@ -8,11 +8,12 @@ items)``.
 - ``rounding``: the smallest quantity of the item's unit, e.g. 1 for an item
   counted in pieces, 0.01 for one in kilograms (0 or missing: not rounded);
 - ``multiple``: the vendor's purchase packaging in the item's unit, e.g. 6
-  for a pack of six (0 or missing: none; at most ``rounding``: none beyond
-  it).
+  for a pack of six (0 or missing: none).
 
-The order quantum is the packaging rounded up to whole ``rounding`` steps
-(``rounding`` alone where there is no packaging). Then, per item:
+The order quantum is the smallest quantity that is both whole packs and
+whole ``rounding`` steps: a pack of 6 counted in pieces orders by 6, a tray
+of 30 eggs counted in dozens (2.5 dozens) by 5 dozens, two trays (``rounding``
+alone where there is no packaging). Then, per item:
 
 - reorder point (Odoo's min) rounded **up** to ``rounding``: the target is
   reached at least;
@@ -58,13 +59,33 @@ def ceil_to(values, step):
     return np.where(step > 0, np.round(rounded, 9), values)
 
 
+# Packs tried for a common multiple of a pack and a step; beyond, the pack is
+# rounded up to whole steps.
+MAX_PACKS = 1000
+
+
 def order_quantum(rounding, multiple):
-    """The step of order quantities: packaging in whole ``rounding`` steps."""
-    rounding = np.nan_to_num(np.asarray(rounding, dtype=float), nan=0.0)
-    multiple = np.nan_to_num(np.asarray(multiple, dtype=float), nan=0.0)
-    rounding = np.maximum(rounding, 0.0)
-    packed = multiple > rounding
-    return np.where(packed, ceil_to(multiple, rounding), rounding)
+    """The step of order quantities: the smallest multiple of the packaging
+    ``multiple`` that is whole ``rounding`` steps (either alone where the
+    other is 0)."""
+    rounding = np.maximum(np.nan_to_num(np.asarray(rounding, dtype=float)), 0.0)
+    multiple = np.maximum(np.nan_to_num(np.asarray(multiple, dtype=float)), 0.0)
+    rounding, multiple = np.broadcast_arrays(rounding, multiple)
+    both = (rounding > 0) & (multiple > 0)
+    quantum = np.where(multiple > 0, multiple, rounding).astype(float)
+    packs = np.zeros(quantum.shape)
+    safe = np.where(both, rounding, 1.0)
+    for count in range(1, MAX_PACKS + 1):
+        todo = both & (packs == 0)
+        if not todo.any():
+            break
+        steps = multiple * count / safe
+        whole = todo & (
+            np.abs(steps - np.round(steps)) <= TOLERANCE * np.maximum(steps, 1.0)
+        )
+        packs = np.where(whole, count, packs)
+    common = np.where(packs > 0, multiple * packs, ceil_to(multiple, safe))
+    return np.where(both, np.round(common, 9), quantum)
 
 
 def round_policy(policy, items):

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round, formatLang
 
+from ..engine.policy_rounding import ceil_to, order_quantum
 from .sop_common import MAX_ADJUSTMENT_QTY, finite_up_to, set_worded
 from .sop_reorder_proposal import OPEN_STATES
 from .sop_vendor_order import ORDERED_REASONS
@@ -286,11 +287,17 @@ class SopVendorOrderLine(models.Model):
                 quantity=line.quantity,
                 uom_id=product.uom_id,
             ):
-                minimum = min(
-                    seller.product_uom_id._compute_quantity(
-                        seller.min_qty, product.uom_id
+                # in whole steps of the product's unit: 2.5 dozens is 3
+                minimum = float(
+                    ceil_to(
+                        min(
+                            seller.product_uom_id._compute_quantity(
+                                seller.min_qty, product.uom_id
+                            )
+                            for seller in sellers
+                        ),
+                        product.uom_id._sop_quantity_step(),
                     )
-                    for seller in sellers
                 )
                 raise UserError(
                     self.env._(
@@ -317,6 +324,10 @@ class SopVendorOrderLine(models.Model):
                 packs - round(packs), precision_rounding=product.uom_id.rounding
             ):
                 continue
+            # suggested in whole packs that are whole pieces (trays of 2.5
+            # dozens: 5 dozens), which the whole-number check accepts too
+            quantum = float(order_quantum(product.uom_id._sop_quantity_step(), pack))
+            steps = line.quantity / quantum
             raise UserError(
                 self.env._(
                     "%(vendor)s sells %(product)s in packs of %(pack)s %(unit)s: "
@@ -326,10 +337,10 @@ class SopVendorOrderLine(models.Model):
                     pack=formatLang(self.env, pack, dp="Product Unit"),
                     unit=product.uom_id.name,
                     lower=formatLang(
-                        self.env, math.floor(packs) * pack, dp="Product Unit"
+                        self.env, math.floor(steps) * quantum, dp="Product Unit"
                     ),
                     upper=formatLang(
-                        self.env, math.ceil(packs) * pack, dp="Product Unit"
+                        self.env, math.ceil(steps) * quantum, dp="Product Unit"
                     ),
                     quantity=formatLang(self.env, line.quantity, dp="Product Unit"),
                 )

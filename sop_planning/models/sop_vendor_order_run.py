@@ -10,6 +10,7 @@ import pandas as pd
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 
+from ..engine.policy_rounding import order_quantum
 from ..engine.vendor_order import build_vendor_orders, ordered_quantity
 from .sop_cycle_supply_plan import _json_safe
 from .sop_vendor_order import ORDERED_REASONS
@@ -323,7 +324,7 @@ class SopVendorOrder(models.Model):
             p["id"]: p["demand_per_day"] for p in policies.read(["demand_per_day"])
         }
         frame["per_day"] = frame["sop_policy_id"].map(demand).fillna(0.0)
-        frame["quantum"] = self._rule_quanta(frame, rules.company_id)
+        frame["quantum"], frame["step"] = self._rule_quanta(frame, rules.company_id)
         projected = frame["qty_projected"].where(frame["due"], frame["qty_forecast"])
         # before Odoo's rounding, so the pack rounding is said
         need = np.maximum(frame["product_max_qty"] - projected, 0.0)
@@ -349,7 +350,7 @@ class SopVendorOrder(models.Model):
             # vendor selling by the unit and, cheaper, by packs of 6)
             pack = self._break_pack(*terms, seller=seller)
             if pack > quantum[row]:
-                quantum[row] = pack
+                quantum[row] = order_quantum(frame["step"].iat[row], pack)
                 quantities[row] = ordered_quantity(
                     needed[row : row + 1],
                     minimum[row : row + 1],
@@ -398,9 +399,11 @@ class SopVendorOrder(models.Model):
         ).reset_index(drop=True)
 
     def _rule_quanta(self, frame, company):
-        """The order step of each rule in its product's unit: the vendor's
-        pack (``product.product._sop_purchase_packagings``), else the rule's
-        replenishment unit if a pack, at least the unit's quantity step."""
+        """(order steps, quantity steps) of the rules in their product's
+        unit: the smallest quantity of whole vendor packs
+        (``product.product._sop_purchase_packagings``, else the rule's
+        replenishment unit if a pack) that is whole steps of the unit (a
+        tray of 30 for a product counted in dozens: 5 dozens)."""
         pairs = zip(frame["product_id"], frame["vendor_id"], strict=True)
         vendor_packs = self.env["product.product"]._sop_purchase_packagings(
             pairs, company
@@ -418,7 +421,7 @@ class SopVendorOrder(models.Model):
         def step(product_uom_id):
             return Uom.browse(product_uom_id)._sop_quantity_step()
 
-        quanta = []
+        packs = []
         for product_id, vendor_id, product_uom, rule_uom in zip(
             frame["product_id"],
             frame["vendor_id"],
@@ -426,11 +429,12 @@ class SopVendorOrder(models.Model):
             frame["replenishment_uom_id"],
             strict=True,
         ):
-            quantum = packs_of(vendor_uom.get((product_id, vendor_id)), product_uom)
-            if not quantum and rule_uom:
-                quantum = packs_of(int(rule_uom), product_uom)
-            quanta.append(max(quantum, step(product_uom)))
-        return quanta
+            pack = packs_of(vendor_uom.get((product_id, vendor_id)), product_uom)
+            if not pack and rule_uom:
+                pack = packs_of(int(rule_uom), product_uom)
+            packs.append(pack)
+        steps = [step(product_uom) for product_uom in frame["uom_id"]]
+        return order_quantum(steps, packs).tolist(), steps
 
     def _vendor_terms(self, company, vendor, key, today):
         currency = vendor.sop_order_currency_id or company.currency_id

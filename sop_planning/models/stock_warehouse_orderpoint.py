@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import float_round
 
+from ..engine.policy_rounding import order_quantum
+
 
 class StockWarehouseOrderpoint(models.Model):
     _inherit = "stock.warehouse.orderpoint"
@@ -111,9 +113,10 @@ class StockWarehouseOrderpoint(models.Model):
         """Round what an S&OP rule orders up to quantities one can buy.
 
         First the rule's multiple, as Odoo does (the vendor's pack, which the
-        plan writes to the rule), then whole steps of the product's unit:
-        whole pieces for a product counted in units. Rounding up, the order
-        never leaves the stock below the rule's maximum.
+        plan writes to the rule), then whole packs that are whole steps of
+        the product's unit: whole pieces for a product counted in units (a
+        tray of 30 for a product counted in dozens: 5 dozens). Rounding up,
+        the order never leaves the stock below the rule's maximum.
 
         Odoo also rounds up to the vendor's unit of measure, found per rule
         by a rule and vendor search (most of the time of computing thousands
@@ -125,9 +128,13 @@ class StockWarehouseOrderpoint(models.Model):
         if self.replenishment_uom_id or not self._vendor_uom_only():
             qty_to_order = super()._get_multiple_rounded_qty(qty_to_order)
         if qty_to_order > 0:
+            unit = self.replenishment_uom_id
+            pack = unit._sop_packs(self.product_uom) if unit else 0.0
             qty_to_order = float_round(
                 qty_to_order,
-                precision_rounding=self.product_uom._sop_quantity_step(),
+                precision_rounding=float(
+                    order_quantum(self.product_uom._sop_quantity_step(), pack)
+                ),
                 rounding_method="UP",
             )
         return qty_to_order

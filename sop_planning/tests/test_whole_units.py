@@ -90,6 +90,34 @@ class TestWholeUnits(SopPolicyCase):
         self._assert_whole(line.product_qty, "packs on the RFQ line")
         self.assertEqual(line.product_qty * 6, proposal.quantity)
 
+    def test_a_pack_of_two_and_a_half_units_orders_whole_packs_and_units(self):
+        """Counted in six-packs, bought in boxes of 15 (2.5 six-packs): the
+        lot, the maximum, the proposal and the RFQ are whole six-packs and
+        whole boxes, steps of 5 six-packs (the lot was in steps of 3, 1.2
+        boxes, and the RFQ asked for 123.2 trays in a drive)."""
+        box = self.env["uom.uom"].create(
+            {
+                "name": "Box of 15",
+                "relative_factor": 15,
+                "relative_uom_id": self.unit.id,
+            }
+        )
+        pens = self._product("Pens", uom_id=self.pack.id, standard_price=3.0)
+        self._vendor_price(pens, 30, product_uom_id=box.id, price=7.5)
+        policy = self._approve(self._plan(pens)).policy_ids
+        self.assertEqual(policy.state, "applied", policy.skip_reason)
+        self.assertEqual(policy.order_qty % 5, 0.0, policy.order_qty)
+        self.assertEqual(policy.order_up_to % 5, 0.0, policy.order_up_to)
+        self._put_on_hand(pens, 7.0)
+        self._run_cron()
+        proposal = self._proposals(pens)
+        self.assertEqual(proposal.quantity % 5, 0.0, proposal.quantity)
+        proposal.with_user(self.buyer).action_confirm()
+        line = proposal.purchase_line_id
+        self.assertEqual(line.product_uom_id, box)
+        self._assert_whole(line.product_qty, "boxes on the RFQ line")
+        self.assertEqual(line.product_qty * 2.5, proposal.quantity)
+
     def test_manual_multiple_of_a_rule_is_replaced_by_the_plan(self):
         rule = self.env["stock.warehouse.orderpoint"].create(
             {
