@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import new_test_user, tagged
 
 from .common_policy import SopPolicyCase
@@ -108,10 +109,22 @@ class TestWholeUnits(SopPolicyCase):
         self.assertEqual(policy.state, "applied", policy.skip_reason)
         self.assertEqual(policy.order_qty % 5, 0.0, policy.order_qty)
         self.assertEqual(policy.order_up_to % 5, 0.0, policy.order_up_to)
-        self._put_on_hand(pens, 7.0)
+        self._put_on_hand(pens, 8.0)  # 2 six-packs short of whole boxes
+        # a vendor ordered weekly, today: the daily run builds its order
+        self.vendor.write(
+            {
+                "sop_order_weekday": str(fields.Date.today().weekday()),
+                "sop_order_interval_days": 7,
+            }
+        )
         self._run_cron()
         proposal = self._proposals(pens)
         self.assertEqual(proposal.quantity % 5, 0.0, proposal.quantity)
+        ordered = self.env["sop.vendor.order.line"].search(
+            [("product_id", "=", pens.id)]
+        )
+        self.assertEqual(len(ordered), 1, "the run built the vendor's order")
+        self.assertEqual(ordered.quantity % 5, 0.0, ordered.quantity)
         proposal.with_user(self.buyer).action_confirm()
         line = proposal.purchase_line_id
         self.assertEqual(line.product_uom_id, box)
