@@ -13,6 +13,7 @@ from odoo.tools import SQL, format_date
 from ..engine.policy_rounding import order_quantum
 from ..engine.vendor_order import build_vendor_orders, ordered_quantity
 from .sop_cycle_supply_plan import _json_safe
+from .sop_step_run import DATA_ERRORS
 from .sop_vendor_order import ORDERED_REASONS
 
 _logger = logging.getLogger(__name__)
@@ -78,50 +79,72 @@ class SopVendorOrder(models.Model):
         kept = self.browse()
         terms_by_key = vendors.set_index("order_key").to_dict("index")
         for key, group in result.groupby("order_key", sort=False):
-            vendor_id, warehouse_id = map(int, key.split("-"))
-            terms = terms_by_key[key]
-            header = {
-                "company_id": company.id,
-                "vendor_id": vendor_id,
-                "warehouse_id": warehouse_id,
-                "date_order": keys[key],
-                "min_value": terms["min_value"],
-                "free_freight_value": terms["free_freight"],
-                "capacity_volume": terms["capacity_volume"],
-                "capacity_weight": terms["capacity_weight"],
-            }
-            line_vals = [self._line_values(row) for row in group.itertuples()]
-            order = by_key.get(key)
-            if order and order._same_lines(header, line_vals):
-                order._refresh_terms(header, line_vals)
-                kept |= order
-                continue
-            edited = order._buyer_quantities() if order else {}
-            if order:
-                order.line_ids.unlink()
-                order.write(header)
-            else:
-                order = self.create(header)
-            for vals in line_vals:
-                vals["quantity"] = edited.get(
-                    (vals["orderpoint_id"], vals["reason"], vals["proposed_qty"]),
-                    vals["quantity"],
+            try:
+                with self.env.cr.savepoint():
+                    kept |= self._build_order(
+                        company,
+                        key,
+                        group,
+                        terms_by_key[key],
+                        keys,
+                        by_key,
+                        order_notes,
+                    )
+            except DATA_ERRORS as exc:
+                # one vendor's order with bad data: the others are built, this
+                # one stays as it was (not dropped below)
+                kept |= by_key.get(key, self.browse())
+                _logger.warning(
+                    "S&OP vendor order %s of %s not refreshed: %s",
+                    key,
+                    company.name,
+                    exc,
+                    exc_info=True,
                 )
-            order.line_ids = [fields.Command.create(vals) for vals in line_vals]
-            order.line_ids.filtered(lambda x: x.quantity != x.proposed_qty)._reprice()
-            notes = order._json_notes(
-                [("due_lines", order._due_lines_params()), *order_notes.get(key, [])]
-            )
-            order.write(
-                {"explanation_values": notes, "explanation": order._explain(notes)}
-            )
-            kept |= order
         # drafts nobody needs any more (never an order with a live RFQ; one
         # whose RFQ was cancelled is a draft again)
         (drafts - kept).filtered(
             lambda o: o.purchase_id.state in (False, "cancel")
         ).unlink()
         self._apply_budget(company, kept)
+
+    def _build_order(self, company, key, group, terms, keys, by_key, order_notes):
+        """Create or refresh the vendor order of ``key`` from its engine
+        lines ``group``; return it."""
+        vendor_id, warehouse_id = map(int, key.split("-"))
+        header = {
+            "company_id": company.id,
+            "vendor_id": vendor_id,
+            "warehouse_id": warehouse_id,
+            "date_order": keys[key],
+            "min_value": terms["min_value"],
+            "free_freight_value": terms["free_freight"],
+            "capacity_volume": terms["capacity_volume"],
+            "capacity_weight": terms["capacity_weight"],
+        }
+        line_vals = [self._line_values(row) for row in group.itertuples()]
+        order = by_key.get(key)
+        if order and order._same_lines(header, line_vals):
+            order._refresh_terms(header, line_vals)
+            return order
+        edited = order._buyer_quantities() if order else {}
+        if order:
+            order.line_ids.unlink()
+            order.write(header)
+        else:
+            order = self.create(header)
+        for vals in line_vals:
+            vals["quantity"] = edited.get(
+                (vals["orderpoint_id"], vals["reason"], vals["proposed_qty"]),
+                vals["quantity"],
+            )
+        order.line_ids = [fields.Command.create(vals) for vals in line_vals]
+        order.line_ids.filtered(lambda x: x.quantity != x.proposed_qty)._reprice()
+        notes = order._json_notes(
+            [("due_lines", order._due_lines_params()), *order_notes.get(key, [])]
+        )
+        order.write({"explanation_values": notes, "explanation": order._explain(notes)})
+        return order
 
     def _vendor_order_input(self, company, proposals, today):
         """Engine lines and vendor terms, and the order date of each key."""

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -118,6 +119,42 @@ class TestVendorOrder(VendorOrderCase):
         line = self._line(order, self.due)
         self.assertEqual(line.quantity, 48.0, "45 raised to 4 packs of 12")
         self.assertIn("pack of 12", line.explanation)
+
+    def test_one_vendors_order_that_fails_leaves_the_others_built(self):
+        """The order of one vendor raises on its data: it stays as it was,
+        and the run still builds the other vendor's order (a bad pack of
+        one product stopped every vendor order of the company)."""
+        other = self.env["res.partner"].create(
+            {
+                "name": "Other Supplier",
+                "sop_order_weekday": str(date.today().weekday()),
+                "sop_order_interval_days": 7,
+            }
+        )
+        self.later.seller_ids.partner_id = other
+        later_rule = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "=", self.later.id)]
+        )
+        later_rule.product_min_qty = 20.0  # due at the other vendor
+        order = self._run()
+        self.assertEqual(self._line(order, self.due).quantity, 45.0)
+        later_rule.product_max_qty = 60.0  # 46 now, where it was 26
+        self.due.seller_ids.min_qty = 50.0  # would raise the due line
+        run = type(self.env["sop.vendor.order"])
+        build = run._build_order
+
+        def failing(records, company, key, *args):
+            if key.startswith(f"{self.supplier.id}-"):
+                raise ValidationError("bad data")
+            return build(records, company, key, *args)
+
+        with patch.object(run, "_build_order", failing):
+            self.assertEqual(self._run(), order, "kept, not dropped")
+        self.assertEqual(self._line(order, self.due).quantity, 45.0, "as it was")
+        other_order = self.env["sop.vendor.order"].search(
+            [("vendor_id", "=", other.id)]
+        )
+        self.assertEqual(self._line(other_order, self.later).quantity, 46.0)
 
     def test_a_need_below_the_vendors_minimum_is_raised_to_it(self):
         """The vendor sells from 50 (raised after the plan was approved): the
