@@ -108,6 +108,7 @@ class SopCycle(models.Model):
             lines["warehouse_id"].unique().tolist()
         )
         product_names = {p.id: p.display_name for p in products}
+        lines["unit"] = lines["product_id"].map({p.id: p.uom_id.name for p in products})
         warehouse_codes = {w.id: w.code for w in warehouses}
         labels = lines["product_id"].map(product_names)
         lines["product"] = labels
@@ -236,12 +237,22 @@ class SopCycle(models.Model):
                 float(lines["forecast_id"].nunique()) if len(lines) else 0.0,
                 "number",
             ),
-            (
-                self.env._("Consensus demand (units)"),
-                float(lines["consensus_qty"].sum()) if len(lines) else 0.0,
-                "number",
-            ),
         ]
+        # a total per unit: kilograms and pieces do not add up
+        by_unit = lines.groupby("unit")["consensus_qty"].sum() if len(lines) else {}
+        if len(by_unit) > 1:
+            rows += [
+                (self.env._("Consensus demand (%s)", unit), float(total), "number")
+                for unit, total in by_unit.items()
+            ]
+        else:
+            rows.append(
+                (
+                    self.env._("Consensus demand (units)"),
+                    float(lines["consensus_qty"].sum()) if len(lines) else 0.0,
+                    "number",
+                )
+            )
         if self.approved_scenario_id:
             rows.append(
                 (

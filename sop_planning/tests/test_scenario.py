@@ -3,6 +3,7 @@ import io
 from unittest.mock import patch
 
 import openpyxl
+import pandas as pd
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -365,6 +366,24 @@ class TestScenario(SopPolicyCase):
                 self.env[model].with_user(self.planner_b).search([]),
                 f"company B sees none of company A's {model}",
             )
+
+    def test_workbook_summary_totals_demand_per_unit(self):
+        """Kilograms and pieces do not add up: a plan of both gives the
+        consensus per unit on the Summary (it gave one sum of both)."""
+        cycle = self._plan(self.pump)
+        lines = pd.DataFrame(
+            {
+                "forecast_id": [1, 1, 2],
+                "unit": ["Units", "Units", "kg"],
+                "consensus_qty": [10.0, 5.0, 2.5],
+            }
+        )
+        kpis = cycle._workbook_kpis(lines).set_index("kpi")["value"]
+        self.assertEqual(kpis["Consensus demand (Units)"], 15.0)
+        self.assertEqual(kpis["Consensus demand (kg)"], 2.5)
+        self.assertNotIn("Consensus demand (units)", kpis)
+        alone = cycle._workbook_kpis(lines[lines["unit"] == "Units"])
+        self.assertIn("Consensus demand (units)", alone["kpi"].tolist())
 
     def test_workbook_export(self):
         cycle = self._plan(self.pump | self.valve)
