@@ -31,6 +31,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update, query_frame
@@ -96,8 +97,8 @@ class SopCycle(models.Model):
     revenue_diff = fields.Monetary(
         string="Revenue vs Previous",
         compute="_compute_supply_summary",
-        help="Against the previous approved plan's revenue of the products, "
-        "warehouses and months both plans plan.",
+        help="Against the previous approved plan's revenue of the products "
+        "and warehouses both plans plan, over the months both cover.",
         groups=GROUP_USER,
     )
     margin_diff = fields.Monetary(
@@ -119,23 +120,9 @@ class SopCycle(models.Model):
                 ["revenue:sum", "cost:sum", "margin:sum"],
             )
         }
-        # like for like: the months both plans cover
-        prev_totals, own_totals = {}, {}
-        for cycle, prev in previous.items():
-            if prev:
-                prev_totals[cycle] = Line._read_group(
-                    cycle._previous_lines_domain(prev),
-                    [],
-                    ["revenue:sum", "cost:sum", "margin:sum"],
-                )[0]
-                own_totals[cycle] = Line._read_group(
-                    [
-                        ("cycle_id", "=", cycle.id),
-                        ("date_month", "<", prev._plan_end()),
-                    ],
-                    [],
-                    ["revenue:sum", "cost:sum", "margin:sum"],
-                )[0]
+        compared = {
+            cycle: cycle._against_previous(prev) for cycle, prev in previous.items()
+        }
         flags = {
             (cycle.id, short, excess): count
             for cycle, short, excess, count in Line._read_group(
@@ -180,32 +167,60 @@ class SopCycle(models.Model):
             )
             prev = previous[cycle]
             cycle.previous_cycle_id = prev
-            before = prev_totals.get(cycle, (0.0, 0.0, 0.0))
-            now = own_totals.get(cycle, (0.0, 0.0, 0.0))
-            cycle.revenue_diff = (now[0] or 0.0) - (before[0] or 0.0) if prev else 0.0
-            cycle.margin_diff = (now[2] or 0.0) - (before[2] or 0.0) if prev else 0.0
+            against = compared[cycle]
+            cycle.revenue_diff = against["revenue"] if against else 0.0
+            cycle.margin_diff = against["margin"] if against else 0.0
 
-    def _previous_lines_domain(self, previous):
-        """The plan lines of ``previous`` of the products, warehouses and
-        months this cycle plans: "vs previous" compares like for like (a
-        previous plan of more categories or warehouses read as a fall of
-        their whole plan; a month earlier, its first month and a month fewer
-        of this plan's last as a change). This cycle's side is its lines
-        before ``previous._plan_end()``. A cycle not saved yet plans nothing."""
-        if not self.id:
-            return [("id", "=", False)]
-        mine = self.env["sop.plan.line"]._search([("cycle_id", "=", self.id)])
-        return [
-            ("cycle_id", "=", previous.id),
-            ("product_id", "in", mine.subselect("product_id")),
-            ("warehouse_id", "in", mine.subselect("warehouse_id")),
-            ("date_month", ">=", self.date_month),
-        ]
-
-    def _plan_end(self):
-        """The first month after this plan's horizon."""
-        self.ensure_one()
-        return self.date_month + relativedelta(months=self.horizon_months)
+    def _against_previous(self, previous):
+        """This plan against ``previous`` like for like, or None without a
+        month both plan: the product x warehouse pairs both plan (a previous
+        plan of more categories or warehouses read as a fall of their whole
+        plan, a new category as a rise), over the months both cover (a month
+        earlier, its first month and a month fewer of this plan's last read
+        as a change). {revenue, margin, spend: differences over those
+        months (this plan's first month also buys for the months before it);
+        stock_value: at the end of the last of them; previous_supply: whether
+        the previous plan has a supply plan}.
+        """
+        if not (self.id and previous):
+            return None
+        self.env["sop.plan.line"].flush_model(
+            ["revenue", "margin", "purchase_spend", "planned_inventory_value"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT l.cycle_id, l.date_month, SUM(l.revenue), SUM(l.margin),
+                       SUM(l.purchase_spend), SUM(l.planned_inventory_value)
+                  FROM sop_plan_line l
+                 WHERE l.cycle_id IN (%(mine)s, %(previous)s)
+                   AND EXISTS (
+                       SELECT 1 FROM sop_plan_line o
+                        WHERE o.cycle_id = CASE WHEN l.cycle_id = %(mine)s
+                                                THEN %(previous)s ELSE %(mine)s END
+                          AND o.product_id = l.product_id
+                          AND o.warehouse_id = l.warehouse_id)
+                 GROUP BY l.cycle_id, l.date_month
+                """,
+                mine=self.id,
+                previous=previous.id,
+            )
+        )
+        months = {self.id: {}, previous.id: {}}
+        for cycle_id, month, *values in rows:
+            months[cycle_id][month] = [value or 0.0 for value in values]
+        mine, theirs = months[self.id], months[previous.id]
+        common = sorted(mine.keys() & theirs.keys())
+        if not common:
+            return None
+        last = common[-1]
+        return {
+            "revenue": sum(mine[m][0] - theirs[m][0] for m in common),
+            "margin": sum(mine[m][1] - theirs[m][1] for m in common),
+            "spend": sum(mine[m][2] - theirs[m][2] for m in common),
+            "stock_value": mine[last][3] - theirs[last][3],
+            "previous_supply": any(v[2] or v[3] for v in theirs.values()),
+        }
 
     def _previous_approved(self):
         """The latest approved or closed cycle of the company before this

@@ -61,14 +61,15 @@ class SopCycle(models.Model):
         string="Purchase Spend vs Previous",
         compute="_compute_supply_plan_money",
         help="Over the months both plans cover, of the products and warehouses "
-        "this plan plans.",
+        "both plans plan (this plan's first month also buys for the months "
+        "before it, which the previous plan bought in its own).",
         groups=GROUP_USER,
     )
     inventory_value_end_diff = fields.Monetary(
         string="Inventory Value (end) vs Previous",
         compute="_compute_supply_plan_money",
         help="At the end of the last month both plans cover, of the products "
-        "and warehouses this plan plans.",
+        "and warehouses both plans plan.",
         groups=GROUP_USER,
     )
     supply_plans_compared = fields.Boolean(
@@ -132,40 +133,17 @@ class SopCycle(models.Model):
             per_cycle.setdefault(cycle.id, []).append((month, *values))
         for cycle in self:
             rows = per_cycle.get(cycle.id, [])
-            # the previous plan's lines of this plan's products and warehouses
-            prev_rows = (
-                Line._read_group(
-                    cycle._previous_lines_domain(previous[cycle]),
-                    ["date_month:month"],
-                    money,
-                    order="date_month:month",
-                )
-                if previous[cycle]
-                else []
-            )
             cycle.purchase_spend_total = sum(row[4] for row in rows)
-            # like for like: the months both plans cover (the previous plan's
-            # lines are of this plan's months, ``_previous_lines_domain``)
-            own = {row[0]: row for row in rows}
-            common = sorted(own.keys() & {row[0] for row in prev_rows})
+            against = cycle._against_previous(previous[cycle])
             # without figures of its own, the previous plan would show this
             # plan's whole spend and stock as the difference; before this
             # plan's supply review, the previous plan's as a decrease
-            compared = (
-                bool(cycle.date_supply)
-                and bool(common)
-                and any(row[4] or row[5] for row in prev_rows)
+            compared = bool(
+                cycle.date_supply and against and against["previous_supply"]
             )
             cycle.supply_plans_compared = compared
-            before = {row[0]: row for row in prev_rows}
-            cycle.purchase_spend_diff = (
-                sum(own[month][4] - before[month][4] for month in common)
-                if compared
-                else 0.0
-            )
-            cycle.inventory_value_end_diff = (
-                own[common[-1]][5] - before[common[-1]][5] if compared else 0.0
-            )
+            cycle.purchase_spend_diff = against["spend"] if compared else 0.0
+            cycle.inventory_value_end_diff = against["stock_value"] if compared else 0.0
             cycle.supply_plan_html = cycle._supply_plan_table(rows)
             cycle.simulation_note = cycle._simulation_note(rows)
 

@@ -160,7 +160,9 @@ class SopInventoryPolicyChange(models.Model):
                 old = (0.0, 0.0)
                 change.update(created, row=row_index, kind="created")
             elif policy.cycle_id != cycle or not policy.active:
-                old = self._levels(policy)
+                # material since the last change kept, as a refresh: small
+                # monthly moves add up until a plan's row says so
+                old = logged.get(policy.id) or self._levels(policy)
                 unchanged = (
                     policy.active
                     and (policy.state == "skipped") == (vals["state"] == "skipped")

@@ -390,13 +390,24 @@ class TestPolicyRefresh(SopPolicyCase):
         # the same plan again leaves the policy as it was: no history row
         # (twelve a year pushed the real changes out of the last 20)
         self.assertEqual(pump_policy.change_ids.mapped("kind"), ["created"])
-        third = self._plan(self.pump)
-        third.plan_line_ids.write(
-            {"adjustment_qty": 300, "adjustment_reason": "market"}
-        )
-        self._approve(third)
+        created = pump_policy.change_ids
+        # small moves add up: material since the row kept, the plan says so
+        # (not the next nightly refresh)
+        levels = []
+        for more in (20.0, 40.0):
+            plan = self._plan(self.pump)
+            plan.plan_line_ids.write(
+                {"adjustment_qty": more, "adjustment_reason": "market"}
+            )
+            self._approve(plan)
+            levels.append(pump_policy.reorder_point)
+        self.assertLess(levels[0], created.new_reorder_point * 1.1)
+        self.assertLess(levels[1], levels[0] * 1.1, "under 10 % from the last plan")
         self.assertEqual(pump_policy.change_ids.mapped("kind"), ["plan", "created"])
-        self.assertEqual(pump_policy.change_ids.mapped("cycle_id"), third | first)
+        self.assertEqual(pump_policy.change_ids.mapped("cycle_id"), plan | first)
+        self.assertEqual(
+            pump_policy.change_ids[0].old_reorder_point, created.new_reorder_point
+        )
         self.assertFalse(gasket_policy.active, "gasket left the plan: archived")
         self.assertEqual(gasket_policy.change_ids[0].kind, "archived")
         self.assertTrue(gasket_policy.orderpoint_id.sop_managed, "its rule is kept")

@@ -293,11 +293,16 @@ class TestSupplyReview(SopDataCase):
         first.with_user(self.executive).action_approve()
         self.assertAlmostEqual(first.revenue_total, 6120.0 + 5000.0, places=2)
 
+        # a product the first plan never planned is not a change of plan
+        newcomer = self._product("Newcomer", list_price=50.0, standard_price=30.0)
         second = self._new_cycle(date_month=self._month(2), **scope)
         second.action_start_demand_review()
         second.action_run_forecast()
         line = self._lines(second, self.item).sorted("date_month")[0]
         line.write({"adjustment_qty": 4, "adjustment_reason": "customer"})
+        self._lines(second, newcomer)[:1].write(
+            {"adjustment_qty": 10, "adjustment_reason": "launch"}
+        )
         # in demand review the revenue is compared already; the spend and
         # stock are not, before this plan's supply review (they read as the
         # whole of the previous plan's, a decrease)
