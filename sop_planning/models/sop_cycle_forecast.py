@@ -261,7 +261,8 @@ class SopCycle(models.Model):
         last month for the next quarter), and the names of those plans.
 
         The newest approved (or since closed) earlier cycle of the company
-        that planned the product there is its last plan: an adjustment an
+        that planned the product there (of an earlier month, or of this
+        month made before: a re-plan) is its last plan: an adjustment an
         older plan had and the last one cleared stays cleared. Only lines
         this cycle does not have yet take them (``_save_grid``).
         """
@@ -277,7 +278,10 @@ class SopCycle(models.Model):
                       JOIN sop_cycle c ON c.id = pl.cycle_id
                      WHERE c.company_id = %(company)s
                        AND c.state IN ('approved', 'closed')
-                       AND c.date_month < %(first)s
+                       -- an earlier month's plan, or this month's made
+                       -- before (a re-plan follows the plan it replaces)
+                       AND (c.date_month < %(first)s
+                            OR (c.date_month = %(first)s AND c.id < %(cycle)s))
                        AND c.date_month + make_interval(months => c.horizon_months)
                            > %(first)s
                        AND pl.product_id = ANY(%(products)s)
@@ -299,6 +303,7 @@ class SopCycle(models.Model):
                    AND pl.date_month = ANY(%(months)s)
                 """,
                 company=self.company_id.id,
+                cycle=self.id,
                 first=first,
                 products=products.ids,
                 warehouses=warehouses.ids,

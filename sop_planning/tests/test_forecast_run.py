@@ -181,6 +181,14 @@ class TestForecastRun(SopDataCase):
         self.assertNotIn(
             "adjustment(s) of the approved", following.message_ids[:1].body
         )
+        # a re-plan of the approved month follows the plan it replaces
+        replan = self._cycle()
+        replan.action_run_forecast()
+        again = self._lines(replan, self.steady).filtered("adjustment_reason")
+        self.assertEqual(
+            again.sorted("date_month").mapped("adjustment_reason"),
+            ["one_off", "promotion", "customer"],
+        )
 
     def test_a_product_out_of_the_narrowed_scope_leaves_the_plan(self):
         """The planner narrows the scope in demand review (here the product
