@@ -112,11 +112,19 @@ class SopVendorOrder(models.Model):
             sent = self._month_orders(
                 order.company_id, order.date_order.replace(day=1)
             ).filtered(lambda o: o.state != "draft")
-            over = self._budget_deferrals(
-                budgets, order._lines_to_order(), sent._committed_lines()
-            )
+            ordered = order._lines_to_order()
+            over = self._budget_deferrals(budgets, ordered, sent._committed_lines())
             if over:
-                line = self.env["sop.vendor.order.line"].browse(next(iter(over)))
+                # name a line the buyer raised: the budget defers the least
+                # urgent first, often one the buyer left as proposed
+                first = self.env["sop.vendor.order.line"].browse(next(iter(over)))
+                raised = ordered.filtered(
+                    lambda x, budget=over[first.id]: (
+                        x.quantity > x.proposed_qty
+                        and x.product_id in budget._covers(x.product_id)
+                    )
+                )
+                line = raised[:1] or first
                 raise UserError(
                     self.env._(
                         "Vendor order %(order)s spends past the purchase budget "
@@ -124,7 +132,7 @@ class SopVendorOrder(models.Model):
                         "do not fit what the month's RFQs left of it. Lower the "
                         "quantities you raised, or raise the budget.",
                         order=order.name,
-                        budget=over[line.id].display_name,
+                        budget=over[first.id].display_name,
                         product=line.product_id.display_name,
                         quantity=formatLang(self.env, line.quantity, dp="Product Unit"),
                     )

@@ -284,6 +284,19 @@ class TestVendorOrder(VendorOrderCase):
         order.with_user(self.buyer).action_create_rfq()
         self.assertTrue(order.purchase_id)
 
+    def test_the_refusal_names_the_line_the_buyer_raised(self):
+        """Due and Soon fit the 600 budget (520); the buyer raises Due to
+        55 (620): the refusal names Due at 55, not Soon, which the budget
+        would defer first but the buyer left as proposed."""
+        self.env["sop.purchase.budget"].create(
+            {"date_month": fields.Date.today(), "amount": 600.0}
+        )
+        order = self._run()
+        self.assertEqual(order.amount_total, 520.0)
+        self._line(order, self.due).with_user(self.buyer).quantity = 55.0
+        with self.assertRaisesRegex(UserError, "with Due at 55"):
+            order.with_user(self.buyer).action_create_rfq()
+
     def test_one_rfq_with_the_orders_quantities_and_a_second_run_adds_nothing(self):
         order = self._run()
         lines = order.line_ids
