@@ -145,7 +145,8 @@ class TestVendorOrder(VendorOrderCase):
 
         def failing(records, company, key, *args):
             if key.startswith(f"{self.supplier.id}-"):
-                raise ValidationError("bad data")
+                message = "bad data"
+                raise ValidationError(message)
             return build(records, company, key, *args)
 
         with patch.object(run, "_build_order", failing):
