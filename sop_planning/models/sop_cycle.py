@@ -223,12 +223,12 @@ class SopCycle(models.Model):
 
     @api.model
     def _default_date_month(self):
-        """Next month, or the month after the company's newest approved
-        plan when that is later (its plan is prepared ahead: the month
-        before it would be refused)."""
+        """Next month, or the month after the company's newest cycle when
+        that is later (an approved plan prepared ahead: the month before it
+        would be refused; an open cycle: its month is taken)."""
         next_month = first_of_this_month(self) + relativedelta(months=1)
         newest = self.search(
-            [("company_id", "=", self.env.company.id), ("state", "=", "approved")],
+            [("company_id", "=", self.env.company.id)],
             order="date_month desc",
             limit=1,
         )

@@ -37,7 +37,7 @@ class TestSopCycle(SopCase):
     def test_a_new_cycle_is_named_and_dated_for_the_month_it_plans(self):
         """A duplicate moved to the next month takes that month's name (it
         kept January's in lists, chatter and the workbook's file name); New
-        proposes the month after the company's newest approved plan, not a
+        proposes the month after the company's newest cycle, not a
         month before it that could not start."""
         first = self._new_cycle(date_month="2031-01-01")
         number = first.name.rpartition("/")[2]
@@ -56,6 +56,12 @@ class TestSopCycle(SopCase):
         self.assertEqual(
             Form(self.env["sop.cycle"].with_user(self.planner)).date_month,
             date(2031, 3, 1),
+        )
+        # March open already: April
+        self._new_cycle(date_month="2031-03-01").action_start_demand_review()
+        self.assertEqual(
+            Form(self.env["sop.cycle"].with_user(self.planner)).date_month,
+            date(2031, 4, 1),
         )
 
     def test_a_cycle_without_a_plan_is_not_approved(self):
