@@ -798,12 +798,12 @@ class SopCycle(models.Model):
             feedback=self.env._("Step handed over."),
         )
 
-    @api.model
     def _name_for_month(self, month):
         """Its name for a new planning month: S&OP/2027-01/004 moved to
         February is S&OP/2027-02/004 (a name without its month is kept)."""
         head, found, tail = self.name.rpartition(f"{self.date_month:%Y-%m}")
         return head + f"{month:%Y-%m}" + tail if found else self.name
 
+    @api.model
     def _first_of_month(self, value):
         return fields.Date.to_date(value).replace(day=1)

@@ -267,7 +267,6 @@ class SopCycle(models.Model):
         this cycle does not have yet take them (``_save_grid``).
         """
         first = self.date_month
-        months = list(range(self.horizon_months))
         rows = self.env.execute_query(
             SQL(
                 """
@@ -307,7 +306,7 @@ class SopCycle(models.Model):
                 first=first,
                 products=products.ids,
                 warehouses=warehouses.ids,
-                months=[first + relativedelta(months=k) for k in months],
+                months=self._plan_months(),
             )
         )
         frame = pd.DataFrame(rows, columns=[*CARRIED_COLUMNS, "plan"])

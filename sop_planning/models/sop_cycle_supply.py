@@ -96,14 +96,14 @@ class SopCycle(models.Model):
     )
     revenue_diff = fields.Monetary(
         string="Revenue vs Previous",
-        compute="_compute_supply_summary",
+        compute="_compute_against_previous",
         help="Against the previous approved plan's revenue of the products "
         "and warehouses both plans plan, over the months both cover.",
         groups=GROUP_USER,
     )
     margin_diff = fields.Monetary(
         string="Margin vs Previous",
-        compute="_compute_supply_summary",
+        compute="_compute_against_previous",
         groups=GROUP_USER,
     )
     date_supply = fields.Datetime(string="Supply Review On", readonly=True, copy=False)
@@ -119,9 +119,6 @@ class SopCycle(models.Model):
                 ["cycle_id"],
                 ["revenue:sum", "cost:sum", "margin:sum"],
             )
-        }
-        compared = {
-            cycle: cycle._against_previous(prev) for cycle, prev in previous.items()
         }
         flags = {
             (cycle.id, short, excess): count
@@ -165,11 +162,25 @@ class SopCycle(models.Model):
             cycle.inventory_value_end = last_month.get(
                 (cycle.id, cycle._plan_months()[-1]), 0.0
             )
-            prev = previous[cycle]
-            cycle.previous_cycle_id = prev
-            against = compared[cycle]
+            cycle.previous_cycle_id = previous[cycle]
+
+    @api.depends("plan_line_ids.revenue", "plan_line_ids.purchase_spend", "date_supply")
+    def _compute_against_previous(self):
+        """Revenue, margin, spend and stock against the previous approved
+        plan, like for like (``_against_previous``, read once per cycle)."""
+        for cycle in self:
+            against = cycle._against_previous(cycle._previous_approved())
             cycle.revenue_diff = against["revenue"] if against else 0.0
             cycle.margin_diff = against["margin"] if against else 0.0
+            # without figures of its own, the previous plan would show this
+            # plan's whole spend and stock as the difference; before this
+            # plan's supply review, the previous plan's as a decrease
+            compared = bool(
+                cycle.date_supply and against and against["previous_supply"]
+            )
+            cycle.supply_plans_compared = compared
+            cycle.purchase_spend_diff = against["spend"] if compared else 0.0
+            cycle.inventory_value_end_diff = against["stock_value"] if compared else 0.0
 
     def _against_previous(self, previous):
         """This plan against ``previous`` like for like, or None without a

@@ -59,7 +59,7 @@ class SopCycle(models.Model):
     )
     purchase_spend_diff = fields.Monetary(
         string="Purchase Spend vs Previous",
-        compute="_compute_supply_plan_money",
+        compute="_compute_against_previous",
         help="Over the months both plans cover, of the products and warehouses "
         "both plans plan (this plan's first month also buys for the months "
         "before it, which the previous plan bought in its own).",
@@ -67,13 +67,13 @@ class SopCycle(models.Model):
     )
     inventory_value_end_diff = fields.Monetary(
         string="Inventory Value (end) vs Previous",
-        compute="_compute_supply_plan_money",
+        compute="_compute_against_previous",
         help="At the end of the last month both plans cover, of the products "
         "and warehouses both plans plan.",
         groups=GROUP_USER,
     )
     supply_plans_compared = fields.Boolean(
-        compute="_compute_supply_plan_money",
+        compute="_compute_against_previous",
         help="This plan and the previous approved one both have supply plan "
         "figures to compare (none before this plan's supply review, nor in a "
         "plan approved before the supply plan existed).",
@@ -114,7 +114,6 @@ class SopCycle(models.Model):
     @api.depends("plan_line_ids.purchase_spend", "plan_line_ids.revenue", "date_supply")
     def _compute_supply_plan_money(self):
         Line = self.env["sop.plan.line"]
-        previous = {cycle: cycle._previous_approved() for cycle in self}
         money = [
             "revenue:sum",
             "cost:sum",
@@ -134,16 +133,6 @@ class SopCycle(models.Model):
         for cycle in self:
             rows = per_cycle.get(cycle.id, [])
             cycle.purchase_spend_total = sum(row[4] for row in rows)
-            against = cycle._against_previous(previous[cycle])
-            # without figures of its own, the previous plan would show this
-            # plan's whole spend and stock as the difference; before this
-            # plan's supply review, the previous plan's as a decrease
-            compared = bool(
-                cycle.date_supply and against and against["previous_supply"]
-            )
-            cycle.supply_plans_compared = compared
-            cycle.purchase_spend_diff = against["spend"] if compared else 0.0
-            cycle.inventory_value_end_diff = against["stock_value"] if compared else 0.0
             cycle.supply_plan_html = cycle._supply_plan_table(rows)
             cycle.simulation_note = cycle._simulation_note(rows)
 

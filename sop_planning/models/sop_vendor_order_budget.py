@@ -118,10 +118,10 @@ class SopVendorOrder(models.Model):
                 # name a line the buyer raised: the budget defers the least
                 # urgent first, often one the buyer left as proposed
                 first = self.env["sop.vendor.order.line"].browse(next(iter(over)))
+                covered = over[first.id]._covers(ordered.product_id)
                 raised = ordered.filtered(
-                    lambda x, budget=over[first.id]: (
-                        x.quantity > x.proposed_qty
-                        and x.product_id in budget._covers(x.product_id)
+                    lambda x, covered=covered: (
+                        x.quantity > x.proposed_qty and x.product_id in covered
                     )
                 )
                 line = raised[:1] or first

@@ -128,13 +128,12 @@ class StockWarehouseOrderpoint(models.Model):
         if self.replenishment_uom_id or not self._vendor_uom_only():
             qty_to_order = super()._get_multiple_rounded_qty(qty_to_order)
         if qty_to_order > 0:
+            step = self.product_uom._sop_quantity_step()
             unit = self.replenishment_uom_id
             pack = unit._sop_packs(self.product_uom) if unit else 0.0
             qty_to_order = float_round(
                 qty_to_order,
-                precision_rounding=float(
-                    order_quantum(self.product_uom._sop_quantity_step(), pack)
-                ),
+                precision_rounding=float(order_quantum(step, pack)) if pack else step,
                 rounding_method="UP",
             )
         return qty_to_order
