@@ -68,6 +68,16 @@ def test_sheet_has_hidden_keys_a_filter_and_consensus_values():
     assert [values[f"J{row}"].value for row in (2, 3, 4)] == [100.0, 120.0, 30.0]
 
 
+def test_a_line_never_adjusted_reads_its_forecast_as_consensus():
+    """A line without an adjustment (blank, as Odoo stores it) has its
+    forecast as the consensus: readers that do not recalculate got "nan",
+    and openpyxl could not open the file."""
+    adjustments = _adjustments().assign(adjustment=[np.nan, 20.0, np.nan])
+    values = openpyxl.load_workbook(_book(adjustments), data_only=True)
+    sheet = values[ADJUSTMENTS_SHEET]
+    assert [sheet[f"J{row}"].value for row in (2, 3, 4)] == [100.0, 120.0, 40.0]
+
+
 def test_read_back_unchanged():
     rows = read_adjustments(_book())
     assert list(rows["key"]) == ["7:1:1:2027-01", "7:1:1:2027-02", "7:2:1:2027-01"]

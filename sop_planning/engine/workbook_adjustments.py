@@ -95,7 +95,8 @@ def write_adjustments(sheet, frame, formats, reasons=(), labels=None):
     percent = frame["adjustment_percent"].to_numpy(float)
     effect = np.where(
         np.isnan(percent),
-        frame["adjustment"].to_numpy(float),
+        # a line never adjusted has no adjustment: the formula reads its blank as 0
+        np.nan_to_num(frame["adjustment"].to_numpy(float)),
         frame["forecast"].to_numpy(float) * percent / 100,
     )
     consensus = np.maximum(frame["forecast"].to_numpy(float) + effect, 0.0)
