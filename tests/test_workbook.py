@@ -103,6 +103,37 @@ def test_the_supply_sheet_shows_the_demand_before_the_plan():
     assert "Demand before the plan" not in measures
 
 
+def test_items_in_several_units_are_totalled_per_unit():
+    """Kilograms and pieces do not add up: with items in two units the All
+    items rows of quantities are one per unit, each item's quantity rows
+    name its unit, money still adds up and the Summary's monthly demand
+    has no total."""
+    plan = _plan()
+    for key in ("demand", "supply", "financial"):
+        plan[key]["unit"] = np.where(plan[key]["item_id"] == "A", "kg", "Units")
+    book = _read(plan)
+    demand = book["Demand plan"]
+    total, months = _total(demand, "All items", "Consensus (kg)")
+    assert total == 39.0 and months == [10, 15, 14]
+    assert _total(demand, "All items", "Consensus (Units)")[0] == 14.0
+    assert _total(demand, "B", "Adjustment (Units)")[0] == -1.0
+    assert "Consensus" not in {row[1] for row in _rows(demand)}
+    # the colour rules still find the unit-labelled rows
+    rules = [
+        r.formula[0] for ranges in demand.conditional_formatting for r in ranges.rules
+    ]
+    assert any('LEFT($B2,12)="Adjustment ("' in rule for rule in rules)
+    stock, _ = _total(book["Supply"], "All items", "Receipts (kg)")
+    assert stock == 20.0
+    revenue, _ = _total(book["Financial"], "All items", "Revenue")
+    assert revenue == pytest.approx(plan["financial"]["revenue"].sum())
+    header = _rows(book["Summary"])[2]
+    assert header[4] == "Demand: several units, see Demand plan"
+    assert [row[4] for row in _rows(book["Summary"])[3:6]] == [None, None, None]
+    one_unit = _rows(_read(_plan())["Summary"])
+    assert one_unit[2][4] == "Demand" and one_unit[3][4] == 14.0
+
+
 def test_sheets_headers_and_frozen_panes():
     book = _read(_plan())
     assert book.sheetnames == list(SHEETS)
@@ -174,9 +205,9 @@ def test_formulas_and_conditional_colours_are_written():
         for rule in ranges.rules
     ]
     assert rules == [
-        'AND($B2="Projected stock",C2<0)',
-        'AND($B2="Backorders",C2>0)',
-        'AND($B2="Stockout risk",C2>=0.2)',
+        'AND(OR($B2="Projected stock",LEFT($B2,17)="Projected stock ("),C2<0)',
+        'AND(OR($B2="Backorders",LEFT($B2,12)="Backorders ("),C2>0)',
+        'AND(OR($B2="Stockout risk",LEFT($B2,15)="Stockout risk ("),C2>=0.2)',
     ]
     assert len(book["Scenarios"].conditional_formatting) == 3
     assert book["Summary"]._charts
@@ -255,7 +286,7 @@ def test_every_word_comes_from_the_labels():
         for ranges in book["§Supply"].conditional_formatting
         for rule in ranges.rules
     ]
-    assert rules[0] == 'AND($B2="§Projected stock",C2<0)'
+    assert rules[0].startswith('AND(OR($B2="§Projected stock",')
     scenario_header = [cell.value for cell in book["§Scenarios"][1]]
     assert scenario_header[:2] == ["§Scenario", "§Fill rate"]
     assert scenario_header[-1] == "§Spend 2027-01-01"

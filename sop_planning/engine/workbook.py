@@ -7,7 +7,10 @@ words of the workbook (``WORKBOOK_LABELS``: sheet names, headers, measures,
 indicators, notes) to the reader's language; a word it lacks stays English.
 
 - ``demand``: ``item_id, period, forecast, adjustment, consensus`` and
-  optionally ``history`` (same period a year earlier), in units;
+  optionally ``history`` (same period a year earlier), in each item's
+  unit, and ``unit`` (its name: items in several units get their
+  quantities labelled and totalled per unit, in this sheet, ``supply``
+  and ``financial``, whose monthly demand then has no total);
 - ``supply``: ``item_id, period, demand, receipts, projected_on_hand`` and
   optionally ``prior_demand`` (the demand between today and the plan, on
   its first month), ``planned_receipts``, ``projected_no_plan`` (the
@@ -66,6 +69,8 @@ SHEETS = (
     "Accuracy",
 )
 ALL_ITEMS = "All items"
+# the Summary's monthly demand column when the items are in several units
+MIXED_DEMAND = "Demand: several units, see Demand plan"
 # column, label, number format, total over periods, aggregate over items
 DEMAND_MEASURES = (
     ("history", "History (last year)", "qty", "sum", "sum"),
@@ -221,6 +226,7 @@ WORKBOOK_LABELS = tuple(
         (
             *SHEETS,
             ALL_ITEMS,
+            MIXED_DEMAND,
             "Item",
             "Measure",
             "Total",
@@ -325,7 +331,8 @@ def _write_table(sheet, frame, formats, text):
 
 
 def _grid(frame, measures, periods):
-    """Return (item, measure label) rows x periods of the present measures."""
+    """Return (item, measure label) rows x periods of the present measures,
+    and per item its unit (None when the frame has no ``unit`` column)."""
     present = [spec for spec in measures if spec[0] in frame.columns]
     columns = [spec[0] for spec in present]
     wide = (
@@ -337,14 +344,38 @@ def _grid(frame, measures, periods):
     blocks = {
         spec[0]: wide[spec[0]].reindex(index=items, columns=periods) for spec in present
     }
-    return items, present, blocks
+    units = None
+    if "unit" in frame.columns:
+        units = frame.groupby("item_id")["unit"].first().reindex(items).to_numpy()
+    return items, present, blocks, units
+
+
+def _block_rows(present, units, text):
+    """The All items rows: (spec, label, items mask); a quantity measure of
+    items in several units gets one row per unit, its label naming the
+    unit (kilograms and pieces do not add up)."""
+    mixed = units is not None and len(set(units)) > 1
+    rows = []
+    for spec in present:
+        name = text(spec[1])
+        if mixed and spec[2] == "qty":
+            rows += [
+                (spec, f"{name} ({unit})", units == unit)
+                for unit in dict.fromkeys(units)
+            ]
+        else:
+            rows.append((spec, name, None))
+    return rows, mixed
 
 
 def _write_grid(sheet, frame, measures, formats, text):
-    """Write item x measure rows by period, an All items block and totals."""
+    """Write item x measure rows by period, an All items block and totals;
+    with items in several units (``unit`` column), quantity measures are
+    labelled and totalled per unit."""
     periods = pd.DatetimeIndex(sorted(pd.to_datetime(frame["period"]).unique()))
     frame = frame.assign(period=pd.to_datetime(frame["period"]))
-    items, present, blocks = _grid(frame, measures, periods)
+    items, present, blocks, units = _grid(frame, measures, periods)
+    block_rows, mixed = _block_rows(present, units, text)
     n_periods = len(periods)
     total_col = 2 + n_periods
     header = [text("Item"), text("Measure"), *_period_labels(periods), text("Total")]
@@ -353,15 +384,17 @@ def _write_grid(sheet, frame, measures, formats, text):
     sheet.set_column(0, 0, 18)
     sheet.set_column(1, 1, 20)
     sheet.set_column(2, total_col, 11)
-    first_item_row = 1 + len(present) + 1
+    first_item_row = 1 + len(block_rows) + 1
     last_item_row = first_item_row + len(items) * len(present) - 1
     label_range = f"$B${first_item_row + 1}:$B${last_item_row + 1}"
-    for rank, (column, name, fmt, total, across) in enumerate(present):
-        name = text(name)
+    for row, ((column, _name, fmt, total, across), label, mask) in enumerate(
+        block_rows, start=1
+    ):
         values = blocks[column].to_numpy(float)
-        row = 1 + rank
+        if mask is not None:
+            values = np.where(mask[:, None], values, np.nan)
         sheet.write(row, 0, text(ALL_ITEMS), formats.bold)
-        sheet.write(row, 1, name, formats.bold)
+        sheet.write(row, 1, label, formats.bold)
         function = "SUMIF" if across == "sum" else "AVERAGEIF"
         counts = np.maximum((~np.isnan(values)).sum(axis=0), 1)
         block = np.nansum(values, axis=0)
@@ -372,15 +405,21 @@ def _write_grid(sheet, frame, measures, formats, text):
             sheet.write_formula(
                 row,
                 2 + offset,
-                f'={function}({label_range},"{_formula_text(name)}",{cell_range})',
+                f'={function}({label_range},"{_formula_text(label)}",{cell_range})',
                 formats.bold_cells[fmt],
                 float(value),
             )
         _write_total(sheet, row, n_periods, total, block, formats.bold_cells[fmt])
+    for rank, (column, name, fmt, total, _across) in enumerate(present):
+        name = text(name)
+        values = blocks[column].to_numpy(float)
         item_rows = first_item_row + np.arange(len(items)) * len(present) + rank
-        for item, item_row, item_values in zip(items, item_rows, values, strict=True):
+        for index, (item, item_row, item_values) in enumerate(
+            zip(items, item_rows, values, strict=True)
+        ):
+            label = f"{name} ({units[index]})" if mixed and fmt == "qty" else name
             sheet.write(item_row, 0, str(item))
-            sheet.write(item_row, 1, name)
+            sheet.write(item_row, 1, label)
             sheet.write_row(item_row, 2, _cells(item_values), formats.cells[fmt])
             _write_total(
                 sheet, item_row, n_periods, total, item_values, formats.cells[fmt]
@@ -405,6 +444,7 @@ def _write_total(sheet, row, n_periods, total, values, cell_format):
 
 def _highlight(sheet, formats, last_row, last_col, measure, criteria, colour):
     """Colour cells of ``measure`` rows matching ``criteria`` (e.g. ``<0``)."""
+    quoted = _formula_text(measure)
     sheet.conditional_format(
         1,
         2,
@@ -412,7 +452,9 @@ def _highlight(sheet, formats, last_row, last_col, measure, criteria, colour):
         last_col,
         {
             "type": "formula",
-            "criteria": f'=AND($B2="{_formula_text(measure)}",C2{criteria})',
+            # "Adjustment", and "Adjustment (kg)" in a workbook of several units
+            "criteria": f'=AND(OR($B2="{quoted}",LEFT($B2,{len(measure) + 2})='
+            f'"{quoted} ("),C2{criteria})',
             "format": formats.fills[colour],
         },
     )
@@ -511,10 +553,12 @@ def _write_summary(workbook, sheet, plan, title, formats, text):
     if financial is None or not len(financial):
         return
     totals = period_totals(financial, plan.get("spend"))
+    # kilograms and pieces do not add up: no demand total then
+    mixed = "unit" in financial.columns and financial["unit"].nunique() > 1
     table = pd.DataFrame(
         {
             "Period": _period_labels(totals["period"]),
-            "Demand": totals["qty"],
+            MIXED_DEMAND if mixed else "Demand": np.nan if mixed else totals["qty"],
             "Revenue": totals["revenue"],
             "Margin": totals["margin"],
             "Inventory value": totals["inventory_value"],
@@ -524,7 +568,7 @@ def _write_summary(workbook, sheet, plan, title, formats, text):
     sheet.write_row(2, 3, [text(column) for column in table.columns], formats.header)
     sheet.set_column(3, 8, 14)
     sheet.write_column(3, 3, table["Period"])
-    sheet.write_column(3, 4, _cells(table["Demand"]), formats.cells["qty"])
+    sheet.write_column(3, 4, _cells(table.iloc[:, 1]), formats.cells["qty"])
     for offset, column in enumerate(table.columns[2:]):
         sheet.write_column(3, 5 + offset, _cells(table[column]), formats.cells["money"])
     name = sheet.get_name()

@@ -127,9 +127,10 @@ class SopCycle(models.Model):
         """The ``plan`` dict of ``engine.workbook.write_workbook``."""
         self.ensure_one()
         lines = self._workbook_lines()
-        keys = lines[["item_id", "period"]]
         plan = {"kpis": self._workbook_kpis(lines)}
         if not lines.empty:
+            # each item's unit: quantities of several units are totalled per unit
+            keys = lines[["item_id", "period", "unit"]]
             plan["demand"] = keys.assign(
                 history=lines["history_qty"],
                 forecast=lines["forecast_qty"],

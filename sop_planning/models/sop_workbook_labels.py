@@ -5,7 +5,11 @@ The engine writes the workbook in English unless it is given ``labels``
 live here, as terms of the add-on, so that Odoo exports and loads them.
 """
 
-from ..engine.workbook import EDIT_ADJUSTMENTS_COMMENT, POLICY_BACKTEST_TITLE
+from ..engine.workbook import (
+    EDIT_ADJUSTMENTS_COMMENT,
+    MIXED_DEMAND,
+    POLICY_BACKTEST_TITLE,
+)
 
 
 def workbook_labels(env):
@@ -19,6 +23,7 @@ def workbook_labels(env):
         "Scenarios": env._("Scenarios"),
         "Accuracy": env._("Accuracy"),
         "All items": env._("All items"),
+        MIXED_DEMAND: env._("Demand: several units, see Demand plan"),
         "Item": env._("Item"),
         "Measure": env._("Measure"),
         "Total": env._("Total"),

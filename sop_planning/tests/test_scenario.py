@@ -385,6 +385,39 @@ class TestScenario(SopPolicyCase):
         alone = cycle._workbook_kpis(lines[lines["unit"] == "Units"])
         self.assertIn("Consensus demand (units)", alone["kpi"].tolist())
 
+    def test_workbook_sheets_total_quantities_per_unit(self):
+        """A plan of pieces and kilograms: the Demand plan's All items rows
+        give the consensus per unit (they gave one sum of both), the
+        Financial sheet's money still adds up."""
+        flour = self._product(
+            "Flour", standard_price=2.0, uom_id=self.env.ref("uom.product_uom_kgm").id
+        )
+        cycle = self._plan(self.pump | flour)
+        action = cycle.with_user(self.sop_user).action_export_workbook()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[-1].split("?")[0])
+        )
+        book = openpyxl.load_workbook(
+            io.BytesIO(base64.b64decode(attachment.datas)), data_only=True
+        )
+        totals = {
+            row[1]: row[-1]
+            for row in book["Demand plan"].iter_rows(values_only=True)
+            if row[0] == "All items"
+        }
+        lines = cycle.plan_line_ids
+        for product in self.pump | flour:
+            self.assertAlmostEqual(
+                totals[f"Consensus ({product.uom_id.name})"],
+                sum(
+                    lines.filtered(lambda x, p=product: x.product_id == p).mapped(
+                        "consensus_qty"
+                    )
+                ),
+                places=3,
+            )
+        self.assertNotIn("Consensus", totals)
+
     def test_workbook_export(self):
         cycle = self._plan(self.pump | self.valve)
         cycle.plan_line_ids[:2].with_user(self.planner).write(
