@@ -767,7 +767,9 @@ class SopCycle(models.Model):
     def _step_responsible(self, assigned):
         """Who gets the to-do of the cycle's step: its responsible while
         active; else the first user of the company who may hand the step on
-        (an executive for the executive review), else the current user."""
+        (an executive for the executive review), those whose main company it
+        is first (an administrator allowed in every company is not its
+        executive), else the current user."""
         self.ensure_one()
         if assigned.active:
             return assigned
@@ -778,7 +780,7 @@ class SopCycle(models.Model):
             .all_user_ids.filtered(
                 lambda u: u.active and not u.share and self.company_id in u.company_ids
             )
-            .sorted("id")
+            .sorted(lambda u: (u.company_id != self.company_id, u.id))
         )
         if self.env.user in able:
             return self.env.user

@@ -17,6 +17,8 @@ class SopCycle(models.Model):
     def action_refresh_actuals(self):
         """Button: record what was really sold in the plan's past months
         (not while a step of the cycle, its approval say, writes the plan)."""
+        # the lines are read by a query: another company's cycle is refused here
+        self.check_access("write")
         for cycle in self:
             cycle._sop_check_no_run()
             cycle._update_actuals()

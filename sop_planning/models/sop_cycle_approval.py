@@ -57,6 +57,9 @@ class SopCycle(models.Model):
     def action_approve(self):
         """Approve the plan: it becomes the active plan of its scope, frozen."""
         self._check_group(GROUP_EXECUTIVE, self.env._("approve an S&OP cycle"))
+        # before any read as superuser below: another company's cycle is
+        # refused, not named with its state
+        self.check_access("write")
         # an approval whose background run failed is run again to finish it
         # (its chunks write in place: nothing is doubled)
         self.filtered(lambda cycle: not cycle.sudo().approval_unfinished)._check_state(

@@ -109,6 +109,38 @@ class TestSopCycle(SopCase):
         self.assertNotEqual(todo.user_id, self.planner)
         self.assertTrue(todo.user_id.has_group("sop_planning.group_sop_executive"))
 
+    def test_the_executive_to_do_goes_to_the_companys_own_executive(self):
+        """An administrator allowed in every company is not company B's
+        executive: B's review goes to the executive whose main company is B
+        (it went to the user of lowest id allowed in B)."""
+        executive_b = new_test_user(
+            self.env,
+            "sop_executive_b",
+            groups="sop_planning.group_sop_executive",
+            company_id=self.company_b.id,
+            company_ids=[(6, 0, self.company_b.ids)],
+        )
+        cycle = self._to_executive_review(self._new_cycle(user=self.planner_b))
+        self.assertEqual(cycle.activity_ids.user_id, executive_b)
+
+    def test_another_companys_cycle_is_refused_not_described(self):
+        """Approving or updating the actuals of another company's cycle is
+        an access error; the approval named that cycle and its state, the
+        actuals answered as if done."""
+        cycle_a = self._to_executive_review(self._new_cycle())
+        executive_b = new_test_user(
+            self.env,
+            "sop_executive_b",
+            groups="sop_planning.group_sop_executive",
+            company_id=self.company_b.id,
+            company_ids=[(6, 0, self.company_b.ids)],
+        )
+        with self.assertRaises(AccessError):
+            cycle_a.with_user(executive_b).action_approve()
+        with self.assertRaises(AccessError):
+            cycle_a.with_user(self.planner_b).action_refresh_actuals()
+        self.assertEqual(cycle_a.state, "executive_review")
+
     def test_reject_requires_reason_and_posts_it(self):
         cycle = self._to_executive_review(self._new_cycle())
         wizard_action = cycle.with_user(self.executive).action_reject()
