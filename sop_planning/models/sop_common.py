@@ -4,7 +4,7 @@ import math
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools import SQL, float_compare, float_is_zero, formatLang
 
 # security groups the models check on the server
 GROUP_USER = "sop_planning.group_sop_user"
@@ -91,6 +91,14 @@ def finite_up_to(value, maximum):
     """Whether ``value`` typed over RPC is a finite number of at most
     ``maximum`` (not text, not NaN or infinity)."""
     return isinstance(value, (int, float)) and math.isfinite(value) and value <= maximum
+
+
+def typed_number(env, value):
+    """A number a user typed, for a message in their language ("20.000",
+    "1,5"); text, NaN or infinity as it came."""
+    if not (isinstance(value, (int, float)) and math.isfinite(value)):
+        return str(value)
+    return formatLang(env, value, digits=0 if float(value).is_integer() else 2)
 
 
 def adjustment_out_of_bounds(adjustment_qty, percent):

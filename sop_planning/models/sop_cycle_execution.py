@@ -911,6 +911,13 @@ class SopCycle(models.Model):
                 "supply_route": forecast.supply_route,
                 "source_warehouse_id": forecast.source_warehouse_id,
                 "supply_source": forecast.supply_source,
+                "supply_source_values": forecast.supply_source
+                and {
+                    "route": forecast.supply_route,
+                    "vendor_id": _id_or_none(forecast.vendor_id),
+                    "warehouse_id": _id_or_none(forecast.source_warehouse_id),
+                    "days": int(forecast.lead_time_days or 0),
+                },
             }
             row = by_item.get(forecast.id)
             if row is None:
@@ -1030,3 +1037,8 @@ def _isolated_policies(items, demand, history, budget, *, backtest):
     if not results:
         return pd.DataFrame(columns=["item_id"]), failed
     return pd.concat(results, ignore_index=True), failed
+
+
+def _id_or_none(value):
+    """A record id read from a frame as a plain int (JSON), or None."""
+    return None if value is None else int(value)

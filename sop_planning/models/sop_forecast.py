@@ -1,3 +1,5 @@
+import re
+
 from odoo import api, fields, models
 
 from .sop_common import filtered_action
@@ -11,6 +13,18 @@ PATTERNS = [
     ("lumpy", "Lumpy"),
     ("none", "No demand"),
 ]
+# the forecast engine's selection reasons (``engine.selection``), worded
+# again in the reader's language
+BACKTEST_REASON = re.compile(
+    r"backtest: (?:median of the (?P<top>\d+) best|lowest MSE) of (?P<models>\d+) "
+    r"(?P<seasonal>seasonal )?models over (?P<points>\d+) points"
+)
+NEW_ITEM_REASON = re.compile(
+    r"new item: first sold (?P<periods>\d+) periods? ago -> mean of the last "
+    r"(?P<window>\d+) periods, or since the first sale if higher"
+)
+SHORT_REASON = re.compile(r"too little history: (?P<periods>\d+) periods -> mean rule")
+NO_DEMAND_REASON = "no demand in history -> zero forecast"
 SUPPLY_ROUTES = [
     ("buy", "Buy"),
     ("resupply", "Resupply"),
@@ -103,7 +117,12 @@ class SopForecast(models.Model):
     params_display = fields.Char(
         string="Model Parameters", compute="_compute_params_display"
     )
-    engine_reason = fields.Char(string="Selection Reason", readonly=True)
+    engine_reason = fields.Char(string="Selection Reason as Written", readonly=True)
+    engine_reason_display = fields.Char(
+        string="Selection Reason",
+        compute="_compute_engine_reason_display",
+        help="How the forecast engine chose the model, in your language.",
+    )
     abc = fields.Selection(ABC, string="ABC", readonly=True)
     xyz = fields.Selection(XYZ, string="XYZ", readonly=True)
     pattern = fields.Selection(PATTERNS, readonly=True)
@@ -278,6 +297,68 @@ class SopForecast(models.Model):
         if route == "manufacture":
             return self.env._("manufactured, %s days", days)
         return None
+
+    @api.depends("engine_reason")
+    @api.depends_context("lang")
+    def _compute_engine_reason_display(self):
+        for forecast in self:
+            forecast.engine_reason_display = forecast._worded_engine_reason(
+                forecast.engine_reason
+            )
+
+    def _worded_engine_reason(self, reason):
+        """The engine's selection ``reason`` in the language of ``self.env``;
+        a reason of another shape as it is."""
+        if not reason:
+            return reason
+        if match := BACKTEST_REASON.fullmatch(reason):
+            values = {
+                "models": match["models"],
+                "points": match["points"],
+                "top": match["top"],
+            }
+            if match["seasonal"]:
+                return (
+                    self.env._(
+                        "backtest: median of the %(top)s best of %(models)s "
+                        "seasonal models over %(points)s points",
+                        **values,
+                    )
+                    if match["top"]
+                    else self.env._(
+                        "backtest: lowest error of %(models)s seasonal models "
+                        "over %(points)s points",
+                        **values,
+                    )
+                )
+            return (
+                self.env._(
+                    "backtest: median of the %(top)s best of %(models)s models "
+                    "over %(points)s points",
+                    **values,
+                )
+                if match["top"]
+                else self.env._(
+                    "backtest: lowest error of %(models)s models over %(points)s "
+                    "points",
+                    **values,
+                )
+            )
+        if match := NEW_ITEM_REASON.fullmatch(reason):
+            return self.env._(
+                "new item, first sold %(periods)s months ago: mean of the last "
+                "%(window)s months, or since the first sale if higher",
+                periods=match["periods"],
+                window=match["window"],
+            )
+        if match := SHORT_REASON.fullmatch(reason):
+            return self.env._(
+                "too little history (%(periods)s months): mean of the history",
+                periods=match["periods"],
+            )
+        if reason == NO_DEMAND_REASON:
+            return self.env._("no demand in the history: zero forecast")
+        return reason
 
     @api.depends("params")
     def _compute_params_display(self):

@@ -155,6 +155,12 @@ class SopInventoryPolicy(models.Model):
         readonly=True,
         help="The source in the language of the user who ran the supply review.",
     )
+    supply_source_values = fields.Json(
+        readonly=True,
+        groups="base.group_no_one",
+        help="The source as planned (route, vendor, source warehouse, days), "
+        "to word it in each reader's language.",
+    )
     supply_source_display = fields.Char(
         string="Source",
         compute="_compute_supply_source_display",
@@ -243,19 +249,33 @@ class SopInventoryPolicy(models.Model):
         "A product has one inventory policy per warehouse.",
     )
 
-    @api.depends("supply_source", "forecast_id.supply_source_display")
+    @api.depends(
+        "supply_source", "supply_source_values", "forecast_id.supply_source_display"
+    )
     @api.depends_context("lang")
     def _compute_supply_source_display(self):
-        """The forecast's source in the reader's words while it is the one
-        the policy was planned with; else the policy's own text."""
+        """The source in the reader's words: from the values it was planned
+        with (a nightly refresh words its vendor's new terms in the cron's
+        language), else the forecast's while it is the one the policy was
+        planned with; else the policy's own text."""
+        label = self.env["sop.forecast"]._supply_source_label
         for policy in self:
+            values = policy.sudo().supply_source_values
             forecast = policy.sudo().forecast_id
-            policy.supply_source_display = (
-                forecast.supply_source_display
-                if policy.supply_source
-                and forecast.supply_source == policy.supply_source
-                else policy.supply_source
-            )
+            if policy.supply_source and values:
+                worded = label(
+                    values["route"],
+                    self.env["stock.warehouse"].browse(values["warehouse_id"]),
+                    self.env["res.partner"].browse(values["vendor_id"]),
+                    values["days"],
+                )
+            elif (
+                policy.supply_source and forecast.supply_source == policy.supply_source
+            ):
+                worded = forecast.supply_source_display
+            else:
+                worded = None
+            policy.supply_source_display = worded or policy.supply_source
 
     @api.model
     def _skip_text(self, words):

@@ -14,6 +14,7 @@ from .sop_common import (
     adjustment_out_of_bounds,
     adjustment_problem,
     check_recorded_not_typed,
+    typed_number,
 )
 
 # Computed fields that _sql_recompute stores in one statement.
@@ -384,9 +385,9 @@ class SopPlanLine(models.Model):
         line = self[:1]
         unit = line.uom_id.name or line.product_id.uom_id.name
         given = (
-            f"{float(percent):g} %"
+            f"{typed_number(self.env, float(percent))} %"
             if adjustment_out_of_bounds(0.0, percent)
-            else f"{float(qty or 0.0):g} {unit}"
+            else f"{typed_number(self.env, float(qty or 0.0))} {unit}"
         )
         raise ValidationError(
             self.env._(

@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
-from odoo.tools import float_round, formatLang
+from odoo.tools import formatLang
 
 from .sop_bulk import bulk_create, bulk_update
 from .sop_common import GROUP_PURCHASE, set_worded
@@ -689,8 +689,18 @@ class SopReorderProposal(models.Model):
     @api.model
     def _explain(self, values, vendor, source, min_qty, uom, cycle):
         """The proposal's sentences in the language of ``self.env``, from
-        ``values`` (its numbers, a dict or the proposal itself)."""
-        digits = 2
+        ``values`` (its numbers, a dict or the proposal itself): stock and
+        order quantities in the unit's steps (whole pieces), the forecast
+        over the lead time and the safety stock to two decimals, each number
+        as the reader's language writes it."""
+        whole = uom._sop_quantity_step() >= 1 if uom else False
+
+        def qty(value):
+            return formatLang(self.env, value, digits=0 if whole else 2)
+
+        def estimate(value):
+            return formatLang(self.env, value, digits=2)
+
         lines = []
         if source:
             lines.append(
@@ -713,24 +723,24 @@ class SopReorderProposal(models.Model):
                 "Projected stock %(projected)s (on hand %(on_hand)s, incoming and "
                 "outgoing over the lead time included) is below the reorder point "
                 "%(rop)s.",
-                projected=float_round(values["qty_projected"], digits),
-                on_hand=float_round(values["qty_on_hand"], digits),
-                rop=float_round(values["reorder_point"], digits),
+                projected=qty(values["qty_projected"]),
+                on_hand=qty(values["qty_on_hand"]),
+                rop=qty(values["reorder_point"]),
             ),
             self.env._(
                 "Reorder point = forecast over the lead time %(ltd)s + safety stock "
                 "%(ss)s (service level %(level)s %%).",
-                ltd=float_round(values["lead_time_demand"], digits),
-                ss=float_round(values["safety_stock"], digits),
-                level=float_round(values["service_level"], 1),
+                ltd=estimate(values["lead_time_demand"]),
+                ss=estimate(values["safety_stock"]),
+                level=formatLang(self.env, values["service_level"], digits=1),
             ),
             self.env._(
                 "Order %(qty)s to reach the order-up-to level %(max)s%(moq)s.",
-                qty=float_round(values["quantity"], digits),
-                max=float_round(values["order_up_to"], digits),
+                qty=qty(values["quantity"]),
+                max=qty(values["order_up_to"]),
                 moq=self.env._(
                     " (vendor minimum %(qty)s %(unit)s)",
-                    qty=float_round(min_qty, digits),
+                    qty=qty(min_qty),
                     unit=uom.name,
                 )
                 if vendor and min_qty

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round, formatLang
 
 from ..engine.policy_rounding import ceil_to, order_quantum
-from .sop_common import MAX_ADJUSTMENT_QTY, finite_up_to, set_worded
+from .sop_common import MAX_ADJUSTMENT_QTY, finite_up_to, set_worded, typed_number
 from .sop_reorder_proposal import OPEN_STATES
 from .sop_vendor_order import ORDERED_REASONS
 
@@ -219,7 +219,7 @@ class SopVendorOrderLine(models.Model):
                         "A vendor order quantity is a number of units up to "
                         "%(maximum)s, not %(value)s.",
                         maximum=formatLang(self.env, MAX_ADJUSTMENT_QTY, digits=0),
-                        value=quantity,
+                        value=typed_number(self.env, quantity),
                     )
                 )
             if quantity < 0:

@@ -78,10 +78,34 @@ class TestForecastRun(SopDataCase):
         forecast = self._forecast(cycle, one_off)
         self.assertEqual(forecast.model, "new_item")
         self.assertIn("new item: first sold", forecast.engine_reason)
+        self.env["res.lang"]._activate_lang("da_DK")
+        danish = forecast.with_context(lang="da_DK").engine_reason_display
+        self.assertIn("nyt produkt", danish)
+        self.assertNotIn("new item", danish)
         lines = self._lines(cycle, one_off)
         self.assertEqual(len(lines), 12)
         for qty in lines.mapped("forecast_qty"):
             self.assertAlmostEqual(qty, 1000.0 / 6, places=1)
+
+    def test_every_selection_reason_of_the_engine_is_worded(self):
+        """The engine's reasons (``engine.selection``) are read back in the
+        reader's words: each of its shapes is recognised."""
+        self.env["res.lang"]._activate_lang("da_DK")
+        forecast = self.env["sop.forecast"].with_context(lang="da_DK")
+        for reason in (
+            "backtest: median of the 3 best of 8 models over 48 points",
+            "backtest: lowest MSE of 5 seasonal models over 36 points",
+            "new item: first sold 1 period ago -> mean of the last 6 periods, "
+            "or since the first sale if higher",
+            "too little history: 4 periods -> mean rule",
+            "no demand in history -> zero forecast",
+        ):
+            worded = forecast._worded_engine_reason(reason)
+            self.assertNotEqual(worded, reason)
+            self.assertNotIn("->", worded)
+        self.assertEqual(
+            forecast._worded_engine_reason("something else"), "something else"
+        )
 
     def test_rerun_keeps_adjustments(self):
         cycle = self._cycle()

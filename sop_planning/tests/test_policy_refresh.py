@@ -105,6 +105,11 @@ class TestPolicyRefresh(SopPolicyCase):
         self.assertGreater(rule.product_min_qty, old_min + 400, "two more months")
         self.assertAlmostEqual(rule.product_min_qty, policy.reorder_point, places=2)
         self.assertIn("90 days", policy.supply_source)
+        # written by the cron in English, read by a Danish buyer in Danish
+        self.env["res.lang"]._activate_lang("da_DK")
+        danish = policy.with_context(lang="da_DK").supply_source_display
+        self.assertIn("90 dage", danish)
+        self.assertNotIn("days", danish)
         self.assertRegex(
             policy.change_ids[0].reason_display,
             rf"lead time \(days\) {old_days:.2f} -> {old_days + 60:.2f}",

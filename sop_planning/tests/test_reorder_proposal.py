@@ -5,6 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.exceptions import AccessError, LockError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import formatLang
 
 from .common_policy import SopPolicyCase
 
@@ -53,7 +54,24 @@ class TestReorderProposal(SopPolicyCase):
         self._approve(self._plan(self.pump))
         self._run_cron()
         proposal = self._proposals(self.pump)
-        self.assertIn("(vendor minimum 12.0 Units)", proposal.explanation)
+        self.assertIn("(vendor minimum 12 Units)", proposal.explanation)
+
+    def test_the_explanation_writes_numbers_as_the_reader_does(self):
+        """Whole pieces without decimals, estimates with the reader's decimal
+        comma (a Danish buyer read "33.0" and "21.89")."""
+        cycle = self._approve(self._plan(self.pump))
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        rule = cycle.policy_ids.orderpoint_id.sudo()
+        self.env["res.lang"]._activate_lang("da_DK")
+        danish = proposal.with_context(lang="da_DK").explanation_display
+        point = formatLang(
+            proposal.with_context(lang="da_DK").env, rule.product_min_qty, digits=0
+        )
+        self.assertIn(f"genbestillingspunktet {point}.", danish)
+        safety = f"{proposal.safety_stock:.2f}"
+        self.assertIn(f"sikkerhedslager {safety.replace('.', ',')}", danish)
+        self.assertNotIn(safety, danish)
 
     def test_a_vendor_minimum_raised_after_approval_is_ordered(self):
         """The vendor raises its minimum above what the rule needs after the
@@ -107,7 +125,7 @@ class TestReorderProposal(SopPolicyCase):
         )
         self.assertIn(f"Købt hos {self.vendor.display_name}, 30 dage.", danish)
         self.assertIn("Forventet lager", danish)
-        self.assertIn("(leverandørens minimum 12.0 ", danish)
+        self.assertIn("(leverandørens minimum 12 ", danish)
         self.assertIn(" d (leveringstid ", danish, "the policy's trace, translated")
         self.assertIn(f"Kilde: {self.vendor.display_name}, 30 dage. ", danish)
         self.assertNotIn("Projected stock", danish)

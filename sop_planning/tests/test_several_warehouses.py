@@ -106,9 +106,11 @@ class TestSeveralWarehouses(SopDepotCase):
             main_danish.explanation_display,
         )
         self.assertEqual(english.explanation_display[:60], policy.explanation[:60])
-        # a source the forecast does not have: the policy's own text
+        # planned before its source's values were stored, with a source the
+        # forecast does not have: the policy's own text
         self.env.cr.execute(
-            "UPDATE sop_inventory_policy SET supply_source = %s WHERE id = %s",
+            "UPDATE sop_inventory_policy SET supply_source = %s, "
+            "supply_source_values = NULL WHERE id = %s",
             ("fra WH, 3 dage", policy.id),
         )
         self.env.invalidate_all()

@@ -547,6 +547,9 @@ class TestVendorOrder(VendorOrderCase):
                 self.assertRaisesRegex(UserError, "number of units up to"),
             ):
                 line.write({"quantity": value})
+        # the value as the buyer's language writes it, not 1000000000000000.0
+        with self.assertRaisesRegex(UserError, "not 1,000,000,000,000,000\\."):
+            line.write({"quantity": 1e15})
 
     def test_buyers_quantity_kept_when_the_next_run_adds_a_line(self):
         """The next day's run rebuilds the draft order (a product became
