@@ -2,7 +2,7 @@
     "name": "Sales & Operations Planning",
     "summary": "Monthly S&OP cycle: demand forecast, supply review, "
     "scenarios, executive approval and replenishment",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.6.0",
     "category": "Supply Chain/Inventory",
     "website": "https://github.com/sop-planning/sop_planning",
     "author": "sop_planning developers",

@@ -83,6 +83,15 @@ class SopAccuracyLine(models.Model):
     has_actual = fields.Boolean(
         help="The month is over and its demand is known (not out of stock)."
     )
+    is_latest = fields.Boolean(
+        string="Latest Plan of the Month",
+        readonly=True,
+        index=True,
+        help="The forecast of the month by the last plan approved before it "
+        "(the smallest lag), the one the monthly trend measures: every plan "
+        "that covered a month has its own row, and their sum counts the month "
+        "as many times. Set when the actuals are updated.",
+    )
     scale = fields.Float(
         string="MASE Scale",
         help="In-sample MAE of the seasonal naive forecast before the cycle.",
@@ -327,8 +336,37 @@ class SopAccuracyLine(models.Model):
     @api.model
     def _actuals_finalize(self, counts, info):
         """The monthly trends of the company, from every measured row."""
+        self._flag_latest(self.env.company)
         self.env["sop.accuracy.month"]._rebuild(self.env.company)
         return True
+
+    @api.model
+    def _flag_latest(self, company):
+        """Flag ``is_latest`` on the company's rows: per product, warehouse
+        and month, the row of the smallest lag (the newest on a tie)."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE sop_accuracy_line line
+                   SET is_latest = (line.id = latest.id)
+                  FROM (
+                    SELECT DISTINCT ON (product_id, warehouse_id, date_month)
+                           id, product_id, warehouse_id, date_month
+                      FROM sop_accuracy_line
+                     WHERE company_id = %(company)s
+                     ORDER BY product_id, warehouse_id, date_month, lag, id DESC
+                  ) latest
+                 WHERE line.company_id = %(company)s
+                   AND line.product_id = latest.product_id
+                   AND line.warehouse_id = latest.warehouse_id
+                   AND line.date_month = latest.date_month
+                   AND line.is_latest IS DISTINCT FROM (line.id = latest.id)
+                """,
+                company=company.id,
+            )
+        )
+        self.invalidate_model(["is_latest"])
 
     @api.model
     def _measure(self, company, rows, today):

@@ -1,8 +1,9 @@
 """Monthly accuracy trend: the ledger summed per company, month, category, planner.
 
 Each month is measured on its latest frozen forecast (the approved cycle with
-the smallest lag before the month), so a month counts once however many
-cycles planned it. Rebuilt after every actuals update.
+the smallest lag before the month, the ledger's ``is_latest``), so a month
+counts once however many cycles planned it. Rebuilt after every actuals
+update.
 """
 
 from odoo import api, fields, models
@@ -81,12 +82,8 @@ class SopAccuracyMonth(models.Model):
                        SUM(scaled_error) / NULLIF(SUM(mase_count), 0),
                        %(uid)s, now() at time zone 'UTC',
                        %(uid)s, now() at time zone 'UTC'
-                  FROM (
-                    SELECT DISTINCT ON (product_id, warehouse_id, date_month) *
-                      FROM sop_accuracy_line
-                     WHERE company_id = %(company)s AND has_actual
-                     ORDER BY product_id, warehouse_id, date_month, lag, id DESC
-                  ) latest
+                  FROM sop_accuracy_line
+                 WHERE company_id = %(company)s AND has_actual AND is_latest
                  GROUP BY company_id, date_month, categ_id, adjusted_by_id
                 """,
                 company=company.id,

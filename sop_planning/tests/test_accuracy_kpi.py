@@ -6,6 +6,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import format_date, mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -156,6 +157,39 @@ class TestAccuracyKpi(SopDataCase):
             ["wape:sum"],
         )
         self.assertAlmostEqual(trend, 100 * 90 / 80)
+
+    def test_the_ledger_counts_a_month_once_by_default(self):
+        """Two approved plans covered months -2 and -1: each froze its rows,
+        and the ledger summed both (an actual twice its sales). Its default
+        filter keeps the latest plan of each month, as the monthly trend."""
+        first, _lines = self._ledger_case()
+        plan = {
+            product: [(m, 90.0, 0.0) for m in range(-2, 3)]
+            for product in (self.p1, self.p2)
+        }
+        second, _lines = self._cycle_with_plan(plan, -2)
+        self._approve(second)
+        self.Ledger.with_user(self.planner).action_update_actuals()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sop_planning.sop_accuracy_line_action"
+        )
+        self.assertEqual(safe_eval(action["context"])["search_default_latest"], 1)
+        measured = [("has_actual", "=", True)]
+        everything = self.Ledger._read_group(measured, [], ["measured_qty:sum"])
+        latest = self.Ledger._read_group(
+            [*measured, ("is_latest", "=", True)], [], ["measured_qty:sum"]
+        )
+        # sales: P1 100 + 80 + 140, P2 40
+        self.assertEqual(latest[0][0], 360.0)
+        self.assertEqual(everything[0][0], 360.0 + 80.0 + 140.0)
+        rows = self.Ledger.search([*measured, ("is_latest", "=", True)])
+        self.assertEqual(len(rows), 6, "2 products x 3 months, once each")
+        self.assertEqual(
+            rows.filtered(lambda r: r.date_month >= self._month(-2)).cycle_id, second
+        )
+        self.assertEqual(
+            rows.filtered(lambda r: r.date_month < self._month(-2)).cycle_id, first
+        )
 
     def test_ledger_frozen_when_plan_lines_change(self):
         cycle, lines = self._ledger_case()
