@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
+from odoo.fields import Domain
 from odoo.tools import formatLang
 
 from .sop_bulk import bulk_create, bulk_update
@@ -461,15 +462,19 @@ class SopReorderProposal(models.Model):
         # proposal again next to the one made since for the rest of the need
         by_orderpoint = {p.orderpoint_id: p for p in open_proposals}
         stale = open_proposals - self.browse(p.id for p in by_orderpoint.values())
+        late = self._late_draft_rfqs(orderpoints)
         to_create, to_update = [], {}
         for orderpoint in orderpoints:
             proposal = by_orderpoint.get(orderpoint)
             # what the rule needs now, not a quantity typed on it once
             qty = orderpoint.qty_to_order_computed
-            if orderpoint.product_uom.compare(qty, 0.0) <= 0:
+            if orderpoint.product_uom.compare(qty, 0.0) > 0:
+                values = self._proposal_values(orderpoint, qty)
+            else:
+                values = self._late_draft_values(orderpoint, late.get(orderpoint.id))
+            if not values:
                 stale |= proposal or self.browse()
                 continue
-            values = self._proposal_values(orderpoint, qty)
             if proposal:
                 to_update[proposal.id] = values
             else:
@@ -479,6 +484,71 @@ class SopReorderProposal(models.Model):
         self._close_finished_todos(todos)
         self._update_proposals(to_update)
         return open_proposals.exists() | self._insert_proposals(to_create)
+
+    @api.model
+    def _late_draft_rfqs(self, orderpoints):
+        """{rule id: (RFQ names, quantity in the rule's unit)} of the draft
+        RFQ lines of each rule that Odoo counts as on their way (as its
+        ``_quantity_in_progress`` places them) though their planned date is
+        past: nobody confirmed them, nothing is coming."""
+        if not orderpoints:
+            return {}
+        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        domain = orderpoints.product_id._get_lines_domain(
+            orderpoints.location_id.ids
+        ) & Domain("date_planned", "<", today)
+        rules = {(o.product_id, o.location_id): o for o in orderpoints}
+        late = {}
+        for line in self.env["purchase.order.line"].sudo().search(domain):
+            location = (
+                line.orderpoint_id.location_id
+                or line.location_final_id
+                or line.order_id.picking_type_id.default_location_dest_id
+            )
+            rule = rules.get((line.product_id, location))
+            if not rule:
+                continue
+            names, qty = late.get(rule.id, ([], 0.0))
+            qty += line.product_uom_id._compute_quantity(
+                line.product_qty, rule.product_uom, round=False
+            )
+            names = (
+                names if line.order_id.name in names else [*names, line.order_id.name]
+            )
+            late[rule.id] = (names, qty)
+        return late
+
+    @api.model
+    def _late_draft_values(self, orderpoint, late):
+        """The proposal needing attention of a rule that orders nothing only
+        because of draft RFQs past their planned date (``late``): what it
+        would order without them, not orderable until the buyer confirms or
+        cancels those RFQs; None when it needs nothing even without them."""
+        if not late:
+            return None
+        names, late_qty = late
+        projected = orderpoint.qty_forecast - late_qty
+        if orderpoint.product_uom.compare(projected, orderpoint.product_min_qty) >= 0:
+            return None
+        need = orderpoint._get_multiple_rounded_qty(
+            max(orderpoint.product_max_qty, orderpoint.product_min_qty) - projected
+        )
+        values = self._proposal_values(orderpoint, need)
+        words = {
+            "code": "late_rfq",
+            "rfqs": ", ".join(names),
+            "qty": late_qty,
+            "projected": projected,
+            "reorder_point": orderpoint.product_min_qty,
+        }
+        values.update(
+            qty_projected=projected,
+            exception_words=words,
+            exception_reason=self._exception_text(
+                "late_rfq", orderpoint.product_id, words
+            ),
+        )
+        return values
 
     @api.model
     def _open_state_values(self, vals_list):
@@ -530,14 +600,33 @@ class SopReorderProposal(models.Model):
             "exception_reason",
             "exception_words",
             lambda proposal, words: self._exception_text(
-                words["code"], proposal.product_id
+                words["code"], proposal.product_id, words
             ),
         )
 
     @api.model
-    def _exception_text(self, code, product=None):
+    def _exception_text(self, code, product=None, words=None):
         """An exception reason of ``code`` in ``self.env``'s language
-        (``no_vendor`` names the ``product``)."""
+        (``no_vendor`` names the ``product``; ``late_rfq`` its RFQs and
+        quantities, in ``words``)."""
+        if code == "late_rfq":
+            uom = product.uom_id
+            whole = 0 if uom._sop_quantity_step() >= 1 else 2
+
+            def qty(value):
+                return formatLang(self.env, value, digits=whole)
+
+            return self.env._(
+                "Draft RFQ %(rfqs)s (%(qty)s %(unit)s) is past its planned date "
+                "and still not confirmed: confirm or cancel it. Without it the "
+                "projected stock is %(projected)s %(unit)s, below the reorder "
+                "point %(rop)s.",
+                rfqs=words["rfqs"],
+                qty=qty(words["qty"]),
+                unit=uom.name,
+                projected=qty(words["projected"]),
+                rop=qty(words["reorder_point"]),
+            )
         if code == "no_vendor":
             return self.env._(
                 "No vendor for %s: add one on the product.",

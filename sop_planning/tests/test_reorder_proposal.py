@@ -2,7 +2,7 @@ from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, LockError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import formatLang
@@ -503,6 +503,45 @@ class TestReorderProposal(SopPolicyCase):
             self.env["sop.reorder.proposal"].with_user(self.planner_b).search([])
         )
         self.assertEqual(seen_by_b, proposal_b)
+
+    def test_a_draft_rfq_past_its_date_needs_attention(self):
+        """A draft RFQ nobody confirmed counts, in Odoo, as stock on its way:
+        once its planned date is past, the rule's proposal needs attention
+        and names it (the buyer saw no proposal for months while the shelf
+        was empty); confirmed, the RFQ covers the need and the warning goes."""
+        cycle = self._approve(self._plan(self.pump))
+        rule = cycle.policy_ids.orderpoint_id.sudo()
+        order = self.env["purchase.order"].create(
+            {
+                "partner_id": self.vendor.id,
+                "date_planned": fields.Datetime.now() + relativedelta(days=5),
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.pump.id,
+                            "product_qty": rule.product_max_qty,
+                        }
+                    )
+                ],
+            }
+        )
+        self._run_cron()
+        self.assertFalse(self._proposals(self.pump), "a draft due soon: on its way")
+        order.order_line.date_planned = fields.Datetime.now() - relativedelta(days=20)
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        self.assertEqual(proposal.state, "exception")
+        self.assertIn(order.name, proposal.exception_reason_display)
+        self.assertIn("confirm or cancel it", proposal.exception_reason_display)
+        self.assertAlmostEqual(proposal.quantity, rule.product_max_qty, delta=1.0)
+        with self.assertRaises(UserError):
+            proposal.with_user(self.buyer).action_confirm()
+        self.assertEqual(order.state, "draft", "nothing bought twice")
+        order.button_confirm()
+        self._run_cron()
+        self.assertFalse(
+            self._proposals(self.pump).filtered(lambda p: p.state == "exception")
+        )
 
     def test_receipt_due_after_the_need_date_does_not_cover_it(self):
         cycle = self._approve(self._plan(self.pump))
