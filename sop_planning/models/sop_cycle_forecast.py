@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..engine import run_forecast
 from .sop_bulk import bulk_create, bulk_update, product_templates
@@ -395,8 +395,8 @@ class SopCycle(models.Model):
                 "history, %(skip)s skipped.",
                 user=self.env.user.name,
                 months=self.history_months,
-                start=date_from,
-                end=date_to - relativedelta(days=1),
+                start=format_date(self.env, date_from),
+                end=format_date(self.env, date_to - relativedelta(days=1)),
                 ok=counts.get("ok", 0),
                 none=counts.get("no_history", 0),
                 skip=counts.get("skipped", 0),

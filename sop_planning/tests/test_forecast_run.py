@@ -4,6 +4,7 @@ from markupsafe import escape
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import format_date
 
 from .common_data import SopDataCase
 
@@ -146,8 +147,14 @@ class TestForecastRun(SopDataCase):
         self.assertIn("Årsager: Nyt produkt / lancering (1)", cycle.message_ids[0].body)
 
         count = len(cycle.plan_line_ids)
-        cycle.action_run_forecast()
+        cycle.with_context(lang="da_DK").action_run_forecast()
         self.assertEqual(len(cycle.plan_line_ids), count)
+        # the history window's dates as a Danish planner writes them
+        start = format_date(
+            cycle.with_context(lang="da_DK").env, cycle.date_history_from
+        )
+        self.assertIn(f"({start} til ", cycle.message_ids[0].body)
+        self.assertNotIn(f"({cycle.date_history_from} ", cycle.message_ids[0].body)
         self.assertAlmostEqual(first.adjustment_qty, 5.0, places=2)
         self.assertAlmostEqual(first.consensus_qty, 15.0, places=2)
         self.assertEqual(first.adjustment_reason, "promotion")
