@@ -10,6 +10,7 @@ from odoo.tools import SQL, float_compare, float_is_zero, formatLang
 GROUP_USER = "sop_planning.group_sop_user"
 GROUP_PLANNER = "sop_planning.group_sop_planner"
 GROUP_EXECUTIVE = "sop_planning.group_sop_executive"
+GROUP_MANAGER = "sop_planning.group_sop_manager"
 GROUP_PURCHASE = "purchase.group_purchase_user"
 
 # The largest demand adjustment a plan line takes, either way: a quantity in

@@ -34,6 +34,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from .sop_common import (
     GROUP_EXECUTIVE,
+    GROUP_MANAGER,
     GROUP_PLANNER,
     check_recorded_not_typed,
     first_of_this_month,
@@ -768,8 +769,9 @@ class SopCycle(models.Model):
         """Who gets the to-do of the cycle's step: its responsible while
         active; else the first user of the company who may hand the step on
         (an executive for the executive review), those whose main company it
-        is first (an administrator allowed in every company is not its
-        executive), else the current user."""
+        is first and S&OP or system administrators last (an administrator
+        allowed in every company is not its executive), else the current
+        user."""
         self.ensure_one()
         if assigned.active:
             return assigned
@@ -780,7 +782,14 @@ class SopCycle(models.Model):
             .all_user_ids.filtered(
                 lambda u: u.active and not u.share and self.company_id in u.company_ids
             )
-            .sorted(lambda u: (u.company_id != self.company_id, u.id))
+            .sorted(
+                lambda u: (
+                    u.company_id != self.company_id,
+                    # an administrator may do every step, but is not the one
+                    u.has_group(GROUP_MANAGER) or u.has_group("base.group_system"),
+                    u.id,
+                )
+            )
         )
         if self.env.user in able:
             return self.env.user

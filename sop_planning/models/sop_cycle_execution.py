@@ -959,7 +959,7 @@ class SopCycle(models.Model):
             parts.insert(0, ["source", {}])
         rate = row.get("raised_rate")
         if rate is not None and pd.notna(rate):
-            parts.append(["raised", {"rate": f"{rate:.2f}"}])
+            parts.append(["raised", {"rate": float(rate)}])
         head = self.env["sop.inventory.policy"]._head_text(
             parts, forecast.supply_source
         )

@@ -258,17 +258,11 @@ class SopInventoryPolicy(models.Model):
         with (a nightly refresh words its vendor's new terms in the cron's
         language), else the forecast's while it is the one the policy was
         planned with; else the policy's own text."""
-        label = self.env["sop.forecast"]._supply_source_label
         for policy in self:
             values = policy.sudo().supply_source_values
             forecast = policy.sudo().forecast_id
             if policy.supply_source and values:
-                worded = label(
-                    values["route"],
-                    self.env["stock.warehouse"].browse(values["warehouse_id"]),
-                    self.env["res.partner"].browse(values["vendor_id"]),
-                    values["days"],
-                )
+                worded = self._source_label(values)
             elif (
                 policy.supply_source and forecast.supply_source == policy.supply_source
             ):
@@ -320,15 +314,30 @@ class SopInventoryPolicy(models.Model):
                 policy.explanation, policy.sudo().explanation_head, translate
             )
 
-    def _worded_explanation(self, text, head, translate):
+    @api.model
+    def _source_label(self, values):
+        """The source of ``supply_source_values`` in ``self.env``'s language
+        ("Vendor, 7 days"), or None."""
+        return self.env["sop.forecast"]._supply_source_label(
+            values["route"],
+            self.env["stock.warehouse"].browse(values["warehouse_id"]),
+            self.env["res.partner"].browse(values["vendor_id"]),
+            values["days"],
+        )
+
+    def _worded_explanation(self, text, head, translate, source_values=None):
         """``text``, this policy's explanation as stored (or as a proposal
         quotes it), in the reader's language: its first sentences worded from
-        their stored ``head`` (the source as the policy shows it), the rest
+        their stored ``head`` (the source as the policy shows it, or as
+        ``source_values`` say when the proposal quoted it), the rest
         through ``translate``; without a head (planned before it was
         stored) all of it through ``translate``."""
         if not head:
             return translate(text)
-        return self._head_text(head["parts"], self.supply_source_display) + translate(
+        source = (
+            source_values and self._source_label(source_values)
+        ) or self.supply_source_display
+        return self._head_text(head["parts"], source) + translate(
             (text or "")[head["length"] :]
         )
 
@@ -350,9 +359,10 @@ class SopInventoryPolicy(models.Model):
                 days=v["days"],
             ),
             "source": lambda v: env._("Source: %s. ", source),
+            # a rate stored as text ("161.50") before it was a number
             "raised": lambda v: env._(
                 "Plan below the recent demand of %(rate)s a month: sized on that. ",
-                rate=v["rate"],
+                rate=formatLang(env, float(v["rate"]), digits=2),
             ),
         }
         return "".join(words[code](values) for code, values in parts)

@@ -195,6 +195,16 @@ class SopReorderProposal(models.Model):
             raise AccessError(
                 self.env._("Only purchase users can confirm reorder proposals.")
             )
+        attention = self.filtered(lambda p: p.state == "exception")[:1]
+        if attention:
+            raise UserError(
+                self.env._(
+                    "Proposal %(proposal)s needs attention before it is ordered: "
+                    "%(reason)s",
+                    proposal=attention.display_name,
+                    reason=attention.exception_reason_display,
+                )
+            )
         blocked = self.filtered(lambda p: p.state not in ("proposed",))
         if blocked:
             raise UserError(
@@ -724,6 +734,9 @@ class SopReorderProposal(models.Model):
             "vendor_min_qty": min_qty,
             "policy": policy.explanation or "",
             "policy_head": policy.sudo().explanation_head,
+            # the source the quoted figures were planned with (a later
+            # refresh may follow the vendor's new lead time)
+            "policy_source": policy.sudo().supply_source_values,
         }
         return values
 
@@ -768,7 +781,10 @@ class SopReorderProposal(models.Model):
                     [
                         *lines,
                         proposal.sudo().policy_id._worded_explanation(
-                            values["policy"], values.get("policy_head"), translate
+                            values["policy"],
+                            values.get("policy_head"),
+                            translate,
+                            values.get("policy_source"),
                         ),
                     ],
                 )

@@ -117,6 +117,9 @@ class TestInventoryPolicy(SopPolicyCase):
             ceil(600.0 * 30 / MONTH_DAYS + safety_stock),
         )
         self.assertIn("recent demand of 600.00 a month", policy.explanation)
+        self.env["res.lang"]._activate_lang("da_DK")
+        danish = policy.with_context(lang="da_DK").explanation_display
+        self.assertIn("600,00", danish, "the reader's decimal comma")
         # the plan itself is untouched
         for line in lines:
             self.assertAlmostEqual(line.consensus_qty, 10.0 * MONTH_DAYS, delta=0.01)

@@ -98,9 +98,16 @@ class TestPolicyRefresh(SopPolicyCase):
         policy = cycle.policy_ids
         rule = policy.orderpoint_id.sudo()
         old_days, old_min = policy.lead_time_days, rule.product_min_qty
+        self._run_cron()
+        proposal = self._proposals(self.pump)
         self.pump.seller_ids.delay = 90
 
         self._refresh()
+        # the proposal quotes the source its figures were planned with
+        self.assertIn(
+            f"Source: {self.vendor.display_name}, 30 days.",
+            proposal.explanation_display,
+        )
         self.assertAlmostEqual(policy.lead_time_days, old_days + 60, places=2)
         self.assertGreater(rule.product_min_qty, old_min + 400, "two more months")
         self.assertAlmostEqual(rule.product_min_qty, policy.reorder_point, places=2)

@@ -122,6 +122,10 @@ class TestSopCycle(SopCase):
         )
         cycle = self._to_executive_review(self._new_cycle(user=self.planner_b))
         self.assertEqual(cycle.activity_ids.user_id, executive_b)
+        # company A's administrator (lowest id, an S&OP administrator) is not
+        # its executive either
+        cycle_a = self._to_executive_review(self._new_cycle())
+        self.assertEqual(cycle_a.activity_ids.user_id, self.executive)
 
     def test_another_companys_cycle_is_refused_not_described(self):
         """Approving or updating the actuals of another company's cycle is
