@@ -109,17 +109,21 @@ class TestSopCycle(SopCase):
         self.assertNotEqual(todo.user_id, self.planner)
         self.assertTrue(todo.user_id.has_group("sop_planning.group_sop_executive"))
 
-    def test_the_executive_to_do_goes_to_the_companys_own_executive(self):
-        """An administrator allowed in every company is not company B's
-        executive: B's review goes to the executive whose main company is B
-        (it went to the user of lowest id allowed in B)."""
-        executive_b = new_test_user(
+    def _executive_b(self):
+        """An executive of company B only."""
+        return new_test_user(
             self.env,
             "sop_executive_b",
             groups="sop_planning.group_sop_executive",
             company_id=self.company_b.id,
             company_ids=[(6, 0, self.company_b.ids)],
         )
+
+    def test_the_executive_to_do_goes_to_the_companys_own_executive(self):
+        """An administrator allowed in every company is not company B's
+        executive: B's review goes to the executive whose main company is B
+        (it went to the user of lowest id allowed in B)."""
+        executive_b = self._executive_b()
         cycle = self._to_executive_review(self._new_cycle(user=self.planner_b))
         self.assertEqual(cycle.activity_ids.user_id, executive_b)
         # company A's administrator (lowest id, an S&OP administrator) is not
@@ -132,13 +136,7 @@ class TestSopCycle(SopCase):
         an access error; the approval named that cycle and its state, the
         actuals answered as if done."""
         cycle_a = self._to_executive_review(self._new_cycle())
-        executive_b = new_test_user(
-            self.env,
-            "sop_executive_b",
-            groups="sop_planning.group_sop_executive",
-            company_id=self.company_b.id,
-            company_ids=[(6, 0, self.company_b.ids)],
-        )
+        executive_b = self._executive_b()
         with self.assertRaises(AccessError):
             cycle_a.with_user(executive_b).action_approve()
         with self.assertRaises(AccessError):
