@@ -171,7 +171,14 @@ class SopInventoryPolicy(models.Model):
     lead_time_std_days = fields.Float(string="Lead Time Std Dev (days)", readonly=True)
     demand_per_day = fields.Float(digits="Product Unit", readonly=True)
     lead_time_demand = fields.Float(digits="Product Unit", readonly=True)
-    safety_stock = fields.Float(digits="Product Unit", readonly=True)
+    safety_stock = fields.Float(
+        digits="Product Unit",
+        readonly=True,
+        help="Reorder point minus the forecast over the lead time. Negative "
+        "when the policy holds less than the lead time's expected demand: a "
+        "target under 50 %, or a slow, costly item its demand pattern's "
+        "shared fill-rate target serves less than the others.",
+    )
     reorder_point = fields.Float(digits="Product Unit", readonly=True)
     order_up_to = fields.Float(
         string="Order-up-to Level", digits="Product Unit", readonly=True

@@ -92,7 +92,14 @@ class SopReorderProposal(models.Model):
     lead_time_demand = fields.Float(
         string="Forecast over Lead Time", digits="Product Unit", readonly=True
     )
-    safety_stock = fields.Float(digits="Product Unit", readonly=True)
+    safety_stock = fields.Float(
+        digits="Product Unit",
+        readonly=True,
+        help="Reorder point minus the forecast over the lead time. Negative "
+        "when the policy holds less than the lead time's expected demand: a "
+        "target under 50 %, or a slow, costly item its demand pattern's "
+        "shared fill-rate target serves less than the others.",
+    )
     service_level = fields.Float(string="Service Level (%)", readonly=True)
     exception_reason = fields.Char(
         string="Exception Reason as Written",
