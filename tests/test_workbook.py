@@ -47,6 +47,7 @@ def _plan():
     scenarios = pd.DataFrame(
         {
             "scenario": ["Base plan", "Demand +15 %"],
+            "changes": ["the plan as it is", "demand +15 %"],
             "fill_rate": [0.97, 0.93],
             "stockout_risk": [0.05, 0.12],
             "avg_stock_value": [120.0, 110.0],
@@ -142,7 +143,12 @@ def test_sheets_headers_and_frozen_panes():
         header = _rows(book[name])[0]
         assert header == ["Item", "Measure", "2027-01", "2027-02", "2027-03", "Total"]
         assert book[name].freeze_panes == "C2"
-    assert _rows(book["Scenarios"])[0][:3] == ["Scenario", "Fill rate", "Stockout risk"]
+    assert _rows(book["Scenarios"])[0][:4] == [
+        "Scenario",
+        "Changes",
+        "Fill rate",
+        "Stockout risk",
+    ]
     assert _rows(book["Accuracy"])[0] == ["Item", "Model", "WAPE"]
     assert book["Scenarios"].freeze_panes == "B2"
     assert book["Summary"].freeze_panes == "A4"
@@ -179,7 +185,7 @@ def test_totals_equal_the_inputs():
     assert summary["Fill rate (simulated)"] == 0.97
     assert summary["Items"] == 2
     scenario_rows = _rows(book["Scenarios"])[1:]
-    assert [row[4] for row in scenario_rows] == [420.0, 483.0]
+    assert [row[5] for row in scenario_rows] == [420.0, 483.0]
 
 
 def test_summary_simulates_the_scenario_the_plan_was_approved_with():
@@ -288,8 +294,9 @@ def test_every_word_comes_from_the_labels():
     ]
     assert rules[0].startswith('AND(OR($B2="§Projected stock",')
     scenario_header = [cell.value for cell in book["§Scenarios"][1]]
-    assert scenario_header[:2] == ["§Scenario", "§Fill rate"]
-    assert scenario_header[-1] == "§Spend 2027-01-01"
+    assert scenario_header[:3] == ["§Scenario", "§Changes", "§Fill rate"]
+    # the month as the other sheets write it, not 2027-01-01
+    assert scenario_header[-1] == "§Spend 2027-01"
     assert all(_marked(cell) for cell in scenario_header)
     assert all(_marked(cell.value) for cell in book["§Accuracy"][1])
     summary = book["§Summary"]

@@ -26,7 +26,7 @@ indicators, notes) to the reader's language; a word it lacks stays English.
 - ``adjustments``: one row per plan line with a hidden key, and ``reasons``
   (a list of reason labels offered in its Reason column): the editable
   Adjustments sheet that the import reads back (``workbook_adjustments``);
-- ``kpis``: ``kpi, value`` and optionally ``format`` (``number``, ``money``,
+- ``kpis``: ``kpi, value`` and optionally ``format`` (``number``, ``count``, ``money``,
   ``percent``, ``text``): shown first on the Summary, before the indicators
   derived from ``financial`` and the base (or approved) row of ``scenarios``;
 - ``policy_backtest``: one row per ABC x XYZ class, columns of
@@ -100,6 +100,7 @@ NUMBER_FORMATS = {
     "money": "#,##0.00",
     "percent": "0.0%",
     "number": "#,##0.00",
+    "count": "#,##0",
     "text": "@",
 }
 PERCENT_COLUMNS = {
@@ -134,13 +135,13 @@ HEADER_LABELS = {
 # policy_backtest column -> (header, number format)
 POLICY_BACKTEST_COLUMNS = {
     "class": ("Class", "text"),
-    "policies": ("Policies", "number"),
-    "replayed": ("Replayed", "number"),
+    "policies": ("Policies", "count"),
+    "replayed": ("Replayed", "count"),
     "target": ("Target", "percent"),
     "promised": ("Promised fill", "percent"),
     "plan_fill_rate": ("Plan fill (backtest)", "percent"),
     "plan_stock_value": ("Plan avg. stock value", "money"),
-    "rules": ("With a rule before", "number"),
+    "rules": ("With a rule before", "count"),
     "rules_fill_rate": ("Rules before: fill", "percent"),
     "rules_stock_value": ("Rules before: avg. stock value", "money"),
     "set_fill_rate": ("Plan as set: fill", "percent"),
@@ -202,6 +203,7 @@ SUMMARY_LABELS = (
 # headers of the Scenarios and Accuracy tables (``_label`` of their columns)
 TABLE_LABELS = (
     "Scenario",
+    "Changes",
     "Fill rate",
     "Stockout risk",
     "Purchase spend",
@@ -283,7 +285,8 @@ def _label(column, text):
     if column in HEADER_LABELS:
         return text(HEADER_LABELS[column])
     if column.startswith(SPEND_PREFIX):
-        return f"{text(SPEND_LABEL)} {column[len(SPEND_PREFIX) :]}"
+        # the month, as the other sheets write it ("2027-01")
+        return f"{text(SPEND_LABEL)} {column[len(SPEND_PREFIX) :][:7]}"
     return text(column[:1].upper() + column[1:].replace("_", " "))
 
 

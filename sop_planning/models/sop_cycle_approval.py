@@ -67,6 +67,9 @@ class SopCycle(models.Model):
         )
         if len(self.company_id) != len(self):
             raise UserError(self.env._("Approve one cycle per company at a time."))
+        self.filtered(
+            lambda cycle: not cycle.sudo().approval_unfinished
+        )._check_approved_scenario_scored()
         self._check_not_older_than_the_active_plan()
         self._check_closes_whole_plans()
         empty = self.filtered(
@@ -89,6 +92,28 @@ class SopCycle(models.Model):
         for cycle in self:
             result = cycle._sop_run_step("approval")
         return result
+
+    def _check_approved_scenario_scored(self):
+        """A plan is approved with a scenario whose figures the executive
+        could see: scored on the plan as it is (a change to the plan puts
+        the scores back to draft)."""
+        blind = self.filtered(
+            lambda cycle: (
+                cycle.approved_scenario_id
+                and cycle.approved_scenario_id.state != "scored"
+            )
+        )[:1]
+        if blind:
+            raise UserError(
+                self.env._(
+                    "Scenario %(scenario)s is not scored on the plan as it is "
+                    "now (never scored, or the plan changed since): score the "
+                    "scenarios of %(cycle)s and look at its figures before "
+                    "approving with it, or clear it to approve the plan as it is.",
+                    scenario=blind.approved_scenario_id.name,
+                    cycle=blind.display_name,
+                )
+            )
 
     def _check_not_older_than_the_active_plan(self):
         """A plan of an earlier month does not replace an approved plan of

@@ -236,7 +236,7 @@ class SopCycle(models.Model):
             (
                 self.env._("Products x warehouses"),
                 float(lines["forecast_id"].nunique()) if len(lines) else 0.0,
-                "number",
+                "count",
             ),
         ]
         # a total per unit: kilograms and pieces do not add up
@@ -318,7 +318,7 @@ class SopCycle(models.Model):
         )
         rows = []
         for scenario in scored:
-            row = {"scenario": scenario.name}
+            row = {"scenario": scenario.name, "changes": scenario.change_summary}
             row.update({name: scenario[name] for name in RESULT_FIELDS})
             for month in scenario.month_ids:
                 row[f"{SPEND_PREFIX}{month.date_month:%Y-%m-%d}"] = month.purchase_spend

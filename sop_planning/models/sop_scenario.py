@@ -2,6 +2,7 @@ import pandas as pd
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import formatLang
 
 from ..engine import KPI_COLUMNS, Scenario, demand_factor, scenario_items
 
@@ -83,6 +84,11 @@ class SopScenario(models.Model):
         help="Target of every item; 0 keeps the plan's targets.",
     )
     moq_pct = fields.Float(string="MOQ (%)", help="Change of every minimum order.")
+    change_summary = fields.Char(
+        string="Changes",
+        compute="_compute_change_summary",
+        help="What the scenario changes in the plan, in your language.",
+    )
     state = fields.Selection(
         [("draft", "Draft"), ("scored", "Scored")],
         default="draft",
@@ -91,9 +97,14 @@ class SopScenario(models.Model):
         readonly=True,
     )
     date_scored = fields.Datetime(string="Scored On", readonly=True)
-    fill_rate = fields.Float(readonly=True, help="Demand served from stock at once.")
+    # rates of several scenarios (a pivot's total) average, they do not add up
+    fill_rate = fields.Float(
+        readonly=True, aggregator="avg", help="Demand served from stock at once."
+    )
     stockout_risk = fields.Float(
-        readonly=True, help="Share of item-months with at least one day short."
+        readonly=True,
+        aggregator="avg",
+        help="Share of item-months with at least one day short.",
     )
     avg_stock_value = fields.Monetary(string="Average Stock Value", readonly=True)
     revenue = fields.Monetary(readonly=True, help="Of the demand delivered.")
@@ -102,8 +113,12 @@ class SopScenario(models.Model):
     purchase_spend = fields.Monetary(
         readonly=True, help="Cash out for the simulated receipts over the horizon."
     )
-    fill_rate_diff = fields.Float(string="Fill Rate vs Base", readonly=True)
-    stockout_risk_diff = fields.Float(string="Stockout Risk vs Base", readonly=True)
+    fill_rate_diff = fields.Float(
+        string="Fill Rate vs Base", readonly=True, aggregator="avg"
+    )
+    stockout_risk_diff = fields.Float(
+        string="Stockout Risk vs Base", readonly=True, aggregator="avg"
+    )
     avg_stock_value_diff = fields.Monetary(string="Stock Value vs Base", readonly=True)
     revenue_diff = fields.Monetary(string="Revenue vs Base", readonly=True)
     margin_diff = fields.Monetary(string="Margin vs Base", readonly=True)
@@ -112,6 +127,11 @@ class SopScenario(models.Model):
 
     _one_base_per_cycle = models.UniqueIndex(
         "(cycle_id) WHERE is_base", "A cycle has one base plan scenario."
+    )
+    # two of one name read as one in the dashboard (their figures added up)
+    _one_name_per_cycle = models.UniqueIndex(
+        "(cycle_id, name)",
+        "A cycle has one scenario of each name: name this one differently.",
     )
 
     # the scores (``_store_scores``) and the base plan the scoring keeps
@@ -164,12 +184,76 @@ class SopScenario(models.Model):
                     )
                 )
 
+    @api.depends(
+        "is_base",
+        "demand_pct",
+        "category_line_ids.categ_id",
+        "category_line_ids.demand_pct",
+        "price_pct",
+        "lead_time_days",
+        "capacity_pct",
+        "service_level",
+        "moq_pct",
+    )
+    @api.depends_context("lang")
+    def _compute_change_summary(self):
+        for scenario in self:
+            scenario.change_summary = scenario._change_words()
+
+    def _change_words(self):
+        """The scenario's deltas as one line in ``self.env``'s language
+        ("demand +15 % in Pumps, lead time +14 days")."""
+        self.ensure_one()
+        env = self.env
+        if self.is_base:
+            return env._("the plan as it is")
+
+        def number(value, signed=True):
+            text = formatLang(env, value, digits=0 if float(value).is_integer() else 1)
+            return f"+{text}" if signed and value > 0 else text
+
+        parts = []
+        if self.demand_pct:
+            parts.append(env._("demand %s %%", number(self.demand_pct)))
+        parts += [
+            env._(
+                "demand %(pct)s %% in %(category)s",
+                pct=number(line.demand_pct),
+                category=line.categ_id.display_name,
+            )
+            for line in self.category_line_ids
+        ]
+        if self.price_pct:
+            parts.append(env._("price %s %%", number(self.price_pct)))
+        if self.lead_time_days:
+            parts.append(env._("lead time %s days", number(self.lead_time_days)))
+        if self.capacity_pct:
+            parts.append(env._("capacity %s %%", number(self.capacity_pct)))
+        if self.service_level:
+            parts.append(
+                env._("service level %s %%", number(self.service_level, signed=False))
+            )
+        if self.moq_pct:
+            parts.append(env._("MOQ %s %%", number(self.moq_pct)))
+        return ", ".join(parts) or env._("no change")
+
     def copy_data(self, default=None):
-        """Duplicate: the deltas under a name that says it is a copy."""
+        """Duplicate: the deltas under a name that says it is a copy, one its
+        cycle has not got yet (a name is a scenario's own in its cycle)."""
         vals_list = super().copy_data(default)
         for scenario, vals in zip(self, vals_list, strict=True):
-            if "name" not in (default or {}):
-                vals["name"] = self.env._("%s (copy)", scenario.name)
+            if "name" in (default or {}):
+                continue
+            taken = set(
+                self.search([("cycle_id", "=", vals["cycle_id"])]).mapped("name")
+            )
+            name, number = self.env._("%s (copy)", scenario.name), 1
+            while name in taken:
+                number += 1
+                name = self.env._(
+                    "%(name)s (copy %(number)s)", name=scenario.name, number=number
+                )
+            vals["name"] = name
         return vals_list
 
     def _frozen_exempt_fields(self):

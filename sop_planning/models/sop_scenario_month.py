@@ -22,8 +22,9 @@ class SopScenarioMonth(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     date_month = fields.Date(string="Month", required=True)
-    revenue = fields.Monetary(help="Plan demand x price.")
-    margin = fields.Monetary()
+    # the plan's, not the simulation's served figures the scenario heads with
+    revenue = fields.Monetary(string="Plan Revenue", help="Plan demand x price.")
+    margin = fields.Monetary(string="Plan Margin", help="Plan demand x (price - cost).")
     purchase_spend = fields.Monetary(help="Cash out for the month's receipts.")
     stock_value = fields.Monetary(help="Projected stock at the month's end x cost.")
 

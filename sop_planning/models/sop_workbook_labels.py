@@ -65,6 +65,7 @@ def workbook_labels(env):
         "FVA": env._("FVA"),
         "Average stock value": env._("Average stock value"),
         "Scenario": env._("Scenario"),
+        "Changes": env._("Changes"),
         "Fill rate": env._("Fill rate"),
         "Spend": env._("Spend"),
         "Model": env._("Model"),

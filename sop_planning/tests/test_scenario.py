@@ -4,10 +4,12 @@ from unittest.mock import patch
 
 import openpyxl
 import pandas as pd
+from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -147,6 +149,8 @@ class TestScenario(SopPolicyCase):
         # Duplicate: the deltas, not the scores
         copy = scenario.with_user(self.planner).copy()
         self.assertEqual(copy.name, "Scenario (copy)")
+        again = scenario.with_user(self.planner).copy()
+        self.assertEqual(again.name, "Scenario (copy 2)", "a name of its own")
         self.assertEqual(copy.demand_pct, 20)
         self.assertEqual((copy.state, copy.fill_rate), ("draft", 0.0))
         self.assertFalse(copy.month_ids)
@@ -251,6 +255,11 @@ class TestScenario(SopPolicyCase):
         reorder_point = cycle._compute_policies().reorder_point
         late = self._scenario(cycle, name="Vendor late", lead_time_days=14)
         cycle.with_user(self.executive).approved_scenario_id = late
+        # its figures not seen: refused
+        with self.assertRaisesRegex(UserError, "Vendor late is not scored"):
+            cycle.with_user(self.executive).action_approve()
+        self.assertEqual(cycle.state, "executive_review")
+        cycle.with_user(self.planner).action_score_scenarios()
         cycle.with_user(self.executive).action_approve()
         policy = cycle.policy_ids
         self.assertEqual(policy.state, "applied", policy.skip_reason)
@@ -291,6 +300,48 @@ class TestScenario(SopPolicyCase):
             figures["Average stock value (simulated)"], late.avg_stock_value, places=2
         )
 
+    def test_a_scenario_says_what_it_changes_and_its_name_is_its_own(self):
+        """The comparison shows what each scenario changes (the executive
+        chose by the names planners typed); two of one name in a cycle are
+        refused (the dashboard added their figures up: a fill rate of 190 %),
+        and rates of several scenarios average."""
+        cycle = self._review(self.pump)
+        promotion = self._scenario(
+            cycle,
+            name="Promotion",
+            lead_time_days=14,
+            service_level=98,
+            category_line_ids=[
+                Command.create({"categ_id": self.category.id, "demand_pct": 15})
+            ],
+        )
+        self.assertEqual(
+            promotion.change_summary,
+            f"demand +15 % in {self.category.display_name}, lead time +14 days, "
+            "service level 98 %",
+        )
+        with (
+            self.assertRaises(IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.cr.savepoint(),
+        ):
+            self._scenario(cycle, name="Promotion", demand_pct=5)
+        self._scenario(cycle, name="Late", lead_time_days=30)
+        cycle.with_user(self.planner).action_score_scenarios()
+        # a pivot asks each measure with its field's aggregator
+        fields = self.env["sop.scenario"].fields_get(["fill_rate", "stockout_risk"])
+        aggregator = {name: field["aggregator"] for name, field in fields.items()}
+        ((total,),) = self.env["sop.scenario"].formatted_read_grouping_sets(
+            [("cycle_id", "=", cycle.id)],
+            [[]],
+            [f"fill_rate:{aggregator['fill_rate']}"],
+        )
+        fills = cycle.scenario_ids.mapped("fill_rate")
+        self.assertAlmostEqual(
+            total[f"fill_rate:{aggregator['fill_rate']}"], sum(fills) / 3
+        )
+        self.assertEqual(aggregator["stockout_risk"], "avg")
+
     def test_a_duplicate_keeps_the_scenarios_to_compare_again(self):
         """Duplicated for next month, a cycle keeps its what-if scenarios
         (deltas and category lines) as drafts to score again; not the base
@@ -321,6 +372,7 @@ class TestScenario(SopPolicyCase):
         cycle = self._plan(self.pump)
         self._to_executive_review_from_demand(cycle)
         lower = self._scenario(cycle, name="Demand -50 %", demand_pct=-50)
+        cycle.with_user(self.planner).action_score_scenarios()
         cycle.with_user(self.executive).approved_scenario_id = lower
         cycle.with_user(self.executive).action_approve()
         policy = cycle.policy_ids
@@ -448,7 +500,11 @@ class TestScenario(SopPolicyCase):
         self.assertAlmostEqual(consensus[-1], expected, places=3)
         self.assertAlmostEqual(expected, 24 * 10 * MONTH_DAYS + 100.0, delta=1.0)
         scenarios = list(book["Scenarios"].iter_rows(values_only=True))
-        self.assertEqual(scenarios[0][:3], ("Scenario", "Fill rate", "Stockout risk"))
+        self.assertEqual(scenarios[0][:3], ("Scenario", "Changes", "Fill rate"))
         self.assertEqual(
             [row[0] for row in scenarios[1:3]], ["Base plan", "Demand +20 %"]
+        )
+        # what each changes, not only the name a planner typed
+        self.assertEqual(
+            [row[1] for row in scenarios[1:3]], ["the plan as it is", "demand +20 %"]
         )

@@ -33,7 +33,7 @@ class TestScenarioInput(SopPolicyCase):
                     self.assertRaisesRegex(ValidationError, message),
                     self.cr.savepoint(),
                 ):
-                    self._scenario(cycle, name="What if", **vals)
+                    self._scenario(cycle, name="Another what if", **vals)
                 scenario.invalidate_recordset()
         with (
             self.assertRaisesRegex(ValidationError, "category .* below -100 %"),

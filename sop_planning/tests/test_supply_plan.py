@@ -225,6 +225,7 @@ class TestSupplyPlan(SopDataCase):
             .with_user(self.planner)
             .create({"cycle_id": cycle.id, "name": "Vendor late", "lead_time_days": 14})
         )
+        cycle.with_user(self.planner).action_score_scenarios()
         cycle.with_user(self.executive).approved_scenario_id = late
         cycle.with_user(self.executive).action_approve()
         messages = " ".join(cycle.message_ids.mapped("body"))
