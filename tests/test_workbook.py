@@ -135,6 +135,18 @@ def test_items_in_several_units_are_totalled_per_unit():
     assert one_unit[2][4] == "Demand" and one_unit[3][4] == 14.0
 
 
+def test_scenarios_not_scored_are_said_not_hidden():
+    """A plan whose scenarios are not scored on it says how many there are
+    (the sheet said "No scenarios in this plan." with four of them)."""
+    plan = _plan()
+    plan["scenarios"] = plan["scenarios"].iloc[0:0]
+    plan["unscored_scenarios"] = 4
+    note = _rows(_read(plan)["Scenarios"])[0][0]
+    assert note.startswith("4 scenario(s) not scored on the plan as it is")
+    del plan["unscored_scenarios"]
+    assert _rows(_read(plan)["Scenarios"])[0][0] == "No scenarios in this plan."
+
+
 def test_sheets_headers_and_frozen_panes():
     book = _read(_plan())
     assert book.sheetnames == list(SHEETS)

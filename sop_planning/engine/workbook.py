@@ -18,7 +18,9 @@ indicators, notes) to the reader's language; a word it lacks stays English.
   (0-1);
 - ``financial``: ``finance.financial_plan`` rows; ``spend``:
   ``finance.purchase_spend`` rows;
-- ``scenarios``: ``scenario.score_scenarios`` rows; ``approved_scenario``:
+- ``scenarios``: ``scenario.score_scenarios`` rows (``unscored_scenarios``:
+  how many the plan has that are not scored, said when none is);
+  ``approved_scenario``:
   the ``scenario`` the plan was approved with, whose simulated figures the
   Summary shows instead of the base row's;
 - ``accuracy``: one row per item, any columns (``wape``, ``mase``, ``bias``
@@ -217,6 +219,11 @@ TABLE_LABELS = (
 EDIT_ADJUSTMENTS_COMMENT = (
     "Edit adjustments on the %(sheet)s sheet: the import reads that sheet only."
 )
+# the Scenarios sheet of a plan whose scenarios are not scored on it
+UNSCORED_NOTE = (
+    "%(count)s scenario(s) not scored on the plan as it is: score them to "
+    "compare them here."
+)
 EMPTY_NOTES = (
     "No plan lines to adjust in this plan.",
     "No scenarios in this plan.",
@@ -235,6 +242,7 @@ WORKBOOK_LABELS = tuple(
             *(spec[1] for grid in GRID_SHEETS for spec in grid[3]),
             *(grid[2] for grid in GRID_SHEETS),
             *EMPTY_NOTES,
+            UNSCORED_NOTE,
             EDIT_ADJUSTMENTS_COMMENT,
             *HEADER_LABELS.values(),
             *TABLE_LABELS,
@@ -731,7 +739,13 @@ def write_workbook(path_or_buffer, plan, title="S&OP plan", labels=None):
         )
     scenarios = plan.get("scenarios")
     if scenarios is None or not len(scenarios):
-        _empty(sheets["Scenarios"], formats, text(EMPTY_NOTES[1]))
+        unscored = plan.get("unscored_scenarios", 0)
+        note = (
+            text(UNSCORED_NOTE) % {"count": unscored}
+            if unscored
+            else text(EMPTY_NOTES[1])
+        )
+        _empty(sheets["Scenarios"], formats, note)
     else:
         _write_scenarios(sheets["Scenarios"], scenarios, formats, text)
         _scenario_chart(workbook, sheets["Scenarios"], scenarios, text)

@@ -160,6 +160,9 @@ class SopCycle(models.Model):
             plan["adjustments"] = self._workbook_adjustments(lines)
             plan["reasons"] = list(self._adjustment_reasons().values())
         plan["scenarios"] = self._workbook_scenarios()
+        plan["unscored_scenarios"] = self.env["sop.scenario"].search_count(
+            [("cycle_id", "=", self.id), ("state", "!=", "scored")]
+        )
         plan["approved_scenario"] = self.approved_scenario_id.name
         plan["policy_backtest"] = self._workbook_policy_backtest()
         return plan

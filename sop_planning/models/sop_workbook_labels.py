@@ -9,6 +9,7 @@ from ..engine.workbook import (
     EDIT_ADJUSTMENTS_COMMENT,
     MIXED_DEMAND,
     POLICY_BACKTEST_TITLE,
+    UNSCORED_NOTE,
 )
 
 
@@ -51,6 +52,10 @@ def workbook_labels(env):
             "No plan lines to adjust in this plan."
         ),
         "No scenarios in this plan.": env._("No scenarios in this plan."),
+        UNSCORED_NOTE: env._(
+            "%(count)s scenario(s) not scored on the plan as it is: score them "
+            "to compare them here."
+        ),
         "No forecast accuracy in this plan.": env._(
             "No forecast accuracy in this plan."
         ),
