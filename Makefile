@@ -35,7 +35,7 @@ demo:
 			{ echo "the S&OP demo data failed to install: see the log above"; exit 1; }; }; \
 	fi
 	$(PYTHON) -m odoo -c tools/odoo_demo.conf -d $(DEMO_DB) --addons-path=$(ADDONS) \
-		--load=base,web,queue_job --http-interface=127.0.0.1 --http-port=$(PORT)
+		--load=base,rpc,web,queue_job --http-interface=127.0.0.1 --http-port=$(PORT)
 
 ## Linters (pinned in requirements-dev.txt; .pre-commit-config.yaml runs the same).
 lint:

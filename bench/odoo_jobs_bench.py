@@ -216,7 +216,7 @@ def start_server(db, port, workers, capacity):
             db,
             f"--db-filter=^{db}$",
             f"--addons-path={REPO}",
-            "--load=base,web,queue_job",
+            "--load=base,rpc,web,queue_job",
             f"--workers={workers}",
             "--max-cron-threads=0",
             "--http-interface=127.0.0.1",
