@@ -477,7 +477,19 @@ class SopStepRun(models.Model):
         """Prepare, one chunk of every product, finalize: in this request."""
         self.ensure_one()
         prepare, chunk, finalize = self._sop_methods()
-        product_ids, frames, info = prepare(**(self.params or {}))
+        try:
+            with self.env.cr.savepoint():
+                product_ids, frames, info = prepare(**(self.params or {}))
+        except UserError:
+            raise
+        except DATA_ERRORS as exc:  # a database error told as the step's reason
+            raise UserError(
+                self.env._(
+                    "%(step)s failed: %(reason)s",
+                    step=self._sop_step_name(),
+                    reason=_error_text(exc),
+                )
+            ) from exc
         counts, skipped = self._sop_guarded_chunk(chunk, product_ids, frames)
         self.env["sop.step.chunk"].sudo().create(
             {
@@ -607,8 +619,9 @@ class SopStepRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 product_ids, frames, info = prepare(**(self.params or {}))
-        except UserError as exc:  # the user's to mend: told at once, not retried
-            self._sop_fail(str(exc))
+        except DATA_ERRORS as exc:  # the data's or the user's: told at once,
+            # not retried (a value out of range raises the same three times)
+            self._sop_fail(_error_text(exc))
             return "failed"
         except Exception as exc:  # noqa: BLE001 - queue_job retries, then reports
             raise RetryableJobError(str(exc) or type(exc).__name__) from exc

@@ -311,12 +311,13 @@ class TestStepJobs(SopDataCase):
             cycle.action_run_forecast()
 
     def test_failing_prepare_is_retried_then_reported(self):
+        """A server error (a lost connection) is tried again, then reported."""
         self._use_jobs()
         cycle = self._cycle()
         cycle_class = type(self.env["sop.cycle"])
 
         def broken(cycle):
-            raise ValueError("history unreadable")
+            raise OperationalError("history unreadable")
 
         with (
             patch.object(cycle_class, "_forecast_prepare", broken),
@@ -329,12 +330,38 @@ class TestStepJobs(SopDataCase):
                     job.perform()
             with self.assertRaises(FailedJobError):
                 job.perform()
-            job.on_fail({"exc_name": "ValueError", "exc_message": "history unreadable"})
+            job.on_fail(
+                {"exc_name": "OperationalError", "exc_message": "history unreadable"}
+            )
         run = job.recordset
         self.assertEqual(run.state, "failed")
         self.assertIn("history unreadable", run.error)
         self.assertFalse(cycle.step_running)
         self.assertFalse(cycle.forecast_ids)
+
+    def test_a_data_error_in_the_prepare_fails_at_once(self):
+        """A value out of range raises the same at every try: the run fails
+        at the first with the database's reason (it was retried three times,
+        the planner waiting 70 s); in the request it is a clear error, not a
+        server error."""
+        self._use_jobs()
+        cycle = self._cycle()
+        cycle_class = type(self.env["sop.cycle"])
+
+        def overflow(cycle):
+            raise ValueError("value out of range: overflow")
+
+        with patch.object(cycle_class, "_forecast_prepare", overflow):
+            with trap_jobs() as trap:
+                cycle.action_run_forecast()
+                (job,) = trap.enqueued_jobs
+                self.assertEqual(job.perform(), "failed")
+            run = job.recordset
+            self.assertEqual(run.state, "failed")
+            self.assertIn("value out of range", run.error)
+            self._use_jobs(threshold=2000)  # in the request
+            with self.assertRaisesRegex(UserError, "failed: value out of range"):
+                cycle.action_run_forecast()
 
     def test_a_users_error_in_a_job_is_told_at_once(self):
         """The prepare finds something the user must mend (a UserError):
