@@ -28,6 +28,7 @@ on the bus when it ends.
 import io
 import json
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -723,7 +724,7 @@ class SopStepRun(models.Model):
                 self.env._(
                     "failed after %(tries)s tries: %(reason)s",
                     tries=MAX_RETRIES,
-                    reason=exc_message or exc_name,
+                    reason=_job_reason(exc_name, exc_message),
                 )
             )
 
@@ -776,13 +777,15 @@ class SopStepRun(models.Model):
 
         queue_job requeues the jobs of a server that died; when none is left
         (cancelled, deleted or failed outside the chunk hook), the run would
-        otherwise stay running for ever.
+        otherwise stay running for ever. Told in the language of the user who
+        started it (the cron runs in English).
         """
         self._sop_fail_if_chunks_failed()
         for run in self.filtered(lambda r: r.state == "running" and r.mode == "jobs"):
             if not run._sop_jobs().filtered(lambda j: j.state in ACTIVE_JOB_STATES):
+                run = run.with_context(lang=run.user_id.lang or run.env.lang)
                 run._sop_fail(
-                    self.env._(
+                    run.env._(
                         "interrupted: none of its jobs is left in the queue "
                         "(stopped server, or jobs cancelled)."
                     )
@@ -907,7 +910,7 @@ class SopStepChunk(models.Model):
             count=self.product_count,
             names=names,
             tries=MAX_RETRIES,
-            reason=exc_message or exc_name,
+            reason=_job_reason(exc_name, exc_message),
         )
         self.sudo().write({"state": "failed", "error": error})
         _logger.warning("S&OP %s: %s", self.run_id._sop_label(), error)
@@ -977,3 +980,10 @@ def _frames_from_json(payload):
         name: pd.read_json(io.StringIO(text), orient="table")
         for name, text in (line.split("\t", 1) for line in lines if line)
     }
+
+
+def _job_reason(exc_name, exc_message):
+    """queue_job's failure message without its own English prefix ("Max.
+    retries (3) reached: "): the tries are told in the user's words."""
+    reason = exc_message or exc_name or ""
+    return re.sub(r"^Max\. retries \(\d+\) reached: ", "", reason)

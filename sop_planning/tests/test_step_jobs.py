@@ -331,11 +331,15 @@ class TestStepJobs(SopDataCase):
             with self.assertRaises(FailedJobError):
                 job.perform()
             job.on_fail(
-                {"exc_name": "OperationalError", "exc_message": "history unreadable"}
+                {
+                    "exc_name": "OperationalError",
+                    "exc_message": "Max. retries (3) reached: history unreadable",
+                }
             )
         run = job.recordset
         self.assertEqual(run.state, "failed")
         self.assertIn("history unreadable", run.error)
+        self.assertNotIn("Max. retries", run.error, "queue_job's English prefix")
         self.assertFalse(cycle.step_running)
         self.assertFalse(cycle.forecast_ids)
 
@@ -474,13 +478,17 @@ class TestStepJobs(SopDataCase):
         cron()
         self.assertEqual(run.state, "running", "its prepare job is still queued")
         run._sop_jobs().button_cancelled()  # e.g. cancelled by an admin
+        # the planner reads Danish; the cron runs in English
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env["ir.module.module"]._load_module_terms(["sop_planning"], ["da_DK"])
+        self.planner.lang = "da_DK"
         users = type(self.env["res.users"])
         with patch.object(users, "_bus_send", autospec=True) as send:
             cron()
         self.assertEqual(run.state, "failed")
-        self.assertIn("interrupted", run.error)
+        self.assertIn("afbrudt", run.error, "in the language of who started it")
         self.assertFalse(cycle.step_running)
-        self.assertIn("interrupted", cycle.message_ids[0].body)
+        self.assertIn("afbrudt", cycle.message_ids[0].body)
         user, _kind, message = send.call_args.args
         self.assertEqual(user, self.planner)
         self.assertEqual(message["type"], "danger")
