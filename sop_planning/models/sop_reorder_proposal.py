@@ -645,6 +645,19 @@ class SopReorderProposal(models.Model):
                 rop=qty(words["reorder_point"]),
             )
         if code == "no_vendor":
+            # a vendor archived since: not one more vendor line to add
+            archived = (
+                product.sudo()
+                .with_context(active_test=False)
+                .seller_ids.partner_id.filtered(lambda partner: not partner.active)
+            )
+            if archived:
+                return self.env._(
+                    "No vendor for %(product)s: its vendor %(vendor)s is archived. "
+                    "Restore it, or set another vendor on the product.",
+                    product=product.sudo().display_name,
+                    vendor=", ".join(archived.mapped("display_name")),
+                )
             return self.env._(
                 "No vendor for %s: add one on the product.",
                 product.sudo().display_name,

@@ -291,6 +291,19 @@ class TestReorderProposal(SopPolicyCase):
         danish = orphan.with_user(reader).with_context(lang="da_DK")
         self.assertIn("Ingen leverandør for", danish.exception_reason_display)
 
+    def test_an_archived_vendor_is_named_not_missing(self):
+        """The pump's only vendor is archived after the plan: its proposal
+        says so (it said to add a vendor, and the buyer made a second one)."""
+        self._approve(self._plan(self.pump))
+        self.vendor.active = False
+        self._run_cron()
+        proposal = self._proposals(self.pump)
+        self.assertEqual(proposal.state, "exception")
+        self.assertIn(
+            f"its vendor {self.vendor.display_name} is archived",
+            proposal.exception_reason_display,
+        )
+
     def test_auto_rfq_setting_orders_at_once(self):
         self.company_a.sop_auto_rfq = True
         self._approve(self._plan(self.pump))
