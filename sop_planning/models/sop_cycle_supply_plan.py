@@ -693,12 +693,15 @@ def _json_safe(vals):
 
 def _changed_draft_products(before, after):
     """Product ids whose drafts (``_drafts_frame``) differ between ``before``
-    and ``after``: a draft added, removed, or with another value."""
+    and ``after``: a draft added, removed, or with another value (beyond the
+    last digits a float loses on its way through a job's JSON: the products
+    planned again were not the same as jobs and in the request)."""
     merged = before.merge(
         after, on=KEYS, how="outer", suffixes=("_before", "_after"), indicator=True
     )
-    differ = merged["_merge"] != "both"
+    differ = (merged["_merge"] != "both").to_numpy().copy()
     for name in DRAFT_COLUMNS[2:]:
-        old, new = merged[f"{name}_before"], merged[f"{name}_after"]
-        differ |= (old != new) & ~(old.isna() & new.isna())
+        old = merged[f"{name}_before"].to_numpy(float)
+        new = merged[f"{name}_after"].to_numpy(float)
+        differ |= ~np.isclose(old, new, rtol=1e-12, atol=1e-9, equal_nan=True)
     return set(merged.loc[differ, "product_id"].astype(int).tolist())

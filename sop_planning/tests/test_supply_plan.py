@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import formatLang
 
+from ..models.sop_cycle_supply_plan import _changed_draft_products
 from .common_data import SopDataCase
 
 
@@ -231,6 +232,26 @@ class TestSupplyPlan(SopDataCase):
         messages = " ".join(cycle.message_ids.mapped("body"))
         self.assertIn("recomputed for the approved scenario Vendor late", messages)
         self.assertNotIn("product(s) x warehouse(s) changed", messages)
+
+    def test_a_draft_changed_in_its_last_digits_is_not_planned_again(self):
+        """A float loses its last digits through a job's JSON: the same draft
+        must not count as changed (the products planned again differed as
+        jobs and in the request, and so did their supply plan)."""
+        drafts = pd.DataFrame(
+            {
+                "product_id": [1, 2, 3],
+                "warehouse_id": [1, 1, 1],
+                "reorder_point": [10.0, 5.0, 7.0],
+                "order_qty": [20.0, 8.0, 3.0],
+                "lead_time_days": [11.791666666666666, 30.0, 4.0],
+                "multiple": [1.0, 1.0, 1.0],
+            }
+        )
+        after = drafts.copy()
+        after.loc[0, "lead_time_days"] = 11.791666666666668
+        after.loc[1, "reorder_point"] = 6.0
+        after = after[after["product_id"] != 3]
+        self.assertEqual(_changed_draft_products(drafts, after), {2, 3})
 
     def test_only_planners_refresh_the_supply_review(self):
         cycle = self._supply_review()
