@@ -13,6 +13,14 @@ GROUP_EXECUTIVE = "sop_planning.group_sop_executive"
 GROUP_MANAGER = "sop_planning.group_sop_manager"
 GROUP_PURCHASE = "purchase.group_purchase_user"
 
+# the safety stock of a policy and of the proposal that quotes it
+SAFETY_STOCK_HELP = (
+    "Reorder point minus the forecast over the lead time. Negative when the "
+    "policy holds less than the lead time's expected demand: a target under "
+    "50 %, or a slow, costly item its demand pattern's shared fill-rate "
+    "target serves less than the others."
+)
+
 # The largest demand adjustment a plan line takes, either way: a quantity in
 # the product's unit, a percentage of its statistical forecast (-100 % at
 # least: no negative demand). A billion units a month of one product in one

@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, float_compare, format_amount, formatLang
 
 from .sop_bulk import bulk_create, bulk_update
+from .sop_common import SAFETY_STOCK_HELP
 from .sop_forecast import ABC, PATTERNS, SUPPLY_ROUTES, XYZ
 from .sop_inventory_policy_change import DRIVERS, MATERIAL_SHARE, MATERIAL_UNITS
 from .sop_reorder_proposal import OPEN_STATES
@@ -174,10 +175,7 @@ class SopInventoryPolicy(models.Model):
     safety_stock = fields.Float(
         digits="Product Unit",
         readonly=True,
-        help="Reorder point minus the forecast over the lead time. Negative "
-        "when the policy holds less than the lead time's expected demand: a "
-        "target under 50 %, or a slow, costly item its demand pattern's "
-        "shared fill-rate target serves less than the others.",
+        help=SAFETY_STOCK_HELP,
     )
     reorder_point = fields.Float(digits="Product Unit", readonly=True)
     order_up_to = fields.Float(

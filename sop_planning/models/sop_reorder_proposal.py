@@ -8,7 +8,7 @@ from odoo.fields import Domain
 from odoo.tools import formatLang
 
 from .sop_bulk import bulk_create, bulk_update
-from .sop_common import GROUP_PURCHASE, set_worded
+from .sop_common import GROUP_PURCHASE, SAFETY_STOCK_HELP, set_worded
 
 _logger = logging.getLogger(__name__)
 
@@ -95,10 +95,7 @@ class SopReorderProposal(models.Model):
     safety_stock = fields.Float(
         digits="Product Unit",
         readonly=True,
-        help="Reorder point minus the forecast over the lead time. Negative "
-        "when the policy holds less than the lead time's expected demand: a "
-        "target under 50 %, or a slow, costly item its demand pattern's "
-        "shared fill-rate target serves less than the others.",
+        help=SAFETY_STOCK_HELP,
     )
     service_level = fields.Float(string="Service Level (%)", readonly=True)
     exception_reason = fields.Char(
