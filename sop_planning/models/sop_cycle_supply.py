@@ -25,6 +25,8 @@ projection x product cost. The forecast run sets the prices already
 (``_value_plan_lines``): the demand review shows the plan's money.
 """
 
+import logging
+
 import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
@@ -37,6 +39,12 @@ from ..engine import MAX_LEAD_TIME_DAYS
 from .sop_bulk import bulk_update, query_frame
 from .sop_common import GROUP_PLANNER, GROUP_USER, first_of_this_month
 from .sop_supply_data import projected_demand, pulled_demand
+
+_logger = logging.getLogger(__name__)
+# a unit price or cost above this is a typing error, not a price: valued at
+# 0 (a price of 1e300, which Odoo accepts, overflowed the plan's money and
+# failed the scenario scoring of every product)
+MAX_UNIT_MONEY = 1e9
 
 SUPPLY_STATES = ("demand_review", "supply_review", "reconciliation")
 KEYS = ["product_id", "warehouse_id"]
@@ -600,6 +608,19 @@ class SopCycle(models.Model):
             prices = {pid: realised.get(pid) or price for pid, price in prices.items()}
         lines["price"] = lines["product_id"].map(prices).astype(float).fillna(0.0)
         lines["cost"] = lines["product_id"].map(cost).astype(float).fillna(0.0)
+        for column in ("price", "cost"):
+            absurd = ~np.isfinite(lines[column]) | (
+                lines[column].abs() > MAX_UNIT_MONEY
+            )
+            if absurd.any():
+                _logger.warning(
+                    "S&OP cycle %s: unit %s of product(s) %s beyond %g, valued at 0",
+                    self.name,
+                    column,
+                    sorted(set(lines.loc[absurd, "product_id"].tolist()))[:10],
+                    MAX_UNIT_MONEY,
+                )
+                lines.loc[absurd, column] = 0.0
         return lines
 
     def _line_money(self, lines):

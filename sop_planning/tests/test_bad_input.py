@@ -191,6 +191,19 @@ class TestBadInput(SopPolicyCase):
             line.write({"adjustment_qty": 5.0, "adjustment_reason": "whim"})
         self.assertFalse(line.adjustment_qty)
 
+    def test_an_absurd_price_is_valued_at_zero_not_overflowing(self):
+        """A sales price of 1e300 (Odoo takes it) is a typing error: its
+        product's plan money is 0 and the others are scored (the scoring of
+        every product failed on an overflow)."""
+        self.pump.lst_price = 1e300
+        cycle = self._plan(self.pump | self.valve)
+        self._to_executive_review_from_demand(cycle)
+        pump_lines = cycle.plan_line_ids.filtered(lambda x: x.product_id == self.pump)
+        self.assertEqual(set(pump_lines.mapped("price_unit")), {0.0})
+        self.assertEqual(set(pump_lines.mapped("revenue")), {0.0})
+        cycle.with_user(self.planner).action_score_scenarios()
+        self.assertEqual(cycle.scenario_ids.filtered("is_base").state, "scored")
+
     def test_absurd_adjustment_is_refused_with_its_bounds(self):
         """A planner's adjustment of 1e15 units, 1e6 %, infinity or NaN (all
         reach the server over RPC or an import) is refused with the product
