@@ -625,11 +625,7 @@ class SopReorderProposal(models.Model):
         quantities, in ``words``)."""
         if code == "late_rfq":
             uom = product.uom_id
-            whole = 0 if uom._sop_quantity_step() >= 1 else 2
-
-            def qty(value):
-                return formatLang(self.env, value, digits=whole)
-
+            qty = uom._sop_format_qty
             return self.env._(
                 "Draft RFQ %(rfqs)s (%(qty)s %(unit)s) is past its planned date "
                 "and still not confirmed: confirm or cancel it. Without it the "
@@ -815,10 +811,7 @@ class SopReorderProposal(models.Model):
         order quantities in the unit's steps (whole pieces), the forecast
         over the lead time and the safety stock to two decimals, each number
         as the reader's language writes it."""
-        whole = uom._sop_quantity_step() >= 1 if uom else False
-
-        def qty(value):
-            return formatLang(self.env, value, digits=0 if whole else 2)
+        qty = (uom or self.env["uom.uom"])._sop_format_qty
 
         def estimate(value):
             return formatLang(self.env, value, digits=2)

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.tools import formatLang
 
 
 class UomUom(models.Model):
@@ -22,6 +23,12 @@ class UomUom(models.Model):
         if unit and self._has_common_reference(unit):
             return max(self.rounding, 1.0)
         return self.rounding
+
+    def _sop_format_qty(self, value):
+        """``value`` of this unit as the reader's language writes it: whole
+        pieces without decimals (``_sop_quantity_step``), others to two."""
+        digits = 0 if self and self._sop_quantity_step() >= 1 else 2
+        return formatLang(self.env, value, digits=digits)
 
     @api.model
     def _sop_quantity_steps(self, uom_ids):
